@@ -1,0 +1,110 @@
+//! Accounts: the customers and prospects a rep works.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::id::{AccountId, TerritoryId};
+use crate::value::{Email, LatLon, Money, Phone, ValueError};
+
+/// Where an account stands in the sales funnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Lead,
+    Opportunity,
+    Customer,
+    Lost,
+}
+
+/// The call-rotation bucket: decides how often the account is touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    High,
+    Medium,
+    Low,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 3] = [Priority::High, Priority::Medium, Priority::Low];
+
+    /// Larger is more important; used as a tie-breaker in urgency.
+    pub fn weight(self) -> u32 {
+        match self {
+            Priority::High => 3,
+            Priority::Medium => 2,
+            Priority::Low => 1,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Priority::High => "high",
+            Priority::Medium => "medium",
+            Priority::Low => "low",
+        }
+    }
+}
+
+/// K.A.R.E. account category: Keep, Attain, Recapture, Expand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kare {
+    Keep,
+    Attain,
+    Recapture,
+    Expand,
+}
+
+impl Kare {
+    pub const ALL: [Kare; 4] = [Kare::Keep, Kare::Attain, Kare::Recapture, Kare::Expand];
+}
+
+/// A postal address as the rep would write it on an envelope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub street: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+/// The local dates on which the account entered each funnel stage; the funnel KPIs
+/// count these, so they survive later stage changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageDates {
+    pub lead: Option<NaiveDate>,
+    pub opportunity: Option<NaiveDate>,
+    pub won: Option<NaiveDate>,
+    pub lost: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub address: Address,
+    pub location: Option<LatLon>,
+    pub stage: Stage,
+    pub stage_dates: StageDates,
+    pub priority: Priority,
+    pub kare: Option<Kare>,
+    /// Yearly revenue from (or potential of) this account.
+    pub revenue: Money,
+    /// Yearly cost to serve it.
+    pub expenses: Money,
+    pub phone: Option<Phone>,
+    pub email: Option<Email>,
+    pub industry: Option<String>,
+    pub territory: Option<TerritoryId>,
+    /// When the account was created; cadence pro-rates its first period from this instant.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Account {
+    /// Revenue − expenses.
+    pub fn net_profit(&self) -> Result<Money, ValueError> {
+        self.revenue.checked_sub(self.expenses)
+    }
+}

@@ -1,0 +1,298 @@
+//! Activities: the touches a rep logs. Immutable facts; a correction is a new fact.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::id::{AccountId, ActivityId, ContactId, RepId};
+use crate::value::LatLon;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Visit,
+    Call,
+    Email,
+    Note,
+}
+
+impl ActivityKind {
+    /// The cadence kind this activity counts as; notes count as none.
+    pub fn touch(self) -> Option<TouchKind> {
+        match self {
+            ActivityKind::Visit => Some(TouchKind::Visit),
+            ActivityKind::Call => Some(TouchKind::Call),
+            ActivityKind::Email => Some(TouchKind::Email),
+            ActivityKind::Note => None,
+        }
+    }
+}
+
+/// The kinds of touch a call-rotation plan counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TouchKind {
+    Visit,
+    Call,
+    Email,
+}
+
+impl TouchKind {
+    pub const ALL: [TouchKind; 3] = [TouchKind::Visit, TouchKind::Call, TouchKind::Email];
+
+    pub fn singular(self) -> &'static str {
+        match self {
+            TouchKind::Visit => "visit",
+            TouchKind::Call => "call",
+            TouchKind::Email => "e-mail",
+        }
+    }
+
+    pub fn plural(self) -> &'static str {
+        match self {
+            TouchKind::Visit => "visits",
+            TouchKind::Call => "calls",
+            TouchKind::Email => "e-mails",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Spoke to someone / met them.
+    Reached,
+    LeftMessage,
+    NoAnswer,
+    MeetingBooked,
+    OrderTaken,
+    NotInterested,
+    FollowUpNeeded,
+}
+
+/// A location fix taken at check-in only: Rounds verifies visits, it does not track reps.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LocationFix {
+    pub at: LatLon,
+    /// Radius of the device's 68 % confidence circle, in metres.
+    pub accuracy_m: f64,
+}
+
+/// Whether a check-in happened at the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckIn {
+    Inside,
+    Outside,
+    /// No fix was taken, or the account has no location to compare with.
+    NoFix,
+}
+
+impl LocationFix {
+    /// Inside when the fix, widened by its accuracy, reaches the account's radius.
+    /// A fix worse than 1 km proves nothing either way and counts as no fix.
+    pub fn verify(fix: Option<&LocationFix>, account: Option<&LatLon>, radius_m: f64) -> CheckIn {
+        const USELESS_ACCURACY_M: f64 = 1_000.0;
+        match (fix, account) {
+            (Some(fix), Some(place))
+                if fix.accuracy_m.is_finite()
+                    && fix.accuracy_m >= 0.0
+                    && fix.accuracy_m <= USELESS_ACCURACY_M =>
+            {
+                if fix.at.distance_m(place) <= radius_m + fix.accuracy_m {
+                    CheckIn::Inside
+                } else {
+                    CheckIn::Outside
+                }
+            }
+            _ => CheckIn::NoFix,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    pub id: ActivityId,
+    pub account_id: AccountId,
+    pub rep_id: RepId,
+    pub contact_id: Option<ContactId>,
+    pub kind: ActivityKind,
+    /// When it happened (not when it was logged: back-dated entries count on their own day).
+    pub occurred_at: DateTime<Utc>,
+    pub duration_min: Option<u32>,
+    pub outcome: Option<Outcome>,
+    pub note: Option<String>,
+    pub fix: Option<LocationFix>,
+}
+
+/// A later fact about an earlier activity. Activities are never edited in place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    /// The correction's own id (a client-made id, like an activity's).
+    pub id: ActivityId,
+    pub target: ActivityId,
+    /// When the correction was made; later corrections win.
+    pub made_at: DateTime<Utc>,
+    pub change: CorrectionKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CorrectionKind {
+    /// Replace the fields given; `None` keeps the value.
+    Amend {
+        occurred_at: Option<DateTime<Utc>>,
+        duration_min: Option<u32>,
+        outcome: Option<Outcome>,
+        note: Option<String>,
+    },
+    /// The activity did not happen (logged by mistake). It stays in history, marked void.
+    Void { reason: String },
+}
+
+/// Folds corrections into activities: amended fields replaced in the order the
+/// corrections were made, voided activities left out. Corrections whose target is not in
+/// `activities` are ignored.
+pub fn apply_corrections(activities: &[Activity], corrections: &[Correction]) -> Vec<Activity> {
+    let mut ordered: Vec<&Correction> = corrections.iter().collect();
+    ordered.sort_by_key(|c| (c.made_at, c.id));
+    let mut by_target: HashMap<ActivityId, Vec<&Correction>> = HashMap::new();
+    for c in ordered {
+        by_target.entry(c.target).or_default().push(c);
+    }
+    activities
+        .iter()
+        .filter_map(|a| {
+            let mut a = a.clone();
+            for c in by_target.get(&a.id).into_iter().flatten() {
+                match &c.change {
+                    CorrectionKind::Void { .. } => return None,
+                    CorrectionKind::Amend {
+                        occurred_at,
+                        duration_min,
+                        outcome,
+                        note,
+                    } => {
+                        a.occurred_at = occurred_at.unwrap_or(a.occurred_at);
+                        a.duration_min = duration_min.or(a.duration_min);
+                        a.outcome = outcome.or(a.outcome);
+                        if let Some(note) = note {
+                            a.note = Some(note.clone());
+                        }
+                    }
+                }
+            }
+            Some(a)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use rstest::rstest;
+    use uuid::Uuid;
+
+    fn id(n: u128) -> ActivityId {
+        ActivityId::from_uuid(Uuid::from_u128(n))
+    }
+
+    fn visit(n: u128) -> Activity {
+        Activity {
+            id: id(n),
+            account_id: AccountId::from_uuid(Uuid::from_u128(1)),
+            rep_id: RepId::from_uuid(Uuid::from_u128(2)),
+            contact_id: None,
+            kind: ActivityKind::Visit,
+            occurred_at: Utc.with_ymd_and_hms(2026, 3, 3, 15, 0, 0).unwrap(),
+            duration_min: Some(30),
+            outcome: None,
+            note: None,
+            fix: None,
+        }
+    }
+
+    #[test]
+    fn void_removes_and_amend_replaces_in_order() {
+        let t = |h| Utc.with_ymd_and_hms(2026, 3, 4, h, 0, 0).unwrap();
+        let corrections = vec![
+            Correction {
+                id: id(11),
+                target: id(1),
+                made_at: t(10),
+                change: CorrectionKind::Amend {
+                    occurred_at: None,
+                    duration_min: None,
+                    outcome: Some(Outcome::Reached),
+                    note: Some("second".into()),
+                },
+            },
+            Correction {
+                id: id(10),
+                target: id(1),
+                made_at: t(9),
+                change: CorrectionKind::Amend {
+                    occurred_at: None,
+                    duration_min: Some(45),
+                    outcome: Some(Outcome::NoAnswer),
+                    note: Some("first".into()),
+                },
+            },
+            Correction {
+                id: id(12),
+                target: id(2),
+                made_at: t(9),
+                change: CorrectionKind::Void {
+                    reason: "wrong account".into(),
+                },
+            },
+        ];
+        let out = apply_corrections(&[visit(1), visit(2), visit(3)], &corrections);
+        assert_eq!(out.len(), 2, "the voided activity is left out");
+        assert_eq!(out[0].note.as_deref(), Some("second"), "later amend wins");
+        assert_eq!(out[0].outcome, Some(Outcome::Reached));
+        assert_eq!(
+            out[0].duration_min,
+            Some(45),
+            "fields not re-amended are kept"
+        );
+        assert_eq!(out[1], visit(3));
+    }
+
+    fn fix(lat: f64, lon: f64, acc: f64) -> LocationFix {
+        LocationFix {
+            at: LatLon::new(lat, lon).unwrap(),
+            accuracy_m: acc,
+        }
+    }
+
+    #[rstest]
+    // 0.001 degrees of latitude is ~111 m.
+    #[case::at_the_door(fix(41.0, -87.0, 10.0), CheckIn::Inside)]
+    #[case::across_the_street(fix(41.001, -87.0, 10.0), CheckIn::Inside)]
+    #[case::a_mile_away(fix(41.015, -87.0, 20.0), CheckIn::Outside)]
+    #[case::vague_but_reaching(fix(41.004, -87.0, 300.0), CheckIn::Inside)]
+    #[case::useless_fix(fix(41.0, -87.0, 5_000.0), CheckIn::NoFix)]
+    #[case::nan_accuracy(fix(41.0, -87.0, f64::NAN), CheckIn::NoFix)]
+    fn check_in_verification(#[case] f: LocationFix, #[case] expected: CheckIn) {
+        let place = LatLon::new(41.0, -87.0).unwrap();
+        assert_eq!(LocationFix::verify(Some(&f), Some(&place), 150.0), expected);
+    }
+
+    #[test]
+    fn check_in_without_fix_or_place() {
+        let place = LatLon::new(41.0, -87.0).unwrap();
+        let f = fix(41.0, -87.0, 5.0);
+        assert_eq!(
+            LocationFix::verify(None, Some(&place), 150.0),
+            CheckIn::NoFix
+        );
+        assert_eq!(LocationFix::verify(Some(&f), None, 150.0), CheckIn::NoFix);
+    }
+}

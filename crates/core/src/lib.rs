@@ -1,0 +1,41 @@
+//! The Rounds domain: accounts, contacts, territories, activities, call-rotation plans,
+//! the cadence engine and territory KPIs.
+//!
+//! Pure: no I/O and no clock. Whatever depends on the date takes `today` (and the rep's
+//! time zone) as an argument, so every rule is a plain function of its inputs. Builds for
+//! `wasm32-unknown-unknown`, so the UI runs the same code as the device and the server.
+
+pub mod account;
+pub mod activity;
+pub mod cadence;
+pub mod calendar;
+pub mod compliance;
+pub mod contact;
+pub mod id;
+pub mod kpi;
+pub mod plan;
+pub mod territory;
+pub mod value;
+
+pub use account::{Account, Address, Kare, Priority, Stage, StageDates};
+pub use activity::{
+    Activity, ActivityKind, CheckIn, Correction, CorrectionKind, LocationFix, Outcome, TouchKind,
+    apply_corrections,
+};
+pub use cadence::{
+    AccountCadence, CadenceEngine, KindCadence, Reason, Status, TodayEntry, account_cadence,
+};
+pub use calendar::{DateRange, Period, WorkCalendar};
+pub use compliance::{Compliance, ComplianceKey, Tally};
+pub use contact::Contact;
+pub use id::{
+    AccountId, ActivityId, ContactId, DeviceId, IdError, MutationId, PlanId, RepId, TerritoryId,
+    UserId,
+};
+pub use kpi::{Funnel, Ratio, Segment, WeekTouches};
+pub use plan::{BucketRule, PlanError, PlanVersion, RotationPlan, Touches};
+pub use territory::{Rep, Role, Territory};
+pub use value::{Currency, Email, LatLon, Money, Phone, ValueError};
+
+/// The time-zone database type used for reps' zones.
+pub use chrono_tz::Tz;

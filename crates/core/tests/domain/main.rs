@@ -1,0 +1,8 @@
+//! rounds-core integration tests: the cadence rules as named tables, their properties, and
+//! the seeds' worked KPI examples.
+
+mod cadence;
+mod compliance;
+mod fixtures;
+mod kpi;
+mod properties;

@@ -1,0 +1,18 @@
+//! Wire types shared by the server, the device and the UI.
+//!
+//! These are frozen contracts: change them only additively (new optional fields with
+//! `#[serde(default)]`, new enum variants that old readers map to [`ErrorCode::Unknown`]).
+
+mod error;
+
+pub use error::{ApiError, ErrorCode};
+/// Ids travel as their bare UUID strings; the typed newtypes are the domain's own.
+pub use rounds_core::id::{
+    AccountId, ActivityId, ContactId, DeviceId, MutationId, PlanId, RepId, TerritoryId, UserId,
+};
+
+/// Version of the wire format (message shapes). Bumped only for incompatible changes.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Version of the synced data's shape (tables and fields a device understands).
+pub const SCHEMA_VERSION: u32 = 1;
