@@ -2,10 +2,16 @@
 //!
 //! These are frozen contracts: change them only additively (new optional fields with
 //! `#[serde(default)]`, new enum variants that old readers map to [`ErrorCode::Unknown`]).
+//! `tests/snapshots` pins the JSON of every message.
 
+pub mod auth;
 mod error;
+pub mod hlc;
+pub mod records;
+pub mod sync;
 
 pub use error::{ApiError, ErrorCode};
+pub use hlc::Hlc;
 /// Ids travel as their bare UUID strings; the typed newtypes are the domain's own.
 pub use rounds_core::id::{
     AccountId, ActivityId, ContactId, DeviceId, MutationId, PlanId, RepId, TerritoryId, UserId,
@@ -16,3 +22,6 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Version of the synced data's shape (tables and fields a device understands).
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// The oldest protocol version this build still serves.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;

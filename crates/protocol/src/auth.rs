@@ -1,0 +1,58 @@
+//! Signing a device in.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{DeviceId, UserId};
+
+/// `POST /auth/login` from the app: registers this installation as a device of the user.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// A name the rep and the admin recognise ("Dana's phone").
+    pub device_name: String,
+    pub platform: String,
+}
+
+/// Never print the password, even in debug logs.
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("device_name", &self.device_name)
+            .field("platform", &self.platform)
+            .finish()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub device_id: DeviceId,
+    /// Bearer token for this device; keep it out of plain configuration.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: UserInfo,
+}
+
+impl std::fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginResponse")
+            .field("device_id", &self.device_id)
+            .field("token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: rounds_core::Role,
+    /// IANA zone name, e.g. `America/Chicago`.
+    pub time_zone: String,
+}

@@ -1,0 +1,394 @@
+//! Wire records: the synced rows as they travel. Flat, explicit, and converted to and
+//! from the domain types by hand, so a domain refactor never silently changes the wire.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rounds_core as core;
+use serde::{Deserialize, Serialize};
+
+use crate::{AccountId, ActivityId, ContactId, PlanId, RepId, TerritoryId};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRecord {
+    pub id: AccountId,
+    pub name: String,
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub country: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub stage: core::Stage,
+    pub priority: core::Priority,
+    pub kare: Option<core::Kare>,
+    pub currency: String,
+    pub revenue_minor: i64,
+    pub expenses_minor: i64,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub industry: Option<String>,
+    pub territory_id: Option<TerritoryId>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub lead_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub opportunity_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub won_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub lost_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactRecord {
+    pub id: ContactId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FixRecord {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRecord {
+    pub id: ActivityId,
+    pub account_id: AccountId,
+    pub rep_id: RepId,
+    pub contact_id: Option<ContactId>,
+    pub kind: core::ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+    pub duration_min: Option<u32>,
+    pub outcome: Option<core::Outcome>,
+    pub note: Option<String>,
+    pub fix: Option<FixRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorrectionRecord {
+    pub id: ActivityId,
+    pub target: ActivityId,
+    pub made_at: DateTime<Utc>,
+    pub change: core::CorrectionKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerritoryRecord {
+    pub id: TerritoryId,
+    pub name: String,
+    pub rep_id: Option<RepId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRuleRecord {
+    pub priority: core::Priority,
+    pub period: core::Period,
+    pub visits: u32,
+    pub calls: u32,
+    pub emails: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanVersionRecord {
+    pub effective_from: NaiveDate,
+    pub rules: Vec<PlanRuleRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRecord {
+    pub id: PlanId,
+    pub name: String,
+    pub versions: Vec<PlanVersionRecord>,
+}
+
+/// A record the wire carried that the domain refuses, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct RecordError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+fn field<T, E: std::fmt::Display>(name: &'static str, r: Result<T, E>) -> Result<T, RecordError> {
+    r.map_err(|e| RecordError {
+        field: name,
+        reason: e.to_string(),
+    })
+}
+
+fn opt<T, E: std::fmt::Display>(
+    name: &'static str,
+    v: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Option<T>, RecordError> {
+    v.filter(|s| !s.trim().is_empty())
+        .map(|s| field(name, parse(s)))
+        .transpose()
+}
+
+impl TryFrom<&AccountRecord> for core::Account {
+    type Error = RecordError;
+    fn try_from(r: &AccountRecord) -> Result<Self, RecordError> {
+        let currency = field("currency", core::Currency::parse(&r.currency))?;
+        let location = match (r.lat, r.lon) {
+            (Some(lat), Some(lon)) => Some(field("location", core::LatLon::new(lat, lon))?),
+            (None, None) => None,
+            _ => {
+                return Err(RecordError {
+                    field: "location",
+                    reason: "latitude and longitude come together".into(),
+                });
+            }
+        };
+        Ok(core::Account {
+            id: r.id,
+            name: field("name", core::value::required_text("name", &r.name, 200))?,
+            address: core::Address {
+                street: r.street.clone(),
+                city: r.city.clone(),
+                region: r.region.clone(),
+                postal_code: r.postal_code.clone(),
+                country: r.country.clone(),
+            },
+            location,
+            stage: r.stage,
+            stage_dates: core::StageDates {
+                lead: r.lead_on,
+                opportunity: r.opportunity_on,
+                won: r.won_on,
+                lost: r.lost_on,
+            },
+            priority: r.priority,
+            kare: r.kare,
+            revenue: core::Money::new(r.revenue_minor, currency),
+            expenses: core::Money::new(r.expenses_minor, currency),
+            phone: opt("phone", r.phone.as_deref(), core::Phone::parse)?,
+            email: opt("email", r.email.as_deref(), core::Email::parse)?,
+            industry: r.industry.clone().filter(|s| !s.trim().is_empty()),
+            territory: r.territory_id,
+            created_at: r.created_at,
+        })
+    }
+}
+
+impl From<&core::Account> for AccountRecord {
+    fn from(a: &core::Account) -> Self {
+        AccountRecord {
+            id: a.id,
+            name: a.name.clone(),
+            street: a.address.street.clone(),
+            city: a.address.city.clone(),
+            region: a.address.region.clone(),
+            postal_code: a.address.postal_code.clone(),
+            country: a.address.country.clone(),
+            lat: a.location.map(|l| l.lat()),
+            lon: a.location.map(|l| l.lon()),
+            stage: a.stage,
+            priority: a.priority,
+            kare: a.kare,
+            currency: a.revenue.currency.code().to_owned(),
+            revenue_minor: a.revenue.minor,
+            expenses_minor: a.expenses.minor,
+            phone: a.phone.as_ref().map(|p| p.as_typed().to_owned()),
+            email: a.email.as_ref().map(|e| e.as_str().to_owned()),
+            industry: a.industry.clone(),
+            territory_id: a.territory,
+            created_at: a.created_at,
+            lead_on: a.stage_dates.lead,
+            opportunity_on: a.stage_dates.opportunity,
+            won_on: a.stage_dates.won,
+            lost_on: a.stage_dates.lost,
+        }
+    }
+}
+
+impl TryFrom<&ContactRecord> for core::Contact {
+    type Error = RecordError;
+    fn try_from(r: &ContactRecord) -> Result<Self, RecordError> {
+        Ok(core::Contact {
+            id: r.id,
+            account_id: r.account_id,
+            name: field("name", core::value::required_text("name", &r.name, 200))?,
+            title: r.title.clone().filter(|s| !s.trim().is_empty()),
+            phone: opt("phone", r.phone.as_deref(), core::Phone::parse)?,
+            email: opt("email", r.email.as_deref(), core::Email::parse)?,
+            primary: r.primary,
+        })
+    }
+}
+
+impl From<&core::Contact> for ContactRecord {
+    fn from(c: &core::Contact) -> Self {
+        ContactRecord {
+            id: c.id,
+            account_id: c.account_id,
+            name: c.name.clone(),
+            title: c.title.clone(),
+            phone: c.phone.as_ref().map(|p| p.as_typed().to_owned()),
+            email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+            primary: c.primary,
+        }
+    }
+}
+
+impl TryFrom<&ActivityRecord> for core::Activity {
+    type Error = RecordError;
+    fn try_from(r: &ActivityRecord) -> Result<Self, RecordError> {
+        let fix = match &r.fix {
+            Some(f) => {
+                if !(f.accuracy_m.is_finite() && f.accuracy_m >= 0.0) {
+                    return Err(RecordError {
+                        field: "fix.accuracy_m",
+                        reason: "must be a non-negative number of metres".into(),
+                    });
+                }
+                Some(core::LocationFix {
+                    at: field("fix", core::LatLon::new(f.lat, f.lon))?,
+                    accuracy_m: f.accuracy_m,
+                })
+            }
+            None => None,
+        };
+        if r.note.as_ref().is_some_and(|n| n.len() > 20_000) {
+            return Err(RecordError {
+                field: "note",
+                reason: "longer than 20,000 bytes".into(),
+            });
+        }
+        Ok(core::Activity {
+            id: r.id,
+            account_id: r.account_id,
+            rep_id: r.rep_id,
+            contact_id: r.contact_id,
+            kind: r.kind,
+            occurred_at: r.occurred_at,
+            duration_min: r.duration_min,
+            outcome: r.outcome,
+            note: r.note.clone(),
+            fix,
+        })
+    }
+}
+
+impl From<&core::Activity> for ActivityRecord {
+    fn from(a: &core::Activity) -> Self {
+        ActivityRecord {
+            id: a.id,
+            account_id: a.account_id,
+            rep_id: a.rep_id,
+            contact_id: a.contact_id,
+            kind: a.kind,
+            occurred_at: a.occurred_at,
+            duration_min: a.duration_min,
+            outcome: a.outcome,
+            note: a.note.clone(),
+            fix: a.fix.map(|f| FixRecord {
+                lat: f.at.lat(),
+                lon: f.at.lon(),
+                accuracy_m: f.accuracy_m,
+            }),
+        }
+    }
+}
+
+impl From<&CorrectionRecord> for core::Correction {
+    fn from(r: &CorrectionRecord) -> Self {
+        core::Correction {
+            id: r.id,
+            target: r.target,
+            made_at: r.made_at,
+            change: r.change.clone(),
+        }
+    }
+}
+
+impl From<&core::Correction> for CorrectionRecord {
+    fn from(c: &core::Correction) -> Self {
+        CorrectionRecord {
+            id: c.id,
+            target: c.target,
+            made_at: c.made_at,
+            change: c.change.clone(),
+        }
+    }
+}
+
+impl TryFrom<&PlanRecord> for core::RotationPlan {
+    type Error = RecordError;
+    fn try_from(r: &PlanRecord) -> Result<Self, RecordError> {
+        let versions = r
+            .versions
+            .iter()
+            .map(|v| core::PlanVersion {
+                effective_from: v.effective_from,
+                rules: v
+                    .rules
+                    .iter()
+                    .map(|x| {
+                        (
+                            x.priority,
+                            core::BucketRule {
+                                period: x.period,
+                                touches: core::Touches::new(x.visits, x.calls, x.emails),
+                            },
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        field(
+            "versions",
+            core::RotationPlan::new(r.id, r.name.clone(), versions),
+        )
+    }
+}
+
+impl From<&core::RotationPlan> for PlanRecord {
+    fn from(p: &core::RotationPlan) -> Self {
+        PlanRecord {
+            id: p.id,
+            name: p.name.clone(),
+            versions: p
+                .versions()
+                .iter()
+                .map(|v| PlanVersionRecord {
+                    effective_from: v.effective_from,
+                    rules: v
+                        .rules
+                        .iter()
+                        .map(|(priority, r)| PlanRuleRecord {
+                            priority: *priority,
+                            period: r.period,
+                            visits: r.touches.visits,
+                            calls: r.touches.calls,
+                            emails: r.touches.emails,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&TerritoryRecord> for core::Territory {
+    fn from(r: &TerritoryRecord) -> Self {
+        core::Territory {
+            id: r.id,
+            name: r.name.clone(),
+            rep: r.rep_id,
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! Pins the JSON of every wire message. A failing snapshot here means the protocol changed:
+//! only additive changes are allowed (see the crate docs), and old snapshots must still
+//! deserialise.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use rounds_core::{ActivityKind, CorrectionKind, Kare, Outcome, Period, Priority, Role, Stage};
+use rounds_protocol::auth::{LoginRequest, LoginResponse, UserInfo};
+use rounds_protocol::records::*;
+use rounds_protocol::sync::*;
+use rounds_protocol::*;
+use uuid::Uuid;
+
+fn id<T: From<Uuid>>(n: u128) -> T {
+    T::from(Uuid::from_u128(
+        0x0190_0000_0000_7000_8000_0000_0000_0000 + n,
+    ))
+}
+
+fn hlc(ms: u64, c: u32) -> Hlc {
+    Hlc {
+        wall_ms: ms,
+        counter: c,
+        node: Uuid::from_u128(0xD),
+    }
+}
+
+fn at(h: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 16, h, 30, 0).unwrap()
+}
+
+fn activity() -> ActivityRecord {
+    ActivityRecord {
+        id: id(10),
+        account_id: id(1),
+        rep_id: id(2),
+        contact_id: Some(id(3)),
+        kind: ActivityKind::Visit,
+        occurred_at: at(14),
+        duration_min: Some(30),
+        outcome: Some(Outcome::OrderTaken),
+        note: Some("Reordered 40 cases".into()),
+        fix: Some(FixRecord {
+            lat: 41.8781,
+            lon: -87.6298,
+            accuracy_m: 12.5,
+        }),
+    }
+}
+
+fn account() -> AccountRecord {
+    AccountRecord {
+        id: id(1),
+        name: "Dorne 1".into(),
+        street: "1 Sunspear Way".into(),
+        city: "Chicago".into(),
+        region: "IL".into(),
+        postal_code: "60601".into(),
+        country: "US".into(),
+        lat: Some(41.8858),
+        lon: Some(-87.6181),
+        stage: Stage::Customer,
+        priority: Priority::High,
+        kare: Some(Kare::Keep),
+        currency: "USD".into(),
+        revenue_minor: 3_900_000,
+        expenses_minor: 1_700_000,
+        phone: Some("(312) 555-0100".into()),
+        email: Some("buyer@dorne.example".into()),
+        industry: Some("Grocery".into()),
+        territory_id: Some(id(5)),
+        created_at: at(9),
+        lead_on: NaiveDate::from_ymd_opt(2025, 1, 6),
+        opportunity_on: NaiveDate::from_ymd_opt(2025, 2, 3),
+        won_on: NaiveDate::from_ymd_opt(2025, 3, 3),
+        lost_on: None,
+    }
+}
+
+#[test]
+fn push_request() {
+    let bodies = [
+        MutationBody::LogActivity {
+            activity: activity(),
+        },
+        MutationBody::CorrectActivity {
+            correction: CorrectionRecord {
+                id: id(11),
+                target: id(10),
+                made_at: at(15),
+                change: CorrectionKind::Void {
+                    reason: "wrong account".into(),
+                },
+            },
+        },
+        MutationBody::EditAccount {
+            account_id: id(1),
+            edit: AccountEdit::Phone(Some("(312) 555-0199".into())),
+        },
+        MutationBody::EditAccount {
+            account_id: id(1),
+            edit: AccountEdit::Location(Some(LatLonRecord {
+                lat: 41.886,
+                lon: -87.618,
+            })),
+        },
+    ];
+    let req = PushRequest {
+        protocol_version: PROTOCOL_VERSION,
+        schema_version: SCHEMA_VERSION,
+        device_id: id(20),
+        mutations: bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                Mutation::new(
+                    i as u64 + 1,
+                    id(30 + i as u128),
+                    hlc(1_773_671_400_000, i as u32),
+                    b,
+                )
+            })
+            .collect(),
+    };
+    insta::assert_json_snapshot!(req);
+    let back: PushRequest = serde_json::from_value(serde_json::to_value(&req).unwrap()).unwrap();
+    assert_eq!(back, req);
+    for (m, b) in back.mutations.iter().zip(&bodies) {
+        assert_eq!(&m.parse_body().unwrap(), b);
+    }
+}
+
+#[test]
+fn push_response() {
+    let res = PushResponse {
+        epoch: "e-01".into(),
+        last_applied_seq: 4,
+        server_hlc: hlc(1_773_671_401_000, 0),
+        results: vec![
+            MutationResult {
+                seq: 1,
+                id: id(30),
+                status: MutationStatus::Applied,
+            },
+            MutationResult {
+                seq: 2,
+                id: id(31),
+                status: MutationStatus::Quarantined {
+                    reason: "account no longer in your territory".into(),
+                },
+            },
+            MutationResult {
+                seq: 3,
+                id: id(32),
+                status: MutationStatus::Rejected {
+                    code: ErrorCode::Forbidden,
+                    reason: "the account moved to another rep".into(),
+                },
+            },
+            MutationResult {
+                seq: 4,
+                id: id(33),
+                status: MutationStatus::Superseded {
+                    winner: hlc(1_773_671_402_000, 0),
+                },
+            },
+        ],
+    };
+    insta::assert_json_snapshot!(res);
+    assert_eq!(
+        serde_json::from_value::<PushResponse>(serde_json::to_value(&res).unwrap()).unwrap(),
+        res
+    );
+}
+
+#[test]
+fn pull_response() {
+    let bucket = BucketId::territory(id(5));
+    let res = PullResponse {
+        epoch: "e-01".into(),
+        cursor: "opaque".into(),
+        has_more: false,
+        checkpoint: 812,
+        server_hlc: hlc(1_773_671_401_000, 0),
+        last_applied_seq: 4,
+        reset: false,
+        ops: vec![
+            Op::ResetBucket {
+                bucket: bucket.clone(),
+            },
+            Op::Put {
+                bucket: BucketId::org(),
+                row: Row::Plan(PlanRecord {
+                    id: id(40),
+                    name: "Standard".into(),
+                    versions: vec![PlanVersionRecord {
+                        effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                        rules: vec![PlanRuleRecord {
+                            priority: Priority::High,
+                            period: Period::Month,
+                            visits: 2,
+                            calls: 2,
+                            emails: 4,
+                        }],
+                    }],
+                }),
+            },
+            Op::Put {
+                bucket: bucket.clone(),
+                row: Row::Territory(TerritoryRecord {
+                    id: id(5),
+                    name: "Dorne".into(),
+                    rep_id: Some(id(2)),
+                }),
+            },
+            Op::Put {
+                bucket: bucket.clone(),
+                row: Row::Account(account()),
+            },
+            Op::Put {
+                bucket: bucket.clone(),
+                row: Row::Contact(ContactRecord {
+                    id: id(3),
+                    account_id: id(1),
+                    name: "Arianne Martell".into(),
+                    title: Some("Buyer".into()),
+                    phone: None,
+                    email: Some("arianne@dorne.example".into()),
+                    primary: true,
+                }),
+            },
+            Op::Put {
+                bucket: bucket.clone(),
+                row: Row::Activity(activity()),
+            },
+            Op::Delete {
+                bucket: bucket.clone(),
+                table: Table::Contact,
+                id: Uuid::from_u128(7),
+            },
+            Op::RemoveBucket {
+                bucket: BucketId::territory(id(6)),
+            },
+        ],
+    };
+    insta::assert_json_snapshot!(res);
+    assert_eq!(
+        serde_json::from_value::<PullResponse>(serde_json::to_value(&res).unwrap()).unwrap(),
+        res
+    );
+}
+
+#[test]
+fn login() {
+    let req = LoginRequest {
+        email: "dana@rounds.example".into(),
+        password: "correct horse".into(),
+        device_name: "Dana's phone".into(),
+        platform: "android".into(),
+    };
+    insta::assert_json_snapshot!("login_request", req);
+    assert!(
+        !format!("{req:?}").contains("horse"),
+        "debug output hides the password"
+    );
+    let res = LoginResponse {
+        device_id: id(20),
+        token: "secret-token".into(),
+        expires_at: at(10),
+        user: UserInfo {
+            id: id(2),
+            name: "Dana Reyes".into(),
+            email: "dana@rounds.example".into(),
+            role: Role::Rep,
+            time_zone: "America/Chicago".into(),
+        },
+    };
+    insta::assert_json_snapshot!("login_response", res);
+    assert!(!format!("{res:?}").contains("secret-token"));
+}
+
+#[test]
+fn records_convert_to_the_domain_and_back() {
+    let a = account();
+    let domain = rounds_core::Account::try_from(&a).unwrap();
+    assert_eq!(AccountRecord::from(&domain), a);
+    let act = activity();
+    assert_eq!(
+        ActivityRecord::from(&rounds_core::Activity::try_from(&act).unwrap()),
+        act
+    );
+}
+
+#[test]
+fn records_the_domain_refuses_name_the_field() {
+    let mut a = account();
+    a.lat = Some(123.0);
+    assert_eq!(
+        rounds_core::Account::try_from(&a).unwrap_err().field,
+        "location"
+    );
+    let mut a = account();
+    a.lon = None;
+    assert_eq!(
+        rounds_core::Account::try_from(&a).unwrap_err().field,
+        "location"
+    );
+    let mut a = account();
+    a.email = Some("not an address".into());
+    assert_eq!(
+        rounds_core::Account::try_from(&a).unwrap_err().field,
+        "email"
+    );
+    let mut act = activity();
+    act.fix.as_mut().unwrap().accuracy_m = f64::NAN;
+    assert_eq!(
+        rounds_core::Activity::try_from(&act).unwrap_err().field,
+        "fix.accuracy_m"
+    );
+}
+
+#[test]
+fn an_unreadable_body_is_still_a_mutation() {
+    let json = r#"{"seq":7,"id":"01900000-0000-7000-8000-000000000001","hlc":"000001773671400000-00000000-00000000-0000-0000-0000-00000000000d","payload_version":1,"body":{"type":"teleport","to":"mars"}}"#;
+    let m: Mutation = serde_json::from_str(json).unwrap();
+    assert_eq!(m.seq, 7);
+    assert!(
+        m.parse_body().is_err(),
+        "unknown mutation types are refused when parsed"
+    );
+}
