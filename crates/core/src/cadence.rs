@@ -39,11 +39,38 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use chrono::{DateTime, Utc};
+
 use crate::account::{Account, Priority};
 use crate::activity::{Activity, TouchKind};
 use crate::calendar::{DateRange, LocalDays, Period, WorkCalendar};
 use crate::id::AccountId;
 use crate::plan::RotationPlan;
+
+/// What cadence needs to know of an account. The full [`Account`] has it; so does the
+/// device's slim Today row, which spares reading every field of 20,000 accounts.
+pub trait Scheduled {
+    fn account_id(&self) -> AccountId;
+    fn priority(&self) -> Priority;
+    fn created_at(&self) -> DateTime<Utc>;
+    /// Breaks ties in the Today order.
+    fn name(&self) -> &str;
+}
+
+impl Scheduled for Account {
+    fn account_id(&self) -> AccountId {
+        self.id
+    }
+    fn priority(&self) -> Priority {
+        self.priority
+    }
+    fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
 
 /// Where one kind of touch stands for the current period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,20 +265,21 @@ impl<'a> CadenceEngine<'a> {
     }
 
     /// The cadence of one account, given its activities (others' are ignored).
-    pub fn evaluate(&self, account: &Account, activities: &[Activity]) -> AccountCadence {
-        let Some(shared) = &self.shared[priority_index(account.priority)] else {
+    pub fn evaluate(&self, account: &impl Scheduled, activities: &[Activity]) -> AccountCadence {
+        let (id, priority) = (account.account_id(), account.priority());
+        let Some(shared) = &self.shared[priority_index(priority)] else {
             return not_planned(account);
         };
-        let created = self.local_days.date_of(account.created_at);
+        let created = self.local_days.date_of(account.created_at());
         let w = if created > shared.start {
-            let p = priority_index(account.priority);
+            let p = priority_index(priority);
             let day = (created - shared.range.start).num_days() as usize;
             match self.late[p].get(day) {
                 Some(cell) => cell.get_or_init(|| {
                     window(
                         self.plan,
                         self.calendar,
-                        account.priority,
+                        priority,
                         shared.period,
                         shared.range,
                         created,
@@ -267,7 +295,7 @@ impl<'a> CadenceEngine<'a> {
         let mut done = [0u32; 3];
         let mut last_done: [Option<NaiveDate>; 3] = [None; 3];
         for a in activities {
-            if a.account_id != account.id {
+            if a.account_id != id {
                 continue;
             }
             let Some(kind) = a.kind.touch() else { continue };
@@ -287,15 +315,15 @@ impl<'a> CadenceEngine<'a> {
         });
         let decisive = kinds
             .iter()
-            .max_by_key(|k| urgency(k, account.priority))
+            .max_by_key(|k| urgency(k, priority))
             .copied()
             .unwrap_or(kinds[0]);
         AccountCadence {
-            account: account.id,
-            priority: account.priority,
+            account: id,
+            priority,
             period: Some((w.period, w.range)),
             kinds,
-            urgency: urgency(&decisive, account.priority),
+            urgency: urgency(&decisive, priority),
             reason: Reason {
                 kind: decisive,
                 period: Some(w.period),
@@ -305,11 +333,11 @@ impl<'a> CadenceEngine<'a> {
 
     /// The Today list: accounts with a touch due today, overdue or at risk, most urgent
     /// first (ties by name, then id, so the order is stable).
-    pub fn today_list<'b>(
+    pub fn today_list<'b, A: Scheduled + 'b>(
         &self,
-        accounts: impl IntoIterator<Item = (&'b Account, &'b [Activity])>,
-    ) -> Vec<TodayEntry<'b>> {
-        let mut list: Vec<TodayEntry<'b>> = accounts
+        accounts: impl IntoIterator<Item = (&'b A, &'b [Activity])>,
+    ) -> Vec<TodayEntry<'b, A>> {
+        let mut list: Vec<TodayEntry<'b, A>> = accounts
             .into_iter()
             .map(|(account, activities)| TodayEntry {
                 account,
@@ -321,8 +349,8 @@ impl<'a> CadenceEngine<'a> {
             b.cadence
                 .urgency
                 .cmp(&a.cadence.urgency)
-                .then_with(|| a.account.name.cmp(&b.account.name))
-                .then_with(|| a.account.id.cmp(&b.account.id))
+                .then_with(|| a.account.name().cmp(b.account.name()))
+                .then_with(|| a.account.account_id().cmp(&b.account.account_id()))
         });
         list
     }
@@ -330,8 +358,8 @@ impl<'a> CadenceEngine<'a> {
 
 /// One line of the Today list.
 #[derive(Debug, Clone)]
-pub struct TodayEntry<'a> {
-    pub account: &'a Account,
+pub struct TodayEntry<'a, A = Account> {
+    pub account: &'a A,
     pub cadence: AccountCadence,
 }
 
@@ -524,7 +552,7 @@ fn urgency(k: &KindCadence, priority: Priority) -> u64 {
         | kind_rank
 }
 
-fn not_planned(account: &Account) -> AccountCadence {
+fn not_planned(account: &impl Scheduled) -> AccountCadence {
     let kinds = TouchKind::ALL.map(|kind| KindCadence {
         kind,
         planned: 0,
@@ -535,8 +563,8 @@ fn not_planned(account: &Account) -> AccountCadence {
         last_done: None,
     });
     AccountCadence {
-        account: account.id,
-        priority: account.priority,
+        account: account.account_id(),
+        priority: account.priority(),
         period: None,
         kinds,
         urgency: 0,

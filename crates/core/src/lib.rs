@@ -23,7 +23,8 @@ pub use activity::{
     apply_corrections,
 };
 pub use cadence::{
-    AccountCadence, CadenceEngine, KindCadence, Reason, Status, TodayEntry, account_cadence,
+    AccountCadence, CadenceEngine, KindCadence, Reason, Scheduled, Status, TodayEntry,
+    account_cadence,
 };
 pub use calendar::{DateRange, Period, WorkCalendar};
 pub use compliance::{Compliance, ComplianceKey, Tally};

@@ -1,0 +1,402 @@
+//! Device-store figures for a generated territory of 20,000 accounts, 40,000 contacts and
+//! 500,000 activities, each beside a baseline measured in the same run on the same
+//! machine (plain SQLite doing the least the operation needs), so the ratio tells what
+//! the store adds whatever the machine's load.
+//!
+//! `cargo bench -p rounds-store --bench store` (ROUNDS_BENCH_SCALE=0.1 for a quick run).
+
+use std::time::{Duration, Instant};
+
+use chrono::{Duration as Days, NaiveDate, TimeZone, Utc};
+use rounds_core::{ActivityKind, Kare, Period, Priority, Stage};
+use rounds_protocol::records::*;
+use rounds_protocol::sync::{BucketId, Op, PullResponse, Row};
+use rounds_protocol::*;
+use rounds_store::{NewActivity, Store};
+use uuid::Uuid;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+const WORDS: [&str; 16] = [
+    "harbor",
+    "lakeview",
+    "prairie",
+    "summit",
+    "riverside",
+    "oak",
+    "northgate",
+    "union",
+    "maple",
+    "cedar",
+    "granite",
+    "pioneer",
+    "liberty",
+    "meadow",
+    "station",
+    "market",
+];
+
+fn pages(accounts: usize, contacts_per: usize, activities: usize) -> Vec<PullResponse> {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let t = TerritoryId::from_uuid(Uuid::from_u128(1));
+    let b = BucketId::territory(t);
+    let now = Utc.with_ymd_and_hms(2026, 3, 18, 12, 0, 0).unwrap();
+    let mut ops = vec![
+        Op::ResetBucket { bucket: b.clone() },
+        Op::Put {
+            bucket: BucketId::org(),
+            row: Row::Plan(PlanRecord {
+                id: PlanId::from_uuid(Uuid::from_u128(2)),
+                name: "Standard".into(),
+                versions: vec![PlanVersionRecord {
+                    effective_from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+                    rules: vec![PlanRuleRecord {
+                        priority: Priority::High,
+                        period: Period::Month,
+                        visits: 2,
+                        calls: 2,
+                        emails: 4,
+                    }],
+                }],
+            }),
+        },
+    ];
+    for i in 0..accounts {
+        let w1 = WORDS[(rng.next() % 16) as usize];
+        let w2 = WORDS[(rng.next() % 16) as usize];
+        ops.push(Op::Put {
+            bucket: b.clone(),
+            row: Row::Account(AccountRecord {
+                id: AccountId::from_uuid(Uuid::from_u128(0x1_0000_0000 + i as u128)),
+                name: format!("{w1} {w2} {i}"),
+                street: format!("{} {w2} Ave", rng.next() % 9000),
+                city: ["Chicago", "Evanston", "Oak Park", "Naperville", "Joliet"][i % 5].into(),
+                region: "IL".into(),
+                postal_code: format!("60{:03}", rng.next() % 1000),
+                country: "US".into(),
+                lat: Some(41.5 + (rng.next() % 10_000) as f64 / 10_000.0),
+                lon: Some(-88.3 + (rng.next() % 10_000) as f64 / 10_000.0),
+                stage: Stage::Customer,
+                priority: [Priority::High, Priority::Medium, Priority::Low][i % 3],
+                kare: Some(Kare::Keep),
+                currency: "USD".into(),
+                revenue_minor: (rng.next() % 10_000_000) as i64,
+                expenses_minor: (rng.next() % 5_000_000) as i64,
+                phone: Some("(312) 555-0100".into()),
+                email: Some(format!("buyer{i}@example.com")),
+                industry: Some("Grocery".into()),
+                territory_id: Some(t),
+                created_at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+                lead_on: None,
+                opportunity_on: None,
+                won_on: None,
+                lost_on: None,
+            }),
+        });
+        for j in 0..contacts_per {
+            ops.push(Op::Put {
+                bucket: b.clone(),
+                row: Row::Contact(ContactRecord {
+                    id: ContactId::from_uuid(Uuid::from_u128(
+                        0x2_0000_0000 + (i * contacts_per + j) as u128,
+                    )),
+                    account_id: AccountId::from_uuid(Uuid::from_u128(0x1_0000_0000 + i as u128)),
+                    name: format!(
+                        "{} {}",
+                        ["Ana", "Ben", "Chloé", "Dev", "Eun-ji", "Farah"][j % 6],
+                        WORDS[(rng.next() % 16) as usize]
+                    ),
+                    title: Some("Buyer".into()),
+                    phone: None,
+                    email: None,
+                    primary: j == 0,
+                }),
+            });
+        }
+    }
+    // Activities arrive in id order, and ids are UUIDv7s minted when the activity was
+    // logged, so time grows with the id (give or take back-dated entries).
+    let span_min = 365 * 24 * 60;
+    for k in 0..activities {
+        let i = (rng.next() % accounts as u64) as usize;
+        let age_min =
+            span_min - (k as i64 * span_min / activities as i64) + (rng.next() % 2_880) as i64;
+        ops.push(Op::Put {
+            bucket: b.clone(),
+            row: Row::Activity(ActivityRecord {
+                id: ActivityId::from_uuid(Uuid::from_u128(0x3_0000_0000 + k as u128)),
+                account_id: AccountId::from_uuid(Uuid::from_u128(0x1_0000_0000 + i as u128)),
+                rep_id: RepId::from_uuid(Uuid::from_u128(3)),
+                contact_id: None,
+                kind: [
+                    ActivityKind::Visit,
+                    ActivityKind::Call,
+                    ActivityKind::Email,
+                    ActivityKind::Note,
+                ][k % 4],
+                occurred_at: now - Days::minutes(age_min),
+                duration_min: Some(15),
+                outcome: None,
+                note: k.is_multiple_of(5).then(|| format!("talked about the {} order", WORDS[k % 16])),
+                fix: None,
+            }),
+        });
+    }
+    ops.chunks(1_000)
+        .enumerate()
+        .map(|(n, chunk)| PullResponse {
+            epoch: "e".into(),
+            cursor: format!("c{n}"),
+            has_more: true,
+            checkpoint: n as u64,
+            server_hlc: Hlc::ZERO,
+            last_applied_seq: 0,
+            reset: false,
+            ops: chunk.to_vec(),
+        })
+        .collect()
+}
+
+fn pct(mut xs: Vec<Duration>, p: f64) -> Duration {
+    xs.sort();
+    xs[((xs.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1_000.0
+}
+
+fn row(what: &str, ours: f64, unit: &str, target: &str, baseline_name: &str, baseline: f64) {
+    println!(
+        "| {what} | {ours:.2} {unit} | {target} | {baseline_name}: {baseline:.2} {unit} | {:.1}× |",
+        ours / baseline
+    );
+}
+
+fn main() {
+    let scale: f64 = std::env::var("ROUNDS_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let (accounts, activities) = ((20_000.0 * scale) as usize, (500_000.0 * scale) as usize);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.db");
+    let pages = pages(accounts, 2, activities);
+    let rows: usize = pages.iter().map(|p| p.ops.len()).sum();
+    println!(
+        "territory: {accounts} accounts, {} contacts, {activities} activities ({rows} ops in {} pages)\n",
+        accounts * 2,
+        pages.len()
+    );
+
+    // Apply the snapshot as a pull delivers it.
+    let now = Utc::now();
+    let mut store = Store::open(&path).unwrap();
+    let t = Instant::now();
+    for p in &pages {
+        store.apply_pull(p, now).unwrap();
+    }
+    let apply_s = t.elapsed().as_secs_f64();
+    drop(store);
+
+    // Baseline: the same number of rows inserted into one plain table, prepared, in
+    // transactions of 1,000 (the floor of any SQLite apply with FULL sync).
+    let base_path = dir.path().join("baseline.db");
+    let base = rusqlite::Connection::open(&base_path).unwrap();
+    base.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t(id BLOB PRIMARY KEY, a TEXT, b INTEGER, data TEXT);").unwrap();
+    let t = Instant::now();
+    let mut base = base;
+    for chunk in 0..rows.div_ceil(1_000) {
+        let tx = base.transaction().unwrap();
+        {
+            let mut stmt = tx
+                .prepare_cached("INSERT INTO t VALUES (?1, ?2, ?3, ?4)")
+                .unwrap();
+            for k in 0..1_000.min(rows - chunk * 1_000) {
+                let id = Uuid::from_u128((chunk * 1_000 + k) as u128);
+                stmt.execute(rusqlite::params![
+                    id,
+                    "some text",
+                    k as i64,
+                    "{\"json\":\"payload of a row\"}"
+                ])
+                .unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+    let base_apply_s = t.elapsed().as_secs_f64();
+
+    println!("| measure | Rounds store | target | baseline (same run) | ratio |");
+    println!("|---|---|---|---|---|");
+    let rate = rows as f64 / apply_s;
+    let base_rate = rows as f64 / base_apply_s;
+    println!(
+        "| apply snapshot | {rate:.0} rows/s | ≥ 50,000 rows/s | plain inserts: {base_rate:.0} rows/s | {:.2}× the time |",
+        base_rate / rate
+    );
+
+    // Open.
+    let opens: Vec<Duration> = (0..10)
+        .map(|_| {
+            let t = Instant::now();
+            let s = Store::open(&path).unwrap();
+            let d = t.elapsed();
+            drop(s);
+            d
+        })
+        .collect();
+    let base_opens: Vec<Duration> = (0..10)
+        .map(|_| {
+            let t = Instant::now();
+            let c = rusqlite::Connection::open(&base_path).unwrap();
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap();
+            t.elapsed()
+        })
+        .collect();
+    row(
+        "open (median)",
+        ms(pct(opens, 0.5)),
+        "ms",
+        "< 200 ms",
+        "plain open",
+        ms(pct(base_opens, 0.5)),
+    );
+
+    let mut store = Store::open(&path).unwrap();
+    // The generated history ends on 18 March 2026; Today looks back two months from it.
+    let since = Utc.with_ymd_and_hms(2026, 1, 15, 0, 0, 0).unwrap();
+    let mut today = Vec::new();
+    let mut base_today = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        let inputs = store.read().today_inputs(since).unwrap();
+        today.push(t.elapsed());
+        assert_eq!(inputs.accounts.len(), accounts);
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let t = Instant::now();
+        let n: i64 = c
+            .prepare("SELECT account_id, kind, occurred_at FROM activities WHERE occurred_at >= ?1")
+            .unwrap()
+            .query_map([since.timestamp_millis()], |r| r.get::<_, i64>(2))
+            .unwrap()
+            .count() as i64;
+        let m = c
+            .prepare("SELECT id, name, priority FROM accounts")
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(1))
+            .unwrap()
+            .count();
+        base_today.push(t.elapsed());
+        assert!(n > 0 && m > 0);
+    }
+    row(
+        "Today inputs (median)",
+        ms(pct(today, 0.5)),
+        "ms",
+        "< 50 ms",
+        "raw scan of the same rows",
+        ms(pct(base_today, 0.5)),
+    );
+
+    // Search as the rep types: prefixes of words that exist.
+    let queries: Vec<String> = (0..200)
+        .map(|i| {
+            let w = WORDS[i % 16];
+            let len = 2 + i % (w.len() - 1);
+            if i % 3 == 0 {
+                format!("{} {}", WORDS[(i * 7) % 16], &w[..len])
+            } else {
+                w[..len].to_string()
+            }
+        })
+        .collect();
+    let mut search = Vec::new();
+    for q in &queries {
+        let t = Instant::now();
+        let hits = store.read().search(q, 20).unwrap();
+        search.push(t.elapsed());
+        std::hint::black_box(hits);
+    }
+    let mut lookups = Vec::new();
+    for i in 0..200 {
+        let id = AccountId::from_uuid(Uuid::from_u128(0x1_0000_0000 + (i * 37 % accounts) as u128));
+        let t = Instant::now();
+        std::hint::black_box(store.read().accounts().get(id).unwrap());
+        lookups.push(t.elapsed());
+    }
+    row(
+        "search p50",
+        ms(pct(search.clone(), 0.5)),
+        "ms",
+        "< 5 ms",
+        "account by id p50",
+        ms(pct(lookups.clone(), 0.5)),
+    );
+    row(
+        "search p99",
+        ms(pct(search, 0.99)),
+        "ms",
+        "< 20 ms",
+        "account by id p99",
+        ms(pct(lookups, 0.99)),
+    );
+
+    // Log activity with synchronous=FULL: each call commits (fsync) before it returns.
+    let mut logs = Vec::new();
+    for i in 0..300 {
+        let new = NewActivity {
+            account_id: AccountId::from_uuid(Uuid::from_u128(
+                0x1_0000_0000 + (i % accounts) as u128,
+            )),
+            rep_id: RepId::from_uuid(Uuid::from_u128(3)),
+            contact_id: None,
+            kind: ActivityKind::Visit,
+            occurred_at: Utc::now(),
+            duration_min: Some(20),
+            outcome: None,
+            note: Some("quick visit".into()),
+            fix: None,
+        };
+        let t = Instant::now();
+        store.log_activity(new, Utc::now()).unwrap();
+        logs.push(t.elapsed());
+    }
+    let mut base_logs = Vec::new();
+    for i in 0..300 {
+        let t = Instant::now();
+        base.execute(
+            "INSERT INTO t VALUES (?1, 'x', 0, 'y')",
+            [Uuid::from_u128(u128::MAX - i)],
+        )
+        .unwrap();
+        base_logs.push(t.elapsed());
+    }
+    row(
+        "log activity p50",
+        ms(pct(logs.clone(), 0.5)),
+        "ms",
+        "",
+        "one-row FULL-sync commit p50",
+        ms(pct(base_logs.clone(), 0.5)),
+    );
+    row(
+        "log activity p99",
+        ms(pct(logs, 0.99)),
+        "ms",
+        "< 10 ms",
+        "one-row FULL-sync commit p99",
+        ms(pct(base_logs, 0.99)),
+    );
+}

@@ -1,0 +1,230 @@
+//! Forward-only migrations, tracked in `PRAGMA user_version`. Never edit a migration that
+//! has shipped: add a new one.
+
+use rusqlite::Connection;
+
+use crate::error::{Result, StoreError};
+
+/// `PRAGMA application_id` of a Rounds device database ("RNDS"), so a file of another
+/// application is recognised and left alone.
+pub const APPLICATION_ID: i32 = 0x524E_4453;
+
+/// Migration `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[V1_TABLES, V2_SEARCH];
+
+pub const LATEST: u32 = MIGRATIONS.len() as u32;
+
+const V1_TABLES: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- Synced tables: server truth only, written by the pull code. Each row names the bucket
+-- it came in (by number: names repeat in every row), so a lost bucket can be dropped
+-- without touching anything else. Keyed by the client- or server-made UUIDv7 ids, which
+-- grow with time, so WITHOUT ROWID tables insert near their end.
+CREATE TABLE buckets (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+) STRICT;
+
+CREATE TABLE territories (
+    id     BLOB PRIMARY KEY,
+    bucket INTEGER NOT NULL REFERENCES buckets(id),
+    name   TEXT NOT NULL,
+    rep_id BLOB
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE plans (
+    id     BLOB PRIMARY KEY,
+    bucket INTEGER NOT NULL REFERENCES buckets(id),
+    name   TEXT NOT NULL,
+    data   TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE accounts (
+    id             BLOB PRIMARY KEY,
+    bucket         INTEGER NOT NULL REFERENCES buckets(id),
+    name           TEXT NOT NULL,
+    street         TEXT NOT NULL,
+    city           TEXT NOT NULL,
+    region         TEXT NOT NULL,
+    postal_code    TEXT NOT NULL,
+    country        TEXT NOT NULL,
+    lat            REAL,
+    lon            REAL,
+    stage          TEXT NOT NULL,
+    priority       TEXT NOT NULL,
+    kare           TEXT,
+    currency       TEXT NOT NULL,
+    revenue_minor  INTEGER NOT NULL,
+    expenses_minor INTEGER NOT NULL,
+    phone          TEXT,
+    email          TEXT,
+    industry       TEXT,
+    territory_id   BLOB,
+    created_at     INTEGER NOT NULL,
+    lead_on        TEXT,
+    opportunity_on TEXT,
+    won_on         TEXT,
+    lost_on        TEXT
+) STRICT, WITHOUT ROWID;
+CREATE INDEX accounts_bucket ON accounts(bucket);
+CREATE INDEX accounts_lat ON accounts(lat);
+
+CREATE TABLE contacts (
+    id         BLOB PRIMARY KEY,
+    bucket     INTEGER NOT NULL REFERENCES buckets(id),
+    account_id BLOB NOT NULL,
+    name       TEXT NOT NULL,
+    title      TEXT,
+    phone      TEXT,
+    email      TEXT,
+    is_primary INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX contacts_account ON contacts(account_id);
+CREATE INDEX contacts_bucket ON contacts(bucket);
+
+CREATE TABLE activities (
+    id             BLOB PRIMARY KEY,
+    bucket         INTEGER NOT NULL REFERENCES buckets(id),
+    account_id     BLOB NOT NULL,
+    rep_id         BLOB NOT NULL,
+    contact_id     BLOB,
+    kind           TEXT NOT NULL,
+    occurred_at    INTEGER NOT NULL,
+    duration_min   INTEGER,
+    outcome        TEXT,
+    note           TEXT,
+    fix_lat        REAL,
+    fix_lon        REAL,
+    fix_accuracy_m REAL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX activities_account ON activities(account_id, occurred_at);
+-- Covers the Today scan: recent activities are read from the index alone.
+CREATE INDEX activities_recent ON activities(occurred_at, account_id, kind, rep_id);
+CREATE INDEX activities_bucket ON activities(bucket);
+
+CREATE TABLE corrections (
+    id     BLOB PRIMARY KEY,
+    bucket INTEGER NOT NULL REFERENCES buckets(id),
+    target BLOB NOT NULL,
+    data   TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX corrections_target ON corrections(target);
+CREATE INDEX corrections_bucket ON corrections(bucket);
+
+-- Local changes waiting for (or holding) a server receipt. seq is the device's mutation
+-- number: AUTOINCREMENT so a number is never reused, even after rows are pruned.
+CREATE TABLE outbox (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    mutation_id     BLOB NOT NULL UNIQUE,
+    kind            TEXT NOT NULL,
+    entity_id       BLOB NOT NULL,
+    account_id      BLOB,
+    payload         TEXT NOT NULL,
+    payload_version INTEGER NOT NULL,
+    hlc             TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'in_flight', 'acked', 'rejected', 'quarantined', 'superseded')),
+    result          TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    settled_at      INTEGER
+) STRICT;
+CREATE INDEX outbox_state ON outbox(state, seq);
+CREATE INDEX outbox_entity ON outbox(kind, entity_id);
+CREATE INDEX outbox_account ON outbox(account_id);
+
+-- The pull cursor is stored in the same transaction as the rows it covers.
+CREATE TABLE pull_cursors (
+    name       TEXT PRIMARY KEY,
+    cursor     TEXT NOT NULL,
+    checkpoint INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+-- What the server rejected, quarantined or kept as a conflict, for the rep to see.
+CREATE TABLE sync_issues (
+    seq         INTEGER PRIMARY KEY,
+    mutation_id BLOB NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('rejected', 'quarantined', 'superseded')),
+    code        TEXT,
+    reason      TEXT NOT NULL,
+    mutation    TEXT NOT NULL,
+    account_id  BLOB,
+    created_at  INTEGER NOT NULL,
+    dismissed   INTEGER NOT NULL DEFAULT 0
+) STRICT;
+"#;
+
+const V2_SEARCH: &str = r#"
+-- Full-text search. Names (accounts, with their address, and contacts) and activity notes
+-- are indexed apart: names are few and ranked by relevance, notes are many and shown
+-- newest first. search_docs gives each indexed row a stable rowid to replace or remove.
+CREATE TABLE search_docs (
+    rowid      INTEGER PRIMARY KEY,
+    ref_id     BLOB NOT NULL UNIQUE,
+    kind       TEXT NOT NULL CHECK (kind IN ('account', 'contact', 'note')),
+    account_id BLOB NOT NULL
+) STRICT;
+CREATE INDEX search_docs_account ON search_docs(account_id);
+CREATE VIRTUAL TABLE search_names USING fts5(
+    text,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+CREATE VIRTUAL TABLE search_notes USING fts5(
+    text,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+
+INSERT INTO search_docs(ref_id, kind, account_id) SELECT id, 'account', id FROM accounts;
+INSERT INTO search_names(rowid, text)
+    SELECT d.rowid, a.name || ' ' || a.street || ' ' || a.city || ' ' || a.region || ' ' || a.postal_code
+    FROM accounts a JOIN search_docs d ON d.ref_id = a.id;
+INSERT INTO search_docs(ref_id, kind, account_id) SELECT id, 'contact', account_id FROM contacts;
+INSERT INTO search_names(rowid, text)
+    SELECT d.rowid, c.name || ' ' || coalesce(c.title, '')
+    FROM contacts c JOIN search_docs d ON d.ref_id = c.id;
+INSERT INTO search_docs(ref_id, kind, account_id)
+    SELECT id, 'note', account_id FROM activities WHERE note IS NOT NULL;
+INSERT INTO search_notes(rowid, text)
+    SELECT d.rowid, a.note FROM activities a JOIN search_docs d ON d.ref_id = a.id;
+"#;
+
+/// Brings the schema up to [`LATEST`], one migration per transaction.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, LATEST)
+}
+
+/// Applies migrations up to `target` (tests build every earlier version with this).
+pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
+    let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > LATEST {
+        return Err(StoreError::TooNew {
+            found: current,
+            known: LATEST,
+        });
+    }
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(current as usize)
+    {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as u32 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

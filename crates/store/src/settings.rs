@@ -1,0 +1,44 @@
+//! `settings`: the app's local preferences (server URL, time zone, workday, home), as
+//! JSON values by key. Secrets such as the device token do not belong here.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Store;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Copy)]
+pub struct SettingsRead<'a> {
+    conn: &'a Connection,
+}
+
+impl<'a> SettingsRead<'a> {
+    pub(crate) fn new(conn: &'a Connection) -> Self {
+        Self { conn }
+    }
+
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let raw: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(raw.map(|s| serde_json::from_str(&s)).transpose()?)
+    }
+}
+
+impl Store {
+    pub fn set_setting<T: Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
+        let json = serde_json::to_string(value)?;
+        self.write(|w| {
+            w.tx.execute(
+                "INSERT INTO settings(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, json],
+            )?;
+            Ok(())
+        })
+    }
+}

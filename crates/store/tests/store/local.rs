@@ -1,0 +1,267 @@
+//! The rep's own changes: logged, overlaid on reads, marked pending, never duplicated.
+
+use chrono::Duration;
+use rounds_core::{ActivityKind, CorrectionKind, Outcome};
+use rounds_protocol::sync::{AccountEdit, MutationBody, Op, Row};
+use rounds_store::{NewActivity, StoreError};
+
+use crate::fixtures::*;
+
+fn visit(i: usize) -> NewActivity {
+    NewActivity {
+        account_id: account_id(i),
+        rep_id: rep(),
+        contact_id: None,
+        kind: ActivityKind::Visit,
+        occurred_at: now(),
+        duration_min: Some(25),
+        outcome: Some(Outcome::Reached),
+        note: Some("Met the new buyer, wants samples".into()),
+        fix: None,
+    }
+}
+
+#[test]
+fn a_logged_visit_is_in_the_outbox_and_on_the_timeline_as_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 5);
+    let logged = store.log_activity(visit(1), now()).unwrap();
+    assert_eq!(logged.seq, 1, "the device's first mutation is number 1");
+
+    let r = store.read();
+    let entry = r.outbox().get(1).unwrap().unwrap();
+    let body = entry.mutation.parse_body().unwrap();
+    assert!(
+        matches!(body, MutationBody::LogActivity { ref activity } if activity.id == logged.activity.id)
+    );
+    assert_eq!(r.outbox().pending_count().unwrap(), 1);
+
+    let timeline = r.activities().timeline(account_id(1)).unwrap();
+    let mine = timeline
+        .iter()
+        .find(|e| e.activity.id == logged.activity.id)
+        .unwrap();
+    assert!(mine.pending);
+    assert_eq!(
+        timeline.first().unwrap().activity.id,
+        logged.activity.id,
+        "newest first"
+    );
+    assert!(
+        !r.search("samples", 5).unwrap().is_empty(),
+        "a pending note is searchable at once"
+    );
+}
+
+#[test]
+fn sequence_numbers_are_consecutive_and_clocks_increase() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let mut seqs = Vec::new();
+    for i in 0..5 {
+        // The wall clock jumps back midway: the HLC must not.
+        let at = if i == 3 {
+            now() - Duration::hours(5)
+        } else {
+            now() + Duration::seconds(i)
+        };
+        seqs.push(store.log_activity(visit(i as usize % 3), at).unwrap().seq);
+    }
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    let all = store.read().outbox().all().unwrap();
+    for w in all.windows(2) {
+        assert!(w[0].mutation.hlc < w[1].mutation.hlc);
+    }
+}
+
+#[test]
+fn an_activity_for_an_unknown_account_is_refused_and_nothing_is_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let err = store.log_activity(visit(99), now()).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "got {err:?}");
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 0);
+    let mut long = visit(1);
+    long.note = Some("x".repeat(30_000));
+    assert!(matches!(
+        store.log_activity(long, now()),
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+#[test]
+fn once_the_server_has_it_the_activity_is_shown_once_and_not_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let logged = store.log_activity(visit(1), now()).unwrap();
+    let before = store
+        .read()
+        .activities()
+        .timeline(account_id(1))
+        .unwrap()
+        .len();
+    // The server's copy arrives in a pull.
+    let rec = rounds_protocol::records::ActivityRecord::from(&logged.activity);
+    store
+        .apply_pull(
+            &page(
+                vec![Op::Put {
+                    bucket: bucket(),
+                    row: Row::Activity(rec),
+                }],
+                "c2",
+            ),
+            now(),
+        )
+        .unwrap();
+    let timeline = store.read().activities().timeline(account_id(1)).unwrap();
+    assert_eq!(timeline.len(), before, "not duplicated");
+    let mine = timeline
+        .iter()
+        .find(|e| e.activity.id == logged.activity.id)
+        .unwrap();
+    assert!(!mine.pending);
+}
+
+#[test]
+fn void_and_amend_are_new_facts_shown_on_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let a = store.log_activity(visit(1), now()).unwrap();
+    let b = store
+        .log_activity(visit(1), now() + Duration::minutes(1))
+        .unwrap();
+    store
+        .correct_activity(
+            a.activity.id,
+            CorrectionKind::Void {
+                reason: "logged twice".into(),
+            },
+            now(),
+        )
+        .unwrap();
+    store
+        .correct_activity(
+            b.activity.id,
+            CorrectionKind::Amend {
+                occurred_at: None,
+                duration_min: Some(90),
+                outcome: None,
+                note: None,
+            },
+            now(),
+        )
+        .unwrap();
+    let timeline = store.read().activities().timeline(account_id(1)).unwrap();
+    let va = timeline
+        .iter()
+        .find(|e| e.activity.id == a.activity.id)
+        .unwrap();
+    let vb = timeline
+        .iter()
+        .find(|e| e.activity.id == b.activity.id)
+        .unwrap();
+    assert!(va.voided);
+    assert_eq!(vb.activity.duration_min, Some(90));
+    assert_eq!(
+        store.read().outbox().pending_count().unwrap(),
+        4,
+        "two logs, two corrections"
+    );
+
+    // Today does not count the voided visit.
+    let inputs = store
+        .read()
+        .today_inputs(now() - Duration::days(60))
+        .unwrap();
+    let i = inputs
+        .accounts
+        .iter()
+        .position(|x| x.id == account_id(1))
+        .unwrap();
+    assert!(inputs.activities[i].iter().all(|x| x.id != a.activity.id));
+    assert!(inputs.activities[i].iter().any(|x| x.id == b.activity.id));
+}
+
+#[test]
+fn a_field_edit_is_overlaid_and_marked_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    store
+        .edit_account(
+            account_id(2),
+            AccountEdit::Phone(Some("(312) 555-0199".into())),
+            now(),
+        )
+        .unwrap();
+    store
+        .edit_account(account_id(2), AccountEdit::City("Skokie".into()), now())
+        .unwrap();
+    let view = store.read().accounts().get(account_id(2)).unwrap().unwrap();
+    assert_eq!(view.account.phone.unwrap().as_typed(), "(312) 555-0199");
+    assert_eq!(view.account.address.city, "Skokie");
+    assert_eq!(view.pending_fields, ["phone", "city"]);
+    assert_eq!(
+        store.read().outbox().pending_count().unwrap(),
+        2,
+        "one outbox row per field"
+    );
+
+    // A pull of the synced row does not hide the pending edit.
+    store
+        .apply_pull(
+            &page(
+                vec![Op::Put {
+                    bucket: bucket(),
+                    row: Row::Account(account(2)),
+                }],
+                "c2",
+            ),
+            now(),
+        )
+        .unwrap();
+    let view = store.read().accounts().get(account_id(2)).unwrap().unwrap();
+    assert_eq!(view.account.address.city, "Skokie");
+}
+
+#[test]
+fn an_invalid_edit_is_refused_before_it_is_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let err = store
+        .edit_account(
+            account_id(1),
+            AccountEdit::Email(Some("not-an-address".into())),
+            now(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "got {err:?}");
+    let err = store
+        .edit_account(
+            account_id(1),
+            AccountEdit::Location(Some(rounds_protocol::sync::LatLonRecord {
+                lat: 91.0,
+                lon: 0.0,
+            })),
+            now(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)));
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 0);
+}
+
+#[test]
+fn wiping_synced_data_keeps_every_pending_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    store.log_activity(visit(1), now()).unwrap();
+    store
+        .edit_account(account_id(1), AccountEdit::City("Skokie".into()), now())
+        .unwrap();
+    store.wipe_bucket(&bucket().0).unwrap();
+    assert_eq!(store.read().accounts().count().unwrap(), 0);
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 2);
+    store.reset_synced().unwrap();
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 2);
+    assert!(store.read().cursor().unwrap().is_none());
+}

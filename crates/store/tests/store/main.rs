@@ -1,0 +1,8 @@
+//! rounds-store against real SQLite files.
+
+mod fixtures;
+mod local;
+mod open;
+mod outbox;
+mod pull;
+mod queries;
