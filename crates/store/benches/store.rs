@@ -145,7 +145,9 @@ fn pages(accounts: usize, contacts_per: usize, activities: usize) -> Vec<PullRes
                 occurred_at: now - Days::minutes(age_min),
                 duration_min: Some(15),
                 outcome: None,
-                note: k.is_multiple_of(5).then(|| format!("talked about the {} order", WORDS[k % 16])),
+                note: k
+                    .is_multiple_of(5)
+                    .then(|| format!("talked about the {} order", WORDS[k % 16])),
                 fix: None,
             }),
         });

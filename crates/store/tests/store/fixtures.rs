@@ -105,7 +105,9 @@ pub fn activity(i: usize, k: usize) -> ActivityRecord {
         occurred_at: now() - Duration::hours((k as i64 * 37 + i as i64) % (24 * 180)),
         duration_min: Some(20),
         outcome: None,
-        note: k.is_multiple_of(5).then(|| format!("Discussed spring order {i}-{k}")),
+        note: k
+            .is_multiple_of(5)
+            .then(|| format!("Discussed spring order {i}-{k}")),
         fix: None,
     }
 }
