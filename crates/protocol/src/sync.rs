@@ -138,7 +138,8 @@ pub enum MutationStatus {
         winner: Hlc,
     },
     /// Refused for good (no right to edit, invalid value); kept on the server as a
-    /// rejected edit with its raw payload.
+    /// rejected edit with its raw payload. The one exception is code `sequence_gap`: the
+    /// mutation was not applied because earlier ones are missing; send those, then it.
     Rejected {
         code: ErrorCode,
         reason: String,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rounds_protocol::sync::{Mutation, MutationStatus, PushResponse};
-use rounds_protocol::{Hlc, MutationId};
+use rounds_protocol::{ErrorCode, Hlc, MutationId};
 use rusqlite::{Connection, Transaction, params};
 
 use crate::codec::{from_ms, ms};
@@ -197,6 +197,20 @@ impl Store {
         self.write(|w| {
             let mut settled = 0;
             for r in &response.results {
+                // A gap answer is not a receipt: the server did not apply the mutation
+                // and wants the missing ones first. It stays queued.
+                if let MutationStatus::Rejected {
+                    code: ErrorCode::SequenceGap,
+                    reason,
+                } = &r.status
+                {
+                    w.tx.prepare_cached(
+                        "UPDATE outbox SET state = 'pending', last_error = ?3
+                         WHERE seq = ?1 AND mutation_id = ?2 AND state IN ('pending', 'in_flight')",
+                    )?
+                    .execute(params![r.seq as i64, r.id.as_uuid(), reason])?;
+                    continue;
+                }
                 let (state, result) = match &r.status {
                     MutationStatus::Applied => ("acked", None),
                     MutationStatus::Superseded { .. } => ("superseded", Some(&r.status)),

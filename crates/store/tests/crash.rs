@@ -206,13 +206,20 @@ fn killed_mid_write_loses_nothing_that_was_reported_saved() {
                 }
             }
         });
-        // Kill at a random moment: sometimes before the first commit, mostly amid writes.
-        let first = rx.recv_timeout(Duration::from_secs(20)).ok();
+        // Wait for the first commit (the test harness prints its own lines first), then
+        // kill at a random moment amid the writes that follow.
+        let mut lines = Vec::new();
+        while let Ok(line) = rx.recv_timeout(Duration::from_secs(20)) {
+            let first_commit = line.starts_with("OK ");
+            lines.push(line);
+            if first_commit {
+                break;
+            }
+        }
         std::thread::sleep(Duration::from_micros(rng % 15_000));
         c.kill().unwrap();
         c.wait().unwrap();
         reader.join().unwrap();
-        let mut lines: Vec<String> = first.into_iter().collect();
         lines.extend(rx.try_iter());
         assert!(
             !lines.iter().any(|l| l.starts_with("ERR")),

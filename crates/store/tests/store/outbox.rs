@@ -193,3 +193,37 @@ fn receipts_of_activities_are_kept_until_the_server_copy_is_back() {
         "still shown while the server copy is on its way"
     );
 }
+
+#[test]
+fn a_sequence_gap_answer_is_not_a_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    log(&mut store, 2);
+    store.mark_in_flight(&[1, 2]).unwrap();
+    let e = store.read().outbox().get(2).unwrap().unwrap();
+    let gap = MutationStatus::Rejected {
+        code: ErrorCode::SequenceGap,
+        reason: "send 1 first".into(),
+    };
+    let settled = store
+        .record_receipts(
+            &response(vec![MutationResult {
+                seq: 2,
+                id: e.mutation.id,
+                status: gap,
+            }]),
+            now(),
+        )
+        .unwrap();
+    assert_eq!(settled, 0);
+    let e = store.read().outbox().get(2).unwrap().unwrap();
+    assert_eq!(
+        e.state,
+        OutboxState::Pending,
+        "still queued, to be sent again"
+    );
+    assert!(
+        store.read().issues().open().unwrap().is_empty(),
+        "not shown as a refusal"
+    );
+}

@@ -1,0 +1,212 @@
+//! The sync engine: push the outbox, then pull and apply, reporting progress per page.
+//! It only fetches, calls and applies; when to run is the planner's call.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rounds_protocol::sync::{MAX_PUSH_BYTES, MAX_PUSH_MUTATIONS, PushRequest};
+use rounds_protocol::{PROTOCOL_VERSION, SCHEMA_VERSION};
+use rounds_store::Store;
+
+use crate::error::ClientError;
+use crate::http::ServerApi;
+use crate::planner::{self, Decision, SyncState, Trigger};
+
+/// Where "now" comes from; tests inject their own.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// Progress the UI can show while a sync runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A push round settled `settled` mutations; `pending` remain.
+    Pushed { settled: u64, pending: u64 },
+    /// Page `page` of the pull was applied.
+    Pulled { page: u32, ops: usize, more: bool },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub settled: u64,
+    pub pages: u32,
+    pub ops: usize,
+}
+
+/// JSON overhead of the push envelope, left free under the byte limit.
+const ENVELOPE_BYTES: usize = 4 * 1024;
+
+#[derive(Clone)]
+pub struct SyncEngine {
+    api: ServerApi,
+    clock: Clock,
+    state: SyncState,
+}
+
+impl std::fmt::Debug for SyncEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncEngine")
+            .field("api", &self.api)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl SyncEngine {
+    pub fn new(api: ServerApi, clock: Clock) -> Self {
+        Self {
+            api,
+            clock,
+            state: SyncState {
+                online: true,
+                ..SyncState::default()
+            },
+        }
+    }
+
+    pub fn api(&self) -> &ServerApi {
+        &self.api
+    }
+
+    pub fn api_mut(&mut self) -> &mut ServerApi {
+        &mut self.api
+    }
+
+    pub fn state(&self) -> SyncState {
+        self.state
+    }
+
+    pub fn set_online(&mut self, online: bool) {
+        self.state.online = online;
+    }
+
+    /// What to do next, by the planner's rules.
+    pub fn decide(
+        &self,
+        store: &Store,
+        trigger: Trigger,
+        jitter: f64,
+    ) -> Result<Decision, ClientError> {
+        let mut state = self.state;
+        state.pending = store.read().outbox().pending_count()?;
+        Ok(planner::decide(&state, trigger, (self.clock)(), jitter))
+    }
+
+    /// One full sync: push everything queued, then pull until the server has no more.
+    /// A failure is remembered for the backoff and returned; whatever was settled before
+    /// it stays settled.
+    pub async fn sync_once(
+        &mut self,
+        store: &mut Store,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<SyncReport, ClientError> {
+        self.state.last_attempt = Some((self.clock)());
+        let outcome = self.push_then_pull(store, &mut progress).await;
+        match &outcome {
+            Ok(_) => {
+                self.state.failures = 0;
+                self.state.last_success = Some((self.clock)());
+            }
+            Err(_) => self.state.failures = self.state.failures.saturating_add(1),
+        }
+        self.state.pending = store
+            .read()
+            .outbox()
+            .pending_count()
+            .unwrap_or(self.state.pending);
+        outcome
+    }
+
+    async fn push_then_pull(
+        &mut self,
+        store: &mut Store,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<SyncReport, ClientError> {
+        let mut report = SyncReport {
+            settled: self.push_all(store, progress).await?,
+            ..SyncReport::default()
+        };
+        // Downloads never wait for uploads: even a push that settled nothing new is
+        // followed by the pull.
+        loop {
+            let cursor = store.read().cursor()?;
+            let page = self.api.pull(cursor.as_deref()).await?;
+            let stats = store.apply_pull(&page, (self.clock)())?;
+            report.pages += 1;
+            report.ops += stats.ops;
+            progress(Progress::Pulled {
+                page: report.pages,
+                ops: stats.ops,
+                more: page.has_more,
+            });
+            if !page.has_more {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn push_all(
+        &mut self,
+        store: &mut Store,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<u64, ClientError> {
+        let device_id = store.device_id();
+        let mut settled_total = 0;
+        loop {
+            let batch = store
+                .read()
+                .outbox()
+                .next_batch(MAX_PUSH_MUTATIONS, MAX_PUSH_BYTES - ENVELOPE_BYTES)?;
+            if batch.is_empty() {
+                return Ok(settled_total);
+            }
+            let seqs: Vec<u64> = batch.iter().map(|e| e.mutation.seq).collect();
+            store.mark_in_flight(&seqs)?;
+            let req = PushRequest {
+                protocol_version: PROTOCOL_VERSION,
+                schema_version: SCHEMA_VERSION,
+                device_id,
+                mutations: batch.into_iter().map(|e| e.mutation).collect(),
+            };
+            let res = match self.api.push(&req).await {
+                Ok(res) => res,
+                Err(e) => {
+                    // No receipt: every row goes back to pending, to be sent again.
+                    store.record_push_failure(&seqs, &e.to_string())?;
+                    return Err(e);
+                }
+            };
+            let settled = store.record_receipts(&res, (self.clock)())?;
+            settled_total += settled;
+            let unsettled: Vec<u64> = seqs
+                .iter()
+                .copied()
+                .filter(|s| {
+                    store
+                        .read()
+                        .outbox()
+                        .get(*s)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|e| e.state == rounds_store::OutboxState::InFlight)
+                })
+                .collect();
+            if !unsettled.is_empty() {
+                store.record_push_failure(&unsettled, "no receipt in the server's answer")?;
+            }
+            let pending = store.read().outbox().pending_count()?;
+            progress(Progress::Pushed { settled, pending });
+            if settled == 0 {
+                // The server settled nothing of a non-empty batch (a gap it wants filled
+                // first, or receipts we cannot match): stop rather than spin.
+                return Err(ClientError::Api(rounds_protocol::ApiError::new(
+                    rounds_protocol::ErrorCode::SequenceGap,
+                    "the server applied none of the queued changes; they stay queued",
+                )));
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The server's HTTP API as the device uses it.
+
+use std::time::Duration;
+
+use rounds_protocol::auth::{LoginRequest, LoginResponse};
+use rounds_protocol::sync::{MAX_PULL_OPS, PullResponse, PushRequest, PushResponse};
+use rounds_protocol::{ApiError, ErrorCode, PROTOCOL_VERSION};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::ClientError;
+
+/// A device's connection to one server. Cheap to clone.
+#[derive(Clone)]
+pub struct ServerApi {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+/// Never print the token.
+impl std::fmt::Debug for ServerApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerApi")
+            .field("base", &self.base)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl ServerApi {
+    /// `base` like `https://rounds.example.com` (a trailing slash is fine).
+    pub fn new(base: &str, token: Option<String>) -> Result<Self, ClientError> {
+        let base = base.trim().trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::Api(ApiError::new(
+                ErrorCode::InvalidInput,
+                "the server address must start with http:// or https://",
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("rounds-client/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Network(e.to_string()))?;
+        Ok(Self { base, http, token })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn set_token(&mut self, token: Option<String>) {
+        self.token = token;
+    }
+
+    pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, ClientError> {
+        self.send(
+            self.http
+                .post(format!("{}/auth/login", self.base))
+                .json(req),
+        )
+        .await
+    }
+
+    pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, ClientError> {
+        let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
+        self.send(
+            self.http
+                .post(format!("{}/sync/push", self.base))
+                .bearer_auth(token)
+                .json(req),
+        )
+        .await
+    }
+
+    pub async fn pull(&self, cursor: Option<&str>) -> Result<PullResponse, ClientError> {
+        #[derive(Serialize)]
+        struct Query<'a> {
+            cursor: Option<&'a str>,
+            limit: usize,
+            protocol_version: u32,
+        }
+        let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
+        self.send(
+            self.http
+                .get(format!("{}/sync/pull", self.base))
+                .bearer_auth(token)
+                .query(&Query {
+                    cursor,
+                    limit: MAX_PULL_OPS,
+                    protocol_version: PROTOCOL_VERSION,
+                }),
+        )
+        .await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let res = req.send().await.map_err(network)?;
+        let status = res.status();
+        let body = res.bytes().await.map_err(network)?;
+        if status.is_success() {
+            return serde_json::from_slice(&body).map_err(|e| {
+                ClientError::Network(format!("unreadable answer from the server: {e}"))
+            });
+        }
+        // An error answer from our server carries {code, message}; anything else (a
+        // proxy's HTML page) is described by its status.
+        let err = serde_json::from_slice::<ApiError>(&body).unwrap_or_else(|_| {
+            let code = match status.as_u16() {
+                401 => ErrorCode::Unauthenticated,
+                403 => ErrorCode::Forbidden,
+                404 => ErrorCode::NotFound,
+                413 => ErrorCode::PayloadTooLarge,
+                429 => ErrorCode::RateLimited,
+                500..=599 => ErrorCode::Unavailable,
+                _ => ErrorCode::Unknown,
+            };
+            ApiError::new(code, format!("the server answered {status}"))
+        });
+        Err(ClientError::Api(err))
+    }
+}
+
+fn network(e: reqwest::Error) -> ClientError {
+    ClientError::Network(e.to_string())
+}
