@@ -152,12 +152,13 @@ fn pages(accounts: usize, contacts_per: usize, activities: usize) -> Vec<PullRes
             }),
         });
     }
+    let total_pages = ops.len().div_ceil(1_000);
     ops.chunks(1_000)
         .enumerate()
         .map(|(n, chunk)| PullResponse {
             epoch: "e".into(),
             cursor: format!("c{n}"),
-            has_more: true,
+            has_more: n + 1 < total_pages,
             checkpoint: n as u64,
             server_hlc: Hlc::ZERO,
             last_applied_seq: 0,

@@ -14,7 +14,7 @@ use crate::contacts::ContactsWrite;
 use crate::error::Result;
 use crate::plans::PlansWrite;
 use crate::territories::TerritoriesWrite;
-use crate::{APPLY_BATCH, Store, Writer, cursors, meta, search};
+use crate::{APPLY_BATCH, Store, Writer, cursors, meta, schema, search};
 
 /// What applying a page did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,7 +55,9 @@ impl Store {
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn
             .pragma_update(None, "wal_autocheckpoint", 10_000)?;
-        let applied = self.apply_chunks(page, chunks, last, now, &mut stats);
+        // A first pull, or a rebuild, is a snapshot: drop the per-account index for it.
+        let snapshot = page.reset || cursors::get(&self.conn)?.is_none();
+        let applied = self.apply_chunks(page, chunks, last, now, snapshot, &mut stats);
         self.conn.pragma_update(None, "wal_autocheckpoint", 1_000)?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         applied?;
@@ -68,6 +70,7 @@ impl Store {
         chunks: Vec<&[Op]>,
         last: usize,
         now: DateTime<Utc>,
+        snapshot: bool,
         stats: &mut ApplyStats,
     ) -> Result<()> {
         for (i, chunk) in chunks.into_iter().enumerate() {
@@ -76,11 +79,17 @@ impl Store {
                 if i == 0 && page.reset {
                     wipe_synced(w)?;
                 }
+                if i == 0 && snapshot {
+                    w.tx.execute_batch("DROP INDEX IF EXISTS activities_account")?;
+                }
                 let mut buckets = Buckets(HashMap::new());
                 for op in chunk {
                     apply_op(w, &mut buckets, op)?;
                 }
                 if i == last {
+                    if !page.has_more {
+                        w.tx.execute_batch(schema::ACTIVITIES_ACCOUNT_INDEX)?;
+                    }
                     cursors::set(w.tx, &page.cursor, page.checkpoint, now)?;
                     meta::set(w.tx, meta::SERVER_EPOCH, &page.epoch)?;
                     let hlc = Hlc::observe(meta::last_hlc(w.tx)?, page.server_hlc);

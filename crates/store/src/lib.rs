@@ -81,6 +81,7 @@ impl Store {
         conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         schema::migrate(&mut conn)?;
+        conn.execute_batch(schema::ACTIVITIES_ACCOUNT_INDEX)?;
         let device_id = meta::ensure_device_id(&conn)?;
         Ok(Store {
             conn,

@@ -146,3 +146,43 @@ fn a_reader_is_never_blocked_longer_than_one_batch() {
         stats.longest_batch
     );
 }
+
+fn has_account_index(dir: &tempfile::TempDir) -> bool {
+    rusqlite::Connection::open(dir.path().join("rounds.db"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'activities_account'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+        == 1
+}
+
+#[test]
+fn the_per_account_index_is_rebuilt_after_an_initial_sync_even_a_cut_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("rounds.db")).unwrap();
+    let mut first = page(snapshot_ops(10, 1, 3), "p1");
+    first.has_more = true;
+    store.apply_pull(&first, now()).unwrap();
+    assert!(
+        !has_account_index(&dir),
+        "dropped while the snapshot streams in"
+    );
+    // The app is killed here; the next open restores the index.
+    drop(store);
+    let mut store = Store::open(dir.path().join("rounds.db")).unwrap();
+    assert!(has_account_index(&dir));
+    store.apply_pull(&page(vec![], "p2"), now()).unwrap();
+    assert!(has_account_index(&dir));
+    assert_eq!(
+        store
+            .read()
+            .activities()
+            .timeline(account_id(3))
+            .unwrap()
+            .len(),
+        3
+    );
+}
