@@ -6,7 +6,9 @@ mod engine;
 mod error;
 mod http;
 pub mod planner;
+mod runner;
 
 pub use engine::{Clock, Progress, SyncEngine, SyncReport, system_clock};
 pub use error::ClientError;
 pub use http::ServerApi;
+pub use runner::{Runner, SyncStatus};

@@ -35,6 +35,8 @@ pub enum Trigger {
     Timer,
     LocalWrite,
     NetworkUp,
+    /// The platform reports no connectivity (the engine marks itself offline first).
+    NetworkDown,
     Manual,
 }
 
@@ -162,6 +164,12 @@ mod tests {
         state(5, Some(0), 12, false),
         Trigger::Timer,
         100,
+        Decision::WaitUntil(t(300))
+    )]
+    #[case::network_down_waits(
+        state(2, Some(0), 0, false),
+        Trigger::NetworkDown,
+        5,
         Decision::WaitUntil(t(300))
     )]
     #[case::offline_does_not_hammer(
