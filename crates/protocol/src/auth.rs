@@ -13,6 +13,11 @@ pub struct LoginRequest {
     /// A name the rep and the admin recognise ("Dana's phone").
     pub device_name: String,
     pub platform: String,
+    /// The installation's own id, made when its database was created. Signing in again
+    /// on the same install keeps the device (and its mutation numbering) on the server;
+    /// `None` lets the server make one.
+    #[serde(default)]
+    pub device_id: Option<DeviceId>,
 }
 
 /// Never print the password, even in debug logs.
@@ -23,6 +28,7 @@ impl std::fmt::Debug for LoginRequest {
             .field("password", &"<redacted>")
             .field("device_name", &self.device_name)
             .field("platform", &self.platform)
+            .field("device_id", &self.device_id)
             .finish()
     }
 }

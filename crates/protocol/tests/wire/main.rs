@@ -256,6 +256,7 @@ fn login() {
         password: "correct horse".into(),
         device_name: "Dana's phone".into(),
         platform: "android".into(),
+        device_id: Some(id(20)),
     };
     insta::assert_json_snapshot!("login_request", req);
     assert!(
@@ -327,4 +328,13 @@ fn an_unreadable_body_is_still_a_mutation() {
         m.parse_body().is_err(),
         "unknown mutation types are refused when parsed"
     );
+}
+
+#[test]
+fn a_login_from_an_older_app_without_a_device_id_still_reads() {
+    let req: LoginRequest = serde_json::from_str(
+        r#"{"email":"a@b.example","password":"p","device_name":"phone","platform":"ios"}"#,
+    )
+    .unwrap();
+    assert_eq!(req.device_id, None);
 }

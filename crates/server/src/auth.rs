@@ -1,0 +1,267 @@
+//! Passwords (argon2id), device tokens (32 random bytes; only their SHA-256 is stored),
+//! sign-in and the bearer check every device request goes through.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use rounds_core::Role;
+use rounds_protocol::auth::{LoginRequest, LoginResponse, UserInfo};
+use rounds_protocol::{DeviceId, ErrorCode, UserId};
+use sha2::{Digest, Sha256};
+
+use crate::db::{Db, DbError, Sql};
+use crate::error::{Error, Result};
+use crate::settings::Settings;
+use crate::{params, time};
+
+/// Who is calling: resolved from the bearer token on every request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub device: DeviceId,
+    pub user: UserId,
+    pub role: Role,
+    /// The protocol version the device last pushed with, if any.
+    pub protocol_version: Option<i64>,
+    /// The highest mutation seq applied for the device, as of this request's transaction.
+    pub last_applied_seq: i64,
+}
+
+pub fn hash_password(password: &str, settings: &Settings) -> Result<String> {
+    let params = Params::new(
+        settings.argon2_memory_kib,
+        settings.argon2_iterations,
+        1,
+        None,
+    )
+    .map_err(|e| Error::Internal(format!("argon2 parameters: {e}")))?;
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| Error::Internal(format!("random: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Internal(e.to_string()))?;
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(format!("argon2: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+pub fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Rep => "rep",
+        Role::Manager => "manager",
+        Role::Admin => "admin",
+    }
+}
+
+pub fn parse_role(s: &str) -> Option<Role> {
+    match s {
+        "rep" => Some(Role::Rep),
+        "manager" => Some(Role::Manager),
+        "admin" => Some(Role::Admin),
+        _ => None,
+    }
+}
+
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("random: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn invalid_credentials() -> Error {
+    Error::client(ErrorCode::InvalidCredentials, "wrong e-mail or password")
+}
+
+/// Signs a device in: checks the password, registers the device, returns its token.
+pub async fn login(
+    db: &Db,
+    settings: &Settings,
+    req: LoginRequest,
+    now: DateTime<Utc>,
+) -> Result<LoginResponse> {
+    let device_name = req.device_name.trim().to_owned();
+    let platform = req.platform.trim().to_owned();
+    // PostgreSQL text cannot hold NUL; such input is simply invalid.
+    if [&req.email, &req.password, &device_name, &platform]
+        .iter()
+        .any(|s| s.contains('\0'))
+    {
+        return Err(Error::client(
+            ErrorCode::InvalidInput,
+            "text may not contain NUL",
+        ));
+    }
+    if device_name.is_empty() || device_name.len() > 100 || platform.len() > 50 {
+        return Err(Error::client(
+            ErrorCode::InvalidInput,
+            "device_name: 1 to 100 characters; platform: at most 50",
+        ));
+    }
+    let email = req.email.trim().to_lowercase();
+    let user = db
+        .read(move |tx| {
+            tx.query_opt(
+                "SELECT id, name, email, role, time_zone, password_hash, active FROM users WHERE email = $1",
+                params![email],
+            )
+        })
+        .await?;
+    let password = req.password;
+    let Some(user) = user else {
+        // Same work as a real check, so timing does not tell which e-mails exist.
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || hash_password(&password, &settings))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
+        return Err(invalid_credentials());
+    };
+    let hash = user.text(5)?;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    if !ok {
+        return Err(invalid_credentials());
+    }
+    if user.int(6)? == 0 {
+        return Err(Error::client(
+            ErrorCode::DeviceRevoked,
+            "this user has been deactivated",
+        ));
+    }
+    let role = parse_role(&user.text(3)?)
+        .ok_or_else(|| Error::Internal("unknown role in users".into()))?;
+    let info = UserInfo {
+        id: user.parse(0)?,
+        name: user.text(1)?,
+        email: user.text(2)?,
+        role,
+        time_zone: user.text(4)?,
+    };
+    let token = new_token()?;
+    // The install's own id when it sends one, so signing in again keeps the device and
+    // its mutation ledger; otherwise a new one.
+    let device = req
+        .device_id
+        .unwrap_or_else(|| DeviceId::from_uuid(uuid::Uuid::now_v7()));
+    let expires_at = now + Duration::days(i64::from(settings.token_ttl_days));
+    let (hash, user_id) = (token_hash(&token), info.id);
+    db.write(move |tx| {
+        let existing = tx.query_opt(
+            "SELECT user_id, revoked_at FROM devices WHERE id = $1",
+            params![device],
+        )?;
+        match existing {
+            None => tx.exec(
+                "INSERT INTO devices (id, user_id, name, platform, token_hash, expires_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                params![
+                    device,
+                    user_id,
+                    device_name,
+                    platform,
+                    hash,
+                    time::text(expires_at),
+                    time::text(now)
+                ],
+            )?,
+            Some(row) => {
+                if row.text(0)? != user_id.to_string() {
+                    return Err(Error::client(
+                        ErrorCode::Forbidden,
+                        "this device is registered to another user; reset the app to sign in as someone else",
+                    ));
+                }
+                if row.opt_text(1)?.is_some() {
+                    return Err(Error::client(
+                        ErrorCode::DeviceRevoked,
+                        "this device was signed out by an administrator",
+                    ));
+                }
+                // A new token for the same device; the old one stops working.
+                tx.exec(
+                    "UPDATE devices SET token_hash = $2, expires_at = $3, name = $4, platform = $5
+                     WHERE id = $1",
+                    params![
+                        device,
+                        hash,
+                        time::text(expires_at),
+                        device_name,
+                        platform
+                    ],
+                )?
+            }
+        };
+        Ok(())
+    })
+    .await?;
+    tracing::info!(%device, user = %info.id, "device signed in");
+    Ok(LoginResponse {
+        device_id: device,
+        token,
+        expires_at,
+        user: info,
+    })
+}
+
+/// Resolves a bearer token. Unknown or expired → `unauthenticated`; revoked device or
+/// deactivated user → `device_revoked`.
+pub fn authenticate(tx: &mut dyn Sql, token: &str, now: DateTime<Utc>) -> Result<Caller> {
+    let row = tx.query_opt(
+        "SELECT d.id, d.user_id, u.role, d.expires_at, d.revoked_at, u.active, d.protocol_version, d.last_applied_seq
+         FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
+        params![token_hash(token)],
+    )?;
+    let Some(row) = row else {
+        return Err(Error::client(
+            ErrorCode::Unauthenticated,
+            "unknown token: sign in again",
+        ));
+    };
+    if row.opt_text(4)?.is_some() {
+        return Err(Error::client(
+            ErrorCode::DeviceRevoked,
+            "this device has been signed out by an administrator",
+        ));
+    }
+    if row.int(5)? == 0 {
+        return Err(Error::client(
+            ErrorCode::DeviceRevoked,
+            "this user has been deactivated",
+        ));
+    }
+    let expires = row.text(3)?;
+    if time::parse(&expires).is_none_or(|e| e <= now) {
+        return Err(Error::client(
+            ErrorCode::Unauthenticated,
+            "the sign-in has expired: sign in again",
+        ));
+    }
+    Ok(Caller {
+        device: row.parse(0)?,
+        user: row.parse(1)?,
+        role: parse_role(&row.text(2)?).ok_or_else(|| DbError::Decode("role".into()))?,
+        protocol_version: row.opt_int(6)?,
+        last_applied_seq: row.int(7)?,
+    })
+}
+
+/// Revokes one device; its token stops working at once.
+pub fn revoke_device(tx: &mut dyn Sql, device: DeviceId, now: DateTime<Utc>) -> Result<bool> {
+    Ok(tx.exec(
+        "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        params![device, time::text(now)],
+    )? > 0)
+}

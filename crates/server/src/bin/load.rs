@@ -1,0 +1,391 @@
+//! rounds-load: push throughput and many-devices latency against a real server.
+//!
+//! Starts the server in process on 127.0.0.1:0 over a fresh database (an SQLite file in
+//! a temp dir, or a fresh schema of `--database postgres://…`), seeds reps, territories
+//! and accounts, then measures over HTTP:
+//! 1. throughput: `--writers` devices pushing batches of 200 activities back to back;
+//! 2. fleet: `--devices` devices at once, each pushing small batches and pulling; p50/p99
+//!    push latency.
+//!
+//! `cargo run --release -p rounds-server --bin rounds-load -- --database postgres://…`
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use clap::Parser;
+use rounds_core::{ActivityKind, Priority, Role, Stage};
+use rounds_protocol::auth::{LoginRequest, LoginResponse};
+use rounds_protocol::records::{AccountRecord, ActivityRecord};
+use rounds_protocol::sync::{
+    Mutation, MutationBody, MutationStatus, PullResponse, PushRequest, PushResponse,
+};
+use rounds_protocol::{
+    AccountId, ActivityId, DeviceId, Hlc, MutationId, PROTOCOL_VERSION, SCHEMA_VERSION,
+    TerritoryId, UserId,
+};
+use rounds_server::{Settings, org};
+use uuid::Uuid;
+
+#[derive(Debug, Parser)]
+#[command(about = "Load test: push throughput and many devices at once")]
+struct Args {
+    /// postgres://… (a fresh schema is used) or nothing for a temporary SQLite file.
+    #[arg(long, env = "ROUNDS_LOAD_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+    /// Devices pushing 200-mutation batches back to back in the throughput phase.
+    #[arg(long, default_value_t = 4)]
+    writers: usize,
+    /// Batches each writer pushes.
+    #[arg(long, default_value_t = 25)]
+    batches: usize,
+    /// Devices syncing at once in the fleet phase.
+    #[arg(long, default_value_t = 100)]
+    devices: usize,
+    /// Push+pull rounds per device in the fleet phase.
+    #[arg(long, default_value_t = 10)]
+    rounds: usize,
+    /// Mutations per push in the fleet phase.
+    #[arg(long, default_value_t = 10)]
+    fleet_batch: usize,
+    /// Fleet devices only push (no pull after each push).
+    #[arg(long)]
+    push_only: bool,
+}
+
+const PASSWORD: &str = "load-test-password";
+
+struct Dev {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    id: DeviceId,
+    user: UserId,
+    seq: u64,
+    hlc: Hlc,
+    accounts: Vec<AccountId>,
+    cursor: Option<String>,
+}
+
+impl Dev {
+    async fn login(
+        http: &reqwest::Client,
+        base: &str,
+        email: &str,
+        accounts: Vec<AccountId>,
+    ) -> anyhow::Result<Dev> {
+        let res: LoginResponse = http
+            .post(format!("{base}/auth/login"))
+            .json(&LoginRequest {
+                email: email.into(),
+                password: PASSWORD.into(),
+                device_name: "load".into(),
+                platform: "load".into(),
+                device_id: None,
+            })
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(Dev {
+            http: http.clone(),
+            base: base.into(),
+            token: res.token,
+            id: res.device_id,
+            user: res.user.id,
+            seq: 0,
+            hlc: Hlc::ZERO,
+            accounts,
+            cursor: None,
+        })
+    }
+
+    fn batch(&mut self, n: usize) -> PushRequest {
+        let mutations = (0..n)
+            .map(|i| {
+                self.seq += 1;
+                let now = Utc::now();
+                self.hlc = Hlc::tick(
+                    self.hlc,
+                    u64::try_from(now.timestamp_millis()).unwrap_or(0),
+                    *self.id.as_uuid(),
+                );
+                let activity = ActivityRecord {
+                    id: ActivityId::from_uuid(Uuid::now_v7()),
+                    account_id: self.accounts[i % self.accounts.len()],
+                    rep_id: self.user,
+                    contact_id: None,
+                    kind: ActivityKind::Call,
+                    occurred_at: now,
+                    duration_min: None,
+                    outcome: None,
+                    note: Some("load test call".into()),
+                    fix: None,
+                };
+                Mutation::new(
+                    self.seq,
+                    MutationId::from_uuid(Uuid::now_v7()),
+                    self.hlc,
+                    &MutationBody::LogActivity { activity },
+                )
+            })
+            .collect();
+        PushRequest {
+            protocol_version: PROTOCOL_VERSION,
+            schema_version: SCHEMA_VERSION,
+            device_id: self.id,
+            mutations,
+        }
+    }
+
+    async fn push(&mut self, n: usize) -> anyhow::Result<Duration> {
+        let req = self.batch(n);
+        let t = Instant::now();
+        let res: PushResponse = self
+            .http
+            .post(format!("{}/sync/push", self.base))
+            .bearer_auth(&self.token)
+            .json(&req)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let took = t.elapsed();
+        if res
+            .results
+            .iter()
+            .any(|r| r.status != MutationStatus::Applied)
+        {
+            bail!(
+                "a mutation was not applied: {:?}",
+                res.results
+                    .iter()
+                    .find(|r| r.status != MutationStatus::Applied)
+            );
+        }
+        Ok(took)
+    }
+
+    async fn pull(&mut self) -> anyhow::Result<()> {
+        loop {
+            let mut q = vec![];
+            if let Some(c) = &self.cursor {
+                q.push(("cursor", c.clone()));
+            }
+            let page: PullResponse = self
+                .http
+                .get(format!("{}/sync/pull", self.base))
+                .bearer_auth(&self.token)
+                .query(&q)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            self.cursor = Some(page.cursor);
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile_dir()?;
+    let mut settings = match &args.database {
+        Some(url) => {
+            let mut s = Settings::for_tests(url);
+            s.database_schema = Some(format!("rounds_load_{}", Uuid::new_v4().simple()));
+            s
+        }
+        None => Settings::for_tests(&dir.join("load.db").display().to_string()),
+    };
+    settings.pool_size = 16;
+    let db = rounds_server::open_db(&settings).await?;
+    let backend = format!("{:?}", db.backend());
+    let reps = args.devices.max(args.writers);
+    println!("backend {backend}; seeding {reps} reps …");
+    let hash = rounds_server::auth::hash_password(PASSWORD, &settings)?;
+    let territories: Vec<(String, Vec<AccountId>)> = db
+        .write(move |tx| {
+            let now = Utc::now();
+            let mut out = Vec::new();
+            for r in 0..reps {
+                let email = format!("rep{r}@load.example");
+                let user = org::add_user(
+                    tx,
+                    &org::NewUser {
+                        email: email.clone(),
+                        name: format!("Rep {r}"),
+                        role: Role::Rep,
+                        password_hash: hash.clone(),
+                        manager: None,
+                        time_zone: "UTC".into(),
+                    },
+                    now,
+                )?;
+                let t = org::create_territory(
+                    tx,
+                    TerritoryId::from_uuid(Uuid::now_v7()),
+                    &format!("T{r}"),
+                    Some(user),
+                )?;
+                let mut accounts = Vec::new();
+                for a in 0..10 {
+                    let id = AccountId::from_uuid(Uuid::now_v7());
+                    org::create_account(
+                        tx,
+                        &account(id, &format!("Account {r}-{a}"), t, now),
+                        now,
+                    )?;
+                    accounts.push(id);
+                }
+                out.push((email, accounts));
+            }
+            Ok::<_, rounds_server::Error>(out)
+        })
+        .await?;
+    drop(db);
+    // Server and load generator share this process's runtime: on a 2-core machine a
+    // second runtime only adds threads fighting for the same cores.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(rounds_server::serve(settings, listener, async {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+
+    // 1. Throughput.
+    let mut writers = Vec::new();
+    for (email, accounts) in territories.iter().take(args.writers) {
+        writers.push(
+            Dev::login(&http, &base, email, accounts.clone())
+                .await
+                .context("login")?,
+        );
+    }
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for mut d in writers {
+        let batches = args.batches;
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..batches {
+                d.push(200).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let total = args.writers * args.batches * 200;
+    println!(
+        "throughput: {total} mutations in {secs:.2} s = {:.0} mutations/s ({} writers × {} batches of 200)",
+        total as f64 / secs,
+        args.writers,
+        args.batches
+    );
+
+    // 2. Fleet.
+    let mut fleet = Vec::new();
+    for (email, accounts) in territories.iter().take(args.devices) {
+        fleet.push(
+            Dev::login(&http, &base, email, accounts.clone())
+                .await
+                .context("login")?,
+        );
+    }
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for mut d in fleet {
+        let (rounds, n, pull) = (args.rounds, args.fleet_batch, !args.push_only);
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            if pull {
+                d.pull().await?;
+            }
+            for _ in 0..rounds {
+                lat.push(d.push(n).await?);
+                if pull {
+                    d.pull().await?;
+                }
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await??);
+    }
+    lat.sort();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "fleet: {} devices × {} rounds (push {} + pull) in {secs:.2} s; push latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        args.devices,
+        args.rounds,
+        args.fleet_batch,
+        percentile(&lat, 0.50).as_secs_f64() * 1e3,
+        percentile(&lat, 0.99).as_secs_f64() * 1e3,
+        lat.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+    let _ = stop.send(());
+    server.await??;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("rounds-load-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn account(
+    id: AccountId,
+    name: &str,
+    territory: TerritoryId,
+    now: chrono::DateTime<Utc>,
+) -> AccountRecord {
+    AccountRecord {
+        id,
+        name: name.into(),
+        street: String::new(),
+        city: String::new(),
+        region: String::new(),
+        postal_code: String::new(),
+        country: "US".into(),
+        lat: None,
+        lon: None,
+        stage: Stage::Customer,
+        priority: Priority::High,
+        kare: None,
+        currency: "USD".into(),
+        revenue_minor: 0,
+        expenses_minor: 0,
+        phone: None,
+        email: None,
+        industry: None,
+        territory_id: Some(territory),
+        created_at: now,
+        lead_on: None,
+        opportunity_on: None,
+        won_on: None,
+        lost_on: None,
+    }
+}

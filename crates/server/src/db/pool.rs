@@ -1,0 +1,455 @@
+//! A small pool of connections, used from async code through tokio's blocking pool.
+//! Hand-rolled rather than r2d2/deadpool: one pool type serves both backends.
+//!
+//! Writes go through a group commit: one writer task per process takes every write
+//! waiting, runs each in its own savepoint of one transaction, and commits once. Writers
+//! are serialised anyway (the server-seq counter), so batching them turns 100 devices'
+//! pushes into a few commits instead of a queue of 100 fsyncs.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+
+use super::postgres::PgConn;
+use super::sqlite::SqliteConn;
+use super::{Backend, Conn, DbError, Sql, Tx};
+
+#[derive(Debug, Clone)]
+enum Target {
+    Sqlite(PathBuf),
+    Postgres { url: String, schema: Option<String> },
+}
+
+struct Inner {
+    target: Target,
+    idle: Mutex<Vec<Conn>>,
+    permits: Semaphore,
+    /// The writer's own connection: writes never wait behind reads for a pooled one.
+    writer_conn: Mutex<Option<Conn>>,
+    /// The group-commit writer's queue, started on the first write.
+    writer: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Box<dyn WriteJob>>>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+/// At most this many writes share one transaction.
+const MAX_GROUP: usize = 64;
+
+/// One caller's write, run inside the group transaction.
+trait WriteJob: Send {
+    /// Runs in a savepoint; false undoes it (the caller's work failed).
+    fn run(&mut self, tx: &mut Tx<'_>) -> bool;
+    /// The caller's work failed after all (a queued statement of it failed).
+    fn abort(&mut self, error: DbError);
+    /// Answers the caller once the group's commit is known.
+    fn finish(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct Job<F, T, E> {
+    f: Option<F>,
+    out: Option<Result<T, E>>,
+    send: tokio::sync::oneshot::Sender<Result<T, E>>,
+}
+
+impl<F, T, E> WriteJob for Job<F, T, E>
+where
+    F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send,
+    T: Send,
+    E: From<DbError> + Send,
+{
+    fn run(&mut self, tx: &mut Tx<'_>) -> bool {
+        let Some(f) = self.f.take() else { return false };
+        let out = f(tx);
+        let ok = out.is_ok();
+        self.out = Some(out);
+        ok
+    }
+
+    fn abort(&mut self, error: DbError) {
+        self.out = Some(Err(E::from(error)));
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), String>) {
+        let res = match (self.out, commit) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (_, Err(e)) => Err(E::from(DbError::Other(format!("write not committed: {e}")))),
+            (None, Ok(())) => Err(E::from(DbError::Other("write not run".into()))),
+        };
+        let _ = self.send.send(res);
+    }
+}
+
+/// The database: cheap to clone, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+const MIGRATIONS_SQLITE: &[(i64, &str)] =
+    &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS_POSTGRES: &[(i64, &str)] =
+    &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+
+/// Whether a database URL names PostgreSQL (anything else is an SQLite file).
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+fn sqlite_path(url: &str) -> PathBuf {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    PathBuf::from(path)
+}
+
+impl Db {
+    /// Connects (no migration). `schema` selects a PostgreSQL schema (created if missing);
+    /// SQLite ignores it.
+    pub fn connect(url: &str, schema: Option<&str>, pool_size: usize) -> Self {
+        let target = if is_postgres_url(url) {
+            Target::Postgres {
+                url: url.to_owned(),
+                schema: schema.map(str::to_owned),
+            }
+        } else {
+            Target::Sqlite(sqlite_path(url))
+        };
+        Db {
+            inner: Arc::new(Inner {
+                target,
+                idle: Mutex::new(Vec::new()),
+                permits: Semaphore::new(pool_size.max(1)),
+                writer_conn: Mutex::new(None),
+                writer: std::sync::OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Connects, applies pending migrations, and settles the epoch.
+    pub async fn open(url: &str, schema: Option<&str>, pool_size: usize) -> Result<Self, DbError> {
+        let db = Db::connect(url, schema, pool_size);
+        db.migrate().await?;
+        db.settle_epoch().await?;
+        db.warm_up(pool_size).await?;
+        Ok(db)
+    }
+
+    /// Opens the pool's connections now, so the first burst of devices does not pay for
+    /// them (a PostgreSQL connection is a new server process).
+    async fn warm_up(&self, n: usize) -> Result<(), DbError> {
+        let target = self.inner.target.clone();
+        let conns = tokio::task::spawn_blocking(move || {
+            (0..n.saturating_sub(1))
+                .map(|_| Db::new_conn(&target))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|e| DbError::Other(e.to_string()))??;
+        if let Ok(mut idle) = self.inner.idle.lock() {
+            idle.extend(conns);
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.inner.target {
+            Target::Sqlite(_) => Backend::Sqlite,
+            Target::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// The SQLite file, when this is an SQLite database.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        match &self.inner.target {
+            Target::Sqlite(p) => Some(p.clone()),
+            Target::Postgres { .. } => None,
+        }
+    }
+
+    fn new_conn(target: &Target) -> Result<Conn, DbError> {
+        Ok(match target {
+            Target::Sqlite(p) => Conn::Sqlite(SqliteConn::open(p)?),
+            Target::Postgres { url, schema } => {
+                Conn::Postgres(PgConn::connect(url, schema.as_deref())?)
+            }
+        })
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool.
+    pub async fn with_conn<T, E>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| DbError::Other("connection pool closed".into()))?;
+        let idle = self.inner.idle.lock().ok().and_then(|mut v| v.pop());
+        let target = self.inner.target.clone();
+        let (conn, out) = tokio::task::spawn_blocking(move || {
+            let mut conn = match idle {
+                Some(c) => c,
+                None => match Db::new_conn(&target) {
+                    Ok(c) => c,
+                    Err(e) => return (None, Err(E::from(e))),
+                },
+            };
+            let out = f(&mut conn);
+            (Some(conn), out)
+        })
+        .await
+        .map_err(|e| DbError::Other(format!("database task failed: {e}")))?;
+        if let Some(conn) = conn.filter(|c| !c.is_broken())
+            && let Ok(mut idle) = self.inner.idle.lock()
+        {
+            idle.push(conn);
+        }
+        out
+    }
+
+    /// A write: `f` runs in a transaction (shared with other writers waiting at the same
+    /// moment, each in its own savepoint); its effects are kept when it returns Ok and
+    /// are durable when this returns Ok.
+    pub async fn write<T, E>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (send, recv) = tokio::sync::oneshot::channel();
+        let job: Box<dyn WriteJob> = Box::new(Job {
+            f: Some(f),
+            out: None,
+            send,
+        });
+        self.writer()
+            .send(job)
+            .map_err(|_| DbError::Other("the writer has stopped".into()))?;
+        recv.await
+            .map_err(|_| E::from(DbError::Other("the write was lost (writer failed)".into())))?
+    }
+
+    fn writer(&self) -> &tokio::sync::mpsc::UnboundedSender<Box<dyn WriteJob>> {
+        self.inner.writer.get_or_init(|| {
+            let (send, mut recv) = tokio::sync::mpsc::unbounded_channel::<Box<dyn WriteJob>>();
+            // The task holds a weak reference: it ends when the last `Db` is dropped.
+            let weak = Arc::downgrade(&self.inner);
+            tokio::spawn(async move {
+                while let Some(first) = recv.recv().await {
+                    let mut group = vec![first];
+                    while group.len() < MAX_GROUP {
+                        match recv.try_recv() {
+                            Ok(j) => group.push(j),
+                            Err(_) => break,
+                        }
+                    }
+                    let Some(inner) = weak.upgrade() else { break };
+                    let done = tokio::task::spawn_blocking(move || {
+                        let mut slot = inner.writer_conn.lock().unwrap_or_else(|p| p.into_inner());
+                        let conn = match slot.take() {
+                            Some(c) => Ok(c),
+                            None => Db::new_conn(&inner.target),
+                        };
+                        match conn {
+                            Ok(mut conn) => {
+                                run_group(&mut conn, group);
+                                if !conn.is_broken() {
+                                    *slot = Some(conn);
+                                }
+                            }
+                            Err(e) => {
+                                let msg = e.to_string();
+                                for job in group {
+                                    job.finish(Err(msg.clone()));
+                                }
+                            }
+                        }
+                    })
+                    .await;
+                    if let Err(e) = done {
+                        tracing::error!(error = %e, "group commit failed");
+                    }
+                }
+            });
+            send
+        })
+    }
+
+    /// A read-only transaction over one consistent snapshot.
+    pub async fn read<T, E>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.with_conn(move |conn| {
+            let mut tx = Tx::begin_read(conn)?;
+            let out = f(&mut tx);
+            tx.rollback();
+            out
+        })
+        .await
+    }
+
+    /// Applies the migrations not yet applied, each in its own transaction. Forward only:
+    /// a migration, once released, is never edited.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        self.with_conn(|conn| {
+            let migrations = match conn.backend() {
+                Backend::Sqlite => MIGRATIONS_SQLITE,
+                Backend::Postgres => MIGRATIONS_POSTGRES,
+            };
+            conn.batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+            )?;
+            for (version, sql) in migrations {
+                match conn.backend() {
+                    Backend::Sqlite => conn.batch("BEGIN IMMEDIATE")?,
+                    Backend::Postgres => {
+                        conn.batch("BEGIN")?;
+                        // Two servers starting at once must not both migrate.
+                        conn.exec("SELECT pg_advisory_xact_lock(740201)", &[])?;
+                    }
+                }
+                let done = conn
+                    .query_opt(
+                        "SELECT version FROM schema_migrations WHERE version = $1",
+                        crate::params![*version],
+                    )?
+                    .is_some();
+                let step = if done {
+                    Ok(())
+                } else {
+                    conn.batch(sql).and_then(|()| {
+                        conn.exec(
+                            "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                            crate::params![*version, crate::time::now_text()],
+                        )
+                        .map(drop)
+                    })
+                };
+                match step {
+                    Ok(()) => conn.batch("COMMIT")?,
+                    Err(e) => {
+                        let _ = conn.batch("ROLLBACK");
+                        return Err(e);
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// A database restored from a backup carries the `restored_from` marker that `backup`
+    /// writes into the copy: the first start on it mints a new epoch, so every device
+    /// rebuilds its synced data and re-pushes what this copy may have lost.
+    async fn settle_epoch(&self) -> Result<(), DbError> {
+        self.write(|tx| {
+            let marker = tx.query_opt("SELECT value FROM meta WHERE key = 'restored_from'", &[])?;
+            let epoch = tx.query_opt("SELECT value FROM meta WHERE key = 'epoch'", &[])?;
+            if marker.is_some() || epoch.is_none() {
+                set_new_epoch(tx)?;
+                tx.exec("DELETE FROM meta WHERE key = 'restored_from'", &[])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn epoch(&self) -> Result<String, DbError> {
+        self.read(|tx| tx.epoch()).await
+    }
+}
+
+pub fn set_new_epoch(tx: &mut dyn Sql) -> Result<String, DbError> {
+    let epoch = uuid::Uuid::new_v4().simple().to_string();
+    tx.exec(
+        "INSERT INTO meta (key, value) VALUES ('epoch', $1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        crate::params![epoch.clone()],
+    )?;
+    Ok(epoch)
+}
+
+pub fn epoch(tx: &mut dyn Sql) -> Result<String, DbError> {
+    tx.query_one("SELECT value FROM meta WHERE key = 'epoch'", &[])?
+        .text(0)
+}
+
+/// Runs a group of writes in one transaction, each in a savepoint, and answers each.
+fn run_group(conn: &mut Conn, group: Vec<Box<dyn WriteJob>>) {
+    let _timer = GroupTimer(std::time::Instant::now(), group.len());
+    let mut tx = match Tx::begin_write(conn) {
+        Ok(tx) => tx,
+        Err(e) => {
+            let msg = e.to_string();
+            for job in group {
+                job.finish(Err(msg.clone()));
+            }
+            return;
+        }
+    };
+    let mut done: Vec<Box<dyn WriteJob>> = Vec::with_capacity(group.len());
+    for mut job in group {
+        let first = done.is_empty();
+        let step = tx.savepoint(first).and_then(|mark| {
+            if job.run(&mut tx) {
+                // The job's queued statements must succeed before it counts as done.
+                match tx.sync() {
+                    Ok(()) => Ok(()),
+                    Err(e) => {
+                        job.abort(e);
+                        tx.rollback_to(mark)
+                    }
+                }
+            } else {
+                tx.rollback_to(mark)
+            }
+        });
+        if let Err(e) = step {
+            // The transaction itself is broken: nobody's work can be committed.
+            tx.rollback();
+            let msg = e.to_string();
+            job.finish(Err(msg.clone()));
+            for j in done {
+                j.finish(Err(msg.clone()));
+            }
+            return;
+        }
+        done.push(job);
+    }
+    let commit = tx.commit().map_err(|e| e.to_string());
+    for job in done {
+        job.finish(commit.clone());
+    }
+}
+
+/// Logs each group's size and duration at debug level (`ROUNDS_LOG=rounds_server=debug`).
+struct GroupTimer(std::time::Instant, usize);
+
+impl Drop for GroupTimer {
+    fn drop(&mut self) {
+        tracing::debug!(writes = self.1, elapsed = ?self.0.elapsed(), "group commit");
+    }
+}

@@ -1,0 +1,568 @@
+//! `rounds-server demo`: a demo organisation — a manager, three reps, three metro
+//! territories of accounts placed at real ZIP-code places (GeoNames, CC BY 4.0; see
+//! `assets/data/README.md`), a rotation plan, contacts and six months of activity
+//! history. Deterministic: the same seed and `today` give the same rows, ids included.
+
+use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use rounds_core::{ActivityKind, Kare, Outcome, Period, Priority, Role, Stage};
+use rounds_protocol::records::{
+    AccountRecord, ActivityRecord, ContactRecord, FixRecord, PlanRecord, PlanRuleRecord,
+    PlanVersionRecord,
+};
+use rounds_protocol::{AccountId, ActivityId, ContactId, PlanId, TerritoryId, UserId};
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::org::{self, NewUser};
+use crate::settings::Settings;
+
+const ZIPS: &str = include_str!("../../../assets/data/us-zipcodes-metros.csv");
+
+/// A small deterministic generator (SplitMix64): the demo must not change between runs.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+    /// A UUIDv7 for `at` whose random part comes from this generator.
+    pub fn uuid_at(&mut self, at: DateTime<Utc>) -> Uuid {
+        let mut bytes = [0u8; 10];
+        for b in &mut bytes {
+            *b = self.below(256) as u8;
+        }
+        uuid::Builder::from_unix_timestamp_millis(
+            u64::try_from(at.timestamp_millis()).unwrap_or(0),
+            &bytes,
+        )
+        .into_uuid()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub seed: u64,
+    pub today: NaiveDate,
+    pub accounts_per_territory: usize,
+    pub password: String,
+    /// Also load the seeds' worked example (Dorne, The Westerlands, The Vale, The North).
+    pub worked_example: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Zip {
+    zip: String,
+    lat: f64,
+    lon: f64,
+    city: String,
+    state: String,
+}
+
+fn zips() -> Vec<Zip> {
+    ZIPS.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Some(Zip {
+                zip: f.first()?.to_string(),
+                lat: f.get(1)?.parse().ok()?,
+                lon: f.get(2)?.parse().ok()?,
+                city: f.get(3)?.to_string(),
+                state: f.get(4)?.to_string(),
+            })
+        })
+        .collect()
+}
+
+struct Metro {
+    name: &'static str,
+    center: (f64, f64),
+    tz: &'static str,
+    rep: (&'static str, &'static str),
+}
+
+const METROS: [Metro; 3] = [
+    Metro {
+        name: "Denver Metro",
+        center: (39.7392, -104.9903),
+        tz: "America/Denver",
+        rep: ("Dana Reyes", "dana@demo.rounds.app"),
+    },
+    Metro {
+        name: "Atlanta Metro",
+        center: (33.7490, -84.3880),
+        tz: "America/New_York",
+        rep: ("Marcus Hill", "marcus@demo.rounds.app"),
+    },
+    Metro {
+        name: "Dallas Metro",
+        center: (32.7767, -96.7970),
+        tz: "America/Chicago",
+        rep: ("Priya Shah", "priya@demo.rounds.app"),
+    },
+];
+
+const FIRST: [&str; 16] = [
+    "Summit",
+    "Cedar",
+    "Blue Ridge",
+    "Lakeside",
+    "Pioneer",
+    "Redstone",
+    "Harbor",
+    "Maple",
+    "Ironwood",
+    "Prairie",
+    "Silver",
+    "Granite",
+    "Aspen",
+    "Riverbend",
+    "Oak Hill",
+    "Northgate",
+];
+const SECOND: [&str; 12] = [
+    "Dental",
+    "Veterinary Clinic",
+    "Family Practice",
+    "Pharmacy",
+    "Orthodontics",
+    "Urgent Care",
+    "Physical Therapy",
+    "Eye Care",
+    "Pediatrics",
+    "Dermatology",
+    "Medical Group",
+    "Wellness",
+];
+const STREETS: [&str; 10] = [
+    "Main St",
+    "Oak Ave",
+    "Elm St",
+    "Park Blvd",
+    "Washington Ave",
+    "Lake Dr",
+    "Hill Rd",
+    "Market St",
+    "Broadway",
+    "Church St",
+];
+const PEOPLE: [&str; 16] = [
+    "Alex Kim",
+    "Jordan Lee",
+    "Sam Patel",
+    "Taylor Brooks",
+    "Morgan Diaz",
+    "Casey Nguyen",
+    "Riley Chen",
+    "Jamie Ortiz",
+    "Avery Wright",
+    "Quinn Foster",
+    "Drew Hughes",
+    "Rowan Price",
+    "Skyler Ward",
+    "Emerson Cole",
+    "Harper Bell",
+    "Reese Howard",
+];
+const TITLES: [&str; 5] = [
+    "Office Manager",
+    "Owner",
+    "Practice Manager",
+    "Purchasing Lead",
+    "Director",
+];
+
+fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    6371.0 * 2.0 * h.sqrt().asin()
+}
+
+fn demo_plan(id: PlanId, from: NaiveDate) -> PlanRecord {
+    let rule = |priority, period, visits, calls, emails| PlanRuleRecord {
+        priority,
+        period,
+        visits,
+        calls,
+        emails,
+    };
+    PlanRecord {
+        id,
+        name: "Standard rotation".into(),
+        versions: vec![PlanVersionRecord {
+            effective_from: from,
+            rules: vec![
+                rule(Priority::High, Period::Month, 2, 2, 4),
+                rule(Priority::Medium, Period::Month, 1, 1, 2),
+                rule(Priority::Low, Period::Quarter, 1, 1, 1),
+            ],
+        }],
+    }
+}
+
+/// A workday time between 8:00 and 17:00 UTC-ish local, on `day`.
+fn work_time(rng: &mut Rng, day: NaiveDate) -> DateTime<Utc> {
+    let mut d = day;
+    while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+        d = d - Days::new(1);
+    }
+    let secs = 14 * 3600 + rng.below(9 * 3600) as i64;
+    Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()) + Duration::seconds(secs)
+}
+
+/// Progress is reported through this callback: (step, done, total).
+pub type Progress<'a> = &'a mut dyn FnMut(&str, usize, usize);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub users: usize,
+    pub territories: usize,
+    pub accounts: usize,
+    pub contacts: usize,
+    pub activities: usize,
+}
+
+pub async fn seed(
+    db: &Db,
+    settings: &Settings,
+    opts: &DemoOptions,
+    progress: Progress<'_>,
+) -> Result<DemoSummary> {
+    let mut rng = Rng::new(opts.seed);
+    let hash = {
+        let (pw, s) = (opts.password.clone(), settings.clone());
+        tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw, &s))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??
+    };
+    let today = opts.today;
+    let anchor = Utc.from_utc_datetime(&today.and_hms_opt(12, 0, 0).unwrap_or_default());
+    let history_start = today - Days::new(183);
+    let mut summary = DemoSummary::default();
+
+    let manager_id = UserId::from_uuid(rng.uuid_at(anchor - Duration::days(400)));
+    let reps: Vec<UserId> = METROS
+        .iter()
+        .map(|_| UserId::from_uuid(rng.uuid_at(anchor - Duration::days(400))))
+        .collect();
+    let plan = demo_plan(
+        PlanId::from_uuid(rng.uuid_at(anchor - Duration::days(400))),
+        history_start,
+    );
+    {
+        let (hash, reps) = (hash.clone(), reps.clone());
+        let plan = plan.clone();
+        db.write(move |tx| {
+            let mk = |id: UserId, email: &str, name: &str, role, manager, tz: &str| {
+                (
+                    id,
+                    NewUser {
+                        email: email.into(),
+                        name: name.into(),
+                        role,
+                        password_hash: hash.clone(),
+                        manager,
+                        time_zone: tz.into(),
+                    },
+                )
+            };
+            let mut users = vec![mk(
+                manager_id,
+                "manager@demo.rounds.app",
+                "Morgan Avery",
+                Role::Manager,
+                None,
+                "America/Chicago",
+            )];
+            for (m, id) in METROS.iter().zip(&reps) {
+                users.push(mk(*id, m.rep.1, m.rep.0, Role::Rep, Some(manager_id), m.tz));
+            }
+            for (id, u) in users {
+                org::add_user_with_id(tx, id, &u, anchor)?;
+            }
+            org::upsert_plan(tx, &plan)
+        })
+        .await?;
+    }
+    summary.users = 1 + reps.len();
+    progress("users and plan", 1, 1);
+
+    let zips = zips();
+    for (mi, metro) in METROS.iter().enumerate() {
+        let mut places: Vec<&Zip> = zips
+            .iter()
+            .filter(|z| distance_km(metro.center, (z.lat, z.lon)) < 60.0)
+            .collect();
+        places.sort_by(|a, b| a.zip.cmp(&b.zip));
+        let territory = TerritoryId::from_uuid(rng.uuid_at(anchor - Duration::days(390)));
+        let rep = reps[mi];
+        let mut accounts = Vec::new();
+        let mut contacts = Vec::new();
+        let mut activities = Vec::new();
+        for i in 0..opts.accounts_per_territory {
+            let z = *rng.pick(&places);
+            let created_at = anchor - Duration::days(200 + rng.below(160) as i64);
+            let id = AccountId::from_uuid(rng.uuid_at(created_at));
+            let priority = match rng.below(10) {
+                0..=2 => Priority::High,
+                3..=6 => Priority::Medium,
+                _ => Priority::Low,
+            };
+            let stage = match rng.below(10) {
+                0..=5 => Stage::Customer,
+                6..=7 => Stage::Opportunity,
+                8 => Stage::Lead,
+                _ => Stage::Lost,
+            };
+            let lead_on = created_at.date_naive();
+            let opp_on = (stage != Stage::Lead).then(|| lead_on + Days::new(10 + rng.below(40)));
+            let won_on = (stage == Stage::Customer)
+                .then(|| opp_on.unwrap_or(lead_on) + Days::new(10 + rng.below(60)));
+            let revenue = 10_000 + rng.below(90) as i64 * 1_000;
+            let jitter = |r: &mut Rng| (r.unit() - 0.5) * 0.008;
+            let rec = AccountRecord {
+                id,
+                name: format!("{} {} {}", rng.pick(&FIRST), rng.pick(&SECOND), i + 1),
+                street: format!("{} {}", 100 + rng.below(9_800), rng.pick(&STREETS)),
+                city: z.city.clone(),
+                region: z.state.clone(),
+                postal_code: z.zip.clone(),
+                country: "US".into(),
+                lat: Some(z.lat + jitter(&mut rng)),
+                lon: Some(z.lon + jitter(&mut rng)),
+                stage,
+                priority,
+                kare: Some(*rng.pick(&Kare::ALL)),
+                currency: "USD".into(),
+                revenue_minor: revenue * 100,
+                expenses_minor: (revenue * (30 + rng.below(50) as i64) / 100) * 100,
+                phone: Some(format!("+1 555 01{:02}", rng.below(100))),
+                email: None,
+                industry: Some("Healthcare".into()),
+                territory_id: Some(territory),
+                created_at,
+                lead_on: Some(lead_on),
+                opportunity_on: opp_on,
+                won_on,
+                lost_on: (stage == Stage::Lost).then(|| lead_on + Days::new(30)),
+            };
+            for c in 0..(1 + rng.below(2)) {
+                contacts.push(ContactRecord {
+                    id: ContactId::from_uuid(rng.uuid_at(created_at)),
+                    account_id: id,
+                    name: rng.pick(&PEOPLE).to_string(),
+                    title: Some(rng.pick(&TITLES).to_string()),
+                    phone: Some(format!("+1 555 02{:02}", rng.below(100))),
+                    email: None,
+                    primary: c == 0,
+                });
+            }
+            // Six months of touches, roughly what the plan asks, some missed.
+            let per_month = match priority {
+                Priority::High => 8,
+                Priority::Medium => 4,
+                Priority::Low => 1,
+            };
+            let mut day = history_start.max(created_at.date_naive());
+            while day < today {
+                for _ in 0..per_month {
+                    if rng.below(10) < 2 {
+                        continue;
+                    }
+                    let offset = Days::new(rng.below(28));
+                    let at = work_time(&mut rng, day + offset);
+                    if at >= anchor {
+                        continue;
+                    }
+                    let kind = *rng.pick(&[
+                        ActivityKind::Visit,
+                        ActivityKind::Call,
+                        ActivityKind::Email,
+                        ActivityKind::Call,
+                        ActivityKind::Email,
+                    ]);
+                    activities.push(ActivityRecord {
+                        id: ActivityId::from_uuid(rng.uuid_at(at)),
+                        account_id: id,
+                        rep_id: rep,
+                        contact_id: None,
+                        kind,
+                        occurred_at: at,
+                        duration_min: (kind == ActivityKind::Visit)
+                            .then_some(20 + rng.below(40) as u32),
+                        outcome: Some(*rng.pick(&[
+                            Outcome::Reached,
+                            Outcome::LeftMessage,
+                            Outcome::NoAnswer,
+                            Outcome::MeetingBooked,
+                            Outcome::OrderTaken,
+                        ])),
+                        note: None,
+                        fix: (kind == ActivityKind::Visit).then(|| FixRecord {
+                            lat: rec.lat.unwrap_or(z.lat) + jitter(&mut rng) / 10.0,
+                            lon: rec.lon.unwrap_or(z.lon) + jitter(&mut rng) / 10.0,
+                            accuracy_m: 15.0,
+                        }),
+                    });
+                }
+                day = day + Days::new(30);
+            }
+            accounts.push(rec);
+        }
+        summary.territories += 1;
+        summary.accounts += accounts.len();
+        summary.contacts += contacts.len();
+        summary.activities += activities.len();
+        let total = accounts.len();
+        let name = metro.name;
+        let since = anchor - Duration::days(400);
+        db.write(move |tx| {
+            org::create_territory(tx, territory, name, Some(rep))?;
+            for a in &accounts {
+                org::create_account(tx, a, since)?;
+            }
+            for c in &contacts {
+                org::create_contact(tx, c)?;
+            }
+            for a in &activities {
+                org::insert_activity(tx, a, Some(territory), None)?;
+            }
+            Ok::<_, Error>(())
+        })
+        .await?;
+        progress(name, total, total);
+    }
+    if opts.worked_example {
+        worked_example(db, &mut rng, today, anchor).await?;
+        summary.territories += 4;
+        summary.accounts += 18 + 23 + 22 + 32;
+        progress("worked example", 1, 1);
+    }
+    Ok(summary)
+}
+
+/// The seeds' worked example: four territories whose funnels this quarter are Dorne
+/// 18 leads / 5 opportunities / 3 new accounts, The Westerlands 23/8/4, The Vale 22/6/2,
+/// The North 32/11/5; and Dorne 1–3 with the seeds' revenue and expenses.
+async fn worked_example(
+    db: &Db,
+    rng: &mut Rng,
+    today: NaiveDate,
+    anchor: DateTime<Utc>,
+) -> Result<()> {
+    let quarter = Period::Quarter.bounds(today);
+    let mut plan = Vec::new();
+    for (name, leads, opps, won) in [
+        ("Dorne", 18, 5, 3),
+        ("The Westerlands", 23, 8, 4),
+        ("The Vale", 22, 6, 2),
+        ("The North", 32, 11, 5),
+    ] {
+        let t = TerritoryId::from_uuid(rng.uuid_at(anchor));
+        let mut accounts = Vec::new();
+        for i in 0..leads {
+            let created_at =
+                Utc.from_utc_datetime(&quarter.start.and_hms_opt(15, 0, 0).unwrap_or_default());
+            let (revenue, expenses) = match (name, i) {
+                ("Dorne", 0) => (39_000, 17_000),
+                ("Dorne", 1) => (42_000, 28_000),
+                ("Dorne", 2) => (47_000, 28_000),
+                _ => (0, 0),
+            };
+            let stage = if i < won {
+                Stage::Customer
+            } else if i < opps {
+                Stage::Opportunity
+            } else {
+                Stage::Lead
+            };
+            accounts.push(AccountRecord {
+                id: AccountId::from_uuid(rng.uuid_at(created_at)),
+                name: format!("{name} {}", i + 1),
+                street: String::new(),
+                city: String::new(),
+                region: String::new(),
+                postal_code: String::new(),
+                country: String::new(),
+                lat: None,
+                lon: None,
+                stage,
+                priority: Priority::Medium,
+                kare: None,
+                currency: "USD".into(),
+                revenue_minor: revenue * 100,
+                expenses_minor: expenses * 100,
+                phone: None,
+                email: None,
+                industry: None,
+                territory_id: Some(t),
+                created_at,
+                lead_on: Some(quarter.start),
+                opportunity_on: (i < opps).then_some(quarter.start),
+                won_on: (i < won).then_some(quarter.start),
+                lost_on: None,
+            });
+        }
+        plan.push((t, name, accounts));
+    }
+    db.write(move |tx| {
+        for (t, name, accounts) in &plan {
+            org::create_territory(tx, *t, name, None)?;
+            for a in accounts {
+                org::create_account(tx, a, a.created_at)?;
+            }
+        }
+        Ok::<_, Error>(())
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generator_is_deterministic() {
+        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(a.uuid_at(at), b.uuid_at(at), "same seed, same ids");
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+
+    #[test]
+    fn every_metro_has_enough_distinct_places() {
+        let zips = zips();
+        for m in METROS {
+            let n = zips
+                .iter()
+                .filter(|z| distance_km(m.center, (z.lat, z.lon)) < 60.0)
+                .count();
+            assert!(n > 100, "{}: {n} ZIP places", m.name);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! rounds-server: the central server. Sync (push exactly once, pull by territory bucket),
+//! sign-in, management endpoints, and the storage seam with an SQLite and a PostgreSQL
+//! backend. See `/work`'s `sync.md` contract, summarised in the crate README.
+
+pub mod auth;
+pub mod backup;
+pub mod changelog;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod import;
+pub mod openapi;
+pub mod org;
+pub mod pull;
+pub mod push;
+pub mod review;
+pub mod settings;
+pub mod time;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use db::Db;
+pub use error::Error;
+pub use settings::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("database: {0}")]
+    Db(#[from] db::DbError),
+    #[error("serving: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens (and migrates) the database named by the settings.
+pub async fn open_db(settings: &Settings) -> Result<Db, db::DbError> {
+    Db::open(
+        settings.database_url.expose(),
+        settings.database_schema.as_deref(),
+        settings.pool_size,
+    )
+    .await
+}
+
+/// Serves on `listener` until `shutdown` completes. Keeps no state outside the database,
+/// so any number of these may share one PostgreSQL database.
+pub async fn serve(
+    settings: Settings,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let db = open_db(&settings).await?;
+    tracing::info!(
+        database = %settings.database_url,
+        listen = %listener.local_addr()?,
+        "rounds-server serving"
+    );
+    let app = http::router(http::AppState {
+        db,
+        settings: Arc::new(settings),
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

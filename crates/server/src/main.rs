@@ -1,0 +1,351 @@
+//! The `rounds-server` command line: serve, set up, seed and back up the server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use rounds_core::Role;
+use rounds_server::settings::DatabaseUrl;
+use rounds_server::{Settings, auth, backup, demo, import, org};
+
+/// The Rounds central server.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// A TOML settings file (defaults, then this file, then ROUNDS_* variables).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        default_value = "rounds.toml"
+    )]
+    config: PathBuf,
+    /// The database: postgres://… or an SQLite file (default: rounds.db here).
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "ROUNDS_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the sync and management API.
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Create the database (or bring it up to date) and print its epoch.
+    Init,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Create a territory.
+    Territory {
+        #[arg(long)]
+        name: String,
+        /// The e-mail of the rep who works it.
+        #[arg(long)]
+        rep: Option<String>,
+    },
+    /// Import accounts from CSV (reports every row; imports nothing if a row is invalid).
+    Import {
+        file: PathBuf,
+        /// Import the valid rows even when some are invalid.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Seed a deterministic demo organisation.
+    Demo {
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The day the history runs up to (default: today, UTC).
+        #[arg(long)]
+        today: Option<NaiveDate>,
+        #[arg(long, default_value_t = 150)]
+        accounts_per_territory: usize,
+        /// Password of every demo user.
+        #[arg(
+            long,
+            env = "ROUNDS_DEMO_PASSWORD",
+            default_value = "rounds-demo",
+            hide_env_values = true
+        )]
+        password: String,
+        /// Also load the seeds' worked example (Dorne, The Westerlands, The Vale, The North).
+        #[arg(long)]
+        worked_example: bool,
+    },
+    /// Write a consistent copy of the SQLite database; serving the copy later starts a new epoch.
+    Backup { to: PathBuf },
+    /// Start a new epoch (after restoring a PostgreSQL dump): devices resync from scratch.
+    NewEpoch,
+    /// Drop changelog entries superseded by a later change of the same row (safe at any time).
+    Compact,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// rep, manager or admin.
+        #[arg(long, default_value = "rep")]
+        role: String,
+        /// The e-mail of the manager overseeing this rep.
+        #[arg(long)]
+        manager: Option<String>,
+        #[arg(long, default_value = "America/Chicago")]
+        time_zone: String,
+        #[arg(long, env = "ROUNDS_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Deactivate a user and sign out all their devices.
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// Revoke a device: its token stops working at once.
+    Revoke { id: rounds_protocol::DeviceId },
+}
+
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let mut s = Settings::load(Some(&cli.config))?;
+    if let Some(url) = &cli.database {
+        s.database_url = DatabaseUrl::new(url.clone());
+    }
+    if let Command::Serve { listen: Some(addr) } = &cli.command {
+        s.listen = *addr;
+    }
+    Ok(s)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = settings(&cli)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    tracing::debug!(?settings, "settings");
+    match cli.command {
+        Command::Serve { .. } => {
+            let listener = tokio::net::TcpListener::bind(settings.listen)
+                .await
+                .with_context(|| format!("binding {}", settings.listen))?;
+            println!("listening on {}", listener.local_addr()?);
+            rounds_server::serve(settings, listener, shutdown_signal()).await?;
+        }
+        Command::Init => {
+            let db = rounds_server::open_db(&settings).await?;
+            println!(
+                "database ready at {} (epoch {})",
+                settings.database_url,
+                db.epoch().await?
+            );
+        }
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            role,
+            manager,
+            time_zone,
+            password,
+        }) => {
+            let Some(role) = auth::parse_role(&role) else {
+                bail!("--role is rep, manager or admin")
+            };
+            if password.len() < 8 {
+                bail!("the password needs at least 8 characters");
+            }
+            let db = rounds_server::open_db(&settings).await?;
+            let hash = auth::hash_password(&password, &settings)?;
+            let id = db
+                .write(move |tx| {
+                    let manager = match manager {
+                        Some(m) => {
+                            Some(org::user_by_email(tx, &m)?.map(|u| u.0).ok_or_else(|| {
+                                rounds_server::Error::client(
+                                    rounds_protocol::ErrorCode::NotFound,
+                                    format!("no manager {m}"),
+                                )
+                            })?)
+                        }
+                        None => None,
+                    };
+                    org::add_user(
+                        tx,
+                        &org::NewUser {
+                            email,
+                            name,
+                            role,
+                            password_hash: hash,
+                            manager,
+                            time_zone,
+                        },
+                        Utc::now(),
+                    )
+                })
+                .await?;
+            println!("added user {id}");
+        }
+        Command::User(UserCommand::Deactivate { email }) => {
+            let db = rounds_server::open_db(&settings).await?;
+            db.write(move |tx| org::deactivate_user(tx, &email, Utc::now()))
+                .await?;
+            println!("deactivated; their devices are signed out");
+        }
+        Command::Device(DeviceCommand::Revoke { id }) => {
+            let db = rounds_server::open_db(&settings).await?;
+            let found = db
+                .write(move |tx| auth::revoke_device(tx, id, Utc::now()))
+                .await?;
+            if !found {
+                bail!("no active device {id}");
+            }
+            println!("revoked");
+        }
+        Command::Territory { name, rep } => {
+            let db = rounds_server::open_db(&settings).await?;
+            let id = db
+                .write(move |tx| {
+                    let rep = match rep {
+                        Some(r) => match org::user_by_email(tx, &r)? {
+                            Some((id, Role::Rep | Role::Manager)) => Some(id),
+                            _ => {
+                                return Err(rounds_server::Error::client(
+                                    rounds_protocol::ErrorCode::NotFound,
+                                    format!("no rep {r}"),
+                                ));
+                            }
+                        },
+                        None => None,
+                    };
+                    org::create_territory(
+                        tx,
+                        rounds_protocol::TerritoryId::from_uuid(uuid::Uuid::now_v7()),
+                        &name,
+                        rep,
+                    )
+                })
+                .await?;
+            println!("added territory {id}");
+        }
+        Command::Import { file, skip_invalid } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let db = rounds_server::open_db(&settings).await?;
+            let report = import::import_accounts(
+                &db,
+                &text,
+                skip_invalid,
+                Utc::now(),
+                &mut |done, total| {
+                    eprintln!("imported {done}/{total}");
+                },
+            )
+            .await?;
+            for r in &report.rows {
+                match &r.error {
+                    None => println!("line {}: ok ({})", r.line, r.name),
+                    Some(e) => println!("line {}: INVALID {e}", r.line),
+                }
+            }
+            let bad = report.rows.iter().filter(|r| r.error.is_some()).count();
+            println!("{} imported, {bad} invalid", report.imported);
+            if bad > 0 && !skip_invalid {
+                bail!("nothing imported: fix the invalid rows or pass --skip-invalid");
+            }
+        }
+        Command::Demo {
+            seed,
+            today,
+            accounts_per_territory,
+            password,
+            worked_example,
+        } => {
+            let db = rounds_server::open_db(&settings).await?;
+            let opts = demo::DemoOptions {
+                seed,
+                today: today.unwrap_or_else(|| Utc::now().date_naive()),
+                accounts_per_territory,
+                password,
+                worked_example,
+            };
+            let summary = demo::seed(&db, &settings, &opts, &mut |step, done, total| {
+                eprintln!("seeded {step} ({done}/{total})");
+            })
+            .await?;
+            println!(
+                "demo ready: {} users, {} territories, {} accounts, {} contacts, {} activities. \
+                 Sign in as manager@demo.rounds.app or dana@/marcus@/priya@demo.rounds.app.",
+                summary.users,
+                summary.territories,
+                summary.accounts,
+                summary.contacts,
+                summary.activities
+            );
+        }
+        Command::Backup { to } => {
+            let db = rounds_server::open_db(&settings).await?;
+            eprintln!("writing {} …", to.display());
+            backup::backup(&db, &to).await?;
+            println!(
+                "backup written to {}; serve it to restore (a new epoch starts)",
+                to.display()
+            );
+        }
+        Command::Compact => {
+            let db = rounds_server::open_db(&settings).await?;
+            let n = db.write(rounds_server::changelog::compact).await?;
+            println!("{n} superseded changelog entries removed");
+        }
+        Command::NewEpoch => {
+            let db = rounds_server::open_db(&settings).await?;
+            println!("new epoch {}", backup::new_epoch(&db).await?);
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,365 @@
+//! Pull: what changed for the buckets this device may see *now*. The buckets are
+//! recomputed from the current assignment on every pull; the cursor only says how far
+//! the device got, and is never trusted for what it may see.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use rounds_core::Role;
+use rounds_protocol::records::TerritoryRecord;
+use rounds_protocol::sync::{BucketId, MAX_PULL_OPS, Op, PullResponse, Row, Table};
+use rounds_protocol::{ErrorCode, Hlc, MIN_PROTOCOL_VERSION, TerritoryId};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Caller;
+use crate::changelog::parse_table;
+use crate::db::{DbError, Sql, Tx, placeholders};
+use crate::error::{Error, Result};
+use crate::params;
+use crate::push::server_hlc;
+
+/// A page stops growing past this many bytes of row data.
+pub const MAX_PULL_BYTES: usize = 1024 * 1024;
+/// A cursor larger than this was not made by this server.
+const MAX_CURSOR_LEN: usize = 64 * 1024;
+
+/// The cursor's content, base64url JSON. Positions only: which buckets the device holds
+/// and up to which server seq, and how far a bucket snapshot has got.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The epoch the positions belong to.
+    pub e: String,
+    /// Buckets the device holds completely, each up to a server seq.
+    pub b: BTreeMap<String, i64>,
+    /// A bucket being snapshotted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s: Option<Snapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub b: String,
+    /// The server seq the snapshot started at: the changelog is replayed from there.
+    pub at: i64,
+    /// Index into the bucket's tables, and the last row id sent of that table.
+    pub t: usize,
+    pub k: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    pub fn decode(s: &str) -> Result<Cursor> {
+        let bad = || {
+            Error::client(
+                ErrorCode::MalformedRequest,
+                "the cursor was not made by this server",
+            )
+        };
+        if s.len() > MAX_CURSOR_LEN {
+            return Err(bad());
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
+        serde_json::from_slice(&bytes).map_err(|_| bad())
+    }
+}
+
+fn bucket_tables(b: &str) -> &'static [Table] {
+    if b == "org" {
+        &[Table::Plan]
+    } else {
+        &[
+            Table::Territory,
+            Table::Account,
+            Table::Contact,
+            Table::Activity,
+            Table::Correction,
+        ]
+    }
+}
+
+fn bucket_territory(b: &str) -> Option<TerritoryId> {
+    b.strip_prefix("territory/").and_then(|s| s.parse().ok())
+}
+
+/// The buckets the caller may see now, from the current assignment.
+pub fn allowed_buckets(tx: &mut dyn Sql, caller: &Caller) -> Result<BTreeSet<String>> {
+    let rows = match caller.role {
+        Role::Admin => tx.query("SELECT id FROM territories", &[])?,
+        Role::Manager => tx.query(
+            "SELECT t.id FROM territories t LEFT JOIN users u ON u.id = t.rep_id
+             WHERE t.rep_id = $1 OR u.manager_id = $1",
+            params![caller.user],
+        )?,
+        Role::Rep => tx.query(
+            "SELECT id FROM territories WHERE rep_id = $1",
+            params![caller.user],
+        )?,
+    };
+    let mut out = BTreeSet::from(["org".to_owned()]);
+    for r in rows {
+        out.insert(BucketId::territory(r.parse(0)?).0);
+    }
+    Ok(out)
+}
+
+fn snapshot_rows(
+    tx: &mut dyn Sql,
+    bucket: &str,
+    table: Table,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<(String, Row)>> {
+    if table == Table::Plan {
+        return tx
+            .query(
+                "SELECT id, data FROM plans WHERE id > $1 ORDER BY id LIMIT $2",
+                params![after, limit],
+            )?
+            .into_iter()
+            .map(|r| Ok((r.text(0)?, Row::Plan(r.json(1)?))))
+            .collect();
+    }
+    let Some(t) = bucket_territory(bucket) else {
+        return Ok(Vec::new());
+    };
+    if table == Table::Territory {
+        let row = tx.query_opt(
+            "SELECT id, name, rep_id FROM territories WHERE id = $1 AND id > $2",
+            params![t, after],
+        )?;
+        return row
+            .map(|r| {
+                Ok((
+                    r.text(0)?,
+                    Row::Territory(TerritoryRecord {
+                        id: t,
+                        name: r.text(1)?,
+                        rep_id: r.opt_parse(2)?,
+                    }),
+                ))
+            })
+            .into_iter()
+            .collect();
+    }
+    let sql = match table {
+        Table::Account => {
+            "SELECT id, data FROM accounts WHERE territory_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        }
+        Table::Contact => {
+            "SELECT x.id, x.data FROM contacts x JOIN accounts a ON a.id = x.account_id
+             WHERE a.territory_id = $1 AND x.id > $2 ORDER BY x.id LIMIT $3"
+        }
+        Table::Activity => {
+            "SELECT x.id, x.data FROM activities x JOIN accounts a ON a.id = x.account_id
+             WHERE a.territory_id = $1 AND x.id > $2 AND x.status = 'ok' ORDER BY x.id LIMIT $3"
+        }
+        _ => {
+            "SELECT x.id, x.data FROM corrections x JOIN accounts a ON a.id = x.account_id
+             WHERE a.territory_id = $1 AND x.id > $2 AND x.status = 'ok' ORDER BY x.id LIMIT $3"
+        }
+    };
+    tx.query(sql, params![t, after, limit])?
+        .into_iter()
+        .map(|r| {
+            let id = r.text(0)?;
+            let row = match table {
+                Table::Account => Row::Account(r.json(1)?),
+                Table::Contact => Row::Contact(r.json(1)?),
+                Table::Activity => Row::Activity(r.json(1)?),
+                _ => Row::Correction(r.json(1)?),
+            };
+            Ok((id, row))
+        })
+        .collect()
+}
+
+fn row_size(row: &Row) -> usize {
+    serde_json::to_vec(row).map_or(0, |v| v.len())
+}
+
+/// One page of changes for the caller.
+pub fn pull(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    cursor: Option<&str>,
+    limit: Option<usize>,
+    protocol_version: Option<u32>,
+    now: DateTime<Utc>,
+) -> Result<PullResponse> {
+    let version = protocol_version.map(i64::from).or(caller.protocol_version);
+    if version.is_some_and(|v| v < i64::from(MIN_PROTOCOL_VERSION)) {
+        return Err(Error::client(
+            ErrorCode::UpgradeRequired,
+            format!(
+                "this server needs protocol {MIN_PROTOCOL_VERSION} or later; update the app (your pushes are still accepted)"
+            ),
+        ));
+    }
+    let limit = limit.unwrap_or(MAX_PULL_OPS).clamp(1, MAX_PULL_OPS);
+    // Epoch, head and floor in one round trip.
+    let r = tx.query_one(
+        "SELECT (SELECT value FROM meta WHERE key = 'epoch'),
+                (SELECT value FROM counters WHERE name = 'server_seq'),
+                (SELECT value FROM meta WHERE key = 'changelog_floor')",
+        &[],
+    )?;
+    let (epoch, head) = (r.text(0)?, r.int(1)?);
+    let floor: i64 = r.parse(2)?;
+    let allowed = allowed_buckets(tx, caller)?;
+    let fresh = || Cursor {
+        e: epoch.clone(),
+        ..Cursor::default()
+    };
+    let (mut cur, reset) = match cursor.filter(|c| !c.is_empty()) {
+        None => (fresh(), false),
+        Some(c) => {
+            let c = Cursor::decode(c)?;
+            if c.e == epoch {
+                (c, false)
+            } else {
+                (fresh(), true)
+            }
+        }
+    };
+
+    let mut ops = Vec::new();
+    let mut bytes = 0usize;
+    // Lost buckets go first: the device drops them before anything else arrives.
+    let lost: Vec<String> = cur
+        .b
+        .keys()
+        .filter(|b| !allowed.contains(*b))
+        .cloned()
+        .collect();
+    for b in lost {
+        cur.b.remove(&b);
+        ops.push(Op::RemoveBucket {
+            bucket: BucketId(b),
+        });
+    }
+    if let Some(s) = cur.s.take_if(|s| !allowed.contains(&s.b)) {
+        ops.push(Op::RemoveBucket {
+            bucket: BucketId(s.b),
+        });
+    }
+    // Positions behind the compacted changelog cannot be continued: resnapshot those.
+    cur.b.retain(|_, pos| *pos >= floor);
+    if cur.s.as_ref().is_some_and(|s| s.at < floor) {
+        cur.s = None;
+    }
+
+    let full = |ops: &Vec<Op>, bytes: usize| ops.len() >= limit || bytes >= MAX_PULL_BYTES;
+    while !full(&ops, bytes) {
+        if cur.s.is_none() {
+            let Some(b) = allowed.iter().find(|b| !cur.b.contains_key(*b)).cloned() else {
+                break;
+            };
+            ops.push(Op::ResetBucket {
+                bucket: BucketId(b.clone()),
+            });
+            cur.s = Some(Snapshot {
+                b,
+                at: head,
+                t: 0,
+                k: String::new(),
+            });
+            continue;
+        }
+        let Some(s) = cur.s.as_mut() else { break };
+        let tables = bucket_tables(&s.b);
+        let Some(&table) = tables.get(s.t) else {
+            cur.b.insert(s.b.clone(), s.at);
+            cur.s = None;
+            continue;
+        };
+        let want = limit - ops.len();
+        let rows = snapshot_rows(tx, &s.b, table, &s.k, want)?;
+        let done = rows.len() < want;
+        for (id, row) in rows {
+            bytes += row_size(&row);
+            s.k = id;
+            ops.push(Op::Put {
+                bucket: BucketId(s.b.clone()),
+                row,
+            });
+            if bytes >= MAX_PULL_BYTES {
+                break;
+            }
+        }
+        if done && bytes < MAX_PULL_BYTES {
+            s.t += 1;
+            s.k.clear();
+        }
+    }
+    let snapshotting = cur.s.is_some() || allowed.iter().any(|b| !cur.b.contains_key(b));
+
+    let mut behind = false;
+    if !snapshotting && !cur.b.is_empty() {
+        let start = cur.b.values().copied().min().unwrap_or(head);
+        let mut reached = start;
+        let held: Vec<String> = cur.b.keys().cloned().collect();
+        while reached < head && !full(&ops, bytes) {
+            let want = limit - ops.len();
+            let sql = format!(
+                "SELECT seq, bucket, tbl, row_id, op, data FROM changelog
+                 WHERE seq > $1 AND seq <= $2 AND bucket IN ({}) ORDER BY seq LIMIT $3",
+                placeholders(4, held.len())
+            );
+            let mut params = vec![reached.into(), head.into(), want.into()];
+            params.extend(held.iter().map(|b| b.as_str().into()));
+            let rows = tx.query(&sql, &params)?;
+            let n = rows.len();
+            for r in rows {
+                let seq = r.int(0)?;
+                reached = seq;
+                let bucket = r.text(1)?;
+                if cur.b.get(&bucket).is_some_and(|pos| seq <= *pos) {
+                    continue;
+                }
+                let op = match r.text(4)?.as_str() {
+                    "put" => {
+                        let row: Row = r.json(5)?;
+                        bytes += row_size(&row);
+                        Op::Put {
+                            bucket: BucketId(bucket),
+                            row,
+                        }
+                    }
+                    _ => Op::Delete {
+                        bucket: BucketId(bucket),
+                        table: parse_table(&r.text(2)?)
+                            .ok_or_else(|| DbError::Decode("changelog table".into()))?,
+                        id: r.parse(3)?,
+                    },
+                };
+                ops.push(op);
+                if full(&ops, bytes) {
+                    break;
+                }
+            }
+            if n < want && !full(&ops, bytes) {
+                reached = head;
+            }
+        }
+        behind = reached < head;
+        for pos in cur.b.values_mut() {
+            *pos = (*pos).max(reached);
+        }
+    }
+    let last_applied = caller.last_applied_seq;
+    Ok(PullResponse {
+        epoch,
+        cursor: cur.encode(),
+        has_more: snapshotting || behind,
+        checkpoint: u64::try_from(cur.b.values().copied().min().unwrap_or(0)).unwrap_or(0),
+        server_hlc: server_hlc(Hlc::ZERO, now),
+        last_applied_seq: u64::try_from(last_applied).unwrap_or(0),
+        reset,
+        ops,
+    })
+}

@@ -1,0 +1,664 @@
+//! Push: a device's outbox applied exactly once. One transaction per batch holds the
+//! effects and the device's ledger together, so a lost response or a retried batch is
+//! answered from the ledger, never applied twice.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rounds_core::Role;
+use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord};
+use rounds_protocol::sync::{
+    AccountEdit, MAX_PUSH_MUTATIONS, Mutation, MutationBody, MutationResult, MutationStatus,
+    PAYLOAD_VERSION, PushRequest, PushResponse, Row,
+};
+use rounds_protocol::{AccountId, ErrorCode, Hlc, PROTOCOL_VERSION, SCHEMA_VERSION, TerritoryId};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::changelog::{self, territory_bucket};
+use std::collections::HashMap;
+
+use crate::db::{Sql, Tx, Val, insert_many, placeholders};
+use crate::error::{Error, Result};
+use crate::org;
+use crate::{params, time};
+
+/// Checks a push before any database work: what the client controls is answered with a
+/// 4xx and nothing is applied.
+pub fn validate(req: &PushRequest, caller: &Caller) -> Result<()> {
+    if req.device_id != caller.device {
+        return Err(Error::client(
+            ErrorCode::Forbidden,
+            "device_id is not the device this token was issued to",
+        ));
+    }
+    if req.protocol_version > PROTOCOL_VERSION || req.schema_version > SCHEMA_VERSION {
+        return Err(Error::client(
+            ErrorCode::InvalidInput,
+            format!(
+                "protocol {} / schema {} is newer than this server's ({PROTOCOL_VERSION} / {SCHEMA_VERSION})",
+                req.protocol_version, req.schema_version
+            ),
+        ));
+    }
+    if req.mutations.len() > MAX_PUSH_MUTATIONS {
+        return Err(Error::client(
+            ErrorCode::PayloadTooLarge,
+            format!("at most {MAX_PUSH_MUTATIONS} mutations per push"),
+        ));
+    }
+    let mut prev = 0;
+    for m in &req.mutations {
+        if m.seq == 0 || m.seq > i64::MAX as u64 {
+            return Err(Error::client(
+                ErrorCode::InvalidInput,
+                "mutation seq starts at 1",
+            ));
+        }
+        if m.seq <= prev {
+            return Err(Error::client(
+                ErrorCode::MalformedRequest,
+                "mutations must be in strictly increasing seq order",
+            ));
+        }
+        prev = m.seq;
+    }
+    Ok(())
+}
+
+fn status_name(s: &MutationStatus) -> &'static str {
+    match s {
+        MutationStatus::Applied => "applied",
+        MutationStatus::Superseded { .. } => "superseded",
+        MutationStatus::Rejected { .. } => "rejected",
+        MutationStatus::Quarantined { .. } => "quarantined",
+    }
+}
+
+/// What one push has learnt so far: account places and activity ids already on the
+/// server (fetched once per batch), and the rows it will write in bulk at its end.
+#[derive(Default)]
+struct Batch {
+    places: HashMap<AccountId, Option<Place>>,
+    known: HashMap<rounds_protocol::ActivityId, (String, Option<String>)>,
+    activities: Vec<Vec<Val>>,
+    ledger: Vec<Vec<Val>>,
+}
+
+type Place = (Option<TerritoryId>, Option<rounds_protocol::UserId>);
+
+impl Batch {
+    /// Prefetches what the batch's activities need, in a few queries.
+    fn prefetch(&mut self, tx: &mut Tx<'_>, mutations: &[Mutation]) -> Result<()> {
+        let acts: Vec<ActivityRecord> = mutations
+            .iter()
+            .filter_map(|m| match m.parse_body() {
+                Ok(MutationBody::LogActivity { activity }) => Some(activity),
+                _ => None,
+            })
+            .collect();
+        for chunk in acts.chunks(100) {
+            let sql = format!(
+                "SELECT id, status, reason FROM activities WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let ids: Vec<Val> = chunk.iter().map(|a| a.id.into()).collect();
+            for r in tx.query(&sql, &ids)? {
+                self.known.insert(r.parse(0)?, (r.text(1)?, r.opt_text(2)?));
+            }
+        }
+        let mut accounts: Vec<AccountId> = acts.iter().map(|a| a.account_id).collect();
+        accounts.sort();
+        accounts.dedup();
+        for chunk in accounts.chunks(100) {
+            let sql = format!(
+                "SELECT a.id, a.territory_id, t.rep_id FROM accounts a LEFT JOIN territories t ON t.id = a.territory_id WHERE a.id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let ids: Vec<Val> = chunk.iter().map(Val::from).collect();
+            for a in chunk {
+                self.places.insert(*a, None);
+            }
+            for r in tx.query(&sql, &ids)? {
+                self.places
+                    .insert(r.parse(0)?, Some((r.opt_parse(1)?, r.opt_parse(2)?)));
+            }
+        }
+        Ok(())
+    }
+
+    fn place(&mut self, tx: &mut Tx<'_>, id: AccountId) -> Result<Option<Place>> {
+        if let Some(p) = self.places.get(&id) {
+            return Ok(*p);
+        }
+        let p = account_place(tx, id)?;
+        self.places.insert(id, p);
+        Ok(p)
+    }
+
+    /// Writes the buffered activities (before anything that may read them).
+    fn flush_activities(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+        insert_many(
+            tx,
+            "activities (id, account_id, rep_id, territory_id, occurred_at, status, reason, device_id, data, server_seq)",
+            10,
+            std::mem::take(&mut self.activities),
+        )?;
+        Ok(())
+    }
+}
+
+/// Applies a validated push in the caller's transaction.
+pub fn apply(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    req: &PushRequest,
+    now: DateTime<Utc>,
+) -> Result<PushResponse> {
+    // The caller was authenticated inside this transaction: its device row is current.
+    let mut last = u64::try_from(caller.last_applied_seq).unwrap_or(0);
+    let mut batch = Batch::default();
+    batch.prefetch(tx, &req.mutations)?;
+    let mut results = Vec::with_capacity(req.mutations.len());
+    let mut gap = false;
+    for m in &req.mutations {
+        let status = if gap {
+            gap_status(last)
+        } else if m.seq <= last {
+            stored_result(tx, caller, m)?
+        } else if m.seq != last + 1 {
+            gap = true;
+            gap_status(last)
+        } else {
+            let (kind, status) = apply_one(tx, &mut batch, caller, m, now)?;
+            let result =
+                serde_json::to_string(&status).map_err(|e| Error::Internal(e.to_string()))?;
+            let payload =
+                serde_json::to_string(&m.body).map_err(|e| Error::Internal(e.to_string()))?;
+            batch.ledger.push(
+                params![
+                    caller.device,
+                    m.seq,
+                    m.id,
+                    m.hlc,
+                    kind,
+                    status_name(&status),
+                    result,
+                    m.payload_version,
+                    payload,
+                    time::text(now)
+                ]
+                .to_vec(),
+            );
+            last = m.seq;
+            status
+        };
+        results.push(MutationResult {
+            seq: m.seq,
+            id: m.id,
+            status,
+        });
+    }
+    batch.flush_activities(tx)?;
+    insert_many(
+        tx,
+        "mutations (device_id, seq, mutation_id, hlc, kind, status, result, payload_version, payload, received_at)",
+        10,
+        std::mem::take(&mut batch.ledger),
+    )?;
+    tx.exec_later(
+        "UPDATE devices SET last_applied_seq = $2, protocol_version = $3, schema_version = $4, last_seen_at = $5 WHERE id = $1",
+        params![caller.device, last, req.protocol_version, req.schema_version, time::text(now)],
+    )?;
+    let seen = req
+        .mutations
+        .iter()
+        .map(|m| m.hlc)
+        .max()
+        .unwrap_or(Hlc::ZERO);
+    Ok(PushResponse {
+        epoch: tx.epoch()?,
+        last_applied_seq: last,
+        server_hlc: server_hlc(seen, now),
+        results,
+    })
+}
+
+/// The server's clock as devices should observe it: never behind what it was sent.
+pub fn server_hlc(seen: Hlc, now: DateTime<Utc>) -> Hlc {
+    let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+    Hlc::tick(seen, now_ms, Uuid::nil())
+}
+
+fn gap_status(last: u64) -> MutationStatus {
+    MutationStatus::Rejected {
+        code: ErrorCode::SequenceGap,
+        reason: format!(
+            "the server has applied up to seq {last}; send {} next (this mutation was not applied)",
+            last + 1
+        ),
+    }
+}
+
+fn stored_result(tx: &mut Tx<'_>, caller: &Caller, m: &Mutation) -> Result<MutationStatus> {
+    let row = tx.query_opt(
+        "SELECT result FROM mutations WHERE device_id = $1 AND seq = $2",
+        params![caller.device, m.seq],
+    )?;
+    match row {
+        Some(r) => Ok(r.json(0)?),
+        None => Ok(MutationStatus::Rejected {
+            code: ErrorCode::Conflict,
+            reason: format!(
+                "seq {} was applied earlier; its result is no longer kept",
+                m.seq
+            ),
+        }),
+    }
+}
+
+fn quarantined(reason: impl Into<String>) -> MutationStatus {
+    MutationStatus::Quarantined {
+        reason: reason.into(),
+    }
+}
+
+fn apply_one(
+    tx: &mut Tx<'_>,
+    batch: &mut Batch,
+    caller: &Caller,
+    m: &Mutation,
+    now: DateTime<Utc>,
+) -> Result<(String, MutationStatus)> {
+    let kind = m
+        .body
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or("unknown")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(40)
+        .collect::<String>();
+    if m.payload_version != PAYLOAD_VERSION {
+        return Ok((
+            kind,
+            quarantined(format!(
+                "payload version {} is not one this server reads (it reads {PAYLOAD_VERSION}); kept as sent",
+                m.payload_version
+            )),
+        ));
+    }
+    let body = match m.parse_body() {
+        Ok(b) => b,
+        Err(e) => {
+            return Ok((
+                kind,
+                quarantined(format!("unreadable mutation, kept as sent: {e}")),
+            ));
+        }
+    };
+    let status = match body {
+        MutationBody::LogActivity { activity } => log_activity(tx, batch, caller, &activity)?,
+        MutationBody::CorrectActivity { correction } => {
+            batch.flush_activities(tx)?;
+            correct_activity(tx, caller, &correction)?
+        }
+        MutationBody::EditAccount { account_id, edit } => {
+            // An edit changes what later activities see of the account (never its
+            // territory, but keep the cache honest).
+            batch.places.remove(&account_id);
+            edit_account(tx, caller, m, account_id, &edit, now)?
+        }
+    };
+    Ok((kind, status))
+}
+
+/// Where an account is and who works it now.
+fn account_place(tx: &mut dyn Sql, id: AccountId) -> Result<Option<Place>> {
+    let row = tx.query_opt(
+        "SELECT a.territory_id, t.rep_id FROM accounts a LEFT JOIN territories t ON t.id = a.territory_id WHERE a.id = $1",
+        params![id],
+    )?;
+    row.map(|r| Ok((r.opt_parse(0)?, r.opt_parse(1)?)))
+        .transpose()
+}
+
+fn is_manager(caller: &Caller) -> bool {
+    matches!(caller.role, Role::Manager | Role::Admin)
+}
+
+fn log_activity(
+    tx: &mut Tx<'_>,
+    batch: &mut Batch,
+    caller: &Caller,
+    a: &ActivityRecord,
+) -> Result<MutationStatus> {
+    if let Some((status, reason)) = batch.known.get(&a.id) {
+        // The same fact again (another device of the rep, or a re-queued copy): a no-op.
+        return Ok(match status.as_str() {
+            "ok" => MutationStatus::Applied,
+            _ => quarantined(reason.clone().unwrap_or_default()),
+        });
+    }
+    let place = batch.place(tx, a.account_id)?;
+    let verdict: std::result::Result<Option<TerritoryId>, String> = if a.rep_id != caller.user
+        && !is_manager(caller)
+    {
+        Err("the activity names another rep".into())
+    } else if let Err(e) = rounds_core::Activity::try_from(a) {
+        Err(format!("invalid activity: {e}"))
+    } else {
+        match place {
+            None => Err("unknown account".into()),
+            Some((territory, holder)) => {
+                if holder == Some(caller.user)
+                    || is_manager(caller)
+                    || org::held_at(tx, a.account_id, caller.user, a.occurred_at)?
+                {
+                    Ok(territory)
+                } else {
+                    Err("the account was not yours when this activity happened; kept for your manager to review".into())
+                }
+            }
+        }
+    };
+    let data = serde_json::to_string(a).map_err(|e| Error::Internal(e.to_string()))?;
+    let (territory, status, reason, seq) = match &verdict {
+        Ok(territory) => {
+            let seq = match territory_bucket(*territory) {
+                Some(b) => changelog::put(tx, &b, &Row::Activity(a.clone()))?,
+                None => tx.next_seq()?,
+            };
+            (*territory, "ok", None, seq)
+        }
+        Err(reason) => (
+            place.and_then(|p| p.0),
+            "quarantined",
+            Some(reason.clone()),
+            tx.head_seq()?,
+        ),
+    };
+    batch.activities.push(
+        params![
+            a.id,
+            a.account_id,
+            a.rep_id,
+            territory,
+            time::text(a.occurred_at),
+            status,
+            reason.clone(),
+            caller.device,
+            data,
+            seq
+        ]
+        .to_vec(),
+    );
+    batch.known.insert(a.id, (status.to_owned(), reason));
+    Ok(match verdict {
+        Ok(_) => MutationStatus::Applied,
+        Err(r) => quarantined(r),
+    })
+}
+
+fn correct_activity(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    c: &CorrectionRecord,
+) -> Result<MutationStatus> {
+    if let Some(r) = tx.query_opt(
+        "SELECT status, reason FROM corrections WHERE id = $1",
+        params![c.id],
+    )? {
+        return Ok(match r.text(0)?.as_str() {
+            "ok" => MutationStatus::Applied,
+            _ => quarantined(r.opt_text(1)?.unwrap_or_default()),
+        });
+    }
+    let target = tx.query_opt(
+        "SELECT account_id, rep_id, status FROM activities WHERE id = $1",
+        params![c.target],
+    )?;
+    let verdict = match &target {
+        None => Err("the corrected activity is not on the server".to_owned()),
+        Some(t) if t.text(1)? != caller.user.to_string() && !is_manager(caller) => {
+            Err("the corrected activity is another rep's".to_owned())
+        }
+        Some(t) if t.text(2)? != "ok" => {
+            Err("the corrected activity is itself quarantined".to_owned())
+        }
+        Some(_) => Ok(()),
+    };
+    let account: Option<AccountId> = target.map(|t| t.parse(0)).transpose()?;
+    let data = serde_json::to_string(c).map_err(|e| Error::Internal(e.to_string()))?;
+    let (status, reason) = match &verdict {
+        Ok(()) => ("ok", None),
+        Err(r) => ("quarantined", Some(r.clone())),
+    };
+    tx.exec(
+        "INSERT INTO corrections (id, target_id, account_id, status, reason, device_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params![c.id, c.target, account, status, reason, caller.device, data],
+    )?;
+    match verdict {
+        Ok(()) => {
+            let territory = match account {
+                Some(a) => account_place(tx, a)?.and_then(|p| p.0),
+                None => None,
+            };
+            if let Some(b) = territory_bucket(territory) {
+                changelog::put(tx, &b, &Row::Correction(c.clone()))?;
+            }
+            Ok(MutationStatus::Applied)
+        }
+        Err(r) => Ok(quarantined(r)),
+    }
+}
+
+/// The edit's value alone, as JSON (what the conflicts and rejected edits tables keep).
+fn edit_value(edit: &AccountEdit) -> String {
+    serde_json::to_value(edit)
+        .ok()
+        .and_then(|v| v.get("value").cloned())
+        .unwrap_or(serde_json::Value::Null)
+        .to_string()
+}
+
+/// The account's current value of the field `edit` changes, as an edit.
+fn current(rec: &AccountRecord, edit: &AccountEdit) -> AccountEdit {
+    use AccountEdit as E;
+    match edit {
+        E::Name(_) => E::Name(rec.name.clone()),
+        E::Phone(_) => E::Phone(rec.phone.clone()),
+        E::Email(_) => E::Email(rec.email.clone()),
+        E::Street(_) => E::Street(rec.street.clone()),
+        E::City(_) => E::City(rec.city.clone()),
+        E::Region(_) => E::Region(rec.region.clone()),
+        E::PostalCode(_) => E::PostalCode(rec.postal_code.clone()),
+        E::Country(_) => E::Country(rec.country.clone()),
+        E::Location(_) => E::Location(match (rec.lat, rec.lon) {
+            (Some(lat), Some(lon)) => Some(rounds_protocol::sync::LatLonRecord { lat, lon }),
+            _ => None,
+        }),
+        E::Industry(_) => E::Industry(rec.industry.clone()),
+        E::Stage(_) => E::Stage(rec.stage),
+        E::Kare(_) => E::Kare(rec.kare),
+    }
+}
+
+fn text_ok(v: &str, max: usize) -> std::result::Result<(), String> {
+    if v.len() > max {
+        Err(format!("longer than {max} bytes"))
+    } else {
+        Ok(())
+    }
+}
+
+fn validate_edit(edit: &AccountEdit) -> std::result::Result<(), String> {
+    use AccountEdit as E;
+    match edit {
+        E::Name(n) => rounds_core::value::required_text("name", n, 200)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        E::Phone(Some(p)) if !p.trim().is_empty() => rounds_core::Phone::parse(p)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        E::Email(Some(e)) if !e.trim().is_empty() => rounds_core::Email::parse(e)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        E::Street(s) | E::City(s) | E::Region(s) | E::Country(s) => text_ok(s, 200),
+        E::PostalCode(s) => text_ok(s, 20),
+        E::Industry(Some(s)) => text_ok(s, 100),
+        E::Location(Some(l)) => rounds_core::LatLon::new(l.lat, l.lon)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        _ => Ok(()),
+    }
+}
+
+fn apply_edit(rec: &mut AccountRecord, edit: &AccountEdit, day: NaiveDate) {
+    use AccountEdit as E;
+    let blank = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    match edit {
+        E::Name(v) => rec.name = v.trim().to_owned(),
+        E::Phone(v) => rec.phone = blank(v),
+        E::Email(v) => rec.email = blank(v),
+        E::Street(v) => rec.street = v.clone(),
+        E::City(v) => rec.city = v.clone(),
+        E::Region(v) => rec.region = v.clone(),
+        E::PostalCode(v) => rec.postal_code = v.clone(),
+        E::Country(v) => rec.country = v.clone(),
+        E::Location(v) => {
+            rec.lat = v.map(|l| l.lat);
+            rec.lon = v.map(|l| l.lon);
+        }
+        E::Industry(v) => rec.industry = blank(v),
+        E::Stage(s) => {
+            rec.stage = *s;
+            // The funnel counts stage entry dates; keep the first one.
+            let slot = match s {
+                rounds_core::Stage::Lead => &mut rec.lead_on,
+                rounds_core::Stage::Opportunity => &mut rec.opportunity_on,
+                rounds_core::Stage::Customer => &mut rec.won_on,
+                rounds_core::Stage::Lost => &mut rec.lost_on,
+            };
+            slot.get_or_insert(day);
+        }
+        E::Kare(k) => rec.kare = *k,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reject_edit(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    m: &Mutation,
+    account: AccountId,
+    edit: &AccountEdit,
+    code: ErrorCode,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<MutationStatus> {
+    tx.exec(
+        "INSERT INTO rejected_edits (id, device_id, user_id, account_id, field, value, hlc, code, reason, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        params![Uuid::now_v7(), caller.device, caller.user, account, edit.field(), edit_value(edit), m.hlc, crate::http::code_name(code), reason, time::text(now)],
+    )?;
+    Ok(MutationStatus::Rejected {
+        code,
+        reason: reason.to_owned(),
+    })
+}
+
+fn edit_account(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    m: &Mutation,
+    id: AccountId,
+    edit: &AccountEdit,
+    now: DateTime<Utc>,
+) -> Result<MutationStatus> {
+    let place = account_place(tx, id)?;
+    // Unknown and not-yours get the same answer: ids of other territories reveal nothing.
+    let allowed = match place {
+        Some((_, holder)) => holder == Some(caller.user) || is_manager(caller),
+        None => false,
+    };
+    if !allowed {
+        return reject_edit(
+            tx,
+            caller,
+            m,
+            id,
+            edit,
+            ErrorCode::Forbidden,
+            "you do not hold this account now; the edit is kept for review",
+            now,
+        );
+    }
+    if let Err(reason) = validate_edit(edit) {
+        return reject_edit(
+            tx,
+            caller,
+            m,
+            id,
+            edit,
+            ErrorCode::InvalidInput,
+            &format!("{}: {reason}", edit.field()),
+            now,
+        );
+    }
+    let Some(mut rec) = org::account(tx, id)? else {
+        return Err(Error::Internal(
+            "account vanished inside a transaction".into(),
+        ));
+    };
+    let field = edit.field();
+    let clock = tx.query_opt(
+        "SELECT hlc, device_id FROM field_clocks WHERE account_id = $1 AND field = $2",
+        params![id, field],
+    )?;
+    let clock: Option<(Hlc, Option<String>)> = clock
+        .map(|r| Ok::<_, Error>((r.parse(0)?, r.opt_text(1)?)))
+        .transpose()?;
+    let old_value = edit_value(&current(&rec, edit));
+    let conflict = |tx: &mut Tx<'_>,
+                    win: (Hlc, String, Option<String>),
+                    lose: (Hlc, String, Option<String>)|
+     -> Result<()> {
+        tx.exec(
+            "INSERT INTO conflicts (id, account_id, field, winner_hlc, winner_value, winner_device, loser_hlc, loser_value, loser_device, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            params![Uuid::now_v7(), id, field, win.0, win.1, win.2, lose.0, lose.1, lose.2, time::text(now)],
+        )?;
+        Ok(())
+    };
+    let me = Some(caller.device.to_string());
+    if let Some((winner, winner_device)) = &clock
+        && m.hlc <= *winner
+    {
+        conflict(
+            tx,
+            (*winner, old_value, winner_device.clone()),
+            (m.hlc, edit_value(edit), me),
+        )?;
+        return Ok(MutationStatus::Superseded { winner: *winner });
+    }
+    if let Some((loser, loser_device)) = clock
+        && loser_device != me
+    {
+        // Another device's value loses to this later one: kept, whatever the arrival order.
+        conflict(
+            tx,
+            (m.hlc, edit_value(edit), me.clone()),
+            (loser, old_value, loser_device),
+        )?;
+    }
+    let day = DateTime::<Utc>::from_timestamp_millis(i64::try_from(m.hlc.wall_ms).unwrap_or(0))
+        .unwrap_or(now)
+        .date_naive();
+    apply_edit(&mut rec, edit, day);
+    tx.exec(
+        "INSERT INTO field_clocks (account_id, field, hlc, device_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (account_id, field) DO UPDATE SET hlc = excluded.hlc, device_id = excluded.device_id",
+        params![id, field, m.hlc, me],
+    )?;
+    org::save_account(tx, &rec)?;
+    Ok(MutationStatus::Applied)
+}

@@ -1,0 +1,159 @@
+//! Layered configuration: defaults, then a TOML file, then `ROUNDS_*` environment
+//! variables (e.g. `ROUNDS_DATABASE_URL`, `ROUNDS_LISTEN`).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// A value that must never reach a log: `Debug` and `Display` print it redacted.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A database URL: may carry a password, so it prints with the password masked.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(Secret);
+
+impl DatabaseUrl {
+    pub fn new(s: impl Into<String>) -> Self {
+        DatabaseUrl(Secret::new(s))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+
+    /// `postgres://user:***@host/db`; SQLite paths as they are.
+    pub fn redacted(&self) -> String {
+        let url = self.expose();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                let creds = &url[scheme + 3..at];
+                match creds.split_once(':') {
+                    Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                    None => url.to_owned(),
+                }
+            }
+            _ => url.to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    /// `postgres://…` for PostgreSQL; anything else is an SQLite file path
+    /// (`sqlite://path` or a bare path).
+    pub database_url: DatabaseUrl,
+    /// PostgreSQL schema to use (created if missing); none means the user's default.
+    pub database_schema: Option<String>,
+    pub pool_size: usize,
+    /// How long a device token lives before the device must sign in again.
+    pub token_ttl_days: u32,
+    /// argon2id cost for new password hashes (existing hashes carry their own).
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    /// `tracing` filter, e.g. `info,rounds_server=debug`.
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: DatabaseUrl::new("sqlite://rounds.db"),
+            database_schema: None,
+            pool_size: 8,
+            token_ttl_days: 90,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            log: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct SettingsError(#[from] Box<figment::Error>);
+
+impl Settings {
+    /// Defaults, then `file` (if it exists), then `ROUNDS_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            fig = fig.merge(Toml::file(file));
+        }
+        fig.merge(Env::prefixed("ROUNDS_").only(&[
+            "listen",
+            "database_url",
+            "database_schema",
+            "pool_size",
+            "token_ttl_days",
+            "argon2_memory_kib",
+            "argon2_iterations",
+            "log",
+        ]))
+        .extract()
+        .map_err(|e| SettingsError(Box::new(e)))
+    }
+
+    /// Cheap password hashing for tests (argon2's real cost is deliberate).
+    pub fn for_tests(database_url: &str) -> Settings {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: DatabaseUrl::new(database_url),
+            argon2_memory_kib: 1024,
+            argon2_iterations: 1,
+            pool_size: 8,
+            log: "warn".into(),
+            ..Settings::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_password_never_prints() {
+        let url = DatabaseUrl::new("postgres://rounds:hunter2@db.example:5432/rounds");
+        let shown = format!("{url} {url:?}");
+        assert!(!shown.contains("hunter2"), "password leaked: {shown}");
+        assert!(shown.contains("postgres://rounds:***@db.example:5432/rounds"));
+        assert!(!format!("{:?}", Secret::new("hunter2")).contains("hunter2"));
+    }
+}

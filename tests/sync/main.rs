@@ -1,0 +1,7 @@
+//! The whole loop with real parts: the device's SQLite store and sync engine against the
+//! real server (on 127.0.0.1:0, its own SQLite file) seeded with the demo organisation.
+//! A rep logs offline, it reaches the server exactly once, and a device only ever holds
+//! its own territory.
+
+mod support;
+mod the_loop;

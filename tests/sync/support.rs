@@ -1,0 +1,155 @@
+//! A demo server per test and devices that sign in to it like the app does.
+
+use std::net::SocketAddr;
+
+use chrono::{NaiveDate, Utc};
+use rounds_client::{ServerApi, SyncEngine, system_clock};
+use rounds_protocol::auth::LoginRequest;
+use rounds_server::db::Sql;
+use rounds_server::demo::{DemoOptions, seed};
+use rounds_server::{Db, Settings};
+use rounds_store::Store;
+
+pub const PASSWORD: &str = "rounds-demo";
+pub const DANA: &str = "dana@demo.rounds.app";
+
+/// A server process stand-in: the real `serve` on a real listener, stoppable and
+/// restartable on the same address and database, as a server going down and up again.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub settings: Settings,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// A fresh database with the demo organisation (30 accounts a territory, to be quick).
+    pub async fn demo() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("server.db");
+        let settings = Settings::for_tests(&db_path.display().to_string());
+        let db = rounds_server::open_db(&settings).await.unwrap();
+        let opts = DemoOptions {
+            seed: 7,
+            today: NaiveDate::from_ymd_opt(2026, 3, 18).unwrap(),
+            accounts_per_territory: 30,
+            password: PASSWORD.into(),
+            worked_example: false,
+        };
+        seed(&db, &settings, &opts, &mut |_, _, _| {})
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut server = Server {
+            addr,
+            settings,
+            stop: None,
+            task: None,
+            _dir: dir,
+        };
+        server.serve(listener);
+        server
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let settings = self.settings.clone();
+        self.task = Some(tokio::spawn(async move {
+            rounds_server::serve(settings, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        }));
+        self.stop = Some(stop);
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The server goes away: connections are refused from now on.
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
+
+    /// Back on the same address, same database.
+    pub async fn restart(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
+        self.serve(listener);
+    }
+
+    /// A second handle on the server's database, for checking what it holds.
+    pub async fn db(&self) -> Db {
+        rounds_server::open_db(&self.settings).await.unwrap()
+    }
+
+    pub async fn count(&self, sql: &'static str, params: Vec<rounds_server::db::Val>) -> i64 {
+        self.db()
+            .await
+            .read(move |tx| tx.query_one(sql, &params).and_then(|r| r.int(0)))
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// One installation of the app: its own database file and sync engine.
+pub struct Device {
+    pub store: Store,
+    pub engine: SyncEngine,
+    dir: tempfile::TempDir,
+}
+
+impl Device {
+    /// Signs in as `email` the way the first-run screen does.
+    pub async fn sign_in(server: &Server, email: &str) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("device.db")).unwrap();
+        let mut api = ServerApi::new(&server.base(), None).unwrap();
+        let login = api
+            .login(&LoginRequest {
+                email: email.into(),
+                password: PASSWORD.into(),
+                device_name: "test phone".into(),
+                platform: "test".into(),
+                device_id: Some(store.device_id()),
+            })
+            .await
+            .unwrap();
+        api.set_token(Some(login.token));
+        Device {
+            store,
+            engine: SyncEngine::new(api, system_clock()),
+            dir,
+        }
+    }
+
+    /// Another connection to the device's database, as the app's UI and its background
+    /// sync each hold one.
+    pub fn open_again(&self) -> Store {
+        Store::open(self.dir.path().join("device.db")).unwrap()
+    }
+
+    pub async fn sync(&mut self) -> Result<rounds_client::SyncReport, rounds_client::ClientError> {
+        self.engine.sync_once(&mut self.store, |_| {}).await
+    }
+}
+
+pub fn now() -> chrono::DateTime<Utc> {
+    Utc::now()
+}
