@@ -3,5 +3,6 @@
 //! A rep logs offline, it reaches the server exactly once, and a device only ever holds
 //! its own territory.
 
+mod resume;
 mod support;
 mod the_loop;

@@ -26,6 +26,10 @@ pub struct Server {
 impl Server {
     /// A fresh database with the demo organisation (30 accounts a territory, to be quick).
     pub async fn demo() -> Server {
+        Server::demo_sized(30).await
+    }
+
+    pub async fn demo_sized(accounts_per_territory: usize) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("server.db");
         let settings = Settings::for_tests(&db_path.display().to_string());
@@ -33,7 +37,7 @@ impl Server {
         let opts = DemoOptions {
             seed: 7,
             today: NaiveDate::from_ymd_opt(2026, 3, 18).unwrap(),
-            accounts_per_territory: 30,
+            accounts_per_territory,
             password: PASSWORD.into(),
             worked_example: false,
         };
@@ -112,6 +116,7 @@ impl Drop for Server {
 pub struct Device {
     pub store: Store,
     pub engine: SyncEngine,
+    pub token: String,
     dir: tempfile::TempDir,
 }
 
@@ -131,10 +136,11 @@ impl Device {
             })
             .await
             .unwrap();
-        api.set_token(Some(login.token));
+        api.set_token(Some(login.token.clone()));
         Device {
             store,
             engine: SyncEngine::new(api, system_clock()),
+            token: login.token,
             dir,
         }
     }
@@ -142,7 +148,11 @@ impl Device {
     /// Another connection to the device's database, as the app's UI and its background
     /// sync each hold one.
     pub fn open_again(&self) -> Store {
-        Store::open(self.dir.path().join("device.db")).unwrap()
+        Store::open(self.db_path()).unwrap()
+    }
+
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("device.db")
     }
 
     pub async fn sync(&mut self) -> Result<rounds_client::SyncReport, rounds_client::ClientError> {
