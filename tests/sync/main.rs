@@ -3,6 +3,7 @@
 //! A rep logs offline, it reaches the server exactly once, and a device only ever holds
 //! its own territory.
 
+mod reassign;
 mod resume;
 mod support;
 mod the_loop;
