@@ -4,7 +4,6 @@
 
 use chrono::Duration;
 use rounds_core::ActivityKind;
-use rounds_protocol::auth::LoginRequest;
 use rounds_protocol::sync::AccountEdit;
 use rounds_store::{IssueKind, NewActivity};
 
@@ -48,13 +47,7 @@ async fn reassignment_while_the_rep_is_offline_loses_nothing() {
     // Meanwhile the manager moves X to Marcus.
     let manager = rounds_client::ServerApi::new(&server.base(), None)
         .unwrap()
-        .login(&LoginRequest {
-            email: "manager@demo.rounds.app".into(),
-            password: PASSWORD.into(),
-            device_name: "browser".into(),
-            platform: "web".into(),
-            device_id: None,
-        })
+        .login(&login_request("manager@demo.rounds.app", None))
         .await
         .unwrap();
     let res = reqwest::Client::new()
@@ -83,14 +76,8 @@ async fn reassignment_while_the_rep_is_offline_loses_nothing() {
         .find(|i| i.account_id == Some(x))
         .expect("the refused edit is shown to Dana");
     assert_eq!(refused.kind, IssueKind::Rejected);
-    let id = visit.activity.id.to_string();
     assert_eq!(
-        server
-            .count(
-                "SELECT count(*) FROM activities WHERE id = $1",
-                vec![id.into()]
-            )
-            .await,
+        server.copies_of(&visit).await,
         1,
         "Dana's visit is on the server"
     );

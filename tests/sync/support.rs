@@ -127,13 +127,7 @@ impl Device {
         let store = Store::open(dir.path().join("device.db")).unwrap();
         let mut api = ServerApi::new(&server.base(), None).unwrap();
         let login = api
-            .login(&LoginRequest {
-                email: email.into(),
-                password: PASSWORD.into(),
-                device_name: "test phone".into(),
-                platform: "test".into(),
-                device_id: Some(store.device_id()),
-            })
+            .login(&login_request(email, Some(store.device_id())))
             .await
             .unwrap();
         api.set_token(Some(login.token.clone()));
@@ -162,4 +156,64 @@ impl Device {
 
 pub fn now() -> chrono::DateTime<Utc> {
     Utc::now()
+}
+
+/// What the app's first-run screen sends.
+pub fn login_request(email: &str, device_id: Option<rounds_protocol::DeviceId>) -> LoginRequest {
+    LoginRequest {
+        email: email.into(),
+        password: PASSWORD.into(),
+        device_name: "test phone".into(),
+        platform: "test".into(),
+        device_id,
+    }
+}
+
+impl Device {
+    /// The rep as the server knows them: the rep of the device's territory.
+    pub fn rep(&self) -> rounds_protocol::RepId {
+        self.store.read().territories().list().unwrap()[0]
+            .rep
+            .expect("the territory has a rep")
+    }
+
+    /// A quick-action visit on the device's first account, five minutes ago.
+    pub fn log_visit(&mut self, note: &str) -> rounds_store::LoggedActivity {
+        let account = self.store.read().accounts().all().unwrap()[0].account.id;
+        let visit = rounds_store::NewActivity {
+            account_id: account,
+            rep_id: self.rep(),
+            contact_id: None,
+            kind: rounds_core::ActivityKind::Visit,
+            occurred_at: now() - chrono::Duration::minutes(5),
+            duration_min: Some(30),
+            outcome: Some(rounds_core::Outcome::OrderTaken),
+            note: Some(note.into()),
+            fix: None,
+        };
+        self.store.log_activity(visit, now()).unwrap()
+    }
+
+    /// Is the activity on its account's timeline, and pending or not?
+    pub fn shows(&self, logged: &rounds_store::LoggedActivity, pending: bool) -> bool {
+        self.store
+            .read()
+            .activities()
+            .timeline(logged.activity.account_id)
+            .unwrap()
+            .iter()
+            .any(|e| e.activity.id == logged.activity.id && e.pending == pending)
+    }
+}
+
+impl Server {
+    /// How many copies of the activity the server holds.
+    pub async fn copies_of(&self, logged: &rounds_store::LoggedActivity) -> i64 {
+        let id = logged.activity.id.to_string();
+        self.count(
+            "SELECT count(*) FROM activities WHERE id = $1",
+            vec![id.into()],
+        )
+        .await
+    }
 }

@@ -1,28 +1,10 @@
 //! Offline logging, exactly-once delivery, and territory scoping.
 
 use chrono::Duration;
-use rounds_core::{ActivityKind, Outcome};
 use rounds_protocol::ErrorCode;
 use rounds_protocol::sync::{Mutation, MutationStatus, PushRequest};
-use rounds_store::NewActivity;
 
 use crate::support::*;
-
-fn visit(device: &Device, note: &str) -> NewActivity {
-    let accounts = device.store.read().accounts().all().unwrap();
-    let account = accounts.first().expect("the territory was synced");
-    NewActivity {
-        account_id: account.account.id,
-        rep_id: rounds_protocol::RepId::from_uuid(uuid::Uuid::nil()),
-        contact_id: None,
-        kind: ActivityKind::Visit,
-        occurred_at: now() - Duration::minutes(5),
-        duration_min: Some(30),
-        outcome: Some(Outcome::OrderTaken),
-        note: Some(note.into()),
-        fix: None,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visit_logged_offline_reaches_the_server_exactly_once() {
@@ -35,41 +17,23 @@ async fn a_visit_logged_offline_reaches_the_server_exactly_once() {
 
     // No signal: the server is down while Dana logs a visit.
     server.stop().await;
-    let mut v = visit(&dana, "Reordered 40 cases, wants the spring catalogue");
-    v.rep_id = rep_of(&dana);
-    let logged = dana.store.log_activity(v, now()).unwrap();
+    let logged = dana.log_visit("Reordered 40 cases, wants the spring catalogue");
     let err = dana.sync().await.expect_err("no server to reach");
     assert_eq!(err.code(), ErrorCode::Network);
-    assert_eq!(
-        dana.store.read().outbox().pending_count().unwrap(),
-        1,
-        "kept, waiting"
-    );
-    let timeline = dana
-        .store
-        .read()
-        .activities()
-        .timeline(logged.activity.account_id)
-        .unwrap();
-    assert!(
-        timeline
-            .iter()
-            .any(|e| e.activity.id == logged.activity.id && e.pending)
-    );
+    let pending = dana.store.read().outbox().pending_count().unwrap();
+    assert_eq!(pending, 1, "kept, waiting");
+    assert!(dana.shows(&logged, true), "shown at once, marked pending");
 
     // Signal again.
     server.restart().await;
     let report = dana.sync().await.expect("sync after the server is back");
     assert_eq!(report.settled, 1);
     assert_eq!(dana.store.read().outbox().pending_count().unwrap(), 0);
-    let id = logged.activity.id.to_string();
-    let on_server = || {
-        server.count(
-            "SELECT count(*) FROM activities WHERE id = $1",
-            vec![id.clone().into()],
-        )
-    };
-    assert_eq!(on_server().await, 1, "the visit is on the server");
+    assert_eq!(
+        server.copies_of(&logged).await,
+        1,
+        "the visit is on the server"
+    );
 
     // The answer to that push is lost and the device sends it again: still once.
     let replay = dana
@@ -87,7 +51,7 @@ async fn a_visit_logged_offline_reaches_the_server_exactly_once() {
         "a replay gets the stored answer"
     );
     dana.sync().await.unwrap();
-    assert_eq!(on_server().await, 1, "never twice");
+    assert_eq!(server.copies_of(&logged).await, 1, "never twice");
 
     // And it came back down as server truth: on the timeline once, no longer pending.
     let timeline = dana
@@ -149,43 +113,13 @@ async fn two_devices_of_one_rep_see_each_others_work() {
     let mut laptop = Device::sign_in(&server, DANA).await;
     phone.sync().await.unwrap();
     laptop.sync().await.unwrap();
-    let mut v = visit(&phone, "Logged on the phone");
-    v.rep_id = rep_of(&phone);
-    let logged = phone.store.log_activity(v, now()).unwrap();
+    let logged = phone.log_visit("Logged on the phone");
     phone.sync().await.unwrap();
     laptop.sync().await.unwrap();
-    let timeline = laptop
-        .store
-        .read()
-        .activities()
-        .timeline(logged.activity.account_id)
-        .unwrap();
     assert!(
-        timeline
-            .iter()
-            .any(|e| e.activity.id == logged.activity.id && !e.pending),
+        laptop.shows(&logged, false),
         "the laptop has the phone's visit"
     );
-}
-
-/// The rep id as the server knows it (from any of the rep's synced activities' rep, or
-/// the territory's rep).
-fn rep_of(device: &Device) -> rounds_protocol::RepId {
-    device.store.read().territories().list().unwrap()[0]
-        .rep
-        .expect("the territory has a rep")
-}
-
-/// Sends one mutation again, as a retry after a lost answer would, and returns its status.
-async fn replay_push(device: &Device, m: Mutation) -> MutationStatus {
-    let req = PushRequest {
-        protocol_version: rounds_protocol::PROTOCOL_VERSION,
-        schema_version: rounds_protocol::SCHEMA_VERSION,
-        device_id: device.store.device_id(),
-        mutations: vec![m],
-    };
-    let res = device.engine.api().push(&req).await.unwrap();
-    res.results[0].status.clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,9 +132,7 @@ async fn the_background_sync_drains_the_outbox_after_an_outage_without_a_new_wri
     status.wait_for(|s| s.last_success.is_some()).await.unwrap();
 
     server.stop().await;
-    let mut v = visit(&dana, "Logged during the outage");
-    v.rep_id = rep_of(&dana);
-    let logged = dana.store.log_activity(v, now()).unwrap();
+    let logged = dana.log_visit("Logged during the outage");
     runner.trigger(rounds_client::planner::Trigger::LocalWrite);
     let failed = tokio::time::timeout(
         std::time::Duration::from_secs(20),
@@ -224,16 +156,7 @@ async fn the_background_sync_drains_the_outbox_after_an_outage_without_a_new_wri
     .unwrap()
     .clone();
     assert!(drained.last_success.is_some());
-    let id = logged.activity.id.to_string();
-    assert_eq!(
-        server
-            .count(
-                "SELECT count(*) FROM activities WHERE id = $1",
-                vec![id.into()]
-            )
-            .await,
-        1
-    );
+    assert_eq!(server.copies_of(&logged).await, 1);
     runner.stop().await;
 }
 
@@ -242,34 +165,20 @@ async fn signing_in_again_on_the_same_install_keeps_its_queue_flowing() {
     let server = Server::demo().await;
     let mut dana = Device::sign_in(&server, DANA).await;
     dana.sync().await.unwrap();
-    for note in ["first", "second"] {
-        let mut v = visit(&dana, note);
-        v.rep_id = rep_of(&dana);
-        dana.store.log_activity(v, now()).unwrap();
-    }
+    dana.log_visit("first");
+    dana.log_visit("second");
     dana.sync().await.unwrap();
     // Signed out and in again (a new token), then more work: numbering continues at 3.
+    let device = dana.store.device_id();
     let login = dana
         .engine
         .api()
-        .login(&rounds_protocol::auth::LoginRequest {
-            email: DANA.into(),
-            password: PASSWORD.into(),
-            device_name: "test phone".into(),
-            platform: "test".into(),
-            device_id: Some(dana.store.device_id()),
-        })
+        .login(&login_request(DANA, Some(device)))
         .await
         .unwrap();
-    assert_eq!(
-        login.device_id,
-        dana.store.device_id(),
-        "the same device on the server"
-    );
+    assert_eq!(login.device_id, device, "the same device on the server");
     dana.engine.api_mut().set_token(Some(login.token));
-    let mut v = visit(&dana, "third");
-    v.rep_id = rep_of(&dana);
-    let third = dana.store.log_activity(v, now()).unwrap();
+    let third = dana.log_visit("third");
     assert_eq!(third.seq, 3);
     let report = dana
         .sync()
@@ -281,14 +190,20 @@ async fn signing_in_again_on_the_same_install_keeps_its_queue_flowing() {
     let err = dana
         .engine
         .api()
-        .login(&rounds_protocol::auth::LoginRequest {
-            email: "marcus@demo.rounds.app".into(),
-            password: PASSWORD.into(),
-            device_name: "test phone".into(),
-            platform: "test".into(),
-            device_id: Some(dana.store.device_id()),
-        })
+        .login(&login_request("marcus@demo.rounds.app", Some(device)))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Forbidden);
+}
+
+/// Sends one mutation again, as a retry after a lost answer would, and returns its status.
+async fn replay_push(device: &Device, m: Mutation) -> MutationStatus {
+    let req = PushRequest {
+        protocol_version: rounds_protocol::PROTOCOL_VERSION,
+        schema_version: rounds_protocol::SCHEMA_VERSION,
+        device_id: device.store.device_id(),
+        mutations: vec![m],
+    };
+    let res = device.engine.api().push(&req).await.unwrap();
+    res.results[0].status.clone()
 }
