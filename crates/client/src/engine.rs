@@ -35,6 +35,9 @@ pub struct SyncReport {
     pub ops: usize,
 }
 
+/// Pages pulled in one sync at most (two million operations).
+const MAX_PAGES_PER_SYNC: u32 = 2_000;
+
 /// JSON overhead of the push envelope, left free under the byte limit.
 const ENVELOPE_BYTES: usize = 4 * 1024;
 
@@ -141,7 +144,9 @@ impl SyncEngine {
                 ops: stats.ops,
                 more: page.has_more,
             });
-            if !page.has_more {
+            // The cap only guards against a server that never says "no more"; the next
+            // sync continues from the stored cursor.
+            if !page.has_more || report.pages >= MAX_PAGES_PER_SYNC {
                 break;
             }
         }
