@@ -75,7 +75,8 @@ pub fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn new_token() -> Result<String> {
+/// 32 random bytes, base64url: device tokens, dashboard sessions, CSRF tokens.
+pub fn new_token() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("random: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
@@ -83,6 +84,63 @@ fn new_token() -> Result<String> {
 
 fn invalid_credentials() -> Error {
     Error::client(ErrorCode::InvalidCredentials, "wrong e-mail or password")
+}
+
+/// A user whose password checked out; whether they may go on is the caller's decision.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub user: UserInfo,
+    pub active: bool,
+}
+
+/// Checks an e-mail and password (argon2, off the async threads). `None` for an unknown
+/// e-mail or a wrong password alike, after the same work, so neither timing nor answer
+/// tells which it was.
+pub async fn check_password(
+    db: &Db,
+    settings: &Settings,
+    email: &str,
+    password: String,
+) -> Result<Option<Checked>> {
+    let email = email.trim().to_lowercase();
+    if email.contains('\0') || password.contains('\0') {
+        return Ok(None);
+    }
+    let user = db
+        .read(move |tx| {
+            tx.query_opt(
+                "SELECT id, name, email, role, time_zone, password_hash, active FROM users WHERE email = $1",
+                params![email],
+            )
+        })
+        .await?;
+    let Some(user) = user else {
+        // Same work as a real check, so timing does not tell which e-mails exist.
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || hash_password(&password, &settings))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
+        return Ok(None);
+    };
+    let hash = user.text(5)?;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    if !ok {
+        return Ok(None);
+    }
+    let role = parse_role(&user.text(3)?)
+        .ok_or_else(|| Error::Internal("unknown role in users".into()))?;
+    Ok(Some(Checked {
+        user: UserInfo {
+            id: user.parse(0)?,
+            name: user.text(1)?,
+            email: user.text(2)?,
+            role,
+            time_zone: user.text(4)?,
+        },
+        active: user.int(6)? != 0,
+    }))
 }
 
 /// Signs a device in: checks the password, registers the device, returns its token.
@@ -110,46 +168,16 @@ pub async fn login(
             "device_name: 1 to 100 characters; platform: at most 50",
         ));
     }
-    let email = req.email.trim().to_lowercase();
-    let user = db
-        .read(move |tx| {
-            tx.query_opt(
-                "SELECT id, name, email, role, time_zone, password_hash, active FROM users WHERE email = $1",
-                params![email],
-            )
-        })
-        .await?;
-    let password = req.password;
-    let Some(user) = user else {
-        // Same work as a real check, so timing does not tell which e-mails exist.
-        let settings = settings.clone();
-        tokio::task::spawn_blocking(move || hash_password(&password, &settings))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))??;
+    let Some(checked) = check_password(db, settings, &req.email, req.password).await? else {
         return Err(invalid_credentials());
     };
-    let hash = user.text(5)?;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    if !ok {
-        return Err(invalid_credentials());
-    }
-    if user.int(6)? == 0 {
+    if !checked.active {
         return Err(Error::client(
             ErrorCode::DeviceRevoked,
             "this user has been deactivated",
         ));
     }
-    let role = parse_role(&user.text(3)?)
-        .ok_or_else(|| Error::Internal("unknown role in users".into()))?;
-    let info = UserInfo {
-        id: user.parse(0)?,
-        name: user.text(1)?,
-        email: user.text(2)?,
-        role,
-        time_zone: user.text(4)?,
-    };
+    let info = checked.user;
     let token = new_token()?;
     // The install's own id when it sends one, so signing in again keeps the device and
     // its mutation ledger; otherwise a new one.

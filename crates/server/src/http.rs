@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .route("/manage/territories/{id}/rep", post(assign_territory))
         .route("/manage/devices/{id}/revoke", post(revoke_device))
         .route("/manage/review", get(review_handler))
+        .merge(crate::dashboard::router())
         .fallback(|| async { Error::client(ErrorCode::NotFound, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             Error::client(ErrorCode::MalformedRequest, "method not allowed here")

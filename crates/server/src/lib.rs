@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod backup;
 pub mod changelog;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -88,6 +88,10 @@ pub struct Settings {
     pub argon2_iterations: u32,
     /// `tracing` filter, e.g. `info,rounds_server=debug`.
     pub log: String,
+    /// Mark the dashboard's session cookie `Secure` (set it when served over HTTPS).
+    pub cookie_secure: bool,
+    /// How long a dashboard sign-in lasts.
+    pub session_ttl_hours: u32,
 }
 
 impl Default for Settings {
@@ -101,6 +105,8 @@ impl Default for Settings {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             log: "info".into(),
+            cookie_secure: false,
+            session_ttl_hours: 12,
         }
     }
 }
@@ -125,6 +131,8 @@ impl Settings {
             "argon2_memory_kib",
             "argon2_iterations",
             "log",
+            "cookie_secure",
+            "session_ttl_hours",
         ]))
         .extract()
         .map_err(|e| SettingsError(Box::new(e)))

@@ -30,6 +30,7 @@ macro_rules! on_both_backends {
 }
 
 mod bad_input;
+mod dashboard;
 mod operations;
 mod scenarios;
 mod support;

@@ -1,0 +1,84 @@
+//! The page frame, the stylesheet and small SVG pieces shared by the pages.
+
+use maud::{Markup, PreEscaped, html};
+use rounds_core::Ratio;
+
+use super::Viewer;
+
+pub const CSS: &str = include_str!("app.css");
+
+/// A whole page: doctype, viewport, stylesheet, and the navigation when signed in.
+pub fn page(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Markup {
+    html! {
+        (PreEscaped("<!doctype html>"))
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Rounds" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                @if let Some((v, current)) = viewer {
+                    header.top {
+                        nav aria-label="Dashboard" {
+                            span.brand { "Rounds" }
+                            @for (href, label) in [
+                                ("/dashboard/activity", "Activity"),
+                                ("/dashboard/compliance", "Compliance"),
+                                ("/dashboard/performance", "Performance"),
+                            ] {
+                                @if href == current {
+                                    a href=(href) aria-current="page" { (label) }
+                                } @else {
+                                    a href=(href) { (label) }
+                                }
+                            }
+                        }
+                        form.logout method="post" action="/logout" {
+                            input type="hidden" name="csrf" value=(v.csrf);
+                            span.muted { (v.name) }
+                            " "
+                            button type="submit" { "Sign out" }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// A horizontal bar for a ratio (capped at 100 %), as SVG so no inline style is needed.
+pub fn ratio_bar(r: Ratio) -> Markup {
+    let pct = r.per_mille().unwrap_or(0).min(1000);
+    let width = pct as f64 / 10.0;
+    let class = match pct {
+        0..=599 => "bar low",
+        600..=899 => "bar mid",
+        _ => "bar high",
+    };
+    html! {
+        svg.meter viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label=(r) {
+            rect.track x="0" y="0" width="100" height="10" {}
+            rect class=(class) x="0" y="0" width=(format!("{width:.1}")) height="10" {}
+        }
+    }
+}
+
+/// `2.5` for a per-week rate, `—` without data.
+pub fn tenths(r: Ratio) -> String {
+    r.tenths()
+        .map_or_else(|| "—".to_owned(), |t| format!("{}.{}", t / 10, t % 10))
+}
+
+/// A `<select>` option, selected when it matches.
+pub fn option(value: &str, label: &str, current: &str) -> Markup {
+    html! {
+        @if value == current {
+            option value=(value) selected { (label) }
+        } @else {
+            option value=(value) { (label) }
+        }
+    }
+}

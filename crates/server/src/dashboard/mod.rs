@@ -1,0 +1,336 @@
+//! The manager dashboard: server-rendered HTML (maud, escaped by default), charts as
+//! inline SVG, no JavaScript needed. Sign-in for managers and admins with a server-side
+//! session (random token in an `HttpOnly; SameSite=Lax` cookie, only its SHA-256 stored)
+//! and a per-session CSRF token in every form, checked on every POST.
+//!
+//! Each page is a thin handler: resolve the viewer, load their scope (`scope`), call the
+//! pure view-model function of the page module, render.
+
+pub mod activity;
+pub mod compliance;
+mod layout;
+pub mod performance;
+pub mod scope;
+pub mod session;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use chrono::Utc;
+use maud::{Markup, html};
+use rounds_core::{Role, Tz};
+use rounds_protocol::UserId;
+use serde::Deserialize;
+
+use crate::auth;
+use crate::error::Error;
+use crate::http::AppState;
+
+pub use layout::page;
+
+pub const SESSION_COOKIE: &str = "rounds_session";
+const LOGIN_CSRF_COOKIE: &str = "rounds_login_csrf";
+
+/// The signed-in manager or admin looking at the dashboard.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub tz: Tz,
+    /// This session's CSRF token, embedded in every form.
+    pub csrf: String,
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(root))
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", axum::routing::post(logout))
+        .route("/static/app.css", get(stylesheet))
+        .route(
+            "/dashboard",
+            get(|| async { see_other("/dashboard/activity") }),
+        )
+        .route("/dashboard/activity", get(activity::handler))
+        .route("/dashboard/compliance", get(compliance::handler))
+        .route("/dashboard/performance", get(performance::handler))
+}
+
+/// A 303 to `to`.
+pub fn see_other(to: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(LOCATION, v);
+    }
+    r
+}
+
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn set_cookie(r: &mut Response, name: &str, value: &str, path: &str, max_age: i64, secure: bool) {
+    let secure = if secure { "; Secure" } else { "" };
+    let c =
+        format!("{name}={value}; HttpOnly; SameSite=Lax; Path={path}; Max-Age={max_age}{secure}");
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        r.headers_mut().append(SET_COOKIE, v);
+    }
+}
+
+/// Equal without an early exit, so timing does not tell how much of a token matched.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// An HTML answer with the dashboard's headers: no caching, no framing.
+pub fn html_response(status: StatusCode, body: Markup) -> Response {
+    let mut r = (status, body.into_string()).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    r
+}
+
+/// A page saying what went wrong, in the dashboard's layout.
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    html_response(
+        status,
+        page(
+            title,
+            None,
+            html! { h1 { (title) } p { (message) } p { a href="/" { "Back" } } },
+        ),
+    )
+}
+
+/// Logs the fault and answers a plain error page (no details).
+pub fn fault(e: Error) -> Response {
+    match e {
+        Error::Client(api) => error_page(StatusCode::BAD_REQUEST, "Not possible", &api.message),
+        other => {
+            tracing::error!(error = %other, "dashboard request failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The server could not build this page. Try again shortly.",
+            )
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Response> {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(see_other("/login"));
+        };
+        match session::resolve(&s.db, &token, Utc::now()).await {
+            Ok(Some(v)) if v.role != Role::Rep => Ok(v),
+            Ok(_) => Err(see_other("/login")),
+            Err(e) => Err(fault(e)),
+        }
+    }
+}
+
+async fn root(viewer: Result<Viewer, Response>) -> Response {
+    match viewer {
+        Ok(_) => see_other("/dashboard"),
+        Err(_) => see_other("/login"),
+    }
+}
+
+async fn stylesheet() -> Response {
+    let mut r = layout::CSS.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    r
+}
+
+fn login_page(csrf: &str, email: &str, problem: Option<&str>) -> Markup {
+    page(
+        "Sign in",
+        None,
+        html! {
+            main.narrow {
+                h1 { "Rounds — sign in" }
+                p.muted { "The dashboard is for managers and admins." }
+                @if let Some(p) = problem { p.alert role="alert" { (p) } }
+                form method="post" action="/login" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { "E-mail" input type="email" name="email" value=(email) autocomplete="username" required; }
+                    label { "Password" input type="password" name="password" autocomplete="current-password" required; }
+                    button type="submit" { "Sign in" }
+                }
+            }
+        },
+    )
+}
+
+async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    // Signing in sets a short-lived token in a cookie and in the form (double submit):
+    // a forged cross-site form cannot know it.
+    let token = match cookie(&headers, LOGIN_CSRF_COOKIE) {
+        Some(t) => t,
+        None => match auth::new_token() {
+            Ok(t) => t,
+            Err(e) => return fault(e),
+        },
+    };
+    let mut r = html_response(StatusCode::OK, login_page(&token, "", None));
+    set_cookie(
+        &mut r,
+        LOGIN_CSRF_COOKIE,
+        &token,
+        "/login",
+        3600,
+        s.settings.cookie_secure,
+    );
+    r
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login_submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let Some(expected) = cookie(&headers, LOGIN_CSRF_COOKIE) else {
+        return csrf_refused();
+    };
+    if !same_token(&expected, &f.csrf) {
+        return csrf_refused();
+    }
+    let retry = |status, message: &str| {
+        html_response(status, login_page(&expected, f.email.trim(), Some(message)))
+    };
+    let checked = match auth::check_password(&s.db, &s.settings, &f.email, f.password.clone()).await
+    {
+        Ok(c) => c,
+        Err(e) => return fault(e),
+    };
+    let Some(checked) = checked.filter(|c| c.active) else {
+        return retry(
+            StatusCode::UNAUTHORIZED,
+            "Wrong e-mail or password. Check both and try again.",
+        );
+    };
+    if checked.user.role == Role::Rep {
+        return retry(
+            StatusCode::FORBIDDEN,
+            "This dashboard is for managers and admins. Reps use the Rounds app on their phone or laptop.",
+        );
+    }
+    let ttl = chrono::Duration::hours(i64::from(s.settings.session_ttl_hours.max(1)));
+    let token = match session::create(&s.db, checked.user.id, Utc::now(), ttl).await {
+        Ok(t) => t,
+        Err(e) => return fault(e),
+    };
+    tracing::info!(user = %checked.user.id, "dashboard sign-in");
+    let mut r = see_other("/dashboard");
+    let secure = s.settings.cookie_secure;
+    set_cookie(
+        &mut r,
+        SESSION_COOKIE,
+        &token,
+        "/",
+        ttl.num_seconds(),
+        secure,
+    );
+    set_cookie(&mut r, LOGIN_CSRF_COOKIE, "", "/login", 0, secure);
+    r
+}
+
+/// 403: the form's CSRF token is missing or wrong.
+pub fn csrf_refused() -> Response {
+    error_page(
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form could not be verified (a missing or stale security token). Reload the page and try again.",
+    )
+}
+
+/// The body of every dashboard POST carries the session's CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl Viewer {
+    /// Whether a POST's form carries this session's token; refuse it with
+    /// [`csrf_refused`] when not.
+    pub fn csrf_ok(&self, sent: &str) -> bool {
+        same_token(&self.csrf, sent)
+    }
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !viewer.csrf_ok(&f.csrf) {
+        return csrf_refused();
+    }
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = session::delete(&s.db, &token).await
+    {
+        return fault(e);
+    }
+    let mut r = see_other("/login");
+    set_cookie(&mut r, SESSION_COOKIE, "", "/", 0, s.settings.cookie_secure);
+    r
+}

@@ -1,0 +1,410 @@
+//! `/dashboard/performance`: per territory the funnel (leads → opportunities → new
+//! accounts) with conversion rate and opportunity-to-win ratio, and average deal size;
+//! accounts ranked by net profit; K.A.R.E. segments; calls and visits per rep per week.
+//!
+//! The funnel and deal size cover all time unless `?from=YYYY-MM-DD&to=YYYY-MM-DD` narrow
+//! them; `?territory=<id>` narrows the page to one territory. The weekly rates cover the
+//! last 12 complete ISO weeks in each rep's zone.
+
+use std::collections::BTreeMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Datelike, Days, NaiveDate, Utc};
+use maud::{Markup, html};
+use rounds_core::calendar::local_date;
+use rounds_core::kpi::{
+    average_deal_size, kare_segments, rank_by_net_profit, touches_per_rep_week, weekly_rate,
+};
+use rounds_core::{
+    Account, Activity, Currency, DateRange, Funnel, Kare, Money, Ratio, Segment, Tz,
+};
+use rounds_protocol::TerritoryId;
+use serde::Deserialize;
+
+use super::layout::{option, tenths};
+use super::scope::{self, Team};
+use super::{Viewer, fault, html_response, page};
+use crate::http::AppState;
+
+/// Accounts shown in the net-profit ranking.
+pub const RANKED: usize = 20;
+/// Weeks the calls-and-visits rates average over.
+pub const WEEKS: u64 = 12;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PerformanceQuery {
+    pub territory: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TerritoryKpis {
+    pub id: TerritoryId,
+    pub name: String,
+    pub rep: String,
+    pub funnel: Funnel,
+    pub deal_size: Option<Money>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RepRates {
+    pub name: String,
+    pub calls: Ratio,
+    pub visits: Ratio,
+    /// Calls and visits of each of the weeks, oldest first.
+    pub weeks: Vec<(u64, u64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PerformanceView {
+    pub range: Option<DateRange>,
+    pub currency: Currency,
+    /// Accounts left out of money figures for being in another currency.
+    pub other_currency: usize,
+    pub territories: Vec<TerritoryKpis>,
+    pub total: Funnel,
+    pub total_deal_size: Option<Money>,
+    pub ranking: Vec<(String, String, Money, Money, Money)>,
+    pub ranked_of: usize,
+    pub kare: BTreeMap<Kare, Segment>,
+    pub reps: Vec<RepRates>,
+    pub weeks: DateRange,
+}
+
+fn date(s: &Option<String>) -> Option<NaiveDate> {
+    s.as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(|s| s.parse().ok())
+}
+
+/// The page's figures: a pure function of the team's data and today.
+pub fn compute(
+    team: &Team,
+    accounts: &[Account],
+    activities: &[Activity],
+    only: Option<TerritoryId>,
+    range: Option<DateRange>,
+    today_in: impl Fn(Tz) -> NaiveDate,
+    viewer_tz: Tz,
+) -> PerformanceView {
+    let window = range.unwrap_or(DateRange::new(NaiveDate::MIN, NaiveDate::MAX));
+    let accounts: Vec<&Account> = accounts
+        .iter()
+        .filter(|a| only.is_none() || a.territory == only)
+        .collect();
+    // Money figures in the organisation's main currency; others are counted, not mixed.
+    let mut counts: BTreeMap<Currency, usize> = BTreeMap::new();
+    for a in &accounts {
+        *counts.entry(a.revenue.currency).or_default() += 1;
+    }
+    let currency = counts
+        .iter()
+        .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
+        .map_or(Currency::USD, |(c, _)| *c);
+    let same: Vec<&Account> = accounts
+        .iter()
+        .copied()
+        .filter(|a| a.revenue.currency == currency && a.expenses.currency == currency)
+        .collect();
+    let other_currency = accounts.len() - same.len();
+
+    let territories: Vec<TerritoryKpis> = team
+        .territories
+        .iter()
+        .filter(|t| only.is_none_or(|o| o == t.id))
+        .map(|t| {
+            let mine: Vec<&Account> = accounts
+                .iter()
+                .copied()
+                .filter(|a| a.territory == Some(t.id))
+                .collect();
+            let money: Vec<&Account> = mine
+                .iter()
+                .copied()
+                .filter(|a| a.revenue.currency == currency)
+                .collect();
+            TerritoryKpis {
+                id: t.id,
+                name: t.name.clone(),
+                rep: t
+                    .rep
+                    .and_then(|r| team.rep(r))
+                    .map_or_else(|| "unassigned".to_owned(), |p| p.name.clone()),
+                funnel: Funnel::over(mine.iter().copied(), window),
+                deal_size: average_deal_size(money.iter().copied(), window, currency)
+                    .ok()
+                    .flatten(),
+            }
+        })
+        .collect();
+    let total = Funnel::over(accounts.iter().copied(), window);
+    let total_deal_size = average_deal_size(same.iter().copied(), window, currency)
+        .ok()
+        .flatten();
+
+    let ranked = rank_by_net_profit(same.iter().copied()).unwrap_or_default();
+    let ranked_of = ranked.len();
+    let ranking = ranked
+        .into_iter()
+        .take(RANKED)
+        .map(|(a, net)| {
+            (
+                a.name.clone(),
+                team.territory(a.territory)
+                    .map_or_else(|| "—".to_owned(), |t| t.name.clone()),
+                a.revenue,
+                a.expenses,
+                net,
+            )
+        })
+        .collect();
+    let kare = kare_segments(same.iter().copied(), currency).unwrap_or_default();
+
+    // The last WEEKS complete ISO weeks, per rep in their own zone.
+    let this_monday = |d: NaiveDate| d - Days::new(u64::from(d.weekday().num_days_from_monday()));
+    let viewer_start = this_monday(today_in(viewer_tz)) - Days::new(7 * WEEKS);
+    let weeks = DateRange::new(viewer_start, viewer_start + Days::new(7 * WEEKS - 1));
+    let visible: std::collections::HashSet<_> = accounts.iter().map(|a| a.id).collect();
+    let reps = team
+        .reps
+        .iter()
+        .filter(|p| only.is_none() || team.territory(only).is_some_and(|t| t.rep == Some(p.id)))
+        .map(|p| {
+            let start = this_monday(today_in(p.tz)) - Days::new(7 * WEEKS);
+            let span = DateRange::new(start, start + Days::new(7 * WEEKS - 1));
+            let mine: Vec<&Activity> = activities
+                .iter()
+                .filter(|a| a.rep_id == p.id && visible.contains(&a.account_id))
+                .filter(|a| span.contains(local_date(p.tz, a.occurred_at)))
+                .collect();
+            let per_week = touches_per_rep_week(mine.iter().copied(), p.tz);
+            let rate = weekly_rate(&per_week, WEEKS);
+            let (calls, visits) = rate
+                .get(&p.id)
+                .copied()
+                .unwrap_or((Ratio::new(0, WEEKS), Ratio::new(0, WEEKS)));
+            let weeks = (0..WEEKS)
+                .map(|i| {
+                    let w = (start + Days::new(7 * i)).iso_week();
+                    per_week
+                        .get(&(p.id, w))
+                        .map_or((0, 0), |t| (t.calls, t.visits))
+                })
+                .collect();
+            RepRates {
+                name: p.name.clone(),
+                calls,
+                visits,
+                weeks,
+            }
+        })
+        .collect();
+    PerformanceView {
+        range,
+        currency,
+        other_currency,
+        territories,
+        total,
+        total_deal_size,
+        ranking,
+        ranked_of,
+        kare,
+        reps,
+        weeks,
+    }
+}
+
+/// Grouped horizontal bars: leads, opportunities, new accounts per territory.
+fn funnel_chart(ts: &[TerritoryKpis]) -> Markup {
+    let max = ts.iter().map(|t| t.funnel.leads.max(1)).max().unwrap_or(1) as f64;
+    let (label_w, bar_w, row_h) = (130.0, 330.0, 46.0);
+    let height = 20.0 + row_h * ts.len() as f64;
+    let w = |n: u64| format!("{:.1}", n as f64 / max * bar_w);
+    html! {
+        svg.chart viewBox=(format!("0 0 520 {height}")) role="img"
+            aria-label="Funnel per territory: leads, opportunities and new accounts" {
+            title { "Funnel per territory" }
+            @for (i, t) in ts.iter().enumerate() {
+                @let y = 10.0 + row_h * i as f64;
+                text x="4" y=(format!("{:.1}", y + 24.0)) { (t.name) }
+                rect.leads x=(label_w) y=(format!("{y:.1}")) width=(w(t.funnel.leads)) height="12" {}
+                rect.opps x=(label_w) y=(format!("{:.1}", y + 13.0)) width=(w(t.funnel.opportunities)) height="12" {}
+                rect.won x=(label_w) y=(format!("{:.1}", y + 26.0)) width=(w(t.funnel.new_accounts)) height="12" {}
+                text x=(format!("{:.1}", label_w + bar_w + 6.0)) y=(format!("{:.1}", y + 24.0)) {
+                    (t.funnel.leads) "/" (t.funnel.opportunities) "/" (t.funnel.new_accounts) " · " (t.funnel.conversion_rate())
+                }
+            }
+        }
+    }
+}
+
+/// Net profit bars for the ranked accounts.
+fn profit_chart(rows: &[(String, String, Money, Money, Money)]) -> Markup {
+    let max = rows
+        .iter()
+        .map(|r| r.4.minor.unsigned_abs())
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let (label_w, bar_w, row_h) = (170.0, 250.0, 18.0);
+    let height = 10.0 + row_h * rows.len() as f64;
+    html! {
+        svg.chart viewBox=(format!("0 0 520 {height}")) role="img" aria-label="Net profit per account" {
+            title { "Net profit per account" }
+            @for (i, r) in rows.iter().enumerate() {
+                @let y = 5.0 + row_h * i as f64;
+                text x="4" y=(format!("{:.1}", y + 11.0)) { (r.0) }
+                rect class=(if r.4.minor < 0 { "loss" } else { "profit" }) x=(label_w) y=(format!("{y:.1}"))
+                    width=(format!("{:.1}", r.4.minor.unsigned_abs() as f64 / max * bar_w)) height="13" {}
+            }
+        }
+    }
+}
+
+fn kare_name(k: Kare) -> &'static str {
+    match k {
+        Kare::Keep => "Keep",
+        Kare::Attain => "Attain",
+        Kare::Recapture => "Recapture",
+        Kare::Expand => "Expand",
+    }
+}
+
+pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &PerformanceView) -> Markup {
+    let current = q.territory.clone().unwrap_or_default();
+    let money = |m: Option<Money>| m.map_or_else(|| "—".to_owned(), |m| m.to_string());
+    let body = html! {
+        h1 { "Territory performance" }
+        form.filters method="get" action="/dashboard/performance" {
+            label { "Territory" select name="territory" {
+                (option("", "All territories", &current))
+                @for t in &team.territories { (option(&t.id.to_string(), &t.name, &current)) }
+            } }
+            label { "From" input type="date" name="from" value=(q.from.clone().unwrap_or_default()); }
+            label { "To" input type="date" name="to" value=(q.to.clone().unwrap_or_default()); }
+            button type="submit" { "Show" }
+            a href="/dashboard/performance" { "Clear" }
+        }
+        p.muted {
+            @match v.range {
+                Some(r) => { "Funnel and deal size from " (r.start) " to " (r.end) "." }
+                None => { "Funnel and deal size over all time (by the date each account entered each stage)." }
+            }
+            @if v.other_currency > 0 { " " (v.other_currency) " accounts in other currencies are left out of money figures." }
+        }
+        h2 { "Funnel per territory" }
+        div.table-wrap { table {
+            thead { tr { th { "Territory" } th { "Rep" } th.num { "Leads" } th.num { "Opportunities" }
+                th.num { "New accounts" } th.num { "Conversion" } th.num { "Opp → win" } th.num { "Avg deal size" } } }
+            tbody {
+                @for t in &v.territories {
+                    tr data-territory=(t.name) {
+                        td { a href=(format!("/dashboard/performance?territory={}", t.id)) { (t.name) } }
+                        td { (t.rep) }
+                        td.num { (t.funnel.leads) } td.num { (t.funnel.opportunities) } td.num { (t.funnel.new_accounts) }
+                        td.num.conversion { (t.funnel.conversion_rate()) }
+                        td.num { (t.funnel.opportunity_to_win()) }
+                        td.num { (money(t.deal_size)) }
+                    }
+                }
+                tr { th { "All" } td {}
+                    td.num { (v.total.leads) } td.num { (v.total.opportunities) } td.num { (v.total.new_accounts) }
+                    td.num { (v.total.conversion_rate()) } td.num { (v.total.opportunity_to_win()) }
+                    td.num { (money(v.total_deal_size)) } }
+            }
+        } }
+        @if !v.territories.is_empty() { (funnel_chart(&v.territories)) }
+        div.grid {
+            div {
+                h2 { "Net profit ranking" }
+                p.muted { "Top " (v.ranking.len()) " of " (v.ranked_of) " accounts (revenue − expenses, " (v.currency) ")." }
+                div.table-wrap { table {
+                    thead { tr { th.num { "#" } th { "Account" } th { "Territory" } th.num { "Revenue" } th.num { "Expenses" } th.num { "Net profit" } } }
+                    tbody { @for (i, r) in v.ranking.iter().enumerate() { tr data-account=(r.0) {
+                        td.num { (i + 1) } td { (r.0) } td { (r.1) }
+                        td.num { (r.2) } td.num { (r.3) } td.num.net { (r.4) }
+                    } } }
+                } }
+                @if !v.ranking.is_empty() { (profit_chart(&v.ranking)) }
+            }
+            div {
+                h2 { "K.A.R.E. segments" }
+                div.table-wrap { table {
+                    thead { tr { th { "Segment" } th.num { "Accounts" } th.num { "Revenue" } th.num { "Net profit" } } }
+                    tbody { @for (k, s) in &v.kare { tr {
+                        td { (kare_name(*k)) } td.num { (s.accounts) } td.num { (s.revenue) } td.num { (s.net_profit) }
+                    } } }
+                } }
+                h2 { "Calls and visits per rep per week" }
+                p.muted { "Average over the " (WEEKS) " complete weeks " (v.weeks.start) " – " (v.weeks.end) " (each rep's own weeks)." }
+                div.table-wrap { table {
+                    thead { tr { th { "Rep" } th.num { "Calls / week" } th.num { "Visits / week" } th { "Weekly calls · visits" } } }
+                    tbody { @for r in &v.reps { tr data-rep=(r.name) {
+                        td { (r.name) } td.num { (tenths(r.calls)) } td.num { (tenths(r.visits)) }
+                        td.muted { @for (i, (c, vi)) in r.weeks.iter().enumerate() { @if i > 0 { " " } (c) "·" (vi) } }
+                    } } }
+                } }
+            }
+        }
+    };
+    page(
+        "Performance",
+        Some((viewer, "/dashboard/performance")),
+        body,
+    )
+}
+
+pub async fn handler(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    q: Result<Query<PerformanceQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let only: Option<TerritoryId> = q
+        .territory
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .and_then(|t| t.parse().ok());
+    let range = match (date(&q.from), date(&q.to)) {
+        (None, None) => None,
+        (from, to) => Some(DateRange::new(
+            from.unwrap_or(NaiveDate::MIN),
+            to.unwrap_or(NaiveDate::MAX),
+        )),
+    };
+    let now = Utc::now();
+    let v = viewer.clone();
+    let out =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &v)?;
+            if only.is_some() && team.territory(only).is_none() {
+                return Ok(None);
+            }
+            let (accounts, _) = scope::accounts(tx, &team)?;
+            let activities = scope::activities_of(tx, &team, &accounts)?;
+            let view = compute(
+                &team,
+                &accounts,
+                &activities,
+                only,
+                range,
+                |tz| local_date(tz, now),
+                v.tz,
+            );
+            Ok::<_, crate::Error>(Some(render(&v, &team, &q, &view)))
+        })
+        .await;
+    match out {
+        Ok(Some(m)) => html_response(StatusCode::OK, m),
+        Ok(None) => super::error_page(
+            StatusCode::NOT_FOUND,
+            "No such territory",
+            "That territory does not exist or is not one of your team's.",
+        ),
+        Err(e) => fault(e),
+    }
+}

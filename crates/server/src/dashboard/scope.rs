@@ -1,0 +1,208 @@
+//! What a viewer may see, loaded through the `Sql` seam and converted to domain types.
+//!
+//! A manager sees the reps whose manager they are, the territories those reps work, and
+//! territories nobody works yet (any manager may hand those over, as the management API
+//! already allows). An admin sees everything.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rounds_core::{Account, Activity, Correction, Role, RotationPlan, Tz, apply_corrections};
+use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord, PlanRecord};
+use rounds_protocol::{TerritoryId, UserId};
+
+use super::Viewer;
+use crate::auth::parse_role;
+use crate::db::{DbError, Sql, Val, placeholders};
+use crate::error::{Error, Result};
+use crate::params;
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub tz: Tz,
+}
+
+#[derive(Debug, Clone)]
+pub struct TerritoryRow {
+    pub id: TerritoryId,
+    pub name: String,
+    pub rep: Option<UserId>,
+}
+
+/// The reps and territories a viewer may see.
+#[derive(Debug, Clone, Default)]
+pub struct Team {
+    /// The reps, by name.
+    pub reps: Vec<Person>,
+    /// The territories, by name.
+    pub territories: Vec<TerritoryRow>,
+    /// Admins see accounts outside every territory too.
+    pub all: bool,
+}
+
+impl Team {
+    pub fn rep(&self, id: UserId) -> Option<&Person> {
+        self.reps.iter().find(|p| p.id == id)
+    }
+
+    pub fn territory(&self, id: Option<TerritoryId>) -> Option<&TerritoryRow> {
+        id.and_then(|id| self.territories.iter().find(|t| t.id == id))
+    }
+
+    pub fn rep_ids(&self) -> Vec<Val> {
+        self.reps.iter().map(|p| Val::from(p.id)).collect()
+    }
+
+    fn territory_ids(&self) -> Vec<Val> {
+        self.territories.iter().map(|t| Val::from(t.id)).collect()
+    }
+}
+
+fn person(r: &crate::db::Row) -> Result<Person, DbError> {
+    Ok(Person {
+        id: r.parse(0)?,
+        name: r.text(1)?,
+        email: r.text(2)?,
+        tz: r.text(3)?.parse().unwrap_or(chrono_tz::UTC),
+    })
+}
+
+pub fn team(tx: &mut dyn Sql, viewer: &Viewer) -> Result<Team> {
+    let all = viewer.role == Role::Admin;
+    let users = if all {
+        tx.query(
+            "SELECT id, name, email, time_zone, role FROM users ORDER BY name, id",
+            &[],
+        )?
+    } else {
+        tx.query(
+            "SELECT id, name, email, time_zone, role FROM users WHERE manager_id = $1 ORDER BY name, id",
+            params![viewer.id],
+        )?
+    };
+    let mut reps = Vec::new();
+    for r in &users {
+        if parse_role(&r.text(4)?) == Some(Role::Rep) {
+            reps.push(person(r)?);
+        }
+    }
+    let ids: HashSet<UserId> = reps.iter().map(|p| p.id).collect();
+    let mut territories = Vec::new();
+    for r in tx.query(
+        "SELECT id, name, rep_id FROM territories ORDER BY name, id",
+        &[],
+    )? {
+        let t = TerritoryRow {
+            id: r.parse(0)?,
+            name: r.text(1)?,
+            rep: r.opt_parse(2)?,
+        };
+        if all || t.rep.is_none_or(|rep| ids.contains(&rep)) {
+            territories.push(t);
+        }
+    }
+    Ok(Team {
+        reps,
+        territories,
+        all,
+    })
+}
+
+/// The accounts of the team's territories (all accounts for an admin), as domain values.
+/// Rows that do not convert are left out and counted.
+pub fn accounts(tx: &mut dyn Sql, team: &Team) -> Result<(Vec<Account>, usize)> {
+    let rows = if team.all {
+        tx.query("SELECT data FROM accounts ORDER BY id", &[])?
+    } else if team.territories.is_empty() {
+        Vec::new()
+    } else {
+        let ids = team.territory_ids();
+        tx.query(
+            &format!(
+                "SELECT data FROM accounts WHERE territory_id IN ({}) ORDER BY id",
+                placeholders(1, ids.len())
+            ),
+            &ids,
+        )?
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    let mut bad = 0;
+    for r in rows {
+        let rec: AccountRecord = r.json(0)?;
+        match Account::try_from(&rec) {
+            Ok(a) => out.push(a),
+            Err(_) => bad += 1,
+        }
+    }
+    Ok((out, bad))
+}
+
+/// The accepted activities on `accounts`, with accepted corrections folded in (voided
+/// ones left out).
+pub fn activities_of(tx: &mut dyn Sql, team: &Team, accounts: &[Account]) -> Result<Vec<Activity>> {
+    let wanted: HashSet<_> = accounts.iter().map(|a| a.id).collect();
+    let (acts, fixes) = if team.all {
+        (
+            tx.query("SELECT data FROM activities WHERE status = 'ok'", &[])?,
+            tx.query("SELECT data FROM corrections WHERE status = 'ok'", &[])?,
+        )
+    } else if team.territories.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        let ids = team.territory_ids();
+        let inl = placeholders(1, ids.len());
+        (
+            tx.query(
+                &format!(
+                    "SELECT a.data FROM activities a JOIN accounts c ON c.id = a.account_id
+                     WHERE a.status = 'ok' AND c.territory_id IN ({inl})"
+                ),
+                &ids,
+            )?,
+            tx.query(
+                &format!(
+                    "SELECT r.data FROM corrections r JOIN accounts c ON c.id = r.account_id
+                     WHERE r.status = 'ok' AND c.territory_id IN ({inl})"
+                ),
+                &ids,
+            )?,
+        )
+    };
+    let mut activities = Vec::with_capacity(acts.len());
+    for r in acts {
+        let rec: ActivityRecord = r.json(0)?;
+        if let Ok(a) = Activity::try_from(&rec)
+            && wanted.contains(&a.account_id)
+        {
+            activities.push(a);
+        }
+    }
+    let mut corrections: Vec<Correction> = Vec::with_capacity(fixes.len());
+    for r in fixes {
+        let rec: CorrectionRecord = r.json(0)?;
+        corrections.push(Correction::from(&rec));
+    }
+    Ok(if corrections.is_empty() {
+        activities
+    } else {
+        apply_corrections(&activities, &corrections)
+    })
+}
+
+/// The organisation's rotation plan (the first by id; an organisation has one today).
+pub fn plan(tx: &mut dyn Sql) -> Result<Option<RotationPlan>> {
+    let Some(r) = tx.query_opt("SELECT data FROM plans ORDER BY id", &[])? else {
+        return Ok(None);
+    };
+    let rec: PlanRecord = r.json(0)?;
+    RotationPlan::try_from(&rec)
+        .map(Some)
+        .map_err(|e| Error::Internal(format!("stored plan does not convert: {e}")))
+}
+
+/// Accounts by id, for lookups while rendering.
+pub fn by_id(accounts: &[Account]) -> BTreeMap<rounds_core::AccountId, &Account> {
+    accounts.iter().map(|a| (a.id, a)).collect()
+}

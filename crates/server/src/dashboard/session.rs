@@ -1,0 +1,71 @@
+//! Dashboard sessions (`sessions`, migration 0002): a random token in the browser's
+//! cookie, its SHA-256 here with the user, the session's CSRF token and an expiry.
+
+use chrono::{DateTime, Duration, Utc};
+use rounds_protocol::UserId;
+
+use super::Viewer;
+use crate::auth::{new_token, parse_role, token_hash};
+use crate::db::{Db, Sql};
+use crate::error::{Error, Result};
+use crate::{params, time};
+
+/// Starts a session for `user`; returns the cookie's token (never stored as such).
+/// Expired sessions are swept on the way.
+pub async fn create(db: &Db, user: UserId, now: DateTime<Utc>, ttl: Duration) -> Result<String> {
+    let token = new_token()?;
+    let csrf = new_token()?;
+    let hash = token_hash(&token);
+    db.write(move |tx| {
+        tx.exec(
+            "DELETE FROM sessions WHERE expires_at <= $1",
+            params![time::text(now)],
+        )?;
+        tx.exec(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            params![hash, user, csrf, time::text(now), time::text(now + ttl)],
+        )?;
+        Ok::<_, Error>(())
+    })
+    .await?;
+    Ok(token)
+}
+
+/// The viewer behind a cookie's token: `None` when unknown, expired, or the user has been
+/// deactivated. The role is returned as stored; the caller decides who may look.
+pub async fn resolve(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<Viewer>> {
+    let hash = token_hash(token);
+    let row = db
+        .read(move |tx| {
+            tx.query_opt(
+                "SELECT u.id, u.name, u.email, u.role, u.time_zone, s.csrf_token, s.expires_at, u.active
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+                params![hash],
+            )
+        })
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    if time::parse(&row.text(6)?).is_none_or(|e| e <= now) || row.int(7)? == 0 {
+        return Ok(None);
+    }
+    let role = parse_role(&row.text(3)?).ok_or_else(|| Error::Internal("unknown role".into()))?;
+    Ok(Some(Viewer {
+        id: row.parse(0)?,
+        name: row.text(1)?,
+        email: row.text(2)?,
+        role,
+        tz: row.text(4)?.parse().unwrap_or(chrono_tz::UTC),
+        csrf: row.text(5)?,
+    }))
+}
+
+/// Ends the session behind a cookie's token.
+pub async fn delete(db: &Db, token: &str) -> Result<()> {
+    let hash = token_hash(token);
+    db.write(move |tx| {
+        tx.exec("DELETE FROM sessions WHERE token_hash = $1", params![hash])?;
+        Ok::<_, Error>(())
+    })
+    .await
+}

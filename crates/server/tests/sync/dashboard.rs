@@ -1,0 +1,668 @@
+//! The manager dashboard over HTTP, as a browser without JavaScript uses it: sign-in and
+//! sessions, CSRF, the activity feed, compliance and performance, team isolation. Each
+//! runs on both backends with the demo organisation (and the seeds' worked example).
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use chrono::{Datelike, Days, Utc};
+use rounds_core::calendar::local_date;
+use rounds_core::{Period, Priority, Role, Tz};
+use rounds_protocol::records::{AccountRecord, ActivityRecord};
+use rounds_protocol::{AccountId, TerritoryId, UserId};
+use rounds_server::db::Sql;
+use rounds_server::{demo, org};
+use uuid::Uuid;
+
+use crate::support::*;
+
+on_both_backends!(
+    a_manager_signs_in_and_a_rep_or_a_wrong_password_cannot,
+    posts_without_the_right_csrf_token_are_refused_and_change_nothing,
+    the_feed_filtered_by_rep_shows_only_that_rep,
+    performance_shows_the_seeds_worked_example_exactly,
+    compliance_matches_an_independent_count_for_one_rep,
+    a_manager_sees_only_their_own_team,
+    every_page_renders_quickly_with_the_demo_organisation,
+);
+
+const MANAGER: &str = "manager@demo.rounds.app";
+const DANA: &str = "dana@demo.rounds.app";
+
+async fn demo_server(backend: Backend) -> TestServer {
+    let server = TestServer::start(backend)
+        .await
+        .expect("backend configured");
+    let opts = demo::DemoOptions {
+        seed: 7,
+        today: Utc::now().date_naive(),
+        accounts_per_territory: 20,
+        password: PASSWORD.into(),
+        worked_example: true,
+    };
+    demo::seed(&server.db, &server.settings, &opts, &mut |_, _, _| {})
+        .await
+        .expect("demo seeds");
+    server
+}
+
+/// A browser without JavaScript: follows nothing by itself, keeps cookies.
+#[derive(Debug)]
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: HashMap<String, String>,
+    /// Every `Set-Cookie` seen, as sent.
+    set_cookies: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+fn form_encode(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of the first hidden `csrf` field of a page.
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find(r#"name="csrf" value=""#)
+        .expect("the page has a form with a CSRF field");
+    let rest = &html[at + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').expect("closing quote")].to_owned()
+}
+
+impl Browser {
+    fn new(base: &str) -> Self {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.to_owned(),
+            cookies: HashMap::new(),
+            set_cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn finish(&mut self, res: reqwest::Response) -> Page {
+        for v in res.headers().get_all(reqwest::header::SET_COOKIE) {
+            let v = v.to_str().expect("ascii cookie").to_owned();
+            let (name, value) = v
+                .split(';')
+                .next()
+                .and_then(|kv| kv.split_once('='))
+                .expect("name=value");
+            if value.is_empty() || v.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+            self.set_cookies.push(v.clone());
+        }
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|l| l.to_str().expect("ascii").to_owned());
+        Page {
+            status,
+            location,
+            body: res.text().await.expect("body"),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("request");
+        self.finish(res).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.cookie_header())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(form_encode(fields))
+            .send()
+            .await
+            .expect("request");
+        self.finish(res).await
+    }
+
+    /// Opens the sign-in form and submits it.
+    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, 200, "the sign-in form opens");
+        let csrf = csrf_of(&form.body);
+        self.post(
+            "/login",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    async fn signed_in(base: &str, email: &str) -> Browser {
+        let mut b = Browser::new(base);
+        let p = b.sign_in(email, PASSWORD).await;
+        assert_eq!(p.status, 303, "{email} signs in: {}", p.body);
+        b
+    }
+
+    /// A dashboard page that must render.
+    async fn page(&mut self, path: &str) -> String {
+        let p = self.get(path).await;
+        assert_eq!(p.status, 200, "{path} renders: {:?}", p.location);
+        assert_valid_html(path, &p.body);
+        p.body
+    }
+}
+
+fn assert_valid_html(path: &str, body: &str) {
+    assert!(
+        body.starts_with("<!doctype html>"),
+        "{path} starts with the doctype"
+    );
+    assert!(
+        body.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#),
+        "{path} is mobile-friendly"
+    );
+    assert!(body.contains("<html lang=\"en\">") && body.ends_with("</html>"));
+}
+
+async fn user_id(server: &TestServer, email: &'static str) -> UserId {
+    server
+        .db
+        .read(move |tx| {
+            tx.query_one(
+                "SELECT id FROM users WHERE email = $1",
+                rounds_server::params![email],
+            )
+            .and_then(|r| r.parse(0))
+        })
+        .await
+        .expect("user")
+}
+
+async fn territory_id(server: &TestServer, name: &'static str) -> TerritoryId {
+    server
+        .db
+        .read(move |tx| {
+            tx.query_one(
+                "SELECT id FROM territories WHERE name = $1",
+                rounds_server::params![name],
+            )
+            .and_then(|r| r.parse(0))
+        })
+        .await
+        .expect("territory")
+}
+
+/// Every `data-rep="…"` attribute value on a page.
+fn data_reps(body: &str) -> Vec<String> {
+    body.match_indices("data-rep=\"")
+        .map(|(i, m)| {
+            let rest = &body[i + m.len()..];
+            rest[..rest.find('"').expect("quote")].to_owned()
+        })
+        .collect()
+}
+
+async fn a_manager_signs_in_and_a_rep_or_a_wrong_password_cannot(backend: Backend) {
+    let server = demo_server(backend).await;
+    let mut anon = Browser::new(&server.base);
+    let root = anon.get("/").await;
+    assert_eq!(
+        (root.status, root.location.as_deref()),
+        (303, Some("/login"))
+    );
+    let page = anon.get("/dashboard/activity").await;
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/login"),
+        "no session, no dashboard"
+    );
+
+    let mut b = Browser::new(&server.base);
+    let p = b.sign_in(MANAGER, PASSWORD).await;
+    assert_eq!((p.status, p.location.as_deref()), (303, Some("/dashboard")));
+    let session = b
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("rounds_session="))
+        .expect("a session cookie is set");
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(session.contains(attr), "{attr} in {session}");
+    }
+    let token = b.cookies["rounds_session"].clone();
+    let stored: i64 = server
+        .db
+        .read(move |tx| {
+            tx.query_one(
+                "SELECT COUNT(*) FROM sessions WHERE token_hash = $1",
+                rounds_server::params![token],
+            )
+            .and_then(|r| r.int(0))
+        })
+        .await
+        .expect("count");
+    assert_eq!(stored, 0, "the token itself is never stored, only its hash");
+    assert_eq!(server.count("SELECT COUNT(*) FROM sessions").await, 1);
+    assert_eq!(b.get("/").await.location.as_deref(), Some("/dashboard"));
+    assert_eq!(
+        b.get("/dashboard").await.location.as_deref(),
+        Some("/dashboard/activity")
+    );
+    b.page("/dashboard/activity").await;
+
+    let mut rep = Browser::new(&server.base);
+    let p = rep.sign_in(DANA, PASSWORD).await;
+    assert_eq!(p.status, 403, "a rep is refused");
+    assert!(p.body.contains("for managers and admins"), "and told why");
+    assert!(
+        !rep.cookies.contains_key("rounds_session"),
+        "no session for a rep"
+    );
+
+    let mut wrong = Browser::new(&server.base);
+    let p = wrong.sign_in(MANAGER, "not the password").await;
+    assert_eq!(p.status, 401);
+    assert!(p.body.contains("Wrong e-mail or password"));
+    assert!(!wrong.cookies.contains_key("rounds_session"));
+    let q = wrong.sign_in("nobody@demo.rounds.app", PASSWORD).await;
+    assert_eq!(q.status, 401);
+    assert!(
+        q.body.contains("Wrong e-mail or password"),
+        "an unknown e-mail gets the same answer as a wrong password"
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM sessions").await, 1);
+}
+
+async fn posts_without_the_right_csrf_token_are_refused_and_change_nothing(backend: Backend) {
+    let server = demo_server(backend).await;
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let body = b.page("/dashboard/activity").await;
+    let csrf = csrf_of(&body);
+
+    let p = b.post("/logout", &[]).await;
+    assert_eq!(p.status, 403, "no token: refused");
+    let p = b.post("/logout", &[("csrf", "forged")]).await;
+    assert_eq!(p.status, 403, "a wrong token: refused");
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM sessions").await,
+        1,
+        "the session is still there"
+    );
+    b.page("/dashboard/activity").await;
+
+    // Another session's token does not work either.
+    let other = Browser::signed_in(&server.base, MANAGER).await;
+    drop(other);
+    let p = b.post("/logout", &[("csrf", &csrf[1..])]).await;
+    assert_eq!(p.status, 403);
+
+    // The sign-in form is protected as well: a forged login changes nothing.
+    let mut forger = Browser::new(&server.base);
+    let p = forger
+        .post(
+            "/login",
+            &[("csrf", "x"), ("email", MANAGER), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    assert!(!forger.cookies.contains_key("rounds_session"));
+    assert_eq!(server.count("SELECT COUNT(*) FROM sessions").await, 2);
+
+    let p = b.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!((p.status, p.location.as_deref()), (303, Some("/login")));
+    assert_eq!(server.count("SELECT COUNT(*) FROM sessions").await, 1);
+    assert_eq!(
+        b.get("/dashboard/activity").await.location.as_deref(),
+        Some("/login"),
+        "signed out"
+    );
+}
+
+async fn the_feed_filtered_by_rep_shows_only_that_rep(backend: Backend) {
+    let server = demo_server(backend).await;
+    let dana = user_id(&server, DANA).await.to_string();
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+
+    let all = b.page("/dashboard/activity").await;
+    let reps: std::collections::BTreeSet<String> = data_reps(&all).into_iter().collect();
+    assert_eq!(data_reps(&all).len(), 50, "a full first page");
+    assert!(all.contains("rel=\"next\""), "more pages");
+    assert!(
+        reps.len() > 1,
+        "the unfiltered feed has several reps: {reps:?}"
+    );
+
+    let mine = b.page(&format!("/dashboard/activity?rep={dana}")).await;
+    let shown = data_reps(&mine);
+    assert!(!shown.is_empty(), "Dana has activities");
+    assert!(shown.iter().all(|r| *r == dana), "only Dana's rows");
+
+    let visits = b
+        .page(&format!("/dashboard/activity?rep={dana}&kind=visit"))
+        .await;
+    assert!(!data_reps(&visits).is_empty());
+    assert!(!visits.contains("data-kind=\"Call\"") && !visits.contains("data-kind=\"E-mail\""));
+    assert!(
+        visits.contains("✓ inside"),
+        "demo check-ins are at the account"
+    );
+
+    let page2 = b
+        .page(&format!("/dashboard/activity?rep={dana}&page=2"))
+        .await;
+    assert!(
+        data_reps(&page2).iter().all(|r| *r == dana),
+        "filters survive paging"
+    );
+
+    let none = b
+        .page(&format!(
+            "/dashboard/activity?rep={dana}&from=2001-01-01&to=2001-01-31"
+        ))
+        .await;
+    assert!(data_reps(&none).is_empty(), "a day range without activity");
+    assert!(none.contains("No synced activity matches."));
+}
+
+async fn performance_shows_the_seeds_worked_example_exactly(backend: Backend) {
+    let server = demo_server(backend).await;
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let body = b.page("/dashboard/performance").await;
+    for (territory, rate) in [
+        ("Dorne", "16.7 %"),
+        ("The Westerlands", "17.4 %"),
+        ("The Vale", "9.1 %"),
+        ("The North", "15.6 %"),
+    ] {
+        let row_at = body
+            .find(&format!("data-territory=\"{territory}\""))
+            .unwrap_or_else(|| panic!("{territory} has a funnel row"));
+        let row = &body[row_at..row_at + body[row_at..].find("</tr>").expect("row end")];
+        assert!(
+            row.contains(&format!("class=\"num conversion\">{rate}<")),
+            "{territory}: conversion {rate} in {row}"
+        );
+    }
+    assert!(body.contains("<svg"), "with a chart");
+
+    let dorne = territory_id(&server, "Dorne").await;
+    let body = b
+        .page(&format!("/dashboard/performance?territory={dorne}"))
+        .await;
+    for (account, net) in [
+        ("Dorne 1", "USD 22,000.00"),
+        ("Dorne 2", "USD 14,000.00"),
+        ("Dorne 3", "USD 19,000.00"),
+    ] {
+        let row_at = body
+            .find(&format!("data-account=\"{account}\""))
+            .unwrap_or_else(|| panic!("{account} is ranked"));
+        let row = &body[row_at..row_at + body[row_at..].find("</tr>").expect("row end")];
+        assert!(
+            row.contains(&format!("class=\"num net\">{net}<")),
+            "{account}: net {net} in {row}"
+        );
+    }
+    let first = body.find("data-account=\"Dorne 1\"").expect("ranked");
+    let third = body.find("data-account=\"Dorne 3\"").expect("ranked");
+    let second = body.find("data-account=\"Dorne 2\"").expect("ranked");
+    assert!(
+        first < third && third < second,
+        "ranked by net profit: 22,000 > 19,000 > 14,000"
+    );
+}
+
+async fn compliance_matches_an_independent_count_for_one_rep(backend: Backend) {
+    let server = demo_server(backend).await;
+    let dana = user_id(&server, DANA).await;
+    let tz: Tz = "America/Denver".parse().expect("zone");
+    let today = local_date(tz, Utc::now());
+    let this_month = today.with_day(1).expect("day 1");
+    let last_month = this_month - Days::new(1);
+    let month_start = last_month.with_day(1).expect("day 1");
+
+    // By hand: Dana's accounts, each bucket's period containing the month's last day
+    // (the plan counts Low per quarter), every touch on the account up to that day.
+    let (accounts, activities): (Vec<AccountRecord>, Vec<ActivityRecord>) = server
+        .db
+        .read(move |tx| {
+            let accounts = tx
+                .query(
+                    "SELECT a.data FROM accounts a JOIN territories t ON t.id = a.territory_id WHERE t.rep_id = $1",
+                    rounds_server::params![dana],
+                )?
+                .iter()
+                .map(|r| r.json(0))
+                .collect::<Result<Vec<_>, _>>()?;
+            let activities = tx
+                .query("SELECT data FROM activities WHERE status = 'ok'", &[])?
+                .iter()
+                .map(|r| r.json(0))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, rounds_server::Error>((accounts, activities))
+        })
+        .await
+        .expect("load");
+    let (mut done, mut planned) = (0u32, 0u32);
+    for a in &accounts {
+        let (period, per_period) = match a.priority {
+            Priority::High => (Period::Month, 2 + 2 + 4),
+            Priority::Medium => (Period::Month, 1 + 1 + 2),
+            Priority::Low => (Period::Quarter, 1 + 1 + 1),
+        };
+        let range = period.bounds(last_month);
+        planned += per_period;
+        done += activities
+            .iter()
+            .filter(|x| x.account_id == a.id && x.kind != rounds_core::ActivityKind::Note)
+            .map(|x| local_date(tz, x.occurred_at))
+            .filter(|d| *d >= range.start && *d <= last_month)
+            .count() as u32;
+    }
+    assert!(planned > 0 && done > 0, "the demo plans and logs touches");
+
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let body = b
+        .page(&format!(
+            "/dashboard/compliance?period={}",
+            month_start.format("%Y-%m")
+        ))
+        .await;
+    let row_at = body.find("data-row=\"Dana Reyes\"").expect("Dana's row");
+    let row = &body[row_at..row_at + body[row_at..].find("</tr>").expect("row end")];
+    assert!(
+        row.contains(&format!("class=\"num done\">{done}<")),
+        "done {done} in {row}"
+    );
+    assert!(
+        row.contains(&format!("class=\"num planned\">{planned}<")),
+        "planned {planned} in {row}"
+    );
+    assert!(body.contains("Furthest behind"));
+
+    let current = b.page("/dashboard/compliance").await;
+    assert!(
+        current.contains(&this_month.format("%B %Y").to_string()),
+        "the current month by default"
+    );
+    let future = b.get("/dashboard/compliance?period=2999-01").await;
+    assert_eq!(
+        future.status, 400,
+        "a month still to come is not a period to review"
+    );
+}
+
+async fn a_manager_sees_only_their_own_team(backend: Backend) {
+    let server = demo_server(backend).await;
+    let hash = rounds_server::auth::hash_password(PASSWORD, &server.settings).expect("hash");
+    let rex: UserId = server
+        .db
+        .write(move |tx| {
+            let now = Utc::now();
+            let user = |email: &str, name: &str, role, manager| org::NewUser {
+                email: email.into(),
+                name: name.into(),
+                role,
+                password_hash: hash.clone(),
+                manager,
+                time_zone: "Europe/Berlin".into(),
+            };
+            let mia = org::add_user(
+                tx,
+                &user("mia@example.com", "Mia Second", Role::Manager, None),
+                now,
+            )?;
+            let rex = org::add_user(
+                tx,
+                &user("rex@example.com", "Rex Other", Role::Rep, Some(mia)),
+                now,
+            )?;
+            let t = org::create_territory(
+                tx,
+                TerritoryId::from_uuid(Uuid::now_v7()),
+                "Rexland",
+                Some(rex),
+            )?;
+            let id = AccountId::from_uuid(Uuid::now_v7());
+            let created = now - chrono::Duration::days(90);
+            org::create_account(tx, &account(id, "Rex Account", t, created), created)?;
+            org::insert_activity(
+                tx,
+                &ActivityRecord {
+                    id: rounds_protocol::ActivityId::from_uuid(Uuid::now_v7()),
+                    account_id: id,
+                    rep_id: rex,
+                    contact_id: None,
+                    kind: rounds_core::ActivityKind::Call,
+                    occurred_at: now - chrono::Duration::hours(2),
+                    duration_min: None,
+                    outcome: None,
+                    note: Some("<script>alert(1)</script> call about the order".into()),
+                    fix: None,
+                },
+                Some(t),
+                None,
+            )?;
+            Ok::<_, rounds_server::Error>(rex)
+        })
+        .await
+        .expect("second team");
+    let dana = user_id(&server, DANA).await.to_string();
+    let denver = territory_id(&server, "Denver Metro").await;
+
+    let mut mia = Browser::signed_in(&server.base, "mia@example.com").await;
+    let feed = mia.page("/dashboard/activity").await;
+    let reps = data_reps(&feed);
+    assert!(
+        !reps.is_empty() && reps.iter().all(|r| *r == rex.to_string()),
+        "only Rex: {reps:?}"
+    );
+    assert!(
+        !feed.contains("<script>alert(1)</script>"),
+        "notes are escaped"
+    );
+    assert!(feed.contains("&lt;script&gt;"));
+    let spy = mia.page(&format!("/dashboard/activity?rep={dana}")).await;
+    assert!(
+        data_reps(&spy).is_empty(),
+        "another team's rep shows nothing"
+    );
+    for path in [
+        "/dashboard/compliance",
+        "/dashboard/performance",
+        "/dashboard/activity",
+    ] {
+        let body = mia.page(path).await;
+        for other in ["Dana Reyes", "Marcus Hill", "Priya Shah", "Denver Metro"] {
+            assert!(
+                !body.contains(other),
+                "{path} shows {other} to another manager"
+            );
+        }
+    }
+    assert!(mia.page("/dashboard/performance").await.contains("Rexland"));
+    let p = mia
+        .get(&format!("/dashboard/performance?territory={denver}"))
+        .await;
+    assert_eq!(p.status, 404, "another team's territory is not there");
+
+    let mut morgan = Browser::signed_in(&server.base, MANAGER).await;
+    for path in [
+        "/dashboard/compliance",
+        "/dashboard/performance",
+        "/dashboard/activity",
+    ] {
+        let body = morgan.page(path).await;
+        assert!(
+            !body.contains("Rexland") && !body.contains("Rex Other"),
+            "{path} leaks Mia's team"
+        );
+    }
+}
+
+async fn every_page_renders_quickly_with_the_demo_organisation(backend: Backend) {
+    let server = demo_server(backend).await;
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let activities = server.count("SELECT COUNT(*) FROM activities").await;
+    let accounts = server.count("SELECT COUNT(*) FROM accounts").await;
+    for path in [
+        "/login",
+        "/dashboard/activity",
+        "/dashboard/compliance",
+        "/dashboard/performance",
+    ] {
+        let body = b.page(path).await; // warm
+        let runs = 5;
+        let start = Instant::now();
+        for _ in 0..runs {
+            let p = b.get(path).await;
+            assert_eq!(p.status, 200);
+        }
+        let ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);
+        eprintln!(
+            "render {backend:?} {path}: {ms:.1} ms per request ({} bytes; {accounts} accounts, {activities} activities)",
+            body.len()
+        );
+        assert!(ms < 5_000.0, "{path} renders in reasonable time");
+    }
+}
