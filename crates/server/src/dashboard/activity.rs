@@ -307,7 +307,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
         @if feed.rows.is_empty() {
             p.muted { "No synced activity matches." }
         } @else {
-            div.table-wrap { table {
+            div.table-wrap { table.feed {
                 thead { tr {
                     th { "When (rep's time)" } th { "Rep" } th { "Account" } th { "Kind" }
                     th { "Outcome" } th { "Note" } th { "Check-in" }
@@ -315,14 +315,14 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
                 tbody {
                     @for r in &feed.rows {
                         tr data-rep=(r.activity.rep_id) data-kind=(kind_name(r.activity.kind)) {
-                            td.num { (r.local_time) }
-                            td { (r.rep) }
-                            td { (r.account) }
-                            td { (kind_name(r.activity.kind))
+                            td.num data-label="When" { (r.local_time) }
+                            td data-label="Rep" { (r.rep) }
+                            td data-label="Account" { (r.account) }
+                            td data-label="Kind" { (kind_name(r.activity.kind))
                                 @if r.void { " " span.badge.void title="Voided by a later correction" { "void" } } }
-                            td { (r.activity.outcome.map_or("—", outcome_name)) }
-                            td.note { (r.activity.note.as_deref().map(|n| excerpt(n, 120)).unwrap_or_default()) }
-                            td { (badge(r.check_in, r.activity.kind)) }
+                            td data-label="Outcome" { (r.activity.outcome.map_or("—", outcome_name)) }
+                            td.note data-label="Note" { (r.activity.note.as_deref().map(|n| excerpt(n, 120)).unwrap_or_default()) }
+                            td data-label="Check-in" { (badge(r.check_in, r.activity.kind)) }
                         }
                     }
                 }

@@ -225,7 +225,7 @@ fn funnel_chart(ts: &[TerritoryKpis]) -> Markup {
     let height = 20.0 + row_h * ts.len() as f64;
     let w = |n: u64| format!("{:.1}", n as f64 / max * bar_w);
     html! {
-        svg.chart viewBox=(format!("0 0 520 {height}")) role="img"
+        svg.chart viewBox=(format!("0 0 640 {height}")) role="img"
             aria-label="Funnel per territory: leads, opportunities and new accounts" {
             title { "Funnel per territory" }
             @for (i, t) in ts.iter().enumerate() {
