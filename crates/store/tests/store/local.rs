@@ -179,8 +179,18 @@ fn void_and_amend_are_new_facts_shown_on_the_timeline() {
         .iter()
         .position(|x| x.id == account_id(1))
         .unwrap();
-    assert!(inputs.activities[i].iter().all(|x| x.id != a.activity.id));
-    assert!(inputs.activities[i].iter().any(|x| x.id == b.activity.id));
+    assert!(
+        inputs
+            .activities_of(i)
+            .iter()
+            .all(|x| x.id != a.activity.id)
+    );
+    assert!(
+        inputs
+            .activities_of(i)
+            .iter()
+            .any(|x| x.id == b.activity.id)
+    );
 }
 
 #[test]

@@ -124,7 +124,7 @@ fn today_inputs_hold_recent_activities_per_account() {
                 .all(|a| a.account_id == account.id && a.occurred_at >= since)
         );
     }
-    let total: usize = inputs.activities.iter().map(Vec::len).sum();
+    let total = inputs.activity_count();
     let expected = (0..30)
         .flat_map(|i| (0..6).map(move |k| activity(i, k)))
         .filter(|a| a.occurred_at >= since)
