@@ -317,7 +317,13 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
                     td.num { (money(v.total_deal_size)) } }
             }
         } }
-        @if !v.territories.is_empty() { (funnel_chart(&v.territories)) }
+        @if !v.territories.is_empty() {
+            p.legend {
+                span.swatch.leads {} " Leads " span.swatch.opps {} " Opportunities "
+                span.swatch.won {} " New accounts"
+            }
+            (funnel_chart(&v.territories))
+        }
         div.grid {
             div {
                 h2 { "Net profit ranking" }
