@@ -184,6 +184,27 @@ fn row(what: &str, ours: f64, unit: &str, target: &str, baseline_name: &str, bas
     );
 }
 
+/// p50 and p99 rows of one measure beside its baseline.
+fn percentiles(
+    what: &str,
+    ours: Vec<Duration>,
+    target_p50: &str,
+    target_p99: &str,
+    baseline: &str,
+    base: Vec<Duration>,
+) {
+    for (p, name, target) in [(0.5, "p50", target_p50), (0.99, "p99", target_p99)] {
+        row(
+            &format!("{what} {name}"),
+            ms(pct(ours.clone(), p)),
+            "ms",
+            target,
+            &format!("{baseline} {name}"),
+            ms(pct(base.clone(), p)),
+        );
+    }
+}
+
 fn main() {
     let scale: f64 = std::env::var("ROUNDS_BENCH_SCALE")
         .ok()
@@ -391,21 +412,13 @@ fn main() {
         std::hint::black_box(store.read().accounts().get(id).unwrap());
         lookups.push(t.elapsed());
     }
-    row(
-        "search p50",
-        ms(pct(search.clone(), 0.5)),
-        "ms",
+    percentiles(
+        "search",
+        search,
         "< 5 ms",
-        "account by id p50",
-        ms(pct(lookups.clone(), 0.5)),
-    );
-    row(
-        "search p99",
-        ms(pct(search, 0.99)),
-        "ms",
         "< 20 ms",
-        "account by id p99",
-        ms(pct(lookups, 0.99)),
+        "account by id",
+        lookups,
     );
 
     // Log activity with synchronous=FULL: each call commits (fsync) before it returns.
@@ -438,20 +451,12 @@ fn main() {
         .unwrap();
         base_logs.push(t.elapsed());
     }
-    row(
-        "log activity p50",
-        ms(pct(logs.clone(), 0.5)),
-        "ms",
+    percentiles(
+        "log activity",
+        logs,
         "",
-        "one-row FULL-sync commit p50",
-        ms(pct(base_logs.clone(), 0.5)),
-    );
-    row(
-        "log activity p99",
-        ms(pct(logs, 0.99)),
-        "ms",
         "< 10 ms",
-        "one-row FULL-sync commit p99",
-        ms(pct(base_logs, 0.99)),
+        "one-row FULL-sync commit",
+        base_logs,
     );
 }
