@@ -83,6 +83,10 @@ pub struct LocationFix {
     pub accuracy_m: f64,
 }
 
+/// How close a check-in fix must come to the account to count as "at the account". The
+/// app and the dashboard both judge with this one value.
+pub const CHECK_IN_RADIUS_M: f64 = 150.0;
+
 /// Whether a check-in happened at the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

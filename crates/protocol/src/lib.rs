@@ -7,6 +7,7 @@
 pub mod auth;
 mod error;
 pub mod hlc;
+pub mod ipc;
 pub mod records;
 pub mod sync;
 

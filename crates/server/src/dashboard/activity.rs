@@ -26,8 +26,7 @@ use crate::time;
 
 pub const PAGE_SIZE: usize = 50;
 pub const MAX_PAGE: usize = 10_000;
-/// A check-in counts as at the account within this distance (plus the fix's accuracy).
-pub const CHECK_IN_RADIUS_M: f64 = 150.0;
+pub use rounds_core::activity::CHECK_IN_RADIUS_M;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct FeedQuery {

@@ -1,0 +1,396 @@
+//! The contract between the app's UI and its shell: one command name and one request and
+//! answer type per screen action. The UI (wasm) and the shell (native) both compile these
+//! types, so a renamed field breaks the build, not the running app.
+//!
+//! Failures carry an [`ErrorCode`]; the UI words them itself and never shows raw text.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rounds_core::cadence::Status;
+use rounds_core::{ActivityKind, CheckIn, Kare, LatLon, Outcome, Priority, Stage, TouchKind};
+use serde::{Deserialize, Serialize};
+
+use crate::{AccountId, ActivityId, ContactId, ErrorCode};
+
+/// Command names, as the shell registers them.
+pub mod command {
+    pub const SESSION: &str = "session";
+    pub const SIGN_IN: &str = "sign_in";
+    pub const OPEN_DEMO: &str = "open_demo";
+    pub const SIGN_OUT: &str = "sign_out";
+    pub const TODAY: &str = "today";
+    pub const PLAN_DAY: &str = "plan_day";
+    pub const ACCOUNTS: &str = "accounts";
+    pub const ACCOUNT: &str = "account";
+    pub const LOG_ACTIVITY: &str = "log_activity";
+    pub const AMEND_ACTIVITY: &str = "amend_activity";
+    pub const SYNC_STATUS: &str = "sync_status";
+    pub const SYNC_NOW: &str = "sync_now";
+    pub const DISMISS_ISSUE: &str = "dismiss_issue";
+    pub const OPEN_URL: &str = "open_url";
+}
+
+/// Every command's failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpcError {
+    pub code: ErrorCode,
+    /// For logs and bug reports; the UI shows its own words for `code`.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+impl IpcError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: Some(detail.into()),
+        }
+    }
+}
+
+impl std::error::Error for IpcError {}
+
+impl std::fmt::Display for IpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.code)?;
+        if let Some(d) = &self.detail {
+            write!(f, ": {d}")?;
+        }
+        Ok(())
+    }
+}
+
+// --- Session -----------------------------------------------------------------------------
+
+/// `session`: who is signed in on this device, if anyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Session {
+    SignedOut {
+        /// The last server used, to prefill the form.
+        server_url: Option<String>,
+        /// A demo server the app was started with, offered as "Open the demo".
+        demo: Option<DemoOffer>,
+    },
+    SignedIn(Profile),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoOffer {
+    pub server_url: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub name: String,
+    pub email: String,
+    pub server_url: String,
+    /// IANA zone the rep's days are counted in.
+    pub time_zone: String,
+}
+
+/// `sign_in`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub server_url: String,
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignIn")
+            .field("server_url", &self.server_url)
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+// --- Today ------------------------------------------------------------------------------
+
+/// `today`: what is due, most urgent first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TodayView {
+    /// The rep's local date.
+    pub date: NaiveDate,
+    pub items: Vec<TodayItem>,
+    /// Accounts in the territory on this device (0 before the first sync).
+    pub accounts_total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TodayItem {
+    pub account_id: AccountId,
+    pub name: String,
+    pub city: String,
+    pub priority: Priority,
+    pub location: Option<LatLon>,
+    /// The decisive kind's status.
+    pub status: Status,
+    /// One sentence: "2 of 2 visits still owed, the first was due on 16 March".
+    pub reason: String,
+    /// Visits, calls, e-mails.
+    pub owed: Vec<Owed>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owed {
+    pub kind: TouchKind,
+    pub planned: u32,
+    pub done: u32,
+    pub owed: u32,
+    pub status: Status,
+    pub next_due: Option<NaiveDate>,
+}
+
+// --- Route ------------------------------------------------------------------------------
+
+/// `plan_day`: turn today's owed visits into a route that fits the workday.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanDay {
+    /// Where the rep is now; `None` starts from home (or the first stop without one).
+    #[serde(default)]
+    pub from: Option<LatLon>,
+    /// Accounts the rep took off today's route.
+    #[serde(default)]
+    pub dropped: Vec<AccountId>,
+    /// Accounts the rep added although no visit is owed.
+    #[serde(default)]
+    pub added: Vec<AccountId>,
+    /// Accounts the rep pinned: kept even when the day is full.
+    #[serde(default)]
+    pub pinned: Vec<AccountId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayRoute {
+    /// Where the route starts (and ends, for a round trip).
+    pub start: Option<RoutePoint>,
+    pub stops: Vec<RouteStop>,
+    /// The drive back to the start, 0 when the route ends at the last stop.
+    pub return_leg_m: u64,
+    pub total_m: u64,
+    /// Straight-line drive estimate plus visits.
+    pub busy_min: u32,
+    pub workday_min: u32,
+    /// Owed visits that did not fit, least urgent first.
+    pub left_out: Vec<RouteCandidate>,
+    /// Owed visits to accounts with no location: they cannot be routed.
+    pub unplaced: Vec<RouteCandidate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoutePoint {
+    pub label: String,
+    pub location: LatLon,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteStop {
+    pub account_id: AccountId,
+    pub name: String,
+    pub city: String,
+    pub location: LatLon,
+    pub status: Status,
+    pub pinned: bool,
+    /// Drive to this stop from the previous point.
+    pub leg_m: u64,
+    pub leg_min: u32,
+    pub visit_min: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteCandidate {
+    pub account_id: AccountId,
+    pub name: String,
+    pub reason: String,
+}
+
+// --- Accounts ---------------------------------------------------------------------------
+
+/// `accounts`: search and filters, all offline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountQuery {
+    /// Words matched against account, contact and note text; empty lists everything.
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub due: Option<DueFilter>,
+    #[serde(default)]
+    pub kare: Option<Kare>,
+    #[serde(default)]
+    pub stage: Option<Stage>,
+    /// Nearby: accounts within `radius_m` of this point, nearest first.
+    #[serde(default)]
+    pub near: Option<LatLon>,
+    #[serde(default)]
+    pub radius_m: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueFilter {
+    /// Due today, overdue or at risk.
+    Due,
+    /// Something owed, not yet due.
+    OnTrack,
+    /// Nothing owed this period.
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountList {
+    pub items: Vec<AccountSummary>,
+    /// Matches before the list was cut to its limit.
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub name: String,
+    pub city: String,
+    pub priority: Priority,
+    pub stage: Stage,
+    pub kare: Option<Kare>,
+    pub status: Status,
+    pub reason: String,
+    /// For a search: what matched, with the match wrapped in `[` `]`.
+    pub snippet: Option<String>,
+    /// For "nearby": metres from the point asked about.
+    pub distance_m: Option<f64>,
+    pub pending: bool,
+}
+
+/// `account`: everything the account screen shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountDetail {
+    pub id: AccountId,
+    pub name: String,
+    pub address: Vec<String>,
+    pub location: Option<LatLon>,
+    pub priority: Priority,
+    pub stage: Stage,
+    pub kare: Option<Kare>,
+    pub industry: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Formatted with the currency ("$22,000.00").
+    pub revenue: String,
+    pub expenses: String,
+    pub net_profit: String,
+    pub contacts: Vec<ContactView>,
+    pub cadence: Vec<Owed>,
+    pub reason: String,
+    pub timeline: Vec<TimelineItem>,
+    /// Fields changed on this device and not yet confirmed by the server.
+    pub pending_fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub id: ContactId,
+    pub name: String,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineItem {
+    pub id: ActivityId,
+    pub kind: ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+    pub outcome: Option<Outcome>,
+    pub note: Option<String>,
+    pub check_in: Option<CheckIn>,
+    /// Not yet on the server.
+    pub pending: bool,
+    pub voided: bool,
+}
+
+// --- Quick actions ----------------------------------------------------------------------
+
+/// `log_activity`: one tap. Saved locally before the answer comes back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogActivity {
+    pub account_id: AccountId,
+    pub kind: ActivityKind,
+    #[serde(default)]
+    pub contact_id: Option<ContactId>,
+    /// A check-in's location fix, when the device has one.
+    #[serde(default)]
+    pub fix: Option<Fix>,
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Fix {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Logged {
+    pub activity_id: ActivityId,
+    /// What to open on the device: `tel:`, `mailto:` or a maps link; `None` for a visit.
+    pub open: Option<String>,
+    pub check_in: Option<CheckIn>,
+}
+
+/// `amend_activity`: the optional sheet after a quick action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmendActivity {
+    pub activity_id: ActivityId,
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+// --- Sync -------------------------------------------------------------------------------
+
+/// `sync_status`: the sync screen and the badge in the header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncView {
+    pub syncing: bool,
+    /// 0..=1 while a sync runs, when known.
+    pub progress: Option<f32>,
+    pub progress_label: Option<String>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub pending: u64,
+    pub online: bool,
+    pub last_error: Option<ErrorCode>,
+    pub issues: Vec<IssueView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueView {
+    pub seq: u64,
+    pub kind: IssueKindView,
+    /// What the rep did, in words: "Visit to Acme Hardware, 3 May".
+    pub what: String,
+    /// Why the server did not apply it, as the server said.
+    pub reason: String,
+    pub account_id: Option<AccountId>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueKindView {
+    /// Not applied; kept here and on the server for a manager to review.
+    Rejected,
+    /// Accepted but held for review (e.g. logged on an account moved away).
+    Quarantined,
+    /// A field edit that a later one replaced; kept as a conflict.
+    Conflict,
+}
