@@ -6,4 +6,5 @@
 mod reassign;
 mod resume;
 mod support;
+mod the_app;
 mod the_loop;

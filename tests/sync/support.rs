@@ -30,13 +30,22 @@ impl Server {
     }
 
     pub async fn demo_sized(accounts_per_territory: usize) -> Server {
+        Server::demo_on(
+            NaiveDate::from_ymd_opt(2026, 3, 18).unwrap(),
+            accounts_per_territory,
+        )
+        .await
+    }
+
+    /// The demo organisation with its history running up to `today`.
+    pub async fn demo_on(today: NaiveDate, accounts_per_territory: usize) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("server.db");
         let settings = Settings::for_tests(&db_path.display().to_string());
         let db = rounds_server::open_db(&settings).await.unwrap();
         let opts = DemoOptions {
             seed: 7,
-            today: NaiveDate::from_ymd_opt(2026, 3, 18).unwrap(),
+            today,
             accounts_per_territory,
             password: PASSWORD.into(),
             worked_example: false,

@@ -1,0 +1,738 @@
+//! The rep's use cases over the device store, answered in the IPC types the UI reads:
+//! Today, plan my day, accounts, an account, quick actions, the sync screen.
+//!
+//! Everything here works offline; "now" is passed in so tests fix the day.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rounds_core::activity::CHECK_IN_RADIUS_M;
+use rounds_core::calendar::{local_date, start_of_day};
+use rounds_core::{
+    AccountCadence, ActivityKind, CadenceEngine, CorrectionKind, LatLon, LocationFix, Priority,
+    RotationPlan, Status, Tz, WorkCalendar,
+};
+use rounds_protocol::auth::UserInfo;
+use rounds_protocol::ipc::{
+    AccountDetail, AccountList, AccountQuery, AccountSummary, AmendActivity, ContactView, DayRoute,
+    DueFilter, IpcError, IssueKindView, IssueView, LogActivity, Logged, Owed, PlanDay, Profile,
+    RouteCandidate, RoutePoint, RouteStop, SyncView, TimelineItem, TodayItem, TodayView,
+};
+use rounds_protocol::sync::MutationBody;
+use rounds_protocol::{AccountId, ErrorCode};
+use rounds_route::{DayRules, End, Options, Problem, Stops};
+use rounds_store::{AccountView, IssueKind, NewActivity, Store, SyncIssue};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Progress;
+use crate::runner::SyncStatus;
+
+/// Settings keys this module owns.
+pub const PROFILE_KEY: &str = "profile";
+pub const WORKDAY_KEY: &str = "workday_minutes";
+pub const VISIT_KEY: &str = "visit_minutes";
+pub const HOME_KEY: &str = "home";
+
+const DEFAULT_WORKDAY_MIN: u32 = 8 * 60;
+const DEFAULT_VISIT_MIN: u32 = 30;
+/// Lists stop here; search narrows further.
+const LIST_LIMIT: usize = 200;
+
+/// Who is signed in on this device, kept in the store's settings (the token is not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredProfile {
+    pub user: UserInfo,
+    pub server_url: String,
+}
+
+impl StoredProfile {
+    pub fn to_ipc(&self) -> Profile {
+        Profile {
+            name: self.user.name.clone(),
+            email: self.user.email.clone(),
+            server_url: self.server_url.clone(),
+            time_zone: self.user.time_zone.clone(),
+        }
+    }
+
+    /// The rep's zone; UTC when the server sent one this build does not know.
+    pub fn tz(&self) -> Tz {
+        self.user.time_zone.parse().unwrap_or(Tz::UTC)
+    }
+}
+
+/// The signed-in rep's view of the device store.
+#[derive(Debug)]
+pub struct Rep {
+    store: Store,
+    profile: StoredProfile,
+    calendar: WorkCalendar,
+}
+
+/// Cadence for every account, computed once per request.
+struct Evaluated {
+    today: NaiveDate,
+    inputs: rounds_store::TodayInputs,
+    cadence: Vec<AccountCadence>,
+}
+
+impl Rep {
+    pub fn new(store: Store, profile: StoredProfile) -> Self {
+        Self {
+            store,
+            profile,
+            calendar: WorkCalendar::default(),
+        }
+    }
+
+    /// The profile saved by the last sign-in on this store, if any.
+    pub fn saved_profile(store: &Store) -> Result<Option<StoredProfile>, IpcError> {
+        store.read().settings().get(PROFILE_KEY).map_err(store_err)
+    }
+
+    pub fn profile(&self) -> &StoredProfile {
+        &self.profile
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn plan(&self) -> Result<Option<RotationPlan>, IpcError> {
+        Ok(self
+            .store
+            .read()
+            .plans()
+            .list()
+            .map_err(store_err)?
+            .into_iter()
+            .next())
+    }
+
+    fn evaluate(&self, now: DateTime<Utc>) -> Result<(Evaluated, Option<RotationPlan>), IpcError> {
+        let tz = self.profile.tz();
+        let today = local_date(tz, now);
+        let plan = self.plan()?;
+        // Cadence reads the current period and the one before it (for "last done").
+        let since_day = plan
+            .as_ref()
+            .map(|p| {
+                Priority::ALL
+                    .iter()
+                    .filter_map(|&b| p.rule_on(b, today))
+                    .map(|r| r.period.previous(today).start)
+                    .min()
+                    .unwrap_or(today)
+            })
+            .unwrap_or(today);
+        let inputs = self
+            .store
+            .read()
+            .today_inputs(start_of_day(tz, since_day))
+            .map_err(store_err)?;
+        let cadence = match &plan {
+            Some(plan) => {
+                let engine = CadenceEngine::new(plan, today, tz, &self.calendar);
+                (0..inputs.accounts.len())
+                    .map(|i| engine.evaluate(&inputs.accounts[i], inputs.activities_of(i)))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        Ok((
+            Evaluated {
+                today,
+                inputs,
+                cadence,
+            },
+            plan,
+        ))
+    }
+
+    pub fn today(&self, now: DateTime<Utc>) -> Result<TodayView, IpcError> {
+        let (ev, _) = self.evaluate(now)?;
+        let mut order: Vec<usize> = (0..ev.cadence.len())
+            .filter(|&i| ev.cadence[i].is_due())
+            .collect();
+        // Most urgent first; ties by name then id, as the cadence engine orders its list.
+        order.sort_by(|&a, &b| {
+            let (x, y) = (&ev.inputs.accounts[a], &ev.inputs.accounts[b]);
+            ev.cadence[b]
+                .urgency
+                .cmp(&ev.cadence[a].urgency)
+                .then_with(|| x.name.cmp(&y.name))
+                .then_with(|| x.id.cmp(&y.id))
+        });
+        let items = order
+            .into_iter()
+            .map(|i| {
+                let a = &ev.inputs.accounts[i];
+                let c = &ev.cadence[i];
+                TodayItem {
+                    account_id: a.id,
+                    name: a.name.clone(),
+                    city: a.city.clone(),
+                    priority: a.priority,
+                    location: a.location,
+                    status: c.reason.kind.status,
+                    reason: c.reason.to_string(),
+                    owed: owed(c),
+                }
+            })
+            .collect();
+        Ok(TodayView {
+            date: ev.today,
+            items,
+            accounts_total: ev.inputs.accounts.len() as u64,
+        })
+    }
+
+    /// Today's owed visits (plus the rep's additions, minus their drops) as a route that
+    /// fits the workday. Pinned stops are kept first when the day is too short.
+    pub fn plan_day(&self, req: &PlanDay, now: DateTime<Utc>) -> Result<DayRoute, IpcError> {
+        let (ev, _) = self.evaluate(now)?;
+        let settings = self.store.read().settings();
+        let workday_min: u32 = settings
+            .get(WORKDAY_KEY)
+            .map_err(store_err)?
+            .unwrap_or(DEFAULT_WORKDAY_MIN);
+        let visit_min: u32 = settings
+            .get(VISIT_KEY)
+            .map_err(store_err)?
+            .unwrap_or(DEFAULT_VISIT_MIN);
+        let home: Option<LatLon> = settings.get(HOME_KEY).map_err(store_err)?;
+
+        // Candidates: owed visits that are due, most urgent first, then the additions.
+        let mut candidates: Vec<usize> = (0..ev.cadence.len())
+            .filter(|&i| {
+                let v = ev.cadence[i].kind(rounds_core::TouchKind::Visit);
+                v.owed > 0 && v.status.is_due()
+            })
+            .collect();
+        candidates.sort_by(|&a, &b| ev.cadence[b].urgency.cmp(&ev.cadence[a].urgency));
+        for id in &req.added {
+            if let Some(i) = ev.inputs.accounts.iter().position(|a| a.id == *id)
+                && !candidates.contains(&i)
+            {
+                candidates.push(i);
+            }
+        }
+        candidates.retain(|i| !req.dropped.contains(&ev.inputs.accounts[*i].id));
+
+        let reason = |i: usize| ev.cadence.get(i).map(|c| c.reason.to_string());
+        let mut unplaced = Vec::new();
+        let mut placed = Vec::new();
+        for i in candidates {
+            let a = &ev.inputs.accounts[i];
+            match a.location {
+                Some(_) => placed.push(i),
+                None => unplaced.push(RouteCandidate {
+                    account_id: a.id,
+                    name: a.name.clone(),
+                    reason: "no location on the account".into(),
+                }),
+            }
+        }
+
+        let start = req
+            .from
+            .map(|p| ("Where you are".to_owned(), p))
+            .or(home.map(|p| ("Home".to_owned(), p)));
+        let mut points: Vec<rounds_route::LatLon> = Vec::new();
+        if let Some((_, p)) = &start {
+            points.push(route_point(*p)?);
+        }
+        for &i in &placed {
+            points.push(route_point(
+                ev.inputs.accounts[i].location.expect("placed"),
+            )?);
+        }
+        let empty = DayRoute {
+            start: start
+                .clone()
+                .map(|(label, location)| RoutePoint { label, location }),
+            stops: Vec::new(),
+            return_leg_m: 0,
+            total_m: 0,
+            busy_min: 0,
+            workday_min,
+            left_out: Vec::new(),
+            unplaced: unplaced.clone(),
+        };
+        if placed.is_empty() {
+            return Ok(empty);
+        }
+        let offset = usize::from(start.is_some());
+        // Without a start point the rep begins at the most urgent stop and ends anywhere.
+        let end = if start.is_some() {
+            End::Start
+        } else {
+            End::Free
+        };
+        let problem = Problem::new(Stops::LatLon(points), 0, end).map_err(route_err)?;
+        let n = placed.len();
+        let mut visit = vec![std::time::Duration::from_secs(u64::from(visit_min) * 60); n];
+        let mut urgency: Vec<u32> = (0..n)
+            .map(|k| {
+                let id = ev.inputs.accounts[placed[k]].id;
+                if req.pinned.contains(&id) {
+                    u32::MAX
+                } else {
+                    (n - k) as u32 // candidates are in urgency order
+                }
+            })
+            .collect();
+        if start.is_some() {
+            visit.insert(0, std::time::Duration::ZERO);
+            urgency.insert(0, u32::MAX);
+        }
+        let rules = DayRules {
+            workday: std::time::Duration::from_secs(u64::from(workday_min) * 60),
+            visit,
+            urgency,
+        };
+        let options = Options {
+            seed: 7,
+            ..Options::default()
+        };
+        let plan = rounds_route::fit_day(&problem, &rules, &options).map_err(route_err)?;
+
+        let mut stops = Vec::new();
+        for (leg, &node) in plan.route.order.iter().enumerate() {
+            if node < offset {
+                continue;
+            }
+            let i = placed[node - offset];
+            let a = &ev.inputs.accounts[i];
+            // The first leg arrives at the second node; the first node's leg is zero.
+            let leg_m = if leg == 0 {
+                0
+            } else {
+                plan.route.legs_m[leg - 1]
+            };
+            stops.push(RouteStop {
+                account_id: a.id,
+                name: a.name.clone(),
+                city: a.city.clone(),
+                location: a.location.expect("placed"),
+                status: ev.cadence[i].kind(rounds_core::TouchKind::Visit).status,
+                pinned: req.pinned.contains(&a.id),
+                leg_m,
+                leg_min: minutes(options.drive_time_of(leg_m)),
+                visit_min,
+            });
+        }
+        let return_leg_m = if end == End::Start {
+            plan.route.legs_m.last().copied().unwrap_or(0)
+        } else {
+            0
+        };
+        let left_out = plan
+            .dropped
+            .iter()
+            .filter(|d| d.stop >= offset)
+            .map(|d| {
+                let i = placed[d.stop - offset];
+                RouteCandidate {
+                    account_id: ev.inputs.accounts[i].id,
+                    name: ev.inputs.accounts[i].name.clone(),
+                    reason: format!(
+                        "does not fit in the workday; {}",
+                        reason(i).unwrap_or_default()
+                    ),
+                }
+            })
+            .collect();
+        Ok(DayRoute {
+            stops,
+            return_leg_m,
+            total_m: plan.route.total_m,
+            busy_min: minutes(plan.busy),
+            left_out,
+            ..empty
+        })
+    }
+
+    pub fn accounts(&self, q: &AccountQuery, now: DateTime<Utc>) -> Result<AccountList, IpcError> {
+        let (ev, _) = self.evaluate(now)?;
+        let index: HashMap<AccountId, usize> = ev
+            .inputs
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect();
+        let read = self.store.read();
+        // (view, snippet, distance) in the order the list shows them.
+        let rows: Vec<(AccountView, Option<String>, Option<f64>)> = if let Some(at) = q.near {
+            let radius = q.radius_m.filter(|r| r.is_finite() && *r > 0.0);
+            read.accounts()
+                .nearby(at, radius.unwrap_or(25_000.0), usize::MAX)
+                .map_err(store_err)?
+                .into_iter()
+                .map(|(v, d)| (v, None, Some(d)))
+                .collect()
+        } else if !q.text.trim().is_empty() {
+            read.search(&q.text, 2_000)
+                .map_err(store_err)?
+                .into_iter()
+                .map(|h| (h.account, Some(h.snippet), None))
+                .collect()
+        } else {
+            let mut all = read.accounts().all().map_err(store_err)?;
+            all.sort_by(|a, b| a.account.name.cmp(&b.account.name));
+            all.into_iter().map(|v| (v, None, None)).collect()
+        };
+
+        let mut items = Vec::new();
+        let mut total = 0u64;
+        for (view, snippet, distance_m) in rows {
+            let a = &view.account;
+            let cadence = index.get(&a.id).and_then(|&i| ev.cadence.get(i));
+            let status = cadence.map_or(Status::NotPlanned, |c| c.reason.kind.status);
+            let keep = q.priority.is_none_or(|p| p == a.priority)
+                && q.kare.is_none_or(|k| Some(k) == a.kare)
+                && q.stage.is_none_or(|s| s == a.stage)
+                && q.due.is_none_or(|d| matches_due(d, cadence));
+            if !keep {
+                continue;
+            }
+            total += 1;
+            if items.len() < LIST_LIMIT {
+                items.push(AccountSummary {
+                    id: a.id,
+                    name: a.name.clone(),
+                    city: a.address.city.clone(),
+                    priority: a.priority,
+                    stage: a.stage,
+                    kare: a.kare,
+                    status,
+                    reason: cadence.map(|c| c.reason.to_string()).unwrap_or_default(),
+                    snippet,
+                    distance_m,
+                    pending: !view.pending_fields.is_empty(),
+                });
+            }
+        }
+        Ok(AccountList { items, total })
+    }
+
+    pub fn account(&self, id: AccountId, now: DateTime<Utc>) -> Result<AccountDetail, IpcError> {
+        let read = self.store.read();
+        let view =
+            read.accounts().get(id).map_err(store_err)?.ok_or_else(|| {
+                IpcError::new(ErrorCode::NotFound, "no such account on this device")
+            })?;
+        let (ev, _) = self.evaluate(now)?;
+        let cadence = ev
+            .inputs
+            .accounts
+            .iter()
+            .position(|a| a.id == id)
+            .and_then(|i| ev.cadence.get(i));
+        let a = view.account;
+        let contacts = read
+            .contacts()
+            .of_account(id)
+            .map_err(store_err)?
+            .into_iter()
+            .map(|c| ContactView {
+                id: c.id,
+                name: c.name,
+                title: c.title,
+                phone: c.phone.map(|p| p.to_string()),
+                email: c.email.map(|e| e.to_string()),
+                primary: c.primary,
+            })
+            .collect();
+        let timeline = read
+            .activities()
+            .timeline(id)
+            .map_err(store_err)?
+            .into_iter()
+            .map(|e| TimelineItem {
+                id: e.activity.id,
+                kind: e.activity.kind,
+                occurred_at: e.activity.occurred_at,
+                outcome: e.activity.outcome,
+                check_in: (e.activity.kind == ActivityKind::Visit).then(|| {
+                    LocationFix::verify(
+                        e.activity.fix.as_ref(),
+                        a.location.as_ref(),
+                        CHECK_IN_RADIUS_M,
+                    )
+                }),
+                note: e.activity.note,
+                pending: e.pending,
+                voided: e.voided,
+            })
+            .collect();
+        let addr = &a.address;
+        let address = [
+            addr.street.clone(),
+            [
+                addr.city.as_str(),
+                addr.region.as_str(),
+                addr.postal_code.as_str(),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", "),
+        ]
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect();
+        Ok(AccountDetail {
+            id: a.id,
+            name: a.name.clone(),
+            address,
+            location: a.location,
+            priority: a.priority,
+            stage: a.stage,
+            kare: a.kare,
+            industry: a.industry.clone(),
+            phone: a.phone.as_ref().map(|p| p.to_string()),
+            email: a.email.as_ref().map(|e| e.to_string()),
+            revenue: a.revenue.to_string(),
+            expenses: a.expenses.to_string(),
+            net_profit: a
+                .net_profit()
+                .map(|m| m.to_string())
+                .unwrap_or_else(|_| "—".into()),
+            contacts,
+            cadence: cadence.map(owed).unwrap_or_default(),
+            reason: cadence.map(|c| c.reason.to_string()).unwrap_or_default(),
+            timeline,
+            pending_fields: view.pending_fields.iter().map(|f| f.to_string()).collect(),
+        })
+    }
+
+    /// A quick action: saved in the outbox before this returns.
+    pub fn log(&mut self, req: &LogActivity, now: DateTime<Utc>) -> Result<Logged, IpcError> {
+        let read = self.store.read();
+        let view = read
+            .accounts()
+            .get(req.account_id)
+            .map_err(store_err)?
+            .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no such account on this device"))?;
+        let contacts = read
+            .contacts()
+            .of_account(req.account_id)
+            .map_err(store_err)?;
+        let contact = match req.contact_id {
+            Some(id) => Some(
+                contacts
+                    .iter()
+                    .find(|c| c.id == id)
+                    .ok_or_else(|| {
+                        IpcError::new(ErrorCode::InvalidInput, "contact not on this account")
+                    })?
+                    .clone(),
+            ),
+            None => contacts
+                .iter()
+                .find(|c| c.primary)
+                .or(contacts.first())
+                .cloned(),
+        };
+        let fix = match req.fix {
+            Some(f) => Some(LocationFix {
+                at: LatLon::new(f.lat, f.lon).map_err(|e| {
+                    IpcError::new(ErrorCode::InvalidInput, format!("location fix: {e}"))
+                })?,
+                accuracy_m: f.accuracy_m,
+            }),
+            None => None,
+        };
+        let account = view.account;
+        let open = match req.kind {
+            ActivityKind::Call => contact
+                .as_ref()
+                .and_then(|c| c.phone.clone())
+                .or(account.phone.clone())
+                .map(|p| format!("tel:{}", p.dial())),
+            ActivityKind::Email => contact
+                .as_ref()
+                .and_then(|c| c.email.clone())
+                .or(account.email.clone())
+                .map(|e| format!("mailto:{e}")),
+            ActivityKind::Visit | ActivityKind::Note => None,
+        };
+        let check_in = (req.kind == ActivityKind::Visit).then(|| {
+            LocationFix::verify(fix.as_ref(), account.location.as_ref(), CHECK_IN_RADIUS_M)
+        });
+        let logged = self
+            .store
+            .log_activity(
+                NewActivity {
+                    account_id: req.account_id,
+                    rep_id: self.profile.user.id,
+                    contact_id: contact.map(|c| c.id),
+                    kind: req.kind,
+                    occurred_at: now,
+                    duration_min: None,
+                    outcome: req.outcome,
+                    note: req.note.clone(),
+                    fix,
+                },
+                now,
+            )
+            .map_err(store_err)?;
+        Ok(Logged {
+            activity_id: logged.activity.id,
+            open,
+            check_in,
+        })
+    }
+
+    /// The sheet after a quick action: outcome and note, as a correction of the fact.
+    pub fn amend(&mut self, req: &AmendActivity, now: DateTime<Utc>) -> Result<(), IpcError> {
+        let note = req.note.clone().filter(|n| !n.trim().is_empty());
+        if req.outcome.is_none() && note.is_none() {
+            return Ok(());
+        }
+        self.store
+            .correct_activity(
+                req.activity_id,
+                CorrectionKind::Amend {
+                    occurred_at: None,
+                    duration_min: None,
+                    outcome: req.outcome,
+                    note,
+                },
+                now,
+            )
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    pub fn dismiss_issue(&mut self, seq: u64) -> Result<(), IpcError> {
+        self.store.dismiss_issue(seq).map_err(store_err)
+    }
+
+    /// The sync screen: the loop's status plus what the server did not apply.
+    pub fn sync_view(&self, status: &SyncStatus) -> Result<SyncView, IpcError> {
+        let read = self.store.read();
+        let issues = read.issues().open().map_err(store_err)?;
+        let names: HashMap<AccountId, String> = read
+            .accounts()
+            .all()
+            .map_err(store_err)?
+            .into_iter()
+            .map(|v| (v.account.id, v.account.name))
+            .collect();
+        let tz = self.profile.tz();
+        let pending = read.outbox().pending_count().map_err(store_err)?;
+        let (progress, progress_label) = match status.progress {
+            Some(Progress::Pushed { settled, pending }) if status.syncing => (
+                Some(settled as f32 / (settled + pending).max(1) as f32),
+                Some(format!("Sent {settled} of {}", settled + pending)),
+            ),
+            Some(Progress::Pulled { page, ops, .. }) if status.syncing => {
+                (None, Some(format!("Received page {page} ({ops} changes)")))
+            }
+            _ => (None, None),
+        };
+        Ok(SyncView {
+            syncing: status.syncing,
+            progress,
+            progress_label,
+            last_success: status.last_success,
+            pending,
+            online: status.online,
+            last_error: status.last_error.as_ref().map(|(c, _)| *c),
+            issues: issues.iter().map(|i| issue_view(i, &names, tz)).collect(),
+        })
+    }
+}
+
+fn issue_view(i: &SyncIssue, names: &HashMap<AccountId, String>, tz: Tz) -> IssueView {
+    let account = |id: &AccountId| {
+        names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "an account no longer on this device".into())
+    };
+    let what = match &i.mutation {
+        MutationBody::LogActivity { activity } => {
+            let kind = match activity.kind {
+                ActivityKind::Visit => "Visit to",
+                ActivityKind::Call => "Call to",
+                ActivityKind::Email => "E-mail to",
+                ActivityKind::Note => "Note on",
+            };
+            format!(
+                "{kind} {}, {}",
+                account(&activity.account_id),
+                local_date(tz, activity.occurred_at).format("%-d %B")
+            )
+        }
+        MutationBody::CorrectActivity { correction } => format!(
+            "Correction of an activity, {}",
+            local_date(tz, correction.made_at).format("%-d %B")
+        ),
+        MutationBody::EditAccount { account_id, edit } => format!(
+            "Change of {} on {}",
+            edit.field().replace('_', " "),
+            account(account_id)
+        ),
+    };
+    IssueView {
+        seq: i.seq,
+        kind: match i.kind {
+            IssueKind::Rejected => IssueKindView::Rejected,
+            IssueKind::Quarantined => IssueKindView::Quarantined,
+            IssueKind::Superseded => IssueKindView::Conflict,
+        },
+        what,
+        reason: i.reason.clone(),
+        account_id: i.account_id,
+        at: i.at,
+    }
+}
+
+fn owed(c: &AccountCadence) -> Vec<Owed> {
+    c.kinds
+        .iter()
+        .map(|k| Owed {
+            kind: k.kind,
+            planned: k.planned,
+            done: k.done,
+            owed: k.owed,
+            status: k.status,
+            next_due: k.next_due,
+        })
+        .collect()
+}
+
+fn matches_due(filter: DueFilter, cadence: Option<&AccountCadence>) -> bool {
+    let Some(c) = cadence else {
+        return false;
+    };
+    match filter {
+        DueFilter::Due => c.is_due(),
+        DueFilter::OnTrack => !c.is_due() && c.kinds.iter().any(|k| k.owed > 0),
+        DueFilter::Done => c.kinds.iter().all(|k| k.owed == 0),
+    }
+}
+
+fn minutes(d: std::time::Duration) -> u32 {
+    (d.as_secs() + 30)
+        .checked_div(60)
+        .unwrap_or(0)
+        .min(u64::from(u32::MAX)) as u32
+}
+
+fn route_point(p: LatLon) -> Result<rounds_route::LatLon, IpcError> {
+    rounds_route::LatLon::new(p.lat(), p.lon()).map_err(route_err)
+}
+
+fn route_err(e: rounds_route::RouteError) -> IpcError {
+    IpcError::new(ErrorCode::InvalidInput, format!("route: {e}"))
+}
+
+pub(crate) fn store_err(e: rounds_store::StoreError) -> IpcError {
+    IpcError::new(e.code(), e.to_string())
+}

@@ -1,0 +1,326 @@
+//! The app's use cases below its window: a `Device` (what the Tauri shell holds) signs in
+//! to the real demo server, its background loop syncs, and the screens' answers come from
+//! the synced store — Today, plan my day, search, a quick action logged offline.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rounds_client::Device;
+use rounds_core::{ActivityKind, Status};
+use rounds_protocol::ErrorCode;
+use rounds_protocol::ipc::{AccountQuery, DueFilter, LogActivity, PlanDay, Session, SignIn};
+
+use crate::support::{DANA, PASSWORD, Server};
+
+/// The demo organisation's history ends on 18 March 2026; the screens are read that day.
+fn demo_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 18, 15, 0, 0).unwrap()
+}
+
+fn sign_in_req(server: &Server, email: &str, password: &str) -> SignIn {
+    SignIn {
+        server_url: server.base(),
+        email: email.into(),
+        password: password.into(),
+    }
+}
+
+/// Waits until the background loop has finished a sync with nothing left to send.
+async fn synced(device: &Device) {
+    for _ in 0..300 {
+        let s = device.status();
+        if !s.syncing && s.last_success.is_some() && s.pending == 0 && s.last_error.is_none() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no complete sync within 30 s: {:?}", device.status());
+}
+
+async fn signed_in_device(server: &Server) -> (Device, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut device = Device::open(dir.path(), None).unwrap();
+    assert!(matches!(
+        device.session().unwrap(),
+        Session::SignedOut { demo: None, .. }
+    ));
+    let profile = device
+        .sign_in(&sign_in_req(server, DANA, PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(profile.email, DANA);
+    synced(&device).await;
+    (device, dir)
+}
+
+#[tokio::test]
+async fn first_sign_in_syncs_the_territory_and_today_lists_what_is_due() {
+    let server = Server::demo().await;
+    let (device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep().unwrap();
+    let today = rep.today(demo_now()).unwrap();
+    assert_eq!(today.accounts_total, 30, "Dana's whole territory synced");
+    assert!(
+        !today.items.is_empty(),
+        "the demo history leaves touches due"
+    );
+    for item in &today.items {
+        assert!(
+            matches!(
+                item.status,
+                Status::DueToday | Status::Overdue { .. } | Status::AtRisk { .. }
+            ),
+            "{} is on Today but {:?}",
+            item.name,
+            item.status
+        );
+        assert!(item.reason.contains("still owed"), "{}", item.reason);
+        assert_eq!(item.owed.len(), 3);
+    }
+    // Filtering the account list by "due" gives the same accounts.
+    let due = rep
+        .accounts(
+            &AccountQuery {
+                due: Some(DueFilter::Due),
+                ..AccountQuery::default()
+            },
+            demo_now(),
+        )
+        .unwrap();
+    assert_eq!(due.total as usize, today.items.len());
+}
+
+#[tokio::test]
+async fn plan_my_day_orders_the_owed_visits_within_the_workday() {
+    let server = Server::demo().await;
+    let (device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep().unwrap();
+    let route = rep.plan_day(&PlanDay::default(), demo_now()).unwrap();
+    assert!(!route.stops.is_empty(), "{route:?}");
+    assert!(route.busy_min <= route.workday_min);
+    let legs: u64 = route.stops.iter().map(|s| s.leg_m).sum::<u64>() + route.return_leg_m;
+    assert_eq!(legs, route.total_m, "legs add up to the total");
+    let today = rep.today(demo_now()).unwrap();
+    for stop in &route.stops {
+        let item = today.items.iter().find(|i| i.account_id == stop.account_id);
+        let visit = item.map(|i| i.owed[0]);
+        assert!(
+            visit.is_some_and(|v| v.owed > 0 && v.status.is_due()),
+            "{} is routed without a due visit",
+            stop.name
+        );
+    }
+
+    // Dropping a stop takes it off; pinning keeps one; adding brings a new account in.
+    let first = route.stops[0].account_id;
+    let extra = rep
+        .accounts(&AccountQuery::default(), demo_now())
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|a| !route.stops.iter().any(|s| s.account_id == a.id))
+        .unwrap()
+        .id;
+    let last = route.stops.last().unwrap().account_id;
+    let replanned = rep
+        .plan_day(
+            &PlanDay {
+                dropped: vec![first],
+                added: vec![extra],
+                pinned: vec![last],
+                from: None,
+            },
+            demo_now(),
+        )
+        .unwrap();
+    let ids: Vec<_> = replanned.stops.iter().map(|s| s.account_id).collect();
+    assert!(!ids.contains(&first));
+    assert!(ids.contains(&last));
+    assert!(
+        replanned
+            .stops
+            .iter()
+            .any(|s| s.account_id == last && s.pinned)
+    );
+    assert!(
+        ids.contains(&extra) || replanned.left_out.iter().any(|c| c.account_id == extra),
+        "an added account is routed or said not to fit"
+    );
+}
+
+#[tokio::test]
+async fn search_finds_an_account_by_a_contacts_name() {
+    let server = Server::demo().await;
+    let (device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep().unwrap();
+    let (account, contact) = rep
+        .accounts(&AccountQuery::default(), demo_now())
+        .unwrap()
+        .items
+        .iter()
+        .find_map(|a| {
+            let detail = rep.account(a.id, demo_now()).unwrap();
+            detail
+                .contacts
+                .first()
+                .map(|c| (a.id, c.name.split(' ').next_back().unwrap().to_owned()))
+        })
+        .expect("a demo account with a contact");
+    let hits = rep
+        .accounts(
+            &AccountQuery {
+                text: contact.clone(),
+                ..AccountQuery::default()
+            },
+            demo_now(),
+        )
+        .unwrap();
+    assert!(
+        hits.items.iter().any(|h| h.id == account),
+        "searching {contact:?} finds the account"
+    );
+    assert!(hits.items.iter().all(|h| h.snippet.is_some()));
+}
+
+#[tokio::test]
+async fn a_quick_action_logged_while_the_server_is_down_reaches_it_once() {
+    let mut server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let account = device.rep().unwrap().today(demo_now()).unwrap().items[0].account_id;
+
+    server.stop().await;
+    let logged = device
+        .rep_mut()
+        .unwrap()
+        .log(
+            &LogActivity {
+                account_id: account,
+                kind: ActivityKind::Call,
+                contact_id: None,
+                fix: None,
+                outcome: None,
+                note: Some("asked for the spring catalogue".into()),
+            },
+            Utc::now(),
+        )
+        .unwrap();
+    device.trigger(rounds_client::planner::Trigger::LocalWrite);
+    let detail = device.rep().unwrap().account(account, demo_now()).unwrap();
+    let entry = detail
+        .timeline
+        .iter()
+        .find(|t| t.id == logged.activity_id)
+        .expect("the call is on the timeline at once");
+    assert!(entry.pending, "marked as waiting to sync");
+    if let Some(open) = &logged.open {
+        assert!(open.starts_with("tel:"), "{open}");
+    }
+    // The sync screen counts it as waiting; the loop tries, fails, and keeps the call.
+    let view = device.rep().unwrap().sync_view(&device.status()).unwrap();
+    assert_eq!(view.pending, 1);
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    let mut failed = false;
+    for _ in 0..100 {
+        if device.status().last_error.map(|e| e.0) == Some(ErrorCode::Network) {
+            failed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        failed,
+        "the sync attempt failed on the network: {:?}",
+        device.status()
+    );
+    assert_eq!(device.status().pending, 1);
+
+    server.restart().await;
+    device.trigger(rounds_client::planner::Trigger::NetworkUp);
+    synced(&device).await;
+    let copies = server
+        .count(
+            "SELECT count(*) FROM activities WHERE id = $1",
+            vec![logged.activity_id.to_string().into()],
+        )
+        .await;
+    assert_eq!(copies, 1, "exactly once on the server");
+    let detail = device.rep().unwrap().account(account, demo_now()).unwrap();
+    assert!(
+        detail
+            .timeline
+            .iter()
+            .any(|t| t.id == logged.activity_id && !t.pending)
+    );
+}
+
+#[tokio::test]
+async fn sign_in_failures_come_back_as_codes() {
+    let server = Server::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut device = Device::open(dir.path(), None).unwrap();
+    let code = |r: Result<_, rounds_protocol::ipc::IpcError>| r.unwrap_err().code;
+
+    let wrong = device
+        .sign_in(&sign_in_req(&server, DANA, "not-the-password"))
+        .await;
+    assert_eq!(code(wrong), ErrorCode::InvalidCredentials);
+    let manager = device
+        .sign_in(&sign_in_req(&server, "manager@demo.rounds.app", PASSWORD))
+        .await;
+    assert_eq!(code(manager), ErrorCode::Forbidden);
+    let mut bad_url = sign_in_req(&server, DANA, PASSWORD);
+    bad_url.server_url = "rounds.example.com".into();
+    assert_eq!(
+        code(device.sign_in(&bad_url).await),
+        ErrorCode::InvalidInput
+    );
+    let mut nobody = sign_in_req(&server, DANA, PASSWORD);
+    nobody.server_url = "http://127.0.0.1:9".into();
+    assert_eq!(code(device.sign_in(&nobody).await), ErrorCode::Network);
+    assert!(!device.signed_in());
+    assert!(matches!(
+        device.session().unwrap(),
+        Session::SignedOut { .. }
+    ));
+}
+
+#[tokio::test]
+async fn signing_out_with_unsent_work_is_refused_and_a_restart_keeps_the_session() {
+    let mut server = Server::demo().await;
+    let (mut device, dir) = signed_in_device(&server).await;
+    let account = device.rep().unwrap().today(demo_now()).unwrap().items[0].account_id;
+    server.stop().await;
+    device
+        .rep_mut()
+        .unwrap()
+        .log(
+            &LogActivity {
+                account_id: account,
+                kind: ActivityKind::Visit,
+                contact_id: None,
+                fix: None,
+                outcome: None,
+                note: None,
+            },
+            Utc::now(),
+        )
+        .unwrap();
+    assert_eq!(
+        device.sign_out().await.unwrap_err().code,
+        ErrorCode::Conflict
+    );
+
+    // The app closes and opens again: still signed in, the visit still waiting.
+    device.stop().await;
+    drop(device);
+    let mut again = Device::open(dir.path(), None).unwrap();
+    assert!(matches!(again.session().unwrap(), Session::SignedIn(_)));
+    again.start().unwrap();
+    server.restart().await;
+    synced(&again).await;
+    again.sign_out().await.unwrap();
+    assert!(matches!(
+        again.session().unwrap(),
+        Session::SignedOut { .. }
+    ));
+}
