@@ -1,0 +1,108 @@
+//! One Tauri command per UI action, named as in `rounds_protocol::ipc::command`. Each
+//! takes its request as the single argument `req` and answers with an IPC type or an
+//! [`IpcError`]; the work is rounds-client's.
+
+use chrono::Utc;
+use rounds_client::planner::Trigger;
+use rounds_protocol::ipc::{
+    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, IpcError, LogActivity,
+    Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView,
+};
+use rounds_protocol::{AccountId, ErrorCode};
+use tauri::State;
+use tauri_plugin_opener::OpenerExt as _;
+
+use crate::state::AppState;
+
+type Answer<T> = Result<T, IpcError>;
+
+#[tauri::command]
+pub async fn session(state: State<'_, AppState>) -> Answer<Session> {
+    state.device().await.session()
+}
+
+#[tauri::command]
+pub async fn sign_in(state: State<'_, AppState>, req: SignIn) -> Answer<Profile> {
+    state.device().await.sign_in(&req).await
+}
+
+#[tauri::command]
+pub async fn open_demo(state: State<'_, AppState>) -> Answer<Profile> {
+    state.device().await.open_demo().await
+}
+
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Answer<()> {
+    state.device().await.sign_out().await
+}
+
+#[tauri::command]
+pub async fn today(state: State<'_, AppState>) -> Answer<TodayView> {
+    state.device().await.rep()?.today(Utc::now())
+}
+
+#[tauri::command]
+pub async fn plan_day(state: State<'_, AppState>, req: PlanDay) -> Answer<DayRoute> {
+    state.device().await.rep()?.plan_day(&req, Utc::now())
+}
+
+#[tauri::command]
+pub async fn accounts(state: State<'_, AppState>, req: AccountQuery) -> Answer<AccountList> {
+    state.device().await.rep()?.accounts(&req, Utc::now())
+}
+
+#[tauri::command]
+pub async fn account(state: State<'_, AppState>, req: AccountId) -> Answer<AccountDetail> {
+    state.device().await.rep()?.account(req, Utc::now())
+}
+
+#[tauri::command]
+pub async fn log_activity(state: State<'_, AppState>, req: LogActivity) -> Answer<Logged> {
+    let mut device = state.device().await;
+    let logged = device.rep_mut()?.log(&req, Utc::now())?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(logged)
+}
+
+#[tauri::command]
+pub async fn amend_activity(state: State<'_, AppState>, req: AmendActivity) -> Answer<()> {
+    let mut device = state.device().await;
+    device.rep_mut()?.amend(&req, Utc::now())?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> Answer<SyncView> {
+    let device = state.device().await;
+    device.rep()?.sync_view(&device.status())
+}
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> Answer<()> {
+    let device = state.device().await;
+    device.rep()?;
+    device.trigger(Trigger::Manual);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn dismiss_issue(state: State<'_, AppState>, req: u64) -> Answer<()> {
+    state.device().await.rep_mut()?.dismiss_issue(req)
+}
+
+/// Opens a dialer, mail app or map. Only these schemes: the UI never opens arbitrary
+/// pages or files through the shell.
+#[tauri::command]
+pub async fn open_url(app: tauri::AppHandle, req: String) -> Answer<()> {
+    const ALLOWED: [&str; 4] = ["tel:", "mailto:", "geo:", "https://www.openstreetmap.org/"];
+    if !ALLOWED.iter().any(|p| req.starts_with(p)) || req.len() > 2_000 {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "not a link the app opens",
+        ));
+    }
+    app.opener()
+        .open_url(req, None::<&str>)
+        .map_err(|e| IpcError::new(ErrorCode::NotFound, format!("no app to open it: {e}")))
+}

@@ -1,0 +1,46 @@
+//! Where the app keeps its files and how it was started (demo server, auto sign-in).
+
+use std::path::PathBuf;
+
+use rounds_client::Demo;
+
+/// The shell's start-up configuration. The rep's own preferences (time zone, workday,
+/// home) live in the store's settings; the device token in its own file.
+#[derive(Clone)]
+pub struct Config {
+    /// Holds `rounds.db` and the token file.
+    pub data_dir: PathBuf,
+    /// A demo server the first-run screen offers ("Open the demo").
+    pub demo: Option<Demo>,
+    /// Sign in to the demo at start when signed out (the README's run command).
+    pub auto_sign_in: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("demo", &self.demo)
+            .field("auto_sign_in", &self.auto_sign_in)
+            .finish()
+    }
+}
+
+impl Config {
+    /// `ROUNDS_DATA_DIR` overrides the platform's app-data folder (tests, side-by-side
+    /// installs). `ROUNDS_DEMO_SERVER`, `ROUNDS_DEMO_EMAIL`, `ROUNDS_DEMO_PASSWORD` offer a
+    /// demo; `ROUNDS_AUTO_SIGN_IN=1` signs in to it at start.
+    pub fn from_env(default_data_dir: PathBuf) -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let demo = var("ROUNDS_DEMO_SERVER").map(|server_url| Demo {
+            server_url,
+            email: var("ROUNDS_DEMO_EMAIL").unwrap_or_else(|| "dana@demo.rounds.app".into()),
+            password: var("ROUNDS_DEMO_PASSWORD").unwrap_or_else(|| "rounds-demo".into()),
+        });
+        Self {
+            data_dir: var("ROUNDS_DATA_DIR").map_or(default_data_dir, PathBuf::from),
+            auto_sign_in: demo.is_some() && var("ROUNDS_AUTO_SIGN_IN").is_some_and(|v| v == "1"),
+            demo,
+        }
+    }
+}

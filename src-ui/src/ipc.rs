@@ -1,0 +1,145 @@
+//! The only code that talks to the shell: one typed async fn per command in
+//! `rounds_protocol::ipc::command`. Everything else in the UI sees Rust types only.
+
+use rounds_protocol::AccountId;
+use rounds_protocol::ErrorCode;
+use rounds_protocol::ipc::{
+    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, IpcError, LogActivity,
+    Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView, command,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+/// `IpcError::detail` when the page runs in a plain browser; words.rs recognises it.
+pub const NOT_IN_APP: &str = "not running inside the app";
+
+#[wasm_bindgen]
+extern "C" {
+    // `withGlobalTauri` puts the invoke function here; it answers a Promise.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
+    async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Commands take their input as one argument named `req`.
+#[derive(Debug, Serialize)]
+struct Args<'a, T> {
+    req: &'a T,
+}
+
+fn internal(detail: impl Into<String>) -> IpcError {
+    IpcError::new(ErrorCode::Internal, detail)
+}
+
+/// Checked first so a plain browser gets a typed error instead of a TypeError.
+fn in_app() -> bool {
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).ok();
+    get(&js_sys::global(), "__TAURI__")
+        .filter(|t| t.is_object())
+        .and_then(|t| get(&t, "core"))
+        .filter(|c| c.is_object())
+        .and_then(|c| get(&c, "invoke"))
+        .is_some_and(|f| f.is_function())
+}
+
+fn describe(v: &JsValue) -> String {
+    v.as_string()
+        .or_else(|| js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| format!("{v:?}"))
+}
+
+async fn call_raw(cmd: &str, args: JsValue) -> Result<JsValue, IpcError> {
+    if !in_app() {
+        return Err(internal(NOT_IN_APP));
+    }
+    invoke(cmd, args).await.map_err(|e| {
+        serde_wasm_bindgen::from_value::<IpcError>(e.clone())
+            .unwrap_or_else(|_| internal(format!("{cmd}: {}", describe(&e))))
+    })
+}
+
+fn args<T: Serialize>(req: &T) -> Result<JsValue, IpcError> {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    Args { req }
+        .serialize(&ser)
+        .map_err(|e| internal(format!("serialize request: {e}")))
+}
+
+fn no_args() -> JsValue {
+    js_sys::Object::new().into()
+}
+
+fn decode<T: DeserializeOwned>(cmd: &str, v: JsValue) -> Result<T, IpcError> {
+    serde_wasm_bindgen::from_value(v).map_err(|e| internal(format!("{cmd}: answer: {e}")))
+}
+
+async fn call<R: Serialize, T: DeserializeOwned>(cmd: &str, req: &R) -> Result<T, IpcError> {
+    let v = call_raw(cmd, args(req)?).await?;
+    decode(cmd, v)
+}
+
+async fn call0<T: DeserializeOwned>(cmd: &str) -> Result<T, IpcError> {
+    let v = call_raw(cmd, no_args()).await?;
+    decode(cmd, v)
+}
+
+/// Commands answering `()`: whatever comes back (null, undefined) is ignored.
+async fn call_unit<R: Serialize>(cmd: &str, req: &R) -> Result<(), IpcError> {
+    call_raw(cmd, args(req)?).await.map(drop)
+}
+
+pub async fn session() -> Result<Session, IpcError> {
+    call0(command::SESSION).await
+}
+
+pub async fn sign_in(req: SignIn) -> Result<Profile, IpcError> {
+    call(command::SIGN_IN, &req).await
+}
+
+pub async fn open_demo() -> Result<Profile, IpcError> {
+    call0(command::OPEN_DEMO).await
+}
+
+pub async fn sign_out() -> Result<(), IpcError> {
+    call_raw(command::SIGN_OUT, no_args()).await.map(drop)
+}
+
+pub async fn today() -> Result<TodayView, IpcError> {
+    call0(command::TODAY).await
+}
+
+pub async fn plan_day(req: PlanDay) -> Result<DayRoute, IpcError> {
+    call(command::PLAN_DAY, &req).await
+}
+
+pub async fn accounts(req: AccountQuery) -> Result<AccountList, IpcError> {
+    call(command::ACCOUNTS, &req).await
+}
+
+pub async fn account(id: AccountId) -> Result<AccountDetail, IpcError> {
+    call(command::ACCOUNT, &id).await
+}
+
+pub async fn log_activity(req: LogActivity) -> Result<Logged, IpcError> {
+    call(command::LOG_ACTIVITY, &req).await
+}
+
+pub async fn amend_activity(req: AmendActivity) -> Result<(), IpcError> {
+    call_unit(command::AMEND_ACTIVITY, &req).await
+}
+
+pub async fn sync_status() -> Result<SyncView, IpcError> {
+    call0(command::SYNC_STATUS).await
+}
+
+pub async fn sync_now() -> Result<(), IpcError> {
+    call_raw(command::SYNC_NOW, no_args()).await.map(drop)
+}
+
+pub async fn dismiss_issue(seq: u64) -> Result<(), IpcError> {
+    call_unit(command::DISMISS_ISSUE, &seq).await
+}
+
+pub async fn open_url(url: String) -> Result<(), IpcError> {
+    call_unit(command::OPEN_URL, &url).await
+}

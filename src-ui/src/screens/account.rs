@@ -1,0 +1,469 @@
+//! One account: quick actions, contacts, cadence, money and history.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rounds_core::{ActivityKind, Outcome};
+use rounds_protocol::ipc::{
+    AccountDetail, AmendActivity, ContactView, IpcError, LogActivity, Owed, TimelineItem,
+};
+use rounds_protocol::{AccountId, ActivityId};
+
+use crate::parts::{ExternalLink, PriorityBadge, StatusTag, fetched, open};
+use crate::state::{Fetch, ctx};
+use crate::{format, geo, ipc, words};
+
+const LOCATE_MS: u32 = 5_000;
+
+/// The activity the optional "how did it go" sheet is about.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SheetFor {
+    activity: ActivityId,
+    kind: ActivityKind,
+}
+
+#[component]
+pub fn Account(id: AccountId) -> impl IntoView {
+    let ctx = ctx();
+    let f: Fetch<AccountDetail> = Fetch::new();
+    let load = move || f.run(ipc::account(id));
+    load();
+    Effect::watch(move || ctx.refresh.get(), move |_, _, _| load(), false);
+    let sheet = RwSignal::new(None::<SheetFor>);
+    let body = fetched(f, Callback::new(move |_| load()), move |d| {
+        view! { <Loaded detail=d f=f sheet=sheet /> }.into_any()
+    });
+    view! {
+        <section id="account" class="screen" class:loading=move || f.loading()>
+            <button id="back" class="button link back" on:click=move |_| ctx.go(ctx.back.get_untracked())>
+                "‹ Back"
+            </button>
+            {body}
+            {move || {
+                sheet
+                    .get()
+                    .map(|s| {
+                        view! { <Sheet about=s sheet=sheet f=f account=id /> }
+                    })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Loaded(
+    detail: AccountDetail,
+    f: Fetch<AccountDetail>,
+    sheet: RwSignal<Option<SheetFor>>,
+) -> impl IntoView {
+    let badges = view! {
+        <div class="badges">
+            <PriorityBadge priority=detail.priority />
+            <span class="badge">{words::stage(detail.stage)}</span>
+            {detail.kare.map(|k| view! { <span class="badge">"K.A.R.E.: " {words::kare(k)}</span> })}
+            {detail.industry.clone().map(|i| view! { <span class="badge quiet">{i}</span> })}
+        </div>
+    };
+    let pending = (!detail.pending_fields.is_empty()).then(|| {
+        let fields: Vec<String> = detail
+            .pending_fields
+            .iter()
+            .map(|f| words::field(f))
+            .collect();
+        view! {
+            <p class="pending-tag block">"Changes waiting to sync: " {fields.join(", ")}</p>
+        }
+    });
+    let direct = {
+        let phone = detail.phone.clone().map(|p| {
+            view! { <ExternalLink href=format!("tel:{p}")>{p}</ExternalLink> }
+        });
+        let email = detail.email.clone().map(|e| {
+            view! { <ExternalLink href=format!("mailto:{e}")>{e}</ExternalLink> }
+        });
+        view! { <p class="direct">{phone} {email}</p> }
+    };
+    view! {
+        <header class="account-head">
+            <h1 class="account-name">{detail.name.clone()}</h1>
+            <address class="muted">
+                {detail.address.iter().map(|l| view! { <span class="line">{l.clone()}</span> }).collect_view()}
+            </address>
+            {direct}
+            {badges}
+            <p class="reason">{detail.reason.clone()}</p>
+            {pending}
+        </header>
+        <QuickActions detail=detail.clone() f=f sheet=sheet />
+        <Contacts contacts=detail.contacts.clone() />
+        <Cadence cadence=detail.cadence.clone() />
+        <section class="card">
+            <h2>"This year"</h2>
+            <dl class="money">
+                <div><dt>"Revenue"</dt><dd>{detail.revenue.clone()}</dd></div>
+                <div><dt>"Expenses"</dt><dd>{detail.expenses.clone()}</dd></div>
+                <div class="net"><dt>"Net profit"</dt><dd>{detail.net_profit.clone()}</dd></div>
+            </dl>
+        </section>
+        <Timeline items=detail.timeline />
+    }
+}
+
+/// Call, E-mail, Navigate, Check in: one tap each.
+#[component]
+fn QuickActions(
+    detail: AccountDetail,
+    f: Fetch<AccountDetail>,
+    sheet: RwSignal<Option<SheetFor>>,
+) -> impl IntoView {
+    let ctx = ctx();
+    let acting = RwSignal::new(None::<ActivityKind>);
+    let failed = RwSignal::new(None::<IpcError>);
+    let id = detail.id;
+    let contact = detail
+        .contacts
+        .iter()
+        .find(|c| c.primary)
+        .or(detail.contacts.first())
+        .map(|c| c.id);
+    let log = move |kind: ActivityKind| {
+        if acting.get_untracked().is_some() {
+            return;
+        }
+        acting.set(Some(kind));
+        failed.set(None);
+        spawn_local(async move {
+            let fix = if kind == ActivityKind::Visit {
+                geo::position(LOCATE_MS).await
+            } else {
+                None
+            };
+            let req = LogActivity {
+                account_id: id,
+                kind,
+                contact_id: contact.filter(|_| kind != ActivityKind::Visit),
+                fix,
+                outcome: None,
+                note: None,
+            };
+            let answer = ipc::log_activity(req).await;
+            acting.set(None);
+            match answer {
+                Ok(logged) => {
+                    shown_at_once(f, &logged.activity_id, kind, logged.check_in);
+                    sheet.set(Some(SheetFor {
+                        activity: logged.activity_id,
+                        kind,
+                    }));
+                    ctx.poll_now.set(true);
+                    // Quietly: the entry above stays until the fresh answer replaces it.
+                    f.run(ipc::account(id));
+                    if let Some(url) = logged.open {
+                        let _ = ipc::open_url(url).await;
+                    }
+                }
+                Err(e) => failed.set(Some(e)),
+            }
+        });
+    };
+    let maps = detail.location.map(|p| {
+        format!(
+            "https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=16/{lat:.6}/{lon:.6}",
+            lat = p.lat(),
+            lon = p.lon()
+        )
+    });
+    let has_place = maps.is_some();
+    // One logging button: its id, icon, label, and label while it works.
+    let button = move |id: &'static str, kind: ActivityKind, label: &'static str, working| {
+        view! {
+            <button
+                id=id
+                class="qa"
+                disabled=move || acting.get().is_some()
+                on:click=move |_| log(kind)
+            >
+                <span class=format!("qa-icon icon-{}", &id[3..]) aria-hidden="true"></span>
+                {move || if acting.get() == Some(kind) { working } else { label }}
+            </button>
+        }
+    };
+    view! {
+        <div class="quick-actions" role="group" aria-label="Quick actions">
+            {button("qa-call", ActivityKind::Call, "Call", "Logging…")}
+            {button("qa-email", ActivityKind::Email, "Email", "Logging…")}
+            <button
+                id="qa-navigate"
+                class="qa"
+                disabled=!has_place
+                title=(!has_place).then_some("This account has no location")
+                on:click=move |_| {
+                    if let Some(url) = maps.clone() {
+                        open(url);
+                    }
+                }
+            >
+                <span class="qa-icon icon-navigate" aria-hidden="true"></span>
+                "Navigate"
+            </button>
+            {button("qa-checkin", ActivityKind::Visit, "Check in", "Checking in…")}
+        </div>
+        {move || {
+            failed
+                .get()
+                .map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })
+        }}
+    }
+}
+
+/// Puts a just-logged activity on the timeline before the reload answers.
+fn shown_at_once(
+    f: Fetch<AccountDetail>,
+    id: &ActivityId,
+    kind: ActivityKind,
+    check_in: Option<rounds_core::CheckIn>,
+) {
+    f.data.update(|d| {
+        if let Some(d) = d
+            && !d.timeline.iter().any(|t| t.id == *id)
+        {
+            d.timeline.insert(
+                0,
+                TimelineItem {
+                    id: *id,
+                    kind,
+                    occurred_at: format::now(),
+                    outcome: None,
+                    note: None,
+                    check_in,
+                    pending: true,
+                    voided: false,
+                },
+            );
+        }
+    });
+}
+
+/// "How did it go?": an outcome and a note, both optional.
+#[component]
+fn Sheet(
+    about: SheetFor,
+    sheet: RwSignal<Option<SheetFor>>,
+    f: Fetch<AccountDetail>,
+    account: AccountId,
+) -> impl IntoView {
+    // Signals only, no callback: this may run after the screen is gone.
+    let close = move |saved: bool| {
+        sheet.set(None);
+        if saved {
+            f.run(ipc::account(account));
+        }
+    };
+    let outcome = RwSignal::new(None::<Outcome>);
+    let note = RwSignal::new(String::new());
+    let saving = RwSignal::new(false);
+    let failed = RwSignal::new(None::<IpcError>);
+    let panel = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = panel.get() {
+            let _ = el.focus();
+        }
+    });
+    let save = move |_| {
+        let text = note.get_untracked().trim().to_owned();
+        let req = AmendActivity {
+            activity_id: about.activity,
+            outcome: outcome.get_untracked(),
+            note: (!text.is_empty()).then_some(text),
+        };
+        if req.outcome.is_none() && req.note.is_none() {
+            close(false);
+            return;
+        }
+        saving.set(true);
+        failed.set(None);
+        spawn_local(async move {
+            let answer = ipc::amend_activity(req).await;
+            saving.set(false);
+            match answer {
+                Ok(()) => close(true),
+                Err(e) => failed.set(Some(e)),
+            }
+        });
+    };
+    let choices = words::OUTCOMES
+        .into_iter()
+        .filter(|o| {
+            about.kind != ActivityKind::Visit
+                || !matches!(o, Outcome::LeftMessage | Outcome::NoAnswer)
+        })
+        .map(|o| {
+            let picked = move || outcome.get() == Some(o);
+            view! {
+                <button
+                    type="button"
+                    class="chip-toggle"
+                    class:set=picked
+                    aria-pressed=move || picked().to_string()
+                    on:click=move |_| outcome.update(|c| *c = if *c == Some(o) { None } else { Some(o) })
+                >
+                    {words::outcome(o)}
+                </button>
+            }
+        })
+        .collect_view();
+    let title = match about.kind {
+        ActivityKind::Visit => "Visit logged",
+        ActivityKind::Call => "Call logged",
+        ActivityKind::Email => "E-mail logged",
+        ActivityKind::Note => "Note logged",
+    };
+    view! {
+        <div class="sheet-backdrop" on:click=move |_| close(false)></div>
+        <div
+            id="sheet"
+            class="sheet"
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby="sheet-title"
+            tabindex="-1"
+            node_ref=panel
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    close(false);
+                }
+            }
+        >
+            <h2 id="sheet-title">{title}</h2>
+            <p class="muted">"How did it go? Optional — it is already saved."</p>
+            <div class="outcomes" role="group" aria-label="Outcome">{choices}</div>
+            <label for="sheet-note">"Note"</label>
+            <textarea
+                id="sheet-note"
+                rows="3"
+                placeholder="Anything to remember"
+                prop:value=move || note.get()
+                on:input=move |ev| note.set(event_target_value(&ev))
+            ></textarea>
+            {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
+            <div class="sheet-actions">
+                <button id="sheet-skip" type="button" class="button secondary" on:click=move |_| close(false)>
+                    "Skip"
+                </button>
+                <button id="sheet-save" type="button" class="button primary" disabled=move || saving.get() on:click=save>
+                    {move || if saving.get() { "Saving…" } else { "Save" }}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Contacts(contacts: Vec<ContactView>) -> impl IntoView {
+    let list = if contacts.is_empty() {
+        view! { <p class="muted">"No contacts yet."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="plain-list contacts">
+                {contacts
+                    .into_iter()
+                    .map(|c| {
+                        view! {
+                            <li class="contact">
+                                <span class="contact-name">
+                                    {c.name}
+                                    {c.primary.then(|| view! { <span class="badge quiet">"Primary"</span> })}
+                                </span>
+                                {c.title.map(|t| view! { <span class="muted">{t}</span> })}
+                                <span class="contact-links">
+                                    {c.phone.map(|p| view! { <ExternalLink href=format!("tel:{p}")>{p}</ExternalLink> })}
+                                    {c.email.map(|e| view! { <ExternalLink href=format!("mailto:{e}")>{e}</ExternalLink> })}
+                                </span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card">
+            <h2>"Contacts"</h2>
+            {list}
+        </section>
+    }
+}
+
+#[component]
+fn Cadence(cadence: Vec<Owed>) -> impl IntoView {
+    let rows = cadence
+        .into_iter()
+        .filter(|o| o.planned > 0)
+        .map(|o| {
+            view! {
+                <li class=format!("cadence-row {}", words::status_class(o.status))>
+                    <span class="cadence-kind">{words::touch_title(o.kind)}</span>
+                    <span>{format!("{} of {} done", o.done, o.planned)}</span>
+                    <StatusTag status=o.status />
+                    <span class="muted">
+                        {o.next_due.map(|d| format!("Next due {}", format::short_date(d)))}
+                    </span>
+                </li>
+            }
+        })
+        .collect::<Vec<_>>();
+    view! {
+        <section class="card">
+            <h2>"Call plan this period"</h2>
+            {if rows.is_empty() {
+                view! { <p class="muted">"Nothing planned for this account."</p> }.into_any()
+            } else {
+                view! { <ul class="plain-list">{rows}</ul> }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Timeline(items: Vec<TimelineItem>) -> impl IntoView {
+    let ctx = ctx();
+    let zone = ctx.profile().map(|p| p.time_zone);
+    let rows = items
+        .into_iter()
+        .map(|t| {
+            let when = format::date_time(t.occurred_at, zone.as_deref());
+            let class = format!(
+                "timeline-item{}{}",
+                if t.pending { " pending" } else { "" },
+                if t.voided { " voided" } else { "" }
+            );
+            let check_in = t
+                .check_in
+                .filter(|_| t.kind == ActivityKind::Visit)
+                .map(|c| view! { <span class="check-in">{words::check_in(c)}</span> });
+            view! {
+                <li class=class>
+                    <div class="timeline-head">
+                        <span class="timeline-kind">{words::activity(t.kind)}</span>
+                        <time datetime=t.occurred_at.to_rfc3339()>{when}</time>
+                    </div>
+                    {t.outcome.map(|o| view! { <span class="outcome">{words::outcome(o)}</span> })}
+                    {check_in}
+                    {t.note.map(|n| view! { <p class="note">{n}</p> })}
+                    {t.pending.then(|| view! { <span class="pending-tag">"Waiting to sync"</span> })}
+                    {t.voided.then(|| view! { <span class="void-tag">"Voided"</span> })}
+                </li>
+            }
+        })
+        .collect::<Vec<_>>();
+    view! {
+        <section class="card">
+            <h2>"History"</h2>
+            {if rows.is_empty() {
+                view! { <p class="muted">"Nothing logged yet."</p> }.into_any()
+            } else {
+                view! { <ol class="timeline">{rows}</ol> }.into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,249 @@
+//! Sync: what is waiting, what went wrong, and the button to sync now.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rounds_protocol::ipc::{IpcError, IssueView, Session};
+
+use crate::parts::{ErrorBox, ProgressBar, Skeleton};
+use crate::state::{Ctx, Phase, Screen, ctx};
+use crate::{format, ipc, words};
+
+#[component]
+pub fn SyncScreen() -> impl IntoView {
+    let ctx = ctx();
+    let seen = ctx.polls.get_untracked();
+    ctx.poll_now.set(true);
+    // Loaded once a status newer than this screen has arrived.
+    let fresh = move || ctx.polls.get() > seen;
+    let requested = RwSignal::new(false);
+    let answered = StoredValue::new(false);
+    let failed = RwSignal::new(None::<IpcError>);
+    let status = move || ctx.sync.get();
+    let syncing =
+        move || requested.get() || ctx.sync.with(|s| s.as_ref().is_some_and(|s| s.syncing));
+    // "Syncing…" holds from the tap until a status newer than the shell's answer.
+    Effect::watch(
+        move || ctx.polls.get(),
+        move |_, _, _| {
+            if answered.get_value() {
+                answered.set_value(false);
+                requested.set(false);
+            }
+        },
+        false,
+    );
+    let sync_now = move |_| {
+        requested.set(true);
+        answered.set_value(false);
+        failed.set(None);
+        spawn_local(async move {
+            let answer = ipc::sync_now().await;
+            answered.set_value(true);
+            if let Err(e) = answer {
+                requested.set(false);
+                failed.set(Some(e));
+            }
+            ctx.poll_now.set(true);
+        });
+    };
+    let body = move || {
+        let Some(s) = status() else {
+            return match ctx.poll_error.get() {
+                Some(e) => view! {
+                    <ErrorBox error=e retry=Callback::new(move |_| ctx.poll_now.set(true)) />
+                }
+                .into_any(),
+                None => view! { <Skeleton rows=2 /> }.into_any(),
+            };
+        };
+        let at = s.last_success;
+        let last = move || {
+            ctx.polls.track();
+            at.map(format::ago).unwrap_or_else(|| "Never".into())
+        };
+        let progress = s.progress;
+        let label = s.progress_label.clone();
+        let error = s
+            .last_error
+            .filter(|_| !s.syncing)
+            .map(|code| view! { <div class="error-box" role="alert"><p>{words::sync_error(code)}</p></div> });
+        view! {
+            <div class="card">
+                <dl class="facts">
+                    <div>
+                        <dt>"Last synced"</dt>
+                        <dd id="last-synced">{last}</dd>
+                    </div>
+                    <div>
+                        <dt>"Waiting to sync"</dt>
+                        <dd id="pending-count">{s.pending.to_string()}</dd>
+                    </div>
+                    <div>
+                        <dt>"Connection"</dt>
+                        <dd class=if s.online { "online" } else { "offline" }>
+                            {if s.online { "Online" } else { "Offline" }}
+                        </dd>
+                    </div>
+                </dl>
+                {s
+                    .syncing
+                    .then(|| {
+                        view! {
+                            <ProgressBar progress=Signal::derive(move || progress) />
+                            <p class="progress-label" aria-live="polite">
+                                {label.unwrap_or_else(|| "Syncing…".into())}
+                            </p>
+                        }
+                    })}
+                {error}
+            </div>
+            <Issues issues=s.issues />
+        }
+        .into_any()
+    };
+    view! {
+        <section id="sync" class="screen" class:loading=move || {
+                !fresh() || (status().is_none() && ctx.poll_error.with(Option::is_none))
+            }>
+            <div class="screen-head">
+                <h1>"Sync"</h1>
+                // Never disabled by a running sync: a tap also cuts a retry backoff short.
+                <button id="sync-now" class="button primary" on:click=sync_now>
+                    {move || if syncing() { "Syncing…" } else { "Sync now" }}
+                </button>
+            </div>
+            {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
+            {body}
+            <SignOut />
+        </section>
+    }
+}
+
+#[component]
+fn Issues(issues: Vec<IssueView>) -> impl IntoView {
+    let ctx = ctx();
+    if issues.is_empty() {
+        return view! {
+            <div class="empty">
+                <h2>"Nothing needs your attention"</h2>
+                <p>"Everything you logged was accepted."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let zone = ctx.profile().map(|p| p.time_zone);
+    view! {
+        <section class="card">
+            <h2>"Needs your attention"</h2>
+            <ul class="plain-list">
+                {issues
+                    .into_iter()
+                    .map(|i| {
+                        let seq = i.seq;
+                        let open = i
+                            .account_id
+                            .map(|id| {
+                                view! {
+                                    <button class="button small secondary" on:click=move |_| ctx.go(Screen::Account(id))>
+                                        "Open account"
+                                    </button>
+                                }
+                            });
+                        view! {
+                            <li class="issue">
+                                <span class="badge quiet">{words::issue_kind(i.kind)}</span>
+                                <p class="issue-what">{i.what}</p>
+                                <p class="muted">{i.reason}</p>
+                                <p class="muted small">{format::date_time(i.at, zone.as_deref())}</p>
+                                <div class="issue-actions">
+                                    {open}
+                                    <button class="button small secondary" on:click=move |_| dismiss(ctx, seq)>
+                                        "Dismiss"
+                                    </button>
+                                </div>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
+fn dismiss(ctx: Ctx, seq: u64) {
+    // Gone from the list at once; the next status confirms it.
+    ctx.sync.update(|s| {
+        if let Some(s) = s {
+            s.issues.retain(|i| i.seq != seq);
+        }
+    });
+    spawn_local(async move {
+        let _ = ipc::dismiss_issue(seq).await;
+        ctx.poll_now.set(true);
+    });
+}
+
+/// Signing out asks twice when work has not reached the server.
+#[component]
+fn SignOut() -> impl IntoView {
+    let ctx = ctx();
+    let confirm = RwSignal::new(false);
+    let failed = RwSignal::new(None::<IpcError>);
+    let pending = move || ctx.sync.with(|s| s.as_ref().map_or(0, |s| s.pending));
+    let sign_out = move |_| {
+        failed.set(None);
+        spawn_local(async move {
+            if let Err(e) = ipc::sign_out().await {
+                failed.set(Some(e));
+                return;
+            }
+            let next = match ipc::session().await {
+                Ok(Session::SignedOut { server_url, demo }) => {
+                    Phase::SignedOut { server_url, demo }
+                }
+                _ => Phase::SignedOut {
+                    server_url: None,
+                    demo: None,
+                },
+            };
+            ctx.reset();
+            ctx.phase.set(next);
+        });
+    };
+    view! {
+        <section class="sign-out">
+            {move || {
+                if confirm.get() {
+                    let warn = match pending() {
+                        0 => "Sign out of Rounds on this device?".to_owned(),
+                        n => format!(
+                            "{} not synced yet. Sign out anyway?",
+                            format::plural(n, "change is", "changes are"),
+                        ),
+                    };
+                    view! {
+                        <p>{warn}</p>
+                        <div class="row-actions">
+                            <button class="button secondary" on:click=move |_| confirm.set(false)>
+                                "Cancel"
+                            </button>
+                            <button id="sign-out-confirm" class="button danger" on:click=sign_out>
+                                "Sign out"
+                            </button>
+                        </div>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <button id="sign-out" class="button link" on:click=move |_| confirm.set(true)>
+                            "Sign out"
+                        </button>
+                    }
+                        .into_any()
+                }
+            }}
+            {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
+        </section>
+    }
+}
