@@ -1,0 +1,211 @@
+//! The rep's app end to end, as a person uses it: the real app binary in a real window
+//! (WebKitGTK under Xvfb, driven through tauri-driver), against the real server with the
+//! demo organisation. Screenshots at phone and laptop size go to target/screenshots/.
+//!
+//! Needs the app built with its UI bundled; `scripts/test` builds it and sets
+//! `ROUNDS_APP_BINARY`. Without that variable the test says it did not run.
+
+#[path = "../sync/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+mod driver;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use driver::{Display, Driver, all, click, eventually, loaded, screenshot, text, wait};
+use fantoccini::Client;
+use rounds_server::db::Sql as _;
+use support::{DANA, PASSWORD, Server};
+
+fn app_binary() -> Option<PathBuf> {
+    let path = PathBuf::from(std::env::var_os("ROUNDS_APP_BINARY")?);
+    assert!(
+        path.exists(),
+        "ROUNDS_APP_BINARY {} is missing",
+        path.display()
+    );
+    Some(path)
+}
+
+async fn type_into(c: &Client, css: &str, value: &str) {
+    let field = wait(c, css).await;
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+/// What Dana's territory holds on the server: a contact's surname and its account's name.
+async fn a_contact_of_dana(server: &Server) -> (String, String) {
+    server
+        .db()
+        .await
+        .read(|tx| {
+            let row = tx.query_one(
+                "SELECT c.data, a.data FROM contacts c
+                 JOIN accounts a ON a.id = c.account_id
+                 JOIN territories t ON t.id = a.territory_id
+                 JOIN users u ON u.id = t.rep_id
+                 WHERE u.email = $1 ORDER BY c.id LIMIT 1",
+                &[DANA.to_string().into()],
+            )?;
+            let contact: serde_json::Value = row.json(0)?;
+            let account: serde_json::Value = row.json(1)?;
+            Ok::<_, rounds_server::db::DbError>((
+                contact["name"].as_str().unwrap().to_owned(),
+                account["name"].as_str().unwrap().to_owned(),
+            ))
+        })
+        .await
+        .unwrap()
+}
+
+async fn activities_on_server(server: &Server) -> i64 {
+    server
+        .count("SELECT count(*) FROM activities", Vec::new())
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
+    let Some(app) = app_binary() else {
+        eprintln!("skipped: set ROUNDS_APP_BINARY (scripts/test does) to run the app in a window");
+        return;
+    };
+    let mut server = Server::demo_on(Utc::now().date_naive(), 40).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let display = Display::start();
+    let data_dir = scratch.path().join("app-data");
+    let driver = Driver::start(
+        &display,
+        scratch.path(),
+        &[
+            ("ROUNDS_DATA_DIR", data_dir.display().to_string()),
+            ("ROUNDS_LOG", "warn".into()),
+        ],
+    );
+
+    // First run: connect to the server.
+    eprintln!("step: First run: connect to the server.");
+    let c = driver.launch(&app).await;
+    driver::resize(&c, 390, 844).await;
+    wait(&c, "#server-url").await;
+    type_into(&c, "#password", "wrong password").await;
+    type_into(&c, "#server-url", &server.base()).await;
+    type_into(&c, "#email", DANA).await;
+    click(&c, "#sign-in").await;
+    let error = text(&c, ".form-error").await;
+    assert!(
+        error.contains("do not match"),
+        "a wrong password is said in words: {error:?}"
+    );
+    screenshot(&c, &display, "first-run-error").await;
+    type_into(&c, "#password", PASSWORD).await;
+    click(&c, "#sign-in").await;
+
+    // The initial sync brings the territory; Today lists what is due.
+    eprintln!("step: The initial sync brings the territory; Today lists what is due.");
+    loaded(&c, "today").await;
+    eventually(60, "Today lists due accounts", || async {
+        !all(&c, "#today .today-item").await.is_empty()
+    })
+    .await;
+    let first = wait(&c, "#today .today-item").await;
+    let reason = first
+        .find(fantoccini::Locator::Css(".reason"))
+        .await
+        .unwrap();
+    assert!(reason.text().await.unwrap().contains("owed"));
+    screenshot(&c, &display, "today").await;
+
+    // Plan my day: an ordered route on a map, stops numbered 1, 2, 3 …
+    eprintln!("step: Plan my day: an ordered route on a map, stops numbered 1, 2, 3 …");
+    driver::resize(&c, 390, 844).await;
+    click(&c, "#plan-day").await;
+    loaded(&c, "route").await;
+    wait(&c, "svg.route-map").await;
+    let stops = all(&c, "li.route-stop .stop-number").await;
+    assert!(!stops.is_empty(), "the route has stops");
+    for (i, s) in stops.iter().enumerate() {
+        assert_eq!(s.text().await.unwrap().trim(), (i + 1).to_string());
+    }
+    assert!(!text(&c, "#route-total").await.is_empty());
+    screenshot(&c, &display, "route").await;
+
+    // Search finds an account by a contact's name, offline, as you type.
+    eprintln!("step: Search finds an account by a contact's name, offline, as you type.");
+    let (contact, account_name) = a_contact_of_dana(&server).await;
+    let surname = contact.split_whitespace().last().unwrap().to_owned();
+    driver::resize(&c, 390, 844).await;
+    click(&c, "nav.tabs button[data-screen=\"accounts\"]").await;
+    type_into(&c, "#search", &surname).await;
+    eventually(10, "search shows the contact's account", || async {
+        for row in all(&c, ".account-row .account-name").await {
+            if row.text().await.unwrap_or_default() == account_name {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    screenshot(&c, &display, "search").await;
+
+    // A quick action while the server is down: logged at once, marked waiting.
+    eprintln!("step: A quick action while the server is down: logged at once, marked waiting.");
+    driver::resize(&c, 390, 844).await;
+    click(&c, "nav.tabs button[data-screen=\"today\"]").await;
+    loaded(&c, "today").await;
+    click(&c, "#today .today-item").await;
+    loaded(&c, "account").await;
+    let before = activities_on_server(&server).await;
+    server.stop().await;
+    let pending_before = all(&c, ".timeline-item.pending").await.len();
+    click(&c, "#qa-checkin").await;
+    wait(&c, "#sheet").await;
+    type_into(&c, "#sheet-note", "Met the buyer; samples left").await;
+    click(&c, "#sheet-save").await;
+    eventually(10, "the visit shows as waiting to sync", || async {
+        all(&c, ".timeline-item.pending").await.len() > pending_before
+    })
+    .await;
+    screenshot(&c, &display, "account-offline").await;
+
+    driver::resize(&c, 390, 844).await;
+    click(&c, "nav.tabs button[data-screen=\"sync\"]").await;
+    loaded(&c, "sync").await;
+    eventually(10, "the sync screen counts the waiting changes", || async {
+        text(&c, "#pending-count").await.trim() != "0"
+    })
+    .await;
+    screenshot(&c, &display, "sync-offline").await;
+
+    // The server comes back; the app sends the visit (and its note) exactly once.
+    eprintln!("step: The server comes back; the app sends the visit (and its note) exactly once.");
+    server.restart().await;
+    click(&c, "#sync-now").await;
+    eventually(60, "nothing left waiting", || async {
+        text(&c, "#pending-count").await.trim() == "0"
+    })
+    .await;
+    assert_eq!(
+        activities_on_server(&server).await,
+        before + 1,
+        "the visit reached the server exactly once"
+    );
+    screenshot(&c, &display, "sync-done").await;
+    c.close().await.unwrap();
+
+    // Cold start of a signed-in app to Today rendered.
+    eprintln!("step: Cold start of a signed-in app to Today rendered.");
+    let started = Instant::now();
+    let c = driver.launch(&app).await;
+    loaded(&c, "today").await;
+    wait(&c, "#today .today-item").await;
+    let cold = started.elapsed();
+    println!("app cold start to Today rendered: {} ms", cold.as_millis());
+    assert!(cold < Duration::from_secs(30));
+    c.close().await.unwrap();
+    drop(driver);
+    drop(display);
+}
