@@ -8,7 +8,7 @@ use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, IpcError, LogActivity,
     Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView,
 };
-use rounds_protocol::{AccountId, ErrorCode};
+use rounds_protocol::{AccountId, ActivityId, ErrorCode};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt as _;
 
@@ -68,6 +68,14 @@ pub async fn log_activity(state: State<'_, AppState>, req: LogActivity) -> Answe
 pub async fn amend_activity(state: State<'_, AppState>, req: AmendActivity) -> Answer<()> {
     let mut device = state.device().await;
     device.rep_mut()?.amend(&req, Utc::now())?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn undo_activity(state: State<'_, AppState>, req: ActivityId) -> Answer<()> {
+    let mut device = state.device().await;
+    device.rep_mut()?.undo(req, Utc::now())?;
     device.trigger(Trigger::LocalWrite);
     Ok(())
 }

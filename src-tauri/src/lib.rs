@@ -42,6 +42,7 @@ pub fn run() {
             commands::account,
             commands::log_activity,
             commands::amend_activity,
+            commands::undo_activity,
             commands::sync_status,
             commands::sync_now,
             commands::dismiss_issue,

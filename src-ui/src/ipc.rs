@@ -1,12 +1,12 @@
 //! The only code that talks to the shell: one typed async fn per command in
 //! `rounds_protocol::ipc::command`. Everything else in the UI sees Rust types only.
 
-use rounds_protocol::AccountId;
 use rounds_protocol::ErrorCode;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, IpcError, LogActivity,
     Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView, command,
 };
+use rounds_protocol::{AccountId, ActivityId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -126,6 +126,10 @@ pub async fn log_activity(req: LogActivity) -> Result<Logged, IpcError> {
 
 pub async fn amend_activity(req: AmendActivity) -> Result<(), IpcError> {
     call_unit(command::AMEND_ACTIVITY, &req).await
+}
+
+pub async fn undo_activity(id: ActivityId) -> Result<(), IpcError> {
+    call_unit(command::UNDO_ACTIVITY, &id).await
 }
 
 pub async fn sync_status() -> Result<SyncView, IpcError> {

@@ -324,3 +324,58 @@ async fn signing_out_with_unsent_work_is_refused_and_a_restart_keeps_the_session
         Session::SignedOut { .. }
     ));
 }
+
+#[tokio::test]
+async fn undoing_a_mis_tap_voids_the_visit_and_it_stops_counting() {
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let account = device.rep().unwrap().today(demo_now()).unwrap().items[0].account_id;
+    let visits_done = |device: &Device| {
+        device
+            .rep()
+            .unwrap()
+            .account(account, demo_now())
+            .unwrap()
+            .cadence[0]
+            .done
+    };
+    let before = visits_done(&device);
+    let logged = device
+        .rep_mut()
+        .unwrap()
+        .log(
+            &LogActivity {
+                account_id: account,
+                kind: ActivityKind::Visit,
+                contact_id: None,
+                fix: None,
+                outcome: None,
+                note: None,
+            },
+            demo_now(),
+        )
+        .unwrap();
+    assert_eq!(visits_done(&device), before + 1, "the tap counts at once");
+
+    device
+        .rep_mut()
+        .unwrap()
+        .undo(logged.activity_id, demo_now())
+        .unwrap();
+    assert_eq!(
+        visits_done(&device),
+        before,
+        "an undone visit does not count"
+    );
+    let detail = device.rep().unwrap().account(account, demo_now()).unwrap();
+    assert!(
+        detail
+            .timeline
+            .iter()
+            .any(|t| t.id == logged.activity_id && t.voided),
+        "kept in history, struck through"
+    );
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    synced(&device).await;
+    assert_eq!(visits_done(&device), before, "and still after the sync");
+}

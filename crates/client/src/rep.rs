@@ -19,7 +19,7 @@ use rounds_protocol::ipc::{
     RouteCandidate, RoutePoint, RouteStop, SyncView, TimelineItem, TodayItem, TodayView,
 };
 use rounds_protocol::sync::MutationBody;
-use rounds_protocol::{AccountId, ErrorCode};
+use rounds_protocol::{AccountId, ActivityId, ErrorCode};
 use rounds_route::{DayRules, End, Options, Problem, Stops};
 use rounds_store::{AccountView, IssueKind, NewActivity, Store, SyncIssue};
 use serde::{Deserialize, Serialize};
@@ -601,6 +601,20 @@ impl Rep {
                     duration_min: None,
                     outcome: req.outcome,
                     note,
+                },
+                now,
+            )
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// A mis-tap: the activity is voided (kept in history, struck through, not counted).
+    pub fn undo(&mut self, activity: ActivityId, now: DateTime<Utc>) -> Result<(), IpcError> {
+        self.store
+            .correct_activity(
+                activity,
+                CorrectionKind::Void {
+                    reason: "logged by mistake".into(),
                 },
                 now,
             )

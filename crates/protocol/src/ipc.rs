@@ -23,6 +23,7 @@ pub mod command {
     pub const ACCOUNT: &str = "account";
     pub const LOG_ACTIVITY: &str = "log_activity";
     pub const AMEND_ACTIVITY: &str = "amend_activity";
+    pub const UNDO_ACTIVITY: &str = "undo_activity";
     pub const SYNC_STATUS: &str = "sync_status";
     pub const SYNC_NOW: &str = "sync_now";
     pub const DISMISS_ISSUE: &str = "dismiss_issue";

@@ -290,6 +290,18 @@ fn Sheet(
             }
         });
     };
+    let undo = move |_| {
+        saving.set(true);
+        failed.set(None);
+        spawn_local(async move {
+            let answer = ipc::undo_activity(about.activity).await;
+            saving.set(false);
+            match answer {
+                Ok(()) => close(true),
+                Err(e) => failed.set(Some(e)),
+            }
+        });
+    };
     let choices = words::OUTCOMES
         .into_iter()
         .filter(|o| {
@@ -346,6 +358,9 @@ fn Sheet(
             ></textarea>
             {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
             <div class="sheet-actions">
+                <button id="sheet-undo" type="button" class="button link undo" disabled=move || saving.get() on:click=undo>
+                    "Undo — logged by mistake"
+                </button>
                 <button id="sheet-skip" type="button" class="button secondary" on:click=move |_| close(false)>
                     "Skip"
                 </button>
