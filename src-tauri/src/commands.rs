@@ -5,8 +5,8 @@
 use chrono::Utc;
 use rounds_client::planner::Trigger;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, IpcError, LogActivity,
-    Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView,
+    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, IpcError,
+    LogActivity, Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView,
 };
 use rounds_protocol::{AccountId, ActivityId, ErrorCode};
 use tauri::State;
@@ -78,6 +78,19 @@ pub async fn undo_activity(state: State<'_, AppState>, req: ActivityId) -> Answe
     device.rep_mut()?.undo(req, Utc::now())?;
     device.trigger(Trigger::LocalWrite);
     Ok(())
+}
+
+#[tauri::command]
+pub async fn day_settings(state: State<'_, AppState>) -> Answer<DaySettings> {
+    state.device().await.rep()?.day_settings()
+}
+
+#[tauri::command]
+pub async fn save_day_settings(
+    state: State<'_, AppState>,
+    req: DaySettings,
+) -> Answer<DaySettings> {
+    state.device().await.rep_mut()?.save_day_settings(&req)
 }
 
 #[tauri::command]

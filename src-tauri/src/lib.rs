@@ -47,6 +47,8 @@ pub fn run() {
             commands::sync_now,
             commands::dismiss_issue,
             commands::open_url,
+            commands::day_settings,
+            commands::save_day_settings,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the app failed to start");

@@ -3,8 +3,8 @@
 
 use rounds_protocol::ErrorCode;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, IpcError, LogActivity,
-    Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView, command,
+    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, IpcError,
+    LogActivity, Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView, command,
 };
 use rounds_protocol::{AccountId, ActivityId};
 use serde::Serialize;
@@ -130,6 +130,14 @@ pub async fn amend_activity(req: AmendActivity) -> Result<(), IpcError> {
 
 pub async fn undo_activity(id: ActivityId) -> Result<(), IpcError> {
     call_unit(command::UNDO_ACTIVITY, &id).await
+}
+
+pub async fn day_settings() -> Result<DaySettings, IpcError> {
+    call0(command::DAY_SETTINGS).await
+}
+
+pub async fn save_day_settings(req: DaySettings) -> Result<DaySettings, IpcError> {
+    call(command::SAVE_DAY_SETTINGS, &req).await
 }
 
 pub async fn sync_status() -> Result<SyncView, IpcError> {

@@ -379,3 +379,67 @@ async fn undoing_a_mis_tap_voids_the_visit_and_it_stops_counting() {
     synced(&device).await;
     assert_eq!(visits_done(&device), before, "and still after the sync");
 }
+
+#[tokio::test]
+async fn a_home_and_a_shorter_day_change_the_plan_and_bad_values_save_nothing() {
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let first = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    assert!(
+        first.start.is_none(),
+        "no home yet: the day starts at a stop"
+    );
+    let home = first.stops[0].location;
+
+    let mut settings = device.rep().unwrap().day_settings().unwrap();
+    assert_eq!(
+        (settings.workday_minutes, settings.visit_minutes),
+        (480, 30)
+    );
+    settings.home = Some(home);
+    settings.workday_minutes = 120;
+    settings.visit_minutes = 45;
+    device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&settings)
+        .unwrap();
+
+    let planned = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    assert_eq!(planned.start.as_ref().map(|s| s.location), Some(home));
+    assert_eq!(planned.workday_min, 120);
+    assert!(planned.busy_min <= 120);
+    assert!(planned.stops.iter().all(|s| s.visit_min == 45));
+    assert!(
+        planned.stops.len() <= 2,
+        "two hours hold at most two 45-minute visits"
+    );
+    assert_eq!(
+        planned.stops.len() + planned.left_out.len(),
+        first.stops.len() + first.left_out.len(),
+        "what does not fit is listed, not lost"
+    );
+
+    let mut bad = settings.clone();
+    bad.workday_minutes = 20 * 60;
+    bad.home = None;
+    let err = device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&bad)
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert_eq!(
+        device.rep().unwrap().day_settings().unwrap().home,
+        Some(home),
+        "a refused form changes nothing"
+    );
+}

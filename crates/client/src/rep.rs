@@ -15,8 +15,8 @@ use rounds_core::{
 use rounds_protocol::auth::UserInfo;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AccountSummary, AmendActivity, ContactView, DayRoute,
-    DueFilter, IpcError, IssueKindView, IssueView, LogActivity, Logged, Owed, PlanDay, Profile,
-    RouteCandidate, RoutePoint, RouteStop, SyncView, TimelineItem, TodayItem, TodayView,
+    DaySettings, DueFilter, IpcError, IssueKindView, IssueView, LogActivity, Logged, Owed, PlanDay,
+    Profile, RouteCandidate, RoutePoint, RouteStop, SyncView, TimelineItem, TodayItem, TodayView,
 };
 use rounds_protocol::sync::MutationBody;
 use rounds_protocol::{AccountId, ActivityId, ErrorCode};
@@ -620,6 +620,46 @@ impl Rep {
             )
             .map_err(store_err)?;
         Ok(())
+    }
+
+    pub fn day_settings(&self) -> Result<DaySettings, IpcError> {
+        let settings = self.store.read().settings();
+        Ok(DaySettings {
+            workday_minutes: settings
+                .get(WORKDAY_KEY)
+                .map_err(store_err)?
+                .unwrap_or(DEFAULT_WORKDAY_MIN),
+            visit_minutes: settings
+                .get(VISIT_KEY)
+                .map_err(store_err)?
+                .unwrap_or(DEFAULT_VISIT_MIN),
+            home: settings.get(HOME_KEY).map_err(store_err)?,
+            time_zone: self.profile.user.time_zone.clone(),
+        })
+    }
+
+    /// Checked before anything is saved; all or nothing.
+    pub fn save_day_settings(&mut self, s: &DaySettings) -> Result<DaySettings, IpcError> {
+        if !(60..=960).contains(&s.workday_minutes) {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "the workday must be between 1 and 16 hours",
+            ));
+        }
+        if !(5..=240).contains(&s.visit_minutes) {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "a visit must be between 5 and 240 minutes",
+            ));
+        }
+        self.store
+            .set_settings(&[
+                (WORKDAY_KEY, serde_json::json!(s.workday_minutes)),
+                (VISIT_KEY, serde_json::json!(s.visit_minutes)),
+                (HOME_KEY, serde_json::json!(s.home)),
+            ])
+            .map_err(store_err)?;
+        self.day_settings()
     }
 
     pub fn dismiss_issue(&mut self, seq: u64) -> Result<(), IpcError> {

@@ -28,6 +28,8 @@ pub mod command {
     pub const SYNC_NOW: &str = "sync_now";
     pub const DISMISS_ISSUE: &str = "dismiss_issue";
     pub const OPEN_URL: &str = "open_url";
+    pub const DAY_SETTINGS: &str = "day_settings";
+    pub const SAVE_DAY_SETTINGS: &str = "save_day_settings";
 }
 
 /// Every command's failure.
@@ -394,4 +396,20 @@ pub enum IssueKindView {
     Quarantined,
     /// A field edit that a later one replaced; kept as a conflict.
     Conflict,
+}
+
+// --- The rep's day --------------------------------------------------------------------
+
+/// `day_settings` / `save_day_settings`: what "plan my day" plans with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DaySettings {
+    /// Time for visits and driving, 60 to 960 minutes.
+    pub workday_minutes: u32,
+    /// Time planned at each stop, 5 to 240 minutes.
+    pub visit_minutes: u32,
+    /// Where the day starts and ends; `None` starts at the most urgent stop.
+    pub home: Option<LatLon>,
+    /// Read-only here: the rep's zone comes from the server.
+    #[serde(default)]
+    pub time_zone: String,
 }

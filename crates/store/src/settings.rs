@@ -30,6 +30,20 @@ impl<'a> SettingsRead<'a> {
 }
 
 impl Store {
+    /// Several settings in one transaction: a form saves all of them or none.
+    pub fn set_settings(&mut self, values: &[(&str, serde_json::Value)]) -> Result<()> {
+        self.write(|w| {
+            for (key, value) in values {
+                w.tx.execute(
+                    "INSERT INTO settings(key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    params![key, serde_json::to_string(value)?],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
     pub fn set_setting<T: Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
         let json = serde_json::to_string(value)?;
         self.write(|w| {

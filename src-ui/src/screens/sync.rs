@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rounds_protocol::ipc::{IpcError, IssueView, Session};
+use rounds_core::LatLon;
+use rounds_protocol::ipc::{DaySettings, IpcError, IssueView, Session};
 
 use crate::parts::{ErrorBox, ProgressBar, Skeleton};
 use crate::state::{Ctx, Phase, Screen, ctx};
-use crate::{format, ipc, words};
+use crate::{format, geo, ipc, words};
 
 #[component]
 pub fn SyncScreen() -> impl IntoView {
@@ -114,6 +115,7 @@ pub fn SyncScreen() -> impl IntoView {
             </div>
             {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
             {body}
+            <DayForm />
             <SignOut />
         </section>
     }
@@ -244,6 +246,102 @@ fn SignOut() -> impl IntoView {
                 }
             }}
             {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
+        </section>
+    }
+}
+
+/// What "plan my day" plans with: the workday, time per visit, and home.
+#[component]
+fn DayForm() -> impl IntoView {
+    let loaded = RwSignal::new(None::<DaySettings>);
+    let hours = RwSignal::new(String::new());
+    let visit = RwSignal::new(String::new());
+    let home = RwSignal::new(None::<LatLon>);
+    let note = RwSignal::new(None::<String>);
+    let failed = RwSignal::new(None::<IpcError>);
+    let fill = move |s: DaySettings| {
+        hours.set(format!("{}", f64::from(s.workday_minutes) / 60.0));
+        visit.set(s.visit_minutes.to_string());
+        home.set(s.home);
+        loaded.set(Some(s));
+    };
+    spawn_local(async move {
+        match ipc::day_settings().await {
+            Ok(s) => fill(s),
+            Err(e) => failed.set(Some(e)),
+        }
+    });
+    let here = move |_| {
+        note.set(Some("Finding where you are…".into()));
+        spawn_local(async move {
+            match geo::position(5_000).await.as_ref().and_then(geo::lat_lon) {
+                Some(p) => {
+                    home.set(Some(p));
+                    note.set(None);
+                }
+                None => note.set(Some("Could not get your location.".into())),
+            }
+        });
+    };
+    let save = move |_| {
+        let Some(current) = loaded.get_untracked() else {
+            return;
+        };
+        let workday = hours
+            .get_untracked()
+            .trim()
+            .replace(',', ".")
+            .parse::<f64>();
+        let per_visit = visit.get_untracked().trim().parse::<u32>();
+        let (Ok(workday), Ok(per_visit)) = (workday, per_visit) else {
+            note.set(Some(
+                "Enter the workday in hours and the visit in minutes.".into(),
+            ));
+            return;
+        };
+        let req = DaySettings {
+            workday_minutes: (workday * 60.0).round().clamp(0.0, 10_000.0) as u32,
+            visit_minutes: per_visit,
+            home: home.get_untracked(),
+            ..current
+        };
+        failed.set(None);
+        note.set(None);
+        spawn_local(async move {
+            match ipc::save_day_settings(req).await {
+                Ok(s) => {
+                    fill(s);
+                    note.set(Some("Saved. Plan my day uses these now.".into()));
+                }
+                Err(e) => failed.set(Some(e)),
+            }
+        });
+    };
+    let home_text = move || match home.get() {
+        Some(p) => format!("{:.4}, {:.4}", p.lat(), p.lon()),
+        None => "Not set: the day starts at the most urgent stop".into(),
+    };
+    view! {
+        <section class="card day-form" aria-labelledby="day-title">
+            <h2 id="day-title">"Your day"</h2>
+            <label for="workday-hours">"Workday (hours)"</label>
+            <input id="workday-hours" type="number" min="1" max="16" step="0.5" inputmode="decimal"
+                prop:value=move || hours.get() on:input=move |ev| hours.set(event_target_value(&ev)) />
+            <label for="visit-minutes">"Time at each visit (minutes)"</label>
+            <input id="visit-minutes" type="number" min="5" max="240" step="5" inputmode="numeric"
+                prop:value=move || visit.get() on:input=move |ev| visit.set(event_target_value(&ev)) />
+            <p class="label">"Home (start and end of the day)"</p>
+            <p id="home-place" class="muted">{home_text}</p>
+            <div class="row-actions">
+                <button id="home-here" type="button" class="button secondary" on:click=here>"Use where I am now"</button>
+                <button id="home-clear" type="button" class="button secondary" on:click=move |_| home.set(None)>"Clear"</button>
+            </div>
+            {move || loaded.get().map(|s| view! { <p class="muted">"Days are counted in " {s.time_zone} "."</p> })}
+            {move || note.get().map(|n| view! { <p class="muted" role="status">{n}</p> })}
+            {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
+            <button id="save-day" type="button" class="button primary" disabled=move || loaded.with(Option::is_none) on:click=save>
+                "Save"
+            </button>
         </section>
     }
 }
