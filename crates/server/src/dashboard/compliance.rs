@@ -179,7 +179,7 @@ fn kind_label(k: TouchKind) -> &'static str {
 fn tally_table(title: &str, group: &str, rows: &[(String, Tally)]) -> Markup {
     html! {
         h2 { (title) }
-        div.table-wrap { table data-group=(group) {
+        div.table-wrap { table.cards data-group=(group) {
             thead { tr {
                 th { (group) } th.num { "Done" } th.num { "Planned" } th.num { "Credited" }
                 th { "Compliance" }
@@ -187,11 +187,11 @@ fn tally_table(title: &str, group: &str, rows: &[(String, Tally)]) -> Markup {
             tbody {
                 @for (label, t) in rows {
                     tr data-row=(label) {
-                        td { (label) }
-                        td.num.done { (t.done) }
-                        td.num.planned { (t.planned) }
-                        td.num.credited { (t.credited) }
-                        td { (ratio_bar(t.compliance())) " " (t.compliance()) }
+                        td.title { (label) }
+                        td.num.done data-label="Done" { (t.done) }
+                        td.num.planned data-label="Planned" { (t.planned) }
+                        td.num.credited data-label="Credited" { (t.credited) }
+                        td data-label="Compliance" { (ratio_bar(t.compliance())) " " (t.compliance()) }
                     }
                 }
             }
@@ -279,13 +279,15 @@ pub fn render(viewer: &Viewer, team: &Team, view: &ComplianceView, today: NaiveD
             @if view.behind.is_empty() {
                 p.muted { "Every account is on plan." }
             } @else {
-                div.table-wrap { table {
+                div.table-wrap { table.cards {
                     thead { tr { th { "Account" } th { "Territory" } th { "Rep" } th.num { "Owed" }
                         th.num { "Visits" } th.num { "Calls" } th.num { "E-mails" } th { "Why" } } }
                     tbody { @for b in &view.behind { tr {
-                        td { (b.account) } td { (b.territory) } td { (b.rep) } td.num { (b.total()) }
-                        td.num { (b.owed[0]) } td.num { (b.owed[1]) } td.num { (b.owed[2]) }
-                        td { (b.reason) }
+                        td.title { (b.account) } td data-label="Territory" { (b.territory) }
+                        td data-label="Rep" { (b.rep) } td.num data-label="Owed" { (b.total()) }
+                        td.num data-label="Visits" { (b.owed[0]) } td.num data-label="Calls" { (b.owed[1]) }
+                        td.num data-label="E-mails" { (b.owed[2]) }
+                        td data-label="Why" { (b.reason) }
                     } } }
                 } }
             }

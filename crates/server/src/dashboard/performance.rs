@@ -297,24 +297,29 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
             @if v.other_currency > 0 { " " (v.other_currency) " accounts in other currencies are left out of money figures." }
         }
         h2 { "Funnel per territory" }
-        div.table-wrap { table {
+        div.table-wrap { table.cards {
             thead { tr { th { "Territory" } th { "Rep" } th.num { "Leads" } th.num { "Opportunities" }
                 th.num { "New accounts" } th.num { "Conversion" } th.num { "Opp → win" } th.num { "Avg deal size" } } }
             tbody {
                 @for t in &v.territories {
                     tr data-territory=(t.name) {
-                        td { a href=(format!("/dashboard/performance?territory={}", t.id)) { (t.name) } }
-                        td { (t.rep) }
-                        td.num { (t.funnel.leads) } td.num { (t.funnel.opportunities) } td.num { (t.funnel.new_accounts) }
-                        td.num.conversion { (t.funnel.conversion_rate()) }
-                        td.num { (t.funnel.opportunity_to_win()) }
-                        td.num { (money(t.deal_size)) }
+                        td.title { a href=(format!("/dashboard/performance?territory={}", t.id)) { (t.name) } }
+                        td data-label="Rep" { (t.rep) }
+                        td.num data-label="Leads" { (t.funnel.leads) }
+                        td.num data-label="Opportunities" { (t.funnel.opportunities) }
+                        td.num data-label="New accounts" { (t.funnel.new_accounts) }
+                        td.num.conversion data-label="Conversion" { (t.funnel.conversion_rate()) }
+                        td.num data-label="Opp → win" { (t.funnel.opportunity_to_win()) }
+                        td.num data-label="Avg deal size" { (money(t.deal_size)) }
                     }
                 }
-                tr { th { "All" } td {}
-                    td.num { (v.total.leads) } td.num { (v.total.opportunities) } td.num { (v.total.new_accounts) }
-                    td.num { (v.total.conversion_rate()) } td.num { (v.total.opportunity_to_win()) }
-                    td.num { (money(v.total_deal_size)) } }
+                tr { th.title { "All" } td {}
+                    td.num data-label="Leads" { (v.total.leads) }
+                    td.num data-label="Opportunities" { (v.total.opportunities) }
+                    td.num data-label="New accounts" { (v.total.new_accounts) }
+                    td.num data-label="Conversion" { (v.total.conversion_rate()) }
+                    td.num data-label="Opp → win" { (v.total.opportunity_to_win()) }
+                    td.num data-label="Avg deal size" { (money(v.total_deal_size)) } }
             }
         } }
         @if !v.territories.is_empty() {
@@ -328,11 +333,12 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
             div {
                 h2 { "Net profit ranking" }
                 p.muted { "Top " (v.ranking.len()) " of " (v.ranked_of) " accounts (revenue − expenses, " (v.currency) ")." }
-                div.table-wrap { table {
+                div.table-wrap { table.cards {
                     thead { tr { th.num { "#" } th { "Account" } th { "Territory" } th.num { "Revenue" } th.num { "Expenses" } th.num { "Net profit" } } }
                     tbody { @for (i, r) in v.ranking.iter().enumerate() { tr data-account=(r.0) {
-                        td.num { (i + 1) } td { (r.0) } td { (r.1) }
-                        td.num { (r.2) } td.num { (r.3) } td.num.net { (r.4) }
+                        td.num data-label="#" { (i + 1) } td.title { (r.0) } td data-label="Territory" { (r.1) }
+                        td.num data-label="Revenue" { (r.2) } td.num data-label="Expenses" { (r.3) }
+                        td.num.net data-label="Net profit" { (r.4) }
                     } } }
                 } }
                 @if !v.ranking.is_empty() { (profit_chart(&v.ranking)) }

@@ -419,7 +419,9 @@ async fn performance_shows_the_seeds_worked_example_exactly(backend: Backend) {
             .unwrap_or_else(|| panic!("{territory} has a funnel row"));
         let row = &body[row_at..row_at + body[row_at..].find("</tr>").expect("row end")];
         assert!(
-            row.contains(&format!("class=\"num conversion\">{rate}<")),
+            row.contains(&format!(
+                "class=\"num conversion\" data-label=\"Conversion\">{rate}<"
+            )),
             "{territory}: conversion {rate} in {row}"
         );
     }
@@ -439,7 +441,9 @@ async fn performance_shows_the_seeds_worked_example_exactly(backend: Backend) {
             .unwrap_or_else(|| panic!("{account} is ranked"));
         let row = &body[row_at..row_at + body[row_at..].find("</tr>").expect("row end")];
         assert!(
-            row.contains(&format!("class=\"num net\">{net}<")),
+            row.contains(&format!(
+                "class=\"num net\" data-label=\"Net profit\">{net}<"
+            )),
             "{account}: net {net} in {row}"
         );
     }
@@ -511,11 +515,13 @@ async fn compliance_matches_an_independent_count_for_one_rep(backend: Backend) {
     let row_at = body.find("data-row=\"Dana Reyes\"").expect("Dana's row");
     let row = &body[row_at..row_at + body[row_at..].find("</tr>").expect("row end")];
     assert!(
-        row.contains(&format!("class=\"num done\">{done}<")),
+        row.contains(&format!("class=\"num done\" data-label=\"Done\">{done}<")),
         "done {done} in {row}"
     );
     assert!(
-        row.contains(&format!("class=\"num planned\">{planned}<")),
+        row.contains(&format!(
+            "class=\"num planned\" data-label=\"Planned\">{planned}<"
+        )),
         "planned {planned} in {row}"
     );
     assert!(body.contains("Furthest behind"));
