@@ -50,7 +50,7 @@ impl Drop for Display {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -96,11 +96,7 @@ impl Driver {
         let child = cmd
             .spawn()
             .expect("tauri-driver runs (cargo install tauri-driver)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_listening(port, "tauri-driver");
         Driver { child, port }
     }
 
@@ -112,12 +108,26 @@ impl Driver {
             serde_json::json!({ "application": app }),
         );
         caps.insert("browserName".into(), "wry".into());
-        ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a WebDriver session with the app")
+        session(self.port, caps).await
     }
+}
+
+/// Waits until a WebDriver server accepts connections on `port`.
+pub fn wait_listening(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A WebDriver session with these capabilities on the server at `port`.
+pub async fn session(port: u16, caps: serde_json::Map<String, serde_json::Value>) -> Client {
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session")
 }
 
 impl Drop for Driver {

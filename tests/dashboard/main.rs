@@ -10,13 +10,16 @@
 #[allow(dead_code)]
 mod support;
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+#[path = "../app/driver.rs"]
+#[allow(dead_code)]
+mod driver;
+
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use rounds_server::db::Sql as _;
 use support::{DANA, Device, PASSWORD, Server};
 
@@ -29,22 +32,14 @@ struct ChromeDriver {
 
 impl ChromeDriver {
     fn start() -> Option<ChromeDriver> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = driver::free_port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .ok()?;
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        driver::wait_listening(port, "chromedriver");
         Some(ChromeDriver { child, port })
     }
 
@@ -64,11 +59,7 @@ impl ChromeDriver {
                 ]
             }),
         );
-        ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a Chromium session")
+        driver::session(self.port, caps).await
     }
 }
 
@@ -79,22 +70,13 @@ impl Drop for ChromeDriver {
     }
 }
 
-fn screenshots_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("target")
-        .join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 async fn screenshot(c: &Client, name: &str) {
     for (w, h, label) in [(390, 844, "phone"), (1280, 800, "laptop")] {
         c.set_window_size(w, h).await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = c.screenshot().await.unwrap();
         std::fs::write(
-            screenshots_dir().join(format!("dashboard-{name}-{label}.png")),
+            driver::screenshots_dir().join(format!("dashboard-{name}-{label}.png")),
             png,
         )
         .unwrap();
