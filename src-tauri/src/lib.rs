@@ -20,6 +20,7 @@ pub fn run() {
         .init();
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let config = Config::from_env(app.path().app_data_dir()?);
             let state = AppState::open(config)?;
@@ -28,6 +29,10 @@ pub fn run() {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 handle.state::<AppState>().start().await;
+            });
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                handle.state::<AppState>().remind(&handle).await;
             });
             Ok(())
         })

@@ -46,6 +46,39 @@ impl AppState {
         }
     }
 
+    /// Once per local day, a system notification with what is due. Checked a little
+    /// after start (the first sync has usually landed by then) and every 15 minutes.
+    pub async fn remind(&self, app: &tauri::AppHandle) {
+        use tauri_plugin_notification::NotificationExt as _;
+        tokio::time::sleep(std::time::Duration::from_secs(20)).await;
+        loop {
+            let text = {
+                let mut device = self.device.lock().await;
+                match device.rep_mut() {
+                    Ok(rep) => rep.due_reminder(chrono::Utc::now()),
+                    Err(_) => Ok(None),
+                }
+            };
+            match text {
+                Ok(Some(body)) => {
+                    // A desktop without a notification service refuses; the app goes on.
+                    if let Err(e) = app
+                        .notification()
+                        .builder()
+                        .title("Rounds")
+                        .body(body)
+                        .show()
+                    {
+                        tracing::warn!(%e, "the due reminder could not be shown");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(%e, "the due reminder could not be computed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(15 * 60)).await;
+        }
+    }
+
     pub async fn device(&self) -> MutexGuard<'_, Device> {
         self.device.lock().await
     }

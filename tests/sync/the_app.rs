@@ -443,3 +443,35 @@ async fn a_home_and_a_shorter_day_change_the_plan_and_bad_values_save_nothing() 
         "a refused form changes nothing"
     );
 }
+
+#[tokio::test]
+async fn the_due_reminder_comes_once_a_day_and_only_when_something_is_due() {
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let due = device.rep().unwrap().today(demo_now()).unwrap().items.len();
+    let text = device
+        .rep_mut()
+        .unwrap()
+        .due_reminder(demo_now())
+        .unwrap()
+        .expect("something is due, so a reminder");
+    assert!(
+        text.starts_with(&format!("{due} accounts due today")),
+        "{text}"
+    );
+    assert_eq!(
+        device.rep_mut().unwrap().due_reminder(demo_now()).unwrap(),
+        None,
+        "not twice the same day"
+    );
+    let tomorrow = demo_now() + chrono::Duration::days(1);
+    assert!(
+        device
+            .rep_mut()
+            .unwrap()
+            .due_reminder(tomorrow)
+            .unwrap()
+            .is_some(),
+        "again the next day"
+    );
+}

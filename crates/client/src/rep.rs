@@ -32,6 +32,7 @@ pub const PROFILE_KEY: &str = "profile";
 pub const WORKDAY_KEY: &str = "workday_minutes";
 pub const VISIT_KEY: &str = "visit_minutes";
 pub const HOME_KEY: &str = "home";
+pub const REMINDED_KEY: &str = "reminded_on";
 
 const DEFAULT_WORKDAY_MIN: u32 = 8 * 60;
 const DEFAULT_VISIT_MIN: u32 = 30;
@@ -660,6 +661,34 @@ impl Rep {
             ])
             .map_err(store_err)?;
         self.day_settings()
+    }
+
+    /// The day's reminder: at most once per local day, and only when something is due.
+    /// Records the day when it returns a text, so a restart does not remind again.
+    pub fn due_reminder(&mut self, now: DateTime<Utc>) -> Result<Option<String>, IpcError> {
+        let today = self.today(now)?;
+        let last: Option<NaiveDate> = self
+            .store
+            .read()
+            .settings()
+            .get(REMINDED_KEY)
+            .map_err(store_err)?;
+        let Some(first) = today.items.first() else {
+            return Ok(None);
+        };
+        if last == Some(today.date) {
+            return Ok(None);
+        }
+        self.store
+            .set_setting(REMINDED_KEY, &today.date)
+            .map_err(store_err)?;
+        let n = today.items.len();
+        Ok(Some(format!(
+            "{n} account{} due today. First: {} ({}).",
+            if n == 1 { "" } else { "s" },
+            first.name,
+            first.reason
+        )))
     }
 
     pub fn dismiss_issue(&mut self, seq: u64) -> Result<(), IpcError> {
