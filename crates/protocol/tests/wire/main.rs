@@ -10,6 +10,8 @@ use rounds_protocol::sync::*;
 use rounds_protocol::*;
 use uuid::Uuid;
 
+mod ipc;
+
 fn id<T: From<Uuid>>(n: u128) -> T {
     T::from(Uuid::from_u128(
         0x0190_0000_0000_7000_8000_0000_0000_0000 + n,
