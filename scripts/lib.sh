@@ -20,7 +20,8 @@ need_apt() {
 # may ask for a newer rustc than ours).
 need_cargo_tool() {
     local crate=$1 bin=$2 version=$3 locked=${4:-}
-    if command -v "$bin" >/dev/null && "$bin" --version 2>/dev/null | grep -q "$version"; then
+    # Asks cargo rather than the tool: tauri-driver has no --version.
+    if command -v "$bin" >/dev/null && cargo install --list | grep -qx "$crate v$version:"; then
         return 0
     fi
     cargo install "$crate" --version "=$version" $locked

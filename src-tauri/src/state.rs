@@ -1,7 +1,6 @@
 //! The app's state: one [`Device`] behind an async lock, since sign-in awaits the network.
 
 use rounds_client::Device;
-use rounds_protocol::ipc::SignIn;
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::config::Config;
@@ -31,15 +30,8 @@ impl AppState {
             }
             return;
         }
-        if self.config.auto_sign_in
-            && let Some(demo) = &self.config.demo
-        {
-            let req = SignIn {
-                server_url: demo.server_url.clone(),
-                email: demo.email.clone(),
-                password: demo.password.clone(),
-            };
-            match device.sign_in(&req).await {
+        if self.config.auto_sign_in {
+            match device.open_demo().await {
                 Ok(p) => tracing::info!(email = %p.email, "signed in to the demo"),
                 Err(e) => tracing::warn!(%e, "demo sign-in at start failed"),
             }

@@ -37,6 +37,18 @@ async fn synced(device: &Device) {
     panic!("no complete sync within 30 s: {:?}", device.status());
 }
 
+/// A one-tap quick action: nothing but the account and the kind.
+fn tap(account_id: rounds_protocol::AccountId, kind: ActivityKind) -> LogActivity {
+    LogActivity {
+        account_id,
+        kind,
+        contact_id: None,
+        fix: None,
+        outcome: None,
+        note: None,
+    }
+}
+
 async fn signed_in_device(server: &Server) -> (Device, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut device = Device::open(dir.path(), None).unwrap();
@@ -194,12 +206,8 @@ async fn a_quick_action_logged_while_the_server_is_down_reaches_it_once() {
         .unwrap()
         .log(
             &LogActivity {
-                account_id: account,
-                kind: ActivityKind::Call,
-                contact_id: None,
-                fix: None,
-                outcome: None,
                 note: Some("asked for the spring catalogue".into()),
+                ..tap(account, ActivityKind::Call)
             },
             Utc::now(),
         )
@@ -293,17 +301,7 @@ async fn signing_out_with_unsent_work_is_refused_and_a_restart_keeps_the_session
     device
         .rep_mut()
         .unwrap()
-        .log(
-            &LogActivity {
-                account_id: account,
-                kind: ActivityKind::Visit,
-                contact_id: None,
-                fix: None,
-                outcome: None,
-                note: None,
-            },
-            Utc::now(),
-        )
+        .log(&tap(account, ActivityKind::Visit), Utc::now())
         .unwrap();
     assert_eq!(
         device.sign_out().await.unwrap_err().code,
@@ -343,17 +341,7 @@ async fn undoing_a_mis_tap_voids_the_visit_and_it_stops_counting() {
     let logged = device
         .rep_mut()
         .unwrap()
-        .log(
-            &LogActivity {
-                account_id: account,
-                kind: ActivityKind::Visit,
-                contact_id: None,
-                fix: None,
-                outcome: None,
-                note: None,
-            },
-            demo_now(),
-        )
+        .log(&tap(account, ActivityKind::Visit), demo_now())
         .unwrap();
     assert_eq!(visits_done(&device), before + 1, "the tap counts at once");
 

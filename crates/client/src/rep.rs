@@ -110,7 +110,7 @@ impl Rep {
             .next())
     }
 
-    fn evaluate(&self, now: DateTime<Utc>) -> Result<(Evaluated, Option<RotationPlan>), IpcError> {
+    fn evaluate(&self, now: DateTime<Utc>) -> Result<Evaluated, IpcError> {
         let tz = self.profile.tz();
         let today = local_date(tz, now);
         let plan = self.plan()?;
@@ -140,18 +140,15 @@ impl Rep {
             }
             None => Vec::new(),
         };
-        Ok((
-            Evaluated {
-                today,
-                inputs,
-                cadence,
-            },
-            plan,
-        ))
+        Ok(Evaluated {
+            today,
+            inputs,
+            cadence,
+        })
     }
 
     pub fn today(&self, now: DateTime<Utc>) -> Result<TodayView, IpcError> {
-        let (ev, _) = self.evaluate(now)?;
+        let ev = self.evaluate(now)?;
         let mut order: Vec<usize> = (0..ev.cadence.len())
             .filter(|&i| ev.cadence[i].is_due())
             .collect();
@@ -191,7 +188,7 @@ impl Rep {
     /// Today's owed visits (plus the rep's additions, minus their drops) as a route that
     /// fits the workday. Pinned stops are kept first when the day is too short.
     pub fn plan_day(&self, req: &PlanDay, now: DateTime<Utc>) -> Result<DayRoute, IpcError> {
-        let (ev, _) = self.evaluate(now)?;
+        let ev = self.evaluate(now)?;
         let settings = self.store.read().settings();
         let workday_min: u32 = settings
             .get(WORKDAY_KEY)
@@ -355,7 +352,7 @@ impl Rep {
     }
 
     pub fn accounts(&self, q: &AccountQuery, now: DateTime<Utc>) -> Result<AccountList, IpcError> {
-        let (ev, _) = self.evaluate(now)?;
+        let ev = self.evaluate(now)?;
         let index: HashMap<AccountId, usize> = ev
             .inputs
             .accounts
@@ -424,7 +421,7 @@ impl Rep {
             read.accounts().get(id).map_err(store_err)?.ok_or_else(|| {
                 IpcError::new(ErrorCode::NotFound, "no such account on this device")
             })?;
-        let (ev, _) = self.evaluate(now)?;
+        let ev = self.evaluate(now)?;
         let cadence = ev
             .inputs
             .accounts
@@ -802,10 +799,7 @@ fn matches_due(filter: DueFilter, cadence: Option<&AccountCadence>) -> bool {
 }
 
 fn minutes(d: std::time::Duration) -> u32 {
-    (d.as_secs() + 30)
-        .checked_div(60)
-        .unwrap_or(0)
-        .min(u64::from(u32::MAX)) as u32
+    ((d.as_secs() + 30) / 60).min(u64::from(u32::MAX)) as u32
 }
 
 fn route_point(p: LatLon) -> Result<rounds_route::LatLon, IpcError> {
