@@ -244,14 +244,20 @@ pub async fn login(
     })
 }
 
+/// The device and user behind a token hash (`$1`); read by [`caller_from`].
+pub const CALLER_SQL: &str = "SELECT d.id, d.user_id, u.role, d.expires_at, d.revoked_at, u.active, d.protocol_version, d.last_applied_seq
+         FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1";
+
 /// Resolves a bearer token. Unknown or expired → `unauthenticated`; revoked device or
 /// deactivated user → `device_revoked`.
 pub fn authenticate(tx: &mut dyn Sql, token: &str, now: DateTime<Utc>) -> Result<Caller> {
-    let row = tx.query_opt(
-        "SELECT d.id, d.user_id, u.role, d.expires_at, d.revoked_at, u.active, d.protocol_version, d.last_applied_seq
-         FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
-        params![token_hash(token)],
-    )?;
+    let row = tx.query_opt(CALLER_SQL, params![token_hash(token)])?;
+    caller_from(row, now)
+}
+
+/// The caller from the row [`CALLER_SQL`] found, if any (for callers that batch the
+/// query with others).
+pub fn caller_from(row: Option<crate::db::Row>, now: DateTime<Utc>) -> Result<Caller> {
     let Some(row) = row else {
         return Err(Error::client(
             ErrorCode::Unauthenticated,

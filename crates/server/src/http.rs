@@ -143,13 +143,8 @@ async fn push_handler(
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>> {
     let res =
-        s.db.write(move |tx| {
-            let now = Utc::now();
-            let c = auth::authenticate(tx, &token, now)?;
-            push::validate(&req, &c)?;
-            push::apply(tx, &c, &req, now)
-        })
-        .await?;
+        s.db.write(move |tx| push::push(tx, &token, &req, Utc::now()))
+            .await?;
     Ok(Json(res))
 }
 

@@ -12,24 +12,18 @@ use rounds_protocol::sync::{
 use rounds_protocol::{AccountId, ErrorCode, Hlc, PROTOCOL_VERSION, SCHEMA_VERSION, TerritoryId};
 use uuid::Uuid;
 
-use crate::auth::Caller;
+use crate::auth::{self, Caller};
 use crate::changelog::{self, territory_bucket};
 use std::collections::HashMap;
 
-use crate::db::{Sql, Tx, Val, insert_many, placeholders};
+use crate::db::{Row as DbRow, Sql, Tx, Val, insert_many, placeholders};
 use crate::error::{Error, Result};
 use crate::org;
 use crate::{params, time};
 
-/// Checks a push before any database work: what the client controls is answered with a
-/// 4xx and nothing is applied.
-pub fn validate(req: &PushRequest, caller: &Caller) -> Result<()> {
-    if req.device_id != caller.device {
-        return Err(Error::client(
-            ErrorCode::Forbidden,
-            "device_id is not the device this token was issued to",
-        ));
-    }
+/// Checks a push's shape before any database work: what the client controls is answered
+/// with a 4xx and nothing is applied.
+pub fn validate(req: &PushRequest) -> Result<()> {
     if req.protocol_version > PROTOCOL_VERSION || req.schema_version > SCHEMA_VERSION {
         return Err(Error::client(
             ErrorCode::InvalidInput,
@@ -86,8 +80,9 @@ struct Batch {
 type Place = (Option<TerritoryId>, Option<rounds_protocol::UserId>);
 
 impl Batch {
-    /// Prefetches what the batch's activities need, in a few queries.
-    fn prefetch(&mut self, tx: &mut Tx<'_>, mutations: &[Mutation]) -> Result<()> {
+    /// The queries that fetch what the batch's activities need: ids already on the server
+    /// (tagged `true`) and account places (tagged `false`).
+    fn queries(mutations: &[Mutation]) -> Vec<(String, Vec<Val>, bool)> {
         let acts: Vec<ActivityRecord> = mutations
             .iter()
             .filter_map(|m| match m.parse_body() {
@@ -95,15 +90,13 @@ impl Batch {
                 _ => None,
             })
             .collect();
+        let mut out = Vec::new();
         for chunk in acts.chunks(100) {
             let sql = format!(
                 "SELECT id, status, reason FROM activities WHERE id IN ({})",
                 placeholders(1, chunk.len())
             );
-            let ids: Vec<Val> = chunk.iter().map(|a| a.id.into()).collect();
-            for r in tx.query(&sql, &ids)? {
-                self.known.insert(r.parse(0)?, (r.text(1)?, r.opt_text(2)?));
-            }
+            out.push((sql, chunk.iter().map(|a| a.id.into()).collect(), true));
         }
         let mut accounts: Vec<AccountId> = acts.iter().map(|a| a.account_id).collect();
         accounts.sort();
@@ -113,13 +106,35 @@ impl Batch {
                 "SELECT a.id, a.territory_id, t.rep_id FROM accounts a LEFT JOIN territories t ON t.id = a.territory_id WHERE a.id IN ({})",
                 placeholders(1, chunk.len())
             );
-            let ids: Vec<Val> = chunk.iter().map(Val::from).collect();
-            for a in chunk {
-                self.places.insert(*a, None);
-            }
-            for r in tx.query(&sql, &ids)? {
-                self.places
-                    .insert(r.parse(0)?, Some((r.opt_parse(1)?, r.opt_parse(2)?)));
+            out.push((sql, chunk.iter().map(Val::from).collect(), false));
+        }
+        out
+    }
+
+    /// Takes in the answers to [`Batch::queries`].
+    fn absorb(
+        &mut self,
+        queries: &[(String, Vec<Val>, bool)],
+        answers: Vec<Vec<DbRow>>,
+    ) -> Result<()> {
+        for ((_, ids, known), rows) in queries.iter().zip(answers) {
+            if *known {
+                for r in rows {
+                    self.known.insert(r.parse(0)?, (r.text(1)?, r.opt_text(2)?));
+                }
+            } else {
+                for id in ids {
+                    if let Val::Text(id) = id {
+                        let id: AccountId = id
+                            .parse()
+                            .map_err(|_| Error::Internal("account id".into()))?;
+                        self.places.insert(id, None);
+                    }
+                }
+                for r in rows {
+                    self.places
+                        .insert(r.parse(0)?, Some((r.opt_parse(1)?, r.opt_parse(2)?)));
+                }
             }
         }
         Ok(())
@@ -146,17 +161,43 @@ impl Batch {
     }
 }
 
-/// Applies a validated push in the caller's transaction.
-pub fn apply(
+/// Authenticates the token and applies the push in the caller's transaction. The caller
+/// and everything the batch needs to read are fetched in one round trip (one on
+/// PostgreSQL; the group-commit writer waits on every round trip, so they are its cost).
+pub fn push(
+    tx: &mut Tx<'_>,
+    token: &str,
+    req: &PushRequest,
+    now: DateTime<Utc>,
+) -> Result<PushResponse> {
+    validate(req)?;
+    let hash = Val::from(auth::token_hash(token));
+    let reads = Batch::queries(&req.mutations);
+    let mut queries: Vec<(&str, &[Val])> = vec![(auth::CALLER_SQL, std::slice::from_ref(&hash))];
+    queries.extend(reads.iter().map(|(sql, p, _)| (sql.as_str(), p.as_slice())));
+    let mut answers = tx.query_many(&queries)?.into_iter();
+    let caller = auth::caller_from(answers.next().and_then(|rows| rows.into_iter().next()), now)?;
+    if req.device_id != caller.device {
+        return Err(Error::client(
+            ErrorCode::Forbidden,
+            "device_id is not the device this token was issued to",
+        ));
+    }
+    let mut batch = Batch::default();
+    batch.absorb(&reads, answers.collect())?;
+    apply(tx, &caller, batch, req, now)
+}
+
+/// Applies a validated push, its reads done, in the caller's transaction.
+fn apply(
     tx: &mut Tx<'_>,
     caller: &Caller,
+    mut batch: Batch,
     req: &PushRequest,
     now: DateTime<Utc>,
 ) -> Result<PushResponse> {
     // The caller was authenticated inside this transaction: its device row is current.
     let mut last = u64::try_from(caller.last_applied_seq).unwrap_or(0);
-    let mut batch = Batch::default();
-    batch.prefetch(tx, &req.mutations)?;
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut gap = false;
     for m in &req.mutations {

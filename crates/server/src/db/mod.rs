@@ -250,6 +250,11 @@ pub trait Sql {
         Ok(())
     }
 
+    /// Independent queries, answered in order: one round trip on PostgreSQL.
+    fn query_many(&mut self, queries: &[(&str, &[Val])]) -> Result<Vec<Vec<Row>>, DbError> {
+        queries.iter().map(|(sql, p)| self.query(sql, p)).collect()
+    }
+
     fn query_opt(&mut self, sql: &str, params: &[Val]) -> Result<Option<Row>, DbError> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
@@ -313,6 +318,12 @@ impl Sql for Conn {
             Conn::Postgres(c) => c.sync(),
         }
     }
+    fn query_many(&mut self, queries: &[(&str, &[Val])]) -> Result<Vec<Vec<Row>>, DbError> {
+        match self {
+            Conn::Sqlite(c) => queries.iter().map(|(sql, p)| c.query(sql, p)).collect(),
+            Conn::Postgres(c) => c.query_many(queries),
+        }
+    }
 }
 
 impl Conn {
@@ -365,15 +376,26 @@ impl<'c> Tx<'c> {
             epoch: None,
             changelog: Vec::new(),
         };
+        // The epoch comes along in the same round trip: every push answers with it.
+        let counter = format!("SELECT value FROM counters WHERE name = 'server_seq'{lock}");
         let head = tx
-            .query_one(
-                &format!("SELECT value FROM counters WHERE name = 'server_seq'{lock}"),
-                &[],
-            )
-            .and_then(|r| r.int(0));
+            .query_many(&[
+                (counter.as_str(), &[]),
+                ("SELECT value FROM meta WHERE key = 'epoch'", &[]),
+            ])
+            .and_then(|answers| {
+                let mut answers = answers.into_iter();
+                let head = answers.next().and_then(|r| r.into_iter().next());
+                let head = head
+                    .ok_or_else(|| DbError::Decode("no server_seq counter".into()))?
+                    .int(0)?;
+                let epoch = answers.next().and_then(|r| r.into_iter().next());
+                Ok((head, epoch.map(|r| r.text(0)).transpose()?))
+            });
         match head {
-            Ok(head) => {
+            Ok((head, epoch)) => {
                 tx.seq = Some((head, head + 1));
+                tx.epoch = epoch;
                 Ok(tx)
             }
             Err(e) => {
@@ -535,6 +557,9 @@ impl Sql for Tx<'_> {
     }
     fn sync(&mut self) -> Result<(), DbError> {
         self.conn.sync()
+    }
+    fn query_many(&mut self, queries: &[(&str, &[Val])]) -> Result<Vec<Vec<Row>>, DbError> {
+        self.conn.query_many(queries)
     }
 }
 

@@ -230,48 +230,94 @@ impl PgConn {
                 c.query(&stmt, &refs).await
             })
         })?;
-        rows.iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| {
-                        let ty = r.columns()[i].type_().clone();
-                        Ok(match ty {
-                            Type::INT8 => {
-                                r.try_get::<_, Option<i64>>(i)?.map_or(Val::Null, Val::Int)
-                            }
-                            Type::INT4 => r
-                                .try_get::<_, Option<i32>>(i)?
-                                .map_or(Val::Null, |v| Val::Int(v.into())),
-                            Type::INT2 => r
-                                .try_get::<_, Option<i16>>(i)?
-                                .map_or(Val::Null, |v| Val::Int(v.into())),
-                            Type::BOOL => r
-                                .try_get::<_, Option<bool>>(i)?
-                                .map_or(Val::Null, |v| Val::Int(v.into())),
-                            Type::FLOAT8 => {
-                                r.try_get::<_, Option<f64>>(i)?.map_or(Val::Null, Val::Real)
-                            }
-                            Type::FLOAT4 => r
-                                .try_get::<_, Option<f32>>(i)?
-                                .map_or(Val::Null, |v| Val::Real(v.into())),
-                            Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => r
-                                .try_get::<_, Option<String>>(i)?
-                                .map_or(Val::Null, Val::Text),
-                            other => {
-                                return Err(DbError::Decode(format!(
-                                    "column {i}: unsupported type {other}"
-                                )));
-                            }
+        convert(&rows)
+    }
+
+    /// Several queries in one round trip (pipelined behind whatever is queued).
+    pub fn query_many(&mut self, queries: &[(&str, &[Val])]) -> Result<Vec<Vec<Row>>, DbError> {
+        let prepared = queries
+            .iter()
+            .map(|(sql, params)| Ok((self.statement(sql)?, params.to_vec())))
+            .collect::<Result<Vec<_>, DbError>>()?;
+        let answers = self.run(move |c| {
+            Box::pin(async move {
+                let mut futs: Vec<PgFuture<'_, Vec<tokio_postgres::Row>>> = prepared
+                    .iter()
+                    .map(|(stmt, params)| -> PgFuture<'_, Vec<tokio_postgres::Row>> {
+                        Box::pin(async move {
+                            let refs: Vec<&(dyn ToSql + Sync)> =
+                                params.iter().map(|p| p as _).collect();
+                            c.query(stmt, &refs).await
                         })
                     })
-                    .collect::<Result<Vec<_>, DbError>>()
-                    .map(Row)
+                    .collect();
+                let mut out: Vec<Option<Result<Vec<tokio_postgres::Row>, _>>> =
+                    futs.iter().map(|_| None).collect();
+                // Polled in order, so the requests go out in order.
+                std::future::poll_fn(|cx| {
+                    let mut pending = false;
+                    for (f, o) in futs.iter_mut().zip(out.iter_mut()) {
+                        if o.is_none() {
+                            match f.as_mut().poll(cx) {
+                                Poll::Ready(r) => *o = Some(r),
+                                Poll::Pending => pending = true,
+                            }
+                        }
+                    }
+                    if pending {
+                        Poll::Pending
+                    } else {
+                        Poll::Ready(())
+                    }
+                })
+                .await;
+                out.into_iter().flatten().collect::<Result<Vec<_>, _>>()
             })
-            .collect()
+        })?;
+        answers.iter().map(|rows| convert(rows)).collect()
     }
 
     pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
         let sql = sql.to_owned();
         self.run(move |c| Box::pin(async move { c.batch_execute(&sql).await }))
     }
+}
+
+fn convert(rows: &[tokio_postgres::Row]) -> Result<Vec<Row>, DbError> {
+    rows.iter()
+        .map(|r| {
+            (0..r.len())
+                .map(|i| {
+                    let ty = r.columns()[i].type_().clone();
+                    Ok(match ty {
+                        Type::INT8 => r.try_get::<_, Option<i64>>(i)?.map_or(Val::Null, Val::Int),
+                        Type::INT4 => r
+                            .try_get::<_, Option<i32>>(i)?
+                            .map_or(Val::Null, |v| Val::Int(v.into())),
+                        Type::INT2 => r
+                            .try_get::<_, Option<i16>>(i)?
+                            .map_or(Val::Null, |v| Val::Int(v.into())),
+                        Type::BOOL => r
+                            .try_get::<_, Option<bool>>(i)?
+                            .map_or(Val::Null, |v| Val::Int(v.into())),
+                        Type::FLOAT8 => {
+                            r.try_get::<_, Option<f64>>(i)?.map_or(Val::Null, Val::Real)
+                        }
+                        Type::FLOAT4 => r
+                            .try_get::<_, Option<f32>>(i)?
+                            .map_or(Val::Null, |v| Val::Real(v.into())),
+                        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => r
+                            .try_get::<_, Option<String>>(i)?
+                            .map_or(Val::Null, Val::Text),
+                        other => {
+                            return Err(DbError::Decode(format!(
+                                "column {i}: unsupported type {other}"
+                            )));
+                        }
+                    })
+                })
+                .collect::<Result<Vec<_>, DbError>>()
+                .map(Row)
+        })
+        .collect()
 }
