@@ -736,7 +736,8 @@ fn issue_view(i: &SyncIssue, names: &HashMap<AccountId, String>, tz: Tz) -> Issu
             .unwrap_or_else(|| "an account no longer on this device".into())
     };
     let what = match &i.mutation {
-        MutationBody::LogActivity { activity } => {
+        None => "A change this app can no longer read".to_owned(),
+        Some(MutationBody::LogActivity { activity }) => {
             let kind = match activity.kind {
                 ActivityKind::Visit => "Visit to",
                 ActivityKind::Call => "Call to",
@@ -749,11 +750,11 @@ fn issue_view(i: &SyncIssue, names: &HashMap<AccountId, String>, tz: Tz) -> Issu
                 local_date(tz, activity.occurred_at).format("%-d %B")
             )
         }
-        MutationBody::CorrectActivity { correction } => format!(
+        Some(MutationBody::CorrectActivity { correction }) => format!(
             "Correction of an activity, {}",
             local_date(tz, correction.made_at).format("%-d %B")
         ),
-        MutationBody::EditAccount { account_id, edit } => format!(
+        Some(MutationBody::EditAccount { account_id, edit }) => format!(
             "Change of {} on {}",
             edit.field().replace('_', " "),
             account(account_id)

@@ -26,8 +26,9 @@ pub struct SyncIssue {
     pub kind: IssueKind,
     pub code: Option<String>,
     pub reason: String,
-    /// What the rep did, as it was sent.
-    pub mutation: MutationBody,
+    /// What the rep did, as it was sent; `None` when the stored body no longer reads (a
+    /// damaged or newer-format change, which the server keeps as it came).
+    pub mutation: Option<MutationBody>,
     pub account_id: Option<AccountId>,
     pub at: DateTime<Utc>,
 }
@@ -89,7 +90,7 @@ impl<'a> IssuesRead<'a> {
                 kind,
                 code: r.get(3)?,
                 reason: r.get(4)?,
-                mutation: serde_json::from_str(&r.get::<_, String>(5)?)?,
+                mutation: serde_json::from_str(&r.get::<_, String>(5)?).ok(),
                 account_id: r.get::<_, Option<Uuid>>(6)?.map(AccountId::from_uuid),
                 at: from_ms(r.get(7)?)?,
             });

@@ -1,0 +1,208 @@
+//! Lost, duplicated and reordered pushes (S1–S3), and a reassignment while offline through
+//! a lossy link (S13).
+
+use rounds_protocol::sync::AccountEdit;
+
+use crate::oracle::Oracle;
+use crate::proxy::{Fault, Proxy};
+use crate::support::*;
+use crate::{scale, seed};
+
+/// Logs a visit and syncs until `enough` faults of the kind have been made, then syncs
+/// with the faults off until the outbox is empty.
+async fn log_through_faults(
+    proxy: &Proxy,
+    devices: &mut [Device],
+    oracle: &mut Oracle,
+    enough: impl Fn(&Proxy) -> bool,
+) -> usize {
+    let mut rounds = 0;
+    while !enough(proxy) {
+        rounds += 1;
+        assert!(rounds < 100_000, "the proxy never made enough faults");
+        for d in devices.iter_mut() {
+            let logged = d.log_visit(&format!("visit {rounds}"));
+            oracle.saved(d, logged);
+        }
+        // The devices sync at once; failures are the point here, the oracle judges the
+        // end state.
+        let _ = futures_util::future::join_all(devices.iter_mut().map(|d| d.sync())).await;
+    }
+    proxy.calm();
+    for d in devices.iter_mut() {
+        d.sync().await.expect("a sync with the faults off");
+        d.sync()
+            .await
+            .expect("and another, to pull what others pushed");
+    }
+    rounds
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s1_lost_responses_after_the_server_committed() {
+    let want = scale(40, 1_000);
+    let server = Server::demo().await;
+    let proxy = Proxy::start(&server.base(), seed("s1")).await;
+    let mut dana = vec![Device::sign_in_at(&proxy.base(), DANA).await];
+    dana[0].sync().await.unwrap();
+    proxy.only("/sync/push");
+    proxy.odds(&[(Fault::DropResponse, 0.6), (Fault::Truncate, 0.2)]);
+    let mut oracle = Oracle::default();
+    let rounds =
+        log_through_faults(&proxy, &mut dana, &mut oracle, |p| p.total_faults() >= want).await;
+    println!(
+        "s1: {} lost responses ({} cut to nothing, {} truncated) over {rounds} pushes of {} visits",
+        proxy.total_faults(),
+        proxy.made(|f| *f == Fault::DropResponse),
+        proxy.made(|f| *f == Fault::Truncate),
+        oracle.count()
+    );
+    oracle.check(&server, &[&dana[0]]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s2_duplicate_and_concurrent_retries_from_two_devices_of_one_rep() {
+    let want = scale(40, 1_000);
+    let server = Server::demo().await;
+    let proxy = Proxy::start(&server.base(), seed("s2")).await;
+    let mut devices = vec![
+        Device::sign_in_at(&proxy.base(), DANA).await,
+        Device::sign_in_at(&proxy.base(), DANA).await,
+    ];
+    for d in &mut devices {
+        d.sync().await.unwrap();
+    }
+    proxy.only("/sync/push");
+    proxy.odds(&[
+        (Fault::Duplicate, 0.3),
+        (Fault::DuplicateConcurrent, 0.3),
+        (Fault::DropResponse, 0.2),
+    ]);
+    let mut oracle = Oracle::default();
+    let rounds = log_through_faults(&proxy, &mut devices, &mut oracle, |p| {
+        p.total_faults() >= want
+    })
+    .await;
+    println!(
+        "s2: {} duplicated serially, {} duplicated concurrently, {} lost answers over {rounds} rounds of 2 devices ({} requests reached the server)",
+        proxy.made(|f| *f == Fault::Duplicate),
+        proxy.made(|f| *f == Fault::DuplicateConcurrent),
+        proxy.made(|f| *f == Fault::DropResponse),
+        proxy.forwarded(),
+    );
+    oracle.check(&server, &[&devices[0], &devices[1]]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_an_old_batch_arriving_after_a_newer_one() {
+    let want = scale(30, 500);
+    let server = Server::demo().await;
+    let proxy = Proxy::start(&server.base(), seed("s3")).await;
+    let mut dana = vec![Device::sign_in_at(&proxy.base(), DANA).await];
+    dana[0].sync().await.unwrap();
+    proxy.only("/sync/push");
+    proxy.odds(&[
+        (Fault::Reorder, 0.4),
+        (Fault::Delay(std::time::Duration::from_millis(5)), 0.2),
+    ]);
+    let mut oracle = Oracle::default();
+    let rounds = log_through_faults(&proxy, &mut dana, &mut oracle, |p| {
+        p.made(|f| *f == Fault::Reorder) >= want
+    })
+    .await;
+    proxy.release_held().await;
+    dana[0].sync().await.unwrap();
+    println!(
+        "s3: {} batches held back and delivered after a newer one, {} delayed, over {rounds} pushes",
+        proxy.made(|f| *f == Fault::Reorder),
+        proxy.made(|f| matches!(f, Fault::Delay(_))),
+    );
+    oracle.check(&server, &[&dana[0]]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s13_reassignment_while_offline_through_a_link_dropping_a_fifth() {
+    let server = Server::demo().await;
+    let proxy = Proxy::start(&server.base(), seed("s13")).await;
+    let mut dana = Device::sign_in_at(&proxy.base(), DANA).await;
+    let mut marcus = Device::sign_in_at(&proxy.base(), "marcus@demo.rounds.app").await;
+    dana.sync().await.unwrap();
+    marcus.sync().await.unwrap();
+    let marcus_territory = marcus.store.read().territories().list().unwrap()[0].id;
+    let x = dana.store.read().accounts().all().unwrap()[0].account.id;
+
+    // Offline, Dana visits X (log_visit uses her first account) and edits its phone.
+    let mut oracle = Oracle::default();
+    let visit = dana.log_visit("before the handover");
+    assert_eq!(visit.activity.account_id, x);
+    oracle.saved(&dana, visit.clone());
+    dana.store
+        .edit_account(x, AccountEdit::Phone(Some("(303) 555-0199".into())), now())
+        .unwrap();
+
+    let manager = rounds_client::ServerApi::new(&server.base(), None)
+        .unwrap()
+        .login(&login_request("manager@demo.rounds.app", None))
+        .await
+        .unwrap();
+    let res = reqwest::Client::new()
+        .post(format!("{}/manage/accounts/{x}/territory", server.base()))
+        .bearer_auth(&manager.token)
+        .json(&serde_json::json!({ "territory_id": marcus_territory }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "reassigned: {}", res.status());
+
+    // Back online through a link that loses a fifth of all requests and answers.
+    proxy.odds(&[(Fault::DropRequest, 0.1), (Fault::DropResponse, 0.1)]);
+    let mut attempts = 0;
+    for d in [&mut dana, &mut marcus] {
+        loop {
+            attempts += 1;
+            assert!(
+                attempts < 500,
+                "a 20 % lossy link should let a sync through"
+            );
+            if d.sync().await.is_ok() {
+                break;
+            }
+        }
+    }
+    println!(
+        "s13: {} requests dropped, {} answers dropped, {attempts} sync attempts",
+        proxy.made(|f| *f == Fault::DropRequest),
+        proxy.made(|f| *f == Fault::DropResponse)
+    );
+    proxy.calm();
+    dana.sync().await.unwrap();
+    marcus.sync().await.unwrap();
+
+    assert!(
+        dana.store.read().accounts().get(x).unwrap().is_none(),
+        "X left Dana's device"
+    );
+    assert!(
+        marcus.store.read().accounts().get(x).unwrap().is_some(),
+        "X is on Marcus's device"
+    );
+    assert!(
+        marcus
+            .store
+            .read()
+            .activities()
+            .timeline(x)
+            .unwrap()
+            .iter()
+            .any(|e| e.activity.id == visit.activity.id),
+        "with Dana's visit in its history"
+    );
+    let refused = server
+        .count(
+            "SELECT count(*) FROM rejected_edits WHERE account_id = $1",
+            vec![x.to_string().into()],
+        )
+        .await;
+    assert_eq!(refused, 1, "the edit is kept as a rejected edit, once");
+    oracle.check(&server, &[&marcus]).await;
+}

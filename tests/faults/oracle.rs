@@ -1,0 +1,119 @@
+//! The oracle: every activity whose local save returned, checked against the server's
+//! database and every device's database once the faults stop.
+//!
+//! "Nothing lost" is checked as: each such activity is on the server exactly once, with
+//! the payload the device saved; each device whose territory holds its account shows it,
+//! no longer pending; no outbox row is left; the server's ledger holds one entry per seq
+//! each device ever used, none of them set aside; every device file passes
+//! `integrity_check`.
+
+use rounds_protocol::records::ActivityRecord;
+use rounds_store::LoggedActivity;
+
+use crate::support::{Device, Server};
+
+#[derive(Debug, Default)]
+pub struct Oracle {
+    saved: Vec<LoggedActivity>,
+    by: std::collections::HashMap<rounds_protocol::ActivityId, rounds_protocol::DeviceId>,
+}
+
+impl Oracle {
+    /// The device's save returned: from now on it must never be lost.
+    pub fn saved(&mut self, on: &Device, l: LoggedActivity) {
+        self.by.insert(l.activity.id, on.store.device_id());
+        self.saved.push(l);
+    }
+
+    pub fn count(&self) -> usize {
+        self.saved.len()
+    }
+
+    pub async fn check(&self, server: &Server, devices: &[&Device]) {
+        let db = server.db().await;
+        for l in &self.saved {
+            let id = l.activity.id.to_string();
+            let rows = db
+                .read(move |tx| {
+                    use rounds_server::db::Sql;
+                    tx.query(
+                        "SELECT data, status FROM activities WHERE id = $1",
+                        rounds_server::params![id],
+                    )
+                })
+                .await
+                .unwrap();
+            assert_eq!(
+                rows.len(),
+                1,
+                "activity {} is on the server exactly once",
+                l.activity.id
+            );
+            assert_eq!(rows[0].text(1).unwrap(), "ok", "{} accepted", l.activity.id);
+            let on_server: ActivityRecord = rows[0].json(0).unwrap();
+            assert_eq!(
+                on_server,
+                ActivityRecord::from(&l.activity),
+                "the server holds what the device saved"
+            );
+        }
+        for d in devices {
+            d.store.integrity_check().expect("device file intact");
+            let r = d.store.read();
+            assert_eq!(
+                r.outbox().pending_count().unwrap(),
+                0,
+                "no outbox row left behind"
+            );
+            let held: std::collections::HashSet<_> = r
+                .accounts()
+                .all()
+                .unwrap()
+                .into_iter()
+                .map(|a| a.account.id)
+                .collect();
+            for l in self
+                .saved
+                .iter()
+                .filter(|l| held.contains(&l.activity.account_id))
+            {
+                let shown: Vec<_> = r
+                    .activities()
+                    .timeline(l.activity.account_id)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|e| e.activity.id == l.activity.id)
+                    .collect();
+                assert_eq!(shown.len(), 1, "{} shown once on its device", l.activity.id);
+                assert!(!shown[0].pending, "{} settled", l.activity.id);
+            }
+            let device = d.store.device_id().to_string();
+            let last_seq = self
+                .saved
+                .iter()
+                .filter(|l| self.by.get(&l.activity.id) == Some(&d.store.device_id()))
+                .map(|l| l.seq)
+                .max();
+            let ledger = db
+                .read(move |tx| {
+                    use rounds_server::db::Sql;
+                    tx.query(
+                        "SELECT seq, status FROM mutations WHERE device_id = $1 ORDER BY seq",
+                        rounds_server::params![device],
+                    )
+                })
+                .await
+                .unwrap();
+            for (i, row) in ledger.iter().enumerate() {
+                assert_eq!(row.int(0).unwrap(), i as i64 + 1, "no gap in the ledger");
+                assert_eq!(row.text(1).unwrap(), "applied", "nothing set aside");
+            }
+            if let Some(last) = last_seq {
+                assert!(
+                    ledger.len() as u64 >= last,
+                    "every seq up to {last} reached the server"
+                );
+            }
+        }
+    }
+}
