@@ -99,7 +99,8 @@ pub struct RowOutcome {
     /// The line in the file (the header is line 1).
     pub line: usize,
     pub name: String,
-    /// Why the row cannot be imported; `None` when it can.
+    /// Why the row cannot be imported (starting with the name, for the command line's
+    /// report); `None` when it can.
     pub error: Option<String>,
     pub action: Option<Action>,
 }
@@ -284,15 +285,18 @@ pub fn check(
     for (i, row) in reader.deserialize::<CsvAccount>().enumerate() {
         let line = i + 2;
         let given_id = row.as_ref().is_ok_and(|r| !r.id.trim().is_empty());
+        let name = row
+            .as_ref()
+            .map(|r| r.name.trim().to_owned())
+            .unwrap_or_default();
         let out = row.map_err(|e| e.to_string()).and_then(|r| {
-            let name = r.name.clone();
             to_record(r, &territories, now).map_err(|e| format!("{}: {e}", name.trim()))
         });
-        parsed.push((line, given_id, out));
+        parsed.push((line, name, given_id, out));
     }
     let ids: Vec<AccountId> = parsed
         .iter()
-        .filter_map(|(_, given, r)| match r {
+        .filter_map(|(_, _, given, r)| match r {
             Ok(rec) if *given => Some(rec.id),
             _ => None,
         })
@@ -300,7 +304,7 @@ pub fn check(
     let stored = existing(tx, &ids)?;
     let mut seen = HashSet::new();
     let mut checked = Checked::default();
-    for (line, given_id, out) in parsed {
+    for (line, row_name, given_id, out) in parsed {
         let step = out.and_then(|rec| {
             let label = rec.name.clone();
             let fail = |e: String| format!("{label}: {e}");
@@ -368,7 +372,7 @@ pub fn check(
             }
             Err(e) => checked.report.rows.push(RowOutcome {
                 line,
-                name: String::new(),
+                name: row_name,
                 error: Some(e),
                 action: None,
             }),

@@ -198,7 +198,7 @@ pub fn render_list(
                 input type="hidden" name="back" value=(format!("/dashboard/accounts?{qs}"));
                 div.actions {
                     label { "Move the selected accounts to"
-                        (territory_select(team, "to", "", None)) }
+                        (territory_select(team, "to", "", Some("Choose a territory…"))) }
                     button type="submit" { "Move" }
                 }
                 div.table-wrap { table.cards.accounts {

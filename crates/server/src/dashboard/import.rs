@@ -148,7 +148,7 @@ fn report_table(report: &ImportReport) -> Markup {
                         tr.invalid data-line=(r.line) data-valid="false" {
                             td.num data-label="Line" { (r.line) }
                             td.title { (if r.name.is_empty() { "—" } else { r.name.as_str() }) }
-                            td data-label="Problem" { strong { "Invalid: " } (e) }
+                            td data-label="Problem" { strong { "Invalid: " } (e.strip_prefix(&format!("{}: ", r.name)).unwrap_or(e)) }
                         }
                     } @else {
                         tr data-line=(r.line) data-valid="true" {

@@ -76,6 +76,7 @@ fn section(
     title: &str,
     explain: &str,
     items: &[&OpenItem],
+    with_field: bool,
 ) -> Markup {
     html! {
         h2 { (title) " (" (items.len()) ")" }
@@ -84,13 +85,13 @@ fn section(
             p.muted { "Nothing open." }
         } @else {
             div.table-wrap { table.cards.review {
-                thead { tr { th { "Account" } th { "Who" } th { "Field" } th { "Value" } th { "Why" } th { "When" } th { "" } } }
+                thead { tr { th { "Account" } th { "Who" } @if with_field { th { "Field" } } th { "Value" } th { "Why" } th { "When" } th { "" } } }
                 tbody {
                     @for i in items {
                         tr data-kind=(i.kind.as_str()) data-id=(i.id) {
                             td.title { @if let Some(a) = i.account_id { a href=(format!("/dashboard/accounts/{a}")) { (i.account) } } @else { (i.account) } }
                             td data-label="Who" { (who(team, &i.who)) }
-                            td data-label="Field" { (i.field.clone().unwrap_or_default()) }
+                            @if with_field { td data-label="Field" { (i.field.clone().unwrap_or_default()) } }
                             td.note data-label="Value" { (value_text(i))
                                 @if let Some(w) = &i.winner { br; span.muted { "kept: " (w) } } }
                             td data-label="Why" { (i.reason) }
@@ -115,9 +116,9 @@ pub fn render(viewer: &Viewer, team: &Team, items: &[OpenItem], done: Option<&st
         }
         p.muted { "What sync set aside for you. Nothing here was lost: accept to apply it, dismiss to keep it as it is. "
             a.download href="/dashboard/review.csv" download { "Download CSV" } }
-        (section(viewer, team, "Quarantined activities", "Logged on an account the rep did not hold at the time, or unreadable. Accepting makes it a normal activity of the account.", &of(ItemKind::Activity)))
-        (section(viewer, team, "Rejected edits", "Account edits the server refused (the rep no longer held the account, or the value was invalid). Accepting applies the value as your edit.", &of(ItemKind::RejectedEdit)))
-        (section(viewer, team, "Field conflicts", "Two people changed the same field; the later change won. Accepting applies the losing value as your edit.", &of(ItemKind::Conflict)))
+        (section(viewer, team, "Quarantined activities", "Logged on an account the rep did not hold at the time, or unreadable. Accepting makes it a normal activity of the account.", &of(ItemKind::Activity), false))
+        (section(viewer, team, "Rejected edits", "Account edits the server refused (the rep no longer held the account, or the value was invalid). Accepting applies the value as your edit.", &of(ItemKind::RejectedEdit), true))
+        (section(viewer, team, "Field conflicts", "Two people changed the same field; the later change won. Accepting applies the losing value as your edit.", &of(ItemKind::Conflict), true))
     };
     page("Review", Some((viewer, "/dashboard/review")), body)
 }
