@@ -355,6 +355,16 @@ fn open_item_account(
     Ok(account.filter(|_| territory.is_some()))
 }
 
+fn conflict_ids(tx: &mut dyn Sql, account: AccountId, field: &str) -> Result<Vec<String>> {
+    tx.query(
+        "SELECT id FROM conflicts WHERE account_id = $1 AND field = $2",
+        params![account, field],
+    )?
+    .iter()
+    .map(|r| r.text(0).map_err(Error::from))
+    .collect()
+}
+
 /// Accepts an open item: a quarantined activity becomes a normal one (in its account's
 /// territory bucket, so devices receive it); a rejected edit or a conflict's losing value
 /// is applied as `by`'s edit. Either way the item is marked resolved.
@@ -409,7 +419,15 @@ pub fn accept(
                     "{field}: {e}; the value cannot be applied, dismiss it instead"
                 )));
             }
+            // The value this replaces becomes a conflict of its own; the manager has just
+            // chosen between the two, so it is not put before them again.
+            let before: Vec<String> = conflict_ids(tx, account, &field)?;
             fields::edit_account(tx, account, &[change], Some(by), now)?;
+            for c in conflict_ids(tx, account, &field)? {
+                if !before.contains(&c) {
+                    resolve(tx, ItemKind::Conflict, &c, "dismissed", by, now)?;
+                }
+            }
         }
     }
     resolve(tx, kind, id, "accepted", by, now)

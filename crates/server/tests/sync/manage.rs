@@ -23,6 +23,7 @@ on_both_backends!(
     plan_targets_are_checked_and_reach_devices,
     an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged,
     review_items_are_accepted_or_dismissed_and_kept,
+    the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts,
 );
 
 async fn manager(server: &TestServer) -> (UserId, Reach) {
@@ -516,21 +517,36 @@ async fn review_items_are_accepted_or_dismissed_and_kept(backend: Backend) {
         .expect("items");
     assert!(left.is_empty(), "nothing open: {left:?}");
 
-    // A conflict's losing value, accepted, is applied.
-    let n = org.north_accounts[0];
-    ana.edit(n, AccountEdit::Industry(Some("Dental".into())));
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // A rejected edit, accepted, is applied as the manager's edit.
+    ana.edit(s, AccountEdit::Phone(Some("(303) 555-0177".into())));
+    ana.push().await.expect("push");
     let m = maria.clone();
+    let items = server
+        .db
+        .read(move |tx| review::open_items(tx, &m))
+        .await
+        .expect("items");
+    assert_eq!(items.len(), 1, "{items:?}");
+    let (m, id) = (maria.clone(), items[0].id.clone());
     server
         .db
-        .write(move |tx| {
-            let vet = [FieldChange::Shared(AccountEdit::Industry(Some(
-                "Vet".into(),
-            )))];
-            manage::edit_account(tx, &m, n, &vet, maria_id, Utc::now())
-        })
+        .write(move |tx| review::accept(tx, &m, ItemKind::RejectedEdit, &id, maria_id, Utc::now()))
         .await
-        .expect("the manager's later edit");
+        .expect("accepted");
+    assert_eq!(
+        stored(&server, s).await.phone.as_deref(),
+        Some("(303) 555-0177")
+    );
+
+    // Two of Ana's devices race on a field; the losing value, accepted, is applied, and
+    // the value it replaces is not put before the manager again.
+    let n = org.north_accounts[0];
+    let mut tablet = Device::sign_in(&server.base, "ana@example.com").await;
+    tablet.sync().await;
+    ana.edit(n, AccountEdit::Industry(Some("Dental".into())));
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    tablet.edit(n, AccountEdit::Industry(Some("Vet".into())));
+    tablet.push().await.expect("push");
     ana.push().await.expect("push");
     assert_eq!(stored(&server, n).await.industry.as_deref(), Some("Vet"));
     let m = maria.clone();
@@ -551,4 +567,238 @@ async fn review_items_are_accepted_or_dismissed_and_kept(backend: Backend) {
         .await
         .expect("accepted");
     assert_eq!(stored(&server, n).await.industry.as_deref(), Some("Dental"));
+    let m = maria.clone();
+    let open = server
+        .db
+        .read(move |tx| review::open_items(tx, &m))
+        .await
+        .expect("items");
+    assert!(open.is_empty(), "nothing left to review: {open:?}");
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM conflicts").await,
+        2,
+        "both losing values are kept"
+    );
+}
+
+/// A browser without JavaScript, signed in: keeps the session cookie, follows nothing.
+struct Session {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+fn encode(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn value_after(html: &str, marker: &str) -> String {
+    let at = html.find(marker).expect("marker on the page") + marker.len();
+    html[at..at + html[at..].find('"').expect("quote")].to_owned()
+}
+
+impl Session {
+    async fn sign_in(base: &str, email: &str) -> Session {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let form = http
+            .get(format!("{base}/login"))
+            .send()
+            .await
+            .expect("login");
+        let login_cookie = form.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("cookie")
+            .to_owned();
+        let csrf = value_after(&form.text().await.expect("body"), r#"name="csrf" value=""#);
+        let res = http
+            .post(format!("{base}/login"))
+            .header("cookie", login_cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&[
+                ("csrf", csrf.as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+            ]))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(res.status(), 303, "{email} signs in");
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("rounds_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("a session")
+            .to_owned();
+        let mut s = Session {
+            http,
+            base: base.to_owned(),
+            cookie,
+            csrf: String::new(),
+        };
+        let (_, page) = s.get("/dashboard/accounts").await;
+        s.csrf = value_after(&page, r#"name="csrf" value=""#);
+        s
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("get");
+        (res.status().as_u16(), res.text().await.expect("body"))
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> u16 {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(fields))
+            .send()
+            .await
+            .expect("post")
+            .status()
+            .as_u16()
+    }
+}
+
+async fn the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let org = seed(&server).await;
+    let (_, west) = elsewhere(&server).await;
+    let b = Session::sign_in(&server.base, "maria@example.com").await;
+    let x = org.north_accounts[0].to_string();
+    let csrf = b.csrf.clone();
+
+    let (status, page) = b.get("/dashboard/accounts").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("North 0") && !page.contains("West 0"),
+        "only the team's accounts"
+    );
+    let res = b
+        .http
+        .get(format!("{}/dashboard/accounts.csv", b.base))
+        .header("cookie", &b.cookie)
+        .send()
+        .await
+        .expect("csv");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("attachment")
+    );
+    let csv = res.text().await.expect("body");
+    assert!(
+        csv.contains("North 0") && !csv.contains("West 0"),
+        "the export too"
+    );
+    assert_eq!(b.get(&format!("/dashboard/accounts/{west}")).await.0, 404);
+
+    let before = server.count("SELECT COUNT(*) FROM changelog").await;
+    let forged = [("csrf", "forged")];
+    for path in [
+        "/dashboard/accounts/move".to_owned(),
+        format!("/dashboard/accounts/{x}"),
+        "/dashboard/plans".to_owned(),
+        "/dashboard/import".to_owned(),
+        "/dashboard/import/confirm".to_owned(),
+        format!("/dashboard/review/activity/{x}/accept"),
+    ] {
+        assert_eq!(
+            b.post(&path, &forged).await,
+            403,
+            "{path} without the token"
+        );
+    }
+    let move_west = [
+        ("csrf", csrf.as_str()),
+        ("ids", x.as_str()),
+        ("ids", &west.to_string()),
+        ("to", &org.south.to_string()),
+    ];
+    assert_eq!(
+        b.post("/dashboard/accounts/move", &move_west).await,
+        400,
+        "another team's account in the batch"
+    );
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM changelog").await,
+        before,
+        "nothing changed"
+    );
+    let moved = b
+        .post(
+            "/dashboard/accounts/move",
+            &[
+                ("csrf", csrf.as_str()),
+                ("ids", x.as_str()),
+                ("to", &org.south.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(moved, 303);
+    assert_eq!(
+        stored(&server, org.north_accounts[0]).await.territory_id,
+        Some(org.south)
+    );
+
+    // An upload past the push limit but within the import's is read and previewed.
+    let mut big = String::from("name,city,territory\n");
+    while big.len() < 600 * 1024 {
+        big.push_str("Some Dental Practice,Denver,North\n");
+    }
+    let mut body = format!(
+        "--b0undary\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    );
+    body.push_str(&big);
+    body.push_str("\r\n--b0undary--\r\n");
+    let res = b
+        .http
+        .post(format!("{}/dashboard/import", b.base))
+        .header("cookie", &b.cookie)
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), 200, "a 600 KB file is previewed");
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("/dashboard/import/confirm")
+    );
 }
