@@ -396,12 +396,14 @@ pub fn parse_form(
     let mut errors = FieldErrors::new();
     let mut rec = base.clone();
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    // Address lines as typed (like a device's edit), so a stored value with a stray
+    // space does not count as changed.
     rec.name = f.name.trim().to_owned();
-    rec.street = f.street.trim().to_owned();
-    rec.city = f.city.trim().to_owned();
-    rec.region = f.region.trim().to_owned();
-    rec.postal_code = f.postal_code.trim().to_owned();
-    rec.country = f.country.trim().to_owned();
+    rec.street = f.street.clone();
+    rec.city = f.city.clone();
+    rec.region = f.region.clone();
+    rec.postal_code = f.postal_code.clone();
+    rec.country = f.country.clone();
     rec.phone = opt(&f.phone);
     rec.email = opt(&f.email);
     rec.industry = opt(&f.industry);

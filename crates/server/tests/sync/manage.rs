@@ -24,6 +24,7 @@ on_both_backends!(
     an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged,
     review_items_are_accepted_or_dismissed_and_kept,
     the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts,
+    a_stale_edit_form_saves_only_what_the_manager_changed,
 );
 
 async fn manager(server: &TestServer) -> (UserId, Reach) {
@@ -801,4 +802,97 @@ async fn the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts(backend: B
             .expect("body")
             .contains("/dashboard/import/confirm")
     );
+}
+
+async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let org = seed(&server).await;
+    let x = org.north_accounts[0];
+    let b = Session::sign_in(&server.base, "maria@example.com").await;
+    let (status, page) = b.get(&format!("/dashboard/accounts/{x}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"name="base""#),
+        "the form carries what it showed"
+    );
+    let shown = stored(&server, x).await;
+
+    // While the form is open, Ana's device changes the phone.
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.sync().await;
+    ana.edit(x, AccountEdit::Phone(Some("(303) 555-0142".into())));
+    ana.sync().await;
+
+    let base = serde_json::to_string(&shown).expect("json");
+    let revenue = import::plain_amount(shown.revenue_minor, &shown.currency);
+    let expenses = import::plain_amount(shown.expenses_minor, &shown.currency);
+    let (lat, lon) = (
+        shown.lat.map(|v| v.to_string()).unwrap_or_default(),
+        shown.lon.map(|v| v.to_string()).unwrap_or_default(),
+    );
+    let form = |city: &'static str, email: &'static str| {
+        vec![
+            ("csrf", b.csrf.clone()),
+            ("base", base.clone()),
+            ("name", shown.name.clone()),
+            ("street", shown.street.clone()),
+            ("city", city.to_owned()),
+            ("region", shown.region.clone()),
+            ("postal_code", shown.postal_code.clone()),
+            ("country", shown.country.clone()),
+            ("phone", shown.phone.clone().unwrap_or_default()),
+            ("email", email.to_owned()),
+            ("industry", String::new()),
+            ("stage", "lead".to_owned()),
+            ("kare", String::new()),
+            ("priority", "high".to_owned()),
+            ("revenue", revenue.clone()),
+            ("expenses", expenses.clone()),
+            ("lat", lat.clone()),
+            ("lon", lon.clone()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let body = encode(&pairs);
+        let req = b
+            .http
+            .post(format!("{}/dashboard/accounts/{x}", b.base))
+            .header("cookie", &b.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        async move { req.send().await.expect("post") }
+    };
+
+    let res = post(form("Boulder", "nope")).await;
+    assert_eq!(res.status(), 422, "an invalid e-mail");
+    let page = res.text().await.expect("body");
+    assert!(page.contains("field-error") && page.contains("Nothing was saved"));
+    assert_eq!(
+        stored(&server, x).await.city,
+        "Springfield",
+        "nothing saved"
+    );
+
+    let res = post(form("Boulder", "")).await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        location.ends_with("saved=city"),
+        "only the city: {location}"
+    );
+    let rec = stored(&server, x).await;
+    assert_eq!(rec.city, "Boulder");
+    assert_eq!(
+        rec.phone.as_deref(),
+        Some("(303) 555-0142"),
+        "the device's newer phone is not overwritten by the stale form"
+    );
+    ana.sync().await;
+    assert_eq!(ana.account(x).expect("on the device").city, "Boulder");
 }
