@@ -102,13 +102,50 @@ async fn sign_in(c: &Client, base: &str, email: &str) {
         .unwrap();
 }
 
+/// An element's text, waited for and retried while a click's navigation replaces the
+/// page under it.
+async fn fresh_text(c: &Client, css: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(text) = e.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "no {css} within 30 s (the page is in {})",
+        driver::failure_evidence(c).await
+    )
+}
+
+/// The page's text; retried while a click's navigation replaces the page under it.
+/// Signs the manager in and waits for the dashboard, so the next `goto` cannot race the
+/// sign-in's redirect.
+async fn sign_in_manager(c: &Client, base: &str) {
+    sign_in(c, base, MANAGER).await;
+    driver::eventually(30, "the dashboard after signing in", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.path().starts_with("/dashboard"))
+    })
+    .await;
+}
+
 async fn body_text(c: &Client) -> String {
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..50 {
+        if let Ok(body) = c.find(Locator::Css("body")).await
+            && let Ok(text) = body.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the page's text could not be read: {}",
+        driver::failure_evidence(c).await
+    )
 }
 
 async fn dana(server: &Server) -> (String, String) {
@@ -155,7 +192,7 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
     screenshot(&c, "rep-refused").await;
 
     // The manager signs in and filters the feed by Dana.
-    sign_in(&c, &base, MANAGER).await;
+    sign_in_manager(&c, &base).await;
     let (dana_id, dana_name) = dana(&server).await;
     let started = Instant::now();
     c.goto(&format!("{base}/dashboard/activity")).await.unwrap();
@@ -175,6 +212,13 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
         .click()
         .await
         .unwrap();
+    // Rows of the unfiltered page would go stale under the reading.
+    driver::eventually(30, "the filtered feed", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.query().is_some_and(|q| q.contains("rep=")))
+    })
+    .await;
     let rows = c
         .find_all(Locator::Css("table.feed tbody tr"))
         .await
@@ -294,7 +338,7 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
 
     let profile = tempfile::tempdir().unwrap();
     let c = driver.browser(profile.path()).await;
-    sign_in(&c, &base, MANAGER).await;
+    sign_in_manager(&c, &base).await;
 
     // The edit form refuses a bad e-mail next to the field and saves nothing.
     c.goto(&format!("{base}/dashboard/accounts/{x}"))
@@ -312,7 +356,7 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
         .click()
         .await
         .unwrap();
-    let error = driver::text(&c, "[data-field=email] .field-error").await;
+    let error = fresh_text(&c, "[data-field=email] .field-error").await;
     assert!(!error.is_empty(), "the e-mail's error is shown next to it");
     assert!(
         driver::all(&c, "[data-field=city] .field-error")
@@ -348,6 +392,12 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
         .click()
         .await
         .unwrap();
+    driver::eventually(30, "the list filtered by name", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.query().is_some_and(|q| q.contains("q=")))
+    })
+    .await;
     driver::click(&c, &format!("input[name=ids][value='{x}']")).await;
     c.find(Locator::Css("select[name=to]"))
         .await
@@ -363,9 +413,15 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
     .click()
     .await
     .unwrap();
-    let note = driver::text(&c, ".ok-note").await;
+    driver::eventually(30, "the list after the move", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.query().is_some_and(|q| q.contains("moved=")))
+    })
+    .await;
+    let note = fresh_text(&c, ".ok-note").await;
     assert!(note.contains("Moved 1 account"), "the page says so: {note}");
-    let row = driver::text(&c, &format!("tr[data-account='{x}']")).await;
+    let row = fresh_text(&c, &format!("tr[data-account='{x}']")).await;
     assert!(
         row.contains(&marcus_territory_name),
         "X is listed in Marcus's territory now: {row}"
@@ -383,7 +439,7 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
     visits.clear().await.unwrap();
     visits.send_keys("99").await.unwrap();
     driver::click(&c, "form.edit button[type=submit]").await;
-    let error = driver::text(&c, "tr[data-bucket=high] .field-error").await;
+    let error = fresh_text(&c, "tr[data-bucket=high] .field-error").await;
     assert!(error.contains("At most 20"), "{error}");
     screenshot(&c, "plans-errors").await;
     assert_eq!(plan_data(&server).await, plan_before, "nothing saved");
@@ -456,7 +512,7 @@ async fn an_import_with_one_bad_row_imports_nothing_and_says_why() {
     let before = account_data(&server).await;
     let profile = tempfile::tempdir().unwrap();
     let c = driver.browser(profile.path()).await;
-    sign_in(&c, &base, MANAGER).await;
+    sign_in_manager(&c, &base).await;
 
     let csv = format!(
         "name,city,territory,email,revenue\n\
@@ -465,12 +521,12 @@ async fn an_import_with_one_bad_row_imports_nothing_and_says_why() {
          Clean Eye,Denver,{territory},,2000\n"
     );
     upload_csv(&c, &base, &csv).await;
-    let alert = driver::text(&c, ".alert").await;
+    let alert = fresh_text(&c, ".alert").await;
     assert!(
         alert.contains("Nothing was imported") && alert.contains("1 row"),
         "the page says nothing was imported, and why: {alert}"
     );
-    let bad = driver::text(&c, "tr[data-line='3']").await;
+    let bad = fresh_text(&c, "tr[data-line='3']").await;
     assert!(
         bad.contains("Invalid") && bad.contains("email"),
         "line 3 is explained: {bad}"
@@ -501,7 +557,7 @@ async fn exported_accounts_import_back_unchanged() {
     let base = server.base();
     let profile = tempfile::tempdir().unwrap();
     let c = driver.browser(profile.path()).await;
-    sign_in(&c, &base, MANAGER).await;
+    sign_in_manager(&c, &base).await;
     c.goto(&format!("{base}/dashboard/accounts")).await.unwrap();
     let href = c
         .find(Locator::Css("a.download"))
@@ -532,7 +588,7 @@ async fn exported_accounts_import_back_unchanged() {
     );
 
     upload_csv(&c, &base, &csv).await;
-    let note = driver::text(&c, ".ok-note").await;
+    let note = fresh_text(&c, ".ok-note").await;
     assert!(
         note.contains("Nothing to import"),
         "no changes reported: {note}"
@@ -569,7 +625,7 @@ async fn exported_accounts_import_back_unchanged() {
     fields[3] = "Lakewood";
     let edited = csv.replacen(&first, &fields.join(","), 1);
     upload_csv(&c, &base, &edited).await;
-    let row = driver::text(&c, &format!("tr[data-line='{line}']")).await;
+    let row = fresh_text(&c, &format!("tr[data-line='{line}']")).await;
     assert!(row.contains("update: city"), "{row}");
     c.find(Locator::Css(
         "form[action='/dashboard/import/confirm'] button",
@@ -580,7 +636,7 @@ async fn exported_accounts_import_back_unchanged() {
     .await
     .unwrap();
     wait_title(&c, "Imported").await;
-    let done = driver::text(&c, ".ok-note").await;
+    let done = fresh_text(&c, ".ok-note").await;
     assert!(done.contains("1 updated"), "{done}");
     let id = first.split(',').next().unwrap().to_owned();
     let after = account_data(&server).await;
@@ -655,7 +711,7 @@ async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
 
     let profile = tempfile::tempdir().unwrap();
     let c = driver.browser(profile.path()).await;
-    sign_in(&c, &base, MANAGER).await;
+    sign_in_manager(&c, &base).await;
     c.goto(&format!("{base}/dashboard/review")).await.unwrap();
     assert_eq!(
         driver::all(&c, "tr[data-kind=activity]").await.len(),
@@ -669,7 +725,13 @@ async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
         &format!("tr[data-id='{accept}'] button[data-action=accept]"),
     )
     .await;
-    assert!(driver::text(&c, ".ok-note").await.contains("Accepted"));
+    driver::eventually(30, "the review page after accepting", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.query().is_some_and(|q| q.contains("done=accepted")))
+    })
+    .await;
+    assert!(fresh_text(&c, ".ok-note").await.contains("Accepted"));
     driver::click(
         &c,
         &format!("tr[data-id='{dismiss}'] button[data-action=dismiss]"),

@@ -44,8 +44,8 @@ pub fn value_text(item: &OpenItem) -> String {
     if item.kind == ItemKind::Activity {
         return match serde_json::from_str::<ActivityRecord>(&item.value) {
             Ok(a) => format!(
-                "{:?} on {}{}",
-                a.kind,
+                "{} on {}{}",
+                super::activity::kind_name(a.kind),
                 a.occurred_at.format("%Y-%m-%d %H:%M UTC"),
                 a.note.map(|n| format!(": {n}")).unwrap_or_default()
             ),

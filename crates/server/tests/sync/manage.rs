@@ -725,6 +725,35 @@ async fn the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts(backend: B
         "the export too"
     );
     assert_eq!(b.get(&format!("/dashboard/accounts/{west}")).await.0, 404);
+    for (path, header) in [
+        (
+            "/dashboard/activity.csv",
+            "occurred_at_utc,local_time,rep,account,kind",
+        ),
+        (
+            "/dashboard/compliance.csv",
+            "month,group,name,done,planned,credited",
+        ),
+        ("/dashboard/review.csv", "kind,id,account,who,field,value"),
+    ] {
+        let res = b
+            .http
+            .get(format!("{}{path}", b.base))
+            .header("cookie", &b.cookie)
+            .send()
+            .await
+            .expect("csv");
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(
+            res.headers()["content-disposition"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("attachment"),
+            "{path} downloads"
+        );
+        let text = res.text().await.expect("body");
+        assert!(text.starts_with(header), "{path}: {text}");
+    }
 
     let before = server.count("SELECT COUNT(*) FROM changelog").await;
     let forged = [("csrf", "forged")];
