@@ -102,13 +102,50 @@ async fn sign_in(c: &Client, base: &str, email: &str) {
         .unwrap();
 }
 
+/// An element's text, waited for and retried while a click's navigation replaces the
+/// page under it.
+async fn fresh_text(c: &Client, css: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(text) = e.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "no {css} within 30 s (the page is in {})",
+        driver::failure_evidence(c).await
+    )
+}
+
+/// The page's text; retried while a click's navigation replaces the page under it.
+/// Signs the manager in and waits for the dashboard, so the next `goto` cannot race the
+/// sign-in's redirect.
+async fn sign_in_manager(c: &Client, base: &str) {
+    sign_in(c, base, MANAGER).await;
+    driver::eventually(30, "the dashboard after signing in", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.path().starts_with("/dashboard"))
+    })
+    .await;
+}
+
 async fn body_text(c: &Client) -> String {
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..50 {
+        if let Ok(body) = c.find(Locator::Css("body")).await
+            && let Ok(text) = body.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the page's text could not be read: {}",
+        driver::failure_evidence(c).await
+    )
 }
 
 async fn dana(server: &Server) -> (String, String) {
@@ -155,7 +192,7 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
     screenshot(&c, "rep-refused").await;
 
     // The manager signs in and filters the feed by Dana.
-    sign_in(&c, &base, MANAGER).await;
+    sign_in_manager(&c, &base).await;
     let (dana_id, dana_name) = dana(&server).await;
     let started = Instant::now();
     c.goto(&format!("{base}/dashboard/activity")).await.unwrap();
@@ -175,6 +212,13 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
         .click()
         .await
         .unwrap();
+    // Rows of the unfiltered page would go stale under the reading.
+    driver::eventually(30, "the filtered feed", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.query().is_some_and(|q| q.contains("rep=")))
+    })
+    .await;
     let rows = c
         .find_all(Locator::Css("table.feed tbody tr"))
         .await
@@ -207,4 +251,546 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
         screenshot(&c, page).await;
     }
     c.close().await.unwrap();
+}
+
+/// The session cookie of the browser, for fetching what a link downloads.
+async fn session_cookie(c: &Client) -> String {
+    let cookie = c.get_named_cookie("rounds_session").await.unwrap();
+    format!("rounds_session={}", cookie.value())
+}
+
+async fn territory_of(server: &Server, rep_email: &'static str) -> (String, String) {
+    server
+        .db()
+        .await
+        .read(move |tx| {
+            let r = tx.query_one(
+                "SELECT t.id, t.name FROM territories t JOIN users u ON u.id = t.rep_id WHERE u.email = $1",
+                &[rep_email.into()],
+            )?;
+            Ok::<_, rounds_server::db::DbError>((r.text(0)?, r.text(1)?))
+        })
+        .await
+        .unwrap()
+}
+
+async fn account_data(server: &Server) -> Vec<(String, Option<String>, String)> {
+    server
+        .db()
+        .await
+        .read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.query(
+                "SELECT id, territory_id, data FROM accounts ORDER BY id",
+                &[],
+            )? {
+                out.push((r.text(0)?, r.opt_text(1)?, r.text(2)?));
+            }
+            Ok::<_, rounds_server::db::DbError>(out)
+        })
+        .await
+        .unwrap()
+}
+
+const MARCUS: &str = "marcus@demo.rounds.app";
+
+async fn plan_data(server: &Server) -> Vec<String> {
+    server
+        .db()
+        .await
+        .read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.query("SELECT data FROM plans ORDER BY id", &[])? {
+                out.push(r.text(0)?);
+            }
+            Ok::<_, rounds_server::db::DbError>(out)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
+    let Some(driver) = ChromeDriver::start() else {
+        eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
+        return;
+    };
+    let server = Server::demo_on(Utc::now().date_naive(), 30).await;
+    let base = server.base();
+    let mut dana = Device::sign_in(&server, DANA).await;
+    let mut marcus = Device::sign_in(&server, MARCUS).await;
+    dana.sync().await.unwrap();
+    marcus.sync().await.unwrap();
+    // Dana's visit on X, synced: X's history the new rep must receive.
+    let visit = dana.log_visit("Showroom visit before the handover");
+    dana.sync().await.unwrap();
+    let x = visit.activity.account_id;
+    let x_name = dana
+        .store
+        .read()
+        .accounts()
+        .get(x)
+        .unwrap()
+        .unwrap()
+        .account
+        .name;
+    let (marcus_territory, marcus_territory_name) = territory_of(&server, MARCUS).await;
+
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    sign_in_manager(&c, &base).await;
+
+    // The edit form refuses a bad e-mail next to the field and saves nothing.
+    c.goto(&format!("{base}/dashboard/accounts/{x}"))
+        .await
+        .unwrap();
+    let email = c.find(Locator::Css("input[name=email]")).await.unwrap();
+    email.clear().await.unwrap();
+    email.send_keys("not an e-mail").await.unwrap();
+    let city = c.find(Locator::Css("input[name=city]")).await.unwrap();
+    city.clear().await.unwrap();
+    city.send_keys("Changed City").await.unwrap();
+    c.find(Locator::Css("form.edit button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = fresh_text(&c, "[data-field=email] .field-error").await;
+    assert!(!error.is_empty(), "the e-mail's error is shown next to it");
+    assert!(
+        driver::all(&c, "[data-field=city] .field-error")
+            .await
+            .is_empty(),
+        "a valid field has no error"
+    );
+    screenshot(&c, "account-edit-errors").await;
+    let stored = dana
+        .store
+        .read()
+        .accounts()
+        .get(x)
+        .unwrap()
+        .unwrap()
+        .account;
+    let on_server = account_data(&server).await;
+    assert!(
+        on_server
+            .iter()
+            .any(|(id, _, data)| *id == x.to_string() && !data.contains("Changed City")),
+        "nothing saved on error"
+    );
+
+    // The list, filtered to X by name: tick it and move it to Marcus's territory.
+    c.goto(&format!("{base}/dashboard/accounts")).await.unwrap();
+    screenshot(&c, "accounts").await;
+    let search = c.find(Locator::Css("input[name=q]")).await.unwrap();
+    search.send_keys(&x_name).await.unwrap();
+    c.find(Locator::Css("form.filters button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    driver::eventually(30, "the list filtered by name", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.query().is_some_and(|q| q.contains("q=")))
+    })
+    .await;
+    driver::click(&c, &format!("input[name=ids][value='{x}']")).await;
+    c.find(Locator::Css("select[name=to]"))
+        .await
+        .unwrap()
+        .select_by_value(&marcus_territory)
+        .await
+        .unwrap();
+    c.find(Locator::Css(
+        "form[action='/dashboard/accounts/move'] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    driver::eventually(30, "the list after the move", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.query().is_some_and(|q| q.contains("moved=")))
+    })
+    .await;
+    let note = fresh_text(&c, ".ok-note").await;
+    assert!(note.contains("Moved 1 account"), "the page says so: {note}");
+    let row = fresh_text(&c, &format!("tr[data-account='{x}']")).await;
+    assert!(
+        row.contains(&marcus_territory_name),
+        "X is listed in Marcus's territory now: {row}"
+    );
+    screenshot(&c, "accounts-moved").await;
+
+    // The plan's targets: a number past one a workday is refused next to it.
+    let plan_before = plan_data(&server).await;
+    c.goto(&format!("{base}/dashboard/plans")).await.unwrap();
+    screenshot(&c, "plans").await;
+    let visits = c
+        .find(Locator::Css("input[name=high_visits]"))
+        .await
+        .unwrap();
+    visits.clear().await.unwrap();
+    visits.send_keys("99").await.unwrap();
+    driver::click(&c, "form.edit button[type=submit]").await;
+    let error = fresh_text(&c, "tr[data-bucket=high] .field-error").await;
+    assert!(error.contains("At most 20"), "{error}");
+    screenshot(&c, "plans-errors").await;
+    assert_eq!(plan_data(&server).await, plan_before, "nothing saved");
+    c.close().await.unwrap();
+
+    dana.sync().await.unwrap();
+    assert!(
+        dana.store.read().accounts().get(x).unwrap().is_none(),
+        "X left Dana's device"
+    );
+    marcus.sync().await.unwrap();
+    let arrived = marcus.store.read().accounts().get(x).unwrap();
+    assert_eq!(
+        arrived.map(|a| a.account.name),
+        Some(stored.name),
+        "X arrived on Marcus's device"
+    );
+    assert!(
+        marcus
+            .store
+            .read()
+            .activities()
+            .timeline(x)
+            .unwrap()
+            .iter()
+            .any(|e| e.activity.id == visit.activity.id),
+        "with Dana's visit in its history"
+    );
+}
+
+async fn upload_csv(c: &Client, base: &str, csv: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("accounts.csv");
+    std::fs::write(&file, csv).unwrap();
+    c.goto(&format!("{base}/dashboard/import")).await.unwrap();
+    c.find(Locator::Css("input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Css(
+        "form[action='/dashboard/import'] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_title(c, "Import preview").await;
+}
+
+/// Waits for the page a click leads to, so nothing is read from the page before it.
+async fn wait_title(c: &Client, starts: &str) {
+    driver::eventually(30, &format!("a page titled {starts}"), || async {
+        c.title().await.is_ok_and(|t| t.starts_with(starts))
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_with_one_bad_row_imports_nothing_and_says_why() {
+    let Some(driver) = ChromeDriver::start() else {
+        eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
+        return;
+    };
+    let server = Server::demo_on(Utc::now().date_naive(), 10).await;
+    let base = server.base();
+    let (_, territory) = territory_of(&server, DANA).await;
+    let before = account_data(&server).await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    sign_in_manager(&c, &base).await;
+
+    let csv = format!(
+        "name,city,territory,email,revenue\n\
+         Fresh Dental,Denver,{territory},office@fresh.example,39000\n\
+         Broken Vet,Denver,{territory},not-an-email,1000\n\
+         Clean Eye,Denver,{territory},,2000\n"
+    );
+    upload_csv(&c, &base, &csv).await;
+    let alert = fresh_text(&c, ".alert").await;
+    assert!(
+        alert.contains("Nothing was imported") && alert.contains("1 row"),
+        "the page says nothing was imported, and why: {alert}"
+    );
+    let bad = fresh_text(&c, "tr[data-line='3']").await;
+    assert!(
+        bad.contains("Invalid") && bad.contains("email"),
+        "line 3 is explained: {bad}"
+    );
+    assert_eq!(
+        driver::all(&c, "tr[data-valid='false']").await.len(),
+        1,
+        "only the bad row is marked"
+    );
+    assert!(
+        driver::all(&c, "form[action='/dashboard/import/confirm']")
+            .await
+            .is_empty(),
+        "no way to import an invalid file"
+    );
+    screenshot(&c, "import-rejected").await;
+    c.close().await.unwrap();
+    assert_eq!(account_data(&server).await, before, "nothing imported");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exported_accounts_import_back_unchanged() {
+    let Some(driver) = ChromeDriver::start() else {
+        eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
+        return;
+    };
+    let server = Server::demo_on(Utc::now().date_naive(), 10).await;
+    let base = server.base();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    sign_in_manager(&c, &base).await;
+    c.goto(&format!("{base}/dashboard/accounts")).await.unwrap();
+    let href = c
+        .find(Locator::Css("a.download"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let res = reqwest::Client::new()
+        .get(format!("{base}{href}"))
+        .header("cookie", session_cookie(&c).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let csv = res.text().await.unwrap();
+    let before = account_data(&server).await;
+    assert_eq!(
+        csv.lines().count(),
+        before.len() + 1,
+        "every account of the team, and a header"
+    );
+
+    upload_csv(&c, &base, &csv).await;
+    let note = fresh_text(&c, ".ok-note").await;
+    assert!(
+        note.contains("Nothing to import"),
+        "no changes reported: {note}"
+    );
+    assert!(
+        driver::all(&c, "form[action='/dashboard/import/confirm']")
+            .await
+            .is_empty()
+    );
+    let changed: Vec<String> = {
+        let mut out = Vec::new();
+        for row in driver::all(&c, "table.import-rows tbody tr").await {
+            let text = row.text().await.unwrap();
+            if !text.contains("no change") {
+                out.push(text);
+            }
+        }
+        out
+    };
+    assert!(changed.is_empty(), "every row unchanged: {changed:?}");
+    screenshot(&c, "import-unchanged").await;
+    assert_eq!(account_data(&server).await, before, "the data is equal");
+
+    // The same file with one city changed: previewed as that change, then imported.
+    // A line without quoted commas, so its fields can be told apart without a parser.
+    let (line, first) = csv
+        .lines()
+        .enumerate()
+        .skip(1)
+        .find(|(_, l)| !l.contains('"') && l.split(',').nth(3).is_some_and(|c| !c.is_empty()))
+        .map(|(i, l)| (i + 1, l.to_owned()))
+        .expect("a plain line with a city");
+    let mut fields: Vec<&str> = first.split(',').collect();
+    fields[3] = "Lakewood";
+    let edited = csv.replacen(&first, &fields.join(","), 1);
+    upload_csv(&c, &base, &edited).await;
+    let row = fresh_text(&c, &format!("tr[data-line='{line}']")).await;
+    assert!(row.contains("update: city"), "{row}");
+    c.find(Locator::Css(
+        "form[action='/dashboard/import/confirm'] button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_title(&c, "Imported").await;
+    let done = fresh_text(&c, ".ok-note").await;
+    assert!(done.contains("1 updated"), "{done}");
+    let id = first.split(',').next().unwrap().to_owned();
+    let after = account_data(&server).await;
+    let changed: Vec<_> = after
+        .iter()
+        .zip(&before)
+        .filter(|(a, b)| a != b)
+        .map(|(a, _)| a.0.clone())
+        .collect();
+    assert_eq!(changed, [id], "only that account changed");
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
+    let Some(driver) = ChromeDriver::start() else {
+        eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
+        return;
+    };
+    let server = Server::demo_on(Utc::now().date_naive(), 10).await;
+    let base = server.base();
+    let mut dana = Device::sign_in(&server, DANA).await;
+    let mut marcus = Device::sign_in(&server, MARCUS).await;
+    dana.sync().await.unwrap();
+    marcus.sync().await.unwrap();
+    let x = dana.store.read().accounts().all().unwrap()[0].account.id;
+    let (marcus_territory, _) = territory_of(&server, MARCUS).await;
+    // X moves to Marcus; Dana, not synced yet, logs two calls on it afterwards.
+    server
+        .db()
+        .await
+        .write(move |tx| {
+            rounds_server::org::assign_account(
+                tx,
+                x,
+                Some(marcus_territory.parse().unwrap()),
+                Utc::now() - chrono::Duration::minutes(10),
+            )
+        })
+        .await
+        .unwrap();
+    let rep = dana.rep();
+    let mut logged = Vec::new();
+    for note in ["Call to accept", "Call to dismiss"] {
+        let a = dana
+            .store
+            .log_activity(
+                rounds_store::NewActivity {
+                    account_id: x,
+                    rep_id: rep,
+                    contact_id: None,
+                    kind: rounds_core::ActivityKind::Call,
+                    occurred_at: Utc::now() - chrono::Duration::minutes(1),
+                    duration_min: Some(5),
+                    outcome: None,
+                    note: Some(note.into()),
+                    fix: None,
+                },
+                Utc::now(),
+            )
+            .unwrap();
+        logged.push(a.activity.id);
+    }
+    dana.sync().await.unwrap();
+    let quarantined = server
+        .count(
+            "SELECT count(*) FROM activities WHERE status = 'quarantined'",
+            vec![],
+        )
+        .await;
+    assert_eq!(quarantined, 2, "both calls were set aside");
+
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    sign_in_manager(&c, &base).await;
+    c.goto(&format!("{base}/dashboard/review")).await.unwrap();
+    assert_eq!(
+        driver::all(&c, "tr[data-kind=activity]").await.len(),
+        2,
+        "both are open"
+    );
+    screenshot(&c, "review").await;
+    let (accept, dismiss) = (logged[0], logged[1]);
+    driver::click(
+        &c,
+        &format!("tr[data-id='{accept}'] button[data-action=accept]"),
+    )
+    .await;
+    driver::eventually(30, "the review page after accepting", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.query().is_some_and(|q| q.contains("done=accepted")))
+    })
+    .await;
+    assert!(fresh_text(&c, ".ok-note").await.contains("Accepted"));
+    driver::click(
+        &c,
+        &format!("tr[data-id='{dismiss}'] button[data-action=dismiss]"),
+    )
+    .await;
+    driver::eventually(30, "the page says it was dismissed", || async {
+        match c.find(Locator::Css(".ok-note")).await {
+            Ok(e) => e.text().await.is_ok_and(|t| t.contains("Dismissed")),
+            Err(_) => false,
+        }
+    })
+    .await;
+    assert!(
+        driver::all(&c, "tr[data-kind=activity]").await.is_empty(),
+        "nothing open any more"
+    );
+    screenshot(&c, "review-resolved").await;
+    c.close().await.unwrap();
+
+    let status = |id: rounds_protocol::ActivityId| {
+        let s = &server;
+        async move {
+            s.db()
+                .await
+                .read(move |tx| {
+                    tx.query_one(
+                        "SELECT status FROM activities WHERE id = $1",
+                        &[id.to_string().into()],
+                    )
+                    .and_then(|r| r.text(0))
+                })
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(status(accept).await, "ok", "accepted: a normal activity");
+    assert_eq!(
+        status(dismiss).await,
+        "quarantined",
+        "dismissed: kept as it was"
+    );
+    assert_eq!(
+        server
+            .count(
+                "SELECT count(*) FROM review_resolutions WHERE item_id = $1 AND resolution = 'dismissed'",
+                vec![dismiss.to_string().into()],
+            )
+            .await,
+        1,
+        "and marked resolved"
+    );
+    marcus.sync().await.unwrap();
+    let timeline = marcus.store.read().activities().timeline(x).unwrap();
+    assert!(
+        timeline.iter().any(|e| e.activity.id == accept),
+        "the accepted call reached the account's rep"
+    );
+    assert!(
+        !timeline.iter().any(|e| e.activity.id == dismiss),
+        "the dismissed one did not"
+    );
 }

@@ -1,23 +1,56 @@
-//! `rounds-server import accounts.csv`: accounts from CSV, all or nothing. Every row is
-//! checked first and reported; one invalid row imports nothing unless the caller asks to
-//! skip invalid rows.
+//! Accounts in and out as CSV, one format both ways: `rounds-server import accounts.csv`,
+//! the dashboard's import (preview, then confirm) and its accounts export.
+//!
+//! Importing is checked first and applied second. [`check`] reads every row against the
+//! database and says for each what it would do (create, update some fields, nothing) or
+//! why it cannot; [`apply`] carries out a checked plan. A row with an `id` updates that
+//! account, field by field as a manager's edit; a row without one creates an account. So
+//! exporting and importing the file again changes nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rounds_core::{Kare, Priority, Stage};
 use rounds_protocol::records::AccountRecord;
-use rounds_protocol::{AccountId, TerritoryId};
-use serde::Deserialize;
+use rounds_protocol::{AccountId, TerritoryId, UserId};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, Sql, Tx, Val, placeholders};
 use crate::error::{Error, Result};
+use crate::fields::{self, FieldChange};
+pub use crate::manage::Reach;
 use crate::org;
 
-/// The CSV columns (a header row is required; unknown columns are ignored).
-#[derive(Debug, Deserialize)]
+/// The CSV columns, in the order the export writes them (a header row is required;
+/// unknown columns are ignored; only `name` is required).
+pub const COLUMNS: [&str; 19] = [
+    "id",
+    "name",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "lat",
+    "lon",
+    "stage",
+    "priority",
+    "kare",
+    "currency",
+    "revenue",
+    "expenses",
+    "phone",
+    "email",
+    "industry",
+    "territory",
+];
+
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct CsvAccount {
+    /// Empty for a new account.
+    #[serde(default)]
+    id: String,
     name: String,
     #[serde(default)]
     street: String,
@@ -52,18 +85,69 @@ struct CsvAccount {
     territory: String,
 }
 
+/// What a valid row does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    /// The fields that change (`territory` included).
+    Update(Vec<&'static str>),
+    Unchanged,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowOutcome {
     /// The line in the file (the header is line 1).
     pub line: usize,
     pub name: String,
+    /// Why the row cannot be imported (starting with the name, for the command line's
+    /// report); `None` when it can.
     pub error: Option<String>,
+    pub action: Option<Action>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
     pub rows: Vec<RowOutcome>,
+    /// Rows applied (created or updated).
     pub imported: usize,
+}
+
+impl ImportReport {
+    pub fn invalid(&self) -> usize {
+        self.rows.iter().filter(|r| r.error.is_some()).count()
+    }
+
+    /// How many valid rows create, update, and change nothing.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for r in &self.rows {
+            match r.action {
+                Some(Action::Create) => c.0 += 1,
+                Some(Action::Update(_)) => c.1 += 1,
+                Some(Action::Unchanged) => c.2 += 1,
+                None => {}
+            }
+        }
+        c
+    }
+}
+
+/// One valid row's work.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Create(Box<AccountRecord>),
+    Update {
+        id: AccountId,
+        changes: Vec<FieldChange>,
+        territory: Option<Option<TerritoryId>>,
+    },
+}
+
+/// Every row checked; `steps` holds the valid rows' work (unchanged rows have none).
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    pub report: ImportReport,
+    pub steps: Vec<Step>,
 }
 
 fn parse_enum<T: serde::de::DeserializeOwned>(
@@ -79,9 +163,12 @@ fn parse_enum<T: serde::de::DeserializeOwned>(
         .map_err(|_| format!("{field}: {v:?} is not one of the known values"))
 }
 
+/// A territory by lower-cased name or by id; `None` for a name two territories share.
+type TerritoryNames = HashMap<String, Option<TerritoryId>>;
+
 fn to_record(
     row: CsvAccount,
-    territories: &HashMap<String, TerritoryId>,
+    territories: &TerritoryNames,
     now: DateTime<Utc>,
 ) -> std::result::Result<AccountRecord, String> {
     let currency_code = if row.currency.trim().is_empty() {
@@ -101,16 +188,25 @@ fn to_record(
     };
     let territory = match row.territory.trim() {
         "" => None,
-        t => Some(
-            territories
-                .get(&t.to_lowercase())
-                .copied()
-                .ok_or_else(|| format!("territory: no territory named {t:?}"))?,
-        ),
+        t => match territories.get(&t.to_lowercase()) {
+            Some(Some(id)) => Some(*id),
+            Some(None) => {
+                return Err(format!(
+                    "territory: more than one territory is named {t:?}; use its id"
+                ));
+            }
+            None => return Err(format!("territory: no territory named {t:?}")),
+        },
+    };
+    let id = match row.id.trim() {
+        "" => AccountId::from_uuid(Uuid::now_v7()),
+        s => s
+            .parse()
+            .map_err(|_| format!("id: {s:?} is not an account id"))?,
     };
     let stage: Stage = parse_enum("stage", &row.stage)?.unwrap_or(Stage::Lead);
     let rec = AccountRecord {
-        id: AccountId::from_uuid(Uuid::now_v7()),
+        id,
         name: row.name.trim().to_owned(),
         street: row.street,
         city: row.city,
@@ -137,9 +233,182 @@ fn to_record(
     };
     // The domain's own checks: name, location pair, e-mail, phone.
     rounds_core::Account::try_from(&rec).map_err(|e| e.to_string())?;
+    for c in FieldChange::all(&rec) {
+        c.validate().map_err(|e| format!("{}: {e}", c.field()))?;
+    }
     Ok(rec)
 }
 
+fn territory_names(tx: &mut dyn Sql) -> Result<TerritoryNames> {
+    let mut m: TerritoryNames = HashMap::new();
+    for r in tx.query("SELECT id, name FROM territories", &[])? {
+        let id: TerritoryId = r.parse(0)?;
+        m.entry(r.text(1)?.to_lowercase())
+            .and_modify(|v| *v = None)
+            .or_insert(Some(id));
+        m.insert(id.to_string(), Some(id));
+    }
+    Ok(m)
+}
+
+/// The stored accounts a file names by id.
+fn existing(tx: &mut dyn Sql, ids: &[AccountId]) -> Result<HashMap<AccountId, AccountRecord>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let vals: Vec<Val> = chunk.iter().map(Val::from).collect();
+        for r in tx.query(
+            &format!(
+                "SELECT data FROM accounts WHERE id IN ({})",
+                placeholders(1, vals.len())
+            ),
+            &vals,
+        )? {
+            let rec: AccountRecord = r.json(0)?;
+            out.insert(rec.id, rec);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks every row of `csv_text` against the database: what it would do, or why not.
+pub fn check(
+    tx: &mut dyn Sql,
+    csv_text: &str,
+    reach: &Reach,
+    now: DateTime<Utc>,
+) -> Result<Checked> {
+    let territories = territory_names(tx)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::Headers)
+        .from_reader(csv_text.as_bytes());
+    let mut parsed = Vec::new();
+    for (i, row) in reader.deserialize::<CsvAccount>().enumerate() {
+        let line = i + 2;
+        let given_id = row.as_ref().is_ok_and(|r| !r.id.trim().is_empty());
+        let name = row
+            .as_ref()
+            .map(|r| r.name.trim().to_owned())
+            .unwrap_or_default();
+        let out = row.map_err(|e| e.to_string()).and_then(|r| {
+            to_record(r, &territories, now).map_err(|e| format!("{}: {e}", name.trim()))
+        });
+        parsed.push((line, name, given_id, out));
+    }
+    let ids: Vec<AccountId> = parsed
+        .iter()
+        .filter_map(|(_, _, given, r)| match r {
+            Ok(rec) if *given => Some(rec.id),
+            _ => None,
+        })
+        .collect();
+    let stored = existing(tx, &ids)?;
+    let mut seen = HashSet::new();
+    let mut checked = Checked::default();
+    for (line, row_name, given_id, out) in parsed {
+        let step = out.and_then(|rec| {
+            let label = rec.name.clone();
+            let fail = |e: String| format!("{label}: {e}");
+            if !seen.insert(rec.id) {
+                return Err(fail("id: the file names this account twice".into()));
+            }
+            if !reach.allows(rec.territory_id) {
+                return Err(fail(if rec.territory_id.is_none() {
+                    "territory: required (name one of your team's territories)".into()
+                } else {
+                    "territory: not one of your team's territories".into()
+                }));
+            }
+            if !given_id {
+                return Ok((
+                    rec.name.clone(),
+                    Some(Step::Create(Box::new(rec))),
+                    Action::Create,
+                ));
+            }
+            let before = match stored.get(&rec.id) {
+                Some(b) if reach.allows(b.territory_id) => b,
+                // Unknown and not-yours read the same: ids reveal nothing.
+                _ => {
+                    return Err(fail(
+                        "id: no account you manage has this id (leave id empty to create one)"
+                            .into(),
+                    ));
+                }
+            };
+            if before.currency != rec.currency {
+                return Err(fail(format!(
+                    "currency: the account is kept in {}; a currency cannot be changed by import",
+                    before.currency
+                )));
+            }
+            let changes = FieldChange::diff(before, &rec);
+            let moved = before.territory_id != rec.territory_id;
+            let mut names: Vec<&'static str> = changes.iter().map(FieldChange::field).collect();
+            if moved {
+                names.push("territory");
+            }
+            if names.is_empty() {
+                return Ok((rec.name.clone(), None, Action::Unchanged));
+            }
+            Ok((
+                rec.name.clone(),
+                Some(Step::Update {
+                    id: rec.id,
+                    changes,
+                    territory: moved.then_some(rec.territory_id),
+                }),
+                Action::Update(names),
+            ))
+        });
+        match step {
+            Ok((name, step, action)) => {
+                checked.report.rows.push(RowOutcome {
+                    line,
+                    name,
+                    error: None,
+                    action: Some(action),
+                });
+                checked.steps.extend(step);
+            }
+            Err(e) => checked.report.rows.push(RowOutcome {
+                line,
+                name: row_name,
+                error: Some(e),
+                action: None,
+            }),
+        }
+    }
+    Ok(checked)
+}
+
+/// Carries out checked steps: new accounts held from `now`, updates merged as `by`'s edit
+/// (field by field, like any edit), moves through [`org::assign_account`].
+pub fn apply(
+    tx: &mut Tx<'_>,
+    steps: &[Step],
+    by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    for s in steps {
+        match s {
+            Step::Create(rec) => org::create_account(tx, rec, now)?,
+            Step::Update {
+                id,
+                changes,
+                territory,
+            } => {
+                fields::edit_account(tx, *id, changes, by, now)?;
+                if let Some(t) = territory {
+                    org::assign_account(tx, *id, *t, now)?;
+                }
+            }
+        }
+    }
+    Ok(steps.len())
+}
+
+/// The command line's import: checked in one read, applied in transactions of 500 rows
+/// (all rows were checked first). One invalid row imports nothing unless `skip_invalid`.
 pub async fn import_accounts(
     db: &Db,
     csv_text: &str,
@@ -147,61 +416,107 @@ pub async fn import_accounts(
     now: DateTime<Utc>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
-    let territories: HashMap<String, TerritoryId> = db
-        .read(|tx| {
-            use crate::db::Sql;
-            let mut m = HashMap::new();
-            for r in tx.query("SELECT id, name FROM territories", &[])? {
-                let id: TerritoryId = r.parse(0)?;
-                m.insert(r.text(1)?.to_lowercase(), id);
-                m.insert(id.to_string(), id);
-            }
-            Ok::<_, Error>(m)
-        })
+    let text = csv_text.to_owned();
+    let checked = db
+        .read(move |tx| check(tx, &text, &Reach::All, now))
         .await?;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::Headers)
-        .from_reader(csv_text.as_bytes());
-    let mut report = ImportReport::default();
-    let mut good = Vec::new();
-    for (i, row) in reader.deserialize::<CsvAccount>().enumerate() {
-        let line = i + 2;
-        match row.map_err(|e| e.to_string()).and_then(|r| {
-            let name = r.name.clone();
-            to_record(r, &territories, now).map_err(|e| format!("{name}: {e}"))
-        }) {
-            Ok(rec) => {
-                report.rows.push(RowOutcome {
-                    line,
-                    name: rec.name.clone(),
-                    error: None,
-                });
-                good.push(rec);
-            }
-            Err(e) => report.rows.push(RowOutcome {
-                line,
-                name: String::new(),
-                error: Some(e),
-            }),
-        }
-    }
-    let invalid = report.rows.iter().any(|r| r.error.is_some());
-    if invalid && !skip_invalid {
+    let mut report = checked.report;
+    if report.invalid() > 0 && !skip_invalid {
         return Ok(report);
     }
-    let total = good.len();
-    // One transaction per 500 rows keeps progress visible; all rows were checked above.
-    for (n, chunk) in good.chunks(500).enumerate() {
+    let total = checked.steps.len();
+    for (n, chunk) in checked.steps.chunks(500).enumerate() {
         let chunk = chunk.to_vec();
-        db.write(move |tx| {
-            for rec in &chunk {
-                org::create_account(tx, rec, now)?;
-            }
-            Ok::<_, Error>(())
-        })
-        .await?;
+        db.write(move |tx| apply(tx, &chunk, None, now)).await?;
         progress(((n + 1) * 500).min(total), total);
     }
     report.imported = total;
     Ok(report)
+}
+
+/// An amount as the import reads it: `39000.00`, no grouping.
+pub fn plain_amount(minor: i64, currency: &str) -> String {
+    let exp = rounds_core::Currency::parse(currency).map_or(2, |c| c.exponent());
+    if exp == 0 {
+        return minor.to_string();
+    }
+    let scale = 10u64.pow(exp);
+    let abs = minor.unsigned_abs();
+    let sign = if minor < 0 { "-" } else { "" };
+    let width = exp as usize;
+    format!("{sign}{}.{:0width$}", abs / scale, abs % scale)
+}
+
+fn enum_text<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Accounts as CSV in exactly the import's format; `territory_name` names a territory
+/// (its id where the name alone is ambiguous).
+pub fn export_accounts(
+    accounts: &[AccountRecord],
+    territory_name: &dyn Fn(TerritoryId) -> String,
+) -> Result<Vec<u8>> {
+    // The header is written once, from COLUMNS.
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    w.write_record(COLUMNS).map_err(fail)?;
+    for a in accounts {
+        w.serialize(CsvAccount {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+            street: a.street.clone(),
+            city: a.city.clone(),
+            region: a.region.clone(),
+            postal_code: a.postal_code.clone(),
+            country: a.country.clone(),
+            lat: a.lat,
+            lon: a.lon,
+            stage: enum_text(&a.stage),
+            priority: enum_text(&a.priority),
+            kare: a.kare.as_ref().map(enum_text).unwrap_or_default(),
+            currency: a.currency.clone(),
+            revenue: plain_amount(a.revenue_minor, &a.currency),
+            expenses: plain_amount(a.expenses_minor, &a.currency),
+            phone: a.phone.clone(),
+            email: a.email.clone(),
+            industry: a.industry.clone(),
+            territory: a.territory_id.map(territory_name).unwrap_or_default(),
+        })
+        .map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Internal(format!("csv: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_written_the_way_they_are_read() {
+        let usd = rounds_core::Currency::parse("USD").unwrap();
+        for minor in [0, 5, 3_900_000, 3_900_050, -1_250] {
+            let text = plain_amount(minor, "USD");
+            assert_eq!(
+                rounds_core::Money::parse(&text, usd).unwrap().minor,
+                minor,
+                "{text} reads back as {minor}"
+            );
+        }
+        assert_eq!(plain_amount(3_900_000, "USD"), "39000.00");
+    }
+
+    #[test]
+    fn the_header_names_every_column_the_reader_knows() {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.serialize(CsvAccount::default()).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(text.lines().next().unwrap(), COLUMNS.join(","));
+    }
 }

@@ -269,7 +269,14 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             for r in &report.rows {
                 match &r.error {
-                    None => println!("line {}: ok ({})", r.line, r.name),
+                    None => {
+                        let what = match &r.action {
+                            Some(import::Action::Update(f)) => format!("update {}", f.join(", ")),
+                            Some(import::Action::Unchanged) => "no change".to_owned(),
+                            _ => "new".to_owned(),
+                        };
+                        println!("line {}: ok ({}: {what})", r.line, r.name)
+                    }
                     Some(e) => println!("line {}: INVALID {e}", r.line),
                 }
             }

@@ -2,9 +2,9 @@
 //! effects and the device's ledger together, so a lost response or a retried batch is
 //! answered from the ledger, never applied twice.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rounds_core::Role;
-use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord};
+use rounds_protocol::records::{ActivityRecord, CorrectionRecord};
 use rounds_protocol::sync::{
     AccountEdit, MAX_PUSH_MUTATIONS, Mutation, MutationBody, MutationResult, MutationStatus,
     PAYLOAD_VERSION, PushRequest, PushResponse, Row,
@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use crate::db::{Row as DbRow, Sql, Tx, Val, insert_many, placeholders};
 use crate::error::{Error, Result};
+use crate::fields::{self, FieldChange, Merge};
 use crate::org;
 use crate::{params, time};
 
@@ -492,99 +493,6 @@ fn correct_activity(
     }
 }
 
-/// The edit's value alone, as JSON (what the conflicts and rejected edits tables keep).
-fn edit_value(edit: &AccountEdit) -> String {
-    serde_json::to_value(edit)
-        .ok()
-        .and_then(|v| v.get("value").cloned())
-        .unwrap_or(serde_json::Value::Null)
-        .to_string()
-}
-
-/// The account's current value of the field `edit` changes, as an edit.
-fn current(rec: &AccountRecord, edit: &AccountEdit) -> AccountEdit {
-    use AccountEdit as E;
-    match edit {
-        E::Name(_) => E::Name(rec.name.clone()),
-        E::Phone(_) => E::Phone(rec.phone.clone()),
-        E::Email(_) => E::Email(rec.email.clone()),
-        E::Street(_) => E::Street(rec.street.clone()),
-        E::City(_) => E::City(rec.city.clone()),
-        E::Region(_) => E::Region(rec.region.clone()),
-        E::PostalCode(_) => E::PostalCode(rec.postal_code.clone()),
-        E::Country(_) => E::Country(rec.country.clone()),
-        E::Location(_) => E::Location(match (rec.lat, rec.lon) {
-            (Some(lat), Some(lon)) => Some(rounds_protocol::sync::LatLonRecord { lat, lon }),
-            _ => None,
-        }),
-        E::Industry(_) => E::Industry(rec.industry.clone()),
-        E::Stage(_) => E::Stage(rec.stage),
-        E::Kare(_) => E::Kare(rec.kare),
-    }
-}
-
-fn text_ok(v: &str, max: usize) -> std::result::Result<(), String> {
-    if v.len() > max {
-        Err(format!("longer than {max} bytes"))
-    } else {
-        Ok(())
-    }
-}
-
-fn validate_edit(edit: &AccountEdit) -> std::result::Result<(), String> {
-    use AccountEdit as E;
-    match edit {
-        E::Name(n) => rounds_core::value::required_text("name", n, 200)
-            .map(drop)
-            .map_err(|e| e.to_string()),
-        E::Phone(Some(p)) if !p.trim().is_empty() => rounds_core::Phone::parse(p)
-            .map(drop)
-            .map_err(|e| e.to_string()),
-        E::Email(Some(e)) if !e.trim().is_empty() => rounds_core::Email::parse(e)
-            .map(drop)
-            .map_err(|e| e.to_string()),
-        E::Street(s) | E::City(s) | E::Region(s) | E::Country(s) => text_ok(s, 200),
-        E::PostalCode(s) => text_ok(s, 20),
-        E::Industry(Some(s)) => text_ok(s, 100),
-        E::Location(Some(l)) => rounds_core::LatLon::new(l.lat, l.lon)
-            .map(drop)
-            .map_err(|e| e.to_string()),
-        _ => Ok(()),
-    }
-}
-
-fn apply_edit(rec: &mut AccountRecord, edit: &AccountEdit, day: NaiveDate) {
-    use AccountEdit as E;
-    let blank = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-    match edit {
-        E::Name(v) => rec.name = v.trim().to_owned(),
-        E::Phone(v) => rec.phone = blank(v),
-        E::Email(v) => rec.email = blank(v),
-        E::Street(v) => rec.street = v.clone(),
-        E::City(v) => rec.city = v.clone(),
-        E::Region(v) => rec.region = v.clone(),
-        E::PostalCode(v) => rec.postal_code = v.clone(),
-        E::Country(v) => rec.country = v.clone(),
-        E::Location(v) => {
-            rec.lat = v.map(|l| l.lat);
-            rec.lon = v.map(|l| l.lon);
-        }
-        E::Industry(v) => rec.industry = blank(v),
-        E::Stage(s) => {
-            rec.stage = *s;
-            // The funnel counts stage entry dates; keep the first one.
-            let slot = match s {
-                rounds_core::Stage::Lead => &mut rec.lead_on,
-                rounds_core::Stage::Opportunity => &mut rec.opportunity_on,
-                rounds_core::Stage::Customer => &mut rec.won_on,
-                rounds_core::Stage::Lost => &mut rec.lost_on,
-            };
-            slot.get_or_insert(day);
-        }
-        E::Kare(k) => rec.kare = *k,
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn reject_edit(
     tx: &mut Tx<'_>,
@@ -599,7 +507,7 @@ fn reject_edit(
     tx.exec(
         "INSERT INTO rejected_edits (id, device_id, user_id, account_id, field, value, hlc, code, reason, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        params![Uuid::now_v7(), caller.device, caller.user, account, edit.field(), edit_value(edit), m.hlc, crate::http::code_name(code), reason, time::text(now)],
+        params![Uuid::now_v7(), caller.device, caller.user, account, edit.field(), FieldChange::Shared(edit.clone()).value_json(), m.hlc, crate::http::code_name(code), reason, time::text(now)],
     )?;
     Ok(MutationStatus::Rejected {
         code,
@@ -615,6 +523,7 @@ fn edit_account(
     edit: &AccountEdit,
     now: DateTime<Utc>,
 ) -> Result<MutationStatus> {
+    let change = FieldChange::Shared(edit.clone());
     let place = account_place(tx, id)?;
     // Unknown and not-yours get the same answer: ids of other territories reveal nothing.
     let allowed = match place {
@@ -633,7 +542,7 @@ fn edit_account(
             now,
         );
     }
-    if let Err(reason) = validate_edit(edit) {
+    if let Err(reason) = change.validate() {
         return reject_edit(
             tx,
             caller,
@@ -650,56 +559,12 @@ fn edit_account(
             "account vanished inside a transaction".into(),
         ));
     };
-    let field = edit.field();
-    let clock = tx.query_opt(
-        "SELECT hlc, device_id FROM field_clocks WHERE account_id = $1 AND field = $2",
-        params![id, field],
-    )?;
-    let clock: Option<(Hlc, Option<String>)> = clock
-        .map(|r| Ok::<_, Error>((r.parse(0)?, r.opt_text(1)?)))
-        .transpose()?;
-    let old_value = edit_value(&current(&rec, edit));
-    let conflict = |tx: &mut Tx<'_>,
-                    win: (Hlc, String, Option<String>),
-                    lose: (Hlc, String, Option<String>)|
-     -> Result<()> {
-        tx.exec(
-            "INSERT INTO conflicts (id, account_id, field, winner_hlc, winner_value, winner_device, loser_hlc, loser_value, loser_device, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            params![Uuid::now_v7(), id, field, win.0, win.1, win.2, lose.0, lose.1, lose.2, time::text(now)],
-        )?;
-        Ok(())
-    };
-    let me = Some(caller.device.to_string());
-    if let Some((winner, winner_device)) = &clock
-        && m.hlc <= *winner
-    {
-        conflict(
-            tx,
-            (*winner, old_value, winner_device.clone()),
-            (m.hlc, edit_value(edit), me),
-        )?;
-        return Ok(MutationStatus::Superseded { winner: *winner });
+    let writer = caller.device.to_string();
+    match fields::merge(tx, &mut rec, &change, m.hlc, &writer, now)? {
+        Merge::Superseded { winner } => Ok(MutationStatus::Superseded { winner }),
+        Merge::Applied => {
+            org::save_account(tx, &rec)?;
+            Ok(MutationStatus::Applied)
+        }
     }
-    if let Some((loser, loser_device)) = clock
-        && loser_device != me
-    {
-        // Another device's value loses to this later one: kept, whatever the arrival order.
-        conflict(
-            tx,
-            (m.hlc, edit_value(edit), me.clone()),
-            (loser, old_value, loser_device),
-        )?;
-    }
-    let day = DateTime::<Utc>::from_timestamp_millis(i64::try_from(m.hlc.wall_ms).unwrap_or(0))
-        .unwrap_or(now)
-        .date_naive();
-    apply_edit(&mut rec, edit, day);
-    tx.exec(
-        "INSERT INTO field_clocks (account_id, field, hlc, device_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (account_id, field) DO UPDATE SET hlc = excluded.hlc, device_id = excluded.device_id",
-        params![id, field, m.hlc, me],
-    )?;
-    org::save_account(tx, &rec)?;
-    Ok(MutationStatus::Applied)
 }

@@ -1,10 +1,21 @@
 //! What sync set aside for a manager: quarantined mutations and activities, rejected
-//! edits, and the losing side of field conflicts.
+//! edits, and the losing side of field conflicts; and what the manager does with them
+//! (accept or dismiss, recorded in `review_resolutions`; the item itself is kept).
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rounds_protocol::records::{AccountRecord, ActivityRecord};
+use rounds_protocol::sync::Row;
+use rounds_protocol::{AccountId, ErrorCode, TerritoryId, UserId};
 use serde::{Deserialize, Serialize};
 
-use crate::db::Sql;
-use crate::error::Result;
+use crate::changelog::{self, territory_bucket};
+use crate::db::{Sql, Tx};
+use crate::error::{Error, Result};
+use crate::fields::{self, FieldChange};
+use crate::manage::Reach;
+use crate::{org, params, time};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Review {
@@ -118,4 +129,319 @@ pub fn review(tx: &mut dyn Sql) -> Result<Review> {
         });
     }
     Ok(r)
+}
+
+/// The kinds of item a manager resolves on the review page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Activity,
+    RejectedEdit,
+    Conflict,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Activity => "activity",
+            ItemKind::RejectedEdit => "rejected_edit",
+            ItemKind::Conflict => "conflict",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ItemKind> {
+        [
+            ItemKind::Activity,
+            ItemKind::RejectedEdit,
+            ItemKind::Conflict,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One open item, ready to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenItem {
+    pub kind: ItemKind,
+    pub id: String,
+    pub account_id: Option<AccountId>,
+    /// The account's name, or its id when it is not on the server.
+    pub account: String,
+    /// Who: the rep (activity, rejected edit) or the losing writer (conflict).
+    pub who: String,
+    pub field: Option<String>,
+    /// The value on offer: the activity as JSON, the edit's or the losing value.
+    pub value: String,
+    /// A conflict's winning value.
+    pub winner: Option<String>,
+    pub reason: String,
+    /// When it arrived (activities: when they happened).
+    pub at: String,
+}
+
+const OPEN: &str =
+    "NOT EXISTS (SELECT 1 FROM review_resolutions r WHERE r.kind = $1 AND r.item_id = x.id)";
+
+/// The open items within reach, newest first (at most 500 of each kind).
+pub fn open_items(tx: &mut dyn Sql, reach: &Reach) -> Result<Vec<OpenItem>> {
+    let mut out = Vec::new();
+    let mut names: HashMap<String, (Option<TerritoryId>, String)> = HashMap::new();
+    let mut account = |tx: &mut dyn Sql, id: &str| -> Result<(Option<TerritoryId>, String)> {
+        if let Some(v) = names.get(id) {
+            return Ok(v.clone());
+        }
+        let v = match tx.query_opt("SELECT data FROM accounts WHERE id = $1", params![id])? {
+            Some(r) => {
+                let rec: AccountRecord = r.json(0)?;
+                (rec.territory_id, rec.name)
+            }
+            None => (None, format!("(unknown account {id})")),
+        };
+        names.insert(id.to_owned(), v.clone());
+        Ok(v)
+    };
+    let rows = tx.query(
+        &format!(
+            "SELECT x.id, x.account_id, x.rep_id, x.reason, x.data, x.occurred_at FROM activities x
+             WHERE x.status = 'quarantined' AND {OPEN} ORDER BY x.id DESC LIMIT 2000"
+        ),
+        params!["activity"],
+    )?;
+    let mut n = 0;
+    for row in rows {
+        let acc = row.text(1)?;
+        let (territory, name) = account(tx, &acc)?;
+        if !reach.allows(territory) || n >= 500 {
+            continue;
+        }
+        n += 1;
+        out.push(OpenItem {
+            kind: ItemKind::Activity,
+            id: row.text(0)?,
+            account_id: acc.parse().ok(),
+            account: name,
+            who: row.text(2)?,
+            field: None,
+            value: row.opt_text(4)?.unwrap_or_default(),
+            winner: None,
+            reason: row.opt_text(3)?.unwrap_or_default(),
+            at: row.text(5)?,
+        });
+    }
+    let rows = tx.query(
+        &format!(
+            "SELECT x.id, x.account_id, x.user_id, x.field, x.value, x.reason, x.created_at
+             FROM rejected_edits x WHERE {OPEN} ORDER BY x.created_at DESC LIMIT 2000"
+        ),
+        params!["rejected_edit"],
+    )?;
+    let mut n = 0;
+    for row in rows {
+        let acc = row.opt_text(1)?.unwrap_or_default();
+        let (territory, name) = account(tx, &acc)?;
+        if !reach.allows(territory) || n >= 500 {
+            continue;
+        }
+        n += 1;
+        out.push(OpenItem {
+            kind: ItemKind::RejectedEdit,
+            id: row.text(0)?,
+            account_id: acc.parse().ok(),
+            account: name,
+            who: row.text(2)?,
+            field: row.opt_text(3)?,
+            value: row.opt_text(4)?.unwrap_or_default(),
+            winner: None,
+            reason: row.text(5)?,
+            at: row.text(6)?,
+        });
+    }
+    let rows = tx.query(
+        &format!(
+            "SELECT x.id, x.account_id, x.loser_device, x.field, x.loser_value, x.winner_value, x.created_at
+             FROM conflicts x WHERE {OPEN} ORDER BY x.created_at DESC LIMIT 2000"
+        ),
+        params!["conflict"],
+    )?;
+    let mut n = 0;
+    for row in rows {
+        let acc = row.text(1)?;
+        let (territory, name) = account(tx, &acc)?;
+        if !reach.allows(territory) || n >= 500 {
+            continue;
+        }
+        n += 1;
+        out.push(OpenItem {
+            kind: ItemKind::Conflict,
+            id: row.text(0)?,
+            account_id: acc.parse().ok(),
+            account: name,
+            who: row.opt_text(2)?.unwrap_or_default(),
+            field: row.opt_text(3)?,
+            value: row.text(4)?,
+            winner: Some(row.text(5)?),
+            reason: "a later value of this field won".into(),
+            at: row.text(6)?,
+        });
+    }
+    Ok(out)
+}
+
+fn refused(message: impl Into<String>) -> Error {
+    Error::client(ErrorCode::Conflict, message)
+}
+
+fn not_found(kind: ItemKind) -> Error {
+    Error::client(
+        ErrorCode::NotFound,
+        format!("no open {} item with that id", kind.as_str()),
+    )
+}
+
+fn is_resolved(tx: &mut dyn Sql, kind: ItemKind, id: &str) -> Result<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM review_resolutions WHERE kind = $1 AND item_id = $2",
+            params![kind.as_str(), id],
+        )?
+        .is_some())
+}
+
+fn resolve(
+    tx: &mut dyn Sql,
+    kind: ItemKind,
+    id: &str,
+    resolution: &str,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.exec(
+        "INSERT INTO review_resolutions (kind, item_id, resolution, resolved_by, resolved_at)
+         VALUES ($1, $2, $3, $4, $5)",
+        params![kind.as_str(), id, resolution, by, time::text(now)],
+    )?;
+    Ok(())
+}
+
+/// The open item's account id, checked to be within reach.
+fn open_item_account(
+    tx: &mut dyn Sql,
+    reach: &Reach,
+    kind: ItemKind,
+    id: &str,
+) -> Result<Option<AccountId>> {
+    let sql = match kind {
+        ItemKind::Activity => {
+            "SELECT account_id FROM activities WHERE id = $1 AND status = 'quarantined'"
+        }
+        ItemKind::RejectedEdit => "SELECT account_id FROM rejected_edits WHERE id = $1",
+        ItemKind::Conflict => "SELECT account_id FROM conflicts WHERE id = $1",
+    };
+    let Some(row) = tx.query_opt(sql, params![id])? else {
+        return Err(not_found(kind));
+    };
+    if is_resolved(tx, kind, id)? {
+        return Err(refused("this item was already resolved"));
+    }
+    let account: Option<AccountId> = row.opt_text(0)?.and_then(|s| s.parse().ok());
+    let territory = match account {
+        Some(a) => org::account(tx, a)?.map(|r| r.territory_id),
+        None => None,
+    };
+    // An item whose account is gone is an admin's to resolve.
+    if !reach.allows(territory.flatten()) && !matches!(reach, Reach::All) {
+        return Err(not_found(kind));
+    }
+    Ok(account.filter(|_| territory.is_some()))
+}
+
+fn conflict_ids(tx: &mut dyn Sql, account: AccountId, field: &str) -> Result<Vec<String>> {
+    tx.query(
+        "SELECT id FROM conflicts WHERE account_id = $1 AND field = $2",
+        params![account, field],
+    )?
+    .iter()
+    .map(|r| r.text(0).map_err(Error::from))
+    .collect()
+}
+
+/// Accepts an open item: a quarantined activity becomes a normal one (in its account's
+/// territory bucket, so devices receive it); a rejected edit or a conflict's losing value
+/// is applied as `by`'s edit. Either way the item is marked resolved.
+pub fn accept(
+    tx: &mut Tx<'_>,
+    reach: &Reach,
+    kind: ItemKind,
+    id: &str,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(account) = open_item_account(tx, reach, kind, id)? else {
+        return Err(refused(
+            "its account is not on the server, so it cannot be applied; dismiss it instead",
+        ));
+    };
+    match kind {
+        ItemKind::Activity => {
+            let row = tx.query_one("SELECT data FROM activities WHERE id = $1", params![id])?;
+            let rec: ActivityRecord = row.json(0)?;
+            if let Err(e) = rounds_core::Activity::try_from(&rec) {
+                return Err(refused(format!(
+                    "the activity itself is invalid ({e}); dismiss it instead"
+                )));
+            }
+            let territory = org::account(tx, account)?.and_then(|a| a.territory_id);
+            let seq = match territory_bucket(territory) {
+                Some(b) => changelog::put(tx, &b, &Row::Activity(rec))?,
+                None => tx.next_seq()?,
+            };
+            tx.exec(
+                "UPDATE activities SET status = 'ok', reason = NULL, territory_id = $2, server_seq = $3 WHERE id = $1",
+                params![id, territory, seq],
+            )?;
+        }
+        ItemKind::RejectedEdit | ItemKind::Conflict => {
+            let sql = if kind == ItemKind::Conflict {
+                "SELECT field, loser_value FROM conflicts WHERE id = $1"
+            } else {
+                "SELECT field, value FROM rejected_edits WHERE id = $1"
+            };
+            let row = tx.query_one(sql, params![id])?;
+            let field = row.opt_text(0)?.unwrap_or_default();
+            let value = row.opt_text(1)?.unwrap_or_default();
+            let Some(change) = FieldChange::from_stored(&field, &value) else {
+                return Err(refused(format!(
+                    "{field}: the value {value} is not one this server can apply; dismiss it instead"
+                )));
+            };
+            if let Err(e) = change.validate() {
+                return Err(refused(format!(
+                    "{field}: {e}; the value cannot be applied, dismiss it instead"
+                )));
+            }
+            // The value this replaces becomes a conflict of its own; the manager has just
+            // chosen between the two, so it is not put before them again.
+            let before: Vec<String> = conflict_ids(tx, account, &field)?;
+            fields::edit_account(tx, account, &[change], Some(by), now)?;
+            for c in conflict_ids(tx, account, &field)? {
+                if !before.contains(&c) {
+                    resolve(tx, ItemKind::Conflict, &c, "dismissed", by, now)?;
+                }
+            }
+        }
+    }
+    resolve(tx, kind, id, "accepted", by, now)
+}
+
+/// Takes an open item off the list, keeping it as it is.
+pub fn dismiss(
+    tx: &mut Tx<'_>,
+    reach: &Reach,
+    kind: ItemKind,
+    id: &str,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    open_item_account(tx, reach, kind, id)?;
+    resolve(tx, kind, id, "dismissed", by, now)
 }

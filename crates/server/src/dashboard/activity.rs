@@ -59,7 +59,7 @@ fn kind_of(s: &str) -> Option<ActivityKind> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
-fn kind_name(k: ActivityKind) -> &'static str {
+pub fn kind_name(k: ActivityKind) -> &'static str {
     match k {
         ActivityKind::Visit => "Visit",
         ActivityKind::Call => "Call",
@@ -68,7 +68,7 @@ fn kind_name(k: ActivityKind) -> &'static str {
     }
 }
 
-fn outcome_name(o: Outcome) -> &'static str {
+pub fn outcome_name(o: Outcome) -> &'static str {
     match o {
         Outcome::Reached => "Reached",
         Outcome::LeftMessage => "Left message",
@@ -96,6 +96,17 @@ fn date(s: &Option<String>) -> Option<NaiveDate> {
 
 /// The page of the feed the query asks for, within the viewer's team.
 pub fn feed(tx: &mut dyn Sql, viewer: &Viewer, team: &Team, q: &FeedQuery) -> Result<Feed> {
+    feed_sized(tx, viewer, team, q, PAGE_SIZE)
+}
+
+/// As [`feed`], `size` rows to a page (the CSV export takes one large page).
+pub fn feed_sized(
+    tx: &mut dyn Sql,
+    viewer: &Viewer,
+    team: &Team,
+    q: &FeedQuery,
+    size: usize,
+) -> Result<Feed> {
     // Deep pages are slow pages; past this, narrow the filters instead.
     let page = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
     if team.reps.is_empty() {
@@ -133,8 +144,8 @@ pub fn feed(tx: &mut dyn Sql, viewer: &Viewer, team: &Team, q: &FeedQuery) -> Re
     }
     sql += &format!(
         " ORDER BY occurred_at DESC, id DESC LIMIT {} OFFSET {}",
-        PAGE_SIZE + 1,
-        (page - 1) * PAGE_SIZE
+        size + 1,
+        (page - 1) * size
     );
     let mut acts = Vec::new();
     for r in tx.query(&sql, &params)? {
@@ -143,8 +154,8 @@ pub fn feed(tx: &mut dyn Sql, viewer: &Viewer, team: &Team, q: &FeedQuery) -> Re
             acts.push(a);
         }
     }
-    let more = acts.len() > PAGE_SIZE;
-    acts.truncate(PAGE_SIZE);
+    let more = acts.len() > size;
+    acts.truncate(size);
 
     let accounts = accounts_by_id(tx, acts.iter().map(|a| a.account_id))?;
     let void = voided(tx, acts.iter().map(|a| a.id))?;
@@ -250,7 +261,7 @@ fn badge(c: CheckIn, kind: ActivityKind) -> Markup {
     }
 }
 
-fn query_string(q: &FeedQuery, page: usize) -> String {
+pub fn query_string(q: &FeedQuery, page: usize) -> String {
     let mut parts: Vec<(&str, String)> = Vec::new();
     for (k, v) in [
         ("rep", &q.rep),
@@ -271,7 +282,7 @@ fn query_string(q: &FeedQuery, page: usize) -> String {
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
-fn encode(s: &str) -> String {
+pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -302,6 +313,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
             label { "To" input type="date" name="to" value=(q.to.clone().unwrap_or_default()); }
             button type="submit" { "Filter" }
             a href="/dashboard/activity" { "Clear" }
+            a.download href=(format!("/dashboard/activity.csv?{}", query_string(q, 1))) download { "Download CSV" }
         }
         @if feed.rows.is_empty() {
             p.muted { "No synced activity matches." }

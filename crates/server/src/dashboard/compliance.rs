@@ -160,7 +160,7 @@ pub fn compute(
     view
 }
 
-fn bucket_label(p: Priority) -> &'static str {
+pub fn bucket_label(p: Priority) -> &'static str {
     match p {
         Priority::High => "High",
         Priority::Medium => "Medium",
@@ -168,7 +168,7 @@ fn bucket_label(p: Priority) -> &'static str {
     }
 }
 
-fn kind_label(k: TouchKind) -> &'static str {
+pub fn kind_label(k: TouchKind) -> &'static str {
     match k {
         TouchKind::Visit => "Visits",
         TouchKind::Call => "Calls",
@@ -259,6 +259,7 @@ pub fn render(viewer: &Viewer, team: &Team, view: &ComplianceView, today: NaiveD
                 }
             } }
             button type="submit" { "Show" }
+            a.download href=(format!("/dashboard/compliance.csv?period={selected}")) download { "Download CSV" }
         }
         p.muted {
             @if view.current { "This month so far (as of today, in each rep's time zone)." }

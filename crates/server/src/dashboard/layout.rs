@@ -27,6 +27,10 @@ pub fn page(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Marku
                                 ("/dashboard/activity", "Activity"),
                                 ("/dashboard/compliance", "Compliance"),
                                 ("/dashboard/performance", "Performance"),
+                                ("/dashboard/accounts", "Accounts"),
+                                ("/dashboard/plans", "Plans"),
+                                ("/dashboard/import", "Import"),
+                                ("/dashboard/review", "Review"),
                             ] {
                                 @if href == current {
                                     a href=(href) aria-current="page" { (label) }
@@ -79,6 +83,31 @@ pub fn option(value: &str, label: &str, current: &str) -> Markup {
             option value=(value) selected { (label) }
         } @else {
             option value=(value) { (label) }
+        }
+    }
+}
+
+/// A labelled form field with its error next to it (linked for screen readers).
+pub fn field(label: &str, name: &str, input: Markup, error: Option<&String>) -> Markup {
+    html! {
+        div.field data-field=(name) {
+            label for=(name) { (label) }
+            (input)
+            @if let Some(e) = error {
+                p.field-error id=(format!("{name}-error")) role="alert" { (e) }
+            }
+        }
+    }
+}
+
+/// A text input for [`field`], marked invalid when it has an error.
+pub fn text_input(name: &str, value: &str, kind: &str, invalid: bool) -> Markup {
+    html! {
+        @if invalid {
+            input id=(name) type=(kind) name=(name) value=(value) aria-invalid="true"
+                aria-describedby=(format!("{name}-error"));
+        } @else {
+            input id=(name) type=(kind) name=(name) value=(value);
         }
     }
 }

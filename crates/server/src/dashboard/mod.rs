@@ -6,19 +6,26 @@
 //! Each page is a thin handler: resolve the viewer, load their scope (`scope`), call the
 //! pure view-model function of the page module, render.
 
+pub mod accounts;
 pub mod activity;
 pub mod compliance;
+pub mod export;
+pub mod import;
 mod layout;
 pub mod performance;
+pub mod plans;
+pub mod review;
 pub mod scope;
 pub mod session;
 
-use axum::extract::{FromRequestParts, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::Utc;
 use maud::{Markup, html};
@@ -51,7 +58,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(root))
         .route("/login", get(login_form).post(login_submit))
-        .route("/logout", axum::routing::post(logout))
+        .route("/logout", post(logout))
         .route("/static/app.css", get(stylesheet))
         .route(
             "/dashboard",
@@ -60,6 +67,53 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/activity", get(activity::handler))
         .route("/dashboard/compliance", get(compliance::handler))
         .route("/dashboard/performance", get(performance::handler))
+        .route("/dashboard/accounts", get(accounts::list))
+        .route("/dashboard/accounts.csv", get(export::accounts))
+        .route("/dashboard/accounts/move", post(accounts::move_selected))
+        .route(
+            "/dashboard/accounts/{id}",
+            get(accounts::edit_form).post(accounts::edit_submit),
+        )
+        .route("/dashboard/activity.csv", get(export::activity))
+        .route("/dashboard/compliance.csv", get(export::compliance))
+        .route("/dashboard/plans", get(plans::form).post(plans::submit))
+        .route("/dashboard/review", get(review::list))
+        .route("/dashboard/review.csv", get(export::review))
+        .route("/dashboard/review/{kind}/{id}/{action}", post(review::act))
+        .route(
+            "/dashboard/import",
+            get(import::form)
+                .post(import::preview)
+                .layer(DefaultBodyLimit::max(import::MAX_BODY)),
+        )
+        .route(
+            "/dashboard/import/confirm",
+            post(import::confirm).layer(DefaultBodyLimit::max(import::MAX_BODY)),
+        )
+}
+
+/// A CSV download.
+pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// What the viewer may act on: every territory for an admin, the team's for a manager.
+pub fn reach(team: &scope::Team) -> crate::manage::Reach {
+    if team.all {
+        crate::manage::Reach::All
+    } else {
+        crate::manage::Reach::Territories(team.territories.iter().map(|t| t.id).collect())
+    }
 }
 
 /// A 303 to `to`.
@@ -305,7 +359,7 @@ pub fn csrf_refused() -> Response {
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
 }
 
 impl Viewer {

@@ -96,6 +96,7 @@ pub struct Db {
 const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_sessions.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_review.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -103,6 +104,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/postgres/0002_sessions.sql"),
     ),
+    (3, include_str!("../../migrations/postgres/0003_review.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

@@ -1,0 +1,694 @@
+//! `/dashboard/accounts`: the team's accounts with territory and rep, filtered by
+//! territory, rep and text; many moved to another territory at once. And
+//! `/dashboard/accounts/{id}`: one account's edit form (validated like a device's edit,
+//! merged field by field like one) and its own move form.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use maud::{Markup, html};
+use rounds_core::{Kare, Priority, Stage};
+use rounds_protocol::records::AccountRecord;
+use rounds_protocol::{AccountId, TerritoryId};
+use serde::Deserialize;
+
+use super::layout::{field, option, text_input};
+use super::scope::{self, Team};
+use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
+use crate::db::Sql;
+use crate::error::{Error, Result};
+use crate::fields::FieldChange;
+use crate::http::AppState;
+use crate::manage;
+
+/// At most this many rows on the page; the CSV export has them all.
+pub const MAX_ROWS: usize = 500;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct AccountsQuery {
+    pub territory: Option<String>,
+    pub rep: Option<String>,
+    pub q: Option<String>,
+    /// After a move: how many moved.
+    pub moved: Option<usize>,
+}
+
+fn some(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The team's accounts as stored (records, so the export can write every field), by name.
+pub fn records(tx: &mut dyn Sql, team: &Team) -> Result<Vec<AccountRecord>> {
+    let (accounts, _) = scope::accounts(tx, team)?;
+    let mut out: Vec<AccountRecord> = accounts.iter().map(AccountRecord::from).collect();
+    out.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(out)
+}
+
+/// The accounts the query selects.
+pub fn filter(team: &Team, all: Vec<AccountRecord>, q: &AccountsQuery) -> Vec<AccountRecord> {
+    let territory = some(&q.territory);
+    let rep = some(&q.rep);
+    let text = some(&q.q).map(str::to_lowercase);
+    all.into_iter()
+        .filter(|a| territory.is_none_or(|t| a.territory_id.is_some_and(|x| x.to_string() == t)))
+        .filter(|a| {
+            rep.is_none_or(|r| {
+                team.territory(a.territory_id)
+                    .and_then(|t| t.rep)
+                    .is_some_and(|x| x.to_string() == r)
+            })
+        })
+        .filter(|a| {
+            text.as_deref().is_none_or(|t| {
+                [
+                    Some(&a.name),
+                    Some(&a.city),
+                    Some(&a.street),
+                    a.email.as_ref(),
+                    a.phone.as_ref(),
+                    a.industry.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|v| v.to_lowercase().contains(t))
+            })
+        })
+        .collect()
+}
+
+pub fn territory_label(team: &Team, t: Option<TerritoryId>) -> String {
+    team.territory(t)
+        .map_or_else(|| "—".to_owned(), |t| t.name.clone())
+}
+
+pub fn rep_label(team: &Team, t: Option<TerritoryId>) -> String {
+    team.territory(t)
+        .and_then(|t| t.rep)
+        .and_then(|r| team.rep(r))
+        .map_or_else(|| "unassigned".to_owned(), |p| p.name.clone())
+}
+
+fn stage_label(s: Stage) -> &'static str {
+    match s {
+        Stage::Lead => "Lead",
+        Stage::Opportunity => "Opportunity",
+        Stage::Customer => "Customer",
+        Stage::Lost => "Lost",
+    }
+}
+
+fn priority_label(p: Priority) -> &'static str {
+    match p {
+        Priority::High => "High",
+        Priority::Medium => "Medium",
+        Priority::Low => "Low",
+    }
+}
+
+fn kare_label(k: Kare) -> &'static str {
+    match k {
+        Kare::Keep => "Keep",
+        Kare::Attain => "Attain",
+        Kare::Recapture => "Recapture",
+        Kare::Expand => "Expand",
+    }
+}
+
+/// An enum's wire name (`lead`, `high`, …), the value its forms and the CSV use.
+fn wire<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn query_string(q: &AccountsQuery) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [("territory", &q.territory), ("rep", &q.rep), ("q", &q.q)] {
+        if let Some(v) = some(v) {
+            parts.push(format!("{k}={}", super::activity::encode(v)));
+        }
+    }
+    parts.join("&")
+}
+
+fn territory_select(team: &Team, name: &str, current: &str, any: Option<&str>) -> Markup {
+    html! {
+        select id=(name) name=(name) {
+            @if let Some(any) = any { (option("", any, current)) }
+            @for t in &team.territories {
+                @let label = match t.rep.and_then(|r| team.rep(r)) {
+                    Some(p) => format!("{} ({})", t.name, p.name),
+                    None => format!("{} (no rep)", t.name),
+                };
+                (option(&t.id.to_string(), &label, current))
+            }
+        }
+    }
+}
+
+pub fn render_list(
+    viewer: &Viewer,
+    team: &Team,
+    q: &AccountsQuery,
+    rows: &[AccountRecord],
+) -> Markup {
+    let territory = q.territory.clone().unwrap_or_default();
+    let rep = q.rep.clone().unwrap_or_default();
+    let shown = &rows[..rows.len().min(MAX_ROWS)];
+    let qs = query_string(q);
+    let body = html! {
+        h1 { "Accounts" }
+        @if let Some(n) = q.moved {
+            p.ok-note role="status" { "Moved " (n) " account" @if n != 1 { "s" } "." }
+        }
+        form.filters method="get" action="/dashboard/accounts" {
+            label { "Territory" (territory_select(team, "territory", &territory, Some("All territories"))) }
+            label { "Rep" select name="rep" {
+                (option("", "All reps", &rep))
+                @for p in &team.reps { (option(&p.id.to_string(), &p.name, &rep)) }
+            } }
+            label { "Search" input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder="Name, city, e-mail…"; }
+            button type="submit" { "Filter" }
+            a href="/dashboard/accounts" { "Clear" }
+        }
+        p.muted {
+            (rows.len()) " account" @if rows.len() != 1 { "s" }
+            @if rows.len() > shown.len() { " (the first " (shown.len()) " shown; narrow the filters or download them all)" }
+            " · "
+            a.download href=(format!("/dashboard/accounts.csv?{qs}")) download { "Download CSV" }
+            " (the import format: edit it and import it back)"
+        }
+        @if rows.is_empty() {
+            p.muted { "No account matches." }
+        } @else {
+            form method="post" action="/dashboard/accounts/move" {
+                input type="hidden" name="csrf" value=(viewer.csrf);
+                input type="hidden" name="back" value=(format!("/dashboard/accounts?{qs}"));
+                div.actions {
+                    label { "Move the selected accounts to"
+                        (territory_select(team, "to", "", Some("Choose a territory…"))) }
+                    button type="submit" { "Move" }
+                }
+                div.table-wrap { table.cards.accounts {
+                    thead { tr {
+                        th { span.visually-hidden { "Select" } } th { "Account" } th { "Territory" } th { "Rep" }
+                        th { "Stage" } th { "Priority" } th { "City" }
+                    } }
+                    tbody {
+                        @for a in shown {
+                            tr data-account=(a.id) {
+                                td.check { input type="checkbox" name="ids" value=(a.id) aria-label=(format!("Select {}", a.name)); }
+                                td.title { a href=(format!("/dashboard/accounts/{}", a.id)) { (a.name) } }
+                                td data-label="Territory" { (territory_label(team, a.territory_id)) }
+                                td data-label="Rep" { (rep_label(team, a.territory_id)) }
+                                td data-label="Stage" { (stage_label(a.stage)) }
+                                td data-label="Priority" { (priority_label(a.priority)) }
+                                td data-label="City" { (a.city) }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    };
+    page("Accounts", Some((viewer, "/dashboard/accounts")), body)
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    q: Result<Query<AccountsQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let v = viewer.clone();
+    let out =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &v)?;
+            let rows = filter(&team, records(tx, &team)?, &q);
+            Ok::<_, Error>(render_list(&v, &team, &q, &rows))
+        })
+        .await;
+    match out {
+        Ok(m) => html_response(StatusCode::OK, m),
+        Err(e) => fault(e),
+    }
+}
+
+/// `ids` repeated, `to`, `back`, `csrf`: a form with checkboxes.
+pub async fn move_selected(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if !viewer.csrf_ok(&get("csrf")) {
+        return csrf_refused();
+    }
+    let ids: std::result::Result<Vec<AccountId>, _> = pairs
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .map(|(_, v)| v.parse::<AccountId>())
+        .collect();
+    let Ok(ids) = ids else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Not possible",
+            "An account id is not valid.",
+        );
+    };
+    if ids.is_empty() {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Nothing selected",
+            "Tick the accounts to move, then choose where they go.",
+        );
+    }
+    let Ok(to) = get("to").parse::<TerritoryId>() else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "No territory chosen",
+            "Choose the territory the accounts move to.",
+        );
+    };
+    let back = get("back");
+    // Only back to a dashboard page: the form's own value, never elsewhere.
+    let back = if back.starts_with("/dashboard/") && !back.contains("//") {
+        back
+    } else {
+        "/dashboard/accounts?".to_owned()
+    };
+    let v = viewer.clone();
+    let moved =
+        s.db.write(move |tx| {
+            let team = scope::team(tx, &v)?;
+            manage::move_accounts(tx, &super::reach(&team), &ids, to, Utc::now())
+        })
+        .await;
+    match moved {
+        Ok(n) => {
+            let sep = if back.contains('?') { "&" } else { "?" };
+            let sep = if back.ends_with('?') { "" } else { sep };
+            see_other(&format!("{back}{sep}moved={n}"))
+        }
+        Err(e) => fault(e),
+    }
+}
+
+/// The edit form's fields, as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    pub csrf: String,
+    /// The record as the form showed it (JSON): only fields changed from it are saved,
+    /// so a field a device changed meanwhile is not overwritten by a stale form.
+    #[serde(default)]
+    pub base: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub industry: String,
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub kare: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub revenue: String,
+    #[serde(default)]
+    pub expenses: String,
+    #[serde(default)]
+    pub lat: String,
+    #[serde(default)]
+    pub lon: String,
+}
+
+impl EditForm {
+    pub fn of(rec: &AccountRecord) -> EditForm {
+        EditForm {
+            csrf: String::new(),
+            base: serde_json::to_string(rec).unwrap_or_default(),
+            name: rec.name.clone(),
+            street: rec.street.clone(),
+            city: rec.city.clone(),
+            region: rec.region.clone(),
+            postal_code: rec.postal_code.clone(),
+            country: rec.country.clone(),
+            phone: rec.phone.clone().unwrap_or_default(),
+            email: rec.email.clone().unwrap_or_default(),
+            industry: rec.industry.clone().unwrap_or_default(),
+            stage: wire(&rec.stage),
+            kare: rec.kare.as_ref().map(wire).unwrap_or_default(),
+            priority: wire(&rec.priority),
+            revenue: crate::import::plain_amount(rec.revenue_minor, &rec.currency),
+            expenses: crate::import::plain_amount(rec.expenses_minor, &rec.currency),
+            lat: rec.lat.map(|v| v.to_string()).unwrap_or_default(),
+            lon: rec.lon.map(|v| v.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// Field name → what is wrong with it.
+pub type FieldErrors = BTreeMap<&'static str, String>;
+
+fn enum_of<T: serde::de::DeserializeOwned>(v: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(v.trim().to_owned())).ok()
+}
+
+/// The record the form asks for (`base` with the typed values), or every field's error.
+/// The rules are the push's ([`FieldChange::validate`]) plus the domain's own check.
+pub fn parse_form(
+    base: &AccountRecord,
+    f: &EditForm,
+) -> std::result::Result<AccountRecord, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut rec = base.clone();
+    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    // Address lines as typed (like a device's edit), so a stored value with a stray
+    // space does not count as changed.
+    rec.name = f.name.trim().to_owned();
+    rec.street = f.street.clone();
+    rec.city = f.city.clone();
+    rec.region = f.region.clone();
+    rec.postal_code = f.postal_code.clone();
+    rec.country = f.country.clone();
+    rec.phone = opt(&f.phone);
+    rec.email = opt(&f.email);
+    rec.industry = opt(&f.industry);
+    match enum_of(&f.stage) {
+        Some(s) => rec.stage = s,
+        None => {
+            errors.insert("stage", "Choose a stage.".into());
+        }
+    }
+    match enum_of(&f.priority) {
+        Some(p) => rec.priority = p,
+        None => {
+            errors.insert("priority", "Choose a priority bucket.".into());
+        }
+    }
+    rec.kare = if f.kare.trim().is_empty() {
+        None
+    } else {
+        match enum_of(&f.kare) {
+            Some(k) => Some(k),
+            None => {
+                errors.insert("kare", "Choose a K.A.R.E. category or none.".into());
+                rec.kare
+            }
+        }
+    };
+    let currency = rounds_core::Currency::parse(&base.currency);
+    for (name, text, slot) in [
+        ("revenue", &f.revenue, &mut rec.revenue_minor),
+        ("expenses", &f.expenses, &mut rec.expenses_minor),
+    ] {
+        let parsed = match (&currency, text.trim()) {
+            (_, "") => Ok(0),
+            (Ok(c), t) => rounds_core::Money::parse(t, *c)
+                .map(|m| m.minor)
+                .map_err(|_| format!("An amount in {}, like 39000 or 39,000.50.", base.currency)),
+            (Err(e), _) => Err(e.to_string()),
+        };
+        match parsed {
+            Ok(v) => *slot = v,
+            Err(e) => {
+                errors.insert(name, e);
+            }
+        }
+    }
+    let coord = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+    match (f.lat.trim(), f.lon.trim()) {
+        ("", "") => {
+            rec.lat = None;
+            rec.lon = None;
+        }
+        (la, lo) => match (coord(la), coord(lo)) {
+            (Some(la), Some(lo)) => {
+                rec.lat = Some(la);
+                rec.lon = Some(lo);
+            }
+            _ => {
+                errors.insert(
+                    "location",
+                    "Latitude and longitude come together, as decimal degrees (e.g. 39.7392 and -104.9903).".into(),
+                );
+            }
+        },
+    }
+    for c in FieldChange::all(&rec) {
+        let name = c.field();
+        if errors.contains_key(name) {
+            continue;
+        }
+        if let Err(e) = c.validate() {
+            errors.insert(name, capitalise(&e));
+        }
+    }
+    if errors.is_empty()
+        && let Err(e) = rounds_core::Account::try_from(&rec)
+    {
+        errors.insert(e.field, capitalise(&e.reason));
+    }
+    if errors.is_empty() {
+        Ok(rec)
+    } else {
+        Err(errors)
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditQuery {
+    /// After a save: the fields saved (comma-separated), or empty for none.
+    pub saved: Option<String>,
+    pub moved: Option<usize>,
+}
+
+fn enum_select<T: serde::Serialize + Copy>(
+    name: &str,
+    values: &[T],
+    label: fn(T) -> &'static str,
+    current: &str,
+    none: Option<&str>,
+) -> Markup {
+    html! {
+        select id=(name) name=(name) {
+            @if let Some(n) = none { (option("", n, current)) }
+            @for v in values { (option(&wire(v), label(*v), current)) }
+        }
+    }
+}
+
+pub fn render_edit(
+    viewer: &Viewer,
+    team: &Team,
+    rec: &AccountRecord,
+    f: &EditForm,
+    errors: &FieldErrors,
+    q: &EditQuery,
+) -> Markup {
+    let e = |n: &str| errors.get(n);
+    let t = |label: &str, name: &'static str, value: &str, kind: &str| {
+        field(
+            label,
+            name,
+            text_input(name, value, kind, errors.contains_key(name)),
+            e(name),
+        )
+    };
+    let path = format!("/dashboard/accounts/{}", rec.id);
+    let body = html! {
+        p { a href="/dashboard/accounts" { "← Accounts" } }
+        h1 { (rec.name) }
+        p.muted { (territory_label(team, rec.territory_id)) " · " (rep_label(team, rec.territory_id)) }
+        @if let Some(saved) = &q.saved {
+            p.ok-note role="status" {
+                @if saved.is_empty() { "Nothing changed." }
+                @else { "Saved: " (saved.replace(',', ", ")) ". Devices get it on their next sync." }
+            }
+        }
+        @match q.moved {
+            Some(0) => p.ok-note role="status" { "It is already in that territory." },
+            Some(_) => p.ok-note role="status" { "Moved. The old rep's devices drop it and the new rep's get it, with its history, on their next sync." },
+            None => {},
+        }
+        @if !errors.is_empty() {
+            p.alert role="alert" { "Nothing was saved: " (errors.len()) " field" @if errors.len() != 1 { "s need" } @else { " needs" } " fixing (marked below)." }
+        }
+        form.edit method="post" action=(path) novalidate {
+            input type="hidden" name="csrf" value=(viewer.csrf);
+            input type="hidden" name="base" value=(f.base);
+            div.fields {
+                (t("Name", "name", &f.name, "text"))
+                (t("Industry", "industry", &f.industry, "text"))
+                (t("Phone", "phone", &f.phone, "tel"))
+                (t("E-mail", "email", &f.email, "email"))
+                (t("Street", "street", &f.street, "text"))
+                (t("City", "city", &f.city, "text"))
+                (t("Region", "region", &f.region, "text"))
+                (t("Postal code", "postal_code", &f.postal_code, "text"))
+                (t("Country", "country", &f.country, "text"))
+                (field("Stage", "stage", enum_select("stage", &[Stage::Lead, Stage::Opportunity, Stage::Customer, Stage::Lost], stage_label, &f.stage, None), e("stage")))
+                (field("K.A.R.E.", "kare", enum_select("kare", &[Kare::Keep, Kare::Attain, Kare::Recapture, Kare::Expand], kare_label, &f.kare, Some("—")), e("kare")))
+                (field("Priority bucket", "priority", enum_select("priority", &[Priority::High, Priority::Medium, Priority::Low], priority_label, &f.priority, None), e("priority")))
+                (t(&format!("Revenue ({})", rec.currency), "revenue", &f.revenue, "text"))
+                (t(&format!("Expenses ({})", rec.currency), "expenses", &f.expenses, "text"))
+                (t("Latitude", "lat", &f.lat, "text"))
+                (field("Longitude", "lon", text_input("lon", &f.lon, "text", errors.contains_key("location")), e("location")))
+            }
+            div.actions { button type="submit" { "Save" } }
+        }
+        h2 { "Move to another territory" }
+        form.edit method="post" action="/dashboard/accounts/move" {
+            input type="hidden" name="csrf" value=(viewer.csrf);
+            input type="hidden" name="ids" value=(rec.id);
+            input type="hidden" name="back" value=(path);
+            div.actions {
+                label { "Territory" (territory_select(team, "to", &rec.territory_id.map(|t| t.to_string()).unwrap_or_default(), None)) }
+                button type="submit" { "Move" }
+            }
+            p.muted { "Its contacts and whole history go with it; the assignment history keeps who held it when." }
+        }
+    };
+    page(&rec.name, Some((viewer, "/dashboard/accounts")), body)
+}
+
+fn path_account(id: &str) -> Option<AccountId> {
+    id.parse().ok()
+}
+
+fn not_found() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "No such account",
+        "No account you manage has this address.",
+    )
+}
+
+pub async fn edit_form(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    q: Result<Query<EditQuery>, QueryRejection>,
+) -> Response {
+    let Some(id) = path_account(&id) else {
+        return not_found();
+    };
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let v = viewer.clone();
+    let out =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &v)?;
+            let rec = super::reach(&team).account(tx, id)?;
+            Ok::<_, Error>(render_edit(
+                &v,
+                &team,
+                &rec,
+                &EditForm::of(&rec),
+                &FieldErrors::new(),
+                &q,
+            ))
+        })
+        .await;
+    match out {
+        Ok(m) => html_response(StatusCode::OK, m),
+        Err(Error::Client(e)) if e.code == rounds_protocol::ErrorCode::NotFound => not_found(),
+        Err(e) => fault(e),
+    }
+}
+
+enum Saved {
+    Done(Vec<&'static str>),
+    Invalid(Markup),
+}
+
+pub async fn edit_submit(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<EditForm>,
+) -> Response {
+    if !viewer.csrf_ok(&f.csrf) {
+        return csrf_refused();
+    }
+    let Some(id) = path_account(&id) else {
+        return not_found();
+    };
+    let v = viewer.clone();
+    let out =
+        s.db.write(move |tx| {
+            let team = scope::team(tx, &v)?;
+            let reach = super::reach(&team);
+            let current = reach.account(tx, id)?;
+            // The form's starting point; the stored record when it is missing or forged.
+            let base = serde_json::from_str::<AccountRecord>(&f.base)
+                .ok()
+                .filter(|b| b.id == id && b.currency == current.currency)
+                .unwrap_or_else(|| current.clone());
+            match parse_form(&base, &f) {
+                Err(errors) => Ok::<_, Error>(Saved::Invalid(render_edit(
+                    &v,
+                    &team,
+                    &current,
+                    &f,
+                    &errors,
+                    &EditQuery::default(),
+                ))),
+                Ok(wanted) => {
+                    let changes = FieldChange::diff(&base, &wanted);
+                    let out = manage::edit_account(tx, &reach, id, &changes, v.id, Utc::now())?;
+                    Ok(Saved::Done(out.applied))
+                }
+            }
+        })
+        .await;
+    match out {
+        Ok(Saved::Done(fields)) => see_other(&format!(
+            "/dashboard/accounts/{id}?saved={}",
+            fields.join(",")
+        )),
+        Ok(Saved::Invalid(m)) => html_response(StatusCode::UNPROCESSABLE_ENTITY, m),
+        Err(Error::Client(e)) if e.code == rounds_protocol::ErrorCode::NotFound => not_found(),
+        Err(e) => fault(e),
+    }
+}

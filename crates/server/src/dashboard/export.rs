@@ -1,0 +1,262 @@
+//! The dashboard's tables as CSV downloads, with the same filters and scope as the pages.
+//! The accounts export is the import format (`import::export_accounts`), so a file can
+//! be exported, edited and imported back.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Datelike, Utc};
+use rounds_core::calendar::local_date;
+use rounds_core::{CheckIn, Tally};
+
+use super::accounts::{self, AccountsQuery};
+use super::activity::{self, FeedQuery};
+use super::compliance::{self, ComplianceQuery};
+use super::scope::{self, Team};
+use super::{Viewer, csv_response, error_page, fault};
+use crate::error::{Error, Result};
+use crate::http::AppState;
+use crate::import;
+
+/// At most this many activities in one export; narrow the dates for more.
+pub const MAX_ACTIVITY_ROWS: usize = 100_000;
+
+fn write_rows(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    w.write_record(header).map_err(fail)?;
+    for r in rows {
+        w.write_record(&r).map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Internal(format!("csv: {e}")))
+}
+
+fn send(name: &str, out: Result<Vec<u8>>) -> Response {
+    match out {
+        Ok(bytes) => csv_response(name, bytes),
+        Err(e) => fault(e),
+    }
+}
+
+/// A territory's name for the export; its id when another territory has the same name,
+/// so the file imports back to the same place.
+fn territory_name(team: &Team, t: rounds_protocol::TerritoryId) -> String {
+    match team.territory(Some(t)) {
+        Some(row)
+            if team
+                .territories
+                .iter()
+                .filter(|o| o.name.eq_ignore_ascii_case(&row.name))
+                .count()
+                == 1 =>
+        {
+            row.name.clone()
+        }
+        _ => t.to_string(),
+    }
+}
+
+pub async fn accounts(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    q: Result<Query<AccountsQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let out =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &viewer)?;
+            let rows = accounts::filter(&team, accounts::records(tx, &team)?, &q);
+            import::export_accounts(&rows, &|t| territory_name(&team, t))
+        })
+        .await;
+    send("accounts.csv", out)
+}
+
+fn check_in_name(c: CheckIn) -> &'static str {
+    match c {
+        CheckIn::Inside => "inside",
+        CheckIn::Outside => "outside",
+        CheckIn::NoFix => "no fix",
+    }
+}
+
+pub async fn activity(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    q: Result<Query<FeedQuery>, QueryRejection>,
+) -> Response {
+    let mut q = q.map(|Query(q)| q).unwrap_or_default();
+    q.page = Some(1);
+    let out =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &viewer)?;
+            let feed = activity::feed_sized(tx, &viewer, &team, &q, MAX_ACTIVITY_ROWS)?;
+            write_rows(
+                &[
+                    "occurred_at_utc",
+                    "local_time",
+                    "rep",
+                    "account",
+                    "kind",
+                    "outcome",
+                    "duration_min",
+                    "note",
+                    "check_in",
+                    "voided",
+                ],
+                feed.rows.into_iter().map(|r| {
+                    let a = &r.activity;
+                    vec![
+                        a.occurred_at.to_rfc3339(),
+                        r.local_time.clone(),
+                        r.rep.clone(),
+                        r.account.clone(),
+                        activity::kind_name(a.kind).to_owned(),
+                        a.outcome
+                            .map(activity::outcome_name)
+                            .unwrap_or("")
+                            .to_owned(),
+                        a.duration_min.map(|d| d.to_string()).unwrap_or_default(),
+                        a.note.clone().unwrap_or_default(),
+                        if a.kind == rounds_core::ActivityKind::Visit {
+                            check_in_name(r.check_in).to_owned()
+                        } else {
+                            String::new()
+                        },
+                        if r.void { "yes" } else { "" }.to_owned(),
+                    ]
+                }),
+            )
+        })
+        .await;
+    send("activity.csv", out)
+}
+
+pub async fn compliance(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    q: Result<Query<ComplianceQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let now = Utc::now();
+    let today = local_date(viewer.tz, now);
+    let month = match q.period.as_deref().filter(|p| !p.is_empty()) {
+        None => today.with_day(1).unwrap_or(today),
+        Some(p) => match compliance::parse_month(p) {
+            Some(m) if m <= today => m,
+            _ => {
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    "No such period",
+                    "Pick a month up to this one, as YYYY-MM.",
+                );
+            }
+        },
+    };
+    let name = format!("compliance-{}.csv", month.format("%Y-%m"));
+    let out =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &viewer)?;
+            let (accts, _) = scope::accounts(tx, &team)?;
+            let acts = scope::activities_of(tx, &team, &accts)?;
+            let plan = scope::plan(tx)?;
+            let view = compliance::compute(
+                &team,
+                viewer.tz,
+                &accts,
+                &acts,
+                plan.as_ref(),
+                month,
+                |tz| local_date(tz, now),
+            );
+            let r = &view.roll_up;
+            let row = |group: &str, label: String, t: Tally| {
+                vec![
+                    month.format("%Y-%m").to_string(),
+                    group.to_owned(),
+                    label,
+                    t.done.to_string(),
+                    t.planned.to_string(),
+                    t.credited.to_string(),
+                    t.compliance()
+                        .per_mille()
+                        .map(|p| format!("{}.{}", p / 10, p % 10))
+                        .unwrap_or_default(),
+                ]
+            };
+            let mut rows = Vec::new();
+            for (k, t) in r.by(|k| k.rep) {
+                let label = k
+                    .and_then(|id| team.rep(id))
+                    .map_or_else(|| "Unassigned".to_owned(), |p| p.name.clone());
+                rows.push(row("rep", label, t));
+            }
+            for (k, t) in r.by(|k| k.territory) {
+                let label = team
+                    .territory(k)
+                    .map_or_else(|| "No territory".to_owned(), |t| t.name.clone());
+                rows.push(row("territory", label, t));
+            }
+            for (k, t) in r.by(|k| k.priority) {
+                rows.push(row("bucket", compliance::bucket_label(k).to_owned(), t));
+            }
+            for (k, t) in r.by(|k| k.kind) {
+                rows.push(row("kind", compliance::kind_label(k).to_owned(), t));
+            }
+            if let Some(t) = r.by(|_| ()).remove(&()) {
+                rows.push(row("team", "Team".to_owned(), t));
+            }
+            write_rows(
+                &[
+                    "month",
+                    "group",
+                    "name",
+                    "done",
+                    "planned",
+                    "credited",
+                    "compliance_percent",
+                ],
+                rows,
+            )
+        })
+        .await;
+    send(&name, out)
+}
+
+pub async fn review(State(s): State<AppState>, viewer: Viewer) -> Response {
+    let out =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &viewer)?;
+            let items = crate::review::open_items(tx, &super::reach(&team))?;
+            write_rows(
+                &[
+                    "kind",
+                    "id",
+                    "account",
+                    "who",
+                    "field",
+                    "value",
+                    "kept_value",
+                    "reason",
+                    "at",
+                ],
+                items.iter().map(|i| {
+                    vec![
+                        i.kind.as_str().to_owned(),
+                        i.id.clone(),
+                        i.account.clone(),
+                        super::review::who(&team, &i.who),
+                        i.field.clone().unwrap_or_default(),
+                        super::review::value_text(i),
+                        i.winner.clone().unwrap_or_default(),
+                        i.reason.clone(),
+                        i.at.clone(),
+                    ]
+                }),
+            )
+        })
+        .await;
+    send("review.csv", out)
+}

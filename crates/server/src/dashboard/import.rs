@@ -1,0 +1,343 @@
+//! `/dashboard/import`: accounts from CSV, uploaded or pasted. First a preview of every
+//! row — what it would do, or what is wrong with it; with any invalid row nothing can be
+//! imported. The confirm form carries the file back (base64, so no byte changes on the
+//! way), and confirming checks it again and applies it in one write transaction.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use bytes::Bytes;
+use chrono::Utc;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::scope;
+use super::{Viewer, csrf_refused, error_page, fault, html_response, page};
+use crate::error::Error;
+use crate::http::AppState;
+use crate::import::{self, Action, ImportReport};
+
+/// The largest CSV accepted (about 5,000 accounts).
+pub const MAX_CSV: usize = 2 * 1024 * 1024;
+/// A request may carry the CSV base64-encoded in a form (a third larger, then escaped).
+pub const MAX_BODY: usize = 4 * MAX_CSV;
+
+fn upload_form(viewer: &Viewer, pasted: &str, problem: Option<&str>) -> Markup {
+    html! {
+        @if let Some(p) = problem { p.alert role="alert" { (p) } }
+        form.edit method="post" action="/dashboard/import" enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(viewer.csrf);
+            div.field {
+                label for="file" { "A CSV file" }
+                input id="file" type="file" name="file" accept=".csv,text/csv";
+            }
+            div.field {
+                label for="csv" { "… or paste it here" }
+                textarea id="csv" name="csv" rows="8" spellcheck="false" { (pasted) }
+            }
+            div.actions { button type="submit" { "Preview" } }
+        }
+        h2 { "The format" }
+        p { "A header row, then one account a row. Columns: " code { (import::COLUMNS.join(", ")) } ". "
+            "Only " code { "name" } " is required. A row with an " code { "id" } " updates that account (only the fields that differ); "
+            "without one it creates an account. " code { "territory" } " is a territory's name. "
+            "Amounts in major units (" code { "39000.50" } "); stage, priority and K.A.R.E. as in the accounts export." }
+        p { a href="/dashboard/accounts.csv" download { "Download your accounts" } " in this format to start from." }
+    }
+}
+
+pub async fn form(viewer: Viewer) -> Response {
+    let body = html! { h1 { "Import accounts" } (upload_form(&viewer, "", None)) };
+    html_response(
+        StatusCode::OK,
+        page("Import", Some((&viewer, "/dashboard/import")), body),
+    )
+}
+
+/// The named parts of a `multipart/form-data` body (text and files alike).
+pub fn multipart_fields(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delim = format!("--{boundary}").into_bytes();
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    };
+    let mut out = Vec::new();
+    let mut at = find(body, &delim, 0)? + delim.len();
+    loop {
+        if body.get(at..at + 2) == Some(b"--") {
+            return Some(out);
+        }
+        let head_start = at + 2; // the CRLF after the delimiter
+        let head_end = find(body, b"\r\n\r\n", head_start)?;
+        let head = String::from_utf8_lossy(body.get(head_start..head_end)?).into_owned();
+        let data_start = head_end + 4;
+        let mut next_delim = b"\r\n".to_vec();
+        next_delim.extend_from_slice(&delim);
+        let data_end = find(body, &next_delim, data_start)?;
+        let name = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
+            .and_then(|l| {
+                l.split(';')
+                    .map(str::trim)
+                    .find_map(|p| p.strip_prefix("name="))
+                    .map(|n| n.trim_matches('"').to_owned())
+            })?;
+        out.push((name, body.get(data_start..data_end)?.to_vec()));
+        at = data_end + next_delim.len();
+    }
+}
+
+/// The CSV and CSRF token of the upload form, however it was sent.
+fn upload(headers: &HeaderMap, body: &[u8]) -> Option<(String, String)> {
+    let ct = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let fields: Vec<(String, Vec<u8>)> = if ct.starts_with("multipart/form-data") {
+        multipart_fields(ct, body)?
+    } else {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+            .ok()?
+            .into_iter()
+            .map(|(k, v)| (k, v.into_bytes()))
+            .collect()
+    };
+    let text = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default()
+    };
+    let file = text("file");
+    let csv = if file.trim().is_empty() {
+        text("csv")
+    } else {
+        file
+    };
+    Some((text("csrf"), csv.trim_start_matches('\u{feff}').to_owned()))
+}
+
+fn action_text(a: &Action) -> String {
+    match a {
+        Action::Create => "new account".into(),
+        Action::Update(f) => format!("update: {}", f.join(", ")),
+        Action::Unchanged => "no change".into(),
+    }
+}
+
+fn report_table(report: &ImportReport) -> Markup {
+    html! {
+        div.table-wrap { table.cards.import-rows {
+            thead { tr { th.num { "Line" } th { "Account" } th { "Result" } } }
+            tbody {
+                @for r in &report.rows {
+                    @if let Some(e) = &r.error {
+                        tr.invalid data-line=(r.line) data-valid="false" {
+                            td.num data-label="Line" { (r.line) }
+                            td.title { (if r.name.is_empty() { "—" } else { r.name.as_str() }) }
+                            td data-label="Problem" { strong { "Invalid: " } (e.strip_prefix(&format!("{}: ", r.name)).unwrap_or(e)) }
+                        }
+                    } @else {
+                        tr data-line=(r.line) data-valid="true" {
+                            td.num data-label="Line" { (r.line) }
+                            td.title { (r.name) }
+                            td data-label="Result" { (r.action.as_ref().map(action_text).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+fn summary(report: &ImportReport) -> Markup {
+    let (new, updated, same) = report.counts();
+    html! {
+        p.muted { (report.rows.len()) " rows: " (new) " new, " (updated) " to update, " (same) " unchanged"
+            @if report.invalid() > 0 { ", " strong { (report.invalid()) " invalid" } } "." }
+    }
+}
+
+fn preview_page(viewer: &Viewer, csv: &str, report: &ImportReport) -> Markup {
+    let invalid = report.invalid();
+    let (new, updated, _) = report.counts();
+    let body = html! {
+        h1 { "Import preview" }
+        (summary(report))
+        @if invalid > 0 {
+            p.alert role="alert" { "Nothing was imported: " (invalid) " row" @if invalid != 1 { "s have" } @else { " has" }
+                " a problem (marked below). Fix the file and upload it again — the import is all or nothing." }
+        } @else if new + updated == 0 {
+            p.ok-note role="status" { "Nothing to import: every row matches what is stored." }
+        } @else {
+            form method="post" action="/dashboard/import/confirm" {
+                input type="hidden" name="csrf" value=(viewer.csrf);
+                input type="hidden" name="csv" value=(B64.encode(csv.as_bytes()));
+                div.actions { button type="submit" { "Import " (new + updated) " account" @if new + updated != 1 { "s" } } a href="/dashboard/import" { "Cancel" } }
+            }
+        }
+        (report_table(report))
+        @if invalid > 0 || new + updated == 0 {
+            h2 { "Try again" }
+            (upload_form(viewer, csv, None))
+        }
+    };
+    page("Import preview", Some((viewer, "/dashboard/import")), body)
+}
+
+pub async fn preview(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some((csrf, csv)) = upload(&headers, &body) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Not possible",
+            "The form could not be read.",
+        );
+    };
+    if !viewer.csrf_ok(&csrf) {
+        return csrf_refused();
+    }
+    if csv.len() > MAX_CSV {
+        return too_large(&viewer);
+    }
+    if csv.trim().is_empty() {
+        let body = html! { h1 { "Import accounts" } (upload_form(&viewer, "", Some("Choose a CSV file or paste its text."))) };
+        return html_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page("Import", Some((&viewer, "/dashboard/import")), body),
+        );
+    }
+    let v = viewer.clone();
+    let text = csv.clone();
+    let out =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &v)?;
+            import::check(tx, &text, &super::reach(&team), Utc::now())
+        })
+        .await;
+    match out {
+        Ok(checked) => {
+            let status = if checked.report.invalid() > 0 {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            html_response(status, preview_page(&viewer, &csv, &checked.report))
+        }
+        Err(e) => fault(e),
+    }
+}
+
+fn too_large(viewer: &Viewer) -> Response {
+    let body = html! { h1 { "Import accounts" } (upload_form(viewer, "", Some("The file is larger than 2 MB. Split it and import the parts one after the other."))) };
+    html_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        page("Import", Some((viewer, "/dashboard/import")), body),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    csv: String,
+}
+
+enum Confirmed {
+    Done(ImportReport),
+    Invalid(ImportReport),
+}
+
+pub async fn confirm(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<ConfirmForm>,
+) -> Response {
+    if !viewer.csrf_ok(&f.csrf) {
+        return csrf_refused();
+    }
+    let Some(csv) = B64
+        .decode(f.csv.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Not possible",
+            "The file in the form could not be read. Upload it again.",
+        );
+    };
+    if csv.len() > MAX_CSV {
+        return too_large(&viewer);
+    }
+    let v = viewer.clone();
+    let text = csv.clone();
+    // Checked again: the data may have changed since the preview.
+    let out =
+        s.db.write(move |tx| {
+            let now = Utc::now();
+            let team = scope::team(tx, &v)?;
+            let checked = import::check(tx, &text, &super::reach(&team), now)?;
+            if checked.report.invalid() > 0 {
+                return Ok::<_, Error>(Confirmed::Invalid(checked.report));
+            }
+            let mut report = checked.report;
+            report.imported = import::apply(tx, &checked.steps, Some(v.id), now)?;
+            Ok(Confirmed::Done(report))
+        })
+        .await;
+    match out {
+        Ok(Confirmed::Invalid(report)) => html_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            preview_page(&viewer, &csv, &report),
+        ),
+        Ok(Confirmed::Done(report)) => {
+            let (new, updated, _) = report.counts();
+            let body = html! {
+                h1 { "Imported" }
+                p.ok-note role="status" { (new) " account" @if new != 1 { "s" } " created, " (updated) " updated. Devices get them on their next sync." }
+                (summary(&report))
+                (report_table(&report))
+                p { a href="/dashboard/accounts" { "See the accounts" } " · " a href="/dashboard/import" { "Import another file" } }
+            };
+            html_response(
+                StatusCode::OK,
+                page("Imported", Some((&viewer, "/dashboard/import")), body),
+            )
+        }
+        Err(e) => fault(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_bodies_give_their_fields_byte_for_byte() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nt0k\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nname,city\r\n\"A\r\n--B\",X\r\n\r\n--XyZ--\r\n";
+        let f = multipart_fields("multipart/form-data; boundary=XyZ", body).unwrap();
+        assert_eq!(f[0], ("csrf".to_owned(), b"t0k".to_vec()));
+        assert_eq!(f[1].0, "file");
+        assert_eq!(f[1].1, b"name,city\r\n\"A\r\n--B\",X\r\n".to_vec());
+        assert!(multipart_fields("multipart/form-data; boundary=XyZ", b"garbage").is_none());
+    }
+}

@@ -1,0 +1,122 @@
+//! What a manager changes from the dashboard, each in the caller's one write transaction
+//! and within the manager's reach: moving accounts, editing them, the rotation plan.
+//! Everything goes through `org` (changelog, assignment history) and `fields` (per-field
+//! clocks), so devices see it on their next pull like any other change.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rounds_protocol::records::{PlanRecord, PlanRuleRecord, PlanVersionRecord};
+use rounds_protocol::{AccountId, ErrorCode, PlanId, TerritoryId, UserId};
+use uuid::Uuid;
+
+use crate::db::{Sql, Tx};
+use crate::error::{Error, Result};
+use crate::fields::{self, EditOutcome, FieldChange};
+use crate::org;
+
+/// The territories a person may act on: all (an admin, the command line) or a manager's
+/// team's. Accounts outside every territory are an admin's alone.
+#[derive(Debug, Clone)]
+pub enum Reach {
+    All,
+    Territories(HashSet<TerritoryId>),
+}
+
+impl Reach {
+    pub fn allows(&self, t: Option<TerritoryId>) -> bool {
+        match self {
+            Reach::All => true,
+            Reach::Territories(set) => t.is_some_and(|t| set.contains(&t)),
+        }
+    }
+
+    /// The account, when it exists and is within reach. Unknown and out of reach read
+    /// the same, so ids reveal nothing.
+    pub fn account(
+        &self,
+        tx: &mut dyn Sql,
+        id: AccountId,
+    ) -> Result<rounds_protocol::records::AccountRecord> {
+        match org::account(tx, id)? {
+            Some(a) if self.allows(a.territory_id) => Ok(a),
+            _ => Err(Error::client(
+                ErrorCode::NotFound,
+                format!("no account {id} among the accounts you manage"),
+            )),
+        }
+    }
+}
+
+/// Moves every account in `ids` to territory `to`, all or nothing: each account and the
+/// target must be within reach. Returns how many actually moved.
+pub fn move_accounts(
+    tx: &mut Tx<'_>,
+    reach: &Reach,
+    ids: &[AccountId],
+    to: TerritoryId,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    if !reach.allows(Some(to)) || org::territory_rep(tx, to)?.is_none() {
+        return Err(Error::client(
+            ErrorCode::NotFound,
+            "no such territory among the ones you manage",
+        ));
+    }
+    let mut moved = 0;
+    let mut seen = HashSet::new();
+    for id in ids {
+        if !seen.insert(*id) {
+            continue;
+        }
+        reach.account(tx, *id)?;
+        if org::assign_account(tx, *id, Some(to), now)? {
+            moved += 1;
+        }
+    }
+    Ok(moved)
+}
+
+/// A manager's edit of one account, merged field by field like a device's.
+pub fn edit_account(
+    tx: &mut Tx<'_>,
+    reach: &Reach,
+    id: AccountId,
+    changes: &[FieldChange],
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<EditOutcome> {
+    reach.account(tx, id)?;
+    fields::edit_account(tx, id, changes, Some(by), now)
+}
+
+/// The organisation's plan (the first by id), if any.
+pub fn plan(tx: &mut dyn Sql) -> Result<Option<PlanRecord>> {
+    tx.query_opt("SELECT data FROM plans ORDER BY id", &[])?
+        .map(|r| r.json(0).map_err(Error::from))
+        .transpose()
+}
+
+/// New per-bucket targets from `from` on: a new plan version (replacing one that starts
+/// the same day), so what was owed before stays as it was. Checked by the domain's rules.
+pub fn save_plan(
+    tx: &mut Tx<'_>,
+    rules: Vec<PlanRuleRecord>,
+    from: NaiveDate,
+) -> Result<PlanRecord> {
+    let mut rec = plan(tx)?.unwrap_or_else(|| PlanRecord {
+        id: PlanId::from_uuid(Uuid::now_v7()),
+        name: "Rotation plan".into(),
+        versions: Vec::new(),
+    });
+    rec.versions.retain(|v| v.effective_from != from);
+    rec.versions.push(PlanVersionRecord {
+        effective_from: from,
+        rules,
+    });
+    rec.versions.sort_by_key(|v| v.effective_from);
+    rounds_core::RotationPlan::try_from(&rec)
+        .map_err(|e| Error::client(ErrorCode::InvalidInput, e.reason))?;
+    org::upsert_plan(tx, &rec)?;
+    Ok(rec)
+}

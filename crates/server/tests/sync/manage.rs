@@ -1,0 +1,927 @@
+//! The manager's write functions behind the dashboard (move, edit, plan, import, review)
+//! on both backends, checked through what devices receive on their next pull.
+
+use chrono::{Duration, NaiveDate, Utc};
+use rounds_core::{Period, Priority, Role};
+use rounds_protocol::records::{AccountRecord, PlanRuleRecord};
+use rounds_protocol::sync::{AccountEdit, MutationStatus, Row};
+use rounds_protocol::{AccountId, ErrorCode, TerritoryId, UserId};
+use rounds_server::dashboard::{Viewer, reach, scope};
+use rounds_server::db::Sql;
+use rounds_server::fields::FieldChange;
+use rounds_server::import::{self, Action};
+use rounds_server::manage::{self, Reach};
+use rounds_server::review::{self, ItemKind};
+use rounds_server::{Error, org};
+use uuid::Uuid;
+
+use crate::support::*;
+
+on_both_backends!(
+    a_manager_moves_accounts_all_or_nothing_and_devices_follow,
+    a_manager_edit_merges_per_field_like_a_device_edit,
+    plan_targets_are_checked_and_reach_devices,
+    an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged,
+    review_items_are_accepted_or_dismissed_and_kept,
+    the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts,
+    a_stale_edit_form_saves_only_what_the_manager_changed,
+);
+
+async fn manager(server: &TestServer) -> (UserId, Reach) {
+    server
+        .db
+        .read(|tx| {
+            let id: UserId = tx
+                .query_one(
+                    "SELECT id FROM users WHERE email = 'maria@example.com'",
+                    &[],
+                )?
+                .parse(0)?;
+            let viewer = Viewer {
+                id,
+                name: "maria".into(),
+                email: "maria@example.com".into(),
+                role: Role::Manager,
+                tz: chrono_tz::UTC,
+                csrf: String::new(),
+            };
+            let team = scope::team(tx, &viewer)?;
+            Ok::<_, Error>((id, reach(&team)))
+        })
+        .await
+        .expect("manager")
+}
+
+async fn stored(server: &TestServer, id: AccountId) -> AccountRecord {
+    server
+        .db
+        .read(move |tx| org::account(tx, id))
+        .await
+        .expect("read")
+        .expect("account exists")
+}
+
+/// A territory of another manager's rep, outside Maria's reach.
+async fn elsewhere(server: &TestServer) -> (TerritoryId, AccountId) {
+    server
+        .db
+        .write(|tx| {
+            let now = Utc::now();
+            let boss = org::add_user(
+                tx,
+                &org::NewUser {
+                    email: "other@example.com".into(),
+                    name: "Other".into(),
+                    role: Role::Manager,
+                    password_hash: "x".into(),
+                    manager: None,
+                    time_zone: "UTC".into(),
+                },
+                now,
+            )?;
+            let rep = org::add_user(
+                tx,
+                &org::NewUser {
+                    email: "zed@example.com".into(),
+                    name: "Zed".into(),
+                    role: Role::Rep,
+                    password_hash: "x".into(),
+                    manager: Some(boss),
+                    time_zone: "UTC".into(),
+                },
+                now,
+            )?;
+            let t = org::create_territory(
+                tx,
+                TerritoryId::from_uuid(Uuid::now_v7()),
+                "West",
+                Some(rep),
+            )?;
+            let a = AccountId::from_uuid(Uuid::now_v7());
+            org::create_account(tx, &account(a, "West 0", t, now), now)?;
+            Ok::<_, Error>((t, a))
+        })
+        .await
+        .expect("other team")
+}
+
+async fn a_manager_moves_accounts_all_or_nothing_and_devices_follow(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let org = seed(&server).await;
+    let (_, west_account) = elsewhere(&server).await;
+    let (_, maria) = manager(&server).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut ben = Device::sign_in(&server.base, "ben@example.com").await;
+    let x = org.north_accounts[0];
+    ana.log(x, Utc::now() - Duration::hours(1), "before the move");
+    ana.sync().await;
+    ben.sync().await;
+
+    // One id out of reach: nothing moves, not even the others.
+    let (m, south) = (maria.clone(), org.south);
+    let ids = vec![x, west_account];
+    let err = server
+        .db
+        .write(move |tx| manage::move_accounts(tx, &m, &ids, south, Utc::now()))
+        .await
+        .expect_err("an account of another team cannot be moved");
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert_eq!(stored(&server, x).await.territory_id, Some(org.north));
+
+    let (m, y) = (maria.clone(), org.north_accounts[1]);
+    let ids = vec![x, y, x];
+    let moved = server
+        .db
+        .write(move |tx| manage::move_accounts(tx, &m, &ids, south, Utc::now()))
+        .await
+        .expect("moved");
+    assert_eq!(moved, 2, "each account once");
+    for id in [x, y] {
+        assert_eq!(stored(&server, id).await.territory_id, Some(org.south));
+        let holder = server
+            .db
+            .read(move |tx| {
+                let seq = tx.head_seq()?;
+                org::holder_at_seq(tx, id, seq)
+            })
+            .await
+            .expect("history");
+        assert_eq!(holder, Some(org.ben), "the history says Ben holds it now");
+    }
+
+    ana.sync().await;
+    ben.sync().await;
+    assert!(ana.account(x).is_none(), "X left Ana's device");
+    assert!(ben.account(x).is_some(), "X reached Ben's device");
+    assert!(
+        ben.activities().iter().any(|a| a.account_id == x),
+        "with Ana's history"
+    );
+    assert!(
+        ben.rows
+            .values()
+            .any(|r| matches!(r, Row::Contact(c) if c.account_id == x)),
+        "and its contacts"
+    );
+}
+
+async fn a_manager_edit_merges_per_field_like_a_device_edit(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let org = seed(&server).await;
+    let (maria_id, maria) = manager(&server).await;
+    let x = org.north_accounts[0];
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.sync().await;
+
+    // Offline, Ana fixes the phone; the manager then edits phone and priority.
+    let early = ana.edit(x, AccountEdit::Phone(Some("(303) 555-0100".into())));
+    ana.outbox.clear();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let changes = vec![
+        FieldChange::Shared(AccountEdit::Phone(Some("(303) 555-0199".into()))),
+        FieldChange::Priority(Priority::Low),
+    ];
+    let m = maria.clone();
+    let out = server
+        .db
+        .write(move |tx| manage::edit_account(tx, &m, x, &changes, maria_id, Utc::now()))
+        .await
+        .expect("saved");
+    assert_eq!(out.applied, ["phone", "priority"]);
+    let rec = stored(&server, x).await;
+    assert_eq!(rec.phone.as_deref(), Some("(303) 555-0199"));
+    assert_eq!(rec.priority, Priority::Low);
+
+    // Ana's older edit arrives: it loses to the manager's, and is kept.
+    ana.outbox.push(early);
+    let res = ana.push().await.expect("push");
+    assert!(
+        matches!(res.results[0].status, MutationStatus::Superseded { .. }),
+        "the earlier device edit loses: {:?}",
+        res.results[0].status
+    );
+    assert_eq!(
+        stored(&server, x).await.phone.as_deref(),
+        Some("(303) 555-0199")
+    );
+    let conflicts = server
+        .count("SELECT COUNT(*) FROM conflicts WHERE field = 'phone'")
+        .await;
+    assert_eq!(conflicts, 1, "the losing value is kept as a conflict");
+
+    // A later device edit wins over the manager's, field by field.
+    ana.edit(x, AccountEdit::Phone(Some("(303) 555-0142".into())));
+    ana.sync().await;
+    let rec = stored(&server, x).await;
+    assert_eq!(rec.phone.as_deref(), Some("(303) 555-0142"));
+    assert_eq!(
+        rec.priority,
+        Priority::Low,
+        "the other field keeps the manager's value"
+    );
+    let on_device = ana.account(x).expect("on Ana's device");
+    assert_eq!(
+        on_device.priority,
+        Priority::Low,
+        "devices received the edit"
+    );
+
+    // An invalid value saves nothing, and an account out of reach is refused.
+    let m = maria.clone();
+    let bad = vec![
+        FieldChange::Shared(AccountEdit::City("Boulder".into())),
+        FieldChange::Shared(AccountEdit::Email(Some("not an e-mail".into()))),
+    ];
+    let err = server
+        .db
+        .write(move |tx| manage::edit_account(tx, &m, x, &bad, maria_id, Utc::now()))
+        .await
+        .expect_err("invalid");
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert_eq!(
+        stored(&server, x).await.city,
+        "Springfield",
+        "nothing saved"
+    );
+    let (_, west) = elsewhere(&server).await;
+    let m = maria.clone();
+    let err = server
+        .db
+        .write(move |tx| {
+            manage::edit_account(
+                tx,
+                &m,
+                west,
+                &[FieldChange::Revenue(1)],
+                maria_id,
+                Utc::now(),
+            )
+        })
+        .await
+        .expect_err("out of reach");
+    assert_eq!(err.code(), ErrorCode::NotFound);
+}
+
+async fn plan_targets_are_checked_and_reach_devices(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    seed(&server).await;
+    let rule = |priority, period, visits, calls, emails| PlanRuleRecord {
+        priority,
+        period,
+        visits,
+        calls,
+        emails,
+    };
+    let day = NaiveDate::from_ymd_opt(2026, 11, 2).expect("date");
+    let too_many = vec![rule(Priority::High, Period::Week, 6, 0, 0)];
+    let err = server
+        .db
+        .write(move |tx| manage::save_plan(tx, too_many, day))
+        .await
+        .expect_err("more visits than workdays");
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert_eq!(server.count("SELECT COUNT(*) FROM plans").await, 0);
+
+    let first = vec![
+        rule(Priority::High, Period::Month, 2, 2, 4),
+        rule(Priority::Low, Period::Quarter, 1, 1, 1),
+    ];
+    server
+        .db
+        .write(move |tx| manage::save_plan(tx, first, day))
+        .await
+        .expect("saved");
+    let later = day + Duration::days(10);
+    let second = vec![rule(Priority::High, Period::Month, 3, 2, 4)];
+    let plan = server
+        .db
+        .write(move |tx| manage::save_plan(tx, second, later))
+        .await
+        .expect("saved");
+    assert_eq!(
+        plan.versions.len(),
+        2,
+        "a new version; what was owed before stays"
+    );
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.pull(None).await.expect("pull");
+    let synced = ana
+        .rows
+        .values()
+        .find_map(|r| match r {
+            Row::Plan(p) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("the plan reached the device");
+    assert_eq!(synced, plan);
+}
+
+async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let org = seed(&server).await;
+    let (west, _) = elsewhere(&server).await;
+    let (maria_id, maria) = manager(&server).await;
+    let check = |csv: String, reach: Reach| {
+        server
+            .db
+            .read(move |tx| import::check(tx, &csv, &reach, Utc::now()))
+    };
+
+    let csv = format!(
+        "name,city,territory,revenue\nAcme,Denver,North,39000\nBeta,Denver,West,1\nGamma,Denver,{west},1\nDelta,Denver,,1\nEps,Denver,North,-5\n"
+    );
+    let checked = check(csv.clone(), maria.clone()).await.expect("checked");
+    let bad: Vec<usize> = checked
+        .report
+        .rows
+        .iter()
+        .filter(|r| r.error.is_some())
+        .map(|r| r.line)
+        .collect();
+    assert_eq!(
+        bad,
+        [3, 4, 5, 6],
+        "another team's territory (by name or id), none, a negative amount: {:?}",
+        checked.report
+    );
+    let all = check(csv, Reach::All).await.expect("checked");
+    assert_eq!(all.report.invalid(), 1, "an admin may use any territory");
+
+    // Export Maria's accounts and check the file again: nothing to do.
+    let team_accounts = server
+        .db
+        .read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.query("SELECT data FROM accounts ORDER BY id", &[])? {
+                out.push(r.json::<AccountRecord>(0)?);
+            }
+            Ok::<_, Error>(out)
+        })
+        .await
+        .expect("accounts");
+    let (north, south) = (org.north, org.south);
+    let mine: Vec<AccountRecord> = team_accounts
+        .into_iter()
+        .filter(|a| a.territory_id == Some(north) || a.territory_id == Some(south))
+        .collect();
+    let name = move |t: TerritoryId| {
+        if t == north {
+            "North".to_owned()
+        } else {
+            "South".to_owned()
+        }
+    };
+    let bytes = import::export_accounts(&mine, &name).expect("export");
+    let text = String::from_utf8(bytes).expect("utf-8");
+    assert!(text.starts_with(&import::COLUMNS.join(",")));
+    let again = check(text.clone(), maria.clone()).await.expect("checked");
+    assert_eq!(again.report.invalid(), 0, "{:?}", again.report);
+    assert!(
+        again
+            .report
+            .rows
+            .iter()
+            .all(|r| r.action == Some(Action::Unchanged)),
+        "the export imports back unchanged: {:?}",
+        again.report
+    );
+    assert!(again.steps.is_empty());
+
+    // One city changed and one row moved: exactly those.
+    let x = org.north_accounts[0];
+    let edited: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with(&x.to_string()) {
+                let l = l.replace("Springfield", "Boulder");
+                format!("{},South", l.strip_suffix(",North").expect("in North"))
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let checked = check(edited, maria.clone()).await.expect("checked");
+    let row = checked
+        .report
+        .rows
+        .iter()
+        .find(|r| r.action != Some(Action::Unchanged))
+        .expect("a changed row");
+    assert_eq!(row.action, Some(Action::Update(vec!["city", "territory"])));
+    let steps = checked.steps.clone();
+    server
+        .db
+        .write(move |tx| import::apply(tx, &steps, Some(maria_id), Utc::now()))
+        .await
+        .expect("applied");
+    let rec = stored(&server, x).await;
+    assert_eq!(
+        (rec.city.as_str(), rec.territory_id),
+        ("Boulder", Some(org.south))
+    );
+}
+
+async fn review_items_are_accepted_or_dismissed_and_kept(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let org = seed(&server).await;
+    let (maria_id, maria) = manager(&server).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut ben = Device::sign_in(&server.base, "ben@example.com").await;
+    ana.sync().await;
+    ben.sync().await;
+    // Ana logs a visit on Ben's account and edits it: quarantined, rejected.
+    let s = org.south_accounts[0];
+    let visit = ana.log(s, Utc::now() - Duration::hours(2), "wrong account");
+    ana.edit(s, AccountEdit::City("Aurora".into()));
+    let res = ana.push().await.expect("push");
+    assert!(matches!(
+        res.results[0].status,
+        MutationStatus::Quarantined { .. }
+    ));
+    let m = maria.clone();
+    let items = server
+        .db
+        .read(move |tx| review::open_items(tx, &m))
+        .await
+        .expect("items");
+    let kinds: Vec<ItemKind> = items.iter().map(|i| i.kind).collect();
+    assert_eq!(kinds, [ItemKind::Activity, ItemKind::RejectedEdit]);
+
+    // Accept the activity: a normal one, and Ben's device receives it.
+    let (m, id) = (maria.clone(), visit.id.to_string());
+    server
+        .db
+        .write(move |tx| review::accept(tx, &m, ItemKind::Activity, &id, maria_id, Utc::now()))
+        .await
+        .expect("accepted");
+    ben.sync().await;
+    assert!(
+        ben.activities().iter().any(|a| a.id == visit.id),
+        "the accepted activity reached the account's rep"
+    );
+    let (m, id) = (maria.clone(), visit.id.to_string());
+    let again = server
+        .db
+        .write(move |tx| review::dismiss(tx, &m, ItemKind::Activity, &id, maria_id, Utc::now()))
+        .await
+        .expect_err("resolved once");
+    assert!(matches!(
+        again.code(),
+        ErrorCode::NotFound | ErrorCode::Conflict
+    ));
+
+    // Dismiss the rejected edit: kept, resolved, off the list, the account unchanged.
+    let edit_id = items[1].id.clone();
+    let m = maria.clone();
+    server
+        .db
+        .write(move |tx| {
+            review::dismiss(
+                tx,
+                &m,
+                ItemKind::RejectedEdit,
+                &edit_id,
+                maria_id,
+                Utc::now(),
+            )
+        })
+        .await
+        .expect("dismissed");
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM rejected_edits").await,
+        1,
+        "kept"
+    );
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM review_resolutions WHERE resolution = 'dismissed'")
+            .await,
+        1
+    );
+    assert_eq!(stored(&server, s).await.city, "Springfield");
+    let m = maria.clone();
+    let left = server
+        .db
+        .read(move |tx| review::open_items(tx, &m))
+        .await
+        .expect("items");
+    assert!(left.is_empty(), "nothing open: {left:?}");
+
+    // A rejected edit, accepted, is applied as the manager's edit.
+    ana.edit(s, AccountEdit::Phone(Some("(303) 555-0177".into())));
+    ana.push().await.expect("push");
+    let m = maria.clone();
+    let items = server
+        .db
+        .read(move |tx| review::open_items(tx, &m))
+        .await
+        .expect("items");
+    assert_eq!(items.len(), 1, "{items:?}");
+    let (m, id) = (maria.clone(), items[0].id.clone());
+    server
+        .db
+        .write(move |tx| review::accept(tx, &m, ItemKind::RejectedEdit, &id, maria_id, Utc::now()))
+        .await
+        .expect("accepted");
+    assert_eq!(
+        stored(&server, s).await.phone.as_deref(),
+        Some("(303) 555-0177")
+    );
+
+    // Two of Ana's devices race on a field; the losing value, accepted, is applied, and
+    // the value it replaces is not put before the manager again.
+    let n = org.north_accounts[0];
+    let mut tablet = Device::sign_in(&server.base, "ana@example.com").await;
+    tablet.sync().await;
+    ana.edit(n, AccountEdit::Industry(Some("Dental".into())));
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    tablet.edit(n, AccountEdit::Industry(Some("Vet".into())));
+    tablet.push().await.expect("push");
+    ana.push().await.expect("push");
+    assert_eq!(stored(&server, n).await.industry.as_deref(), Some("Vet"));
+    let m = maria.clone();
+    let items = server
+        .db
+        .read(move |tx| review::open_items(tx, &m))
+        .await
+        .expect("items");
+    let conflict = items
+        .iter()
+        .find(|i| i.kind == ItemKind::Conflict)
+        .expect("the late edit is a conflict");
+    assert_eq!(conflict.value, "\"Dental\"");
+    let (m, id) = (maria.clone(), conflict.id.clone());
+    server
+        .db
+        .write(move |tx| review::accept(tx, &m, ItemKind::Conflict, &id, maria_id, Utc::now()))
+        .await
+        .expect("accepted");
+    assert_eq!(stored(&server, n).await.industry.as_deref(), Some("Dental"));
+    let m = maria.clone();
+    let open = server
+        .db
+        .read(move |tx| review::open_items(tx, &m))
+        .await
+        .expect("items");
+    assert!(open.is_empty(), "nothing left to review: {open:?}");
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM conflicts").await,
+        2,
+        "both losing values are kept"
+    );
+}
+
+/// A browser without JavaScript, signed in: keeps the session cookie, follows nothing.
+struct Session {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+fn encode(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn value_after(html: &str, marker: &str) -> String {
+    let at = html.find(marker).expect("marker on the page") + marker.len();
+    html[at..at + html[at..].find('"').expect("quote")].to_owned()
+}
+
+impl Session {
+    async fn sign_in(base: &str, email: &str) -> Session {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let form = http
+            .get(format!("{base}/login"))
+            .send()
+            .await
+            .expect("login");
+        let login_cookie = form.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("cookie")
+            .to_owned();
+        let csrf = value_after(&form.text().await.expect("body"), r#"name="csrf" value=""#);
+        let res = http
+            .post(format!("{base}/login"))
+            .header("cookie", login_cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&[
+                ("csrf", csrf.as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+            ]))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(res.status(), 303, "{email} signs in");
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("rounds_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("a session")
+            .to_owned();
+        let mut s = Session {
+            http,
+            base: base.to_owned(),
+            cookie,
+            csrf: String::new(),
+        };
+        let (_, page) = s.get("/dashboard/accounts").await;
+        s.csrf = value_after(&page, r#"name="csrf" value=""#);
+        s
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("get");
+        (res.status().as_u16(), res.text().await.expect("body"))
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> u16 {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(fields))
+            .send()
+            .await
+            .expect("post")
+            .status()
+            .as_u16()
+    }
+}
+
+async fn the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let org = seed(&server).await;
+    let (_, west) = elsewhere(&server).await;
+    let b = Session::sign_in(&server.base, "maria@example.com").await;
+    let x = org.north_accounts[0].to_string();
+    let csrf = b.csrf.clone();
+
+    let (status, page) = b.get("/dashboard/accounts").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("North 0") && !page.contains("West 0"),
+        "only the team's accounts"
+    );
+    let res = b
+        .http
+        .get(format!("{}/dashboard/accounts.csv", b.base))
+        .header("cookie", &b.cookie)
+        .send()
+        .await
+        .expect("csv");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("attachment")
+    );
+    let csv = res.text().await.expect("body");
+    assert!(
+        csv.contains("North 0") && !csv.contains("West 0"),
+        "the export too"
+    );
+    assert_eq!(b.get(&format!("/dashboard/accounts/{west}")).await.0, 404);
+    for (path, header) in [
+        (
+            "/dashboard/activity.csv",
+            "occurred_at_utc,local_time,rep,account,kind",
+        ),
+        (
+            "/dashboard/compliance.csv",
+            "month,group,name,done,planned,credited",
+        ),
+        ("/dashboard/review.csv", "kind,id,account,who,field,value"),
+    ] {
+        let res = b
+            .http
+            .get(format!("{}{path}", b.base))
+            .header("cookie", &b.cookie)
+            .send()
+            .await
+            .expect("csv");
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(
+            res.headers()["content-disposition"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("attachment"),
+            "{path} downloads"
+        );
+        let text = res.text().await.expect("body");
+        assert!(text.starts_with(header), "{path}: {text}");
+    }
+
+    let before = server.count("SELECT COUNT(*) FROM changelog").await;
+    let forged = [("csrf", "forged")];
+    for path in [
+        "/dashboard/accounts/move".to_owned(),
+        format!("/dashboard/accounts/{x}"),
+        "/dashboard/plans".to_owned(),
+        "/dashboard/import".to_owned(),
+        "/dashboard/import/confirm".to_owned(),
+        format!("/dashboard/review/activity/{x}/accept"),
+    ] {
+        assert_eq!(
+            b.post(&path, &forged).await,
+            403,
+            "{path} without the token"
+        );
+    }
+    let move_west = [
+        ("csrf", csrf.as_str()),
+        ("ids", x.as_str()),
+        ("ids", &west.to_string()),
+        ("to", &org.south.to_string()),
+    ];
+    assert_eq!(
+        b.post("/dashboard/accounts/move", &move_west).await,
+        400,
+        "another team's account in the batch"
+    );
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM changelog").await,
+        before,
+        "nothing changed"
+    );
+    let moved = b
+        .post(
+            "/dashboard/accounts/move",
+            &[
+                ("csrf", csrf.as_str()),
+                ("ids", x.as_str()),
+                ("to", &org.south.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(moved, 303);
+    assert_eq!(
+        stored(&server, org.north_accounts[0]).await.territory_id,
+        Some(org.south)
+    );
+
+    // An upload past the push limit but within the import's is read and previewed.
+    let mut big = String::from("name,city,territory\n");
+    while big.len() < 600 * 1024 {
+        big.push_str("Some Dental Practice,Denver,North\n");
+    }
+    let mut body = format!(
+        "--b0undary\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    );
+    body.push_str(&big);
+    body.push_str("\r\n--b0undary--\r\n");
+    let res = b
+        .http
+        .post(format!("{}/dashboard/import", b.base))
+        .header("cookie", &b.cookie)
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), 200, "a 600 KB file is previewed");
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("/dashboard/import/confirm")
+    );
+}
+
+async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let org = seed(&server).await;
+    let x = org.north_accounts[0];
+    let b = Session::sign_in(&server.base, "maria@example.com").await;
+    let (status, page) = b.get(&format!("/dashboard/accounts/{x}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"name="base""#),
+        "the form carries what it showed"
+    );
+    let shown = stored(&server, x).await;
+
+    // While the form is open, Ana's device changes the phone.
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.sync().await;
+    ana.edit(x, AccountEdit::Phone(Some("(303) 555-0142".into())));
+    ana.sync().await;
+
+    let base = serde_json::to_string(&shown).expect("json");
+    let revenue = import::plain_amount(shown.revenue_minor, &shown.currency);
+    let expenses = import::plain_amount(shown.expenses_minor, &shown.currency);
+    let (lat, lon) = (
+        shown.lat.map(|v| v.to_string()).unwrap_or_default(),
+        shown.lon.map(|v| v.to_string()).unwrap_or_default(),
+    );
+    let form = |city: &'static str, email: &'static str| {
+        vec![
+            ("csrf", b.csrf.clone()),
+            ("base", base.clone()),
+            ("name", shown.name.clone()),
+            ("street", shown.street.clone()),
+            ("city", city.to_owned()),
+            ("region", shown.region.clone()),
+            ("postal_code", shown.postal_code.clone()),
+            ("country", shown.country.clone()),
+            ("phone", shown.phone.clone().unwrap_or_default()),
+            ("email", email.to_owned()),
+            ("industry", String::new()),
+            ("stage", "lead".to_owned()),
+            ("kare", String::new()),
+            ("priority", "high".to_owned()),
+            ("revenue", revenue.clone()),
+            ("expenses", expenses.clone()),
+            ("lat", lat.clone()),
+            ("lon", lon.clone()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let body = encode(&pairs);
+        let req = b
+            .http
+            .post(format!("{}/dashboard/accounts/{x}", b.base))
+            .header("cookie", &b.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        async move { req.send().await.expect("post") }
+    };
+
+    let res = post(form("Boulder", "nope")).await;
+    assert_eq!(res.status(), 422, "an invalid e-mail");
+    let page = res.text().await.expect("body");
+    assert!(page.contains("field-error") && page.contains("Nothing was saved"));
+    assert_eq!(
+        stored(&server, x).await.city,
+        "Springfield",
+        "nothing saved"
+    );
+
+    let res = post(form("Boulder", "")).await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        location.ends_with("saved=city"),
+        "only the city: {location}"
+    );
+    let rec = stored(&server, x).await;
+    assert_eq!(rec.city, "Boulder");
+    assert_eq!(
+        rec.phone.as_deref(),
+        Some("(303) 555-0142"),
+        "the device's newer phone is not overwritten by the stale form"
+    );
+    ana.sync().await;
+    assert_eq!(ana.account(x).expect("on the device").city, "Boulder");
+}
