@@ -27,6 +27,9 @@ pub fn page(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Marku
                                 ("/dashboard/activity", "Activity"),
                                 ("/dashboard/compliance", "Compliance"),
                                 ("/dashboard/performance", "Performance"),
+                                ("/dashboard/priority", "Priority"),
+                                ("/dashboard/balance", "Balance"),
+                                ("/dashboard/quotas", "Quotas"),
                             ] {
                                 @if href == current {
                                     a href=(href) aria-current="page" { (label) }

@@ -7,9 +7,12 @@
 //! pure view-model function of the page module, render.
 
 pub mod activity;
+pub mod balance;
 pub mod compliance;
 mod layout;
 pub mod performance;
+pub mod priority;
+pub mod quotas;
 pub mod scope;
 pub mod session;
 
@@ -60,6 +63,12 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/activity", get(activity::handler))
         .route("/dashboard/compliance", get(compliance::handler))
         .route("/dashboard/performance", get(performance::handler))
+        .route("/dashboard/priority", get(priority::handler))
+        .route("/dashboard/balance", get(balance::handler))
+        .route(
+            "/dashboard/quotas",
+            get(quotas::handler).post(quotas::submit),
+        )
 }
 
 /// A 303 to `to`.
