@@ -593,7 +593,7 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
         @if !form.errors.is_empty() {
             div.alert role="alert" {
                 strong { "Nothing was saved. " }
-                "Please fix:"
+                "Please fix, then " a href="#split" { "save again" } ":"
                 ul.errors { @for e in &form.errors { li { (e) } } }
             }
         }
@@ -620,7 +620,7 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
         }
         (progress_table("By territory", "Territory", "Rep", &v.territories))
         (progress_table("By rep", "Rep", "Territories", &v.reps))
-        h2 { "Set the target and its split" }
+        h2 #split { "Set the target and its split" }
         form.quota method="post" action="/dashboard/quotas" {
             input type="hidden" name="csrf" value=(viewer.csrf);
             input type="hidden" name="period" value=(key);
