@@ -209,6 +209,13 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
     c.close().await.unwrap();
 }
 
+/// The text of the page a form submission leads to, once `css` (absent from the page
+/// the form was on) shows it has loaded: reading sooner meets the old page going stale.
+async fn after_submit(c: &Client, css: &str) -> String {
+    driver::wait(c, css).await;
+    body_text(c).await
+}
+
 /// The quarter among the quota page's choices (two back, this one) with the most demo
 /// wins, so the progress bars have something to show.
 async fn quarter_with_wins(server: &Server, today: chrono::NaiveDate) -> String {
@@ -338,7 +345,7 @@ async fn a_manager_ranks_accounts_checks_balance_and_sets_a_quota() {
     target.clear().await.unwrap();
     target.send_keys("2,500,000").await.unwrap();
     driver::click(&c, "button[value=preview]").await;
-    assert!(body_text(&c).await.contains("Preview"));
+    assert!(after_submit(&c, "p.notice").await.contains("Preview"));
     let shares = c
         .find_all(Locator::Css("table.shares input"))
         .await
@@ -355,7 +362,7 @@ async fn a_manager_ranks_accounts_checks_balance_and_sets_a_quota() {
     shares[0].clear().await.unwrap();
     shares[0].send_keys("1").await.unwrap();
     driver::click(&c, "button[value=save]").await;
-    let page = body_text(&c).await;
+    let page = after_submit(&c, "div.alert").await;
     assert!(
         page.contains("Nothing was saved") && page.contains("short of the target"),
         "shares that do not add up are refused: {page}"
@@ -365,7 +372,7 @@ async fn a_manager_ranks_accounts_checks_balance_and_sets_a_quota() {
     let first = driver::wait(&c, "table.shares input").await;
     first.clear().await.unwrap();
     driver::click(&c, "button[value=save]").await;
-    let page = body_text(&c).await;
+    let page = after_submit(&c, "p.notice").await;
     assert!(page.contains("Saved: the target"), "saved: {page}");
     assert!(
         page.contains("won of USD 2,500,000.00"),
