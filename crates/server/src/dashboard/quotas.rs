@@ -207,7 +207,7 @@ const NOT_OURS: &str =
     "A share names a territory that is not your team's; reload the page and try again.";
 
 /// A territory the target is shared among.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slot {
     pub id: TerritoryId,
     pub name: String,
@@ -344,12 +344,6 @@ pub struct QuotaView {
     pub elapsed: Ratio,
     /// The saved shares no longer add up to the target over today's territories.
     pub stale: bool,
-}
-
-impl PartialEq for Slot {
-    fn eq(&self, o: &Self) -> bool {
-        self.id == o.id && self.name == o.name && self.rep == o.rep && self.potential == o.potential
-    }
 }
 
 fn main_currency(accounts: &[Account]) -> Currency {
@@ -580,6 +574,9 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
             periods.push(QuotaPeriod::containing(kind, at));
             at = kind.bounds(at).end.succ_opt().unwrap_or(at);
         }
+    }
+    if !periods.contains(&v.period) {
+        periods.insert(0, v.period); // asked for by its address
     }
     let body = html! {
         h1 { "Quotas — " (v.period.label()) }
