@@ -364,6 +364,8 @@ impl Rep {
         })
     }
 
+    /// The account list, filtered; each account carries its priority score (rounds-core,
+    /// as the manager's dashboard computes it), and `AccountOrder::Priority` ranks by it.
     pub fn accounts(&self, q: &AccountQuery, now: DateTime<Utc>) -> Result<AccountList, IpcError> {
         let ev = self.evaluate_since(now, Some(score::lookback_start))?;
         let tz = self.profile.tz();
