@@ -794,3 +794,197 @@ async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
         "the dismissed one did not"
     );
 }
+
+/// The text of the page a form submission leads to, once `css` (absent from the page
+/// the form was on) shows it has loaded: reading sooner meets the old page going stale.
+async fn after_submit(c: &Client, css: &str) -> String {
+    driver::wait(c, css).await;
+    body_text(c).await
+}
+
+/// The quarter among the quota page's choices (two back, this one) with the most demo
+/// wins, so the progress bars have something to show.
+async fn quarter_with_wins(server: &Server, today: chrono::NaiveDate) -> String {
+    use rounds_core::Period;
+    use rounds_server::dashboard::quotas::QuotaPeriod;
+    let won: Vec<Option<chrono::NaiveDate>> = server
+        .db()
+        .await
+        .read(|tx| {
+            tx.query("SELECT data FROM accounts", &[])?
+                .iter()
+                .map(|r| {
+                    r.json::<rounds_protocol::records::AccountRecord>(0)
+                        .map(|a| a.won_on)
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .unwrap();
+    let this = QuotaPeriod::containing(Period::Quarter, today);
+    let one_back = QuotaPeriod::containing(Period::Quarter, Period::Quarter.previous(today).start);
+    let two_back = QuotaPeriod::containing(
+        Period::Quarter,
+        Period::Quarter.previous(one_back.range.start).start,
+    );
+    [two_back, one_back, this]
+        .into_iter()
+        .max_by_key(|q| {
+            won.iter()
+                .flatten()
+                .filter(|d| q.range.contains(**d))
+                .count()
+        })
+        .unwrap()
+        .key()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_ranks_accounts_checks_balance_and_sets_a_quota() {
+    let Some(driver) = ChromeDriver::start() else {
+        eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
+        return;
+    };
+    let today = Utc::now().date_naive();
+    let server = Server::demo_on(today, 30).await;
+    let base = server.base();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    sign_in(&c, &base, MANAGER).await;
+
+    // Priority: ranked by score, highest first; each row explains its factors.
+    let started = Instant::now();
+    c.goto(&format!("{base}/dashboard/priority")).await.unwrap();
+    println!(
+        "render /dashboard/priority (browser, whole page): {} ms",
+        started.elapsed().as_millis()
+    );
+    let mut scores = Vec::new();
+    for row in c
+        .find_all(Locator::Css("table.priority tbody tr"))
+        .await
+        .unwrap()
+    {
+        scores.push(
+            row.attr("data-score")
+                .await
+                .unwrap()
+                .unwrap()
+                .parse::<u32>()
+                .unwrap(),
+        );
+    }
+    assert_eq!(scores.len(), 50, "a full first page of 90 accounts");
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]) && scores[0] > scores[49],
+        "highest score first: {scores:?}"
+    );
+    c.find(Locator::Css("table.priority tbody tr details summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let why = driver::text(&c, "table.priority tbody tr details ul.why").await;
+    for factor in ["Stage", "Revenue", "Net profit", "Recency", "Engagement"] {
+        assert!(
+            why.contains(factor),
+            "the first row explains {factor}: {why}"
+        );
+    }
+    screenshot(&c, "priority").await;
+
+    // Balance: every territory flagged in words.
+    let started = Instant::now();
+    c.goto(&format!("{base}/dashboard/balance")).await.unwrap();
+    println!(
+        "render /dashboard/balance (browser, whole page): {} ms",
+        started.elapsed().as_millis()
+    );
+    let rows = c
+        .find_all(Locator::Css("table.balance[data-group=Territory] tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3, "the demo's three metros");
+    for row in &rows {
+        let text = row.text().await.unwrap();
+        assert!(
+            ["Under-served", "Balanced", "Over-served"]
+                .iter()
+                .any(|w| text.contains(w)),
+            "a flag in words: {text}"
+        );
+    }
+    screenshot(&c, "balance").await;
+
+    // Quotas: preview the split by potential, a wrong share is refused, then saved.
+    let key = quarter_with_wins(&server, today).await;
+    let started = Instant::now();
+    c.goto(&format!("{base}/dashboard/quotas?period={key}"))
+        .await
+        .unwrap();
+    println!(
+        "render /dashboard/quotas (browser, whole page): {} ms",
+        started.elapsed().as_millis()
+    );
+    let target = driver::wait(&c, "input[name=target]").await;
+    target.clear().await.unwrap();
+    target.send_keys("2,500,000").await.unwrap();
+    driver::click(&c, "button[value=preview]").await;
+    assert!(after_submit(&c, "p.notice").await.contains("Preview"));
+    let shares = c
+        .find_all(Locator::Css("table.shares input"))
+        .await
+        .unwrap();
+    assert_eq!(shares.len(), 3);
+    let mut previewed = Vec::new();
+    for s in &shares {
+        previewed.push(s.prop("value").await.unwrap().unwrap_or_default());
+    }
+    assert!(
+        previewed.iter().all(|v| !v.is_empty()),
+        "every share filled by potential: {previewed:?}"
+    );
+    shares[0].clear().await.unwrap();
+    shares[0].send_keys("1").await.unwrap();
+    driver::click(&c, "button[value=save]").await;
+    let page = after_submit(&c, "div.alert").await;
+    assert!(
+        page.contains("Nothing was saved") && page.contains("short of the target"),
+        "shares that do not add up are refused: {page}"
+    );
+    screenshot(&c, "quotas-refused").await;
+    // The refused form keeps what was typed; blank the first share to give it the rest.
+    let first = driver::wait(&c, "table.shares input").await;
+    first.clear().await.unwrap();
+    driver::click(&c, "button[value=save]").await;
+    let page = after_submit(&c, "p.notice").await;
+    assert!(page.contains("Saved: the target"), "saved: {page}");
+    assert!(
+        page.contains("won of USD 2,500,000.00"),
+        "team progress: {page}"
+    );
+    let bars = c
+        .find_all(Locator::Css("table.quota td.progress svg.meter"))
+        .await
+        .unwrap();
+    assert_eq!(bars.len(), 6, "a progress bar per territory and per rep");
+    assert!(
+        c.find(Locator::Css("svg.chart")).await.is_ok(),
+        "and a chart"
+    );
+    let saved: Vec<i64> = server
+        .db()
+        .await
+        .read(|tx| {
+            tx.query("SELECT share_minor FROM quota_shares", &[])?
+                .iter()
+                .map(|r| r.int(0))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .unwrap();
+    assert_eq!(saved.iter().sum::<i64>(), 250_000_000, "the shares add up");
+    screenshot(&c, "quotas").await;
+    c.close().await.unwrap();
+}

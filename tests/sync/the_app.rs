@@ -8,7 +8,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use rounds_client::Device;
 use rounds_core::{ActivityKind, Status};
 use rounds_protocol::ErrorCode;
-use rounds_protocol::ipc::{AccountQuery, DueFilter, LogActivity, PlanDay, Session, SignIn};
+use rounds_protocol::ipc::{
+    AccountOrder, AccountQuery, DueFilter, LogActivity, PlanDay, Session, SignIn,
+};
 
 use crate::support::{DANA, PASSWORD, Server};
 
@@ -100,6 +102,96 @@ async fn first_sign_in_syncs_the_territory_and_today_lists_what_is_due() {
         )
         .unwrap();
     assert_eq!(due.total as usize, today.items.len());
+}
+
+#[tokio::test]
+async fn the_accounts_by_priority_are_in_the_core_scores_order() {
+    use rounds_core::calendar::local_date;
+    use rounds_core::score::{self, Touched};
+    use rounds_core::{Account, Activity};
+    use rounds_protocol::records::{AccountRecord, ActivityRecord};
+    use rounds_server::db::Sql as _;
+
+    let server = Server::demo().await;
+    let (device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep().unwrap();
+    let by_priority = rep
+        .accounts(
+            &AccountQuery {
+                order: AccountOrder::Priority,
+                ..AccountQuery::default()
+            },
+            demo_now(),
+        )
+        .unwrap();
+
+    // The same ranking from the server's rows with rounds-core alone, in Dana's zone.
+    let (accounts, activities) = server
+        .db()
+        .await
+        .read(|tx| {
+            let accounts: Vec<AccountRecord> = tx
+                .query(
+                    "SELECT a.data FROM accounts a JOIN territories t ON t.id = a.territory_id
+                     JOIN users u ON u.id = t.rep_id WHERE u.email = $1",
+                    &[DANA.into()],
+                )?
+                .iter()
+                .map(|r| r.json(0))
+                .collect::<Result<_, _>>()?;
+            let activities: Vec<ActivityRecord> = tx
+                .query("SELECT data FROM activities WHERE status = 'ok'", &[])?
+                .iter()
+                .map(|r| r.json(0))
+                .collect::<Result<_, _>>()?;
+            Ok::<_, rounds_server::db::DbError>((accounts, activities))
+        })
+        .await
+        .unwrap();
+    let activities: Vec<Activity> = activities
+        .iter()
+        .map(|a| Activity::try_from(a).unwrap())
+        .collect();
+    let tz: rounds_core::Tz = "America/Denver".parse().unwrap();
+    let today = local_date(tz, demo_now());
+    let mut expected: Vec<(score::PriorityScore, String, rounds_protocol::AccountId)> = accounts
+        .iter()
+        .map(|r| {
+            let a = Account::try_from(r).unwrap();
+            let mine = activities.iter().filter(|x| x.account_id == a.id);
+            let s = score::score(&a, Touched::from_activities(mine, tz, today), today);
+            (s, a.name, a.id)
+        })
+        .collect();
+    expected.sort_by(|x, y| score::compare((&x.0, &x.1, x.2), (&y.0, &y.1, y.2)));
+
+    let app: Vec<_> = by_priority.items.iter().map(|a| (a.id, a.score)).collect();
+    let core: Vec<_> = expected.iter().map(|e| (e.2, e.0.total)).collect();
+    assert_eq!(
+        app, core,
+        "the app ranks Dana's accounts exactly as rounds-core"
+    );
+    assert_eq!(app.len(), 30);
+    assert!(
+        expected.first().unwrap().0.total > expected.last().unwrap().0.total,
+        "the demo's scores differ, so the order means something"
+    );
+    let natural = rep.accounts(&AccountQuery::default(), demo_now()).unwrap();
+    assert_ne!(
+        natural.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        app.iter().map(|a| a.0).collect::<Vec<_>>(),
+        "ordering by priority changes the list"
+    );
+    let first = &by_priority.items[0];
+    assert_eq!(
+        first.score_factors.len(),
+        5,
+        "every factor travels to the UI"
+    );
+    assert_eq!(
+        first.score_factors.iter().map(|f| f.points).sum::<u32>(),
+        first.score
+    );
 }
 
 #[tokio::test]

@@ -8,15 +8,17 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use rounds_core::activity::CHECK_IN_RADIUS_M;
 use rounds_core::calendar::{local_date, start_of_day};
+use rounds_core::score::{self, Touched};
 use rounds_core::{
     AccountCadence, ActivityKind, CadenceEngine, CorrectionKind, LatLon, LocationFix, Priority,
     RotationPlan, Status, Tz, WorkCalendar,
 };
 use rounds_protocol::auth::UserInfo;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AccountSummary, AmendActivity, ContactView, DayRoute,
-    DaySettings, DueFilter, IpcError, IssueKindView, IssueView, LogActivity, Logged, Owed, PlanDay,
-    Profile, RouteCandidate, RoutePoint, RouteStop, SyncView, TimelineItem, TodayItem, TodayView,
+    AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AmendActivity,
+    ContactView, DayRoute, DaySettings, DueFilter, IpcError, IssueKindView, IssueView, LogActivity,
+    Logged, Owed, PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, ScoreFactor, SyncView,
+    TimelineItem, TodayItem, TodayView,
 };
 use rounds_protocol::sync::MutationBody;
 use rounds_protocol::{AccountId, ActivityId, ErrorCode};
@@ -111,6 +113,16 @@ impl Rep {
     }
 
     fn evaluate(&self, now: DateTime<Utc>) -> Result<Evaluated, IpcError> {
+        self.evaluate_since(now, None)
+    }
+
+    /// As [`Rep::evaluate`], reading activities from `at_least_from` too when it is earlier
+    /// than cadence needs (the priority score looks back further).
+    fn evaluate_since(
+        &self,
+        now: DateTime<Utc>,
+        at_least_from: Option<fn(NaiveDate) -> NaiveDate>,
+    ) -> Result<Evaluated, IpcError> {
         let tz = self.profile.tz();
         let today = local_date(tz, now);
         let plan = self.plan()?;
@@ -126,6 +138,7 @@ impl Rep {
                     .unwrap_or(today)
             })
             .unwrap_or(today);
+        let since_day = at_least_from.map_or(since_day, |f| since_day.min(f(today)));
         let inputs = self
             .store
             .read()
@@ -351,8 +364,11 @@ impl Rep {
         })
     }
 
+    /// The account list, filtered; each account carries its priority score (rounds-core,
+    /// as the manager's dashboard computes it), and `AccountOrder::Priority` ranks by it.
     pub fn accounts(&self, q: &AccountQuery, now: DateTime<Utc>) -> Result<AccountList, IpcError> {
-        let ev = self.evaluate(now)?;
+        let ev = self.evaluate_since(now, Some(score::lookback_start))?;
+        let tz = self.profile.tz();
         let index: HashMap<AccountId, usize> = ev
             .inputs
             .accounts
@@ -382,9 +398,30 @@ impl Rep {
             all.into_iter().map(|v| (v, None, None)).collect()
         };
 
+        // The same score and order as the manager's dashboard (rounds-core).
+        let mut rows: Vec<_> = rows
+            .into_iter()
+            .map(|(view, snippet, distance)| {
+                let acts = index
+                    .get(&view.account.id)
+                    .map_or(&[][..], |&i| ev.inputs.activities_of(i));
+                let touched = Touched::from_activities(acts, tz, ev.today);
+                let s = score::score(&view.account, touched, ev.today);
+                (view, snippet, distance, s)
+            })
+            .collect();
+        if q.order == AccountOrder::Priority {
+            rows.sort_by(|a, b| {
+                score::compare(
+                    (&a.3, &a.0.account.name, a.0.account.id),
+                    (&b.3, &b.0.account.name, b.0.account.id),
+                )
+            });
+        }
+
         let mut items = Vec::new();
         let mut total = 0u64;
-        for (view, snippet, distance_m) in rows {
+        for (view, snippet, distance_m, score) in rows {
             let a = &view.account;
             let cadence = index.get(&a.id).and_then(|&i| ev.cadence.get(i));
             let status = cadence.map_or(Status::NotPlanned, |c| c.reason.kind.status);
@@ -409,6 +446,17 @@ impl Rep {
                     snippet,
                     distance_m,
                     pending: !view.pending_fields.is_empty(),
+                    score: score.total,
+                    score_factors: score
+                        .factors
+                        .iter()
+                        .map(|f| ScoreFactor {
+                            label: f.kind.label().to_owned(),
+                            points: f.points,
+                            max: f.kind.max(),
+                            why: f.why.clone(),
+                        })
+                        .collect(),
                 });
             }
         }

@@ -1,5 +1,5 @@
 //! The Rounds domain: accounts, contacts, territories, activities, call-rotation plans,
-//! the cadence engine and territory KPIs.
+//! the cadence engine, territory KPIs and the account priority score.
 //!
 //! Pure: no I/O and no clock. Whatever depends on the date takes `today` (and the rep's
 //! time zone) as an argument, so every rule is a plain function of its inputs. Builds for
@@ -14,6 +14,7 @@ pub mod contact;
 pub mod id;
 pub mod kpi;
 pub mod plan;
+pub mod score;
 pub mod territory;
 pub mod value;
 
@@ -35,6 +36,7 @@ pub use id::{
 };
 pub use kpi::{Funnel, Ratio, Segment, WeekTouches};
 pub use plan::{BucketRule, PlanError, PlanVersion, RotationPlan, Touches};
+pub use score::{Factor, FactorKind, PriorityScore, Touched};
 pub use territory::{Rep, Role, Territory};
 pub use value::{Currency, Email, LatLon, Money, Phone, ValueError};
 

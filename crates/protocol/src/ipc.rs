@@ -231,6 +231,20 @@ pub struct AccountQuery {
     pub near: Option<LatLon>,
     #[serde(default)]
     pub radius_m: Option<f64>,
+    /// Added later: absent means [`AccountOrder::Natural`].
+    #[serde(default)]
+    pub order: AccountOrder,
+}
+
+/// How the account list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountOrder {
+    /// By name; nearest first for "nearby"; best match first for a search.
+    #[default]
+    Natural,
+    /// By the account priority score (rounds-core), highest first: the dashboard's order.
+    Priority,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,6 +280,21 @@ pub struct AccountSummary {
     /// For "nearby": metres from the point asked about.
     pub distance_m: Option<f64>,
     pub pending: bool,
+    /// Added later: the account priority score, 0–100 (0 from an older shell).
+    #[serde(default)]
+    pub score: u32,
+    /// Added later: the score's factors, in the order the score lists them.
+    #[serde(default)]
+    pub score_factors: Vec<ScoreFactor>,
+}
+
+/// One factor of the priority score: its points out of `max`, and why in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreFactor {
+    pub label: String,
+    pub points: u32,
+    pub max: u32,
+    pub why: String,
 }
 
 /// `account`: everything the account screen shows.

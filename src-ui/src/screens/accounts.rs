@@ -5,7 +5,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rounds_core::{Kare, Priority};
-use rounds_protocol::ipc::{AccountList, AccountQuery, AccountSummary};
+use rounds_protocol::ipc::{AccountList, AccountOrder, AccountQuery, AccountSummary};
 
 use crate::parts::{PriorityBadge, fetched};
 use crate::state::{Ctx, Screen, ctx};
@@ -141,8 +141,31 @@ fn Filters() -> impl IntoView {
             }
         });
     };
+    let by_priority = move || ctx.query.with(|q| q.order == AccountOrder::Priority);
     view! {
         <div class="filters">
+            <label class="filter">
+                <span class="visually-hidden">"Order"</span>
+                <select
+                    id="order"
+                    class:set=by_priority
+                    on:change=move |ev| {
+                        let order = if event_target_value(&ev) == "priority" {
+                            AccountOrder::Priority
+                        } else {
+                            AccountOrder::Natural
+                        };
+                        set_query(ctx, |q| q.order = order);
+                    }
+                >
+                    <option value="natural" prop:selected=move || !by_priority()>
+                        "A–Z"
+                    </option>
+                    <option value="priority" prop:selected=by_priority>
+                        "Priority score"
+                    </option>
+                </select>
+            </label>
             {choice(
                 "Priority",
                 "Any priority",
@@ -246,6 +269,25 @@ fn Row(account: AccountSummary) -> impl IntoView {
             .collect_view();
         view! { <span class="snippet">{parts}</span> }
     });
+    // The factors only when ranked by them; the score itself always.
+    let factors = ctx
+        .query
+        .with_untracked(|q| q.order == AccountOrder::Priority)
+        .then(|| {
+            let parts = account
+                .score_factors
+                .iter()
+                .map(|f| {
+                    view! {
+                        <span class="factor" title=f.why.clone()>
+                            {format!("{} {}/{}", f.label, f.points, f.max)}
+                        </span>
+                    }
+                })
+                .collect_view();
+            view! { <span class="factors">{parts}</span> }
+        });
+    let score = account.score;
     view! {
         <li>
             <button
@@ -255,10 +297,19 @@ fn Row(account: AccountSummary) -> impl IntoView {
             >
                 <span class="row-head">
                     <span class="account-name row-name">{account.name}</span>
-                    <PriorityBadge priority=account.priority />
+                    <span class="row-badges">
+                        <span
+                            class="badge quiet score"
+                            aria-label=format!("Priority score {score} of 100")
+                        >
+                            {format!("{score} pts")}
+                        </span>
+                        <PriorityBadge priority=account.priority />
+                    </span>
                 </span>
                 <span class="row-sub">{sub}</span>
                 <span class="reason">{account.reason}</span>
+                {factors}
                 {snippet}
                 {account
                     .pending

@@ -6,3 +6,4 @@ mod compliance;
 mod fixtures;
 mod kpi;
 mod properties;
+mod score;

@@ -150,3 +150,49 @@ fn requests_with_fields_left_out_still_read() {
     let e: IpcError = serde_json::from_str(r#"{"code":"a_code_from_a_newer_shell"}"#).unwrap();
     assert_eq!(e.code, ErrorCode::Unknown);
 }
+
+#[test]
+fn account_list_with_the_priority_score() {
+    let query = AccountQuery {
+        text: "dental".into(),
+        order: AccountOrder::Priority,
+        ..AccountQuery::default()
+    };
+    insta::assert_json_snapshot!("account_query", query);
+    let list = AccountList {
+        items: vec![AccountSummary {
+            id: id(1),
+            name: "Acme Hardware".into(),
+            city: "Denver".into(),
+            priority: Priority::High,
+            stage: rounds_core::Stage::Customer,
+            kare: None,
+            status: Status::DueToday,
+            reason: "1 of 2 visits still owed, the next is due today".into(),
+            snippet: None,
+            distance_m: None,
+            pending: false,
+            score: 60,
+            score_factors: vec![ScoreFactor {
+                label: "Revenue".into(),
+                points: 11,
+                max: 30,
+                why: "revenue USD 39,000.00: full 30 points at USD 100,000.00".into(),
+            }],
+        }],
+        total: 1,
+    };
+    insta::assert_json_snapshot!("account_list", list);
+}
+
+#[test]
+fn an_older_ui_or_shell_still_reads_the_account_list() {
+    // What a query and a summary looked like before the score: still accepted.
+    let q: AccountQuery = serde_json::from_str(r#"{"text":"acme"}"#).unwrap();
+    assert_eq!(q.order, AccountOrder::Natural);
+    let old = r#"{"id":"01900000-0000-7000-8000-000000000001","name":"Acme","city":"Denver",
+        "priority":"high","stage":"customer","kare":null,"status":{"status":"done"},
+        "reason":"","snippet":null,"distance_m":null,"pending":false}"#;
+    let s: AccountSummary = serde_json::from_str(old).unwrap();
+    assert_eq!((s.score, s.score_factors.len()), (0, 0));
+}

@@ -31,6 +31,9 @@ pub fn page(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Marku
                                 ("/dashboard/plans", "Plans"),
                                 ("/dashboard/import", "Import"),
                                 ("/dashboard/review", "Review"),
+                                ("/dashboard/priority", "Priority"),
+                                ("/dashboard/balance", "Balance"),
+                                ("/dashboard/quotas", "Quotas"),
                             ] {
                                 @if href == current {
                                     a href=(href) aria-current="page" { (label) }

@@ -8,12 +8,15 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod balance;
 pub mod compliance;
 pub mod export;
 pub mod import;
 mod layout;
 pub mod performance;
 pub mod plans;
+pub mod priority;
+pub mod quotas;
 pub mod review;
 pub mod scope;
 pub mod session;
@@ -89,6 +92,12 @@ pub fn router() -> Router<AppState> {
         .route(
             "/dashboard/import/confirm",
             post(import::confirm).layer(DefaultBodyLimit::max(import::MAX_BODY)),
+        )
+        .route("/dashboard/priority", get(priority::handler))
+        .route("/dashboard/balance", get(balance::handler))
+        .route(
+            "/dashboard/quotas",
+            get(quotas::handler).post(quotas::submit),
         )
 }
 

@@ -97,6 +97,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_sessions.sql")),
     (3, include_str!("../../migrations/sqlite/0003_review.sql")),
+    (4, include_str!("../../migrations/sqlite/0004_quotas.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -105,6 +106,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         include_str!("../../migrations/postgres/0002_sessions.sql"),
     ),
     (3, include_str!("../../migrations/postgres/0003_review.sql")),
+    (4, include_str!("../../migrations/postgres/0004_quotas.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).
@@ -320,7 +322,8 @@ impl Db {
     }
 
     /// Applies the migrations not yet applied, each in its own transaction. Forward only:
-    /// a migration, once released, is never edited.
+    /// a migration, once released, is never edited. Each version is checked on its own,
+    /// so a gap in the numbers (a branch that lands later) is applied when it arrives.
     pub async fn migrate(&self) -> Result<(), DbError> {
         self.with_conn(|conn| {
             let migrations = match conn.backend() {
@@ -460,5 +463,20 @@ struct GroupTimer(std::time::Instant, usize);
 impl Drop for GroupTimer {
     fn drop(&mut self) {
         tracing::debug!(writes = self.1, elapsed = ?self.0.elapsed(), "group commit");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_have_the_same_migrations_in_increasing_order() {
+        let versions = |m: &[(i64, &str)]| m.iter().map(|(v, _)| *v).collect::<Vec<_>>();
+        assert_eq!(versions(MIGRATIONS_SQLITE), versions(MIGRATIONS_POSTGRES));
+        assert!(
+            versions(MIGRATIONS_SQLITE).windows(2).all(|w| w[0] < w[1]),
+            "migrate() applies them in list order"
+        );
     }
 }

@@ -26,10 +26,10 @@ on_both_backends!(
     every_page_renders_quickly_with_the_demo_organisation,
 );
 
-const MANAGER: &str = "manager@demo.rounds.app";
-const DANA: &str = "dana@demo.rounds.app";
+pub(crate) const MANAGER: &str = "manager@demo.rounds.app";
+pub(crate) const DANA: &str = "dana@demo.rounds.app";
 
-async fn demo_server(backend: Backend) -> TestServer {
+pub(crate) async fn demo_server(backend: Backend) -> TestServer {
     let server = TestServer::start(backend)
         .await
         .expect("backend configured");
@@ -48,7 +48,7 @@ async fn demo_server(backend: Backend) -> TestServer {
 
 /// A browser without JavaScript: follows nothing by itself, keeps cookies.
 #[derive(Debug)]
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     base: String,
     cookies: HashMap<String, String>,
@@ -57,10 +57,10 @@ struct Browser {
 }
 
 #[derive(Debug)]
-struct Page {
-    status: u16,
-    location: Option<String>,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) body: String,
 }
 
 fn form_encode(fields: &[(&str, &str)]) -> String {
@@ -82,7 +82,7 @@ fn form_encode(fields: &[(&str, &str)]) -> String {
 }
 
 /// The value of the first hidden `csrf` field of a page.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let at = html
         .find(r#"name="csrf" value=""#)
         .expect("the page has a form with a CSRF field");
@@ -138,7 +138,7 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let res = self
             .http
             .get(format!("{}{path}", self.base))
@@ -149,7 +149,7 @@ impl Browser {
         self.finish(res).await
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let res = self
             .http
             .post(format!("{}{path}", self.base))
@@ -177,7 +177,7 @@ impl Browser {
         .await
     }
 
-    async fn signed_in(base: &str, email: &str) -> Browser {
+    pub(crate) async fn signed_in(base: &str, email: &str) -> Browser {
         let mut b = Browser::new(base);
         let p = b.sign_in(email, PASSWORD).await;
         assert_eq!(p.status, 303, "{email} signs in: {}", p.body);
@@ -185,7 +185,7 @@ impl Browser {
     }
 
     /// A dashboard page that must render.
-    async fn page(&mut self, path: &str) -> String {
+    pub(crate) async fn page(&mut self, path: &str) -> String {
         let p = self.get(path).await;
         assert_eq!(p.status, 200, "{path} renders: {:?}", p.location);
         assert_valid_html(path, &p.body);
@@ -219,7 +219,7 @@ async fn user_id(server: &TestServer, email: &'static str) -> UserId {
         .expect("user")
 }
 
-async fn territory_id(server: &TestServer, name: &'static str) -> TerritoryId {
+pub(crate) async fn territory_id(server: &TestServer, name: &'static str) -> TerritoryId {
     server
         .db
         .read(move |tx| {

@@ -1,0 +1,570 @@
+//! `/dashboard/balance`: is the work fairly spread? Per territory and per rep: accounts,
+//! potential, and the planned workload, each against the team mean.
+//!
+//! * **Potential** is the yearly revenue of the accounts not lost, in the team's main
+//!   currency (accounts in another currency are counted and left out).
+//! * **Planned workload** is touches a month from the rotation plan in force today: for
+//!   each bucket, (visits + calls + e-mails) of its rule × the accounts in that bucket,
+//!   brought to a month (a weekly rule × 52 ÷ 12, a quarterly one ÷ 3). Lost accounts
+//!   count too: the plan still asks for their touches.
+//! * **The rule**: a row whose workload is above 125 % of the mean of its table is
+//!   *under-served* (more planned than one rep can give as much attention as the others);
+//!   below 75 % it is *over-served* (room to take accounts from busier ones). In between
+//!   it is balanced. The page says so in words, not only in colour.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{NaiveDate, Utc};
+use maud::{Markup, html};
+use rounds_core::calendar::local_date;
+use rounds_core::{Account, Currency, Money, Period, Priority, Ratio, RotationPlan, Stage};
+use rounds_protocol::{TerritoryId, UserId};
+
+use super::layout::tenths;
+use super::scope::{self, Team};
+use super::{Viewer, fault, html_response, page};
+use crate::http::AppState;
+
+/// Above this share of the mean workload (per cent) a row is under-served.
+pub const HEAVY_PCT: u64 = 125;
+/// Below this share of the mean workload (per cent) a row is over-served.
+pub const LIGHT_PCT: u64 = 75;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// Workload above [`HEAVY_PCT`] of the mean.
+    UnderServed,
+    Balanced,
+    /// Workload below [`LIGHT_PCT`] of the mean.
+    OverServed,
+}
+
+impl Flag {
+    pub fn words(self) -> &'static str {
+        match self {
+            Flag::UnderServed => "Under-served: more work planned than the team's mean",
+            Flag::Balanced => "Balanced",
+            Flag::OverServed => "Over-served: less work planned than the team's mean",
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            Flag::UnderServed => "under",
+            Flag::Balanced => "balanced",
+            Flag::OverServed => "over",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceRow {
+    pub label: String,
+    /// The rep (territory rows) or the territories (rep rows).
+    pub detail: String,
+    pub accounts: u64,
+    pub potential: Money,
+    /// Planned touches a year (exact; the page shows them per month).
+    pub touches_per_year: u64,
+    /// Workload over the table's mean; `den == 0` when nothing is planned anywhere.
+    pub workload_vs_mean: Ratio,
+    pub potential_vs_mean: Ratio,
+    pub accounts_vs_mean: Ratio,
+    pub flag: Flag,
+}
+
+impl BalanceRow {
+    /// Touches a month, exact.
+    pub fn per_month(&self) -> Ratio {
+        Ratio::new(self.touches_per_year, 12)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceTable {
+    pub rows: Vec<BalanceRow>,
+    pub mean_per_month: Ratio,
+    pub mean_accounts: Ratio,
+    pub mean_potential: Money,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceView {
+    pub territories: BalanceTable,
+    pub reps: BalanceTable,
+    pub currency: Currency,
+    pub other_currency: usize,
+    /// Accounts in no territory (an admin's view): in nobody's workload.
+    pub unplaced: usize,
+    pub no_plan: bool,
+}
+
+/// Planned touches a year for one account of `priority` under the plan on `today`.
+fn yearly_touches(plan: Option<&RotationPlan>, priority: Priority, today: NaiveDate) -> u64 {
+    let Some(rule) = plan.and_then(|p| p.rule_on(priority, today)) else {
+        return 0;
+    };
+    let t = rule.touches;
+    let per_period = u64::from(t.visits) + u64::from(t.calls) + u64::from(t.emails);
+    per_period
+        * match rule.period {
+            Period::Week => 52,
+            Period::Month => 12,
+            Period::Quarter => 4,
+        }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    accounts: u64,
+    potential: i64,
+    touches: u64,
+}
+
+/// `value / mean` where mean = sum / n, as an exact ratio.
+fn vs_mean(value: u64, sum: u64, n: u64) -> Ratio {
+    Ratio::new(value * n, sum)
+}
+
+fn flag(r: Ratio) -> Flag {
+    if r.den == 0 {
+        Flag::Balanced
+    } else if r.num * 100 > HEAVY_PCT * r.den {
+        Flag::UnderServed
+    } else if r.num * 100 < LIGHT_PCT * r.den {
+        Flag::OverServed
+    } else {
+        Flag::Balanced
+    }
+}
+
+fn table(rows: Vec<(String, String, Totals)>, currency: Currency) -> BalanceTable {
+    let n = rows.len() as u64;
+    let sum_accounts: u64 = rows.iter().map(|r| r.2.accounts).sum();
+    let sum_touches: u64 = rows.iter().map(|r| r.2.touches).sum();
+    let sum_potential: i64 = rows.iter().map(|r| r.2.potential.max(0)).sum();
+    let rows = rows
+        .into_iter()
+        .map(|(label, detail, t)| {
+            let workload_vs_mean = vs_mean(t.touches, sum_touches, n);
+            BalanceRow {
+                label,
+                detail,
+                accounts: t.accounts,
+                potential: Money::new(t.potential, currency),
+                touches_per_year: t.touches,
+                workload_vs_mean,
+                potential_vs_mean: vs_mean(
+                    t.potential.max(0).unsigned_abs(),
+                    sum_potential.unsigned_abs(),
+                    n,
+                ),
+                accounts_vs_mean: vs_mean(t.accounts, sum_accounts, n),
+                flag: flag(workload_vs_mean),
+            }
+        })
+        .collect();
+    BalanceTable {
+        rows,
+        mean_per_month: Ratio::new(sum_touches, 12 * n.max(1)),
+        mean_accounts: Ratio::new(sum_accounts, n),
+        mean_potential: Money::new(if n == 0 { 0 } else { sum_potential / n as i64 }, currency),
+    }
+}
+
+/// The page's figures: a pure function of the team, its accounts, the plan and today.
+pub fn compute(
+    team: &Team,
+    accounts: &[Account],
+    plan: Option<&RotationPlan>,
+    today: NaiveDate,
+) -> BalanceView {
+    let mut counts: BTreeMap<Currency, usize> = BTreeMap::new();
+    for a in accounts {
+        *counts.entry(a.revenue.currency).or_default() += 1;
+    }
+    let currency = counts
+        .iter()
+        .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
+        .map_or(Currency::USD, |(c, _)| *c);
+    let mut per_territory: BTreeMap<TerritoryId, Totals> = BTreeMap::new();
+    let (mut other_currency, mut unplaced) = (0, 0);
+    for a in accounts {
+        let Some(t) = a.territory.filter(|t| team.territory(Some(*t)).is_some()) else {
+            unplaced += 1;
+            continue;
+        };
+        let e = per_territory.entry(t).or_default();
+        e.accounts += 1;
+        e.touches += yearly_touches(plan, a.priority, today);
+        if a.revenue.currency != currency {
+            other_currency += 1;
+        } else if a.stage != Stage::Lost {
+            e.potential = e.potential.saturating_add(a.revenue.minor);
+        }
+    }
+    let rep_name = |r: Option<UserId>| {
+        r.and_then(|r| team.rep(r))
+            .map_or_else(|| "unassigned".to_owned(), |p| p.name.clone())
+    };
+    let territories = team
+        .territories
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                rep_name(t.rep),
+                per_territory.get(&t.id).copied().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let reps = team
+        .reps
+        .iter()
+        .map(|p| {
+            let mine: Vec<_> = team
+                .territories
+                .iter()
+                .filter(|t| t.rep == Some(p.id))
+                .collect();
+            let mut sum = Totals::default();
+            for t in &mine {
+                let x = per_territory.get(&t.id).copied().unwrap_or_default();
+                sum.accounts += x.accounts;
+                sum.potential = sum.potential.saturating_add(x.potential);
+                sum.touches += x.touches;
+            }
+            let names = if mine.is_empty() {
+                "no territory".to_owned()
+            } else {
+                mine.iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            (p.name.clone(), names, sum)
+        })
+        .collect();
+    BalanceView {
+        territories: table(territories, currency),
+        reps: table(reps, currency),
+        currency,
+        other_currency,
+        unplaced,
+        no_plan: plan.is_none(),
+    }
+}
+
+/// Workload bars with the mean and the 75 % / 125 % marks.
+fn chart(t: &BalanceTable, what: &str) -> Markup {
+    let per_month = |r: Ratio| r.num as f64 / r.den.max(1) as f64;
+    let mean = per_month(t.mean_per_month);
+    let max = t
+        .rows
+        .iter()
+        .map(|r| per_month(r.per_month()))
+        .fold(mean * 1.3, f64::max)
+        .max(1.0);
+    let (label_w, bar_w, row_h) = (150.0, 330.0, 22.0);
+    let height = 34.0 + row_h * t.rows.len() as f64;
+    let x = |v: f64| label_w + v / max * bar_w;
+    html! {
+        svg.chart viewBox=(format!("0 0 640 {height:.0}")) role="img"
+            aria-label=(format!("Planned touches a month per {what}, against the team mean")) {
+            title { "Planned touches a month per " (what) }
+            @for (i, r) in t.rows.iter().enumerate() {
+                @let y = 8.0 + row_h * i as f64;
+                text x="4" y=(format!("{:.1}", y + 12.0)) { (r.label) }
+                rect class=(format!("bar {}", r.flag.class())) x=(label_w) y=(format!("{y:.1}"))
+                    width=(format!("{:.1}", per_month(r.per_month()) / max * bar_w)) height="15" {}
+                text x=(format!("{:.1}", label_w + bar_w + 8.0)) y=(format!("{:.1}", y + 12.0)) {
+                    (tenths(r.per_month())) " · " (r.workload_vs_mean)
+                }
+            }
+            @let bottom = 8.0 + row_h * t.rows.len() as f64;
+            @for (v, class, label) in [(mean * 0.75, "mark", "75 %"), (mean, "mean", "mean"), (mean * 1.25, "mark", "125 %")] {
+                line class=(class) x1=(format!("{:.1}", x(v))) x2=(format!("{:.1}", x(v))) y1="4" y2=(format!("{bottom:.1}")) {}
+                text.axis x=(format!("{:.1}", x(v))) y=(format!("{:.1}", bottom + 14.0)) text-anchor="middle" { (label) }
+            }
+        }
+    }
+}
+
+fn balance_table(title: &str, what: &str, detail: &str, t: &BalanceTable) -> Markup {
+    html! {
+        h2 { (title) }
+        p.muted {
+            "Team mean: " (tenths(t.mean_per_month)) " touches a month, "
+            (tenths(t.mean_accounts)) " accounts, " (t.mean_potential) " potential."
+        }
+        div.table-wrap { table.cards.balance data-group=(what) {
+            thead { tr {
+                th { (what) } th { (detail) } th.num { "Accounts" } th.num { "vs mean" }
+                th.num { "Potential" } th.num { "vs mean" } th.num { "Touches / month" } th.num { "vs mean" } th { "Balance" }
+            } }
+            tbody { @for r in &t.rows {
+                tr data-row=(r.label) data-flag=(r.flag.class()) {
+                    td.title { (r.label) }
+                    td data-label=(detail) { (r.detail) }
+                    td.num data-label="Accounts" { (r.accounts) }
+                    td.num data-label="Accounts vs mean" { (r.accounts_vs_mean) }
+                    td.num data-label="Potential" { (r.potential) }
+                    td.num data-label="Potential vs mean" { (r.potential_vs_mean) }
+                    td.num.workload data-label="Touches / month" { (tenths(r.per_month())) }
+                    td.num data-label="Workload vs mean" { (r.workload_vs_mean) }
+                    td data-label="Balance" { span class=(format!("badge flag {}", r.flag.class())) { (r.flag.words()) } }
+                }
+            } }
+        } }
+        @if !t.rows.is_empty() { (chart(t, what)) }
+    }
+}
+
+pub fn render(viewer: &Viewer, v: &BalanceView, today: NaiveDate) -> Markup {
+    let body = html! {
+        h1 { "Territory balance" }
+        p.muted {
+            "Planned workload is the rotation plan in force on " (today.format("%-d %B %Y"))
+            " × the accounts in each bucket, in touches a month (weekly rules × 52 ÷ 12, quarterly ÷ 3). "
+            "Potential is the yearly revenue of accounts not lost (" (v.currency) ")."
+        }
+        p.rule {
+            strong { "The rule: " }
+            "above " (HEAVY_PCT) " % of the mean workload a row is " strong { "under-served" }
+            " (more planned than its rep can give the attention the others get: move accounts away); below "
+            (LIGHT_PCT) " % it is " strong { "over-served" } " (room to take accounts from busier rows)."
+        }
+        @if v.no_plan { p.alert { "No call-rotation plan is set up, so no workload is planned." } }
+        @if v.other_currency > 0 { p.muted { (v.other_currency) " accounts in other currencies are left out of potential." } }
+        @if v.unplaced > 0 { p.muted { (v.unplaced) " accounts in no territory are in nobody's workload." } }
+        p.legend {
+            span.swatch.under {} " Under-served " span.swatch.balanced {} " Balanced " span.swatch.over {} " Over-served"
+        }
+        (balance_table("By territory", "Territory", "Rep", &v.territories))
+        (balance_table("By rep", "Rep", "Territories", &v.reps))
+    };
+    page("Balance", Some((viewer, "/dashboard/balance")), body)
+}
+
+pub async fn handler(State(s): State<AppState>, viewer: Viewer) -> Response {
+    let today = local_date(viewer.tz, Utc::now());
+    let v = viewer.clone();
+    let out =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &v)?;
+            let (accounts, _) = scope::accounts(tx, &team)?;
+            let plan = scope::plan(tx)?;
+            let view = compute(&team, &accounts, plan.as_ref(), today);
+            Ok::<_, crate::Error>(render(&v, &view, today))
+        })
+        .await;
+    match out {
+        Ok(m) => html_response(StatusCode::OK, m),
+        Err(e) => fault(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dashboard::scope::{Person, TerritoryRow};
+    use chrono::{TimeZone, Utc};
+    use rounds_core::{AccountId, Address, BucketRule, PlanId, StageDates, Touches};
+    use uuid::Uuid;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn tid(n: u128) -> TerritoryId {
+        TerritoryId::from_uuid(Uuid::from_u128(n))
+    }
+
+    fn uid(n: u128) -> UserId {
+        UserId::from_uuid(Uuid::from_u128(n))
+    }
+
+    /// Territories 1..=n, territory i worked by rep i (when in `reps`).
+    fn team(n: u128, reps: &[u128]) -> Team {
+        Team {
+            reps: reps
+                .iter()
+                .map(|r| Person {
+                    id: uid(*r),
+                    name: format!("Rep {r}"),
+                    email: format!("r{r}@example.com"),
+                    tz: chrono_tz::UTC,
+                })
+                .collect(),
+            territories: (1..=n)
+                .map(|i| TerritoryRow {
+                    id: tid(i),
+                    name: format!("T{i}"),
+                    rep: reps.contains(&i).then(|| uid(i)),
+                })
+                .collect(),
+            all: false,
+        }
+    }
+
+    fn account(n: u128, t: u128, priority: Priority, stage: Stage, revenue: i64) -> Account {
+        Account {
+            id: AccountId::from_uuid(Uuid::from_u128(1000 + n)),
+            name: format!("A{n}"),
+            address: Address::default(),
+            location: None,
+            stage,
+            stage_dates: StageDates::default(),
+            priority,
+            kare: None,
+            revenue: Money::from_major(revenue, Currency::USD).unwrap(),
+            expenses: Money::zero(Currency::USD),
+            phone: None,
+            email: None,
+            industry: None,
+            territory: Some(tid(t)),
+            created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    /// High: 8 a month (96 a year); medium: 1 a week (52); low: 3 a quarter (12).
+    fn plan() -> RotationPlan {
+        let rule = |period, v, c, e| BucketRule {
+            period,
+            touches: Touches::new(v, c, e),
+        };
+        RotationPlan::single(
+            PlanId::from_uuid(Uuid::from_u128(9)),
+            "p",
+            d(2026, 1, 1),
+            [
+                (Priority::High, rule(Period::Month, 2, 2, 4)),
+                (Priority::Medium, rule(Period::Week, 0, 1, 0)),
+                (Priority::Low, rule(Period::Quarter, 1, 1, 1)),
+            ],
+        )
+        .unwrap()
+    }
+
+    struct Case {
+        name: &'static str,
+        territories: u128,
+        /// (territory, priority, stage, revenue)
+        accounts: Vec<(u128, Priority, Stage, i64)>,
+        /// Per territory: touches a year and the flag.
+        expect: Vec<(u64, Flag)>,
+    }
+
+    #[test]
+    fn workload_potential_and_flags_by_territory() {
+        use Priority::*;
+        use Stage::*;
+        let cases = [
+            Case {
+                name: "even: two territories with the same mix are balanced",
+                territories: 2,
+                accounts: vec![(1, High, Customer, 10), (2, High, Customer, 10)],
+                expect: vec![(96, Flag::Balanced), (96, Flag::Balanced)],
+            },
+            Case {
+                name: "each bucket's period is brought to a year",
+                territories: 3,
+                accounts: vec![
+                    (1, High, Customer, 1),
+                    (2, Medium, Customer, 1),
+                    (3, Low, Customer, 1),
+                ],
+                // mean 160/3 = 53.3: 96 is 180 %, 52 is 97.5 %, 12 is 22.5 %.
+                expect: vec![
+                    (96, Flag::UnderServed),
+                    (52, Flag::Balanced),
+                    (12, Flag::OverServed),
+                ],
+            },
+            Case {
+                name: "exactly 125 % and 75 % of the mean are still balanced",
+                territories: 2,
+                // 5 high = 480 a year, 3 high = 288; mean 384: 125 % and 75 %.
+                accounts: [1, 1, 1, 1, 1, 2, 2, 2]
+                    .iter()
+                    .map(|t| (*t, High, Customer, 1))
+                    .collect(),
+                expect: vec![(480, Flag::Balanced), (288, Flag::Balanced)],
+            },
+            Case {
+                name: "lost accounts still count in the workload",
+                territories: 2,
+                accounts: vec![(1, High, Lost, 50), (2, High, Customer, 10)],
+                expect: vec![(96, Flag::Balanced), (96, Flag::Balanced)],
+            },
+            Case {
+                name: "an empty territory is over-served",
+                territories: 2,
+                accounts: vec![(1, Low, Customer, 1)],
+                expect: vec![(12, Flag::UnderServed), (0, Flag::OverServed)],
+            },
+        ];
+        for c in cases {
+            let accounts: Vec<Account> = c
+                .accounts
+                .iter()
+                .enumerate()
+                .map(|(i, (t, p, s, r))| account(i as u128, *t, *p, *s, *r))
+                .collect();
+            let v = compute(
+                &team(c.territories, &[]),
+                &accounts,
+                Some(&plan()),
+                d(2026, 3, 18),
+            );
+            let got: Vec<(u64, Flag)> = v
+                .territories
+                .rows
+                .iter()
+                .map(|r| (r.touches_per_year, r.flag))
+                .collect();
+            assert_eq!(got, c.expect, "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn potential_leaves_out_lost_accounts_and_compares_with_the_mean() {
+        use Priority::*;
+        let accounts = vec![
+            account(1, 1, High, Stage::Customer, 30_000),
+            account(2, 1, High, Stage::Lost, 99_000),
+            account(3, 2, High, Stage::Opportunity, 10_000),
+        ];
+        let v = compute(&team(2, &[1, 2]), &accounts, Some(&plan()), d(2026, 3, 18));
+        let t = &v.territories;
+        assert_eq!(t.rows[0].potential.to_string(), "USD 30,000.00");
+        assert_eq!(t.rows[1].potential.to_string(), "USD 10,000.00");
+        assert_eq!(t.mean_potential.to_string(), "USD 20,000.00");
+        assert_eq!(t.rows[0].potential_vs_mean.to_string(), "150.0 %");
+        assert_eq!(t.rows[0].accounts_vs_mean.to_string(), "133.3 %");
+        // 192 vs 96 a year: mean 144, 133 % and 67 %.
+        assert_eq!(
+            (t.rows[0].flag, t.rows[1].flag),
+            (Flag::UnderServed, Flag::OverServed)
+        );
+        assert_eq!(tenths(t.rows[0].per_month()), "16.0");
+        assert_eq!(tenths(t.mean_per_month), "12.0");
+        assert_eq!(v.reps.rows[0].label, "Rep 1");
+        assert_eq!(
+            v.reps.rows[0].touches_per_year, 192,
+            "the rep's territory sums"
+        );
+    }
+
+    #[test]
+    fn without_a_plan_nothing_is_flagged() {
+        let accounts = vec![account(1, 1, Priority::High, Stage::Customer, 1)];
+        let v = compute(&team(2, &[]), &accounts, None, d(2026, 3, 18));
+        assert!(v.no_plan);
+        assert!(v.territories.rows.iter().all(|r| r.flag == Flag::Balanced));
+        assert_eq!(v.territories.rows[0].workload_vs_mean.to_string(), "—");
+    }
+}

@@ -1,0 +1,1110 @@
+//! `/dashboard/quotas`: a manager's top-down revenue target for a month or a quarter,
+//! split by territory (and so by rep), and progress against it.
+//!
+//! * **The split.** Each territory of the team gets a share; the shares must add up to
+//!   the target exactly. A share left blank gets part of what the typed shares leave,
+//!   in proportion to the territory's potential (yearly revenue of its accounts not lost;
+//!   equal parts when no blank territory has any), rounded to whole currency units by the
+//!   largest remainder so the parts add up. Nothing is saved when anything is wrong: the
+//!   form comes back with what was typed and every problem in words.
+//! * **Progress** is won revenue: the revenue of the team's accounts won (by the date they
+//!   became customers) within the period, counted in the territory they are in now.
+//! * **Storage**: `quotas` and `quota_shares` (migration 0004), one quota per manager and
+//!   period, replaced as a whole in one transaction.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Datelike, NaiveDate, Utc};
+use maud::{Markup, html};
+use rounds_core::calendar::local_date;
+use rounds_core::{Account, Currency, DateRange, Money, Period, Ratio, Stage};
+use rounds_protocol::{TerritoryId, UserId};
+use serde::Deserialize;
+
+use super::layout::{option, ratio_bar};
+use super::scope::{self, Team};
+use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
+use crate::db::{Sql, Val, insert_many};
+use crate::error::Result;
+use crate::http::AppState;
+use crate::{params, time};
+
+/// A quota's period: a calendar month (`2026-04`) or quarter (`2026-Q2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaPeriod {
+    pub kind: Period,
+    pub range: DateRange,
+}
+
+impl QuotaPeriod {
+    pub fn containing(kind: Period, day: NaiveDate) -> Self {
+        Self {
+            kind,
+            range: kind.bounds(day),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let (y, rest) = s.trim().split_once('-')?;
+        let year: i32 = y.parse().ok()?;
+        if let Some(q) = rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
+            let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+            let first = NaiveDate::from_ymd_opt(year, (q - 1) * 3 + 1, 1)?;
+            return Some(Self::containing(Period::Quarter, first));
+        }
+        let first = NaiveDate::from_ymd_opt(year, rest.parse().ok()?, 1)?;
+        Some(Self::containing(Period::Month, first))
+    }
+
+    pub fn key(&self) -> String {
+        match self.kind {
+            Period::Quarter => format!(
+                "{}-Q{}",
+                self.range.start.year(),
+                self.range.start.month0() / 3 + 1
+            ),
+            _ => self.range.start.format("%Y-%m").to_string(),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self.kind {
+            Period::Quarter => format!(
+                "Q{} {}",
+                self.range.start.month0() / 3 + 1,
+                self.range.start.year()
+            ),
+            _ => self.range.start.format("%B %Y").to_string(),
+        }
+    }
+
+    /// Days of the period gone by on `today` (today included), over its length.
+    pub fn elapsed(&self, today: NaiveDate) -> Ratio {
+        let len = (self.range.end - self.range.start).num_days() + 1;
+        let gone = ((today - self.range.start).num_days() + 1).clamp(0, len);
+        Ratio::new(gone as u64, len as u64)
+    }
+}
+
+/// A saved quota.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quota {
+    pub target: Money,
+    pub shares: BTreeMap<TerritoryId, Money>,
+}
+
+/// The team's quota for the period, if one was set.
+pub fn load(tx: &mut dyn Sql, owner: UserId, period: &QuotaPeriod) -> Result<Option<Quota>> {
+    let Some(row) = tx.query_opt(
+        "SELECT id, currency, target_minor FROM quotas
+         WHERE owner_id = $1 AND period_start = $2 AND period_end = $3",
+        params![
+            owner,
+            period.range.start.to_string(),
+            period.range.end.to_string()
+        ],
+    )?
+    else {
+        return Ok(None);
+    };
+    let id = row.text(0)?;
+    let currency = Currency::parse(&row.text(1)?)
+        .map_err(|e| crate::Error::Internal(format!("stored quota currency: {e}")))?;
+    let mut shares = BTreeMap::new();
+    for r in tx.query(
+        "SELECT territory_id, share_minor FROM quota_shares WHERE quota_id = $1",
+        params![id],
+    )? {
+        shares.insert(r.parse(0)?, Money::new(r.int(1)?, currency));
+    }
+    Ok(Some(Quota {
+        target: Money::new(row.int(2)?, currency),
+        shares,
+    }))
+}
+
+/// Saves the quota in place of the period's previous one, shares and all.
+pub fn save(tx: &mut dyn Sql, owner: UserId, period: &QuotaPeriod, quota: &Quota) -> Result<()> {
+    let id = tx
+        .query_one(
+            "INSERT INTO quotas (id, owner_id, period_start, period_end, currency, target_minor, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (owner_id, period_start, period_end) DO UPDATE SET
+               currency = excluded.currency, target_minor = excluded.target_minor,
+               updated_at = excluded.updated_at
+             RETURNING id",
+            params![
+                uuid::Uuid::now_v7(),
+                owner,
+                period.range.start.to_string(),
+                period.range.end.to_string(),
+                quota.target.currency.code(),
+                quota.target.minor,
+                time::now_text()
+            ],
+        )?
+        .text(0)?;
+    tx.exec(
+        "DELETE FROM quota_shares WHERE quota_id = $1",
+        params![id.clone()],
+    )?;
+    let rows = quota
+        .shares
+        .iter()
+        .map(|(t, m)| vec![Val::from(id.clone()), Val::from(*t), Val::from(m.minor)])
+        .collect();
+    insert_many(
+        tx,
+        "quota_shares (quota_id, territory_id, share_minor)",
+        3,
+        rows,
+    )?;
+    tx.sync()?;
+    Ok(())
+}
+
+/// `amount × weight / total` for each weight, in steps of `unit` minor units, the
+/// leftover steps going to the largest remainders (ties to the earlier), so the parts
+/// add up to `amount` exactly. Equal weights when they are all zero.
+pub fn split(amount: i64, weights: &[i64], unit: i64) -> Vec<i64> {
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    let weights: Vec<i128> = if weights.iter().all(|w| *w <= 0) {
+        vec![1; weights.len()]
+    } else {
+        weights.iter().map(|w| i128::from((*w).max(0))).collect()
+    };
+    let total: i128 = weights.iter().sum();
+    let unit = if unit > 0 && amount % unit == 0 {
+        unit
+    } else {
+        1
+    };
+    let steps = i128::from(amount / unit);
+    let mut parts: Vec<(i128, i128)> = weights
+        .iter()
+        .map(|w| (steps * w / total, steps * w % total))
+        .collect();
+    let left = steps - parts.iter().map(|p| p.0).sum::<i128>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|a, b| parts[*b].1.cmp(&parts[*a].1).then(a.cmp(b)));
+    for i in order.into_iter().take(usize::try_from(left).unwrap_or(0)) {
+        parts[i].0 += 1;
+    }
+    parts
+        .into_iter()
+        .map(|(p, _)| i64::try_from(p * i128::from(unit)).unwrap_or(i64::MAX))
+        .collect()
+}
+
+const NOT_OURS: &str =
+    "A share names a territory that is not your team's; reload the page and try again.";
+
+/// A territory the target is shared among.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub id: TerritoryId,
+    pub name: String,
+    pub rep: Option<UserId>,
+    /// Minor units.
+    pub potential: i64,
+}
+
+/// What the form sent, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Typed {
+    pub target: String,
+    pub shares: BTreeMap<TerritoryId, String>,
+}
+
+/// Checks the typed target and shares and fills the blank shares; every problem in
+/// words, or the quota to save.
+pub fn validate(
+    typed: &Typed,
+    slots: &[Slot],
+    currency: Currency,
+) -> std::result::Result<Quota, Vec<String>> {
+    let mut errors = Vec::new();
+    if slots.is_empty() {
+        errors.push("Your team has no territories to share a target among.".to_owned());
+    }
+    for id in typed.shares.keys() {
+        if !slots.iter().any(|s| s.id == *id) {
+            errors.push(NOT_OURS.to_owned());
+        }
+    }
+    let target = match typed.target.trim() {
+        "" => {
+            errors.push("Target: enter the team's revenue target, for example 250,000.".to_owned());
+            None
+        }
+        t => match Money::parse(t, currency) {
+            Ok(m) if m.minor > 0 => Some(m),
+            Ok(_) => {
+                errors.push("Target: must be more than zero.".to_owned());
+                None
+            }
+            Err(e) => {
+                errors.push(format!("Target: {e}."));
+                None
+            }
+        },
+    };
+    let mut given: Vec<(usize, i64)> = Vec::new();
+    let mut blank: Vec<usize> = Vec::new();
+    for (i, s) in slots.iter().enumerate() {
+        match typed.shares.get(&s.id).map(|v| v.trim()).unwrap_or("") {
+            "" => blank.push(i),
+            v => match Money::parse(v, currency) {
+                Ok(m) if m.minor < 0 => {
+                    errors.push(format!("{}: a share cannot be negative.", s.name));
+                }
+                Ok(m) => given.push((i, m.minor)),
+                Err(e) => errors.push(format!("{}: {e}.", s.name)),
+            },
+        }
+    }
+    let Some(target) = target.filter(|_| errors.is_empty()) else {
+        return Err(errors);
+    };
+    let typed_sum = given
+        .iter()
+        .try_fold(0i64, |acc, (_, m)| acc.checked_add(*m));
+    let Some(typed_sum) = typed_sum else {
+        return Err(vec!["The shares are too large to add up.".to_owned()]);
+    };
+    let money = |m: i64| Money::new(m, currency);
+    if blank.is_empty() && typed_sum != target.minor {
+        let gap = (target.minor - typed_sum).abs();
+        let how = if typed_sum < target.minor {
+            "short of"
+        } else {
+            "over"
+        };
+        return Err(vec![format!(
+            "The shares add up to {}: {} {how} the target {}. Change a share, or leave some blank to split the rest by potential.",
+            money(typed_sum),
+            money(gap),
+            target
+        )]);
+    }
+    if typed_sum > target.minor {
+        return Err(vec![format!(
+            "The shares typed add up to {}, more than the target {}: nothing is left for the blank ones.",
+            money(typed_sum),
+            target
+        )]);
+    }
+    let unit = 10i64.pow(currency.exponent());
+    let rest = split(
+        target.minor - typed_sum,
+        &blank
+            .iter()
+            .map(|i| slots[*i].potential)
+            .collect::<Vec<_>>(),
+        unit,
+    );
+    let mut shares = BTreeMap::new();
+    for (i, m) in given {
+        shares.insert(slots[i].id, money(m));
+    }
+    for (i, m) in blank.into_iter().zip(rest) {
+        shares.insert(slots[i].id, money(m));
+    }
+    Ok(Quota { target, shares })
+}
+
+/// One row of progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressRow {
+    pub label: String,
+    pub detail: String,
+    pub share: Option<Money>,
+    pub won: Money,
+    /// Won over share; no data without a share.
+    pub progress: Ratio,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaView {
+    pub period: QuotaPeriod,
+    pub currency: Currency,
+    pub slots: Vec<Slot>,
+    pub quota: Option<Quota>,
+    pub territories: Vec<ProgressRow>,
+    pub reps: Vec<ProgressRow>,
+    pub team_won: Money,
+    pub team_progress: Ratio,
+    pub elapsed: Ratio,
+    /// The saved shares no longer add up to the target over today's territories.
+    pub stale: bool,
+}
+
+fn main_currency(accounts: &[Account]) -> Currency {
+    let mut counts: BTreeMap<Currency, usize> = BTreeMap::new();
+    for a in accounts {
+        *counts.entry(a.revenue.currency).or_default() += 1;
+    }
+    counts
+        .iter()
+        .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
+        .map_or(Currency::USD, |(c, _)| *c)
+}
+
+/// The territories with their potential, in the team's order.
+pub fn slots(team: &Team, accounts: &[Account], currency: Currency) -> Vec<Slot> {
+    team.territories
+        .iter()
+        .map(|t| Slot {
+            id: t.id,
+            name: t.name.clone(),
+            rep: t.rep,
+            potential: accounts
+                .iter()
+                .filter(|a| a.territory == Some(t.id) && a.stage != Stage::Lost)
+                .filter(|a| a.revenue.currency == currency)
+                .fold(0i64, |s, a| s.saturating_add(a.revenue.minor.max(0))),
+        })
+        .collect()
+}
+
+fn progress(won: Money, share: Option<Money>) -> Ratio {
+    match share {
+        Some(s) if s.minor > 0 => {
+            Ratio::new(won.minor.max(0).unsigned_abs(), s.minor.unsigned_abs())
+        }
+        _ => Ratio::new(0, 0),
+    }
+}
+
+/// The page's figures: a pure function of the team, its accounts, the saved quota and today.
+pub fn compute(
+    team: &Team,
+    accounts: &[Account],
+    quota: Option<Quota>,
+    period: QuotaPeriod,
+    today: NaiveDate,
+) -> QuotaView {
+    let currency = quota
+        .as_ref()
+        .map_or_else(|| main_currency(accounts), |q| q.target.currency);
+    let slots = slots(team, accounts, currency);
+    let mut won: BTreeMap<TerritoryId, i64> = BTreeMap::new();
+    for a in accounts {
+        if let (Some(t), Some(day)) = (a.territory, a.stage_dates.won)
+            && period.range.contains(day)
+            && a.revenue.currency == currency
+        {
+            *won.entry(t).or_default() += a.revenue.minor;
+        }
+    }
+    let money = |m: i64| Money::new(m, currency);
+    let share_of = |t: TerritoryId| quota.as_ref().and_then(|q| q.shares.get(&t).copied());
+    let rep_name = |r: Option<UserId>| {
+        r.and_then(|r| team.rep(r))
+            .map_or_else(|| "unassigned".to_owned(), |p| p.name.clone())
+    };
+    let territories: Vec<ProgressRow> = slots
+        .iter()
+        .map(|s| {
+            let w = money(won.get(&s.id).copied().unwrap_or(0));
+            ProgressRow {
+                label: s.name.clone(),
+                detail: rep_name(s.rep),
+                share: share_of(s.id),
+                won: w,
+                progress: progress(w, share_of(s.id)),
+            }
+        })
+        .collect();
+    let reps = team
+        .reps
+        .iter()
+        .map(|p| {
+            let mine: Vec<&Slot> = slots.iter().filter(|s| s.rep == Some(p.id)).collect();
+            let w = money(
+                mine.iter()
+                    .map(|s| won.get(&s.id).copied().unwrap_or(0))
+                    .sum(),
+            );
+            let share = quota.as_ref().map(|_| {
+                money(
+                    mine.iter()
+                        .filter_map(|s| share_of(s.id))
+                        .map(|m| m.minor)
+                        .sum(),
+                )
+            });
+            ProgressRow {
+                label: p.name.clone(),
+                detail: mine
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                share,
+                won: w,
+                progress: progress(w, share),
+            }
+        })
+        .collect();
+    let team_won = money(
+        slots
+            .iter()
+            .map(|s| won.get(&s.id).copied().unwrap_or(0))
+            .sum(),
+    );
+    let stale = quota.as_ref().is_some_and(|q| {
+        slots
+            .iter()
+            .map(|s| q.shares.get(&s.id).map_or(0, |m| m.minor))
+            .sum::<i64>()
+            != q.target.minor
+    });
+    QuotaView {
+        period,
+        currency,
+        team_progress: progress(team_won, quota.as_ref().map(|q| q.target)),
+        slots,
+        quota,
+        territories,
+        reps,
+        team_won,
+        elapsed: period.elapsed(today),
+        stale,
+    }
+}
+
+/// An amount as typed in a form: `120,000.00` (no currency code).
+fn amount_text(m: Money) -> String {
+    m.to_string().replacen(&format!("{} ", m.currency), "", 1)
+}
+
+/// Won against share, with a tick at the share the period's elapsed time asks for.
+fn chart(rows: &[ProgressRow], elapsed: Ratio) -> Markup {
+    let max = rows
+        .iter()
+        .map(|r| r.share.map_or(0, |s| s.minor).max(r.won.minor))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let pace = elapsed.num as f64 / elapsed.den.max(1) as f64;
+    let (label_w, bar_w, row_h) = (150.0, 330.0, 24.0);
+    let height = 10.0 + row_h * rows.len() as f64;
+    let w = |m: i64| format!("{:.1}", m.max(0) as f64 / max * bar_w);
+    html! {
+        svg.chart viewBox=(format!("0 0 640 {height:.0}")) role="img"
+            aria-label="Won revenue against each share of the quota" {
+            title { "Won revenue against each share" }
+            @for (i, r) in rows.iter().enumerate() {
+                @let y = 6.0 + row_h * i as f64;
+                text x="4" y=(format!("{:.1}", y + 12.0)) { (r.label) }
+                @if let Some(s) = r.share {
+                    rect.share x=(label_w) y=(format!("{y:.1}")) width=(w(s.minor)) height="16" {}
+                    line.pace x1=(format!("{:.1}", label_w + s.minor.max(0) as f64 / max * bar_w * pace))
+                        x2=(format!("{:.1}", label_w + s.minor.max(0) as f64 / max * bar_w * pace))
+                        y1=(format!("{:.1}", y - 2.0)) y2=(format!("{:.1}", y + 18.0)) {}
+                }
+                rect.won x=(label_w) y=(format!("{:.1}", y + 4.0)) width=(w(r.won.minor)) height="8" {}
+                text x=(format!("{:.1}", label_w + bar_w + 8.0)) y=(format!("{:.1}", y + 12.0)) { (r.progress) }
+            }
+        }
+    }
+}
+
+fn progress_table(title: &str, what: &str, detail: &str, rows: &[ProgressRow]) -> Markup {
+    let money = |m: Option<Money>| m.map_or_else(|| "—".to_owned(), |m| m.to_string());
+    html! {
+        h2 { (title) }
+        div.table-wrap { table.cards.quota data-group=(what) {
+            thead { tr { th { (what) } th { (detail) } th.num { "Share" } th.num { "Won" } th { "Progress" } } }
+            tbody { @for r in rows { tr data-row=(r.label) {
+                td.title { (r.label) }
+                td data-label=(detail) { (r.detail) }
+                td.num.share data-label="Share" { (money(r.share)) }
+                td.num.won data-label="Won" { (r.won) }
+                td.progress data-label="Progress" { (ratio_bar(r.progress)) " " (r.progress) }
+            } } }
+        } }
+    }
+}
+
+/// What the form shows: the saved quota, or what was just typed (with problems).
+#[derive(Debug, Clone, Default)]
+pub struct FormState {
+    pub typed: Option<Typed>,
+    pub errors: Vec<String>,
+    /// Shares computed for a preview, not saved.
+    pub preview: bool,
+    pub saved: bool,
+}
+
+pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate) -> Markup {
+    let key = v.period.key();
+    let target_value = match &form.typed {
+        Some(t) => t.target.clone(),
+        None => v
+            .quota
+            .as_ref()
+            .map(|q| amount_text(q.target))
+            .unwrap_or_default(),
+    };
+    let share_value = |id: TerritoryId| match &form.typed {
+        Some(t) => t.shares.get(&id).cloned().unwrap_or_default(),
+        None => v
+            .quota
+            .as_ref()
+            .and_then(|q| q.shares.get(&id))
+            .map(|m| amount_text(*m))
+            .unwrap_or_default(),
+    };
+    let mut periods: Vec<QuotaPeriod> = Vec::new();
+    for kind in [Period::Quarter, Period::Month] {
+        let mut at = kind.bounds(today).start;
+        for _ in 0..2 {
+            at = kind.previous(at).start;
+        }
+        for _ in 0..5 {
+            periods.push(QuotaPeriod::containing(kind, at));
+            at = kind.bounds(at).end.succ_opt().unwrap_or(at);
+        }
+    }
+    if !periods.contains(&v.period) {
+        periods.insert(0, v.period); // asked for by its address
+    }
+    let body = html! {
+        h1 { "Quotas — " (v.period.label()) }
+        form.filters method="get" action="/dashboard/quotas" {
+            label { "Period" select name="period" {
+                @for p in &periods { (option(&p.key(), &p.label(), &key)) }
+            } }
+            button type="submit" { "Show" }
+        }
+        @if form.saved { p.notice role="status" { "Saved: the target and its split for " (v.period.label()) "." } }
+        @if !form.errors.is_empty() {
+            div.alert role="alert" {
+                strong { "Nothing was saved. " }
+                "Please fix, then " a href="#split" { "save again" } ":"
+                ul.errors { @for e in &form.errors { li { (e) } } }
+            }
+        }
+        @if form.preview { p.notice role="status" { "Preview: blank shares filled by potential. Not saved yet — check the split and save." } }
+        @if v.stale {
+            p.alert role="alert" { "The saved shares no longer add up to the target (the team's territories changed). Edit them and save again." }
+        }
+        @match &v.quota {
+            Some(q) => {
+                p.summary {
+                    strong { "Team: " } (v.team_won) " won of " (q.target) " — " (v.team_progress) " "
+                    (ratio_bar(v.team_progress))
+                }
+            }
+            None => { p.muted { "No target set for " (v.period.label()) " yet. Won so far: " (v.team_won) "." } }
+        }
+        p.muted {
+            (v.elapsed) " of the period (" (v.period.range.start) " – " (v.period.range.end) ") has gone by; "
+            "the tick on each bar marks that share of it. Won revenue counts accounts won in the period, in the territory they are in now."
+        }
+        @if v.quota.is_some() {
+            p.legend { span.swatch.share {} " Share " span.swatch.won {} " Won " span.swatch.pace {} " Pace" }
+            (chart(&v.territories, v.elapsed))
+        }
+        (progress_table("By territory", "Territory", "Rep", &v.territories))
+        (progress_table("By rep", "Rep", "Territories", &v.reps))
+        h2 #split { "Set the target and its split" }
+        form.quota method="post" action="/dashboard/quotas" {
+            input type="hidden" name="csrf" value=(viewer.csrf);
+            input type="hidden" name="period" value=(key);
+            label { "Team target for " (v.period.label()) " (" (v.currency) ")"
+                input type="text" inputmode="decimal" name="target" value=(target_value) placeholder="250,000" required; }
+            p.muted { "Leave a share blank to give it part of what the other shares leave, in proportion to potential. The shares must add up to the target." }
+            div.table-wrap { table.cards.shares {
+                thead { tr { th { "Territory" } th { "Rep" } th.num { "Potential" } th { "Share" } } }
+                tbody { @for s in &v.slots { tr data-row=(s.name) {
+                    td.title { (s.name) }
+                    td data-label="Rep" { (rep_label(v, s)) }
+                    td.num data-label="Potential" { (Money::new(s.potential, v.currency)) }
+                    td data-label="Share" {
+                        input type="text" inputmode="decimal" name=(format!("share_{}", s.id))
+                            value=(share_value(s.id)) aria-label=(format!("Share of {}", s.name));
+                    }
+                } } }
+            } }
+            div.actions {
+                button type="submit" name="action" value="save" { "Save" }
+                " "
+                button.secondary type="submit" name="action" value="preview" { "Preview the split" }
+            }
+        }
+    };
+    page("Quotas", Some((viewer, "/dashboard/quotas")), body)
+}
+
+fn rep_label(v: &QuotaView, s: &Slot) -> String {
+    v.territories
+        .iter()
+        .find(|r| r.label == s.name)
+        .map_or_else(|| "unassigned".to_owned(), |r| r.detail.clone())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QuotaQuery {
+    pub period: Option<String>,
+    pub saved: Option<String>,
+}
+
+fn period_or_current(p: Option<&str>, today: NaiveDate) -> Option<QuotaPeriod> {
+    match p.filter(|p| !p.is_empty()) {
+        None => Some(QuotaPeriod::containing(Period::Quarter, today)),
+        Some(p) => QuotaPeriod::parse(p),
+    }
+}
+
+fn bad_period() -> Response {
+    error_page(
+        StatusCode::BAD_REQUEST,
+        "No such period",
+        "Pick a month as YYYY-MM or a quarter as YYYY-Q1 … YYYY-Q4.",
+    )
+}
+
+pub async fn handler(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    q: Result<Query<QuotaQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let today = local_date(viewer.tz, Utc::now());
+    let Some(period) = period_or_current(q.period.as_deref(), today) else {
+        return bad_period();
+    };
+    let form = FormState {
+        saved: q.saved.is_some(),
+        ..FormState::default()
+    };
+    let v = viewer.clone();
+    let out =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &v)?;
+            let (accounts, _) = scope::accounts(tx, &team)?;
+            let quota = load(tx, v.id, &period)?;
+            let view = compute(&team, &accounts, quota, period, today);
+            Ok::<_, crate::Error>(render(&v, &view, &form, today))
+        })
+        .await;
+    match out {
+        Ok(m) => html_response(StatusCode::OK, m),
+        Err(e) => fault(e),
+    }
+}
+
+/// The form's fields: `csrf`, `period`, `target`, `action`, and `share_<territory id>`.
+pub async fn submit(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if !viewer.csrf_ok(&field("csrf")) {
+        return csrf_refused();
+    }
+    let today = local_date(viewer.tz, Utc::now());
+    let Some(period) = QuotaPeriod::parse(&field("period")) else {
+        return bad_period();
+    };
+    let mut typed = Typed {
+        target: field("target"),
+        shares: BTreeMap::new(),
+    };
+    let mut unknown = false;
+    for (k, v) in &fields {
+        if let Some(id) = k.strip_prefix("share_") {
+            match id.parse::<TerritoryId>() {
+                Ok(id) => {
+                    typed.shares.insert(id, v.clone());
+                }
+                Err(_) => unknown = true,
+            }
+        }
+    }
+    let preview = field("action") == "preview";
+    let v = viewer.clone();
+    // Validate against the team as it is now; write only what passed.
+    let checked =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &v)?;
+            let (accounts, _) = scope::accounts(tx, &team)?;
+            let saved = load(tx, v.id, &period)?;
+            let currency = saved
+                .as_ref()
+                .map_or_else(|| main_currency(&accounts), |q| q.target.currency);
+            let slots = slots(&team, &accounts, currency);
+            let result = if unknown {
+                Err(vec![NOT_OURS.to_owned()])
+            } else {
+                validate(&typed, &slots, currency)
+            };
+            match result {
+                Ok(quota) if !preview => Ok::<_, crate::Error>(Ok(quota)),
+                Ok(quota) => {
+                    let shown = Typed {
+                        target: amount_text(quota.target),
+                        shares: quota
+                            .shares
+                            .iter()
+                            .map(|(t, m)| (*t, amount_text(*m)))
+                            .collect(),
+                    };
+                    let view = compute(&team, &accounts, saved, period, today);
+                    let form = FormState {
+                        typed: Some(shown),
+                        preview: true,
+                        ..FormState::default()
+                    };
+                    Ok(Err((StatusCode::OK, render(&v, &view, &form, today))))
+                }
+                Err(errors) => {
+                    let view = compute(&team, &accounts, saved, period, today);
+                    let form = FormState {
+                        typed: Some(typed),
+                        errors,
+                        ..FormState::default()
+                    };
+                    Ok(Err((
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        render(&v, &view, &form, today),
+                    )))
+                }
+            }
+        })
+        .await;
+    let quota = match checked {
+        Ok(Ok(q)) => q,
+        Ok(Err((status, page))) => return html_response(status, page),
+        Err(e) => return fault(e),
+    };
+    let owner = viewer.id;
+    match s.db.write(move |tx| save(tx, owner, &period, &quota)).await {
+        Ok(()) => see_other(&format!(
+            "/dashboard/quotas?period={}&saved=1",
+            period.key()
+        )),
+        Err(e) => fault(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn tid(n: u128) -> TerritoryId {
+        TerritoryId::from_uuid(Uuid::from_u128(n))
+    }
+
+    fn slot(n: u128, potential_major: i64) -> Slot {
+        Slot {
+            id: tid(n),
+            name: format!("T{n}"),
+            rep: None,
+            potential: potential_major * 100,
+        }
+    }
+
+    fn usd(s: &str) -> String {
+        Money::parse(s, Currency::USD).unwrap().to_string()
+    }
+
+    #[test]
+    fn split_is_proportional_and_adds_up() {
+        let cases = [
+            ("proportional", 300, vec![1, 2], 1, vec![100, 200]),
+            (
+                "remainders to the largest",
+                100,
+                vec![1, 1, 1],
+                1,
+                vec![34, 33, 33],
+            ),
+            (
+                "whole units when the amount is whole",
+                10_000,
+                vec![1, 1, 1],
+                100,
+                vec![3_400, 3_300, 3_300],
+            ),
+            (
+                "cents when it is not",
+                10_001,
+                vec![1, 1],
+                100,
+                vec![5_001, 5_000],
+            ),
+            (
+                "no potential anywhere: equal parts",
+                90,
+                vec![0, 0, 0],
+                1,
+                vec![30, 30, 30],
+            ),
+            (
+                "a territory without potential gets nothing",
+                90,
+                vec![0, 3],
+                1,
+                vec![0, 90],
+            ),
+        ];
+        for (name, amount, weights, unit, want) in cases {
+            let got = split(amount, &weights, unit);
+            assert_eq!(got, want, "{name}");
+            assert_eq!(got.iter().sum::<i64>(), amount, "{name}: adds up");
+        }
+    }
+
+    struct Case {
+        name: &'static str,
+        target: &'static str,
+        shares: Vec<(u128, &'static str)>,
+        /// Shares saved, in major units with cents as typed by Money::parse, or errors.
+        expect: std::result::Result<Vec<&'static str>, Vec<&'static str>>,
+    }
+
+    #[test]
+    fn validation_table() {
+        let slots = vec![slot(1, 300_000), slot(2, 100_000), slot(3, 0)];
+        let cases = [
+            Case {
+                name: "all blank: by potential",
+                target: "100,000",
+                shares: vec![],
+                expect: Ok(vec!["75000", "25000", "0"]),
+            },
+            Case {
+                name: "all typed and adding up",
+                target: "100000",
+                shares: vec![(1, "50,000"), (2, "30000"), (3, "20000.00")],
+                expect: Ok(vec!["50000", "30000", "20000"]),
+            },
+            Case {
+                name: "one typed, the rest split by potential",
+                target: "100000",
+                shares: vec![(3, "20000")],
+                expect: Ok(vec!["60000", "20000", "20000"]),
+            },
+            Case {
+                name: "short of the target",
+                target: "100000",
+                shares: vec![(1, "50000"), (2, "30000"), (3, "10000")],
+                expect: Err(vec![
+                    "The shares add up to USD 90,000.00: USD 10,000.00 short of the target USD 100,000.00",
+                ]),
+            },
+            Case {
+                name: "over the target",
+                target: "100000",
+                shares: vec![(1, "80000"), (2, "30000"), (3, "0")],
+                expect: Err(vec!["USD 10,000.00 over the target"]),
+            },
+            Case {
+                name: "typed shares leave nothing for the blank ones",
+                target: "100000",
+                shares: vec![(1, "120000")],
+                expect: Err(vec!["more than the target USD 100,000.00"]),
+            },
+            Case {
+                name: "every field problem at once",
+                target: "lots",
+                shares: vec![(1, "-5"), (2, "12.345")],
+                expect: Err(vec![
+                    "Target: not an amount of money",
+                    "T1: a share cannot be negative",
+                    "T2: not an amount of money",
+                ]),
+            },
+            Case {
+                name: "no target",
+                target: "  ",
+                shares: vec![],
+                expect: Err(vec!["Target: enter the team's revenue target"]),
+            },
+            Case {
+                name: "zero target",
+                target: "0",
+                shares: vec![],
+                expect: Err(vec!["Target: must be more than zero"]),
+            },
+            Case {
+                name: "a territory not in the team",
+                target: "100",
+                shares: vec![(9, "100")],
+                expect: Err(vec!["not your team's"]),
+            },
+        ];
+        for c in cases {
+            let typed = Typed {
+                target: c.target.into(),
+                shares: c
+                    .shares
+                    .iter()
+                    .map(|(t, v)| (tid(*t), (*v).to_owned()))
+                    .collect(),
+            };
+            match (validate(&typed, &slots, Currency::USD), c.expect) {
+                (Ok(q), Ok(want)) => {
+                    let got: Vec<String> =
+                        slots.iter().map(|s| q.shares[&s.id].to_string()).collect();
+                    let want: Vec<String> = want.iter().map(|w| usd(w)).collect();
+                    assert_eq!(got, want, "{}", c.name);
+                    assert_eq!(
+                        q.shares.values().map(|m| m.minor).sum::<i64>(),
+                        q.target.minor,
+                        "{}: the shares add up to the target",
+                        c.name
+                    );
+                }
+                (Err(errors), Err(want)) => {
+                    for w in &want {
+                        assert!(
+                            errors.iter().any(|e| e.contains(w)),
+                            "{}: {w:?} in {errors:?}",
+                            c.name
+                        );
+                    }
+                }
+                (got, want) => panic!("{}: got {got:?}, want {want:?}", c.name),
+            }
+        }
+    }
+
+    #[test]
+    fn periods_parse_and_name_themselves() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let q2 = QuotaPeriod::parse("2026-Q2").unwrap();
+        assert_eq!(q2.range, DateRange::new(d(2026, 4, 1), d(2026, 6, 30)));
+        assert_eq!(
+            (q2.key(), q2.label()),
+            ("2026-Q2".to_owned(), "Q2 2026".to_owned())
+        );
+        let feb = QuotaPeriod::parse("2026-02").unwrap();
+        assert_eq!(feb.range.end, d(2026, 2, 28));
+        assert_eq!(feb.label(), "February 2026");
+        for bad in ["2026-Q5", "2026-13", "soon", "2026", ""] {
+            assert!(QuotaPeriod::parse(bad).is_none(), "{bad:?}");
+        }
+        assert_eq!(feb.elapsed(d(2026, 2, 14)).to_string(), "50.0 %");
+        assert_eq!(feb.elapsed(d(2026, 3, 14)).to_string(), "100.0 %");
+        assert_eq!(feb.elapsed(d(2026, 1, 14)).to_string(), "0.0 %");
+    }
+
+    #[test]
+    fn progress_counts_won_revenue_in_the_period_by_territory() {
+        use crate::dashboard::scope::{Person, TerritoryRow};
+        use chrono::TimeZone;
+        let rep = UserId::from_uuid(Uuid::from_u128(50));
+        let team = Team {
+            reps: vec![Person {
+                id: rep,
+                name: "Ana".into(),
+                email: "ana@example.com".into(),
+                tz: chrono_tz::UTC,
+            }],
+            territories: vec![
+                TerritoryRow {
+                    id: tid(1),
+                    name: "North".into(),
+                    rep: Some(rep),
+                },
+                TerritoryRow {
+                    id: tid(2),
+                    name: "South".into(),
+                    rep: None,
+                },
+            ],
+            all: false,
+        };
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let account = |n: u128, t: u128, won: Option<NaiveDate>, revenue: i64| Account {
+            id: rounds_core::AccountId::from_uuid(Uuid::from_u128(100 + n)),
+            name: format!("A{n}"),
+            address: Default::default(),
+            location: None,
+            stage: if won.is_some() {
+                Stage::Customer
+            } else {
+                Stage::Opportunity
+            },
+            stage_dates: rounds_core::StageDates {
+                won,
+                ..Default::default()
+            },
+            priority: rounds_core::Priority::High,
+            kare: None,
+            revenue: Money::from_major(revenue, Currency::USD).unwrap(),
+            expenses: Money::zero(Currency::USD),
+            phone: None,
+            email: None,
+            industry: None,
+            territory: Some(tid(t)),
+            created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+        };
+        let accounts = vec![
+            account(1, 1, Some(d(4, 2)), 30_000),
+            account(2, 1, Some(d(3, 31)), 99_000), // last quarter
+            account(3, 2, Some(d(6, 30)), 10_000),
+            account(4, 2, None, 50_000),
+        ];
+        let period = QuotaPeriod::parse("2026-Q2").unwrap();
+        let quota = Quota {
+            target: Money::from_major(100_000, Currency::USD).unwrap(),
+            shares: [
+                (tid(1), Money::from_major(60_000, Currency::USD).unwrap()),
+                (tid(2), Money::from_major(40_000, Currency::USD).unwrap()),
+            ]
+            .into(),
+        };
+        let v = compute(&team, &accounts, Some(quota), period, d(5, 16));
+        let rows: Vec<(String, String, String)> = v
+            .territories
+            .iter()
+            .map(|r| (r.label.clone(), r.won.to_string(), r.progress.to_string()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("North".into(), "USD 30,000.00".into(), "50.0 %".into()),
+                ("South".into(), "USD 10,000.00".into(), "25.0 %".into()),
+            ]
+        );
+        assert_eq!(v.team_won.to_string(), "USD 40,000.00");
+        assert_eq!(v.team_progress.to_string(), "40.0 %");
+        assert_eq!(
+            v.reps[0].share.map(|m| m.to_string()).as_deref(),
+            Some("USD 60,000.00")
+        );
+        assert!(!v.stale);
+        assert_eq!(
+            v.slots[1].potential, 6_000_000,
+            "potential counts every account not lost"
+        );
+
+        let none = compute(&team, &accounts, None, period, d(5, 16));
+        assert_eq!(
+            none.team_progress.to_string(),
+            "—",
+            "no target, no progress figure"
+        );
+    }
+}
