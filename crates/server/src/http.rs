@@ -22,7 +22,7 @@ use crate::auth::{self, Caller};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::settings::Settings;
-use crate::{org, pull, push, review};
+use crate::{pull, push, review};
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -211,7 +211,8 @@ async fn assign_account(
         let now = Utc::now();
         let c = auth::authenticate(tx, &token, now)?;
         require_manager(&c)?;
-        org::assign_account(tx, id, body.territory_id, now)
+        let reach = crate::manage::reach_of(tx, c.user, c.role)?;
+        crate::manage::move_account(tx, &reach, id, body.territory_id, now)
     })
     .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
@@ -228,7 +229,8 @@ async fn assign_territory(
         let now = Utc::now();
         let c = auth::authenticate(tx, &token, now)?;
         require_manager(&c)?;
-        org::assign_territory(tx, id, body.rep_id, now)
+        let reach = crate::manage::reach_of(tx, c.user, c.role)?;
+        crate::manage::assign_territory(tx, &reach, c.user, id, body.rep_id, now)
     })
     .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())

@@ -48,6 +48,78 @@ impl Reach {
     }
 }
 
+/// The reach of a manager or admin calling the JSON API: an admin reaches everything, a
+/// manager the territories of their own reps and the unassigned ones (as the dashboard's
+/// team scope).
+pub fn reach_of(tx: &mut dyn Sql, user: UserId, role: rounds_core::Role) -> Result<Reach> {
+    if role == rounds_core::Role::Admin {
+        return Ok(Reach::All);
+    }
+    let rows = tx.query(
+        "SELECT t.id FROM territories t LEFT JOIN users u ON u.id = t.rep_id
+         WHERE t.rep_id IS NULL OR u.manager_id = $1",
+        crate::params![user],
+    )?;
+    Ok(Reach::Territories(
+        rows.iter()
+            .map(|r| r.parse(0))
+            .collect::<std::result::Result<_, _>>()?,
+    ))
+}
+
+/// Moves one account to `to`, or out of every territory (`None`), within reach.
+pub fn move_account(
+    tx: &mut Tx<'_>,
+    reach: &Reach,
+    id: AccountId,
+    to: Option<TerritoryId>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    reach.account(tx, id)?;
+    if let Some(t) = to
+        && (!reach.allows(Some(t)) || org::territory_rep(tx, t)?.is_none())
+    {
+        return Err(Error::client(
+            ErrorCode::NotFound,
+            "no such territory among the ones you manage",
+        ));
+    }
+    org::assign_account(tx, id, to, now)
+}
+
+/// Gives territory `t` to `rep` (or nobody), when both are within the caller's reach:
+/// a manager assigns their own territories to their own reps.
+pub fn assign_territory(
+    tx: &mut Tx<'_>,
+    reach: &Reach,
+    caller: UserId,
+    t: TerritoryId,
+    rep: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !reach.allows(Some(t)) || org::territory_rep(tx, t)?.is_none() {
+        return Err(Error::client(
+            ErrorCode::NotFound,
+            "no such territory among the ones you manage",
+        ));
+    }
+    if let (Reach::Territories(_), Some(rep)) = (reach, rep) {
+        let on_team = tx
+            .query_opt(
+                "SELECT 1 FROM users WHERE id = $1 AND manager_id = $2 AND role = 'rep'",
+                crate::params![rep, caller],
+            )?
+            .is_some();
+        if !on_team {
+            return Err(Error::client(
+                ErrorCode::NotFound,
+                "no such rep on your team",
+            ));
+        }
+    }
+    org::assign_territory(tx, t, rep, now)
+}
+
 /// Moves every account in `ids` to territory `to`, all or nothing: each account and the
 /// target must be within reach. Returns how many actually moved.
 pub fn move_accounts(

@@ -25,6 +25,7 @@ on_both_backends!(
     review_items_are_accepted_or_dismissed_and_kept,
     the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts,
     a_stale_edit_form_saves_only_what_the_manager_changed,
+    the_json_api_keeps_a_manager_to_their_own_team,
 );
 
 async fn manager(server: &TestServer) -> (UserId, Reach) {
@@ -924,4 +925,69 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
     );
     ana.sync().await;
     assert_eq!(ana.account(x).expect("on the device").city, "Boulder");
+}
+
+async fn the_json_api_keeps_a_manager_to_their_own_team(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let org = seed(&server).await;
+    let (west, west_account) = elsewhere(&server).await;
+    let maria = Device::sign_in(&server.base, "maria@example.com").await;
+    let x = org.north_accounts[0];
+    let west_before = stored(&server, west_account).await;
+
+    // Another team's account, or a move into another team's territory: not found, as
+    // if it did not exist, and nothing moves.
+    let (status, body) = maria
+        .post(
+            &format!("/manage/accounts/{west_account}/territory"),
+            serde_json::json!({ "territory_id": org.north }),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = maria
+        .post(
+            &format!("/manage/accounts/{x}/territory"),
+            serde_json::json!({ "territory_id": west }),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = maria
+        .post(
+            &format!("/manage/territories/{west}/rep"),
+            serde_json::json!({ "rep_id": org.ana }),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let zed: UserId = server
+        .db
+        .read(|tx| {
+            tx.query_one("SELECT id FROM users WHERE email = 'zed@example.com'", &[])?
+                .parse(0)
+        })
+        .await
+        .expect("zed");
+    let (status, body) = maria
+        .post(
+            &format!("/manage/territories/{}/rep", org.north),
+            serde_json::json!({ "rep_id": zed }),
+        )
+        .await;
+    assert_eq!(
+        status, 404,
+        "another manager's rep is not Maria's to assign: {body}"
+    );
+    assert_eq!(stored(&server, west_account).await, west_before);
+    assert_eq!(stored(&server, x).await.territory_id, Some(org.north));
+
+    // Within her team it works.
+    let (status, body) = maria
+        .post(
+            &format!("/manage/accounts/{x}/territory"),
+            serde_json::json!({ "territory_id": org.south }),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(stored(&server, x).await.territory_id, Some(org.south));
 }
