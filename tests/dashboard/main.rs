@@ -850,7 +850,7 @@ async fn a_manager_ranks_accounts_checks_balance_and_sets_a_quota() {
     let base = server.base();
     let profile = tempfile::tempdir().unwrap();
     let c = driver.browser(profile.path()).await;
-    sign_in(&c, &base, MANAGER).await;
+    sign_in_manager(&c, &base).await;
 
     // Priority: ranked by score, highest first; each row explains its factors.
     let started = Instant::now();

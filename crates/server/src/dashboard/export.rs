@@ -13,6 +13,7 @@ use rounds_core::{CheckIn, Tally};
 use super::accounts::{self, AccountsQuery};
 use super::activity::{self, FeedQuery};
 use super::compliance::{self, ComplianceQuery};
+use super::performance;
 use super::scope::{self, Team};
 use super::{Viewer, csv_response, error_page, fault};
 use crate::error::{Error, Result};
@@ -259,4 +260,103 @@ pub async fn review(State(s): State<AppState>, viewer: Viewer) -> Response {
         })
         .await;
     send("review.csv", out)
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PerformanceCsv {
+    pub table: Option<String>,
+    #[serde(flatten)]
+    pub filters: performance::PerformanceQuery,
+}
+
+/// One of the performance page's tables (`?table=territories|ranking|kare|reps`), with
+/// the page's filters.
+pub async fn performance(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    q: Result<Query<PerformanceCsv>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let table = q.table.clone().unwrap_or_else(|| "territories".into());
+    if !["territories", "ranking", "kare", "reps"].contains(&table.as_str()) {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "No such table",
+            "Pick territories, ranking, kare or reps.",
+        );
+    }
+    let (_, v) = match performance::load(&s, &viewer, &q.filters).await {
+        Ok(Some(loaded)) => loaded,
+        Ok(None) => return performance::not_found(),
+        Err(e) => return fault(e),
+    };
+    let money = |m: Option<rounds_core::Money>| m.map_or_else(String::new, |m| m.to_string());
+    let out = match table.as_str() {
+        "territories" => write_rows(
+            &[
+                "territory",
+                "rep",
+                "leads",
+                "opportunities",
+                "new_accounts",
+                "conversion",
+                "opportunity_to_win",
+                "average_deal_size",
+            ],
+            v.territories.iter().map(|t| {
+                vec![
+                    t.name.clone(),
+                    t.rep.clone(),
+                    t.funnel.leads.to_string(),
+                    t.funnel.opportunities.to_string(),
+                    t.funnel.new_accounts.to_string(),
+                    t.funnel.conversion_rate().to_string(),
+                    t.funnel.opportunity_to_win().to_string(),
+                    money(t.deal_size),
+                ]
+            }),
+        ),
+        "ranking" => write_rows(
+            &[
+                "rank",
+                "account",
+                "territory",
+                "revenue",
+                "expenses",
+                "net_profit",
+            ],
+            v.ranking.iter().enumerate().map(|(i, r)| {
+                vec![
+                    (i + 1).to_string(),
+                    r.0.clone(),
+                    r.1.clone(),
+                    r.2.to_string(),
+                    r.3.to_string(),
+                    r.4.to_string(),
+                ]
+            }),
+        ),
+        "kare" => write_rows(
+            &["segment", "accounts", "revenue", "net_profit"],
+            v.kare.iter().map(|(k, seg)| {
+                vec![
+                    performance::kare_name(*k).to_owned(),
+                    seg.accounts.to_string(),
+                    seg.revenue.to_string(),
+                    seg.net_profit.to_string(),
+                ]
+            }),
+        ),
+        _ => write_rows(
+            &["rep", "calls_per_week", "visits_per_week"],
+            v.reps.iter().map(|r| {
+                vec![
+                    r.name.clone(),
+                    super::layout::tenths(r.calls),
+                    super::layout::tenths(r.visits),
+                ]
+            }),
+        ),
+    };
+    send(&format!("performance-{table}.csv"), out)
 }

@@ -58,57 +58,30 @@ pub async fn form(viewer: Viewer) -> Response {
     )
 }
 
-/// The named parts of a `multipart/form-data` body (text and files alike).
-pub fn multipart_fields(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    let delim = format!("--{boundary}").into_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|p| p + from)
-    };
+/// The named parts of a `multipart/form-data` body (text and files alike), parsed by
+/// multer; `None` when the body is not well-formed multipart.
+pub async fn multipart_fields(content_type: &str, body: Bytes) -> Option<Vec<(String, Vec<u8>)>> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut parts = multer::Multipart::new(stream, boundary);
     let mut out = Vec::new();
-    let mut at = find(body, &delim, 0)? + delim.len();
-    loop {
-        if body.get(at..at + 2) == Some(b"--") {
-            return Some(out);
-        }
-        let head_start = at + 2; // the CRLF after the delimiter
-        let head_end = find(body, b"\r\n\r\n", head_start)?;
-        let head = String::from_utf8_lossy(body.get(head_start..head_end)?).into_owned();
-        let data_start = head_end + 4;
-        let mut next_delim = b"\r\n".to_vec();
-        next_delim.extend_from_slice(&delim);
-        let data_end = find(body, &next_delim, data_start)?;
-        let name = head
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
-            .and_then(|l| {
-                l.split(';')
-                    .map(str::trim)
-                    .find_map(|p| p.strip_prefix("name="))
-                    .map(|n| n.trim_matches('"').to_owned())
-            })?;
-        out.push((name, body.get(data_start..data_end)?.to_vec()));
-        at = data_end + next_delim.len();
+    while let Some(field) = parts.next_field().await.ok()? {
+        let name = field.name().unwrap_or_default().to_owned();
+        out.push((name, field.bytes().await.ok()?.to_vec()));
     }
+    Some(out)
 }
 
 /// The CSV and CSRF token of the upload form, however it was sent.
-fn upload(headers: &HeaderMap, body: &[u8]) -> Option<(String, String)> {
+async fn upload(headers: &HeaderMap, body: Bytes) -> Option<(String, String)> {
     let ct = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let fields: Vec<(String, Vec<u8>)> = if ct.starts_with("multipart/form-data") {
-        multipart_fields(ct, body)?
+        multipart_fields(ct, body).await?
     } else {
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
             .ok()?
             .into_iter()
             .map(|(k, v)| (k, v.into_bytes()))
@@ -204,7 +177,7 @@ pub async fn preview(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some((csrf, csv)) = upload(&headers, &body) else {
+    let Some((csrf, csv)) = upload(&headers, body).await else {
         return error_page(
             StatusCode::BAD_REQUEST,
             "Not possible",
@@ -331,13 +304,22 @@ pub async fn confirm(
 mod tests {
     use super::*;
 
-    #[test]
-    fn multipart_bodies_give_their_fields_byte_for_byte() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nt0k\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nname,city\r\n\"A\r\n--B\",X\r\n\r\n--XyZ--\r\n";
-        let f = multipart_fields("multipart/form-data; boundary=XyZ", body).unwrap();
+    #[tokio::test]
+    async fn multipart_bodies_give_their_fields_byte_for_byte() {
+        let body: &[u8] = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nt0k\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nname,city\r\n\"A\r\n--B\",X\r\n\r\n--XyZ--\r\n";
+        let f = multipart_fields("multipart/form-data; boundary=XyZ", Bytes::from(body))
+            .await
+            .unwrap();
         assert_eq!(f[0], ("csrf".to_owned(), b"t0k".to_vec()));
         assert_eq!(f[1].0, "file");
         assert_eq!(f[1].1, b"name,city\r\n\"A\r\n--B\",X\r\n".to_vec());
-        assert!(multipart_fields("multipart/form-data; boundary=XyZ", b"garbage").is_none());
+        assert!(
+            multipart_fields(
+                "multipart/form-data; boundary=XyZ",
+                Bytes::from_static(b"garbage")
+            )
+            .await
+            .is_none()
+        );
     }
 }

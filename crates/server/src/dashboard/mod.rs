@@ -79,6 +79,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/dashboard/activity.csv", get(export::activity))
         .route("/dashboard/compliance.csv", get(export::compliance))
+        .route("/dashboard/performance.csv", get(export::performance))
         .route("/dashboard/plans", get(plans::form).post(plans::submit))
         .route("/dashboard/review", get(review::list))
         .route("/dashboard/review.csv", get(export::review))

@@ -265,7 +265,7 @@ fn profit_chart(rows: &[(String, String, Money, Money, Money)]) -> Markup {
     }
 }
 
-fn kare_name(k: Kare) -> &'static str {
+pub fn kare_name(k: Kare) -> &'static str {
     match k {
         Kare::Keep => "Keep",
         Kare::Attain => "Attain",
@@ -295,6 +295,13 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
                 None => { "Funnel and deal size over all time (by the date each account entered each stage)." }
             }
             @if v.other_currency > 0 { " " (v.other_currency) " accounts in other currencies are left out of money figures." }
+        }
+        p.download {
+            "Download CSV: "
+            @for (table, label) in [("territories", "funnel per territory"), ("ranking", "net profit ranking"), ("kare", "K.A.R.E. segments"), ("reps", "calls and visits per rep")] {
+                a href=(format!("/dashboard/performance.csv?table={table}&{}", filters(q))) download { (label) }
+                " "
+            }
         }
         h2 { "Funnel per territory" }
         div.table-wrap { table.cards {
@@ -370,12 +377,13 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
     )
 }
 
-pub async fn handler(
-    State(s): State<AppState>,
-    viewer: Viewer,
-    q: Result<Query<PerformanceQuery>, QueryRejection>,
-) -> Response {
-    let q = q.map(|Query(q)| q).unwrap_or_default();
+/// The page's figures for the viewer: `None` when the territory asked for is not the
+/// team's. Shared by the page and its CSV downloads.
+pub async fn load(
+    s: &AppState,
+    viewer: &Viewer,
+    q: &PerformanceQuery,
+) -> crate::error::Result<Option<(Team, PerformanceView)>> {
     let only: Option<TerritoryId> = q
         .territory
         .as_deref()
@@ -390,33 +398,57 @@ pub async fn handler(
     };
     let now = Utc::now();
     let v = viewer.clone();
-    let out =
-        s.db.read(move |tx| {
-            let team = scope::team(tx, &v)?;
-            if only.is_some() && team.territory(only).is_none() {
-                return Ok(None);
-            }
-            let (accounts, _) = scope::accounts(tx, &team)?;
-            let activities = scope::activities_of(tx, &team, &accounts)?;
-            let view = compute(
-                &team,
-                &accounts,
-                &activities,
-                only,
-                range,
-                |tz| local_date(tz, now),
-                v.tz,
-            );
-            Ok::<_, crate::Error>(Some(render(&v, &team, &q, &view)))
-        })
-        .await;
-    match out {
-        Ok(Some(m)) => html_response(StatusCode::OK, m),
-        Ok(None) => super::error_page(
-            StatusCode::NOT_FOUND,
-            "No such territory",
-            "That territory does not exist or is not one of your team's.",
-        ),
+    s.db.read(move |tx| {
+        let team = scope::team(tx, &v)?;
+        if only.is_some() && team.territory(only).is_none() {
+            return Ok(None);
+        }
+        let (accounts, _) = scope::accounts(tx, &team)?;
+        let activities = scope::activities_of(tx, &team, &accounts)?;
+        let view = compute(
+            &team,
+            &accounts,
+            &activities,
+            only,
+            range,
+            |tz| local_date(tz, now),
+            v.tz,
+        );
+        Ok::<_, crate::Error>(Some((team, view)))
+    })
+    .await
+}
+
+pub fn not_found() -> Response {
+    super::error_page(
+        StatusCode::NOT_FOUND,
+        "No such territory",
+        "That territory does not exist or is not one of your team's.",
+    )
+}
+
+pub async fn handler(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    q: Result<Query<PerformanceQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    match load(&s, &viewer, &q).await {
+        Ok(Some((team, view))) => html_response(StatusCode::OK, render(&viewer, &team, &q, &view)),
+        Ok(None) => not_found(),
         Err(e) => fault(e),
     }
+}
+
+/// The query string that keeps the page's filters, for its download links.
+pub fn filters(q: &PerformanceQuery) -> String {
+    let pairs: Vec<(&str, &str)> = [
+        ("territory", &q.territory),
+        ("from", &q.from),
+        ("to", &q.to),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
+    .collect();
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }

@@ -736,6 +736,22 @@ async fn the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts(backend: B
             "month,group,name,done,planned,credited",
         ),
         ("/dashboard/review.csv", "kind,id,account,who,field,value"),
+        (
+            "/dashboard/performance.csv?table=territories",
+            "territory,rep,leads,opportunities,new_accounts,conversion",
+        ),
+        (
+            "/dashboard/performance.csv?table=ranking",
+            "rank,account,territory,revenue,expenses,net_profit",
+        ),
+        (
+            "/dashboard/performance.csv?table=kare",
+            "segment,accounts,revenue,net_profit",
+        ),
+        (
+            "/dashboard/performance.csv?table=reps",
+            "rep,calls_per_week,visits_per_week",
+        ),
     ] {
         let res = b
             .http
@@ -754,7 +770,33 @@ async fn the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts(backend: B
         );
         let text = res.text().await.expect("body");
         assert!(text.starts_with(header), "{path}: {text}");
+        assert!(!text.contains("West"), "{path} keeps to the team: {text}");
     }
+    let funnel = b
+        .http
+        .get(format!(
+            "{}/dashboard/performance.csv?table=territories",
+            b.base
+        ))
+        .header("cookie", &b.cookie)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        funnel.contains("North") && funnel.contains("South"),
+        "one row per territory of the team: {funnel}"
+    );
+    let other = b
+        .http
+        .get(format!("{}/dashboard/performance.csv?table=nope", b.base))
+        .header("cookie", &b.cookie)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(other.status(), 400, "an unknown table is refused");
 
     let before = server.count("SELECT COUNT(*) FROM changelog").await;
     let forged = [("csrf", "forged")];
