@@ -158,8 +158,20 @@ fn Filters() -> impl IntoView {
                         set_query(ctx, |q| q.order = order);
                     }
                 >
+                    // "Natural" is best match while searching, nearest first nearby.
                     <option value="natural" prop:selected=move || !by_priority()>
-                        "A–Z"
+                        {move || {
+                            ctx.query
+                                .with(|q| {
+                                    if !q.text.trim().is_empty() {
+                                        "Best match"
+                                    } else if q.near.is_some() {
+                                        "Nearest"
+                                    } else {
+                                        "A–Z"
+                                    }
+                                })
+                        }}
                     </option>
                     <option value="priority" prop:selected=by_priority>
                         "Priority score"
