@@ -140,19 +140,7 @@ async fn s13_reassignment_while_offline_through_a_link_dropping_a_fifth() {
         .edit_account(x, AccountEdit::Phone(Some("(303) 555-0199".into())), now())
         .unwrap();
 
-    let manager = rounds_client::ServerApi::new(&server.base(), None)
-        .unwrap()
-        .login(&login_request("manager@demo.rounds.app", None))
-        .await
-        .unwrap();
-    let res = reqwest::Client::new()
-        .post(format!("{}/manage/accounts/{x}/territory", server.base()))
-        .bearer_auth(&manager.token)
-        .json(&serde_json::json!({ "territory_id": marcus_territory }))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "reassigned: {}", res.status());
+    server.move_account(x, marcus_territory).await;
 
     // Back online through a link that loses a fifth of all requests and answers.
     proxy.odds(&[(Fault::DropRequest, 0.1), (Fault::DropResponse, 0.1)]);

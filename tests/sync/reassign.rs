@@ -45,19 +45,7 @@ async fn reassignment_while_the_rep_is_offline_loses_nothing() {
         .unwrap();
 
     // Meanwhile the manager moves X to Marcus.
-    let manager = rounds_client::ServerApi::new(&server.base(), None)
-        .unwrap()
-        .login(&login_request("manager@demo.rounds.app", None))
-        .await
-        .unwrap();
-    let res = reqwest::Client::new()
-        .post(format!("{}/manage/accounts/{x}/territory", server.base()))
-        .bearer_auth(&manager.token)
-        .json(&serde_json::json!({ "territory_id": marcus_territory }))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "reassigned: {}", res.status());
+    server.move_account(x, marcus_territory).await;
 
     // Dana comes back online.
     dana.sync().await.unwrap();

@@ -221,6 +221,30 @@ impl Device {
 }
 
 impl Server {
+    /// The demo manager moves an account to another territory through the server's API.
+    pub async fn move_account(
+        &self,
+        account: rounds_protocol::AccountId,
+        to: rounds_protocol::TerritoryId,
+    ) {
+        let manager = ServerApi::new(&self.base(), None)
+            .unwrap()
+            .login(&login_request("manager@demo.rounds.app", None))
+            .await
+            .unwrap();
+        let res = reqwest::Client::new()
+            .post(format!(
+                "{}/manage/accounts/{account}/territory",
+                self.base()
+            ))
+            .bearer_auth(&manager.token)
+            .json(&serde_json::json!({ "territory_id": to }))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "reassigned: {}", res.status());
+    }
+
     /// How many copies of the activity the server holds.
     pub async fn copies_of(&self, logged: &rounds_store::LoggedActivity) -> i64 {
         let id = logged.activity.id.to_string();

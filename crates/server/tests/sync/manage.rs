@@ -772,31 +772,16 @@ async fn the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts(backend: B
         assert!(text.starts_with(header), "{path}: {text}");
         assert!(!text.contains("West"), "{path} keeps to the team: {text}");
     }
-    let funnel = b
-        .http
-        .get(format!(
-            "{}/dashboard/performance.csv?table=territories",
-            b.base
-        ))
-        .header("cookie", &b.cookie)
-        .send()
-        .await
-        .expect("csv")
-        .text()
-        .await
-        .expect("body");
+    let (_, funnel) = b.get("/dashboard/performance.csv?table=territories").await;
     assert!(
         funnel.contains("North") && funnel.contains("South"),
         "one row per territory of the team: {funnel}"
     );
-    let other = b
-        .http
-        .get(format!("{}/dashboard/performance.csv?table=nope", b.base))
-        .header("cookie", &b.cookie)
-        .send()
-        .await
-        .expect("csv");
-    assert_eq!(other.status(), 400, "an unknown table is refused");
+    assert_eq!(
+        b.get("/dashboard/performance.csv?table=nope").await.0,
+        400,
+        "an unknown table is refused"
+    );
 
     let before = server.count("SELECT COUNT(*) FROM changelog").await;
     let forged = [("csrf", "forged")];
