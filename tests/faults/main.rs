@@ -13,6 +13,7 @@ mod proxy;
 #[allow(dead_code)]
 mod support;
 
+mod clocks;
 mod delivery;
 mod outage;
 
