@@ -326,6 +326,7 @@ fn balance_table(title: &str, what: &str, detail: &str, t: &BalanceTable) -> Mar
 pub fn render(viewer: &Viewer, v: &BalanceView, today: NaiveDate) -> Markup {
     let body = html! {
         h1 { "Territory balance" }
+        p.download { a href="/dashboard/balance.csv" download { "Download CSV" } }
         p.muted {
             "Planned workload is the rotation plan in force on " (today.format("%-d %B %Y"))
             " × the accounts in each bucket, in touches a month (weekly rules × 52 ÷ 12, quarterly ÷ 3). "
@@ -349,20 +350,22 @@ pub fn render(viewer: &Viewer, v: &BalanceView, today: NaiveDate) -> Markup {
     page("Balance", Some((viewer, "/dashboard/balance")), body)
 }
 
-pub async fn handler(State(s): State<AppState>, viewer: Viewer) -> Response {
+/// The balance for the viewer, shared by the page and its CSV download.
+pub async fn load(s: &AppState, viewer: &Viewer) -> crate::error::Result<(BalanceView, NaiveDate)> {
     let today = local_date(viewer.tz, Utc::now());
     let v = viewer.clone();
-    let out =
-        s.db.read(move |tx| {
-            let team = scope::team(tx, &v)?;
-            let (accounts, _) = scope::accounts(tx, &team)?;
-            let plan = scope::plan(tx)?;
-            let view = compute(&team, &accounts, plan.as_ref(), today);
-            Ok::<_, crate::Error>(render(&v, &view, today))
-        })
-        .await;
-    match out {
-        Ok(m) => html_response(StatusCode::OK, m),
+    s.db.read(move |tx| {
+        let team = scope::team(tx, &v)?;
+        let (accounts, _) = scope::accounts(tx, &team)?;
+        let plan = scope::plan(tx)?;
+        Ok::<_, crate::Error>((compute(&team, &accounts, plan.as_ref(), today), today))
+    })
+    .await
+}
+
+pub async fn handler(State(s): State<AppState>, viewer: Viewer) -> Response {
+    match load(&s, &viewer).await {
+        Ok((view, today)) => html_response(StatusCode::OK, render(&viewer, &view, today)),
         Err(e) => fault(e),
     }
 }

@@ -360,3 +360,89 @@ pub async fn performance(
     };
     send(&format!("performance-{table}.csv"), out)
 }
+
+/// The priority ranking with each factor's points, in the page's order and filters.
+pub async fn priority(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    q: Result<Query<super::priority::PriorityQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let (_, v) = match super::priority::load(&s, &viewer, &q).await {
+        Ok(Some(loaded)) => loaded,
+        Ok(None) => return performance::not_found(),
+        Err(e) => return fault(e),
+    };
+    let out = write_rows(
+        &[
+            "rank",
+            "account_id",
+            "account",
+            "territory",
+            "rep",
+            "score",
+            "stage_points",
+            "revenue_points",
+            "net_profit_points",
+            "recency_points",
+            "engagement_points",
+        ],
+        v.rows.iter().enumerate().map(|(i, r)| {
+            let mut row = vec![
+                (i + 1).to_string(),
+                r.id.to_string(),
+                r.name.clone(),
+                r.territory.clone(),
+                r.rep.clone(),
+                r.score.total.to_string(),
+            ];
+            // FactorKind::ALL is the header's order.
+            row.extend(
+                rounds_core::score::FactorKind::ALL
+                    .iter()
+                    .map(|k| r.score.points(*k).to_string()),
+            );
+            row
+        }),
+    );
+    send("priority.csv", out)
+}
+
+/// Territory balance: one row per territory and per rep, with the flag in words.
+pub async fn balance(State(s): State<AppState>, viewer: Viewer) -> Response {
+    let (v, _) = match super::balance::load(&s, &viewer).await {
+        Ok(loaded) => loaded,
+        Err(e) => return fault(e),
+    };
+    let rows = [("territory", &v.territories), ("rep", &v.reps)]
+        .into_iter()
+        .flat_map(|(level, t)| {
+            t.rows.iter().map(move |r| {
+                vec![
+                    level.to_owned(),
+                    r.label.clone(),
+                    r.detail.clone(),
+                    r.accounts.to_string(),
+                    r.potential.to_string(),
+                    super::layout::tenths(r.per_month()),
+                    r.workload_vs_mean.to_string(),
+                    r.flag.words().to_owned(),
+                ]
+            })
+        })
+        .collect::<Vec<_>>();
+    let out = write_rows(
+        &[
+            "level",
+            "name",
+            "detail",
+            "accounts",
+            "potential",
+            "touches_per_month",
+            "workload_vs_mean",
+            "balance",
+        ],
+        rows,
+    );
+    send("balance.csv", out)
+}

@@ -95,7 +95,9 @@ pub fn router() -> Router<AppState> {
             post(import::confirm).layer(DefaultBodyLimit::max(import::MAX_BODY)),
         )
         .route("/dashboard/priority", get(priority::handler))
+        .route("/dashboard/priority.csv", get(export::priority))
         .route("/dashboard/balance", get(balance::handler))
+        .route("/dashboard/balance.csv", get(export::balance))
         .route(
             "/dashboard/quotas",
             get(quotas::handler).post(quotas::submit),

@@ -232,6 +232,9 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PriorityQuery, v: &PriorityView)
             } }
             button type="submit" { "Show" }
         }
+        p.download {
+            a href=(format!("/dashboard/priority.csv?{}", serde_urlencoded::to_string([("territory", current.as_str()), ("sort", sort_key)]).unwrap_or_default())) download { "Download CSV" }
+        }
         details.formula {
             summary { "How the score is made (0–100)" }
             ul {
@@ -285,12 +288,13 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PriorityQuery, v: &PriorityView)
     page("Priority", Some((viewer, "/dashboard/priority")), body)
 }
 
-pub async fn handler(
-    State(s): State<AppState>,
-    viewer: Viewer,
-    q: Result<Query<PriorityQuery>, QueryRejection>,
-) -> Response {
-    let q = q.map(|Query(q)| q).unwrap_or_default();
+/// The ranking for the viewer: `None` when the territory asked for is not the team's.
+/// Shared by the page and its CSV download.
+pub async fn load(
+    s: &AppState,
+    viewer: &Viewer,
+    q: &PriorityQuery,
+) -> crate::error::Result<Option<(Team, PriorityView)>> {
     let only: Option<TerritoryId> = q
         .territory
         .as_deref()
@@ -299,33 +303,36 @@ pub async fn handler(
     let sort = SortBy::parse(q.sort.as_deref());
     let now = Utc::now();
     let v = viewer.clone();
-    let out =
-        s.db.read(move |tx| {
-            let team = scope::team(tx, &v)?;
-            if only.is_some() && team.territory(only).is_none() {
-                return Ok(None);
-            }
-            let (accounts, _) = scope::accounts(tx, &team)?;
-            let activities = scope::activities_of(tx, &team, &accounts)?;
-            let view = compute(
-                &team,
-                &accounts,
-                &activities,
-                only,
-                sort,
-                |tz| local_date(tz, now),
-                v.tz,
-            );
-            Ok::<_, crate::Error>(Some(render(&v, &team, &q, &view)))
-        })
-        .await;
-    match out {
-        Ok(Some(m)) => html_response(StatusCode::OK, m),
-        Ok(None) => super::error_page(
-            StatusCode::NOT_FOUND,
-            "No such territory",
-            "That territory does not exist or is not one of your team's.",
-        ),
+    s.db.read(move |tx| {
+        let team = scope::team(tx, &v)?;
+        if only.is_some() && team.territory(only).is_none() {
+            return Ok(None);
+        }
+        let (accounts, _) = scope::accounts(tx, &team)?;
+        let activities = scope::activities_of(tx, &team, &accounts)?;
+        let view = compute(
+            &team,
+            &accounts,
+            &activities,
+            only,
+            sort,
+            |tz| local_date(tz, now),
+            v.tz,
+        );
+        Ok::<_, crate::Error>(Some((team, view)))
+    })
+    .await
+}
+
+pub async fn handler(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    q: Result<Query<PriorityQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    match load(&s, &viewer, &q).await {
+        Ok(Some((team, view))) => html_response(StatusCode::OK, render(&viewer, &team, &q, &view)),
+        Ok(None) => super::performance::not_found(),
         Err(e) => fault(e),
     }
 }

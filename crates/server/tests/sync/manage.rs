@@ -752,6 +752,14 @@ async fn the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts(backend: B
             "/dashboard/performance.csv?table=reps",
             "rep,calls_per_week,visits_per_week",
         ),
+        (
+            "/dashboard/priority.csv",
+            "rank,account_id,account,territory,rep,score,stage_points",
+        ),
+        (
+            "/dashboard/balance.csv",
+            "level,name,detail,accounts,potential,touches_per_month",
+        ),
     ] {
         let res = b
             .http
