@@ -122,12 +122,25 @@ pub fn wait_listening(port: u16, what: &str) {
 }
 
 /// A WebDriver session with these capabilities on the server at `port`.
+/// Retried: tauri-driver listens before the WebKitWebDriver it starts per session does,
+/// and now and then drops the first request while that one comes up.
 pub async fn session(port: u16, caps: serde_json::Map<String, serde_json::Value>) -> Client {
-    ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a WebDriver session")
+    let mut failures = Vec::new();
+    for _ in 0..3 {
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) => {
+                eprintln!("WebDriver session not created, retrying: {e}");
+                failures.push(e.to_string());
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+    panic!("no WebDriver session after 3 attempts: {failures:?}")
 }
 
 impl Drop for Driver {
