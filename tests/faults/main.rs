@@ -14,6 +14,7 @@ mod proxy;
 mod support;
 
 mod clocks;
+mod compaction;
 mod delivery;
 mod outage;
 
