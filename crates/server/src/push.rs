@@ -80,10 +80,18 @@ struct Batch {
 
 type Place = (Option<TerritoryId>, Option<rounds_protocol::UserId>);
 
+/// A push's reads, sent in one round trip with the caller's.
+struct Reads {
+    queries: Vec<(String, Vec<Val>)>,
+    /// The first this many queries look up activity ids; the rest account places.
+    known_queries: usize,
+    accounts: Vec<AccountId>,
+}
+
 impl Batch {
-    /// The queries that fetch what the batch's activities need: ids already on the server
-    /// (tagged `true`) and account places (tagged `false`).
-    fn queries(mutations: &[Mutation]) -> Vec<(String, Vec<Val>, bool)> {
+    /// The queries that fetch what the batch's activities need: ids already on the server,
+    /// then the places of the accounts they name.
+    fn reads(mutations: &[Mutation]) -> Reads {
         let acts: Vec<ActivityRecord> = mutations
             .iter()
             .filter_map(|m| match m.parse_body() {
@@ -91,14 +99,15 @@ impl Batch {
                 _ => None,
             })
             .collect();
-        let mut out = Vec::new();
+        let mut queries = Vec::new();
         for chunk in acts.chunks(100) {
             let sql = format!(
                 "SELECT id, status, reason FROM activities WHERE id IN ({})",
                 placeholders(1, chunk.len())
             );
-            out.push((sql, chunk.iter().map(|a| a.id.into()).collect(), true));
+            queries.push((sql, chunk.iter().map(|a| a.id.into()).collect()));
         }
+        let known_queries = queries.len();
         let mut accounts: Vec<AccountId> = acts.iter().map(|a| a.account_id).collect();
         accounts.sort();
         accounts.dedup();
@@ -107,32 +116,26 @@ impl Batch {
                 "SELECT a.id, a.territory_id, t.rep_id FROM accounts a LEFT JOIN territories t ON t.id = a.territory_id WHERE a.id IN ({})",
                 placeholders(1, chunk.len())
             );
-            out.push((sql, chunk.iter().map(Val::from).collect(), false));
+            queries.push((sql, chunk.iter().map(Val::from).collect()));
         }
-        out
+        Reads {
+            queries,
+            known_queries,
+            accounts,
+        }
     }
 
-    /// Takes in the answers to [`Batch::queries`].
-    fn absorb(
-        &mut self,
-        queries: &[(String, Vec<Val>, bool)],
-        answers: Vec<Vec<DbRow>>,
-    ) -> Result<()> {
-        for ((_, ids, known), rows) in queries.iter().zip(answers) {
-            if *known {
-                for r in rows {
+    /// Takes in the answers to [`Batch::reads`], in order.
+    fn absorb(&mut self, reads: &Reads, answers: Vec<Vec<DbRow>>) -> Result<()> {
+        // An account no row came back for is unknown, not unread.
+        for id in &reads.accounts {
+            self.places.insert(*id, None);
+        }
+        for (i, rows) in answers.into_iter().enumerate() {
+            for r in rows {
+                if i < reads.known_queries {
                     self.known.insert(r.parse(0)?, (r.text(1)?, r.opt_text(2)?));
-                }
-            } else {
-                for id in ids {
-                    if let Val::Text(id) = id {
-                        let id: AccountId = id
-                            .parse()
-                            .map_err(|_| Error::Internal("account id".into()))?;
-                        self.places.insert(id, None);
-                    }
-                }
-                for r in rows {
+                } else {
                     self.places
                         .insert(r.parse(0)?, Some((r.opt_parse(1)?, r.opt_parse(2)?)));
                 }
@@ -173,9 +176,14 @@ pub fn push(
 ) -> Result<PushResponse> {
     validate(req)?;
     let hash = Val::from(auth::token_hash(token));
-    let reads = Batch::queries(&req.mutations);
+    let reads = Batch::reads(&req.mutations);
     let mut queries: Vec<(&str, &[Val])> = vec![(auth::CALLER_SQL, std::slice::from_ref(&hash))];
-    queries.extend(reads.iter().map(|(sql, p, _)| (sql.as_str(), p.as_slice())));
+    queries.extend(
+        reads
+            .queries
+            .iter()
+            .map(|(sql, p)| (sql.as_str(), p.as_slice())),
+    );
     let mut answers = tx.query_many(&queries)?.into_iter();
     let caller = auth::caller_from(answers.next().and_then(|rows| rows.into_iter().next()), now)?;
     if req.device_id != caller.device {

@@ -200,89 +200,53 @@ pub fn open_items(tx: &mut dyn Sql, reach: &Reach) -> Result<Vec<OpenItem>> {
         names.insert(id.to_owned(), v.clone());
         Ok(v)
     };
-    let rows = tx.query(
-        &format!(
-            "SELECT x.id, x.account_id, x.rep_id, x.reason, x.data, x.occurred_at FROM activities x
-             WHERE x.status = 'quarantined' AND {OPEN} ORDER BY x.id DESC LIMIT 2000"
+    // One column shape for every kind: id, account, who, field, value, winner, reason, at.
+    let kinds = [
+        (
+            ItemKind::Activity,
+            "SELECT x.id, x.account_id, x.rep_id, CAST(NULL AS TEXT), x.data, CAST(NULL AS TEXT),
+                    COALESCE(x.reason, ''), x.occurred_at
+             FROM activities x WHERE x.status = 'quarantined' AND {OPEN} ORDER BY x.id DESC LIMIT 2000",
         ),
-        params!["activity"],
-    )?;
-    let mut n = 0;
-    for row in rows {
-        let acc = row.text(1)?;
-        let (territory, name) = account(tx, &acc)?;
-        if !reach.allows(territory) || n >= 500 {
-            continue;
-        }
-        n += 1;
-        out.push(OpenItem {
-            kind: ItemKind::Activity,
-            id: row.text(0)?,
-            account_id: acc.parse().ok(),
-            account: name,
-            who: row.text(2)?,
-            field: None,
-            value: row.opt_text(4)?.unwrap_or_default(),
-            winner: None,
-            reason: row.opt_text(3)?.unwrap_or_default(),
-            at: row.text(5)?,
-        });
-    }
-    let rows = tx.query(
-        &format!(
-            "SELECT x.id, x.account_id, x.user_id, x.field, x.value, x.reason, x.created_at
-             FROM rejected_edits x WHERE {OPEN} ORDER BY x.created_at DESC LIMIT 2000"
+        (
+            ItemKind::RejectedEdit,
+            "SELECT x.id, COALESCE(x.account_id, ''), x.user_id, x.field, x.value, CAST(NULL AS TEXT),
+                    x.reason, x.created_at
+             FROM rejected_edits x WHERE {OPEN} ORDER BY x.created_at DESC LIMIT 2000",
         ),
-        params!["rejected_edit"],
-    )?;
-    let mut n = 0;
-    for row in rows {
-        let acc = row.opt_text(1)?.unwrap_or_default();
-        let (territory, name) = account(tx, &acc)?;
-        if !reach.allows(territory) || n >= 500 {
-            continue;
-        }
-        n += 1;
-        out.push(OpenItem {
-            kind: ItemKind::RejectedEdit,
-            id: row.text(0)?,
-            account_id: acc.parse().ok(),
-            account: name,
-            who: row.text(2)?,
-            field: row.opt_text(3)?,
-            value: row.opt_text(4)?.unwrap_or_default(),
-            winner: None,
-            reason: row.text(5)?,
-            at: row.text(6)?,
-        });
-    }
-    let rows = tx.query(
-        &format!(
-            "SELECT x.id, x.account_id, x.loser_device, x.field, x.loser_value, x.winner_value, x.created_at
-             FROM conflicts x WHERE {OPEN} ORDER BY x.created_at DESC LIMIT 2000"
+        (
+            ItemKind::Conflict,
+            "SELECT x.id, x.account_id, COALESCE(x.loser_device, ''), x.field, x.loser_value,
+                    x.winner_value, 'a later value of this field won', x.created_at
+             FROM conflicts x WHERE {OPEN} ORDER BY x.created_at DESC LIMIT 2000",
         ),
-        params!["conflict"],
-    )?;
-    let mut n = 0;
-    for row in rows {
-        let acc = row.text(1)?;
-        let (territory, name) = account(tx, &acc)?;
-        if !reach.allows(territory) || n >= 500 {
-            continue;
+    ];
+    for (kind, sql) in kinds {
+        let rows = tx.query(&sql.replace("{OPEN}", OPEN), params![kind.as_str()])?;
+        let mut n = 0;
+        for row in rows {
+            if n >= 500 {
+                break;
+            }
+            let acc = row.text(1)?;
+            let (territory, name) = account(tx, &acc)?;
+            if !reach.allows(territory) {
+                continue;
+            }
+            n += 1;
+            out.push(OpenItem {
+                kind,
+                id: row.text(0)?,
+                account_id: acc.parse().ok(),
+                account: name,
+                who: row.text(2)?,
+                field: row.opt_text(3)?,
+                value: row.opt_text(4)?.unwrap_or_default(),
+                winner: row.opt_text(5)?,
+                reason: row.text(6)?,
+                at: row.text(7)?,
+            });
         }
-        n += 1;
-        out.push(OpenItem {
-            kind: ItemKind::Conflict,
-            id: row.text(0)?,
-            account_id: acc.parse().ok(),
-            account: name,
-            who: row.opt_text(2)?.unwrap_or_default(),
-            field: row.opt_text(3)?,
-            value: row.text(4)?,
-            winner: Some(row.text(5)?),
-            reason: "a later value of this field won".into(),
-            at: row.text(6)?,
-        });
     }
     Ok(out)
 }

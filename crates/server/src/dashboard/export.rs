@@ -287,7 +287,7 @@ pub async fn performance(
     }
     let (_, v) = match performance::load(&s, &viewer, &q.filters).await {
         Ok(Some(loaded)) => loaded,
-        Ok(None) => return performance::not_found(),
+        Ok(None) => return super::territory_not_found(),
         Err(e) => return fault(e),
     };
     let money = |m: Option<rounds_core::Money>| m.map_or_else(String::new, |m| m.to_string());
@@ -370,7 +370,7 @@ pub async fn priority(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let (_, v) = match super::priority::load(&s, &viewer, &q).await {
         Ok(Some(loaded)) => loaded,
-        Ok(None) => return performance::not_found(),
+        Ok(None) => return super::territory_not_found(),
         Err(e) => return fault(e),
     };
     let out = write_rows(

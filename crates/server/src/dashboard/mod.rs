@@ -204,6 +204,15 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     )
 }
 
+/// 404 for a `?territory=` that is not one of the viewer's team's.
+pub fn territory_not_found() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "No such territory",
+        "That territory does not exist or is not one of your team's.",
+    )
+}
+
 /// Logs the fault and answers a plain error page (no details).
 pub fn fault(e: Error) -> Response {
     match e {

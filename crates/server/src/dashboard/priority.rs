@@ -295,33 +295,22 @@ pub async fn load(
     viewer: &Viewer,
     q: &PriorityQuery,
 ) -> crate::error::Result<Option<(Team, PriorityView)>> {
-    let only: Option<TerritoryId> = q
-        .territory
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .and_then(|t| t.parse().ok());
+    let only = scope::territory_param(q.territory.as_deref());
     let sort = SortBy::parse(q.sort.as_deref());
     let now = Utc::now();
-    let v = viewer.clone();
-    s.db.read(move |tx| {
-        let team = scope::team(tx, &v)?;
-        if only.is_some() && team.territory(only).is_none() {
-            return Ok(None);
-        }
-        let (accounts, _) = scope::accounts(tx, &team)?;
-        let activities = scope::activities_of(tx, &team, &accounts)?;
-        let view = compute(
-            &team,
-            &accounts,
-            &activities,
-            only,
-            sort,
-            |tz| local_date(tz, now),
-            v.tz,
-        );
-        Ok::<_, crate::Error>(Some((team, view)))
-    })
-    .await
+    let Some(d) = scope::team_data(&s.db, viewer, only).await? else {
+        return Ok(None);
+    };
+    let view = compute(
+        &d.team,
+        &d.accounts,
+        &d.activities,
+        only,
+        sort,
+        |tz| local_date(tz, now),
+        viewer.tz,
+    );
+    Ok(Some((d.team, view)))
 }
 
 pub async fn handler(
@@ -332,7 +321,7 @@ pub async fn handler(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     match load(&s, &viewer, &q).await {
         Ok(Some((team, view))) => html_response(StatusCode::OK, render(&viewer, &team, &q, &view)),
-        Ok(None) => super::performance::not_found(),
+        Ok(None) => super::territory_not_found(),
         Err(e) => fault(e),
     }
 }

@@ -206,3 +206,39 @@ pub fn plan(tx: &mut dyn Sql) -> Result<Option<RotationPlan>> {
 pub fn by_id(accounts: &[Account]) -> BTreeMap<rounds_core::AccountId, &Account> {
     accounts.iter().map(|a| (a.id, a)).collect()
 }
+
+/// What the territory filter of a page names: nothing when blank or unreadable (all).
+pub fn territory_param(t: Option<&str>) -> Option<TerritoryId> {
+    t.filter(|t| !t.is_empty()).and_then(|t| t.parse().ok())
+}
+
+/// The viewer's team with its accounts and their activities, read in one snapshot.
+#[derive(Debug)]
+pub struct TeamData {
+    pub team: Team,
+    pub accounts: Vec<Account>,
+    pub activities: Vec<Activity>,
+}
+
+/// Loads [`TeamData`]; `None` when `only` names a territory outside the team.
+pub async fn team_data(
+    db: &crate::Db,
+    viewer: &Viewer,
+    only: Option<TerritoryId>,
+) -> Result<Option<TeamData>> {
+    let v = viewer.clone();
+    db.read(move |tx| {
+        let team = team(tx, &v)?;
+        if only.is_some() && team.territory(only).is_none() {
+            return Ok(None);
+        }
+        let (accounts, _) = accounts(tx, &team)?;
+        let activities = activities_of(tx, &team, &accounts)?;
+        Ok(Some(TeamData {
+            team,
+            accounts,
+            activities,
+        }))
+    })
+    .await
+}
