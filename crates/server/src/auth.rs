@@ -198,9 +198,9 @@ pub async fn login(
                 params![
                     device,
                     user_id,
-                    device_name,
-                    platform,
-                    hash,
+                    &device_name,
+                    &platform,
+                    &hash,
                     time::text(expires_at),
                     time::text(now)
                 ],
@@ -224,10 +224,10 @@ pub async fn login(
                      WHERE id = $1",
                     params![
                         device,
-                        hash,
+                        &hash,
                         time::text(expires_at),
-                        device_name,
-                        platform
+                        &device_name,
+                        &platform
                     ],
                 )?
             }

@@ -142,9 +142,12 @@ async fn push_handler(
     Bearer(token): Bearer,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>> {
+    let push = push::Prepared::new(&token, req);
     let res =
-        s.db.write(move |tx| push::push(tx, &token, &req, Utc::now()))
-            .await?;
+        s.db.write_prefetched(push.prefetch(), move |tx, prefetched| {
+            push.apply(tx, Utc::now(), prefetched)
+        })
+        .await?;
     Ok(Json(res))
 }
 

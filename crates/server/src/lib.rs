@@ -54,6 +54,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let db = open_db(&settings).await?;
+    serve_db(settings, db, listener, shutdown).await
+}
+
+/// [`serve`] over a database already open (a test that holds the same [`Db`] shares its
+/// connections and its group-commit writer with the server).
+pub async fn serve_db(
+    settings: Settings,
+    db: Db,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     tracing::info!(
         database = %settings.database_url,
         listen = %listener.local_addr()?,

@@ -184,9 +184,9 @@ async fn main() -> anyhow::Result<()> {
             let hash = auth::hash_password(&password, &settings)?;
             let id = db
                 .write(move |tx| {
-                    let manager = match manager {
+                    let manager = match &manager {
                         Some(m) => {
-                            Some(org::user_by_email(tx, &m)?.map(|u| u.0).ok_or_else(|| {
+                            Some(org::user_by_email(tx, m)?.map(|u| u.0).ok_or_else(|| {
                                 rounds_server::Error::client(
                                     rounds_protocol::ErrorCode::NotFound,
                                     format!("no manager {m}"),
@@ -198,12 +198,12 @@ async fn main() -> anyhow::Result<()> {
                     org::add_user(
                         tx,
                         &org::NewUser {
-                            email,
-                            name,
+                            email: email.clone(),
+                            name: name.clone(),
                             role,
-                            password_hash: hash,
+                            password_hash: hash.clone(),
                             manager,
-                            time_zone,
+                            time_zone: time_zone.clone(),
                         },
                         Utc::now(),
                     )
@@ -231,8 +231,8 @@ async fn main() -> anyhow::Result<()> {
             let db = rounds_server::open_db(&settings).await?;
             let id = db
                 .write(move |tx| {
-                    let rep = match rep {
-                        Some(r) => match org::user_by_email(tx, &r)? {
+                    let rep = match &rep {
+                        Some(r) => match org::user_by_email(tx, r)? {
                             Some((id, Role::Rep | Role::Manager)) => Some(id),
                             _ => {
                                 return Err(rounds_server::Error::client(

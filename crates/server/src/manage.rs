@@ -171,11 +171,7 @@ pub fn plan(tx: &mut dyn Sql) -> Result<Option<PlanRecord>> {
 
 /// New per-bucket targets from `from` on: a new plan version (replacing one that starts
 /// the same day), so what was owed before stays as it was. Checked by the domain's rules.
-pub fn save_plan(
-    tx: &mut Tx<'_>,
-    rules: Vec<PlanRuleRecord>,
-    from: NaiveDate,
-) -> Result<PlanRecord> {
+pub fn save_plan(tx: &mut Tx<'_>, rules: &[PlanRuleRecord], from: NaiveDate) -> Result<PlanRecord> {
     let mut rec = plan(tx)?.unwrap_or_else(|| PlanRecord {
         id: PlanId::from_uuid(Uuid::now_v7()),
         name: "Rotation plan".into(),
@@ -184,7 +180,7 @@ pub fn save_plan(
     rec.versions.retain(|v| v.effective_from != from);
     rec.versions.push(PlanVersionRecord {
         effective_from: from,
-        rules,
+        rules: rules.to_vec(),
     });
     rec.versions.sort_by_key(|v| v.effective_from);
     rounds_core::RotationPlan::try_from(&rec)

@@ -16,7 +16,7 @@ use crate::auth::{self, Caller};
 use crate::changelog::{self, territory_bucket};
 use std::collections::HashMap;
 
-use crate::db::{Row as DbRow, Sql, Tx, Val, insert_many, placeholders};
+use crate::db::{Prefetch, Prefetched, Row as DbRow, Sql, Tx, Val, insert_many, placeholders};
 use crate::error::{Error, Result};
 use crate::fields::{self, FieldChange, Merge};
 use crate::org;
@@ -165,36 +165,93 @@ impl Batch {
     }
 }
 
-/// Authenticates the token and applies the push in the caller's transaction. The caller
-/// and everything the batch needs to read are fetched in one round trip (one on
-/// PostgreSQL; the group-commit writer waits on every round trip, so they are its cost).
-pub fn push(
-    tx: &mut Tx<'_>,
-    token: &str,
-    req: &PushRequest,
-    now: DateTime<Utc>,
-) -> Result<PushResponse> {
-    validate(req)?;
-    let hash = Val::from(auth::token_hash(token));
-    let reads = Batch::reads(&req.mutations);
-    let mut queries: Vec<(&str, &[Val])> = vec![(auth::CALLER_SQL, std::slice::from_ref(&hash))];
-    queries.extend(
-        reads
-            .queries
-            .iter()
-            .map(|(sql, p)| (sql.as_str(), p.as_slice())),
-    );
-    let mut answers = tx.query_many(&queries)?.into_iter();
-    let caller = auth::caller_from(answers.next().and_then(|rows| rows.into_iter().next()), now)?;
-    if req.device_id != caller.device {
-        return Err(Error::client(
-            ErrorCode::Forbidden,
-            "device_id is not the device this token was issued to",
-        ));
+/// A push made ready for the writer: its reads worked out once, outside the writer.
+pub struct Prepared {
+    token_hash: String,
+    /// The token's hash again, as the caller query's parameter.
+    caller: [Val; 1],
+    req: PushRequest,
+    reads: Reads,
+}
+
+impl std::fmt::Debug for Prepared {
+    // The token's hash stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("device_id", &self.req.device_id)
+            .field("mutations", &self.req.mutations.len())
+            .finish_non_exhaustive()
     }
-    let mut batch = Batch::default();
-    batch.absorb(&reads, answers.collect())?;
-    apply(tx, &caller, batch, req, now)
+}
+
+impl Prepared {
+    pub fn new(token: &str, req: PushRequest) -> Self {
+        let token_hash = auth::token_hash(token);
+        Prepared {
+            caller: [Val::from(&token_hash)],
+            token_hash,
+            reads: Batch::reads(&req.mutations),
+            req,
+        }
+    }
+
+    /// The caller's query, then what the activities need.
+    fn queries(&self) -> Vec<(&str, &[Val])> {
+        std::iter::once((auth::CALLER_SQL, &self.caller[..]))
+            .chain(
+                self.reads
+                    .queries
+                    .iter()
+                    .map(|(sql, p)| (sql.as_str(), p.as_slice())),
+            )
+            .collect()
+    }
+
+    /// The reads to run ahead, with the rest of the group's. Keyed by the token and the
+    /// device, so a second push of the same device in one group reads after the first
+    /// has written.
+    pub fn prefetch(&self) -> Prefetch {
+        Prefetch {
+            keys: vec![
+                format!("token {}", self.token_hash),
+                format!("device {}", self.req.device_id),
+            ],
+            queries: self
+                .queries()
+                .into_iter()
+                .map(|(sql, p)| (sql.to_owned(), p.to_vec()))
+                .collect(),
+        }
+    }
+
+    /// Authenticates the token and applies the push in the caller's transaction. The
+    /// caller and everything the batch needs to read come from `prefetched` (the answers
+    /// to [`Prepared::prefetch`]), or are fetched here in one round trip: the group-commit
+    /// writer waits on every round trip, so they are its cost.
+    pub fn apply(
+        &self,
+        tx: &mut Tx<'_>,
+        now: DateTime<Utc>,
+        prefetched: Prefetched,
+    ) -> Result<PushResponse> {
+        validate(&self.req)?;
+        let answers = match prefetched {
+            Some(answers) => answers,
+            None => tx.query_many(&self.queries())?,
+        };
+        let mut answers = answers.into_iter();
+        let caller =
+            auth::caller_from(answers.next().and_then(|rows| rows.into_iter().next()), now)?;
+        if self.req.device_id != caller.device {
+            return Err(Error::client(
+                ErrorCode::Forbidden,
+                "device_id is not the device this token was issued to",
+            ));
+        }
+        let mut batch = Batch::default();
+        batch.absorb(&self.reads, answers.collect())?;
+        apply(tx, &caller, batch, &self.req, now)
+    }
 }
 
 /// Applies a validated push, its reads done, in the caller's transaction.

@@ -253,7 +253,7 @@ pub async fn submit(
         }
     };
     let out =
-        s.db.write(move |tx| manage::save_plan(tx, rules, today))
+        s.db.write(move |tx| manage::save_plan(tx, &rules, today))
             .await;
     match out {
         Ok(_) => see_other("/dashboard/plans?saved=1"),

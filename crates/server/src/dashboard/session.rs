@@ -24,7 +24,7 @@ pub async fn create(db: &Db, user: UserId, now: DateTime<Utc>, ttl: Duration) ->
         tx.exec(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5)",
-            params![hash, user, csrf, time::text(now), time::text(now + ttl)],
+            params![&hash, user, &csrf, time::text(now), time::text(now + ttl)],
         )?;
         Ok::<_, Error>(())
     })
@@ -64,7 +64,7 @@ pub async fn resolve(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<
 pub async fn delete(db: &Db, token: &str) -> Result<()> {
     let hash = token_hash(token);
     db.write(move |tx| {
-        tx.exec("DELETE FROM sessions WHERE token_hash = $1", params![hash])?;
+        tx.exec("DELETE FROM sessions WHERE token_hash = $1", params![&hash])?;
         Ok::<_, Error>(())
     })
     .await

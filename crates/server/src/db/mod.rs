@@ -14,7 +14,7 @@ use std::fmt;
 
 use rounds_protocol::ErrorCode;
 
-pub use pool::Db;
+pub use pool::{Db, Prefetch, Prefetched};
 
 /// Which database a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -327,6 +327,15 @@ impl Sql for Conn {
 }
 
 impl Conn {
+    /// Whether a statement queued with a `_later` method failed since the last call.
+    fn take_deferred_failure(&mut self) -> bool {
+        match self {
+            // SQLite runs every statement at once: its errors reach their own caller.
+            Conn::Sqlite(_) => false,
+            Conn::Postgres(c) => c.take_deferred_failure(),
+        }
+    }
+
     fn is_broken(&self) -> bool {
         match self {
             Conn::Sqlite(_) => false,
@@ -360,13 +369,23 @@ pub struct Mark {
 
 impl<'c> Tx<'c> {
     pub(crate) fn begin_write(conn: &'c mut Conn) -> Result<Self, DbError> {
+        Self::begin_write_reading(conn, &[]).map(|(tx, _)| tx)
+    }
+
+    /// Opens a writing transaction and answers `reads`, run once the counter is held, in
+    /// the same round trip.
+    pub(crate) fn begin_write_reading(
+        conn: &'c mut Conn,
+        reads: &[(&str, &[Val])],
+    ) -> Result<(Self, Vec<Vec<Row>>), DbError> {
         let lock = match conn.backend() {
             Backend::Sqlite => {
                 conn.batch("BEGIN IMMEDIATE")?;
                 ""
             }
             Backend::Postgres => {
-                conn.batch("BEGIN ISOLATION LEVEL READ COMMITTED")?;
+                // Goes out in one round trip with the counter's read below.
+                conn.batch_later("BEGIN ISOLATION LEVEL READ COMMITTED")?;
                 " FOR UPDATE"
             }
         };
@@ -378,25 +397,29 @@ impl<'c> Tx<'c> {
         };
         // The epoch comes along in the same round trip: every push answers with it.
         let counter = format!("SELECT value FROM counters WHERE name = 'server_seq'{lock}");
-        let head = tx
-            .query_many(&[
-                (counter.as_str(), &[]),
-                ("SELECT value FROM meta WHERE key = 'epoch'", &[]),
-            ])
-            .and_then(|answers| {
-                let mut answers = answers.into_iter();
-                let head = answers.next().and_then(|r| r.into_iter().next());
-                let head = head
-                    .ok_or_else(|| DbError::Decode("no server_seq counter".into()))?
-                    .int(0)?;
-                let epoch = answers.next().and_then(|r| r.into_iter().next());
-                Ok((head, epoch.map(|r| r.text(0)).transpose()?))
-            });
+        let mut queries: Vec<(&str, &[Val])> = vec![
+            (counter.as_str(), &[]),
+            ("SELECT value FROM meta WHERE key = 'epoch'", &[]),
+        ];
+        queries.extend_from_slice(reads);
+        let head = tx.query_many(&queries).and_then(|answers| {
+            let mut answers = answers.into_iter();
+            let head = answers.next().and_then(|r| r.into_iter().next());
+            let head = head
+                .ok_or_else(|| DbError::Decode("no server_seq counter".into()))?
+                .int(0)?;
+            let epoch = answers.next().and_then(|r| r.into_iter().next());
+            Ok((
+                head,
+                epoch.map(|r| r.text(0)).transpose()?,
+                answers.collect(),
+            ))
+        });
         match head {
-            Ok((head, epoch)) => {
+            Ok((head, epoch, answers)) => {
                 tx.seq = Some((head, head + 1));
                 tx.epoch = epoch;
-                Ok(tx)
+                Ok((tx, answers))
             }
             Err(e) => {
                 let _ = tx.conn.batch("ROLLBACK");
@@ -452,6 +475,10 @@ impl<'c> Tx<'c> {
         Ok(e)
     }
 
+    pub(crate) fn take_deferred_failure(&mut self) -> bool {
+        self.conn.take_deferred_failure()
+    }
+
     pub(crate) fn log_change(&mut self, row: Vec<Val>) {
         self.changelog.push(row);
     }
@@ -504,6 +531,11 @@ impl<'c> Tx<'c> {
                 "UPDATE counters SET value = $1 WHERE name = 'server_seq'",
                 crate::params![next - 1],
             )?;
+        }
+        if self.backend() == Backend::Postgres {
+            // A PostgreSQL transaction that failed unnoticed answers COMMIT with a silent
+            // ROLLBACK; a statement queued ahead of it fails loudly instead.
+            self.exec_later("SELECT 1", &[])?;
         }
         self.conn.batch("COMMIT")
     }

@@ -2,9 +2,10 @@
 //! Hand-rolled rather than r2d2/deadpool: one pool type serves both backends.
 //!
 //! Writes go through a group commit: one writer task per process takes every write
-//! waiting, runs each in its own savepoint of one transaction, and commits once. Writers
-//! are serialised anyway (the server-seq counter), so batching them turns 100 devices'
-//! pushes into a few commits instead of a queue of 100 fsyncs.
+//! waiting and runs them in one transaction that commits once. Writers are serialised
+//! anyway (the server-seq counter), so batching them turns 100 devices' pushes into a few
+//! commits instead of a queue of 100 fsyncs. See [`run_group`] for how one write's
+//! failure is kept from the others.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -13,7 +14,7 @@ use tokio::sync::Semaphore;
 
 use super::postgres::PgConn;
 use super::sqlite::SqliteConn;
-use super::{Backend, Conn, DbError, Sql, Tx};
+use super::{Backend, Conn, DbError, Row, Sql, Tx, Val};
 
 #[derive(Debug, Clone)]
 enum Target {
@@ -42,10 +43,27 @@ impl std::fmt::Debug for Inner {
 /// At most this many writes share one transaction.
 const MAX_GROUP: usize = 64;
 
-/// One caller's write, run inside the group transaction.
+/// What a write reads before it writes, fetched for the whole group in the round trip
+/// that opens the group's transaction (on PostgreSQL; SQLite has no round trips to save).
+#[derive(Debug, Default)]
+pub struct Prefetch {
+    /// What the write's reads depend on (its device, say). A write after another with a
+    /// key in common, or after a write without a prefetch (which may change anything),
+    /// reads for itself when it runs, so it sees the earlier writes' effects.
+    pub keys: Vec<String>,
+    pub queries: Vec<(String, Vec<Val>)>,
+}
+
+/// The answers to a [`Prefetch`]'s queries, in order; `None` when the write must read
+/// for itself.
+pub type Prefetched = Option<Vec<Vec<Row>>>;
+
+/// One caller's write, run inside the group transaction (again, from the start, when the
+/// group has to be retried: only the committed run's answer reaches the caller).
 trait WriteJob: Send {
+    fn prefetch(&self) -> Option<&Prefetch>;
     /// Runs in a savepoint; false undoes it (the caller's work failed).
-    fn run(&mut self, tx: &mut Tx<'_>) -> bool;
+    fn run(&mut self, tx: &mut Tx<'_>, prefetched: Prefetched) -> bool;
     /// The caller's work failed after all (a queued statement of it failed).
     fn abort(&mut self, error: DbError);
     /// Answers the caller once the group's commit is known.
@@ -53,20 +71,24 @@ trait WriteJob: Send {
 }
 
 struct Job<F, T, E> {
-    f: Option<F>,
+    f: F,
+    prefetch: Option<Prefetch>,
     out: Option<Result<T, E>>,
     send: tokio::sync::oneshot::Sender<Result<T, E>>,
 }
 
 impl<F, T, E> WriteJob for Job<F, T, E>
 where
-    F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send,
+    F: FnMut(&mut Tx<'_>, Prefetched) -> Result<T, E> + Send,
     T: Send,
     E: From<DbError> + Send,
 {
-    fn run(&mut self, tx: &mut Tx<'_>) -> bool {
-        let Some(f) = self.f.take() else { return false };
-        let out = f(tx);
+    fn prefetch(&self) -> Option<&Prefetch> {
+        self.prefetch.as_ref()
+    }
+
+    fn run(&mut self, tx: &mut Tx<'_>, prefetched: Prefetched) -> bool {
+        let out = (self.f)(tx, prefetched);
         let ok = out.is_ok();
         self.out = Some(out);
         ok
@@ -195,6 +217,20 @@ impl Db {
         })
     }
 
+    /// The group-commit writer's connection. On PostgreSQL its statements are planned
+    /// for each execution with its values: a cached generic plan made while a table was
+    /// still nearly empty (a fresh server) can pick a useless index and keep it as the
+    /// table grows — seen as a push's id lookup scanning all of `activities_status`,
+    /// the writer's time per push growing with the table. The writer's statements are
+    /// simple; planning them costs less than one such scan.
+    fn new_writer_conn(target: &Target) -> Result<Conn, DbError> {
+        let mut conn = Db::new_conn(target)?;
+        if conn.backend() == Backend::Postgres {
+            conn.batch("SET plan_cache_mode = force_custom_plan")?;
+        }
+        Ok(conn)
+    }
+
     /// Runs `f` with a pooled connection on the blocking pool.
     pub async fn with_conn<T, E>(
         &self,
@@ -235,10 +271,39 @@ impl Db {
 
     /// A write: `f` runs in a transaction (shared with other writers waiting at the same
     /// moment, each in its own savepoint); its effects are kept when it returns Ok and
-    /// are durable when this returns Ok.
+    /// are durable when this returns Ok. `f` may run more than once (a group that failed
+    /// as a whole is rolled back and run again); only the committed run's effects and
+    /// answer count, so it must not act outside the transaction.
     pub async fn write<T, E>(
         &self,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.enqueue(None, move |tx, _| f(tx)).await
+    }
+
+    /// A write whose reads come first and are fetched with the rest of its group's: `f`
+    /// gets their answers, or `None` when it must run the queries itself. Otherwise as
+    /// [`Db::write`].
+    pub async fn write_prefetched<T, E>(
+        &self,
+        prefetch: Prefetch,
+        f: impl FnMut(&mut Tx<'_>, Prefetched) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.enqueue(Some(prefetch), f).await
+    }
+
+    async fn enqueue<T, E>(
+        &self,
+        prefetch: Option<Prefetch>,
+        f: impl FnMut(&mut Tx<'_>, Prefetched) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E>
     where
         T: Send + 'static,
@@ -246,7 +311,8 @@ impl Db {
     {
         let (send, recv) = tokio::sync::oneshot::channel();
         let job: Box<dyn WriteJob> = Box::new(Job {
-            f: Some(f),
+            f,
+            prefetch,
             out: None,
             send,
         });
@@ -276,7 +342,7 @@ impl Db {
                         let mut slot = inner.writer_conn.lock().unwrap_or_else(|p| p.into_inner());
                         let conn = match slot.take() {
                             Some(c) => Ok(c),
-                            None => Db::new_conn(&inner.target),
+                            None => Db::new_writer_conn(&inner.target),
                         };
                         match conn {
                             Ok(mut conn) => {
@@ -409,24 +475,125 @@ pub fn epoch(tx: &mut dyn Sql) -> Result<String, DbError> {
         .text(0)
 }
 
-/// Runs a group of writes in one transaction, each in a savepoint, and answers each.
-fn run_group(conn: &mut Conn, group: Vec<Box<dyn WriteJob>>) {
+/// Runs a group of writes in one transaction and answers each.
+///
+/// First the fast way: each write in a savepoint queued ahead of its first statement, and
+/// its statements pipelined into the next write's first round trip (one round trip a
+/// push on PostgreSQL instead of two). A write that fails itself is rolled back to its
+/// savepoint. A failure that cannot be pinned on one write — a queued statement that
+/// failed after its write had returned, or a failed commit — rolls the whole group back
+/// and runs it again the slow way, each write's statements awaited before the next
+/// starts, so one bad write never takes the others down with it.
+fn run_group(conn: &mut Conn, mut group: Vec<Box<dyn WriteJob>>) {
     let _timer = GroupTimer(std::time::Instant::now(), group.len());
+    let outcome = match run_fast(conn, &mut group) {
+        Outcome::Retry if !conn.is_broken() => {
+            tracing::warn!(
+                writes = group.len(),
+                "a group of writes failed as a whole; running them again one by one"
+            );
+            run_slow(conn, &mut group)
+        }
+        other => other,
+    };
+    let commit = match outcome {
+        Outcome::Committed => Ok(()),
+        Outcome::Failed(msg) => Err(msg),
+        Outcome::Retry => Err("the connection to the database was lost".to_owned()),
+    };
+    for job in group {
+        job.finish(commit.clone());
+    }
+}
+
+/// How a group's transaction ended.
+#[derive(Debug)]
+enum Outcome {
+    Committed,
+    /// Nothing was committed, and running the group again would not help.
+    Failed(String),
+    /// Nothing was committed; the group may run again.
+    Retry,
+}
+
+fn run_fast(conn: &mut Conn, group: &mut [Box<dyn WriteJob>]) -> Outcome {
+    conn.take_deferred_failure();
+    let ahead = reads_ahead(group);
+    let queries: Vec<(&str, &[Val])> = group
+        .iter()
+        .zip(&ahead)
+        .filter(|(_, ahead)| **ahead)
+        .filter_map(|(job, _)| job.prefetch())
+        .flat_map(|p| {
+            p.queries
+                .iter()
+                .map(|(sql, v)| (sql.as_str(), v.as_slice()))
+        })
+        .collect();
+    let (mut tx, answers) = match Tx::begin_write_reading(conn, &queries) {
+        Ok(opened) => opened,
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    let mut answers = answers.into_iter();
+    for (i, (job, ahead)) in group.iter_mut().zip(ahead).enumerate() {
+        let prefetched = match job.prefetch() {
+            Some(p) if ahead => Some(answers.by_ref().take(p.queries.len()).collect()),
+            _ => None,
+        };
+        let ok = tx
+            .savepoint(i == 0)
+            .map(|mark| (mark, job.run(&mut tx, prefetched)));
+        let undone = match ok {
+            // A queued statement failed where its own write could not see it: whose it
+            // was is unknown, so the whole group is redone the careful way.
+            Ok(_) if tx.take_deferred_failure() => Err(()),
+            Ok((_, true)) => Ok(()),
+            Ok((mark, false)) => tx.rollback_to(mark).map_err(drop),
+            Err(_) => Err(()),
+        };
+        if undone.is_err() {
+            tx.rollback();
+            return Outcome::Retry;
+        }
+    }
+    match tx.commit() {
+        Ok(()) => Outcome::Committed,
+        Err(_) => Outcome::Retry,
+    }
+}
+
+/// Which writes of a group may use reads made before any of the group ran: those with a
+/// prefetch, until a write without one, and not after a write sharing one of their keys.
+fn reads_ahead(group: &[Box<dyn WriteJob>]) -> Vec<bool> {
+    let mut seen = std::collections::HashSet::new();
+    let mut open = true;
+    group
+        .iter()
+        .map(|job| match job.prefetch() {
+            None => {
+                open = false;
+                false
+            }
+            Some(p) => {
+                let fresh = p.keys.iter().all(|k| !seen.contains(k));
+                seen.extend(p.keys.iter().cloned());
+                open && fresh
+            }
+        })
+        .collect()
+}
+
+/// The careful way: each write's statements awaited before the next write starts, so a
+/// failure is always its own write's, undone to its savepoint.
+fn run_slow(conn: &mut Conn, group: &mut [Box<dyn WriteJob>]) -> Outcome {
+    conn.take_deferred_failure();
     let mut tx = match Tx::begin_write(conn) {
         Ok(tx) => tx,
-        Err(e) => {
-            let msg = e.to_string();
-            for job in group {
-                job.finish(Err(msg.clone()));
-            }
-            return;
-        }
+        Err(e) => return Outcome::Failed(e.to_string()),
     };
-    let mut done: Vec<Box<dyn WriteJob>> = Vec::with_capacity(group.len());
-    for mut job in group {
-        let first = done.is_empty();
-        let step = tx.savepoint(first).and_then(|mark| {
-            if job.run(&mut tx) {
+    for (i, job) in group.iter_mut().enumerate() {
+        let step = tx.savepoint(i == 0).and_then(|mark| {
+            if job.run(&mut tx, None) {
                 // The job's queued statements must succeed before it counts as done.
                 match tx.sync() {
                     Ok(()) => Ok(()),
@@ -442,18 +609,12 @@ fn run_group(conn: &mut Conn, group: Vec<Box<dyn WriteJob>>) {
         if let Err(e) = step {
             // The transaction itself is broken: nobody's work can be committed.
             tx.rollback();
-            let msg = e.to_string();
-            job.finish(Err(msg.clone()));
-            for j in done {
-                j.finish(Err(msg.clone()));
-            }
-            return;
+            return Outcome::Failed(e.to_string());
         }
-        done.push(job);
     }
-    let commit = tx.commit().map_err(|e| e.to_string());
-    for job in done {
-        job.finish(commit.clone());
+    match tx.commit() {
+        Ok(()) => Outcome::Committed,
+        Err(e) => Outcome::Failed(e.to_string()),
     }
 }
 

@@ -24,6 +24,9 @@ pub struct PgConn {
     /// Statements whose answer nobody waits for: sent pipelined, in order, ahead of the
     /// next statement that is waited for (one round trip instead of many).
     later: Vec<Later>,
+    /// A queued statement failed (its error was answered to whichever statement was
+    /// waited for next): the group commit must not pin that on the write it answered.
+    deferred_failed: bool,
 }
 
 enum Later {
@@ -111,7 +114,13 @@ impl PgConn {
             rt,
             statements: HashMap::new(),
             later: Vec::new(),
+            deferred_failed: false,
         })
+    }
+
+    /// Whether a queued statement failed since the last call.
+    pub fn take_deferred_failure(&mut self) -> bool {
+        std::mem::take(&mut self.deferred_failed)
     }
 
     pub fn is_closed(&self) -> bool {
@@ -138,7 +147,7 @@ impl PgConn {
     ) -> Result<T, DbError> {
         let later = std::mem::take(&mut self.later);
         let client = &self.client;
-        self.rt.block_on(async move {
+        let (deferred, out) = self.rt.block_on(async move {
             let mut futs: Vec<PgFuture<'_, ()>> = later
                 .iter()
                 .map(|l| -> PgFuture<'_, ()> {
@@ -180,14 +189,17 @@ impl PgConn {
                 }
             })
             .await;
-            for d in done.into_iter().flatten() {
-                d?;
-            }
-            match out {
-                Some(r) => Ok(r?),
-                None => Err(DbError::Other("a pipelined statement was not run".into())),
-            }
-        })
+            let deferred = done.into_iter().flatten().find_map(Result::err);
+            (deferred, out)
+        });
+        if let Some(e) = deferred {
+            self.deferred_failed = true;
+            return Err(e.into());
+        }
+        match out {
+            Some(r) => Ok(r?),
+            None => Err(DbError::Other("a pipelined statement was not run".into())),
+        }
     }
 
     pub fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, DbError> {

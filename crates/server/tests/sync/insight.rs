@@ -349,7 +349,7 @@ async fn the_new_pages_show_only_the_viewers_team(backend: Backend) {
                     email: "mia@example.com".into(),
                     name: "Mia Second".into(),
                     role: Role::Manager,
-                    password_hash: hash,
+                    password_hash: hash.clone(),
                     manager: None,
                     time_zone: "Europe/Berlin".into(),
                 },

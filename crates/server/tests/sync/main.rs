@@ -31,6 +31,7 @@ macro_rules! on_both_backends {
 
 mod bad_input;
 mod dashboard;
+mod group_commit;
 mod insight;
 mod manage;
 mod operations;

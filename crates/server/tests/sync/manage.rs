@@ -283,7 +283,7 @@ async fn plan_targets_are_checked_and_reach_devices(backend: Backend) {
     let too_many = vec![rule(Priority::High, Period::Week, 6, 0, 0)];
     let err = server
         .db
-        .write(move |tx| manage::save_plan(tx, too_many, day))
+        .write(move |tx| manage::save_plan(tx, &too_many, day))
         .await
         .expect_err("more visits than workdays");
     assert_eq!(err.code(), ErrorCode::InvalidInput);
@@ -295,14 +295,14 @@ async fn plan_targets_are_checked_and_reach_devices(backend: Backend) {
     ];
     server
         .db
-        .write(move |tx| manage::save_plan(tx, first, day))
+        .write(move |tx| manage::save_plan(tx, &first, day))
         .await
         .expect("saved");
     let later = day + Duration::days(10);
     let second = vec![rule(Priority::High, Period::Month, 3, 2, 4)];
     let plan = server
         .db
-        .write(move |tx| manage::save_plan(tx, second, later))
+        .write(move |tx| manage::save_plan(tx, &second, later))
         .await
         .expect("saved");
     assert_eq!(

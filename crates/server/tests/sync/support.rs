@@ -85,9 +85,9 @@ impl TestServer {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let s = settings.clone();
+        let (s, served) = (settings.clone(), db.clone());
         let task = tokio::spawn(async move {
-            rounds_server::serve(s, listener, async {
+            rounds_server::serve_db(s, served, listener, async {
                 let _ = stopped.await;
             })
             .await
