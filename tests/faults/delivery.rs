@@ -8,6 +8,13 @@ use crate::proxy::{Fault, Proxy};
 use crate::support::*;
 use crate::{scale, seed};
 
+on_both_backends!(
+    s1_lost_responses_after_the_server_committed,
+    s2_duplicate_and_concurrent_retries_from_two_devices_of_one_rep,
+    s3_an_old_batch_arriving_after_a_newer_one,
+    s13_reassignment_while_offline_through_a_link_dropping_a_fifth,
+);
+
 /// Logs a visit and syncs until `enough` faults of the kind have been made, then syncs
 /// with the faults off until the outbox is empty.
 async fn log_through_faults(
@@ -38,10 +45,11 @@ async fn log_through_faults(
     rounds
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn s1_lost_responses_after_the_server_committed() {
+async fn s1_lost_responses_after_the_server_committed(backend: Backend) {
+    let Some(server) = Server::demo_on_backend(backend).await else {
+        return;
+    };
     let want = scale(40, 1_000);
-    let server = Server::demo().await;
     let proxy = Proxy::start(&server.base(), seed("s1")).await;
     let mut dana = vec![Device::sign_in_at(&proxy.base(), DANA).await];
     dana[0].sync().await.unwrap();
@@ -60,10 +68,11 @@ async fn s1_lost_responses_after_the_server_committed() {
     oracle.check(&server, &[&dana[0]]).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn s2_duplicate_and_concurrent_retries_from_two_devices_of_one_rep() {
+async fn s2_duplicate_and_concurrent_retries_from_two_devices_of_one_rep(backend: Backend) {
+    let Some(server) = Server::demo_on_backend(backend).await else {
+        return;
+    };
     let want = scale(40, 1_000);
-    let server = Server::demo().await;
     let proxy = Proxy::start(&server.base(), seed("s2")).await;
     let mut devices = vec![
         Device::sign_in_at(&proxy.base(), DANA).await,
@@ -93,10 +102,11 @@ async fn s2_duplicate_and_concurrent_retries_from_two_devices_of_one_rep() {
     oracle.check(&server, &[&devices[0], &devices[1]]).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn s3_an_old_batch_arriving_after_a_newer_one() {
+async fn s3_an_old_batch_arriving_after_a_newer_one(backend: Backend) {
+    let Some(server) = Server::demo_on_backend(backend).await else {
+        return;
+    };
     let want = scale(30, 500);
-    let server = Server::demo().await;
     let proxy = Proxy::start(&server.base(), seed("s3")).await;
     let mut dana = vec![Device::sign_in_at(&proxy.base(), DANA).await];
     dana[0].sync().await.unwrap();
@@ -120,9 +130,10 @@ async fn s3_an_old_batch_arriving_after_a_newer_one() {
     oracle.check(&server, &[&dana[0]]).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn s13_reassignment_while_offline_through_a_link_dropping_a_fifth() {
-    let server = Server::demo().await;
+async fn s13_reassignment_while_offline_through_a_link_dropping_a_fifth(backend: Backend) {
+    let Some(server) = Server::demo_on_backend(backend).await else {
+        return;
+    };
     let proxy = Proxy::start(&server.base(), seed("s13")).await;
     let mut dana = Device::sign_in_at(&proxy.base(), DANA).await;
     let mut marcus = Device::sign_in_at(&proxy.base(), "marcus@demo.rounds.app").await;

@@ -7,6 +7,29 @@
 //! the full counts: `ROUNDS_FAULTS=full cargo test --release -p rounds-tests --test faults`.
 //! `ROUNDS_FAULT_SEED=n` replays a run (each test prints the seed it used).
 
+/// Runs each scenario on SQLite and on PostgreSQL; the PostgreSQL run returns at once,
+/// with a note, when `ROUNDS_TEST_POSTGRES_URL` names no database.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::support::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::support::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
 mod oracle;
 mod proxy;
 #[path = "../sync/support.rs"]

@@ -13,6 +13,13 @@ use rounds_store::Store;
 pub const PASSWORD: &str = "rounds-demo";
 pub const DANA: &str = "dana@demo.rounds.app";
 
+/// Which database the server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 /// A server process stand-in: the real `serve` on a real listener, stoppable and
 /// restartable on the same address and database, as a server going down and up again.
 pub struct Server {
@@ -39,9 +46,40 @@ impl Server {
 
     /// The demo organisation with its history running up to `today`.
     pub async fn demo_on(today: NaiveDate, accounts_per_territory: usize) -> Server {
+        Server::demo_with(Backend::Sqlite, today, accounts_per_territory)
+            .await
+            .expect("SQLite is always there")
+    }
+
+    /// The demo server on `backend`: on PostgreSQL a fresh schema of the database that
+    /// `ROUNDS_TEST_POSTGRES_URL` names, or `None` (with a note) when it names none.
+    pub async fn demo_on_backend(backend: Backend) -> Option<Server> {
+        Server::demo_with(backend, NaiveDate::from_ymd_opt(2026, 3, 18).unwrap(), 30).await
+    }
+
+    async fn demo_with(
+        backend: Backend,
+        today: NaiveDate,
+        accounts_per_territory: usize,
+    ) -> Option<Server> {
         let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("server.db");
-        let settings = Settings::for_tests(&db_path.display().to_string());
+        let settings = match backend {
+            Backend::Sqlite => {
+                Settings::for_tests(&dir.path().join("server.db").display().to_string())
+            }
+            Backend::Postgres => {
+                let Some(url) = std::env::var("ROUNDS_TEST_POSTGRES_URL")
+                    .ok()
+                    .filter(|u| !u.is_empty())
+                else {
+                    eprintln!("PostgreSQL test not run: set ROUNDS_TEST_POSTGRES_URL");
+                    return None;
+                };
+                let mut s = Settings::for_tests(&url);
+                s.database_schema = Some(format!("rounds_test_{}", uuid::Uuid::new_v4().simple()));
+                s
+            }
+        };
         let db = rounds_server::open_db(&settings).await.unwrap();
         let opts = DemoOptions {
             seed: 7,
@@ -63,7 +101,7 @@ impl Server {
             _dir: dir,
         };
         server.serve(listener);
-        server
+        Some(server)
     }
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
