@@ -40,6 +40,7 @@ mod clocks;
 mod compaction;
 mod delivery;
 mod outage;
+mod races;
 
 /// `fast` in the default profile, `full` with `ROUNDS_FAULTS=full`.
 pub fn scale(fast: usize, full: usize) -> usize {

@@ -4,8 +4,8 @@
 //! "Nothing lost" is checked as: each such activity is on the server exactly once, with
 //! the payload the device saved; each device whose territory holds its account shows it,
 //! no longer pending; no outbox row is left; the server's ledger holds one entry per seq
-//! each device ever used, none of them set aside; every device file passes
-//! `integrity_check`.
+//! each device ever used, none of them set aside (a field edit may be superseded, or
+//! refused and kept as a rejected edit); every device file passes `integrity_check`.
 
 use rounds_protocol::records::ActivityRecord;
 use rounds_store::LoggedActivity;
@@ -16,6 +16,8 @@ use crate::support::{Device, Server};
 pub struct Oracle {
     saved: Vec<LoggedActivity>,
     by: std::collections::HashMap<rounds_protocol::ActivityId, rounds_protocol::DeviceId>,
+    /// Field edits saved on a device, by (device, seq): the account edited.
+    edits: std::collections::HashMap<(rounds_protocol::DeviceId, i64), rounds_protocol::AccountId>,
 }
 
 impl Oracle {
@@ -23,6 +25,13 @@ impl Oracle {
     pub fn saved(&mut self, on: &Device, l: LoggedActivity) {
         self.by.insert(l.activity.id, on.store.device_id());
         self.saved.push(l);
+    }
+
+    /// A field edit's save returned (outbox seq `seq`): it must be applied, superseded by
+    /// a later value, or kept as a refused edit — never just dropped.
+    pub fn edited(&mut self, on: &Device, seq: u64, account: rounds_protocol::AccountId) {
+        self.edits
+            .insert((on.store.device_id(), seq as i64), account);
     }
 
     pub fn count(&self) -> usize {
@@ -95,18 +104,44 @@ impl Oracle {
                 .map(|l| l.seq)
                 .max();
             let ledger = db
-                .read(move |tx| {
-                    use rounds_server::db::Sql;
-                    tx.query(
-                        "SELECT seq, status FROM mutations WHERE device_id = $1 ORDER BY seq",
-                        rounds_server::params![device],
-                    )
+                .read({
+                    let device = device.clone();
+                    move |tx| {
+                        use rounds_server::db::Sql;
+                        tx.query(
+                            "SELECT seq, status FROM mutations WHERE device_id = $1 ORDER BY seq",
+                            rounds_server::params![device],
+                        )
+                    }
                 })
                 .await
                 .unwrap();
             for (i, row) in ledger.iter().enumerate() {
-                assert_eq!(row.int(0).unwrap(), i as i64 + 1, "no gap in the ledger");
-                assert_eq!(row.text(1).unwrap(), "applied", "nothing set aside");
+                let seq = row.int(0).unwrap();
+                assert_eq!(seq, i as i64 + 1, "no gap in the ledger");
+                let status = row.text(1).unwrap();
+                match self.edits.get(&(d.store.device_id(), seq)) {
+                    None => assert_eq!(status, "applied", "nothing set aside"),
+                    Some(account) if status == "rejected" => {
+                        let (device, account) = (device.clone(), account.to_string());
+                        let kept = db
+                            .read(move |tx| {
+                                use rounds_server::db::Sql;
+                                tx.query_one(
+                                    "SELECT count(*) FROM rejected_edits WHERE device_id = $1 AND account_id = $2",
+                                    rounds_server::params![device, account],
+                                )
+                                .and_then(|r| r.int(0))
+                            })
+                            .await
+                            .unwrap();
+                        assert!(kept >= 1, "refused edit {seq} is kept for review");
+                    }
+                    Some(_) => assert!(
+                        status == "applied" || status == "superseded",
+                        "edit {seq} applied or superseded, not {status}"
+                    ),
+                }
             }
             if let Some(last) = last_seq {
                 assert!(

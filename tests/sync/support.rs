@@ -232,6 +232,15 @@ impl Device {
     /// A quick-action visit on the device's first account, five minutes ago.
     pub fn log_visit(&mut self, note: &str) -> rounds_store::LoggedActivity {
         let account = self.store.read().accounts().all().unwrap()[0].account.id;
+        self.log_visit_on(account, note)
+    }
+
+    /// A quick-action visit on `account`, five minutes ago.
+    pub fn log_visit_on(
+        &mut self,
+        account: rounds_protocol::AccountId,
+        note: &str,
+    ) -> rounds_store::LoggedActivity {
         let visit = rounds_store::NewActivity {
             account_id: account,
             rep_id: self.rep(),
@@ -265,17 +274,33 @@ impl Server {
         account: rounds_protocol::AccountId,
         to: rounds_protocol::TerritoryId,
     ) {
-        let manager = ServerApi::new(&self.base(), None)
+        let manager = self.manager_token().await;
+        self.move_account_as(&manager, account, to).await;
+    }
+
+    /// The demo manager's API token.
+    pub async fn manager_token(&self) -> String {
+        ServerApi::new(&self.base(), None)
             .unwrap()
             .login(&login_request("manager@demo.rounds.app", None))
             .await
-            .unwrap();
+            .unwrap()
+            .token
+    }
+
+    /// Moves an account with a manager's token already at hand.
+    pub async fn move_account_as(
+        &self,
+        manager: &str,
+        account: rounds_protocol::AccountId,
+        to: rounds_protocol::TerritoryId,
+    ) {
         let res = reqwest::Client::new()
             .post(format!(
                 "{}/manage/accounts/{account}/territory",
                 self.base()
             ))
-            .bearer_auth(&manager.token)
+            .bearer_auth(manager)
             .json(&serde_json::json!({ "territory_id": to }))
             .send()
             .await
