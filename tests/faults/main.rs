@@ -41,6 +41,7 @@ mod compaction;
 mod delivery;
 mod outage;
 mod races;
+mod restore;
 
 /// `fast` in the default profile, `full` with `ROUNDS_FAULTS=full`.
 pub fn scale(fast: usize, full: usize) -> usize {

@@ -1,6 +1,8 @@
 //! Reassignment racing a push (S14): the manager moves an account at the moment its old
 //! rep's device pushes a visit and an edit on it.
 
+use std::time::Duration;
+
 use rounds_protocol::sync::AccountEdit;
 
 use crate::oracle::Oracle;
@@ -44,11 +46,11 @@ async fn s14_reassignment_racing_a_push(backend: Backend) {
         oracle.edited(&dana, seq, x);
         // The move and the push start together, one of them a little later: the offset
         // sweeps the race from "the move well first" to "the push well first".
-        let step = std::time::Duration::from_millis(2);
+        let step = Duration::from_millis(2);
         let (move_after, push_after) = if 2 * i < races {
-            (step * 0, step * (races / 2 - i) as u32)
+            (Duration::ZERO, step * (races / 2 - i) as u32)
         } else {
-            (step * (i - races / 2) as u32, step * 0)
+            (step * (i - races / 2) as u32, Duration::ZERO)
         };
         let (pushed, ()) = tokio::join!(
             async {

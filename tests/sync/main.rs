@@ -5,6 +5,8 @@
 
 mod reassign;
 mod resume;
+// Shared with the fault, app and dashboard tests, which use parts these tests do not.
+#[allow(dead_code)]
 mod support;
 mod the_app;
 mod the_loop;

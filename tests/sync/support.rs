@@ -137,6 +137,25 @@ impl Server {
         self.serve(listener);
     }
 
+    /// The admin's `backup` of the server's SQLite database to `to`.
+    pub async fn backup_to(&self, to: &std::path::Path) {
+        rounds_server::backup::backup(&self.db().await, to)
+            .await
+            .unwrap();
+    }
+
+    /// The admin restores a backup: the server stops, the copy replaces its database
+    /// file, and it starts again on it (a new epoch, as the copy says it was restored).
+    pub async fn restore_from(&mut self, backup: &std::path::Path) {
+        self.stop().await;
+        let file = std::path::PathBuf::from(self.settings.database_url.expose());
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+        std::fs::copy(backup, &file).unwrap();
+        self.restart().await;
+    }
+
     /// A second handle on the server's database, for checking what it holds.
     pub async fn db(&self) -> Db {
         rounds_server::open_db(&self.settings).await.unwrap()

@@ -133,9 +133,31 @@ impl SyncEngine {
         };
         // Downloads never wait for uploads: even a push that settled nothing new is
         // followed by the pull.
+        if self.pull_all(store, progress, &mut report).await? > 0 {
+            // The server was restored from a backup and lost what it had acknowledged:
+            // send it again now, and take it back with the rest.
+            report.settled += self.push_all(store, progress).await?;
+            self.pull_all(store, progress, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    /// Pulls and applies pages until the server has no more. Returns how many of this
+    /// device's acknowledged mutations a restored server turned out to have lost (they
+    /// are queued again).
+    async fn pull_all(
+        &mut self,
+        store: &mut Store,
+        progress: &mut impl FnMut(Progress),
+        report: &mut SyncReport,
+    ) -> Result<u64, ClientError> {
+        let mut lost = 0;
         loop {
             let cursor = store.read().cursor()?;
             let page = self.api.pull(cursor.as_deref()).await?;
+            if page.reset {
+                lost += store.requeue_lost(page.last_applied_seq)?;
+            }
             let stats = store.apply_pull(&page, (self.clock)())?;
             report.pages += 1;
             report.ops += stats.ops;
@@ -147,10 +169,9 @@ impl SyncEngine {
             // The cap only guards against a server that never says "no more"; the next
             // sync continues from the stored cursor.
             if !page.has_more || report.pages >= MAX_PAGES_PER_SYNC {
-                break;
+                return Ok(lost);
             }
         }
-        Ok(report)
     }
 
     async fn push_all(
@@ -160,6 +181,7 @@ impl SyncEngine {
     ) -> Result<u64, ClientError> {
         let device_id = store.device_id();
         let mut settled_total = 0;
+        let mut requeued = false;
         loop {
             let batch = store
                 .read()
@@ -184,6 +206,12 @@ impl SyncEngine {
                     return Err(e);
                 }
             };
+            // An answer from another epoch: the server was restored from a backup.
+            let restored = store
+                .read()
+                .meta()
+                .server_epoch()?
+                .is_some_and(|e| e != res.epoch);
             let settled = store.record_receipts(&res, (self.clock)())?;
             settled_total += settled;
             let unsettled: Vec<u64> = seqs
@@ -201,6 +229,14 @@ impl SyncEngine {
                 .collect();
             if !unsettled.is_empty() {
                 store.record_push_failure(&unsettled, "no receipt in the server's answer")?;
+            }
+            if restored && !requeued {
+                // What it acknowledged after its backup is lost: queue it again, in order
+                // right after what it has, and go on pushing.
+                requeued = true;
+                if store.requeue_lost(res.last_applied_seq)? > 0 || settled == 0 {
+                    continue;
+                }
             }
             let pending = store.read().outbox().pending_count()?;
             progress(Progress::Pushed { settled, pending });

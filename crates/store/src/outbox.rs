@@ -236,6 +236,49 @@ impl Store {
         })
     }
 
+    /// The server, restored from a backup, has applied only up to `server_last` of this
+    /// device's mutations, fewer than it once acknowledged. Every row after that goes
+    /// back in the queue — the receipts it lost first — renumbered from
+    /// `server_last + 1` in their order, so the server's ledger takes them without a gap
+    /// (receipts pruned since leave holes the server would otherwise wait on forever).
+    /// Returns how many acknowledged rows were put back. Call it only with the
+    /// `last_applied_seq` of an answer from a server whose epoch changed, with nothing in
+    /// flight: with a stale number it would resend what the server has.
+    pub fn requeue_lost(&mut self, server_last: u64) -> Result<u64> {
+        let last = server_last as i64;
+        self.write(|w| {
+            let rows: Vec<(i64, String)> =
+                w.tx.prepare("SELECT seq, state FROM outbox WHERE seq > ?1 ORDER BY seq")?
+                    .query_map([last], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+            let lost = rows
+                .iter()
+                .filter(|(_, state)| state != "pending" && state != "in_flight")
+                .count() as u64;
+            // The server answers the rows again; an old issue could name the wrong seq.
+            w.tx.execute("DELETE FROM sync_issues WHERE seq > ?1", [last])?;
+            for (k, (old, _)) in rows.iter().enumerate() {
+                let new = last + 1 + k as i64;
+                if new != *old {
+                    // Ascending order: every smaller target is already moved, so `new` is free.
+                    w.tx.execute("UPDATE outbox SET seq = ?2 WHERE seq = ?1", [old, &new])?;
+                }
+            }
+            w.tx.execute(
+                "UPDATE outbox SET state = 'pending', result = NULL, settled_at = NULL,
+                        last_error = 'sent again: the server was restored from a backup'
+                 WHERE seq > ?1 AND state NOT IN ('pending', 'in_flight')",
+                [last],
+            )?;
+            // New rows continue right after the renumbered ones.
+            w.tx.execute(
+                "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'outbox'",
+                [last + rows.len() as i64],
+            )?;
+            Ok(lost)
+        })
+    }
+
     /// Drops receipts of settled mutations older than `before`. Activity receipts are
     /// kept only while their activity has not come back from the server, or for as long
     /// as the caller keeps them (30 days, so a restored server can be refilled).

@@ -227,3 +227,141 @@ fn a_sequence_gap_answer_is_not_a_receipt() {
         "not shown as a refusal"
     );
 }
+
+/// Settles rows 1..=upto as applied, as a server's receipts would.
+fn ack(store: &mut Store, upto: u64) {
+    let batch = store.read().outbox().next_batch(1_000, 1 << 24).unwrap();
+    let acked: Vec<_> = batch
+        .iter()
+        .filter(|e| e.mutation.seq <= upto)
+        .map(|e| MutationResult {
+            seq: e.mutation.seq,
+            id: e.mutation.id,
+            status: MutationStatus::Applied,
+        })
+        .collect();
+    let seqs: Vec<u64> = acked.iter().map(|r| r.seq).collect();
+    store.mark_in_flight(&seqs).unwrap();
+    store.record_receipts(&response(acked), now()).unwrap();
+}
+
+fn seqs_and_states(store: &Store) -> Vec<(u64, OutboxState)> {
+    let r = store.read();
+    (1..=20)
+        .filter_map(|s| r.outbox().get(s).unwrap())
+        .map(|e| (e.mutation.seq, e.state))
+        .collect()
+}
+
+#[test]
+fn a_restored_server_gets_back_what_it_lost_in_order_and_without_gaps() {
+    use OutboxState::{Acked, Pending};
+    // (rows logged, acknowledged up to, receipts pruned up to, the restored server's
+    //  last seq, rows put back, the outbox after, the next new row's seq)
+    type Case = (u64, u64, u64, u64, u64, Vec<(u64, OutboxState)>, u64);
+    let cases: Vec<(&str, Case)> = vec![
+        (
+            "nothing lost: the server has every receipt",
+            (
+                7,
+                5,
+                0,
+                5,
+                0,
+                vec![
+                    (1, Acked),
+                    (2, Acked),
+                    (3, Acked),
+                    (4, Acked),
+                    (5, Acked),
+                    (6, Pending),
+                    (7, Pending),
+                ],
+                8,
+            ),
+        ),
+        (
+            "the last two receipts lost: back in the queue ahead of the pending ones",
+            (
+                6,
+                5,
+                0,
+                3,
+                2,
+                vec![
+                    (1, Acked),
+                    (2, Acked),
+                    (3, Acked),
+                    (4, Pending),
+                    (5, Pending),
+                    (6, Pending),
+                ],
+                7,
+            ),
+        ),
+        (
+            "receipts pruned after the backup: the rest close the gap",
+            (
+                6,
+                5,
+                3,
+                1,
+                2,
+                vec![(2, Pending), (3, Pending), (4, Pending)],
+                5,
+            ),
+        ),
+        (
+            "everything since the backup pruned: new rows follow the server",
+            (3, 3, 3, 1, 0, vec![], 2),
+        ),
+    ];
+    for (name, (logged, acked, pruned, server_last, back, after, next)) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = loaded(&dir, 3);
+        // Edits, whose receipts may be pruned (an activity's waits for its server copy).
+        for i in 0..logged {
+            store
+                .edit_account(
+                    account_id(0),
+                    rounds_protocol::sync::AccountEdit::Phone(Some(format!(
+                        "(303) 555-{:04}",
+                        1000 + i
+                    ))),
+                    now(),
+                )
+                .unwrap();
+        }
+        ack(&mut store, acked);
+        // Receipts pruned up to `pruned` (by seq: they were all settled at one instant).
+        rusqlite::Connection::open(dir.path().join("rounds.db"))
+            .unwrap()
+            .execute("DELETE FROM outbox WHERE seq <= ?1", [pruned as i64])
+            .unwrap();
+        assert_eq!(
+            store.requeue_lost(server_last).unwrap(),
+            back,
+            "{name}: rows put back"
+        );
+        assert_eq!(seqs_and_states(&store), after, "{name}: the outbox after");
+        let logged_next = store
+            .edit_account(
+                account_id(1),
+                rounds_protocol::sync::AccountEdit::Phone(None),
+                now(),
+            )
+            .unwrap();
+        assert_eq!(logged_next, next, "{name}: the next row's seq");
+        assert!(
+            store
+                .read()
+                .outbox()
+                .next_batch(1_000, 1 << 24)
+                .unwrap()
+                .iter()
+                .map(|e| e.mutation.seq)
+                .eq(server_last + 1..=next),
+            "{name}: the queue runs from the server's next seq without a gap"
+        );
+    }
+}
