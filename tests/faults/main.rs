@@ -38,6 +38,7 @@ mod support;
 
 mod clocks;
 mod compaction;
+mod crashes;
 mod delivery;
 mod outage;
 mod races;

@@ -23,7 +23,12 @@ pub struct Oracle {
 impl Oracle {
     /// The device's save returned: from now on it must never be lost.
     pub fn saved(&mut self, on: &Device, l: LoggedActivity) {
-        self.by.insert(l.activity.id, on.store.device_id());
+        self.saved_on(on.store.device_id(), l);
+    }
+
+    /// As [`Oracle::saved`], for a save made by another process on the device's file.
+    pub fn saved_on(&mut self, device: rounds_protocol::DeviceId, l: LoggedActivity) {
+        self.by.insert(l.activity.id, device);
         self.saved.push(l);
     }
 

@@ -1,0 +1,258 @@
+//! Processes killed with SIGKILL: the app in the middle of logging, pushing or pulling
+//! (S4–S6), and the server in the middle of a batch (S7). The killed side is this test
+//! binary itself, run again as a child process through an ignored `child_*` entry point.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use rounds_client::{ServerApi, SyncEngine, system_clock};
+use rounds_protocol::records::ActivityRecord;
+use rounds_store::{LoggedActivity, Store};
+
+use crate::oracle::Oracle;
+use crate::support::*;
+use crate::{scale, seed};
+
+const DB_ENV: &str = "ROUNDS_FAULTS_CHILD_DB";
+const BASE_ENV: &str = "ROUNDS_FAULTS_CHILD_BASE";
+const TOKEN_ENV: &str = "ROUNDS_FAULTS_CHILD_TOKEN";
+const ADDR_ENV: &str = "ROUNDS_FAULTS_CHILD_ADDR";
+
+/// The app: logs a visit and syncs, over and over, saying what it is doing. A line
+/// `saved <record> <seq> <mutation id>` is printed only once the local save returned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "child process entry point, run by the crash tests"]
+async fn child_app() {
+    let mut store = Store::open(std::env::var(DB_ENV).unwrap()).unwrap();
+    let api = ServerApi::new(
+        &std::env::var(BASE_ENV).unwrap(),
+        Some(std::env::var(TOKEN_ENV).unwrap()),
+    )
+    .unwrap();
+    let mut engine = SyncEngine::new(api, system_clock());
+    let account = store.read().accounts().all().unwrap()[0].account.id;
+    let rep = store.read().territories().list().unwrap()[0].rep.unwrap();
+    for i in 0.. {
+        let logged = store
+            .log_activity(
+                rounds_store::NewActivity {
+                    account_id: account,
+                    rep_id: rep,
+                    contact_id: None,
+                    kind: rounds_core::ActivityKind::Visit,
+                    occurred_at: now() - chrono::Duration::minutes(5),
+                    duration_min: Some(30),
+                    outcome: None,
+                    note: Some(format!("visit {i} of a process about to be killed")),
+                    fix: None,
+                },
+                now(),
+            )
+            .unwrap();
+        println!(
+            "saved {} {} {}",
+            serde_json::to_string(&ActivityRecord::from(&logged.activity)).unwrap(),
+            logged.seq,
+            logged.mutation_id
+        );
+        println!("sync");
+        let _ = engine.sync_once(&mut store, |_| {}).await;
+        println!("synced");
+    }
+}
+
+/// The server, on the database file and address in the environment, until killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "child process entry point, run by the crash tests"]
+async fn child_server() {
+    let settings = rounds_server::Settings::for_tests(&std::env::var(DB_ENV).unwrap());
+    let addr: std::net::SocketAddr = std::env::var(ADDR_ENV).unwrap().parse().unwrap();
+    // The killed server's port may still be closing.
+    let mut listener = None;
+    for _ in 0..100 {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => {
+                listener = Some(l);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    let listener = listener.expect("the port comes free");
+    println!("listening");
+    rounds_server::serve(settings, listener, std::future::pending())
+        .await
+        .unwrap();
+}
+
+/// This test binary again, running one ignored entry point with `env`.
+fn spawn_child(entry: &str, env: &[(&str, String)]) -> (Child, Receiver<String>) {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--ignored", "--exact", entry, "--nocapture"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// The child's first line that `want`s (the test harness prints its own lines first).
+fn wait_for(lines: &Receiver<String>, want: impl Fn(&str) -> bool) -> String {
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the child says it is up");
+        if want(&line) {
+            return line;
+        }
+    }
+}
+
+/// A small deterministic generator for kill times (xorshift).
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// A save the child reported, as the store returned it.
+fn parse_saved(line: &str) -> Option<LoggedActivity> {
+    let rest = line.strip_prefix("saved ")?;
+    let (rest, mutation) = rest.rsplit_once(' ')?;
+    let (record, seq) = rest.rsplit_once(' ')?;
+    let record: ActivityRecord = serde_json::from_str(record).ok()?;
+    Some(LoggedActivity {
+        activity: rounds_core::Activity::try_from(&record).ok()?,
+        seq: seq.parse().ok()?,
+        mutation_id: mutation.parse().ok()?,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s4_s5_s6_the_app_killed_while_logging_pushing_and_pulling() {
+    let kills = scale(25, 300);
+    let mut dice = Dice(seed("s4-s6") | 1);
+    let server = Server::demo().await;
+    let mut dana = Device::sign_in(&server, DANA).await;
+    dana.sync().await.unwrap();
+    let device = dana.store.device_id();
+    let env = [
+        (DB_ENV, dana.db_path().display().to_string()),
+        (BASE_ENV, server.base()),
+        (TOKEN_ENV, dana.token.clone()),
+    ];
+    let mut oracle = Oracle::default();
+    let (mut mid_sync, mut between) = (0, 0);
+    for _ in 0..kills {
+        let (mut child, lines) = spawn_child("crashes::child_app", &env);
+        // Let it get going (its first save), then kill it a random moment later.
+        let first = wait_for(&lines, |l| l.starts_with("saved "));
+        std::thread::sleep(Duration::from_millis(dice.below(60)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let mut last = first.clone();
+        for line in std::iter::once(first).chain(lines.try_iter()) {
+            if let Some(l) = parse_saved(&line) {
+                oracle.saved_on(device, l);
+            }
+            last = line;
+        }
+        if last == "sync" {
+            mid_sync += 1;
+        } else {
+            between += 1;
+        }
+        let store = Store::open(dana.db_path()).unwrap();
+        store
+            .integrity_check()
+            .expect("the device file survives every kill");
+    }
+    // The app starts once more and syncs to the end.
+    dana.store = Store::open(dana.db_path()).unwrap();
+    dana.sync().await.unwrap();
+    println!(
+        "s4-s6: {kills} kills ({mid_sync} in the middle of a push or pull, {between} around a local save), {} visits reported saved",
+        oracle.count()
+    );
+    assert!(mid_sync > 0, "some kills landed inside a sync");
+    oracle.check(&server, &[&dana]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s7_the_server_killed_inside_a_batch() {
+    let kills = scale(15, 150);
+    let mut dice = Dice(seed("s7") | 1);
+    let mut server = Server::demo().await;
+    let mut devices = Vec::new();
+    for email in [DANA, DANA, "marcus@demo.rounds.app"] {
+        let mut d = Device::sign_in(&server, email).await;
+        d.sync().await.unwrap();
+        devices.push(d);
+    }
+    // From here the server is a child process on the same address and database.
+    server.stop().await;
+    let env = [
+        (DB_ENV, server.settings.database_url.expose().to_owned()),
+        (ADDR_ENV, server.addr.to_string()),
+    ];
+    let start = || {
+        let (child, lines) = spawn_child("crashes::child_server", &env);
+        wait_for(&lines, |l| l == "listening");
+        child
+    };
+    let mut oracle = Oracle::default();
+    let mut interrupted = 0;
+    let mut child = start();
+    for round in 0..kills {
+        for d in devices.iter_mut() {
+            for i in 0..5 {
+                let l = d.log_visit(&format!("round {round} visit {i}"));
+                oracle.saved(d, l);
+            }
+        }
+        let delay = Duration::from_millis(dice.below(40));
+        let syncs = futures_util::future::join_all(devices.iter_mut().map(|d| d.sync()));
+        let (results, ()) = tokio::join!(syncs, async {
+            tokio::time::sleep(delay).await;
+            child.kill().unwrap();
+            child.wait().unwrap();
+        });
+        interrupted += results.iter().filter(|r| r.is_err()).count();
+        child = start();
+    }
+    for d in devices.iter_mut() {
+        d.sync().await.expect("a sync with the server up");
+    }
+    for d in devices.iter_mut() {
+        d.sync()
+            .await
+            .expect("and another, to pull what others pushed");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    println!(
+        "s7: {kills} server kills, {interrupted} syncs cut off by them, {} visits saved",
+        oracle.count()
+    );
+    assert!(interrupted > 0, "some kills landed inside a sync");
+    let refs: Vec<&Device> = devices.iter().collect();
+    oracle.check(&server, &refs).await;
+}
