@@ -43,6 +43,7 @@ mod delivery;
 mod outage;
 mod races;
 mod restore;
+mod sweep;
 
 /// `fast` in the default profile, `full` with `ROUNDS_FAULTS=full`.
 pub fn scale(fast: usize, full: usize) -> usize {
