@@ -19,6 +19,9 @@ const DB_ENV: &str = "ROUNDS_FAULTS_CHILD_DB";
 const BASE_ENV: &str = "ROUNDS_FAULTS_CHILD_BASE";
 const TOKEN_ENV: &str = "ROUNDS_FAULTS_CHILD_TOKEN";
 const ADDR_ENV: &str = "ROUNDS_FAULTS_CHILD_ADDR";
+const SCHEMA_ENV: &str = "ROUNDS_FAULTS_CHILD_SCHEMA";
+
+on_both_backends!(s7_the_server_killed_inside_a_batch);
 
 /// The app: logs a visit and syncs, over and over, saying what it is doing. A line
 /// `saved <record> <seq> <mutation id>` is printed only once the local save returned.
@@ -67,7 +70,8 @@ async fn child_app() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "child process entry point, run by the crash tests"]
 async fn child_server() {
-    let settings = rounds_server::Settings::for_tests(&std::env::var(DB_ENV).unwrap());
+    let mut settings = rounds_server::Settings::for_tests(&std::env::var(DB_ENV).unwrap());
+    settings.database_schema = std::env::var(SCHEMA_ENV).ok();
     let addr: std::net::SocketAddr = std::env::var(ADDR_ENV).unwrap().parse().unwrap();
     // The killed server's port may still be closing.
     let mut listener = None;
@@ -196,11 +200,12 @@ async fn s4_s5_s6_the_app_killed_while_logging_pushing_and_pulling() {
     oracle.check(&server, &[&dana]).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn s7_the_server_killed_inside_a_batch() {
+async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
+    let Some(mut server) = Server::demo_on_backend(backend).await else {
+        return;
+    };
     let kills = scale(15, 150);
     let mut dice = Dice(seed("s7") | 1);
-    let mut server = Server::demo().await;
     let mut devices = Vec::new();
     for email in [DANA, DANA, "marcus@demo.rounds.app"] {
         let mut d = Device::sign_in(&server, email).await;
@@ -209,10 +214,13 @@ async fn s7_the_server_killed_inside_a_batch() {
     }
     // From here the server is a child process on the same address and database.
     server.stop().await;
-    let env = [
+    let mut env = vec![
         (DB_ENV, server.settings.database_url.expose().to_owned()),
         (ADDR_ENV, server.addr.to_string()),
     ];
+    if let Some(schema) = &server.settings.database_schema {
+        env.push((SCHEMA_ENV, schema.clone()));
+    }
     let start = || {
         let (child, lines) = spawn_child("crashes::child_server", &env);
         wait_for(&lines, |l| l == "listening");

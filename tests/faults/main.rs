@@ -40,6 +40,7 @@ mod clocks;
 mod compaction;
 mod crashes;
 mod delivery;
+mod fleet;
 mod outage;
 mod races;
 mod restore;
