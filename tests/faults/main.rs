@@ -39,6 +39,7 @@ mod support;
 mod clocks;
 mod compaction;
 mod crashes;
+mod damage;
 mod delivery;
 mod fleet;
 mod outage;

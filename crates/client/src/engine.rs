@@ -46,6 +46,8 @@ pub struct SyncEngine {
     api: ServerApi,
     clock: Clock,
     state: SyncState,
+    /// The store was checked for damaged synced rows (once per engine, at its first pull).
+    checked_damage: bool,
 }
 
 impl std::fmt::Debug for SyncEngine {
@@ -66,6 +68,7 @@ impl SyncEngine {
                 online: true,
                 ..SyncState::default()
             },
+            checked_damage: false,
         }
     }
 
@@ -152,9 +155,21 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<u64, ClientError> {
         let mut lost = 0;
+        // Once per start: buckets with rows that no longer read are sent again, one with
+        // each page asked for.
+        let mut damaged = if self.checked_damage {
+            Vec::new()
+        } else {
+            self.checked_damage = true;
+            store.read().damaged_buckets()?
+        };
         loop {
             let cursor = store.read().cursor()?;
-            let page = self.api.pull(cursor.as_deref()).await?;
+            let resnapshot = damaged.pop();
+            let page = self
+                .api
+                .pull_resnapshot(cursor.as_deref(), resnapshot.as_deref())
+                .await?;
             if page.reset {
                 lost += store.requeue_lost(page.last_applied_seq)?;
             }
@@ -168,7 +183,7 @@ impl SyncEngine {
             });
             // The cap only guards against a server that never says "no more"; the next
             // sync continues from the stored cursor.
-            if !page.has_more || report.pages >= MAX_PAGES_PER_SYNC {
+            if (!page.has_more && damaged.is_empty()) || report.pages >= MAX_PAGES_PER_SYNC {
                 return Ok(lost);
             }
         }

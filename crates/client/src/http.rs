@@ -76,11 +76,23 @@ impl ServerApi {
     }
 
     pub async fn pull(&self, cursor: Option<&str>) -> Result<PullResponse, ClientError> {
+        self.pull_resnapshot(cursor, None).await
+    }
+
+    /// A pull that also has the server send `resnapshot` (a bucket this device found
+    /// damaged) again from a snapshot.
+    pub async fn pull_resnapshot(
+        &self,
+        cursor: Option<&str>,
+        resnapshot: Option<&str>,
+    ) -> Result<PullResponse, ClientError> {
         #[derive(Serialize)]
         struct Query<'a> {
             cursor: Option<&'a str>,
             limit: usize,
             protocol_version: u32,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            resnapshot: Option<&'a str>,
         }
         let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
         self.send(
@@ -91,6 +103,7 @@ impl ServerApi {
                     cursor,
                     limit: MAX_PULL_OPS,
                     protocol_version: PROTOCOL_VERSION,
+                    resnapshot,
                 }),
         )
         .await

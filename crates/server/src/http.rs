@@ -159,6 +159,9 @@ pub struct PullQuery {
     pub limit: Option<usize>,
     /// The device's protocol version; below the minimum the answer is `upgrade_required`.
     pub protocol_version: Option<u32>,
+    /// A bucket the device found damaged: it is sent again from a snapshot (a reset, then
+    /// every row), as if newly gained.
+    pub resnapshot: Option<String>,
 }
 
 async fn pull_handler(
@@ -174,9 +177,12 @@ async fn pull_handler(
             pull::pull(
                 tx,
                 &c,
-                q.cursor.as_deref(),
-                q.limit,
-                q.protocol_version,
+                pull::Ask {
+                    cursor: q.cursor.as_deref(),
+                    limit: q.limit,
+                    protocol_version: q.protocol_version,
+                    resnapshot: q.resnapshot.as_deref(),
+                },
                 now,
             )
         })

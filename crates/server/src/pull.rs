@@ -182,15 +182,31 @@ fn row_size(row: &Row) -> usize {
     serde_json::to_vec(row).map_or(0, |v| v.len())
 }
 
+/// What a device asks for in one pull.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ask<'a> {
+    /// The previous page's cursor; none for a first sync.
+    pub cursor: Option<&'a str>,
+    /// At most this many operations (≤ 1,000).
+    pub limit: Option<usize>,
+    pub protocol_version: Option<u32>,
+    /// A bucket to send again from a snapshot (the device found it damaged).
+    pub resnapshot: Option<&'a str>,
+}
+
 /// One page of changes for the caller.
 pub fn pull(
     tx: &mut Tx<'_>,
     caller: &Caller,
-    cursor: Option<&str>,
-    limit: Option<usize>,
-    protocol_version: Option<u32>,
+    ask: Ask<'_>,
     now: DateTime<Utc>,
 ) -> Result<PullResponse> {
+    let Ask {
+        cursor,
+        limit,
+        protocol_version,
+        resnapshot,
+    } = ask;
     let version = protocol_version.map(i64::from).or(caller.protocol_version);
     if version.is_some_and(|v| v < i64::from(MIN_PROTOCOL_VERSION)) {
         return Err(Error::client(
@@ -226,6 +242,13 @@ pub fn pull(
             }
         }
     };
+
+    if let Some(b) = resnapshot.filter(|b| allowed.iter().any(|a| a == b)) {
+        // Its position is forgotten, so it is snapshotted below like a gained bucket.
+        // (One the caller may no longer see is removed below as usual.)
+        cur.b.remove(b);
+        cur.s.take_if(|s| s.b == b);
+    }
 
     let mut ops = Vec::new();
     let mut bytes = 0usize;

@@ -12,11 +12,11 @@ use uuid::Uuid;
 use crate::codec::{date, from_ms, ms, name, parse_name};
 use crate::error::{Result, StoreError};
 
-const COLUMNS: &str = "id, name, street, city, region, postal_code, country, lat, lon, stage, \
+pub(crate) const COLUMNS: &str = "id, name, street, city, region, postal_code, country, lat, lon, stage, \
     priority, kare, currency, revenue_minor, expenses_minor, phone, email, industry, \
     territory_id, created_at, lead_on, opportunity_on, won_on, lost_on";
 
-fn record(r: &Row<'_>) -> Result<AccountRecord> {
+pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
     let kare: Option<String> = r.get(11)?;
     Ok(AccountRecord {
         id: AccountId::from_uuid(r.get(0)?),

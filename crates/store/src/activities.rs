@@ -21,10 +21,10 @@ pub(crate) fn to_domain(rec: &ActivityRecord) -> Result<Activity> {
     Activity::try_from(rec).map_err(|e| StoreError::Decode(format!("activity {}: {e}", rec.id)))
 }
 
-const COLUMNS: &str = "id, account_id, rep_id, contact_id, kind, occurred_at, duration_min, \
+pub(crate) const COLUMNS: &str = "id, account_id, rep_id, contact_id, kind, occurred_at, duration_min, \
     outcome, note, fix_lat, fix_lon, fix_accuracy_m";
 
-fn record(r: &rusqlite::Row<'_>) -> Result<ActivityRecord> {
+pub(crate) fn record(r: &rusqlite::Row<'_>) -> Result<ActivityRecord> {
     let outcome: Option<String> = r.get(7)?;
     let fix = match (
         r.get::<_, Option<f64>>(9)?,

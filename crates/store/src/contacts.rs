@@ -20,28 +20,30 @@ impl<'a> ContactsRead<'a> {
 
     /// The account's contacts, primary first.
     pub fn of_account(&self, account: AccountId) -> Result<Vec<Contact>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, account_id, name, title, phone, email, is_primary FROM contacts
-             WHERE account_id = ?1 ORDER BY is_primary DESC, name",
-        )?;
-        let rows = stmt.query_map([account.as_uuid()], |r| {
-            Ok(ContactRecord {
-                id: ContactId::from_uuid(r.get(0)?),
-                account_id: AccountId::from_uuid(r.get(1)?),
-                name: r.get(2)?,
-                title: r.get(3)?,
-                phone: r.get(4)?,
-                email: r.get(5)?,
-                primary: r.get(6)?,
-            })
-        })?;
-        rows.map(|rec| {
-            let rec = rec?;
-            Contact::try_from(&rec)
-                .map_err(|e| StoreError::Decode(format!("contact {}: {e}", rec.id)))
-        })
-        .collect()
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM contacts WHERE account_id = ?1 ORDER BY is_primary DESC, name"
+        ))?;
+        let rows = stmt.query_map([account.as_uuid()], record)?;
+        rows.map(|rec| to_domain(&rec?)).collect()
     }
+}
+
+pub(crate) const COLUMNS: &str = "id, account_id, name, title, phone, email, is_primary";
+
+pub(crate) fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContactRecord> {
+    Ok(ContactRecord {
+        id: ContactId::from_uuid(r.get(0)?),
+        account_id: AccountId::from_uuid(r.get(1)?),
+        name: r.get(2)?,
+        title: r.get(3)?,
+        phone: r.get(4)?,
+        email: r.get(5)?,
+        primary: r.get(6)?,
+    })
+}
+
+pub(crate) fn to_domain(rec: &ContactRecord) -> Result<Contact> {
+    Contact::try_from(rec).map_err(|e| StoreError::Decode(format!("contact {}: {e}", rec.id)))
 }
 
 pub(crate) struct ContactsWrite<'a> {

@@ -16,6 +16,7 @@ mod apply;
 mod codec;
 mod contacts;
 mod cursors;
+mod damage;
 mod error;
 mod issues;
 mod log;
@@ -163,6 +164,12 @@ impl<'a> Reader<'a> {
     }
     pub fn cursor(&self) -> Result<Option<String>> {
         cursors::get(self.conn)
+    }
+    /// Buckets with a synced row that no longer reads; the sync engine has the server send
+    /// them again from a snapshot. Reads every synced row: a check for start-up, not for
+    /// every screen.
+    pub fn damaged_buckets(&self) -> Result<Vec<String>> {
+        damage::damaged_buckets(self.conn)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{Duration, Utc};
 use rounds_protocol::ErrorCode;
-use rounds_protocol::sync::{AccountEdit, MutationStatus, Op, Table};
+use rounds_protocol::sync::{AccountEdit, MutationStatus, Op, PullResponse, Table};
 
 use crate::support::*;
 
@@ -504,6 +504,38 @@ async fn a_rep_asking_for_another_territory_is_refused(backend: Backend) {
             .all(|op| !matches!(op, Op::Put { bucket, .. } if bucket.0 == bucket_of(&org))),
         "and sends none of its rows"
     );
+    // Asking for South's bucket to be sent again changes nothing; her own is resent.
+    let cursor = ana.cursor.clone();
+    let south = bucket(org.south);
+    for (asked, resent) in [(bucket(org.south), false), (bucket(org.north), true)] {
+        let res = ana
+            .http
+            .get(format!("{}/sync/pull", ana.base))
+            .bearer_auth(&ana.token)
+            .query(&[
+                ("cursor", cursor.as_deref().expect("cursor")),
+                ("resnapshot", &asked),
+            ])
+            .send()
+            .await
+            .expect("pull");
+        let page: PullResponse = res.json().await.expect("a page");
+        assert!(
+            page.ops.iter().all(|op| match op {
+                Op::Put { bucket: b, .. } | Op::ResetBucket { bucket: b } => b.0 != south,
+                _ => true,
+            }),
+            "no row of South for asking: {:?}",
+            page.ops
+        );
+        assert_eq!(
+            page.ops
+                .iter()
+                .any(|op| matches!(op, Op::ResetBucket { bucket: b } if b.0 == asked)),
+            resent,
+            "{asked} sent again: {resent}"
+        );
+    }
     // Edits and activities on South's accounts.
     let y = org.south_accounts[0];
     ana.edit(y, edit_name("Mine now"));
