@@ -66,6 +66,15 @@ async fn child_app() {
     }
 }
 
+/// The app starting on an older device file: opening it runs the migrations.
+#[test]
+#[ignore = "child process entry point, run by the crash tests"]
+fn child_open() {
+    println!("opening");
+    Store::open(std::env::var(DB_ENV).unwrap()).unwrap();
+    println!("opened");
+}
+
 /// The server, on the database file and address in the environment, until killed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "child process entry point, run by the crash tests"]
@@ -263,4 +272,81 @@ async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
     assert!(interrupted > 0, "some kills landed inside a sync");
     let refs: Vec<&Device> = devices.iter().collect();
     oracle.check(&server, &refs).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
+    let kills = scale(12, 100);
+    let mut dice = Dice(seed("s18") | 1);
+    let server = Server::demo_sized(scale(200, 600)).await;
+    let mut dana = Device::sign_in(&server, DANA).await;
+    dana.sync().await.unwrap();
+    let mut oracle = Oracle::default();
+    for i in 0..3 {
+        let l = dana.log_visit(&format!("offline visit {i}, before the upgrade"));
+        oracle.saved(&dana, l);
+    }
+    let account = dana.store.read().accounts().all().unwrap()[0]
+        .account
+        .clone();
+    let path = dana.db_path();
+    // The file as the previous build left it: schema 1, before the search index (the
+    // only thing schema 2 adds), with the synced territory and the unsent visits.
+    // (The test's own handle on it is put aside while other processes open it.)
+    let scratch = tempfile::tempdir().unwrap();
+    dana.store = Store::open(scratch.path().join("aside.db")).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE search_names; DROP TABLE search_notes; DROP TABLE search_docs;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let env = [(DB_ENV, path.display().to_string())];
+    let mut mid_migration = 0;
+    for _ in 0..kills {
+        let (mut child, lines) = spawn_child("crashes::child_open", &env);
+        wait_for(&lines, |l| l == "opening");
+        std::thread::sleep(Duration::from_millis(dice.below(40)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if !lines.try_iter().any(|l| l == "opened") {
+            mid_migration += 1;
+        }
+        let version: u32 = rusqlite::Connection::open(&path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        if version == rounds_store::schema::LATEST {
+            // Migrated before the kill: back to schema 1 for the next try.
+            rusqlite::Connection::open(&path)
+                .unwrap()
+                .execute_batch(
+                    "DROP TABLE search_names; DROP TABLE search_notes; DROP TABLE search_docs;
+                     PRAGMA user_version = 1;",
+                )
+                .unwrap();
+        } else {
+            assert_eq!(version, 1, "a killed migration leaves the old schema whole");
+        }
+    }
+    // The upgraded app starts for good, finds the old rows, and syncs.
+    dana.store = Store::open(&path).unwrap();
+    dana.store.integrity_check().unwrap();
+    assert!(
+        dana.store
+            .read()
+            .search(&account.name, 5)
+            .unwrap()
+            .iter()
+            .any(|h| h.account.account.id == account.id),
+        "rows from before the upgrade are searchable after it"
+    );
+    dana.sync().await.unwrap();
+    println!(
+        "s18: {kills} kills while opening a schema-1 file, {mid_migration} of them before the migration finished"
+    );
+    assert!(mid_migration > 0, "some kills landed inside the migration");
+    oracle.check(&server, &[&dana]).await;
 }
