@@ -38,22 +38,28 @@ async fn child_app() {
     let account = store.read().accounts().all().unwrap()[0].account.id;
     let rep = store.read().territories().list().unwrap()[0].rep.unwrap();
     for i in 0.. {
-        let logged = store
-            .log_activity(
-                rounds_store::NewActivity {
-                    account_id: account,
-                    rep_id: rep,
-                    contact_id: None,
-                    kind: rounds_core::ActivityKind::Visit,
-                    occurred_at: now() - chrono::Duration::minutes(5),
-                    duration_min: Some(30),
-                    outcome: None,
-                    note: Some(format!("visit {i} of a process about to be killed")),
-                    fix: None,
-                },
-                now(),
-            )
-            .unwrap();
+        let logged = match store.log_activity(
+            rounds_store::NewActivity {
+                account_id: account,
+                rep_id: rep,
+                contact_id: None,
+                kind: rounds_core::ActivityKind::Visit,
+                occurred_at: now() - chrono::Duration::minutes(5),
+                duration_min: Some(30),
+                outcome: None,
+                note: Some(format!("visit {i} of a process about to be killed")),
+                fix: None,
+            },
+            now(),
+        ) {
+            Ok(logged) => logged,
+            Err(e) => {
+                // A full disk: said plainly, and the app carries on (and syncs).
+                println!("refused {e}");
+                let _ = engine.sync_once(&mut store, |_| {}).await;
+                continue;
+            }
+        };
         println!(
             "saved {} {} {}",
             serde_json::to_string(&ActivityRecord::from(&logged.activity)).unwrap(),
@@ -103,9 +109,28 @@ async fn child_server() {
 /// This test binary again, running one ignored entry point with `env`.
 fn spawn_child(entry: &str, env: &[(&str, String)]) -> (Child, Receiver<String>) {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--ignored", "--exact", entry, "--nocapture"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    cmd.args(["--ignored", "--exact", entry, "--nocapture"]);
+    spawn(cmd, env)
+}
+
+/// As [`spawn_child`], with files limited to `blocks` of 512 bytes: past that a write
+/// fails as on a full disk (SIGXFSZ ignored, so it is an error, not a kill).
+fn spawn_child_on_small_disk(
+    entry: &str,
+    env: &[(&str, String)],
+    blocks: u64,
+) -> (Child, Receiver<String>) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" --ignored --exact {entry} --nocapture"
+        ))
+        .arg(std::env::current_exe().unwrap());
+    spawn(cmd, env)
+}
+
+fn spawn(mut cmd: Command, env: &[(&str, String)]) -> (Child, Receiver<String>) {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -348,5 +373,65 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
         "s18: {kills} kills while opening a schema-1 file, {mid_migration} of them before the migration finished"
     );
     assert!(mid_migration > 0, "some kills landed inside the migration");
+    oracle.check(&server, &[&dana]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s22_a_device_whose_disk_fills_up_loses_nothing() {
+    let server = Server::demo().await;
+    let mut dana = Device::sign_in(&server, DANA).await;
+    dana.sync().await.unwrap();
+    let device = dana.store.device_id();
+    let path = dana.db_path();
+    let env = [
+        (DB_ENV, path.display().to_string()),
+        (BASE_ENV, server.base()),
+        (TOKEN_ENV, dana.token.clone()),
+    ];
+    // Room for a little more than the files hold now.
+    let used: u64 = ["", "-wal"]
+        .iter()
+        .filter_map(|s| std::fs::metadata(format!("{}{s}", path.display())).ok())
+        .map(|m| m.len())
+        .max()
+        .unwrap_or(0);
+    let (mut child, lines) =
+        spawn_child_on_small_disk("crashes::child_app", &env, (used + 400 * 1024) / 512);
+    let mut oracle = Oracle::default();
+    let (mut saved, mut refused) = (0, 0);
+    let mut reasons = Vec::new();
+    while refused < 20 {
+        let line = lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the app keeps going until the disk is full");
+        if let Some(l) = parse_saved(&line) {
+            oracle.saved_on(device, l);
+            saved += 1;
+        } else if let Some(reason) = line.strip_prefix("refused ") {
+            refused += 1;
+            reasons.push(reason.to_owned());
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for line in lines.try_iter() {
+        if let Some(l) = parse_saved(&line) {
+            oracle.saved_on(device, l);
+            saved += 1;
+        }
+    }
+    assert!(saved > 0, "some visits fit before the disk filled");
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.contains("storage") && r.contains("nothing was saved")),
+        "a full disk is said plainly, with what it means: {:?}",
+        reasons.first()
+    );
+    // Room again: the app starts, nothing it said was saved is lost, and it syncs.
+    dana.store = Store::open(&path).unwrap();
+    dana.store.integrity_check().unwrap();
+    dana.sync().await.unwrap();
+    println!("s22: {saved} visits saved before the disk filled, {refused} refused plainly after");
     oracle.check(&server, &[&dana]).await;
 }
