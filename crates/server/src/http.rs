@@ -152,6 +152,7 @@ async fn push_handler(
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullQuery {
     /// The cursor of the previous page; none for a first sync.
     pub cursor: Option<String>,

@@ -26,9 +26,25 @@ use utoipa::OpenApi;
         crate::http::AssignTerritory,
         crate::review::Review,
         ApiErrorDoc
-    ))
+    )),
+    modifiers(&BearerScheme)
 )]
 struct Doc;
+
+/// The `bearer` scheme the operations name: the device or manager token from sign-in.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        doc.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+    }
+}
 
 /// `{code, message}`; `code` is a snake_case rounds_protocol::ErrorCode.
 #[derive(utoipa::ToSchema)]
@@ -45,13 +61,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// Sign a device in (rounds_protocol::auth::LoginRequest → LoginResponse).
 #[utoipa::path(post, path = "/auth/login", request_body(content = Object, description = "LoginRequest {email, password, device_name, platform}"),
     responses((status = 200, description = "LoginResponse {device_id, token, expires_at, user}", body = Object),
+              (status = 400, description = "malformed_request / invalid_input", body = ApiErrorDoc),
               (status = 401, description = "invalid_credentials", body = ApiErrorDoc),
               (status = 403, description = "device_revoked: the user is deactivated", body = ApiErrorDoc)))]
 #[allow(dead_code)]
 fn login() {}
 
 /// Sign this device out: its token stops working.
-#[utoipa::path(post, path = "/auth/logout", security(("bearer" = [])), responses((status = 204, description = "signed out")))]
+#[utoipa::path(post, path = "/auth/logout", security(("bearer" = [])),
+    responses((status = 204, description = "signed out"), (status = 401, description = "unauthenticated", body = ApiErrorDoc)))]
 #[allow(dead_code)]
 fn logout() {}
 
@@ -72,6 +90,8 @@ fn push() {}
 #[utoipa::path(get, path = "/sync/pull", security(("bearer" = [])), params(crate::http::PullQuery),
     responses((status = 200, description = "PullResponse", body = Object),
               (status = 400, description = "malformed_request (a cursor not made by this server)", body = ApiErrorDoc),
+              (status = 401, description = "unauthenticated", body = ApiErrorDoc),
+              (status = 403, description = "device_revoked", body = ApiErrorDoc),
               (status = 426, description = "upgrade_required", body = ApiErrorDoc)))]
 #[allow(dead_code)]
 fn pull() {}
@@ -79,26 +99,26 @@ fn pull() {}
 /// Move an account to another territory (managers).
 #[utoipa::path(post, path = "/manage/accounts/{id}/territory", security(("bearer" = [])), params(("id" = String, Path, description = "account id")),
     request_body = crate::http::AssignAccount,
-    responses((status = 204, description = "moved"), (status = 403, description = "forbidden", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
+    responses((status = 204, description = "moved"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiErrorDoc), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
 #[allow(dead_code)]
 fn assign_account() {}
 
 /// Give a territory to a rep (managers).
 #[utoipa::path(post, path = "/manage/territories/{id}/rep", security(("bearer" = [])), params(("id" = String, Path, description = "territory id")),
     request_body = crate::http::AssignTerritory,
-    responses((status = 204, description = "assigned"), (status = 403, description = "forbidden", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
+    responses((status = 204, description = "assigned"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiErrorDoc), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
 #[allow(dead_code)]
 fn assign_territory() {}
 
 /// Revoke a device (managers).
 #[utoipa::path(post, path = "/manage/devices/{id}/revoke", security(("bearer" = [])), params(("id" = String, Path, description = "device id")),
-    responses((status = 204, description = "revoked"), (status = 404, description = "not_found", body = ApiErrorDoc)))]
+    responses((status = 204, description = "revoked"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiErrorDoc), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
 #[allow(dead_code)]
 fn revoke_device() {}
 
 /// What sync set aside: quarantined mutations and activities, rejected edits, conflicts.
 #[utoipa::path(get, path = "/manage/review", security(("bearer" = [])),
-    responses((status = 200, description = "review", body = crate::review::Review), (status = 403, description = "forbidden", body = ApiErrorDoc)))]
+    responses((status = 200, description = "review", body = crate::review::Review), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc)))]
 #[allow(dead_code)]
 fn review() {}
 

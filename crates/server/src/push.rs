@@ -59,6 +59,19 @@ pub fn validate(req: &PushRequest) -> Result<()> {
     Ok(())
 }
 
+/// How far ahead of the server's clock a device's clock may run. An edit stamped further
+/// ahead would win every later edit of everyone's, and the server, observing its clock,
+/// would drag every device's clock along; an activity dated further ahead is not a
+/// believable visit. (Two days: a device a day off, as after a time-zone mix-up, still
+/// syncs.)
+pub const MAX_CLOCK_AHEAD: chrono::Duration = chrono::Duration::days(2);
+
+/// Whether a device's clock reading is believable at server time `now`.
+fn believable(at_ms: u64, now: DateTime<Utc>) -> bool {
+    let limit = (now + MAX_CLOCK_AHEAD).timestamp_millis();
+    i64::try_from(at_ms).is_ok_and(|ms| ms <= limit)
+}
+
 fn status_name(s: &MutationStatus) -> &'static str {
     match s {
         MutationStatus::Applied => "applied",
@@ -315,10 +328,12 @@ fn apply(
         "UPDATE devices SET last_applied_seq = $2, protocol_version = $3, schema_version = $4, last_seen_at = $5 WHERE id = $1",
         params![caller.device, last, req.protocol_version, req.schema_version, time::text(now)],
     )?;
+    // A clock that is not believable is not observed: it would spread to every device.
     let seen = req
         .mutations
         .iter()
         .map(|m| m.hlc)
+        .filter(|h| believable(h.wall_ms, now))
         .max()
         .unwrap_or(Hlc::ZERO);
     Ok(PushResponse {
@@ -403,7 +418,7 @@ fn apply_one(
         }
     };
     let status = match body {
-        MutationBody::LogActivity { activity } => log_activity(tx, batch, caller, &activity)?,
+        MutationBody::LogActivity { activity } => log_activity(tx, batch, caller, &activity, now)?,
         MutationBody::CorrectActivity { correction } => {
             batch.flush_activities(tx)?;
             correct_activity(tx, caller, &correction)?
@@ -416,6 +431,11 @@ fn apply_one(
         }
     };
     Ok((kind, status))
+}
+
+/// Activities before this are taken for a device clock gone wrong.
+fn earliest_activity() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap_or_default() // 2000-01-01
 }
 
 /// Where an account is and who works it now.
@@ -437,6 +457,7 @@ fn log_activity(
     batch: &mut Batch,
     caller: &Caller,
     a: &ActivityRecord,
+    now: DateTime<Utc>,
 ) -> Result<MutationStatus> {
     if let Some((status, reason)) = batch.known.get(&a.id) {
         // The same fact again (another device of the rep, or a re-queued copy): a no-op.
@@ -452,6 +473,15 @@ fn log_activity(
         Err("the activity names another rep".into())
     } else if let Err(e) = rounds_core::Activity::try_from(a) {
         Err(format!("invalid activity: {e}"))
+    } else if !believable(
+        u64::try_from(a.occurred_at.timestamp_millis()).unwrap_or(0),
+        now,
+    ) || a.occurred_at < earliest_activity()
+    {
+        Err(format!(
+            "the activity is dated {}, which this server cannot believe (is the device's clock right?); kept for your manager to review",
+            a.occurred_at.format("%Y-%m-%d %H:%M UTC")
+        ))
     } else {
         match place {
             None => Err("unknown account".into()),
@@ -604,6 +634,26 @@ fn edit_account(
             edit,
             ErrorCode::Forbidden,
             "you do not hold this account now; the edit is kept for review",
+            now,
+        );
+    }
+    if !believable(m.hlc.wall_ms, now) {
+        let ahead = chrono::Duration::milliseconds(
+            i64::try_from(m.hlc.wall_ms)
+                .unwrap_or(i64::MAX)
+                .saturating_sub(now.timestamp_millis()),
+        );
+        return reject_edit(
+            tx,
+            caller,
+            m,
+            id,
+            edit,
+            ErrorCode::InvalidInput,
+            &format!(
+                "the device's clock is {} days ahead of the server's, so this edit would outrank every later one; set the clock right — the edit is kept for review",
+                ahead.num_days()
+            ),
             now,
         );
     }

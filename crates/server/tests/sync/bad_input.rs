@@ -225,4 +225,18 @@ async fn the_openapi_document_describes_every_endpoint() {
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
+    // Found by the API fuzz: the pull's parameters were documented as path parameters
+    // (so a client built from the document never sent a cursor), and the `bearer`
+    // scheme every protected operation names was not defined.
+    let pull = doc["paths"]["/sync/pull"]["get"]["parameters"]
+        .as_array()
+        .expect("pull parameters");
+    assert!(
+        pull.iter().all(|p| p["in"] == "query"),
+        "the pull's parameters are query parameters: {pull:?}"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer",
+        "the bearer scheme is defined"
+    );
 }

@@ -17,6 +17,7 @@ on_both_backends!(
     a_poison_mutation_is_consumed_and_the_queue_drains,
     a_sequence_gap_stops_the_batch,
     a_rep_asking_for_another_territory_is_refused,
+    a_clock_far_ahead_is_not_believed,
     pull_pages_resume_and_complete,
     a_revoked_or_deactivated_device_gets_a_clear_answer,
     an_old_app_must_upgrade_to_pull_but_can_still_push,
@@ -709,4 +710,47 @@ async fn compaction_keeps_every_cursor_converging(backend: Backend) {
         early.account(a),
         "old and new devices agree"
     );
+}
+
+/// Found by the API fuzz: a device clock years ahead had its edit win over every later
+/// one (and the server echo that clock to every device), and an activity dated in the
+/// year 262142 was stored as a normal visit.
+async fn a_clock_far_ahead_is_not_believed(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    let x = org.north_accounts[0];
+    let far = Utc::now() + Duration::days(365 * 1000);
+    ana.edit(x, edit_name("From the far future"));
+    ana.outbox.last_mut().expect("queued").hlc.wall_ms = far.timestamp_millis() as u64;
+    let mut visit = ana.activity(x, Utc::now(), "dated by a broken clock");
+    visit.occurred_at = far;
+    ana.queue(&rounds_protocol::sync::MutationBody::LogActivity {
+        activity: visit.clone(),
+    });
+    let res = ana.push().await.expect("push");
+    assert!(
+        matches!(&res.results[0].status, MutationStatus::Rejected { code: ErrorCode::InvalidInput, reason } if reason.contains("clock")),
+        "the edit is refused, saying why: {:?}",
+        res.results[0]
+    );
+    assert!(
+        matches!(&res.results[1].status, MutationStatus::Quarantined { reason } if reason.contains("clock")),
+        "the activity is kept, set aside for review: {:?}",
+        res.results[1]
+    );
+    assert!(
+        res.server_hlc.wall_ms < (Utc::now() + Duration::days(1)).timestamp_millis() as u64,
+        "the server's clock is not dragged ahead"
+    );
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM rejected_edits WHERE code = 'invalid_input'")
+            .await,
+        1,
+        "the refused edit is kept"
+    );
+    // A later edit with a true clock applies.
+    ana.edit(x, edit_name("Set right"));
+    let res = ana.push().await.expect("push");
+    assert_eq!(res.results[0].status, MutationStatus::Applied);
 }
