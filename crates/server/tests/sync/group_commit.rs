@@ -122,31 +122,18 @@ async fn pushes_of_one_device_in_one_group_apply_once(backend: Backend) {
     let second = ana.request(ana.outbox[5..].to_vec());
     let gate = hold_writer(&server.db, 400);
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let mut sends = Vec::new();
-    for req in [&first, &first, &first, &second] {
-        let (http, base, token, req) = (
-            reqwest::Client::new(),
-            server.base.clone(),
-            ana.token.clone(),
-            req.clone(),
-        );
-        sends.push(tokio::spawn(async move {
-            http.post(format!("{base}/sync/push"))
-                .bearer_auth(token)
-                .json(&req)
-                .send()
-                .await
-                .expect("push")
-                .json::<rounds_protocol::sync::PushResponse>()
-                .await
-                .expect("a push answer")
-        }));
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let ben_push = ben.push().await;
+    // Sent at once with another device's push; whatever order they reach the writer in,
+    // they wait for it together and run as one group.
+    let (a, b, c, d, ben_push) = tokio::join!(
+        ana.push_request(&first),
+        ana.push_request(&first),
+        ana.push_request(&first),
+        ana.push_request(&second),
+        ben.push(),
+    );
     gate.await.expect("gate");
-    for s in sends {
-        s.await.expect("push task");
+    for answer in [a, b, c, d] {
+        answer.expect("every push is answered");
     }
     assert!(
         ben_push.is_ok(),
