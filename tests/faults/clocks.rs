@@ -123,6 +123,91 @@ async fn s11_concurrent_edits_in_every_delivery_order_converge_to_one_value() {
     );
 }
 
+/// S11 as a property: any number of devices (2–5) edit one field at distinct moments and
+/// their pushes reach the server in any order; the latest edit is the value everywhere and
+/// every other is kept. One server, a fresh account per case.
+#[test]
+fn s11_any_edits_in_any_delivery_order_converge_to_the_latest() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (server, devices) = rt.block_on(async {
+        let server = Server::demo().await;
+        let mut devices = Vec::new();
+        for _ in 0..5 {
+            let mut d = Device::sign_in(&server, DANA).await;
+            d.sync().await.unwrap();
+            devices.push(d);
+        }
+        (server, devices)
+    });
+    let accounts: Vec<AccountId> = devices[0]
+        .store
+        .read()
+        .accounts()
+        .all()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.account.id)
+        .collect();
+    // (when each device edits, as a rank; the order their pushes arrive in)
+    let cases = (2usize..=5).prop_flat_map(|n| {
+        let ranks: Vec<usize> = (0..n).collect();
+        (
+            Just(ranks.clone()).prop_shuffle(),
+            Just(ranks).prop_shuffle(),
+        )
+    });
+    let mut runner = TestRunner::new(Config {
+        cases: crate::scale(8, 64) as u32,
+        ..Config::default()
+    });
+    // The runner takes a `Fn`: what changes from case to case lives in cells.
+    let case = std::cell::Cell::new(0usize);
+    let start = std::cell::Cell::new(Utc::now());
+    let devices = std::cell::RefCell::new(devices);
+    runner
+        .run(&cases, |(when, arrival)| {
+            case.set(case.get() + 1);
+            let x = accounts[case.get() % accounts.len()];
+            // Later than every earlier case's edits, so each case has its own latest.
+            start.set(start.get() + Duration::minutes(1));
+            let edits: Vec<String> = (0..when.len())
+                .map(|i| format!("(303) 555-{:02}{i}{i}", case.get() % 100))
+                .collect();
+            let mut devices = devices.borrow_mut();
+            for (i, d) in devices.iter_mut().take(when.len()).enumerate() {
+                d.store
+                    .edit_account(
+                        x,
+                        AccountEdit::Phone(Some(edits[i].clone())),
+                        start.get() + Duration::seconds(when[i] as i64),
+                    )
+                    .unwrap();
+            }
+            let latest = (0..when.len()).max_by_key(|&i| when[i]).unwrap();
+            let winner = rt.block_on(async {
+                for &i in &arrival {
+                    devices[i].sync().await.unwrap();
+                }
+                settle(&mut devices).await;
+                converged(&server, &devices, x, &edits).await
+            });
+            prop_assert_eq!(&winner, &edits[latest], "the latest edit wins");
+            Ok(())
+        })
+        .unwrap();
+    let case = case.get();
+    println!(
+        "s11: {case} random sets of 2–5 edits in random delivery orders converged to the latest"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s12_clocks_a_day_ahead_a_day_behind_frozen_and_jumping_back_converge() {
     let server = Server::demo().await;

@@ -186,7 +186,7 @@ fn parse_saved(line: &str) -> Option<LoggedActivity> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s4_s5_s6_the_app_killed_while_logging_pushing_and_pulling() {
-    let kills = scale(25, 300);
+    let kills = scale(25, 500);
     let mut dice = Dice(seed("s4-s6") | 1);
     let server = Server::demo().await;
     let mut dana = Device::sign_in(&server, DANA).await;
