@@ -19,6 +19,8 @@ on_both_backends!(s15_authorization_sweep);
 struct Puller {
     rep: String,
     email: String,
+    /// Its rep has been deactivated (before the last round of pulls began).
+    deactivated: bool,
     api: ServerApi,
     cursor: Option<String>,
     rows: HashMap<(String, String), String>,
@@ -33,6 +35,7 @@ impl Puller {
         Puller {
             rep,
             email: email.into(),
+            deactivated: false,
             api: ServerApi::new(base, Some(login.token)).unwrap(),
             cursor: None,
             rows: HashMap::new(),
@@ -102,7 +105,7 @@ async fn s15_authorization_sweep(backend: Backend) {
     let Some(server) = Server::demo_on_backend(backend).await else {
         return;
     };
-    let steps = scale(30, 600);
+    let steps = scale(30, 1_500);
     let mut dice = seed("s15") | 1;
     let mut roll = |n: usize| {
         dice ^= dice << 13;
@@ -139,10 +142,45 @@ async fn s15_authorization_sweep(backend: Backend) {
     let manager = server.manager_token().await;
     let http = reqwest::Client::new();
 
-    let (mut moves, mut handovers) = (0, 0);
-    for _ in 0..steps {
+    let manager_id = ids(&db, "SELECT id, email FROM users WHERE role = 'manager'").await[0]
+        .0
+        .clone();
+    let hash = rounds_server::auth::hash_password(PASSWORD, &server.settings).unwrap();
+    let mut reps = reps;
+    let (mut moves, mut handovers, mut hired, mut let_go) = (0, 0, 0, 0);
+    // Devices of deactivated reps, once refused: their pages are checked with the rest.
+    let mut retired: Vec<Puller> = Vec::new();
+    for step in 0..steps {
+        // Now and then a new rep joins the team (with a device), or one leaves.
+        if step % 10 == 3 {
+            hired += 1;
+            let email = format!("temp{hired}@demo.rounds.app");
+            let user = rounds_server::org::NewUser {
+                email: email.clone(),
+                name: format!("Temp {hired}"),
+                role: rounds_core::Role::Rep,
+                password_hash: hash.clone(),
+                manager: Some(manager_id.parse().unwrap()),
+                time_zone: "America/Denver".into(),
+            };
+            let id = db
+                .write(move |tx| rounds_server::org::add_user(tx, &user, now()))
+                .await
+                .unwrap();
+            reps.push((id.to_string(), Some(email.clone())));
+            pullers.push(Puller::sign_in(&server.base(), &email, id.to_string()).await);
+        }
+        let leaving = (step % 10 == 8 && hired > let_go).then(|| {
+            let_go += 1;
+            format!("temp{let_go}@demo.rounds.app")
+        });
         // One manager action, while every device pulls.
         let action = async {
+            if let Some(email) = leaving.clone() {
+                db.write(move |tx| rounds_server::org::deactivate_user(tx, &email, now()))
+                    .await
+                    .unwrap();
+            }
             let before = head(&db).await;
             if roll(3) == 0 {
                 let t = &territories[roll(territories.len())];
@@ -170,8 +208,34 @@ async fn s15_authorization_sweep(backend: Backend) {
         };
         let pulls = futures_util::future::join_all(pullers.iter_mut().map(|p| p.pull(&db)));
         let (change, results) = tokio::join!(action, pulls);
-        for r in results {
-            r.expect("an active rep's pull is answered");
+        let mut refused = HashSet::new();
+        for (p, r) in pullers.iter().zip(results) {
+            match r {
+                Ok(()) => assert!(
+                    !p.deactivated,
+                    "{} was sent a page after being deactivated",
+                    p.email
+                ),
+                Err(e) => {
+                    assert!(
+                        p.deactivated || leaving.as_deref() == Some(p.email.as_str()),
+                        "{}'s pull is answered: {e}",
+                        p.email
+                    );
+                    if p.deactivated {
+                        refused.insert(p.email.clone());
+                    }
+                }
+            }
+        }
+        // A deactivated rep's device, refused once, is set aside; the one just let go is
+        // refused from the next round on.
+        let (out, stay): (Vec<_>, Vec<_>) =
+            pullers.drain(..).partition(|p| refused.contains(&p.email));
+        retired.extend(out);
+        pullers = stay;
+        for p in pullers.iter_mut() {
+            p.deactivated |= leaving.as_deref() == Some(p.email.as_str());
         }
         if let Some((t, lo, hi, rep)) = change {
             tenures.entry(t).or_default().push((lo, hi, rep));
@@ -180,7 +244,7 @@ async fn s15_authorization_sweep(backend: Backend) {
 
     // Every page: each territory row it carried was its rep's while the pull ran.
     let mut checked = 0;
-    for p in &pullers {
+    for p in pullers.iter().chain(&retired) {
         for (before, after, page) in &p.seen {
             for op in &page.ops {
                 let bucket = match op {
@@ -213,9 +277,10 @@ async fn s15_authorization_sweep(backend: Backend) {
         }
     }
 
-    let pages: usize = pullers.iter().map(|p| p.seen.len()).sum();
+    let pages: usize = pullers.iter().chain(&retired).map(|p| p.seen.len()).sum();
 
     // A deactivated rep's device is refused and sent nothing.
+    pullers.retain(|p| !p.deactivated);
     let gone = pullers.pop().unwrap();
     let email = gone.email.clone();
     db.write(move |tx| rounds_server::org::deactivate_user(tx, &email, now()))
@@ -238,6 +303,6 @@ async fn s15_authorization_sweep(backend: Backend) {
         );
     }
     println!(
-        "s15: {steps} changes ({handovers} territory handovers, {moves} account moves) against {pages} pulled pages; {checked} territory rows checked against who held the territory"
+        "s15: {steps} changes ({handovers} territory handovers, {moves} account moves, {hired} reps joined, {let_go} deactivated) against {pages} pulled pages; {checked} territory rows checked against who held the territory"
     );
 }
