@@ -532,6 +532,8 @@ fn run_fast(conn: &mut Conn, group: &mut [Box<dyn WriteJob>]) -> Outcome {
         .collect();
     let (mut tx, answers) = match Tx::begin_write_reading(conn, &queries) {
         Ok(opened) => opened,
+        // One write's read may be what failed: the careful way reads for each apart.
+        Err(_) if !queries.is_empty() => return Outcome::Retry,
         Err(e) => return Outcome::Failed(e.to_string()),
     };
     let mut answers = answers.into_iter();
