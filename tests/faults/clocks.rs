@@ -146,15 +146,7 @@ fn s11_any_edits_in_any_delivery_order_converge_to_the_latest() {
         }
         (server, devices)
     });
-    let accounts: Vec<AccountId> = devices[0]
-        .store
-        .read()
-        .accounts()
-        .all()
-        .unwrap()
-        .into_iter()
-        .map(|a| a.account.id)
-        .collect();
+    let accounts: Vec<AccountId> = devices[0].account_ids();
     // (when each device edits, as a rank; the order their pushes arrive in)
     let cases = (2usize..=5).prop_flat_map(|n| {
         let ranks: Vec<usize> = (0..n).collect();

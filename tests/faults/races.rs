@@ -21,16 +21,7 @@ async fn s14_reassignment_racing_a_push(backend: Backend) {
     dana.sync().await.unwrap();
     marcus.sync().await.unwrap();
     let to = marcus.store.read().territories().list().unwrap()[0].id;
-    let accounts: Vec<_> = dana
-        .store
-        .read()
-        .accounts()
-        .all()
-        .unwrap()
-        .into_iter()
-        .map(|a| a.account.id)
-        .take(races)
-        .collect();
+    let accounts: Vec<_> = dana.account_ids().into_iter().take(races).collect();
     assert_eq!(accounts.len(), races, "Dana has enough accounts to move");
     let manager = server.manager_token().await;
     let mut oracle = Oracle::default();
@@ -73,14 +64,7 @@ async fn s14_reassignment_racing_a_push(backend: Backend) {
         let on_marcus = marcus.store.read().accounts().get(x).unwrap();
         assert!(on_marcus.is_some(), "race {i}: the account is Marcus's");
         assert!(
-            marcus
-                .store
-                .read()
-                .activities()
-                .timeline(x)
-                .unwrap()
-                .iter()
-                .any(|e| e.activity.id == visit.activity.id && !e.pending),
+            marcus.shows(&visit, false),
             "race {i}: Marcus sees Dana's visit, whichever came first"
         );
         let refused = server

@@ -274,6 +274,18 @@ impl Device {
         self.store.log_activity(visit, now()).unwrap()
     }
 
+    /// The ids of the accounts the device holds.
+    pub fn account_ids(&self) -> Vec<rounds_protocol::AccountId> {
+        self.store
+            .read()
+            .accounts()
+            .all()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.account.id)
+            .collect()
+    }
+
     /// Is the activity on its account's timeline, and pending or not?
     pub fn shows(&self, logged: &rounds_store::LoggedActivity, pending: bool) -> bool {
         self.store
