@@ -1,6 +1,6 @@
 //! rounds-server: the central server. Sync (push exactly once, pull by territory bucket),
 //! sign-in, management endpoints, and the storage seam with an SQLite and a PostgreSQL
-//! backend. See `/work`'s `sync.md` contract, summarised in the crate README.
+//! backend. The sync contract is written out in the crate README.
 
 pub mod auth;
 pub mod backup;
