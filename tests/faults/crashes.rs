@@ -299,6 +299,18 @@ async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
     oracle.check(&server, &refs).await;
 }
 
+/// The device file as the build before the search index left it: schema 2 only added
+/// the search tables.
+fn back_to_schema_1(path: &std::path::Path) {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch(
+            "DROP TABLE search_names; DROP TABLE search_notes; DROP TABLE search_docs;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
     let kills = scale(12, 100);
@@ -320,14 +332,7 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
     // (The test's own handle on it is put aside while other processes open it.)
     let scratch = tempfile::tempdir().unwrap();
     dana.store = Store::open(scratch.path().join("aside.db")).unwrap();
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "DROP TABLE search_names; DROP TABLE search_notes; DROP TABLE search_docs;
-             PRAGMA user_version = 1;",
-        )
-        .unwrap();
-    }
+    back_to_schema_1(&path);
     let env = [(DB_ENV, path.display().to_string())];
     let mut mid_migration = 0;
     for _ in 0..kills {
@@ -345,13 +350,7 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
             .unwrap();
         if version == rounds_store::schema::LATEST {
             // Migrated before the kill: back to schema 1 for the next try.
-            rusqlite::Connection::open(&path)
-                .unwrap()
-                .execute_batch(
-                    "DROP TABLE search_names; DROP TABLE search_notes; DROP TABLE search_docs;
-                     PRAGMA user_version = 1;",
-                )
-                .unwrap();
+            back_to_schema_1(&path);
         } else {
             assert_eq!(version, 1, "a killed migration leaves the old schema whole");
         }
