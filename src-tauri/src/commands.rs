@@ -2,7 +2,6 @@
 //! takes its request as the single argument `req` and answers with an IPC type or an
 //! [`IpcError`]; the work is rounds-client's.
 
-use chrono::Utc;
 use rounds_client::planner::Trigger;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, IpcError,
@@ -38,28 +37,33 @@ pub async fn sign_out(state: State<'_, AppState>) -> Answer<()> {
 
 #[tauri::command]
 pub async fn today(state: State<'_, AppState>) -> Answer<TodayView> {
-    state.device().await.rep()?.today(Utc::now())
+    let device = state.device().await;
+    device.rep()?.today(device.now())
 }
 
 #[tauri::command]
 pub async fn plan_day(state: State<'_, AppState>, req: PlanDay) -> Answer<DayRoute> {
-    state.device().await.rep()?.plan_day(&req, Utc::now())
+    let device = state.device().await;
+    device.rep()?.plan_day(&req, device.now())
 }
 
 #[tauri::command]
 pub async fn accounts(state: State<'_, AppState>, req: AccountQuery) -> Answer<AccountList> {
-    state.device().await.rep()?.accounts(&req, Utc::now())
+    let device = state.device().await;
+    device.rep()?.accounts(&req, device.now())
 }
 
 #[tauri::command]
 pub async fn account(state: State<'_, AppState>, req: AccountId) -> Answer<AccountDetail> {
-    state.device().await.rep()?.account(req, Utc::now())
+    let device = state.device().await;
+    device.rep()?.account(req, device.now())
 }
 
 #[tauri::command]
 pub async fn log_activity(state: State<'_, AppState>, req: LogActivity) -> Answer<Logged> {
     let mut device = state.device().await;
-    let logged = device.rep_mut()?.log(&req, Utc::now())?;
+    let now = device.now();
+    let logged = device.rep_mut()?.log(&req, now)?;
     device.trigger(Trigger::LocalWrite);
     Ok(logged)
 }
@@ -67,7 +71,8 @@ pub async fn log_activity(state: State<'_, AppState>, req: LogActivity) -> Answe
 #[tauri::command]
 pub async fn amend_activity(state: State<'_, AppState>, req: AmendActivity) -> Answer<()> {
     let mut device = state.device().await;
-    device.rep_mut()?.amend(&req, Utc::now())?;
+    let now = device.now();
+    device.rep_mut()?.amend(&req, now)?;
     device.trigger(Trigger::LocalWrite);
     Ok(())
 }
@@ -75,7 +80,8 @@ pub async fn amend_activity(state: State<'_, AppState>, req: AmendActivity) -> A
 #[tauri::command]
 pub async fn undo_activity(state: State<'_, AppState>, req: ActivityId) -> Answer<()> {
     let mut device = state.device().await;
-    device.rep_mut()?.undo(req, Utc::now())?;
+    let now = device.now();
+    device.rep_mut()?.undo(req, now)?;
     device.trigger(Trigger::LocalWrite);
     Ok(())
 }

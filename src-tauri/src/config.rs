@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use rounds_client::Demo;
+use rounds_client::{Clock, Demo, system_clock};
 
 /// The shell's start-up configuration. The rep's own preferences (time zone, workday,
 /// home) live in the store's settings; the device token in its own file.
@@ -14,6 +14,9 @@ pub struct Config {
     pub demo: Option<Demo>,
     /// Sign in to the demo at start when signed out (the README's run command).
     pub auto_sign_in: bool,
+    /// Where "now" comes from: the system clock, or in a debug build the instant
+    /// `ROUNDS_TEST_NOW` names (tests fix the day the app lives in).
+    pub clock: Clock,
 }
 
 impl std::fmt::Debug for Config {
@@ -41,6 +44,23 @@ impl Config {
             data_dir: var("ROUNDS_DATA_DIR").map_or(default_data_dir, PathBuf::from),
             auto_sign_in: demo.is_some() && var("ROUNDS_AUTO_SIGN_IN").is_some_and(|v| v == "1"),
             demo,
+            clock: test_clock(var("ROUNDS_TEST_NOW")).unwrap_or_else(system_clock),
         }
     }
+}
+
+/// `ROUNDS_TEST_NOW` (RFC 3339, e.g. `2027-03-01T16:00:00Z`) starts the app's clock at
+/// that instant. Read only by debug builds: a release build always runs on the real clock.
+#[cfg(debug_assertions)]
+fn test_clock(value: Option<String>) -> Option<Clock> {
+    let at = chrono::DateTime::parse_from_rfc3339(value?.trim())
+        .inspect_err(|e| tracing::warn!(%e, "ROUNDS_TEST_NOW is not an RFC 3339 instant; ignored"))
+        .ok()?;
+    tracing::warn!(%at, "the app's clock starts at ROUNDS_TEST_NOW");
+    Some(rounds_client::clock_starting_at(at.to_utc()))
+}
+
+#[cfg(not(debug_assertions))]
+fn test_clock(_value: Option<String>) -> Option<Clock> {
+    None
 }

@@ -13,7 +13,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(config: Config) -> Result<Self, Box<dyn std::error::Error>> {
-        let device = Device::open(&config.data_dir, config.demo.clone())?;
+        let device = Device::open(&config.data_dir, config.demo.clone(), config.clock.clone())?;
         tracing::info!(data_dir = %config.data_dir.display(), signed_in = device.signed_in(), "device opened");
         Ok(Self {
             config,
@@ -46,8 +46,9 @@ impl AppState {
         loop {
             let text = {
                 let mut device = self.device.lock().await;
+                let now = device.now();
                 match device.rep_mut() {
-                    Ok(rep) => rep.due_reminder(chrono::Utc::now()),
+                    Ok(rep) => rep.due_reminder(now),
                     Err(_) => Ok(None),
                 }
             };

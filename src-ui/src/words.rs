@@ -4,7 +4,7 @@
 use rounds_core::cadence::Status;
 use rounds_core::{ActivityKind, CheckIn, Kare, Outcome, Priority, Stage, TouchKind};
 use rounds_protocol::ErrorCode;
-use rounds_protocol::ipc::{DueFilter, IpcError, IssueKindView};
+use rounds_protocol::ipc::{DueFilter, IpcError, IssueKindView, NextDue};
 
 use crate::ipc::NOT_IN_APP;
 
@@ -101,6 +101,29 @@ pub fn status_class(s: Status) -> &'static str {
         Status::Overdue { .. } => "st-overdue",
         Status::AtRisk { .. } => "st-risk",
     }
+}
+
+/// What an empty Today says comes next: "Next: 3 visits and 1 e-mail due Thursday 19
+/// March."
+pub fn next_due(next: Option<NextDue>) -> String {
+    let Some(n) = next else {
+        return "All caught up: nothing more is owed this period.".into();
+    };
+    let parts: Vec<String> = [
+        (TouchKind::Visit, n.visits),
+        (TouchKind::Call, n.calls),
+        (TouchKind::Email, n.emails),
+    ]
+    .into_iter()
+    .filter(|(_, count)| *count > 0)
+    .map(|(kind, count)| touches(kind, count))
+    .collect();
+    let what = match parts.as_slice() {
+        [] => "touches".to_owned(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    format!("Next: {what} due {}.", crate::format::long_date(n.date))
 }
 
 /// "2 visits", "1 call".

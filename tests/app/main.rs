@@ -14,11 +14,21 @@ mod driver;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use driver::{Display, Driver, all, click, eventually, loaded, screenshot, text, wait};
 use fantoccini::Client;
 use rounds_server::db::Sql as _;
 use support::{DANA, PASSWORD, Server};
+
+/// The instant the rep's day is worked at: a Wednesday in mid-March, 11:00 in Denver. The
+/// demo is seeded for that day, and the server's and the app's clocks start there (the
+/// app reads `ROUNDS_TEST_NOW` in debug builds), so the test passes on any day it runs.
+fn test_now() -> DateTime<Utc> {
+    "2026-03-18T17:00:00Z".parse().unwrap()
+}
+
+/// One app window at a time: two would fight over the two cores and their time limits.
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn app_binary() -> Option<PathBuf> {
     let path = PathBuf::from(std::env::var_os("ROUNDS_APP_BINARY")?);
@@ -73,7 +83,8 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         eprintln!("skipped: set ROUNDS_APP_BINARY (scripts/test does) to run the app in a window");
         return;
     };
-    let mut server = Server::demo_on(Utc::now().date_naive(), 40).await;
+    let _window = ONE_WINDOW.lock().await;
+    let mut server = Server::demo_at(test_now(), 40).await;
     let scratch = tempfile::tempdir().unwrap();
     let display = Display::start();
     let data_dir = scratch.path().join("app-data");
@@ -83,6 +94,7 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         &[
             ("ROUNDS_DATA_DIR", data_dir.display().to_string()),
             ("ROUNDS_LOG", "warn".into()),
+            ("ROUNDS_TEST_NOW", server.now().to_rfc3339()),
         ],
     );
 
@@ -205,6 +217,62 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     let cold = started.elapsed();
     println!("app cold start to Today rendered: {} ms", cold.as_millis());
     assert!(cold < Duration::from_secs(30));
+    c.close().await.unwrap();
+    drop(driver);
+    drop(display);
+}
+
+/// The one app test on the real clock, against a demo seeded for the real today: whatever
+/// the day, Today shows due accounts or says nothing is due and what comes next — never an
+/// error, never a blank screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_real_clock_today_shows_what_is_due_or_what_comes_next() {
+    let Some(app) = app_binary() else {
+        eprintln!("skipped: set ROUNDS_APP_BINARY (scripts/test does) to run the app in a window");
+        return;
+    };
+    let _window = ONE_WINDOW.lock().await;
+    let server = Server::demo_on(Utc::now().date_naive(), 20).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let display = Display::start();
+    let data_dir = scratch.path().join("app-data");
+    let driver = Driver::start(
+        &display,
+        scratch.path(),
+        &[
+            ("ROUNDS_DATA_DIR", data_dir.display().to_string()),
+            ("ROUNDS_LOG", "warn".into()),
+        ],
+    );
+    let c = driver.launch(&app).await;
+    driver::resize(&c, 390, 844).await;
+    type_into(&c, "#server-url", &server.base()).await;
+    type_into(&c, "#email", DANA).await;
+    type_into(&c, "#password", PASSWORD).await;
+    click(&c, "#sign-in").await;
+    loaded(&c, "today").await;
+    eventually(
+        60,
+        "Today lists due accounts or says what comes next",
+        || async {
+            !all(&c, "#today .today-item").await.is_empty()
+                || !all(&c, "#today #nothing-due").await.is_empty()
+        },
+    )
+    .await;
+    assert!(
+        all(&c, "#today .error-box").await.is_empty(),
+        "Today shows no error on {}",
+        Utc::now()
+    );
+    if let Some(empty) = all(&c, "#today #nothing-due").await.first() {
+        let words = empty.text().await.unwrap();
+        assert!(
+            words.contains("Next:"),
+            "an empty Today says what is due next: {words:?}"
+        );
+    }
+    screenshot(&c, &display, "today-real-clock").await;
     c.close().await.unwrap();
     drop(driver);
     drop(display);

@@ -18,10 +18,17 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use fantoccini::{Client, Locator};
 use rounds_server::db::Sql as _;
 use support::{DANA, Device, PASSWORD, Server};
+
+/// The instant the dashboard is looked at: a Wednesday in mid-March, 11:00 in Denver. The
+/// demo is seeded for that day and the server's clock starts there, so the pages show the
+/// same periods whatever day the test runs.
+fn test_now() -> DateTime<Utc> {
+    "2026-03-18T17:00:00Z".parse().unwrap()
+}
 
 const MANAGER: &str = "manager@demo.rounds.app";
 
@@ -169,7 +176,7 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
         eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
         return;
     };
-    let server = Server::demo_on(Utc::now().date_naive(), 30).await;
+    let server = Server::demo_at(test_now(), 30).await;
     let base = server.base();
 
     // The rep's device logs a visit and syncs it.
@@ -315,7 +322,7 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
         eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
         return;
     };
-    let server = Server::demo_on(Utc::now().date_naive(), 30).await;
+    let server = Server::demo_at(test_now(), 30).await;
     let base = server.base();
     let mut dana = Device::sign_in(&server, DANA).await;
     let mut marcus = Device::sign_in(&server, MARCUS).await;
@@ -506,7 +513,7 @@ async fn an_import_with_one_bad_row_imports_nothing_and_says_why() {
         eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
         return;
     };
-    let server = Server::demo_on(Utc::now().date_naive(), 10).await;
+    let server = Server::demo_at(test_now(), 10).await;
     let base = server.base();
     let (_, territory) = territory_of(&server, DANA).await;
     let before = account_data(&server).await;
@@ -553,7 +560,7 @@ async fn exported_accounts_import_back_unchanged() {
         eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
         return;
     };
-    let server = Server::demo_on(Utc::now().date_naive(), 10).await;
+    let server = Server::demo_at(test_now(), 10).await;
     let base = server.base();
     let profile = tempfile::tempdir().unwrap();
     let c = driver.browser(profile.path()).await;
@@ -656,7 +663,7 @@ async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
         eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
         return;
     };
-    let server = Server::demo_on(Utc::now().date_naive(), 10).await;
+    let server = Server::demo_at(test_now(), 10).await;
     let base = server.base();
     let mut dana = Device::sign_in(&server, DANA).await;
     let mut marcus = Device::sign_in(&server, MARCUS).await;
@@ -665,6 +672,7 @@ async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
     let x = dana.store.read().accounts().all().unwrap()[0].account.id;
     let (marcus_territory, _) = territory_of(&server, MARCUS).await;
     // X moves to Marcus; Dana, not synced yet, logs two calls on it afterwards.
+    let moved_at = server.now() - chrono::Duration::minutes(10);
     server
         .db()
         .await
@@ -673,7 +681,7 @@ async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
                 tx,
                 x,
                 Some(marcus_territory.parse().unwrap()),
-                Utc::now() - chrono::Duration::minutes(10),
+                moved_at,
             )
         })
         .await
@@ -689,13 +697,13 @@ async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
                     rep_id: rep,
                     contact_id: None,
                     kind: rounds_core::ActivityKind::Call,
-                    occurred_at: Utc::now() - chrono::Duration::minutes(1),
+                    occurred_at: server.now() - chrono::Duration::minutes(1),
                     duration_min: Some(5),
                     outcome: None,
                     note: Some(note.into()),
                     fix: None,
                 },
-                Utc::now(),
+                server.now(),
             )
             .unwrap();
         logged.push(a.activity.id);
@@ -845,8 +853,8 @@ async fn a_manager_ranks_accounts_checks_balance_and_sets_a_quota() {
         eprintln!("skipped: chromedriver is not installed (apt package chromium-driver)");
         return;
     };
-    let today = Utc::now().date_naive();
-    let server = Server::demo_on(today, 30).await;
+    let today = test_now().date_naive();
+    let server = Server::demo_at(test_now(), 30).await;
     let base = server.base();
     let profile = tempfile::tempdir().unwrap();
     let c = driver.browser(profile.path()).await;

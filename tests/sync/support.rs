@@ -2,11 +2,12 @@
 
 use std::net::SocketAddr;
 
-use chrono::{NaiveDate, Utc};
-use rounds_client::{ServerApi, SyncEngine, system_clock};
+use chrono::{DateTime, NaiveDate, Utc};
+use rounds_client::{Clock, ServerApi, SyncEngine, clock_starting_at, system_clock};
 use rounds_protocol::auth::LoginRequest;
 use rounds_server::db::Sql;
 use rounds_server::demo::{DemoOptions, seed};
+use rounds_server::time::Clock as ServerClock;
 use rounds_server::{Db, Settings};
 use rounds_store::Store;
 
@@ -44,23 +45,53 @@ impl Server {
         .await
     }
 
-    /// The demo organisation with its history running up to `today`.
+    /// The demo organisation with its history running up to `today`, on the real clock.
     pub async fn demo_on(today: NaiveDate, accounts_per_territory: usize) -> Server {
-        Server::demo_with(Backend::Sqlite, today, accounts_per_territory)
-            .await
-            .expect("SQLite is always there")
+        Server::demo_with(
+            Backend::Sqlite,
+            today,
+            accounts_per_territory,
+            ServerClock::system(),
+        )
+        .await
+        .expect("SQLite is always there")
+    }
+
+    /// The demo organisation seeded for `now`'s date, on a server whose clock starts at
+    /// `now`: a test that reads the calendar passes on whatever day it runs.
+    pub async fn demo_at(now: DateTime<Utc>, accounts_per_territory: usize) -> Server {
+        Server::demo_with(
+            Backend::Sqlite,
+            now.date_naive(),
+            accounts_per_territory,
+            ServerClock::starting_at(now),
+        )
+        .await
+        .expect("SQLite is always there")
+    }
+
+    /// Now, on the server's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.settings.clock.now()
     }
 
     /// The demo server on `backend`: on PostgreSQL a fresh schema of the database that
     /// `ROUNDS_TEST_POSTGRES_URL` names, or `None` (with a note) when it names none.
     pub async fn demo_on_backend(backend: Backend) -> Option<Server> {
-        Server::demo_with(backend, NaiveDate::from_ymd_opt(2026, 3, 18).unwrap(), 30).await
+        Server::demo_with(
+            backend,
+            NaiveDate::from_ymd_opt(2026, 3, 18).unwrap(),
+            30,
+            ServerClock::system(),
+        )
+        .await
     }
 
     async fn demo_with(
         backend: Backend,
         today: NaiveDate,
         accounts_per_territory: usize,
+        clock: ServerClock,
     ) -> Option<Server> {
         let dir = tempfile::tempdir().unwrap();
         let settings = match backend {
@@ -80,6 +111,8 @@ impl Server {
                 s
             }
         };
+        let mut settings = settings;
+        settings.clock = clock;
         let db = rounds_server::open_db(&settings).await.unwrap();
         let opts = DemoOptions {
             seed: 7,
@@ -188,12 +221,17 @@ pub struct Device {
 
 impl Device {
     /// Signs in as `email` the way the first-run screen does.
+    /// Its clock reads what the server's does.
     pub async fn sign_in(server: &Server, email: &str) -> Device {
-        Device::sign_in_at(&server.base(), email).await
+        Device::sign_in_with_clock(&server.base(), email, clock_starting_at(server.now())).await
     }
 
     /// Signs in to the server at `base` (the server itself, or a proxy in front of it).
     pub async fn sign_in_at(base: &str, email: &str) -> Device {
+        Device::sign_in_with_clock(base, email, system_clock()).await
+    }
+
+    async fn sign_in_with_clock(base: &str, email: &str, clock: Clock) -> Device {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("device.db")).unwrap();
         let mut api = ServerApi::new(base, None).unwrap();
@@ -204,7 +242,7 @@ impl Device {
         api.set_token(Some(login.token.clone()));
         Device {
             store,
-            engine: SyncEngine::new(api, system_clock()),
+            engine: SyncEngine::new(api, clock),
             token: login.token,
             dir,
         }
@@ -225,7 +263,7 @@ impl Device {
     }
 }
 
-pub fn now() -> chrono::DateTime<Utc> {
+pub fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
@@ -265,13 +303,14 @@ impl Device {
             rep_id: self.rep(),
             contact_id: None,
             kind: rounds_core::ActivityKind::Visit,
-            occurred_at: now() - chrono::Duration::minutes(5),
+            occurred_at: self.engine.now() - chrono::Duration::minutes(5),
             duration_min: Some(30),
             outcome: Some(rounds_core::Outcome::OrderTaken),
             note: Some(note.into()),
             fix: None,
         };
-        self.store.log_activity(visit, now()).unwrap()
+        let now = self.engine.now();
+        self.store.log_activity(visit, now).unwrap()
     }
 
     /// The ids of the accounts the device holds.

@@ -4,13 +4,16 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
-use rounds_client::Device;
-use rounds_core::{ActivityKind, Status};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rounds_client::{Device, clock_starting_at, system_clock};
+use rounds_core::calendar::start_of_day;
+use rounds_core::{ActivityKind, Period, Priority, Status, Tz};
 use rounds_protocol::ErrorCode;
 use rounds_protocol::ipc::{
-    AccountOrder, AccountQuery, DueFilter, LogActivity, PlanDay, Session, SignIn,
+    AccountOrder, AccountQuery, DueFilter, LogActivity, PlanDay, Session, SignIn, TodayView,
 };
+use rounds_protocol::records::PlanRecord;
+use rounds_server::db::Sql as _;
 
 use crate::support::{DANA, PASSWORD, Server};
 
@@ -53,7 +56,7 @@ fn tap(account_id: rounds_protocol::AccountId, kind: ActivityKind) -> LogActivit
 
 async fn signed_in_device(server: &Server) -> (Device, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let mut device = Device::open(dir.path(), None).unwrap();
+    let mut device = Device::open(dir.path(), None, system_clock()).unwrap();
     assert!(matches!(
         device.session().unwrap(),
         Session::SignedOut { demo: None, .. }
@@ -152,7 +155,7 @@ async fn the_accounts_by_priority_are_in_the_core_scores_order() {
         .iter()
         .map(|a| Activity::try_from(a).unwrap())
         .collect();
-    let tz: rounds_core::Tz = "America/Denver".parse().unwrap();
+    let tz: Tz = "America/Denver".parse().unwrap();
     let today = local_date(tz, demo_now());
     let mut expected: Vec<(score::PriorityScore, String, rounds_protocol::AccountId)> = accounts
         .iter()
@@ -357,7 +360,7 @@ async fn a_quick_action_logged_while_the_server_is_down_reaches_it_once() {
 async fn sign_in_failures_come_back_as_codes() {
     let server = Server::demo().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut device = Device::open(dir.path(), None).unwrap();
+    let mut device = Device::open(dir.path(), None, system_clock()).unwrap();
     let code = |r: Result<_, rounds_protocol::ipc::IpcError>| r.unwrap_err().code;
 
     let wrong = device
@@ -403,7 +406,7 @@ async fn signing_out_with_unsent_work_is_refused_and_a_restart_keeps_the_session
     // The app closes and opens again: still signed in, the visit still waiting.
     device.stop().await;
     drop(device);
-    let mut again = Device::open(dir.path(), None).unwrap();
+    let mut again = Device::open(dir.path(), None, system_clock()).unwrap();
     assert!(matches!(again.session().unwrap(), Session::SignedIn(_)));
     again.start().unwrap();
     server.restart().await;
@@ -553,5 +556,123 @@ async fn the_due_reminder_comes_once_a_day_and_only_when_something_is_due() {
             .unwrap()
             .is_some(),
         "again the next day"
+    );
+}
+
+/// The demo seeded for a day, Dana's device on a clock at `now` (and in `zone` when given):
+/// what Today lists, and what it says comes next.
+async fn today_in_the_demo_at(now: DateTime<Utc>, zone: Option<&str>) -> TodayView {
+    let server = Server::demo_at(now, 20).await;
+    if let Some(zone) = zone {
+        let zone = zone.to_owned();
+        server
+            .db()
+            .await
+            .write(move |tx| {
+                tx.exec(
+                    "UPDATE users SET time_zone = $1 WHERE email = $2",
+                    &[zone.clone().into(), DANA.to_string().into()],
+                )
+            })
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut device = Device::open(dir.path(), None, clock_starting_at(now)).unwrap();
+    device
+        .sign_in(&sign_in_req(&server, DANA, PASSWORD))
+        .await
+        .unwrap();
+    synced(&device).await;
+    device.rep().unwrap().today(device.now()).unwrap()
+}
+
+/// Found on 2 December: the demo opened on "0 accounts due today". On the days a calendar
+/// is most likely to trip over — a Monday the 1st, the last day of a month, 29 February,
+/// both days the clocks change in Denver, and 1 January in Auckland while it is still
+/// 31 December on the server — the demo gives Dana work due, and Today says so.
+#[tokio::test]
+async fn the_demo_has_work_due_on_the_days_a_calendar_trips_over() {
+    let denver: Tz = "America/Denver".parse().unwrap();
+    let at_ten = |y, m, d| {
+        start_of_day(denver, NaiveDate::from_ymd_opt(y, m, d).unwrap())
+            + chrono::Duration::hours(10)
+    };
+    let days = [
+        ("Monday 1 March", at_ten(2027, 3, 1), None),
+        (
+            "Friday 30 April, the month's last day",
+            at_ten(2027, 4, 30),
+            None,
+        ),
+        ("29 February", at_ten(2028, 2, 29), None),
+        ("the clocks go forward", at_ten(2027, 3, 14), None),
+        ("the clocks go back", at_ten(2027, 11, 7), None),
+        (
+            "1 January in Auckland, 31 December on the server",
+            Utc.with_ymd_and_hms(2027, 12, 31, 23, 30, 0).unwrap(),
+            Some("Pacific/Auckland"),
+        ),
+    ];
+    for (what, now, zone) in days {
+        let today = today_in_the_demo_at(now, zone).await;
+        assert_eq!(today.accounts_total, 20, "{what}: the territory synced");
+        assert!(
+            !today.items.is_empty(),
+            "{what} ({now}): the demo has work due, but Today is empty"
+        );
+        if zone.is_some() {
+            assert_eq!(
+                today.date,
+                NaiveDate::from_ymd_opt(2028, 1, 1).unwrap(),
+                "{what}"
+            );
+        }
+    }
+}
+
+/// An empty Today says what falls due next: on the first workday of a month, a territory
+/// on a monthly plan with nothing left over owes nothing yet, and the rep sees the day it
+/// starts.
+#[tokio::test]
+async fn an_empty_today_says_what_falls_due_next() {
+    let denver: Tz = "America/Denver".parse().unwrap();
+    let now = start_of_day(denver, NaiveDate::from_ymd_opt(2027, 3, 1).unwrap())
+        + chrono::Duration::hours(10);
+    let server = Server::demo_at(now, 20).await;
+    // The manager puts Medium on a monthly rotation too: nothing of a monthly plan is due
+    // on the first workday of the month.
+    server
+        .db()
+        .await
+        .write(|tx| {
+            let mut plan: PlanRecord = tx.query_one("SELECT data FROM plans", &[])?.json(0)?;
+            for rule in &mut plan.versions[0].rules {
+                if rule.priority == Priority::Medium {
+                    (rule.period, rule.visits, rule.calls, rule.emails) = (Period::Month, 1, 1, 2);
+                }
+            }
+            rounds_server::org::upsert_plan(tx, &plan)
+        })
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut device = Device::open(dir.path(), None, clock_starting_at(now)).unwrap();
+    device
+        .sign_in(&sign_in_req(&server, DANA, PASSWORD))
+        .await
+        .unwrap();
+    synced(&device).await;
+    let today = device.rep().unwrap().today(device.now()).unwrap();
+    assert!(
+        today.items.is_empty(),
+        "nothing of a monthly plan is due on the 1st: {:?}",
+        today.items.first().map(|i| &i.reason)
+    );
+    let next = today.next.expect("an empty Today says what comes next");
+    assert!(next.date > today.date, "{next:?}");
+    assert!(
+        next.visits + next.calls + next.emails > 0,
+        "something falls due then: {next:?}"
     );
 }

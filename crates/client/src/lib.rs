@@ -13,7 +13,7 @@ mod runner;
 pub mod session;
 
 pub use device::{Demo, Device};
-pub use engine::{Clock, Progress, SyncEngine, SyncReport, system_clock};
+pub use engine::{Clock, Progress, SyncEngine, SyncReport, clock_starting_at, system_clock};
 pub use error::ClientError;
 pub use http::ServerApi;
 pub use rep::{Rep, StoredProfile};

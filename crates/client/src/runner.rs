@@ -85,7 +85,7 @@ async fn run(
     mut triggers: mpsc::Receiver<Trigger>,
     status: watch::Sender<SyncStatus>,
 ) {
-    let mut jitter = Jitter(Utc::now().timestamp_nanos_opt().unwrap_or(1) as u64 | 1);
+    let mut jitter = Jitter(engine.now().timestamp_nanos_opt().unwrap_or(1) as u64 | 1);
     let mut trigger = Trigger::Start;
     loop {
         match trigger {
@@ -97,7 +97,7 @@ async fn run(
             Ok(d) => d,
             Err(e) => {
                 status.send_modify(|s| s.last_error = Some((e.code(), e.to_string())));
-                Decision::WaitUntil(Utc::now() + chrono::Duration::seconds(30))
+                Decision::WaitUntil(engine.now() + chrono::Duration::seconds(30))
             }
         };
         match decision {
@@ -124,7 +124,7 @@ async fn run(
                 trigger = Trigger::Timer;
             }
             Decision::WaitUntil(at) => {
-                let wait = (at - Utc::now()).to_std().unwrap_or_default();
+                let wait = (at - engine.now()).to_std().unwrap_or_default();
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => trigger = Trigger::Timer,
                     t = triggers.recv() => match t {

@@ -120,6 +120,21 @@ pub struct TodayView {
     pub items: Vec<TodayItem>,
     /// Accounts in the territory on this device (0 before the first sync).
     pub accounts_total: u64,
+    /// The next day after today when touches fall due, and how many of each kind: what an
+    /// empty Today says ("Next: 3 visits due Thursday"). `None` when nothing more is owed
+    /// this period.
+    #[serde(default)]
+    pub next: Option<NextDue>,
+}
+
+/// Touches falling due on one day: each counts an account whose next touch of that kind
+/// is due then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextDue {
+    pub date: NaiveDate,
+    pub visits: u32,
+    pub calls: u32,
+    pub emails: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,8 @@
 //! `assets/data/README.md`), a rotation plan, contacts and six months of activity
 //! history. Deterministic: the same seed and `today` give the same rows, ids included.
 
-use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Days, Duration, NaiveDate, TimeZone, Utc};
+use rounds_core::calendar::{DateRange, WorkCalendar};
 use rounds_core::{ActivityKind, Kare, Outcome, Period, Priority, Role, Stage};
 use rounds_protocol::records::{
     AccountRecord, ActivityRecord, ContactRecord, FixRecord, PlanRecord, PlanRuleRecord,
@@ -203,36 +204,86 @@ fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     6371.0 * 2.0 * h.sqrt().asin()
 }
 
+/// The demo's rotation plan. High is the seeds' example (2 visits, 2 calls, 4 e-mails a
+/// month). Medium accounts are on a telephone rotation — an order call every workday and
+/// an e-mail a week — which is also what makes every day of the demo show work due: a
+/// monthly plan spreads its touches over the month, so nothing of it falls due in the
+/// first days of a month, and only a touch every workday is due on a Monday.
 fn demo_plan(id: PlanId, from: NaiveDate) -> PlanRecord {
-    let rule = |priority, period, visits, calls, emails| PlanRuleRecord {
-        priority,
-        period,
-        visits,
-        calls,
-        emails,
-    };
     PlanRecord {
         id,
         name: "Standard rotation".into(),
         versions: vec![PlanVersionRecord {
             effective_from: from,
-            rules: vec![
-                rule(Priority::High, Period::Month, 2, 2, 4),
-                rule(Priority::Medium, Period::Month, 1, 1, 2),
-                rule(Priority::Low, Period::Quarter, 1, 1, 1),
-            ],
+            rules: DEMO_RULES.to_vec(),
         }],
     }
 }
 
-/// A workday time between 8:00 and 17:00 UTC-ish local, on `day`.
-fn work_time(rng: &mut Rng, day: NaiveDate) -> DateTime<Utc> {
-    let mut d = day;
-    while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-        d = d - Days::new(1);
+const fn rule(
+    priority: Priority,
+    period: Period,
+    visits: u32,
+    calls: u32,
+    emails: u32,
+) -> PlanRuleRecord {
+    PlanRuleRecord {
+        priority,
+        period,
+        visits,
+        calls,
+        emails,
     }
+}
+
+const DEMO_RULES: [PlanRuleRecord; 3] = [
+    rule(Priority::High, Period::Month, 2, 2, 4),
+    rule(Priority::Medium, Period::Week, 0, 5, 1),
+    rule(Priority::Low, Period::Quarter, 1, 1, 1),
+];
+
+/// The history an account gets: for every period of its bucket from `first` to the day
+/// before `today`, each kind's planned touches times the account's `diligence` (the
+/// current period pro rata, by workdays gone), on random workdays, at a working hour.
+fn history(
+    rng: &mut Rng,
+    rule: &PlanRuleRecord,
+    first: NaiveDate,
+    today: NaiveDate,
+    diligence: f64,
+) -> Vec<(ActivityKind, DateTime<Utc>)> {
+    let calendar = WorkCalendar::default();
+    let mut touches = Vec::new();
+    let mut period = rule.period.bounds(first);
+    while period.start < today {
+        let from = period.start.max(first);
+        let whole = calendar.workdays(DateRange::new(from, period.end));
+        let gone = calendar.workdays(DateRange::new(from, period.end.min(today - Days::new(1))));
+        if !whole.is_empty() && !gone.is_empty() {
+            let share = gone.len() as f64 / whole.len() as f64 * diligence;
+            for (kind, planned) in [
+                (ActivityKind::Visit, rule.visits),
+                (ActivityKind::Call, rule.calls),
+                (ActivityKind::Email, rule.emails),
+            ] {
+                let expected = f64::from(planned) * share;
+                let n = expected.floor() as u64 + u64::from(rng.unit() < expected.fract());
+                for _ in 0..n {
+                    let day = *rng.pick(&gone);
+                    touches.push((kind, work_time(rng, day)));
+                }
+            }
+        }
+        period = rule.period.bounds(period.end + Days::new(1));
+    }
+    touches
+}
+
+/// A working hour on `day` in the demo's zones (14:00–23:00 UTC is 7:00–18:00 from Denver
+/// to Atlanta, the same local date).
+fn work_time(rng: &mut Rng, day: NaiveDate) -> DateTime<Utc> {
     let secs = 14 * 3600 + rng.below(9 * 3600) as i64;
-    Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()) + Duration::seconds(secs)
+    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default()) + Duration::seconds(secs)
 }
 
 /// Progress is reported through this callback: (step, done, total).
@@ -320,120 +371,12 @@ pub async fn seed(
             .collect();
         places.sort_by(|a, b| a.zip.cmp(&b.zip));
         let territory = TerritoryId::from_uuid(rng.uuid_at(anchor - Duration::days(390)));
+        let MetroRows {
+            accounts,
+            contacts,
+            activities,
+        } = metro_rows(&mut rng, &places, territory, reps[mi], opts, anchor);
         let rep = reps[mi];
-        let mut accounts = Vec::new();
-        let mut contacts = Vec::new();
-        let mut activities = Vec::new();
-        for i in 0..opts.accounts_per_territory {
-            let z = *rng.pick(&places);
-            let created_at = anchor - Duration::days(200 + rng.below(160) as i64);
-            let id = AccountId::from_uuid(rng.uuid_at(created_at));
-            let priority = match rng.below(10) {
-                0..=2 => Priority::High,
-                3..=6 => Priority::Medium,
-                _ => Priority::Low,
-            };
-            let stage = match rng.below(10) {
-                0..=5 => Stage::Customer,
-                6..=7 => Stage::Opportunity,
-                8 => Stage::Lead,
-                _ => Stage::Lost,
-            };
-            let lead_on = created_at.date_naive();
-            let opp_on = (stage != Stage::Lead).then(|| lead_on + Days::new(10 + rng.below(40)));
-            let won_on = (stage == Stage::Customer)
-                .then(|| opp_on.unwrap_or(lead_on) + Days::new(10 + rng.below(60)));
-            let revenue = 10_000 + rng.below(90) as i64 * 1_000;
-            let jitter = |r: &mut Rng| (r.unit() - 0.5) * 0.008;
-            let rec = AccountRecord {
-                id,
-                name: format!("{} {} {}", rng.pick(&FIRST), rng.pick(&SECOND), i + 1),
-                street: format!("{} {}", 100 + rng.below(9_800), rng.pick(&STREETS)),
-                city: z.city.clone(),
-                region: z.state.clone(),
-                postal_code: z.zip.clone(),
-                country: "US".into(),
-                lat: Some(z.lat + jitter(&mut rng)),
-                lon: Some(z.lon + jitter(&mut rng)),
-                stage,
-                priority,
-                kare: Some(*rng.pick(&Kare::ALL)),
-                currency: "USD".into(),
-                revenue_minor: revenue * 100,
-                expenses_minor: (revenue * (30 + rng.below(50) as i64) / 100) * 100,
-                phone: Some(format!("+1 555 01{:02}", rng.below(100))),
-                email: None,
-                industry: Some("Healthcare".into()),
-                territory_id: Some(territory),
-                created_at,
-                lead_on: Some(lead_on),
-                opportunity_on: opp_on,
-                won_on,
-                lost_on: (stage == Stage::Lost).then(|| lead_on + Days::new(30)),
-            };
-            for c in 0..(1 + rng.below(2)) {
-                contacts.push(ContactRecord {
-                    id: ContactId::from_uuid(rng.uuid_at(created_at)),
-                    account_id: id,
-                    name: rng.pick(&PEOPLE).to_string(),
-                    title: Some(rng.pick(&TITLES).to_string()),
-                    phone: Some(format!("+1 555 02{:02}", rng.below(100))),
-                    email: None,
-                    primary: c == 0,
-                });
-            }
-            // Six months of touches, roughly what the plan asks, some missed.
-            let per_month = match priority {
-                Priority::High => 8,
-                Priority::Medium => 4,
-                Priority::Low => 1,
-            };
-            let mut day = history_start.max(created_at.date_naive());
-            while day < today {
-                for _ in 0..per_month {
-                    if rng.below(10) < 2 {
-                        continue;
-                    }
-                    let offset = Days::new(rng.below(28));
-                    let at = work_time(&mut rng, day + offset);
-                    if at >= anchor {
-                        continue;
-                    }
-                    let kind = *rng.pick(&[
-                        ActivityKind::Visit,
-                        ActivityKind::Call,
-                        ActivityKind::Email,
-                        ActivityKind::Call,
-                        ActivityKind::Email,
-                    ]);
-                    activities.push(ActivityRecord {
-                        id: ActivityId::from_uuid(rng.uuid_at(at)),
-                        account_id: id,
-                        rep_id: rep,
-                        contact_id: None,
-                        kind,
-                        occurred_at: at,
-                        duration_min: (kind == ActivityKind::Visit)
-                            .then_some(20 + rng.below(40) as u32),
-                        outcome: Some(*rng.pick(&[
-                            Outcome::Reached,
-                            Outcome::LeftMessage,
-                            Outcome::NoAnswer,
-                            Outcome::MeetingBooked,
-                            Outcome::OrderTaken,
-                        ])),
-                        note: None,
-                        fix: (kind == ActivityKind::Visit).then(|| FixRecord {
-                            lat: rec.lat.unwrap_or(z.lat) + jitter(&mut rng) / 10.0,
-                            lon: rec.lon.unwrap_or(z.lon) + jitter(&mut rng) / 10.0,
-                            accuracy_m: 15.0,
-                        }),
-                    });
-                }
-                day = day + Days::new(30);
-            }
-            accounts.push(rec);
-        }
         summary.territories += 1;
         summary.accounts += accounts.len();
         summary.contacts += contacts.len();
@@ -464,6 +407,129 @@ pub async fn seed(
         progress("worked example", 1, 1);
     }
     Ok(summary)
+}
+
+/// One territory's generated rows.
+struct MetroRows {
+    accounts: Vec<AccountRecord>,
+    contacts: Vec<ContactRecord>,
+    activities: Vec<ActivityRecord>,
+}
+
+/// A territory's accounts at `places`, their contacts and six months of history up to the
+/// day before `anchor` (no I/O: the demo's data is a function of the generator's state).
+fn metro_rows(
+    rng: &mut Rng,
+    places: &[&Zip],
+    territory: TerritoryId,
+    rep: UserId,
+    opts: &DemoOptions,
+    anchor: DateTime<Utc>,
+) -> MetroRows {
+    let today = opts.today;
+    let history_start = today - Days::new(183);
+    let mut accounts = Vec::new();
+    let mut contacts = Vec::new();
+    let mut activities = Vec::new();
+    for i in 0..opts.accounts_per_territory {
+        let z = *rng.pick(places);
+        let created_at = anchor - Duration::days(200 + rng.below(160) as i64);
+        let id = AccountId::from_uuid(rng.uuid_at(created_at));
+        // Three in ten High, four Medium, three Low, spread so that even a small territory
+        // has accounts of every bucket (the first is Medium).
+        let priority = match (i * 3 + 3) % 10 {
+            0..=2 => Priority::High,
+            3..=6 => Priority::Medium,
+            _ => Priority::Low,
+        };
+        let stage = match rng.below(10) {
+            0..=5 => Stage::Customer,
+            6..=7 => Stage::Opportunity,
+            8 => Stage::Lead,
+            _ => Stage::Lost,
+        };
+        let lead_on = created_at.date_naive();
+        let opp_on = (stage != Stage::Lead).then(|| lead_on + Days::new(10 + rng.below(40)));
+        let won_on = (stage == Stage::Customer)
+            .then(|| opp_on.unwrap_or(lead_on) + Days::new(10 + rng.below(60)));
+        let revenue = 10_000 + rng.below(90) as i64 * 1_000;
+        let jitter = |r: &mut Rng| (r.unit() - 0.5) * 0.008;
+        let rec = AccountRecord {
+            id,
+            name: format!("{} {} {}", rng.pick(&FIRST), rng.pick(&SECOND), i + 1),
+            street: format!("{} {}", 100 + rng.below(9_800), rng.pick(&STREETS)),
+            city: z.city.clone(),
+            region: z.state.clone(),
+            postal_code: z.zip.clone(),
+            country: "US".into(),
+            lat: Some(z.lat + jitter(rng)),
+            lon: Some(z.lon + jitter(rng)),
+            stage,
+            priority,
+            kare: Some(*rng.pick(&Kare::ALL)),
+            currency: "USD".into(),
+            revenue_minor: revenue * 100,
+            expenses_minor: (revenue * (30 + rng.below(50) as i64) / 100) * 100,
+            phone: Some(format!("+1 555 01{:02}", rng.below(100))),
+            email: None,
+            industry: Some("Healthcare".into()),
+            territory_id: Some(territory),
+            created_at,
+            lead_on: Some(lead_on),
+            opportunity_on: opp_on,
+            won_on,
+            lost_on: (stage == Stage::Lost).then(|| lead_on + Days::new(30)),
+        };
+        for c in 0..(1 + rng.below(2)) {
+            contacts.push(ContactRecord {
+                id: ContactId::from_uuid(rng.uuid_at(created_at)),
+                account_id: id,
+                name: rng.pick(&PEOPLE).to_string(),
+                title: Some(rng.pick(&TITLES).to_string()),
+                phone: Some(format!("+1 555 02{:02}", rng.below(100))),
+                email: None,
+                primary: c == 0,
+            });
+        }
+        // Six months of touches: what the plan asks, times how diligently this
+        // account is worked (some fall behind, and show as overdue or at risk).
+        let diligence = 0.55 + 0.4 * rng.unit();
+        let rule = DEMO_RULES
+            .iter()
+            .find(|r| r.priority == priority)
+            .expect("every bucket has a rule");
+        let first = history_start.max(created_at.date_naive());
+        for (kind, at) in history(rng, rule, first, today, diligence) {
+            activities.push(ActivityRecord {
+                id: ActivityId::from_uuid(rng.uuid_at(at)),
+                account_id: id,
+                rep_id: rep,
+                contact_id: None,
+                kind,
+                occurred_at: at,
+                duration_min: (kind == ActivityKind::Visit).then_some(20 + rng.below(40) as u32),
+                outcome: Some(*rng.pick(&[
+                    Outcome::Reached,
+                    Outcome::LeftMessage,
+                    Outcome::NoAnswer,
+                    Outcome::MeetingBooked,
+                    Outcome::OrderTaken,
+                ])),
+                note: None,
+                fix: (kind == ActivityKind::Visit).then(|| FixRecord {
+                    lat: rec.lat.unwrap_or(z.lat) + jitter(rng) / 10.0,
+                    lon: rec.lon.unwrap_or(z.lon) + jitter(rng) / 10.0,
+                    accuracy_m: 15.0,
+                }),
+            });
+        }
+        accounts.push(rec);
+    }
+    MetroRows {
+        accounts,
+        contacts,
+        activities,
+    }
 }
 
 /// The seeds' worked example: four territories whose funnels this quarter are Dorne
@@ -544,6 +610,10 @@ async fn worked_example(
 
 #[cfg(test)]
 mod tests {
+    use chrono::Datelike;
+    use rounds_core::calendar::{local_date, start_of_day};
+    use rounds_core::{Account, Activity, CadenceEngine, RotationPlan, Tz};
+
     use super::*;
 
     #[test]
@@ -552,6 +622,87 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         assert_eq!(a.uuid_at(at), b.uuid_at(at), "same seed, same ids");
         assert_eq!(a.next_u64(), b.next_u64());
+    }
+
+    /// What Today would list for `metro`'s rep at `now` if the demo were seeded for
+    /// `seeded_for`: the accounts due, overdue or at risk in the rep's zone `tz`.
+    fn due_for(metro: &Metro, seeded_for: NaiveDate, now: DateTime<Utc>, tz: Tz) -> usize {
+        let zips = zips();
+        let places: Vec<&Zip> = zips
+            .iter()
+            .filter(|z| distance_km(metro.center, (z.lat, z.lon)) < 60.0)
+            .collect();
+        let opts = DemoOptions {
+            seed: 7,
+            today: seeded_for,
+            accounts_per_territory: 20,
+            password: String::new(),
+            worked_example: false,
+        };
+        let anchor = Utc.from_utc_datetime(&seeded_for.and_hms_opt(12, 0, 0).unwrap());
+        let mut rng = Rng::new(u64::from(seeded_for.ordinal()) + 1000 * seeded_for.year() as u64);
+        let territory = TerritoryId::from_uuid(rng.uuid_at(anchor));
+        let rep = UserId::from_uuid(rng.uuid_at(anchor));
+        let rows = metro_rows(&mut rng, &places, territory, rep, &opts, anchor);
+        let plan = RotationPlan::try_from(&demo_plan(
+            PlanId::from_uuid(rng.uuid_at(anchor)),
+            seeded_for - Days::new(183),
+        ))
+        .unwrap();
+        let calendar = WorkCalendar::default();
+        let engine = CadenceEngine::new(&plan, local_date(tz, now), tz, &calendar);
+        let activities: Vec<Activity> = rows
+            .activities
+            .iter()
+            .map(|a| Activity::try_from(a).unwrap())
+            .collect();
+        rows.accounts
+            .iter()
+            .map(|a| Account::try_from(a).unwrap())
+            .filter(|a| {
+                let mine: Vec<Activity> = activities
+                    .iter()
+                    .filter(|x| x.account_id == a.id)
+                    .cloned()
+                    .collect();
+                engine.evaluate(a, &mine).is_due()
+            })
+            .count()
+    }
+
+    /// A newcomer runs the demo on any day: whatever the day's place in its week, month
+    /// or quarter (the 1st, the last, 29 February, the days the clocks change, weekends),
+    /// every rep has accounts due, overdue or at risk.
+    #[test]
+    fn every_day_of_a_leap_year_has_work_due_for_every_rep() {
+        let mut day = NaiveDate::from_ymd_opt(2028, 1, 1).unwrap();
+        while day.year() == 2028 {
+            for metro in &METROS {
+                let tz: Tz = metro.tz.parse().unwrap();
+                // Mid-morning in the rep's zone.
+                let now = start_of_day(tz, day) + Duration::hours(10);
+                let due = due_for(metro, day, now, tz);
+                assert!(due > 0, "{}: nothing due on {day}", metro.rep.1);
+            }
+            day = day + Days::new(1);
+        }
+    }
+
+    /// 31 December, late evening UTC: the demo is seeded for the 31st (the server's date)
+    /// while a rep in Auckland already lives on the 1st of January.
+    #[test]
+    fn a_rep_already_in_the_new_year_has_work_due() {
+        let tz: Tz = "Pacific/Auckland".parse().unwrap();
+        for year in [2026, 2027, 2028] {
+            let now = Utc.with_ymd_and_hms(year, 12, 31, 23, 30, 0).unwrap();
+            assert_eq!(
+                local_date(tz, now).ordinal(),
+                1,
+                "already the 1st in Auckland"
+            );
+            let due = due_for(&METROS[0], now.date_naive(), now, tz);
+            assert!(due > 0, "nothing due on 1 January {}", year + 1);
+        }
     }
 
     #[test]

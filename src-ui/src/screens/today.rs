@@ -51,9 +51,10 @@ fn Loaded(today: TodayView) -> impl IntoView {
         view! { <NotSynced /> }.into_any()
     } else if today.items.is_empty() {
         view! {
-            <div class="empty">
-                <h2>"All caught up"</h2>
-                <p>"Nothing is due today. Accounts due later are under Accounts."</p>
+            <div class="empty" id="nothing-due">
+                <h2>"Nothing due today"</h2>
+                <p>{words::next_due(today.next)}</p>
+                <p class="muted">"Every account's next touches are under Accounts."</p>
             </div>
         }
         .into_any()

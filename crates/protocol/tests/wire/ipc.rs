@@ -44,6 +44,12 @@ fn today_view() {
             owed: vec![owed()],
         }],
         accounts_total: 150,
+        next: Some(NextDue {
+            date: NaiveDate::from_ymd_opt(2026, 3, 19).unwrap(),
+            visits: 3,
+            calls: 0,
+            emails: 1,
+        }),
     };
     insta::assert_json_snapshot!(view);
 }

@@ -10,7 +10,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use maud::{Markup, html};
 use rounds_core::{Kare, Priority, Stage};
 use rounds_protocol::records::AccountRecord;
@@ -299,7 +298,7 @@ pub async fn move_selected(
     let moved =
         s.db.write(move |tx| {
             let team = scope::team(tx, &v)?;
-            manage::move_accounts(tx, &super::reach(&team), &ids, to, Utc::now())
+            manage::move_accounts(tx, &super::reach(&team), &ids, to, s.settings.clock.now())
         })
         .await;
     match moved {
@@ -676,7 +675,14 @@ pub async fn edit_submit(
                 ))),
                 Ok(wanted) => {
                     let changes = FieldChange::diff(&base, &wanted);
-                    let out = manage::edit_account(tx, &reach, id, &changes, v.id, Utc::now())?;
+                    let out = manage::edit_account(
+                        tx,
+                        &reach,
+                        id,
+                        &changes,
+                        v.id,
+                        s.settings.clock.now(),
+                    )?;
                     Ok(Saved::Done(out.applied))
                 }
             }

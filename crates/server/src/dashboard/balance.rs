@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::{Account, Currency, Money, Period, Priority, Ratio, RotationPlan, Stage};
@@ -352,7 +352,7 @@ pub fn render(viewer: &Viewer, v: &BalanceView, today: NaiveDate) -> Markup {
 
 /// The balance for the viewer, shared by the page and its CSV download.
 pub async fn load(s: &AppState, viewer: &Viewer) -> crate::error::Result<(BalanceView, NaiveDate)> {
-    let today = local_date(viewer.tz, Utc::now());
+    let today = local_date(viewer.tz, s.settings.clock.now());
     let v = viewer.clone();
     s.db.read(move |tx| {
         let team = scope::team(tx, &v)?;

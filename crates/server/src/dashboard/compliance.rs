@@ -10,7 +10,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::{
@@ -303,7 +303,7 @@ pub async fn handler(
     q: Result<Query<ComplianceQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let now = Utc::now();
+    let now = s.settings.clock.now();
     let today = local_date(viewer.tz, now);
     let month = match q.period.as_deref().filter(|p| !p.is_empty()) {
         None => today.with_day(1).unwrap_or(today),

@@ -12,7 +12,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Datelike, Days, NaiveDate, Utc};
+use chrono::{Datelike, Days, NaiveDate};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::kpi::{
@@ -392,7 +392,7 @@ pub async fn load(
             to.unwrap_or(NaiveDate::MAX),
         )),
     };
-    let now = Utc::now();
+    let now = s.settings.clock.now();
     let Some(d) = scope::team_data(&s.db, viewer, only).await? else {
         return Ok(None);
     };

@@ -9,7 +9,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::{Period, Priority};
@@ -205,7 +205,7 @@ pub async fn form(
     q: Result<Query<PlansQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let today = local_date(viewer.tz, Utc::now());
+    let today = local_date(viewer.tz, s.settings.clock.now());
     let v = viewer.clone();
     let out =
         s.db.read(move |tx| {
@@ -237,7 +237,7 @@ pub async fn submit(
     if !viewer.csrf_ok(&csrf) {
         return csrf_refused();
     }
-    let today = local_date(viewer.tz, Utc::now());
+    let today = local_date(viewer.tz, s.settings.clock.now());
     let rules = match parse_cells(&cells) {
         Ok(r) => r,
         Err(errors) => {

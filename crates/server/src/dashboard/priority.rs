@@ -10,7 +10,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::score::{self, FactorKind, PriorityScore, Touched};
@@ -297,7 +297,7 @@ pub async fn load(
 ) -> crate::error::Result<Option<(Team, PriorityView)>> {
     let only = scope::territory_param(q.territory.as_deref());
     let sort = SortBy::parse(q.sort.as_deref());
-    let now = Utc::now();
+    let now = s.settings.clock.now();
     let Some(d) = scope::team_data(&s.db, viewer, only).await? else {
         return Ok(None);
     };

@@ -19,7 +19,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::{Account, Currency, DateRange, Money, Period, Ratio, Stage};
@@ -680,7 +680,7 @@ pub async fn handler(
     q: Result<Query<QuotaQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let today = local_date(viewer.tz, Utc::now());
+    let today = local_date(viewer.tz, s.settings.clock.now());
     let Some(period) = period_or_current(q.period.as_deref(), today) else {
         return bad_period();
     };
@@ -720,7 +720,7 @@ pub async fn submit(
     if !viewer.csrf_ok(&field("csrf")) {
         return csrf_refused();
     }
-    let today = local_date(viewer.tz, Utc::now());
+    let today = local_date(viewer.tz, s.settings.clock.now());
     let Some(period) = QuotaPeriod::parse(&field("period")) else {
         return bad_period();
     };
@@ -1058,7 +1058,7 @@ mod tests {
             email: None,
             industry: None,
             territory: Some(tid(t)),
-            created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            created_at: chrono::Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
         };
         let accounts = vec![
             account(1, 1, Some(d(4, 2)), 30_000),

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::{Datelike, Days, Utc};
+use chrono::{Datelike, Days};
 use rounds_core::calendar::local_date;
 use rounds_core::{Period, Priority, Role, Tz};
 use rounds_protocol::records::{AccountRecord, ActivityRecord};
@@ -29,13 +29,14 @@ on_both_backends!(
 pub(crate) const MANAGER: &str = "manager@demo.rounds.app";
 pub(crate) const DANA: &str = "dana@demo.rounds.app";
 
+/// The demo organisation seeded for [`test_now`], on a server whose clock starts there.
 pub(crate) async fn demo_server(backend: Backend) -> TestServer {
-    let server = TestServer::start(backend)
-        .await
-        .expect("backend configured");
+    let (mut settings, dir) = fresh_settings(backend).expect("backend configured");
+    settings.clock = rounds_server::time::Clock::starting_at(test_now());
+    let server = TestServer::start_with(settings, dir).await;
     let opts = demo::DemoOptions {
         seed: 7,
-        today: Utc::now().date_naive(),
+        today: test_now().date_naive(),
         accounts_per_territory: 20,
         password: PASSWORD.into(),
         worked_example: true,
@@ -460,13 +461,14 @@ async fn compliance_matches_an_independent_count_for_one_rep(backend: Backend) {
     let server = demo_server(backend).await;
     let dana = user_id(&server, DANA).await;
     let tz: Tz = "America/Denver".parse().expect("zone");
-    let today = local_date(tz, Utc::now());
+    let today = local_date(tz, server.settings.clock.now());
     let this_month = today.with_day(1).expect("day 1");
     let last_month = this_month - Days::new(1);
     let month_start = last_month.with_day(1).expect("day 1");
 
     // By hand: Dana's accounts, each bucket's period containing the month's last day
-    // (the plan counts Low per quarter), every touch on the account up to that day.
+    // (the plan counts Medium per week, Low per quarter), every touch on the account up
+    // to that day.
     let (accounts, activities): (Vec<AccountRecord>, Vec<ActivityRecord>) = server
         .db
         .read(move |tx| {
@@ -491,7 +493,7 @@ async fn compliance_matches_an_independent_count_for_one_rep(backend: Backend) {
     for a in &accounts {
         let (period, per_period) = match a.priority {
             Priority::High => (Period::Month, 2 + 2 + 4),
-            Priority::Medium => (Period::Month, 1 + 1 + 2),
+            Priority::Medium => (Period::Week, 5 + 1),
             Priority::Low => (Period::Quarter, 1 + 1 + 1),
         };
         let range = period.bounds(last_month);
@@ -544,7 +546,7 @@ async fn a_manager_sees_only_their_own_team(backend: Backend) {
     let rex: UserId = server
         .db
         .write(move |tx| {
-            let now = Utc::now();
+            let now = test_now();
             let user = |email: &str, name: &str, role, manager| org::NewUser {
                 email: email.into(),
                 name: name.into(),

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::Utc;
 use rounds_core::calendar::local_date;
 use rounds_core::score::{self, Touched};
 use rounds_core::{Account, Activity, Period, Role, Tz};
@@ -68,7 +67,7 @@ async fn core_ranking(server: &TestServer) -> Vec<AccountId> {
         .map(|a| Activity::try_from(a).expect("activity"))
         .collect();
     let chicago: Tz = "America/Chicago".parse().expect("zone");
-    let now = Utc::now();
+    let now = server.settings.clock.now();
     let mut scored: Vec<(score::PriorityScore, String, AccountId)> = accounts
         .iter()
         .map(|r| {
@@ -155,7 +154,7 @@ async fn a_quota_is_split_saved_replaced_and_refused_without_saving(backend: Bac
         "migration 0004 applied"
     );
     let mut b = Browser::signed_in(&server.base, MANAGER).await;
-    let today = Utc::now().date_naive();
+    let today = server.settings.clock.now().date_naive();
     let key = QuotaPeriod::containing(Period::Quarter, today).key();
     let body = b.page(&format!("/dashboard/quotas?period={key}")).await;
     assert!(body.contains("No target set"));
@@ -353,7 +352,7 @@ async fn the_new_pages_show_only_the_viewers_team(backend: Backend) {
                     manager: None,
                     time_zone: "Europe/Berlin".into(),
                 },
-                Utc::now(),
+                test_now(),
             )
         })
         .await
@@ -381,7 +380,8 @@ async fn the_new_pages_show_only_the_viewers_team(backend: Backend) {
     // A share for another team's territory is refused.
     let body = mia.page("/dashboard/quotas").await;
     let csrf = csrf_of(&body);
-    let key = QuotaPeriod::containing(Period::Quarter, Utc::now().date_naive()).key();
+    let key =
+        QuotaPeriod::containing(Period::Quarter, server.settings.clock.now().date_naive()).key();
     let field = format!("share_{denver}");
     let p = mia
         .post(
