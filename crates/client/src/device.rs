@@ -7,7 +7,9 @@ use rounds_protocol::ErrorCode;
 use rounds_protocol::ipc::{DemoOffer, IpcError, Profile, Session, SignIn};
 use rounds_store::Store;
 
-use crate::engine::{SyncEngine, system_clock};
+use chrono::{DateTime, Utc};
+
+use crate::engine::{Clock, SyncEngine};
 use crate::http::ServerApi;
 use crate::planner::Trigger;
 use crate::rep::{Rep, store_err};
@@ -32,8 +34,9 @@ impl std::fmt::Debug for Demo {
     }
 }
 
-#[derive(Debug)]
 pub struct Device {
+    /// Where "now" comes from: the system clock, or a test's.
+    clock: Clock,
     db_path: PathBuf,
     token: TokenFile,
     demo: Option<Demo>,
@@ -41,9 +44,22 @@ pub struct Device {
     runner: Option<Runner>,
 }
 
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("db_path", &self.db_path)
+            .field("token", &self.token)
+            .field("demo", &self.demo)
+            .field("rep", &self.rep)
+            .field("runner", &self.runner)
+            .finish()
+    }
+}
+
 impl Device {
-    /// Opens (creating on first run) `rounds.db` and the token file in `data_dir`.
-    pub fn open(data_dir: &Path, demo: Option<Demo>) -> Result<Self, IpcError> {
+    /// Opens (creating on first run) `rounds.db` and the token file in `data_dir`. Every
+    /// answer and the sync loop read "now" from `clock` (`system_clock()` in the app).
+    pub fn open(data_dir: &Path, demo: Option<Demo>, clock: Clock) -> Result<Self, IpcError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             IpcError::new(
                 ErrorCode::StorageFull,
@@ -58,12 +74,18 @@ impl Device {
             _ => None,
         };
         Ok(Self {
+            clock,
             db_path,
             token,
             demo,
             rep,
             runner: None,
         })
+    }
+
+    /// Now, on the device's clock: what Today, logging and the reminder go by.
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
     }
 
     pub fn db_path(&self) -> &Path {
@@ -145,6 +167,14 @@ impl Device {
             }
         }
         self.stop().await;
+        // The token dies on the server too; offline, it is forgotten here all the same
+        // (and expires there).
+        let server_url = self.rep.as_ref().map(|r| r.profile().server_url.clone());
+        if let (Some(url), Some(token)) = (server_url, self.token.load())
+            && let Ok(api) = ServerApi::new(&url, Some(token))
+        {
+            let _ = api.logout().await;
+        }
         self.rep = None;
         self.token
             .clear()
@@ -199,7 +229,10 @@ impl Device {
         let api = ServerApi::new(&rep.profile().server_url, Some(token))
             .map_err(crate::session::client_err)?;
         let store = self.open_store()?;
-        self.runner = Some(Runner::spawn(store, SyncEngine::new(api, system_clock())));
+        self.runner = Some(Runner::spawn(
+            store,
+            SyncEngine::new(api, self.clock.clone()),
+        ));
         Ok(())
     }
 }

@@ -32,10 +32,10 @@ impl ServerApi {
     /// `base` like `https://rounds.example.com` (a trailing slash is fine).
     pub fn new(base: &str, token: Option<String>) -> Result<Self, ClientError> {
         let base = base.trim().trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
+        if !(base.starts_with("https://") || base.starts_with("http://") && loopback(&base)) {
             return Err(ClientError::Api(ApiError::new(
                 ErrorCode::InvalidInput,
-                "the server address must start with http:// or https://",
+                "the server address must start with https:// (plain http:// only on this machine)",
             )));
         }
         let http = reqwest::Client::builder()
@@ -62,6 +62,27 @@ impl ServerApi {
                 .json(req),
         )
         .await
+    }
+
+    /// Ends this device's sign-in on the server: its token stops working there. The
+    /// device keeps its id, so signing in again later resumes its ledger.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
+        let res = self
+            .http
+            .post(format!("{}/auth/logout", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(network)?;
+        if res.status().is_success() {
+            return Ok(());
+        }
+        let body = res.bytes().await.map_err(network)?;
+        Err(serde_json::from_slice::<ApiError>(&body).map_or_else(
+            |_| ClientError::Network("the server did not confirm the sign-out".into()),
+            ClientError::Api,
+        ))
     }
 
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, ClientError> {
@@ -139,6 +160,44 @@ impl ServerApi {
     }
 }
 
+/// Whether `base` (`http://host[:port]…`) names this machine: the one place a password
+/// and a token may travel unencrypted.
+fn loopback(base: &str) -> bool {
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn network(e: reqwest::Error) -> ClientError {
     ClientError::Network(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for (base, ok) in [
+            ("https://rounds.example.com", true),
+            ("http://127.0.0.1:8080", true),
+            ("http://127.8.0.1", true),
+            ("http://localhost:8080/", true),
+            ("http://[::1]:8080", true),
+            ("http://rounds.example.com", false),
+            ("http://192.168.1.10:8080", false),
+            ("http://localhost.evil.example", false),
+            ("http://127.0.0.1.evil.example", false),
+            ("ftp://127.0.0.1", false),
+        ] {
+            assert_eq!(ServerApi::new(base, None).is_ok(), ok, "{base}");
+        }
+    }
 }

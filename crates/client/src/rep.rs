@@ -11,14 +11,14 @@ use rounds_core::calendar::{local_date, start_of_day};
 use rounds_core::score::{self, Touched};
 use rounds_core::{
     AccountCadence, ActivityKind, CadenceEngine, CorrectionKind, LatLon, LocationFix, Priority,
-    RotationPlan, Status, Tz, WorkCalendar,
+    RotationPlan, Status, TouchKind, Tz, WorkCalendar,
 };
 use rounds_protocol::auth::UserInfo;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AmendActivity,
     ContactView, DayRoute, DaySettings, DueFilter, IpcError, IssueKindView, IssueView, LogActivity,
-    Logged, Owed, PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, ScoreFactor, SyncView,
-    TimelineItem, TodayItem, TodayView,
+    Logged, NextDue, Owed, PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, ScoreFactor,
+    SyncView, TimelineItem, TodayItem, TodayView,
 };
 use rounds_protocol::sync::MutationBody;
 use rounds_protocol::{AccountId, ActivityId, ErrorCode};
@@ -195,6 +195,7 @@ impl Rep {
             date: ev.today,
             items,
             accounts_total: ev.inputs.accounts.len() as u64,
+            next: next_due(&ev.cadence, ev.today),
         })
     }
 
@@ -216,7 +217,7 @@ impl Rep {
         // Candidates: owed visits that are due, most urgent first, then the additions.
         let mut candidates: Vec<usize> = (0..ev.cadence.len())
             .filter(|&i| {
-                let v = ev.cadence[i].kind(rounds_core::TouchKind::Visit);
+                let v = ev.cadence[i].kind(TouchKind::Visit);
                 v.owed > 0 && v.status.is_due()
             })
             .collect();
@@ -326,7 +327,7 @@ impl Rep {
                 name: a.name.clone(),
                 city: a.city.clone(),
                 location: a.location.expect("placed"),
-                status: ev.cadence[i].kind(rounds_core::TouchKind::Visit).status,
+                status: ev.cadence[i].kind(TouchKind::Visit).status,
                 pinned: req.pinned.contains(&a.id),
                 leg_m,
                 leg_min: minutes(options.drive_time_of(leg_m)),
@@ -603,7 +604,7 @@ impl Rep {
                 .as_ref()
                 .and_then(|c| c.email.clone())
                 .or(account.email.clone())
-                .map(|e| format!("mailto:{e}")),
+                .map(|e| rounds_core::mailto_uri(&e.to_string())),
             ActivityKind::Visit | ActivityKind::Note => None,
         };
         let check_in = (req.kind == ActivityKind::Visit).then(|| {
@@ -861,4 +862,30 @@ fn route_err(e: rounds_route::RouteError) -> IpcError {
 
 pub(crate) fn store_err(e: rounds_store::StoreError) -> IpcError {
     IpcError::new(e.code(), e.to_string())
+}
+
+/// The first day after `today` on which a touch falls due, and how many of each kind do.
+fn next_due(cadence: &[AccountCadence], today: NaiveDate) -> Option<NextDue> {
+    let upcoming = || {
+        cadence
+            .iter()
+            .flat_map(|c| c.kinds.iter())
+            .filter(|k| k.owed > 0)
+            .filter_map(|k| k.next_due.filter(|d| *d > today).map(|d| (d, k.kind)))
+    };
+    let date = upcoming().map(|(d, _)| d).min()?;
+    let mut next = NextDue {
+        date,
+        visits: 0,
+        calls: 0,
+        emails: 0,
+    };
+    for (_, kind) in upcoming().filter(|(d, _)| *d == date) {
+        match kind {
+            TouchKind::Visit => next.visits += 1,
+            TouchKind::Call => next.calls += 1,
+            TouchKind::Email => next.emails += 1,
+        }
+    }
+    Some(next)
 }

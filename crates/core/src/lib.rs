@@ -38,7 +38,7 @@ pub use kpi::{Funnel, Ratio, Segment, WeekTouches};
 pub use plan::{BucketRule, PlanError, PlanVersion, RotationPlan, Touches};
 pub use score::{Factor, FactorKind, PriorityScore, Touched};
 pub use territory::{Rep, Role, Territory};
-pub use value::{Currency, Email, LatLon, Money, Phone, ValueError};
+pub use value::{Currency, Email, LatLon, Money, Phone, ValueError, mailto_uri, tel_uri};
 
 /// The time-zone database type used for reps' zones.
 pub use chrono_tz::Tz;

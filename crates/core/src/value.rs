@@ -183,6 +183,37 @@ impl Phone {
     }
 }
 
+/// A `mailto:` URI for exactly one address. Everything but letters, digits, `-._~` and
+/// the `@` is percent-encoded, so an address holding `?`, `&`, `%`, `,` or a newline can
+/// never add a recipient, a subject or a body.
+pub fn mailto_uri(address: &str) -> String {
+    let mut out = String::from("mailto:");
+    for b in address.trim().bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A `tel:` URI for a number as typed: its dialable form when it parses as a [`Phone`],
+/// else only its `+` and digits (nothing else can reach the dialer).
+pub fn tel_uri(number: &str) -> String {
+    let dial = Phone::parse(number).map_or_else(
+        |_| {
+            number
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect()
+        },
+        |p| p.dial(),
+    );
+    format!("tel:{dial}")
+}
+
 fn split_extension(s: &str) -> (&str, Option<&str>) {
     let lower = s.to_ascii_lowercase();
     for marker in ["ext.", "ext", "x", ";"] {
@@ -395,6 +426,39 @@ pub fn required_text(field: &'static str, input: &str, max: usize) -> Result<Str
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    #[rstest]
+    #[case::plain("dana@example.com", "mailto:dana@example.com")]
+    #[case::plus("dana+west@example.com", "mailto:dana%2Bwest@example.com")]
+    #[case::adds_a_recipient(
+        "a@example.com?cc=boss@evil.example",
+        "mailto:a@example.com%3Fcc%3Dboss@evil.example"
+    )]
+    #[case::adds_a_body(
+        "a@example.com&body=wire%20money",
+        "mailto:a@example.com%26body%3Dwire%2520money"
+    )]
+    #[case::two_addresses(
+        "a@example.com,b@evil.example",
+        "mailto:a@example.com%2Cb@evil.example"
+    )]
+    #[case::header_break(
+        "a@example.com\r\nBcc: x@evil.example",
+        "mailto:a@example.com%0D%0ABcc%3A%20x@evil.example"
+    )]
+    fn a_mailto_link_names_one_address_and_nothing_else(#[case] address: &str, #[case] uri: &str) {
+        assert_eq!(mailto_uri(address), uri);
+        let rest = &uri["mailto:".len()..];
+        assert!(!rest.contains(['?', '&', ',', '\r', '\n', ' ']), "{uri}");
+    }
+
+    #[rstest]
+    #[case::typed("+1 (303) 555-0142", "tel:+13035550142")]
+    #[case::extension("+1 303 555 0142 ext. 12", "tel:+13035550142;ext=12")]
+    #[case::not_a_number("555;phone-context=evil?x=1", "tel:5551")]
+    fn a_tel_link_carries_only_what_can_be_dialled(#[case] number: &str, #[case] uri: &str) {
+        assert_eq!(tel_uri(number), uri);
+    }
 
     #[rstest]
     #[case::origin(0.0, 0.0, true)]

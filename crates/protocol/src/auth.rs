@@ -5,6 +5,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::{DeviceId, UserId};
 
+/// `POST /auth/password`: the signed-in user changes their own password. Every other
+/// sign-in of theirs (devices, dashboard sessions) ends; this device stays signed in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for ChangePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChangePassword { <redacted> }")
+    }
+}
+
 /// `POST /auth/login` from the app: registers this installation as a device of the user.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {

@@ -10,11 +10,12 @@ use rounds_core::Role;
 use rounds_protocol::auth::{LoginRequest, LoginResponse, UserInfo};
 use rounds_protocol::{DeviceId, ErrorCode, UserId};
 use sha2::{Digest, Sha256};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::db::{Db, DbError, Sql};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
-use crate::{params, time};
+use crate::{params, throttle, time};
 
 /// Who is calling: resolved from the bearer token on every request.
 #[derive(Debug, Clone)]
@@ -93,14 +94,18 @@ pub struct Checked {
     pub active: bool,
 }
 
-/// Checks an e-mail and password (argon2, off the async threads). `None` for an unknown
-/// e-mail or a wrong password alike, after the same work, so neither timing nor answer
-/// tells which it was.
+/// Checks an e-mail and password (argon2, off the async threads, under `permit`: one of
+/// the few hashes allowed in flight). `None` for an unknown e-mail or a wrong password
+/// alike, after the same work, so neither timing nor answer tells which it was. An
+/// account with too many failures in a row is refused before any hashing, with when to
+/// try again ([`throttle::lockout`]); each failure is counted, a success clears them.
 pub async fn check_password(
     db: &Db,
     settings: &Settings,
     email: &str,
     password: String,
+    now: DateTime<Utc>,
+    permit: OwnedSemaphorePermit,
 ) -> Result<Option<Checked>> {
     let email = email.trim().to_lowercase();
     if email.contains('\0') || password.contains('\0') {
@@ -109,7 +114,8 @@ pub async fn check_password(
     let user = db
         .read(move |tx| {
             tx.query_opt(
-                "SELECT id, name, email, role, time_zone, password_hash, active FROM users WHERE email = $1",
+                "SELECT id, name, email, role, time_zone, password_hash, active, failed_sign_ins, last_failed_at
+                 FROM users WHERE email = $1",
                 params![email],
             )
         })
@@ -117,23 +123,69 @@ pub async fn check_password(
     let Some(user) = user else {
         // Same work as a real check, so timing does not tell which e-mails exist.
         let settings = settings.clone();
-        tokio::task::spawn_blocking(move || hash_password(&password, &settings))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))??;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            hash_password(&password, &settings)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??;
         return Ok(None);
     };
+    let id: UserId = user.parse(0)?;
+    let failures = u32::try_from(user.int(7)?).unwrap_or(u32::MAX);
+    if let Some(until) = user
+        .opt_text(8)?
+        .and_then(|t| time::parse(&t))
+        .and_then(|last| throttle::lockout(failures, last))
+        .filter(|until| *until > now)
+    {
+        let wait = (until - now).to_std().unwrap_or_default();
+        let message = if failures >= throttle::LOCK_AFTER {
+            format!(
+                "{failures} failed sign-ins in a row: this account is locked until {} UTC",
+                until.format("%H:%M")
+            )
+        } else {
+            format!(
+                "{failures} failed sign-ins in a row: wait {} s before trying again",
+                wait.as_secs().max(1)
+            )
+        };
+        return Err(Error::retry_later(ErrorCode::RateLimited, message, wait));
+    }
     let hash = user.text(5)?;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let ok = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        verify_password(&password, &hash)
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))?;
     if !ok {
+        db.write(move |tx| {
+            tx.exec(
+                "UPDATE users SET failed_sign_ins = failed_sign_ins + 1, last_failed_at = $2 WHERE id = $1",
+                params![id, time::text(now)],
+            )
+            .map_err(Error::from)
+        })
+        .await?;
         return Ok(None);
+    }
+    if failures > 0 {
+        db.write(move |tx| {
+            tx.exec(
+                "UPDATE users SET failed_sign_ins = 0, last_failed_at = NULL WHERE id = $1",
+                params![id],
+            )
+            .map_err(Error::from)
+        })
+        .await?;
     }
     let role = parse_role(&user.text(3)?)
         .ok_or_else(|| Error::Internal("unknown role in users".into()))?;
     Ok(Some(Checked {
         user: UserInfo {
-            id: user.parse(0)?,
+            id,
             name: user.text(1)?,
             email: user.text(2)?,
             role,
@@ -149,6 +201,7 @@ pub async fn login(
     settings: &Settings,
     req: LoginRequest,
     now: DateTime<Utc>,
+    permit: OwnedSemaphorePermit,
 ) -> Result<LoginResponse> {
     let device_name = req.device_name.trim().to_owned();
     let platform = req.platform.trim().to_owned();
@@ -168,7 +221,8 @@ pub async fn login(
             "device_name: 1 to 100 characters; platform: at most 50",
         ));
     }
-    let Some(checked) = check_password(db, settings, &req.email, req.password).await? else {
+    let Some(checked) = check_password(db, settings, &req.email, req.password, now, permit).await?
+    else {
         return Err(invalid_credentials());
     };
     if !checked.active {
@@ -290,6 +344,66 @@ pub fn caller_from(row: Option<crate::db::Row>, now: DateTime<Utc>) -> Result<Ca
         protocol_version: row.opt_int(6)?,
         last_applied_seq: row.int(7)?,
     })
+}
+
+/// Whether `device` belongs to `manager` or someone they manage.
+pub fn device_of_team(tx: &mut dyn Sql, device: DeviceId, manager: UserId) -> Result<bool> {
+    let sql = format!(
+        "SELECT 1 FROM devices WHERE id = $1 AND user_id IN ({})",
+        crate::manage::MANAGED_PEOPLE.replace("$1", "$2")
+    );
+    Ok(tx.query_opt(&sql, params![device, manager])?.is_some())
+}
+
+/// The shortest password accepted anywhere (the command line, the dashboard, the API).
+pub const MIN_PASSWORD: usize = 8;
+
+/// Checks a new password's shape: long enough, not absurdly long, no NUL.
+pub fn acceptable_password(password: &str) -> Result<()> {
+    if password.chars().count() < MIN_PASSWORD || password.len() > 1024 || password.contains('\0') {
+        return Err(Error::client(
+            ErrorCode::InvalidInput,
+            format!("password: {MIN_PASSWORD} to 1,024 characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Sets `user`'s password hash. Failed-sign-in counts are cleared, and every dashboard
+/// session and device sign-in of theirs ends except `keep` (the device or session that
+/// asked): whoever knew the old password is out. Devices keep their ids and ledgers.
+pub fn set_password(
+    tx: &mut dyn Sql,
+    user: UserId,
+    hash: &str,
+    keep: Option<DeviceId>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.exec(
+        "UPDATE users SET password_hash = $2, failed_sign_ins = 0, last_failed_at = NULL WHERE id = $1",
+        params![user, hash],
+    )?;
+    tx.exec("DELETE FROM sessions WHERE user_id = $1", params![user])?;
+    for r in tx.query(
+        "SELECT id FROM devices WHERE user_id = $1 AND revoked_at IS NULL",
+        params![user],
+    )? {
+        let device: DeviceId = r.parse(0)?;
+        if Some(device) != keep {
+            end_sign_in(tx, device, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// Ends a device's sign-in: its token stops working, the device is not revoked. The
+/// stored hash becomes a value no token hashes to (unique per device, as the column is).
+pub fn end_sign_in(tx: &mut dyn Sql, device: DeviceId, now: DateTime<Utc>) -> Result<()> {
+    tx.exec(
+        "UPDATE devices SET token_hash = $2, expires_at = $3 WHERE id = $1",
+        params![device, format!("signed-out:{device}"), time::text(now)],
+    )?;
+    Ok(())
 }
 
 /// Revokes one device; its token stops working at once.

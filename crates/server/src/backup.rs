@@ -17,6 +17,8 @@ pub enum BackupError {
     Postgres,
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error("writing the backup: {0}")]
+    Io(String),
 }
 
 pub async fn backup(db: &Db, to: &Path) -> Result<(), BackupError> {
@@ -28,6 +30,9 @@ pub async fn backup(db: &Db, to: &Path) -> Result<(), BackupError> {
     }
     let target = to.display().to_string();
     let epoch = db.epoch().await?;
+    // The copy holds every password hash and token hash: readable by its owner only,
+    // from the first byte (an empty file made 0600, which SQLite then fills).
+    create_private(to).map_err(|e| BackupError::Io(format!("{}: {e}", to.display())))?;
     db.with_conn(move |c| c.exec("VACUUM INTO $1", params![target]).map(drop))
         .await?;
     let copy = Db::connect(&to.display().to_string(), None, 1);
@@ -40,6 +45,26 @@ pub async fn backup(db: &Db, to: &Path) -> Result<(), BackupError> {
     })
     .await?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map(drop)
 }
 
 /// Mints a new epoch now (after restoring a PostgreSQL dump, or by hand).

@@ -1,7 +1,8 @@
 //! Server errors: what the client sent wrong (an [`ApiError`] with a code it can match on),
 //! or a fault of ours (logged in full, answered as `internal` without details).
 
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rounds_protocol::{ApiError, ErrorCode};
 
@@ -15,6 +16,9 @@ pub enum Error {
     Db(#[from] DbError),
     #[error("{0}")]
     Internal(String),
+    /// Refused for now (too many requests, too busy): answered with `Retry-After`.
+    #[error("{0}")]
+    RetryLater(ApiError, std::time::Duration),
 }
 
 impl Error {
@@ -22,9 +26,19 @@ impl Error {
         Error::Client(ApiError::new(code, message))
     }
 
+    /// `code` (`rate_limited` or `unavailable`) with a `Retry-After` of `after`, at
+    /// least a second.
+    pub fn retry_later(
+        code: ErrorCode,
+        message: impl Into<String>,
+        after: std::time::Duration,
+    ) -> Self {
+        Error::RetryLater(ApiError::new(code, message), after)
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Client(e) => e.code,
+            Error::Client(e) | Error::RetryLater(e, _) => e.code,
             Error::Db(e) => e.code(),
             Error::Internal(_) => ErrorCode::Internal,
         }
@@ -33,7 +47,7 @@ impl Error {
     /// The answer sent: a client error as it is; a server fault without its details.
     pub fn to_api(&self) -> ApiError {
         match self {
-            Error::Client(e) => e.clone(),
+            Error::Client(e) | Error::RetryLater(e, _) => e.clone(),
             other => match other.code() {
                 ErrorCode::Unavailable => {
                     ApiError::new(ErrorCode::Unavailable, "the server is busy; retry shortly")
@@ -46,11 +60,31 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        if let Error::RetryLater(e, after) = self {
+            let mut r = api_response(e);
+            r.headers_mut()
+                .insert(RETRY_AFTER, retry_after_value(after));
+            return r;
+        }
         if !matches!(self, Error::Client(_)) {
             tracing::error!(error = %self, "request failed");
         }
-        api_response(self.to_api())
+        let busy = self.code() == ErrorCode::Unavailable;
+        let mut r = api_response(self.to_api());
+        if busy {
+            r.headers_mut().insert(
+                RETRY_AFTER,
+                retry_after_value(std::time::Duration::from_secs(1)),
+            );
+        }
+        r
     }
+}
+
+/// Whole seconds, rounded up, never 0.
+pub fn retry_after_value(after: std::time::Duration) -> HeaderValue {
+    let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+    HeaderValue::from(secs.max(1))
 }
 
 pub fn api_response(e: ApiError) -> Response {

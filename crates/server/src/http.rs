@@ -1,5 +1,6 @@
 //! The HTTP surface: thin handlers that authenticate, parse, and call the sync rules.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
@@ -9,25 +10,91 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
-use chrono::Utc;
 use rounds_core::Role;
-use rounds_protocol::auth::{LoginRequest, LoginResponse};
+use rounds_protocol::auth::{ChangePassword, LoginRequest, LoginResponse};
 use rounds_protocol::sync::{MAX_PUSH_BYTES, PullResponse, PushRequest, PushResponse};
 use rounds_protocol::{AccountId, DeviceId, ErrorCode, TerritoryId, UserId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use tokio::sync::OwnedSemaphorePermit;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{self, Caller};
-use crate::db::Db;
+use crate::db::{Db, Sql as _};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
+use crate::throttle::SignInGuard;
 use crate::{pull, push, review};
 
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// Sign-in rate limits and the cap on password hashes, for this process.
+    pub sign_in: Arc<SignInGuard>,
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: Settings) -> Self {
+        Self {
+            db,
+            sign_in: Arc::new(SignInGuard::new(&settings)),
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// Whether this request came over HTTPS: `cookie_secure` says the server is only ever
+    /// reached that way; behind a proxy (`behind_proxy`), its `X-Forwarded-Proto` says.
+    /// Cookies are then `Secure`, and answers carry HSTS.
+    pub fn over_https(&self, headers: &axum::http::HeaderMap) -> bool {
+        self.settings.cookie_secure
+            || self.settings.behind_proxy
+                && headers
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+    }
+
+    /// Admits a sign-in attempt (see [`SignInGuard::admit`]), or the 429 to answer.
+    pub fn admit_sign_in(&self, from: IpAddr, email: &str) -> Result<OwnedSemaphorePermit> {
+        self.sign_in.admit(from, email).map_err(|r| {
+            tracing::warn!(%from, reason = r.message, "sign-in refused before checking");
+            Error::retry_later(ErrorCode::RateLimited, r.message, r.retry_after)
+        })
+    }
+}
+
+/// The client's address: the peer's, or behind a proxy (`behind_proxy`) the last hop of
+/// `X-Forwarded-For`, the one the proxy itself added.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        s: &AppState,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        if s.settings.behind_proxy
+            && let Some(ip) = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse().ok())
+        {
+            return Ok(ClientAddr(ip));
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<crate::listener::Peer>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
+        Ok(ClientAddr(peer))
+    }
 }
 
 /// The stable name of an error code, as it travels.
@@ -47,6 +114,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self> {
+        // Only JSON: a form or text body is never taken for one (a cross-site form post
+        // cannot reach a JSON endpoint).
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(Error::client(
+                ErrorCode::MalformedRequest,
+                "the body must be JSON, sent as Content-Type: application/json",
+            ));
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 Error::client(
@@ -94,6 +175,8 @@ fn require_manager(c: &Caller) -> Result<()> {
 }
 
 pub fn router(state: AppState) -> Router {
+    let request_timeout =
+        std::time::Duration::from_secs(state.settings.request_timeout_secs.max(1));
     Router::new()
         .route("/health", get(|| async { "ok" }))
         .route(
@@ -102,6 +185,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
+        .route("/auth/password", post(change_password))
         .route("/sync/push", post(push_handler))
         .route("/sync/pull", get(pull_handler))
         .route("/manage/accounts/{id}/territory", post(assign_account))
@@ -114,24 +198,102 @@ pub fn router(state: AppState) -> Router {
             Error::client(ErrorCode::MalformedRequest, "method not allowed here")
         })
         .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES))
+        // A request that takes too long, body included, is answered 503 (the device
+        // retries; a push's ledger answers a retried batch from what was applied).
+        .layer(RequestBodyTimeoutLayer::new(request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), hsts))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
+/// `Strict-Transport-Security` on every answer to a request that came over HTTPS: the
+/// browser then never tries plain HTTP for this server again.
+async fn hsts(State(s): State<AppState>, req: Request, next: axum::middleware::Next) -> Response {
+    let https = s.over_https(req.headers());
+    let mut r = next.run(req).await;
+    if https {
+        r.headers_mut().insert(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    r
+}
+
 async fn login(
     State(s): State<AppState>,
+    ClientAddr(from): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
+    let permit = s.admit_sign_in(from, &req.email)?;
     Ok(Json(
-        auth::login(&s.db, &s.settings, req, Utc::now()).await?,
+        auth::login(&s.db, &s.settings, req, s.settings.clock.now(), permit).await?,
     ))
 }
 
+/// The signed-in user changes their password: the current one is checked like a sign-in
+/// (same limits), then every other sign-in of theirs ends.
+async fn change_password(
+    State(s): State<AppState>,
+    ClientAddr(from): ClientAddr,
+    Bearer(token): Bearer,
+    ApiJson(req): ApiJson<ChangePassword>,
+) -> Result<Response> {
+    auth::acceptable_password(&req.new_password)?;
+    let now = s.settings.clock.now();
+    let caller =
+        s.db.read({
+            let token = token.clone();
+            move |tx| auth::authenticate(tx, &token, now)
+        })
+        .await?;
+    let email =
+        s.db.read(move |tx| {
+            tx.query_one(
+                "SELECT email FROM users WHERE id = $1",
+                crate::params![caller.user],
+            )
+            .and_then(|r| r.text(0))
+        })
+        .await?;
+    let permit = s.admit_sign_in(from, &email)?;
+    let checked = auth::check_password(
+        &s.db,
+        &s.settings,
+        &email,
+        req.current_password,
+        now,
+        permit,
+    )
+    .await?;
+    if checked.is_none() {
+        return Err(Error::client(
+            ErrorCode::InvalidCredentials,
+            "the current password is wrong",
+        ));
+    }
+    let hash = {
+        let (pw, settings) = (req.new_password, s.settings.clone());
+        tokio::task::spawn_blocking(move || auth::hash_password(&pw, &settings))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??
+    };
+    s.db.write(move |tx| auth::set_password(tx, caller.user, &hash, Some(caller.device), now))
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// Signs the device out: its token stops working. The device stays registered (not
+/// revoked), so the same install signs in again with its ledger.
 async fn logout(State(s): State<AppState>, Bearer(token): Bearer) -> Result<Response> {
     s.db.write(move |tx| {
-        let now = Utc::now();
+        let now = s.settings.clock.now();
         let c = auth::authenticate(tx, &token, now)?;
-        auth::revoke_device(tx, c.device, now)
+        auth::end_sign_in(tx, c.device, now)
     })
     .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
@@ -145,7 +307,7 @@ async fn push_handler(
     let push = push::Prepared::new(&token, req);
     let res =
         s.db.write_prefetched(push.prefetch(), move |tx, prefetched| {
-            push.apply(tx, Utc::now(), prefetched)
+            push.apply(tx, s.settings.clock.now(), prefetched)
         })
         .await?;
     Ok(Json(res))
@@ -173,7 +335,7 @@ async fn pull_handler(
     let Query(q) = q.map_err(|e| Error::client(ErrorCode::MalformedRequest, e.body_text()))?;
     let res =
         s.db.read(move |tx| {
-            let now = Utc::now();
+            let now = s.settings.clock.now();
             let c = auth::authenticate(tx, &token, now)?;
             pull::pull(
                 tx,
@@ -218,7 +380,7 @@ async fn assign_account(
 ) -> Result<Response> {
     let id: AccountId = path_id(&id)?;
     s.db.write(move |tx| {
-        let now = Utc::now();
+        let now = s.settings.clock.now();
         let c = auth::authenticate(tx, &token, now)?;
         require_manager(&c)?;
         let reach = crate::manage::reach_of(tx, c.user, c.role)?;
@@ -236,7 +398,7 @@ async fn assign_territory(
 ) -> Result<Response> {
     let id: TerritoryId = path_id(&id)?;
     s.db.write(move |tx| {
-        let now = Utc::now();
+        let now = s.settings.clock.now();
         let c = auth::authenticate(tx, &token, now)?;
         require_manager(&c)?;
         let reach = crate::manage::reach_of(tx, c.user, c.role)?;
@@ -254,14 +416,21 @@ async fn revoke_device(
     let id: DeviceId = path_id(&id)?;
     let found =
         s.db.write(move |tx| {
-            let now = Utc::now();
+            let now = s.settings.clock.now();
             let c = auth::authenticate(tx, &token, now)?;
             require_manager(&c)?;
+            // Another team's device reads exactly as no device at all.
+            if c.role != Role::Admin && !auth::device_of_team(tx, id, c.user)? {
+                return Ok(false);
+            }
             auth::revoke_device(tx, id, now)
         })
         .await?;
     if !found {
-        return Err(Error::client(ErrorCode::NotFound, "no such active device"));
+        return Err(Error::client(
+            ErrorCode::NotFound,
+            "no such active device among your team's",
+        ));
     }
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
@@ -272,9 +441,9 @@ async fn review_handler(
 ) -> Result<Json<review::Review>> {
     let r =
         s.db.read(move |tx| {
-            let c = auth::authenticate(tx, &token, Utc::now())?;
+            let c = auth::authenticate(tx, &token, s.settings.clock.now())?;
             require_manager(&c)?;
-            review::review(tx)
+            review::review(tx, (c.role != Role::Admin).then_some(c.user))
         })
         .await?;
     Ok(Json(r))

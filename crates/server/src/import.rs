@@ -85,6 +85,68 @@ struct CsvAccount {
     territory: String,
 }
 
+/// Starts of a cell that a spreadsheet evaluates as a formula (or, for tab and carriage
+/// return, that some strip before evaluating what follows).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn ambiguous(s: &str) -> bool {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) if FORMULA_STARTS.contains(&first) => true,
+        // A leading quote that [`unescape_cell`] would take away.
+        Some('\'') => c
+            .next()
+            .is_some_and(|n| n == '\'' || FORMULA_STARTS.contains(&n)),
+        _ => false,
+    }
+}
+
+/// A text cell as every export writes it: one a spreadsheet would evaluate gets a leading
+/// `'`, which spreadsheets show as plain text. A plain number (`-12.50`) is left as it is;
+/// so is any other text. [`unescape_cell`] reads every value back exactly.
+pub fn escape_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if ambiguous(s) && s.trim().parse::<f64>().is_err() {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// What [`escape_cell`] wrote, back to the value.
+pub fn unescape_cell(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if ambiguous(rest) || rest.starts_with('\'') => rest,
+        _ => s,
+    }
+}
+
+impl CsvAccount {
+    fn map_text(self, f: impl Fn(&str) -> String) -> Self {
+        let opt = |v: Option<String>| v.map(|v| f(&v));
+        CsvAccount {
+            id: f(&self.id),
+            name: f(&self.name),
+            street: f(&self.street),
+            city: f(&self.city),
+            region: f(&self.region),
+            postal_code: f(&self.postal_code),
+            country: f(&self.country),
+            lat: self.lat,
+            lon: self.lon,
+            stage: f(&self.stage),
+            priority: f(&self.priority),
+            kare: f(&self.kare),
+            currency: f(&self.currency),
+            revenue: f(&self.revenue),
+            expenses: f(&self.expenses),
+            phone: opt(self.phone),
+            email: opt(self.email),
+            industry: opt(self.industry),
+            territory: f(&self.territory),
+        }
+    }
+}
+
 /// What a valid row does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -107,6 +169,9 @@ pub struct RowOutcome {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
+    /// The known columns the file has, in [`COLUMNS`] order. An update sets only these;
+    /// every other field of the account is left as it is.
+    pub columns: Vec<&'static str>,
     pub rows: Vec<RowOutcome>,
     /// Rows applied (created or updated).
     pub imported: usize,
@@ -251,6 +316,42 @@ fn territory_names(tx: &mut dyn Sql) -> Result<TerritoryNames> {
     Ok(m)
 }
 
+/// An update leaves alone every field whose column the file does not have: a file of
+/// `id,name` renames and changes nothing else.
+fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]) {
+    let has = |c: &str| columns.contains(&c);
+    let b = before.clone();
+    type Keep<'a> = &'a dyn Fn(&mut AccountRecord);
+    let keep: [(&str, Keep); 17] = [
+        ("street", &|r| r.street = b.street.clone()),
+        ("city", &|r| r.city = b.city.clone()),
+        ("region", &|r| r.region = b.region.clone()),
+        ("postal_code", &|r| r.postal_code = b.postal_code.clone()),
+        ("country", &|r| r.country = b.country.clone()),
+        ("lat", &|r| r.lat = b.lat),
+        ("lon", &|r| r.lon = b.lon),
+        ("stage", &|r| {
+            r.stage = b.stage;
+            (r.lead_on, r.opportunity_on, r.won_on, r.lost_on) =
+                (b.lead_on, b.opportunity_on, b.won_on, b.lost_on);
+        }),
+        ("priority", &|r| r.priority = b.priority),
+        ("kare", &|r| r.kare = b.kare),
+        ("currency", &|r| r.currency = b.currency.clone()),
+        ("revenue", &|r| r.revenue_minor = b.revenue_minor),
+        ("expenses", &|r| r.expenses_minor = b.expenses_minor),
+        ("phone", &|r| r.phone = b.phone.clone()),
+        ("email", &|r| r.email = b.email.clone()),
+        ("industry", &|r| r.industry = b.industry.clone()),
+        ("territory", &|r| r.territory_id = b.territory_id),
+    ];
+    for (column, keep) in keep {
+        if !has(column) {
+            keep(rec);
+        }
+    }
+}
+
 /// The stored accounts a file names by id.
 fn existing(tx: &mut dyn Sql, ids: &[AccountId]) -> Result<HashMap<AccountId, AccountRecord>> {
     let mut out = HashMap::new();
@@ -281,6 +382,15 @@ pub fn check(
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::Headers)
         .from_reader(csv_text.as_bytes());
+    let present: HashSet<String> = reader
+        .headers()
+        .map(|h| h.iter().map(str::to_lowercase).collect())
+        .unwrap_or_default();
+    let columns: Vec<&'static str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| present.contains(*c))
+        .collect();
     let mut parsed = Vec::new();
     for (i, row) in reader.deserialize::<CsvAccount>().enumerate() {
         let line = i + 2;
@@ -290,6 +400,7 @@ pub fn check(
             .map(|r| r.name.trim().to_owned())
             .unwrap_or_default();
         let out = row.map_err(|e| e.to_string()).and_then(|r| {
+            let r = r.map_text(|v| unescape_cell(v).to_owned());
             to_record(r, &territories, now).map_err(|e| format!("{}: {e}", name.trim()))
         });
         parsed.push((line, name, given_id, out));
@@ -304,12 +415,16 @@ pub fn check(
     let stored = existing(tx, &ids)?;
     let mut seen = HashSet::new();
     let mut checked = Checked::default();
+    checked.report.columns = columns.clone();
     for (line, row_name, given_id, out) in parsed {
-        let step = out.and_then(|rec| {
+        let step = out.and_then(|mut rec| {
             let label = rec.name.clone();
             let fail = |e: String| format!("{label}: {e}");
             if !seen.insert(rec.id) {
                 return Err(fail("id: the file names this account twice".into()));
+            }
+            if given_id && let Some(before) = stored.get(&rec.id) {
+                keep_absent(&mut rec, before, &columns);
             }
             if !reach.allows(rec.territory_id) {
                 return Err(fail(if rec.territory_id.is_none() {
@@ -417,20 +532,20 @@ pub async fn import_accounts(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
     let text = csv_text.to_owned();
-    let checked = db
-        .read(move |tx| check(tx, &text, &Reach::All, now))
+    // Checked and applied in one transaction: all of it or (on any failure) nothing, and
+    // what was checked is what is applied.
+    let report = db
+        .write(move |tx| {
+            let checked = check(tx, &text, &Reach::All, now)?;
+            let mut report = checked.report;
+            if report.invalid() > 0 && !skip_invalid {
+                return Ok::<_, Error>(report);
+            }
+            report.imported = apply(tx, &checked.steps, None, now)?;
+            Ok(report)
+        })
         .await?;
-    let mut report = checked.report;
-    if report.invalid() > 0 && !skip_invalid {
-        return Ok(report);
-    }
-    let total = checked.steps.len();
-    for (n, chunk) in checked.steps.chunks(500).enumerate() {
-        let chunk = chunk.to_vec();
-        db.write(move |tx| apply(tx, &chunk, None, now)).await?;
-        progress(((n + 1) * 500).min(total), total);
-    }
-    report.imported = total;
+    progress(report.imported, report.imported);
     Ok(report)
 }
 
@@ -467,27 +582,30 @@ pub fn export_accounts(
     let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
     w.write_record(COLUMNS).map_err(fail)?;
     for a in accounts {
-        w.serialize(CsvAccount {
-            id: a.id.to_string(),
-            name: a.name.clone(),
-            street: a.street.clone(),
-            city: a.city.clone(),
-            region: a.region.clone(),
-            postal_code: a.postal_code.clone(),
-            country: a.country.clone(),
-            lat: a.lat,
-            lon: a.lon,
-            stage: enum_text(&a.stage),
-            priority: enum_text(&a.priority),
-            kare: a.kare.as_ref().map(enum_text).unwrap_or_default(),
-            currency: a.currency.clone(),
-            revenue: plain_amount(a.revenue_minor, &a.currency),
-            expenses: plain_amount(a.expenses_minor, &a.currency),
-            phone: a.phone.clone(),
-            email: a.email.clone(),
-            industry: a.industry.clone(),
-            territory: a.territory_id.map(territory_name).unwrap_or_default(),
-        })
+        w.serialize(
+            CsvAccount {
+                id: a.id.to_string(),
+                name: a.name.clone(),
+                street: a.street.clone(),
+                city: a.city.clone(),
+                region: a.region.clone(),
+                postal_code: a.postal_code.clone(),
+                country: a.country.clone(),
+                lat: a.lat,
+                lon: a.lon,
+                stage: enum_text(&a.stage),
+                priority: enum_text(&a.priority),
+                kare: a.kare.as_ref().map(enum_text).unwrap_or_default(),
+                currency: a.currency.clone(),
+                revenue: plain_amount(a.revenue_minor, &a.currency),
+                expenses: plain_amount(a.expenses_minor, &a.currency),
+                phone: a.phone.clone(),
+                email: a.email.clone(),
+                industry: a.industry.clone(),
+                territory: a.territory_id.map(territory_name).unwrap_or_default(),
+            }
+            .map_text(|v| escape_cell(v).into_owned()),
+        )
         .map_err(fail)?;
     }
     w.into_inner()
@@ -510,6 +628,40 @@ mod tests {
             );
         }
         assert_eq!(plain_amount(3_900_000, "USD"), "39000.00");
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_evaluate_are_neutralised_and_read_back() {
+        let cases = [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1 555 0100", "'+1 555 0100"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-12.50", "-12.50"),
+            ("'=1", "''=1"),
+            ("''", "'''"),
+            ("'tis", "'tis"),
+            ("Acme = best", "Acme = best"),
+            ("", ""),
+        ];
+        for (value, written) in cases {
+            assert_eq!(escape_cell(value), written, "{value:?} is written as");
+            assert_eq!(unescape_cell(written), value, "{written:?} reads back");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_cell_reads_back_exactly(value in "['=+@\\-\t\r]{0,3}.{0,8}") {
+            let written = escape_cell(&value);
+            proptest::prop_assert_eq!(unescape_cell(&written), value.as_str());
+            proptest::prop_assert!(
+                !written.starts_with(FORMULA_STARTS) || written.trim().parse::<f64>().is_ok(),
+                "{:?} would be evaluated", written
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod fields;
 pub mod http;
 pub mod import;
+pub mod listener;
 pub mod manage;
 pub mod openapi;
 pub mod org;
@@ -19,10 +20,10 @@ pub mod pull;
 pub mod push;
 pub mod review;
 pub mod settings;
+pub mod throttle;
 pub mod time;
 
 use std::future::Future;
-use std::sync::Arc;
 
 pub use db::Db;
 pub use error::Error;
@@ -70,12 +71,17 @@ pub async fn serve_db(
         listen = %listener.local_addr()?,
         "rounds-server serving"
     );
-    let app = http::router(http::AppState {
-        db,
-        settings: Arc::new(settings),
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let listener = listener::CappedListener::new(
+        listener,
+        settings.max_connections,
+        std::time::Duration::from_secs(settings.idle_timeout_secs.max(1)),
+    );
+    let app = http::router(http::AppState::new(db, settings));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<listener::Peer>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }

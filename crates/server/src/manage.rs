@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rounds_core::Role;
 use rounds_protocol::records::{PlanRecord, PlanRuleRecord, PlanVersionRecord};
 use rounds_protocol::{AccountId, ErrorCode, PlanId, TerritoryId, UserId};
 use uuid::Uuid;
@@ -48,23 +49,93 @@ impl Reach {
     }
 }
 
-/// The reach of a manager or admin calling the JSON API: an admin reaches everything, a
-/// manager the territories of their own reps and the unassigned ones (as the dashboard's
-/// team scope).
-pub fn reach_of(tx: &mut dyn Sql, user: UserId, role: rounds_core::Role) -> Result<Reach> {
-    if role == rounds_core::Role::Admin {
-        return Ok(Reach::All);
-    }
-    let rows = tx.query(
-        "SELECT t.id FROM territories t LEFT JOIN users u ON u.id = t.rep_id
-         WHERE t.rep_id IS NULL OR u.manager_id = $1",
-        crate::params![user],
-    )?;
+/// A manager's territories (`$1` the manager), as SQL for queries that filter by it.
+pub const MANAGER_TERRITORIES: &str =
+    "SELECT t.id FROM territories t LEFT JOIN users u ON u.id = t.rep_id
+     WHERE t.rep_id IS NULL OR t.rep_id = $1 OR u.manager_id = $1";
+
+/// A manager and the people they manage (`$1` the manager), as SQL.
+pub const MANAGED_PEOPLE: &str = "SELECT id FROM users WHERE id = $1 OR manager_id = $1";
+
+/// The one definition of a person's reach: an admin reaches everything; a manager the
+/// territories they hold, those of the people they manage, and the unassigned ones; a rep
+/// the territories they hold. The dashboard's team, the manage API and push all take it
+/// from here, so they cannot disagree.
+pub fn reach_of(tx: &mut dyn Sql, user: UserId, role: Role) -> Result<Reach> {
+    let rows = match role {
+        Role::Admin => return Ok(Reach::All),
+        Role::Manager => tx.query(MANAGER_TERRITORIES, crate::params![user])?,
+        Role::Rep => tx.query(
+            "SELECT id FROM territories WHERE rep_id = $1",
+            crate::params![user],
+        )?,
+    };
     Ok(Reach::Territories(
         rows.iter()
             .map(|r| r.parse(0))
             .collect::<std::result::Result<_, _>>()?,
     ))
+}
+
+/// Someone writing through sync: who they are, and their reach once it was needed.
+#[derive(Debug)]
+pub struct Actor {
+    pub user: UserId,
+    pub role: Role,
+    reach: Option<Reach>,
+}
+
+impl Actor {
+    pub fn new(user: UserId, role: Role) -> Self {
+        Self {
+            user,
+            role,
+            reach: None,
+        }
+    }
+
+    /// May they write on `account`, which is in `territory` held by `holder`? A rep when
+    /// they hold it — or, for a fact dated `at`, held it then; a manager or an admin when
+    /// the territory is within their [`reach_of`]. The one answer push gives, and the
+    /// same the dashboard and the manage API give through [`Reach`].
+    pub fn may_touch_account(
+        &mut self,
+        tx: &mut dyn Sql,
+        account: AccountId,
+        territory: Option<TerritoryId>,
+        holder: Option<UserId>,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        match self.role {
+            Role::Rep => Ok(holder == Some(self.user)
+                || match at {
+                    Some(at) => org::held_at(tx, account, self.user, at)?,
+                    None => false,
+                }),
+            Role::Manager | Role::Admin => {
+                if self.reach.is_none() {
+                    self.reach = Some(reach_of(tx, self.user, self.role)?);
+                }
+                Ok(self.reach.as_ref().is_some_and(|r| r.allows(territory)))
+            }
+        }
+    }
+
+    /// May they log or correct an activity in `rep`'s name? Anyone as themselves, a
+    /// manager for the people they manage, an admin for anyone.
+    pub fn may_act_for(&self, tx: &mut dyn Sql, rep: UserId) -> Result<bool> {
+        Ok(match self.role {
+            _ if rep == self.user => true,
+            Role::Admin => true,
+            Role::Manager => tx
+                .query_opt(
+                    "SELECT 1 FROM users WHERE id = $1 AND manager_id = $2",
+                    crate::params![rep, self.user],
+                )?
+                .is_some(),
+            Role::Rep => false,
+        })
+    }
 }
 
 /// Moves one account to `to`, or out of every territory (`None`), within reach.

@@ -13,6 +13,7 @@ use utoipa::OpenApi;
     paths(
         login,
         logout,
+        change_password,
         push,
         pull,
         assign_account,
@@ -63,9 +64,20 @@ pub fn document() -> utoipa::openapi::OpenApi {
     responses((status = 200, description = "LoginResponse {device_id, token, expires_at, user}", body = Object),
               (status = 400, description = "malformed_request / invalid_input", body = ApiErrorDoc),
               (status = 401, description = "invalid_credentials", body = ApiErrorDoc),
-              (status = 403, description = "device_revoked: the user is deactivated", body = ApiErrorDoc)))]
+              (status = 403, description = "device_revoked: the user is deactivated", body = ApiErrorDoc),
+              (status = 429, description = "rate_limited: too many sign-ins from this address or for this account, failed sign-ins in a row, or too many at once; `Retry-After` says when to try again", body = ApiErrorDoc)))]
 #[allow(dead_code)]
 fn login() {}
+
+/// Change the signed-in user's password (rounds_protocol::auth::ChangePassword); every
+/// other sign-in of theirs ends.
+#[utoipa::path(post, path = "/auth/password", security(("bearer" = [])), request_body(content = Object, description = "ChangePassword {current_password, new_password}"),
+    responses((status = 204, description = "changed"),
+              (status = 400, description = "malformed_request / invalid_input (a new password of 8 to 1,024 characters)", body = ApiErrorDoc),
+              (status = 401, description = "unauthenticated, or invalid_credentials (the current password)", body = ApiErrorDoc),
+              (status = 429, description = "rate_limited, as for sign-in", body = ApiErrorDoc)))]
+#[allow(dead_code)]
+fn change_password() {}
 
 /// Sign this device out: its token stops working.
 #[utoipa::path(post, path = "/auth/logout", security(("bearer" = [])),

@@ -115,12 +115,45 @@ fn territory_record(tx: &mut dyn Sql, t: TerritoryId) -> Result<TerritoryRecord>
     })
 }
 
+/// The one rule for who may hold a territory: an active rep or manager (a manager may
+/// work a territory themselves). Not an admin, not a deactivated user, not a stranger.
+/// The command line, the manage API and the dashboard all ask this.
+pub fn may_hold_territory(tx: &mut dyn Sql, user: UserId) -> Result<()> {
+    let row = tx.query_opt(
+        "SELECT role, active FROM users WHERE id = $1",
+        params![user],
+    )?;
+    let Some(row) = row else {
+        return Err(Error::client(
+            ErrorCode::NotFound,
+            format!("no user {user}"),
+        ));
+    };
+    let role = crate::auth::parse_role(&row.text(0)?);
+    if row.int(1)? == 0 {
+        return Err(Error::client(
+            ErrorCode::InvalidInput,
+            "a deactivated user cannot hold a territory",
+        ));
+    }
+    match role {
+        Some(Role::Rep | Role::Manager) => Ok(()),
+        _ => Err(Error::client(
+            ErrorCode::InvalidInput,
+            "only a rep or a manager can hold a territory",
+        )),
+    }
+}
+
 pub fn create_territory(
     tx: &mut Tx<'_>,
     id: TerritoryId,
     name: &str,
     rep: Option<UserId>,
 ) -> Result<TerritoryId> {
+    if let Some(rep) = rep {
+        may_hold_territory(tx, rep)?;
+    }
     tx.exec(
         "INSERT INTO territories (id, name, rep_id) VALUES ($1, $2, $3)",
         params![id, name.trim(), rep],
@@ -337,13 +370,10 @@ pub fn assign_territory(
             format!("no territory {t}"),
         ));
     }
-    if let Some(rep) = rep
-        && tx
-            .query_opt("SELECT id FROM users WHERE id = $1", params![rep])?
-            .is_none()
-    {
-        return Err(Error::client(ErrorCode::NotFound, format!("no user {rep}")));
+    if let Some(rep) = rep {
+        may_hold_territory(tx, rep)?;
     }
+    let before = territory_rep(tx, t)?.flatten();
     tx.exec(
         "UPDATE territories SET rep_id = $2 WHERE id = $1",
         params![t, rep],
@@ -351,6 +381,13 @@ pub fn assign_territory(
     let rec = territory_record(tx, t)?;
     changelog::put(tx, &BucketId::territory(t), &Row::Territory(rec))?;
     let seq = tx.head_seq()?;
+    if before != rep {
+        // The new holder's devices start the bucket here: nothing from before is theirs.
+        tx.exec(
+            "UPDATE territories SET held_since_seq = $2 WHERE id = $1",
+            params![t, seq],
+        )?;
+    }
     let ids = tx.query(
         "SELECT id FROM accounts WHERE territory_id = $1",
         params![t],

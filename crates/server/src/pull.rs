@@ -7,11 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac as _};
 use rounds_core::Role;
 use rounds_protocol::records::TerritoryRecord;
 use rounds_protocol::sync::{BucketId, MAX_PULL_OPS, Op, PullResponse, Row, Table};
-use rounds_protocol::{ErrorCode, Hlc, MIN_PROTOCOL_VERSION, TerritoryId};
+use rounds_protocol::{DeviceId, ErrorCode, Hlc, MIN_PROTOCOL_VERSION, TerritoryId};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 use crate::auth::Caller;
 use crate::changelog::parse_table;
@@ -48,24 +50,58 @@ pub struct Snapshot {
     pub k: String,
 }
 
+type Mac = Hmac<Sha256>;
+
 impl Cursor {
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    /// `base64url(json).base64url(mac)`: the MAC, keyed by the server's cursor key, covers
+    /// the device and the positions, so a cursor is good only for the device it was made
+    /// for and cannot be forged or edited.
+    pub fn encode(&self, key: &[u8], device: DeviceId) -> String {
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default());
+        let tag = URL_SAFE_NO_PAD.encode(mac(key, device, &body).finalize().into_bytes());
+        format!("{body}.{tag}")
     }
 
-    pub fn decode(s: &str) -> Result<Cursor> {
-        let bad = || {
+    /// The cursor, when it is well formed; `Ok(None)` when it was not made by this server
+    /// for this device (forged, edited, another device's, or from before cursors were
+    /// signed): the device then starts over from a snapshot.
+    pub fn decode(s: &str, key: &[u8], device: DeviceId) -> Result<Option<Cursor>> {
+        let malformed = || {
             Error::client(
                 ErrorCode::MalformedRequest,
                 "the cursor was not made by this server",
             )
         };
         if s.len() > MAX_CURSOR_LEN {
-            return Err(bad());
+            return Err(malformed());
         }
-        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
-        serde_json::from_slice(&bytes).map_err(|_| bad())
+        let parse = |body: &str| {
+            URL_SAFE_NO_PAD
+                .decode(body)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<Cursor>(&bytes).ok())
+        };
+        let Some((body, tag)) = s.split_once('.') else {
+            // A cursor from before cursors were signed starts over; garbage is refused.
+            return parse(s).map(|_| None).ok_or_else(malformed);
+        };
+        let (Some(cursor), Ok(tag)) = (parse(body), URL_SAFE_NO_PAD.decode(tag)) else {
+            return Err(malformed());
+        };
+        Ok(mac(key, device, body)
+            .verify_slice(&tag)
+            .is_ok()
+            .then_some(cursor))
     }
+}
+
+fn mac(key: &[u8], device: DeviceId, body: &str) -> Mac {
+    let mut m =
+        Mac::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    m.update(device.to_string().as_bytes());
+    m.update(b".");
+    m.update(body.as_bytes());
+    m
 }
 
 fn bucket_tables(b: &str) -> &'static [Table] {
@@ -86,23 +122,25 @@ fn bucket_territory(b: &str) -> Option<TerritoryId> {
     b.strip_prefix("territory/").and_then(|s| s.parse().ok())
 }
 
-/// The buckets the caller may see now, from the current assignment.
-pub fn allowed_buckets(tx: &mut dyn Sql, caller: &Caller) -> Result<BTreeSet<String>> {
+/// The buckets the caller may see now, from the current assignment, each with the server
+/// seq its current holder got it at (0 for the org bucket): a device's position in a
+/// bucket is never taken from before that.
+pub fn allowed_buckets(tx: &mut dyn Sql, caller: &Caller) -> Result<BTreeMap<String, i64>> {
     let rows = match caller.role {
-        Role::Admin => tx.query("SELECT id FROM territories", &[])?,
+        Role::Admin => tx.query("SELECT id, held_since_seq FROM territories", &[])?,
         Role::Manager => tx.query(
-            "SELECT t.id FROM territories t LEFT JOIN users u ON u.id = t.rep_id
+            "SELECT t.id, t.held_since_seq FROM territories t LEFT JOIN users u ON u.id = t.rep_id
              WHERE t.rep_id = $1 OR u.manager_id = $1",
             params![caller.user],
         )?,
         Role::Rep => tx.query(
-            "SELECT id FROM territories WHERE rep_id = $1",
+            "SELECT id, held_since_seq FROM territories WHERE rep_id = $1",
             params![caller.user],
         )?,
     };
-    let mut out = BTreeSet::from(["org".to_owned()]);
+    let mut out = BTreeMap::from([("org".to_owned(), 0)]);
     for r in rows {
-        out.insert(BucketId::territory(r.parse(0)?).0);
+        out.insert(BucketId::territory(r.parse(0)?).0, r.int(1)?);
     }
     Ok(out)
 }
@@ -221,27 +259,39 @@ pub fn pull(
     let r = tx.query_one(
         "SELECT (SELECT value FROM meta WHERE key = 'epoch'),
                 (SELECT value FROM counters WHERE name = 'server_seq'),
-                (SELECT value FROM meta WHERE key = 'changelog_floor')",
+                (SELECT value FROM meta WHERE key = 'changelog_floor'),
+                (SELECT value FROM meta WHERE key = 'cursor_key')",
         &[],
     )?;
     let (epoch, head) = (r.text(0)?, r.int(1)?);
     let floor: i64 = r.parse(2)?;
-    let allowed = allowed_buckets(tx, caller)?;
+    let key = r.text(3)?.into_bytes();
+    let since = allowed_buckets(tx, caller)?;
+    let allowed: BTreeSet<String> = since.keys().cloned().collect();
     let fresh = || Cursor {
         e: epoch.clone(),
         ..Cursor::default()
     };
     let (mut cur, reset) = match cursor.filter(|c| !c.is_empty()) {
         None => (fresh(), false),
-        Some(c) => {
-            let c = Cursor::decode(c)?;
-            if c.e == epoch {
-                (c, false)
-            } else {
-                (fresh(), true)
-            }
-        }
+        Some(c) => match Cursor::decode(c, &key, caller.device)? {
+            Some(c) if c.e == epoch => (c, false),
+            // Another epoch, or not a cursor this server made for this device: start over.
+            _ => (fresh(), true),
+        },
     };
+    // A position from before the bucket's current holder got it (a device offline through
+    // a handover and back, or replaying an old cursor) is not continued: the bucket is
+    // sent again from a snapshot, so nothing from before the hold is ever sent.
+    cur.b
+        .retain(|b, pos| since.get(b).is_none_or(|from| *pos >= *from) && *pos <= head);
+    if cur
+        .s
+        .as_ref()
+        .is_some_and(|s| since.get(&s.b).is_some_and(|from| s.at < *from) || s.at > head)
+    {
+        cur.s = None;
+    }
 
     if let Some(b) = resnapshot.filter(|b| allowed.iter().any(|a| a == b)) {
         // Its position is forgotten, so it is snapshotted below like a gained bucket.
@@ -377,7 +427,7 @@ pub fn pull(
     let last_applied = caller.last_applied_seq;
     Ok(PullResponse {
         epoch,
-        cursor: cur.encode(),
+        cursor: cur.encode(&key, caller.device),
         has_more: snapshotting || behind,
         checkpoint: u64::try_from(cur.b.values().copied().min().unwrap_or(0)).unwrap_or(0),
         server_hlc: server_hlc(Hlc::ZERO, now),

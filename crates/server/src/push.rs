@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use crate::db::{Prefetch, Prefetched, Row as DbRow, Sql, Tx, Val, insert_many, placeholders};
 use crate::error::{Error, Result};
 use crate::fields::{self, FieldChange, Merge};
+use crate::manage::Actor;
 use crate::org;
 use crate::{params, time};
 
@@ -278,6 +279,7 @@ fn apply(
     // The caller was authenticated inside this transaction: its device row is current.
     let mut last = u64::try_from(caller.last_applied_seq).unwrap_or(0);
     let mut results = Vec::with_capacity(req.mutations.len());
+    let mut actor = Actor::new(caller.user, caller.role);
     let mut gap = false;
     for m in &req.mutations {
         let status = if gap {
@@ -288,7 +290,7 @@ fn apply(
             gap = true;
             gap_status(last)
         } else {
-            let (kind, status) = apply_one(tx, &mut batch, caller, m, now)?;
+            let (kind, status) = apply_one(tx, &mut batch, caller, &mut actor, m, now)?;
             let result =
                 serde_json::to_string(&status).map_err(|e| Error::Internal(e.to_string()))?;
             let payload =
@@ -387,6 +389,7 @@ fn apply_one(
     tx: &mut Tx<'_>,
     batch: &mut Batch,
     caller: &Caller,
+    actor: &mut Actor,
     m: &Mutation,
     now: DateTime<Utc>,
 ) -> Result<(String, MutationStatus)> {
@@ -418,16 +421,18 @@ fn apply_one(
         }
     };
     let status = match body {
-        MutationBody::LogActivity { activity } => log_activity(tx, batch, caller, &activity, now)?,
+        MutationBody::LogActivity { activity } => {
+            log_activity(tx, batch, caller, actor, &activity, now)?
+        }
         MutationBody::CorrectActivity { correction } => {
             batch.flush_activities(tx)?;
-            correct_activity(tx, caller, &correction)?
+            correct_activity(tx, caller, actor, &correction)?
         }
         MutationBody::EditAccount { account_id, edit } => {
             // An edit changes what later activities see of the account (never its
             // territory, but keep the cache honest).
             batch.places.remove(&account_id);
-            edit_account(tx, caller, m, account_id, &edit, now)?
+            edit_account(tx, caller, actor, m, account_id, &edit, now)?
         }
     };
     Ok((kind, status))
@@ -436,6 +441,17 @@ fn apply_one(
 /// Activities before this are taken for a device clock gone wrong.
 fn earliest_activity() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap_or_default() // 2000-01-01
+}
+
+/// [`Actor::may_touch_account`] for an account by id, now (unknown: no).
+fn may_touch(tx: &mut Tx<'_>, actor: &mut Actor, account: Option<AccountId>) -> Result<bool> {
+    let Some(account) = account else {
+        return Ok(false);
+    };
+    match account_place(tx, account)? {
+        Some((territory, holder)) => actor.may_touch_account(tx, account, territory, holder, None),
+        None => Ok(false),
+    }
 }
 
 /// Where an account is and who works it now.
@@ -448,14 +464,11 @@ fn account_place(tx: &mut dyn Sql, id: AccountId) -> Result<Option<Place>> {
         .transpose()
 }
 
-fn is_manager(caller: &Caller) -> bool {
-    matches!(caller.role, Role::Manager | Role::Admin)
-}
-
 fn log_activity(
     tx: &mut Tx<'_>,
     batch: &mut Batch,
     caller: &Caller,
+    actor: &mut Actor,
     a: &ActivityRecord,
     now: DateTime<Utc>,
 ) -> Result<MutationStatus> {
@@ -467,8 +480,8 @@ fn log_activity(
         });
     }
     let place = batch.place(tx, a.account_id)?;
-    let verdict: std::result::Result<Option<TerritoryId>, String> = if a.rep_id != caller.user
-        && !is_manager(caller)
+    let verdict: std::result::Result<Option<TerritoryId>, String> = if !actor
+        .may_act_for(tx, a.rep_id)?
     {
         Err("the activity names another rep".into())
     } else if let Err(e) = rounds_core::Activity::try_from(a) {
@@ -486,13 +499,18 @@ fn log_activity(
         match place {
             None => Err("unknown account".into()),
             Some((territory, holder)) => {
-                if holder == Some(caller.user)
-                    || is_manager(caller)
-                    || org::held_at(tx, a.account_id, caller.user, a.occurred_at)?
-                {
+                if actor.may_touch_account(
+                    tx,
+                    a.account_id,
+                    territory,
+                    holder,
+                    Some(a.occurred_at),
+                )? {
                     Ok(territory)
-                } else {
+                } else if actor.role == Role::Rep {
                     Err("the account was not yours when this activity happened; kept for your manager to review".into())
+                } else {
+                    Err("the account is not among the accounts you manage; kept for review".into())
                 }
             }
         }
@@ -538,6 +556,7 @@ fn log_activity(
 fn correct_activity(
     tx: &mut Tx<'_>,
     caller: &Caller,
+    actor: &mut Actor,
     c: &CorrectionRecord,
 ) -> Result<MutationStatus> {
     if let Some(r) = tx.query_opt(
@@ -553,17 +572,22 @@ fn correct_activity(
         "SELECT account_id, rep_id, status FROM activities WHERE id = $1",
         params![c.target],
     )?;
+    let account: Option<AccountId> = target.as_ref().map(|t| t.parse(0)).transpose()?;
     let verdict = match &target {
         None => Err("the corrected activity is not on the server".to_owned()),
-        Some(t) if t.text(1)? != caller.user.to_string() && !is_manager(caller) => {
+        Some(t) if !actor.may_act_for(tx, t.parse(1)?)? => {
             Err("the corrected activity is another rep's".to_owned())
         }
         Some(t) if t.text(2)? != "ok" => {
             Err("the corrected activity is itself quarantined".to_owned())
         }
+        // A rep may correct their own activity wherever its account went; a manager only
+        // within their reach.
+        Some(_) if actor.role != Role::Rep && !may_touch(tx, actor, account)? => {
+            Err("the corrected activity's account is not among the accounts you manage".to_owned())
+        }
         Some(_) => Ok(()),
     };
-    let account: Option<AccountId> = target.map(|t| t.parse(0)).transpose()?;
     let data = serde_json::to_string(c).map_err(|e| Error::Internal(e.to_string()))?;
     let (status, reason) = match &verdict {
         Ok(()) => ("ok", None),
@@ -613,18 +637,15 @@ fn reject_edit(
 fn edit_account(
     tx: &mut Tx<'_>,
     caller: &Caller,
+    actor: &mut Actor,
     m: &Mutation,
     id: AccountId,
     edit: &AccountEdit,
     now: DateTime<Utc>,
 ) -> Result<MutationStatus> {
     let change = FieldChange::Shared(edit.clone());
-    let place = account_place(tx, id)?;
     // Unknown and not-yours get the same answer: ids of other territories reveal nothing.
-    let allowed = match place {
-        Some((_, holder)) => holder == Some(caller.user) || is_manager(caller),
-        None => false,
-    };
+    let allowed = may_touch(tx, actor, Some(id))?;
     if !allowed {
         return reject_edit(
             tx,

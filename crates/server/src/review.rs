@@ -11,7 +11,7 @@ use rounds_protocol::{AccountId, ErrorCode, TerritoryId, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::changelog::{self, territory_bucket};
-use crate::db::{Sql, Tx};
+use crate::db::{Sql, Tx, Val};
 use crate::error::{Error, Result};
 use crate::fields::{self, FieldChange};
 use crate::manage::Reach;
@@ -71,13 +71,26 @@ fn json(s: Option<String>) -> serde_json::Value {
 }
 
 /// The newest 500 of each kind.
-pub fn review(tx: &mut dyn Sql) -> Result<Review> {
+/// What sync set aside, newest first (at most 500 of each kind): everything for an admin
+/// (`manager` none), a manager's own team's only — their people's devices and edits,
+/// activities on their territories or by their people, conflicts on their accounts.
+pub fn review(tx: &mut dyn Sql, manager: Option<UserId>) -> Result<Review> {
+    use crate::manage::{MANAGED_PEOPLE, MANAGER_TERRITORIES};
+    let scope = |clause: &str| match manager {
+        Some(_) => clause.to_owned(),
+        None => String::new(),
+    };
+    let params: Vec<Val> = manager.map(|m| params![m].to_vec()).unwrap_or_default();
     let mut r = Review::default();
-    for row in tx.query(
+    let sql = format!(
         "SELECT device_id, seq, kind, result, payload FROM mutations
-         WHERE status IN ('quarantined', 'rejected') ORDER BY received_at DESC LIMIT 500",
-        &[],
-    )? {
+         WHERE status IN ('quarantined', 'rejected') {}
+         ORDER BY received_at DESC LIMIT 500",
+        scope(&format!(
+            "AND device_id IN (SELECT d.id FROM devices d WHERE d.user_id IN ({MANAGED_PEOPLE}))"
+        ))
+    );
+    for row in tx.query(&sql, &params)? {
         r.quarantined_mutations.push(QuarantinedMutation {
             device_id: row.text(0)?,
             seq: row.int(1)?,
@@ -86,11 +99,14 @@ pub fn review(tx: &mut dyn Sql) -> Result<Review> {
             payload: json(row.opt_text(4)?),
         });
     }
-    for row in tx.query(
+    let sql = format!(
         "SELECT id, account_id, rep_id, reason, data FROM activities
-         WHERE status = 'quarantined' ORDER BY id DESC LIMIT 500",
-        &[],
-    )? {
+         WHERE status = 'quarantined' {} ORDER BY id DESC LIMIT 500",
+        scope(&format!(
+            "AND (territory_id IN ({MANAGER_TERRITORIES}) OR rep_id IN ({MANAGED_PEOPLE}))"
+        ))
+    );
+    for row in tx.query(&sql, &params)? {
         r.quarantined_activities.push(QuarantinedActivity {
             id: row.text(0)?,
             account_id: row.text(1)?,
@@ -99,11 +115,12 @@ pub fn review(tx: &mut dyn Sql) -> Result<Review> {
             activity: json(row.opt_text(4)?),
         });
     }
-    for row in tx.query(
+    let sql = format!(
         "SELECT device_id, user_id, account_id, field, value, code, reason FROM rejected_edits
-         ORDER BY created_at DESC LIMIT 500",
-        &[],
-    )? {
+         {} ORDER BY created_at DESC LIMIT 500",
+        scope(&format!("WHERE user_id IN ({MANAGED_PEOPLE})"))
+    );
+    for row in tx.query(&sql, &params)? {
         r.rejected_edits.push(RejectedEdit {
             device_id: row.text(0)?,
             user_id: row.text(1)?,
@@ -114,11 +131,14 @@ pub fn review(tx: &mut dyn Sql) -> Result<Review> {
             reason: row.text(6)?,
         });
     }
-    for row in tx.query(
+    let sql = format!(
         "SELECT account_id, field, winner_value, loser_value, winner_hlc, loser_hlc FROM conflicts
-         ORDER BY created_at DESC LIMIT 500",
-        &[],
-    )? {
+         {} ORDER BY created_at DESC LIMIT 500",
+        scope(&format!(
+            "WHERE account_id IN (SELECT a.id FROM accounts a WHERE a.territory_id IN ({MANAGER_TERRITORIES}))"
+        ))
+    );
+    for row in tx.query(&sql, &params)? {
         r.conflicts.push(Conflict {
             account_id: row.text(0)?,
             field: row.text(1)?,

@@ -9,6 +9,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::time::Clock;
+
 /// A value that must never reach a log: `Debug` and `Display` print it redacted.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -92,6 +94,25 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// How long a dashboard sign-in lasts.
     pub session_ttl_hours: u32,
+    /// Password hashes (argon2id, 19 MiB each) in flight at most; a sign-in past that is
+    /// answered 429 at once.
+    pub sign_in_concurrent_hashes: usize,
+    /// Sign-in attempts a minute from one client address (a burst of as many).
+    pub sign_in_per_address_per_minute: u32,
+    /// Sign-in attempts a minute for one e-mail, from anywhere.
+    pub sign_in_per_email_per_minute: u32,
+    /// The server is behind a reverse proxy: the client address is the last one in
+    /// `X-Forwarded-For`, and HTTPS is what `X-Forwarded-Proto` says.
+    pub behind_proxy: bool,
+    /// Connections held open at most; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// A connection with no byte read or written for this long is closed.
+    pub idle_timeout_secs: u64,
+    /// A request (body included) not answered within this long is answered 503.
+    pub request_timeout_secs: u64,
+    /// Where "now" comes from: the system clock, unless a test starts its own.
+    #[serde(skip)]
+    pub clock: Clock,
 }
 
 impl Default for Settings {
@@ -107,6 +128,14 @@ impl Default for Settings {
             log: "info".into(),
             cookie_secure: false,
             session_ttl_hours: 12,
+            sign_in_concurrent_hashes: 4,
+            sign_in_per_address_per_minute: 30,
+            sign_in_per_email_per_minute: 10,
+            behind_proxy: false,
+            max_connections: 2048,
+            idle_timeout_secs: 120,
+            request_timeout_secs: 60,
+            clock: Clock::system(),
         }
     }
 }
@@ -133,6 +162,13 @@ impl Settings {
             "log",
             "cookie_secure",
             "session_ttl_hours",
+            "sign_in_concurrent_hashes",
+            "sign_in_per_address_per_minute",
+            "sign_in_per_email_per_minute",
+            "behind_proxy",
+            "max_connections",
+            "idle_timeout_secs",
+            "request_timeout_secs",
         ]))
         .extract()
         .map_err(|e| SettingsError(Box::new(e)))
@@ -147,6 +183,11 @@ impl Settings {
             argon2_iterations: 1,
             pool_size: 8,
             log: "warn".into(),
+            // Tests sign many devices in at once from one address; the attack tests set
+            // the real limits.
+            sign_in_concurrent_hashes: 64,
+            sign_in_per_address_per_minute: 100_000,
+            sign_in_per_email_per_minute: 100_000,
             ..Settings::default()
         }
     }

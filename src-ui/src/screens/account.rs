@@ -75,10 +75,10 @@ fn Loaded(
     });
     let direct = {
         let phone = detail.phone.clone().map(|p| {
-            view! { <ExternalLink href=format!("tel:{p}")>{p}</ExternalLink> }
+            view! { <ExternalLink href=rounds_core::tel_uri(&p)>{p}</ExternalLink> }
         });
         let email = detail.email.clone().map(|e| {
-            view! { <ExternalLink href=format!("mailto:{e}")>{e}</ExternalLink> }
+            view! { <ExternalLink href=rounds_core::mailto_uri(&e)>{e}</ExternalLink> }
         });
         view! { <p class="direct">{phone} {email}</p> }
     };
@@ -390,8 +390,8 @@ fn Contacts(contacts: Vec<ContactView>) -> impl IntoView {
                                 </span>
                                 {c.title.map(|t| view! { <span class="muted">{t}</span> })}
                                 <span class="contact-links">
-                                    {c.phone.map(|p| view! { <ExternalLink href=format!("tel:{p}")>{p}</ExternalLink> })}
-                                    {c.email.map(|e| view! { <ExternalLink href=format!("mailto:{e}")>{e}</ExternalLink> })}
+                                    {c.phone.map(|p| view! { <ExternalLink href=rounds_core::tel_uri(&p)>{p}</ExternalLink> })}
+                                    {c.email.map(|e| view! { <ExternalLink href=rounds_core::mailto_uri(&e)>{e}</ExternalLink> })}
                                 </span>
                             </li>
                         }

@@ -9,6 +9,8 @@
 //!
 //! `cargo run --release -p rounds-server --bin rounds-load -- --database postgres://…`
 
+#![allow(clippy::disallowed_methods)] // A load generator drives the server on the real clock.
+
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -51,6 +53,11 @@ struct Args {
     /// Fleet devices only push (no pull after each push).
     #[arg(long)]
     push_only: bool,
+    /// Instead: this many bogus sign-ins at once against a `rounds-server serve` child
+    /// process (production settings), while `--devices` devices keep pulling; then the
+    /// same with the sign-in walls lifted (every attempt hashes, as before they existed).
+    #[arg(long, value_name = "N")]
+    flood: Option<usize>,
 }
 
 const PASSWORD: &str = "load-test-password";
@@ -212,6 +219,11 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let dir = tempfile_dir()?;
+    if let Some(n) = args.flood {
+        let out = flood(&args, n, &dir).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        return out;
+    }
     let mut settings = match &args.database {
         Some(url) => {
             let mut s = Settings::for_tests(url);
@@ -356,6 +368,217 @@ async fn main() -> anyhow::Result<()> {
     server.await??;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// Seeds `reps` reps with a territory of 10 accounts each into the database at `url`.
+async fn seed_reps(
+    settings: &Settings,
+    reps: usize,
+) -> anyhow::Result<Vec<(String, Vec<AccountId>)>> {
+    let db = rounds_server::open_db(settings).await?;
+    let hash = rounds_server::auth::hash_password(PASSWORD, settings)?;
+    let out = db
+        .write(move |tx| {
+            let now = Utc::now();
+            let mut out = Vec::new();
+            for r in 0..reps {
+                let email = format!("rep{r}@load.example");
+                let user = org::add_user(
+                    tx,
+                    &org::NewUser {
+                        email: email.clone(),
+                        name: format!("Rep {r}"),
+                        role: Role::Rep,
+                        password_hash: hash.clone(),
+                        manager: None,
+                        time_zone: "UTC".into(),
+                    },
+                    now,
+                )?;
+                let t = org::create_territory(
+                    tx,
+                    TerritoryId::from_uuid(Uuid::now_v7()),
+                    &format!("T{r}"),
+                    Some(user),
+                )?;
+                let mut accounts = Vec::new();
+                for a in 0..10 {
+                    let id = AccountId::from_uuid(Uuid::now_v7());
+                    org::create_account(
+                        tx,
+                        &account(id, &format!("Account {r}-{a}"), t, now),
+                        now,
+                    )?;
+                    accounts.push(id);
+                }
+                out.push((email, accounts));
+            }
+            Ok::<_, rounds_server::Error>(out)
+        })
+        .await?;
+    Ok(out)
+}
+
+/// Resident and peak memory of a process, in MiB (Linux `/proc`).
+fn memory_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Devices pulling back to back for `for_how_long`; every pull's latency.
+async fn pulls(devices: &mut [Dev], for_how_long: Duration) -> anyhow::Result<Vec<Duration>> {
+    let until = Instant::now() + for_how_long;
+    let mut tasks = Vec::new();
+    for mut d in devices.iter().map(|d| Dev {
+        http: d.http.clone(),
+        base: d.base.clone(),
+        token: d.token.clone(),
+        id: d.id,
+        user: d.user,
+        seq: d.seq,
+        hlc: d.hlc,
+        accounts: d.accounts.clone(),
+        cursor: d.cursor.clone(),
+    }) {
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < until {
+                let t = Instant::now();
+                d.pull().await?;
+                lat.push(t.elapsed());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await??);
+    }
+    lat.sort();
+    Ok(lat)
+}
+
+/// One flood run against a fresh server child process; prints and returns nothing but
+/// its figures.
+async fn flood_once(
+    args: &Args,
+    n: usize,
+    dir: &std::path::Path,
+    walls: bool,
+) -> anyhow::Result<()> {
+    let db = dir.join(format!("flood-{walls}.db"));
+    let mut settings = Settings::for_tests(&db.display().to_string());
+    // Production costs and limits: the point is what a real server does.
+    let prod = Settings::default();
+    settings.argon2_memory_kib = prod.argon2_memory_kib;
+    settings.argon2_iterations = prod.argon2_iterations;
+    let territories = seed_reps(&settings, args.devices).await?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let exe = std::env::current_exe()?.with_file_name("rounds-server");
+    let mut cmd = tokio::process::Command::new(&exe);
+    cmd.args(["--config", "/nonexistent/rounds.toml", "serve"])
+        .env("ROUNDS_DATABASE_URL", db.display().to_string())
+        .env("ROUNDS_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ROUNDS_LOG", "error")
+        .kill_on_drop(true);
+    if !walls {
+        cmd.env("ROUNDS_SIGN_IN_CONCURRENT_HASHES", "1000000")
+            .env("ROUNDS_SIGN_IN_PER_ADDRESS_PER_MINUTE", "1000000")
+            .env("ROUNDS_SIGN_IN_PER_EMAIL_PER_MINUTE", "1000000");
+    }
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("starting {} (build it first)", exe.display()))?;
+    let pid = child.id().context("server pid")?;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(1024)
+        .build()?;
+    for _ in 0..200 {
+        if http.get(format!("{base}/health")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut devices = Vec::new();
+    for (email, accounts) in &territories {
+        let mut d = Dev::login(&http, &base, email, accounts.clone()).await?;
+        d.pull().await?;
+        devices.push(d);
+    }
+    let quiet = pulls(&mut devices, Duration::from_secs(5)).await?;
+    let (rss_before, _) = memory_mib(pid);
+
+    // The flood: n sign-ins at once, each for an e-mail that does not exist.
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let (http, base) = (http.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let status = http
+                .post(format!("{base}/auth/login"))
+                .json(&LoginRequest {
+                    email: format!("nobody{i}@flood.example"),
+                    password: "guess".into(),
+                    device_name: "flood".into(),
+                    platform: "flood".into(),
+                    device_id: None,
+                })
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
+            (status, t.elapsed())
+        }));
+    }
+    let busy = pulls(&mut devices, Duration::from_secs(5)).await?;
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await?);
+    }
+    let flood_secs = started.elapsed().as_secs_f64();
+    let (_, hwm) = memory_mib(pid);
+    let _ = child.kill().await;
+    let count = |s: u16| answers.iter().filter(|(x, _)| *x == s).count();
+    let mut answer_times: Vec<Duration> = answers.iter().map(|(_, t)| *t).collect();
+    answer_times.sort();
+    let (q99, b99) = (percentile(&quiet, 0.99), percentile(&busy, 0.99));
+    println!(
+        "{}: {n} bogus sign-ins at once ({} answered 401, {} answered 429, {} failed) in {flood_secs:.1} s, \
+         p99 answer {:.0} ms; server memory {rss_before:.0} MiB before, peak {hwm:.0} MiB; \
+         {} devices' pull p99 {:.1} ms quiet, {:.1} ms during the flood ({:.2}×)",
+        if walls {
+            "with the walls"
+        } else {
+            "walls lifted (every attempt hashes, as before)"
+        },
+        count(401),
+        count(429),
+        count(0),
+        percentile(&answer_times, 0.99).as_secs_f64() * 1e3,
+        devices.len(),
+        q99.as_secs_f64() * 1e3,
+        b99.as_secs_f64() * 1e3,
+        b99.as_secs_f64() / q99.as_secs_f64().max(1e-9),
+    );
+    Ok(())
+}
+
+async fn flood(args: &Args, n: usize, dir: &std::path::Path) -> anyhow::Result<()> {
+    flood_once(args, n, dir, true).await?;
+    flood_once(args, n, dir, false).await
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {

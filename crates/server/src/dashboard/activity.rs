@@ -200,45 +200,47 @@ fn accounts_by_id(
         .into_iter()
         .map(Val::from)
         .collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = tx.query(
-        &format!(
-            "SELECT data FROM accounts WHERE id IN ({})",
-            placeholders(1, ids.len())
-        ),
-        &ids,
-    )?;
     let mut out = HashMap::new();
-    for r in rows {
-        let rec: AccountRecord = r.json(0)?;
-        if let Ok(a) = Account::try_from(&rec) {
-            out.insert(a.id, a);
+    // In chunks: PostgreSQL takes at most 32,767 parameters a statement.
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows = tx.query(
+            &format!(
+                "SELECT data FROM accounts WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            ),
+            chunk,
+        )?;
+        for r in rows {
+            let rec: AccountRecord = r.json(0)?;
+            if let Ok(a) = Account::try_from(&rec) {
+                out.insert(a.id, a);
+            }
         }
     }
     Ok(out)
 }
 
+/// Ids per `IN (…)` list: well under PostgreSQL's 32,767 parameters a statement.
+const IN_CHUNK: usize = 1_000;
+
 /// Which of these activities a later correction voided (they stay in the feed, marked).
 fn voided(tx: &mut dyn Sql, ids: impl Iterator<Item = ActivityId>) -> Result<HashSet<ActivityId>> {
     let ids: Vec<Val> = ids.map(Val::from).collect();
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let rows = tx.query(
-        &format!(
-            "SELECT data FROM corrections WHERE status = 'ok' AND target_id IN ({})",
-            placeholders(1, ids.len())
-        ),
-        &ids,
-    )?;
     let mut out = HashSet::new();
-    for r in rows {
-        let rec: CorrectionRecord = r.json(0)?;
-        let c = rounds_core::Correction::from(&rec);
-        if matches!(c.change, CorrectionKind::Void { .. }) {
-            out.insert(c.target);
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows = tx.query(
+            &format!(
+                "SELECT data FROM corrections WHERE status = 'ok' AND target_id IN ({})",
+                placeholders(1, chunk.len())
+            ),
+            chunk,
+        )?;
+        for r in rows {
+            let rec: CorrectionRecord = r.json(0)?;
+            let c = rounds_core::Correction::from(&rec);
+            if matches!(c.change, CorrectionKind::Void { .. }) {
+                out.insert(c.target);
+            }
         }
     }
     Ok(out)

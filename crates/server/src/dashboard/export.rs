@@ -6,7 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use rounds_core::calendar::local_date;
 use rounds_core::{CheckIn, Tally};
 
@@ -28,7 +28,9 @@ fn write_rows(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> R
     let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
     w.write_record(header).map_err(fail)?;
     for r in rows {
-        w.write_record(&r).map_err(fail)?;
+        // Names and notes are people's text: none may run as a formula in a spreadsheet.
+        w.write_record(r.iter().map(|cell| import::escape_cell(cell).into_owned()))
+            .map_err(fail)?;
     }
     w.into_inner()
         .map_err(|e| Error::Internal(format!("csv: {e}")))
@@ -141,7 +143,7 @@ pub async fn compliance(
     q: Result<Query<ComplianceQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let now = Utc::now();
+    let now = s.settings.clock.now();
     let today = local_date(viewer.tz, now);
     let month = match q.period.as_deref().filter(|p| !p.is_empty()) {
         None => today.with_day(1).unwrap_or(today),

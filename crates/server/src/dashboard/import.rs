@@ -3,6 +3,7 @@
 //! imported. The confirm form carries the file back (base64, so no byte changes on the
 //! way), and confirming checks it again and applies it in one write transaction.
 
+use crate::db::Sql as _;
 use axum::Form;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -11,7 +12,6 @@ use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
-use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -141,6 +141,13 @@ fn summary(report: &ImportReport) -> Markup {
     html! {
         p.muted { (report.rows.len()) " rows: " (new) " new, " (updated) " to update, " (same) " unchanged"
             @if report.invalid() > 0 { ", " strong { (report.invalid()) " invalid" } } "." }
+        @let absent: Vec<&str> = import::COLUMNS.iter().copied().filter(|c| *c != "id" && !report.columns.contains(c)).collect();
+        p #import-columns {
+            "Columns this file sets: " (report.columns.iter().filter(|c| **c != "id").copied().collect::<Vec<_>>().join(", ")) "."
+            @if !absent.is_empty() {
+                " Updated accounts keep what they have for: " (absent.join(", ")) "."
+            }
+        }
     }
 }
 
@@ -159,6 +166,7 @@ fn preview_page(viewer: &Viewer, csv: &str, report: &ImportReport) -> Markup {
             form method="post" action="/dashboard/import/confirm" {
                 input type="hidden" name="csrf" value=(viewer.csrf);
                 input type="hidden" name="csv" value=(B64.encode(csv.as_bytes()));
+                input type="hidden" name="key" value=(uuid::Uuid::new_v4().simple().to_string());
                 div.actions { button type="submit" { "Import " (new + updated) " account" @if new + updated != 1 { "s" } } a href="/dashboard/import" { "Cancel" } }
             }
         }
@@ -202,7 +210,7 @@ pub async fn preview(
     let out =
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
-            import::check(tx, &text, &super::reach(&team), Utc::now())
+            import::check(tx, &text, &super::reach(&team), s.settings.clock.now())
         })
         .await;
     match out {
@@ -232,11 +240,16 @@ pub struct ConfirmForm {
     csrf: String,
     #[serde(default)]
     csv: String,
+    /// The preview's one-time key: a second confirm of the same preview imports nothing.
+    #[serde(default)]
+    key: String,
 }
 
 enum Confirmed {
     Done(ImportReport),
     Invalid(ImportReport),
+    /// This preview was confirmed before; it imported this many accounts then.
+    Already(i64),
 }
 
 pub async fn confirm(
@@ -261,23 +274,57 @@ pub async fn confirm(
     if csv.len() > MAX_CSV {
         return too_large(&viewer);
     }
+    let key = f.key.trim().to_owned();
+    if key.is_empty() || key.len() > 64 {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Not possible",
+            "This confirmation carries no preview key. Upload the file again.",
+        );
+    }
     let v = viewer.clone();
     let text = csv.clone();
-    // Checked again: the data may have changed since the preview.
+    // Checked again: the data may have changed since the preview. The receipt is written
+    // in the same transaction as the accounts, so a second confirm finds it.
     let out =
         s.db.write(move |tx| {
-            let now = Utc::now();
+            let now = s.settings.clock.now();
+            if let Some(r) = tx.query_opt(
+                "SELECT imported FROM import_receipts WHERE key = $1",
+                crate::params![key.clone()],
+            )? {
+                return Ok::<_, Error>(Confirmed::Already(r.int(0)?));
+            }
             let team = scope::team(tx, &v)?;
             let checked = import::check(tx, &text, &super::reach(&team), now)?;
             if checked.report.invalid() > 0 {
-                return Ok::<_, Error>(Confirmed::Invalid(checked.report));
+                return Ok(Confirmed::Invalid(checked.report));
             }
             let mut report = checked.report;
             report.imported = import::apply(tx, &checked.steps, Some(v.id), now)?;
+            tx.exec(
+                "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",
+                crate::params![key.clone(), v.id, report.imported as i64, crate::time::text(now)],
+            )?;
             Ok(Confirmed::Done(report))
         })
         .await;
     match out {
+        Ok(Confirmed::Already(n)) => {
+            let body = html! {
+                h1 { "Already imported" }
+                p.ok-note role="status" { "This preview was confirmed before and imported " (n) " account" @if n != 1 { "s" } ". Nothing was imported again." }
+                p { a href="/dashboard/accounts" { "See the accounts" } " · " a href="/dashboard/import" { "Import another file" } }
+            };
+            html_response(
+                StatusCode::OK,
+                page(
+                    "Already imported",
+                    Some((&viewer, "/dashboard/import")),
+                    body,
+                ),
+            )
+        }
         Ok(Confirmed::Invalid(report)) => html_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             preview_page(&viewer, &csv, &report),

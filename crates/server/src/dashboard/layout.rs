@@ -44,7 +44,7 @@ pub fn page(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Marku
                         }
                         form.logout method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(v.csrf);
-                            span.muted { (v.name) }
+                            a.muted href="/dashboard/password" title="Change your password" { (v.name) }
                             " "
                             button type="submit" { "Sign out" }
                         }

@@ -13,6 +13,7 @@ pub mod compliance;
 pub mod export;
 pub mod import;
 mod layout;
+pub mod password;
 pub mod performance;
 pub mod plans;
 pub mod priority;
@@ -23,14 +24,13 @@ pub mod session;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE,
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::Utc;
 use maud::{Markup, html};
 use rounds_core::{Role, Tz};
 use rounds_protocol::UserId;
@@ -38,7 +38,7 @@ use serde::Deserialize;
 
 use crate::auth;
 use crate::error::Error;
-use crate::http::AppState;
+use crate::http::{AppState, ClientAddr};
 
 pub use layout::page;
 
@@ -81,6 +81,10 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/compliance.csv", get(export::compliance))
         .route("/dashboard/performance.csv", get(export::performance))
         .route("/dashboard/plans", get(plans::form).post(plans::submit))
+        .route(
+            "/dashboard/password",
+            get(password::show).post(password::submit),
+        )
         .route("/dashboard/review", get(review::list))
         .route("/dashboard/review.csv", get(export::review))
         .route("/dashboard/review/{kind}/{id}/{action}", post(review::act))
@@ -235,7 +239,7 @@ impl FromRequestParts<AppState> for Viewer {
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(see_other("/login"));
         };
-        match session::resolve(&s.db, &token, Utc::now()).await {
+        match session::resolve(&s.db, &token, s.settings.clock.now()).await {
             Ok(Some(v)) if v.role != Role::Rep => Ok(v),
             Ok(_) => Err(see_other("/login")),
             Err(e) => Err(fault(e)),
@@ -301,7 +305,7 @@ async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> Response {
         &token,
         "/login",
         3600,
-        s.settings.cookie_secure,
+        s.over_https(&headers),
     );
     r
 }
@@ -318,6 +322,7 @@ pub struct LoginForm {
 
 async fn login_submit(
     State(s): State<AppState>,
+    ClientAddr(from): ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -330,9 +335,29 @@ async fn login_submit(
     let retry = |status, message: &str| {
         html_response(status, login_page(&expected, f.email.trim(), Some(message)))
     };
-    let checked = match auth::check_password(&s.db, &s.settings, &f.email, f.password.clone()).await
-    {
+    let now = s.settings.clock.now();
+    let checked = match s.admit_sign_in(from, &f.email) {
+        Ok(permit) => {
+            auth::check_password(
+                &s.db,
+                &s.settings,
+                &f.email,
+                f.password.clone(),
+                now,
+                permit,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let checked = match checked {
         Ok(c) => c,
+        Err(Error::RetryLater(e, after)) => {
+            let mut r = retry(StatusCode::TOO_MANY_REQUESTS, &e.message);
+            r.headers_mut()
+                .insert(RETRY_AFTER, crate::error::retry_after_value(after));
+            return r;
+        }
         Err(e) => return fault(e),
     };
     let Some(checked) = checked.filter(|c| c.active) else {
@@ -348,13 +373,13 @@ async fn login_submit(
         );
     }
     let ttl = chrono::Duration::hours(i64::from(s.settings.session_ttl_hours.max(1)));
-    let token = match session::create(&s.db, checked.user.id, Utc::now(), ttl).await {
+    let token = match session::create(&s.db, checked.user.id, s.settings.clock.now(), ttl).await {
         Ok(t) => t,
         Err(e) => return fault(e),
     };
     tracing::info!(user = %checked.user.id, "dashboard sign-in");
     let mut r = see_other("/dashboard");
-    let secure = s.settings.cookie_secure;
+    let secure = s.over_https(&headers);
     set_cookie(
         &mut r,
         SESSION_COOKIE,
@@ -406,6 +431,6 @@ async fn logout(
         return fault(e);
     }
     let mut r = see_other("/login");
-    set_cookie(&mut r, SESSION_COOKIE, "", "/", 0, s.settings.cookie_secure);
+    set_cookie(&mut r, SESSION_COOKIE, "", "/", 0, s.over_https(&headers));
     r
 }

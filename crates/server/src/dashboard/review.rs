@@ -8,8 +8,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use maud::{Markup, html};
+use rounds_core::Role;
 use rounds_protocol::records::ActivityRecord;
 use serde::Deserialize;
 
@@ -105,7 +105,77 @@ fn section(
     }
 }
 
-pub fn render(viewer: &Viewer, team: &Team, items: &[OpenItem], done: Option<&str>) -> Markup {
+/// A team member whose sign-ins are on hold after failed attempts in a row.
+#[derive(Debug, Clone)]
+pub struct OnHold {
+    pub name: String,
+    pub email: String,
+    pub failures: u32,
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
+/// The viewer's people (an admin's: everyone) whose sign-ins wait or are locked now.
+pub fn sign_ins_on_hold(
+    tx: &mut dyn crate::db::Sql,
+    viewer: &Viewer,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::error::Result<Vec<OnHold>> {
+    let rows = tx.query(
+        "SELECT name, email, failed_sign_ins, last_failed_at, manager_id, id FROM users
+         WHERE failed_sign_ins > $1 ORDER BY name",
+        crate::params![i64::from(crate::throttle::FREE_FAILURES)],
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let managed = r.opt_text(4)?.is_some_and(|m| m == viewer.id.to_string())
+            || r.text(5)? == viewer.id.to_string();
+        if viewer.role != Role::Admin && !managed {
+            continue;
+        }
+        let failures = u32::try_from(r.int(2)?).unwrap_or(u32::MAX);
+        let until = r
+            .opt_text(3)?
+            .and_then(|t| crate::time::parse(&t))
+            .and_then(|last| crate::throttle::lockout(failures, last))
+            .filter(|u| *u > now);
+        if let Some(until) = until {
+            out.push(OnHold {
+                name: r.text(0)?,
+                email: r.text(1)?,
+                failures,
+                until,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn on_hold_section(held: &[OnHold]) -> Markup {
+    html! {
+        @if !held.is_empty() {
+            section #sign-ins-on-hold role="status" {
+                h2 { "Sign-ins on hold (" (held.len()) ")" }
+                p.muted { "After failed sign-ins in a row, each attempt must wait longer, then the account locks for "
+                    (crate::throttle::LOCK.num_minutes()) " minutes. If it was not them, someone is guessing their password." }
+                ul {
+                    @for h in held {
+                        li { strong { (h.name) } " (" (h.email) "): " (h.failures) " failed sign-ins in a row; "
+                            @if h.failures >= crate::throttle::LOCK_AFTER { "locked" } @else { "waiting" }
+                            " until " (h.until.format("%H:%M UTC")) "." }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn render(
+    viewer: &Viewer,
+    team: &Team,
+    items: &[OpenItem],
+    held: &[OnHold],
+    done: Option<&str>,
+) -> Markup {
     let of = |k: ItemKind| items.iter().filter(|i| i.kind == k).collect::<Vec<_>>();
     let body = html! {
         h1 { "Review" }
@@ -114,6 +184,7 @@ pub fn render(viewer: &Viewer, team: &Team, items: &[OpenItem], done: Option<&st
             Some("dismissed") => p.ok-note role="status" { "Dismissed. The item is kept, marked resolved." },
             _ => {},
         }
+        (on_hold_section(held))
         p.muted { "What sync set aside for you. Nothing here was lost: accept to apply it, dismiss to keep it as it is. "
             a.download href="/dashboard/review.csv" download { "Download CSV" } }
         (section(viewer, team, "Quarantined activities", "Logged on an account the rep did not hold at the time, or unreadable. Accepting makes it a normal activity of the account.", &of(ItemKind::Activity), false))
@@ -134,7 +205,8 @@ pub async fn list(
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
             let items = review::open_items(tx, &super::reach(&team))?;
-            Ok::<_, Error>(render(&v, &team, &items, q.done.as_deref()))
+            let held = sign_ins_on_hold(tx, &v, s.settings.clock.now())?;
+            Ok::<_, Error>(render(&v, &team, &items, &held, q.done.as_deref()))
         })
         .await;
     match out {
@@ -176,9 +248,9 @@ pub async fn act(
             let team = scope::team(tx, &v)?;
             let reach = super::reach(&team);
             if accept {
-                review::accept(tx, &reach, kind, &id, v.id, Utc::now())
+                review::accept(tx, &reach, kind, &id, v.id, s.settings.clock.now())
             } else {
-                review::dismiss(tx, &reach, kind, &id, v.id, Utc::now())
+                review::dismiss(tx, &reach, kind, &id, v.id, s.settings.clock.now())
             }
         })
         .await;

@@ -88,7 +88,8 @@ pub fn team(tx: &mut dyn Sql, viewer: &Viewer) -> Result<Team> {
             reps.push(person(r)?);
         }
     }
-    let ids: HashSet<UserId> = reps.iter().map(|p| p.id).collect();
+    // The territories are the viewer's reach, as push and the manage API see it.
+    let reach = crate::manage::reach_of(tx, viewer.id, viewer.role)?;
     let mut territories = Vec::new();
     for r in tx.query(
         "SELECT id, name, rep_id FROM territories ORDER BY name, id",
@@ -99,7 +100,7 @@ pub fn team(tx: &mut dyn Sql, viewer: &Viewer) -> Result<Team> {
             name: r.text(1)?,
             rep: r.opt_parse(2)?,
         };
-        if all || t.rep.is_none_or(|rep| ids.contains(&rep)) {
+        if reach.allows(Some(t.id)) {
             territories.push(t);
         }
     }

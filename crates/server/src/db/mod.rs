@@ -33,6 +33,9 @@ pub enum DbError {
     Decode(String),
     #[error("{0}")]
     Other(String),
+    /// Too much waiting already (the write queue is full): retry shortly.
+    #[error("busy: {0}")]
+    Busy(String),
 }
 
 impl DbError {
@@ -40,6 +43,7 @@ impl DbError {
     /// failure or deadlock); anything else is a server fault.
     pub fn code(&self) -> ErrorCode {
         match self {
+            DbError::Busy(_) => ErrorCode::Unavailable,
             DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
                 if matches!(
                     e.code,

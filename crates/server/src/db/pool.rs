@@ -29,8 +29,12 @@ struct Inner {
     /// The writer's own connection: writes never wait behind reads for a pooled one.
     writer_conn: Mutex<Option<Conn>>,
     /// The group-commit writer's queue, started on the first write.
-    writer: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Box<dyn WriteJob>>>,
+    writer: std::sync::OnceLock<tokio::sync::mpsc::Sender<Box<dyn WriteJob>>>,
 }
+
+/// Writes waiting for the group-commit writer at most; past this a write is refused as
+/// busy (503 with `Retry-After`) instead of queued.
+pub const WRITE_QUEUE: usize = 4096;
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,6 +124,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/sqlite/0002_sessions.sql")),
     (3, include_str!("../../migrations/sqlite/0003_review.sql")),
     (4, include_str!("../../migrations/sqlite/0004_quotas.sql")),
+    (5, include_str!("../../migrations/sqlite/0005_security.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -129,6 +134,10 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     ),
     (3, include_str!("../../migrations/postgres/0003_review.sql")),
     (4, include_str!("../../migrations/postgres/0004_quotas.sql")),
+    (
+        5,
+        include_str!("../../migrations/postgres/0005_security.sql"),
+    ),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).
@@ -316,16 +325,23 @@ impl Db {
             out: None,
             send,
         });
-        self.writer()
-            .send(job)
-            .map_err(|_| DbError::Other("the writer has stopped".into()))?;
+        // A full queue is answered at once (503, retry later) rather than grown: memory
+        // stays bounded however many requests arrive.
+        self.writer().try_send(job).map_err(|e| match e {
+            tokio::sync::mpsc::error::TrySendError::Full(_) => {
+                DbError::Busy(format!("{WRITE_QUEUE} writes are already waiting"))
+            }
+            tokio::sync::mpsc::error::TrySendError::Closed(_) => {
+                DbError::Other("the writer has stopped".into())
+            }
+        })?;
         recv.await
             .map_err(|_| E::from(DbError::Other("the write was lost (writer failed)".into())))?
     }
 
-    fn writer(&self) -> &tokio::sync::mpsc::UnboundedSender<Box<dyn WriteJob>> {
+    fn writer(&self) -> &tokio::sync::mpsc::Sender<Box<dyn WriteJob>> {
         self.inner.writer.get_or_init(|| {
-            let (send, mut recv) = tokio::sync::mpsc::unbounded_channel::<Box<dyn WriteJob>>();
+            let (send, mut recv) = tokio::sync::mpsc::channel::<Box<dyn WriteJob>>(WRITE_QUEUE);
             // The task holds a weak reference: it ends when the last `Db` is dropped.
             let weak = Arc::downgrade(&self.inner);
             tokio::spawn(async move {
@@ -450,6 +466,15 @@ impl Db {
                 set_new_epoch(tx)?;
                 tx.exec("DELETE FROM meta WHERE key = 'restored_from'", &[])?;
             }
+            // The key pull cursors are signed with, made once per database (servers
+            // sharing a database share it).
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| DbError::Other(format!("random: {e}")))?;
+            let key: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            tx.exec(
+                "INSERT INTO meta (key, value) VALUES ('cursor_key', $1) ON CONFLICT (key) DO NOTHING",
+                crate::params![key],
+            )?;
             Ok(())
         })
         .await

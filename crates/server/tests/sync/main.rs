@@ -1,6 +1,11 @@
 //! The sync contract, end to end: a real server on 127.0.0.1:0 over a real database, and
 //! fake devices speaking the wire protocol with reqwest. Every scenario runs on SQLite;
 //! on PostgreSQL too when `ROUNDS_TEST_POSTGRES_URL` names a database.
+//!
+//! Scenarios about sync log "now" on the real clock against a server on the real clock:
+//! they hold on any day. Those that read the calendar (the dashboard's periods, quotas,
+//! scores) start the server's clock at [`support::TEST_NOW`] instead.
+#![allow(clippy::disallowed_methods)]
 
 /// Runs each scenario as a test on SQLite and on PostgreSQL (the latter skipped, with a
 /// note, when `ROUNDS_TEST_POSTGRES_URL` is not set).
@@ -29,6 +34,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod attacks;
 mod bad_input;
 mod dashboard;
 mod group_commit;

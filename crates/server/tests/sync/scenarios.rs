@@ -484,14 +484,44 @@ async fn a_rep_asking_for_another_territory_is_refused(backend: Backend) {
     let (server, org) = start(backend).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
     ana.pull(None).await.expect("pull");
-    // A forged cursor claiming South's bucket from seq 0.
-    let mut cur = rounds_server::pull::Cursor::decode(ana.cursor.as_deref().expect("cursor"))
-        .expect("cursor decodes");
+    // Her cursor, edited to claim South's bucket from seq 0: not a cursor the server
+    // made, so she starts over, and nothing of South comes with it.
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (body, tag) = ana
+        .cursor
+        .as_deref()
+        .and_then(|c| c.split_once('.'))
+        .expect("a signed cursor");
+    let mut cur: rounds_server::pull::Cursor =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).expect("base64")).expect("json");
     cur.b.insert(bucket(org.south), 0);
-    let page = ana
-        .pull_page(Some(&cur.encode()), None)
+    let forged = format!(
+        "{}.{tag}",
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cur).expect("json"))
+    );
+    let page = ana.pull_page(Some(&forged), None).await.expect("pull");
+    assert!(page.reset, "a forged cursor starts the device over");
+    assert!(
+        page.ops
+            .iter()
+            .all(|op| !matches!(op, Op::Put { bucket, .. } if bucket.0 == bucket_of(&org))),
+        "and sends none of South's rows: {:?}",
+        page.ops
+    );
+    // Even one signed with the server's own key (as if made when she held South) only
+    // tells her to drop it.
+    use rounds_server::db::Sql as _;
+    let key = server
+        .db
+        .read(|tx| {
+            tx.query_one("SELECT value FROM meta WHERE key = 'cursor_key'", &[])
+                .and_then(|r| r.text(0))
+        })
         .await
-        .expect("pull");
+        .expect("the cursor key");
+    let signed = cur.encode(key.as_bytes(), ana.id);
+    let page = ana.pull_page(Some(&signed), None).await.expect("pull");
     assert!(
         page.ops
             .iter()

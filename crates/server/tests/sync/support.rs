@@ -19,6 +19,13 @@ use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The instant tests that read the calendar run at: a Wednesday in mid-March, 11:00 in
+/// Denver. The server's clock is started there (`settings.clock`), so those tests pass on
+/// whatever day they run.
+pub fn test_now() -> DateTime<Utc> {
+    "2026-03-18T17:00:00Z".parse().expect("an instant")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -270,6 +277,17 @@ async fn decode<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> ApiRe
             )
         });
         Err((status, e))
+    }
+}
+
+/// What a device sends to sign in with the test password.
+pub fn login_request(email: &str, device_id: Option<DeviceId>) -> LoginRequest {
+    LoginRequest {
+        email: email.into(),
+        password: PASSWORD.into(),
+        device_name: "test phone".into(),
+        platform: "test".into(),
+        device_id,
     }
 }
 
