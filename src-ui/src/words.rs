@@ -38,6 +38,9 @@ pub fn code(code: ErrorCode) -> &'static str {
         ErrorCode::Unavailable => "The server is busy. Try again in a moment.",
         ErrorCode::Network => "Cannot reach the server. Check your connection.",
         ErrorCode::StorageFull => "This device is out of storage space. Free some and try again.",
+        ErrorCode::QuotaExceeded => {
+            "The server holds too much of this device's work for your manager to review. Ask them to review it; nothing leaves this device until then."
+        }
         ErrorCode::StorageCorrupt => {
             "The data on this device cannot be read. Contact your administrator."
         }

@@ -39,6 +39,10 @@ pub enum ErrorCode {
     SequenceGap,
     /// The pull cursor is older than the compacted changelog: resync the bucket.
     CursorExpired,
+    /// The device (or its user) has more set aside on the server, waiting for review,
+    /// than it may keep: nothing of the push was applied, and it stays on the device
+    /// until a manager has reviewed what is set aside.
+    QuotaExceeded,
 
     // Server and network.
     /// Too many requests; retry later.
@@ -86,7 +90,7 @@ impl ErrorCode {
             ErrorCode::UpgradeRequired => 426,
             ErrorCode::RateLimited => 429,
             ErrorCode::Unavailable | ErrorCode::Network => 503,
-            ErrorCode::StorageFull => 507,
+            ErrorCode::StorageFull | ErrorCode::QuotaExceeded => 507,
             ErrorCode::Internal | ErrorCode::StorageCorrupt | ErrorCode::Unknown => 500,
         }
     }

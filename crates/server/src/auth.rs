@@ -27,6 +27,11 @@ pub struct Caller {
     pub protocol_version: Option<i64>,
     /// The highest mutation seq applied for the device, as of this request's transaction.
     pub last_applied_seq: i64,
+    /// What this device has had set aside for review, and its ledger's payload bytes.
+    pub set_aside: i64,
+    pub stored_bytes: i64,
+    /// What all the user's devices have had set aside.
+    pub user_set_aside: i64,
 }
 
 pub fn hash_password(password: &str, settings: &Settings) -> Result<String> {
@@ -299,7 +304,8 @@ pub async fn login(
 }
 
 /// The device and user behind a token hash (`$1`); read by [`caller_from`].
-pub const CALLER_SQL: &str = "SELECT d.id, d.user_id, u.role, d.expires_at, d.revoked_at, u.active, d.protocol_version, d.last_applied_seq
+pub const CALLER_SQL: &str = "SELECT d.id, d.user_id, u.role, d.expires_at, d.revoked_at, u.active, d.protocol_version, d.last_applied_seq,
+         d.set_aside, d.stored_bytes, (SELECT CAST(SUM(o.set_aside) AS BIGINT) FROM devices o WHERE o.user_id = d.user_id)
          FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1";
 
 /// Resolves a bearer token. Unknown or expired → `unauthenticated`; revoked device or
@@ -343,6 +349,9 @@ pub fn caller_from(row: Option<crate::db::Row>, now: DateTime<Utc>) -> Result<Ca
         role: parse_role(&row.text(2)?).ok_or_else(|| DbError::Decode("role".into()))?,
         protocol_version: row.opt_int(6)?,
         last_applied_seq: row.int(7)?,
+        set_aside: row.int(8)?,
+        stored_bytes: row.int(9)?,
+        user_set_aside: row.opt_int(10)?.unwrap_or(0),
     })
 }
 

@@ -278,8 +278,12 @@ fn apply(
 ) -> Result<PushResponse> {
     // The caller was authenticated inside this transaction: its device row is current.
     let mut last = u64::try_from(caller.last_applied_seq).unwrap_or(0);
+    if req.mutations.iter().any(|m| m.seq > last) {
+        check_quota(tx, caller)?;
+    }
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut actor = Actor::new(caller.user, caller.role);
+    let (mut set_aside, mut stored_bytes) = (0i64, 0i64);
     let mut gap = false;
     for m in &req.mutations {
         let status = if gap {
@@ -295,6 +299,13 @@ fn apply(
                 serde_json::to_string(&status).map_err(|e| Error::Internal(e.to_string()))?;
             let payload =
                 serde_json::to_string(&m.body).map_err(|e| Error::Internal(e.to_string()))?;
+            if matches!(
+                status,
+                MutationStatus::Quarantined { .. } | MutationStatus::Rejected { .. }
+            ) {
+                set_aside += 1;
+            }
+            stored_bytes += i64::try_from(payload.len()).unwrap_or(i64::MAX);
             batch.ledger.push(
                 params![
                     caller.device,
@@ -327,8 +338,9 @@ fn apply(
         std::mem::take(&mut batch.ledger),
     )?;
     tx.exec_later(
-        "UPDATE devices SET last_applied_seq = $2, protocol_version = $3, schema_version = $4, last_seen_at = $5 WHERE id = $1",
-        params![caller.device, last, req.protocol_version, req.schema_version, time::text(now)],
+        "UPDATE devices SET last_applied_seq = $2, protocol_version = $3, schema_version = $4, last_seen_at = $5,
+         set_aside = set_aside + $6, stored_bytes = stored_bytes + $7 WHERE id = $1",
+        params![caller.device, last, req.protocol_version, req.schema_version, time::text(now), set_aside, stored_bytes],
     )?;
     // A clock that is not believable is not observed: it would spread to every device.
     let seen = req
@@ -344,6 +356,66 @@ fn apply(
         server_hlc: server_hlc(seen, now),
         results,
     })
+}
+
+/// Items one device may have set aside for review (quarantined or refused) and not yet
+/// reviewed; past this its pushes are refused (`quota_exceeded`) and stay on the device.
+pub const MAX_SET_ASIDE_PER_DEVICE: i64 = 10_000;
+/// The same for all of one user's devices together.
+pub const MAX_SET_ASIDE_PER_USER: i64 = 50_000;
+/// Raw payload bytes one device's ledger keeps (about a million ordinary mutations).
+pub const MAX_STORED_BYTES_PER_DEVICE: i64 = 1 << 30;
+
+/// Refuses a push that would store more for a device (or its user) over its quota. The
+/// counters on the device row only grow; when they say "over", what is still open (not
+/// reviewed by a manager) is counted exactly and written back, so a review frees room.
+fn check_quota(tx: &mut Tx<'_>, caller: &Caller) -> Result<()> {
+    let over = |device: i64, user: i64| {
+        device >= MAX_SET_ASIDE_PER_DEVICE || user >= MAX_SET_ASIDE_PER_USER
+    };
+    if caller.stored_bytes >= MAX_STORED_BYTES_PER_DEVICE {
+        return Err(Error::client(
+            ErrorCode::QuotaExceeded,
+            format!(
+                "this device's ledger on the server holds {} MiB, the most one device may; an administrator must make room",
+                caller.stored_bytes >> 20
+            ),
+        ));
+    }
+    if !over(caller.set_aside, caller.user_set_aside) {
+        return Ok(());
+    }
+    let open = open_set_aside(tx, caller.device)?;
+    tx.exec(
+        "UPDATE devices SET set_aside = $2 WHERE id = $1",
+        params![caller.device, open],
+    )?;
+    let user = caller.user_set_aside - caller.set_aside + open;
+    if over(open, user) {
+        return Err(Error::client(
+            ErrorCode::QuotaExceeded,
+            format!(
+                "{open} items from this device ({user} from all of yours) wait for your manager's review on the server, the most allowed; nothing more is accepted until they are reviewed, and nothing is lost meanwhile"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Items of `device` set aside and not yet resolved by a manager: quarantined activities,
+/// refused edits, and other mutations the server could not read.
+pub fn open_set_aside(tx: &mut dyn Sql, device: rounds_protocol::DeviceId) -> Result<i64> {
+    Ok(tx
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM activities a WHERE a.device_id = $1 AND a.status = 'quarantined'
+                       AND NOT EXISTS (SELECT 1 FROM review_resolutions r WHERE r.kind = 'activity' AND r.item_id = a.id))
+                  + (SELECT COUNT(*) FROM rejected_edits e WHERE e.device_id = $1
+                       AND NOT EXISTS (SELECT 1 FROM review_resolutions r WHERE r.kind = 'rejected_edit' AND r.item_id = e.id))
+                  + (SELECT COUNT(*) FROM mutations m WHERE m.device_id = $1 AND m.status IN ('quarantined', 'rejected')
+                       AND m.kind NOT IN ('log_activity', 'edit_account'))",
+            params![device],
+        )?
+        .int(0)?)
 }
 
 /// The server's clock as devices should observe it: never behind what it was sent.

@@ -18,3 +18,8 @@ CREATE TABLE import_receipts (
     imported BIGINT NOT NULL,
     created_at TEXT NOT NULL
 );
+
+-- What a device has had set aside for review (quarantined or refused), and the bytes of
+-- raw payload its ledger keeps: the quota checks read these instead of counting.
+ALTER TABLE devices ADD COLUMN set_aside BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN stored_bytes BIGINT NOT NULL DEFAULT 0;

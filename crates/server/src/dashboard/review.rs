@@ -150,6 +150,61 @@ pub fn sign_ins_on_hold(
     Ok(out)
 }
 
+/// A device of the viewer's people whose pushes are refused for its quota.
+#[derive(Debug, Clone)]
+pub struct OverQuota {
+    pub owner: String,
+    pub device: String,
+    pub set_aside: i64,
+    pub stored_mib: i64,
+}
+
+/// The viewer's people's devices (an admin's: every device) at or over their quota.
+pub fn devices_over_quota(
+    tx: &mut dyn crate::db::Sql,
+    viewer: &Viewer,
+) -> crate::error::Result<Vec<OverQuota>> {
+    use crate::push::{MAX_SET_ASIDE_PER_DEVICE, MAX_STORED_BYTES_PER_DEVICE};
+    let rows = tx.query(
+        "SELECT u.name, d.name, d.set_aside, d.stored_bytes, u.manager_id, u.id FROM devices d
+         JOIN users u ON u.id = d.user_id
+         WHERE d.revoked_at IS NULL AND (d.set_aside >= $1 OR d.stored_bytes >= $2)
+         ORDER BY u.name, d.name",
+        crate::params![MAX_SET_ASIDE_PER_DEVICE, MAX_STORED_BYTES_PER_DEVICE],
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let me = viewer.id.to_string();
+        let managed = r.opt_text(4)?.is_some_and(|m| m == me) || r.text(5)? == me;
+        if viewer.role == Role::Admin || managed {
+            out.push(OverQuota {
+                owner: r.text(0)?,
+                device: r.text(1)?,
+                set_aside: r.int(2)?,
+                stored_mib: r.int(3)? >> 20,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn over_quota_section(devices: &[OverQuota]) -> Markup {
+    html! {
+        @if !devices.is_empty() {
+            section #devices-over-quota role="status" {
+                h2 { "Devices over their quota (" (devices.len()) ")" }
+                p.muted { "The server refuses these devices' pushes until what they have set aside is reviewed below: up to "
+                    (crate::push::MAX_SET_ASIDE_PER_DEVICE) " open items a device. Nothing is lost: it waits on the device." }
+                ul {
+                    @for d in devices {
+                        li { strong { (d.owner) } ", " (d.device) ": " (d.set_aside) " set aside, " (d.stored_mib) " MiB kept." }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn on_hold_section(held: &[OnHold]) -> Markup {
     html! {
         @if !held.is_empty() {
@@ -174,6 +229,7 @@ pub fn render(
     team: &Team,
     items: &[OpenItem],
     held: &[OnHold],
+    over_quota: &[OverQuota],
     done: Option<&str>,
 ) -> Markup {
     let of = |k: ItemKind| items.iter().filter(|i| i.kind == k).collect::<Vec<_>>();
@@ -185,6 +241,7 @@ pub fn render(
             _ => {},
         }
         (on_hold_section(held))
+        (over_quota_section(over_quota))
         p.muted { "What sync set aside for you. Nothing here was lost: accept to apply it, dismiss to keep it as it is. "
             a.download href="/dashboard/review.csv" download { "Download CSV" } }
         (section(viewer, team, "Quarantined activities", "Logged on an account the rep did not hold at the time, or unreadable. Accepting makes it a normal activity of the account.", &of(ItemKind::Activity), false))
@@ -206,7 +263,8 @@ pub async fn list(
             let team = scope::team(tx, &v)?;
             let items = review::open_items(tx, &super::reach(&team))?;
             let held = sign_ins_on_hold(tx, &v, s.settings.clock.now())?;
-            Ok::<_, Error>(render(&v, &team, &items, &held, q.done.as_deref()))
+            let over = devices_over_quota(tx, &v)?;
+            Ok::<_, Error>(render(&v, &team, &items, &held, &over, q.done.as_deref()))
         })
         .await;
     match out {

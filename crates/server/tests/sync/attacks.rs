@@ -25,6 +25,7 @@ on_both_backends!(
     an_exported_cell_never_runs_as_a_formula_and_imports_back_unchanged,
     an_activity_export_past_postgres_parameter_limit_works,
     a_territory_goes_only_to_an_active_rep_or_manager,
+    a_device_over_its_quota_is_refused_and_its_manager_sees_it,
 );
 
 /// A second team: manager Mia, her rep Zoe with territory West (and one account in it).
@@ -783,4 +784,77 @@ async fn one_address_is_limited_in_sign_ins_a_minute() {
         .await
         .expect_err("the sixth from this address within a minute");
     assert_eq!((e.0, e.1.code), (429, ErrorCode::RateLimited));
+}
+
+/// Finding 8: raw payloads and refused edits could grow without bound. A device over its
+/// quota is refused with `quota_exceeded` (what it sent stays on it), its manager sees it,
+/// and reviewing what is set aside frees room.
+async fn a_device_over_its_quota_is_refused_and_its_manager_sees_it(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let org = seed(&server).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.edit(org.south_accounts[0], edit_name("not hers"));
+    ana.push().await.expect("a refused edit is set aside");
+    let counted = server
+        .count("SELECT set_aside FROM devices WHERE set_aside > 0")
+        .await;
+    assert_eq!(counted, 1, "the device's set-aside count grows with it");
+
+    // As if she had thousands more set aside (the counter says so; the check recounts).
+    let device = ana.id;
+    let fill = |n: i64| {
+        server.db.write(move |tx| {
+            tx.exec(
+                "UPDATE devices SET set_aside = $2 WHERE id = $1",
+                rounds_server::params![device, n],
+            )
+        })
+    };
+    fill(rounds_server::push::MAX_SET_ASIDE_PER_DEVICE)
+        .await
+        .expect("counter");
+    ana.log(
+        org.north_accounts[0],
+        Utc::now(),
+        "after the counter filled up",
+    );
+    let recounted = ana.push().await.expect("the real count is 1: accepted");
+    assert_eq!(recounted.results[0].status, MutationStatus::Applied);
+
+    // Now really over: the rejected edits count as open until reviewed.
+    server
+        .db
+        .write(move |tx| {
+            for i in 0..rounds_server::push::MAX_SET_ASIDE_PER_DEVICE {
+                tx.exec(
+                    "INSERT INTO rejected_edits (id, device_id, user_id, account_id, field, value, hlc, code, reason, created_at)
+                     VALUES ($1, $2, $3, NULL, 'name', '\"x\"', '0', 'forbidden', 'test', $4)",
+                    rounds_server::params![
+                        Uuid::now_v7(),
+                        device,
+                        org.ana,
+                        rounds_server::time::text(Utc::now() + Duration::microseconds(i))
+                    ],
+                )?;
+            }
+            Ok::<_, rounds_server::Error>(())
+        })
+        .await
+        .expect("set aside");
+    fill(rounds_server::push::MAX_SET_ASIDE_PER_DEVICE)
+        .await
+        .expect("counter");
+    ana.log(org.north_accounts[0], Utc::now(), "over the quota");
+    let refused = ana.push().await.expect_err("over the quota");
+    assert_eq!((refused.0, refused.1.code), (507, ErrorCode::QuotaExceeded));
+    assert_eq!(ana.outbox.len(), 1, "what she logged stays on her device");
+
+    let mut maria = Browser::signed_in(&server.base, "maria@example.com").await;
+    let review = maria.page("/dashboard/review").await;
+    assert!(
+        review.contains("Devices over their quota") && review.contains("test phone"),
+        "her manager sees the device"
+    );
 }
