@@ -435,10 +435,28 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
     );
     screenshot(&c, "accounts-moved").await;
 
-    // The plan's targets: a number past one a workday is refused next to it.
+    // The plan is the whole organisation's: a manager reads it, an administrator changes
+    // it, and a number past one a workday is refused next to it.
     let plan_before = plan_data(&server).await;
     c.goto(&format!("{base}/dashboard/plans")).await.unwrap();
+    let note = fresh_text(&c, "#plan-owner").await;
+    assert!(note.contains("administrator"), "{note}");
+    assert!(
+        c.find(Locator::Css("form.edit button[type=submit]"))
+            .await
+            .is_err(),
+        "a manager has no save button"
+    );
     screenshot(&c, "plans").await;
+    driver::click(&c, "form.logout button[type=submit]").await;
+    sign_in(&c, &base, "admin@demo.rounds.app").await;
+    driver::eventually(30, "the dashboard after signing in", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.path().starts_with("/dashboard"))
+    })
+    .await;
+    c.goto(&format!("{base}/dashboard/plans")).await.unwrap();
     let visits = c
         .find(Locator::Css("input[name=high_visits]"))
         .await

@@ -317,6 +317,14 @@ pub async fn seed(
     let mut summary = DemoSummary::default();
 
     let manager_id = UserId::from_uuid(rng.uuid_at(anchor - Duration::days(400)));
+    // Not drawn from the generator, so the rest of the demo stays as it was.
+    let admin_id = UserId::from_uuid(
+        uuid::Builder::from_unix_timestamp_millis(
+            u64::try_from((anchor - Duration::days(400)).timestamp_millis()).unwrap_or(0),
+            &[0xad; 10],
+        )
+        .into_uuid(),
+    );
     let reps: Vec<UserId> = METROS
         .iter()
         .map(|_| UserId::from_uuid(rng.uuid_at(anchor - Duration::days(400))))
@@ -342,14 +350,25 @@ pub async fn seed(
                     },
                 )
             };
-            let mut users = vec![mk(
-                manager_id,
-                "manager@demo.rounds.app",
-                "Morgan Avery",
-                Role::Manager,
-                None,
-                "America/Chicago",
-            )];
+            let mut users = vec![
+                mk(
+                    manager_id,
+                    "manager@demo.rounds.app",
+                    "Morgan Avery",
+                    Role::Manager,
+                    None,
+                    "America/Chicago",
+                ),
+                // The organisation's rotation plan is an administrator's to change.
+                mk(
+                    admin_id,
+                    "admin@demo.rounds.app",
+                    "Alex Admin",
+                    Role::Admin,
+                    None,
+                    "America/Chicago",
+                ),
+            ];
             for (m, id) in METROS.iter().zip(&reps) {
                 users.push(mk(*id, m.rep.1, m.rep.0, Role::Rep, Some(manager_id), m.tz));
             }
@@ -360,7 +379,7 @@ pub async fn seed(
         })
         .await?;
     }
-    summary.users = 1 + reps.len();
+    summary.users = 2 + reps.len();
     progress("users and plan", 1, 1);
 
     let zips = zips();

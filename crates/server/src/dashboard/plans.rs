@@ -12,12 +12,12 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
-use rounds_core::{Period, Priority};
+use rounds_core::{Period, Priority, Role};
 use rounds_protocol::records::{PlanRecord, PlanRuleRecord};
 use serde::Deserialize;
 
 use super::layout::option;
-use super::{Viewer, csrf_refused, fault, html_response, page, see_other};
+use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
 use crate::error::Error;
 use crate::http::AppState;
 use crate::manage;
@@ -140,15 +140,20 @@ pub fn render(
     today: NaiveDate,
 ) -> Markup {
     let cell = |k: &str| cells.get(k).cloned().unwrap_or_default();
+    let admin = viewer.role == Role::Admin;
     let body = html! {
         h1 { "Call-rotation plan" }
         p.muted { "For each priority bucket: the period, and how many touches of each kind an account gets in it. "
             "A change applies from today (" (today.format("%-d %B %Y")) "); what was owed before stays as it was." }
+        @if !admin {
+            p #plan-owner role="note" { "This plan is the whole organisation's: every team's reps work to it, so an administrator changes it. Ask yours for a change." }
+        }
         @if saved { p.ok-note role="status" { "Saved. Devices get the new targets on their next sync." } }
         @if let Some(p) = problem { p.alert role="alert" { (p) } }
         @if !errors.is_empty() { p.alert role="alert" { "Nothing was saved: fix the marked targets." } }
         form.edit method="post" action="/dashboard/plans" novalidate {
             input type="hidden" name="csrf" value=(viewer.csrf);
+            fieldset.plain disabled[!admin] {
             div.table-wrap { table.cards.plan {
                 thead { tr { th { "Bucket" } th { "Period" } @for (_, l) in KINDS { th { (l) } } } }
                 tbody {
@@ -180,7 +185,8 @@ pub fn render(
                     }
                 }
             } }
-            div.actions { button type="submit" { "Save targets" } }
+            @if admin { div.actions { button type="submit" { "Save targets" } } }
+            }
         }
         @if let Some(p) = plan {
             h2 { "History" }
@@ -236,6 +242,13 @@ pub async fn submit(
     let csrf = cells.remove("csrf").unwrap_or_default();
     if !viewer.csrf_ok(&csrf) {
         return csrf_refused();
+    }
+    if viewer.role != Role::Admin {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "Not yours to change",
+            "The rotation plan is the whole organisation's: an administrator changes it.",
+        );
     }
     let today = local_date(viewer.tz, s.settings.clock.now());
     let rules = match parse_cells(&cells) {
