@@ -16,7 +16,10 @@ pub const NOT_IN_APP: &str = "not running inside the app";
 
 #[wasm_bindgen]
 extern "C" {
-    // `withGlobalTauri` puts the invoke function here; it answers a Promise.
+    // `withGlobalTauri` puts the invoke function here; it answers a Promise. This module
+    // is what needs the global: the UI is Rust compiled to wasm with no JavaScript bundle
+    // to import `@tauri-apps/api` into, and the CSP (`script-src 'self'`) lets no other
+    // script run beside it to reach the global.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
 }

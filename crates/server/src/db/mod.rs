@@ -14,7 +14,7 @@ use std::fmt;
 
 use rounds_protocol::ErrorCode;
 
-pub use pool::{Db, Prefetch, Prefetched};
+pub use pool::{Db, Prefetch, Prefetched, WRITE_QUEUE};
 
 /// Which database a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

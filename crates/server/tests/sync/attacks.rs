@@ -1094,3 +1094,58 @@ async fn a_user_changes_their_password_and_other_sign_ins_end(backend: Backend) 
         .await
         .expect("the new one does");
 }
+
+/// Finding 9: the group-commit queue was unbounded, so a flood of writes grew memory
+/// without limit while the writer was busy. Past its bound a write is refused at once as
+/// busy (503 with `Retry-After` over HTTP), and the writes it took all complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_full_write_queue_refuses_at_once_instead_of_growing() {
+    use rounds_server::db::{DbError, WRITE_QUEUE};
+    let server = TestServer::start(Backend::Sqlite).await.expect("sqlite");
+    // The writer is busy for a while with one slow write …
+    let db = server.db.clone();
+    let slow = tokio::spawn(async move {
+        db.write(|_tx| {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            Ok::<_, DbError>(())
+        })
+        .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // … while more writes arrive than the queue holds.
+    let writes: Vec<_> = (0..WRITE_QUEUE + 500)
+        .map(|_| {
+            let db = server.db.clone();
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                let r = db.write(|tx| tx.query("SELECT 1", &[]).map(drop)).await;
+                (r, started.elapsed())
+            })
+        })
+        .collect();
+    let mut busy = 0;
+    let mut done = 0;
+    for w in writes {
+        match w.await.expect("task") {
+            (Ok(()), _) => done += 1,
+            (Err(DbError::Busy(_)), took) => {
+                busy += 1;
+                assert!(
+                    took < std::time::Duration::from_secs(1),
+                    "refused at once, not after {took:?}"
+                );
+                assert_eq!(DbError::Busy(String::new()).code(), ErrorCode::Unavailable);
+            }
+            (Err(e), _) => panic!("an unexpected failure: {e}"),
+        }
+    }
+    slow.await.expect("task").expect("the slow write");
+    assert!(
+        busy >= 400,
+        "past the bound, writes are refused: {busy} busy"
+    );
+    assert!(
+        done >= WRITE_QUEUE - 10,
+        "the queued writes all complete: {done}"
+    );
+}
