@@ -577,10 +577,15 @@ async fn today_in_the_demo_at(now: DateTime<Utc>, zone: Option<&str>) -> TodayVi
             .await
             .unwrap();
     }
+    dana_today_at(&server, now).await
+}
+
+/// Dana signs in on a device whose clock reads `now`, syncs, and opens Today.
+async fn dana_today_at(server: &Server, now: DateTime<Utc>) -> TodayView {
     let dir = tempfile::tempdir().unwrap();
     let mut device = Device::open(dir.path(), None, clock_starting_at(now)).unwrap();
     device
-        .sign_in(&sign_in_req(&server, DANA, PASSWORD))
+        .sign_in(&sign_in_req(server, DANA, PASSWORD))
         .await
         .unwrap();
     synced(&device).await;
@@ -656,14 +661,7 @@ async fn an_empty_today_says_what_falls_due_next() {
         })
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut device = Device::open(dir.path(), None, clock_starting_at(now)).unwrap();
-    device
-        .sign_in(&sign_in_req(&server, DANA, PASSWORD))
-        .await
-        .unwrap();
-    synced(&device).await;
-    let today = device.rep().unwrap().today(device.now()).unwrap();
+    let today = dana_today_at(&server, now).await;
     assert!(
         today.items.is_empty(),
         "nothing of a monthly plan is due on the 1st: {:?}",

@@ -237,47 +237,8 @@ async fn main() -> anyhow::Result<()> {
     let backend = format!("{:?}", db.backend());
     let reps = args.devices.max(args.writers);
     println!("backend {backend}; seeding {reps} reps …");
-    let hash = rounds_server::auth::hash_password(PASSWORD, &settings)?;
-    let territories: Vec<(String, Vec<AccountId>)> = db
-        .write(move |tx| {
-            let now = Utc::now();
-            let mut out = Vec::new();
-            for r in 0..reps {
-                let email = format!("rep{r}@load.example");
-                let user = org::add_user(
-                    tx,
-                    &org::NewUser {
-                        email: email.clone(),
-                        name: format!("Rep {r}"),
-                        role: Role::Rep,
-                        password_hash: hash.clone(),
-                        manager: None,
-                        time_zone: "UTC".into(),
-                    },
-                    now,
-                )?;
-                let t = org::create_territory(
-                    tx,
-                    TerritoryId::from_uuid(Uuid::now_v7()),
-                    &format!("T{r}"),
-                    Some(user),
-                )?;
-                let mut accounts = Vec::new();
-                for a in 0..10 {
-                    let id = AccountId::from_uuid(Uuid::now_v7());
-                    org::create_account(
-                        tx,
-                        &account(id, &format!("Account {r}-{a}"), t, now),
-                        now,
-                    )?;
-                    accounts.push(id);
-                }
-                out.push((email, accounts));
-            }
-            Ok::<_, rounds_server::Error>(out)
-        })
-        .await?;
     drop(db);
+    let territories = seed_reps(&settings, reps).await?;
     // Server and load generator share this process's runtime: on a 2-core machine a
     // second runtime only adds threads fighting for the same cores.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -370,7 +331,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seeds `reps` reps with a territory of 10 accounts each into the database at `url`.
+/// Seeds `reps` reps, each with a territory of 10 accounts, into the settings' database.
 async fn seed_reps(
     settings: &Settings,
     reps: usize,
