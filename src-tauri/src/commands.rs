@@ -3,6 +3,7 @@
 //! [`IpcError`]; the work is rounds-client's.
 
 use rounds_client::planner::Trigger;
+use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, IpcError,
     LogActivity, Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView,
@@ -99,10 +100,19 @@ pub async fn save_day_settings(
     state.device().await.rep_mut()?.save_day_settings(&req)
 }
 
+/// The device's lock is held only to read where and who; the network wait is outside it.
+#[tauri::command]
+pub async fn change_password(state: State<'_, AppState>, req: ChangePassword) -> Answer<()> {
+    let api = state.device().await.server_api()?;
+    api.change_password(&req)
+        .await
+        .map_err(rounds_client::client_err)
+}
+
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> Answer<SyncView> {
     let device = state.device().await;
-    device.rep()?.sync_view(&device.status())
+    device.rep()?.sync_view(&device.status(), device.now())
 }
 
 #[tauri::command]

@@ -54,6 +54,7 @@ pub fn run() {
             commands::open_url,
             commands::day_settings,
             commands::save_day_settings,
+            commands::change_password,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the app failed to start");

@@ -219,7 +219,7 @@ pub fn badge_text(s: Option<&SyncView>) -> (String, &'static str) {
         return ("Sync problem".into(), "error");
     }
     match s.last_success {
-        Some(at) => (format!("Synced {}", format::ago(at)), "ok"),
+        Some(at) => (format!("Synced {}", format::ago(at, s.now)), "ok"),
         None => ("Not synced yet".into(), "waiting"),
     }
 }

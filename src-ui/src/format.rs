@@ -27,9 +27,10 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 
-/// "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago".
-pub fn ago(at: DateTime<Utc>) -> String {
-    let secs = (now() - at).num_seconds().max(0);
+/// "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", as of `now` (the
+/// device's clock when the shell says it; else the browser's).
+pub fn ago(at: DateTime<Utc>, now: Option<DateTime<Utc>>) -> String {
+    let secs = (now.unwrap_or_else(self::now) - at).num_seconds().max(0);
     match secs {
         0..60 => "just now".into(),
         60..3_600 => format!("{} min ago", secs / 60),

@@ -2,6 +2,7 @@
 //! `rounds_protocol::ipc::command`. Everything else in the UI sees Rust types only.
 
 use rounds_protocol::ErrorCode;
+use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, IpcError,
     LogActivity, Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView, command,
@@ -101,6 +102,10 @@ pub async fn sign_in(req: SignIn) -> Result<Profile, IpcError> {
 
 pub async fn open_demo() -> Result<Profile, IpcError> {
     call0(command::OPEN_DEMO).await
+}
+
+pub async fn change_password(req: ChangePassword) -> Result<(), IpcError> {
+    call_unit(command::CHANGE_PASSWORD, &req).await
 }
 
 pub async fn sign_out() -> Result<(), IpcError> {

@@ -69,6 +69,17 @@ pub fn sign_in_error(e: &IpcError) -> &'static str {
     }
 }
 
+/// Words for a failed password change.
+pub fn password_error(e: &IpcError) -> &'static str {
+    match e.code {
+        ErrorCode::InvalidCredentials => "The current password is wrong.",
+        ErrorCode::InvalidInput => "The new password needs at least 8 characters.",
+        ErrorCode::Network => "Changing the password needs a connection to the server.",
+        ErrorCode::RateLimited => "Too many tries. Wait a minute and try again.",
+        _ => error(e),
+    }
+}
+
 /// Short words for the sync badge and sync screen.
 pub fn sync_error(code: ErrorCode) -> &'static str {
     match code {

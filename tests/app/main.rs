@@ -206,6 +206,26 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         "the visit reached the server exactly once"
     );
     screenshot(&c, &display, "sync-done").await;
+
+    // Changing the password goes to the server; a wrong current one is said in words.
+    eprintln!("step: Changing the password: a wrong current one is refused in words.");
+    click(&c, "#password-open").await;
+    type_into(&c, "#current-password", "not my password").await;
+    type_into(&c, "#new-password", "a long new secret").await;
+    type_into(&c, "#again-password", "a long new secret").await;
+    click(&c, "#password-save").await;
+    let refused = text(&c, ".password-form .form-error").await;
+    assert!(
+        refused.contains("current password is wrong"),
+        "said in words: {refused:?}"
+    );
+    c.execute(
+        "document.querySelector('.password-form .form-error').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "password").await;
     c.close().await.unwrap();
 
     // Cold start of a signed-in app to Today rendered.

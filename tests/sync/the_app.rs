@@ -319,7 +319,11 @@ async fn a_quick_action_logged_while_the_server_is_down_reaches_it_once() {
         assert!(open.starts_with("tel:"), "{open}");
     }
     // The sync screen counts it as waiting; the loop tries, fails, and keeps the call.
-    let view = device.rep().unwrap().sync_view(&device.status()).unwrap();
+    let view = device
+        .rep()
+        .unwrap()
+        .sync_view(&device.status(), device.now())
+        .unwrap();
     assert_eq!(view.pending, 1);
     device.trigger(rounds_client::planner::Trigger::Manual);
     let mut failed = false;
@@ -673,4 +677,60 @@ async fn an_empty_today_says_what_falls_due_next() {
         next.visits + next.calls + next.emails > 0,
         "something falls due then: {next:?}"
     );
+}
+
+/// The rep changes their password from the app: the wrong current one is refused, the
+/// device stays signed in and syncing, another device of theirs is signed out, and the
+/// new password is the one that works.
+#[tokio::test]
+async fn a_rep_changes_their_password_from_the_app() {
+    use rounds_protocol::auth::ChangePassword;
+    let server = Server::demo().await;
+    let (device, _dir) = signed_in_device(&server).await;
+    let (other, _other_dir) = signed_in_device(&server).await;
+    let api = device.server_api().unwrap();
+    let wrong = api
+        .change_password(&ChangePassword {
+            current_password: "not it".into(),
+            new_password: "a long new secret".into(),
+        })
+        .await
+        .expect_err("the current password is checked");
+    assert_eq!(
+        rounds_client::client_err(wrong).code,
+        ErrorCode::InvalidCredentials
+    );
+    api.change_password(&ChangePassword {
+        current_password: PASSWORD.into(),
+        new_password: "a long new secret".into(),
+    })
+    .await
+    .expect("changed");
+    device
+        .server_api()
+        .unwrap()
+        .pull(None)
+        .await
+        .expect("this device stays signed in");
+    let refused = other
+        .server_api()
+        .unwrap()
+        .pull(None)
+        .await
+        .expect_err("the other device is signed out");
+    assert_eq!(
+        rounds_client::client_err(refused).code,
+        ErrorCode::Unauthenticated
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut third = Device::open(dir.path(), None, system_clock()).unwrap();
+    let old = third
+        .sign_in(&sign_in_req(&server, DANA, PASSWORD))
+        .await
+        .expect_err("the old password no longer works");
+    assert_eq!(old.code, ErrorCode::InvalidCredentials);
+    third
+        .sign_in(&sign_in_req(&server, DANA, "a long new secret"))
+        .await
+        .expect("the new one does");
 }

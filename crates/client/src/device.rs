@@ -181,6 +181,17 @@ impl Device {
             .map_err(|e| IpcError::new(ErrorCode::StorageFull, e.to_string()))
     }
 
+    /// The signed-in rep's server, with this device's token: for a request made outside
+    /// the device's lock (changing the password), so no tap waits on the network.
+    pub fn server_api(&self) -> Result<ServerApi, IpcError> {
+        let url = self.rep()?.profile().server_url.clone();
+        let token = self
+            .token
+            .load()
+            .ok_or_else(|| IpcError::new(ErrorCode::Unauthenticated, "no device token"))?;
+        ServerApi::new(&url, Some(token)).map_err(crate::session::client_err)
+    }
+
     /// Stops the sync loop after its current step.
     pub async fn stop(&mut self) {
         if let Some(runner) = self.runner.take() {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rounds_protocol::auth::{LoginRequest, LoginResponse};
+use rounds_protocol::auth::{ChangePassword, LoginRequest, LoginResponse};
 use rounds_protocol::sync::{MAX_PULL_OPS, PullResponse, PushRequest, PushResponse};
 use rounds_protocol::{ApiError, ErrorCode, PROTOCOL_VERSION};
 use serde::Serialize;
@@ -81,6 +81,27 @@ impl ServerApi {
         let body = res.bytes().await.map_err(network)?;
         Err(serde_json::from_slice::<ApiError>(&body).map_or_else(
             |_| ClientError::Network("the server did not confirm the sign-out".into()),
+            ClientError::Api,
+        ))
+    }
+
+    /// Changes the signed-in user's password; every other sign-in of theirs ends.
+    pub async fn change_password(&self, req: &ChangePassword) -> Result<(), ClientError> {
+        let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
+        let res = self
+            .http
+            .post(format!("{}/auth/password", self.base))
+            .bearer_auth(token)
+            .json(req)
+            .send()
+            .await
+            .map_err(network)?;
+        if res.status().is_success() {
+            return Ok(());
+        }
+        let body = res.bytes().await.map_err(network)?;
+        Err(serde_json::from_slice::<ApiError>(&body).map_or_else(
+            |_| ClientError::Network("the server did not confirm the change".into()),
             ClientError::Api,
         ))
     }

@@ -18,4 +18,4 @@ pub use error::ClientError;
 pub use http::ServerApi;
 pub use rep::{Rep, StoredProfile};
 pub use runner::{Runner, SyncStatus};
-pub use session::{TokenFile, sign_in};
+pub use session::{TokenFile, client_err, sign_in};

@@ -742,7 +742,7 @@ impl Rep {
     }
 
     /// The sync screen: the loop's status plus what the server did not apply.
-    pub fn sync_view(&self, status: &SyncStatus) -> Result<SyncView, IpcError> {
+    pub fn sync_view(&self, status: &SyncStatus, now: DateTime<Utc>) -> Result<SyncView, IpcError> {
         let read = self.store.read();
         let issues = read.issues().open().map_err(store_err)?;
         let names: HashMap<AccountId, String> = read
@@ -773,6 +773,7 @@ impl Rep {
             online: status.online,
             last_error: status.last_error.as_ref().map(|(c, _)| *c),
             issues: issues.iter().map(|i| issue_view(i, &names, tz)).collect(),
+            now: Some(now),
         })
     }
 }

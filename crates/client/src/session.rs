@@ -124,6 +124,7 @@ pub async fn sign_in(
     Ok((profile, login.token))
 }
 
-pub(crate) fn client_err(e: ClientError) -> IpcError {
+/// A client failure as the app's UI gets it: its code, and the message for the log.
+pub fn client_err(e: ClientError) -> IpcError {
     IpcError::new(e.code(), e.to_string())
 }

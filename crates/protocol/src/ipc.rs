@@ -30,6 +30,8 @@ pub mod command {
     pub const OPEN_URL: &str = "open_url";
     pub const DAY_SETTINGS: &str = "day_settings";
     pub const SAVE_DAY_SETTINGS: &str = "save_day_settings";
+    /// Takes a [`crate::auth::ChangePassword`]; needs the network.
+    pub const CHANGE_PASSWORD: &str = "change_password";
 }
 
 /// Every command's failure.
@@ -417,6 +419,10 @@ pub struct SyncView {
     pub online: bool,
     pub last_error: Option<ErrorCode>,
     pub issues: Vec<IssueView>,
+    /// The device's clock when this view was made: "synced 5 min ago" is measured
+    /// against it, not against the web view's own clock.
+    #[serde(default)]
+    pub now: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rounds_core::LatLon;
+use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{DaySettings, IpcError, IssueView, Session};
 
 use crate::parts::{ErrorBox, ProgressBar, Skeleton};
@@ -57,10 +58,11 @@ pub fn SyncScreen() -> impl IntoView {
                 None => view! { <Skeleton rows=2 /> }.into_any(),
             };
         };
-        let at = s.last_success;
+        let (at, now) = (s.last_success, s.now);
         let last = move || {
             ctx.polls.track();
-            at.map(format::ago).unwrap_or_else(|| "Never".into())
+            at.map(|at| format::ago(at, now))
+                .unwrap_or_else(|| "Never".into())
         };
         let progress = s.progress;
         let label = s.progress_label.clone();
@@ -116,6 +118,7 @@ pub fn SyncScreen() -> impl IntoView {
             {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
             {body}
             <DayForm />
+            <PasswordForm />
             <SignOut />
         </section>
     }
@@ -184,6 +187,109 @@ fn dismiss(ctx: Ctx, seq: u64) {
         let _ = ipc::dismiss_issue(seq).await;
         ctx.poll_now.set(true);
     });
+}
+
+/// Changing the password needs the server; the other devices and browsers signed in as
+/// the rep are signed out by it, this one stays.
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let open = RwSignal::new(false);
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let note = RwSignal::new(None::<(bool, String)>);
+    let busy = RwSignal::new(false);
+    let save = move |_| {
+        let (c, n, a) = (
+            current.get_untracked(),
+            new.get_untracked(),
+            again.get_untracked(),
+        );
+        if n != a {
+            note.set(Some((
+                false,
+                "The new password and its repetition differ.".into(),
+            )));
+            return;
+        }
+        if n.chars().count() < 8 {
+            note.set(Some((
+                false,
+                "The new password needs at least 8 characters.".into(),
+            )));
+            return;
+        }
+        busy.set(true);
+        note.set(None);
+        spawn_local(async move {
+            let req = ChangePassword {
+                current_password: c,
+                new_password: n,
+            };
+            let out = ipc::change_password(req).await;
+            busy.set(false);
+            match out {
+                Ok(()) => {
+                    current.set(String::new());
+                    new.set(String::new());
+                    again.set(String::new());
+                    open.set(false);
+                    note.set(Some((
+                        true,
+                        "Password changed. Your other devices will ask you to sign in again."
+                            .into(),
+                    )));
+                }
+                Err(e) => note.set(Some((false, words::password_error(&e).to_owned()))),
+            }
+        });
+    };
+    let field = |id: &'static str,
+                 label: &'static str,
+                 value: RwSignal<String>,
+                 auto: &'static str| {
+        view! {
+            <label for=id>{label}</label>
+            <input id=id type="password" autocomplete=auto
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+        }
+    };
+    view! {
+        <section class="card password-form" aria-labelledby="password-title">
+            <h2 id="password-title">"Password"</h2>
+            {move || {
+                if open.get() {
+                    view! {
+                        {field("current-password", "Current password", current, "current-password")}
+                        {field("new-password", "New password (at least 8 characters)", new, "new-password")}
+                        {field("again-password", "New password again", again, "new-password")}
+                        <div class="row-actions">
+                            <button class="button secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                            <button id="password-save" class="button primary" on:click=save disabled=move || busy.get()>
+                                {move || if busy.get() { "Changing…" } else { "Change password" }}
+                            </button>
+                        </div>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <button id="password-open" class="button link" on:click=move |_| {
+                            note.set(None);
+                            open.set(true);
+                        }>"Change password"</button>
+                    }
+                        .into_any()
+                }
+            }}
+            {move || note.get().map(|(ok, text)| {
+                if ok {
+                    view! { <p class="form-ok" role="status">{text}</p> }.into_any()
+                } else {
+                    view! { <p class="form-error" role="alert">{text}</p> }.into_any()
+                }
+            })}
+        </section>
+    }
 }
 
 /// Signing out asks twice when work has not reached the server.

@@ -142,6 +142,7 @@ fn sync_view() {
             account_id: Some(id(1)),
             at: Utc.with_ymd_and_hms(2026, 3, 18, 9, 0, 0).unwrap(),
         }],
+        now: Some(Utc.with_ymd_and_hms(2026, 3, 18, 9, 5, 0).unwrap()),
     };
     insta::assert_json_snapshot!(view);
 }

@@ -28,6 +28,7 @@ on_both_backends!(
     a_device_over_its_quota_is_refused_and_its_manager_sees_it,
     only_an_admin_changes_the_organisations_plan,
     a_user_changes_their_password_and_other_sign_ins_end,
+    a_manager_changes_their_password_in_the_dashboard,
 );
 
 /// A second team: manager Mia, her rep Zoe with territory West (and one account in it).
@@ -1148,4 +1149,44 @@ async fn a_full_write_queue_refuses_at_once_instead_of_growing() {
         done >= WRITE_QUEUE - 10,
         "the queued writes all complete: {done}"
     );
+}
+
+/// The dashboard's own password form: the current password is checked, a short new one
+/// refused in words, and after the change every session of the user ends.
+async fn a_manager_changes_their_password_in_the_dashboard(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let _org = seed(&server).await;
+    let mut here = Browser::signed_in(&server.base, "maria@example.com").await;
+    let mut elsewhere = Browser::signed_in(&server.base, "maria@example.com").await;
+    let form = here.page("/dashboard/password").await;
+    let csrf = csrf_of(&form);
+    let post = |current: &'static str, new: &'static str, again: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("current", current.into()),
+            ("new", new.into()),
+            ("again", again.into()),
+        ]
+    };
+    let wrong = post("not it", "a long new secret", "a long new secret");
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = here.post("/dashboard/password", &wrong).await;
+    assert_eq!(p.status, 401, "the current password is checked");
+    let short = post(PASSWORD, "short", "short");
+    let short: Vec<(&str, &str)> = short.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = here.post("/dashboard/password", &short).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("at least 8 characters"), "said in words");
+    let good = post(PASSWORD, "a long new secret", "a long new secret");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = here.post("/dashboard/password", &good).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("Password changed"));
+    let other = elsewhere.get("/dashboard/activity").await;
+    assert_eq!(other.status, 303, "the other session has ended");
+    login(&server.base, "maria@example.com", "a long new secret")
+        .await
+        .expect("the new password works");
 }
