@@ -68,40 +68,36 @@ impl ServerApi {
     /// device keeps its id, so signing in again later resumes its ledger.
     pub async fn logout(&self) -> Result<(), ClientError> {
         let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
-        let res = self
-            .http
-            .post(format!("{}/auth/logout", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(network)?;
-        if res.status().is_success() {
-            return Ok(());
-        }
-        let body = res.bytes().await.map_err(network)?;
-        Err(serde_json::from_slice::<ApiError>(&body).map_or_else(
-            |_| ClientError::Network("the server did not confirm the sign-out".into()),
-            ClientError::Api,
-        ))
+        self.send_no_content(
+            self.http
+                .post(format!("{}/auth/logout", self.base))
+                .bearer_auth(token),
+        )
+        .await
     }
 
     /// Changes the signed-in user's password; every other sign-in of theirs ends.
     pub async fn change_password(&self, req: &ChangePassword) -> Result<(), ClientError> {
         let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
-        let res = self
-            .http
-            .post(format!("{}/auth/password", self.base))
-            .bearer_auth(token)
-            .json(req)
-            .send()
-            .await
-            .map_err(network)?;
+        self.send_no_content(
+            self.http
+                .post(format!("{}/auth/password", self.base))
+                .bearer_auth(token)
+                .json(req),
+        )
+        .await
+    }
+
+    /// A request answered with no body (204) when it worked.
+    async fn send_no_content(&self, req: reqwest::RequestBuilder) -> Result<(), ClientError> {
+        let res = req.send().await.map_err(network)?;
         if res.status().is_success() {
             return Ok(());
         }
+        let status = res.status();
         let body = res.bytes().await.map_err(network)?;
         Err(serde_json::from_slice::<ApiError>(&body).map_or_else(
-            |_| ClientError::Network("the server did not confirm the change".into()),
+            |_| ClientError::Network(format!("the server answered {status}")),
             ClientError::Api,
         ))
     }
