@@ -3,7 +3,7 @@
 //! demo organisation. Screenshots at phone and laptop size go to target/screenshots/.
 //!
 //! Needs the app built with its UI bundled; `scripts/test` builds it and sets
-//! `ROUNDS_APP_BINARY`. Without that variable the test says it did not run.
+//! `ROUNDS_APP_BINARY`, and runs these tests (ignored otherwise) with `--include-ignored`.
 
 #[path = "../sync/support.rs"]
 #[allow(dead_code)]
@@ -30,14 +30,19 @@ fn test_now() -> DateTime<Utc> {
 /// One app window at a time: two would fight over the two cores and their time limits.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn app_binary() -> Option<PathBuf> {
-    let path = PathBuf::from(std::env::var_os("ROUNDS_APP_BINARY")?);
+/// The tests that drive it are ignored unless asked for; asked for without it, they fail
+/// rather than pass untested.
+fn app_binary() -> PathBuf {
+    let path = PathBuf::from(
+        std::env::var_os("ROUNDS_APP_BINARY")
+            .expect("set ROUNDS_APP_BINARY to the app binary (scripts/test does)"),
+    );
     assert!(
         path.exists(),
         "ROUNDS_APP_BINARY {} is missing",
         path.display()
     );
-    Some(path)
+    path
 }
 
 async fn type_into(c: &Client, css: &str, value: &str) {
@@ -78,11 +83,9 @@ async fn activities_on_server(server: &Server) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the app binary and a display: run with --include-ignored (scripts/test does)"]
 async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
-    let Some(app) = app_binary() else {
-        eprintln!("skipped: set ROUNDS_APP_BINARY (scripts/test does) to run the app in a window");
-        return;
-    };
+    let app = app_binary();
     let _window = ONE_WINDOW.lock().await;
     let mut server = Server::demo_at(test_now(), 40).await;
     let scratch = tempfile::tempdir().unwrap();
@@ -246,11 +249,9 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
 /// the day, Today shows due accounts or says nothing is due and what comes next — never an
 /// error, never a blank screen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the app binary and a display: run with --include-ignored (scripts/test does)"]
 async fn on_the_real_clock_today_shows_what_is_due_or_what_comes_next() {
-    let Some(app) = app_binary() else {
-        eprintln!("skipped: set ROUNDS_APP_BINARY (scripts/test does) to run the app in a window");
-        return;
-    };
+    let app = app_binary();
     let _window = ONE_WINDOW.lock().await;
     let server = Server::demo_on(Utc::now().date_naive(), 20).await;
     let scratch = tempfile::tempdir().unwrap();

@@ -235,9 +235,7 @@ async fn s4_s5_s6_the_app_killed_while_logging_pushing_and_pulling() {
 }
 
 async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
-    let Some(mut server) = Server::demo_on_backend(backend).await else {
-        return;
-    };
+    let mut server = Server::demo_on_backend(backend).await;
     let kills = scale(15, 150);
     let mut dice = Dice(seed("s7") | 1);
     let mut devices = Vec::new();

@@ -46,9 +46,7 @@ async fn log_through_faults(
 }
 
 async fn s1_lost_responses_after_the_server_committed(backend: Backend) {
-    let Some(server) = Server::demo_on_backend(backend).await else {
-        return;
-    };
+    let server = Server::demo_on_backend(backend).await;
     let want = scale(40, 1_000);
     let proxy = Proxy::start(&server.base(), seed("s1")).await;
     let mut dana = vec![Device::sign_in_at(&proxy.base(), DANA).await];
@@ -69,9 +67,7 @@ async fn s1_lost_responses_after_the_server_committed(backend: Backend) {
 }
 
 async fn s2_duplicate_and_concurrent_retries_from_two_devices_of_one_rep(backend: Backend) {
-    let Some(server) = Server::demo_on_backend(backend).await else {
-        return;
-    };
+    let server = Server::demo_on_backend(backend).await;
     let want = scale(40, 1_000);
     let proxy = Proxy::start(&server.base(), seed("s2")).await;
     let mut devices = vec![
@@ -103,9 +99,7 @@ async fn s2_duplicate_and_concurrent_retries_from_two_devices_of_one_rep(backend
 }
 
 async fn s3_an_old_batch_arriving_after_a_newer_one(backend: Backend) {
-    let Some(server) = Server::demo_on_backend(backend).await else {
-        return;
-    };
+    let server = Server::demo_on_backend(backend).await;
     let want = scale(30, 500);
     let proxy = Proxy::start(&server.base(), seed("s3")).await;
     let mut dana = vec![Device::sign_in_at(&proxy.base(), DANA).await];
@@ -131,9 +125,7 @@ async fn s3_an_old_batch_arriving_after_a_newer_one(backend: Backend) {
 }
 
 async fn s13_reassignment_while_offline_through_a_link_dropping_a_fifth(backend: Backend) {
-    let Some(server) = Server::demo_on_backend(backend).await else {
-        return;
-    };
+    let server = Server::demo_on_backend(backend).await;
     let proxy = Proxy::start(&server.base(), seed("s13")).await;
     let mut dana = Device::sign_in_at(&proxy.base(), DANA).await;
     let mut marcus = Device::sign_in_at(&proxy.base(), "marcus@demo.rounds.app").await;

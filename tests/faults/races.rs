@@ -12,9 +12,7 @@ use crate::support::*;
 on_both_backends!(s14_reassignment_racing_a_push);
 
 async fn s14_reassignment_racing_a_push(backend: Backend) {
-    let Some(server) = Server::demo_on_backend(backend).await else {
-        return;
-    };
+    let server = Server::demo_on_backend(backend).await;
     let races = scale(6, 25);
     let mut dana = Device::sign_in(&server, DANA).await;
     let mut marcus = Device::sign_in(&server, "marcus@demo.rounds.app").await;

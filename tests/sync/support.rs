@@ -54,7 +54,6 @@ impl Server {
             ServerClock::system(),
         )
         .await
-        .expect("SQLite is always there")
     }
 
     /// The demo organisation seeded for `now`'s date, on a server whose clock starts at
@@ -67,7 +66,6 @@ impl Server {
             ServerClock::starting_at(now),
         )
         .await
-        .expect("SQLite is always there")
     }
 
     /// Now, on the server's clock.
@@ -76,8 +74,8 @@ impl Server {
     }
 
     /// The demo server on `backend`: on PostgreSQL a fresh schema of the database that
-    /// `ROUNDS_TEST_POSTGRES_URL` names, or `None` (with a note) when it names none.
-    pub async fn demo_on_backend(backend: Backend) -> Option<Server> {
+    /// `ROUNDS_TEST_POSTGRES_URL` names (a PostgreSQL test run without one fails).
+    pub async fn demo_on_backend(backend: Backend) -> Server {
         Server::demo_with(
             backend,
             NaiveDate::from_ymd_opt(2026, 3, 18).unwrap(),
@@ -92,20 +90,17 @@ impl Server {
         today: NaiveDate,
         accounts_per_territory: usize,
         clock: ServerClock,
-    ) -> Option<Server> {
+    ) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let settings = match backend {
             Backend::Sqlite => {
                 Settings::for_tests(&dir.path().join("server.db").display().to_string())
             }
             Backend::Postgres => {
-                let Some(url) = std::env::var("ROUNDS_TEST_POSTGRES_URL")
+                let url = std::env::var("ROUNDS_TEST_POSTGRES_URL")
                     .ok()
                     .filter(|u| !u.is_empty())
-                else {
-                    eprintln!("PostgreSQL test not run: set ROUNDS_TEST_POSTGRES_URL");
-                    return None;
-                };
+                    .expect("a PostgreSQL test was run without ROUNDS_TEST_POSTGRES_URL");
                 let mut s = Settings::for_tests(&url);
                 s.database_schema = Some(format!("rounds_test_{}", uuid::Uuid::new_v4().simple()));
                 s
@@ -134,7 +129,7 @@ impl Server {
             _dir: dir,
         };
         server.serve(listener);
-        Some(server)
+        server
     }
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {

@@ -77,6 +77,32 @@ impl ErrorCode {
         )
     }
 
+    /// The wire name, as serialised (stored with what a server set aside, and logged).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::DeviceRevoked => "device_revoked",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::MalformedRequest => "malformed_request",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::UpgradeRequired => "upgrade_required",
+            ErrorCode::SequenceGap => "sequence_gap",
+            ErrorCode::CursorExpired => "cursor_expired",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Network => "network",
+            ErrorCode::StorageFull => "storage_full",
+            ErrorCode::StorageCorrupt => "storage_corrupt",
+            ErrorCode::Unknown => "unknown",
+        }
+    }
+
     /// The HTTP status a server answers this code with.
     pub fn http_status(self) -> u16 {
         match self {
@@ -161,6 +187,7 @@ mod tests {
         for (code, name) in pinned {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{name}\""));
+            assert_eq!(code.as_str(), name, "as_str is the serialised name");
             assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
         }
     }

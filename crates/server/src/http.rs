@@ -97,14 +97,6 @@ impl FromRequestParts<AppState> for ClientAddr {
     }
 }
 
-/// The stable name of an error code, as it travels.
-pub fn code_name(code: ErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// A JSON body whose every failure is an [`ApiError`](rounds_protocol::ApiError):
 /// too large → `payload_too_large`, unreadable → `malformed_request`.
 #[derive(Debug)]

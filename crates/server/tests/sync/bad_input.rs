@@ -29,7 +29,7 @@ on_both_backends!(
 );
 
 async fn bad_pushes_get_a_clear_4xx_and_apply_nothing(backend: Backend) {
-    let server = TestServer::start(backend).await.expect("backend");
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
     let token = ana.token.clone();
@@ -135,7 +135,7 @@ async fn bad_pushes_get_a_clear_4xx_and_apply_nothing(backend: Backend) {
 }
 
 async fn bad_pulls_and_requests_get_a_clear_4xx(backend: Backend) {
-    let server = TestServer::start(backend).await.expect("backend");
+    let server = TestServer::start(backend).await;
     seed(&server).await;
     let ana = Device::sign_in(&server.base, "ana@example.com").await;
     let err = ana
@@ -191,7 +191,7 @@ async fn bad_pulls_and_requests_get_a_clear_4xx(backend: Backend) {
 }
 
 async fn an_expired_token_must_sign_in_again(backend: Backend) {
-    let (mut settings, dir) = fresh_settings(backend).expect("backend");
+    let (mut settings, dir) = fresh_settings(backend);
     settings.token_ttl_days = 0;
     let server = TestServer::start_with(settings, dir).await;
     seed(&server).await;
@@ -205,7 +205,7 @@ async fn an_expired_token_must_sign_in_again(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_openapi_document_describes_every_endpoint() {
-    let server = TestServer::start(Backend::Sqlite).await.expect("sqlite");
+    let server = TestServer::start(Backend::Sqlite).await;
     let doc: serde_json::Value = reqwest::get(format!("{}/openapi.json", server.base))
         .await
         .expect("get")

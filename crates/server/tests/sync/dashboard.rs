@@ -31,7 +31,7 @@ pub(crate) const DANA: &str = "dana@demo.rounds.app";
 
 /// The demo organisation seeded for [`test_now`], on a server whose clock starts there.
 pub(crate) async fn demo_server(backend: Backend) -> TestServer {
-    let (mut settings, dir) = fresh_settings(backend).expect("backend configured");
+    let (mut settings, dir) = fresh_settings(backend);
     settings.clock = rounds_server::time::Clock::starting_at(test_now());
     let server = TestServer::start_with(settings, dir).await;
     let opts = demo::DemoOptions {

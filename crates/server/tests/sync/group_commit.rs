@@ -55,7 +55,7 @@ fn write_number(tx: &mut rounds_server::db::Tx<'_>, i: usize) -> Result<(), DbEr
 }
 
 async fn one_failing_write_in_a_group_leaves_the_others_committed(backend: Backend) {
-    let server = TestServer::start(backend).await.expect("server");
+    let server = TestServer::start(backend).await;
     let epoch = server.db.epoch().await.expect("epoch");
     let gate = hold_writer(&server.db, 300);
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -106,7 +106,7 @@ async fn one_failing_write_in_a_group_leaves_the_others_committed(backend: Backe
 /// group: the later ones must see what the first wrote (its ledger), not what the group
 /// read before it began.
 async fn pushes_of_one_device_in_one_group_apply_once(backend: Backend) {
-    let server = TestServer::start(backend).await.expect("server");
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
     let mut ben = Device::sign_in(&server.base, "ben@example.com").await;
@@ -165,7 +165,7 @@ async fn pushes_of_one_device_in_one_group_apply_once(backend: Backend) {
 /// see the account in its new territory (the move runs first), so the new rep receives
 /// the activity.
 async fn a_push_after_a_move_in_the_same_group_sees_the_move(backend: Backend) {
-    let server = TestServer::start(backend).await.expect("server");
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
     let mut ben = Device::sign_in(&server.base, "ben@example.com").await;

@@ -107,9 +107,7 @@ async fn elsewhere(server: &TestServer) -> (TerritoryId, AccountId) {
 }
 
 async fn a_manager_moves_accounts_all_or_nothing_and_devices_follow(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let (_, west_account) = elsewhere(&server).await;
     let (_, maria) = manager(&server).await;
@@ -169,9 +167,7 @@ async fn a_manager_moves_accounts_all_or_nothing_and_devices_follow(backend: Bac
 }
 
 async fn a_manager_edit_merges_per_field_like_a_device_edit(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let (maria_id, maria) = manager(&server).await;
     let x = org.north_accounts[0];
@@ -268,9 +264,7 @@ async fn a_manager_edit_merges_per_field_like_a_device_edit(backend: Backend) {
 }
 
 async fn plan_targets_are_checked_and_reach_devices(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     seed(&server).await;
     let rule = |priority, period, visits, calls, emails| PlanRuleRecord {
         priority,
@@ -324,9 +318,7 @@ async fn plan_targets_are_checked_and_reach_devices(backend: Backend) {
 }
 
 async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let (west, _) = elsewhere(&server).await;
     let (maria_id, maria) = manager(&server).await;
@@ -432,9 +424,7 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
 }
 
 async fn review_items_are_accepted_or_dismissed_and_kept(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let (maria_id, maria) = manager(&server).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
@@ -692,9 +682,7 @@ impl Session {
 }
 
 async fn the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let (_, west) = elsewhere(&server).await;
     let b = Session::sign_in(&server.base, "maria@example.com").await;
@@ -870,9 +858,7 @@ async fn the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts(backend: B
 }
 
 async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let x = org.north_accounts[0];
     let b = Session::sign_in(&server.base, "maria@example.com").await;
@@ -963,9 +949,7 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
 }
 
 async fn the_json_api_keeps_a_manager_to_their_own_team(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     let (west, west_account) = elsewhere(&server).await;
     let maria = Device::sign_in(&server.base, "maria@example.com").await;

@@ -38,8 +38,8 @@ fn demo_options() -> demo::DemoOptions {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_demo_is_deterministic_and_syncs_to_a_rep() {
-    let a = TestServer::start(Backend::Sqlite).await.expect("sqlite");
-    let b = TestServer::start(Backend::Sqlite).await.expect("sqlite");
+    let a = TestServer::start(Backend::Sqlite).await;
+    let b = TestServer::start(Backend::Sqlite).await;
     let sa = demo::seed(&a.db, &a.settings, &demo_options(), &mut |_, _, _| {})
         .await
         .expect("demo");
@@ -96,7 +96,7 @@ async fn the_demo_is_deterministic_and_syncs_to_a_rep() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_import_with_an_invalid_row_imports_nothing_unless_asked() {
-    let server = TestServer::start(Backend::Sqlite).await.expect("sqlite");
+    let server = TestServer::start(Backend::Sqlite).await;
     let org = seed(&server).await;
     let csv = "name,city,territory,revenue,expenses,email,stage\n\
                Acme Dental,Denver,North,39000,17000,office@acme.example,customer\n\
@@ -142,7 +142,7 @@ async fn an_import_with_an_invalid_row_imports_nothing_unless_asked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_restored_backup_starts_a_new_epoch_and_devices_resync() {
-    let server = TestServer::start(Backend::Sqlite).await.expect("sqlite");
+    let server = TestServer::start(Backend::Sqlite).await;
     let org = seed(&server).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
     ana.log(org.north_accounts[0], Utc::now(), "before the backup");
@@ -187,11 +187,9 @@ use rounds_server::Settings;
 /// Two real `rounds-server` processes on one PostgreSQL database: devices push through
 /// either, and every mutation is applied exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_server_processes_share_one_postgres_database() {
-    let Some(url) = postgres_url() else {
-        eprintln!("skipped: set ROUNDS_TEST_POSTGRES_URL to run on PostgreSQL");
-        return;
-    };
+#[ignore = "needs PostgreSQL: set ROUNDS_TEST_POSTGRES_URL, run with --include-ignored"]
+async fn two_server_processes_share_one_database_on_postgres() {
+    let url = postgres_url();
     let schema = format!("rounds_test_{}", uuid::Uuid::new_v4().simple());
     let mut settings = Settings::for_tests(&url);
     settings.database_schema = Some(schema.clone());

@@ -25,9 +25,7 @@ on_both_backends!(
 );
 
 async fn start(backend: Backend) -> (TestServer, Org) {
-    let server = TestServer::start(backend)
-        .await
-        .expect("backend configured");
+    let server = TestServer::start(backend).await;
     let org = seed(&server).await;
     (server, org)
 }

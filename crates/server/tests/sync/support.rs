@@ -51,36 +51,36 @@ impl Drop for TestServer {
     }
 }
 
-pub fn postgres_url() -> Option<String> {
+/// The database the PostgreSQL tests may use. They are `#[ignore]`d, so they run only
+/// when asked for; asked for without a database, they fail rather than pass untested.
+pub fn postgres_url() -> String {
     std::env::var("ROUNDS_TEST_POSTGRES_URL")
         .ok()
         .filter(|s| !s.is_empty())
+        .expect("a PostgreSQL test was run without ROUNDS_TEST_POSTGRES_URL naming a database")
 }
 
-/// Settings for a fresh database of the backend; `None` when PostgreSQL is not configured.
-pub fn fresh_settings(backend: Backend) -> Option<(Settings, Option<tempfile::TempDir>)> {
+/// Settings for a fresh database of the backend (on PostgreSQL, a schema of its own).
+pub fn fresh_settings(backend: Backend) -> (Settings, Option<tempfile::TempDir>) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = dir.path().join("server.db").display().to_string();
-            Some((Settings::for_tests(&url), Some(dir)))
+            (Settings::for_tests(&url), Some(dir))
         }
         Backend::Postgres => {
-            let Some(url) = postgres_url() else {
-                eprintln!("PostgreSQL test not run: set ROUNDS_TEST_POSTGRES_URL");
-                return None;
-            };
+            let url = postgres_url();
             let mut s = Settings::for_tests(&url);
             s.database_schema = Some(format!("rounds_test_{}", Uuid::new_v4().simple()));
-            Some((s, None))
+            (s, None)
         }
     }
 }
 
 impl TestServer {
-    pub async fn start(backend: Backend) -> Option<TestServer> {
-        let (settings, dir) = fresh_settings(backend)?;
-        Some(TestServer::start_with(settings, dir).await)
+    pub async fn start(backend: Backend) -> TestServer {
+        let (settings, dir) = fresh_settings(backend);
+        TestServer::start_with(settings, dir).await
     }
 
     pub async fn start_with(settings: Settings, dir: Option<tempfile::TempDir>) -> TestServer {
