@@ -16,7 +16,24 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
             "rounds-protocol",
             "rounds-store",
         ],
-        "rounds-server" => &["rounds-core", "rounds-route", "rounds-protocol"],
+        "rounds-server-db" => &["rounds-core", "rounds-protocol"],
+        "rounds-server-rules" => &["rounds-core", "rounds-protocol", "rounds-server-db"],
+        "rounds-server" => &[
+            "rounds-core",
+            "rounds-route",
+            "rounds-protocol",
+            "rounds-server-db",
+            "rounds-server-rules",
+            // Its tests seed the demo organisation (a dev-dependency only; checked below).
+            "rounds-demo",
+        ],
+        "rounds-demo" => &[
+            "rounds-core",
+            "rounds-protocol",
+            "rounds-server-db",
+            "rounds-server-rules",
+        ],
+        "rounds-load" => &["rounds-core", "rounds-protocol", "rounds-server"],
         "rounds-ui" => &["rounds-core", "rounds-protocol"],
         "rounds-app" => &["rounds-client", "rounds-core", "rounds-protocol"],
         "rounds-tests" => return None,
@@ -46,13 +63,17 @@ fn violations(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
     out
 }
 
-/// Internal edges of every kind (normal, build and dev) between workspace members.
-fn workspace_edges() -> BTreeMap<String, BTreeSet<String>> {
-    let metadata = cargo_metadata::MetadataCommand::new()
+fn metadata() -> cargo_metadata::Metadata {
+    cargo_metadata::MetadataCommand::new()
         .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
         .no_deps()
         .exec()
-        .expect("cargo metadata runs");
+        .expect("cargo metadata runs")
+}
+
+/// Internal edges of every kind (normal, build and dev) between workspace members.
+fn workspace_edges() -> BTreeMap<String, BTreeSet<String>> {
+    let metadata = metadata();
     let members: BTreeSet<String> = metadata
         .workspace_packages()
         .iter()
@@ -89,6 +110,31 @@ fn the_workspace_keeps_the_dependency_rule() {
     );
 }
 
+/// The demo data and the load generator are tools: the production server binary may use
+/// the demo in its tests, never in what it ships.
+#[test]
+fn the_production_server_carries_no_demo_and_no_load_generator() {
+    let metadata = metadata();
+    let server = metadata
+        .workspace_packages()
+        .into_iter()
+        .find(|p| p.name.as_str() == "rounds-server")
+        .expect("rounds-server is a member");
+    let shipped: Vec<_> = server
+        .dependencies
+        .iter()
+        .filter(|d| d.kind != cargo_metadata::DependencyKind::Development)
+        .map(|d| d.name.as_str())
+        .collect();
+    assert!(shipped.contains(&"rounds-server-rules"), "{shipped:?}");
+    for tool in ["rounds-demo", "rounds-load"] {
+        assert!(
+            !shipped.contains(&tool),
+            "rounds-server ships {tool}: {shipped:?}"
+        );
+    }
+}
+
 #[test]
 fn the_check_catches_forbidden_and_unknown_edges() {
     let edges: BTreeMap<String, BTreeSet<String>> = [
@@ -97,6 +143,10 @@ fn the_check_catches_forbidden_and_unknown_edges() {
         ("rounds-core", vec!["rounds-protocol"]),
         ("rounds-app", vec!["rounds-client"]),
         ("rounds-tests", vec!["rounds-store", "rounds-server"]),
+        (
+            "rounds-server-rules",
+            vec!["rounds-server-db", "rounds-server"],
+        ),
         ("rounds-extra", vec![]),
     ]
     .into_iter()
@@ -108,6 +158,7 @@ fn the_check_catches_forbidden_and_unknown_edges() {
             "rounds-core -> rounds-protocol is not allowed",
             "rounds-extra: not in the dependency rule",
             "rounds-server -> rounds-store is not allowed",
+            "rounds-server-rules -> rounds-server is not allowed",
             "rounds-ui -> rounds-client is not allowed",
         ]
     );

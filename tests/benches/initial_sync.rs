@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use rounds_client::{ServerApi, SyncEngine, system_clock};
+use rounds_demo::{DemoOptions, seed};
 use rounds_protocol::auth::LoginRequest;
 use rounds_server::Settings;
-use rounds_server::demo::{DemoOptions, seed};
 use rounds_store::Store;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -4,9 +4,9 @@ use std::net::SocketAddr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rounds_client::{Clock, ServerApi, SyncEngine, clock_starting_at, system_clock};
+use rounds_demo::{DemoOptions, seed};
 use rounds_protocol::auth::LoginRequest;
 use rounds_server::db::Sql;
-use rounds_server::demo::{DemoOptions, seed};
 use rounds_server::time::Clock as ServerClock;
 use rounds_server::{Db, Settings};
 use rounds_store::Store;

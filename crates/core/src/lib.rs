@@ -14,6 +14,7 @@ pub mod contact;
 pub mod id;
 pub mod kpi;
 pub mod plan;
+pub mod potential;
 pub mod score;
 pub mod territory;
 pub mod value;

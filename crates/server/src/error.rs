@@ -1,76 +1,41 @@
-//! Server errors: what the client sent wrong (an [`ApiError`] with a code it can match on),
-//! or a fault of ours (logged in full, answered as `internal` without details).
+//! How a rules [`Error`] is answered over HTTP: its code's status and an [`ApiError`]
+//! body, with `Retry-After` when retrying later helps. Rules know nothing of HTTP, so the
+//! answer is given here, through [`Failure`].
 
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rounds_protocol::{ApiError, ErrorCode};
 
-use crate::db::DbError;
+pub use rounds_server_rules::error::Error;
 
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("{0}")]
-    Client(ApiError),
-    #[error(transparent)]
-    Db(#[from] DbError),
-    #[error("{0}")]
-    Internal(String),
-    /// Refused for now (too many requests, too busy): answered with `Retry-After`.
-    #[error("{0}")]
-    RetryLater(ApiError, std::time::Duration),
-}
+/// A rules [`Error`] on its way out as an HTTP answer.
+#[derive(Debug)]
+pub struct Failure(pub Error);
 
-impl Error {
-    pub fn client(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error::Client(ApiError::new(code, message))
-    }
-
-    /// `code` (`rate_limited` or `unavailable`) with a `Retry-After` of `after`, at
-    /// least a second.
-    pub fn retry_later(
-        code: ErrorCode,
-        message: impl Into<String>,
-        after: std::time::Duration,
-    ) -> Self {
-        Error::RetryLater(ApiError::new(code, message), after)
-    }
-
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            Error::Client(e) | Error::RetryLater(e, _) => e.code,
-            Error::Db(e) => e.code(),
-            Error::Internal(_) => ErrorCode::Internal,
-        }
-    }
-
-    /// The answer sent: a client error as it is; a server fault without its details.
-    pub fn to_api(&self) -> ApiError {
-        match self {
-            Error::Client(e) | Error::RetryLater(e, _) => e.clone(),
-            other => match other.code() {
-                ErrorCode::Unavailable => {
-                    ApiError::new(ErrorCode::Unavailable, "the server is busy; retry shortly")
-                }
-                _ => ApiError::new(ErrorCode::Internal, "internal server error"),
-            },
-        }
+impl<E: Into<Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.into())
     }
 }
 
-impl IntoResponse for Error {
+/// What a handler returns.
+pub type Result<T, E = Failure> = std::result::Result<T, E>;
+
+impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        if let Error::RetryLater(e, after) = self {
+        let Failure(error) = self;
+        if let Error::RetryLater(e, after) = error {
             let mut r = api_response(e);
             r.headers_mut()
                 .insert(RETRY_AFTER, retry_after_value(after));
             return r;
         }
-        if !matches!(self, Error::Client(_)) {
-            tracing::error!(error = %self, "request failed");
+        if !matches!(error, Error::Client(_)) {
+            tracing::error!(%error, "request failed");
         }
-        let busy = self.code() == ErrorCode::Unavailable;
-        let mut r = api_response(self.to_api());
+        let busy = error.code() == ErrorCode::Unavailable;
+        let mut r = api_response(error.to_api());
         if busy {
             r.headers_mut().insert(
                 RETRY_AFTER,
@@ -92,5 +57,3 @@ pub fn api_response(e: ApiError) -> Response {
         StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(e)).into_response()
 }
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -22,7 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{self, Caller};
 use crate::db::{Db, Sql as _};
-use crate::error::{Error, Result};
+use crate::error::{Error, Failure, Result};
 use crate::settings::Settings;
 use crate::throttle::SignInGuard;
 use crate::{pull, push, review};
@@ -57,7 +57,7 @@ impl AppState {
     }
 
     /// Admits a sign-in attempt (see [`SignInGuard::admit`]), or the 429 to answer.
-    pub fn admit_sign_in(&self, from: IpAddr, email: &str) -> Result<OwnedSemaphorePermit> {
+    pub fn admit_sign_in(&self, from: IpAddr, email: &str) -> Result<OwnedSemaphorePermit, Error> {
         self.sign_in.admit(from, email).map_err(|r| {
             tracing::warn!(%from, reason = r.message, "sign-in refused before checking");
             Error::retry_later(ErrorCode::RateLimited, r.message, r.retry_after)
@@ -103,7 +103,7 @@ impl FromRequestParts<AppState> for ClientAddr {
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = Error;
+    type Rejection = Failure;
 
     async fn from_request(req: Request, state: &S) -> Result<Self> {
         // Only JSON: a form or text body is never taken for one (a cross-site form post
@@ -118,7 +118,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             return Err(Error::client(
                 ErrorCode::MalformedRequest,
                 "the body must be JSON, sent as Content-Type: application/json",
-            ));
+            )
+            .into());
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -135,6 +136,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ErrorCode::MalformedRequest,
                 format!("not the expected JSON: {e}"),
             )
+            .into()
         })
     }
 }
@@ -145,7 +147,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 pub struct Bearer(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Bearer {
-    type Rejection = Error;
+    type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
         parts
@@ -155,11 +157,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| Bearer(t.trim().to_owned()))
             .filter(|b| !b.0.is_empty())
-            .ok_or_else(|| Error::client(ErrorCode::Unauthenticated, "missing bearer token"))
+            .ok_or_else(|| Error::client(ErrorCode::Unauthenticated, "missing bearer token").into())
     }
 }
 
-fn require_manager(c: &Caller) -> Result<()> {
+fn require_manager(c: &Caller) -> Result<(), Error> {
     match c.role {
         Role::Manager | Role::Admin => Ok(()),
         Role::Rep => Err(Error::client(ErrorCode::Forbidden, "managers only")),
@@ -185,9 +187,12 @@ pub fn router(state: AppState) -> Router {
         .route("/manage/devices/{id}/revoke", post(revoke_device))
         .route("/manage/review", get(review_handler))
         .merge(crate::dashboard::router())
-        .fallback(|| async { Error::client(ErrorCode::NotFound, "no such endpoint") })
+        .fallback(|| async { Failure(Error::client(ErrorCode::NotFound, "no such endpoint")) })
         .method_not_allowed_fallback(|| async {
-            Error::client(ErrorCode::MalformedRequest, "method not allowed here")
+            Failure(Error::client(
+                ErrorCode::MalformedRequest,
+                "method not allowed here",
+            ))
         })
         .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES))
         // A request that takes too long, body included, is answered 503 (the device
@@ -266,7 +271,8 @@ async fn change_password(
         return Err(Error::client(
             ErrorCode::InvalidCredentials,
             "the current password is wrong",
-        ));
+        )
+        .into());
     }
     let hash = {
         let (pw, settings) = (req.new_password, s.settings.clone());
@@ -359,7 +365,7 @@ pub struct AssignTerritory {
     pub rep_id: Option<UserId>,
 }
 
-fn path_id<T: std::str::FromStr>(s: &str) -> Result<T> {
+fn path_id<T: std::str::FromStr>(s: &str) -> Result<T, Error> {
     s.parse()
         .map_err(|_| Error::client(ErrorCode::MalformedRequest, format!("{s:?} is not an id")))
 }
@@ -422,7 +428,8 @@ async fn revoke_device(
         return Err(Error::client(
             ErrorCode::NotFound,
             "no such active device among your team's",
-        ));
+        )
+        .into());
     }
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

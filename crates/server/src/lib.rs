@@ -2,31 +2,22 @@
 //! sign-in, management endpoints, and the storage seam with an SQLite and a PostgreSQL
 //! backend. The sync contract is written out in the crate README.
 
-pub mod auth;
-pub mod backup;
-pub mod changelog;
 pub mod dashboard;
-pub mod db;
-pub mod demo;
 pub mod error;
-pub mod fields;
 pub mod http;
-pub mod import;
 pub mod listener;
-pub mod manage;
 pub mod openapi;
-pub mod org;
-pub mod pull;
-pub mod push;
-pub mod review;
-pub mod settings;
-pub mod throttle;
-pub mod time;
 
 use std::future::Future;
 
+pub use rounds_server_db as db;
+pub use rounds_server_db::{params, time};
+pub use rounds_server_rules::{
+    auth, backup, changelog, fields, import, manage, org, pull, push, review, settings, throttle,
+};
+
 pub use db::Db;
-pub use error::Error;
+pub use error::{Error, Failure};
 pub use settings::Settings;
 
 #[derive(Debug, thiserror::Error)]

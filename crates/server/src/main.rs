@@ -1,13 +1,13 @@
-//! The `rounds-server` command line: serve, set up, seed and back up the server.
+//! The `rounds-server` command line: serve, set up and back up the server (the demo
+//! organisation is seeded by `rounds-demo`, which is not part of this binary).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use rounds_server::settings::DatabaseUrl;
-use rounds_server::{Settings, auth, backup, demo, import, org};
+use rounds_server::{Settings, auth, backup, import, org};
 
 /// The Rounds central server.
 #[derive(Debug, Parser)]
@@ -64,27 +64,6 @@ enum Command {
         /// Import the valid rows even when some are invalid.
         #[arg(long)]
         skip_invalid: bool,
-    },
-    /// Seed a deterministic demo organisation.
-    Demo {
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// The day the history runs up to (default: today, UTC).
-        #[arg(long)]
-        today: Option<NaiveDate>,
-        #[arg(long, default_value_t = 150)]
-        accounts_per_territory: usize,
-        /// Password of every demo user.
-        #[arg(
-            long,
-            env = "ROUNDS_DEMO_PASSWORD",
-            default_value = "rounds-demo",
-            hide_env_values = true
-        )]
-        password: String,
-        /// Also load the seeds' worked example (Dorne, The Westerlands, The Vale, The North).
-        #[arg(long)]
-        worked_example: bool,
     },
     /// Write a consistent copy of the SQLite database; serving the copy later starts a new epoch.
     Backup { to: PathBuf },
@@ -308,35 +287,6 @@ async fn main() -> anyhow::Result<()> {
             if bad > 0 && !skip_invalid {
                 bail!("nothing imported: fix the invalid rows or pass --skip-invalid");
             }
-        }
-        Command::Demo {
-            seed,
-            today,
-            accounts_per_territory,
-            password,
-            worked_example,
-        } => {
-            let db = rounds_server::open_db(&settings).await?;
-            let opts = demo::DemoOptions {
-                seed,
-                today: today.unwrap_or_else(|| settings.clock.now().date_naive()),
-                accounts_per_territory,
-                password,
-                worked_example,
-            };
-            let summary = demo::seed(&db, &settings, &opts, &mut |step, done, total| {
-                eprintln!("seeded {step} ({done}/{total})");
-            })
-            .await?;
-            println!(
-                "demo ready: {} users, {} territories, {} accounts, {} contacts, {} activities. \
-                 Sign in as manager@demo.rounds.app, admin@demo.rounds.app or dana@/marcus@/priya@demo.rounds.app.",
-                summary.users,
-                summary.territories,
-                summary.accounts,
-                summary.contacts,
-                summary.activities
-            );
         }
         Command::Backup { to } => {
             let db = rounds_server::open_db(&settings).await?;

@@ -20,10 +20,10 @@ use super::layout::{field, option, text_input};
 use super::scope::{self, Team};
 use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
 use crate::db::Sql;
-use crate::error::{Error, Result};
 use crate::fields::FieldChange;
 use crate::http::AppState;
 use crate::manage;
+use rounds_server_rules::{Error, Result};
 
 /// At most this many rows on the page; the CSV export has them all.
 pub const MAX_ROWS: usize = 500;

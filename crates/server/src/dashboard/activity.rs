@@ -20,9 +20,9 @@ use super::layout::option;
 use super::scope::{self, Team};
 use super::{Viewer, fault, html_response, page};
 use crate::db::{Sql, Val, placeholders};
-use crate::error::Result;
 use crate::http::AppState;
 use crate::time;
+use rounds_server_rules::Result;
 
 pub const PAGE_SIZE: usize = 50;
 pub const MAX_PAGE: usize = 10_000;

@@ -20,7 +20,8 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
-use rounds_core::{Account, Currency, Money, Period, Priority, Ratio, RotationPlan, Stage};
+use rounds_core::potential::{main_currency, potential};
+use rounds_core::{Account, Currency, Money, Period, Priority, Ratio, RotationPlan};
 use rounds_protocol::{TerritoryId, UserId};
 
 use super::layout::tenths;
@@ -182,15 +183,9 @@ pub fn compute(
     plan: Option<&RotationPlan>,
     today: NaiveDate,
 ) -> BalanceView {
-    let mut counts: BTreeMap<Currency, usize> = BTreeMap::new();
-    for a in accounts {
-        *counts.entry(a.revenue.currency).or_default() += 1;
-    }
-    let currency = counts
-        .iter()
-        .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
-        .map_or(Currency::USD, |(c, _)| *c);
+    let currency = main_currency(accounts);
     let mut per_territory: BTreeMap<TerritoryId, Totals> = BTreeMap::new();
+    let mut placed: BTreeMap<TerritoryId, Vec<&Account>> = BTreeMap::new();
     let (mut other_currency, mut unplaced) = (0, 0);
     for a in accounts {
         let Some(t) = a.territory.filter(|t| team.territory(Some(*t)).is_some()) else {
@@ -202,9 +197,11 @@ pub fn compute(
         e.touches += yearly_touches(plan, a.priority, today);
         if a.revenue.currency != currency {
             other_currency += 1;
-        } else if a.stage != Stage::Lost {
-            e.potential = e.potential.saturating_add(a.revenue.minor);
         }
+        placed.entry(t).or_default().push(a);
+    }
+    for (t, mine) in placed {
+        per_territory.entry(t).or_default().potential = potential(mine, currency);
     }
     let rep_name = |r: Option<UserId>| {
         r.and_then(|r| team.rep(r))
@@ -351,7 +348,10 @@ pub fn render(viewer: &Viewer, v: &BalanceView, today: NaiveDate) -> Markup {
 }
 
 /// The balance for the viewer, shared by the page and its CSV download.
-pub async fn load(s: &AppState, viewer: &Viewer) -> crate::error::Result<(BalanceView, NaiveDate)> {
+pub async fn load(
+    s: &AppState,
+    viewer: &Viewer,
+) -> rounds_server_rules::Result<(BalanceView, NaiveDate)> {
     let today = local_date(viewer.tz, s.settings.clock.now());
     let v = viewer.clone();
     s.db.read(move |tx| {
@@ -372,6 +372,8 @@ pub async fn handler(State(s): State<AppState>, viewer: Viewer) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use rounds_core::Stage;
+
     use super::*;
     use crate::dashboard::scope::{Person, TerritoryRow};
     use chrono::{TimeZone, Utc};
@@ -464,7 +466,7 @@ mod tests {
     #[test]
     fn workload_potential_and_flags_by_territory() {
         use Priority::*;
-        use Stage::*;
+        use rounds_core::Stage::*;
         let cases = [
             Case {
                 name: "even: two territories with the same mix are balanced",

@@ -297,6 +297,49 @@ pub fn render(viewer: &Viewer, team: &Team, view: &ComplianceView, today: NaiveD
     page("Compliance", Some((viewer, "/dashboard/compliance")), body)
 }
 
+/// The month the query asks for (this month by default), or the page that says why not.
+pub fn chosen_month(q: &ComplianceQuery, today: NaiveDate) -> Result<NaiveDate, Response> {
+    match q.period.as_deref().filter(|p| !p.is_empty()) {
+        None => Ok(today.with_day(1).unwrap_or(today)),
+        Some(p) => match parse_month(p) {
+            Some(m) if m <= today => Ok(m),
+            _ => Err(super::error_page(
+                StatusCode::BAD_REQUEST,
+                "No such period",
+                "Pick a month up to this one, as YYYY-MM.",
+            )),
+        },
+    }
+}
+
+/// The viewer's team and its compliance for `month`, read in one transaction; the page
+/// and the CSV export both render from it.
+pub async fn load(
+    s: &AppState,
+    viewer: &Viewer,
+    month: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> rounds_server_rules::Result<(Team, ComplianceView)> {
+    let v = viewer.clone();
+    s.db.read(move |tx| {
+        let team = scope::team(tx, &v)?;
+        let (accounts, _) = scope::accounts(tx, &team)?;
+        let activities = scope::activities_of(tx, &team, &accounts)?;
+        let plan = scope::plan(tx)?;
+        let view = compute(
+            &team,
+            v.tz,
+            &accounts,
+            &activities,
+            plan.as_ref(),
+            month,
+            |tz| local_date(tz, now),
+        );
+        Ok((team, view))
+    })
+    .await
+}
+
 pub async fn handler(
     State(s): State<AppState>,
     viewer: Viewer,
@@ -305,40 +348,12 @@ pub async fn handler(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let now = s.settings.clock.now();
     let today = local_date(viewer.tz, now);
-    let month = match q.period.as_deref().filter(|p| !p.is_empty()) {
-        None => today.with_day(1).unwrap_or(today),
-        Some(p) => match parse_month(p) {
-            Some(m) if m <= today => m,
-            _ => {
-                return super::error_page(
-                    StatusCode::BAD_REQUEST,
-                    "No such period",
-                    "Pick a month up to this one, as YYYY-MM.",
-                );
-            }
-        },
+    let month = match chosen_month(&q, today) {
+        Ok(m) => m,
+        Err(page) => return page,
     };
-    let v = viewer.clone();
-    let out =
-        s.db.read(move |tx| {
-            let team = scope::team(tx, &v)?;
-            let (accounts, _) = scope::accounts(tx, &team)?;
-            let activities = scope::activities_of(tx, &team, &accounts)?;
-            let plan = scope::plan(tx)?;
-            let view = compute(
-                &team,
-                v.tz,
-                &accounts,
-                &activities,
-                plan.as_ref(),
-                month,
-                |tz| local_date(tz, now),
-            );
-            Ok::<_, crate::Error>(render(&v, &team, &view, today))
-        })
-        .await;
-    match out {
-        Ok(m) => html_response(StatusCode::OK, m),
+    match load(&s, &viewer, month, now).await {
+        Ok((team, view)) => html_response(StatusCode::OK, render(&viewer, &team, &view, today)),
         Err(e) => fault(e),
     }
 }

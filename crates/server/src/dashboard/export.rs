@@ -6,7 +6,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Datelike;
 use rounds_core::calendar::local_date;
 use rounds_core::{CheckIn, Tally};
 
@@ -16,9 +15,9 @@ use super::compliance::{self, ComplianceQuery};
 use super::performance;
 use super::scope::{self, Team};
 use super::{Viewer, csv_response, error_page, fault};
-use crate::error::{Error, Result};
 use crate::http::AppState;
 use crate::import;
+use rounds_server_rules::{Error, Result};
 
 /// At most this many activities in one export; narrow the dates for more.
 pub const MAX_ACTIVITY_ROWS: usize = 100_000;
@@ -145,35 +144,14 @@ pub async fn compliance(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let now = s.settings.clock.now();
     let today = local_date(viewer.tz, now);
-    let month = match q.period.as_deref().filter(|p| !p.is_empty()) {
-        None => today.with_day(1).unwrap_or(today),
-        Some(p) => match compliance::parse_month(p) {
-            Some(m) if m <= today => m,
-            _ => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    "No such period",
-                    "Pick a month up to this one, as YYYY-MM.",
-                );
-            }
-        },
+    let month = match compliance::chosen_month(&q, today) {
+        Ok(m) => m,
+        Err(page) => return page,
     };
     let name = format!("compliance-{}.csv", month.format("%Y-%m"));
-    let out =
-        s.db.read(move |tx| {
-            let team = scope::team(tx, &viewer)?;
-            let (accts, _) = scope::accounts(tx, &team)?;
-            let acts = scope::activities_of(tx, &team, &accts)?;
-            let plan = scope::plan(tx)?;
-            let view = compliance::compute(
-                &team,
-                viewer.tz,
-                &accts,
-                &acts,
-                plan.as_ref(),
-                month,
-                |tz| local_date(tz, now),
-            );
+    let out = compliance::load(&s, &viewer, month, now)
+        .await
+        .and_then(|(team, view)| {
             let r = &view.roll_up;
             let row = |group: &str, label: String, t: Tally| {
                 vec![
@@ -223,8 +201,7 @@ pub async fn compliance(
                 ],
                 rows,
             )
-        })
-        .await;
+        });
     send(&name, out)
 }
 

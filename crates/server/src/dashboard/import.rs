@@ -17,9 +17,9 @@ use serde::Deserialize;
 
 use super::scope;
 use super::{Viewer, csrf_refused, error_page, fault, html_response, page};
-use crate::error::Error;
 use crate::http::AppState;
 use crate::import::{self, Action, ImportReport};
+use rounds_server_rules::Error;
 
 /// The largest CSV accepted (about 5,000 accounts).
 pub const MAX_CSV: usize = 2 * 1024 * 1024;

@@ -37,8 +37,8 @@ use rounds_protocol::UserId;
 use serde::Deserialize;
 
 use crate::auth;
-use crate::error::Error;
 use crate::http::{AppState, ClientAddr};
+use rounds_server_rules::Error;
 
 pub use layout::page;
 

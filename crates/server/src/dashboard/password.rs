@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::{Viewer, csrf_refused, fault, html_response, page};
 use crate::auth;
-use crate::error::Error;
 use crate::http::{AppState, ClientAddr};
+use rounds_server_rules::Error;
 
 fn form(viewer: &Viewer, error: Option<&str>, status: StatusCode) -> Response {
     let body: Markup = html! {

@@ -383,7 +383,7 @@ pub async fn load(
     s: &AppState,
     viewer: &Viewer,
     q: &PerformanceQuery,
-) -> crate::error::Result<Option<(Team, PerformanceView)>> {
+) -> rounds_server_rules::Result<Option<(Team, PerformanceView)>> {
     let only = scope::territory_param(q.territory.as_deref());
     let range = match (date(&q.from), date(&q.to)) {
         (None, None) => None,

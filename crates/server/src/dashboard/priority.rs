@@ -294,7 +294,7 @@ pub async fn load(
     s: &AppState,
     viewer: &Viewer,
     q: &PriorityQuery,
-) -> crate::error::Result<Option<(Team, PriorityView)>> {
+) -> rounds_server_rules::Result<Option<(Team, PriorityView)>> {
     let only = scope::territory_param(q.territory.as_deref());
     let sort = SortBy::parse(q.sort.as_deref());
     let now = s.settings.clock.now();

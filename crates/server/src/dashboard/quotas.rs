@@ -22,7 +22,8 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
-use rounds_core::{Account, Currency, DateRange, Money, Period, Ratio, Stage};
+use rounds_core::potential::{main_currency, potential, split};
+use rounds_core::{Account, Currency, DateRange, Money, Period, Ratio};
 use rounds_protocol::{TerritoryId, UserId};
 use serde::Deserialize;
 
@@ -30,9 +31,9 @@ use super::layout::{option, ratio_bar};
 use super::scope::{self, Team};
 use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
 use crate::db::{Sql, Val, insert_many};
-use crate::error::Result;
 use crate::http::AppState;
 use crate::{params, time};
+use rounds_server_rules::Result;
 
 /// A quota's period: a calendar month (`2026-04`) or quarter (`2026-Q2`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,41 +167,6 @@ pub fn save(tx: &mut dyn Sql, owner: UserId, period: &QuotaPeriod, quota: &Quota
     )?;
     tx.sync()?;
     Ok(())
-}
-
-/// `amount × weight / total` for each weight, in steps of `unit` minor units, the
-/// leftover steps going to the largest remainders (ties to the earlier), so the parts
-/// add up to `amount` exactly. Equal weights when they are all zero.
-pub fn split(amount: i64, weights: &[i64], unit: i64) -> Vec<i64> {
-    if weights.is_empty() {
-        return Vec::new();
-    }
-    let weights: Vec<i128> = if weights.iter().all(|w| *w <= 0) {
-        vec![1; weights.len()]
-    } else {
-        weights.iter().map(|w| i128::from((*w).max(0))).collect()
-    };
-    let total: i128 = weights.iter().sum();
-    let unit = if unit > 0 && amount % unit == 0 {
-        unit
-    } else {
-        1
-    };
-    let steps = i128::from(amount / unit);
-    let mut parts: Vec<(i128, i128)> = weights
-        .iter()
-        .map(|w| (steps * w / total, steps * w % total))
-        .collect();
-    let left = steps - parts.iter().map(|p| p.0).sum::<i128>();
-    let mut order: Vec<usize> = (0..parts.len()).collect();
-    order.sort_by(|a, b| parts[*b].1.cmp(&parts[*a].1).then(a.cmp(b)));
-    for i in order.into_iter().take(usize::try_from(left).unwrap_or(0)) {
-        parts[i].0 += 1;
-    }
-    parts
-        .into_iter()
-        .map(|(p, _)| i64::try_from(p * i128::from(unit)).unwrap_or(i64::MAX))
-        .collect()
 }
 
 const NOT_OURS: &str =
@@ -346,17 +312,6 @@ pub struct QuotaView {
     pub stale: bool,
 }
 
-fn main_currency(accounts: &[Account]) -> Currency {
-    let mut counts: BTreeMap<Currency, usize> = BTreeMap::new();
-    for a in accounts {
-        *counts.entry(a.revenue.currency).or_default() += 1;
-    }
-    counts
-        .iter()
-        .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
-        .map_or(Currency::USD, |(c, _)| *c)
-}
-
 /// The territories with their potential, in the team's order.
 pub fn slots(team: &Team, accounts: &[Account], currency: Currency) -> Vec<Slot> {
     team.territories
@@ -365,11 +320,10 @@ pub fn slots(team: &Team, accounts: &[Account], currency: Currency) -> Vec<Slot>
             id: t.id,
             name: t.name.clone(),
             rep: t.rep,
-            potential: accounts
-                .iter()
-                .filter(|a| a.territory == Some(t.id) && a.stage != Stage::Lost)
-                .filter(|a| a.revenue.currency == currency)
-                .fold(0i64, |s, a| s.saturating_add(a.revenue.minor.max(0))),
+            potential: potential(
+                accounts.iter().filter(|a| a.territory == Some(t.id)),
+                currency,
+            ),
         })
         .collect()
 }
@@ -827,53 +781,6 @@ mod tests {
         Money::parse(s, Currency::USD).unwrap().to_string()
     }
 
-    #[test]
-    fn split_is_proportional_and_adds_up() {
-        let cases = [
-            ("proportional", 300, vec![1, 2], 1, vec![100, 200]),
-            (
-                "remainders to the largest",
-                100,
-                vec![1, 1, 1],
-                1,
-                vec![34, 33, 33],
-            ),
-            (
-                "whole units when the amount is whole",
-                10_000,
-                vec![1, 1, 1],
-                100,
-                vec![3_400, 3_300, 3_300],
-            ),
-            (
-                "cents when it is not",
-                10_001,
-                vec![1, 1],
-                100,
-                vec![5_001, 5_000],
-            ),
-            (
-                "no potential anywhere: equal parts",
-                90,
-                vec![0, 0, 0],
-                1,
-                vec![30, 30, 30],
-            ),
-            (
-                "a territory without potential gets nothing",
-                90,
-                vec![0, 3],
-                1,
-                vec![0, 90],
-            ),
-        ];
-        for (name, amount, weights, unit, want) in cases {
-            let got = split(amount, &weights, unit);
-            assert_eq!(got, want, "{name}");
-            assert_eq!(got.iter().sum::<i64>(), amount, "{name}: adds up");
-        }
-    }
-
     struct Case {
         name: &'static str,
         target: &'static str,
@@ -1042,9 +949,9 @@ mod tests {
             address: Default::default(),
             location: None,
             stage: if won.is_some() {
-                Stage::Customer
+                rounds_core::Stage::Customer
             } else {
-                Stage::Opportunity
+                rounds_core::Stage::Opportunity
             },
             stage_dates: rounds_core::StageDates {
                 won,

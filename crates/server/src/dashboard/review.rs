@@ -15,9 +15,9 @@ use serde::Deserialize;
 
 use super::scope::{self, Team};
 use super::{CsrfForm, Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
-use crate::error::Error;
 use crate::http::AppState;
 use crate::review::{self, ItemKind, OpenItem};
+use rounds_server_rules::Error;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ReviewQuery {
@@ -119,7 +119,7 @@ pub fn sign_ins_on_hold(
     tx: &mut dyn crate::db::Sql,
     viewer: &Viewer,
     now: chrono::DateTime<chrono::Utc>,
-) -> crate::error::Result<Vec<OnHold>> {
+) -> rounds_server_rules::Result<Vec<OnHold>> {
     let rows = tx.query(
         "SELECT name, email, failed_sign_ins, last_failed_at, manager_id, id FROM users
          WHERE failed_sign_ins > $1 ORDER BY name",
@@ -163,7 +163,7 @@ pub struct OverQuota {
 pub fn devices_over_quota(
     tx: &mut dyn crate::db::Sql,
     viewer: &Viewer,
-) -> crate::error::Result<Vec<OverQuota>> {
+) -> rounds_server_rules::Result<Vec<OverQuota>> {
     use crate::push::{MAX_SET_ASIDE_PER_DEVICE, MAX_STORED_BYTES_PER_DEVICE};
     let rows = tx.query(
         "SELECT u.name, d.name, d.set_aside, d.stored_bytes, u.manager_id, u.id FROM devices d

@@ -13,8 +13,8 @@ use rounds_protocol::{TerritoryId, UserId};
 use super::Viewer;
 use crate::auth::parse_role;
 use crate::db::{DbError, Sql, Val, placeholders};
-use crate::error::{Error, Result};
 use crate::params;
+use rounds_server_rules::{Error, Result};
 
 #[derive(Debug, Clone)]
 pub struct Person {

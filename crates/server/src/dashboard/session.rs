@@ -7,8 +7,8 @@ use rounds_protocol::UserId;
 use super::Viewer;
 use crate::auth::{new_token, parse_role, token_hash};
 use crate::db::{Db, Sql};
-use crate::error::{Error, Result};
 use crate::{params, time};
+use rounds_server_rules::{Error, Result};
 
 /// Starts a session for `user`; returns the cookie's token (never stored as such).
 /// Expired sessions are swept on the way.

@@ -845,14 +845,14 @@ async fn a_device_over_its_quota_is_refused_and_its_manager_sees_it(backend: Bac
 /// Finding 5: any manager could change the one rotation plan every team works to.
 async fn only_an_admin_changes_the_organisations_plan(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let opts = rounds_server::demo::DemoOptions {
+    let opts = rounds_demo::DemoOptions {
         seed: 7,
         today: test_now().date_naive(),
         accounts_per_territory: 5,
         password: PASSWORD.into(),
         worked_example: false,
     };
-    rounds_server::demo::seed(&server.db, &server.settings, &opts, &mut |_, _, _| {})
+    rounds_demo::seed(&server.db, &server.settings, &opts, &mut |_, _, _| {})
         .await
         .expect("demo");
     let plan = || {

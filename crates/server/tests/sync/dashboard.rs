@@ -8,10 +8,11 @@ use std::time::Instant;
 use chrono::{Datelike, Days};
 use rounds_core::calendar::local_date;
 use rounds_core::{Period, Priority, Role, Tz};
+use rounds_demo as demo;
 use rounds_protocol::records::{AccountRecord, ActivityRecord};
 use rounds_protocol::{AccountId, TerritoryId, UserId};
 use rounds_server::db::Sql;
-use rounds_server::{demo, org};
+use rounds_server::org;
 use uuid::Uuid;
 
 use crate::support::*;

@@ -1,8 +1,9 @@
 //! The admin's side: demo, import, backup and restore, and servers sharing a database.
 
 use chrono::{NaiveDate, Utc};
+use rounds_demo as demo;
 use rounds_server::db::Sql;
-use rounds_server::{demo, import};
+use rounds_server::import;
 
 use crate::support::*;
 

@@ -7,7 +7,7 @@
 //! 2. fleet: `--devices` devices at once, each pushing small batches and pulling; p50/p99
 //!    push latency.
 //!
-//! `cargo run --release -p rounds-server --bin rounds-load -- --database postgres://…`
+//! `cargo run --release -p rounds-load -- --database postgres://…`
 
 #![allow(clippy::disallowed_methods)] // A load generator drives the server on the real clock.
 
@@ -210,7 +210,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    // Off unless asked: `RUST_LOG=rounds_server::db=debug` logs every group commit.
+    // Off unless asked: `RUST_LOG=rounds_server_db=debug` logs every group commit.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

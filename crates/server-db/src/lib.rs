@@ -9,6 +9,7 @@
 pub mod pool;
 mod postgres;
 mod sqlite;
+pub mod time;
 
 use std::fmt;
 
@@ -158,7 +159,7 @@ id_vals!(
 /// `params![a, b]`: a slice of [`Val`]s.
 #[macro_export]
 macro_rules! params {
-    ($($v:expr),* $(,)?) => { &[$($crate::db::Val::from($v)),*][..] };
+    ($($v:expr),* $(,)?) => { &[$($crate::Val::from($v)),*][..] };
 }
 
 /// One result row.
@@ -483,7 +484,9 @@ impl<'c> Tx<'c> {
         self.conn.take_deferred_failure()
     }
 
-    pub(crate) fn log_change(&mut self, row: Vec<Val>) {
+    /// Queues a changelog row (the rules' `changelog` module builds it); the rows get
+    /// their sequence numbers and are written at commit, in order.
+    pub fn log_change(&mut self, row: Vec<Val>) {
         self.changelog.push(row);
     }
 

@@ -120,24 +120,18 @@ pub struct Db {
 }
 
 const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
-    (2, include_str!("../../migrations/sqlite/0002_sessions.sql")),
-    (3, include_str!("../../migrations/sqlite/0003_review.sql")),
-    (4, include_str!("../../migrations/sqlite/0004_quotas.sql")),
-    (5, include_str!("../../migrations/sqlite/0005_security.sql")),
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_sessions.sql")),
+    (3, include_str!("../migrations/sqlite/0003_review.sql")),
+    (4, include_str!("../migrations/sqlite/0004_quotas.sql")),
+    (5, include_str!("../migrations/sqlite/0005_security.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/postgres/0001_init.sql")),
-    (
-        2,
-        include_str!("../../migrations/postgres/0002_sessions.sql"),
-    ),
-    (3, include_str!("../../migrations/postgres/0003_review.sql")),
-    (4, include_str!("../../migrations/postgres/0004_quotas.sql")),
-    (
-        5,
-        include_str!("../../migrations/postgres/0005_security.sql"),
-    ),
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_sessions.sql")),
+    (3, include_str!("../migrations/postgres/0003_review.sql")),
+    (4, include_str!("../migrations/postgres/0004_quotas.sql")),
+    (5, include_str!("../migrations/postgres/0005_security.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

@@ -1,4 +1,4 @@
-//! `rounds-server demo`: a demo organisation — a manager, three reps, three metro
+//! `rounds-demo`: a demo organisation — a manager, three reps, three metro
 //! territories of accounts placed at real ZIP-code places (GeoNames, CC BY 4.0; see
 //! `assets/data/README.md`), a rotation plan, contacts and six months of activity
 //! history. Deterministic: the same seed and `today` give the same rows, ids included.
@@ -13,10 +13,9 @@ use rounds_protocol::records::{
 use rounds_protocol::{AccountId, ActivityId, ContactId, PlanId, TerritoryId, UserId};
 use uuid::Uuid;
 
-use crate::db::Db;
-use crate::error::{Error, Result};
-use crate::org::{self, NewUser};
-use crate::settings::Settings;
+use rounds_server_db::Db;
+use rounds_server_rules::org::{self, NewUser};
+use rounds_server_rules::{Error, Result, Settings};
 
 const ZIPS: &str = include_str!("../../../assets/data/us-zipcodes-metros.csv");
 
@@ -307,7 +306,7 @@ pub async fn seed(
     let mut rng = Rng::new(opts.seed);
     let hash = {
         let (pw, s) = (opts.password.clone(), settings.clone());
-        tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw, &s))
+        tokio::task::spawn_blocking(move || rounds_server_rules::auth::hash_password(&pw, &s))
             .await
             .map_err(|e| Error::Internal(e.to_string()))??
     };

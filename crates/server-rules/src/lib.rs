@@ -1,0 +1,27 @@
+//! rounds-server-rules: everything the server decides, with one function for each rule.
+//! Sign-in and devices ([`auth`]), push exactly once ([`push`]), pull by territory bucket
+//! ([`pull`]) over the [`changelog`], field merge ([`fields`]), organisation changes
+//! ([`org`], [`manage`]), what a manager reviews ([`review`]), and import ([`import`]).
+//! It speaks to the database through `rounds-server-db` and knows nothing of HTTP: the
+//! server binary maps these functions and their [`Error`]s onto routes and answers.
+
+pub mod auth;
+pub mod backup;
+pub mod changelog;
+pub mod error;
+pub mod fields;
+pub mod import;
+pub mod manage;
+pub mod org;
+pub mod pull;
+pub mod push;
+pub mod review;
+pub mod settings;
+pub mod throttle;
+
+// The storage seam, under the names the rules use for it.
+use rounds_server_db as db;
+use rounds_server_db::{params, time};
+
+pub use error::{Error, Result};
+pub use settings::Settings;
