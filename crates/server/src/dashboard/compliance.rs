@@ -297,19 +297,22 @@ pub fn render(viewer: &Viewer, team: &Team, view: &ComplianceView, today: NaiveD
     page("Compliance", Some((viewer, "/dashboard/compliance")), body)
 }
 
-/// The month the query asks for (this month by default), or the page that says why not.
-pub fn chosen_month(q: &ComplianceQuery, today: NaiveDate) -> Result<NaiveDate, Response> {
+/// The month the query asks for (this month by default); `None` for a month that is
+/// not one, or is still to come.
+pub fn chosen_month(q: &ComplianceQuery, today: NaiveDate) -> Option<NaiveDate> {
     match q.period.as_deref().filter(|p| !p.is_empty()) {
-        None => Ok(today.with_day(1).unwrap_or(today)),
-        Some(p) => match parse_month(p) {
-            Some(m) if m <= today => Ok(m),
-            _ => Err(super::error_page(
-                StatusCode::BAD_REQUEST,
-                "No such period",
-                "Pick a month up to this one, as YYYY-MM.",
-            )),
-        },
+        None => Some(today.with_day(1).unwrap_or(today)),
+        Some(p) => parse_month(p).filter(|m| *m <= today),
     }
+}
+
+/// The answer to a month [`chosen_month`] refused.
+pub fn no_such_month() -> Response {
+    super::error_page(
+        StatusCode::BAD_REQUEST,
+        "No such period",
+        "Pick a month up to this one, as YYYY-MM.",
+    )
 }
 
 /// The viewer's team and its compliance for `month`, read in one transaction; the page
@@ -348,9 +351,8 @@ pub async fn handler(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let now = s.settings.clock.now();
     let today = local_date(viewer.tz, now);
-    let month = match chosen_month(&q, today) {
-        Ok(m) => m,
-        Err(page) => return page,
+    let Some(month) = chosen_month(&q, today) else {
+        return no_such_month();
     };
     match load(&s, &viewer, month, now).await {
         Ok((team, view)) => html_response(StatusCode::OK, render(&viewer, &team, &view, today)),

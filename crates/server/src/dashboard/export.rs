@@ -144,9 +144,8 @@ pub async fn compliance(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let now = s.settings.clock.now();
     let today = local_date(viewer.tz, now);
-    let month = match compliance::chosen_month(&q, today) {
-        Ok(m) => m,
-        Err(page) => return page,
+    let Some(month) = compliance::chosen_month(&q, today) else {
+        return compliance::no_such_month();
     };
     let name = format!("compliance-{}.csv", month.format("%Y-%m"));
     let out = compliance::load(&s, &viewer, month, now)
