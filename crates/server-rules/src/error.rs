@@ -56,4 +56,9 @@ impl Error {
     }
 }
 
+/// A wait to announce (`Retry-After`), in whole seconds, rounded up, never 0.
+pub fn retry_after_secs(after: std::time::Duration) -> u64 {
+    (after.as_secs() + u64::from(after.subsec_nanos() > 0)).max(1)
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -20,7 +20,7 @@ use crate::db::{Db, Sql, Tx, Val, placeholders};
 use crate::error::{Error, Result};
 use crate::fields::{self, FieldChange};
 pub use crate::manage::Reach;
-use crate::org;
+use crate::{org, params, time};
 
 /// The CSV columns, in the order the export writes them (a header row is required;
 /// unknown columns are ignored; only `name` is required).
@@ -610,6 +610,47 @@ pub fn export_accounts(
     }
     w.into_inner()
         .map_err(|e| Error::Internal(format!("csv: {e}")))
+}
+
+/// How a confirmed import ended.
+#[derive(Debug)]
+pub enum Confirmed {
+    Done(ImportReport),
+    /// Checked again, some rows are invalid now: nothing imported.
+    Invalid(ImportReport),
+    /// This preview was confirmed before; it imported this many accounts then.
+    Already(i64),
+}
+
+/// Imports a previewed file confirmed under `key` (the preview's, one per preview): checked
+/// again, since the data may have changed since the preview, and all or nothing. The
+/// receipt is written in the same transaction as the accounts, so a second confirm of the
+/// same preview finds it and imports nothing again.
+pub fn confirm(
+    tx: &mut Tx<'_>,
+    key: &str,
+    reach: &Reach,
+    by: UserId,
+    csv: &str,
+    now: DateTime<Utc>,
+) -> Result<Confirmed> {
+    if let Some(r) = tx.query_opt(
+        "SELECT imported FROM import_receipts WHERE key = $1",
+        params![key],
+    )? {
+        return Ok(Confirmed::Already(r.int(0)?));
+    }
+    let checked = check(tx, csv, reach, now)?;
+    if checked.report.invalid() > 0 {
+        return Ok(Confirmed::Invalid(checked.report));
+    }
+    let mut report = checked.report;
+    report.imported = apply(tx, &checked.steps, Some(by), now)?;
+    tx.exec(
+        "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",
+        params![key, by, report.imported as i64, time::text(now)],
+    )?;
+    Ok(Confirmed::Done(report))
 }
 
 #[cfg(test)]

@@ -9,14 +9,19 @@ pub mod auth;
 pub mod backup;
 pub mod changelog;
 pub mod error;
+pub mod feed;
 pub mod fields;
 pub mod import;
 pub mod manage;
 pub mod org;
 pub mod pull;
 pub mod push;
+pub mod quotas;
 pub mod review;
+pub mod scope;
+pub mod sessions;
 pub mod settings;
+pub mod state;
 pub mod throttle;
 
 // The storage seam, under the names the rules use for it.

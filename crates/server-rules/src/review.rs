@@ -15,7 +15,9 @@ use crate::db::{Sql, Tx, Val};
 use crate::error::{Error, Result};
 use crate::fields::{self, FieldChange};
 use crate::manage::Reach;
+use crate::sessions::SignedIn;
 use crate::{org, params, time};
+use rounds_core::Role;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Review {
@@ -428,4 +430,84 @@ pub fn dismiss(
 ) -> Result<()> {
     open_item_account(tx, reach, kind, id)?;
     resolve(tx, kind, id, "dismissed", by, now)
+}
+
+/// A team member whose sign-ins are on hold after failed attempts in a row.
+#[derive(Debug, Clone)]
+pub struct OnHold {
+    pub name: String,
+    pub email: String,
+    pub failures: u32,
+    pub until: DateTime<Utc>,
+}
+
+/// The viewer's people (an admin's: everyone) whose sign-ins wait or are locked now.
+pub fn sign_ins_on_hold(
+    tx: &mut dyn Sql,
+    viewer: &SignedIn,
+    now: DateTime<Utc>,
+) -> Result<Vec<OnHold>> {
+    let rows = tx.query(
+        "SELECT name, email, failed_sign_ins, last_failed_at, manager_id, id FROM users
+         WHERE failed_sign_ins > $1 ORDER BY name",
+        params![i64::from(crate::throttle::FREE_FAILURES)],
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let managed = r.opt_text(4)?.is_some_and(|m| m == viewer.id.to_string())
+            || r.text(5)? == viewer.id.to_string();
+        if viewer.role != Role::Admin && !managed {
+            continue;
+        }
+        let failures = u32::try_from(r.int(2)?).unwrap_or(u32::MAX);
+        let until = r
+            .opt_text(3)?
+            .and_then(|t| time::parse(&t))
+            .and_then(|last| crate::throttle::lockout(failures, last))
+            .filter(|u| *u > now);
+        if let Some(until) = until {
+            out.push(OnHold {
+                name: r.text(0)?,
+                email: r.text(1)?,
+                failures,
+                until,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A device of the viewer's people whose pushes are refused for its quota.
+#[derive(Debug, Clone)]
+pub struct OverQuota {
+    pub owner: String,
+    pub device: String,
+    pub set_aside: i64,
+    pub stored_mib: i64,
+}
+
+/// The viewer's people's devices (an admin's: every device) at or over their quota.
+pub fn devices_over_quota(tx: &mut dyn Sql, viewer: &SignedIn) -> Result<Vec<OverQuota>> {
+    use crate::push::{MAX_SET_ASIDE_PER_DEVICE, MAX_STORED_BYTES_PER_DEVICE};
+    let rows = tx.query(
+        "SELECT u.name, d.name, d.set_aside, d.stored_bytes, u.manager_id, u.id FROM devices d
+         JOIN users u ON u.id = d.user_id
+         WHERE d.revoked_at IS NULL AND (d.set_aside >= $1 OR d.stored_bytes >= $2)
+         ORDER BY u.name, d.name",
+        params![MAX_SET_ASIDE_PER_DEVICE, MAX_STORED_BYTES_PER_DEVICE],
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let me = viewer.id.to_string();
+        let managed = r.opt_text(4)?.is_some_and(|m| m == me) || r.text(5)? == me;
+        if viewer.role == Role::Admin || managed {
+            out.push(OverQuota {
+                owner: r.text(0)?,
+                device: r.text(1)?,
+                set_aside: r.int(2)?,
+                stored_mib: r.int(3)? >> 20,
+            });
+        }
+    }
+    Ok(out)
 }

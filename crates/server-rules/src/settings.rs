@@ -2,7 +2,7 @@
 //! variables (e.g. `ROUNDS_DATABASE_URL`, `ROUNDS_LISTEN`).
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use figment::Figment;
@@ -145,6 +145,29 @@ impl Default for Settings {
 pub struct SettingsError(#[from] Box<figment::Error>);
 
 impl Settings {
+    /// Whether a request came over HTTPS: `cookie_secure` says the server is only ever
+    /// reached that way; behind a proxy (`behind_proxy`), its `X-Forwarded-Proto` says.
+    /// Cookies are then `Secure`, and answers carry HSTS.
+    pub fn over_https(&self, forwarded_proto: Option<&str>) -> bool {
+        self.cookie_secure
+            || self.behind_proxy
+                && forwarded_proto.is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+    }
+
+    /// The client's address: the peer's, or behind a proxy (`behind_proxy`) the last hop
+    /// of `X-Forwarded-For` (`forwarded_for`: its last header), the one the proxy itself
+    /// added; anything earlier in the list is the client's say and is not believed.
+    pub fn client_addr(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        if self.behind_proxy
+            && let Some(ip) = forwarded_for
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse().ok())
+        {
+            return ip;
+        }
+        peer
+    }
+
     /// Defaults, then `file` (if it exists), then `ROUNDS_*` variables.
     pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
         let mut fig = Figment::from(Serialized::defaults(Settings::default()));

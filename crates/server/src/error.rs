@@ -48,8 +48,7 @@ impl IntoResponse for Failure {
 
 /// Whole seconds, rounded up, never 0.
 pub fn retry_after_value(after: std::time::Duration) -> HeaderValue {
-    let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
-    HeaderValue::from(secs.max(1))
+    HeaderValue::from(rounds_server_rules::error::retry_after_secs(after))
 }
 
 pub fn api_response(e: ApiError) -> Response {

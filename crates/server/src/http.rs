@@ -1,14 +1,13 @@
 //! The HTTP surface: thin handlers that authenticate, parse, and call the sync rules.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use bytes::Bytes;
 use rounds_core::Role;
 use rounds_protocol::auth::{ChangePassword, LoginRequest, LoginResponse};
@@ -16,85 +15,45 @@ use rounds_protocol::sync::{MAX_PUSH_BYTES, PullResponse, PushRequest, PushRespo
 use rounds_protocol::{AccountId, DeviceId, ErrorCode, TerritoryId, UserId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tokio::sync::OwnedSemaphorePermit;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{self, Caller};
-use crate::db::{Db, Sql as _};
 use crate::error::{Error, Failure, Result};
 use crate::settings::Settings;
-use crate::throttle::SignInGuard;
 use crate::{pull, push, review};
 
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub settings: Arc<Settings>,
-    /// Sign-in rate limits and the cap on password hashes, for this process.
-    pub sign_in: Arc<SignInGuard>,
+pub use rounds_server_rules::state::{AppState, ClientAddr, PasswordChange};
+
+/// Resolves each request's [`ClientAddr`] once (see [`Settings::client_addr`]) and puts
+/// it in the request's extensions, where the API's and the dashboard's handlers read it.
+async fn resolve_client_addr(
+    State(s): State<AppState>,
+    mut req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<crate::listener::Peer>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
+    let forwarded_for = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok());
+    let addr = ClientAddr(s.settings.client_addr(peer, forwarded_for));
+    req.extensions_mut().insert(addr);
+    next.run(req).await
 }
 
-impl AppState {
-    pub fn new(db: Db, settings: Settings) -> Self {
-        Self {
-            db,
-            sign_in: Arc::new(SignInGuard::new(&settings)),
-            settings: Arc::new(settings),
-        }
-    }
-
-    /// Whether this request came over HTTPS: `cookie_secure` says the server is only ever
-    /// reached that way; behind a proxy (`behind_proxy`), its `X-Forwarded-Proto` says.
-    /// Cookies are then `Secure`, and answers carry HSTS.
-    pub fn over_https(&self, headers: &axum::http::HeaderMap) -> bool {
-        self.settings.cookie_secure
-            || self.settings.behind_proxy
-                && headers
-                    .get("x-forwarded-proto")
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
-    }
-
-    /// Admits a sign-in attempt (see [`SignInGuard::admit`]), or the 429 to answer.
-    pub fn admit_sign_in(&self, from: IpAddr, email: &str) -> Result<OwnedSemaphorePermit, Error> {
-        self.sign_in.admit(from, email).map_err(|r| {
-            tracing::warn!(%from, reason = r.message, "sign-in refused before checking");
-            Error::retry_later(ErrorCode::RateLimited, r.message, r.retry_after)
-        })
-    }
-}
-
-/// The client's address: the peer's, or behind a proxy (`behind_proxy`) the last hop of
-/// `X-Forwarded-For`, the one the proxy itself added.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub IpAddr);
-
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        s: &AppState,
-    ) -> std::result::Result<Self, Self::Rejection> {
-        if s.settings.behind_proxy
-            && let Some(ip) = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .next_back()
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse().ok())
-        {
-            return Ok(ClientAddr(ip));
-        }
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<crate::listener::Peer>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
-        Ok(ClientAddr(peer))
-    }
+/// Whether this request came over HTTPS (see [`Settings::over_https`]).
+pub fn over_https(settings: &Settings, headers: &axum::http::HeaderMap) -> bool {
+    settings.over_https(
+        headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 /// A JSON body whose every failure is an [`ApiError`](rounds_protocol::ApiError):
@@ -203,6 +162,10 @@ pub fn router(state: AppState) -> Router {
             request_timeout,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), hsts))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            resolve_client_addr,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -210,7 +173,7 @@ pub fn router(state: AppState) -> Router {
 /// `Strict-Transport-Security` on every answer to a request that came over HTTPS: the
 /// browser then never tries plain HTTP for this server again.
 async fn hsts(State(s): State<AppState>, req: Request, next: axum::middleware::Next) -> Response {
-    let https = s.over_https(req.headers());
+    let https = over_https(&s.settings, req.headers());
     let mut r = next.run(req).await;
     if https {
         r.headers_mut().insert(
@@ -223,7 +186,7 @@ async fn hsts(State(s): State<AppState>, req: Request, next: axum::middleware::N
 
 async fn login(
     State(s): State<AppState>,
-    ClientAddr(from): ClientAddr,
+    Extension(ClientAddr(from)): Extension<ClientAddr>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
     let permit = s.admit_sign_in(from, &req.email)?;
@@ -236,52 +199,30 @@ async fn login(
 /// (same limits), then every other sign-in of theirs ends.
 async fn change_password(
     State(s): State<AppState>,
-    ClientAddr(from): ClientAddr,
+    Extension(ClientAddr(from)): Extension<ClientAddr>,
     Bearer(token): Bearer,
     ApiJson(req): ApiJson<ChangePassword>,
 ) -> Result<Response> {
-    auth::acceptable_password(&req.new_password)?;
     let now = s.settings.clock.now();
     let caller =
-        s.db.read({
-            let token = token.clone();
-            move |tx| auth::authenticate(tx, &token, now)
-        })
+        s.db.read(move |tx| auth::authenticate(tx, &token, now))
+            .await?;
+    let changed = s
+        .change_password(
+            from,
+            caller.user,
+            req.current_password,
+            req.new_password,
+            Some(caller.device),
+        )
         .await?;
-    let email =
-        s.db.read(move |tx| {
-            tx.query_one(
-                "SELECT email FROM users WHERE id = $1",
-                crate::params![caller.user],
-            )
-            .and_then(|r| r.text(0))
-        })
-        .await?;
-    let permit = s.admit_sign_in(from, &email)?;
-    let checked = auth::check_password(
-        &s.db,
-        &s.settings,
-        &email,
-        req.current_password,
-        now,
-        permit,
-    )
-    .await?;
-    if checked.is_none() {
+    if changed == PasswordChange::WrongCurrent {
         return Err(Error::client(
             ErrorCode::InvalidCredentials,
             "the current password is wrong",
         )
         .into());
     }
-    let hash = {
-        let (pw, settings) = (req.new_password, s.settings.clone());
-        tokio::task::spawn_blocking(move || auth::hash_password(&pw, &settings))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))??
-    };
-    s.db.write(move |tx| auth::set_password(tx, caller.user, &hash, Some(caller.device), now))
-        .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 

@@ -2,7 +2,6 @@
 //! sign-in, management endpoints, and the storage seam with an SQLite and a PostgreSQL
 //! backend. The sync contract is written out in the crate README.
 
-pub mod dashboard;
 pub mod error;
 pub mod http;
 pub mod listener;
@@ -10,10 +9,12 @@ pub mod openapi;
 
 use std::future::Future;
 
+pub use rounds_dashboard as dashboard;
 pub use rounds_server_db as db;
 pub use rounds_server_db::{params, time};
 pub use rounds_server_rules::{
-    auth, backup, changelog, fields, import, manage, org, pull, push, review, settings, throttle,
+    auth, backup, changelog, fields, import, manage, org, pull, push, review, scope, sessions,
+    settings, throttle,
 };
 
 pub use db::Db;

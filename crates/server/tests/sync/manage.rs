@@ -6,12 +6,13 @@ use rounds_core::{Period, Priority, Role};
 use rounds_protocol::records::{AccountRecord, PlanRuleRecord};
 use rounds_protocol::sync::{AccountEdit, MutationStatus, Row};
 use rounds_protocol::{AccountId, ErrorCode, TerritoryId, UserId};
-use rounds_server::dashboard::{Viewer, reach, scope};
+use rounds_server::dashboard::{reach, scope};
 use rounds_server::db::Sql;
 use rounds_server::fields::FieldChange;
 use rounds_server::import::{self, Action};
 use rounds_server::manage::{self, Reach};
 use rounds_server::review::{self, ItemKind};
+use rounds_server::sessions::SignedIn;
 use rounds_server::{Error, org};
 use uuid::Uuid;
 
@@ -38,7 +39,7 @@ async fn manager(server: &TestServer) -> (UserId, Reach) {
                     &[],
                 )?
                 .parse(0)?;
-            let viewer = Viewer {
+            let viewer = SignedIn {
                 id,
                 name: "maria".into(),
                 email: "maria@example.com".into(),

@@ -3,8 +3,9 @@
 //! session (random token in an `HttpOnly; SameSite=Lax` cookie, only its SHA-256 stored)
 //! and a per-session CSRF token in every form, checked on every POST.
 //!
-//! Each page is a thin handler: resolve the viewer, load their scope (`scope`), call the
-//! pure view-model function of the page module, render.
+//! Each page is a thin handler: resolve the viewer, ask the rules for the data (one read
+//! transaction), call the pure view-model function of the page module, render. The pages
+//! never reach the database themselves: this crate does not depend on the storage seam.
 
 pub mod accounts;
 pub mod activity;
@@ -19,8 +20,6 @@ pub mod plans;
 pub mod priority;
 pub mod quotas;
 pub mod review;
-pub mod scope;
-pub mod session;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{
@@ -32,29 +31,46 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use maud::{Markup, html};
-use rounds_core::{Role, Tz};
-use rounds_protocol::UserId;
+use rounds_core::Role;
 use serde::Deserialize;
 
-use crate::auth;
-use crate::http::{AppState, ClientAddr};
-use rounds_server_rules::Error;
+// The rules, under the names the pages use for them.
+use axum::Extension;
+use rounds_server_rules::state::{AppState, ClientAddr};
+use rounds_server_rules::{Error, auth, fields, manage, push, throttle};
 
 pub use layout::page;
+
+use rounds_server_rules::error::retry_after_secs;
+use rounds_server_rules::settings::Settings;
+
+/// Whether this request came over HTTPS (see [`Settings::over_https`]): cookies are then
+/// `Secure`.
+fn over_https(settings: &Settings, headers: &HeaderMap) -> bool {
+    settings.over_https(
+        headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok()),
+    )
+}
 
 pub const SESSION_COOKIE: &str = "rounds_session";
 const LOGIN_CSRF_COOKIE: &str = "rounds_login_csrf";
 
-/// The signed-in manager or admin looking at the dashboard.
+pub use rounds_server_rules::scope;
+use rounds_server_rules::sessions::{self as session, SignedIn};
+
+/// The signed-in manager or admin looking at the dashboard (an extractor: a page that
+/// takes one is for signed-in managers and admins only).
 #[derive(Debug, Clone)]
-pub struct Viewer {
-    pub id: UserId,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    pub tz: Tz,
-    /// This session's CSRF token, embedded in every form.
-    pub csrf: String,
+pub struct Viewer(pub SignedIn);
+
+impl std::ops::Deref for Viewer {
+    type Target = SignedIn;
+
+    fn deref(&self) -> &SignedIn {
+        &self.0
+    }
 }
 
 pub fn router() -> Router<AppState> {
@@ -123,14 +139,7 @@ pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
     r
 }
 
-/// What the viewer may act on: every territory for an admin, the team's for a manager.
-pub fn reach(team: &scope::Team) -> crate::manage::Reach {
-    if team.all {
-        crate::manage::Reach::All
-    } else {
-        crate::manage::Reach::Territories(team.territories.iter().map(|t| t.id).collect())
-    }
-}
+pub use rounds_server_rules::scope::reach;
 
 /// A 303 to `to`.
 pub fn see_other(to: &str) -> Response {
@@ -240,7 +249,7 @@ impl FromRequestParts<AppState> for Viewer {
             return Err(see_other("/login"));
         };
         match session::resolve(&s.db, &token, s.settings.clock.now()).await {
-            Ok(Some(v)) if v.role != Role::Rep => Ok(v),
+            Ok(Some(v)) if v.role != Role::Rep => Ok(Viewer(v)),
             Ok(_) => Err(see_other("/login")),
             Err(e) => Err(fault(e)),
         }
@@ -305,7 +314,7 @@ async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> Response {
         &token,
         "/login",
         3600,
-        s.over_https(&headers),
+        over_https(&s.settings, &headers),
     );
     r
 }
@@ -322,7 +331,7 @@ pub struct LoginForm {
 
 async fn login_submit(
     State(s): State<AppState>,
-    ClientAddr(from): ClientAddr,
+    Extension(ClientAddr(from)): Extension<ClientAddr>,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -355,7 +364,7 @@ async fn login_submit(
         Err(Error::RetryLater(e, after)) => {
             let mut r = retry(StatusCode::TOO_MANY_REQUESTS, &e.message);
             r.headers_mut()
-                .insert(RETRY_AFTER, crate::error::retry_after_value(after));
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs(after)));
             return r;
         }
         Err(e) => return fault(e),
@@ -379,7 +388,7 @@ async fn login_submit(
     };
     tracing::info!(user = %checked.user.id, "dashboard sign-in");
     let mut r = see_other("/dashboard");
-    let secure = s.over_https(&headers);
+    let secure = over_https(&s.settings, &headers);
     set_cookie(
         &mut r,
         SESSION_COOKIE,
@@ -431,6 +440,13 @@ async fn logout(
         return fault(e);
     }
     let mut r = see_other("/login");
-    set_cookie(&mut r, SESSION_COOKIE, "", "/", 0, s.over_https(&headers));
+    set_cookie(
+        &mut r,
+        SESSION_COOKIE,
+        "",
+        "/",
+        0,
+        over_https(&s.settings, &headers),
+    );
     r
 }

@@ -2,13 +2,24 @@
 //! cookie, its SHA-256 here with the user, the session's CSRF token and an expiry.
 
 use chrono::{DateTime, Duration, Utc};
+use rounds_core::{Role, Tz};
 use rounds_protocol::UserId;
 
-use super::Viewer;
 use crate::auth::{new_token, parse_role, token_hash};
 use crate::db::{Db, Sql};
-use crate::{params, time};
-use rounds_server_rules::{Error, Result};
+use crate::{Error, Result, params, time};
+
+/// Who a live session belongs to: the manager or admin looking at the dashboard.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub tz: Tz,
+    /// This session's CSRF token, embedded in every form.
+    pub csrf: String,
+}
 
 /// Starts a session for `user`; returns the cookie's token (never stored as such).
 /// Expired sessions are swept on the way.
@@ -34,7 +45,7 @@ pub async fn create(db: &Db, user: UserId, now: DateTime<Utc>, ttl: Duration) ->
 
 /// The viewer behind a cookie's token: `None` when unknown, expired, or the user has been
 /// deactivated. The role is returned as stored; the caller decides who may look.
-pub async fn resolve(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<Viewer>> {
+pub async fn resolve(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<SignedIn>> {
     let hash = token_hash(token);
     let row = db
         .read(move |tx| {
@@ -50,7 +61,7 @@ pub async fn resolve(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<
         return Ok(None);
     }
     let role = parse_role(&row.text(3)?).ok_or_else(|| Error::Internal("unknown role".into()))?;
-    Ok(Some(Viewer {
+    Ok(Some(SignedIn {
         id: row.parse(0)?,
         name: row.text(1)?,
         email: row.text(2)?,

@@ -3,7 +3,6 @@
 //! imported. The confirm form carries the file back (base64, so no byte changes on the
 //! way), and confirming checks it again and applies it in one write transaction.
 
-use crate::db::Sql as _;
 use axum::Form;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -17,9 +16,8 @@ use serde::Deserialize;
 
 use super::scope;
 use super::{Viewer, csrf_refused, error_page, fault, html_response, page};
-use crate::http::AppState;
-use crate::import::{self, Action, ImportReport};
-use rounds_server_rules::Error;
+use rounds_server_rules::import::{self, Action, Confirmed, ImportReport};
+use rounds_server_rules::state::AppState;
 
 /// The largest CSV accepted (about 5,000 accounts).
 pub const MAX_CSV: usize = 2 * 1024 * 1024;
@@ -245,13 +243,6 @@ pub struct ConfirmForm {
     key: String,
 }
 
-enum Confirmed {
-    Done(ImportReport),
-    Invalid(ImportReport),
-    /// This preview was confirmed before; it imported this many accounts then.
-    Already(i64),
-}
-
 pub async fn confirm(
     State(s): State<AppState>,
     viewer: Viewer,
@@ -286,27 +277,11 @@ pub async fn confirm(
     let text = csv.clone();
     // Checked again: the data may have changed since the preview. The receipt is written
     // in the same transaction as the accounts, so a second confirm finds it.
+    let now = s.settings.clock.now();
     let out =
         s.db.write(move |tx| {
-            let now = s.settings.clock.now();
-            if let Some(r) = tx.query_opt(
-                "SELECT imported FROM import_receipts WHERE key = $1",
-                crate::params![key.clone()],
-            )? {
-                return Ok::<_, Error>(Confirmed::Already(r.int(0)?));
-            }
             let team = scope::team(tx, &v)?;
-            let checked = import::check(tx, &text, &super::reach(&team), now)?;
-            if checked.report.invalid() > 0 {
-                return Ok(Confirmed::Invalid(checked.report));
-            }
-            let mut report = checked.report;
-            report.imported = import::apply(tx, &checked.steps, Some(v.id), now)?;
-            tx.exec(
-                "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",
-                crate::params![key.clone(), v.id, report.imported as i64, crate::time::text(now)],
-            )?;
-            Ok(Confirmed::Done(report))
+            import::confirm(tx, &key, &super::reach(&team), v.id, &text, now)
         })
         .await;
     match out {

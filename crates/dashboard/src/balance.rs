@@ -27,7 +27,7 @@ use rounds_protocol::{TerritoryId, UserId};
 use super::layout::tenths;
 use super::scope::{self, Team};
 use super::{Viewer, fault, html_response, page};
-use crate::http::AppState;
+use rounds_server_rules::state::AppState;
 
 /// Above this share of the mean workload (per cent) a row is under-served.
 pub const HEAVY_PCT: u64 = 125;
@@ -375,7 +375,7 @@ mod tests {
     use rounds_core::Stage;
 
     use super::*;
-    use crate::dashboard::scope::{Person, TerritoryRow};
+    use crate::scope::{Person, TerritoryRow};
     use chrono::{TimeZone, Utc};
     use rounds_core::{AccountId, Address, BucketRule, PlanId, StageDates, Touches};
     use uuid::Uuid;

@@ -19,155 +19,20 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::potential::{main_currency, potential, split};
-use rounds_core::{Account, Currency, DateRange, Money, Period, Ratio};
+use rounds_core::{Account, Currency, Money, Period, Ratio};
 use rounds_protocol::{TerritoryId, UserId};
 use serde::Deserialize;
 
 use super::layout::{option, ratio_bar};
 use super::scope::{self, Team};
 use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
-use crate::db::{Sql, Val, insert_many};
-use crate::http::AppState;
-use crate::{params, time};
 use rounds_server_rules::Result;
-
-/// A quota's period: a calendar month (`2026-04`) or quarter (`2026-Q2`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuotaPeriod {
-    pub kind: Period,
-    pub range: DateRange,
-}
-
-impl QuotaPeriod {
-    pub fn containing(kind: Period, day: NaiveDate) -> Self {
-        Self {
-            kind,
-            range: kind.bounds(day),
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        let (y, rest) = s.trim().split_once('-')?;
-        let year: i32 = y.parse().ok()?;
-        if let Some(q) = rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
-            let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
-            let first = NaiveDate::from_ymd_opt(year, (q - 1) * 3 + 1, 1)?;
-            return Some(Self::containing(Period::Quarter, first));
-        }
-        let first = NaiveDate::from_ymd_opt(year, rest.parse().ok()?, 1)?;
-        Some(Self::containing(Period::Month, first))
-    }
-
-    pub fn key(&self) -> String {
-        match self.kind {
-            Period::Quarter => format!(
-                "{}-Q{}",
-                self.range.start.year(),
-                self.range.start.month0() / 3 + 1
-            ),
-            _ => self.range.start.format("%Y-%m").to_string(),
-        }
-    }
-
-    pub fn label(&self) -> String {
-        match self.kind {
-            Period::Quarter => format!(
-                "Q{} {}",
-                self.range.start.month0() / 3 + 1,
-                self.range.start.year()
-            ),
-            _ => self.range.start.format("%B %Y").to_string(),
-        }
-    }
-
-    /// Days of the period gone by on `today` (today included), over its length.
-    pub fn elapsed(&self, today: NaiveDate) -> Ratio {
-        let len = (self.range.end - self.range.start).num_days() + 1;
-        let gone = ((today - self.range.start).num_days() + 1).clamp(0, len);
-        Ratio::new(gone as u64, len as u64)
-    }
-}
-
-/// A saved quota.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Quota {
-    pub target: Money,
-    pub shares: BTreeMap<TerritoryId, Money>,
-}
-
-/// The team's quota for the period, if one was set.
-pub fn load(tx: &mut dyn Sql, owner: UserId, period: &QuotaPeriod) -> Result<Option<Quota>> {
-    let Some(row) = tx.query_opt(
-        "SELECT id, currency, target_minor FROM quotas
-         WHERE owner_id = $1 AND period_start = $2 AND period_end = $3",
-        params![
-            owner,
-            period.range.start.to_string(),
-            period.range.end.to_string()
-        ],
-    )?
-    else {
-        return Ok(None);
-    };
-    let id = row.text(0)?;
-    let currency = Currency::parse(&row.text(1)?)
-        .map_err(|e| crate::Error::Internal(format!("stored quota currency: {e}")))?;
-    let mut shares = BTreeMap::new();
-    for r in tx.query(
-        "SELECT territory_id, share_minor FROM quota_shares WHERE quota_id = $1",
-        params![id],
-    )? {
-        shares.insert(r.parse(0)?, Money::new(r.int(1)?, currency));
-    }
-    Ok(Some(Quota {
-        target: Money::new(row.int(2)?, currency),
-        shares,
-    }))
-}
-
-/// Saves the quota in place of the period's previous one, shares and all.
-pub fn save(tx: &mut dyn Sql, owner: UserId, period: &QuotaPeriod, quota: &Quota) -> Result<()> {
-    let id = tx
-        .query_one(
-            "INSERT INTO quotas (id, owner_id, period_start, period_end, currency, target_minor, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (owner_id, period_start, period_end) DO UPDATE SET
-               currency = excluded.currency, target_minor = excluded.target_minor,
-               updated_at = excluded.updated_at
-             RETURNING id",
-            params![
-                uuid::Uuid::now_v7(),
-                owner,
-                period.range.start.to_string(),
-                period.range.end.to_string(),
-                quota.target.currency.code(),
-                quota.target.minor,
-                time::now_text()
-            ],
-        )?
-        .text(0)?;
-    tx.exec(
-        "DELETE FROM quota_shares WHERE quota_id = $1",
-        params![id.clone()],
-    )?;
-    let rows = quota
-        .shares
-        .iter()
-        .map(|(t, m)| vec![Val::from(id.clone()), Val::from(*t), Val::from(m.minor)])
-        .collect();
-    insert_many(
-        tx,
-        "quota_shares (quota_id, territory_id, share_minor)",
-        3,
-        rows,
-    )?;
-    tx.sync()?;
-    Ok(())
-}
+pub use rounds_server_rules::quotas::{Quota, QuotaPeriod, load, save};
+use rounds_server_rules::state::AppState;
 
 const NOT_OURS: &str =
     "A share names a territory that is not your team's; reload the page and try again.";
@@ -695,9 +560,10 @@ pub async fn submit(
     }
     let preview = field("action") == "preview";
     let v = viewer.clone();
-    // Validate against the team as it is now; write only what passed.
+    // Validated against the team as it is now and saved in the same transaction, so
+    // what was checked is what is written.
     let checked =
-        s.db.read(move |tx| {
+        s.db.write(move |tx| {
             let team = scope::team(tx, &v)?;
             let (accounts, _) = scope::accounts(tx, &team)?;
             let saved = load(tx, v.id, &period)?;
@@ -710,8 +576,11 @@ pub async fn submit(
             } else {
                 validate(&typed, &slots, currency)
             };
-            match result {
-                Ok(quota) if !preview => Ok::<_, crate::Error>(Ok(quota)),
+            Ok::<_, crate::Error>(match result {
+                Ok(quota) if !preview => {
+                    save(tx, v.id, &period, &quota)?;
+                    None
+                }
                 Ok(quota) => {
                     let shown = Typed {
                         target: amount_text(quota.target),
@@ -721,37 +590,37 @@ pub async fn submit(
                             .map(|(t, m)| (*t, amount_text(*m)))
                             .collect(),
                     };
-                    let view = compute(&team, &accounts, saved, period, today);
                     let form = FormState {
                         typed: Some(shown),
                         preview: true,
                         ..FormState::default()
                     };
-                    Ok(Err((StatusCode::OK, render(&v, &view, &form, today))))
+                    Some((
+                        StatusCode::OK,
+                        compute(&team, &accounts, saved, period, today),
+                        form,
+                    ))
                 }
                 Err(errors) => {
-                    let view = compute(&team, &accounts, saved, period, today);
                     let form = FormState {
-                        typed: Some(typed),
+                        typed: Some(typed.clone()),
                         errors,
                         ..FormState::default()
                     };
-                    Ok(Err((
+                    Some((
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        render(&v, &view, &form, today),
-                    )))
+                        compute(&team, &accounts, saved, period, today),
+                        form,
+                    ))
                 }
-            }
+            })
         })
         .await;
-    let quota = match checked {
-        Ok(Ok(q)) => q,
-        Ok(Err((status, page))) => return html_response(status, page),
-        Err(e) => return fault(e),
-    };
-    let owner = viewer.id;
-    match s.db.write(move |tx| save(tx, owner, &period, &quota)).await {
-        Ok(()) => see_other(&format!(
+    match checked {
+        Ok(Some((status, view, form))) => {
+            html_response(status, render(&viewer, &view, &form, today))
+        }
+        Ok(None) => see_other(&format!(
             "/dashboard/quotas?period={}&saved=1",
             period.key()
         )),
@@ -900,7 +769,10 @@ mod tests {
     fn periods_parse_and_name_themselves() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
         let q2 = QuotaPeriod::parse("2026-Q2").unwrap();
-        assert_eq!(q2.range, DateRange::new(d(2026, 4, 1), d(2026, 6, 30)));
+        assert_eq!(
+            q2.range,
+            rounds_core::DateRange::new(d(2026, 4, 1), d(2026, 6, 30))
+        );
         assert_eq!(
             (q2.key(), q2.label()),
             ("2026-Q2".to_owned(), "Q2 2026".to_owned())
@@ -918,7 +790,7 @@ mod tests {
 
     #[test]
     fn progress_counts_won_revenue_in_the_period_by_territory() {
-        use crate::dashboard::scope::{Person, TerritoryRow};
+        use crate::scope::{Person, TerritoryRow};
         use chrono::TimeZone;
         let rep = UserId::from_uuid(Uuid::from_u128(50));
         let team = Team {

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::layout::ratio_bar;
 use super::scope::{self, Team};
 use super::{Viewer, fault, html_response, page};
-use crate::http::AppState;
+use rounds_server_rules::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ComplianceQuery {

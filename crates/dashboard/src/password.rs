@@ -11,8 +11,9 @@ use serde::Deserialize;
 
 use super::{Viewer, csrf_refused, fault, html_response, page};
 use crate::auth;
-use crate::http::{AppState, ClientAddr};
+use axum::Extension;
 use rounds_server_rules::Error;
+use rounds_server_rules::state::{AppState, ClientAddr, PasswordChange};
 
 fn form(viewer: &Viewer, error: Option<&str>, status: StatusCode) -> Response {
     let body: Markup = html! {
@@ -54,7 +55,7 @@ pub struct PasswordForm {
 
 pub async fn submit(
     State(s): State<AppState>,
-    ClientAddr(from): ClientAddr,
+    Extension(ClientAddr(from)): Extension<ClientAddr>,
     viewer: Viewer,
     Form(f): Form<PasswordForm>,
 ) -> Response {
@@ -74,34 +75,17 @@ pub async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let now = s.settings.clock.now();
-    let checked = match s.admit_sign_in(from, &viewer.email) {
-        Ok(permit) => {
-            auth::check_password(&s.db, &s.settings, &viewer.email, f.current, now, permit).await
+    match s
+        .change_password(from, viewer.id, f.current, f.new, None)
+        .await
+    {
+        Ok(PasswordChange::Changed) => {}
+        Ok(PasswordChange::WrongCurrent) => {
+            return refuse("The current password is wrong.", StatusCode::UNAUTHORIZED);
         }
-        Err(e) => Err(e),
-    };
-    match checked {
-        Ok(Some(_)) => {}
-        Ok(None) => return refuse("The current password is wrong.", StatusCode::UNAUTHORIZED),
         Err(Error::RetryLater(e, _)) => return refuse(&e.message, StatusCode::TOO_MANY_REQUESTS),
         Err(e) => return fault(e),
     }
-    let (pw, settings) = (f.new, s.settings.clone());
-    let hash = match tokio::task::spawn_blocking(move || auth::hash_password(&pw, &settings)).await
-    {
-        Ok(Ok(h)) => h,
-        Ok(Err(e)) => return fault(e),
-        Err(e) => return fault(Error::Internal(e.to_string())),
-    };
-    let user = viewer.id;
-    if let Err(e) =
-        s.db.write(move |tx| auth::set_password(tx, user, &hash, None, now))
-            .await
-    {
-        return fault(e);
-    }
-    tracing::info!(%user, "password changed from the dashboard");
     let body = html! {
         h1 { "Password changed" }
         p.ok-note role="status" { "Your password is changed, and every sign-in of yours has ended." }

@@ -18,9 +18,9 @@ use serde::Deserialize;
 
 use super::layout::option;
 use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
-use crate::http::AppState;
 use crate::manage;
 use rounds_server_rules::Error;
+use rounds_server_rules::state::AppState;
 
 const BUCKETS: [(Priority, &str); 3] = [
     (Priority::High, "High"),

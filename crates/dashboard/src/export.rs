@@ -15,8 +15,8 @@ use super::compliance::{self, ComplianceQuery};
 use super::performance;
 use super::scope::{self, Team};
 use super::{Viewer, csv_response, error_page, fault};
-use crate::http::AppState;
-use crate::import;
+use rounds_server_rules::import;
+use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
 
 /// At most this many activities in one export; narrow the dates for more.
@@ -69,7 +69,8 @@ pub async fn accounts(
     let out =
         s.db.read(move |tx| {
             let team = scope::team(tx, &viewer)?;
-            let rows = accounts::filter(&team, accounts::records(tx, &team)?, &q);
+            let rows =
+                accounts::filter(&team, accounts::records(&scope::accounts(tx, &team)?.0), &q);
             import::export_accounts(&rows, &|t| territory_name(&team, t))
         })
         .await;
@@ -91,10 +92,9 @@ pub async fn activity(
 ) -> Response {
     let mut q = q.map(|Query(q)| q).unwrap_or_default();
     q.page = Some(1);
-    let out =
-        s.db.read(move |tx| {
-            let team = scope::team(tx, &viewer)?;
-            let feed = activity::feed_sized(tx, &viewer, &team, &q, MAX_ACTIVITY_ROWS)?;
+    let out = activity::load(&s, &viewer, &q, MAX_ACTIVITY_ROWS)
+        .await
+        .and_then(|(_, feed)| {
             write_rows(
                 &[
                     "occurred_at_utc",
@@ -131,8 +131,7 @@ pub async fn activity(
                     ]
                 }),
             )
-        })
-        .await;
+        });
     send("activity.csv", out)
 }
 
@@ -208,7 +207,7 @@ pub async fn review(State(s): State<AppState>, viewer: Viewer) -> Response {
     let out =
         s.db.read(move |tx| {
             let team = scope::team(tx, &viewer)?;
-            let items = crate::review::open_items(tx, &super::reach(&team))?;
+            let items = rounds_server_rules::review::open_items(tx, &super::reach(&team))?;
             write_rows(
                 &[
                     "kind",

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use super::layout::{option, tenths};
 use super::scope::{self, Team};
 use super::{Viewer, fault, html_response, page};
-use crate::http::AppState;
+use rounds_server_rules::state::AppState;
 
 /// Accounts shown in the net-profit ranking.
 pub const RANKED: usize = 20;

@@ -19,10 +19,9 @@ use serde::Deserialize;
 use super::layout::{field, option, text_input};
 use super::scope::{self, Team};
 use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
-use crate::db::Sql;
 use crate::fields::FieldChange;
-use crate::http::AppState;
 use crate::manage;
+use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
 
 /// At most this many rows on the page; the CSV export has them all.
@@ -42,8 +41,7 @@ fn some(s: &Option<String>) -> Option<&str> {
 }
 
 /// The team's accounts as stored (records, so the export can write every field), by name.
-pub fn records(tx: &mut dyn Sql, team: &Team) -> Result<Vec<AccountRecord>> {
-    let (accounts, _) = scope::accounts(tx, team)?;
+pub fn records(accounts: &[rounds_core::Account]) -> Vec<AccountRecord> {
     let mut out: Vec<AccountRecord> = accounts.iter().map(AccountRecord::from).collect();
     out.sort_by(|a, b| {
         a.name
@@ -51,7 +49,7 @@ pub fn records(tx: &mut dyn Sql, team: &Team) -> Result<Vec<AccountRecord>> {
             .cmp(&b.name.to_lowercase())
             .then(a.id.cmp(&b.id))
     });
-    Ok(out)
+    out
 }
 
 /// The accounts the query selects.
@@ -235,7 +233,7 @@ pub async fn list(
     let out =
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
-            let rows = filter(&team, records(tx, &team)?, &q);
+            let rows = filter(&team, records(&scope::accounts(tx, &team)?.0), &q);
             Ok::<_, Error>(render_list(&v, &team, &q, &rows))
         })
         .await;
@@ -371,8 +369,8 @@ impl EditForm {
             stage: wire(&rec.stage),
             kare: rec.kare.as_ref().map(wire).unwrap_or_default(),
             priority: wire(&rec.priority),
-            revenue: crate::import::plain_amount(rec.revenue_minor, &rec.currency),
-            expenses: crate::import::plain_amount(rec.expenses_minor, &rec.currency),
+            revenue: rounds_server_rules::import::plain_amount(rec.revenue_minor, &rec.currency),
+            expenses: rounds_server_rules::import::plain_amount(rec.expenses_minor, &rec.currency),
             lat: rec.lat.map(|v| v.to_string()).unwrap_or_default(),
             lon: rec.lon.map(|v| v.to_string()).unwrap_or_default(),
         }

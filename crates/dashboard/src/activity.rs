@@ -2,8 +2,6 @@
 //! filtered by rep, kind and day range (days in the viewer's zone), each with its
 //! check-in verification against the account's location.
 
-use std::collections::{HashMap, HashSet};
-
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -11,18 +9,15 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::start_of_day;
-use rounds_core::{Account, Activity, ActivityKind, CheckIn, CorrectionKind, LocationFix, Outcome};
-use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord};
-use rounds_protocol::{AccountId, ActivityId};
+use rounds_core::{Activity, ActivityKind, CheckIn, LocationFix, Outcome};
 use serde::Deserialize;
 
 use super::layout::option;
 use super::scope::{self, Team};
 use super::{Viewer, fault, html_response, page};
-use crate::db::{Sql, Val, placeholders};
-use crate::http::AppState;
-use crate::time;
 use rounds_server_rules::Result;
+use rounds_server_rules::feed::{self, FeedFilter, FeedPage};
+use rounds_server_rules::state::AppState;
 
 pub const PAGE_SIZE: usize = 50;
 pub const MAX_PAGE: usize = 10_000;
@@ -94,71 +89,44 @@ fn date(s: &Option<String>) -> Option<NaiveDate> {
         .and_then(|s| s.parse().ok())
 }
 
-/// The page of the feed the query asks for, within the viewer's team.
-pub fn feed(tx: &mut dyn Sql, viewer: &Viewer, team: &Team, q: &FeedQuery) -> Result<Feed> {
-    feed_sized(tx, viewer, team, q, PAGE_SIZE)
-}
-
-/// As [`feed`], `size` rows to a page (the CSV export takes one large page).
-pub fn feed_sized(
-    tx: &mut dyn Sql,
+/// The viewer's team and the page of its feed the query asks for, `size` rows to a page
+/// (the CSV export takes one large page): read in one snapshot, shaped after it.
+pub async fn load(
+    s: &AppState,
     viewer: &Viewer,
-    team: &Team,
     q: &FeedQuery,
     size: usize,
-) -> Result<Feed> {
+) -> Result<(Team, Feed)> {
     // Deep pages are slow pages; past this, narrow the filters instead.
     let page = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
-    if team.reps.is_empty() {
-        return Ok(Feed {
-            rows: Vec::new(),
-            page,
-            more: false,
-        });
-    }
-    let mut sql = String::from("SELECT data FROM activities WHERE status = 'ok'");
-    let mut params: Vec<Val> = Vec::new();
-    if !team.all {
-        let ids = team.rep_ids();
-        sql += &format!(" AND rep_id IN ({})", placeholders(1, ids.len()));
-        params.extend(ids);
-    }
-    if let Some(rep) = q.rep.as_deref().filter(|s| !s.is_empty()) {
-        params.push(Val::from(rep));
-        sql += &format!(" AND rep_id = ${}", params.len());
-    }
-    if let Some(kind) = q.kind.as_deref().and_then(kind_of) {
-        // Rows keep their wire JSON; a key/value pair with bare quotes can only be the
-        // activity's own `kind` (quotes inside strings are escaped).
-        let json = serde_json::to_string(&kind).unwrap_or_default();
-        params.push(Val::from(format!("%\"kind\":{json}%")));
-        sql += &format!(" AND data LIKE ${}", params.len());
-    }
-    if let Some(from) = date(&q.from) {
-        params.push(Val::from(time::text(start_of_day(viewer.tz, from))));
-        sql += &format!(" AND occurred_at >= ${}", params.len());
-    }
-    if let Some(to) = date(&q.to).and_then(|d| d.succ_opt()) {
-        params.push(Val::from(time::text(start_of_day(viewer.tz, to))));
-        sql += &format!(" AND occurred_at < ${}", params.len());
-    }
-    sql += &format!(
-        " ORDER BY occurred_at DESC, id DESC LIMIT {} OFFSET {}",
-        size + 1,
-        (page - 1) * size
-    );
-    let mut acts = Vec::new();
-    for r in tx.query(&sql, &params)? {
-        let rec: ActivityRecord = r.json(0)?;
-        if let Ok(a) = Activity::try_from(&rec) {
-            acts.push(a);
-        }
-    }
-    let more = acts.len() > size;
-    acts.truncate(size);
+    let filter = FeedFilter {
+        rep: q.rep.clone().filter(|s| !s.is_empty()),
+        kind: q.kind.as_deref().and_then(kind_of),
+        from: date(&q.from).map(|d| start_of_day(viewer.tz, d)),
+        before: date(&q.to)
+            .and_then(|d| d.succ_opt())
+            .map(|d| start_of_day(viewer.tz, d)),
+    };
+    let v = viewer.0.clone();
+    let (team, found) =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &v)?;
+            let found = feed::page(tx, &team, &filter, page, size)?;
+            Ok::<_, crate::Error>((team, found))
+        })
+        .await?;
+    let feed = shape(viewer, &team, found, page);
+    Ok((team, feed))
+}
 
-    let accounts = accounts_by_id(tx, acts.iter().map(|a| a.account_id))?;
-    let void = voided(tx, acts.iter().map(|a| a.id))?;
+/// The feed's rows, ready to show.
+fn shape(viewer: &Viewer, team: &Team, found: FeedPage, page: usize) -> Feed {
+    let FeedPage {
+        activities: acts,
+        accounts,
+        voided: void,
+        more,
+    } = found;
     let rows = acts
         .into_iter()
         .map(|a| {
@@ -188,62 +156,7 @@ pub fn feed_sized(
             }
         })
         .collect();
-    Ok(Feed { rows, page, more })
-}
-
-fn accounts_by_id(
-    tx: &mut dyn Sql,
-    ids: impl Iterator<Item = AccountId>,
-) -> Result<HashMap<AccountId, Account>> {
-    let ids: Vec<Val> = ids
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .map(Val::from)
-        .collect();
-    let mut out = HashMap::new();
-    // In chunks: PostgreSQL takes at most 32,767 parameters a statement.
-    for chunk in ids.chunks(IN_CHUNK) {
-        let rows = tx.query(
-            &format!(
-                "SELECT data FROM accounts WHERE id IN ({})",
-                placeholders(1, chunk.len())
-            ),
-            chunk,
-        )?;
-        for r in rows {
-            let rec: AccountRecord = r.json(0)?;
-            if let Ok(a) = Account::try_from(&rec) {
-                out.insert(a.id, a);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Ids per `IN (…)` list: well under PostgreSQL's 32,767 parameters a statement.
-const IN_CHUNK: usize = 1_000;
-
-/// Which of these activities a later correction voided (they stay in the feed, marked).
-fn voided(tx: &mut dyn Sql, ids: impl Iterator<Item = ActivityId>) -> Result<HashSet<ActivityId>> {
-    let ids: Vec<Val> = ids.map(Val::from).collect();
-    let mut out = HashSet::new();
-    for chunk in ids.chunks(IN_CHUNK) {
-        let rows = tx.query(
-            &format!(
-                "SELECT data FROM corrections WHERE status = 'ok' AND target_id IN ({})",
-                placeholders(1, chunk.len())
-            ),
-            chunk,
-        )?;
-        for r in rows {
-            let rec: CorrectionRecord = r.json(0)?;
-            let c = rounds_core::Correction::from(&rec);
-            if matches!(c.change, CorrectionKind::Void { .. }) {
-                out.insert(c.target);
-            }
-        }
-    }
-    Ok(out)
+    Feed { rows, page, more }
 }
 
 fn badge(c: CheckIn, kind: ActivityKind) -> Markup {
@@ -362,16 +275,8 @@ pub async fn handler(
     q: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let v = viewer.clone();
-    let out =
-        s.db.read(move |tx| {
-            let team = scope::team(tx, &v)?;
-            let feed = feed(tx, &v, &team, &q)?;
-            Ok::<_, crate::Error>(render(&v, &team, &q, &feed))
-        })
-        .await;
-    match out {
-        Ok(m) => html_response(StatusCode::OK, m),
+    match load(&s, &viewer, &q, PAGE_SIZE).await {
+        Ok((team, feed)) => html_response(StatusCode::OK, render(&viewer, &team, &q, &feed)),
         Err(e) => fault(e),
     }
 }

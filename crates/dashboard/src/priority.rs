@@ -21,7 +21,7 @@ use serde::Deserialize;
 use super::layout::option;
 use super::scope::{self, Team};
 use super::{Viewer, fault, html_response, page};
-use crate::http::AppState;
+use rounds_server_rules::state::AppState;
 
 pub const PAGE_SIZE: usize = 50;
 

@@ -4,17 +4,17 @@
 //! territories nobody works yet (any manager may hand those over, as the management API
 //! already allows). An admin sees everything.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use rounds_core::{Account, Activity, Correction, Role, RotationPlan, Tz, apply_corrections};
 use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord, PlanRecord};
 use rounds_protocol::{TerritoryId, UserId};
 
-use super::Viewer;
 use crate::auth::parse_role;
 use crate::db::{DbError, Sql, Val, placeholders};
-use crate::params;
-use rounds_server_rules::{Error, Result};
+use crate::manage::Reach;
+use crate::sessions::SignedIn as Viewer;
+use crate::{Error, Result, params};
 
 #[derive(Debug, Clone)]
 pub struct Person {
@@ -203,9 +203,13 @@ pub fn plan(tx: &mut dyn Sql) -> Result<Option<RotationPlan>> {
         .map_err(|e| Error::Internal(format!("stored plan does not convert: {e}")))
 }
 
-/// Accounts by id, for lookups while rendering.
-pub fn by_id(accounts: &[Account]) -> BTreeMap<rounds_core::AccountId, &Account> {
-    accounts.iter().map(|a| (a.id, a)).collect()
+/// What the viewer may act on: every territory for an admin, the team's for a manager.
+pub fn reach(team: &Team) -> Reach {
+    if team.all {
+        Reach::All
+    } else {
+        Reach::Territories(team.territories.iter().map(|t| t.id).collect())
+    }
 }
 
 /// What the territory filter of a page names: nothing when blank or unreadable (all).
@@ -223,7 +227,7 @@ pub struct TeamData {
 
 /// Loads [`TeamData`]; `None` when `only` names a territory outside the team.
 pub async fn team_data(
-    db: &crate::Db,
+    db: &crate::db::Db,
     viewer: &Viewer,
     only: Option<TerritoryId>,
 ) -> Result<Option<TeamData>> {

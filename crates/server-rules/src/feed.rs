@@ -1,0 +1,155 @@
+//! The team's synced activities, newest first, a page at a time: what the dashboard's
+//! feed and its CSV export show.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rounds_core::{Account, Activity, ActivityKind, CorrectionKind};
+use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord};
+use rounds_protocol::{AccountId, ActivityId};
+
+use crate::Result;
+use crate::db::{Sql, Val, placeholders};
+use crate::scope::Team;
+use crate::time;
+
+/// Which activities: all of the team's, narrowed by each filter given.
+#[derive(Debug, Clone, Default)]
+pub struct FeedFilter {
+    /// A rep's id, as the page's filter names it.
+    pub rep: Option<String>,
+    pub kind: Option<ActivityKind>,
+    /// Occurred at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Occurred before.
+    pub before: Option<DateTime<Utc>>,
+}
+
+/// One page of activities, with what showing them needs.
+#[derive(Debug, Default)]
+pub struct FeedPage {
+    pub activities: Vec<Activity>,
+    /// Their accounts, by id.
+    pub accounts: HashMap<AccountId, Account>,
+    /// Which of them a later correction voided (they stay in the feed, marked).
+    pub voided: HashSet<ActivityId>,
+    /// Whether a later page has more.
+    pub more: bool,
+}
+
+/// Page `page` (from 1) of the team's activities under `f`, `size` to a page.
+pub fn page(
+    tx: &mut dyn Sql,
+    team: &Team,
+    f: &FeedFilter,
+    page: usize,
+    size: usize,
+) -> Result<FeedPage> {
+    if team.reps.is_empty() {
+        return Ok(FeedPage::default());
+    }
+    let mut sql = String::from("SELECT data FROM activities WHERE status = 'ok'");
+    let mut params: Vec<Val> = Vec::new();
+    if !team.all {
+        let ids = team.rep_ids();
+        sql += &format!(" AND rep_id IN ({})", placeholders(1, ids.len()));
+        params.extend(ids);
+    }
+    if let Some(rep) = f.rep.as_deref() {
+        params.push(Val::from(rep));
+        sql += &format!(" AND rep_id = ${}", params.len());
+    }
+    if let Some(kind) = f.kind {
+        // Rows keep their wire JSON; a key/value pair with bare quotes can only be the
+        // activity's own `kind` (quotes inside strings are escaped).
+        let json = serde_json::to_string(&kind).unwrap_or_default();
+        params.push(Val::from(format!("%\"kind\":{json}%")));
+        sql += &format!(" AND data LIKE ${}", params.len());
+    }
+    if let Some(from) = f.from {
+        params.push(Val::from(time::text(from)));
+        sql += &format!(" AND occurred_at >= ${}", params.len());
+    }
+    if let Some(before) = f.before {
+        params.push(Val::from(time::text(before)));
+        sql += &format!(" AND occurred_at < ${}", params.len());
+    }
+    sql += &format!(
+        " ORDER BY occurred_at DESC, id DESC LIMIT {} OFFSET {}",
+        size + 1,
+        (page - 1) * size
+    );
+    let mut acts = Vec::new();
+    for r in tx.query(&sql, &params)? {
+        let rec: ActivityRecord = r.json(0)?;
+        if let Ok(a) = Activity::try_from(&rec) {
+            acts.push(a);
+        }
+    }
+    let more = acts.len() > size;
+    acts.truncate(size);
+
+    let accounts = accounts_by_id(tx, acts.iter().map(|a| a.account_id))?;
+    let voided = voided(tx, acts.iter().map(|a| a.id))?;
+    Ok(FeedPage {
+        activities: acts,
+        accounts,
+        voided,
+        more,
+    })
+}
+
+fn accounts_by_id(
+    tx: &mut dyn Sql,
+    ids: impl Iterator<Item = AccountId>,
+) -> Result<HashMap<AccountId, Account>> {
+    let ids: Vec<Val> = ids
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .map(Val::from)
+        .collect();
+    let mut out = HashMap::new();
+    // In chunks: PostgreSQL takes at most 32,767 parameters a statement.
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows = tx.query(
+            &format!(
+                "SELECT data FROM accounts WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            ),
+            chunk,
+        )?;
+        for r in rows {
+            let rec: AccountRecord = r.json(0)?;
+            if let Ok(a) = Account::try_from(&rec) {
+                out.insert(a.id, a);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Ids per `IN (…)` list: well under PostgreSQL's 32,767 parameters a statement.
+const IN_CHUNK: usize = 1_000;
+
+/// Which of these activities a later correction voided (they stay in the feed, marked).
+fn voided(tx: &mut dyn Sql, ids: impl Iterator<Item = ActivityId>) -> Result<HashSet<ActivityId>> {
+    let ids: Vec<Val> = ids.map(Val::from).collect();
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows = tx.query(
+            &format!(
+                "SELECT data FROM corrections WHERE status = 'ok' AND target_id IN ({})",
+                placeholders(1, chunk.len())
+            ),
+            chunk,
+        )?;
+        for r in rows {
+            let rec: CorrectionRecord = r.json(0)?;
+            let c = rounds_core::Correction::from(&rec);
+            if matches!(c.change, CorrectionKind::Void { .. }) {
+                out.insert(c.target);
+            }
+        }
+    }
+    Ok(out)
+}
