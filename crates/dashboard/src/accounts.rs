@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -18,7 +17,7 @@ use serde::Deserialize;
 
 use super::layout::{field, option, text_input};
 use super::scope::{self, Team};
-use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
+use super::{Csrf, Viewer, error_page, fault, html_response, page, see_other};
 use crate::fields::FieldChange;
 use crate::manage;
 use rounds_server_rules::state::AppState;
@@ -246,8 +245,7 @@ pub async fn list(
 /// `ids` repeated, `to`, `back`, `csrf`: a form with checkboxes.
 pub async fn move_selected(
     State(s): State<AppState>,
-    viewer: Viewer,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Csrf(viewer, pairs): Csrf<Vec<(String, String)>>,
 ) -> Response {
     let get = |k: &str| {
         pairs
@@ -256,9 +254,6 @@ pub async fn move_selected(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    if !viewer.csrf_ok(&get("csrf")) {
-        return csrf_refused();
-    }
     let ids: std::result::Result<Vec<AccountId>, _> = pairs
         .iter()
         .filter(|(k, _)| k == "ids")
@@ -641,13 +636,9 @@ enum Saved {
 
 pub async fn edit_submit(
     State(s): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    Form(f): Form<EditForm>,
+    Csrf(viewer, f): Csrf<EditForm>,
 ) -> Response {
-    if !viewer.csrf_ok(&f.csrf) {
-        return csrf_refused();
-    }
     let Some(id) = path_account(&id) else {
         return not_found();
     };

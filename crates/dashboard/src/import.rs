@@ -3,7 +3,6 @@
 //! imported. The confirm form carries the file back (base64, so no byte changes on the
 //! way), and confirming checks it again and applies it in one write transaction.
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
@@ -15,7 +14,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::scope;
-use super::{Viewer, csrf_refused, error_page, fault, html_response, page};
+use super::{Csrf, Viewer, csrf_refused, error_page, fault, html_response, page};
 use rounds_server_rules::import::{self, Action, Confirmed, ImportReport};
 use rounds_server_rules::state::AppState;
 
@@ -235,22 +234,13 @@ fn too_large(viewer: &Viewer) -> Response {
 #[derive(Debug, Deserialize)]
 pub struct ConfirmForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     csv: String,
     /// The preview's one-time key: a second confirm of the same preview imports nothing.
     #[serde(default)]
     key: String,
 }
 
-pub async fn confirm(
-    State(s): State<AppState>,
-    viewer: Viewer,
-    Form(f): Form<ConfirmForm>,
-) -> Response {
-    if !viewer.csrf_ok(&f.csrf) {
-        return csrf_refused();
-    }
+pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmForm>) -> Response {
     let Some(csv) = B64
         .decode(f.csv.trim())
         .ok()

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod activity;
 pub mod balance;
 pub mod compliance;
+mod csrf;
 pub mod export;
 pub mod import;
 mod layout;
@@ -39,6 +40,7 @@ use axum::Extension;
 use rounds_server_rules::state::{AppState, ClientAddr};
 use rounds_server_rules::{Error, auth, fields, manage, push, throttle};
 
+pub use csrf::Csrf;
 pub use layout::page;
 
 use rounds_server_rules::error::retry_after_secs;
@@ -428,12 +430,8 @@ impl Viewer {
 async fn logout(
     State(s): State<AppState>,
     headers: HeaderMap,
-    viewer: Viewer,
-    Form(f): Form<CsrfForm>,
+    Csrf(_viewer, _f): Csrf<CsrfForm>,
 ) -> Response {
-    if !viewer.csrf_ok(&f.csrf) {
-        return csrf_refused();
-    }
     if let Some(token) = cookie(&headers, SESSION_COOKIE)
         && let Err(e) = session::delete(&s.db, &token).await
     {

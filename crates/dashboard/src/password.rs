@@ -2,14 +2,13 @@
 //! limits, same lockout); after the change every sign-in of the user ends, this one
 //! included, so whoever knew the old password is out.
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Viewer, csrf_refused, fault, html_response, page};
+use super::{Csrf, Viewer, fault, html_response, page};
 use crate::auth;
 use axum::Extension;
 use rounds_server_rules::Error;
@@ -44,8 +43,6 @@ pub async fn show(viewer: Viewer) -> Response {
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     current: String,
     #[serde(default)]
     new: String,
@@ -56,12 +53,8 @@ pub struct PasswordForm {
 pub async fn submit(
     State(s): State<AppState>,
     Extension(ClientAddr(from)): Extension<ClientAddr>,
-    viewer: Viewer,
-    Form(f): Form<PasswordForm>,
+    Csrf(viewer, f): Csrf<PasswordForm>,
 ) -> Response {
-    if !viewer.csrf_ok(&f.csrf) {
-        return csrf_refused();
-    }
     let refuse = |message: &str, status| form(&viewer, Some(message), status);
     if f.new != f.again {
         return refuse(

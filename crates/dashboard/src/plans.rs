@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -17,7 +16,7 @@ use rounds_protocol::records::{PlanRecord, PlanRuleRecord};
 use serde::Deserialize;
 
 use super::layout::option;
-use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
+use super::{Csrf, Viewer, error_page, fault, html_response, page, see_other};
 use crate::manage;
 use rounds_server_rules::Error;
 use rounds_server_rules::state::AppState;
@@ -234,15 +233,9 @@ pub async fn form(
     }
 }
 
-pub async fn submit(
-    State(s): State<AppState>,
-    viewer: Viewer,
-    Form(mut cells): Form<Cells>,
-) -> Response {
-    let csrf = cells.remove("csrf").unwrap_or_default();
-    if !viewer.csrf_ok(&csrf) {
-        return csrf_refused();
-    }
+pub async fn submit(State(s): State<AppState>, Csrf(viewer, mut cells): Csrf<Cells>) -> Response {
+    // Checked by the extractor; not a cell.
+    cells.remove("csrf");
     if viewer.role != Role::Admin {
         return error_page(
             StatusCode::FORBIDDEN,

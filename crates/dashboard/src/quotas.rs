@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -29,7 +28,7 @@ use serde::Deserialize;
 
 use super::layout::{option, ratio_bar};
 use super::scope::{self, Team};
-use super::{Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
+use super::{Csrf, Viewer, error_page, fault, html_response, page, see_other};
 use rounds_server_rules::Result;
 pub use rounds_server_rules::quotas::{Quota, QuotaPeriod, load, save};
 use rounds_server_rules::state::AppState;
@@ -526,8 +525,7 @@ pub async fn handler(
 /// The form's fields: `csrf`, `period`, `target`, `action`, and `share_<territory id>`.
 pub async fn submit(
     State(s): State<AppState>,
-    viewer: Viewer,
-    Form(fields): Form<Vec<(String, String)>>,
+    Csrf(viewer, fields): Csrf<Vec<(String, String)>>,
 ) -> Response {
     let field = |name: &str| {
         fields
@@ -536,9 +534,6 @@ pub async fn submit(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    if !viewer.csrf_ok(&field("csrf")) {
-        return csrf_refused();
-    }
     let today = local_date(viewer.tz, s.settings.clock.now());
     let Some(period) = QuotaPeriod::parse(&field("period")) else {
         return bad_period();

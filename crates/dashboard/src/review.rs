@@ -3,7 +3,6 @@
 //! becomes a normal one devices receive; an edit or a losing value is applied as the
 //! manager's edit); dismissing keeps it as it is, marked resolved, off this list.
 
-use axum::Form;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -13,7 +12,7 @@ use rounds_protocol::records::ActivityRecord;
 use serde::Deserialize;
 
 use super::scope::{self, Team};
-use super::{CsrfForm, Viewer, csrf_refused, error_page, fault, html_response, page, see_other};
+use super::{Csrf, CsrfForm, Viewer, error_page, fault, html_response, page, see_other};
 use rounds_server_rules::Error;
 use rounds_server_rules::review::{
     self, ItemKind, OnHold, OpenItem, OverQuota, devices_over_quota, sign_ins_on_hold,
@@ -193,13 +192,9 @@ pub async fn list(
 
 pub async fn act(
     State(s): State<AppState>,
-    viewer: Viewer,
     Path((kind, id, action)): Path<(String, String, String)>,
-    Form(f): Form<CsrfForm>,
+    Csrf(viewer, _f): Csrf<CsrfForm>,
 ) -> Response {
-    if !viewer.csrf_ok(&f.csrf) {
-        return csrf_refused();
-    }
     let Some(kind) = ItemKind::parse(&kind) else {
         return error_page(
             StatusCode::NOT_FOUND,

@@ -20,6 +20,7 @@ use crate::support::*;
 on_both_backends!(
     a_manager_signs_in_and_a_rep_or_a_wrong_password_cannot,
     posts_without_the_right_csrf_token_are_refused_and_change_nothing,
+    every_dashboard_form_refuses_a_forged_token,
     the_feed_filtered_by_rep_shows_only_that_rep,
     performance_shows_the_seeds_worked_example_exactly,
     compliance_matches_an_independent_count_for_one_rep,
@@ -311,6 +312,47 @@ async fn a_manager_signs_in_and_a_rep_or_a_wrong_password_cannot(backend: Backen
     assert!(
         q.body.contains("Wrong e-mail or password"),
         "an unknown e-mail gets the same answer as a wrong password"
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM sessions").await, 1);
+}
+
+/// Every POST the dashboard takes goes through its CSRF check: a forged token is refused
+/// before anything is read or changed.
+async fn every_dashboard_form_refuses_a_forged_token(backend: Backend) {
+    let server = demo_server(backend).await;
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let account = b
+        .page("/dashboard/accounts")
+        .await
+        .split("/dashboard/accounts/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the accounts page links an account")
+        .to_owned();
+    let before = server.count("SELECT COUNT(*) FROM changelog").await;
+    let forged = [
+        ("csrf", "forged"),
+        ("name", "Renamed"),
+        ("period", "2026-03"),
+    ];
+    for path in [
+        "/logout".to_owned(),
+        "/dashboard/accounts/move".to_owned(),
+        format!("/dashboard/accounts/{account}"),
+        "/dashboard/plans".to_owned(),
+        "/dashboard/password".to_owned(),
+        "/dashboard/quotas".to_owned(),
+        "/dashboard/import".to_owned(),
+        "/dashboard/import/confirm".to_owned(),
+        "/dashboard/review/activity/00000000-0000-0000-0000-000000000000/accept".to_owned(),
+    ] {
+        let p = b.post(&path, &forged).await;
+        assert_eq!(p.status, 403, "{path}: a forged token is refused");
+    }
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM changelog").await,
+        before,
+        "nothing changed"
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM sessions").await, 1);
 }
