@@ -6,8 +6,12 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Extension, Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::openapi::ApiErrorDoc;
 use bytes::Bytes;
 use rounds_core::Role;
 use rounds_protocol::auth::{ChangePassword, LoginRequest, LoginResponse};
@@ -120,6 +124,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     }
 }
 
+/// Liveness.
+#[utoipa::path(get, path = "/health", responses((status = 200, description = "ok")))]
+async fn health() -> &'static str {
+    "ok"
+}
+
 fn require_manager(c: &Caller) -> Result<(), Error> {
     match c.role {
         Role::Manager | Role::Admin => Ok(()),
@@ -127,47 +137,58 @@ fn require_manager(c: &Caller) -> Result<(), Error> {
     }
 }
 
+/// The API's routes, each from a handler that carries its own OpenAPI description: a
+/// route cannot be added here without its entry in the document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(crate::openapi::base())
+        .routes(routes!(health))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(change_password))
+        .routes(routes!(push_handler))
+        .routes(routes!(pull_handler))
+        .routes(routes!(assign_account))
+        .routes(routes!(assign_territory))
+        .routes(routes!(revoke_device))
+        .routes(routes!(review_handler))
+}
+
 pub fn router(state: AppState) -> Router {
     let request_timeout =
         std::time::Duration::from_secs(state.settings.request_timeout_secs.max(1));
-    Router::new()
-        .route("/health", get(|| async { "ok" }))
-        .route(
-            "/openapi.json",
-            get(|| async { Json(crate::openapi::document()) }),
-        )
-        .route("/auth/login", post(login))
-        .route("/auth/logout", post(logout))
-        .route("/auth/password", post(change_password))
-        .route("/sync/push", post(push_handler))
-        .route("/sync/pull", get(pull_handler))
-        .route("/manage/accounts/{id}/territory", post(assign_account))
-        .route("/manage/territories/{id}/rep", post(assign_territory))
-        .route("/manage/devices/{id}/revoke", post(revoke_device))
-        .route("/manage/review", get(review_handler))
-        .merge(crate::dashboard::router())
-        .fallback(|| async { Failure(Error::client(ErrorCode::NotFound, "no such endpoint")) })
-        .method_not_allowed_fallback(|| async {
-            Failure(Error::client(
-                ErrorCode::MalformedRequest,
-                "method not allowed here",
-            ))
-        })
-        .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES))
-        // A request that takes too long, body included, is answered 503 (the device
-        // retries; a push's ledger answers a retried batch from what was applied).
-        .layer(RequestBodyTimeoutLayer::new(request_timeout))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            request_timeout,
+    let (api, doc) = api().split_for_parts();
+    let doc = std::sync::Arc::new(doc);
+    // Besides the API's routes, only the document itself and the dashboard's pages.
+    api.route(
+        "/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    )
+    .merge(crate::dashboard::router())
+    .fallback(|| async { Failure(Error::client(ErrorCode::NotFound, "no such endpoint")) })
+    .method_not_allowed_fallback(|| async {
+        Failure(Error::client(
+            ErrorCode::MalformedRequest,
+            "method not allowed here",
         ))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), hsts))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            resolve_client_addr,
-        ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+    })
+    .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES))
+    // A request that takes too long, body included, is answered 503 (the device
+    // retries; a push's ledger answers a retried batch from what was applied).
+    .layer(RequestBodyTimeoutLayer::new(request_timeout))
+    .layer(TimeoutLayer::with_status_code(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        request_timeout,
+    ))
+    .layer(axum::middleware::from_fn_with_state(state.clone(), hsts))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        resolve_client_addr,
+    ))
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
 }
 
 /// `Strict-Transport-Security` on every answer to a request that came over HTTPS: the
@@ -184,6 +205,12 @@ async fn hsts(State(s): State<AppState>, req: Request, next: axum::middleware::N
     r
 }
 
+#[utoipa::path(post, path = "/auth/login", request_body(content = Object, description = "LoginRequest {email, password, device_name, platform}"),
+    responses((status = 200, description = "LoginResponse {device_id, token, expires_at, user}", body = Object),
+              (status = 400, description = "malformed_request / invalid_input", body = ApiErrorDoc),
+              (status = 401, description = "invalid_credentials", body = ApiErrorDoc),
+              (status = 403, description = "device_revoked: the user is deactivated", body = ApiErrorDoc),
+              (status = 429, description = "rate_limited: too many sign-ins from this address or for this account, failed sign-ins in a row, or too many at once; `Retry-After` says when to try again", body = ApiErrorDoc)))]
 async fn login(
     State(s): State<AppState>,
     Extension(ClientAddr(from)): Extension<ClientAddr>,
@@ -197,6 +224,11 @@ async fn login(
 
 /// The signed-in user changes their password: the current one is checked like a sign-in
 /// (same limits), then every other sign-in of theirs ends.
+#[utoipa::path(post, path = "/auth/password", security(("bearer" = [])), request_body(content = Object, description = "ChangePassword {current_password, new_password}"),
+    responses((status = 204, description = "changed"),
+              (status = 400, description = "malformed_request / invalid_input (a new password of 8 to 1,024 characters)", body = ApiErrorDoc),
+              (status = 401, description = "unauthenticated, or invalid_credentials (the current password)", body = ApiErrorDoc),
+              (status = 429, description = "rate_limited, as for sign-in", body = ApiErrorDoc)))]
 async fn change_password(
     State(s): State<AppState>,
     Extension(ClientAddr(from)): Extension<ClientAddr>,
@@ -228,6 +260,8 @@ async fn change_password(
 
 /// Signs the device out: its token stops working. The device stays registered (not
 /// revoked), so the same install signs in again with its ledger.
+#[utoipa::path(post, path = "/auth/logout", security(("bearer" = [])),
+    responses((status = 204, description = "signed out"), (status = 401, description = "unauthenticated", body = ApiErrorDoc)))]
 async fn logout(State(s): State<AppState>, Bearer(token): Bearer) -> Result<Response> {
     s.db.write(move |tx| {
         let now = s.settings.clock.now();
@@ -238,6 +272,12 @@ async fn logout(State(s): State<AppState>, Bearer(token): Bearer) -> Result<Resp
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(operation_id = "push", post, path = "/sync/push", security(("bearer" = [])), request_body(content = Object, description = "PushRequest"),
+    responses((status = 200, description = "PushResponse with one result per mutation", body = Object),
+              (status = 400, description = "malformed_request / invalid_input", body = ApiErrorDoc),
+              (status = 401, description = "unauthenticated", body = ApiErrorDoc),
+              (status = 403, description = "device_revoked, or forbidden (another device's id)", body = ApiErrorDoc),
+              (status = 413, description = "payload_too_large", body = ApiErrorDoc)))]
 async fn push_handler(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -266,6 +306,12 @@ pub struct PullQuery {
     pub resnapshot: Option<String>,
 }
 
+#[utoipa::path(operation_id = "pull", get, path = "/sync/pull", security(("bearer" = [])), params(PullQuery),
+    responses((status = 200, description = "PullResponse", body = Object),
+              (status = 400, description = "malformed_request (a cursor not made by this server)", body = ApiErrorDoc),
+              (status = 401, description = "unauthenticated", body = ApiErrorDoc),
+              (status = 403, description = "device_revoked", body = ApiErrorDoc),
+              (status = 426, description = "upgrade_required", body = ApiErrorDoc)))]
 async fn pull_handler(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -311,6 +357,9 @@ fn path_id<T: std::str::FromStr>(s: &str) -> Result<T, Error> {
         .map_err(|_| Error::client(ErrorCode::MalformedRequest, format!("{s:?} is not an id")))
 }
 
+#[utoipa::path(post, path = "/manage/accounts/{id}/territory", security(("bearer" = [])), params(("id" = String, Path, description = "account id")),
+    request_body = AssignAccount,
+    responses((status = 204, description = "moved"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiErrorDoc), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
 async fn assign_account(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -329,6 +378,9 @@ async fn assign_account(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(post, path = "/manage/territories/{id}/rep", security(("bearer" = [])), params(("id" = String, Path, description = "territory id")),
+    request_body = AssignTerritory,
+    responses((status = 204, description = "assigned"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiErrorDoc), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
 async fn assign_territory(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -347,6 +399,8 @@ async fn assign_territory(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(post, path = "/manage/devices/{id}/revoke", security(("bearer" = [])), params(("id" = String, Path, description = "device id")),
+    responses((status = 204, description = "revoked"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiErrorDoc), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
 async fn revoke_device(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -375,6 +429,8 @@ async fn revoke_device(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(operation_id = "review", get, path = "/manage/review", security(("bearer" = [])),
+    responses((status = 200, description = "review", body = review::Review), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc)))]
 async fn review_handler(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -387,4 +443,54 @@ async fn review_handler(
         })
         .await?;
     Ok(Json(r))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The API's routes are registered through `routes!`, which takes each path and method
+    /// from the handler's own OpenAPI description; a plain `.route(…)` here would add an
+    /// endpoint the document does not describe. Only the document itself is exempt (the
+    /// dashboard's HTML pages are merged from their own crate).
+    #[test]
+    fn no_route_is_added_without_its_description() {
+        let src = include_str!("http.rs");
+        let code = &src[..src.find("#[cfg(test)]").expect("this test module")];
+        let plain: Vec<&str> = code
+            .split(".route(")
+            .skip(1)
+            .map(|after| after.split('"').nth(1).unwrap_or("(not a literal path)"))
+            .collect();
+        assert_eq!(plain, ["/openapi.json"], "routes added without routes!()");
+        assert!(
+            code.matches("routes!(").count() >= 10,
+            "the API's handlers are registered with routes!()"
+        );
+    }
+
+    #[test]
+    fn the_document_has_every_handler() {
+        let doc = crate::openapi::document();
+        let ops: usize = doc
+            .paths
+            .paths
+            .values()
+            .map(|item| {
+                [
+                    item.get.is_some(),
+                    item.post.is_some(),
+                    item.put.is_some(),
+                    item.delete.is_some(),
+                    item.patch.is_some(),
+                ]
+                .into_iter()
+                .filter(|x| *x)
+                .count()
+            })
+            .sum();
+        let code = include_str!("http.rs");
+        let registered = code[..code.find("#[cfg(test)]").unwrap()]
+            .matches(".routes(routes!(")
+            .count();
+        assert_eq!(ops, registered, "one documented operation per handler");
+    }
 }
