@@ -166,6 +166,7 @@ pub fn render_list(
     let qs = query_string(q);
     let body = html! {
         h1 { "Accounts" }
+        (super::layout::left_out(&team.left_out))
         @if let Some(n) = q.moved {
             p.ok-note role="status" { "Moved " (n) " account" @if n != 1 { "s" } "." }
         }
@@ -231,13 +232,16 @@ pub async fn list(
     let v = viewer.clone();
     let out =
         s.db.read(move |tx| {
-            let team = scope::team(tx, &v)?;
-            let rows = filter(&team, records(&scope::accounts(tx, &team)?.0), &q);
-            Ok::<_, Error>(render_list(&v, &team, &q, &rows))
+            let mut team = scope::team(tx, &v)?;
+            let accounts = scope::accounts(tx, &mut team)?;
+            Ok::<_, Error>((team, records(&accounts)))
         })
         .await;
     match out {
-        Ok(m) => html_response(StatusCode::OK, m),
+        Ok((team, all)) => {
+            let rows = filter(&team, all, &q);
+            html_response(StatusCode::OK, render_list(&viewer, &team, &q, &rows))
+        }
         Err(e) => fault(e),
     }
 }

@@ -94,6 +94,8 @@ pub struct BalanceTable {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceView {
+    /// The team's accounts that could not be read, left out (see `Team::left_out`).
+    pub left_out: Vec<String>,
     pub territories: BalanceTable,
     pub reps: BalanceTable,
     pub currency: Currency,
@@ -246,6 +248,7 @@ pub fn compute(
         })
         .collect();
     BalanceView {
+        left_out: team.left_out.clone(),
         territories: table(territories, currency),
         reps: table(reps, currency),
         currency,
@@ -323,6 +326,7 @@ fn balance_table(title: &str, what: &str, detail: &str, t: &BalanceTable) -> Mar
 pub fn render(viewer: &Viewer, v: &BalanceView, today: NaiveDate) -> Markup {
     let body = html! {
         h1 { "Territory balance" }
+        (super::layout::left_out(&v.left_out))
         p.download { a href="/dashboard/balance.csv" download { "Download CSV" } }
         p.muted {
             "Planned workload is the rotation plan in force on " (today.format("%-d %B %Y"))
@@ -355,8 +359,8 @@ pub async fn load(
     let today = local_date(viewer.tz, s.settings.clock.now());
     let v = viewer.clone();
     s.db.read(move |tx| {
-        let team = scope::team(tx, &v)?;
-        let (accounts, _) = scope::accounts(tx, &team)?;
+        let mut team = scope::team(tx, &v)?;
+        let accounts = scope::accounts(tx, &mut team)?;
         let plan = scope::plan(tx)?;
         Ok::<_, crate::Error>((compute(&team, &accounts, plan.as_ref(), today), today))
     })
@@ -412,6 +416,7 @@ mod tests {
                 })
                 .collect(),
             all: false,
+            left_out: Vec::new(),
         }
     }
 

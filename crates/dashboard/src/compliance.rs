@@ -251,6 +251,7 @@ pub fn render(viewer: &Viewer, team: &Team, view: &ComplianceView, today: NaiveD
     let selected = view.month.start.format("%Y-%m").to_string();
     let body = html! {
         h1 { "Cadence compliance — " (view.month.start.format("%B %Y")) }
+        (super::layout::left_out(&team.left_out))
         form.filters method="get" action="/dashboard/compliance" {
             label { "Period" select name="period" {
                 @for m in &months {
@@ -325,8 +326,8 @@ pub async fn load(
 ) -> rounds_server_rules::Result<(Team, ComplianceView)> {
     let v = viewer.clone();
     s.db.read(move |tx| {
-        let team = scope::team(tx, &v)?;
-        let (accounts, _) = scope::accounts(tx, &team)?;
+        let mut team = scope::team(tx, &v)?;
+        let accounts = scope::accounts(tx, &mut team)?;
         let activities = scope::activities_of(tx, &team, &accounts)?;
         let plan = scope::plan(tx)?;
         let view = compute(

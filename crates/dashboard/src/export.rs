@@ -68,9 +68,9 @@ pub async fn accounts(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let out =
         s.db.read(move |tx| {
-            let team = scope::team(tx, &viewer)?;
-            let rows =
-                accounts::filter(&team, accounts::records(&scope::accounts(tx, &team)?.0), &q);
+            let mut team = scope::team(tx, &viewer)?;
+            let all = accounts::records(&scope::accounts(tx, &mut team)?);
+            let rows = accounts::filter(&team, all, &q);
             import::export_accounts(&rows, &|t| territory_name(&team, t))
         })
         .await;

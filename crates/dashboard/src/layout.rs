@@ -114,3 +114,23 @@ pub fn text_input(name: &str, value: &str, kind: &str, invalid: bool) -> Markup 
         }
     }
 }
+
+/// Says which of the team's accounts could not be read and are left out of the page's
+/// figures and its CSV export (nothing when none).
+pub fn left_out(ids: &[String]) -> Markup {
+    html! {
+        @if !ids.is_empty() {
+            p.notice.left-out role="alert" {
+                (ids.len()) " account" @if ids.len() != 1 { "s" }
+                " could not be read and " @if ids.len() != 1 { "are" } @else { "is" }
+                " left out of this page and its export. An administrator can restore "
+                @if ids.len() != 1 { "them" } @else { "it" } " from a backup: "
+                @for (i, id) in ids.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    code { (id) }
+                }
+                "."
+            }
+        }
+    }
+}

@@ -279,6 +279,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
     let money = |m: Option<Money>| m.map_or_else(|| "—".to_owned(), |m| m.to_string());
     let body = html! {
         h1 { "Territory performance" }
+        (super::layout::left_out(&team.left_out))
         form.filters method="get" action="/dashboard/performance" {
             label { "Territory" select name="territory" {
                 (option("", "All territories", &current))

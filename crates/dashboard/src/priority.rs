@@ -219,6 +219,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PriorityQuery, v: &PriorityView)
     };
     let body = html! {
         h1 { "Account priority" }
+        (super::layout::left_out(&team.left_out))
         form.filters method="get" action="/dashboard/priority" {
             label { "Territory" select name="territory" {
                 (option("", "All territories", &current))

@@ -163,6 +163,8 @@ pub struct ProgressRow {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuotaView {
+    /// The team's accounts that could not be read, left out (see `Team::left_out`).
+    pub left_out: Vec<String>,
     pub period: QuotaPeriod,
     pub currency: Currency,
     pub slots: Vec<Slot>,
@@ -286,6 +288,7 @@ pub fn compute(
             != q.target.minor
     });
     QuotaView {
+        left_out: team.left_out.clone(),
         period,
         currency,
         team_progress: progress(team_won, quota.as_ref().map(|q| q.target)),
@@ -398,6 +401,7 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
     }
     let body = html! {
         h1 { "Quotas — " (v.period.label()) }
+        (super::layout::left_out(&v.left_out))
         form.filters method="get" action="/dashboard/quotas" {
             label { "Period" select name="period" {
                 @for p in &periods { (option(&p.key(), &p.label(), &key)) }
@@ -509,8 +513,8 @@ pub async fn handler(
     let v = viewer.clone();
     let out =
         s.db.read(move |tx| {
-            let team = scope::team(tx, &v)?;
-            let (accounts, _) = scope::accounts(tx, &team)?;
+            let mut team = scope::team(tx, &v)?;
+            let accounts = scope::accounts(tx, &mut team)?;
             let quota = load(tx, v.id, &period)?;
             let view = compute(&team, &accounts, quota, period, today);
             Ok::<_, crate::Error>(render(&v, &view, &form, today))
@@ -559,8 +563,8 @@ pub async fn submit(
     // what was checked is what is written.
     let checked =
         s.db.write(move |tx| {
-            let team = scope::team(tx, &v)?;
-            let (accounts, _) = scope::accounts(tx, &team)?;
+            let mut team = scope::team(tx, &v)?;
+            let accounts = scope::accounts(tx, &mut team)?;
             let saved = load(tx, v.id, &period)?;
             let currency = saved
                 .as_ref()
@@ -808,6 +812,7 @@ mod tests {
                 },
             ],
             all: false,
+            left_out: Vec::new(),
         };
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
         let account = |n: u128, t: u128, won: Option<NaiveDate>, revenue: i64| Account {

@@ -40,6 +40,9 @@ pub struct Team {
     pub territories: Vec<TerritoryRow>,
     /// Admins see accounts outside every territory too.
     pub all: bool,
+    /// The ids of the team's accounts whose stored data no longer reads as an account:
+    /// left out of every figure, and the pages say so (set by [`accounts`]).
+    pub left_out: Vec<String>,
 }
 
 impl Team {
@@ -108,36 +111,44 @@ pub fn team(tx: &mut dyn Sql, viewer: &Viewer) -> Result<Team> {
         reps,
         territories,
         all,
+        left_out: Vec::new(),
     })
 }
 
 /// The accounts of the team's territories (all accounts for an admin), as domain values.
-/// Rows that do not convert are left out and counted.
-pub fn accounts(tx: &mut dyn Sql, team: &Team) -> Result<(Vec<Account>, usize)> {
+/// Rows that do not read as an account are left out, and their ids noted in
+/// `team.left_out`, so that no page drops them silently.
+pub fn accounts(tx: &mut dyn Sql, team: &mut Team) -> Result<Vec<Account>> {
     let rows = if team.all {
-        tx.query("SELECT data FROM accounts ORDER BY id", &[])?
+        tx.query("SELECT id, data FROM accounts ORDER BY id", &[])?
     } else if team.territories.is_empty() {
         Vec::new()
     } else {
         let ids = team.territory_ids();
         tx.query(
             &format!(
-                "SELECT data FROM accounts WHERE territory_id IN ({}) ORDER BY id",
+                "SELECT id, data FROM accounts WHERE territory_id IN ({}) ORDER BY id",
                 placeholders(1, ids.len())
             ),
             &ids,
         )?
     };
     let mut out = Vec::with_capacity(rows.len());
-    let mut bad = 0;
+    team.left_out.clear();
     for r in rows {
-        let rec: AccountRecord = r.json(0)?;
-        match Account::try_from(&rec) {
-            Ok(a) => out.push(a),
-            Err(_) => bad += 1,
+        match r
+            .json::<AccountRecord>(1)
+            .ok()
+            .and_then(|rec| Account::try_from(&rec).ok())
+        {
+            Some(a) => out.push(a),
+            None => team.left_out.push(r.text(0)?),
         }
     }
-    Ok((out, bad))
+    if !team.left_out.is_empty() {
+        tracing::warn!(ids = ?team.left_out, "stored accounts that do not read were left out");
+    }
+    Ok(out)
 }
 
 /// The accepted activities on `accounts`, with accepted corrections folded in (voided
@@ -233,11 +244,11 @@ pub async fn team_data(
 ) -> Result<Option<TeamData>> {
     let v = viewer.clone();
     db.read(move |tx| {
-        let team = team(tx, &v)?;
+        let mut team = team(tx, &v)?;
         if only.is_some() && team.territory(only).is_none() {
             return Ok(None);
         }
-        let (accounts, _) = accounts(tx, &team)?;
+        let accounts = accounts(tx, &mut team)?;
         let activities = activities_of(tx, &team, &accounts)?;
         Ok(Some(TeamData {
             team,

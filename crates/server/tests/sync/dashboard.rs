@@ -21,6 +21,7 @@ on_both_backends!(
     a_manager_signs_in_and_a_rep_or_a_wrong_password_cannot,
     posts_without_the_right_csrf_token_are_refused_and_change_nothing,
     every_dashboard_form_refuses_a_forged_token,
+    a_damaged_account_is_named_on_every_page_that_leaves_it_out,
     the_feed_filtered_by_rep_shows_only_that_rep,
     performance_shows_the_seeds_worked_example_exactly,
     compliance_matches_an_independent_count_for_one_rep,
@@ -314,6 +315,41 @@ async fn a_manager_signs_in_and_a_rep_or_a_wrong_password_cannot(backend: Backen
         "an unknown e-mail gets the same answer as a wrong password"
     );
     assert_eq!(server.count("SELECT COUNT(*) FROM sessions").await, 1);
+}
+
+/// An account whose stored data no longer reads is left out of the figures, and every
+/// page built from the team's accounts names it instead of dropping it silently.
+async fn a_damaged_account_is_named_on_every_page_that_leaves_it_out(backend: Backend) {
+    let server = demo_server(backend).await;
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let id: String = server
+        .db
+        .write(|tx| {
+            let id = tx
+                .query_one("SELECT id FROM accounts ORDER BY id", &[])?
+                .text(0)?;
+            tx.exec(
+                "UPDATE accounts SET data = $1 WHERE id = $2",
+                rounds_server::params!["{\"not\": \"an account\"}", id.clone()],
+            )?;
+            Ok::<_, rounds_server::Error>(id)
+        })
+        .await
+        .expect("damage one account");
+    for path in [
+        "/dashboard/accounts",
+        "/dashboard/compliance",
+        "/dashboard/performance",
+        "/dashboard/priority",
+        "/dashboard/balance",
+        "/dashboard/quotas",
+    ] {
+        let body = b.page(path).await;
+        assert!(
+            body.contains("1 account could not be read") && body.contains(&id),
+            "{path} names the damaged account {id}"
+        );
+    }
 }
 
 /// Every POST the dashboard takes goes through its CSRF check: a forged token is refused
