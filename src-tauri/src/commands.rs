@@ -23,17 +23,17 @@ pub async fn session(state: State<'_, AppState>) -> Answer<Session> {
 
 #[tauri::command]
 pub async fn sign_in(state: State<'_, AppState>, req: SignIn) -> Answer<Profile> {
-    state.device().await.sign_in(&req).await
+    state.shared().sign_in(req).await
 }
 
 #[tauri::command]
 pub async fn open_demo(state: State<'_, AppState>) -> Answer<Profile> {
-    state.device().await.open_demo().await
+    state.shared().open_demo().await
 }
 
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Answer<()> {
-    state.device().await.sign_out().await
+    state.shared().sign_out().await
 }
 
 #[tauri::command]

@@ -1,14 +1,15 @@
-//! The app's state: one [`Device`] behind an async lock, since sign-in awaits the network.
+//! The app's state: one [`Device`], shared by the commands and the background tasks; it
+//! is never held while the network answers (see [`SharedDevice`]).
 
-use rounds_client::Device;
-use tokio::sync::{Mutex, MutexGuard};
+use rounds_client::{Device, SharedDevice};
+use tokio::sync::MutexGuard;
 
 use crate::config::Config;
 
 #[derive(Debug)]
 pub struct AppState {
     config: Config,
-    device: Mutex<Device>,
+    device: SharedDevice,
 }
 
 impl AppState {
@@ -17,21 +18,23 @@ impl AppState {
         tracing::info!(data_dir = %config.data_dir.display(), signed_in = device.signed_in(), "device opened");
         Ok(Self {
             config,
-            device: Mutex::new(device),
+            device: SharedDevice::new(device),
         })
     }
 
     /// Called once the runtime runs: starts syncing, or signs in to the demo when asked.
     pub async fn start(&self) {
-        let mut device = self.device.lock().await;
-        if device.signed_in() {
-            if let Err(e) = device.start() {
-                tracing::warn!(%e, "sync did not start");
+        {
+            let mut device = self.device.lock().await;
+            if device.signed_in() {
+                if let Err(e) = device.start() {
+                    tracing::warn!(%e, "sync did not start");
+                }
+                return;
             }
-            return;
         }
         if self.config.auto_sign_in {
-            match device.open_demo().await {
+            match self.device.open_demo().await {
                 Ok(p) => tracing::info!(email = %p.email, "signed in to the demo"),
                 Err(e) => tracing::warn!(%e, "demo sign-in at start failed"),
             }
@@ -72,7 +75,13 @@ impl AppState {
         }
     }
 
+    /// The device, for a command's work on it (none of which waits on the network).
     pub async fn device(&self) -> MutexGuard<'_, Device> {
         self.device.lock().await
+    }
+
+    /// For sign-in and sign-out, which wait on the network without holding the device.
+    pub fn shared(&self) -> &SharedDevice {
+        &self.device
     }
 }

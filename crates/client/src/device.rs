@@ -118,40 +118,72 @@ impl Device {
         })
     }
 
+    /// Signs in (see [`SharedDevice::sign_in`] for the app's way, which does not hold the
+    /// device while the server answers).
     pub async fn sign_in(&mut self, req: &SignIn) -> Result<Profile, IpcError> {
-        self.stop().await;
+        let pending = self.begin_sign_in(req.clone())?;
+        let done = pending.run().await?;
+        self.finish_sign_in(done)
+    }
+
+    /// The demo server's sign-in, when one is configured.
+    pub fn demo_sign_in(&self) -> Result<SignIn, IpcError> {
+        let demo = self
+            .demo
+            .clone()
+            .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no demo server configured"))?;
+        Ok(SignIn {
+            server_url: demo.server_url,
+            email: demo.email,
+            password: demo.password,
+        })
+    }
+
+    pub async fn open_demo(&mut self) -> Result<Profile, IpcError> {
+        let req = self.demo_sign_in()?;
+        self.sign_in(&req).await
+    }
+
+    /// Refused while changes wait to be sent: they would be stranded on this device.
+    pub async fn sign_out(&mut self) -> Result<(), IpcError> {
+        let pending = self.begin_sign_out()?;
+        pending.run().await;
+        self.finish_sign_out()
+    }
+
+    /// Sign-in, first step: the rep signs out here at once (taps answer "not signed in"
+    /// meanwhile) and the store to sign in with is opened.
+    pub fn begin_sign_in(&mut self, req: SignIn) -> Result<PendingSignIn, IpcError> {
+        let store = self.open_store()?;
         self.rep = None;
-        let mut store = self.open_store()?;
-        let device_name = format!("Rounds app ({})", std::env::consts::OS);
-        let (profile, token) =
-            crate::session::sign_in(&mut store, req, &device_name, std::env::consts::OS).await?;
-        self.token.save(&token).map_err(|e| {
+        Ok(PendingSignIn {
+            store,
+            runner: self.runner.take(),
+            req,
+        })
+    }
+
+    /// Sign-in, last step: keeps the token and starts syncing.
+    pub fn finish_sign_in(&mut self, done: SignedIn) -> Result<Profile, IpcError> {
+        self.token.save(&done.token).map_err(|e| {
             IpcError::new(
                 ErrorCode::StorageFull,
                 format!("saving the device token: {e}"),
             )
         })?;
-        let ipc = profile.to_ipc();
-        self.rep = Some(Rep::new(store, profile));
+        let ipc = done.profile.to_ipc();
+        if let Some(old) = self.runner.take() {
+            // A second sign-in finished first: its loop gives way to this one.
+            tokio::spawn(old.stop());
+        }
+        self.rep = Some(Rep::new(done.store, done.profile));
         self.spawn_runner()?;
         Ok(ipc)
     }
 
-    pub async fn open_demo(&mut self) -> Result<Profile, IpcError> {
-        let demo = self
-            .demo
-            .clone()
-            .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no demo server configured"))?;
-        self.sign_in(&SignIn {
-            server_url: demo.server_url,
-            email: demo.email,
-            password: demo.password,
-        })
-        .await
-    }
-
-    /// Refused while changes wait to be sent: they would be stranded on this device.
-    pub async fn sign_out(&mut self) -> Result<(), IpcError> {
+    /// Sign-out, first step: refused while changes wait to be sent; otherwise the rep is
+    /// signed out here at once, so nothing new can be logged for them meanwhile.
+    pub fn begin_sign_out(&mut self) -> Result<PendingSignOut, IpcError> {
         if let Some(rep) = &self.rep {
             let pending = rep
                 .store()
@@ -166,16 +198,20 @@ impl Device {
                 ));
             }
         }
-        self.stop().await;
-        // The token dies on the server too; offline, it is forgotten here all the same
-        // (and expires there).
-        let server_url = self.rep.as_ref().map(|r| r.profile().server_url.clone());
-        if let (Some(url), Some(token)) = (server_url, self.token.load())
-            && let Ok(api) = ServerApi::new(&url, Some(token))
-        {
-            let _ = api.logout().await;
+        let server_url = self.rep.take().map(|r| r.profile().server_url.clone());
+        Ok(PendingSignOut {
+            runner: self.runner.take(),
+            api: server_url
+                .zip(self.token.load())
+                .and_then(|(url, token)| ServerApi::new(&url, Some(token)).ok()),
+        })
+    }
+
+    /// Sign-out, last step: forgets the token, unless someone signed in meanwhile.
+    pub fn finish_sign_out(&mut self) -> Result<(), IpcError> {
+        if self.rep.is_some() {
+            return Ok(());
         }
-        self.rep = None;
         self.token
             .clear()
             .map_err(|e| IpcError::new(ErrorCode::StorageFull, e.to_string()))
@@ -245,5 +281,145 @@ impl Device {
             SyncEngine::new(api, self.clock.clone()),
         ));
         Ok(())
+    }
+}
+
+/// A sign-in between its first and last step: what waits on the network.
+#[derive(Debug)]
+pub struct PendingSignIn {
+    store: Store,
+    runner: Option<Runner>,
+    req: SignIn,
+}
+
+/// A sign-in the server accepted, to finish with [`Device::finish_sign_in`].
+#[derive(Debug)]
+pub struct SignedIn {
+    store: Store,
+    profile: crate::rep::StoredProfile,
+    token: String,
+}
+
+impl PendingSignIn {
+    /// Stops the old sync loop and asks the server. Holds nothing of the device's.
+    pub async fn run(mut self) -> Result<SignedIn, IpcError> {
+        if let Some(runner) = self.runner.take() {
+            runner.stop().await;
+        }
+        let device_name = format!("Rounds app ({})", std::env::consts::OS);
+        let (profile, token) = crate::session::sign_in(
+            &mut self.store,
+            &self.req,
+            &device_name,
+            std::env::consts::OS,
+        )
+        .await?;
+        Ok(SignedIn {
+            store: self.store,
+            profile,
+            token,
+        })
+    }
+}
+
+/// A sign-out between its first and last step.
+#[derive(Debug)]
+pub struct PendingSignOut {
+    runner: Option<Runner>,
+    api: Option<ServerApi>,
+}
+
+impl PendingSignOut {
+    /// Stops the sync loop and ends the token on the server; offline, the token is
+    /// forgotten here all the same (and expires there).
+    pub async fn run(self) {
+        if let Some(runner) = self.runner {
+            runner.stop().await;
+        }
+        if let Some(api) = self.api {
+            let _ = api.logout().await;
+        }
+    }
+}
+
+/// The app's one [`Device`], shared by its commands and its background tasks. A command
+/// holds the device only while it works on it: sign-in and sign-out wait on the network
+/// without it, so no tap ever waits on the network.
+#[derive(Debug, Clone)]
+pub struct SharedDevice(std::sync::Arc<tokio::sync::Mutex<Device>>);
+
+impl SharedDevice {
+    pub fn new(device: Device) -> Self {
+        Self(std::sync::Arc::new(tokio::sync::Mutex::new(device)))
+    }
+
+    /// The device, for work that does not wait on the network.
+    pub async fn lock(&self) -> tokio::sync::MutexGuard<'_, Device> {
+        self.0.lock().await
+    }
+
+    pub async fn sign_in(&self, req: SignIn) -> Result<Profile, IpcError> {
+        let pending = self.lock().await.begin_sign_in(req)?;
+        let done = pending.run().await?;
+        self.lock().await.finish_sign_in(done)
+    }
+
+    pub async fn open_demo(&self) -> Result<Profile, IpcError> {
+        let req = self.lock().await.demo_sign_in()?;
+        self.sign_in(req).await
+    }
+
+    pub async fn sign_out(&self) -> Result<(), IpcError> {
+        let pending = self.lock().await.begin_sign_out()?;
+        pending.run().await;
+        self.lock().await.finish_sign_out()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A sign-in waiting on a server that never answers leaves the device free: the
+    /// first-run screen's question is answered at once, and the sign-in is still waiting.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_sign_in_freezes_no_tap() {
+        let dir = tempfile::tempdir().unwrap();
+        let device = Device::open(dir.path(), None, crate::system_clock()).unwrap();
+        let shared = SharedDevice::new(device);
+        // Accepts connections and never answers.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", silent.local_addr().unwrap());
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((conn, _)) = silent.accept().await {
+                open.push(conn);
+            }
+        });
+        let signing_in = tokio::spawn({
+            let shared = shared.clone();
+            async move {
+                shared
+                    .sign_in(SignIn {
+                        server_url: url,
+                        email: "dana@example.com".into(),
+                        password: "a password".into(),
+                    })
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let session = tokio::time::timeout(Duration::from_secs(5), async {
+            shared.lock().await.session()
+        })
+        .await
+        .expect("a tap is answered while the sign-in waits on the network")
+        .unwrap();
+        assert!(matches!(session, Session::SignedOut { .. }));
+        assert!(!signing_in.is_finished(), "the sign-in is still waiting");
+        signing_in.abort();
+        held.abort();
     }
 }

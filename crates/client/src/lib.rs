@@ -12,7 +12,7 @@ pub mod rep;
 mod runner;
 pub mod session;
 
-pub use device::{Demo, Device};
+pub use device::{Demo, Device, PendingSignIn, PendingSignOut, SharedDevice, SignedIn};
 pub use engine::{Clock, Progress, SyncEngine, SyncReport, clock_starting_at, system_clock};
 pub use error::ClientError;
 pub use http::ServerApi;
