@@ -27,9 +27,12 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
             "rounds-server-db",
             "rounds-server-rules",
             "rounds-dashboard",
-            // Its tests seed the demo organisation (a dev-dependency only; checked below).
+            // Its tests seed the demo organisation and run on the test kit (dev-dependencies
+            // only; checked below).
             "rounds-demo",
+            "rounds-server-testkit",
         ],
+        "rounds-server-testkit" => &["rounds-server"],
         "rounds-demo" => &[
             "rounds-core",
             "rounds-protocol",
@@ -130,7 +133,7 @@ fn the_production_server_carries_no_demo_and_no_load_generator() {
         .map(|d| d.name.as_str())
         .collect();
     assert!(shipped.contains(&"rounds-server-rules"), "{shipped:?}");
-    for tool in ["rounds-demo", "rounds-load"] {
+    for tool in ["rounds-demo", "rounds-load", "rounds-server-testkit"] {
         assert!(
             !shipped.contains(&tool),
             "rounds-server ships {tool}: {shipped:?}"

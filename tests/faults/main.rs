@@ -7,29 +7,9 @@
 //! the full counts: `ROUNDS_FAULTS=full cargo test --release -p rounds-tests --test faults`.
 //! `ROUNDS_FAULT_SEED=n` replays a run (each test prints the seed it used).
 
-/// Runs each scenario on SQLite and on PostgreSQL; the PostgreSQL ones are ignored unless
-/// asked for (`--include-ignored`, with `ROUNDS_TEST_POSTGRES_URL` naming a database).
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod on_postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                #[ignore = "needs PostgreSQL: set ROUNDS_TEST_POSTGRES_URL, run with --include-ignored"]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
+// The scenarios run on both backends through the server's test kit.
+#[macro_use]
+extern crate rounds_server_testkit;
 
 mod oracle;
 mod proxy;

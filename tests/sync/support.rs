@@ -14,12 +14,7 @@ use rounds_store::Store;
 pub const PASSWORD: &str = "rounds-demo";
 pub const DANA: &str = "dana@demo.rounds.app";
 
-/// Which database the server runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use rounds_server_testkit::Backend;
 
 /// A server process stand-in: the real `serve` on a real listener, stoppable and
 /// restartable on the same address and database, as a server going down and up again.
@@ -28,7 +23,7 @@ pub struct Server {
     pub settings: Settings,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -91,21 +86,7 @@ impl Server {
         accounts_per_territory: usize,
         clock: ServerClock,
     ) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let settings = match backend {
-            Backend::Sqlite => {
-                Settings::for_tests(&dir.path().join("server.db").display().to_string())
-            }
-            Backend::Postgres => {
-                let url = std::env::var("ROUNDS_TEST_POSTGRES_URL")
-                    .ok()
-                    .filter(|u| !u.is_empty())
-                    .expect("a PostgreSQL test was run without ROUNDS_TEST_POSTGRES_URL");
-                let mut s = Settings::for_tests(&url);
-                s.database_schema = Some(format!("rounds_test_{}", uuid::Uuid::new_v4().simple()));
-                s
-            }
-        };
+        let (settings, dir) = rounds_server_testkit::fresh_settings(backend);
         let mut settings = settings;
         settings.clock = clock;
         let db = rounds_server::open_db(&settings).await.unwrap();

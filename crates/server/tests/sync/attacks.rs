@@ -14,6 +14,7 @@ use crate::dashboard::{Browser, csrf_of};
 use crate::support::*;
 
 on_both_backends!(
+    threads = 4;
     a_manager_cannot_push_into_another_teams_accounts,
     a_manager_cannot_revoke_another_teams_device,
     the_review_api_shows_a_manager_only_their_team,

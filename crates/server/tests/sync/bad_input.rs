@@ -23,6 +23,7 @@ async fn raw_push(d: &Device, body: Vec<u8>, token: &str) -> (u16, Option<ErrorC
 }
 
 on_both_backends!(
+    threads = 4;
     bad_pushes_get_a_clear_4xx_and_apply_nothing,
     bad_pulls_and_requests_get_a_clear_4xx,
     an_expired_token_must_sign_in_again,

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::support::*;
 
 on_both_backends!(
+    threads = 4;
     a_manager_signs_in_and_a_rep_or_a_wrong_password_cannot,
     posts_without_the_right_csrf_token_are_refused_and_change_nothing,
     every_dashboard_form_refuses_a_forged_token,

@@ -10,6 +10,7 @@ use rounds_server::params;
 use crate::support::*;
 
 on_both_backends!(
+    threads = 4;
     one_failing_write_in_a_group_leaves_the_others_committed,
     pushes_of_one_device_in_one_group_apply_once,
     a_push_after_a_move_in_the_same_group_sees_the_move,

@@ -18,6 +18,7 @@ use crate::dashboard::{Browser, MANAGER, csrf_of, demo_server, territory_id};
 use crate::support::*;
 
 on_both_backends!(
+    threads = 4;
     the_priority_page_ranks_as_the_core_score_does,
     a_quota_is_split_saved_replaced_and_refused_without_saving,
     balance_flags_by_the_stated_rule,

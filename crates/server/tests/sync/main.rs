@@ -7,30 +7,9 @@
 //! scores) start the server's clock at [`support::TEST_NOW`] instead.
 #![allow(clippy::disallowed_methods)]
 
-/// Runs each scenario as a test on SQLite and on PostgreSQL. The PostgreSQL ones are
-/// ignored unless asked for (`--include-ignored`; `scripts/test` does when
-/// `ROUNDS_TEST_POSTGRES_URL` is set), so a run without a database never counts them passed.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod on_postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                #[ignore = "needs PostgreSQL: set ROUNDS_TEST_POSTGRES_URL, run with --include-ignored"]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
+// The scenarios run on both backends through the server's test kit.
+#[macro_use]
+extern crate rounds_server_testkit;
 
 mod attacks;
 mod bad_input;

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::support::*;
 
 on_both_backends!(
+    threads = 4;
     a_manager_moves_accounts_all_or_nothing_and_devices_follow,
     a_manager_edit_merges_per_field_like_a_device_edit,
     plan_targets_are_checked_and_reach_devices,

@@ -7,6 +7,7 @@ use rounds_protocol::sync::{AccountEdit, MutationStatus, Op, PullResponse, Table
 use crate::support::*;
 
 on_both_backends!(
+    threads = 4;
     activities_logged_offline_reach_the_server_once,
     a_device_receives_only_its_own_territory,
     two_devices_of_one_rep_converge,
