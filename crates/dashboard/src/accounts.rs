@@ -2,6 +2,9 @@
 //! territory, rep and text; many moved to another territory at once. And
 //! `/dashboard/accounts/{id}`: one account's edit form (validated like a device's edit,
 //! merged field by field like one) and its own move form.
+//!
+//! Over 600 lines on purpose: the list, the bulk move and the edit form share the
+//! filters, the field table and the territory choices.
 
 use std::collections::BTreeMap;
 

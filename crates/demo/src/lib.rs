@@ -2,6 +2,9 @@
 //! territories of accounts placed at real ZIP-code places (GeoNames, CC BY 4.0; see
 //! `assets/data/README.md`), a rotation plan, contacts and six months of activity
 //! history. Deterministic: the same seed and `today` give the same rows, ids included.
+//!
+//! Over 600 lines on purpose: one generator, read top to bottom (people, places,
+//! accounts, contacts, history); it is a tool, not part of the production server.
 
 use chrono::{DateTime, Days, Duration, NaiveDate, TimeZone, Utc};
 use rounds_core::calendar::{DateRange, WorkCalendar};

@@ -5,6 +5,9 @@
 //! The rules run as blocking code on tokio's blocking pool (see [`Db`]): rusqlite is
 //! blocking by nature, and the PostgreSQL connection drives tokio-postgres from there with
 //! `Handle::block_on` on a small runtime of its own.
+//!
+//! Over 600 lines on purpose: the seam's few types (values, rows, the `Sql` trait, the
+//! transaction and its savepoints) are one vocabulary and read best together.
 
 pub mod pool;
 mod postgres;

@@ -6,6 +6,9 @@
 //! anyway (the server-seq counter), so batching them turns 100 devices' pushes into a few
 //! commits instead of a queue of 100 fsyncs. See [`run_group`] for how one write's
 //! failure is kept from the others.
+//!
+//! Over 600 lines on purpose: the pool, the group-commit writer and the migrations
+//! runner share one connection lifecycle; split, each would reach into the others.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,9 @@
 //! Push: a device's outbox applied exactly once. One transaction per batch holds the
 //! effects and the device's ledger together, so a lost response or a retried batch is
 //! answered from the ledger, never applied twice.
+//!
+//! Over 600 lines on purpose: the push path (ledger, sequence, each mutation kind, what is
+//! set aside) reads top to bottom as one transaction does.
 
 use chrono::{DateTime, Utc};
 use rounds_core::Role;
