@@ -1,4 +1,5 @@
--- Rounds server schema, PostgreSQL. Forward only: never edit a released migration.
+-- Rounds server schema, SQLite and PostgreSQL alike (one dialect subset). Forward only:
+-- never edit a released migration.
 -- Rows are kept as their wire JSON (`data`) next to the columns queries filter on.
 
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
