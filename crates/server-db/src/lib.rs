@@ -165,18 +165,82 @@ macro_rules! params {
     ($($v:expr),* $(,)?) => { &[$($crate::Val::from($v)),*][..] };
 }
 
-/// One result row.
+/// One result row: its values, and the names of its columns, so a row decodes by name
+/// (`row.text("email")`) into a struct beside its query (see [`FromRow`]). Positions
+/// (`row.text(0)`) still work, for the statements not yet given a row type.
 #[derive(Debug, Clone)]
-pub struct Row(pub Vec<Val>);
+pub struct Row {
+    names: std::sync::Arc<[String]>,
+    vals: Vec<Val>,
+}
+
+/// How a row's column is named: by position or by name.
+pub trait Column: Copy + fmt::Display {
+    fn position(self, row: &Row) -> Result<usize, DbError>;
+}
+
+impl Column for usize {
+    fn position(self, row: &Row) -> Result<usize, DbError> {
+        if self < row.vals.len() {
+            Ok(self)
+        } else {
+            Err(DbError::Decode(format!("no column {self}")))
+        }
+    }
+}
+
+impl Column for &str {
+    /// SQLite keeps a column's name as written, PostgreSQL folds it to lower case: names
+    /// match regardless of case.
+    fn position(self, row: &Row) -> Result<usize, DbError> {
+        row.names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(self))
+            .ok_or_else(|| DbError::Decode(format!("no column named {self}")))
+    }
+}
+
+/// A type a query's rows decode into, by column name.
+pub trait FromRow: Sized {
+    fn from_row(row: &Row) -> Result<Self, DbError>;
+}
+
+/// Runs a query and decodes every row into `T`.
+pub fn query_as<T: FromRow>(
+    tx: &mut (impl Sql + ?Sized),
+    sql: &str,
+    params: &[Val],
+) -> Result<Vec<T>, DbError> {
+    tx.query(sql, params)?.iter().map(T::from_row).collect()
+}
+
+/// As [`query_as`], for at most one row.
+pub fn query_opt_as<T: FromRow>(
+    tx: &mut (impl Sql + ?Sized),
+    sql: &str,
+    params: &[Val],
+) -> Result<Option<T>, DbError> {
+    tx.query_opt(sql, params)?
+        .as_ref()
+        .map(T::from_row)
+        .transpose()
+}
 
 impl Row {
-    fn at(&self, i: usize) -> Result<&Val, DbError> {
-        self.0
-            .get(i)
-            .ok_or_else(|| DbError::Decode(format!("no column {i}")))
+    pub fn new(names: std::sync::Arc<[String]>, vals: Vec<Val>) -> Self {
+        Self { names, vals }
     }
 
-    pub fn int(&self, i: usize) -> Result<i64, DbError> {
+    /// The values, in the statement's column order.
+    pub fn values(&self) -> &[Val] {
+        &self.vals
+    }
+
+    fn at(&self, c: impl Column) -> Result<&Val, DbError> {
+        Ok(&self.vals[c.position(self)?])
+    }
+
+    pub fn int(&self, i: impl Column) -> Result<i64, DbError> {
         match self.at(i)? {
             Val::Int(v) => Ok(*v),
             v => Err(DbError::Decode(format!(
@@ -185,14 +249,14 @@ impl Row {
         }
     }
 
-    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, DbError> {
+    pub fn opt_int(&self, i: impl Column) -> Result<Option<i64>, DbError> {
         match self.at(i)? {
             Val::Null => Ok(None),
             _ => self.int(i).map(Some),
         }
     }
 
-    pub fn text(&self, i: usize) -> Result<String, DbError> {
+    pub fn text(&self, i: impl Column) -> Result<String, DbError> {
         match self.at(i)? {
             Val::Text(v) => Ok(v.clone()),
             v => Err(DbError::Decode(format!(
@@ -201,7 +265,7 @@ impl Row {
         }
     }
 
-    pub fn opt_text(&self, i: usize) -> Result<Option<String>, DbError> {
+    pub fn opt_text(&self, i: impl Column) -> Result<Option<String>, DbError> {
         match self.at(i)? {
             Val::Null => Ok(None),
             _ => self.text(i).map(Some),
@@ -209,7 +273,7 @@ impl Row {
     }
 
     /// A text column parsed into `T` (ids, clocks, enums stored as text).
-    pub fn parse<T: std::str::FromStr>(&self, i: usize) -> Result<T, DbError>
+    pub fn parse<T: std::str::FromStr>(&self, i: impl Column) -> Result<T, DbError>
     where
         T::Err: fmt::Display,
     {
@@ -218,7 +282,7 @@ impl Row {
             .map_err(|e: T::Err| DbError::Decode(format!("column {i}: {e}")))
     }
 
-    pub fn opt_parse<T: std::str::FromStr>(&self, i: usize) -> Result<Option<T>, DbError>
+    pub fn opt_parse<T: std::str::FromStr>(&self, i: impl Column) -> Result<Option<T>, DbError>
     where
         T::Err: fmt::Display,
     {
@@ -229,7 +293,7 @@ impl Row {
     }
 
     /// A JSON text column.
-    pub fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> Result<T, DbError> {
+    pub fn json<T: serde::de::DeserializeOwned>(&self, i: impl Column) -> Result<T, DbError> {
         let s = self.text(i)?;
         serde_json::from_str(&s).map_err(|e| DbError::Decode(format!("column {i}: {e}")))
     }
@@ -611,4 +675,29 @@ pub fn placeholders(first: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod row_tests {
+    use super::*;
+
+    fn row() -> Row {
+        Row::new(
+            ["id", "Name", "active"].map(String::from).into(),
+            vec![Val::Text("a1".into()), Val::Null, Val::Int(1)],
+        )
+    }
+
+    #[test]
+    fn a_row_decodes_by_name_or_position() {
+        let r = row();
+        assert_eq!(r.text("id").unwrap(), "a1");
+        assert_eq!(r.text(0).unwrap(), "a1");
+        assert_eq!(r.opt_text("name").unwrap(), None, "names match in any case");
+        assert_eq!(r.int("ACTIVE").unwrap(), 1);
+        let e = r.text("missing").unwrap_err().to_string();
+        assert!(e.contains("no column named missing"), "{e}");
+        assert!(r.int(7).is_err());
+        assert!(r.int("id").is_err(), "text is not an integer");
+    }
 }

@@ -296,6 +296,10 @@ impl PgConn {
 }
 
 fn convert(rows: &[tokio_postgres::Row]) -> Result<Vec<Row>, DbError> {
+    let names: std::sync::Arc<[String]> = rows.first().map_or_else(
+        || std::sync::Arc::from(Vec::new()),
+        |r| r.columns().iter().map(|c| c.name().to_owned()).collect(),
+    );
     rows.iter()
         .map(|r| {
             (0..r.len())
@@ -329,7 +333,7 @@ fn convert(rows: &[tokio_postgres::Row]) -> Result<Vec<Row>, DbError> {
                     })
                 })
                 .collect::<Result<Vec<_>, DbError>>()
-                .map(Row)
+                .map(|vals| Row::new(names.clone(), vals))
         })
         .collect()
 }

@@ -68,6 +68,7 @@ impl SqliteConn {
     pub fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, DbError> {
         let mut stmt = self.conn.prepare_cached(&rewrite(sql))?;
         let cols = stmt.column_count();
+        let names: std::sync::Arc<[String]> = stmt.column_names().map(str::to_owned).collect();
         let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -81,7 +82,7 @@ impl SqliteConn {
                     ValueRef::Blob(b) => Val::Text(String::from_utf8_lossy(b).into_owned()),
                 });
             }
-            out.push(Row(vals));
+            out.push(Row::new(names.clone(), vals));
         }
         Ok(out)
     }

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use rounds_core::{Currency, DateRange, Money, Period, Ratio};
 use rounds_protocol::{TerritoryId, UserId};
 
-use crate::db::{Sql, Val, insert_many};
+use crate::db::{DbError, FromRow, Row, Sql, Val, insert_many, query_as, query_opt_as};
 use crate::{Result, params, time};
 
 /// A quota's period: a calendar month (`2026-04`) or quarter (`2026-Q2`).
@@ -76,7 +76,8 @@ pub struct Quota {
 
 /// The team's quota for the period, if one was set.
 pub fn load(tx: &mut dyn Sql, owner: UserId, period: &QuotaPeriod) -> Result<Option<Quota>> {
-    let Some(row) = tx.query_opt(
+    let Some(row) = query_opt_as::<QuotaRow>(
+        tx,
         "SELECT id, currency, target_minor FROM quotas
          WHERE owner_id = $1 AND period_start = $2 AND period_end = $3",
         params![
@@ -88,20 +89,50 @@ pub fn load(tx: &mut dyn Sql, owner: UserId, period: &QuotaPeriod) -> Result<Opt
     else {
         return Ok(None);
     };
-    let id = row.text(0)?;
-    let currency = Currency::parse(&row.text(1)?)
+    let currency = Currency::parse(&row.currency)
         .map_err(|e| crate::Error::Internal(format!("stored quota currency: {e}")))?;
     let mut shares = BTreeMap::new();
-    for r in tx.query(
+    for r in query_as::<ShareRow>(
+        tx,
         "SELECT territory_id, share_minor FROM quota_shares WHERE quota_id = $1",
-        params![id],
+        params![row.id],
     )? {
-        shares.insert(r.parse(0)?, Money::new(r.int(1)?, currency));
+        shares.insert(r.territory_id, Money::new(r.share_minor, currency));
     }
     Ok(Some(Quota {
-        target: Money::new(row.int(2)?, currency),
+        target: Money::new(row.target_minor, currency),
         shares,
     }))
+}
+
+struct QuotaRow {
+    id: String,
+    currency: String,
+    target_minor: i64,
+}
+
+impl FromRow for QuotaRow {
+    fn from_row(r: &Row) -> Result<Self, DbError> {
+        Ok(QuotaRow {
+            id: r.text("id")?,
+            currency: r.text("currency")?,
+            target_minor: r.int("target_minor")?,
+        })
+    }
+}
+
+struct ShareRow {
+    territory_id: TerritoryId,
+    share_minor: i64,
+}
+
+impl FromRow for ShareRow {
+    fn from_row(r: &Row) -> Result<Self, DbError> {
+        Ok(ShareRow {
+            territory_id: r.parse("territory_id")?,
+            share_minor: r.int("share_minor")?,
+        })
+    }
 }
 
 /// Saves the quota in place of the period's previous one, shares and all.
@@ -124,7 +155,7 @@ pub fn save(tx: &mut dyn Sql, owner: UserId, period: &QuotaPeriod, quota: &Quota
                 time::now_text()
             ],
         )?
-        .text(0)?;
+        .text("id")?;
     tx.exec(
         "DELETE FROM quota_shares WHERE quota_id = $1",
         params![id.clone()],

@@ -454,21 +454,23 @@ pub fn sign_ins_on_hold(
     )?;
     let mut out = Vec::new();
     for r in rows {
-        let managed = r.opt_text(4)?.is_some_and(|m| m == viewer.id.to_string())
-            || r.text(5)? == viewer.id.to_string();
+        let managed = r
+            .opt_text("manager_id")?
+            .is_some_and(|m| m == viewer.id.to_string())
+            || r.text("id")? == viewer.id.to_string();
         if viewer.role != Role::Admin && !managed {
             continue;
         }
-        let failures = u32::try_from(r.int(2)?).unwrap_or(u32::MAX);
+        let failures = u32::try_from(r.int("failed_sign_ins")?).unwrap_or(u32::MAX);
         let until = r
-            .opt_text(3)?
+            .opt_text("last_failed_at")?
             .and_then(|t| time::parse(&t))
             .and_then(|last| crate::throttle::lockout(failures, last))
             .filter(|u| *u > now);
         if let Some(until) = until {
             out.push(OnHold {
-                name: r.text(0)?,
-                email: r.text(1)?,
+                name: r.text("name")?,
+                email: r.text("email")?,
                 failures,
                 until,
             });
@@ -490,7 +492,8 @@ pub struct OverQuota {
 pub fn devices_over_quota(tx: &mut dyn Sql, viewer: &SignedIn) -> Result<Vec<OverQuota>> {
     use crate::push::{MAX_SET_ASIDE_PER_DEVICE, MAX_STORED_BYTES_PER_DEVICE};
     let rows = tx.query(
-        "SELECT u.name, d.name, d.set_aside, d.stored_bytes, u.manager_id, u.id FROM devices d
+        "SELECT u.name AS owner, d.name AS device, d.set_aside, d.stored_bytes, u.manager_id,
+                u.id AS user_id FROM devices d
          JOIN users u ON u.id = d.user_id
          WHERE d.revoked_at IS NULL AND (d.set_aside >= $1 OR d.stored_bytes >= $2)
          ORDER BY u.name, d.name",
@@ -499,13 +502,14 @@ pub fn devices_over_quota(tx: &mut dyn Sql, viewer: &SignedIn) -> Result<Vec<Ove
     let mut out = Vec::new();
     for r in rows {
         let me = viewer.id.to_string();
-        let managed = r.opt_text(4)?.is_some_and(|m| m == me) || r.text(5)? == me;
+        let managed =
+            r.opt_text("manager_id")?.is_some_and(|m| m == me) || r.text("user_id")? == me;
         if viewer.role == Role::Admin || managed {
             out.push(OverQuota {
-                owner: r.text(0)?,
-                device: r.text(1)?,
-                set_aside: r.int(2)?,
-                stored_mib: r.int(3)? >> 20,
+                owner: r.text("owner")?,
+                device: r.text("device")?,
+                set_aside: r.int("set_aside")?,
+                stored_mib: r.int("stored_bytes")? >> 20,
             });
         }
     }

@@ -11,7 +11,7 @@ use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord, 
 use rounds_protocol::{TerritoryId, UserId};
 
 use crate::auth::parse_role;
-use crate::db::{DbError, Sql, Val, placeholders};
+use crate::db::{DbError, FromRow, Row, Sql, Val, placeholders, query_as};
 use crate::manage::Reach;
 use crate::sessions::SignedIn as Viewer;
 use crate::{Error, Result, params};
@@ -63,50 +63,66 @@ impl Team {
     }
 }
 
-fn person(r: &crate::db::Row) -> Result<Person, DbError> {
-    Ok(Person {
-        id: r.parse(0)?,
-        name: r.text(1)?,
-        email: r.text(2)?,
-        tz: r.text(3)?.parse().unwrap_or(chrono_tz::UTC),
-    })
+/// A user row of [`team`]'s query.
+struct UserRow {
+    person: Person,
+    role: Option<Role>,
+}
+
+impl FromRow for UserRow {
+    fn from_row(r: &Row) -> Result<Self, DbError> {
+        Ok(UserRow {
+            person: Person {
+                id: r.parse("id")?,
+                name: r.text("name")?,
+                email: r.text("email")?,
+                tz: r.text("time_zone")?.parse().unwrap_or(chrono_tz::UTC),
+            },
+            role: parse_role(&r.text("role")?),
+        })
+    }
+}
+
+impl FromRow for TerritoryRow {
+    fn from_row(r: &Row) -> Result<Self, DbError> {
+        Ok(TerritoryRow {
+            id: r.parse("id")?,
+            name: r.text("name")?,
+            rep: r.opt_parse("rep_id")?,
+        })
+    }
 }
 
 pub fn team(tx: &mut dyn Sql, viewer: &Viewer) -> Result<Team> {
     let all = viewer.role == Role::Admin;
-    let users = if all {
-        tx.query(
+    let users: Vec<UserRow> = if all {
+        query_as(
+            tx,
             "SELECT id, name, email, time_zone, role FROM users ORDER BY name, id",
             &[],
         )?
     } else {
-        tx.query(
+        query_as(
+            tx,
             "SELECT id, name, email, time_zone, role FROM users WHERE manager_id = $1 ORDER BY name, id",
             params![viewer.id],
         )?
     };
-    let mut reps = Vec::new();
-    for r in &users {
-        if parse_role(&r.text(4)?) == Some(Role::Rep) {
-            reps.push(person(r)?);
-        }
-    }
+    let reps = users
+        .into_iter()
+        .filter(|u| u.role == Some(Role::Rep))
+        .map(|u| u.person)
+        .collect();
     // The territories are the viewer's reach, as push and the manage API see it.
     let reach = crate::manage::reach_of(tx, viewer.id, viewer.role)?;
-    let mut territories = Vec::new();
-    for r in tx.query(
+    let territories = query_as::<TerritoryRow>(
+        tx,
         "SELECT id, name, rep_id FROM territories ORDER BY name, id",
         &[],
-    )? {
-        let t = TerritoryRow {
-            id: r.parse(0)?,
-            name: r.text(1)?,
-            rep: r.opt_parse(2)?,
-        };
-        if reach.allows(Some(t.id)) {
-            territories.push(t);
-        }
-    }
+    )?
+    .into_iter()
+    .filter(|t| reach.allows(Some(t.id)))
+    .collect();
     Ok(Team {
         reps,
         territories,
@@ -137,12 +153,12 @@ pub fn accounts(tx: &mut dyn Sql, team: &mut Team) -> Result<Vec<Account>> {
     team.left_out.clear();
     for r in rows {
         match r
-            .json::<AccountRecord>(1)
+            .json::<AccountRecord>("data")
             .ok()
             .and_then(|rec| Account::try_from(&rec).ok())
         {
             Some(a) => out.push(a),
-            None => team.left_out.push(r.text(0)?),
+            None => team.left_out.push(r.text("id")?),
         }
     }
     if !team.left_out.is_empty() {

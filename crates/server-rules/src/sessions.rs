@@ -6,7 +6,7 @@ use rounds_core::{Role, Tz};
 use rounds_protocol::UserId;
 
 use crate::auth::{new_token, parse_role, token_hash};
-use crate::db::{Db, Sql};
+use crate::db::{Db, DbError, FromRow, Row, Sql, query_opt_as};
 use crate::{Error, Result, params, time};
 
 /// Who a live session belongs to: the manager or admin looking at the dashboard.
@@ -49,7 +49,8 @@ pub async fn resolve(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<
     let hash = token_hash(token);
     let row = db
         .read(move |tx| {
-            tx.query_opt(
+            query_opt_as::<SessionRow>(
+                tx,
                 "SELECT u.id, u.name, u.email, u.role, u.time_zone, s.csrf_token, s.expires_at, u.active
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
                 params![hash],
@@ -57,18 +58,45 @@ pub async fn resolve(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<
         })
         .await?;
     let Some(row) = row else { return Ok(None) };
-    if time::parse(&row.text(6)?).is_none_or(|e| e <= now) || row.int(7)? == 0 {
+    if time::parse(&row.expires_at).is_none_or(|e| e <= now) || !row.active {
         return Ok(None);
     }
-    let role = parse_role(&row.text(3)?).ok_or_else(|| Error::Internal("unknown role".into()))?;
+    let role = parse_role(&row.role).ok_or_else(|| Error::Internal("unknown role".into()))?;
     Ok(Some(SignedIn {
-        id: row.parse(0)?,
-        name: row.text(1)?,
-        email: row.text(2)?,
+        id: row.id,
+        name: row.name,
+        email: row.email,
         role,
-        tz: row.text(4)?.parse().unwrap_or(chrono_tz::UTC),
-        csrf: row.text(5)?,
+        tz: row.time_zone.parse().unwrap_or(chrono_tz::UTC),
+        csrf: row.csrf_token,
     }))
+}
+
+/// A session with its user, as [`resolve`] reads it.
+struct SessionRow {
+    id: UserId,
+    name: String,
+    email: String,
+    role: String,
+    time_zone: String,
+    csrf_token: String,
+    expires_at: String,
+    active: bool,
+}
+
+impl FromRow for SessionRow {
+    fn from_row(r: &Row) -> Result<Self, DbError> {
+        Ok(SessionRow {
+            id: r.parse("id")?,
+            name: r.text("name")?,
+            email: r.text("email")?,
+            role: r.text("role")?,
+            time_zone: r.text("time_zone")?,
+            csrf_token: r.text("csrf_token")?,
+            expires_at: r.text("expires_at")?,
+            active: r.int("active")? != 0,
+        })
+    }
 }
 
 /// Ends the session behind a cookie's token.
