@@ -136,10 +136,10 @@ pub async fn check_password(
         .map_err(|e| Error::Internal(e.to_string()))??;
         return Ok(None);
     };
-    let id: UserId = user.parse(0)?;
-    let failures = u32::try_from(user.int(7)?).unwrap_or(u32::MAX);
+    let id: UserId = user.parse("id")?;
+    let failures = u32::try_from(user.int("failed_sign_ins")?).unwrap_or(u32::MAX);
     if let Some(until) = user
-        .opt_text(8)?
+        .opt_text("last_failed_at")?
         .and_then(|t| time::parse(&t))
         .and_then(|last| throttle::lockout(failures, last))
         .filter(|until| *until > now)
@@ -158,7 +158,7 @@ pub async fn check_password(
         };
         return Err(Error::retry_later(ErrorCode::RateLimited, message, wait));
     }
-    let hash = user.text(5)?;
+    let hash = user.text("password_hash")?;
     let ok = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         verify_password(&password, &hash)
@@ -186,17 +186,17 @@ pub async fn check_password(
         })
         .await?;
     }
-    let role = parse_role(&user.text(3)?)
+    let role = parse_role(&user.text("role")?)
         .ok_or_else(|| Error::Internal("unknown role in users".into()))?;
     Ok(Some(Checked {
         user: UserInfo {
             id,
-            name: user.text(1)?,
-            email: user.text(2)?,
+            name: user.text("name")?,
+            email: user.text("email")?,
             role,
-            time_zone: user.text(4)?,
+            time_zone: user.text("time_zone")?,
         },
-        active: user.int(6)? != 0,
+        active: user.int("active")? != 0,
     }))
 }
 
@@ -265,13 +265,13 @@ pub async fn login(
                 ],
             )?,
             Some(row) => {
-                if row.text(0)? != user_id.to_string() {
+                if row.text("user_id")? != user_id.to_string() {
                     return Err(Error::client(
                         ErrorCode::Forbidden,
                         "this device is registered to another user; reset the app to sign in as someone else",
                     ));
                 }
-                if row.opt_text(1)?.is_some() {
+                if row.opt_text("revoked_at")?.is_some() {
                     return Err(Error::client(
                         ErrorCode::DeviceRevoked,
                         "this device was signed out by an administrator",
@@ -305,7 +305,8 @@ pub async fn login(
 
 /// The device and user behind a token hash (`$1`); read by [`caller_from`].
 pub const CALLER_SQL: &str = "SELECT d.id, d.user_id, u.role, d.expires_at, d.revoked_at, u.active, d.protocol_version, d.last_applied_seq,
-         d.set_aside, d.stored_bytes, (SELECT CAST(SUM(o.set_aside) AS BIGINT) FROM devices o WHERE o.user_id = d.user_id)
+         d.set_aside, d.stored_bytes,
+         (SELECT CAST(SUM(o.set_aside) AS BIGINT) FROM devices o WHERE o.user_id = d.user_id) AS user_set_aside
          FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1";
 
 /// Resolves a bearer token. Unknown or expired → `unauthenticated`; revoked device or
@@ -324,19 +325,19 @@ pub fn caller_from(row: Option<crate::db::Row>, now: DateTime<Utc>) -> Result<Ca
             "unknown token: sign in again",
         ));
     };
-    if row.opt_text(4)?.is_some() {
+    if row.opt_text("revoked_at")?.is_some() {
         return Err(Error::client(
             ErrorCode::DeviceRevoked,
             "this device has been signed out by an administrator",
         ));
     }
-    if row.int(5)? == 0 {
+    if row.int("active")? == 0 {
         return Err(Error::client(
             ErrorCode::DeviceRevoked,
             "this user has been deactivated",
         ));
     }
-    let expires = row.text(3)?;
+    let expires = row.text("expires_at")?;
     if time::parse(&expires).is_none_or(|e| e <= now) {
         return Err(Error::client(
             ErrorCode::Unauthenticated,
@@ -344,14 +345,14 @@ pub fn caller_from(row: Option<crate::db::Row>, now: DateTime<Utc>) -> Result<Ca
         ));
     }
     Ok(Caller {
-        device: row.parse(0)?,
-        user: row.parse(1)?,
-        role: parse_role(&row.text(2)?).ok_or_else(|| DbError::Decode("role".into()))?,
-        protocol_version: row.opt_int(6)?,
-        last_applied_seq: row.int(7)?,
-        set_aside: row.int(8)?,
-        stored_bytes: row.int(9)?,
-        user_set_aside: row.opt_int(10)?.unwrap_or(0),
+        device: row.parse("id")?,
+        user: row.parse("user_id")?,
+        role: parse_role(&row.text("role")?).ok_or_else(|| DbError::Decode("role".into()))?,
+        protocol_version: row.opt_int("protocol_version")?,
+        last_applied_seq: row.int("last_applied_seq")?,
+        set_aside: row.int("set_aside")?,
+        stored_bytes: row.int("stored_bytes")?,
+        user_set_aside: row.opt_int("user_set_aside")?.unwrap_or(0),
     })
 }
 
@@ -397,7 +398,7 @@ pub fn set_password(
         "SELECT id FROM devices WHERE user_id = $1 AND revoked_at IS NULL",
         params![user],
     )? {
-        let device: DeviceId = r.parse(0)?;
+        let device: DeviceId = r.parse("id")?;
         if Some(device) != keep {
             end_sign_in(tx, device, now)?;
         }

@@ -74,8 +74,9 @@ pub fn user_by_email(tx: &mut dyn Sql, email: &str) -> Result<Option<(UserId, Ro
     )?;
     row.map(|r| {
         Ok((
-            r.parse(0)?,
-            crate::auth::parse_role(&r.text(1)?).ok_or_else(|| DbError::Decode("role".into()))?,
+            r.parse("id")?,
+            crate::auth::parse_role(&r.text("role")?)
+                .ok_or_else(|| DbError::Decode("role".into()))?,
         ))
     })
     .transpose()
@@ -99,7 +100,7 @@ pub fn deactivate_user(tx: &mut dyn Sql, email: &str, now: DateTime<Utc>) -> Res
 
 pub fn territory_rep(tx: &mut dyn Sql, t: TerritoryId) -> Result<Option<Option<UserId>>> {
     tx.query_opt("SELECT rep_id FROM territories WHERE id = $1", params![t])?
-        .map(|r| r.opt_parse(0).map_err(Error::from))
+        .map(|r| r.opt_parse("rep_id").map_err(Error::from))
         .transpose()
 }
 
@@ -110,8 +111,8 @@ fn territory_record(tx: &mut dyn Sql, t: TerritoryId) -> Result<TerritoryRecord>
     )?;
     Ok(TerritoryRecord {
         id: t,
-        name: r.text(0)?,
-        rep_id: r.opt_parse(1)?,
+        name: r.text("name")?,
+        rep_id: r.opt_parse("rep_id")?,
     })
 }
 
@@ -129,8 +130,8 @@ pub fn may_hold_territory(tx: &mut dyn Sql, user: UserId) -> Result<()> {
             format!("no user {user}"),
         ));
     };
-    let role = crate::auth::parse_role(&row.text(0)?);
-    if row.int(1)? == 0 {
+    let role = crate::auth::parse_role(&row.text("role")?);
+    if row.int("active")? == 0 {
         return Err(Error::client(
             ErrorCode::InvalidInput,
             "a deactivated user cannot hold a territory",
@@ -165,7 +166,7 @@ pub fn create_territory(
 
 pub fn account(tx: &mut dyn Sql, id: AccountId) -> Result<Option<AccountRecord>> {
     tx.query_opt("SELECT data FROM accounts WHERE id = $1", params![id])?
-        .map(|r| r.json(0).map_err(Error::from))
+        .map(|r| r.json("data").map_err(Error::from))
         .transpose()
 }
 
@@ -292,19 +293,19 @@ fn account_rows(tx: &mut dyn Sql, rec: &AccountRecord) -> Result<Vec<Row>> {
         "SELECT data FROM contacts WHERE account_id = $1 ORDER BY id",
         params![rec.id],
     )? {
-        rows.push(Row::Contact(r.json(0)?));
+        rows.push(Row::Contact(r.json("data")?));
     }
     for r in tx.query(
         "SELECT data FROM activities WHERE account_id = $1 AND status = 'ok' ORDER BY id",
         params![rec.id],
     )? {
-        rows.push(Row::Activity(r.json(0)?));
+        rows.push(Row::Activity(r.json("data")?));
     }
     for r in tx.query(
         "SELECT data FROM corrections WHERE account_id = $1 AND status = 'ok' ORDER BY id",
         params![rec.id],
     )? {
-        rows.push(Row::Correction(r.json(0)?));
+        rows.push(Row::Correction(r.json("data")?));
     }
     Ok(rows)
 }
@@ -393,7 +394,7 @@ pub fn assign_territory(
         params![t],
     )?;
     for r in ids {
-        let a: AccountId = r.parse(0)?;
+        let a: AccountId = r.parse("id")?;
         close_holding(tx, a, now, seq)?;
         open_holding(tx, a, Some(t), now, seq)?;
     }
@@ -424,5 +425,5 @@ pub fn holder_at_seq(tx: &mut dyn Sql, account: AccountId, seq: i64) -> Result<O
          AND (to_seq IS NULL OR to_seq > $2) ORDER BY from_seq DESC LIMIT 1",
         params![account, seq],
     )?;
-    Ok(row.map(|r| r.opt_parse(0)).transpose()?.flatten())
+    Ok(row.map(|r| r.opt_parse("rep_id")).transpose()?.flatten())
 }
