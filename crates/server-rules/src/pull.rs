@@ -140,7 +140,10 @@ pub fn allowed_buckets(tx: &mut dyn Sql, caller: &Caller) -> Result<BTreeMap<Str
     };
     let mut out = BTreeMap::from([("org".to_owned(), 0)]);
     for r in rows {
-        out.insert(BucketId::territory(r.parse(0)?).0, r.int(1)?);
+        out.insert(
+            BucketId::territory(r.parse("id")?).0,
+            r.int("held_since_seq")?,
+        );
     }
     Ok(out)
 }
@@ -159,7 +162,7 @@ fn snapshot_rows(
                 params![after, limit],
             )?
             .into_iter()
-            .map(|r| Ok((r.text(0)?, Row::Plan(r.json(1)?))))
+            .map(|r| Ok((r.text("id")?, Row::Plan(r.json("data")?))))
             .collect();
     }
     let Some(t) = bucket_territory(bucket) else {
@@ -173,11 +176,11 @@ fn snapshot_rows(
         return row
             .map(|r| {
                 Ok((
-                    r.text(0)?,
+                    r.text("id")?,
                     Row::Territory(TerritoryRecord {
                         id: t,
-                        name: r.text(1)?,
-                        rep_id: r.opt_parse(2)?,
+                        name: r.text("name")?,
+                        rep_id: r.opt_parse("rep_id")?,
                     }),
                 ))
             })
@@ -204,12 +207,12 @@ fn snapshot_rows(
     tx.query(sql, params![t, after, limit])?
         .into_iter()
         .map(|r| {
-            let id = r.text(0)?;
+            let id = r.text("id")?;
             let row = match table {
-                Table::Account => Row::Account(r.json(1)?),
-                Table::Contact => Row::Contact(r.json(1)?),
-                Table::Activity => Row::Activity(r.json(1)?),
-                _ => Row::Correction(r.json(1)?),
+                Table::Account => Row::Account(r.json("data")?),
+                Table::Contact => Row::Contact(r.json("data")?),
+                Table::Activity => Row::Activity(r.json("data")?),
+                _ => Row::Correction(r.json("data")?),
             };
             Ok((id, row))
         })
@@ -257,15 +260,15 @@ pub fn pull(
     let limit = limit.unwrap_or(MAX_PULL_OPS).clamp(1, MAX_PULL_OPS);
     // Epoch, head and floor in one round trip.
     let r = tx.query_one(
-        "SELECT (SELECT value FROM meta WHERE key = 'epoch'),
-                (SELECT value FROM counters WHERE name = 'server_seq'),
-                (SELECT value FROM meta WHERE key = 'changelog_floor'),
-                (SELECT value FROM meta WHERE key = 'cursor_key')",
+        "SELECT (SELECT value FROM meta WHERE key = 'epoch') AS epoch,
+                (SELECT value FROM counters WHERE name = 'server_seq') AS head,
+                (SELECT value FROM meta WHERE key = 'changelog_floor') AS floor,
+                (SELECT value FROM meta WHERE key = 'cursor_key') AS cursor_key",
         &[],
     )?;
-    let (epoch, head) = (r.text(0)?, r.int(1)?);
-    let floor: i64 = r.parse(2)?;
-    let key = r.text(3)?.into_bytes();
+    let (epoch, head) = (r.text("epoch")?, r.int("head")?);
+    let floor: i64 = r.parse("floor")?;
+    let key = r.text("cursor_key")?.into_bytes();
     let since = allowed_buckets(tx, caller)?;
     let allowed: BTreeSet<String> = since.keys().cloned().collect();
     let fresh = || Cursor {
@@ -388,15 +391,15 @@ pub fn pull(
             let rows = tx.query(&sql, &params)?;
             let n = rows.len();
             for r in rows {
-                let seq = r.int(0)?;
+                let seq = r.int("seq")?;
                 reached = seq;
-                let bucket = r.text(1)?;
+                let bucket = r.text("bucket")?;
                 if cur.b.get(&bucket).is_some_and(|pos| seq <= *pos) {
                     continue;
                 }
-                let op = match r.text(4)?.as_str() {
+                let op = match r.text("op")?.as_str() {
                     "put" => {
-                        let row: Row = r.json(5)?;
+                        let row: Row = r.json("data")?;
                         bytes += row_size(&row);
                         Op::Put {
                             bucket: BucketId(bucket),
@@ -405,9 +408,9 @@ pub fn pull(
                     }
                     _ => Op::Delete {
                         bucket: BucketId(bucket),
-                        table: parse_table(&r.text(2)?)
+                        table: parse_table(&r.text("tbl")?)
                             .ok_or_else(|| DbError::Decode("changelog table".into()))?,
-                        id: r.parse(3)?,
+                        id: r.parse("row_id")?,
                     },
                 };
                 ops.push(op);

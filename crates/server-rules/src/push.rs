@@ -151,10 +151,13 @@ impl Batch {
         for (i, rows) in answers.into_iter().enumerate() {
             for r in rows {
                 if i < reads.known_queries {
-                    self.known.insert(r.parse(0)?, (r.text(1)?, r.opt_text(2)?));
+                    self.known
+                        .insert(r.parse("id")?, (r.text("status")?, r.opt_text("reason")?));
                 } else {
-                    self.places
-                        .insert(r.parse(0)?, Some((r.opt_parse(1)?, r.opt_parse(2)?)));
+                    self.places.insert(
+                        r.parse("id")?,
+                        Some((r.opt_parse("territory_id")?, r.opt_parse("rep_id")?)),
+                    );
                 }
             }
         }
@@ -443,7 +446,7 @@ fn stored_result(tx: &mut Tx<'_>, caller: &Caller, m: &Mutation) -> Result<Mutat
         params![caller.device, m.seq],
     )?;
     match row {
-        Some(r) => Ok(r.json(0)?),
+        Some(r) => Ok(r.json("result")?),
         None => Ok(MutationStatus::Rejected {
             code: ErrorCode::Conflict,
             reason: format!(
@@ -535,7 +538,7 @@ fn account_place(tx: &mut dyn Sql, id: AccountId) -> Result<Option<Place>> {
         "SELECT a.territory_id, t.rep_id FROM accounts a LEFT JOIN territories t ON t.id = a.territory_id WHERE a.id = $1",
         params![id],
     )?;
-    row.map(|r| Ok((r.opt_parse(0)?, r.opt_parse(1)?)))
+    row.map(|r| Ok((r.opt_parse("territory_id")?, r.opt_parse("rep_id")?)))
         .transpose()
 }
 
@@ -638,22 +641,22 @@ fn correct_activity(
         "SELECT status, reason FROM corrections WHERE id = $1",
         params![c.id],
     )? {
-        return Ok(match r.text(0)?.as_str() {
+        return Ok(match r.text("status")?.as_str() {
             "ok" => MutationStatus::Applied,
-            _ => quarantined(r.opt_text(1)?.unwrap_or_default()),
+            _ => quarantined(r.opt_text("reason")?.unwrap_or_default()),
         });
     }
     let target = tx.query_opt(
         "SELECT account_id, rep_id, status FROM activities WHERE id = $1",
         params![c.target],
     )?;
-    let account: Option<AccountId> = target.as_ref().map(|t| t.parse(0)).transpose()?;
+    let account: Option<AccountId> = target.as_ref().map(|t| t.parse("account_id")).transpose()?;
     let verdict = match &target {
         None => Err("the corrected activity is not on the server".to_owned()),
-        Some(t) if !actor.may_act_for(tx, t.parse(1)?)? => {
+        Some(t) if !actor.may_act_for(tx, t.parse("rep_id")?)? => {
             Err("the corrected activity is another rep's".to_owned())
         }
-        Some(t) if t.text(2)? != "ok" => {
+        Some(t) if t.text("status")? != "ok" => {
             Err("the corrected activity is itself quarantined".to_owned())
         }
         // A rep may correct their own activity wherever its account went; a manager only
