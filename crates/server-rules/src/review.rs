@@ -94,11 +94,11 @@ pub fn review(tx: &mut dyn Sql, manager: Option<UserId>) -> Result<Review> {
     );
     for row in tx.query(&sql, &params)? {
         r.quarantined_mutations.push(QuarantinedMutation {
-            device_id: row.text(0)?,
-            seq: row.int(1)?,
-            kind: row.text(2)?,
-            result: json(row.opt_text(3)?),
-            payload: json(row.opt_text(4)?),
+            device_id: row.text("device_id")?,
+            seq: row.int("seq")?,
+            kind: row.text("kind")?,
+            result: json(row.opt_text("result")?),
+            payload: json(row.opt_text("payload")?),
         });
     }
     let sql = format!(
@@ -110,11 +110,11 @@ pub fn review(tx: &mut dyn Sql, manager: Option<UserId>) -> Result<Review> {
     );
     for row in tx.query(&sql, &params)? {
         r.quarantined_activities.push(QuarantinedActivity {
-            id: row.text(0)?,
-            account_id: row.text(1)?,
-            rep_id: row.text(2)?,
-            reason: row.opt_text(3)?,
-            activity: json(row.opt_text(4)?),
+            id: row.text("id")?,
+            account_id: row.text("account_id")?,
+            rep_id: row.text("rep_id")?,
+            reason: row.opt_text("reason")?,
+            activity: json(row.opt_text("data")?),
         });
     }
     let sql = format!(
@@ -124,13 +124,13 @@ pub fn review(tx: &mut dyn Sql, manager: Option<UserId>) -> Result<Review> {
     );
     for row in tx.query(&sql, &params)? {
         r.rejected_edits.push(RejectedEdit {
-            device_id: row.text(0)?,
-            user_id: row.text(1)?,
-            account_id: row.opt_text(2)?,
-            field: row.opt_text(3)?,
-            value: Some(json(row.opt_text(4)?)),
-            code: row.text(5)?,
-            reason: row.text(6)?,
+            device_id: row.text("device_id")?,
+            user_id: row.text("user_id")?,
+            account_id: row.opt_text("account_id")?,
+            field: row.opt_text("field")?,
+            value: Some(json(row.opt_text("value")?)),
+            code: row.text("code")?,
+            reason: row.text("reason")?,
         });
     }
     let sql = format!(
@@ -142,12 +142,12 @@ pub fn review(tx: &mut dyn Sql, manager: Option<UserId>) -> Result<Review> {
     );
     for row in tx.query(&sql, &params)? {
         r.conflicts.push(Conflict {
-            account_id: row.text(0)?,
-            field: row.text(1)?,
-            winner_value: json(row.opt_text(2)?),
-            loser_value: json(row.opt_text(3)?),
-            winner_hlc: row.text(4)?,
-            loser_hlc: row.text(5)?,
+            account_id: row.text("account_id")?,
+            field: row.text("field")?,
+            winner_value: json(row.opt_text("winner_value")?),
+            loser_value: json(row.opt_text("loser_value")?),
+            winner_hlc: row.text("winner_hlc")?,
+            loser_hlc: row.text("loser_hlc")?,
         });
     }
     Ok(r)
@@ -214,7 +214,7 @@ pub fn open_items(tx: &mut dyn Sql, reach: &Reach) -> Result<Vec<OpenItem>> {
         }
         let v = match tx.query_opt("SELECT data FROM accounts WHERE id = $1", params![id])? {
             Some(r) => {
-                let rec: AccountRecord = r.json(0)?;
+                let rec: AccountRecord = r.json("data")?;
                 (rec.territory_id, rec.name)
             }
             None => (None, format!("(unknown account {id})")),
@@ -222,24 +222,28 @@ pub fn open_items(tx: &mut dyn Sql, reach: &Reach) -> Result<Vec<OpenItem>> {
         names.insert(id.to_owned(), v.clone());
         Ok(v)
     };
-    // One column shape for every kind: id, account, who, field, value, winner, reason, at.
+    // One column shape for every kind, named alike: id, account, who, field, value,
+    // winner, reason, at.
     let kinds = [
         (
             ItemKind::Activity,
-            "SELECT x.id, x.account_id, x.rep_id, CAST(NULL AS TEXT), x.data, CAST(NULL AS TEXT),
-                    COALESCE(x.reason, ''), x.occurred_at
+            "SELECT x.id AS id, x.account_id AS account, x.rep_id AS who,
+                    CAST(NULL AS TEXT) AS field, x.data AS value, CAST(NULL AS TEXT) AS winner,
+                    COALESCE(x.reason, '') AS reason, x.occurred_at AS at
              FROM activities x WHERE x.status = 'quarantined' AND {OPEN} ORDER BY x.id DESC LIMIT 2000",
         ),
         (
             ItemKind::RejectedEdit,
-            "SELECT x.id, COALESCE(x.account_id, ''), x.user_id, x.field, x.value, CAST(NULL AS TEXT),
-                    x.reason, x.created_at
+            "SELECT x.id AS id, COALESCE(x.account_id, '') AS account, x.user_id AS who,
+                    x.field AS field, x.value AS value, CAST(NULL AS TEXT) AS winner,
+                    x.reason AS reason, x.created_at AS at
              FROM rejected_edits x WHERE {OPEN} ORDER BY x.created_at DESC LIMIT 2000",
         ),
         (
             ItemKind::Conflict,
-            "SELECT x.id, x.account_id, COALESCE(x.loser_device, ''), x.field, x.loser_value,
-                    x.winner_value, 'a later value of this field won', x.created_at
+            "SELECT x.id AS id, x.account_id AS account, COALESCE(x.loser_device, '') AS who,
+                    x.field AS field, x.loser_value AS value, x.winner_value AS winner,
+                    'a later value of this field won' AS reason, x.created_at AS at
              FROM conflicts x WHERE {OPEN} ORDER BY x.created_at DESC LIMIT 2000",
         ),
     ];
@@ -250,7 +254,7 @@ pub fn open_items(tx: &mut dyn Sql, reach: &Reach) -> Result<Vec<OpenItem>> {
             if n >= 500 {
                 break;
             }
-            let acc = row.text(1)?;
+            let acc = row.text("account")?;
             let (territory, name) = account(tx, &acc)?;
             if !reach.allows(territory) {
                 continue;
@@ -258,15 +262,15 @@ pub fn open_items(tx: &mut dyn Sql, reach: &Reach) -> Result<Vec<OpenItem>> {
             n += 1;
             out.push(OpenItem {
                 kind,
-                id: row.text(0)?,
+                id: row.text("id")?,
                 account_id: acc.parse().ok(),
                 account: name,
-                who: row.text(2)?,
-                field: row.opt_text(3)?,
-                value: row.opt_text(4)?.unwrap_or_default(),
-                winner: row.opt_text(5)?,
-                reason: row.text(6)?,
-                at: row.text(7)?,
+                who: row.text("who")?,
+                field: row.opt_text("field")?,
+                value: row.opt_text("value")?.unwrap_or_default(),
+                winner: row.opt_text("winner")?,
+                reason: row.text("reason")?,
+                at: row.text("at")?,
             });
         }
     }
@@ -329,7 +333,7 @@ fn open_item_account(
     if is_resolved(tx, kind, id)? {
         return Err(refused("this item was already resolved"));
     }
-    let account: Option<AccountId> = row.opt_text(0)?.and_then(|s| s.parse().ok());
+    let account: Option<AccountId> = row.opt_text("account_id")?.and_then(|s| s.parse().ok());
     let territory = match account {
         Some(a) => org::account(tx, a)?.map(|r| r.territory_id),
         None => None,
@@ -347,7 +351,7 @@ fn conflict_ids(tx: &mut dyn Sql, account: AccountId, field: &str) -> Result<Vec
         params![account, field],
     )?
     .iter()
-    .map(|r| r.text(0).map_err(Error::from))
+    .map(|r| r.text("id").map_err(Error::from))
     .collect()
 }
 
@@ -370,7 +374,7 @@ pub fn accept(
     match kind {
         ItemKind::Activity => {
             let row = tx.query_one("SELECT data FROM activities WHERE id = $1", params![id])?;
-            let rec: ActivityRecord = row.json(0)?;
+            let rec: ActivityRecord = row.json("data")?;
             if let Err(e) = rounds_core::Activity::try_from(&rec) {
                 return Err(refused(format!(
                     "the activity itself is invalid ({e}); dismiss it instead"
@@ -388,13 +392,13 @@ pub fn accept(
         }
         ItemKind::RejectedEdit | ItemKind::Conflict => {
             let sql = if kind == ItemKind::Conflict {
-                "SELECT field, loser_value FROM conflicts WHERE id = $1"
+                "SELECT field, loser_value AS value FROM conflicts WHERE id = $1"
             } else {
                 "SELECT field, value FROM rejected_edits WHERE id = $1"
             };
             let row = tx.query_one(sql, params![id])?;
-            let field = row.opt_text(0)?.unwrap_or_default();
-            let value = row.opt_text(1)?.unwrap_or_default();
+            let field = row.opt_text("field")?.unwrap_or_default();
+            let value = row.opt_text("value")?.unwrap_or_default();
             let Some(change) = FieldChange::from_stored(&field, &value) else {
                 return Err(refused(format!(
                     "{field}: the value {value} is not one this server can apply; dismiss it instead"
