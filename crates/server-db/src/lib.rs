@@ -166,8 +166,8 @@ macro_rules! params {
 }
 
 /// One result row: its values, and the names of its columns, so a row decodes by name
-/// (`row.text("email")`) into a struct beside its query (see [`FromRow`]). Positions
-/// (`row.text(0)`) still work, for the statements not yet given a row type.
+/// (`row.text("email")`) into a struct beside its query (see [`FromRow`]). A statement of
+/// several columns is read by name; a position (`row.text(0)`) is for a statement of one.
 #[derive(Debug, Clone)]
 pub struct Row {
     names: std::sync::Arc<[String]>,

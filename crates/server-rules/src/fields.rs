@@ -259,7 +259,7 @@ pub fn merge(
         params![id, field],
     )?;
     let clock: Option<(Hlc, Option<String>)> = clock
-        .map(|r| Ok::<_, Error>((r.parse(0)?, r.opt_text(1)?)))
+        .map(|r| Ok::<_, Error>((r.parse("hlc")?, r.opt_text("device_id")?)))
         .transpose()?;
     let old_value = change.current(rec).value_json();
     let conflict = |tx: &mut Tx<'_>,

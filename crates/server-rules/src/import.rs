@@ -310,8 +310,8 @@ fn to_record(
 fn territory_names(tx: &mut dyn Sql) -> Result<TerritoryNames> {
     let mut m: TerritoryNames = HashMap::new();
     for r in tx.query("SELECT id, name FROM territories", &[])? {
-        let id: TerritoryId = r.parse(0)?;
-        m.entry(r.text(1)?.to_lowercase())
+        let id: TerritoryId = r.parse("id")?;
+        m.entry(r.text("name")?.to_lowercase())
             .and_modify(|v| *v = None)
             .or_insert(Some(id));
         m.insert(id.to_string(), Some(id));
