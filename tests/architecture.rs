@@ -39,7 +39,12 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
             "rounds-server-db",
             "rounds-server-rules",
         ],
-        "rounds-load" => &["rounds-core", "rounds-protocol", "rounds-server"],
+        "rounds-load" => &[
+            "rounds-client",
+            "rounds-core",
+            "rounds-protocol",
+            "rounds-server",
+        ],
         "rounds-ui" => &["rounds-core", "rounds-protocol"],
         "rounds-app" => &["rounds-client", "rounds-core", "rounds-protocol"],
         "rounds-tests" => return None,

@@ -1,4 +1,6 @@
-//! rounds-load: push throughput and many-devices latency against a real server.
+//! rounds-load: push throughput and many-devices latency against a real server. Devices
+//! speak through the app's own HTTP client (`rounds_client::ServerApi`); only the sign-in
+//! flood sends raw requests, as an attacker would.
 //!
 //! Starts the server in process on 127.0.0.1:0 over a fresh database (an SQLite file in
 //! a temp dir, or a fresh schema of `--database postgres://…`), seeds reps, territories
@@ -16,12 +18,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Parser;
+use rounds_client::ServerApi;
 use rounds_core::{ActivityKind, Priority, Role, Stage};
-use rounds_protocol::auth::{LoginRequest, LoginResponse};
+use rounds_protocol::auth::LoginRequest;
 use rounds_protocol::records::{AccountRecord, ActivityRecord};
-use rounds_protocol::sync::{
-    Mutation, MutationBody, MutationStatus, PullResponse, PushRequest, PushResponse,
-};
+use rounds_protocol::sync::{Mutation, MutationBody, MutationStatus, PushRequest};
 use rounds_protocol::{
     AccountId, ActivityId, DeviceId, Hlc, MutationId, PROTOCOL_VERSION, SCHEMA_VERSION,
     TerritoryId, UserId,
@@ -62,10 +63,10 @@ struct Args {
 
 const PASSWORD: &str = "load-test-password";
 
+/// A simulated device, speaking to the server through the app's own HTTP client.
+#[derive(Clone)]
 struct Dev {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+    api: ServerApi,
     id: DeviceId,
     user: UserId,
     seq: u64,
@@ -75,30 +76,18 @@ struct Dev {
 }
 
 impl Dev {
-    async fn login(
-        http: &reqwest::Client,
-        base: &str,
-        email: &str,
-        accounts: Vec<AccountId>,
-    ) -> anyhow::Result<Dev> {
-        let res: LoginResponse = http
-            .post(format!("{base}/auth/login"))
-            .json(&LoginRequest {
+    async fn login(base: &str, email: &str, accounts: Vec<AccountId>) -> anyhow::Result<Dev> {
+        let res = ServerApi::new(base, None)?
+            .login(&LoginRequest {
                 email: email.into(),
                 password: PASSWORD.into(),
                 device_name: "load".into(),
                 platform: "load".into(),
                 device_id: None,
             })
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
             .await?;
         Ok(Dev {
-            http: http.clone(),
-            base: base.into(),
-            token: res.token,
+            api: ServerApi::new(base, Some(res.token))?,
             id: res.device_id,
             user: res.user.id,
             seq: 0,
@@ -149,16 +138,7 @@ impl Dev {
     async fn push(&mut self, n: usize) -> anyhow::Result<Duration> {
         let req = self.batch(n);
         let t = Instant::now();
-        let res: PushResponse = self
-            .http
-            .post(format!("{}/sync/push", self.base))
-            .bearer_auth(&self.token)
-            .json(&req)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let res = self.api.push(&req).await?;
         let took = t.elapsed();
         if res
             .results
@@ -177,20 +157,7 @@ impl Dev {
 
     async fn pull(&mut self) -> anyhow::Result<()> {
         loop {
-            let mut q = vec![];
-            if let Some(c) = &self.cursor {
-                q.push(("cursor", c.clone()));
-            }
-            let page: PullResponse = self
-                .http
-                .get(format!("{}/sync/pull", self.base))
-                .bearer_auth(&self.token)
-                .query(&q)
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
+            let page = self.api.pull(self.cursor.as_deref()).await?;
             self.cursor = Some(page.cursor);
             if !page.has_more {
                 return Ok(());
@@ -247,15 +214,11 @@ async fn main() -> anyhow::Result<()> {
     let server = tokio::spawn(rounds_server::serve(settings, listener, async {
         let _ = stopped.await;
     }));
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(256)
-        .build()?;
-
     // 1. Throughput.
     let mut writers = Vec::new();
     for (email, accounts) in territories.iter().take(args.writers) {
         writers.push(
-            Dev::login(&http, &base, email, accounts.clone())
+            Dev::login(&base, email, accounts.clone())
                 .await
                 .context("login")?,
         );
@@ -287,7 +250,7 @@ async fn main() -> anyhow::Result<()> {
     let mut fleet = Vec::new();
     for (email, accounts) in territories.iter().take(args.devices) {
         fleet.push(
-            Dev::login(&http, &base, email, accounts.clone())
+            Dev::login(&base, email, accounts.clone())
                 .await
                 .context("login")?,
         );
@@ -398,17 +361,7 @@ fn memory_mib(pid: u32) -> (f64, f64) {
 async fn pulls(devices: &mut [Dev], for_how_long: Duration) -> anyhow::Result<Vec<Duration>> {
     let until = Instant::now() + for_how_long;
     let mut tasks = Vec::new();
-    for mut d in devices.iter().map(|d| Dev {
-        http: d.http.clone(),
-        base: d.base.clone(),
-        token: d.token.clone(),
-        id: d.id,
-        user: d.user,
-        seq: d.seq,
-        hlc: d.hlc,
-        accounts: d.accounts.clone(),
-        cursor: d.cursor.clone(),
-    }) {
+    for mut d in devices.iter().cloned() {
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             while Instant::now() < until {
@@ -474,7 +427,7 @@ async fn flood_once(
     }
     let mut devices = Vec::new();
     for (email, accounts) in &territories {
-        let mut d = Dev::login(&http, &base, email, accounts.clone()).await?;
+        let mut d = Dev::login(&base, email, accounts.clone()).await?;
         d.pull().await?;
         devices.push(d);
     }
