@@ -4,10 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use rounds_server_db::{Db, DbError, Sql as _};
+use rounds_server_db::{Db, DbError, Row, Sql as _};
 
 /// (table, column, type) triples, types in lower case ("bigint", "text", …).
 type Columns = BTreeSet<(String, String, String)>;
+
+/// The one column of each row.
+fn names(rows: Vec<Row>) -> Result<BTreeSet<String>, DbError> {
+    rows.iter().map(|r| r.text(0)).collect()
+}
 
 async fn sqlite_schema() -> (Columns, BTreeSet<String>) {
     let dir = tempfile::tempdir().unwrap();
@@ -27,17 +32,17 @@ async fn sqlite_schema() -> (Columns, BTreeSet<String>) {
                 "SELECT name, type FROM pragma_table_info($1)",
                 rounds_server_db::params![table.clone()],
             )? {
-                columns.insert((table.clone(), c.text(0)?, c.text(1)?.to_lowercase()));
+                columns.insert((
+                    table.clone(),
+                    c.text("name")?,
+                    c.text("type")?.to_lowercase(),
+                ));
             }
         }
-        let indexes = tx
-            .query(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
-                &[],
-            )?
-            .iter()
-            .map(|r| r.text(0))
-            .collect::<Result<_, _>>()?;
+        let indexes = names(tx.query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            &[],
+        )?)?;
         Ok::<_, DbError>((columns, indexes))
     })
     .await
@@ -56,19 +61,19 @@ async fn postgres_schema(url: &str) -> (Columns, BTreeSet<String>) {
              WHERE table_schema = $1",
             rounds_server_db::params![schema.clone()],
         )? {
-            columns.insert((c.text(0)?, c.text(1)?, c.text(2)?.to_lowercase()));
+            columns.insert((
+                c.text("table_name")?,
+                c.text("column_name")?,
+                c.text("data_type")?.to_lowercase(),
+            ));
         }
         // Unique and primary-key constraints are indexes in SQLite's list only when
         // written as CREATE INDEX; compare those.
-        let indexes = tx
-            .query(
-                "SELECT indexname FROM pg_indexes WHERE schemaname = $1
-                 AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'",
-                rounds_server_db::params![schema.clone()],
-            )?
-            .iter()
-            .map(|r| r.text(0))
-            .collect::<Result<_, _>>()?;
+        let indexes = names(tx.query(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = $1
+             AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'",
+            rounds_server_db::params![schema.clone()],
+        )?)?;
         Ok::<_, DbError>((columns, indexes))
     })
     .await

@@ -207,12 +207,7 @@ async fn an_expired_token_must_sign_in_again(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_openapi_document_describes_every_endpoint() {
     let server = TestServer::start(Backend::Sqlite).await;
-    let doc: serde_json::Value = reqwest::get(format!("{}/openapi.json", server.base))
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let doc = openapi_document(&server).await;
     for path in [
         "/auth/login",
         "/auth/logout",
@@ -248,12 +243,7 @@ async fn the_openapi_document_describes_every_endpoint() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_documented_operation_is_served() {
     let server = TestServer::start(Backend::Sqlite).await;
-    let doc: serde_json::Value = reqwest::get(format!("{}/openapi.json", server.base))
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let doc = openapi_document(&server).await;
     let http = reqwest::Client::new();
     let paths = doc["paths"].as_object().expect("paths");
     assert!(paths.len() >= 10, "{:?}", paths.keys());
@@ -278,4 +268,13 @@ async fn every_documented_operation_is_served() {
             );
         }
     }
+}
+
+async fn openapi_document(server: &TestServer) -> serde_json::Value {
+    reqwest::get(format!("{}/openapi.json", server.base))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
 }
