@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use maud::{Markup, html};
 use rounds_core::{Kare, Priority, Stage};
 use rounds_protocol::records::AccountRecord;
@@ -20,7 +19,7 @@ use serde::Deserialize;
 
 use super::layout::{field, option, text_input};
 use super::scope::{self, Team};
-use super::{Csrf, Viewer, error_page, fault, html_response, page, see_other};
+use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
 use crate::fields::FieldChange;
 use crate::manage;
 use rounds_server_rules::state::AppState;
@@ -230,7 +229,7 @@ pub async fn list(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<AccountsQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let v = viewer.clone();
     let out =
@@ -243,9 +242,12 @@ pub async fn list(
     match out {
         Ok((team, all)) => {
             let rows = filter(&team, all, &q);
-            html_response(StatusCode::OK, render_list(&viewer, &team, &q, &rows))
+            Ok(html_response(
+                StatusCode::OK,
+                render_list(&viewer, &team, &q, &rows),
+            ))
         }
-        Err(e) => fault(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -253,7 +255,7 @@ pub async fn list(
 pub async fn move_selected(
     State(s): State<AppState>,
     Csrf(viewer, pairs): Csrf<Vec<(String, String)>>,
-) -> Response {
+) -> Answer {
     let get = |k: &str| {
         pairs
             .iter()
@@ -267,25 +269,25 @@ pub async fn move_selected(
         .map(|(_, v)| v.parse::<AccountId>())
         .collect();
     let Ok(ids) = ids else {
-        return error_page(
+        return Err(Refusal::page(
             StatusCode::BAD_REQUEST,
             "Not possible",
             "An account id is not valid.",
-        );
+        ));
     };
     if ids.is_empty() {
-        return error_page(
+        return Err(Refusal::page(
             StatusCode::BAD_REQUEST,
             "Nothing selected",
             "Tick the accounts to move, then choose where they go.",
-        );
+        ));
     }
     let Ok(to) = get("to").parse::<TerritoryId>() else {
-        return error_page(
+        return Err(Refusal::page(
             StatusCode::BAD_REQUEST,
             "No territory chosen",
             "Choose the territory the accounts move to.",
-        );
+        ));
     };
     let back = get("back");
     // Only back to a dashboard page: the form's own value, never elsewhere.
@@ -305,9 +307,9 @@ pub async fn move_selected(
         Ok(n) => {
             let sep = if back.contains('?') { "&" } else { "?" };
             let sep = if back.ends_with('?') { "" } else { sep };
-            see_other(&format!("{back}{sep}moved={n}"))
+            Ok(see_other(&format!("{back}{sep}moved={n}")))
         }
-        Err(e) => fault(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -596,8 +598,8 @@ fn path_account(id: &str) -> Option<AccountId> {
     id.parse().ok()
 }
 
-fn not_found() -> Response {
-    error_page(
+fn not_found() -> Refusal {
+    Refusal::page(
         StatusCode::NOT_FOUND,
         "No such account",
         "No account you manage has this address.",
@@ -609,9 +611,9 @@ pub async fn edit_form(
     viewer: Viewer,
     Path(id): Path<String>,
     q: Result<Query<EditQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let Some(id) = path_account(&id) else {
-        return not_found();
+        return Err(not_found());
     };
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let v = viewer.clone();
@@ -630,9 +632,9 @@ pub async fn edit_form(
         })
         .await;
     match out {
-        Ok(m) => html_response(StatusCode::OK, m),
-        Err(Error::Client(e)) if e.code == rounds_protocol::ErrorCode::NotFound => not_found(),
-        Err(e) => fault(e),
+        Ok(m) => Ok(html_response(StatusCode::OK, m)),
+        Err(Error::Client(e)) if e.code == rounds_protocol::ErrorCode::NotFound => Err(not_found()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -645,9 +647,9 @@ pub async fn edit_submit(
     State(s): State<AppState>,
     Path(id): Path<String>,
     Csrf(viewer, f): Csrf<EditForm>,
-) -> Response {
+) -> Answer {
     let Some(id) = path_account(&id) else {
-        return not_found();
+        return Err(not_found());
     };
     let v = viewer.clone();
     let out =
@@ -685,12 +687,12 @@ pub async fn edit_submit(
         })
         .await;
     match out {
-        Ok(Saved::Done(fields)) => see_other(&format!(
+        Ok(Saved::Done(fields)) => Ok(see_other(&format!(
             "/dashboard/accounts/{id}?saved={}",
             fields.join(",")
-        )),
-        Ok(Saved::Invalid(m)) => html_response(StatusCode::UNPROCESSABLE_ENTITY, m),
-        Err(Error::Client(e)) if e.code == rounds_protocol::ErrorCode::NotFound => not_found(),
-        Err(e) => fault(e),
+        ))),
+        Ok(Saved::Invalid(m)) => Ok(html_response(StatusCode::UNPROCESSABLE_ENTITY, m)),
+        Err(Error::Client(e)) if e.code == rounds_protocol::ErrorCode::NotFound => Err(not_found()),
+        Err(e) => Err(e.into()),
     }
 }

@@ -5,7 +5,6 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::start_of_day;
@@ -14,7 +13,7 @@ use serde::Deserialize;
 
 use super::layout::option;
 use super::scope::{self, Team};
-use super::{Viewer, fault, html_response, page};
+use super::{Answer, Viewer, html_response, page};
 use rounds_server_rules::Result;
 use rounds_server_rules::feed::{self, FeedFilter, FeedPage};
 use rounds_server_rules::state::AppState;
@@ -273,10 +272,13 @@ pub async fn handler(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<FeedQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     match load(&s, &viewer, &q, PAGE_SIZE).await {
-        Ok((team, feed)) => html_response(StatusCode::OK, render(&viewer, &team, &q, &feed)),
-        Err(e) => fault(e),
+        Ok((team, feed)) => Ok(html_response(
+            StatusCode::OK,
+            render(&viewer, &team, &q, &feed),
+        )),
+        Err(e) => Err(e.into()),
     }
 }

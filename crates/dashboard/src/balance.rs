@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
@@ -26,7 +25,7 @@ use rounds_protocol::{TerritoryId, UserId};
 
 use super::layout::tenths;
 use super::scope::{self, Team};
-use super::{Viewer, fault, html_response, page};
+use super::{Answer, Viewer, html_response, page};
 use rounds_server_rules::state::AppState;
 
 /// Above this share of the mean workload (per cent) a row is under-served.
@@ -367,10 +366,10 @@ pub async fn load(
     .await
 }
 
-pub async fn handler(State(s): State<AppState>, viewer: Viewer) -> Response {
+pub async fn handler(State(s): State<AppState>, viewer: Viewer) -> Answer {
     match load(&s, &viewer).await {
-        Ok((view, today)) => html_response(StatusCode::OK, render(&viewer, &view, today)),
-        Err(e) => fault(e),
+        Ok((view, today)) => Ok(html_response(StatusCode::OK, render(&viewer, &view, today))),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::{Datelike, Months, NaiveDate};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
@@ -22,7 +21,7 @@ use serde::Deserialize;
 
 use super::layout::ratio_bar;
 use super::scope::{self, Team};
-use super::{Viewer, fault, html_response, page};
+use super::{Answer, Refusal, Viewer, html_response, page};
 use rounds_server_rules::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -308,8 +307,8 @@ pub fn chosen_month(q: &ComplianceQuery, today: NaiveDate) -> Option<NaiveDate> 
 }
 
 /// The answer to a month [`chosen_month`] refused.
-pub fn no_such_month() -> Response {
-    super::error_page(
+pub fn no_such_month() -> Refusal {
+    Refusal::page(
         StatusCode::BAD_REQUEST,
         "No such period",
         "Pick a month up to this one, as YYYY-MM.",
@@ -348,15 +347,18 @@ pub async fn handler(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<ComplianceQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let now = s.settings.clock.now();
     let today = local_date(viewer.tz, now);
     let Some(month) = chosen_month(&q, today) else {
-        return no_such_month();
+        return Err(no_such_month());
     };
     match load(&s, &viewer, month, now).await {
-        Ok((team, view)) => html_response(StatusCode::OK, render(&viewer, &team, &view, today)),
-        Err(e) => fault(e),
+        Ok((team, view)) => Ok(html_response(
+            StatusCode::OK,
+            render(&viewer, &team, &view, today),
+        )),
+        Err(e) => Err(e.into()),
     }
 }

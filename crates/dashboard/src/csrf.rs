@@ -32,7 +32,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Csrf<T> {
                 .map_err(IntoResponse::into_response)?;
         let sent = form_urlencoded_csrf(&bytes);
         if !viewer.csrf_ok(&sent) {
-            return Err(csrf_refused());
+            return Err(csrf_refused().into_response());
         }
         Ok(Csrf(viewer, form))
     }

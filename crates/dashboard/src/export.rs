@@ -14,7 +14,7 @@ use super::activity::{self, FeedQuery};
 use super::compliance::{self, ComplianceQuery};
 use super::performance;
 use super::scope::{self, Team};
-use super::{Viewer, csv_response, error_page, fault};
+use super::{Answer, Refusal, Viewer, csv_response, fault};
 use rounds_server_rules::import;
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
@@ -64,7 +64,7 @@ pub async fn accounts(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<AccountsQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let out =
         s.db.read(move |tx| {
@@ -74,7 +74,7 @@ pub async fn accounts(
             import::export_accounts(&rows, &|t| territory_name(&team, t))
         })
         .await;
-    send("accounts.csv", out)
+    Ok(send("accounts.csv", out))
 }
 
 fn check_in_name(c: CheckIn) -> &'static str {
@@ -89,7 +89,7 @@ pub async fn activity(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<FeedQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let mut q = q.map(|Query(q)| q).unwrap_or_default();
     q.page = Some(1);
     let out = activity::load(&s, &viewer, &q, MAX_ACTIVITY_ROWS)
@@ -132,19 +132,19 @@ pub async fn activity(
                 }),
             )
         });
-    send("activity.csv", out)
+    Ok(send("activity.csv", out))
 }
 
 pub async fn compliance(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<ComplianceQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let now = s.settings.clock.now();
     let today = local_date(viewer.tz, now);
     let Some(month) = compliance::chosen_month(&q, today) else {
-        return compliance::no_such_month();
+        return Err(compliance::no_such_month());
     };
     let name = format!("compliance-{}.csv", month.format("%Y-%m"));
     let out = compliance::load(&s, &viewer, month, now)
@@ -200,10 +200,10 @@ pub async fn compliance(
                 rows,
             )
         });
-    send(&name, out)
+    Ok(send(&name, out))
 }
 
-pub async fn review(State(s): State<AppState>, viewer: Viewer) -> Response {
+pub async fn review(State(s): State<AppState>, viewer: Viewer) -> Answer {
     let out =
         s.db.read(move |tx| {
             let team = scope::team(tx, &viewer)?;
@@ -236,7 +236,7 @@ pub async fn review(State(s): State<AppState>, viewer: Viewer) -> Response {
             )
         })
         .await;
-    send("review.csv", out)
+    Ok(send("review.csv", out))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -252,20 +252,20 @@ pub async fn performance(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<PerformanceCsv>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let table = q.table.clone().unwrap_or_else(|| "territories".into());
     if !["territories", "ranking", "kare", "reps"].contains(&table.as_str()) {
-        return error_page(
+        return Err(Refusal::page(
             StatusCode::BAD_REQUEST,
             "No such table",
             "Pick territories, ranking, kare or reps.",
-        );
+        ));
     }
     let (_, v) = match performance::load(&s, &viewer, &q.filters).await {
         Ok(Some(loaded)) => loaded,
-        Ok(None) => return super::territory_not_found(),
-        Err(e) => return fault(e),
+        Ok(None) => return Err(super::territory_not_found()),
+        Err(e) => return Err(e.into()),
     };
     let money = |m: Option<rounds_core::Money>| m.map_or_else(String::new, |m| m.to_string());
     let out = match table.as_str() {
@@ -335,7 +335,7 @@ pub async fn performance(
             }),
         ),
     };
-    send(&format!("performance-{table}.csv"), out)
+    Ok(send(&format!("performance-{table}.csv"), out))
 }
 
 /// The priority ranking with each factor's points, in the page's order and filters.
@@ -343,12 +343,12 @@ pub async fn priority(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<super::priority::PriorityQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let (_, v) = match super::priority::load(&s, &viewer, &q).await {
         Ok(Some(loaded)) => loaded,
-        Ok(None) => return super::territory_not_found(),
-        Err(e) => return fault(e),
+        Ok(None) => return Err(super::territory_not_found()),
+        Err(e) => return Err(e.into()),
     };
     let out = write_rows(
         &[
@@ -382,14 +382,14 @@ pub async fn priority(
             row
         }),
     );
-    send("priority.csv", out)
+    Ok(send("priority.csv", out))
 }
 
 /// Territory balance: one row per territory and per rep, with the flag in words.
-pub async fn balance(State(s): State<AppState>, viewer: Viewer) -> Response {
+pub async fn balance(State(s): State<AppState>, viewer: Viewer) -> Answer {
     let (v, _) = match super::balance::load(&s, &viewer).await {
         Ok(loaded) => loaded,
-        Err(e) => return fault(e),
+        Err(e) => return Err(e.into()),
     };
     let rows = [("territory", &v.territories), ("rep", &v.reps)]
         .into_iter()
@@ -421,5 +421,5 @@ pub async fn balance(State(s): State<AppState>, viewer: Viewer) -> Response {
         ],
         rows,
     );
-    send("balance.csv", out)
+    Ok(send("balance.csv", out))
 }

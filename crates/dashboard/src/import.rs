@@ -14,7 +14,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::scope;
-use super::{Csrf, Viewer, csrf_refused, error_page, fault, html_response, page};
+use super::{Answer, Csrf, Refusal, Viewer, csrf_refused, html_response, page};
 use rounds_server_rules::import::{self, Action, Confirmed, ImportReport};
 use rounds_server_rules::state::AppState;
 
@@ -181,26 +181,26 @@ pub async fn preview(
     viewer: Viewer,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Answer {
     let Some((csrf, csv)) = upload(&headers, body).await else {
-        return error_page(
+        return Err(Refusal::page(
             StatusCode::BAD_REQUEST,
             "Not possible",
             "The form could not be read.",
-        );
+        ));
     };
     if !viewer.csrf_ok(&csrf) {
-        return csrf_refused();
+        return Err(csrf_refused());
     }
     if csv.len() > MAX_CSV {
-        return too_large(&viewer);
+        return Ok(too_large(&viewer));
     }
     if csv.trim().is_empty() {
         let body = html! { h1 { "Import accounts" } (upload_form(&viewer, "", Some("Choose a CSV file or paste its text."))) };
-        return html_response(
+        return Ok(html_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             page("Import", Some((&viewer, "/dashboard/import")), body),
-        );
+        ));
     }
     let v = viewer.clone();
     let text = csv.clone();
@@ -217,9 +217,12 @@ pub async fn preview(
             } else {
                 StatusCode::OK
             };
-            html_response(status, preview_page(&viewer, &csv, &checked.report))
+            Ok(html_response(
+                status,
+                preview_page(&viewer, &csv, &checked.report),
+            ))
         }
-        Err(e) => fault(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -240,28 +243,28 @@ pub struct ConfirmForm {
     key: String,
 }
 
-pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmForm>) -> Response {
+pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmForm>) -> Answer {
     let Some(csv) = B64
         .decode(f.csv.trim())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
     else {
-        return error_page(
+        return Err(Refusal::page(
             StatusCode::BAD_REQUEST,
             "Not possible",
             "The file in the form could not be read. Upload it again.",
-        );
+        ));
     };
     if csv.len() > MAX_CSV {
-        return too_large(&viewer);
+        return Ok(too_large(&viewer));
     }
     let key = f.key.trim().to_owned();
     if key.is_empty() || key.len() > 64 {
-        return error_page(
+        return Err(Refusal::page(
             StatusCode::BAD_REQUEST,
             "Not possible",
             "This confirmation carries no preview key. Upload the file again.",
-        );
+        ));
     }
     let v = viewer.clone();
     let text = csv.clone();
@@ -281,19 +284,19 @@ pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmFor
                 p.ok-note role="status" { "This preview was confirmed before and imported " (n) " account" @if n != 1 { "s" } ". Nothing was imported again." }
                 p { a href="/dashboard/accounts" { "See the accounts" } " · " a href="/dashboard/import" { "Import another file" } }
             };
-            html_response(
+            Ok(html_response(
                 StatusCode::OK,
                 page(
                     "Already imported",
                     Some((&viewer, "/dashboard/import")),
                     body,
                 ),
-            )
+            ))
         }
-        Ok(Confirmed::Invalid(report)) => html_response(
+        Ok(Confirmed::Invalid(report)) => Ok(html_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             preview_page(&viewer, &csv, &report),
-        ),
+        )),
         Ok(Confirmed::Done(report)) => {
             let (new, updated, _) = report.counts();
             let body = html! {
@@ -303,12 +306,12 @@ pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmFor
                 (report_table(&report))
                 p { a href="/dashboard/accounts" { "See the accounts" } " · " a href="/dashboard/import" { "Import another file" } }
             };
-            html_response(
+            Ok(html_response(
                 StatusCode::OK,
                 page("Imported", Some((&viewer, "/dashboard/import")), body),
-            )
+            ))
         }
-        Err(e) => fault(e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -207,8 +207,65 @@ pub fn html_response(status: StatusCode, body: Markup) -> Response {
     r
 }
 
-/// A page saying what went wrong, in the dashboard's layout.
-pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+/// Why a dashboard request gets the error page instead of the page it asked for. Every
+/// page handler answers [`Answer`], so the error page is drawn in one place.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The rules refused (a client error: 400 with its message) or failed (logged, and
+    /// answered 500 without details).
+    Rules(Error),
+    /// The page's own refusal: its status, title and words.
+    Page {
+        status: StatusCode,
+        title: &'static str,
+        message: String,
+    },
+}
+
+/// What a page handler answers.
+pub type Answer = Result<Response, Refusal>;
+
+impl Refusal {
+    pub fn page(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+        Refusal::Page {
+            status,
+            title,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Self {
+        Refusal::Rules(e)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Page {
+                status,
+                title,
+                message,
+            } => error_page(status, title, &message),
+            Refusal::Rules(Error::Client(api)) => {
+                error_page(StatusCode::BAD_REQUEST, "Not possible", &api.message)
+            }
+            Refusal::Rules(other) => {
+                tracing::error!(error = %other, "dashboard request failed");
+                error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The server could not build this page. Try again shortly.",
+                )
+            }
+        }
+    }
+}
+
+/// A page saying what went wrong, in the dashboard's layout (drawn for a [`Refusal`]).
+fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     html_response(
         status,
         page(
@@ -220,27 +277,17 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
 }
 
 /// 404 for a `?territory=` that is not one of the viewer's team's.
-pub fn territory_not_found() -> Response {
-    error_page(
+pub fn territory_not_found() -> Refusal {
+    Refusal::page(
         StatusCode::NOT_FOUND,
         "No such territory",
         "That territory does not exist or is not one of your team's.",
     )
 }
 
-/// Logs the fault and answers a plain error page (no details).
+/// The error page for what the rules answered (see [`Refusal`]).
 pub fn fault(e: Error) -> Response {
-    match e {
-        Error::Client(api) => error_page(StatusCode::BAD_REQUEST, "Not possible", &api.message),
-        other => {
-            tracing::error!(error = %other, "dashboard request failed");
-            error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The server could not build this page. Try again shortly.",
-            )
-        }
-    }
+    Refusal::from(e).into_response()
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -299,14 +346,14 @@ fn login_page(csrf: &str, email: &str, problem: Option<&str>) -> Markup {
     )
 }
 
-async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> Response {
+async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> Answer {
     // Signing in sets a short-lived token in a cookie and in the form (double submit):
     // a forged cross-site form cannot know it.
     let token = match cookie(&headers, LOGIN_CSRF_COOKIE) {
         Some(t) => t,
         None => match auth::new_token() {
             Ok(t) => t,
-            Err(e) => return fault(e),
+            Err(e) => return Err(e.into()),
         },
     };
     let mut r = html_response(StatusCode::OK, login_page(&token, "", None));
@@ -318,7 +365,7 @@ async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> Response {
         3600,
         over_https(&s.settings, &headers),
     );
-    r
+    Ok(r)
 }
 
 #[derive(Debug, Deserialize)]
@@ -336,12 +383,12 @@ async fn login_submit(
     Extension(ClientAddr(from)): Extension<ClientAddr>,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
-) -> Response {
+) -> Answer {
     let Some(expected) = cookie(&headers, LOGIN_CSRF_COOKIE) else {
-        return csrf_refused();
+        return Err(csrf_refused());
     };
     if !same_token(&expected, &f.csrf) {
-        return csrf_refused();
+        return Err(csrf_refused());
     }
     let retry = |status, message: &str| {
         html_response(status, login_page(&expected, f.email.trim(), Some(message)))
@@ -367,26 +414,26 @@ async fn login_submit(
             let mut r = retry(StatusCode::TOO_MANY_REQUESTS, &e.message);
             r.headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs(after)));
-            return r;
+            return Ok(r);
         }
-        Err(e) => return fault(e),
+        Err(e) => return Err(e.into()),
     };
     let Some(checked) = checked.filter(|c| c.active) else {
-        return retry(
+        return Ok(retry(
             StatusCode::UNAUTHORIZED,
             "Wrong e-mail or password. Check both and try again.",
-        );
+        ));
     };
     if checked.user.role == Role::Rep {
-        return retry(
+        return Ok(retry(
             StatusCode::FORBIDDEN,
             "This dashboard is for managers and admins. Reps use the Rounds app on their phone or laptop.",
-        );
+        ));
     }
     let ttl = chrono::Duration::hours(i64::from(s.settings.session_ttl_hours.max(1)));
     let token = match session::create(&s.db, checked.user.id, s.settings.clock.now(), ttl).await {
         Ok(t) => t,
-        Err(e) => return fault(e),
+        Err(e) => return Err(e.into()),
     };
     tracing::info!(user = %checked.user.id, "dashboard sign-in");
     let mut r = see_other("/dashboard");
@@ -400,12 +447,12 @@ async fn login_submit(
         secure,
     );
     set_cookie(&mut r, LOGIN_CSRF_COOKIE, "", "/login", 0, secure);
-    r
+    Ok(r)
 }
 
 /// 403: the form's CSRF token is missing or wrong.
-pub fn csrf_refused() -> Response {
-    error_page(
+pub fn csrf_refused() -> Refusal {
+    Refusal::page(
         StatusCode::FORBIDDEN,
         "Form expired",
         "This form could not be verified (a missing or stale security token). Reload the page and try again.",
@@ -431,11 +478,11 @@ async fn logout(
     State(s): State<AppState>,
     headers: HeaderMap,
     Csrf(_viewer, _f): Csrf<CsrfForm>,
-) -> Response {
+) -> Answer {
     if let Some(token) = cookie(&headers, SESSION_COOKIE)
         && let Err(e) = session::delete(&s.db, &token).await
     {
-        return fault(e);
+        return Err(e.into());
     }
     let mut r = see_other("/login");
     set_cookie(
@@ -446,5 +493,50 @@ async fn logout(
         0,
         over_https(&s.settings, &headers),
     );
-    r
+    Ok(r)
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+
+    async fn body(r: Response) -> (StatusCode, String) {
+        let status = r.status();
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn every_refusal_is_the_error_page_with_its_status() {
+        let cases = [
+            (
+                Refusal::page(StatusCode::NOT_FOUND, "No such item", "Nothing here."),
+                StatusCode::NOT_FOUND,
+                "Nothing here.",
+            ),
+            (
+                Refusal::from(Error::client(
+                    rounds_protocol::ErrorCode::InvalidInput,
+                    "a reason the manager can act on",
+                )),
+                StatusCode::BAD_REQUEST,
+                "a reason the manager can act on",
+            ),
+            (
+                Refusal::from(Error::Internal("secret detail".into())),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Try again shortly",
+            ),
+        ];
+        for (refusal, status, words) in cases {
+            let (got, html) = body(refusal.into_response()).await;
+            assert_eq!(got, status);
+            assert!(html.contains(words), "{html}");
+            assert!(!html.contains("secret detail"), "no internals shown");
+            assert!(
+                html.contains("<!doctype html>"),
+                "in the dashboard's layout"
+            );
+        }
+    }
 }

@@ -8,7 +8,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Csrf, Viewer, fault, html_response, page};
+use super::{Answer, Csrf, Viewer, html_response, page};
 use crate::auth;
 use axum::Extension;
 use rounds_server_rules::Error;
@@ -36,8 +36,8 @@ fn form(viewer: &Viewer, error: Option<&str>, status: StatusCode) -> Response {
     )
 }
 
-pub async fn show(viewer: Viewer) -> Response {
-    form(&viewer, None, StatusCode::OK)
+pub async fn show(viewer: Viewer) -> Answer {
+    Ok(form(&viewer, None, StatusCode::OK))
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,19 +54,19 @@ pub async fn submit(
     State(s): State<AppState>,
     Extension(ClientAddr(from)): Extension<ClientAddr>,
     Csrf(viewer, f): Csrf<PasswordForm>,
-) -> Response {
+) -> Answer {
     let refuse = |message: &str, status| form(&viewer, Some(message), status);
     if f.new != f.again {
-        return refuse(
+        return Ok(refuse(
             "The new password and its repetition differ.",
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        ));
     }
     if auth::acceptable_password(&f.new).is_err() {
-        return refuse(
+        return Ok(refuse(
             "The new password needs at least 8 characters.",
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        ));
     }
     match s
         .change_password(from, viewer.id, f.current, f.new, None)
@@ -74,15 +74,23 @@ pub async fn submit(
     {
         Ok(PasswordChange::Changed) => {}
         Ok(PasswordChange::WrongCurrent) => {
-            return refuse("The current password is wrong.", StatusCode::UNAUTHORIZED);
+            return Ok(refuse(
+                "The current password is wrong.",
+                StatusCode::UNAUTHORIZED,
+            ));
         }
-        Err(Error::RetryLater(e, _)) => return refuse(&e.message, StatusCode::TOO_MANY_REQUESTS),
-        Err(e) => return fault(e),
+        Err(Error::RetryLater(e, _)) => {
+            return Ok(refuse(&e.message, StatusCode::TOO_MANY_REQUESTS));
+        }
+        Err(e) => return Err(e.into()),
     }
     let body = html! {
         h1 { "Password changed" }
         p.ok-note role="status" { "Your password is changed, and every sign-in of yours has ended." }
         p { a href="/login" { "Sign in again" } }
     };
-    html_response(StatusCode::OK, page("Password changed", None, body))
+    Ok(html_response(
+        StatusCode::OK,
+        page("Password changed", None, body),
+    ))
 }

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::{Datelike, Days, NaiveDate};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
@@ -26,7 +25,7 @@ use serde::Deserialize;
 
 use super::layout::{option, tenths};
 use super::scope::{self, Team};
-use super::{Viewer, fault, html_response, page};
+use super::{Answer, Viewer, html_response, page};
 use rounds_server_rules::state::AppState;
 
 /// Accounts shown in the net-profit ranking.
@@ -413,12 +412,15 @@ pub async fn handler(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<PerformanceQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     match load(&s, &viewer, &q).await {
-        Ok(Some((team, view))) => html_response(StatusCode::OK, render(&viewer, &team, &q, &view)),
-        Ok(None) => super::territory_not_found(),
-        Err(e) => fault(e),
+        Ok(Some((team, view))) => Ok(html_response(
+            StatusCode::OK,
+            render(&viewer, &team, &q, &view),
+        )),
+        Ok(None) => Err(super::territory_not_found()),
+        Err(e) => Err(e.into()),
     }
 }
 

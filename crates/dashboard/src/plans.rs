@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
@@ -16,7 +15,7 @@ use rounds_protocol::records::{PlanRecord, PlanRuleRecord};
 use serde::Deserialize;
 
 use super::layout::option;
-use super::{Csrf, Viewer, error_page, fault, html_response, page, see_other};
+use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
 use crate::manage;
 use rounds_server_rules::Error;
 use rounds_server_rules::state::AppState;
@@ -208,7 +207,7 @@ pub async fn form(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<PlansQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let today = local_date(viewer.tz, s.settings.clock.now());
     let v = viewer.clone();
@@ -228,20 +227,20 @@ pub async fn form(
         })
         .await;
     match out {
-        Ok(m) => html_response(StatusCode::OK, m),
-        Err(e) => fault(e),
+        Ok(m) => Ok(html_response(StatusCode::OK, m)),
+        Err(e) => Err(e.into()),
     }
 }
 
-pub async fn submit(State(s): State<AppState>, Csrf(viewer, mut cells): Csrf<Cells>) -> Response {
+pub async fn submit(State(s): State<AppState>, Csrf(viewer, mut cells): Csrf<Cells>) -> Answer {
     // Checked by the extractor; not a cell.
     cells.remove("csrf");
     if viewer.role != Role::Admin {
-        return error_page(
+        return Err(Refusal::page(
             StatusCode::FORBIDDEN,
             "Not yours to change",
             "The rotation plan is the whole organisation's: an administrator changes it.",
-        );
+        ));
     }
     let today = local_date(viewer.tz, s.settings.clock.now());
     let rules = match parse_cells(&cells) {
@@ -250,11 +249,11 @@ pub async fn submit(State(s): State<AppState>, Csrf(viewer, mut cells): Csrf<Cel
             let v = viewer.clone();
             let plan = s.db.read(|tx| manage::plan(tx)).await;
             return match plan {
-                Ok(plan) => html_response(
+                Ok(plan) => Ok(html_response(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     render(&v, plan.as_ref(), &cells, &errors, None, false, today),
-                ),
-                Err(e) => fault(e),
+                )),
+                Err(e) => Err(e.into()),
             };
         }
     };
@@ -262,11 +261,11 @@ pub async fn submit(State(s): State<AppState>, Csrf(viewer, mut cells): Csrf<Cel
         s.db.write(move |tx| manage::save_plan(tx, &rules, today))
             .await;
     match out {
-        Ok(_) => see_other("/dashboard/plans?saved=1"),
+        Ok(_) => Ok(see_other("/dashboard/plans?saved=1")),
         Err(Error::Client(e)) => {
             let plan = s.db.read(|tx| manage::plan(tx)).await;
             match plan {
-                Ok(plan) => html_response(
+                Ok(plan) => Ok(html_response(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     render(
                         &viewer,
@@ -277,10 +276,10 @@ pub async fn submit(State(s): State<AppState>, Csrf(viewer, mut cells): Csrf<Cel
                         false,
                         today,
                     ),
-                ),
-                Err(e) => fault(e),
+                )),
+                Err(e) => Err(e.into()),
             }
         }
-        Err(e) => fault(e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
@@ -20,7 +19,7 @@ use serde::Deserialize;
 
 use super::layout::option;
 use super::scope::{self, Team};
-use super::{Viewer, fault, html_response, page};
+use super::{Answer, Viewer, html_response, page};
 use rounds_server_rules::state::AppState;
 
 pub const PAGE_SIZE: usize = 50;
@@ -318,11 +317,14 @@ pub async fn handler(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<PriorityQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     match load(&s, &viewer, &q).await {
-        Ok(Some((team, view))) => html_response(StatusCode::OK, render(&viewer, &team, &q, &view)),
-        Ok(None) => super::territory_not_found(),
-        Err(e) => fault(e),
+        Ok(Some((team, view))) => Ok(html_response(
+            StatusCode::OK,
+            render(&viewer, &team, &q, &view),
+        )),
+        Ok(None) => Err(super::territory_not_found()),
+        Err(e) => Err(e.into()),
     }
 }

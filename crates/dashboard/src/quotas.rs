@@ -17,7 +17,6 @@ use std::collections::BTreeMap;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
@@ -28,7 +27,7 @@ use serde::Deserialize;
 
 use super::layout::{option, ratio_bar};
 use super::scope::{self, Team};
-use super::{Csrf, Viewer, error_page, fault, html_response, page, see_other};
+use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
 use rounds_server_rules::Result;
 pub use rounds_server_rules::quotas::{Quota, QuotaPeriod, load, save};
 use rounds_server_rules::state::AppState;
@@ -488,8 +487,8 @@ fn period_or_current(p: Option<&str>, today: NaiveDate) -> Option<QuotaPeriod> {
     }
 }
 
-fn bad_period() -> Response {
-    error_page(
+fn bad_period() -> Refusal {
+    Refusal::page(
         StatusCode::BAD_REQUEST,
         "No such period",
         "Pick a month as YYYY-MM or a quarter as YYYY-Q1 … YYYY-Q4.",
@@ -500,11 +499,11 @@ pub async fn handler(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<QuotaQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let today = local_date(viewer.tz, s.settings.clock.now());
     let Some(period) = period_or_current(q.period.as_deref(), today) else {
-        return bad_period();
+        return Err(bad_period());
     };
     let form = FormState {
         saved: q.saved.is_some(),
@@ -521,8 +520,8 @@ pub async fn handler(
         })
         .await;
     match out {
-        Ok(m) => html_response(StatusCode::OK, m),
-        Err(e) => fault(e),
+        Ok(m) => Ok(html_response(StatusCode::OK, m)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -530,7 +529,7 @@ pub async fn handler(
 pub async fn submit(
     State(s): State<AppState>,
     Csrf(viewer, fields): Csrf<Vec<(String, String)>>,
-) -> Response {
+) -> Answer {
     let field = |name: &str| {
         fields
             .iter()
@@ -540,7 +539,7 @@ pub async fn submit(
     };
     let today = local_date(viewer.tz, s.settings.clock.now());
     let Some(period) = QuotaPeriod::parse(&field("period")) else {
-        return bad_period();
+        return Err(bad_period());
     };
     let mut typed = Typed {
         target: field("target"),
@@ -617,13 +616,13 @@ pub async fn submit(
         .await;
     match checked {
         Ok(Some((status, view, form))) => {
-            html_response(status, render(&viewer, &view, &form, today))
+            Ok(html_response(status, render(&viewer, &view, &form, today)))
         }
-        Ok(None) => see_other(&format!(
+        Ok(None) => Ok(see_other(&format!(
             "/dashboard/quotas?period={}&saved=1",
             period.key()
-        )),
-        Err(e) => fault(e),
+        ))),
+        Err(e) => Err(e.into()),
     }
 }
 

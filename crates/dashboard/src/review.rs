@@ -6,13 +6,12 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use maud::{Markup, html};
 use rounds_protocol::records::ActivityRecord;
 use serde::Deserialize;
 
 use super::scope::{self, Team};
-use super::{Csrf, CsrfForm, Viewer, error_page, fault, html_response, page, see_other};
+use super::{Answer, Csrf, CsrfForm, Refusal, Viewer, html_response, page, see_other};
 use rounds_server_rules::Error;
 use rounds_server_rules::review::{
     self, ItemKind, OnHold, OpenItem, OverQuota, devices_over_quota, sign_ins_on_hold,
@@ -172,7 +171,7 @@ pub async fn list(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<ReviewQuery>, QueryRejection>,
-) -> Response {
+) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let v = viewer.clone();
     let out =
@@ -185,8 +184,8 @@ pub async fn list(
         })
         .await;
     match out {
-        Ok(m) => html_response(StatusCode::OK, m),
-        Err(e) => fault(e),
+        Ok(m) => Ok(html_response(StatusCode::OK, m)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -194,23 +193,23 @@ pub async fn act(
     State(s): State<AppState>,
     Path((kind, id, action)): Path<(String, String, String)>,
     Csrf(viewer, _f): Csrf<CsrfForm>,
-) -> Response {
+) -> Answer {
     let Some(kind) = ItemKind::parse(&kind) else {
-        return error_page(
+        return Err(Refusal::page(
             StatusCode::NOT_FOUND,
             "No such item",
             "There is no such review item.",
-        );
+        ));
     };
     let accept = match action.as_str() {
         "accept" => true,
         "dismiss" => false,
         _ => {
-            return error_page(
+            return Err(Refusal::page(
                 StatusCode::NOT_FOUND,
                 "No such action",
                 "Accept or dismiss.",
-            );
+            ));
         }
     };
     let v = viewer.clone();
@@ -226,10 +225,10 @@ pub async fn act(
         })
         .await;
     match out {
-        Ok(()) => see_other(&format!(
+        Ok(()) => Ok(see_other(&format!(
             "/dashboard/review?done={}",
             if accept { "accepted" } else { "dismissed" }
-        )),
-        Err(e) => fault(e),
+        ))),
+        Err(e) => Err(e.into()),
     }
 }
