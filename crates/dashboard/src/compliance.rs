@@ -297,22 +297,19 @@ pub fn render(viewer: &Viewer, team: &Team, view: &ComplianceView, today: NaiveD
     page("Compliance", Some((viewer, "/dashboard/compliance")), body)
 }
 
-/// The month the query asks for (this month by default); `None` for a month that is
-/// not one, or is still to come.
-pub fn chosen_month(q: &ComplianceQuery, today: NaiveDate) -> Option<NaiveDate> {
+/// The month the query asks for (this month by default), or the refusal of one that is
+/// not a month or is still to come.
+pub fn chosen_month(q: &ComplianceQuery, today: NaiveDate) -> Result<NaiveDate, Refusal> {
     match q.period.as_deref().filter(|p| !p.is_empty()) {
-        None => Some(today.with_day(1).unwrap_or(today)),
-        Some(p) => parse_month(p).filter(|m| *m <= today),
+        None => Ok(today.with_day(1).unwrap_or(today)),
+        Some(p) => parse_month(p).filter(|m| *m <= today).ok_or_else(|| {
+            Refusal::page(
+                StatusCode::BAD_REQUEST,
+                "No such period",
+                "Pick a month up to this one, as YYYY-MM.",
+            )
+        }),
     }
-}
-
-/// The answer to a month [`chosen_month`] refused.
-pub fn no_such_month() -> Refusal {
-    Refusal::page(
-        StatusCode::BAD_REQUEST,
-        "No such period",
-        "Pick a month up to this one, as YYYY-MM.",
-    )
 }
 
 /// The viewer's team and its compliance for `month`, read in one transaction; the page
@@ -351,14 +348,10 @@ pub async fn handler(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let now = s.settings.clock.now();
     let today = local_date(viewer.tz, now);
-    let Some(month) = chosen_month(&q, today) else {
-        return Err(no_such_month());
-    };
-    match load(&s, &viewer, month, now).await {
-        Ok((team, view)) => Ok(html_response(
-            StatusCode::OK,
-            render(&viewer, &team, &view, today),
-        )),
-        Err(e) => Err(e.into()),
-    }
+    let month = chosen_month(&q, today)?;
+    let (team, view) = load(&s, &viewer, month, now).await?;
+    Ok(html_response(
+        StatusCode::OK,
+        render(&viewer, &team, &view, today),
+    ))
 }

@@ -143,9 +143,7 @@ pub async fn compliance(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let now = s.settings.clock.now();
     let today = local_date(viewer.tz, now);
-    let Some(month) = compliance::chosen_month(&q, today) else {
-        return Err(compliance::no_such_month());
-    };
+    let month = compliance::chosen_month(&q, today)?;
     let name = format!("compliance-{}.csv", month.format("%Y-%m"));
     let out = compliance::load(&s, &viewer, month, now)
         .await

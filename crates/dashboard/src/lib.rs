@@ -47,8 +47,8 @@ use rounds_server_rules::error::retry_after_secs;
 use rounds_server_rules::settings::Settings;
 
 /// Whether this request came over HTTPS (see [`Settings::over_https`]): cookies are then
-/// `Secure`.
-fn over_https(settings: &Settings, headers: &HeaderMap) -> bool {
+/// `Secure`, and the server's answers carry HSTS.
+pub fn over_https(settings: &Settings, headers: &HeaderMap) -> bool {
     settings.over_https(
         headers
             .get("x-forwarded-proto")

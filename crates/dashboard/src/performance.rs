@@ -414,14 +414,13 @@ pub async fn handler(
     q: Result<Query<PerformanceQuery>, QueryRejection>,
 ) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    match load(&s, &viewer, &q).await {
-        Ok(Some((team, view))) => Ok(html_response(
-            StatusCode::OK,
-            render(&viewer, &team, &q, &view),
-        )),
-        Ok(None) => Err(super::territory_not_found()),
-        Err(e) => Err(e.into()),
-    }
+    let (team, view) = load(&s, &viewer, &q)
+        .await?
+        .ok_or_else(super::territory_not_found)?;
+    Ok(html_response(
+        StatusCode::OK,
+        render(&viewer, &team, &q, &view),
+    ))
 }
 
 /// The query string that keeps the page's filters, for its download links.

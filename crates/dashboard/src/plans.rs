@@ -226,10 +226,7 @@ pub async fn form(
             ))
         })
         .await;
-    match out {
-        Ok(m) => Ok(html_response(StatusCode::OK, m)),
-        Err(e) => Err(e.into()),
-    }
+    Ok(html_response(StatusCode::OK, out?))
 }
 
 pub async fn submit(State(s): State<AppState>, Csrf(viewer, mut cells): Csrf<Cells>) -> Answer {

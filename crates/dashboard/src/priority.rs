@@ -319,12 +319,11 @@ pub async fn handler(
     q: Result<Query<PriorityQuery>, QueryRejection>,
 ) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    match load(&s, &viewer, &q).await {
-        Ok(Some((team, view))) => Ok(html_response(
-            StatusCode::OK,
-            render(&viewer, &team, &q, &view),
-        )),
-        Ok(None) => Err(super::territory_not_found()),
-        Err(e) => Err(e.into()),
-    }
+    let (team, view) = load(&s, &viewer, &q)
+        .await?
+        .ok_or_else(super::territory_not_found)?;
+    Ok(html_response(
+        StatusCode::OK,
+        render(&viewer, &team, &q, &view),
+    ))
 }

@@ -519,10 +519,7 @@ pub async fn handler(
             Ok::<_, crate::Error>(render(&v, &view, &form, today))
         })
         .await;
-    match out {
-        Ok(m) => Ok(html_response(StatusCode::OK, m)),
-        Err(e) => Err(e.into()),
-    }
+    Ok(html_response(StatusCode::OK, out?))
 }
 
 /// The form's fields: `csrf`, `period`, `target`, `action`, and `share_<territory id>`.

@@ -183,10 +183,7 @@ pub async fn list(
             Ok::<_, Error>(render(&v, &team, &items, &held, &over, q.done.as_deref()))
         })
         .await;
-    match out {
-        Ok(m) => Ok(html_response(StatusCode::OK, m)),
-        Err(e) => Err(e.into()),
-    }
+    Ok(html_response(StatusCode::OK, out?))
 }
 
 pub async fn act(

@@ -24,12 +24,11 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{self, Caller};
 use crate::error::{Error, Failure, Result};
-use crate::settings::Settings;
 use crate::{pull, push, review};
 
 pub use rounds_server_rules::state::{AppState, ClientAddr, PasswordChange};
 
-/// Resolves each request's [`ClientAddr`] once (see [`Settings::client_addr`]) and puts
+/// Resolves each request's [`ClientAddr`] once (see `Settings::client_addr`) and puts
 /// it in the request's extensions, where the API's and the dashboard's handlers read it.
 async fn resolve_client_addr(
     State(s): State<AppState>,
@@ -49,15 +48,6 @@ async fn resolve_client_addr(
     let addr = ClientAddr(s.settings.client_addr(peer, forwarded_for));
     req.extensions_mut().insert(addr);
     next.run(req).await
-}
-
-/// Whether this request came over HTTPS (see [`Settings::over_https`]).
-pub fn over_https(settings: &Settings, headers: &axum::http::HeaderMap) -> bool {
-    settings.over_https(
-        headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok()),
-    )
 }
 
 /// A JSON body whose every failure is an [`ApiError`](rounds_protocol::ApiError):
@@ -194,7 +184,7 @@ pub fn router(state: AppState) -> Router {
 /// `Strict-Transport-Security` on every answer to a request that came over HTTPS: the
 /// browser then never tries plain HTTP for this server again.
 async fn hsts(State(s): State<AppState>, req: Request, next: axum::middleware::Next) -> Response {
-    let https = over_https(&s.settings, req.headers());
+    let https = crate::dashboard::over_https(&s.settings, req.headers());
     let mut r = next.run(req).await;
     if https {
         r.headers_mut().insert(
