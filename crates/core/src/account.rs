@@ -9,6 +9,7 @@ use crate::value::{Email, LatLon, Money, Phone, ValueError};
 /// Where an account stands in the sales funnel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Stage {
     Lead,
     Opportunity,
@@ -19,6 +20,7 @@ pub enum Stage {
 /// The call-rotation bucket: decides how often the account is touched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Priority {
     High,
     Medium,
@@ -49,6 +51,7 @@ impl Priority {
 /// K.A.R.E. account category: Keep, Attain, Recapture, Expand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Kare {
     Keep,
     Attain,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// (Monday to Sunday), calendar months, calendar quarters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Period {
     Week,
     Month,

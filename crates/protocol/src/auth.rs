@@ -8,6 +8,7 @@ use crate::{DeviceId, UserId};
 /// `POST /auth/password`: the signed-in user changes their own password. Every other
 /// sign-in of theirs (devices, dashboard sessions) ends; this device stays signed in.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePassword {
     pub current_password: String,
     pub new_password: String,
@@ -21,6 +22,7 @@ impl std::fmt::Debug for ChangePassword {
 
 /// `POST /auth/login` from the app: registers this installation as a device of the user.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -48,6 +50,7 @@ impl std::fmt::Debug for LoginRequest {
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub device_id: DeviceId,
     /// Bearer token for this device; keep it out of plain configuration.
@@ -68,6 +71,7 @@ impl std::fmt::Debug for LoginResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserInfo {
     pub id: UserId,
     pub name: String,

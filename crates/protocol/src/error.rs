@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// protocol; an unrecognised name from a newer peer deserialises as `Unknown`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ErrorCode {
     // Authentication and authorisation.
     /// E-mail or password wrong. Deliberately does not say which.
@@ -124,6 +125,7 @@ impl ErrorCode {
 
 /// The body of every error answer, and of every error crossing the IPC boundary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: ErrorCode,
     /// For people and logs; the UI chooses its own words by `code`.

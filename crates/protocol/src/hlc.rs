@@ -70,6 +70,24 @@ impl fmt::Display for Hlc {
     }
 }
 
+/// On the wire an HLC is one string (see `Display`), so it is described as one.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Hlc {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "Hybrid logical clock: `<wall ms, 18 digits>-<counter, 8 digits>-<node uuid>`",
+            ))
+            .examples(["000001767225600000-00000000-0190a5c0-0000-7000-8000-000000000001"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Hlc {}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not a hybrid logical clock value: {0:?}")]
 pub struct HlcError(String);

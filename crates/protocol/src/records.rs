@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{AccountId, ActivityId, ContactId, PlanId, RepId, TerritoryId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountRecord {
     pub id: AccountId,
     pub name: String,
@@ -45,6 +46,7 @@ pub struct AccountRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactRecord {
     pub id: ContactId,
     pub account_id: AccountId,
@@ -57,6 +59,7 @@ pub struct ContactRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FixRecord {
     pub lat: f64,
     pub lon: f64,
@@ -64,6 +67,7 @@ pub struct FixRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityRecord {
     pub id: ActivityId,
     pub account_id: AccountId,
@@ -78,6 +82,7 @@ pub struct ActivityRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CorrectionRecord {
     pub id: ActivityId,
     pub target: ActivityId,
@@ -86,6 +91,7 @@ pub struct CorrectionRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TerritoryRecord {
     pub id: TerritoryId,
     pub name: String,
@@ -93,6 +99,7 @@ pub struct TerritoryRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanRuleRecord {
     pub priority: core::Priority,
     pub period: core::Period,
@@ -102,12 +109,14 @@ pub struct PlanRuleRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanVersionRecord {
     pub effective_from: NaiveDate,
     pub rules: Vec<PlanRuleRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanRecord {
     pub id: PlanId,
     pub name: String,

@@ -29,6 +29,7 @@ pub const PAYLOAD_VERSION: u32 = 1;
 /// What a device asks the server to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MutationBody {
     /// A new activity: an immutable fact, inserted once by its client-made id.
     LogActivity { activity: ActivityRecord },
@@ -45,6 +46,7 @@ pub enum MutationBody {
 /// fields (territory, owner, priority, revenue, expenses) are changed on the server only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AccountEdit {
     Name(String),
     Phone(Option<String>),
@@ -82,6 +84,7 @@ impl AccountEdit {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LatLonRecord {
     pub lat: f64,
     pub lon: f64,
@@ -89,6 +92,7 @@ pub struct LatLonRecord {
 
 /// One outbox entry on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mutation {
     /// 1, 2, 3 … per device, never reused; the server applies each number once.
     pub seq: u64,
@@ -97,6 +101,7 @@ pub struct Mutation {
     pub payload_version: u32,
     /// Kept as raw JSON: a body the server cannot read is still consumed, and stored as it
     /// came, so one bad mutation never blocks the queue nor loses the rep's words.
+    #[cfg_attr(feature = "openapi", schema(value_type = MutationBody))]
     pub body: serde_json::Value,
 }
 
@@ -119,6 +124,7 @@ impl Mutation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub protocol_version: u32,
     pub schema_version: u32,
@@ -130,6 +136,7 @@ pub struct PushRequest {
 /// on any of them and keeps rejected, quarantined and superseded ones to show the rep.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MutationStatus {
     Applied,
     /// Accepted, but a later edit of the same field won; this value is kept as a conflict
@@ -152,6 +159,7 @@ pub enum MutationStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MutationResult {
     pub seq: u64,
     pub id: MutationId,
@@ -160,6 +168,7 @@ pub struct MutationResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// Changes when the server database is restored from a backup.
     pub epoch: String,
@@ -175,6 +184,7 @@ pub struct PushResponse {
 /// server from the current assignment, at pull time.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BucketId(pub String);
 
 impl BucketId {
@@ -192,6 +202,7 @@ impl BucketId {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "table", content = "row", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Row {
     Territory(TerritoryRecord),
     Plan(PlanRecord),
@@ -203,6 +214,7 @@ pub enum Row {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Table {
     Territory,
     Plan,
@@ -240,6 +252,7 @@ impl Row {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Op {
     /// Insert or replace a row of the bucket.
     Put { bucket: BucketId, row: Row },
@@ -257,6 +270,7 @@ pub enum Op {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub epoch: String,
     /// Opaque; send it back on the next pull. Store it in the same transaction as the

@@ -11,12 +11,11 @@ use axum::{Extension, Json, Router};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::openapi::ApiErrorDoc;
 use bytes::Bytes;
 use rounds_core::Role;
 use rounds_protocol::auth::{ChangePassword, LoginRequest, LoginResponse};
 use rounds_protocol::sync::{MAX_PUSH_BYTES, PullResponse, PushRequest, PushResponse};
-use rounds_protocol::{AccountId, DeviceId, ErrorCode, TerritoryId, UserId};
+use rounds_protocol::{AccountId, ApiError, DeviceId, ErrorCode, TerritoryId, UserId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
@@ -195,12 +194,12 @@ async fn hsts(State(s): State<AppState>, req: Request, next: axum::middleware::N
     r
 }
 
-#[utoipa::path(post, path = "/auth/login", request_body(content = Object, description = "LoginRequest {email, password, device_name, platform}"),
-    responses((status = 200, description = "LoginResponse {device_id, token, expires_at, user}", body = Object),
-              (status = 400, description = "malformed_request / invalid_input", body = ApiErrorDoc),
-              (status = 401, description = "invalid_credentials", body = ApiErrorDoc),
-              (status = 403, description = "device_revoked: the user is deactivated", body = ApiErrorDoc),
-              (status = 429, description = "rate_limited: too many sign-ins from this address or for this account, failed sign-ins in a row, or too many at once; `Retry-After` says when to try again", body = ApiErrorDoc)))]
+#[utoipa::path(post, path = "/auth/login", request_body = LoginRequest,
+    responses((status = 200, description = "signed in: the device's token", body = LoginResponse),
+              (status = 400, description = "malformed_request / invalid_input", body = ApiError),
+              (status = 401, description = "invalid_credentials", body = ApiError),
+              (status = 403, description = "device_revoked: the user is deactivated", body = ApiError),
+              (status = 429, description = "rate_limited: too many sign-ins from this address or for this account, failed sign-ins in a row, or too many at once; `Retry-After` says when to try again", body = ApiError)))]
 async fn login(
     State(s): State<AppState>,
     Extension(ClientAddr(from)): Extension<ClientAddr>,
@@ -214,11 +213,11 @@ async fn login(
 
 /// The signed-in user changes their password: the current one is checked like a sign-in
 /// (same limits), then every other sign-in of theirs ends.
-#[utoipa::path(post, path = "/auth/password", security(("bearer" = [])), request_body(content = Object, description = "ChangePassword {current_password, new_password}"),
+#[utoipa::path(post, path = "/auth/password", security(("bearer" = [])), request_body = ChangePassword,
     responses((status = 204, description = "changed"),
-              (status = 400, description = "malformed_request / invalid_input (a new password of 8 to 1,024 characters)", body = ApiErrorDoc),
-              (status = 401, description = "unauthenticated, or invalid_credentials (the current password)", body = ApiErrorDoc),
-              (status = 429, description = "rate_limited, as for sign-in", body = ApiErrorDoc)))]
+              (status = 400, description = "malformed_request / invalid_input (a new password of 8 to 1,024 characters)", body = ApiError),
+              (status = 401, description = "unauthenticated, or invalid_credentials (the current password)", body = ApiError),
+              (status = 429, description = "rate_limited, as for sign-in", body = ApiError)))]
 async fn change_password(
     State(s): State<AppState>,
     Extension(ClientAddr(from)): Extension<ClientAddr>,
@@ -251,7 +250,7 @@ async fn change_password(
 /// Signs the device out: its token stops working. The device stays registered (not
 /// revoked), so the same install signs in again with its ledger.
 #[utoipa::path(post, path = "/auth/logout", security(("bearer" = [])),
-    responses((status = 204, description = "signed out"), (status = 401, description = "unauthenticated", body = ApiErrorDoc)))]
+    responses((status = 204, description = "signed out"), (status = 401, description = "unauthenticated", body = ApiError)))]
 async fn logout(State(s): State<AppState>, Bearer(token): Bearer) -> Result<Response> {
     s.db.write(move |tx| {
         let now = s.settings.clock.now();
@@ -262,12 +261,12 @@ async fn logout(State(s): State<AppState>, Bearer(token): Bearer) -> Result<Resp
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
-#[utoipa::path(operation_id = "push", post, path = "/sync/push", security(("bearer" = [])), request_body(content = Object, description = "PushRequest"),
-    responses((status = 200, description = "PushResponse with one result per mutation", body = Object),
-              (status = 400, description = "malformed_request / invalid_input", body = ApiErrorDoc),
-              (status = 401, description = "unauthenticated", body = ApiErrorDoc),
-              (status = 403, description = "device_revoked, or forbidden (another device's id)", body = ApiErrorDoc),
-              (status = 413, description = "payload_too_large", body = ApiErrorDoc)))]
+#[utoipa::path(operation_id = "push", post, path = "/sync/push", security(("bearer" = [])), request_body = PushRequest,
+    responses((status = 200, description = "one result per mutation, in order", body = PushResponse),
+              (status = 400, description = "malformed_request / invalid_input", body = ApiError),
+              (status = 401, description = "unauthenticated", body = ApiError),
+              (status = 403, description = "device_revoked, or forbidden (another device's id)", body = ApiError),
+              (status = 413, description = "payload_too_large", body = ApiError)))]
 async fn push_handler(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -297,11 +296,11 @@ pub struct PullQuery {
 }
 
 #[utoipa::path(operation_id = "pull", get, path = "/sync/pull", security(("bearer" = [])), params(PullQuery),
-    responses((status = 200, description = "PullResponse", body = Object),
-              (status = 400, description = "malformed_request (a cursor not made by this server)", body = ApiErrorDoc),
-              (status = 401, description = "unauthenticated", body = ApiErrorDoc),
-              (status = 403, description = "device_revoked", body = ApiErrorDoc),
-              (status = 426, description = "upgrade_required", body = ApiErrorDoc)))]
+    responses((status = 200, description = "the next page of changes", body = PullResponse),
+              (status = 400, description = "malformed_request (a cursor not made by this server)", body = ApiError),
+              (status = 401, description = "unauthenticated", body = ApiError),
+              (status = 403, description = "device_revoked", body = ApiError),
+              (status = 426, description = "upgrade_required", body = ApiError)))]
 async fn pull_handler(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -331,14 +330,12 @@ async fn pull_handler(
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct AssignAccount {
     /// The territory the account moves to; null takes it out of every territory.
-    #[schema(value_type = Option<String>)]
     pub territory_id: Option<TerritoryId>,
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct AssignTerritory {
     /// The rep who works the territory from now on; null leaves it unassigned.
-    #[schema(value_type = Option<String>)]
     pub rep_id: Option<UserId>,
 }
 
@@ -349,7 +346,7 @@ fn path_id<T: std::str::FromStr>(s: &str) -> Result<T, Error> {
 
 #[utoipa::path(post, path = "/manage/accounts/{id}/territory", security(("bearer" = [])), params(("id" = String, Path, description = "account id")),
     request_body = AssignAccount,
-    responses((status = 204, description = "moved"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiErrorDoc), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
+    responses((status = 204, description = "moved"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiError), (status = 401, description = "unauthenticated", body = ApiError), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiError), (status = 404, description = "not_found", body = ApiError)))]
 async fn assign_account(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -370,7 +367,7 @@ async fn assign_account(
 
 #[utoipa::path(post, path = "/manage/territories/{id}/rep", security(("bearer" = [])), params(("id" = String, Path, description = "territory id")),
     request_body = AssignTerritory,
-    responses((status = 204, description = "assigned"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiErrorDoc), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
+    responses((status = 204, description = "assigned"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiError), (status = 401, description = "unauthenticated", body = ApiError), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiError), (status = 404, description = "not_found", body = ApiError)))]
 async fn assign_territory(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -390,7 +387,7 @@ async fn assign_territory(
 }
 
 #[utoipa::path(post, path = "/manage/devices/{id}/revoke", security(("bearer" = [])), params(("id" = String, Path, description = "device id")),
-    responses((status = 204, description = "revoked"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiErrorDoc), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc), (status = 404, description = "not_found", body = ApiErrorDoc)))]
+    responses((status = 204, description = "revoked"), (status = 400, description = "malformed_request (not an id, or a malformed body)", body = ApiError), (status = 401, description = "unauthenticated", body = ApiError), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiError), (status = 404, description = "not_found", body = ApiError)))]
 async fn revoke_device(
     State(s): State<AppState>,
     Bearer(token): Bearer,
@@ -420,7 +417,7 @@ async fn revoke_device(
 }
 
 #[utoipa::path(operation_id = "review", get, path = "/manage/review", security(("bearer" = [])),
-    responses((status = 200, description = "review", body = review::Review), (status = 401, description = "unauthenticated", body = ApiErrorDoc), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiErrorDoc)))]
+    responses((status = 200, description = "review", body = review::Review), (status = 401, description = "unauthenticated", body = ApiError), (status = 403, description = "forbidden (managers only) or device_revoked", body = ApiError)))]
 async fn review_handler(
     State(s): State<AppState>,
     Bearer(token): Bearer,

@@ -1,7 +1,7 @@
 //! The OpenAPI document served at `/openapi.json`: this frame, and the paths the
 //! handlers describe themselves (`crate::http::api`). The sync and sign-in wire types live
-//! in rounds-protocol (serde only, wasm-clean) and are described as free-form objects
-//! pointing at the protocol crate's documentation.
+//! in rounds-protocol, whose `openapi` feature (on for the server only, so the device and
+//! the wasm UI do not carry it) derives their schemas.
 
 use utoipa::OpenApi;
 
@@ -15,7 +15,7 @@ use utoipa::OpenApi;
         crate::http::AssignAccount,
         crate::http::AssignTerritory,
         crate::review::Review,
-        ApiErrorDoc
+        rounds_protocol::ApiError
     )),
     modifiers(&BearerScheme)
 )]
@@ -34,13 +34,6 @@ impl utoipa::Modify for BearerScheme {
                 SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
             );
     }
-}
-
-/// `{code, message}`; `code` is a snake_case rounds_protocol::ErrorCode.
-#[derive(Debug, utoipa::ToSchema)]
-pub struct ApiErrorDoc {
-    pub code: String,
-    pub message: String,
 }
 
 /// The document's frame: title, schemas and the bearer scheme. The paths come from the

@@ -237,6 +237,64 @@ async fn the_openapi_document_describes_every_endpoint() {
     );
 }
 
+/// Every body the document names is a real schema: a client generated from it gets
+/// typed requests and answers, not free-form objects, and every reference resolves.
+#[tokio::test]
+async fn the_openapi_document_types_every_body() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let doc = openapi_document(&server).await;
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    let mut bodies = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let mut named = Vec::new();
+            if let Some(content) = op["requestBody"]["content"].as_object() {
+                named.extend(content.values().map(|c| ("request", c["schema"].clone())));
+            }
+            for (status, res) in op["responses"].as_object().expect("responses") {
+                if let Some(content) = res["content"].as_object() {
+                    named.extend(
+                        content
+                            .values()
+                            .map(|c| (status.as_str(), c["schema"].clone())),
+                    );
+                }
+            }
+            for (what, schema) in named {
+                bodies += 1;
+                let reference = schema["$ref"].as_str().unwrap_or_else(|| {
+                    panic!("{method} {path} {what}: an inline schema, not a named type: {schema}")
+                });
+                let name = reference.trim_start_matches("#/components/schemas/");
+                let target = &schemas[name];
+                assert!(
+                    target.is_object(),
+                    "{method} {path} {what}: {reference} does not resolve"
+                );
+                assert!(
+                    target.get("properties").is_some()
+                        || target.get("oneOf").is_some()
+                        || target.get("allOf").is_some(),
+                    "{method} {path} {what}: {name} is a free-form object: {target}"
+                );
+            }
+        }
+    }
+    assert!(bodies >= 20, "only {bodies} bodies described");
+    // The push's mutations are described by their real shape, not as raw JSON.
+    let mutation = &schemas["Mutation"]["properties"]["body"];
+    assert_eq!(
+        mutation["$ref"], "#/components/schemas/MutationBody",
+        "{mutation}"
+    );
+    for variant in ["log_activity", "correct_activity", "edit_account"] {
+        assert!(
+            schemas["MutationBody"].to_string().contains(variant),
+            "MutationBody names {variant}"
+        );
+    }
+}
+
 /// Every operation the document describes is served: none falls through to "no such
 /// endpoint" or "method not allowed" (the other direction, no route without its
 /// description, is checked where the routes are registered).
