@@ -11,6 +11,7 @@ pub mod cadence;
 pub mod calendar;
 pub mod compliance;
 pub mod contact;
+pub mod duplicate;
 pub mod id;
 pub mod kpi;
 pub mod plan;
