@@ -809,6 +809,12 @@ fn issue_view(i: &SyncIssue, names: &HashMap<AccountId, String>, tz: Tz) -> Issu
             edit.field().replace('_', " "),
             account(account_id)
         ),
+        // The account itself has left the device's lists; its name is in the payload.
+        Some(MutationBody::CreateAccount { account }) => format!(
+            "New account {}, added {}",
+            account.name,
+            local_date(tz, account.created_at).format("%-d %B")
+        ),
     };
     IssueView {
         seq: i.seq,

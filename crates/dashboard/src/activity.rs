@@ -47,7 +47,23 @@ pub struct Feed {
     pub rows: Vec<FeedRow>,
     pub page: usize,
     pub more: bool,
+    /// Accounts the reps added in the field under the same filters (first page only).
+    pub added: Vec<AddedRow>,
 }
+
+/// A new account from the field, ready to show.
+#[derive(Debug, Clone)]
+pub struct AddedRow {
+    pub rep_id: rounds_protocol::UserId,
+    pub local_time: String,
+    pub rep: String,
+    pub name: String,
+    pub city: String,
+    pub pinned: bool,
+}
+
+/// New accounts shown above the feed.
+pub const ADDED_SHOWN: usize = 20;
 
 fn kind_of(s: &str) -> Option<ActivityKind> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
@@ -107,14 +123,38 @@ pub async fn load(
             .map(|d| start_of_day(viewer.tz, d)),
     };
     let v = viewer.0.clone();
-    let (team, found) =
+    let (team, found, added) =
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
             let found = feed::page(tx, &team, &filter, page, size)?;
-            Ok::<_, crate::Error>((team, found))
+            let added = if page == 1 {
+                feed::added_accounts(tx, &team, &filter, ADDED_SHOWN)?
+            } else {
+                Vec::new()
+            };
+            Ok::<_, crate::Error>((team, found, added))
         })
         .await?;
-    let feed = shape(viewer, &team, found, page);
+    let mut feed = shape(viewer, &team, found, page);
+    feed.added = added
+        .into_iter()
+        .map(|a| {
+            let person = team.rep(a.by);
+            let tz = person.map_or(viewer.tz, |p| p.tz);
+            AddedRow {
+                rep_id: a.by,
+                local_time: a
+                    .at
+                    .with_timezone(&tz)
+                    .format("%a %Y-%m-%d %H:%M %Z")
+                    .to_string(),
+                rep: person.map_or_else(|| a.by.to_string(), |p| p.name.clone()),
+                name: a.account.name,
+                city: a.account.address.city,
+                pinned: a.account.location.is_some(),
+            }
+        })
+        .collect();
     Ok((team, feed))
 }
 
@@ -155,7 +195,12 @@ fn shape(viewer: &Viewer, team: &Team, found: FeedPage, page: usize) -> Feed {
             }
         })
         .collect();
-    Feed { rows, page, more }
+    Feed {
+        rows,
+        page,
+        more,
+        added: Vec::new(),
+    }
 }
 
 fn badge(c: CheckIn, kind: ActivityKind) -> Markup {
@@ -228,6 +273,25 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
             button type="submit" { "Filter" }
             a href="/dashboard/activity" { "Clear" }
             a.download href=(format!("/dashboard/activity.csv?{}", query_string(q, 1))) download { "Download CSV" }
+        }
+        @if !feed.added.is_empty() {
+            section.added-accounts {
+                h2 { "New accounts from the field" }
+                div.table-wrap { table.new-accounts {
+                    thead { tr { th { "Added (rep's time)" } th { "Rep" } th { "Account" } th { "City" } th { "Pin" } } }
+                    tbody {
+                        @for r in &feed.added {
+                            tr data-rep=(r.rep_id) {
+                                td.num data-label="Added" { (r.local_time) }
+                                td data-label="Rep" { (r.rep) }
+                                td data-label="Account" { (r.name) " " span.badge title="Added by the rep on their device" { "new lead" } }
+                                td data-label="City" { (r.city) }
+                                td data-label="Pin" { @if r.pinned { "✓" } @else { span.muted { "none" } } }
+                            }
+                        }
+                    }
+                } }
+            }
         }
         @if feed.rows.is_empty() {
             p.muted { "No synced activity matches." }

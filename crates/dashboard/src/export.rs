@@ -323,12 +323,13 @@ pub async fn performance(
             }),
         ),
         _ => write_rows(
-            &["rep", "calls_per_week", "visits_per_week"],
+            &["rep", "calls_per_week", "visits_per_week", "leads_added"],
             v.reps.iter().map(|r| {
                 vec![
                     r.name.clone(),
                     super::layout::tenths(r.calls),
                     super::layout::tenths(r.visits),
+                    r.added.to_string(),
                 ]
             }),
         ),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::kpi::{
@@ -20,7 +20,7 @@ use rounds_core::kpi::{
 use rounds_core::{
     Account, Activity, Currency, DateRange, Funnel, Kare, Money, Ratio, Segment, Tz,
 };
-use rounds_protocol::TerritoryId;
+use rounds_protocol::{TerritoryId, UserId};
 use serde::Deserialize;
 
 use super::layout::{option, tenths};
@@ -54,6 +54,8 @@ pub struct RepRates {
     pub name: String,
     pub calls: Ratio,
     pub visits: Ratio,
+    /// Accounts the rep added in the field over the same weeks.
+    pub added: u64,
     /// Calls and visits of each of the weeks, oldest first.
     pub weeks: Vec<(u64, u64)>,
 }
@@ -80,11 +82,14 @@ fn date(s: &Option<String>) -> Option<NaiveDate> {
         .and_then(|s| s.parse().ok())
 }
 
-/// The page's figures: a pure function of the team's data and today.
+/// The page's figures: a pure function of the team's data and today. `added` is who
+/// added an account in the field, and when.
+#[allow(clippy::too_many_arguments)]
 pub fn compute(
     team: &Team,
     accounts: &[Account],
     activities: &[Activity],
+    added: &[(UserId, DateTime<Utc>)],
     only: Option<TerritoryId>,
     range: Option<DateRange>,
     today_in: impl Fn(Tz) -> NaiveDate,
@@ -194,10 +199,15 @@ pub fn compute(
                         .map_or((0, 0), |t| (t.calls, t.visits))
                 })
                 .collect();
+            let added = added
+                .iter()
+                .filter(|(by, at)| *by == p.id && span.contains(local_date(p.tz, *at)))
+                .count() as u64;
             RepRates {
                 name: p.name.clone(),
                 calls,
                 visits,
+                added,
                 weeks,
             }
         })
@@ -358,12 +368,12 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
                         td { (kare_name(*k)) } td.num { (s.accounts) } td.num { (s.revenue) } td.num { (s.net_profit) }
                     } } }
                 } }
-                h2 { "Calls and visits per rep per week" }
+                h2 { "Calls and visits per rep per week, and leads added" }
                 p.muted { "Average over the " (WEEKS) " complete weeks " (v.weeks.start) " – " (v.weeks.end) " (each rep's own weeks)." }
                 div.table-wrap { table {
-                    thead { tr { th { "Rep" } th.num { "Calls / week" } th.num { "Visits / week" } th { "Weekly calls · visits" } } }
+                    thead { tr { th { "Rep" } th.num { "Calls / week" } th.num { "Visits / week" } th.num { "Leads added" } th { "Weekly calls · visits" } } }
                     tbody { @for r in &v.reps { tr data-rep=(r.name) {
-                        td { (r.name) } td.num { (tenths(r.calls)) } td.num { (tenths(r.visits)) }
+                        td { (r.name) } td.num { (tenths(r.calls)) } td.num { (tenths(r.visits)) } td.num { (r.added) }
                         td.muted { @for (i, (c, vi)) in r.weeks.iter().enumerate() { @if i > 0 { " " } (c) "·" (vi) } }
                     } } }
                 } }
@@ -396,10 +406,17 @@ pub async fn load(
     let Some(d) = scope::team_data(&s.db, viewer, only).await? else {
         return Ok(None);
     };
+    // A rep's weeks end before their today; two more weeks cover every zone.
+    let since = now - chrono::Duration::weeks(WEEKS as i64 + 2);
+    let team = d.team.clone();
+    let added =
+        s.db.read(move |tx| rounds_server_rules::feed::added_since(tx, &team, since))
+            .await?;
     let view = compute(
         &d.team,
         &d.accounts,
         &d.activities,
+        &added,
         only,
         range,
         |tz| local_date(tz, now),

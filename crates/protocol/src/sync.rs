@@ -40,6 +40,9 @@ pub enum MutationBody {
         account_id: AccountId,
         edit: AccountEdit,
     },
+    /// A new account the rep found in the field, with its client-made id: created once,
+    /// in a territory the sender works; a second copy of the same id is a no-op.
+    CreateAccount { account: AccountRecord },
 }
 
 /// An account field a rep may edit from the device, with its new value. Manager-owned

@@ -131,6 +131,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_review.sql")),
     (4, include_str!("../migrations/0004_quotas.sql")),
     (5, include_str!("../migrations/0005_security.sql")),
+    (6, include_str!("../migrations/0006_field_capture.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

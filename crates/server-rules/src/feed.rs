@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rounds_core::{Account, Activity, ActivityKind, CorrectionKind};
 use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord};
-use rounds_protocol::{AccountId, ActivityId};
+use rounds_protocol::{AccountId, ActivityId, UserId};
 
 use crate::Result;
 use crate::db::{Sql, Val, placeholders};
@@ -97,6 +97,86 @@ pub fn page(
         voided,
         more,
     })
+}
+
+/// An account a rep added from a device.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub account: Account,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
+/// The accounts the team's reps added in the field under `f`'s rep and days, newest
+/// first, at most `limit`.
+pub fn added_accounts(
+    tx: &mut dyn Sql,
+    team: &Team,
+    f: &FeedFilter,
+    limit: usize,
+) -> Result<Vec<Added>> {
+    if team.reps.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = team.rep_ids();
+    let mut sql = format!(
+        "SELECT o.user_id, o.created_at, a.data FROM account_origins o JOIN accounts a ON a.id = o.account_id
+         WHERE o.user_id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut params: Vec<Val> = ids;
+    if let Some(rep) = f.rep.as_deref() {
+        params.push(Val::from(rep));
+        sql += &format!(" AND o.user_id = ${}", params.len());
+    }
+    if let Some(from) = f.from {
+        params.push(Val::from(time::text(from)));
+        sql += &format!(" AND o.created_at >= ${}", params.len());
+    }
+    if let Some(before) = f.before {
+        params.push(Val::from(time::text(before)));
+        sql += &format!(" AND o.created_at < ${}", params.len());
+    }
+    sql += &format!(" ORDER BY o.created_at DESC, o.account_id DESC LIMIT {limit}");
+    let mut out = Vec::new();
+    for r in tx.query(&sql, &params)? {
+        let rec: AccountRecord = r.json("data")?;
+        if let (Ok(account), Some(at)) =
+            (Account::try_from(&rec), time::parse(&r.text("created_at")?))
+        {
+            out.push(Added {
+                account,
+                by: r.parse("user_id")?,
+                at,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Who of the team added an account in the field, and when, since `since`.
+pub fn added_since(
+    tx: &mut dyn Sql,
+    team: &Team,
+    since: DateTime<Utc>,
+) -> Result<Vec<(UserId, DateTime<Utc>)>> {
+    if team.reps.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = team.rep_ids();
+    let sql = format!(
+        "SELECT user_id, created_at FROM account_origins WHERE user_id IN ({}) AND created_at >= ${}",
+        placeholders(1, params.len()),
+        params.len() + 1
+    );
+    params.push(Val::from(time::text(since)));
+    let mut out = Vec::new();
+    for r in tx.query(&sql, &params)? {
+        if let Some(at) = time::parse(&r.text("created_at")?) {
+            out.push((r.parse("user_id")?, at));
+        }
+    }
+    Ok(out)
 }
 
 fn accounts_by_id(

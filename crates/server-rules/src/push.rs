@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use rounds_core::Role;
-use rounds_protocol::records::{ActivityRecord, CorrectionRecord};
+use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord};
 use rounds_protocol::sync::{
     AccountEdit, MAX_PUSH_MUTATIONS, Mutation, MutationBody, MutationResult, MutationStatus,
     PAYLOAD_VERSION, PushRequest, PushResponse, Row,
@@ -512,6 +512,11 @@ fn apply_one(
             batch.places.remove(&account_id);
             edit_account(tx, caller, actor, m, account_id, &edit, now)?
         }
+        MutationBody::CreateAccount { account } => {
+            // Activities later in this push may name the new account: read it afresh.
+            batch.places.remove(&account.id);
+            create_account(tx, caller, actor, &account, now)?
+        }
     };
     Ok((kind, status))
 }
@@ -781,4 +786,50 @@ fn edit_account(
             Ok(MutationStatus::Applied)
         }
     }
+}
+
+/// A rep's new account: created once, in a territory the sender works now, as the device
+/// described it except what only a manager sets. Refusals are answered as quarantined,
+/// so the whole mutation stays in the ledger for a manager to review.
+fn create_account(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    actor: &mut Actor,
+    rec: &AccountRecord,
+    now: DateTime<Utc>,
+) -> Result<MutationStatus> {
+    if org::account(tx, rec.id)?.is_some() {
+        // The same account again (a re-sent copy, or the rep's other device): a no-op.
+        return Ok(MutationStatus::Applied);
+    }
+    if let Err(e) = rounds_core::Account::try_from(rec) {
+        return Ok(quarantined(format!("invalid account: {e}")));
+    }
+    if rec.revenue_minor != 0 || rec.expenses_minor != 0 || rec.kare.is_some() {
+        return Ok(quarantined(
+            "a new account's revenue, expenses and K.A.R.E. category are set by a manager; kept for review",
+        ));
+    }
+    let Some(territory) = rec.territory_id else {
+        return Ok(quarantined(
+            "a new account must name the territory it belongs to; kept for review",
+        ));
+    };
+    let holder = match org::territory_rep(tx, territory)? {
+        Some(holder) => holder,
+        None => return Ok(quarantined("unknown territory; kept for review")),
+    };
+    if !actor.may_touch_account(tx, rec.id, Some(territory), holder, None)? {
+        return Ok(quarantined(
+            "the territory is not yours now; the new account is kept for your manager to review",
+        ));
+    }
+    // Held from when the rep made it, unless the device's clock says the future.
+    let since = rec.created_at.min(now).max(earliest_activity());
+    org::create_account(tx, rec, since)?;
+    tx.exec(
+        "INSERT INTO account_origins (account_id, user_id, device_id, territory_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        params![rec.id, caller.user, caller.device, territory, time::text(since)],
+    )?;
+    Ok(MutationStatus::Applied)
 }

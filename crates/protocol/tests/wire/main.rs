@@ -131,6 +131,24 @@ fn push_request() {
     }
 }
 
+/// Added after the first release: a new lead made on the device. Its own snapshot, so
+/// the older messages' pins stay as they were.
+#[test]
+fn create_account_mutation() {
+    let mut lead = account();
+    lead.stage = Stage::Lead;
+    lead.priority = Priority::Low;
+    lead.kare = None;
+    lead.revenue_minor = 0;
+    lead.expenses_minor = 0;
+    lead.opportunity_on = None;
+    lead.won_on = None;
+    let body = MutationBody::CreateAccount { account: lead };
+    let m = Mutation::new(7, id(30), hlc(1_773_671_400_000, 0), &body);
+    insta::assert_json_snapshot!(m);
+    assert_eq!(m.parse_body().unwrap(), body);
+}
+
 #[test]
 fn push_response() {
     let res = PushResponse {

@@ -13,6 +13,7 @@ extern crate rounds_server_testkit;
 
 mod attacks;
 mod bad_input;
+mod capture;
 mod dashboard;
 mod group_commit;
 mod insight;

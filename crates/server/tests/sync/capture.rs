@@ -1,0 +1,222 @@
+//! Accounts a rep creates in the field: created once, in their own territory, delivered
+//! to every device holding it; refused creates are kept for review, never dropped.
+
+use chrono::{Duration, Utc};
+use rounds_protocol::sync::{MutationBody, MutationStatus};
+use rounds_protocol::{AccountId, TerritoryId};
+use uuid::Uuid;
+
+use crate::support::*;
+
+on_both_backends!(
+    threads = 4;
+    a_lead_made_offline_is_created_once_and_reaches_the_reps_other_device,
+    an_activity_on_a_new_lead_in_the_same_push_is_applied,
+    a_lead_in_someone_elses_territory_is_kept_for_review,
+    a_lead_with_manager_owned_figures_is_kept_for_review,
+    a_manager_sees_new_leads_in_the_feed_and_in_performance,
+);
+
+/// How many accounts on the server have this id.
+async fn accounts_with_id(server: &TestServer, id: AccountId) -> i64 {
+    server
+        .db
+        .read(move |tx| {
+            use rounds_server::db::Sql;
+            tx.query_one(
+                "SELECT COUNT(*) FROM accounts WHERE id = $1",
+                rounds_server::params![id],
+            )
+            .and_then(|r| r.int(0))
+        })
+        .await
+        .expect("count")
+}
+
+async fn start(backend: Backend) -> (TestServer, Org) {
+    let server = TestServer::start(backend).await;
+    let org = seed(&server).await;
+    (server, org)
+}
+
+/// A lead as the app makes it: no figures, stage lead, in `territory`.
+fn lead(name: &str, territory: TerritoryId) -> rounds_protocol::records::AccountRecord {
+    let mut a = account(
+        AccountId::from_uuid(Uuid::now_v7()),
+        name,
+        territory,
+        Utc::now() - Duration::minutes(5),
+    );
+    a.revenue_minor = 0;
+    a.expenses_minor = 0;
+    a.lead_on = Some(Utc::now().date_naive());
+    a
+}
+
+async fn a_lead_made_offline_is_created_once_and_reaches_the_reps_other_device(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut ben = Device::sign_in(&server.base, "ben@example.com").await;
+    for d in [&mut phone, &mut laptop, &mut ben] {
+        d.pull(None).await.expect("first sync");
+    }
+    let new = lead("Corner Hardware", org.north);
+    let m = phone.queue(&MutationBody::CreateAccount {
+        account: new.clone(),
+    });
+
+    // The answer is lost; the device sends the same mutation again.
+    let req = phone.request(vec![m.clone()]);
+    let first = phone.push_request(&req).await.expect("push");
+    assert_eq!(first.results[0].status, MutationStatus::Applied);
+    let again = phone.push_request(&req).await.expect("replay");
+    assert_eq!(again.results[0].status, MutationStatus::Applied);
+    // Another device (or a re-queued copy) with the same account: still one account.
+    laptop.queue(&MutationBody::CreateAccount {
+        account: new.clone(),
+    });
+    let res = laptop.push().await.expect("push");
+    assert_eq!(res.results[0].status, MutationStatus::Applied);
+    assert_eq!(
+        accounts_with_id(&server, new.id).await,
+        1,
+        "created exactly once"
+    );
+
+    laptop.pull(None).await.expect("pull");
+    let got = laptop.account(new.id).expect("the laptop has the new lead");
+    assert_eq!(got, new, "as the phone described it");
+    ben.pull(None).await.expect("pull");
+    assert!(
+        ben.account(new.id).is_none(),
+        "Ben's device never sees North's new lead"
+    );
+}
+
+async fn an_activity_on_a_new_lead_in_the_same_push_is_applied(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.pull(None).await.expect("first sync");
+    let new = lead("Corner Hardware", org.north);
+    ana.queue(&MutationBody::CreateAccount {
+        account: new.clone(),
+    });
+    ana.log(new.id, Utc::now(), "first visit at the new lead");
+    let res = ana.push().await.expect("push");
+    assert!(
+        res.results
+            .iter()
+            .all(|r| r.status == MutationStatus::Applied),
+        "{res:?}"
+    );
+    ana.pull(None).await.expect("pull");
+    assert!(ana.account(new.id).is_some());
+    assert_eq!(
+        ana.activities()
+            .iter()
+            .filter(|a| a.account_id == new.id)
+            .count(),
+        1
+    );
+}
+
+async fn a_lead_in_someone_elses_territory_is_kept_for_review(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.pull(None).await.expect("first sync");
+    let mut ben = Device::sign_in(&server.base, "ben@example.com").await;
+    ben.pull(None).await.expect("first sync");
+    let stray = lead("Not My Shop", org.south);
+    ana.queue(&MutationBody::CreateAccount {
+        account: stray.clone(),
+    });
+    let res = ana.push().await.expect("push");
+    assert!(
+        matches!(&res.results[0].status, MutationStatus::Quarantined { reason } if reason.contains("not yours")),
+        "{res:?}"
+    );
+    assert_eq!(accounts_with_id(&server, stray.id).await, 0);
+    ben.pull(None).await.expect("pull");
+    assert!(ben.account(stray.id).is_none(), "nothing leaked to South");
+    // Kept whole for the manager.
+    let maria = Device::sign_in(&server.base, "maria@example.com").await;
+    let (status, review) = maria.get("/manage/review").await;
+    assert_eq!(status, 200, "{review}");
+    let kept = review["quarantined_mutations"].to_string();
+    assert!(
+        kept.contains("create_account") && kept.contains("Not My Shop"),
+        "{review}"
+    );
+}
+
+async fn a_lead_with_manager_owned_figures_is_kept_for_review(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.pull(None).await.expect("first sync");
+    let mut rich = lead("Big Revenue Co", org.north);
+    rich.revenue_minor = 99_000_000;
+    ana.queue(&MutationBody::CreateAccount {
+        account: rich.clone(),
+    });
+    let mut nameless = lead("x", org.north);
+    nameless.name = "  ".into();
+    ana.queue(&MutationBody::CreateAccount { account: nameless });
+    let res = ana.push().await.expect("push");
+    for r in &res.results {
+        assert!(
+            matches!(r.status, MutationStatus::Quarantined { .. }),
+            "{res:?}"
+        );
+    }
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM mutations WHERE status = 'quarantined' AND kind = 'create_account'")
+            .await,
+        2,
+        "both kept in the ledger, as sent"
+    );
+}
+
+async fn a_manager_sees_new_leads_in_the_feed_and_in_performance(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.pull(None).await.expect("first sync");
+    // Found ten days ago, so it falls in the last complete weeks the page counts.
+    let mut new = lead("Riverside Bakery", org.north);
+    new.created_at = Utc::now() - Duration::days(10);
+    ana.queue(&MutationBody::CreateAccount {
+        account: new.clone(),
+    });
+    ana.sync().await;
+
+    let mut maria = crate::dashboard::Browser::signed_in(&server.base, "maria@example.com").await;
+    let feed = maria.page("/dashboard/activity").await;
+    let section = &feed[feed
+        .find("New accounts from the field")
+        .expect("the feed lists new accounts")..];
+    assert!(section.contains("Riverside Bakery"), "{section}");
+    assert!(section.contains(&format!("data-rep=\"{}\"", org.ana)));
+    // Filtered to Ben, Ana's lead is not listed.
+    let bens = maria
+        .page(&format!("/dashboard/activity?rep={}", org.ben))
+        .await;
+    assert!(!bens.contains("Riverside Bakery"));
+
+    let csv = maria.get("/dashboard/performance.csv?table=reps").await;
+    assert_eq!(csv.status, 200);
+    let header = csv.body.lines().next().unwrap_or_default();
+    assert!(header.ends_with("leads_added"), "{header}");
+    let ana_row = csv
+        .body
+        .lines()
+        .find(|l| l.starts_with("ana,"))
+        .unwrap_or_else(|| panic!("a row for Ana: {}", csv.body));
+    assert!(ana_row.ends_with(",1"), "Ana added one lead: {ana_row}");
+    let ben_row = csv
+        .body
+        .lines()
+        .find(|l| l.starts_with("ben,"))
+        .expect("Ben");
+    assert!(ben_row.ends_with(",0"), "{ben_row}");
+}
