@@ -5,8 +5,9 @@
 use rounds_client::planner::Trigger;
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, IpcError,
-    LogActivity, Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView,
+    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, EditAccount,
+    IpcError, LeadDraft, LogActivity, Logged, Lookalike, NewLead, PlanDay, Profile, Session,
+    SignIn, SyncView, TodayView,
 };
 use rounds_protocol::{AccountId, ActivityId, ErrorCode};
 use tauri::State;
@@ -83,6 +84,29 @@ pub async fn undo_activity(state: State<'_, AppState>, req: ActivityId) -> Answe
     let mut device = state.device().await;
     let now = device.now();
     device.rep_mut()?.undo(req, now)?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn lookalikes(state: State<'_, AppState>, req: LeadDraft) -> Answer<Vec<Lookalike>> {
+    state.device().await.rep()?.lookalikes(&req)
+}
+
+#[tauri::command]
+pub async fn create_account(state: State<'_, AppState>, req: NewLead) -> Answer<AccountId> {
+    let mut device = state.device().await;
+    let now = device.now();
+    let id = device.rep_mut()?.create_account(&req, now)?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(id)
+}
+
+#[tauri::command]
+pub async fn edit_account(state: State<'_, AppState>, req: EditAccount) -> Answer<()> {
+    let mut device = state.device().await;
+    let now = device.now();
+    device.rep_mut()?.edit_account(&req, now)?;
     device.trigger(Trigger::LocalWrite);
     Ok(())
 }

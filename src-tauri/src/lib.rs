@@ -55,6 +55,9 @@ pub fn run() {
             commands::day_settings,
             commands::save_day_settings,
             commands::change_password,
+            commands::lookalikes,
+            commands::create_account,
+            commands::edit_account,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the app failed to start");

@@ -11,7 +11,7 @@ use rounds_protocol::ipc::{Session, SyncView};
 use crate::format;
 use crate::ipc;
 use crate::parts::ErrorBox;
-use crate::screens::{account, accounts, first_run, route, sync, today};
+use crate::screens::{account, accounts, first_run, new_lead, route, sync, today};
 use crate::state::{Ctx, Phase, Screen, ctx};
 
 /// How often the badge is refreshed; faster while a sync runs, for the progress bar.
@@ -169,6 +169,7 @@ fn Main() -> impl IntoView {
                         Screen::Accounts => view! { <accounts::Accounts /> }.into_any(),
                         Screen::Sync => view! { <sync::SyncScreen /> }.into_any(),
                         Screen::Account(id) => view! { <account::Account id=id /> }.into_any(),
+                        Screen::NewLead => view! { <new_lead::NewLeadScreen /> }.into_any(),
                     }}
                 </main>
             </div>

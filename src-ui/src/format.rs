@@ -13,6 +13,15 @@ pub fn km(metres: f64) -> String {
     }
 }
 
+/// "80 m" under a kilometre, then as [`km`].
+pub fn distance(metres: f64) -> String {
+    if metres < 1_000.0 {
+        format!("{} m", metres.max(0.0).round())
+    } else {
+        km(metres)
+    }
+}
+
 /// "9 min", "1 h 05 min", "2 h".
 pub fn minutes(min: u32) -> String {
     match (min / 60, min % 60) {

@@ -4,8 +4,9 @@
 use rounds_protocol::ErrorCode;
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, IpcError,
-    LogActivity, Logged, PlanDay, Profile, Session, SignIn, SyncView, TodayView, command,
+    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, EditAccount,
+    IpcError, LeadDraft, LogActivity, Logged, Lookalike, NewLead, PlanDay, Profile, Session,
+    SignIn, SyncView, TodayView, command,
 };
 use rounds_protocol::{AccountId, ActivityId};
 use serde::Serialize;
@@ -138,6 +139,18 @@ pub async fn amend_activity(req: AmendActivity) -> Result<(), IpcError> {
 
 pub async fn undo_activity(id: ActivityId) -> Result<(), IpcError> {
     call_unit(command::UNDO_ACTIVITY, &id).await
+}
+
+pub async fn lookalikes(req: LeadDraft) -> Result<Vec<Lookalike>, IpcError> {
+    call(command::LOOKALIKES, &req).await
+}
+
+pub async fn create_account(req: NewLead) -> Result<AccountId, IpcError> {
+    call(command::CREATE_ACCOUNT, &req).await
+}
+
+pub async fn edit_account(req: EditAccount) -> Result<(), IpcError> {
+    call_unit(command::EDIT_ACCOUNT, &req).await
 }
 
 pub async fn day_settings() -> Result<DaySettings, IpcError> {

@@ -117,6 +117,8 @@ pub enum Screen {
     Accounts,
     Sync,
     Account(AccountId),
+    /// "New lead here", opened from Accounts.
+    NewLead,
 }
 
 impl Screen {
@@ -134,6 +136,7 @@ impl Screen {
             Screen::Accounts => "accounts",
             Screen::Sync => "sync",
             Screen::Account(_) => "account",
+            Screen::NewLead => "new-lead",
         }
     }
 
@@ -148,6 +151,9 @@ impl Screen {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
         if let Some(id) = path.strip_prefix("account/") {
             return id.parse().ok().map(Screen::Account);
+        }
+        if path == Screen::NewLead.key() {
+            return Some(Screen::NewLead);
         }
         Screen::TABS
             .iter()
@@ -279,6 +285,7 @@ impl Ctx {
     pub fn tab(self) -> Screen {
         match self.screen.get() {
             Screen::Account(_) => self.back.get(),
+            Screen::NewLead => Screen::Accounts,
             s => s,
         }
     }

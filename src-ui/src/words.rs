@@ -259,6 +259,7 @@ pub fn issue_kind(k: IssueKindView) -> &'static str {
 /// A field name from `pending_fields`, in words.
 pub fn field(name: &str) -> String {
     match name {
+        "created" => "the new account itself".into(),
         "name" => "name".into(),
         "phone" => "phone".into(),
         "email" => "e-mail".into(),

@@ -3,6 +3,7 @@
 //! server; and the rep's use cases (Today, plan my day, accounts, quick actions), answered
 //! in the IPC types the UI reads. Never depends on Tauri: the shell drives it, tests drive it the same way.
 
+mod capture;
 mod device;
 mod engine;
 mod error;

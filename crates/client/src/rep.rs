@@ -101,6 +101,10 @@ impl Rep {
         &self.store
     }
 
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     fn plan(&self) -> Result<Option<RotationPlan>, IpcError> {
         Ok(self
             .store
@@ -553,6 +557,11 @@ impl Rep {
             reason: cadence.map(|c| c.reason.to_string()).unwrap_or_default(),
             timeline,
             pending_fields: view.pending_fields.iter().map(|f| f.to_string()).collect(),
+            street: a.address.street.clone(),
+            city: a.address.city.clone(),
+            region: a.address.region.clone(),
+            postal_code: a.address.postal_code.clone(),
+            country: a.address.country.clone(),
         })
     }
 

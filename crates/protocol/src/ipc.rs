@@ -32,6 +32,9 @@ pub mod command {
     pub const SAVE_DAY_SETTINGS: &str = "save_day_settings";
     /// Takes a [`crate::auth::ChangePassword`]; needs the network.
     pub const CHANGE_PASSWORD: &str = "change_password";
+    pub const LOOKALIKES: &str = "lookalikes";
+    pub const CREATE_ACCOUNT: &str = "create_account";
+    pub const EDIT_ACCOUNT: &str = "edit_account";
 }
 
 /// Every command's failure.
@@ -337,6 +340,17 @@ pub struct AccountDetail {
     pub timeline: Vec<TimelineItem>,
     /// Fields changed on this device and not yet confirmed by the server.
     pub pending_fields: Vec<String>,
+    /// Added later: the address by part, for the edit form.
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub country: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -403,6 +417,67 @@ pub struct AmendActivity {
     pub outcome: Option<Outcome>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+// --- New accounts -----------------------------------------------------------------------
+
+/// `lookalikes`: before a new account is saved, what on the device it may already be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadDraft {
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Where the rep stands (or the point placed on the map).
+    #[serde(default)]
+    pub fix: Option<Fix>,
+}
+
+/// One account the new one may be ("Is this Acme Tools, 80 m away?").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lookalike {
+    pub id: AccountId,
+    pub name: String,
+    pub city: String,
+    pub stage: Stage,
+    /// Metres between the two, when both have a place.
+    pub distance_m: Option<f64>,
+    pub same_phone: bool,
+    pub similar_name: bool,
+    pub nearby: bool,
+}
+
+/// `create_account`: "New lead here". Only the name is required; the place is the
+/// device's fix at the door or a point on the map, with its accuracy.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NewLead {
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub industry: Option<String>,
+    #[serde(default)]
+    pub fix: Option<Fix>,
+    /// The rotation bucket; low when not chosen.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+}
+
+/// `edit_account`: the rep's changes to an account's details, stage or pin, queued
+/// together (each field merges on its own on the server).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditAccount {
+    pub account_id: AccountId,
+    pub edits: Vec<crate::sync::AccountEdit>,
 }
 
 // --- Sync -------------------------------------------------------------------------------

@@ -134,7 +134,22 @@ impl<'a> AccountsRead<'a> {
             .transpose()?;
         let Some(rec) = rec else { return Ok(None) };
         let edits = overlay(self.conn, Some(id))?;
-        view(rec, edits.get(&id)).map(Some)
+        let mut v = view(rec, edits.get(&id))?;
+        // Made on this device and not yet back from the server.
+        let local = self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM accounts a JOIN buckets b ON b.id = a.bucket
+                 WHERE a.id = ?1 AND b.name = ?2",
+            )?
+            .exists(rusqlite::params![
+                id.as_uuid(),
+                crate::capture::DEVICE_BUCKET
+            ])?;
+        if local {
+            v.pending_fields.insert(0, "created");
+        }
+        Ok(Some(v))
     }
 
     /// Every account the device holds, by name, with pending edits applied.
@@ -191,6 +206,15 @@ impl<'a> AccountsRead<'a> {
             out.push(view(rec, e)?);
         }
         Ok(out)
+    }
+
+    /// The currency the territory's accounts are kept in (the first found), if any.
+    pub fn currency_in(&self, territory: TerritoryId) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT currency FROM accounts WHERE territory_id = ?1 LIMIT 1")?
+            .query_row([territory.as_uuid()], |r| r.get(0))
+            .optional()?)
     }
 
     pub fn count(&self) -> Result<u64> {

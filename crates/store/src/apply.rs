@@ -14,7 +14,7 @@ use crate::contacts::ContactsWrite;
 use crate::error::Result;
 use crate::plans::PlansWrite;
 use crate::territories::TerritoriesWrite;
-use crate::{APPLY_BATCH, Store, Writer, cursors, meta, schema, search};
+use crate::{APPLY_BATCH, Store, Writer, capture, cursors, meta, schema, search};
 
 /// What applying a page did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -126,7 +126,7 @@ fn wipe_bucket(w: &Writer<'_>, bucket: &str) -> Result<()> {
     for table in SYNCED_TABLES {
         w.tx.execute(&format!("DELETE FROM {table} WHERE bucket = ?1"), [id])?;
     }
-    Ok(())
+    capture::restore_local(w)
 }
 
 /// Bucket names to their numbers, made on first sight.
@@ -153,7 +153,8 @@ fn wipe_synced(w: &Writer<'_>) -> Result<()> {
         w.tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
     search::unindex_synced(w.tx)?;
-    cursors::clear(w.tx)
+    cursors::clear(w.tx)?;
+    capture::restore_local(w)
 }
 
 fn apply_op(w: &Writer<'_>, buckets: &mut Buckets, op: &Op) -> Result<()> {

@@ -4,6 +4,9 @@
 //!   server truth and are written only by [`Store::apply_pull`].
 //! * Local changes live in the outbox and are overlaid when reading, so the rep always
 //!   sees their own pending work, marked pending; a reset of synced data never touches it.
+//!   Accounts the rep creates are the one exception: they are written to `accounts` under
+//!   the device's own bucket at once (see `capture`), and put back after any wipe until
+//!   the server's copy arrives.
 //! * Every connection runs WAL with `synchronous=FULL` (a committed tap survives a power
 //!   cut), foreign keys on, and a busy timeout.
 //!
@@ -13,6 +16,7 @@
 mod accounts;
 mod activities;
 mod apply;
+mod capture;
 mod codec;
 mod contacts;
 mod cursors;
@@ -38,6 +42,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use accounts::{AccountView, AccountsRead};
 pub use activities::{ActivitiesRead, TimelineEntry};
 pub use apply::ApplyStats;
+pub use capture::{DEVICE_BUCKET, Lookalike, NewAccount};
 pub use contacts::ContactsRead;
 pub use error::{Result, StoreError};
 pub use issues::{IssueKind, IssuesRead, SyncIssue};

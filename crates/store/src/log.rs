@@ -37,7 +37,7 @@ pub struct LoggedActivity {
 const MAX_NOTE_BYTES: usize = 20_000;
 
 /// A UUIDv7 for `now` (random low bits), so ids sort by creation.
-fn new_id(now: DateTime<Utc>) -> Uuid {
+pub(crate) fn new_id(now: DateTime<Utc>) -> Uuid {
     let secs = now.timestamp().max(0) as u64;
     Uuid::new_v7(Timestamp::from_unix(
         NoContext,
@@ -139,6 +139,19 @@ impl Store {
         edit: AccountEdit,
         now: DateTime<Utc>,
     ) -> Result<u64> {
+        self.edit_account_fields(account, vec![edit], now)
+            .map(|seqs| seqs.first().copied().unwrap_or_default())
+    }
+
+    /// Changes several fields of an account at once (the rep's edit form): checked
+    /// together, then one outbox row per field in one transaction, so either every
+    /// change is queued or none. Answers their sequence numbers.
+    pub fn edit_account_fields(
+        &mut self,
+        account: AccountId,
+        edits: Vec<AccountEdit>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u64>> {
         let device = *self.device_id.as_uuid();
         let current = self
             .read()
@@ -146,23 +159,29 @@ impl Store {
             .get(account)?
             .ok_or_else(|| StoreError::NotFound(format!("account {account}")))?;
         let mut rec = rounds_protocol::records::AccountRecord::from(&current.account);
-        crate::accounts::apply_edit(&mut rec, &edit);
+        for edit in &edits {
+            crate::accounts::apply_edit(&mut rec, edit);
+        }
         rounds_core::Account::try_from(&rec).map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.write(|w| {
-            let body = MutationBody::EditAccount {
-                account_id: account,
-                edit,
-            };
-            enqueue(
-                w,
-                device,
-                &body,
-                "edit_account",
-                account.as_uuid(),
-                Some(account),
-                now,
-            )
-            .map(|(s, _)| s)
+            let mut seqs = Vec::with_capacity(edits.len());
+            for edit in edits {
+                let body = MutationBody::EditAccount {
+                    account_id: account,
+                    edit,
+                };
+                let (seq, _) = enqueue(
+                    w,
+                    device,
+                    &body,
+                    "edit_account",
+                    account.as_uuid(),
+                    Some(account),
+                    now,
+                )?;
+                seqs.push(seq);
+            }
+            Ok(seqs)
         })
     }
 
@@ -193,7 +212,7 @@ fn require_account(w: &Writer<'_>, id: AccountId) -> Result<()> {
 }
 
 /// Appends a mutation to the outbox with the next clock value.
-fn enqueue(
+pub(crate) fn enqueue(
     w: &Writer<'_>,
     device: Uuid,
     body: &MutationBody,

@@ -230,6 +230,9 @@ impl Store {
                     if let Some(status) = result {
                         issues::record(w.tx, r.seq, status, now)?;
                     }
+                    if matches!(state, "rejected" | "quarantined") {
+                        crate::capture::drop_refused(w, r.seq)?;
+                    }
                 }
             }
             Ok(settled)

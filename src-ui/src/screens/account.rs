@@ -8,6 +8,7 @@ use rounds_protocol::ipc::{
 };
 use rounds_protocol::{AccountId, ActivityId};
 
+use super::account_edit::EditDetails;
 use crate::parts::{ExternalLink, PriorityBadge, StatusTag, fetched, open};
 use crate::state::{Fetch, ctx};
 use crate::{format, geo, ipc, words};
@@ -94,6 +95,7 @@ fn Loaded(
             {pending}
         </header>
         <QuickActions detail=detail.clone() f=f sheet=sheet />
+        <EditDetails detail=detail.clone() f=f />
         <Contacts contacts=detail.contacts.clone() />
         <Cadence cadence=detail.cadence.clone() />
         <section class="card">

@@ -62,6 +62,9 @@ pub fn Accounts() -> impl IntoView {
                 />
             </div>
             <Filters />
+            <button id="new-lead-button" class="button secondary new-lead" on:click=move |_| ctx.go(Screen::NewLead)>
+                "+ New lead here"
+            </button>
             {body}
         </section>
     }

@@ -1,8 +1,10 @@
 //! One module per screen.
 
 pub mod account;
+pub mod account_edit;
 pub mod accounts;
 pub mod first_run;
+pub mod new_lead;
 pub mod route;
 pub mod sync;
 pub mod today;

@@ -1,5 +1,6 @@
 //! rounds-store against real SQLite files.
 
+mod capture;
 mod fixtures;
 mod local;
 mod open;

@@ -1,0 +1,122 @@
+//! What the rep captures in the field: "New lead here" (after being asked about the
+//! accounts on the device it may already be), and changes to an account's details,
+//! stage and pin.
+
+use chrono::{DateTime, Utc};
+use rounds_core::calendar::local_date;
+use rounds_core::duplicate::Why;
+use rounds_core::{LatLon, Priority};
+use rounds_protocol::ErrorCode;
+use rounds_protocol::ipc::{EditAccount, Fix, IpcError, LeadDraft, Lookalike, NewLead};
+use rounds_protocol::{AccountId, TerritoryId};
+use rounds_store::NewAccount;
+
+use crate::rep::{Rep, store_err};
+
+/// The currency a new account's (zero) figures are kept in when nothing on the device
+/// says otherwise.
+const DEFAULT_CURRENCY: &str = "USD";
+
+impl Rep {
+    /// What the draft may already be, most alike first.
+    pub fn lookalikes(&self, draft: &LeadDraft) -> Result<Vec<Lookalike>, IpcError> {
+        let at = draft.fix.map(place).transpose()?;
+        let found = self
+            .store()
+            .read()
+            .lookalikes(&draft.name, draft.phone.as_deref(), at)
+            .map_err(store_err)?;
+        Ok(found
+            .into_iter()
+            .map(|l| Lookalike {
+                id: l.account.account.id,
+                name: l.account.account.name.clone(),
+                city: l.account.account.address.city.clone(),
+                stage: l.account.account.stage,
+                distance_m: l.found.distance_m,
+                same_phone: l.found.why.contains(&Why::SamePhone),
+                similar_name: l.found.why.contains(&Why::SimilarName),
+                nearby: l.found.why.contains(&Why::Nearby),
+            })
+            .collect())
+    }
+
+    /// Saves the new lead in the rep's territory, queued for the server; answers its id.
+    pub fn create_account(
+        &mut self,
+        req: &NewLead,
+        now: DateTime<Utc>,
+    ) -> Result<AccountId, IpcError> {
+        let location = req.fix.map(place).transpose()?;
+        let territory = self.home_territory()?;
+        let currency = self.currency_of(territory)?;
+        let today = local_date(self.profile().tz(), now);
+        let new = NewAccount {
+            name: req.name.clone(),
+            phone: req.phone.clone(),
+            email: req.email.clone(),
+            street: req.street.clone(),
+            city: req.city.clone(),
+            region: req.region.clone(),
+            postal_code: req.postal_code.clone(),
+            country: String::new(),
+            industry: req.industry.clone(),
+            location,
+            priority: req.priority.unwrap_or(Priority::Low),
+            territory,
+            currency,
+        };
+        let view = self
+            .store_mut()
+            .create_account(new, today, now)
+            .map_err(store_err)?;
+        Ok(view.account.id)
+    }
+
+    /// The rep's edit form, stage change or pin fix: queued together or not at all.
+    pub fn edit_account(&mut self, req: &EditAccount, now: DateTime<Utc>) -> Result<(), IpcError> {
+        if req.edits.is_empty() {
+            return Ok(());
+        }
+        self.store_mut()
+            .edit_account_fields(req.account_id, req.edits.clone(), now)
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// The territory a new account joins: the one the rep works (the first by name when
+    /// they work several).
+    fn home_territory(&self) -> Result<TerritoryId, IpcError> {
+        let me = self.profile().user.id;
+        self.store()
+            .read()
+            .territories()
+            .list()
+            .map_err(store_err)?
+            .into_iter()
+            .find(|t| t.rep == Some(me))
+            .map(|t| t.id)
+            .ok_or_else(|| {
+                IpcError::new(
+                    ErrorCode::Forbidden,
+                    "no territory of yours is on this device yet: sync first",
+                )
+            })
+    }
+
+    /// The currency the territory's accounts use.
+    fn currency_of(&self, territory: TerritoryId) -> Result<String, IpcError> {
+        Ok(self
+            .store()
+            .read()
+            .accounts()
+            .currency_in(territory)
+            .map_err(store_err)?
+            .unwrap_or_else(|| DEFAULT_CURRENCY.to_owned()))
+    }
+}
+
+fn place(f: Fix) -> Result<LatLon, IpcError> {
+    LatLon::new(f.lat, f.lon)
+        .map_err(|e| IpcError::new(ErrorCode::InvalidInput, format!("location: {e}")))
+}

@@ -1,0 +1,250 @@
+//! The rep's changes to an account: its details, its stage in the funnel, and its pin
+//! ("The entrance is here"). Each changed field is queued on the device at once and shown
+//! as waiting to sync until the server has it.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rounds_core::Stage;
+use rounds_protocol::ipc::{AccountDetail, EditAccount, IpcError};
+use rounds_protocol::sync::{AccountEdit, LatLonRecord};
+
+use crate::state::{Fetch, ctx};
+use crate::{geo, ipc, words};
+
+const LOCATE_MS: u32 = 8_000;
+const STAGES: [Stage; 4] = [
+    Stage::Lead,
+    Stage::Opportunity,
+    Stage::Customer,
+    Stage::Lost,
+];
+
+/// The form's values, as typed.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Draft {
+    name: String,
+    phone: String,
+    email: String,
+    street: String,
+    city: String,
+    postal_code: String,
+    industry: String,
+    stage: Option<Stage>,
+}
+
+impl Draft {
+    fn of(d: &AccountDetail) -> Self {
+        Draft {
+            name: d.name.clone(),
+            phone: d.phone.clone().unwrap_or_default(),
+            email: d.email.clone().unwrap_or_default(),
+            street: d.street.clone(),
+            city: d.city.clone(),
+            postal_code: d.postal_code.clone(),
+            industry: d.industry.clone().unwrap_or_default(),
+            stage: Some(d.stage),
+        }
+    }
+
+    /// One edit per field that differs from `before`.
+    fn edits(&self, before: &Draft) -> Vec<AccountEdit> {
+        let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let mut out = Vec::new();
+        if self.name.trim() != before.name.trim() {
+            out.push(AccountEdit::Name(self.name.trim().to_owned()));
+        }
+        if self.phone.trim() != before.phone.trim() {
+            out.push(AccountEdit::Phone(opt(&self.phone)));
+        }
+        if self.email.trim() != before.email.trim() {
+            out.push(AccountEdit::Email(opt(&self.email)));
+        }
+        if self.street.trim() != before.street.trim() {
+            out.push(AccountEdit::Street(self.street.trim().to_owned()));
+        }
+        if self.city.trim() != before.city.trim() {
+            out.push(AccountEdit::City(self.city.trim().to_owned()));
+        }
+        if self.postal_code.trim() != before.postal_code.trim() {
+            out.push(AccountEdit::PostalCode(self.postal_code.trim().to_owned()));
+        }
+        if self.industry.trim() != before.industry.trim() {
+            out.push(AccountEdit::Industry(opt(&self.industry)));
+        }
+        if let Some(s) = self.stage
+            && Some(s) != before.stage
+        {
+            out.push(AccountEdit::Stage(s));
+        }
+        out
+    }
+}
+
+/// "Edit details" and "The entrance is here", below the account's header.
+#[component]
+pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoView {
+    let ctx = ctx();
+    let id = detail.id;
+    let before = Draft::of(&detail);
+    let open = RwSignal::new(false);
+    let draft = RwSignal::new(before.clone());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<IpcError>);
+    let note = RwSignal::new(None::<&'static str>);
+    let send = move |edits: Vec<AccountEdit>, done: &'static str| {
+        if edits.is_empty() {
+            open.set(false);
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let answer = ipc::edit_account(EditAccount {
+                account_id: id,
+                edits,
+            })
+            .await;
+            let _ = busy.try_set(false);
+            match answer {
+                Ok(()) => {
+                    let _ = open.try_set(false);
+                    let _ = note.try_set(Some(done));
+                    ctx.poll_now.set(true);
+                    f.run(ipc::account(id));
+                }
+                Err(e) => {
+                    let _ = error.try_set(Some(e));
+                }
+            }
+        });
+    };
+    let save = {
+        let before = before.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if busy.get_untracked() {
+                return;
+            }
+            send(draft.get_untracked().edits(&before), "Saved on this device")
+        }
+    };
+    let pin_here = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        note.set(Some("Finding where you are…"));
+        spawn_local(async move {
+            match geo::position(LOCATE_MS).await {
+                Some(fix) => send(
+                    vec![AccountEdit::Location(Some(LatLonRecord {
+                        lat: fix.lat,
+                        lon: fix.lon,
+                    }))],
+                    "Pin moved to where you stand",
+                ),
+                None => {
+                    let _ = busy.try_set(false);
+                    let _ =
+                        note.try_set(Some("No location from this device: the pin was not moved"));
+                }
+            }
+        });
+    };
+    let input = move |id: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      get: fn(&Draft) -> String,
+                      set: fn(&mut Draft, String)| {
+        view! {
+            <label for=id>{label}</label>
+            <input
+                id=id
+                type=kind
+                autocomplete="off"
+                maxlength="200"
+                prop:value=move || draft.with(get)
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    draft.update(|d| set(d, v));
+                }
+            />
+        }
+    };
+    let form = move || {
+        open.get().then(|| {
+            view! {
+                <form id="edit-form" class="card edit-form" on:submit=save.clone() novalidate=true>
+                    <h2>"Edit details"</h2>
+                    {input("edit-name", "Name", "text", |d| d.name.clone(), |d, v| d.name = v)}
+                    {input("edit-phone", "Phone", "tel", |d| d.phone.clone(), |d, v| d.phone = v)}
+                    {input("edit-email", "E-mail", "email", |d| d.email.clone(), |d, v| d.email = v)}
+                    {input("edit-street", "Street", "text", |d| d.street.clone(), |d, v| d.street = v)}
+                    {input("edit-city", "City", "text", |d| d.city.clone(), |d, v| d.city = v)}
+                    {input("edit-postal", "Postal code", "text", |d| d.postal_code.clone(), |d, v| d.postal_code = v)}
+                    {input("edit-industry", "Industry", "text", |d| d.industry.clone(), |d, v| d.industry = v)}
+                    <label for="edit-stage">"Stage"</label>
+                    <select
+                        id="edit-stage"
+                        on:change=move |ev| {
+                            let picked = event_target_value(&ev).parse::<usize>().ok();
+                            draft.update(|d| d.stage = picked.and_then(|i| STAGES.get(i).copied()));
+                        }
+                    >
+                        {STAGES
+                            .iter()
+                            .enumerate()
+                            .map(|(i, s)| {
+                                let s = *s;
+                                view! {
+                                    <option value=i.to_string() prop:selected=move || draft.with(|d| d.stage == Some(s))>
+                                        {words::stage(s)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    {move || error.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
+                    <div class="form-actions">
+                        <button id="edit-save" class="button primary" type="submit" disabled=move || busy.get()>
+                            "Save"
+                        </button>
+                        <button
+                            class="button secondary"
+                            type="button"
+                            on:click=move |_| {
+                                open.set(false);
+                                error.set(None);
+                            }
+                        >
+                            "Cancel"
+                        </button>
+                    </div>
+                </form>
+            }
+        })
+    };
+    view! {
+        <div class="edit-actions">
+            <button
+                id="edit-details"
+                class="button secondary"
+                on:click={
+                    let before = before.clone();
+                    move |_| {
+                        draft.set(before.clone());
+                        note.set(None);
+                        open.update(|o| *o = !*o);
+                    }
+                }
+            >
+                "Edit details"
+            </button>
+            <button id="pin-here" class="button secondary" disabled=move || busy.get() on:click=pin_here>
+                "The entrance is here"
+            </button>
+        </div>
+        {move || note.get().map(|n| view! { <p id="edit-note" class="muted" role="status">{n}</p> })}
+        {form}
+    }
+}
