@@ -76,6 +76,27 @@ async fn a_contact_of_dana(server: &Server) -> (String, String) {
         .unwrap()
 }
 
+/// The accounts on the server with this name, as stored.
+async fn lead_on_server(server: &Server, name: &str) -> Vec<serde_json::Value> {
+    let name = name.to_owned();
+    server
+        .db()
+        .await
+        .read(move |tx| {
+            let rows = tx.query("SELECT data FROM accounts ORDER BY id", &[])?;
+            let mut out = Vec::new();
+            for r in rows {
+                let v: serde_json::Value = r.json(0)?;
+                if v["name"] == name.as_str() {
+                    out.push(v);
+                }
+            }
+            Ok::<_, rounds_server::db::DbError>(out)
+        })
+        .await
+        .unwrap()
+}
+
 async fn activities_on_server(server: &Server) -> i64 {
     server
         .count("SELECT count(*) FROM activities", Vec::new())
@@ -186,6 +207,51 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .await;
     screenshot(&c, &display, "account-offline").await;
 
+    // Still offline, at the door of a shop that is not in the system: "New lead here".
+    // Its name is one the territory already has, so the app first asks about it.
+    eprintln!("step: New lead here, offline: asked about the look-alike, then saved.");
+    driver::resize(&c, 390, 844).await;
+    click(&c, "nav.tabs button[data-screen=\"accounts\"]").await;
+    click(&c, "#new-lead-button").await;
+    let lead_name = format!("{account_name} Annex");
+    type_into(&c, "#lead-name", &lead_name).await;
+    click(&c, "#lead-save").await;
+    let asked = text(&c, "#lookalikes").await;
+    assert!(
+        asked.contains(&account_name),
+        "the look-alike on the device is named: {asked:?}"
+    );
+    screenshot(&c, &display, "new-lead-lookalike").await;
+    click(&c, "#lead-save-anyway").await;
+    loaded(&c, "account").await;
+    assert_eq!(text(&c, ".account-name").await.trim(), lead_name);
+    assert!(
+        text(&c, ".pending-tag").await.contains("new account"),
+        "the new account is marked as waiting to sync"
+    );
+    // The lead became an opportunity at the door.
+    click(&c, "#edit-details").await;
+    wait(&c, "#edit-form").await;
+    c.execute(
+        "const s = document.querySelector('#edit-stage'); s.value = '1'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    type_into(&c, "#edit-phone", "(720) 555-0142").await;
+    click(&c, "#edit-save").await;
+    eventually(10, "the stage change shows as waiting", || async {
+        text(&c, ".pending-tag").await.contains("stage")
+    })
+    .await;
+    c.execute(
+        "document.querySelector('#account').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "new-lead-saved").await;
+
     driver::resize(&c, 390, 844).await;
     click(&c, "nav.tabs button[data-screen=\"sync\"]").await;
     loaded(&c, "sync").await;
@@ -208,6 +274,19 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         before + 1,
         "the visit reached the server exactly once"
     );
+    let lead = lead_on_server(&server, &lead_name).await;
+    assert_eq!(
+        lead.len(),
+        1,
+        "the new lead reached the server exactly once"
+    );
+    assert_eq!(lead[0]["stage"], "opportunity", "{:?}", lead[0]);
+    assert!(
+        lead[0]["opportunity_on"].is_string(),
+        "the stage change is dated: {:?}",
+        lead[0]
+    );
+    assert_eq!(lead[0]["phone"], "(720) 555-0142");
     screenshot(&c, &display, "sync-done").await;
 
     // Changing the password goes to the server; a wrong current one is said in words.

@@ -184,6 +184,8 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
     device.sync().await.unwrap();
     let note = format!("Walked the new showroom {}", std::process::id());
     device.log_visit(&note);
+    // And found a shop that was not in the system.
+    let lead = device.add_lead("Gateway Garden Supply").account;
     device.sync().await.unwrap();
 
     let profile = tempfile::tempdir().unwrap();
@@ -241,6 +243,17 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
     assert!(
         body_text(&c).await.contains(&note),
         "the visit the device synced is in the feed"
+    );
+    let added = c
+        .find(Locator::Css("table.new-accounts"))
+        .await
+        .expect("the new accounts from the field are listed")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        added.contains(&lead.name) && added.contains(&dana_name),
+        "Dana's new lead is shown with her name: {added}"
     );
     screenshot(&c, "activity-by-rep").await;
 

@@ -13,6 +13,7 @@ on_both_backends!(
     s2_duplicate_and_concurrent_retries_from_two_devices_of_one_rep,
     s3_an_old_batch_arriving_after_a_newer_one,
     s13_reassignment_while_offline_through_a_link_dropping_a_fifth,
+    s23_new_leads_through_lost_duplicated_and_cut_pushes,
 );
 
 /// Logs a visit and syncs until `enough` faults of the kind have been made, then syncs
@@ -205,4 +206,55 @@ async fn s13_reassignment_while_offline_through_a_link_dropping_a_fifth(backend:
         proxy.made(|f| *f == Fault::DropResponse)
     );
     oracle.check(&server, &[&dana, &marcus]).await;
+}
+
+/// New leads, each with a first visit, made on two devices of one rep while pushes lose
+/// their answers, arrive twice (one after the other and at once) and are cut short. Each
+/// lead must end on the server once, as the device made it, and on both devices once.
+async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) {
+    let server = Server::demo_on_backend(backend).await;
+    let want = scale(30, 600);
+    let proxy = Proxy::start(&server.base(), seed("s23")).await;
+    let mut devices = vec![
+        Device::sign_in_at(&proxy.base(), DANA).await,
+        Device::sign_in_at(&proxy.base(), DANA).await,
+    ];
+    for d in &mut devices {
+        d.sync().await.unwrap();
+    }
+    proxy.only("/sync/push");
+    proxy.odds(&[
+        (Fault::DropResponse, 0.25),
+        (Fault::Truncate, 0.1),
+        (Fault::Duplicate, 0.15),
+        (Fault::DuplicateConcurrent, 0.15),
+    ]);
+    let mut oracle = Oracle::default();
+    let mut rounds = 0;
+    while proxy.total_faults() < want {
+        rounds += 1;
+        assert!(rounds < 100_000, "the proxy never made enough faults");
+        for (i, d) in devices.iter_mut().enumerate() {
+            let lead = d.add_lead(&format!("Field Lead {rounds}-{i}"));
+            oracle.created(&lead);
+            let visit = d.log_visit_on(lead.account.id, "first visit at the door");
+            oracle.saved(d, visit);
+        }
+        let _ = futures_util::future::join_all(devices.iter_mut().map(|d| d.sync())).await;
+    }
+    proxy.calm();
+    for _ in 0..2 {
+        for d in devices.iter_mut() {
+            d.sync().await.expect("a sync with the faults off");
+        }
+    }
+    println!(
+        "s23: {} leads and their visits through {} faults ({} lost answers, {} cut, {} duplicated) over {rounds} rounds of 2 devices",
+        oracle.created_count(),
+        proxy.total_faults(),
+        proxy.made(|f| *f == Fault::DropResponse),
+        proxy.made(|f| *f == Fault::Truncate),
+        proxy.made(|f| matches!(f, Fault::Duplicate | Fault::DuplicateConcurrent)),
+    );
+    oracle.check(&server, &[&devices[0], &devices[1]]).await;
 }

@@ -6,8 +6,10 @@
 //! no longer pending; no outbox row is left; the server's ledger holds one entry per seq
 //! each device ever used, none of them set aside (a field edit may be superseded, or
 //! refused and kept as a rejected edit); every device file passes `integrity_check`.
+//! Each account a device created is on the server exactly once, as the device made it,
+//! and shown once, no longer pending, on every device holding its territory.
 
-use rounds_protocol::records::ActivityRecord;
+use rounds_protocol::records::{AccountRecord, ActivityRecord};
 use rounds_store::LoggedActivity;
 
 use crate::support::{Device, Server};
@@ -18,6 +20,8 @@ pub struct Oracle {
     by: std::collections::HashMap<rounds_protocol::ActivityId, rounds_protocol::DeviceId>,
     /// Field edits saved on a device, by (device, seq): the account edited.
     edits: std::collections::HashMap<(rounds_protocol::DeviceId, i64), rounds_protocol::AccountId>,
+    /// Accounts created on a device, as the device saved them.
+    created: Vec<rounds_core::Account>,
 }
 
 impl Oracle {
@@ -37,6 +41,15 @@ impl Oracle {
     pub fn edited(&mut self, on: &Device, seq: u64, account: rounds_protocol::AccountId) {
         self.edits
             .insert((on.store.device_id(), seq as i64), account);
+    }
+
+    /// A new account's save returned: it must reach the server once and come back.
+    pub fn created(&mut self, account: &rounds_store::AccountView) {
+        self.created.push(account.account.clone());
+    }
+
+    pub fn created_count(&self) -> usize {
+        self.created.len()
     }
 
     pub fn count(&self) -> usize {
@@ -71,6 +84,31 @@ impl Oracle {
                 "the server holds what the device saved"
             );
         }
+        for a in &self.created {
+            let id = a.id.to_string();
+            let rows = db
+                .read(move |tx| {
+                    use rounds_server::db::Sql;
+                    tx.query(
+                        "SELECT data FROM accounts WHERE id = $1",
+                        rounds_server::params![id],
+                    )
+                })
+                .await
+                .unwrap();
+            assert_eq!(
+                rows.len(),
+                1,
+                "account {} is on the server exactly once",
+                a.id
+            );
+            let on_server: AccountRecord = rows[0].json(0).unwrap();
+            assert_eq!(
+                on_server,
+                AccountRecord::from(a),
+                "the server holds the account the device made"
+            );
+        }
         for d in devices {
             d.store.integrity_check().expect("device file intact");
             let r = d.store.read();
@@ -86,6 +124,37 @@ impl Oracle {
                 .into_iter()
                 .map(|a| a.account.id)
                 .collect();
+            let territories: std::collections::HashSet<_> = r
+                .territories()
+                .list()
+                .unwrap()
+                .into_iter()
+                .map(|t| t.id)
+                .collect();
+            for a in self
+                .created
+                .iter()
+                .filter(|a| a.territory.is_some_and(|t| territories.contains(&t)))
+            {
+                let shown = r.accounts().get(a.id).unwrap();
+                let shown = shown.unwrap_or_else(|| panic!("{} shown on its device", a.id));
+                assert!(
+                    shown.pending_fields.is_empty(),
+                    "{} settled: {:?}",
+                    a.id,
+                    shown.pending_fields
+                );
+                assert_eq!(
+                    r.search(&a.name, 1_000)
+                        .unwrap()
+                        .iter()
+                        .filter(|h| h.account.account.id == a.id)
+                        .count(),
+                    1,
+                    "{} found once",
+                    a.id
+                );
+            }
             for l in self
                 .saved
                 .iter()

@@ -262,6 +262,23 @@ impl Device {
             .expect("the territory has a rep")
     }
 
+    /// "New lead here" on the device: a new account in its territory, queued.
+    pub fn add_lead(&mut self, name: &str) -> rounds_store::AccountView {
+        let territory = self.store.read().territories().list().unwrap()[0].id;
+        let now = self.engine.now();
+        let new = rounds_store::NewAccount {
+            phone: Some("(555) 010-0199".into()),
+            street: "1 New Road".into(),
+            city: "Springfield".into(),
+            location: rounds_core::LatLon::new(39.78, -89.65).ok(),
+            priority: rounds_core::Priority::Medium,
+            ..rounds_store::NewAccount::named(name, territory, "USD")
+        };
+        self.store
+            .create_account(new, now.date_naive(), now)
+            .unwrap()
+    }
+
     /// A quick-action visit on the device's first account, five minutes ago.
     pub fn log_visit(&mut self, note: &str) -> rounds_store::LoggedActivity {
         let account = self.store.read().accounts().all().unwrap()[0].account.id;

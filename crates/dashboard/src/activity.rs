@@ -293,6 +293,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
                 } }
             }
         }
+        @if !feed.added.is_empty() { h2 { "Activities" } }
         @if feed.rows.is_empty() {
             p.muted { "No synced activity matches." }
         } @else {
