@@ -27,6 +27,8 @@ pub const MAX_PULL_OPS: usize = 1_000;
 pub const PAYLOAD_VERSION: u32 = 1;
 
 /// What a device asks the server to do.
+// Bodies live briefly between the outbox and the database; boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -133,24 +133,28 @@ impl Reader<'_> {
         phone: Option<&str>,
         at: Option<LatLon>,
     ) -> Result<Vec<Lookalike>> {
-        let rows: Vec<(Uuid, String, Option<String>, Option<f64>, Option<f64>)> = self
+        let known: Vec<Known> = self
             .conn
             .prepare_cached("SELECT id, name, phone, lat, lon FROM accounts")?
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                let (lat, lon): (Option<f64>, Option<f64>) = (r.get(3)?, r.get(4)?);
+                Ok(Known {
+                    id: AccountId::from_uuid(r.get(0)?),
+                    name: r.get(1)?,
+                    phone: r.get(2)?,
+                    at: lat
+                        .zip(lon)
+                        .and_then(|(lat, lon)| LatLon::new(lat, lon).ok()),
+                })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let existing = rows.iter().map(|(id, name, phone, lat, lon)| {
-            let at = match (lat, lon) {
-                (Some(lat), Some(lon)) => LatLon::new(*lat, *lon).ok(),
-                _ => None,
-            };
+        let existing = known.iter().map(|k| {
             (
-                AccountId::from_uuid(*id),
+                k.id,
                 Place {
-                    name,
-                    phone: phone.as_deref(),
-                    at,
+                    name: &k.name,
+                    phone: k.phone.as_deref(),
+                    at: k.at,
                 },
             )
         });
@@ -164,6 +168,14 @@ impl Reader<'_> {
         }
         Ok(out)
     }
+}
+
+/// An account on the device as the duplicate finder reads it.
+struct Known {
+    id: AccountId,
+    name: String,
+    phone: Option<String>,
+    at: Option<LatLon>,
 }
 
 fn record(new: NewAccount, today: NaiveDate, now: DateTime<Utc>) -> Result<AccountRecord> {
