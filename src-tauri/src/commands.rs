@@ -5,11 +5,11 @@
 use rounds_client::planner::Trigger;
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, EditAccount,
-    IpcError, LeadDraft, LogActivity, Logged, Lookalike, NewLead, PlanDay, Profile, Session,
-    SignIn, SyncView, TodayView,
+    AccountDetail, AccountList, AccountQuery, AmendActivity, CheckOut, DayRoute, DaySettings,
+    EditAccount, IpcError, LeadDraft, LogActivity, Logged, Lookalike, NewLead, PlanDay, Profile,
+    SaveContact, Session, SignIn, SyncView, TodayView,
 };
-use rounds_protocol::{AccountId, ActivityId, ErrorCode};
+use rounds_protocol::{AccountId, ActivityId, ContactId, ErrorCode};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt as _;
 
@@ -109,6 +109,25 @@ pub async fn edit_account(state: State<'_, AppState>, req: EditAccount) -> Answe
     device.rep_mut()?.edit_account(&req, now)?;
     device.trigger(Trigger::LocalWrite);
     Ok(())
+}
+
+#[tauri::command]
+pub async fn save_contact(state: State<'_, AppState>, req: SaveContact) -> Answer<ContactId> {
+    let mut device = state.device().await;
+    let now = device.now();
+    let id = device.rep_mut()?.save_contact(&req, now)?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(id)
+}
+
+/// Answers the visit's length in minutes.
+#[tauri::command]
+pub async fn check_out(state: State<'_, AppState>, req: CheckOut) -> Answer<u32> {
+    let mut device = state.device().await;
+    let now = device.now();
+    let minutes = device.rep_mut()?.check_out(&req, now)?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(minutes)
 }
 
 #[tauri::command]

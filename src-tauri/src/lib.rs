@@ -58,6 +58,8 @@ pub fn run() {
             commands::lookalikes,
             commands::create_account,
             commands::edit_account,
+            commands::save_contact,
+            commands::check_out,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the app failed to start");

@@ -4,11 +4,11 @@
 use rounds_protocol::ErrorCode;
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AmendActivity, DayRoute, DaySettings, EditAccount,
-    IpcError, LeadDraft, LogActivity, Logged, Lookalike, NewLead, PlanDay, Profile, Session,
-    SignIn, SyncView, TodayView, command,
+    AccountDetail, AccountList, AccountQuery, AmendActivity, CheckOut, DayRoute, DaySettings,
+    EditAccount, IpcError, LeadDraft, LogActivity, Logged, Lookalike, NewLead, PlanDay, Profile,
+    SaveContact, Session, SignIn, SyncView, TodayView, command,
 };
-use rounds_protocol::{AccountId, ActivityId};
+use rounds_protocol::{AccountId, ActivityId, ContactId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -151,6 +151,14 @@ pub async fn create_account(req: NewLead) -> Result<AccountId, IpcError> {
 
 pub async fn edit_account(req: EditAccount) -> Result<(), IpcError> {
     call_unit(command::EDIT_ACCOUNT, &req).await
+}
+
+pub async fn save_contact(req: SaveContact) -> Result<ContactId, IpcError> {
+    call(command::SAVE_CONTACT, &req).await
+}
+
+pub async fn check_out(req: CheckOut) -> Result<u32, IpcError> {
+    call(command::CHECK_OUT, &req).await
 }
 
 pub async fn day_settings() -> Result<DaySettings, IpcError> {

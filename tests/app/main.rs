@@ -97,6 +97,43 @@ async fn lead_on_server(server: &Server, name: &str) -> Vec<serde_json::Value> {
         .unwrap()
 }
 
+/// The contacts of an account on the server, as stored.
+async fn contacts_on_server(server: &Server, account: &str) -> Vec<serde_json::Value> {
+    let account = account.to_owned();
+    server
+        .db()
+        .await
+        .read(move |tx| {
+            let rows = tx.query(
+                "SELECT data FROM contacts WHERE account_id = $1 ORDER BY id",
+                &[account.into()],
+            )?;
+            rows.iter()
+                .map(|r| r.json::<serde_json::Value>(0))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .unwrap()
+}
+
+/// Corrections on the server that give a visit its length (check-outs).
+async fn check_outs_on_server(server: &Server) -> usize {
+    server
+        .db()
+        .await
+        .read(|tx| {
+            let rows = tx.query("SELECT data FROM corrections", &[])?;
+            let mut n = 0;
+            for r in rows {
+                let v: serde_json::Value = r.json(0)?;
+                n += usize::from(v["change"]["duration_min"].is_u64());
+            }
+            Ok::<_, rounds_server::db::DbError>(n)
+        })
+        .await
+        .unwrap()
+}
+
 async fn activities_on_server(server: &Server) -> i64 {
     server
         .count("SELECT count(*) FROM activities", Vec::new())
@@ -205,6 +242,13 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         all(&c, ".timeline-item.pending").await.len() > pending_before
     })
     .await;
+    // The visit is under way until the rep checks out.
+    assert!(text(&c, ".timeline").await.contains("Under way"));
+    click(&c, ".timeline .check-out").await;
+    eventually(10, "the check-out gives the visit its length", || async {
+        text(&c, ".timeline").await.contains("Stayed")
+    })
+    .await;
     screenshot(&c, &display, "account-offline").await;
 
     // Still offline, at the door of a shop that is not in the system: "New lead here".
@@ -244,6 +288,18 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         text(&c, ".pending-tag").await.contains("stage")
     })
     .await;
+    // The buyer met at the door.
+    click(&c, "#add-contact").await;
+    wait(&c, "#contact-form").await;
+    type_into(&c, "#contact-name", "Noor Haddad").await;
+    type_into(&c, "#contact-title", "Owner").await;
+    type_into(&c, "#contact-phone", "(720) 555-0177").await;
+    click(&c, "#contact-save").await;
+    eventually(10, "the contact shows as waiting", || async {
+        text(&c, "#contacts").await.contains("Noor Haddad")
+            && !all(&c, "#contacts li.contact.pending").await.is_empty()
+    })
+    .await;
     c.execute(
         "document.querySelector('#account').scrollIntoView()",
         vec![],
@@ -274,6 +330,11 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         before + 1,
         "the visit reached the server exactly once"
     );
+    assert_eq!(
+        check_outs_on_server(&server).await,
+        1,
+        "the check-out reached the server as the visit's length"
+    );
     let lead = lead_on_server(&server, &lead_name).await;
     assert_eq!(
         lead.len(),
@@ -287,6 +348,13 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         lead[0]
     );
     assert_eq!(lead[0]["phone"], "(720) 555-0142");
+    let buyer = contacts_on_server(&server, lead[0]["id"].as_str().unwrap()).await;
+    assert_eq!(buyer.len(), 1, "the buyer reached the server once");
+    assert_eq!(buyer[0]["name"], "Noor Haddad");
+    assert_eq!(
+        buyer[0]["primary"], true,
+        "the first contact is the primary"
+    );
     screenshot(&c, &display, "sync-done").await;
 
     // Changing the password goes to the server; a wrong current one is said in words.

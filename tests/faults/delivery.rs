@@ -208,7 +208,7 @@ async fn s13_reassignment_while_offline_through_a_link_dropping_a_fifth(backend:
     oracle.check(&server, &[&dana, &marcus]).await;
 }
 
-/// New leads, each with a first visit, made on two devices of one rep while pushes lose
+/// New leads, each with a buyer and a first visit, made on two devices of one rep while pushes lose
 /// their answers, arrive twice (one after the other and at once) and are cut short. Each
 /// lead must end on the server once, as the device made it, and on both devices once.
 async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) {
@@ -237,6 +237,7 @@ async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) 
         for (i, d) in devices.iter_mut().enumerate() {
             let lead = d.add_lead(&format!("Field Lead {rounds}-{i}"));
             oracle.created(&lead);
+            oracle.contact_saved(d.add_contact(lead.account.id, &format!("Buyer {rounds}-{i}")));
             let visit = d.log_visit_on(lead.account.id, "first visit at the door");
             oracle.saved(d, visit);
         }
@@ -249,7 +250,7 @@ async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) 
         }
     }
     println!(
-        "s23: {} leads and their visits through {} faults ({} lost answers, {} cut, {} duplicated) over {rounds} rounds of 2 devices",
+        "s23: {} leads with their buyers and visits through {} faults ({} lost answers, {} cut, {} duplicated) over {rounds} rounds of 2 devices",
         oracle.created_count(),
         proxy.total_faults(),
         proxy.made(|f| *f == Fault::DropResponse),

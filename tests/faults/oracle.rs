@@ -6,10 +6,11 @@
 //! no longer pending; no outbox row is left; the server's ledger holds one entry per seq
 //! each device ever used, none of them set aside (a field edit may be superseded, or
 //! refused and kept as a rejected edit); every device file passes `integrity_check`.
-//! Each account a device created is on the server exactly once, as the device made it,
-//! and shown once, no longer pending, on every device holding its territory.
+//! Each account a device created, and each contact it saved, is on the server exactly
+//! once, as the device made it, and shown once, no longer pending, on every device
+//! holding its territory.
 
-use rounds_protocol::records::{AccountRecord, ActivityRecord};
+use rounds_protocol::records::{AccountRecord, ActivityRecord, ContactRecord};
 use rounds_store::LoggedActivity;
 
 use crate::support::{Device, Server};
@@ -22,6 +23,8 @@ pub struct Oracle {
     edits: std::collections::HashMap<(rounds_protocol::DeviceId, i64), rounds_protocol::AccountId>,
     /// Accounts created on a device, as the device saved them.
     created: Vec<rounds_core::Account>,
+    /// Contacts saved once on a device, as saved.
+    contacts: Vec<ContactRecord>,
 }
 
 impl Oracle {
@@ -46,6 +49,11 @@ impl Oracle {
     /// A new account's save returned: it must reach the server once and come back.
     pub fn created(&mut self, account: &rounds_store::AccountView) {
         self.created.push(account.account.clone());
+    }
+
+    /// A contact's save returned: it must reach the server once and come back.
+    pub fn contact_saved(&mut self, contact: ContactRecord) {
+        self.contacts.push(contact);
     }
 
     pub fn created_count(&self) -> usize {
@@ -109,6 +117,30 @@ impl Oracle {
                 "the server holds the account the device made"
             );
         }
+        for c in &self.contacts {
+            let id = c.id.to_string();
+            let rows = db
+                .read(move |tx| {
+                    use rounds_server::db::Sql;
+                    tx.query(
+                        "SELECT data FROM contacts WHERE id = $1",
+                        rounds_server::params![id],
+                    )
+                })
+                .await
+                .unwrap();
+            assert_eq!(
+                rows.len(),
+                1,
+                "contact {} is on the server exactly once",
+                c.id
+            );
+            let on_server: ContactRecord = rows[0].json(0).unwrap();
+            assert_eq!(
+                &on_server, c,
+                "the server holds the contact the device saved"
+            );
+        }
         for d in devices {
             d.store.integrity_check().expect("device file intact");
             let r = d.store.read();
@@ -154,6 +186,21 @@ impl Oracle {
                     "{} found once",
                     a.id
                 );
+            }
+            for c in self
+                .contacts
+                .iter()
+                .filter(|c| held.contains(&c.account_id))
+            {
+                let shown: Vec<_> = r
+                    .contacts()
+                    .with_pending(c.account_id)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|(x, _)| x.id == c.id)
+                    .collect();
+                assert_eq!(shown.len(), 1, "contact {} shown once on its device", c.id);
+                assert!(!shown[0].1, "contact {} settled", c.id);
             }
             for l in self
                 .saved

@@ -279,6 +279,40 @@ impl Device {
             .unwrap()
     }
 
+    /// A primary contact added on the device to `account`, queued; answers it as saved.
+    pub fn add_contact(
+        &mut self,
+        account: rounds_protocol::AccountId,
+        name: &str,
+    ) -> rounds_protocol::records::ContactRecord {
+        let now = self.engine.now();
+        let id = self
+            .store
+            .save_contact(
+                rounds_store::ContactInput {
+                    id: None,
+                    account_id: account,
+                    name: name.into(),
+                    title: Some("Buyer".into()),
+                    phone: Some("(555) 010-0142".into()),
+                    email: None,
+                    primary: true,
+                },
+                now,
+            )
+            .unwrap();
+        let c = self
+            .store
+            .read()
+            .contacts()
+            .of_account(account)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.id == id)
+            .expect("the saved contact is shown");
+        rounds_protocol::records::ContactRecord::from(&c)
+    }
+
     /// A quick-action visit on the device's first account, five minutes ago.
     pub fn log_visit(&mut self, note: &str) -> rounds_store::LoggedActivity {
         let account = self.store.read().accounts().all().unwrap()[0].account.id;

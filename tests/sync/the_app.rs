@@ -7,10 +7,11 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rounds_client::{Device, clock_starting_at, system_clock};
 use rounds_core::calendar::start_of_day;
-use rounds_core::{ActivityKind, Period, Priority, Status, Tz};
+use rounds_core::{ActivityKind, Period, Priority, Status, Tz, VisitState};
 use rounds_protocol::ErrorCode;
 use rounds_protocol::ipc::{
-    AccountOrder, AccountQuery, DueFilter, LogActivity, PlanDay, Session, SignIn, TodayView,
+    AccountOrder, AccountQuery, CheckOut, DueFilter, Fix, LeadDraft, LogActivity, NewLead, PlanDay,
+    SaveContact, Session, SignIn, TodayView,
 };
 use rounds_protocol::records::PlanRecord;
 use rounds_server::db::Sql as _;
@@ -733,4 +734,184 @@ async fn a_rep_changes_their_password_from_the_app() {
         .sign_in(&sign_in_req(&server, DANA, "a long new secret"))
         .await
         .expect("the new one does");
+}
+
+#[tokio::test]
+async fn a_check_in_is_under_way_until_checked_out_and_a_forgotten_one_closes_itself() {
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let account = device.rep().unwrap().today(demo_now()).unwrap().items[0].account_id;
+    let at = demo_now();
+    let logged = device
+        .rep_mut()
+        .unwrap()
+        .log(&tap(account, ActivityKind::Visit), at)
+        .unwrap();
+    let state = |device: &Device, now| {
+        device
+            .rep()
+            .unwrap()
+            .account(account, now)
+            .unwrap()
+            .timeline
+            .into_iter()
+            .find(|t| t.id == logged.activity_id)
+            .and_then(|t| t.visit)
+    };
+    assert_eq!(state(&device, at), Some(VisitState::Open));
+    // Forgotten: three hours on, it has closed itself and says so.
+    let later = at + chrono::Duration::hours(3);
+    assert_eq!(
+        state(&device, later),
+        Some(VisitState::ClosedItself { minutes: 180 })
+    );
+    let req = CheckOut {
+        account_id: account,
+        activity_id: logged.activity_id,
+    };
+    assert_eq!(
+        device
+            .rep_mut()
+            .unwrap()
+            .check_out(&req, later)
+            .unwrap_err()
+            .code,
+        ErrorCode::Conflict,
+        "a visit that closed itself cannot be checked out"
+    );
+
+    // Checked out 42 minutes in: that is its length, here and after the sync.
+    let out = at + chrono::Duration::minutes(42);
+    assert_eq!(device.rep_mut().unwrap().check_out(&req, out).unwrap(), 42);
+    assert_eq!(
+        state(&device, out),
+        Some(VisitState::Closed { minutes: 42 })
+    );
+    assert_eq!(
+        device
+            .rep_mut()
+            .unwrap()
+            .check_out(&req, out)
+            .unwrap_err()
+            .code,
+        ErrorCode::Conflict,
+        "checked out once"
+    );
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    // The status may still describe the sync before the trigger: wait for the outbox.
+    for _ in 0..300 {
+        let queued = device
+            .rep()
+            .unwrap()
+            .store()
+            .read()
+            .outbox()
+            .pending_count()
+            .unwrap();
+        if queued == 0 && !device.status().syncing {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        device
+            .rep()
+            .unwrap()
+            .store()
+            .read()
+            .activities()
+            .is_synced(logged.activity_id)
+            .unwrap()
+    );
+    assert_eq!(
+        state(&device, later),
+        Some(VisitState::Closed { minutes: 42 })
+    );
+}
+
+#[tokio::test]
+async fn a_lead_and_its_buyer_added_offline_are_on_the_server_once_after_sync() {
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep_mut().unwrap();
+    let id = rep
+        .create_account(
+            &NewLead {
+                name: "Gateway Garden Supply".into(),
+                phone: Some("(303) 555-0190".into()),
+                fix: Some(Fix {
+                    lat: 39.74,
+                    lon: -104.99,
+                    accuracy_m: 12.0,
+                }),
+                ..NewLead::default()
+            },
+            demo_now(),
+        )
+        .unwrap();
+    let buyer = rep
+        .save_contact(
+            &SaveContact {
+                primary: true,
+                ..SaveContact::new(id, "Noor Haddad")
+            },
+            demo_now(),
+        )
+        .unwrap();
+    // Asked again, the same shop is a look-alike of the new lead.
+    let asked = rep
+        .lookalikes(&LeadDraft {
+            name: "Gateway Garden Supply Inc.".into(),
+            phone: None,
+            fix: Some(Fix {
+                lat: 39.7401,
+                lon: -104.99,
+                accuracy_m: 10.0,
+            }),
+        })
+        .unwrap();
+    assert_eq!(asked.first().map(|l| l.id), Some(id), "{asked:?}");
+    assert!(asked[0].nearby && asked[0].similar_name);
+    let detail = rep.account(id, demo_now()).unwrap();
+    assert!(detail.pending_fields.contains(&"created".to_string()));
+    assert!(detail.contacts.iter().any(|c| c.id == buyer && c.pending));
+
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    // The status may still describe the sync before the trigger: wait for the lead itself.
+    for _ in 0..300 {
+        let d = device.rep().unwrap().account(id, demo_now()).unwrap();
+        if d.pending_fields.is_empty() && d.contacts.iter().all(|c| !c.pending) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let on_server = server
+        .db()
+        .await
+        .read(move |tx| {
+            let a = tx.query_one(
+                "SELECT COUNT(*) FROM accounts WHERE id = $1",
+                &[id.to_string().into()],
+            )?;
+            let c = tx.query_one(
+                "SELECT COUNT(*) FROM contacts WHERE id = $1",
+                &[buyer.to_string().into()],
+            )?;
+            Ok::<_, rounds_server::db::DbError>((a.int(0)?, c.int(0)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(on_server, (1, 1));
+    let detail = device.rep().unwrap().account(id, demo_now()).unwrap();
+    assert!(
+        detail.pending_fields.is_empty(),
+        "{:?}",
+        detail.pending_fields
+    );
+    assert!(
+        detail
+            .contacts
+            .iter()
+            .any(|c| c.id == buyer && !c.pending && c.primary)
+    );
 }

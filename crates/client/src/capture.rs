@@ -1,15 +1,17 @@
 //! What the rep captures in the field: "New lead here" (after being asked about the
-//! accounts on the device it may already be), and changes to an account's details,
-//! stage and pin.
+//! accounts on the device it may already be), changes to an account's details, stage
+//! and pin, the people met there, and the check-out when the rep leaves.
 
 use chrono::{DateTime, Utc};
 use rounds_core::calendar::local_date;
 use rounds_core::duplicate::Why;
-use rounds_core::{LatLon, Priority};
+use rounds_core::{CorrectionKind, LatLon, Priority};
 use rounds_protocol::ErrorCode;
-use rounds_protocol::ipc::{EditAccount, Fix, IpcError, LeadDraft, Lookalike, NewLead};
-use rounds_protocol::{AccountId, TerritoryId};
-use rounds_store::NewAccount;
+use rounds_protocol::ipc::{
+    CheckOut, EditAccount, Fix, IpcError, LeadDraft, Lookalike, NewLead, SaveContact,
+};
+use rounds_protocol::{AccountId, ContactId, TerritoryId};
+use rounds_store::{ContactInput, NewAccount};
 
 use crate::rep::{Rep, store_err};
 
@@ -82,6 +84,61 @@ impl Rep {
             .edit_account_fields(req.account_id, req.edits.clone(), now)
             .map_err(store_err)?;
         Ok(())
+    }
+
+    /// A new contact, or a change of one: queued and shown at once.
+    pub fn save_contact(
+        &mut self,
+        req: &SaveContact,
+        now: DateTime<Utc>,
+    ) -> Result<ContactId, IpcError> {
+        self.store_mut()
+            .save_contact(
+                ContactInput {
+                    id: req.contact_id,
+                    account_id: req.account_id,
+                    name: req.name.clone(),
+                    title: req.title.clone(),
+                    phone: req.phone.clone(),
+                    email: req.email.clone(),
+                    primary: req.primary,
+                },
+                now,
+            )
+            .map_err(store_err)
+    }
+
+    /// The rep leaves: the open visit gets its length, as an amendment of the fact.
+    /// Refused when the visit is not under way (checked out, or closed itself).
+    pub fn check_out(&mut self, req: &CheckOut, now: DateTime<Utc>) -> Result<u32, IpcError> {
+        let entry = self
+            .store()
+            .read()
+            .activities()
+            .timeline(req.account_id)
+            .map_err(store_err)?
+            .into_iter()
+            .find(|e| e.activity.id == req.activity_id && !e.voided)
+            .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no such visit on this account"))?;
+        let minutes = entry.activity.check_out_minutes(now).ok_or_else(|| {
+            IpcError::new(
+                ErrorCode::Conflict,
+                "this visit is not under way: it was checked out, or closed itself",
+            )
+        })?;
+        self.store_mut()
+            .correct_activity(
+                req.activity_id,
+                CorrectionKind::Amend {
+                    occurred_at: None,
+                    duration_min: Some(minutes),
+                    outcome: None,
+                    note: None,
+                },
+                now,
+            )
+            .map_err(store_err)?;
+        Ok(minutes)
     }
 
     /// The territory a new account joins: the one the rep works (the first by name when

@@ -484,16 +484,17 @@ impl Rep {
         let a = view.account;
         let contacts = read
             .contacts()
-            .of_account(id)
+            .with_pending(id)
             .map_err(store_err)?
             .into_iter()
-            .map(|c| ContactView {
+            .map(|(c, pending)| ContactView {
                 id: c.id,
                 name: c.name,
                 title: c.title,
                 phone: c.phone.map(|p| p.to_string()),
                 email: c.email.map(|e| e.to_string()),
                 primary: c.primary,
+                pending,
             })
             .collect();
         let timeline = read
@@ -513,6 +514,7 @@ impl Rep {
                         CHECK_IN_RADIUS_M,
                     )
                 }),
+                visit: e.activity.visit_state(now).filter(|_| !e.voided),
                 note: e.activity.note,
                 pending: e.pending,
                 voided: e.voided,
@@ -819,6 +821,11 @@ fn issue_view(i: &SyncIssue, names: &HashMap<AccountId, String>, tz: Tz) -> Issu
             account(account_id)
         ),
         // The account itself has left the device's lists; its name is in the payload.
+        Some(MutationBody::SaveContact { contact }) => format!(
+            "Contact {} on {}",
+            contact.name,
+            account(&contact.account_id)
+        ),
         Some(MutationBody::CreateAccount { account }) => format!(
             "New account {}, added {}",
             account.name,

@@ -30,6 +30,50 @@ impl ActivityKind {
     }
 }
 
+/// A check-in (a visit logged without its length) that is not checked out closes itself
+/// this long after it began: a rep who forgot is counted as having stayed this long, and
+/// the app says so.
+pub const VISIT_CLOSES_AFTER_MIN: u32 = 180;
+
+/// Where a visit stands at `now`: under way (checked in, not out), or over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum VisitState {
+    /// Checked in and not out yet.
+    Open,
+    /// Checked out (or logged with its length).
+    Closed { minutes: u32 },
+    /// Never checked out: closed itself [`VISIT_CLOSES_AFTER_MIN`] after it began.
+    ClosedItself { minutes: u32 },
+}
+
+impl Activity {
+    /// The visit's state at `now`; `None` for calls, e-mails and notes.
+    pub fn visit_state(&self, now: DateTime<Utc>) -> Option<VisitState> {
+        if self.kind != ActivityKind::Visit {
+            return None;
+        }
+        Some(match self.duration_min {
+            Some(minutes) => VisitState::Closed { minutes },
+            None if now - self.occurred_at
+                >= chrono::Duration::minutes(i64::from(VISIT_CLOSES_AFTER_MIN)) =>
+            {
+                VisitState::ClosedItself {
+                    minutes: VISIT_CLOSES_AFTER_MIN,
+                }
+            }
+            None => VisitState::Open,
+        })
+    }
+
+    /// The length a check-out at `now` gives this open visit: whole minutes since it
+    /// began, at least one. `None` when the visit is not open at `now`.
+    pub fn check_out_minutes(&self, now: DateTime<Utc>) -> Option<u32> {
+        (self.visit_state(now)? == VisitState::Open)
+            .then(|| u32::try_from((now - self.occurred_at).num_minutes().max(1)).unwrap_or(1))
+    }
+}
+
 /// The kinds of touch a call-rotation plan counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -223,6 +267,37 @@ mod tests {
             note: None,
             fix: None,
         }
+    }
+
+    /// (minutes since the check-in, logged length, kind) → state, and a check-out's length.
+    #[rstest]
+    #[case::just_checked_in(0, None, ActivityKind::Visit, Some(VisitState::Open), Some(1))]
+    #[case::an_hour_in(61, None, ActivityKind::Visit, Some(VisitState::Open), Some(61))]
+    #[case::one_minute_before_it_closes(
+        179,
+        None,
+        ActivityKind::Visit,
+        Some(VisitState::Open),
+        Some(179)
+    )]
+    #[case::forgotten(180, None, ActivityKind::Visit, Some(VisitState::ClosedItself { minutes: 180 }), None)]
+    #[case::checked_out(500, Some(25), ActivityKind::Visit, Some(VisitState::Closed { minutes: 25 }), None)]
+    #[case::a_call_is_no_visit(10, None, ActivityKind::Call, None, None)]
+    fn a_visit_is_open_until_checked_out_or_three_hours_pass(
+        #[case] since_min: i64,
+        #[case] length: Option<u32>,
+        #[case] kind: ActivityKind,
+        #[case] state: Option<VisitState>,
+        #[case] check_out: Option<u32>,
+    ) {
+        let a = Activity {
+            kind,
+            duration_min: length,
+            ..visit(1)
+        };
+        let now = a.occurred_at + chrono::Duration::minutes(since_min);
+        assert_eq!(a.visit_state(now), state);
+        assert_eq!(a.check_out_minutes(now), check_out);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub mod value;
 pub use account::{Account, Address, Kare, Priority, Stage, StageDates};
 pub use activity::{
     Activity, ActivityKind, CheckIn, Correction, CorrectionKind, LocationFix, Outcome, TouchKind,
-    apply_corrections,
+    VisitState, apply_corrections,
 };
 pub use cadence::{
     AccountCadence, CadenceEngine, KindCadence, Reason, Scheduled, Status, TodayEntry,

@@ -323,13 +323,20 @@ pub async fn performance(
             }),
         ),
         _ => write_rows(
-            &["rep", "calls_per_week", "visits_per_week", "leads_added"],
+            &[
+                "rep",
+                "calls_per_week",
+                "visits_per_week",
+                "leads_added",
+                "contacts_added",
+            ],
             v.reps.iter().map(|r| {
                 vec![
                     r.name.clone(),
                     super::layout::tenths(r.calls),
                     super::layout::tenths(r.visits),
                     r.added.to_string(),
+                    r.contacts_added.to_string(),
                 ]
             }),
         ),

@@ -26,6 +26,7 @@ use serde::Deserialize;
 use super::layout::{option, tenths};
 use super::scope::{self, Team};
 use super::{Answer, Viewer, html_response, page};
+use rounds_server_rules::feed::{self, Origin};
 use rounds_server_rules::state::AppState;
 
 /// Accounts shown in the net-profit ranking.
@@ -56,6 +57,8 @@ pub struct RepRates {
     pub visits: Ratio,
     /// Accounts the rep added in the field over the same weeks.
     pub added: u64,
+    /// Contacts the rep added from the device over the same weeks.
+    pub contacts_added: u64,
     /// Calls and visits of each of the weeks, oldest first.
     pub weeks: Vec<(u64, u64)>,
 }
@@ -82,14 +85,18 @@ fn date(s: &Option<String>) -> Option<NaiveDate> {
         .and_then(|s| s.parse().ok())
 }
 
-/// The page's figures: a pure function of the team's data and today. `added` is who
-/// added an account in the field, and when.
+/// Who added something from a device, and when.
+pub type Added = [(UserId, DateTime<Utc>)];
+
+/// The page's figures: a pure function of the team's data and today. `added` holds who
+/// added an account in the field, and when; `contacts_added` the same for contacts.
 #[allow(clippy::too_many_arguments)]
 pub fn compute(
     team: &Team,
     accounts: &[Account],
     activities: &[Activity],
-    added: &[(UserId, DateTime<Utc>)],
+    added: &Added,
+    contacts_added: &Added,
     only: Option<TerritoryId>,
     range: Option<DateRange>,
     today_in: impl Fn(Tz) -> NaiveDate,
@@ -199,15 +206,17 @@ pub fn compute(
                         .map_or((0, 0), |t| (t.calls, t.visits))
                 })
                 .collect();
-            let added = added
-                .iter()
-                .filter(|(by, at)| *by == p.id && span.contains(local_date(p.tz, *at)))
-                .count() as u64;
+            let count = |list: &Added| {
+                list.iter()
+                    .filter(|(by, at)| *by == p.id && span.contains(local_date(p.tz, *at)))
+                    .count() as u64
+            };
             RepRates {
                 name: p.name.clone(),
                 calls,
                 visits,
-                added,
+                added: count(added),
+                contacts_added: count(contacts_added),
                 weeks,
             }
         })
@@ -368,12 +377,12 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
                         td { (kare_name(*k)) } td.num { (s.accounts) } td.num { (s.revenue) } td.num { (s.net_profit) }
                     } } }
                 } }
-                h2 { "Calls and visits per rep per week, and leads added" }
+                h2 { "Calls and visits per rep per week; leads and contacts added" }
                 p.muted { "Average over the " (WEEKS) " complete weeks " (v.weeks.start) " – " (v.weeks.end) " (each rep's own weeks)." }
                 div.table-wrap { table {
-                    thead { tr { th { "Rep" } th.num { "Calls / week" } th.num { "Visits / week" } th.num { "Leads added" } th { "Weekly calls · visits" } } }
+                    thead { tr { th { "Rep" } th.num { "Calls / week" } th.num { "Visits / week" } th.num { "Leads added" } th.num { "Contacts added" } th { "Weekly calls · visits" } } }
                     tbody { @for r in &v.reps { tr data-rep=(r.name) {
-                        td { (r.name) } td.num { (tenths(r.calls)) } td.num { (tenths(r.visits)) } td.num { (r.added) }
+                        td { (r.name) } td.num { (tenths(r.calls)) } td.num { (tenths(r.visits)) } td.num { (r.added) } td.num { (r.contacts_added) }
                         td.muted { @for (i, (c, vi)) in r.weeks.iter().enumerate() { @if i > 0 { " " } (c) "·" (vi) } }
                     } } }
                 } }
@@ -409,14 +418,20 @@ pub async fn load(
     // A rep's weeks end before their today; two more weeks cover every zone.
     let since = now - chrono::Duration::weeks(WEEKS as i64 + 2);
     let team = d.team.clone();
-    let added =
-        s.db.read(move |tx| rounds_server_rules::feed::added_since(tx, &team, since))
-            .await?;
+    let (added, contacts_added) =
+        s.db.read(move |tx| {
+            Ok::<_, crate::Error>((
+                feed::added_since(tx, &team, Origin::Account, since)?,
+                feed::added_since(tx, &team, Origin::Contact, since)?,
+            ))
+        })
+        .await?;
     let view = compute(
         &d.team,
         &d.accounts,
         &d.activities,
         &added,
+        &contacts_added,
         only,
         range,
         |tz| local_date(tz, now),

@@ -6,7 +6,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rounds_core::cadence::Status;
-use rounds_core::{ActivityKind, CheckIn, Kare, LatLon, Outcome, Priority, Stage, TouchKind};
+use rounds_core::{
+    ActivityKind, CheckIn, Kare, LatLon, Outcome, Priority, Stage, TouchKind, VisitState,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{AccountId, ActivityId, ContactId, ErrorCode};
@@ -35,6 +37,8 @@ pub mod command {
     pub const LOOKALIKES: &str = "lookalikes";
     pub const CREATE_ACCOUNT: &str = "create_account";
     pub const EDIT_ACCOUNT: &str = "edit_account";
+    pub const SAVE_CONTACT: &str = "save_contact";
+    pub const CHECK_OUT: &str = "check_out";
 }
 
 /// Every command's failure.
@@ -361,6 +365,9 @@ pub struct ContactView {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub primary: bool,
+    /// Added later: saved on this device and not yet confirmed by the server.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -374,6 +381,9 @@ pub struct TimelineItem {
     /// Not yet on the server.
     pub pending: bool,
     pub voided: bool,
+    /// Added later: a visit's state now (under way, checked out, closed itself).
+    #[serde(default)]
+    pub visit: Option<VisitState>,
 }
 
 // --- Quick actions ----------------------------------------------------------------------
@@ -478,6 +488,47 @@ pub struct NewLead {
 pub struct EditAccount {
     pub account_id: AccountId,
     pub edits: Vec<crate::sync::AccountEdit>,
+}
+
+/// `save_contact`: a new contact on an account (no `contact_id`) or a change of one;
+/// answers the contact's id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SaveContact {
+    pub account_id: AccountId,
+    #[serde(default)]
+    pub contact_id: Option<ContactId>,
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The person quick actions call or mail.
+    #[serde(default)]
+    pub primary: bool,
+}
+
+impl SaveContact {
+    /// A new contact with just a name.
+    pub fn new(account_id: AccountId, name: &str) -> Self {
+        SaveContact {
+            account_id,
+            contact_id: None,
+            name: name.to_owned(),
+            title: None,
+            phone: None,
+            email: None,
+            primary: false,
+        }
+    }
+}
+
+/// `check_out`: the rep leaves; the open visit gets its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckOut {
+    pub account_id: AccountId,
+    pub activity_id: ActivityId,
 }
 
 // --- Sync -------------------------------------------------------------------------------

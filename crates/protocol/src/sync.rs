@@ -45,6 +45,9 @@ pub enum MutationBody {
     /// A new account the rep found in the field, with its client-made id: created once,
     /// in a territory the sender works; a second copy of the same id is a no-op.
     CreateAccount { account: AccountRecord },
+    /// A contact added or changed on the device (client-made id for a new one): the
+    /// whole contact, last writer wins by the mutation's HLC.
+    SaveContact { contact: ContactRecord },
 }
 
 /// An account field a rep may edit from the device, with its new value. Manager-owned

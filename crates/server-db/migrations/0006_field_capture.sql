@@ -1,4 +1,5 @@
--- Accounts reps add in the field. Forward only: never edit a released migration.
+-- Accounts and contacts reps add in the field. Forward only: never edit a released
+-- migration.
 
 -- Who added an account from a device, and when: the feed shows new accounts, and
 -- Performance counts new accounts per rep per period. Accounts made on the server
@@ -11,3 +12,20 @@ CREATE TABLE account_origins (
     created_at TEXT NOT NULL
 );
 CREATE INDEX account_origins_user ON account_origins (user_id, created_at);
+
+-- Contacts reps add or change from a device: the clock of each contact's last accepted
+-- save (an older save loses, last writer wins per contact) ...
+CREATE TABLE contact_clocks (
+    contact_id TEXT PRIMARY KEY REFERENCES contacts (id),
+    hlc TEXT NOT NULL,
+    device_id TEXT NOT NULL
+);
+
+-- ... and who added a contact from a device, and when (Performance's contacts added).
+CREATE TABLE contact_origins (
+    contact_id TEXT PRIMARY KEY REFERENCES contacts (id),
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX contact_origins_user ON contact_origins (user_id, created_at);

@@ -154,18 +154,31 @@ pub fn added_accounts(
     Ok(out)
 }
 
-/// Who of the team added an account in the field, and when, since `since`.
+/// What a rep added from a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Account,
+    Contact,
+}
+
+/// Who of the team added an account (or a contact) from a device, and when, since
+/// `since`.
 pub fn added_since(
     tx: &mut dyn Sql,
     team: &Team,
+    what: Origin,
     since: DateTime<Utc>,
 ) -> Result<Vec<(UserId, DateTime<Utc>)>> {
     if team.reps.is_empty() {
         return Ok(Vec::new());
     }
+    let table = match what {
+        Origin::Account => "account_origins",
+        Origin::Contact => "contact_origins",
+    };
     let mut params = team.rep_ids();
     let sql = format!(
-        "SELECT user_id, created_at FROM account_origins WHERE user_id IN ({}) AND created_at >= ${}",
+        "SELECT user_id, created_at FROM {table} WHERE user_id IN ({}) AND created_at >= ${}",
         placeholders(1, params.len()),
         params.len() + 1
     );

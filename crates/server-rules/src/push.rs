@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use rounds_core::Role;
-use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord};
+use rounds_protocol::records::{AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord};
 use rounds_protocol::sync::{
     AccountEdit, MAX_PUSH_MUTATIONS, Mutation, MutationBody, MutationResult, MutationStatus,
     PAYLOAD_VERSION, PushRequest, PushResponse, Row,
@@ -512,6 +512,7 @@ fn apply_one(
             batch.places.remove(&account_id);
             edit_account(tx, caller, actor, m, account_id, &edit, now)?
         }
+        MutationBody::SaveContact { contact } => save_contact(tx, caller, actor, m, &contact, now)?,
         MutationBody::CreateAccount { account } => {
             // Activities later in this push may name the new account: read it afresh.
             batch.places.remove(&account.id);
@@ -831,5 +832,98 @@ fn create_account(
         "INSERT INTO account_origins (account_id, user_id, device_id, territory_id, created_at) VALUES ($1, $2, $3, $4, $5)",
         params![rec.id, caller.user, caller.device, territory, time::text(since)],
     )?;
+    Ok(MutationStatus::Applied)
+}
+
+/// A contact added or changed on a device: the whole contact, on an account the sender
+/// may touch now, last writer wins by the mutation's clock (an older save is answered
+/// superseded). At most one primary contact per account: saving one as primary makes
+/// the others plain. Refusals are quarantined, kept whole in the ledger for review.
+fn save_contact(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    actor: &mut Actor,
+    m: &Mutation,
+    rec: &ContactRecord,
+    now: DateTime<Utc>,
+) -> Result<MutationStatus> {
+    if !may_touch(tx, actor, Some(rec.account_id))? {
+        return Ok(quarantined(
+            "you do not hold this contact's account now; kept for your manager to review",
+        ));
+    }
+    if let Err(e) = rounds_core::Contact::try_from(rec) {
+        return Ok(quarantined(format!("invalid contact: {e}")));
+    }
+    if !believable(m.hlc.wall_ms, now) {
+        return Ok(quarantined(
+            "the device's clock is days ahead of the server's, so this change would outrank every later one; kept for review",
+        ));
+    }
+    let known = tx.query_opt(
+        "SELECT c.account_id, k.hlc FROM contacts c LEFT JOIN contact_clocks k ON k.contact_id = c.id WHERE c.id = $1",
+        params![rec.id],
+    )?;
+    let new = match &known {
+        None => true,
+        Some(row) => {
+            if row.parse::<AccountId>("account_id")? != rec.account_id {
+                return Ok(quarantined(
+                    "the contact belongs to another account; kept for review",
+                ));
+            }
+            if let Some(winner) = row.opt_parse::<Hlc>("hlc")?
+                && winner >= m.hlc
+            {
+                return Ok(MutationStatus::Superseded { winner });
+            }
+            false
+        }
+    };
+    let data = serde_json::to_string(rec).map_err(|e| Error::Internal(e.to_string()))?;
+    if new {
+        tx.exec(
+            "INSERT INTO contacts (id, account_id, data) VALUES ($1, $2, $3)",
+            params![rec.id, rec.account_id, data],
+        )?;
+        tx.exec(
+            "INSERT INTO contact_origins (contact_id, user_id, device_id, created_at) VALUES ($1, $2, $3, $4)",
+            params![rec.id, caller.user, caller.device, time::text(now)],
+        )?;
+    } else {
+        tx.exec(
+            "UPDATE contacts SET data = $2 WHERE id = $1",
+            params![rec.id, data],
+        )?;
+    }
+    tx.exec(
+        "INSERT INTO contact_clocks (contact_id, hlc, device_id) VALUES ($1, $2, $3)
+         ON CONFLICT (contact_id) DO UPDATE SET hlc = excluded.hlc, device_id = excluded.device_id",
+        params![rec.id, m.hlc, caller.device],
+    )?;
+    let bucket = territory_bucket(account_place(tx, rec.account_id)?.and_then(|p| p.0));
+    if let Some(b) = &bucket {
+        changelog::put(tx, b, &Row::Contact(rec.clone()))?;
+    }
+    if rec.primary {
+        for r in tx.query(
+            "SELECT data FROM contacts WHERE account_id = $1 AND id <> $2",
+            params![rec.account_id, rec.id],
+        )? {
+            let mut other: ContactRecord = r.json("data")?;
+            if !other.primary {
+                continue;
+            }
+            other.primary = false;
+            let data = serde_json::to_string(&other).map_err(|e| Error::Internal(e.to_string()))?;
+            tx.exec(
+                "UPDATE contacts SET data = $2 WHERE id = $1",
+                params![other.id, data],
+            )?;
+            if let Some(b) = &bucket {
+                changelog::put(tx, b, &Row::Contact(other))?;
+            }
+        }
+    }
     Ok(MutationStatus::Applied)
 }

@@ -1,5 +1,5 @@
 //! What the rep adds in the field: a new account ("New lead here"), checked first against
-//! the accounts already on the device.
+//! the accounts already on the device, and the people they meet (contacts).
 //!
 //! A new account is written to `accounts` at once, under the device's own bucket
 //! [`DEVICE_BUCKET`], so every read (lists, search, Today, the route) sees it with no
@@ -11,9 +11,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rounds_core::duplicate::{Match, Place, likely_duplicates};
 use rounds_core::{LatLon, Priority, Stage};
-use rounds_protocol::records::AccountRecord;
+use rounds_protocol::records::{AccountRecord, ContactRecord};
 use rounds_protocol::sync::MutationBody;
-use rounds_protocol::{AccountId, TerritoryId};
+use rounds_protocol::{AccountId, ContactId, TerritoryId};
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
@@ -120,6 +120,83 @@ impl Store {
         Ok(AccountView {
             account,
             pending_fields: vec!["created"],
+        })
+    }
+}
+
+/// A contact as the rep typed it: a new one (no id) or a change of one on the device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactInput {
+    pub id: Option<ContactId>,
+    pub account_id: AccountId,
+    pub name: String,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub primary: bool,
+}
+
+impl Store {
+    /// Adds or changes a contact: the whole contact queued as one save, shown at once
+    /// (the contacts' overlay), last writer wins on the server. Answers its id.
+    pub fn save_contact(&mut self, input: ContactInput, now: DateTime<Utc>) -> Result<ContactId> {
+        let optional = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let record = ContactRecord {
+            id: input
+                .id
+                .unwrap_or_else(|| ContactId::from_uuid(new_id(now))),
+            account_id: input.account_id,
+            name: input.name.trim().to_owned(),
+            title: optional(input.title),
+            phone: optional(input.phone),
+            email: optional(input.email),
+            primary: input.primary,
+        };
+        let contact = rounds_core::Contact::try_from(&record)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let record = ContactRecord::from(&contact);
+        if self.read().accounts().get(record.account_id)?.is_none() {
+            return Err(StoreError::NotFound(format!(
+                "account {}",
+                record.account_id
+            )));
+        }
+        if let Some(id) = input.id {
+            let known = self
+                .read()
+                .contacts()
+                .of_account(record.account_id)?
+                .iter()
+                .any(|c| c.id == id);
+            if !known {
+                return Err(StoreError::NotFound(format!(
+                    "contact {id} on this account"
+                )));
+            }
+        }
+        let device = *self.device_id.as_uuid();
+        self.write(|w| {
+            let text = format!("{} {}", record.name, record.title.as_deref().unwrap_or(""));
+            search::index(
+                w.tx,
+                record.id.as_uuid(),
+                "contact",
+                record.account_id.as_uuid(),
+                &text,
+            )?;
+            let body = MutationBody::SaveContact {
+                contact: record.clone(),
+            };
+            enqueue(
+                w,
+                device,
+                &body,
+                "save_contact",
+                record.id.as_uuid(),
+                Some(record.account_id),
+                now,
+            )?;
+            Ok(record.id)
         })
     }
 }
@@ -271,8 +348,8 @@ pub(crate) fn restore_local(w: &Writer<'_>) -> Result<()> {
 }
 
 /// A create the server refused or set aside: the account leaves the device's lists
-/// (while it is still only in the device's bucket). The outbox row and the sync issue
-/// keep what the rep entered.
+/// (while it is still only in the device's bucket), a new contact its search. The
+/// outbox row and the sync issue keep what the rep entered.
 pub(crate) fn drop_refused(w: &Writer<'_>, seq: u64) -> Result<()> {
     let id: Option<Uuid> =
         w.tx.prepare_cached(
@@ -285,6 +362,17 @@ pub(crate) fn drop_refused(w: &Writer<'_>, seq: u64) -> Result<()> {
     if let Some(id) = id {
         search::unindex(w.tx, &id)?;
         w.tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+    }
+    // A new contact the server set aside: its search entry goes too.
+    let contact: Option<Uuid> =
+        w.tx.prepare_cached(
+            "SELECT entity_id FROM outbox WHERE seq = ?1 AND kind = 'save_contact'
+               AND entity_id NOT IN (SELECT id FROM contacts)",
+        )?
+        .query_row(params![seq as i64], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = contact {
+        search::unindex(w.tx, &id)?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use rounds_core::Contact;
 use rounds_protocol::records::ContactRecord;
+use rounds_protocol::sync::MutationBody;
 use rounds_protocol::{AccountId, ContactId};
 use rusqlite::{Connection, Transaction, params};
 use uuid::Uuid;
@@ -18,14 +19,63 @@ impl<'a> ContactsRead<'a> {
         Self { conn }
     }
 
-    /// The account's contacts, primary first.
+    /// The account's contacts, primary first, with the rep's saves not yet back from
+    /// the server applied.
     pub fn of_account(&self, account: AccountId) -> Result<Vec<Contact>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM contacts WHERE account_id = ?1 ORDER BY is_primary DESC, name"
-        ))?;
-        let rows = stmt.query_map([account.as_uuid()], record)?;
-        rows.map(|rec| to_domain(&rec?)).collect()
+        Ok(self
+            .with_pending(account)?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect())
     }
+
+    /// As [`ContactsRead::of_account`], each with whether a save of it is waiting to
+    /// sync.
+    pub fn with_pending(&self, account: AccountId) -> Result<Vec<(Contact, bool)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM contacts WHERE account_id = ?1"
+        ))?;
+        let mut all: Vec<(ContactRecord, bool)> = stmt
+            .query_map([account.as_uuid()], record)?
+            .map(|r| r.map(|r| (r, false)))
+            .collect::<rusqlite::Result<_>>()?;
+        for saved in pending(self.conn, account)? {
+            if saved.primary {
+                for (c, _) in &mut all {
+                    c.primary = false;
+                }
+            }
+            match all.iter_mut().find(|(c, _)| c.id == saved.id) {
+                Some(slot) => *slot = (saved, true),
+                None => all.push((saved, true)),
+            }
+        }
+        all.sort_by(|(a, _), (b, _)| b.primary.cmp(&a.primary).then(a.name.cmp(&b.name)));
+        all.into_iter()
+            .map(|(rec, pending)| to_domain(&rec).map(|c| (c, pending)))
+            .collect()
+    }
+}
+
+/// The rep's contact saves on `account` that a pull has not confirmed yet, in the order
+/// they were made (as the account edits' overlay).
+fn pending(conn: &Connection, account: AccountId) -> Result<Vec<ContactRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT payload FROM outbox
+         WHERE kind = 'save_contact' AND account_id = ?1
+           AND (state IN ('pending', 'in_flight')
+                OR (state = 'acked' AND settled_at >
+                    coalesce((SELECT max(updated_at) FROM pull_cursors), 0)))
+         ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([account.as_uuid()], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for payload in rows {
+        if let MutationBody::SaveContact { contact } = serde_json::from_str(&payload?)? {
+            out.push(contact);
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) const COLUMNS: &str = "id, account_id, name, title, phone, email, is_primary";

@@ -42,7 +42,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use accounts::{AccountView, AccountsRead};
 pub use activities::{ActivitiesRead, TimelineEntry};
 pub use apply::ApplyStats;
-pub use capture::{DEVICE_BUCKET, Lookalike, NewAccount};
+pub use capture::{ContactInput, DEVICE_BUCKET, Lookalike, NewAccount};
 pub use contacts::ContactsRead;
 pub use error::{Result, StoreError};
 pub use issues::{IssueKind, IssuesRead, SyncIssue};

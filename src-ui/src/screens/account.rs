@@ -2,13 +2,14 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rounds_core::{ActivityKind, Outcome};
+use rounds_core::{ActivityKind, Outcome, VisitState};
 use rounds_protocol::ipc::{
-    AccountDetail, AmendActivity, ContactView, IpcError, LogActivity, Owed, TimelineItem,
+    AccountDetail, AmendActivity, CheckOut, IpcError, LogActivity, Owed, TimelineItem,
 };
 use rounds_protocol::{AccountId, ActivityId};
 
 use super::account_edit::EditDetails;
+use super::contacts::Contacts;
 use crate::parts::{ExternalLink, PriorityBadge, StatusTag, fetched, open};
 use crate::state::{Fetch, ctx};
 use crate::{format, geo, ipc, words};
@@ -96,7 +97,7 @@ fn Loaded(
         </header>
         <QuickActions detail=detail.clone() f=f sheet=sheet />
         <EditDetails detail=detail.clone() f=f />
-        <Contacts contacts=detail.contacts.clone() />
+        <Contacts account=detail.id contacts=detail.contacts.clone() f=f />
         <Cadence cadence=detail.cadence.clone() />
         <section class="card">
             <h2>"This year"</h2>
@@ -106,7 +107,7 @@ fn Loaded(
                 <div class="net"><dt>"Net profit"</dt><dd>{detail.net_profit.clone()}</dd></div>
             </dl>
         </section>
-        <Timeline items=detail.timeline />
+        <Timeline account=detail.id items=detail.timeline f=f />
     }
 }
 
@@ -239,6 +240,7 @@ fn shown_at_once(
                     check_in,
                     pending: true,
                     voided: false,
+                    visit: (kind == ActivityKind::Visit).then_some(VisitState::Open),
                 },
             );
         }
@@ -375,43 +377,6 @@ fn Sheet(
 }
 
 #[component]
-fn Contacts(contacts: Vec<ContactView>) -> impl IntoView {
-    let list = if contacts.is_empty() {
-        view! { <p class="muted">"No contacts yet."</p> }.into_any()
-    } else {
-        view! {
-            <ul class="plain-list contacts">
-                {contacts
-                    .into_iter()
-                    .map(|c| {
-                        view! {
-                            <li class="contact">
-                                <span class="contact-name">
-                                    {c.name}
-                                    {c.primary.then(|| view! { <span class="badge quiet">"Primary"</span> })}
-                                </span>
-                                {c.title.map(|t| view! { <span class="muted">{t}</span> })}
-                                <span class="contact-links">
-                                    {c.phone.map(|p| view! { <ExternalLink href=rounds_core::tel_uri(&p)>{p}</ExternalLink> })}
-                                    {c.email.map(|e| view! { <ExternalLink href=rounds_core::mailto_uri(&e)>{e}</ExternalLink> })}
-                                </span>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        }
-        .into_any()
-    };
-    view! {
-        <section class="card">
-            <h2>"Contacts"</h2>
-            {list}
-        </section>
-    }
-}
-
-#[component]
 fn Cadence(cadence: Vec<Owed>) -> impl IntoView {
     let rows = cadence
         .into_iter()
@@ -442,9 +407,30 @@ fn Cadence(cadence: Vec<Owed>) -> impl IntoView {
 }
 
 #[component]
-fn Timeline(items: Vec<TimelineItem>) -> impl IntoView {
+fn Timeline(
+    account: AccountId,
+    items: Vec<TimelineItem>,
+    f: Fetch<AccountDetail>,
+) -> impl IntoView {
     let ctx = ctx();
     let zone = ctx.profile().map(|p| p.time_zone);
+    let leaving = RwSignal::new(false);
+    let check_out = move |activity_id: ActivityId| {
+        if leaving.get_untracked() {
+            return;
+        }
+        leaving.set(true);
+        spawn_local(async move {
+            let _ = ipc::check_out(CheckOut {
+                account_id: account,
+                activity_id,
+            })
+            .await;
+            let _ = leaving.try_set(false);
+            ctx.poll_now.set(true);
+            f.run(ipc::account(account));
+        });
+    };
     let rows = items
         .into_iter()
         .map(|t| {
@@ -458,6 +444,30 @@ fn Timeline(items: Vec<TimelineItem>) -> impl IntoView {
                 .check_in
                 .filter(|_| t.kind == ActivityKind::Visit)
                 .map(|c| view! { <span class="check-in">{words::check_in(c)}</span> });
+            let id = t.id;
+            let visit = t.visit.map(|v| match v {
+                VisitState::Open => view! {
+                    <span class="visit-state open">"Under way"</span>
+                    <button
+                        class="button secondary check-out"
+                        disabled=move || leaving.get()
+                        on:click=move |_| check_out(id)
+                    >
+                        "Check out"
+                    </button>
+                }
+                .into_any(),
+                VisitState::Closed { minutes } => view! {
+                    <span class="visit-state">{format!("Stayed {}", format::minutes(minutes))}</span>
+                }
+                .into_any(),
+                VisitState::ClosedItself { minutes } => view! {
+                    <span class="visit-state forgotten">
+                        {format!("No check-out: closed itself after {}", format::minutes(minutes))}
+                    </span>
+                }
+                .into_any(),
+            });
             view! {
                 <li class=class>
                     <div class="timeline-head">
@@ -466,6 +476,7 @@ fn Timeline(items: Vec<TimelineItem>) -> impl IntoView {
                     </div>
                     {t.outcome.map(|o| view! { <span class="outcome">{words::outcome(o)}</span> })}
                     {check_in}
+                    {visit}
                     {t.note.map(|n| view! { <p class="note">{n}</p> })}
                     {t.pending.then(|| view! { <span class="pending-tag">"Waiting to sync"</span> })}
                     {t.voided.then(|| view! { <span class="void-tag">"Voided"</span> })}

@@ -149,6 +149,24 @@ fn create_account_mutation() {
     assert_eq!(m.parse_body().unwrap(), body);
 }
 
+/// Added after the first release: a contact added or changed on the device.
+#[test]
+fn save_contact_mutation() {
+    let contact = ContactRecord {
+        id: id(40),
+        account_id: id(1),
+        name: "Ana Martins".into(),
+        title: Some("Buyer".into()),
+        phone: Some("(312) 555-0142".into()),
+        email: Some("ana@dorne.example".into()),
+        primary: true,
+    };
+    let body = MutationBody::SaveContact { contact };
+    let m = Mutation::new(8, id(31), hlc(1_773_671_460_000, 0), &body);
+    insta::assert_json_snapshot!(m);
+    assert_eq!(m.parse_body().unwrap(), body);
+}
+
 #[test]
 fn push_response() {
     let res = PushResponse {

@@ -2,8 +2,9 @@
 //! to every device holding it; refused creates are kept for review, never dropped.
 
 use chrono::{Duration, Utc};
+use rounds_protocol::records::ContactRecord;
 use rounds_protocol::sync::{MutationBody, MutationStatus};
-use rounds_protocol::{AccountId, TerritoryId};
+use rounds_protocol::{AccountId, ContactId, TerritoryId};
 use uuid::Uuid;
 
 use crate::support::*;
@@ -15,6 +16,9 @@ on_both_backends!(
     a_lead_in_someone_elses_territory_is_kept_for_review,
     a_lead_with_manager_owned_figures_is_kept_for_review,
     a_manager_sees_new_leads_in_the_feed_and_in_performance,
+    a_contact_saved_on_one_device_reaches_the_other_once_and_takes_the_primary,
+    an_older_save_of_a_contact_loses_to_a_newer_one,
+    a_contact_on_an_account_not_held_is_kept_for_review,
 );
 
 /// How many accounts on the server have this id.
@@ -206,17 +210,171 @@ async fn a_manager_sees_new_leads_in_the_feed_and_in_performance(backend: Backen
     let csv = maria.get("/dashboard/performance.csv?table=reps").await;
     assert_eq!(csv.status, 200);
     let header = csv.body.lines().next().unwrap_or_default();
-    assert!(header.ends_with("leads_added"), "{header}");
+    assert!(header.ends_with("leads_added,contacts_added"), "{header}");
     let ana_row = csv
         .body
         .lines()
         .find(|l| l.starts_with("ana,"))
         .unwrap_or_else(|| panic!("a row for Ana: {}", csv.body));
-    assert!(ana_row.ends_with(",1"), "Ana added one lead: {ana_row}");
+    assert!(ana_row.ends_with(",1,0"), "Ana added one lead: {ana_row}");
     let ben_row = csv
         .body
         .lines()
         .find(|l| l.starts_with("ben,"))
         .expect("Ben");
-    assert!(ben_row.ends_with(",0"), "{ben_row}");
+    assert!(ben_row.ends_with(",0,0"), "{ben_row}");
+}
+
+fn person(account: AccountId, name: &str, primary: bool) -> ContactRecord {
+    ContactRecord {
+        id: ContactId::from_uuid(Uuid::now_v7()),
+        account_id: account,
+        name: name.into(),
+        title: Some("Buyer".into()),
+        phone: Some("(312) 555-0142".into()),
+        email: None,
+        primary,
+    }
+}
+
+async fn a_contact_saved_on_one_device_reaches_the_other_once_and_takes_the_primary(
+    backend: Backend,
+) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    phone.pull(None).await.expect("first sync");
+    laptop.pull(None).await.expect("first sync");
+    let a = org.north_accounts[0];
+    let noor = person(a, "Noor Haddad", true);
+    let m = phone.queue(&MutationBody::SaveContact {
+        contact: noor.clone(),
+    });
+    let req = phone.request(vec![m]);
+    for _ in 0..2 {
+        // The second is a retry after a lost answer: answered from the ledger.
+        let res = phone.push_request(&req).await.expect("push");
+        assert_eq!(res.results[0].status, MutationStatus::Applied);
+    }
+    laptop.pull(None).await.expect("pull");
+    let contacts: Vec<ContactRecord> = laptop
+        .rows
+        .values()
+        .filter_map(|r| match r {
+            rounds_protocol::sync::Row::Contact(c) if c.account_id == a => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        contacts.iter().filter(|c| c.id == noor.id).count(),
+        1,
+        "the new contact arrives once"
+    );
+    assert_eq!(
+        contacts
+            .iter()
+            .filter(|c| c.primary)
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![noor.id],
+        "the seeded buyer is no longer primary: {contacts:?}"
+    );
+
+    // A change of the same contact from the laptop, later: it wins everywhere.
+    let mut changed = noor.clone();
+    changed.title = Some("Owner".into());
+    laptop.queue(&MutationBody::SaveContact {
+        contact: changed.clone(),
+    });
+    laptop.sync().await;
+    phone.pull(None).await.expect("pull");
+    let got = phone
+        .rows
+        .values()
+        .find_map(|r| match r {
+            rounds_protocol::sync::Row::Contact(c) if c.id == noor.id => Some(c.clone()),
+            _ => None,
+        })
+        .expect("the phone has the contact");
+    assert_eq!(got, changed);
+
+    // Kept as a contact Ana added: once, not once per change.
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM contact_origins").await,
+        1
+    );
+}
+
+async fn an_older_save_of_a_contact_loses_to_a_newer_one(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    phone.pull(None).await.expect("first sync");
+    laptop.pull(None).await.expect("first sync");
+    let a = org.north_accounts[1];
+    let base = person(a, "Lee Park", false);
+    phone.queue(&MutationBody::SaveContact {
+        contact: base.clone(),
+    });
+    phone.sync().await;
+    laptop.pull(None).await.expect("pull");
+
+    // The phone saves first (offline), the laptop later; the laptop's arrives first.
+    let mut older = base.clone();
+    older.phone = Some("(312) 555-0001".into());
+    phone.queue(&MutationBody::SaveContact { contact: older });
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let mut newer = base.clone();
+    newer.phone = Some("(312) 555-0002".into());
+    laptop.queue(&MutationBody::SaveContact {
+        contact: newer.clone(),
+    });
+    let res = laptop.push().await.expect("push");
+    assert_eq!(res.results[0].status, MutationStatus::Applied);
+    let res = phone.push().await.expect("push");
+    assert!(
+        matches!(res.results[0].status, MutationStatus::Superseded { .. }),
+        "{res:?}"
+    );
+    phone.pull(None).await.expect("pull");
+    let got = phone
+        .rows
+        .values()
+        .find_map(|r| match r {
+            rounds_protocol::sync::Row::Contact(c) if c.id == base.id => Some(c.clone()),
+            _ => None,
+        })
+        .expect("the contact");
+    assert_eq!(got, newer, "the later save holds");
+}
+
+async fn a_contact_on_an_account_not_held_is_kept_for_review(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.pull(None).await.expect("first sync");
+    let stray = person(org.south_accounts[0], "Not Mine", false);
+    ana.queue(&MutationBody::SaveContact {
+        contact: stray.clone(),
+    });
+    let mut nameless = person(org.north_accounts[0], " ", false);
+    nameless.name = "  ".into();
+    ana.queue(&MutationBody::SaveContact { contact: nameless });
+    let res = ana.push().await.expect("push");
+    for r in &res.results {
+        assert!(
+            matches!(r.status, MutationStatus::Quarantined { .. }),
+            "{res:?}"
+        );
+    }
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM mutations WHERE status = 'quarantined' AND kind = 'save_contact'")
+            .await,
+        2,
+        "both kept in the ledger, as sent"
+    );
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM contact_origins").await,
+        0
+    );
 }

@@ -6,7 +6,7 @@ use rounds_core::duplicate::Why;
 use rounds_core::{LatLon, Priority, Stage};
 use rounds_protocol::sync::{MutationBody, MutationResult, MutationStatus, Op, PushResponse, Row};
 use rounds_protocol::{ErrorCode, Hlc, TerritoryId};
-use rounds_store::{NewAccount, Store, StoreError};
+use rounds_store::{ContactInput, NewAccount, Store, StoreError};
 use uuid::Uuid;
 
 use crate::fixtures::*;
@@ -250,4 +250,123 @@ fn lookalikes_name_the_shop_already_on_the_device() {
         .lookalikes("Zebra Tyres", None, Some(LatLon::new(10.0, 10.0).unwrap()))
         .unwrap();
     assert!(nothing.is_empty(), "{nothing:?}");
+}
+
+fn buyer(account: rounds_protocol::AccountId, name: &str) -> ContactInput {
+    ContactInput {
+        id: None,
+        account_id: account,
+        name: name.into(),
+        title: Some("Buyer".into()),
+        phone: Some("(312) 555-0177".into()),
+        email: None,
+        primary: false,
+    }
+}
+
+#[test]
+fn a_contact_added_or_changed_shows_at_once_marked_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let a = account_id(1);
+    let before = store.read().contacts().of_account(a).unwrap().len();
+    let id = store
+        .save_contact(
+            ContactInput {
+                primary: true,
+                ..buyer(a, "Noor Haddad")
+            },
+            now(),
+        )
+        .unwrap();
+    let r = store.read();
+    let shown = r.contacts().with_pending(a).unwrap();
+    assert_eq!(shown.len(), before + 1);
+    let (first, pending) = &shown[0];
+    assert_eq!(
+        (first.id, *pending),
+        (id, true),
+        "the new primary comes first"
+    );
+    assert_eq!(
+        shown.iter().filter(|(c, _)| c.primary).count(),
+        1,
+        "one primary: the synced one is plain now"
+    );
+    assert!(
+        r.search("noor", 5)
+            .unwrap()
+            .iter()
+            .any(|h| h.account.account.id == a),
+        "searchable at once"
+    );
+    match r
+        .outbox()
+        .get(1)
+        .unwrap()
+        .unwrap()
+        .mutation
+        .parse_body()
+        .unwrap()
+    {
+        MutationBody::SaveContact { contact } => assert_eq!(contact.id, id),
+        other => panic!("queued {other:?}"),
+    }
+
+    // A change of a synced contact replaces it in the list, still one row.
+    let synced = contact(1, 1);
+    store
+        .save_contact(
+            ContactInput {
+                id: Some(synced.id),
+                title: Some("Owner".into()),
+                ..buyer(a, &synced.name)
+            },
+            now(),
+        )
+        .unwrap();
+    let shown = store.read().contacts().with_pending(a).unwrap();
+    assert_eq!(shown.len(), before + 1);
+    let (changed, pending) = shown.iter().find(|(c, _)| c.id == synced.id).unwrap();
+    assert_eq!(changed.title.as_deref(), Some("Owner"));
+    assert!(*pending);
+
+    // A wipe of synced rows keeps the queued saves in view.
+    store.wipe_bucket(&bucket().0).unwrap();
+    let kept = store.read().contacts().of_account(a).unwrap();
+    assert!(kept.iter().any(|c| c.id == id));
+}
+
+#[test]
+fn bad_contacts_are_refused_and_nothing_is_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 2);
+    let cases = [
+        ("no name", buyer(account_id(1), "  ")),
+        (
+            "a bad e-mail",
+            ContactInput {
+                email: Some("not an address".into()),
+                ..buyer(account_id(1), "Ana")
+            },
+        ),
+    ];
+    for (what, input) in cases {
+        let err = store.save_contact(input, now()).unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{what}: {err:?}");
+    }
+    for (what, input) in [
+        ("an unknown account", buyer(account_id(99), "Ana")),
+        (
+            "another account's contact",
+            ContactInput {
+                id: Some(contact(0, 0).id),
+                ..buyer(account_id(1), "Ana")
+            },
+        ),
+    ] {
+        let err = store.save_contact(input, now()).unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{what}: {err:?}");
+    }
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 0);
 }
