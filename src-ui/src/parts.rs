@@ -123,3 +123,28 @@ pub fn fetched<T: Clone + Send + Sync + 'static>(
         }
     }
 }
+
+/// A labelled text input bound to one field of a form's draft.
+pub fn text_field<T: Send + Sync + 'static>(
+    draft: RwSignal<T>,
+    id: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    get: fn(&T) -> String,
+    set: fn(&mut T, String),
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            type=kind
+            autocomplete="off"
+            maxlength="200"
+            prop:value=move || draft.with(get)
+            on:input=move |ev| {
+                let v = event_target_value(&ev);
+                draft.update(|d| set(d, v));
+            }
+        />
+    }
+}

@@ -187,22 +187,11 @@ fn put(w: &Writer<'_>, bucket: i64, row: &Row) -> Result<()> {
         Row::Plan(r) => PlansWrite { tx: w.tx }.put(bucket, r),
         Row::Account(r) => {
             AccountsWrite { tx: w.tx }.put(bucket, r)?;
-            let text = format!(
-                "{} {} {} {} {}",
-                r.name, r.street, r.city, r.region, r.postal_code
-            );
-            search::index(w.tx, r.id.as_uuid(), "account", r.id.as_uuid(), &text)
+            search::index_account(w.tx, r)
         }
         Row::Contact(r) => {
             ContactsWrite { tx: w.tx }.put(bucket, r)?;
-            let text = format!("{} {}", r.name, r.title.as_deref().unwrap_or(""));
-            search::index(
-                w.tx,
-                r.id.as_uuid(),
-                "contact",
-                r.account_id.as_uuid(),
-                &text,
-            )
+            search::index_contact(w.tx, r)
         }
         Row::Activity(r) => {
             ActivitiesWrite { tx: w.tx }.put(bucket, r)?;

@@ -176,14 +176,7 @@ impl Store {
         }
         let device = *self.device_id.as_uuid();
         self.write(|w| {
-            let text = format!("{} {}", record.name, record.title.as_deref().unwrap_or(""));
-            search::index(
-                w.tx,
-                record.id.as_uuid(),
-                "contact",
-                record.account_id.as_uuid(),
-                &text,
-            )?;
+            search::index_contact(w.tx, &record)?;
             let body = MutationBody::SaveContact {
                 contact: record.clone(),
             };
@@ -317,11 +310,7 @@ fn put_local(w: &Writer<'_>, r: &AccountRecord) -> Result<()> {
         )?
         .query_row([DEVICE_BUCKET], |r| r.get(0))?;
     AccountsWrite { tx: w.tx }.put(bucket, r)?;
-    let text = format!(
-        "{} {} {} {} {}",
-        r.name, r.street, r.city, r.region, r.postal_code
-    );
-    search::index(w.tx, r.id.as_uuid(), "account", r.id.as_uuid(), &text)
+    search::index_account(w.tx, r)
 }
 
 /// After synced rows were wiped: puts back the accounts made here that the server has

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::{AccountView, Reader};
 use rounds_protocol::AccountId;
+use rounds_protocol::records::{AccountRecord, ContactRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchHitKind {
@@ -30,6 +31,21 @@ fn table(kind: &str) -> &'static str {
     } else {
         "search_names"
     }
+}
+
+/// Indexes an account by its name and address.
+pub(crate) fn index_account(tx: &Transaction<'_>, r: &AccountRecord) -> Result<()> {
+    let text = format!(
+        "{} {} {} {} {}",
+        r.name, r.street, r.city, r.region, r.postal_code
+    );
+    index(tx, r.id.as_uuid(), "account", r.id.as_uuid(), &text)
+}
+
+/// Indexes a contact by name and role, under its account.
+pub(crate) fn index_contact(tx: &Transaction<'_>, r: &ContactRecord) -> Result<()> {
+    let text = format!("{} {}", r.name, r.title.as_deref().unwrap_or(""));
+    index(tx, r.id.as_uuid(), "contact", r.account_id.as_uuid(), &text)
 }
 
 /// Adds or replaces one row's searchable text.

@@ -8,6 +8,7 @@ use rounds_core::Stage;
 use rounds_protocol::ipc::{AccountDetail, EditAccount, IpcError};
 use rounds_protocol::sync::{AccountEdit, LatLonRecord};
 
+use crate::parts::text_field;
 use crate::state::{Fetch, ctx};
 use crate::{geo, ipc, words};
 
@@ -151,38 +152,18 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             }
         });
     };
-    let input = move |id: &'static str,
-                      label: &'static str,
-                      kind: &'static str,
-                      get: fn(&Draft) -> String,
-                      set: fn(&mut Draft, String)| {
-        view! {
-            <label for=id>{label}</label>
-            <input
-                id=id
-                type=kind
-                autocomplete="off"
-                maxlength="200"
-                prop:value=move || draft.with(get)
-                on:input=move |ev| {
-                    let v = event_target_value(&ev);
-                    draft.update(|d| set(d, v));
-                }
-            />
-        }
-    };
     let form = move || {
         open.get().then(|| {
             view! {
                 <form id="edit-form" class="card edit-form" on:submit=save.clone() novalidate=true>
                     <h2>"Edit details"</h2>
-                    {input("edit-name", "Name", "text", |d| d.name.clone(), |d, v| d.name = v)}
-                    {input("edit-phone", "Phone", "tel", |d| d.phone.clone(), |d, v| d.phone = v)}
-                    {input("edit-email", "E-mail", "email", |d| d.email.clone(), |d, v| d.email = v)}
-                    {input("edit-street", "Street", "text", |d| d.street.clone(), |d, v| d.street = v)}
-                    {input("edit-city", "City", "text", |d| d.city.clone(), |d, v| d.city = v)}
-                    {input("edit-postal", "Postal code", "text", |d| d.postal_code.clone(), |d, v| d.postal_code = v)}
-                    {input("edit-industry", "Industry", "text", |d| d.industry.clone(), |d, v| d.industry = v)}
+                    {text_field(draft, "edit-name", "Name", "text", |d| d.name.clone(), |d, v| d.name = v)}
+                    {text_field(draft, "edit-phone", "Phone", "tel", |d| d.phone.clone(), |d, v| d.phone = v)}
+                    {text_field(draft, "edit-email", "E-mail", "email", |d| d.email.clone(), |d, v| d.email = v)}
+                    {text_field(draft, "edit-street", "Street", "text", |d| d.street.clone(), |d, v| d.street = v)}
+                    {text_field(draft, "edit-city", "City", "text", |d| d.city.clone(), |d, v| d.city = v)}
+                    {text_field(draft, "edit-postal", "Postal code", "text", |d| d.postal_code.clone(), |d, v| d.postal_code = v)}
+                    {text_field(draft, "edit-industry", "Industry", "text", |d| d.industry.clone(), |d, v| d.industry = v)}
                     <label for="edit-stage">"Stage"</label>
                     <select
                         id="edit-stage"

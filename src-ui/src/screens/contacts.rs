@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use rounds_protocol::ipc::{AccountDetail, ContactView, IpcError, SaveContact};
 use rounds_protocol::{AccountId, ContactId};
 
-use crate::parts::ExternalLink;
+use crate::parts::{ExternalLink, text_field};
 use crate::state::{Fetch, ctx};
 use crate::{ipc, words};
 
@@ -137,32 +137,12 @@ fn ContactForm(
             }
         });
     };
-    let text = move |id: &'static str,
-                     label: &'static str,
-                     kind: &'static str,
-                     get: fn(&SaveContact) -> String,
-                     set: fn(&mut SaveContact, String)| {
-        view! {
-            <label for=id>{label}</label>
-            <input
-                id=id
-                type=kind
-                autocomplete="off"
-                maxlength="200"
-                prop:value=move || draft.with(get)
-                on:input=move |ev| {
-                    let v = event_target_value(&ev);
-                    draft.update(|d| set(d, v));
-                }
-            />
-        }
-    };
     view! {
         <form id="contact-form" class="contact-form" on:submit=save novalidate=true>
-            {text("contact-name", "Name", "text", |d| d.name.clone(), |d, v| d.name = v)}
-            {text("contact-title", "Role", "text", |d| d.title.clone().unwrap_or_default(), |d, v| d.title = Some(v))}
-            {text("contact-phone", "Phone", "tel", |d| d.phone.clone().unwrap_or_default(), |d, v| d.phone = Some(v))}
-            {text("contact-email", "E-mail", "email", |d| d.email.clone().unwrap_or_default(), |d, v| d.email = Some(v))}
+            {text_field(draft, "contact-name", "Name", "text", |d| d.name.clone(), |d, v| d.name = v)}
+            {text_field(draft, "contact-title", "Role", "text", |d| d.title.clone().unwrap_or_default(), |d, v| d.title = Some(v))}
+            {text_field(draft, "contact-phone", "Phone", "tel", |d| d.phone.clone().unwrap_or_default(), |d, v| d.phone = Some(v))}
+            {text_field(draft, "contact-email", "E-mail", "email", |d| d.email.clone().unwrap_or_default(), |d, v| d.email = Some(v))}
             <label class="check">
                 <input
                     id="contact-primary"

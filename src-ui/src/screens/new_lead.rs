@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use rounds_core::Priority;
 use rounds_protocol::ipc::{Fix, IpcError, LeadDraft, Lookalike, NewLead};
 
+use crate::parts::text_field;
 use crate::state::{Screen, ctx};
 use crate::{format, geo, ipc, words};
 
@@ -84,44 +85,17 @@ pub fn NewLeadScreen() -> impl IntoView {
         });
     };
 
-    let text = move |get: fn(&NewLead) -> String, set: fn(&mut NewLead, String)| {
-        (
-            move || lead.with(get),
-            move |ev| {
-                let v = event_target_value(&ev);
-                lead.update(|l| set(l, v));
-            },
-        )
+    let name = move || lead.with(|l| l.name.clone());
+    let on_name = move |ev| {
+        let v = event_target_value(&ev);
+        lead.update(|l| l.name = v);
     };
-    let (name, on_name) = text(|l| l.name.clone(), |l, v| l.name = v);
-    let (phone, on_phone) = text(
-        |l| l.phone.clone().unwrap_or_default(),
-        |l, v| l.phone = Some(v),
-    );
-    let (email, on_email) = text(
-        |l| l.email.clone().unwrap_or_default(),
-        |l, v| l.email = Some(v),
-    );
-    let (street, on_street) = text(|l| l.street.clone(), |l, v| l.street = v);
-    let (city, on_city) = text(|l| l.city.clone(), |l, v| l.city = v);
-    let (postal, on_postal) = text(|l| l.postal_code.clone(), |l, v| l.postal_code = v);
-    let (industry, on_industry) = text(
-        |l| l.industry.clone().unwrap_or_default(),
-        |l, v| l.industry = Some(v),
-    );
 
     let place = move || match fixing.get() {
         Fixing::Locating => "Finding where you are…".to_owned(),
         Fixing::Found(f) => format!("Pinned where you stand (±{} m)", f.accuracy_m.round()),
         Fixing::None => {
             "No location: it is saved without a pin (fix it later from the account)".to_owned()
-        }
-    };
-
-    let field = |id: &'static str, label: &'static str, kind: &'static str, value, input| {
-        view! {
-            <label for=id>{label}</label>
-            <input id=id type=kind autocomplete="off" maxlength="200" prop:value=value on:input=input />
         }
     };
 
@@ -150,12 +124,12 @@ pub fn NewLeadScreen() -> impl IntoView {
                     />
                     <details class="more">
                         <summary>"Phone, e-mail, address, industry"</summary>
-                        {field("lead-phone", "Phone", "tel", phone, on_phone)}
-                        {field("lead-email", "E-mail", "email", email, on_email)}
-                        {field("lead-street", "Street", "text", street, on_street)}
-                        {field("lead-city", "City", "text", city, on_city)}
-                        {field("lead-postal", "Postal code", "text", postal, on_postal)}
-                        {field("lead-industry", "Industry", "text", industry, on_industry)}
+                        {text_field(lead, "lead-phone", "Phone", "tel", |l| l.phone.clone().unwrap_or_default(), |l, v| l.phone = Some(v))}
+                        {text_field(lead, "lead-email", "E-mail", "email", |l| l.email.clone().unwrap_or_default(), |l, v| l.email = Some(v))}
+                        {text_field(lead, "lead-street", "Street", "text", |l| l.street.clone(), |l, v| l.street = v)}
+                        {text_field(lead, "lead-city", "City", "text", |l| l.city.clone(), |l, v| l.city = v)}
+                        {text_field(lead, "lead-postal", "Postal code", "text", |l| l.postal_code.clone(), |l, v| l.postal_code = v)}
+                        {text_field(lead, "lead-industry", "Industry", "text", |l| l.industry.clone().unwrap_or_default(), |l, v| l.industry = Some(v))}
                         <label for="lead-priority">"Call plan"</label>
                         <select
                             id="lead-priority"

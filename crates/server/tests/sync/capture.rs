@@ -37,6 +37,39 @@ async fn accounts_with_id(server: &TestServer, id: AccountId) -> i64 {
         .expect("count")
 }
 
+/// Pushes the device's outbox: every mutation in it is set aside, and the ledger keeps
+/// `n` of this kind as sent.
+async fn set_aside_and_kept(server: &TestServer, device: &mut Device, kind: &'static str, n: i64) {
+    let res = device.push().await.expect("push");
+    for r in &res.results {
+        assert!(
+            matches!(r.status, MutationStatus::Quarantined { .. }),
+            "{res:?}"
+        );
+    }
+    let kept = server
+        .db
+        .read(move |tx| {
+            use rounds_server::db::Sql;
+            tx.query_one(
+                "SELECT COUNT(*) FROM mutations WHERE status = 'quarantined' AND kind = $1",
+                rounds_server::params![kind],
+            )
+            .and_then(|r| r.int(0))
+        })
+        .await
+        .expect("count");
+    assert_eq!(kept, n, "kept in the ledger, as sent");
+}
+
+/// The device's copy of a contact, if it has one.
+fn contact_on(device: &Device, id: ContactId) -> Option<ContactRecord> {
+    device.rows.values().find_map(|r| match r {
+        rounds_protocol::sync::Row::Contact(c) if c.id == id => Some(c.clone()),
+        _ => None,
+    })
+}
+
 async fn start(backend: Backend) -> (TestServer, Org) {
     let server = TestServer::start(backend).await;
     let org = seed(&server).await;
@@ -166,20 +199,7 @@ async fn a_lead_with_manager_owned_figures_is_kept_for_review(backend: Backend) 
     let mut nameless = lead("x", org.north);
     nameless.name = "  ".into();
     ana.queue(&MutationBody::CreateAccount { account: nameless });
-    let res = ana.push().await.expect("push");
-    for r in &res.results {
-        assert!(
-            matches!(r.status, MutationStatus::Quarantined { .. }),
-            "{res:?}"
-        );
-    }
-    assert_eq!(
-        server
-            .count("SELECT COUNT(*) FROM mutations WHERE status = 'quarantined' AND kind = 'create_account'")
-            .await,
-        2,
-        "both kept in the ledger, as sent"
-    );
+    set_aside_and_kept(&server, &mut ana, "create_account", 2).await;
 }
 
 async fn a_manager_sees_new_leads_in_the_feed_and_in_performance(backend: Backend) {
@@ -288,14 +308,7 @@ async fn a_contact_saved_on_one_device_reaches_the_other_once_and_takes_the_prim
     });
     laptop.sync().await;
     phone.pull(None).await.expect("pull");
-    let got = phone
-        .rows
-        .values()
-        .find_map(|r| match r {
-            rounds_protocol::sync::Row::Contact(c) if c.id == noor.id => Some(c.clone()),
-            _ => None,
-        })
-        .expect("the phone has the contact");
+    let got = contact_on(&phone, noor.id).expect("the phone has the contact");
     assert_eq!(got, changed);
 
     // Kept as a contact Ana added: once, not once per change.
@@ -337,14 +350,7 @@ async fn an_older_save_of_a_contact_loses_to_a_newer_one(backend: Backend) {
         "{res:?}"
     );
     phone.pull(None).await.expect("pull");
-    let got = phone
-        .rows
-        .values()
-        .find_map(|r| match r {
-            rounds_protocol::sync::Row::Contact(c) if c.id == base.id => Some(c.clone()),
-            _ => None,
-        })
-        .expect("the contact");
+    let got = contact_on(&phone, base.id).expect("the contact");
     assert_eq!(got, newer, "the later save holds");
 }
 
@@ -359,20 +365,7 @@ async fn a_contact_on_an_account_not_held_is_kept_for_review(backend: Backend) {
     let mut nameless = person(org.north_accounts[0], " ", false);
     nameless.name = "  ".into();
     ana.queue(&MutationBody::SaveContact { contact: nameless });
-    let res = ana.push().await.expect("push");
-    for r in &res.results {
-        assert!(
-            matches!(r.status, MutationStatus::Quarantined { .. }),
-            "{res:?}"
-        );
-    }
-    assert_eq!(
-        server
-            .count("SELECT COUNT(*) FROM mutations WHERE status = 'quarantined' AND kind = 'save_contact'")
-            .await,
-        2,
-        "both kept in the ledger, as sent"
-    );
+    set_aside_and_kept(&server, &mut ana, "save_contact", 2).await;
     assert_eq!(
         server.count("SELECT COUNT(*) FROM contact_origins").await,
         0
