@@ -49,6 +49,19 @@ pub struct Feed {
     pub more: bool,
     /// Accounts the reps added in the field under the same filters (first page only).
     pub added: Vec<AddedRow>,
+    /// Pins the reps moved, under the same filters (first page only).
+    pub pins: Vec<PinRow>,
+}
+
+/// A pin a rep moved, ready to show.
+#[derive(Debug, Clone)]
+pub struct PinRow {
+    pub rep_id: rounds_protocol::UserId,
+    pub local_time: String,
+    pub rep: String,
+    pub account: String,
+    /// How far it moved; `None` when the account had no pin before (or has none now).
+    pub moved_m: Option<f64>,
 }
 
 /// A new account from the field, ready to show.
@@ -123,32 +136,58 @@ pub async fn load(
             .map(|d| start_of_day(viewer.tz, d)),
     };
     let v = viewer.0.clone();
-    let (team, found, added) =
+    let (team, found, added, pins) =
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
             let found = feed::page(tx, &team, &filter, page, size)?;
-            let added = if page == 1 {
-                feed::added_accounts(tx, &team, &filter, ADDED_SHOWN)?
+            let (added, pins) = if page == 1 {
+                (
+                    feed::added_accounts(tx, &team, &filter, ADDED_SHOWN)?,
+                    feed::pin_moves(tx, &team, &filter, ADDED_SHOWN)?,
+                )
             } else {
-                Vec::new()
+                (Vec::new(), Vec::new())
             };
-            Ok::<_, crate::Error>((team, found, added))
+            Ok::<_, crate::Error>((team, found, added, pins))
         })
         .await?;
     let mut feed = shape(viewer, &team, found, page);
+    let when = |by, at: chrono::DateTime<chrono::Utc>| {
+        let person = team.rep(by);
+        let tz = person.map_or(viewer.tz, |p| p.tz);
+        (
+            at.with_timezone(&tz)
+                .format("%a %Y-%m-%d %H:%M %Z")
+                .to_string(),
+            person.map_or_else(|| by.to_string(), |p| p.name.clone()),
+        )
+    };
+    feed.pins = pins
+        .into_iter()
+        .map(|p| {
+            let (local_time, rep) = when(p.by, p.at);
+            let place = |l: Option<rounds_protocol::sync::LatLonRecord>| {
+                l.and_then(|l| rounds_core::LatLon::new(l.lat, l.lon).ok())
+            };
+            PinRow {
+                rep_id: p.by,
+                local_time,
+                rep,
+                account: p.account.name,
+                moved_m: place(p.from)
+                    .zip(place(p.to))
+                    .map(|(a, b)| a.distance_m(&b)),
+            }
+        })
+        .collect();
     feed.added = added
         .into_iter()
         .map(|a| {
-            let person = team.rep(a.by);
-            let tz = person.map_or(viewer.tz, |p| p.tz);
+            let (local_time, rep) = when(a.by, a.at);
             AddedRow {
                 rep_id: a.by,
-                local_time: a
-                    .at
-                    .with_timezone(&tz)
-                    .format("%a %Y-%m-%d %H:%M %Z")
-                    .to_string(),
-                rep: person.map_or_else(|| a.by.to_string(), |p| p.name.clone()),
+                local_time,
+                rep,
                 name: a.account.name,
                 city: a.account.address.city,
                 pinned: a.account.location.is_some(),
@@ -200,6 +239,7 @@ fn shape(viewer: &Viewer, team: &Team, found: FeedPage, page: usize) -> Feed {
         page,
         more,
         added: Vec::new(),
+        pins: Vec::new(),
     }
 }
 
@@ -293,7 +333,31 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
                 } }
             }
         }
-        @if !feed.added.is_empty() { h2 { "Activities" } }
+        @if !feed.pins.is_empty() {
+            section.pin-moves {
+                h2 { "Pins moved by reps" }
+                div.table-wrap { table.pin-moves {
+                    thead { tr { th { "Moved (rep's time)" } th { "Rep" } th { "Account" } th { "Moved by" } } }
+                    tbody {
+                        @for r in &feed.pins {
+                            tr data-rep=(r.rep_id) {
+                                td.num data-label="Moved" { (r.local_time) }
+                                td data-label="Rep" { (r.rep) }
+                                td data-label="Account" { (r.account) }
+                                td.num data-label="Moved by" {
+                                    @match r.moved_m {
+                                        Some(m) if m < 1_000.0 => { (format!("{m:.0} m")) }
+                                        Some(m) => { (format!("{:.1} km", m / 1_000.0)) }
+                                        None => { span.muted { "placed (no pin before)" } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+        @if !feed.added.is_empty() || !feed.pins.is_empty() { h2 { "Activities" } }
         @if feed.rows.is_empty() {
             p.muted { "No synced activity matches." }
         } @else {

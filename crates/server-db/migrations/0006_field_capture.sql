@@ -29,3 +29,15 @@ CREATE TABLE contact_origins (
     created_at TEXT NOT NULL
 );
 CREATE INDEX contact_origins_user ON contact_origins (user_id, created_at);
+
+-- Pins reps moved from a device ("The entrance is here"): the feed shows them to the
+-- manager. `data` is `{"from": {lat, lon} | null, "to": {lat, lon} | null}`.
+CREATE TABLE pin_moves (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    moved_at TEXT NOT NULL
+);
+CREATE INDEX pin_moves_user ON pin_moves (user_id, moved_at);

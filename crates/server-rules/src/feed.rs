@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rounds_core::{Account, Activity, ActivityKind, CorrectionKind};
 use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord};
+use rounds_protocol::sync::LatLonRecord;
 use rounds_protocol::{AccountId, ActivityId, UserId};
 
 use crate::Result;
@@ -115,29 +116,13 @@ pub fn added_accounts(
     f: &FeedFilter,
     limit: usize,
 ) -> Result<Vec<Added>> {
-    if team.reps.is_empty() {
+    let Some((filter, params)) = by_team(team, f, "o.user_id", "o.created_at") else {
         return Ok(Vec::new());
-    }
-    let ids = team.rep_ids();
-    let mut sql = format!(
+    };
+    let sql = format!(
         "SELECT o.user_id, o.created_at, a.data FROM account_origins o JOIN accounts a ON a.id = o.account_id
-         WHERE o.user_id IN ({})",
-        placeholders(1, ids.len())
+         WHERE {filter} ORDER BY o.created_at DESC, o.account_id DESC LIMIT {limit}"
     );
-    let mut params: Vec<Val> = ids;
-    if let Some(rep) = f.rep.as_deref() {
-        params.push(Val::from(rep));
-        sql += &format!(" AND o.user_id = ${}", params.len());
-    }
-    if let Some(from) = f.from {
-        params.push(Val::from(time::text(from)));
-        sql += &format!(" AND o.created_at >= ${}", params.len());
-    }
-    if let Some(before) = f.before {
-        params.push(Val::from(time::text(before)));
-        sql += &format!(" AND o.created_at < ${}", params.len());
-    }
-    sql += &format!(" ORDER BY o.created_at DESC, o.account_id DESC LIMIT {limit}");
     let mut out = Vec::new();
     for r in tx.query(&sql, &params)? {
         let rec: AccountRecord = r.json("data")?;
@@ -152,6 +137,79 @@ pub fn added_accounts(
         }
     }
     Ok(out)
+}
+
+/// A pin a rep moved from a device.
+#[derive(Debug, Clone)]
+pub struct PinMove {
+    pub account: Account,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+    pub from: Option<LatLonRecord>,
+    pub to: Option<LatLonRecord>,
+}
+
+/// The pins the team's reps moved under `f`'s rep and days, newest first, at most
+/// `limit`.
+pub fn pin_moves(
+    tx: &mut dyn Sql,
+    team: &Team,
+    f: &FeedFilter,
+    limit: usize,
+) -> Result<Vec<PinMove>> {
+    let Some((filter, params)) = by_team(team, f, "p.user_id", "p.moved_at") else {
+        return Ok(Vec::new());
+    };
+    let sql = format!(
+        "SELECT p.user_id, p.moved_at, p.data AS moved, a.data FROM pin_moves p JOIN accounts a ON a.id = p.account_id
+         WHERE {filter} ORDER BY p.moved_at DESC, p.id DESC LIMIT {limit}"
+    );
+    #[derive(serde::Deserialize)]
+    struct Moved {
+        from: Option<LatLonRecord>,
+        to: Option<LatLonRecord>,
+    }
+    let mut out = Vec::new();
+    for r in tx.query(&sql, &params)? {
+        let rec: AccountRecord = r.json("data")?;
+        let moved: Moved = r.json("moved")?;
+        if let (Ok(account), Some(at)) =
+            (Account::try_from(&rec), time::parse(&r.text("moved_at")?))
+        {
+            out.push(PinMove {
+                account,
+                by: r.parse("user_id")?,
+                at,
+                from: moved.from,
+                to: moved.to,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The condition and parameters that keep the rows of the team's reps, narrowed by the
+/// feed's rep and days (`who` and `when` name the columns); `None` for a team without
+/// reps.
+fn by_team(team: &Team, f: &FeedFilter, who: &str, when: &str) -> Option<(String, Vec<Val>)> {
+    if team.reps.is_empty() {
+        return None;
+    }
+    let mut params = team.rep_ids();
+    let mut sql = format!("{who} IN ({})", placeholders(1, params.len()));
+    if let Some(rep) = f.rep.as_deref() {
+        params.push(Val::from(rep));
+        sql += &format!(" AND {who} = ${}", params.len());
+    }
+    if let Some(from) = f.from {
+        params.push(Val::from(time::text(from)));
+        sql += &format!(" AND {when} >= ${}", params.len());
+    }
+    if let Some(before) = f.before {
+        params.push(Val::from(time::text(before)));
+        sql += &format!(" AND {when} < ${}", params.len());
+    }
+    Some((sql, params))
 }
 
 /// What a rep added from a device.

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use rounds_core::Role;
 use rounds_protocol::records::{AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord};
 use rounds_protocol::sync::{
-    AccountEdit, MAX_PUSH_MUTATIONS, Mutation, MutationBody, MutationResult, MutationStatus,
-    PAYLOAD_VERSION, PushRequest, PushResponse, Row,
+    AccountEdit, LatLonRecord, MAX_PUSH_MUTATIONS, Mutation, MutationBody, MutationResult,
+    MutationStatus, PAYLOAD_VERSION, PushRequest, PushResponse, Row,
 };
 use rounds_protocol::{AccountId, ErrorCode, Hlc, PROTOCOL_VERSION, SCHEMA_VERSION, TerritoryId};
 use uuid::Uuid;
@@ -780,10 +780,27 @@ fn edit_account(
         ));
     };
     let writer = caller.device.to_string();
+    let from = pin(&rec);
     match fields::merge(tx, &mut rec, &change, m.hlc, &writer, now)? {
         Merge::Superseded { winner } => Ok(MutationStatus::Superseded { winner }),
         Merge::Applied => {
             org::save_account(tx, &rec)?;
+            if let AccountEdit::Location(_) = edit {
+                // The feed shows the manager where a rep moved a pin from and to.
+                let moved = serde_json::json!({ "from": from, "to": pin(&rec) }).to_string();
+                tx.exec(
+                    "INSERT INTO pin_moves (id, account_id, user_id, device_id, data, moved_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    params![
+                        Uuid::now_v7(),
+                        id,
+                        caller.user,
+                        caller.device,
+                        moved,
+                        time::text(now)
+                    ],
+                )?;
+            }
             Ok(MutationStatus::Applied)
         }
     }
@@ -926,4 +943,12 @@ fn save_contact(
         }
     }
     Ok(MutationStatus::Applied)
+}
+
+/// An account's pin, as the wire carries one.
+fn pin(rec: &AccountRecord) -> Option<LatLonRecord> {
+    Some(LatLonRecord {
+        lat: rec.lat?,
+        lon: rec.lon?,
+    })
 }

@@ -3,7 +3,7 @@
 
 use chrono::{Duration, Utc};
 use rounds_protocol::records::ContactRecord;
-use rounds_protocol::sync::{MutationBody, MutationStatus};
+use rounds_protocol::sync::{AccountEdit, LatLonRecord, MutationBody, MutationStatus};
 use rounds_protocol::{AccountId, ContactId, TerritoryId};
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ on_both_backends!(
     an_activity_on_a_new_lead_in_the_same_push_is_applied,
     a_lead_in_someone_elses_territory_is_kept_for_review,
     a_lead_with_manager_owned_figures_is_kept_for_review,
-    a_manager_sees_new_leads_in_the_feed_and_in_performance,
+    a_manager_sees_new_leads_and_moved_pins_in_the_feed_and_leads_in_performance,
     a_contact_saved_on_one_device_reaches_the_other_once_and_takes_the_primary,
     an_older_save_of_a_contact_loses_to_a_newer_one,
     a_contact_on_an_account_not_held_is_kept_for_review,
@@ -202,7 +202,9 @@ async fn a_lead_with_manager_owned_figures_is_kept_for_review(backend: Backend) 
     set_aside_and_kept(&server, &mut ana, "create_account", 2).await;
 }
 
-async fn a_manager_sees_new_leads_in_the_feed_and_in_performance(backend: Backend) {
+async fn a_manager_sees_new_leads_and_moved_pins_in_the_feed_and_leads_in_performance(
+    backend: Backend,
+) {
     let (server, org) = start(backend).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
     ana.pull(None).await.expect("first sync");
@@ -212,6 +214,14 @@ async fn a_manager_sees_new_leads_in_the_feed_and_in_performance(backend: Backen
     ana.queue(&MutationBody::CreateAccount {
         account: new.clone(),
     });
+    // And fixed a pin: the entrance is 111 m north of where it was.
+    ana.edit(
+        org.north_accounts[0],
+        AccountEdit::Location(Some(LatLonRecord {
+            lat: 39.801,
+            lon: -89.6,
+        })),
+    );
     ana.sync().await;
 
     let mut maria = crate::dashboard::Browser::signed_in(&server.base, "maria@example.com").await;
@@ -221,11 +231,15 @@ async fn a_manager_sees_new_leads_in_the_feed_and_in_performance(backend: Backen
         .expect("the feed lists new accounts")..];
     assert!(section.contains("Riverside Bakery"), "{section}");
     assert!(section.contains(&format!("data-rep=\"{}\"", org.ana)));
+    let pins = &feed[feed
+        .find("Pins moved by reps")
+        .expect("the feed lists pin moves")..];
+    assert!(pins.contains("North 0") && pins.contains("111 m"), "{pins}");
     // Filtered to Ben, Ana's lead is not listed.
     let bens = maria
         .page(&format!("/dashboard/activity?rep={}", org.ben))
         .await;
-    assert!(!bens.contains("Riverside Bakery"));
+    assert!(!bens.contains("Riverside Bakery") && !bens.contains("Pins moved"));
 
     let csv = maria.get("/dashboard/performance.csv?table=reps").await;
     assert_eq!(csv.status, 200);
