@@ -31,11 +31,16 @@ fn sign_in_req(server: &Server, email: &str, password: &str) -> SignIn {
     }
 }
 
-/// Waits until the background loop has finished a sync with nothing left to send.
+/// Waits until the background loop has finished a sync with nothing left to send. The
+/// outbox is read from the store itself: the status's count may still describe the sync
+/// before the latest local write.
 async fn synced(device: &Device) {
     for _ in 0..300 {
         let s = device.status();
-        if !s.syncing && s.last_success.is_some() && s.pending == 0 && s.last_error.is_none() {
+        let queued = device.rep().map_or(0, |r| {
+            r.store().read().outbox().pending_count().unwrap_or(1)
+        });
+        if !s.syncing && s.last_success.is_some() && queued == 0 && s.last_error.is_none() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -798,21 +803,7 @@ async fn a_check_in_is_under_way_until_checked_out_and_a_forgotten_one_closes_it
         "checked out once"
     );
     device.trigger(rounds_client::planner::Trigger::Manual);
-    // The status may still describe the sync before the trigger: wait for the outbox.
-    for _ in 0..300 {
-        let queued = device
-            .rep()
-            .unwrap()
-            .store()
-            .read()
-            .outbox()
-            .pending_count()
-            .unwrap();
-        if queued == 0 && !device.status().syncing {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    synced(&device).await;
     assert!(
         device
             .rep()
@@ -877,14 +868,7 @@ async fn a_lead_and_its_buyer_added_offline_are_on_the_server_once_after_sync() 
     assert!(detail.contacts.iter().any(|c| c.id == buyer && c.pending));
 
     device.trigger(rounds_client::planner::Trigger::Manual);
-    // The status may still describe the sync before the trigger: wait for the lead itself.
-    for _ in 0..300 {
-        let d = device.rep().unwrap().account(id, demo_now()).unwrap();
-        if d.pending_fields.is_empty() && d.contacts.iter().all(|c| !c.pending) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    synced(&device).await;
     let on_server = server
         .db()
         .await
