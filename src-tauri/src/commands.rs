@@ -5,11 +5,11 @@
 use rounds_client::planner::Trigger;
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AmendActivity, CheckOut, DayRoute, DaySettings,
-    EditAccount, IpcError, LeadDraft, LogActivity, Logged, Lookalike, NewLead, PlanDay, Profile,
-    SaveContact, Session, SignIn, SyncView, TodayView,
+    AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, CheckOut,
+    CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError, LeadDraft, LogActivity, Logged,
+    Lookalike, NewLead, PlanDay, Profile, SaveContact, Session, SignIn, SyncView, TodayView,
 };
-use rounds_protocol::{AccountId, ActivityId, ContactId, ErrorCode};
+use rounds_protocol::{AccountId, ActivityId, ContactId, ErrorCode, FollowUpId};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt as _;
 
@@ -118,6 +118,27 @@ pub async fn save_contact(state: State<'_, AppState>, req: SaveContact) -> Answe
     let id = device.rep_mut()?.save_contact(&req, now)?;
     device.trigger(Trigger::LocalWrite);
     Ok(id)
+}
+
+#[tauri::command]
+pub async fn add_follow_up(state: State<'_, AppState>, req: AddFollowUp) -> Answer<FollowUpId> {
+    let mut device = state.device().await;
+    let now = device.now();
+    let id = device.rep_mut()?.add_follow_up(&req, now)?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(id)
+}
+
+#[tauri::command]
+pub async fn complete_follow_up(
+    state: State<'_, AppState>,
+    req: CompleteFollowUp,
+) -> Answer<Logged> {
+    let mut device = state.device().await;
+    let now = device.now();
+    let logged = device.rep_mut()?.complete_follow_up(&req, now)?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(logged)
 }
 
 /// Answers the visit's length in minutes.

@@ -60,6 +60,8 @@ pub fn run() {
             commands::edit_account,
             commands::save_contact,
             commands::check_out,
+            commands::add_follow_up,
+            commands::complete_follow_up,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the app failed to start");

@@ -4,11 +4,12 @@
 use rounds_protocol::ErrorCode;
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AmendActivity, CheckOut, DayRoute, DaySettings,
-    EditAccount, IpcError, LeadDraft, LogActivity, Logged, Lookalike, NewLead, PlanDay, Profile,
-    SaveContact, Session, SignIn, SyncView, TodayView, command,
+    AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, CheckOut,
+    CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError, LeadDraft, LogActivity, Logged,
+    Lookalike, NewLead, PlanDay, Profile, SaveContact, Session, SignIn, SyncView, TodayView,
+    command,
 };
-use rounds_protocol::{AccountId, ActivityId, ContactId};
+use rounds_protocol::{AccountId, ActivityId, ContactId, FollowUpId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -159,6 +160,14 @@ pub async fn save_contact(req: SaveContact) -> Result<ContactId, IpcError> {
 
 pub async fn check_out(req: CheckOut) -> Result<u32, IpcError> {
     call(command::CHECK_OUT, &req).await
+}
+
+pub async fn add_follow_up(req: AddFollowUp) -> Result<FollowUpId, IpcError> {
+    call(command::ADD_FOLLOW_UP, &req).await
+}
+
+pub async fn complete_follow_up(req: CompleteFollowUp) -> Result<Logged, IpcError> {
+    call(command::COMPLETE_FOLLOW_UP, &req).await
 }
 
 pub async fn day_settings() -> Result<DaySettings, IpcError> {

@@ -203,7 +203,11 @@ pub async fn all(c: &Client, css: &str) -> Vec<Element> {
 }
 
 pub async fn click(c: &Client, css: &str) {
-    wait(c, css).await.click().await.unwrap();
+    wait(c, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
 }
 
 pub async fn text(c: &Client, css: &str) -> String {

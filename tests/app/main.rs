@@ -134,6 +134,66 @@ async fn check_outs_on_server(server: &Server) -> usize {
         .unwrap()
 }
 
+/// What the rep says when a shop has closed.
+const LOST_BECAUSE: &str = "Closed for renovation until spring";
+
+/// What the rep promises at the door.
+const NEXT_STEP: &str = "Ask about the spring order";
+
+/// The follow-ups on the server: their notes, and whether each is done by a touch the
+/// server has.
+async fn follow_ups_on_server(server: &Server) -> Vec<(String, bool)> {
+    server
+        .db()
+        .await
+        .read(|tx| {
+            let rows = tx.query("SELECT data FROM follow_ups", &[])?;
+            let mut out = Vec::new();
+            for r in rows {
+                let f: serde_json::Value = r.json(0)?;
+                let done_by = f["done_by"].as_str().unwrap_or_default().to_owned();
+                let logged = tx
+                    .query(
+                        "SELECT 1 FROM activities WHERE id = $1",
+                        &[done_by.as_str().into()],
+                    )?
+                    .len();
+                out.push((
+                    f["note"].as_str().unwrap_or_default().to_owned(),
+                    f["done_at"].is_string() && logged == 1,
+                ));
+            }
+            Ok::<_, rounds_server::db::DbError>(out)
+        })
+        .await
+        .unwrap()
+}
+
+/// The accounts moved to lost from a device, by name, with their reasons.
+async fn lost_on_server(server: &Server) -> Vec<(String, String)> {
+    server
+        .db()
+        .await
+        .read(|tx| {
+            let rows = tx.query(
+                "SELECT a.data, s.reason FROM stage_changes s JOIN accounts a ON a.id = s.account_id
+                 WHERE s.to_stage = 'lost' AND s.device_id IS NOT NULL ORDER BY s.recorded_at",
+                &[],
+            )?;
+            let mut out = Vec::new();
+            for r in rows {
+                let a: serde_json::Value = r.json(0)?;
+                out.push((
+                    a["name"].as_str().unwrap_or_default().to_owned(),
+                    r.opt_text(1)?.unwrap_or_default(),
+                ));
+            }
+            Ok::<_, rounds_server::db::DbError>(out)
+        })
+        .await
+        .unwrap()
+}
+
 async fn activities_on_server(server: &Server) -> i64 {
     server
         .count("SELECT count(*) FROM activities", Vec::new())
@@ -251,6 +311,98 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .await;
     screenshot(&c, &display, "account-offline").await;
 
+    // The shop has closed: the rep marks the account lost, and the app asks why.
+    eprintln!("step: An account moved to lost, with the reason asked for.");
+    click(&c, "#edit-details").await;
+    wait(&c, "#edit-form").await;
+    c.execute(
+        "const s = document.querySelector('#edit-stage'); s.value = '3'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait(&c, "#edit-lost-reason").await;
+    click(&c, "#edit-save").await;
+    eventually(10, "the missing reason is asked for", || async {
+        text(&c, "#edit-form .form-error").await.contains("why")
+    })
+    .await;
+    type_into(&c, "#edit-lost-reason", LOST_BECAUSE).await;
+    click(&c, "#edit-save").await;
+    eventually(10, "the move to lost shows as waiting", || async {
+        text(&c, ".pending-tag").await.contains("stage")
+    })
+    .await;
+    let lost_account = text(&c, ".account-name").await.trim().to_owned();
+
+    // A next step due today: Today lists it, and one tap does it (logging the call).
+    eprintln!("step: A next step due today is listed in Today and done with one tap.");
+    // Centred: the sticky header would cover a button scrolled to the top edge.
+    c.execute(
+        "document.querySelector('#add-follow-up').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&c, "#add-follow-up").await;
+    wait(&c, "#follow-up-form").await;
+    click(&c, "#follow-up-form .pick[data-days=\"0\"]").await;
+    type_into(&c, "#follow-up-note", NEXT_STEP).await;
+    c.execute(
+        "document.querySelector('#follow-up-form').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "follow-up-form").await;
+    click(&c, "#follow-up-save").await;
+    eventually(10, "the next step shows, waiting to sync", || async {
+        let list = text(&c, "#follow-ups").await;
+        list.contains(NEXT_STEP) && list.contains("waiting to sync")
+    })
+    .await;
+    let calls_before = all(&c, ".timeline-item").await.len();
+    click(&c, "nav.tabs button[data-screen=\"today\"]").await;
+    loaded(&c, "today").await;
+    eventually(10, "Today lists the follow-up", || async {
+        text(&c, "#today-follow-ups").await.contains(NEXT_STEP)
+    })
+    .await;
+    c.execute(
+        "document.querySelector('#today-follow-ups').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "today-follow-up").await;
+    click(&c, "#today-follow-ups .follow-up-done").await;
+    eventually(10, "done, it leaves Today", || async {
+        all(&c, "#today-follow-ups").await.is_empty()
+    })
+    .await;
+    click(&c, "nav.tabs button[data-screen=\"accounts\"]").await;
+    type_into(&c, "#search", &lost_account).await;
+    eventually(10, "search finds the account", || async {
+        for row in all(&c, ".account-row").await {
+            let name = row
+                .find(fantoccini::Locator::Css(".account-name"))
+                .await
+                .ok();
+            if let Some(name) = name
+                && name.text().await.unwrap_or_default() == lost_account
+            {
+                return row.click().await.is_ok();
+            }
+        }
+        false
+    })
+    .await;
+    loaded(&c, "account").await;
+    eventually(10, "the call it promised is on the timeline", || async {
+        all(&c, ".timeline-item").await.len() > calls_before
+    })
+    .await;
+
     // Still offline, at the door of a shop that is not in the system: "New lead here".
     // Its name is one the territory already has, so the app first asks about it.
     eprintln!("step: New lead here, offline: asked about the look-alike, then saved.");
@@ -317,8 +469,9 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .await;
     screenshot(&c, &display, "sync-offline").await;
 
-    // The server comes back; the app sends the visit (and its note) exactly once.
-    eprintln!("step: The server comes back; the app sends the visit (and its note) exactly once.");
+    // The server comes back; the app sends the visit (and its note), the call, the lead
+    // and the rest exactly once.
+    eprintln!("step: The server comes back; the app sends what was done offline exactly once.");
     server.restart().await;
     click(&c, "#sync-now").await;
     eventually(60, "nothing left waiting", || async {
@@ -327,8 +480,8 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .await;
     assert_eq!(
         activities_on_server(&server).await,
-        before + 1,
-        "the visit reached the server exactly once"
+        before + 2,
+        "the visit and the call that did the follow-up reached the server exactly once"
     );
     assert_eq!(
         check_outs_on_server(&server).await,
@@ -348,6 +501,16 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         lead[0]
     );
     assert_eq!(lead[0]["phone"], "(720) 555-0142");
+    assert_eq!(
+        lost_on_server(&server).await,
+        vec![(lost_account.clone(), LOST_BECAUSE.to_owned())],
+        "the move to lost reached the server once, with its reason"
+    );
+    assert_eq!(
+        follow_ups_on_server(&server).await,
+        vec![(NEXT_STEP.to_owned(), true)],
+        "the next step reached the server once, done by the call"
+    );
     let buyer = contacts_on_server(&server, lead[0]["id"].as_str().unwrap()).await;
     assert_eq!(buyer.len(), 1, "the buyer reached the server once");
     assert_eq!(buyer[0]["name"], "Noor Haddad");

@@ -186,6 +186,22 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
     device.log_visit(&note);
     // And found a shop that was not in the system.
     let lead = device.add_lead("Gateway Garden Supply").account;
+    // And heard that a shop she works went with another supplier.
+    let lost = device
+        .store
+        .read()
+        .accounts()
+        .all()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.account.stage == rounds_core::Stage::Customer)
+        .expect("Dana has customers")
+        .account;
+    let (lost_name, lost) = (lost.name, lost.id);
+    let why = "Went with a cheaper supplier";
+    device
+        .move_stage(lost, rounds_core::Stage::Lost, Some(why))
+        .expect("a customer moves to lost");
     device.sync().await.unwrap();
 
     let profile = tempfile::tempdir().unwrap();
@@ -255,6 +271,17 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
         added.contains(&lead.name) && added.contains(&dana_name),
         "Dana's new lead is shown with her name: {added}"
     );
+    let moves = c
+        .find(Locator::Css("table.stage-moves"))
+        .await
+        .expect("the stage changes from the field are listed")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        moves.contains(&lost_name) && moves.contains("Lost") && moves.contains(why),
+        "Dana's move to lost is shown with its reason: {moves}"
+    );
     screenshot(&c, "activity-by-rep").await;
 
     for page in ["compliance", "performance"] {
@@ -268,6 +295,23 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
             c.find(Locator::Css("main h1")).await.is_ok(),
             "{page} renders"
         );
+        if page == "performance" {
+            let reasons = c
+                .find(Locator::Css("table.lost-reasons"))
+                .await
+                .expect("the reasons accounts were lost are listed")
+                .text()
+                .await
+                .unwrap();
+            assert!(reasons.contains(why), "{reasons}");
+            c.execute(
+                "document.querySelector('table.stage-flow').scrollIntoView()",
+                vec![],
+            )
+            .await
+            .unwrap();
+            screenshot(&c, "performance-stage-changes").await;
+        }
         screenshot(&c, page).await;
     }
     c.close().await.unwrap();

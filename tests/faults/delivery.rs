@@ -1,6 +1,7 @@
 //! Lost, duplicated and reordered pushes (S1–S3), and a reassignment while offline through
 //! a lossy link (S13).
 
+use rounds_core::Stage;
 use rounds_protocol::sync::AccountEdit;
 
 use crate::oracle::Oracle;
@@ -230,6 +231,7 @@ async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) 
         (Fault::DuplicateConcurrent, 0.15),
     ]);
     let mut oracle = Oracle::default();
+    let worked = devices[0].account_ids();
     let mut rounds = 0;
     while proxy.total_faults() < want {
         rounds += 1;
@@ -240,6 +242,18 @@ async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) 
             oracle.contact_saved(d.add_contact(lead.account.id, &format!("Buyer {rounds}-{i}")));
             let visit = d.log_visit_on(lead.account.id, "first visit at the door");
             oracle.saved(d, visit);
+            // Both devices move the same accounts along the funnel: some moves are
+            // outranked by the other device's, and every one must stay a fact.
+            // (Only accounts from before the run: the new leads are checked as made.)
+            let account = worked[rounds % worked.len()];
+            let (to, why) = [
+                (Stage::Opportunity, None),
+                (Stage::Customer, None),
+                (Stage::Lost, Some("Closed for good")),
+            ][(rounds + i) % 3];
+            if let Some((seq, id)) = d.move_stage(account, to, why) {
+                oracle.stage_moved(d, seq, id, account);
+            }
         }
         let _ = futures_util::future::join_all(devices.iter_mut().map(|d| d.sync())).await;
     }
@@ -250,8 +264,9 @@ async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) 
         }
     }
     println!(
-        "s23: {} leads with their buyers and visits through {} faults ({} lost answers, {} cut, {} duplicated) over {rounds} rounds of 2 devices",
+        "s23: {} leads with their buyers and visits, {} stage moves, through {} faults ({} lost answers, {} cut, {} duplicated) over {rounds} rounds of 2 devices",
         oracle.created_count(),
+        oracle.moves_count(),
         proxy.total_faults(),
         proxy.made(|f| *f == Fault::DropResponse),
         proxy.made(|f| *f == Fault::Truncate),

@@ -8,7 +8,8 @@
 //! refused and kept as a rejected edit); every device file passes `integrity_check`.
 //! Each account a device created, and each contact it saved, is on the server exactly
 //! once, as the device made it, and shown once, no longer pending, on every device
-//! holding its territory.
+//! holding its territory. Each stage move a device saved is kept on the server as exactly
+//! one dated fact.
 
 use rounds_protocol::records::{AccountRecord, ActivityRecord, ContactRecord};
 use rounds_store::LoggedActivity;
@@ -25,6 +26,8 @@ pub struct Oracle {
     created: Vec<rounds_core::Account>,
     /// Contacts saved once on a device, as saved.
     contacts: Vec<ContactRecord>,
+    /// Stage moves saved on a device: the mutation each went out as.
+    moves: Vec<rounds_protocol::MutationId>,
 }
 
 impl Oracle {
@@ -54,6 +57,23 @@ impl Oracle {
     /// A contact's save returned: it must reach the server once and come back.
     pub fn contact_saved(&mut self, contact: ContactRecord) {
         self.contacts.push(contact);
+    }
+
+    /// A stage move's save returned (outbox seq `seq`, sent as mutation `id`): it must
+    /// merge (applied or outranked) and be kept as exactly one dated fact.
+    pub fn stage_moved(
+        &mut self,
+        on: &Device,
+        seq: u64,
+        id: rounds_protocol::MutationId,
+        account: rounds_protocol::AccountId,
+    ) {
+        self.edited(on, seq, account);
+        self.moves.push(id);
+    }
+
+    pub fn moves_count(&self) -> usize {
+        self.moves.len()
     }
 
     pub fn created_count(&self) -> usize {
@@ -140,6 +160,21 @@ impl Oracle {
                 &on_server, c,
                 "the server holds the contact the device saved"
             );
+        }
+        for m in &self.moves {
+            let id = m.to_string();
+            let facts = db
+                .read(move |tx| {
+                    use rounds_server::db::Sql;
+                    tx.query_one(
+                        "SELECT COUNT(*) FROM stage_changes WHERE id = $1",
+                        rounds_server::params![id],
+                    )
+                    .and_then(|r| r.int(0))
+                })
+                .await
+                .unwrap();
+            assert_eq!(facts, 1, "stage move {m} is kept as exactly one fact");
         }
         for d in devices {
             d.store.integrity_check().expect("device file intact");

@@ -340,6 +340,29 @@ impl Device {
         self.store.log_activity(visit, now).unwrap()
     }
 
+    /// Moves `account` to `to` on the device (with `reason` when that is lost), queued;
+    /// answers the outbox seq and mutation id, or `None` when it already stands there.
+    pub fn move_stage(
+        &mut self,
+        account: rounds_protocol::AccountId,
+        to: rounds_core::Stage,
+        reason: Option<&str>,
+    ) -> Option<(u64, rounds_protocol::MutationId)> {
+        let now = self.engine.now();
+        let seqs = self
+            .store
+            .change_account(
+                account,
+                vec![rounds_protocol::sync::AccountEdit::Stage(to)],
+                reason.map(str::to_owned),
+                now,
+            )
+            .unwrap();
+        let seq = *seqs.first()?;
+        let entry = self.store.read().outbox().get(seq).unwrap()?;
+        Some((seq, entry.mutation.id))
+    }
+
     /// The ids of the accounts the device holds.
     pub fn account_ids(&self) -> Vec<rounds_protocol::AccountId> {
         self.store

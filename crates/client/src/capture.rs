@@ -81,7 +81,12 @@ impl Rep {
             return Ok(());
         }
         self.store_mut()
-            .edit_account_fields(req.account_id, req.edits.clone(), now)
+            .change_account(
+                req.account_id,
+                req.edits.clone(),
+                req.lost_reason.clone(),
+                now,
+            )
             .map_err(store_err)?;
         Ok(())
     }

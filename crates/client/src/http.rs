@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rounds_protocol::auth::{ChangePassword, LoginRequest, LoginResponse};
 use rounds_protocol::sync::{MAX_PULL_OPS, PullResponse, PushRequest, PushResponse};
-use rounds_protocol::{ApiError, ErrorCode, PROTOCOL_VERSION};
+use rounds_protocol::{ApiError, ErrorCode, PROTOCOL_VERSION, SCHEMA_VERSION};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -129,6 +129,7 @@ impl ServerApi {
             cursor: Option<&'a str>,
             limit: usize,
             protocol_version: u32,
+            schema_version: u32,
             #[serde(skip_serializing_if = "Option::is_none")]
             resnapshot: Option<&'a str>,
         }
@@ -141,6 +142,7 @@ impl ServerApi {
                     cursor,
                     limit: MAX_PULL_OPS,
                     protocol_version: PROTOCOL_VERSION,
+                    schema_version: SCHEMA_VERSION,
                     resnapshot,
                 }),
         )

@@ -10,20 +10,23 @@ use rounds_core::activity::CHECK_IN_RADIUS_M;
 use rounds_core::calendar::{local_date, start_of_day};
 use rounds_core::score::{self, Touched};
 use rounds_core::{
-    AccountCadence, ActivityKind, CadenceEngine, CorrectionKind, LatLon, LocationFix, Priority,
-    RotationPlan, Status, TouchKind, Tz, WorkCalendar,
+    AccountCadence, ActivityKind, CadenceEngine, CheckIn, CorrectionKind, LatLon, LocationFix,
+    Priority, RotationPlan, Status, TouchKind, Tz, WorkCalendar,
 };
 use rounds_protocol::auth::UserInfo;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AmendActivity,
-    ContactView, DayRoute, DaySettings, DueFilter, IpcError, IssueKindView, IssueView, LogActivity,
-    Logged, NextDue, Owed, PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, ScoreFactor,
-    SyncView, TimelineItem, TodayItem, TodayView,
+    AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AddFollowUp,
+    AmendActivity, CompleteFollowUp, ContactView, DayRoute, DaySettings, DueFilter, FollowUpItem,
+    IpcError, IssueKindView, IssueView, LogActivity, Logged, NextDue, Owed, PlanDay, Profile,
+    RouteCandidate, RoutePoint, RouteStop, ScoreFactor, SyncView, TimelineItem, TodayItem,
+    TodayView,
 };
 use rounds_protocol::sync::MutationBody;
-use rounds_protocol::{AccountId, ActivityId, ErrorCode};
+use rounds_protocol::{AccountId, ActivityId, ErrorCode, FollowUpId};
 use rounds_route::{DayRules, End, Options, Problem, Stops};
-use rounds_store::{AccountView, IssueKind, NewActivity, Store, SyncIssue};
+use rounds_store::{
+    AccountView, FollowUpView, IssueKind, NewActivity, NewFollowUp, Store, SyncIssue,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Progress;
@@ -195,11 +198,29 @@ impl Rep {
                 }
             })
             .collect();
+        let read = self.store.read();
+        let names: HashMap<AccountId, &str> = ev
+            .inputs
+            .accounts
+            .iter()
+            .map(|a| (a.id, a.name.as_str()))
+            .collect();
+        let follow_ups = read
+            .follow_ups()
+            .due(ev.today)
+            .map_err(store_err)?
+            .into_iter()
+            .map(|v| {
+                let name = names.get(&v.follow_up.account).copied();
+                follow_up_item(v, name, ev.today)
+            })
+            .collect();
         Ok(TodayView {
             date: ev.today,
             items,
             accounts_total: ev.inputs.accounts.len() as u64,
             next: next_due(&ev.cadence, ev.today),
+            follow_ups,
         })
     }
 
@@ -564,11 +585,97 @@ impl Rep {
             region: a.address.region.clone(),
             postal_code: a.address.postal_code.clone(),
             country: a.address.country.clone(),
+            follow_ups: read
+                .follow_ups()
+                .of_account(id)
+                .map_err(store_err)?
+                .into_iter()
+                .map(|v| follow_up_item(v, Some(a.name.as_str()), ev.today))
+                .collect(),
+            today: Some(ev.today),
         })
     }
 
     /// A quick action: saved in the outbox before this returns.
     pub fn log(&mut self, req: &LogActivity, now: DateTime<Utc>) -> Result<Logged, IpcError> {
+        let (new, open, check_in) = self.touch(req, now)?;
+        let saved = self.store.log_activity(new, now).map_err(store_err)?;
+        Ok(Logged {
+            activity_id: saved.activity.id,
+            open,
+            check_in,
+        })
+    }
+
+    /// A follow-up done with one tap: the touch it promised is logged (opening the phone
+    /// or mail app as a quick action does) and the follow-up closed, queued together.
+    pub fn complete_follow_up(
+        &mut self,
+        req: &CompleteFollowUp,
+        now: DateTime<Utc>,
+    ) -> Result<Logged, IpcError> {
+        let f = self
+            .store
+            .read()
+            .follow_ups()
+            .get(req.id)
+            .map_err(store_err)?
+            .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no such follow-up on this device"))?
+            .follow_up;
+        let kind = match f.kind {
+            TouchKind::Visit => ActivityKind::Visit,
+            TouchKind::Call => ActivityKind::Call,
+            TouchKind::Email => ActivityKind::Email,
+        };
+        let (new, open, check_in) = self.touch(
+            &LogActivity {
+                account_id: f.account,
+                kind,
+                contact_id: None,
+                fix: req.fix,
+                outcome: None,
+                note: f.note.clone(),
+            },
+            now,
+        )?;
+        let saved = self
+            .store
+            .complete_follow_up(req.id, new, now)
+            .map_err(store_err)?;
+        Ok(Logged {
+            activity_id: saved.activity.id,
+            open,
+            check_in,
+        })
+    }
+
+    /// A next step on an account: queued and shown at once.
+    pub fn add_follow_up(
+        &mut self,
+        req: &AddFollowUp,
+        now: DateTime<Utc>,
+    ) -> Result<FollowUpId, IpcError> {
+        self.store
+            .add_follow_up(
+                NewFollowUp {
+                    account_id: req.account_id,
+                    rep_id: self.profile.user.id,
+                    kind: req.kind,
+                    due: req.due,
+                    note: req.note.clone(),
+                },
+                now,
+            )
+            .map_err(store_err)
+    }
+
+    /// What logging `req` saves, what to open after (`tel:`, `mailto:`), and the
+    /// check-in's verdict for a visit.
+    fn touch(
+        &self,
+        req: &LogActivity,
+        now: DateTime<Utc>,
+    ) -> Result<(NewActivity, Option<String>, Option<CheckIn>), IpcError> {
         let read = self.store.read();
         let view = read
             .accounts()
@@ -621,28 +728,18 @@ impl Rep {
         let check_in = (req.kind == ActivityKind::Visit).then(|| {
             LocationFix::verify(fix.as_ref(), account.location.as_ref(), CHECK_IN_RADIUS_M)
         });
-        let logged = self
-            .store
-            .log_activity(
-                NewActivity {
-                    account_id: req.account_id,
-                    rep_id: self.profile.user.id,
-                    contact_id: contact.map(|c| c.id),
-                    kind: req.kind,
-                    occurred_at: now,
-                    duration_min: None,
-                    outcome: req.outcome,
-                    note: req.note.clone(),
-                    fix,
-                },
-                now,
-            )
-            .map_err(store_err)?;
-        Ok(Logged {
-            activity_id: logged.activity.id,
-            open,
-            check_in,
-        })
+        let new = NewActivity {
+            account_id: req.account_id,
+            rep_id: self.profile.user.id,
+            contact_id: contact.map(|c| c.id),
+            kind: req.kind,
+            occurred_at: now,
+            duration_min: None,
+            outcome: req.outcome,
+            note: req.note.clone(),
+            fix,
+        };
+        Ok((new, open, check_in))
     }
 
     /// The sheet after a quick action: outcome and note, as a correction of the fact.
@@ -826,6 +923,15 @@ fn issue_view(i: &SyncIssue, names: &HashMap<AccountId, String>, tz: Tz) -> Issu
             contact.name,
             account(&contact.account_id)
         ),
+        Some(MutationBody::SaveFollowUp { follow_up }) => format!(
+            "Follow-up ({}) on {}, due {}",
+            follow_up.kind.singular(),
+            account(&follow_up.account_id),
+            follow_up.due_on.format("%-d %B")
+        ),
+        Some(MutationBody::ChangeStage { account_id, to, .. }) => {
+            format!("Move of {} to {}", account(account_id), to.as_str())
+        }
         Some(MutationBody::CreateAccount { account }) => format!(
             "New account {}, added {}",
             account.name,
@@ -881,6 +987,21 @@ fn route_point(p: LatLon) -> Result<rounds_route::LatLon, IpcError> {
 
 fn route_err(e: rounds_route::RouteError) -> IpcError {
     IpcError::new(ErrorCode::InvalidInput, format!("route: {e}"))
+}
+
+fn follow_up_item(v: FollowUpView, account: Option<&str>, today: NaiveDate) -> FollowUpItem {
+    let f = v.follow_up;
+    FollowUpItem {
+        id: f.id,
+        account_id: f.account,
+        account_name: account.unwrap_or_default().to_owned(),
+        kind: f.kind,
+        due: f.due,
+        days_late: (today - f.due).num_days(),
+        done: f.done.is_some(),
+        note: f.note,
+        pending: v.pending,
+    }
 }
 
 pub(crate) fn store_err(e: rounds_store::StoreError) -> IpcError {

@@ -17,6 +17,30 @@ pub enum Stage {
     Lost,
 }
 
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::Lead,
+        Stage::Opportunity,
+        Stage::Customer,
+        Stage::Lost,
+    ];
+
+    /// The stage's stable name, as on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Stage::Lead => "lead",
+            Stage::Opportunity => "opportunity",
+            Stage::Customer => "customer",
+            Stage::Lost => "lost",
+        }
+    }
+
+    /// The stage with this stable name.
+    pub fn from_name(name: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
 /// The call-rotation bucket: decides how often the account is touched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -77,6 +77,7 @@ impl Activity {
 /// The kinds of touch a call-rotation plan counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TouchKind {
     Visit,
     Call,

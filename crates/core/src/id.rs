@@ -88,6 +88,10 @@ typed_id!(
     /// One local change waiting in a device's outbox.
     MutationId
 );
+typed_id!(
+    /// A next step the rep promised at an account ("call back Tuesday").
+    FollowUpId
+);
 
 /// A rep is a user; the alias names the role where only reps make sense.
 pub type RepId = UserId;

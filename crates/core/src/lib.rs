@@ -12,11 +12,13 @@ pub mod calendar;
 pub mod compliance;
 pub mod contact;
 pub mod duplicate;
+pub mod follow_up;
 pub mod id;
 pub mod kpi;
 pub mod plan;
 pub mod potential;
 pub mod score;
+pub mod stage;
 pub mod territory;
 pub mod value;
 
@@ -32,13 +34,15 @@ pub use cadence::{
 pub use calendar::{DateRange, Period, WorkCalendar};
 pub use compliance::{Compliance, ComplianceKey, Tally};
 pub use contact::Contact;
+pub use follow_up::FollowUp;
 pub use id::{
-    AccountId, ActivityId, ContactId, DeviceId, IdError, MutationId, PlanId, RepId, TerritoryId,
-    UserId,
+    AccountId, ActivityId, ContactId, DeviceId, FollowUpId, IdError, MutationId, PlanId, RepId,
+    TerritoryId, UserId,
 };
 pub use kpi::{Funnel, Ratio, Segment, WeekTouches};
 pub use plan::{BucketRule, PlanError, PlanVersion, RotationPlan, Touches};
 pub use score::{Factor, FactorKind, PriorityScore, Touched};
+pub use stage::{StageChange, StageFlow};
 pub use territory::{Rep, Role, Territory};
 pub use value::{Currency, Email, LatLon, Money, Phone, ValueError, mailto_uri, tel_uri};
 

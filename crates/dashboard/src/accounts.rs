@@ -17,7 +17,7 @@ use rounds_protocol::records::AccountRecord;
 use rounds_protocol::{AccountId, TerritoryId};
 use serde::Deserialize;
 
-use super::layout::{field, option, text_input};
+use super::layout::{field, option, stage_label, text_input};
 use super::scope::{self, Team};
 use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
 use crate::fields::FieldChange;
@@ -95,15 +95,6 @@ pub fn rep_label(team: &Team, t: Option<TerritoryId>) -> String {
         .and_then(|t| t.rep)
         .and_then(|r| team.rep(r))
         .map_or_else(|| "unassigned".to_owned(), |p| p.name.clone())
-}
-
-fn stage_label(s: Stage) -> &'static str {
-    match s {
-        Stage::Lead => "Lead",
-        Stage::Opportunity => "Opportunity",
-        Stage::Customer => "Customer",
-        Stage::Lost => "Lost",
-    }
 }
 
 fn priority_label(p: Priority) -> &'static str {

@@ -11,7 +11,7 @@ use rounds_core::calendar::start_of_day;
 use rounds_core::{Activity, ActivityKind, CheckIn, LocationFix, Outcome};
 use serde::Deserialize;
 
-use super::layout::option;
+use super::layout::{option, stage_label};
 use super::scope::{self, Team};
 use super::{Answer, Viewer, html_response, page};
 use rounds_server_rules::Result;
@@ -51,6 +51,8 @@ pub struct Feed {
     pub added: Vec<AddedRow>,
     /// Pins the reps moved, under the same filters (first page only).
     pub pins: Vec<PinRow>,
+    /// Stage changes reps made on their devices (first page only).
+    pub stages: Vec<StageRow>,
 }
 
 /// A pin a rep moved, ready to show.
@@ -62,6 +64,18 @@ pub struct PinRow {
     pub account: String,
     /// How far it moved; `None` when the account had no pin before (or has none now).
     pub moved_m: Option<f64>,
+}
+
+/// A stage change from the field, ready to show.
+#[derive(Debug, Clone)]
+pub struct StageRow {
+    pub rep_id: rounds_protocol::UserId,
+    pub on: NaiveDate,
+    pub rep: String,
+    pub account: String,
+    pub from: Option<rounds_core::Stage>,
+    pub to: rounds_core::Stage,
+    pub reason: Option<String>,
 }
 
 /// A new account from the field, ready to show.
@@ -136,19 +150,20 @@ pub async fn load(
             .map(|d| start_of_day(viewer.tz, d)),
     };
     let v = viewer.0.clone();
-    let (team, found, added, pins) =
+    let (team, found, added, pins, stages) =
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
             let found = feed::page(tx, &team, &filter, page, size)?;
-            let (added, pins) = if page == 1 {
+            let (added, pins, stages) = if page == 1 {
                 (
                     feed::added_accounts(tx, &team, &filter, ADDED_SHOWN)?,
                     feed::pin_moves(tx, &team, &filter, ADDED_SHOWN)?,
+                    feed::stage_moves(tx, &team, &filter, ADDED_SHOWN)?,
                 )
             } else {
-                (Vec::new(), Vec::new())
+                (Vec::new(), Vec::new(), Vec::new())
             };
-            Ok::<_, crate::Error>((team, found, added, pins))
+            Ok::<_, crate::Error>((team, found, added, pins, stages))
         })
         .await?;
     let mut feed = shape(viewer, &team, found, page);
@@ -178,6 +193,20 @@ pub async fn load(
                     .zip(place(p.to))
                     .map(|(a, b)| a.distance_m(&b)),
             }
+        })
+        .collect();
+    feed.stages = stages
+        .into_iter()
+        .map(|m| StageRow {
+            rep_id: m.by,
+            on: m.on,
+            rep: team
+                .rep(m.by)
+                .map_or_else(|| m.by.to_string(), |p| p.name.clone()),
+            account: m.account.name,
+            from: m.from,
+            to: m.to,
+            reason: m.reason,
         })
         .collect();
     feed.added = added
@@ -240,6 +269,7 @@ fn shape(viewer: &Viewer, team: &Team, found: FeedPage, page: usize) -> Feed {
         more,
         added: Vec::new(),
         pins: Vec::new(),
+        stages: Vec::new(),
     }
 }
 
@@ -357,7 +387,29 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
                 } }
             }
         }
-        @if !feed.added.is_empty() || !feed.pins.is_empty() { h2 { "Activities" } }
+        @if !feed.stages.is_empty() {
+            section.stage-moves {
+                h2 { "Stage changes by reps" }
+                div.table-wrap { table.stage-moves {
+                    thead { tr { th { "Day" } th { "Rep" } th { "Account" } th { "Move" } th { "Why lost" } } }
+                    tbody {
+                        @for r in &feed.stages {
+                            tr data-rep=(r.rep_id) {
+                                td.num data-label="Day" { (r.on.format("%a %Y-%m-%d")) }
+                                td data-label="Rep" { (r.rep) }
+                                td data-label="Account" { (r.account) }
+                                td data-label="Move" {
+                                    @if let Some(from) = r.from { (stage_label(from)) " → " }
+                                    strong { (stage_label(r.to)) }
+                                }
+                                td data-label="Why lost" { @if let Some(why) = &r.reason { (why) } }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+        @if !feed.added.is_empty() || !feed.pins.is_empty() || !feed.stages.is_empty() { h2 { "Activities" } }
         @if feed.rows.is_empty() {
             p.muted { "No synced activity matches." }
         } @else {

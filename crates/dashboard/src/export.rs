@@ -277,6 +277,10 @@ pub async fn performance(
                 "conversion",
                 "opportunity_to_win",
                 "average_deal_size",
+                "moved_to_opportunity",
+                "won",
+                "lost",
+                "win_rate",
             ],
             v.territories.iter().map(|t| {
                 vec![
@@ -288,6 +292,10 @@ pub async fn performance(
                     t.funnel.conversion_rate().to_string(),
                     t.funnel.opportunity_to_win().to_string(),
                     money(t.deal_size),
+                    t.flow.to_opportunity.to_string(),
+                    t.flow.won.to_string(),
+                    t.flow.lost.to_string(),
+                    t.flow.win_rate().to_string(),
                 ]
             }),
         ),

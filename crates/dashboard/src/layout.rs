@@ -134,3 +134,14 @@ pub fn left_out(ids: &[String]) -> Markup {
         }
     }
 }
+
+/// A funnel stage as the pages name it.
+pub fn stage_label(s: rounds_core::Stage) -> &'static str {
+    use rounds_core::Stage;
+    match s {
+        Stage::Lead => "Lead",
+        Stage::Opportunity => "Opportunity",
+        Stage::Customer => "Customer",
+        Stage::Lost => "Lost",
+    }
+}

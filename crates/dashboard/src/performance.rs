@@ -17,8 +17,10 @@ use rounds_core::calendar::local_date;
 use rounds_core::kpi::{
     average_deal_size, kare_segments, rank_by_net_profit, touches_per_rep_week, weekly_rate,
 };
+use rounds_core::stage::lost_reasons;
 use rounds_core::{
-    Account, Activity, Currency, DateRange, Funnel, Kare, Money, Ratio, Segment, Tz,
+    Account, Activity, Currency, DateRange, Funnel, Kare, Money, Ratio, Segment, StageChange,
+    StageFlow, Tz,
 };
 use rounds_protocol::{TerritoryId, UserId};
 use serde::Deserialize;
@@ -27,6 +29,7 @@ use super::layout::{option, tenths};
 use super::scope::{self, Team};
 use super::{Answer, Viewer, html_response, page};
 use rounds_server_rules::feed::{self, Origin};
+use rounds_server_rules::stage;
 use rounds_server_rules::state::AppState;
 
 /// Accounts shown in the net-profit ranking.
@@ -47,6 +50,8 @@ pub struct TerritoryKpis {
     pub name: String,
     pub rep: String,
     pub funnel: Funnel,
+    /// Moves counted from the dated stage changes in the territory.
+    pub flow: StageFlow,
     pub deal_size: Option<Money>,
 }
 
@@ -71,6 +76,9 @@ pub struct PerformanceView {
     pub other_currency: usize,
     pub territories: Vec<TerritoryKpis>,
     pub total: Funnel,
+    pub total_flow: StageFlow,
+    /// Why accounts were lost in the range, most frequent first (`None`: no reason given).
+    pub lost_reasons: Vec<(Option<String>, u64)>,
     pub total_deal_size: Option<Money>,
     pub ranking: Vec<(String, String, Money, Money, Money)>,
     pub ranked_of: usize,
@@ -97,6 +105,7 @@ pub fn compute(
     activities: &[Activity],
     added: &Added,
     contacts_added: &Added,
+    stages: &[StageChange],
     only: Option<TerritoryId>,
     range: Option<DateRange>,
     today_in: impl Fn(Tz) -> NaiveDate,
@@ -146,6 +155,7 @@ pub fn compute(
                     .and_then(|r| team.rep(r))
                     .map_or_else(|| "unassigned".to_owned(), |p| p.name.clone()),
                 funnel: Funnel::over(mine.iter().copied(), window),
+                flow: StageFlow::over(stages.iter().filter(|c| c.territory == Some(t.id)), window),
                 deal_size: average_deal_size(money.iter().copied(), window, currency)
                     .ok()
                     .flatten(),
@@ -153,6 +163,9 @@ pub fn compute(
         })
         .collect();
     let total = Funnel::over(accounts.iter().copied(), window);
+    let in_view = |c: &&StageChange| only.is_none() || c.territory == only;
+    let total_flow = StageFlow::over(stages.iter().filter(in_view), window);
+    let lost_reasons = lost_reasons(stages.iter().filter(in_view), window);
     let total_deal_size = average_deal_size(same.iter().copied(), window, currency)
         .ok()
         .flatten();
@@ -227,6 +240,8 @@ pub fn compute(
         other_currency,
         territories,
         total,
+        total_flow,
+        lost_reasons,
         total_deal_size,
         ranking,
         ranked_of,
@@ -348,6 +363,39 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
                     td.num data-label="Avg deal size" { (money(v.total_deal_size)) } }
             }
         } }
+        h2 { "Stage changes per territory" }
+        p.muted { "Counted from each dated move along the funnel (an account won and later lost counts as won on its day and lost on its day). Win rate = won ÷ (won + lost)." }
+        div.table-wrap { table.cards.stage-flow {
+            thead { tr { th { "Territory" } th.num { "New leads" } th.num { "To opportunity" } th.num { "Won" } th.num { "Lost" } th.num { "Win rate" } } }
+            tbody {
+                @for t in &v.territories {
+                    tr data-territory=(t.name) {
+                        td.title { (t.name) }
+                        td.num data-label="New leads" { (t.flow.leads) }
+                        td.num data-label="To opportunity" { (t.flow.to_opportunity) }
+                        td.num data-label="Won" { (t.flow.won) }
+                        td.num data-label="Lost" { (t.flow.lost) }
+                        td.num.win-rate data-label="Win rate" { (t.flow.win_rate()) }
+                    }
+                }
+                tr { th.title { "All" }
+                    td.num data-label="New leads" { (v.total_flow.leads) }
+                    td.num data-label="To opportunity" { (v.total_flow.to_opportunity) }
+                    td.num data-label="Won" { (v.total_flow.won) }
+                    td.num data-label="Lost" { (v.total_flow.lost) }
+                    td.num data-label="Win rate" { (v.total_flow.win_rate()) } }
+            }
+        } }
+        @if !v.lost_reasons.is_empty() {
+            h3 { "Why accounts were lost" }
+            div.table-wrap { table.lost-reasons {
+                thead { tr { th { "Reason" } th.num { "Accounts" } } }
+                tbody { @for (why, n) in &v.lost_reasons { tr {
+                    td { @match why { Some(w) => { (w) } None => { span.muted { "no reason given" } } } }
+                    td.num { (n) }
+                } } }
+            } }
+        }
         @if !v.territories.is_empty() {
             p.legend {
                 span.swatch.leads {} " Leads " span.swatch.opps {} " Opportunities "
@@ -418,11 +466,12 @@ pub async fn load(
     // A rep's weeks end before their today; two more weeks cover every zone.
     let since = now - chrono::Duration::weeks(WEEKS as i64 + 2);
     let team = d.team.clone();
-    let (added, contacts_added) =
+    let (added, contacts_added, stages) =
         s.db.read(move |tx| {
             Ok::<_, crate::Error>((
                 feed::added_since(tx, &team, Origin::Account, since)?,
                 feed::added_since(tx, &team, Origin::Contact, since)?,
+                stage::of_team(tx, &team)?,
             ))
         })
         .await?;
@@ -432,6 +481,7 @@ pub async fn load(
         &d.activities,
         &added,
         &contacts_added,
+        &stages,
         only,
         range,
         |tz| local_date(tz, now),

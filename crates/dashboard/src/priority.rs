@@ -17,7 +17,7 @@ use rounds_core::{Account, Activity, Stage, Tz};
 use rounds_protocol::{AccountId, TerritoryId};
 use serde::Deserialize;
 
-use super::layout::option;
+use super::layout::{option, stage_label};
 use super::scope::{self, Team};
 use super::{Answer, Viewer, html_response, page};
 use rounds_server_rules::state::AppState;
@@ -142,15 +142,6 @@ pub fn compute(
     PriorityView { rows, sort }
 }
 
-fn stage_word(s: Stage) -> &'static str {
-    match s {
-        Stage::Lead => "Lead",
-        Stage::Opportunity => "Opportunity",
-        Stage::Customer => "Customer",
-        Stage::Lost => "Lost",
-    }
-}
-
 fn factor_class(k: FactorKind) -> &'static str {
     match k {
         FactorKind::Stage => "f-stage",
@@ -270,7 +261,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PriorityQuery, v: &PriorityView)
                             td.num data-label=(f.kind.label()) data-factor=(factor_key(f.kind)) { (f.points) span.muted { "/" (f.kind.max()) } }
                         }
                         td data-label="Why" { details {
-                            summary { (stage_word(r.stage)) ", " (r.score.total) " points" }
+                            summary { (stage_label(r.stage)) ", " (r.score.total) " points" }
                             ul.why { @for f in &r.score.factors {
                                 li { strong { (f.kind.label()) " " (f.points) ": " } (f.why) }
                             } }

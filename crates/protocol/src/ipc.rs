@@ -11,7 +11,7 @@ use rounds_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, ActivityId, ContactId, ErrorCode};
+use crate::{AccountId, ActivityId, ContactId, ErrorCode, FollowUpId};
 
 /// Command names, as the shell registers them.
 pub mod command {
@@ -39,6 +39,8 @@ pub mod command {
     pub const EDIT_ACCOUNT: &str = "edit_account";
     pub const SAVE_CONTACT: &str = "save_contact";
     pub const CHECK_OUT: &str = "check_out";
+    pub const ADD_FOLLOW_UP: &str = "add_follow_up";
+    pub const COMPLETE_FOLLOW_UP: &str = "complete_follow_up";
 }
 
 /// Every command's failure.
@@ -134,6 +136,44 @@ pub struct TodayView {
     /// this period.
     #[serde(default)]
     pub next: Option<NextDue>,
+    /// Added later: the rep's open follow-ups due today or before, most overdue first.
+    #[serde(default)]
+    pub follow_ups: Vec<FollowUpItem>,
+}
+
+/// A next step the rep promised, as Today and the account show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpItem {
+    pub id: FollowUpId,
+    pub account_id: AccountId,
+    pub account_name: String,
+    pub kind: TouchKind,
+    pub due: NaiveDate,
+    pub note: Option<String>,
+    /// Days past due (0: due today, negative: not yet due).
+    pub days_late: i64,
+    pub done: bool,
+    /// Saved on this device and not yet confirmed by the server.
+    pub pending: bool,
+}
+
+/// `add_follow_up`: a next step on an account ("call back Tuesday"); answers its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddFollowUp {
+    pub account_id: AccountId,
+    pub kind: TouchKind,
+    pub due: NaiveDate,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `complete_follow_up`: done with one tap; logs the promised touch (a visit with the
+/// device's fix when it has one) and answers as a quick action does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompleteFollowUp {
+    pub id: FollowUpId,
+    #[serde(default)]
+    pub fix: Option<Fix>,
 }
 
 /// Touches falling due on one day: each counts an account whose next touch of that kind
@@ -355,6 +395,12 @@ pub struct AccountDetail {
     pub postal_code: String,
     #[serde(default)]
     pub country: String,
+    /// Added later: the account's follow-ups, open ones first.
+    #[serde(default)]
+    pub follow_ups: Vec<FollowUpItem>,
+    /// Added later: the rep's local date, for the follow-up form's quick picks.
+    #[serde(default)]
+    pub today: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -488,6 +534,9 @@ pub struct NewLead {
 pub struct EditAccount {
     pub account_id: AccountId,
     pub edits: Vec<crate::sync::AccountEdit>,
+    /// Why the account was lost, when `edits` move its stage to lost (required then).
+    #[serde(default)]
+    pub lost_reason: Option<String>,
 }
 
 /// `save_contact`: a new contact on an account (no `contact_id`) or a change of one;

@@ -15,14 +15,16 @@ pub use error::{ApiError, ErrorCode};
 pub use hlc::Hlc;
 /// Ids travel as their bare UUID strings; the typed newtypes are the domain's own.
 pub use rounds_core::id::{
-    AccountId, ActivityId, ContactId, DeviceId, MutationId, PlanId, RepId, TerritoryId, UserId,
+    AccountId, ActivityId, ContactId, DeviceId, FollowUpId, MutationId, PlanId, RepId, TerritoryId,
+    UserId,
 };
 
 /// Version of the wire format (message shapes). Bumped only for incompatible changes.
 pub const PROTOCOL_VERSION: u32 = 1;
 
-/// Version of the synced data's shape (tables and fields a device understands).
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the synced data's shape (tables and fields a device understands). A pull
+/// sends a device only the tables its version knows: 2 added follow-ups.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The oldest protocol version this build still serves.
 pub const MIN_PROTOCOL_VERSION: u32 = 1;

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rounds_core as core;
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, ActivityId, ContactId, PlanId, RepId, TerritoryId};
+use crate::{AccountId, ActivityId, ContactId, FollowUpId, PlanId, RepId, TerritoryId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -56,6 +56,25 @@ pub struct ContactRecord {
     pub email: Option<String>,
     #[serde(default)]
     pub primary: bool,
+}
+
+/// A next step the rep promised at an account; done when `done_at` is set (by the touch
+/// `done_by`, when one was logged).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FollowUpRecord {
+    pub id: FollowUpId,
+    pub account_id: AccountId,
+    pub rep_id: RepId,
+    pub kind: core::TouchKind,
+    pub due_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_by: Option<ActivityId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -249,6 +268,59 @@ impl From<&core::Contact> for ContactRecord {
             phone: c.phone.as_ref().map(|p| p.as_typed().to_owned()),
             email: c.email.as_ref().map(|e| e.as_str().to_owned()),
             primary: c.primary,
+        }
+    }
+}
+
+impl TryFrom<&FollowUpRecord> for core::FollowUp {
+    type Error = RecordError;
+    fn try_from(r: &FollowUpRecord) -> Result<Self, RecordError> {
+        use core::follow_up::{MAX_DAYS_AHEAD, MAX_NOTE_CHARS};
+        let note = r
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| core::value::required_text("note", s, MAX_NOTE_CHARS))
+            .transpose();
+        let ahead = (r.due_on - r.created_at.date_naive()).num_days();
+        if ahead > MAX_DAYS_AHEAD {
+            return Err(RecordError {
+                field: "due_on",
+                reason: format!("more than {MAX_DAYS_AHEAD} days after the follow-up was made"),
+            });
+        }
+        if r.done_by.is_some() && r.done_at.is_none() {
+            return Err(RecordError {
+                field: "done_by",
+                reason: "a touch that did it, but no time it was done".into(),
+            });
+        }
+        Ok(core::FollowUp {
+            id: r.id,
+            account: r.account_id,
+            rep: r.rep_id,
+            kind: r.kind,
+            due: r.due_on,
+            note: field("note", note)?,
+            created_at: r.created_at,
+            done: r.done_at.map(|at| (at, r.done_by)),
+        })
+    }
+}
+
+impl From<&core::FollowUp> for FollowUpRecord {
+    fn from(f: &core::FollowUp) -> Self {
+        FollowUpRecord {
+            id: f.id,
+            account_id: f.account,
+            rep_id: f.rep,
+            kind: f.kind,
+            due_on: f.due,
+            note: f.note.clone(),
+            created_at: f.created_at,
+            done_at: f.done.map(|d| d.0),
+            done_by: f.done.and_then(|d| d.1),
         }
     }
 }

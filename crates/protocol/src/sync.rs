@@ -12,7 +12,8 @@ use uuid::Uuid;
 use crate::error::ErrorCode;
 use crate::hlc::Hlc;
 use crate::records::{
-    AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord, PlanRecord, TerritoryRecord,
+    AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord, FollowUpRecord, PlanRecord,
+    TerritoryRecord,
 };
 use crate::{AccountId, DeviceId, MutationId};
 
@@ -48,7 +49,23 @@ pub enum MutationBody {
     /// A contact added or changed on the device (client-made id for a new one): the
     /// whole contact, last writer wins by the mutation's HLC.
     SaveContact { contact: ContactRecord },
+    /// A move along the funnel, from the stage the rep saw: merged last-writer-wins with
+    /// the account's stage field, and kept on the server as a dated fact (with the
+    /// reason, when the account was lost) that the funnel figures count.
+    ChangeStage {
+        account_id: AccountId,
+        from: rounds_core::Stage,
+        to: rounds_core::Stage,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A next step made, changed or done on the device (client-made id for a new one):
+    /// the whole follow-up, last writer wins by the mutation's HLC.
+    SaveFollowUp { follow_up: FollowUpRecord },
 }
+
+/// At most this many characters in a stage change's reason.
+pub const MAX_STAGE_REASON_CHARS: usize = 500;
 
 /// An account field a rep may edit from the device, with its new value. Manager-owned
 /// fields (territory, owner, priority, revenue, expenses) are changed on the server only.
@@ -218,6 +235,8 @@ pub enum Row {
     Contact(ContactRecord),
     Activity(ActivityRecord),
     Correction(CorrectionRecord),
+    /// Since schema 2.
+    FollowUp(FollowUpRecord),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -230,6 +249,7 @@ pub enum Table {
     Contact,
     Activity,
     Correction,
+    FollowUp,
 }
 
 impl Row {
@@ -241,6 +261,7 @@ impl Row {
             Row::Contact(_) => Table::Contact,
             Row::Activity(_) => Table::Activity,
             Row::Correction(_) => Table::Correction,
+            Row::FollowUp(_) => Table::FollowUp,
         }
     }
 
@@ -252,6 +273,7 @@ impl Row {
             Row::Contact(r) => *r.id.as_uuid(),
             Row::Activity(r) => *r.id.as_uuid(),
             Row::Correction(r) => *r.id.as_uuid(),
+            Row::FollowUp(r) => *r.id.as_uuid(),
         }
     }
 }

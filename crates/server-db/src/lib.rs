@@ -152,6 +152,7 @@ id_vals!(
     rounds_core::ActivityId,
     rounds_core::ContactId,
     rounds_core::DeviceId,
+    rounds_core::FollowUpId,
     rounds_core::MutationId,
     rounds_core::PlanId,
     rounds_core::TerritoryId,

@@ -132,6 +132,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_quotas.sql")),
     (5, include_str!("../migrations/0005_security.sql")),
     (6, include_str!("../migrations/0006_field_capture.sql")),
+    (
+        7,
+        include_str!("../migrations/0007_stages_and_follow_ups.sql"),
+    ),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

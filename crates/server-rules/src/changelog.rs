@@ -8,13 +8,14 @@ use uuid::Uuid;
 use crate::db::{DbError, Sql, Tx};
 use crate::params;
 
-pub const TABLES: [Table; 6] = [
+pub const TABLES: [Table; 7] = [
     Table::Territory,
     Table::Plan,
     Table::Account,
     Table::Contact,
     Table::Activity,
     Table::Correction,
+    Table::FollowUp,
 ];
 
 pub fn table_name(t: Table) -> &'static str {
@@ -25,6 +26,7 @@ pub fn table_name(t: Table) -> &'static str {
         Table::Contact => "contact",
         Table::Activity => "activity",
         Table::Correction => "correction",
+        Table::FollowUp => "follow_up",
     }
 }
 

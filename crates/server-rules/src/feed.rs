@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rounds_core::{Account, Activity, ActivityKind, CorrectionKind};
+use rounds_core::{Account, Activity, ActivityKind, CorrectionKind, Stage};
 use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord};
 use rounds_protocol::sync::LatLonRecord;
 use rounds_protocol::{AccountId, ActivityId, UserId};
@@ -184,6 +184,63 @@ pub fn pin_moves(
                 to: moved.to,
             });
         }
+    }
+    Ok(out)
+}
+
+/// A stage change a rep made on a device.
+#[derive(Debug, Clone)]
+pub struct StageMove {
+    pub account: Account,
+    pub by: UserId,
+    /// When the server learned of it.
+    pub at: DateTime<Utc>,
+    /// The day it happened.
+    pub on: chrono::NaiveDate,
+    pub from: Option<Stage>,
+    pub to: Stage,
+    pub reason: Option<String>,
+}
+
+/// The stage changes the team's reps made on their devices, under `f`'s rep and days
+/// (by when they reached the server), newest first, at most `limit`.
+pub fn stage_moves(
+    tx: &mut dyn Sql,
+    team: &Team,
+    f: &FeedFilter,
+    limit: usize,
+) -> Result<Vec<StageMove>> {
+    let Some((filter, params)) = by_team(team, f, "s.user_id", "s.recorded_at") else {
+        return Ok(Vec::new());
+    };
+    let sql = format!(
+        "SELECT s.user_id, s.recorded_at, s.changed_on, s.from_stage, s.to_stage, s.reason, a.data
+         FROM stage_changes s JOIN accounts a ON a.id = s.account_id
+         WHERE s.device_id IS NOT NULL AND {filter} ORDER BY s.recorded_at DESC, s.id DESC LIMIT {limit}"
+    );
+    let mut out = Vec::new();
+    for r in tx.query(&sql, &params)? {
+        let rec: AccountRecord = r.json("data")?;
+        let (Ok(account), Some(at), Some(to), Ok(on)) = (
+            Account::try_from(&rec),
+            time::parse(&r.text("recorded_at")?),
+            Stage::from_name(&r.text("to_stage")?),
+            r.text("changed_on")?.parse(),
+        ) else {
+            continue;
+        };
+        out.push(StageMove {
+            account,
+            by: r.parse("user_id")?,
+            at,
+            on,
+            from: r
+                .opt_text("from_stage")?
+                .as_deref()
+                .and_then(Stage::from_name),
+            to,
+            reason: r.opt_text("reason")?,
+        });
     }
     Ok(out)
 }

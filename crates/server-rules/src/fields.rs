@@ -345,6 +345,7 @@ pub fn edit_account(
     let node = by.map_or(Uuid::nil(), |u| *u.as_uuid());
     let writer = by.map_or_else(|| "server".to_owned(), user_writer);
     let hlc = server_stamp(tx, id, node, now)?;
+    let from = rec.stage;
     for c in changes {
         match merge(tx, &mut rec, c, hlc, &writer, now)? {
             Merge::Applied => out.applied.push(c.field()),
@@ -353,6 +354,20 @@ pub fn edit_account(
     }
     if !out.applied.is_empty() {
         crate::org::save_account(tx, &rec)?;
+    }
+    if rec.stage != from {
+        let fact = crate::stage::Fact {
+            id: Uuid::now_v7(),
+            account: id,
+            territory: rec.territory_id,
+            from: Some(from),
+            to: rec.stage,
+            reason: None,
+            by,
+            device: None,
+            on: now.date_naive(),
+        };
+        crate::stage::record(tx, &fact, now)?;
     }
     Ok(out)
 }

@@ -21,6 +21,7 @@ pub mod review;
 pub mod scope;
 pub mod sessions;
 pub mod settings;
+pub mod stage;
 pub mod state;
 pub mod throttle;
 

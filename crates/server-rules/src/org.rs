@@ -198,6 +198,7 @@ pub fn create_account(tx: &mut Tx<'_>, rec: &AccountRecord, since: DateTime<Utc>
         "INSERT INTO accounts (id, territory_id, data) VALUES ($1, $2, $3)",
         params![rec.id, rec.territory_id, data],
     )?;
+    crate::stage::record_history(tx, rec, since)?;
     if let Some(b) = territory_bucket(rec.territory_id) {
         changelog::put(tx, &b, &Row::Account(rec.clone()))?;
     }
@@ -306,6 +307,12 @@ fn account_rows(tx: &mut dyn Sql, rec: &AccountRecord) -> Result<Vec<Row>> {
         params![rec.id],
     )? {
         rows.push(Row::Correction(r.json("data")?));
+    }
+    for r in tx.query(
+        "SELECT data FROM follow_ups WHERE account_id = $1 ORDER BY id",
+        params![rec.id],
+    )? {
+        rows.push(Row::FollowUp(r.json("data")?));
     }
     Ok(rows)
 }

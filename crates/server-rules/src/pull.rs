@@ -114,6 +114,7 @@ fn bucket_tables(b: &str) -> &'static [Table] {
             Table::Contact,
             Table::Activity,
             Table::Correction,
+            Table::FollowUp,
         ]
     }
 }
@@ -199,6 +200,10 @@ fn snapshot_rows(
             "SELECT x.id, x.data FROM activities x JOIN accounts a ON a.id = x.account_id
              WHERE a.territory_id = $1 AND x.id > $2 AND x.status = 'ok' ORDER BY x.id LIMIT $3"
         }
+        Table::FollowUp => {
+            "SELECT x.id, x.data FROM follow_ups x JOIN accounts a ON a.id = x.account_id
+             WHERE a.territory_id = $1 AND x.id > $2 ORDER BY x.id LIMIT $3"
+        }
         _ => {
             "SELECT x.id, x.data FROM corrections x JOIN accounts a ON a.id = x.account_id
              WHERE a.territory_id = $1 AND x.id > $2 AND x.status = 'ok' ORDER BY x.id LIMIT $3"
@@ -212,6 +217,7 @@ fn snapshot_rows(
                 Table::Account => Row::Account(r.json("data")?),
                 Table::Contact => Row::Contact(r.json("data")?),
                 Table::Activity => Row::Activity(r.json("data")?),
+                Table::FollowUp => Row::FollowUp(r.json("data")?),
                 _ => Row::Correction(r.json("data")?),
             };
             Ok((id, row))
@@ -231,6 +237,8 @@ pub struct Ask<'a> {
     /// At most this many operations (≤ 1,000).
     pub limit: Option<usize>,
     pub protocol_version: Option<u32>,
+    /// The synced data's shape the device knows (none: 1).
+    pub schema_version: Option<u32>,
     /// A bucket to send again from a snapshot (the device found it damaged).
     pub resnapshot: Option<&'a str>,
 }
@@ -246,8 +254,11 @@ pub fn pull(
         cursor,
         limit,
         protocol_version,
+        schema_version,
         resnapshot,
     } = ask;
+    // Tables a device's schema does not know are never sent to it.
+    let knows = |t: Table| t != Table::FollowUp || schema_version.unwrap_or(1) >= 2;
     let version = protocol_version.map(i64::from).or(caller.protocol_version);
     if version.is_some_and(|v| v < i64::from(MIN_PROTOCOL_VERSION)) {
         return Err(Error::client(
@@ -347,7 +358,11 @@ pub fn pull(
             continue;
         }
         let Some(s) = cur.s.as_mut() else { break };
-        let tables = bucket_tables(&s.b);
+        let tables: Vec<Table> = bucket_tables(&s.b)
+            .iter()
+            .copied()
+            .filter(|t| knows(*t))
+            .collect();
         let Some(&table) = tables.get(s.t) else {
             cur.b.insert(s.b.clone(), s.at);
             cur.s = None;
@@ -394,7 +409,9 @@ pub fn pull(
                 let seq = r.int("seq")?;
                 reached = seq;
                 let bucket = r.text("bucket")?;
-                if cur.b.get(&bucket).is_some_and(|pos| seq <= *pos) {
+                if cur.b.get(&bucket).is_some_and(|pos| seq <= *pos)
+                    || parse_table(&r.text("tbl")?).is_some_and(|t| !knows(t))
+                {
                     continue;
                 }
                 let op = match r.text("op")?.as_str() {

@@ -6,11 +6,13 @@
 //! set aside) reads top to bottom as one transaction does.
 
 use chrono::{DateTime, Utc};
-use rounds_core::Role;
-use rounds_protocol::records::{AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord};
+use rounds_core::{Role, Stage};
+use rounds_protocol::records::{
+    AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord, FollowUpRecord,
+};
 use rounds_protocol::sync::{
-    AccountEdit, LatLonRecord, MAX_PUSH_MUTATIONS, Mutation, MutationBody, MutationResult,
-    MutationStatus, PAYLOAD_VERSION, PushRequest, PushResponse, Row,
+    AccountEdit, LatLonRecord, MAX_PUSH_MUTATIONS, MAX_STAGE_REASON_CHARS, Mutation, MutationBody,
+    MutationResult, MutationStatus, PAYLOAD_VERSION, PushRequest, PushResponse, Row,
 };
 use rounds_protocol::{AccountId, ErrorCode, Hlc, PROTOCOL_VERSION, SCHEMA_VERSION, TerritoryId};
 use uuid::Uuid;
@@ -23,7 +25,7 @@ use crate::db::{Prefetch, Prefetched, Row as DbRow, Sql, Tx, Val, insert_many, p
 use crate::error::{Error, Result};
 use crate::fields::{self, FieldChange, Merge};
 use crate::manage::Actor;
-use crate::org;
+use crate::{org, stage};
 use crate::{params, time};
 
 /// Checks a push's shape before any database work: what the client controls is answered
@@ -418,7 +420,7 @@ pub fn open_set_aside(tx: &mut dyn Sql, device: rounds_protocol::DeviceId) -> Re
                   + (SELECT COUNT(*) FROM rejected_edits e WHERE e.device_id = $1
                        AND NOT EXISTS (SELECT 1 FROM review_resolutions r WHERE r.kind = 'rejected_edit' AND r.item_id = e.id))
                   + (SELECT COUNT(*) FROM mutations m WHERE m.device_id = $1 AND m.status IN ('quarantined', 'rejected')
-                       AND m.kind NOT IN ('log_activity', 'edit_account'))",
+                       AND m.kind NOT IN ('log_activity', 'edit_account', 'change_stage'))",
             params![device],
         )?
         .int(0)?)
@@ -510,7 +512,35 @@ fn apply_one(
             // An edit changes what later activities see of the account (never its
             // territory, but keep the cache honest).
             batch.places.remove(&account_id);
-            edit_account(tx, caller, actor, m, account_id, &edit, now)?
+            if let AccountEdit::Stage(to) = edit {
+                // A device from before stage changes had a mutation of their own.
+                let from = org::account(tx, account_id)?.map(|a| a.stage);
+                change_stage(tx, caller, actor, m, account_id, from, to, None, now)?
+            } else {
+                edit_account(tx, caller, actor, m, account_id, &edit, now)?
+            }
+        }
+        MutationBody::ChangeStage {
+            account_id,
+            from,
+            to,
+            reason,
+        } => {
+            batch.places.remove(&account_id);
+            change_stage(
+                tx,
+                caller,
+                actor,
+                m,
+                account_id,
+                Some(from),
+                to,
+                reason,
+                now,
+            )?
+        }
+        MutationBody::SaveFollowUp { follow_up } => {
+            save_follow_up(tx, caller, actor, m, &follow_up, now)?
         }
         MutationBody::SaveContact { contact } => save_contact(tx, caller, actor, m, &contact, now)?,
         MutationBody::CreateAccount { account } => {
@@ -806,6 +836,59 @@ fn edit_account(
     }
 }
 
+/// A move along the funnel from a device: the stage merges like any field edit, and the
+/// move is kept as a dated fact (dated by the device's clock) when it is applied or
+/// outranked by a later change, so the funnel's figures do not depend on the order in
+/// which devices sync. `from` is the stage the rep saw (`None`: unknown).
+#[allow(clippy::too_many_arguments)]
+fn change_stage(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    actor: &mut Actor,
+    m: &Mutation,
+    id: AccountId,
+    from: Option<Stage>,
+    to: Stage,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<MutationStatus> {
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if let Some(r) = &reason
+        && (r.chars().count() > MAX_STAGE_REASON_CHARS || r.chars().any(char::is_control))
+    {
+        return Ok(quarantined(format!(
+            "the reason for the stage change is over {MAX_STAGE_REASON_CHARS} characters or holds control characters; kept for review"
+        )));
+    }
+    let status = edit_account(tx, caller, actor, m, id, &AccountEdit::Stage(to), now)?;
+    let kept = matches!(
+        status,
+        MutationStatus::Applied | MutationStatus::Superseded { .. }
+    );
+    if kept && from != Some(to) {
+        let territory = account_place(tx, id)?.and_then(|p| p.0);
+        let on = DateTime::<Utc>::from_timestamp_millis(i64::try_from(m.hlc.wall_ms).unwrap_or(0))
+            .unwrap_or(now)
+            .min(now)
+            .date_naive();
+        let fact = stage::Fact {
+            id: *m.id.as_uuid(),
+            account: id,
+            territory,
+            from,
+            to,
+            reason: reason.filter(|_| to == Stage::Lost),
+            by: Some(caller.user),
+            device: Some(caller.device),
+            on,
+        };
+        stage::record(tx, &fact, now)?;
+    }
+    Ok(status)
+}
+
 /// A rep's new account: created once, in a territory the sender works now, as the device
 /// described it except what only a manager sets. Refusals are answered as quarantined,
 /// so the whole mutation stays in the ledger for a manager to review.
@@ -941,6 +1024,76 @@ fn save_contact(
                 changelog::put(tx, b, &Row::Contact(other))?;
             }
         }
+    }
+    Ok(MutationStatus::Applied)
+}
+
+/// A next step made, changed or done on a device: the whole follow-up, the sender's own,
+/// on an account the sender may touch now; last writer wins by the mutation's clock.
+/// Refusals are quarantined, kept whole in the ledger for review.
+fn save_follow_up(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    actor: &mut Actor,
+    m: &Mutation,
+    rec: &FollowUpRecord,
+    now: DateTime<Utc>,
+) -> Result<MutationStatus> {
+    if !actor.may_act_for(tx, rec.rep_id)? {
+        return Ok(quarantined(
+            "the follow-up names another rep; kept for review",
+        ));
+    }
+    if !may_touch(tx, actor, Some(rec.account_id))? {
+        return Ok(quarantined(
+            "you do not hold this follow-up's account now; kept for your manager to review",
+        ));
+    }
+    if let Err(e) = rounds_core::FollowUp::try_from(rec) {
+        return Ok(quarantined(format!("invalid follow-up: {e}")));
+    }
+    if !believable(m.hlc.wall_ms, now) {
+        return Ok(quarantined(
+            "the device's clock is days ahead of the server's, so this change would outrank every later one; kept for review",
+        ));
+    }
+    let known = tx.query_opt(
+        "SELECT account_id, rep_id, hlc FROM follow_ups WHERE id = $1",
+        params![rec.id],
+    )?;
+    if let Some(row) = &known {
+        if row.parse::<AccountId>("account_id")? != rec.account_id
+            || row.text("rep_id")? != rec.rep_id.to_string()
+        {
+            return Ok(quarantined(
+                "the follow-up belongs to another account or rep; kept for review",
+            ));
+        }
+        let winner: Hlc = row.parse("hlc")?;
+        if winner >= m.hlc {
+            return Ok(MutationStatus::Superseded { winner });
+        }
+    }
+    let data = serde_json::to_string(rec).map_err(|e| Error::Internal(e.to_string()))?;
+    let done = rec.done_at.map(time::text);
+    tx.exec(
+        "INSERT INTO follow_ups (id, account_id, rep_id, due_on, done_at, data, hlc, device_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (id) DO UPDATE SET due_on = excluded.due_on, done_at = excluded.done_at,
+             data = excluded.data, hlc = excluded.hlc, device_id = excluded.device_id",
+        params![
+            rec.id,
+            rec.account_id,
+            rec.rep_id,
+            rec.due_on.to_string(),
+            done,
+            data,
+            m.hlc,
+            caller.device
+        ],
+    )?;
+    if let Some(b) = territory_bucket(account_place(tx, rec.account_id)?.and_then(|p| p.0)) {
+        changelog::put(tx, &b, &Row::FollowUp(rec.clone()))?;
     }
     Ok(MutationStatus::Applied)
 }

@@ -58,7 +58,7 @@ impl Team {
         self.reps.iter().map(|p| Val::from(p.id)).collect()
     }
 
-    fn territory_ids(&self) -> Vec<Val> {
+    pub fn territory_ids(&self) -> Vec<Val> {
         self.territories.iter().map(|t| Val::from(t.id)).collect()
     }
 }

@@ -290,6 +290,9 @@ pub struct PullQuery {
     pub limit: Option<usize>,
     /// The device's protocol version; below the minimum the answer is `upgrade_required`.
     pub protocol_version: Option<u32>,
+    /// The synced data's shape the device knows; tables added later are not sent to it
+    /// (none: 1).
+    pub schema_version: Option<u32>,
     /// A bucket the device found damaged: it is sent again from a snapshot (a reset, then
     /// every row), as if newly gained.
     pub resnapshot: Option<String>,
@@ -318,6 +321,7 @@ async fn pull_handler(
                     cursor: q.cursor.as_deref(),
                     limit: q.limit,
                     protocol_version: q.protocol_version,
+                    schema_version: q.schema_version,
                     resnapshot: q.resnapshot.as_deref(),
                 },
                 now,

@@ -82,7 +82,7 @@ fn overlay(
 ) -> Result<HashMap<AccountId, Vec<AccountEdit>>> {
     let mut stmt = conn.prepare_cached(
         "SELECT payload FROM outbox
-         WHERE kind = 'edit_account'
+         WHERE kind IN ('edit_account', 'change_stage')
            AND (?1 IS NULL OR entity_id = ?1)
            AND (state IN ('pending', 'in_flight')
                 OR (state = 'acked' AND settled_at >
@@ -92,8 +92,16 @@ fn overlay(
     let rows = stmt.query_map([account.map(|a| *a.as_uuid())], |r| r.get::<_, String>(0))?;
     let mut out: HashMap<AccountId, Vec<AccountEdit>> = HashMap::new();
     for payload in rows {
-        if let MutationBody::EditAccount { account_id, edit } = serde_json::from_str(&payload?)? {
-            out.entry(account_id).or_default().push(edit);
+        match serde_json::from_str(&payload?)? {
+            MutationBody::EditAccount { account_id, edit } => {
+                out.entry(account_id).or_default().push(edit);
+            }
+            MutationBody::ChangeStage { account_id, to, .. } => {
+                out.entry(account_id)
+                    .or_default()
+                    .push(AccountEdit::Stage(to));
+            }
+            _ => {}
         }
     }
     Ok(out)

@@ -12,6 +12,7 @@ use crate::accounts::AccountsWrite;
 use crate::activities::ActivitiesWrite;
 use crate::contacts::ContactsWrite;
 use crate::error::Result;
+use crate::follow_ups::FollowUpsWrite;
 use crate::plans::PlansWrite;
 use crate::territories::TerritoriesWrite;
 use crate::{APPLY_BATCH, Store, Writer, capture, cursors, meta, schema, search};
@@ -25,13 +26,14 @@ pub struct ApplyStats {
     pub longest_batch: Duration,
 }
 
-const SYNCED_TABLES: [&str; 6] = [
+const SYNCED_TABLES: [&str; 7] = [
     "territories",
     "plans",
     "accounts",
     "contacts",
     "activities",
     "corrections",
+    "follow_ups",
 ];
 
 impl Store {
@@ -167,6 +169,7 @@ fn apply_op(w: &Writer<'_>, buckets: &mut Buckets, op: &Op) -> Result<()> {
                 Table::Contact => ContactsWrite { tx: w.tx }.delete(id),
                 Table::Activity => ActivitiesWrite { tx: w.tx }.delete(id),
                 Table::Correction => ActivitiesWrite { tx: w.tx }.delete_correction(id),
+                Table::FollowUp => FollowUpsWrite { tx: w.tx }.delete(id),
                 Table::Territory => {
                     w.tx.execute("DELETE FROM territories WHERE id = ?1", [id])?;
                     Ok(())
@@ -203,5 +206,6 @@ fn put(w: &Writer<'_>, bucket: i64, row: &Row) -> Result<()> {
             }
         }
         Row::Correction(r) => ActivitiesWrite { tx: w.tx }.put_correction(bucket, r),
+        Row::FollowUp(r) => FollowUpsWrite { tx: w.tx }.put(bucket, r),
     }
 }

@@ -22,6 +22,7 @@ mod contacts;
 mod cursors;
 mod damage;
 mod error;
+mod follow_ups;
 mod issues;
 mod log;
 mod meta;
@@ -45,6 +46,7 @@ pub use apply::ApplyStats;
 pub use capture::{ContactInput, DEVICE_BUCKET, Lookalike, NewAccount};
 pub use contacts::ContactsRead;
 pub use error::{Result, StoreError};
+pub use follow_ups::{FollowUpView, FollowUpsRead, NewFollowUp};
 pub use issues::{IssueKind, IssuesRead, SyncIssue};
 pub use log::{LoggedActivity, NewActivity};
 pub use outbox::{OutboxEntry, OutboxRead, OutboxState};
@@ -145,6 +147,9 @@ impl<'a> Reader<'a> {
     }
     pub fn contacts(&self) -> ContactsRead<'a> {
         ContactsRead::new(self.conn)
+    }
+    pub fn follow_ups(&self) -> FollowUpsRead<'a> {
+        FollowUpsRead::new(self.conn)
     }
     pub fn activities(&self) -> ActivitiesRead<'a> {
         ActivitiesRead::new(self.conn)

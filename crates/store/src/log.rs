@@ -3,9 +3,9 @@
 //! call returns only after commit.
 
 use chrono::{DateTime, Utc};
-use rounds_core::{Activity, ActivityKind, CorrectionKind, LocationFix, Outcome};
+use rounds_core::{Activity, ActivityKind, CorrectionKind, LocationFix, Outcome, Stage};
 use rounds_protocol::records::{ActivityRecord, CorrectionRecord};
-use rounds_protocol::sync::{AccountEdit, MutationBody, PAYLOAD_VERSION};
+use rounds_protocol::sync::{AccountEdit, MAX_STAGE_REASON_CHARS, MutationBody, PAYLOAD_VERSION};
 use rounds_protocol::{AccountId, ActivityId, ContactId, Hlc, MutationId, RepId};
 use uuid::{NoContext, Timestamp, Uuid};
 
@@ -48,56 +48,8 @@ pub(crate) fn new_id(now: DateTime<Utc>) -> Uuid {
 
 impl Store {
     pub fn log_activity(&mut self, new: NewActivity, now: DateTime<Utc>) -> Result<LoggedActivity> {
-        if new.note.as_ref().is_some_and(|n| n.len() > MAX_NOTE_BYTES) {
-            return Err(StoreError::Invalid(format!(
-                "the note is longer than {MAX_NOTE_BYTES} bytes"
-            )));
-        }
         let device = *self.device_id.as_uuid();
-        self.write(|w| {
-            require_account(w, new.account_id)?;
-            let record = ActivityRecord {
-                id: ActivityId::from_uuid(new_id(now)),
-                account_id: new.account_id,
-                rep_id: new.rep_id,
-                contact_id: new.contact_id,
-                kind: new.kind,
-                occurred_at: new.occurred_at,
-                duration_min: new.duration_min,
-                outcome: new.outcome,
-                note: new.note.filter(|n| !n.trim().is_empty()),
-                fix: new.fix.map(|f| rounds_protocol::records::FixRecord {
-                    lat: f.at.lat(),
-                    lon: f.at.lon(),
-                    accuracy_m: f.accuracy_m,
-                }),
-            };
-            let activity = to_domain(&record).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            if let Some(note) = &record.note {
-                search::index(
-                    w.tx,
-                    record.id.as_uuid(),
-                    "note",
-                    record.account_id.as_uuid(),
-                    note,
-                )?;
-            }
-            let body = MutationBody::LogActivity { activity: record };
-            let (seq, mutation_id) = enqueue(
-                w,
-                device,
-                &body,
-                "log_activity",
-                activity.id.as_uuid(),
-                Some(activity.account_id),
-                now,
-            )?;
-            Ok(LoggedActivity {
-                activity,
-                seq,
-                mutation_id,
-            })
-        })
+        self.write(|w| log_in(w, device, new, now))
     }
 
     /// Amends or voids an earlier activity, as a new fact.
@@ -152,6 +104,19 @@ impl Store {
         edits: Vec<AccountEdit>,
         now: DateTime<Utc>,
     ) -> Result<Vec<u64>> {
+        self.change_account(account, edits, None, now)
+    }
+
+    /// [`Self::edit_account_fields`], where a stage edit goes out as a move along the
+    /// funnel from the stage the rep sees now, with `lost_reason` when the move is to
+    /// lost (which needs one). Answers the queued rows' sequence numbers.
+    pub fn change_account(
+        &mut self,
+        account: AccountId,
+        edits: Vec<AccountEdit>,
+        lost_reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u64>> {
         let device = *self.device_id.as_uuid();
         let current = self
             .read()
@@ -163,18 +128,52 @@ impl Store {
             crate::accounts::apply_edit(&mut rec, edit);
         }
         rounds_core::Account::try_from(&rec).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let from = current.account.stage;
+        let reason = lost_reason
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty());
+        if let Some(r) = &reason
+            && r.chars().count() > MAX_STAGE_REASON_CHARS
+        {
+            return Err(StoreError::Invalid(format!(
+                "the reason is longer than {MAX_STAGE_REASON_CHARS} characters"
+            )));
+        }
+        let bodies: Vec<(MutationBody, &str)> = edits
+            .into_iter()
+            .filter(|e| !matches!(e, AccountEdit::Stage(to) if *to == from))
+            .map(|edit| match edit {
+                AccountEdit::Stage(to) => {
+                    if to == Stage::Lost && reason.is_none() {
+                        return Err(StoreError::Invalid(
+                            "say why the account was lost".to_owned(),
+                        ));
+                    }
+                    let body = MutationBody::ChangeStage {
+                        account_id: account,
+                        from,
+                        to,
+                        reason: reason.clone().filter(|_| to == Stage::Lost),
+                    };
+                    Ok((body, "change_stage"))
+                }
+                edit => Ok((
+                    MutationBody::EditAccount {
+                        account_id: account,
+                        edit,
+                    },
+                    "edit_account",
+                )),
+            })
+            .collect::<Result<_>>()?;
         self.write(|w| {
-            let mut seqs = Vec::with_capacity(edits.len());
-            for edit in edits {
-                let body = MutationBody::EditAccount {
-                    account_id: account,
-                    edit,
-                };
+            let mut seqs = Vec::with_capacity(bodies.len());
+            for (body, kind) in bodies {
                 let (seq, _) = enqueue(
                     w,
                     device,
                     &body,
-                    "edit_account",
+                    kind,
                     account.as_uuid(),
                     Some(account),
                     now,
@@ -200,7 +199,7 @@ impl Store {
     }
 }
 
-fn require_account(w: &Writer<'_>, id: AccountId) -> Result<()> {
+pub(crate) fn require_account(w: &Writer<'_>, id: AccountId) -> Result<()> {
     let exists =
         w.tx.prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?
             .exists([id.as_uuid()])?;
@@ -209,6 +208,62 @@ fn require_account(w: &Writer<'_>, id: AccountId) -> Result<()> {
     } else {
         Err(StoreError::NotFound(format!("account {id}")))
     }
+}
+
+/// Logs `new` inside the caller's transaction (see [`Store::log_activity`]).
+pub(crate) fn log_in(
+    w: &Writer<'_>,
+    device: Uuid,
+    new: NewActivity,
+    now: DateTime<Utc>,
+) -> Result<LoggedActivity> {
+    if new.note.as_ref().is_some_and(|n| n.len() > MAX_NOTE_BYTES) {
+        return Err(StoreError::Invalid(format!(
+            "the note is longer than {MAX_NOTE_BYTES} bytes"
+        )));
+    }
+    require_account(w, new.account_id)?;
+    let record = ActivityRecord {
+        id: ActivityId::from_uuid(new_id(now)),
+        account_id: new.account_id,
+        rep_id: new.rep_id,
+        contact_id: new.contact_id,
+        kind: new.kind,
+        occurred_at: new.occurred_at,
+        duration_min: new.duration_min,
+        outcome: new.outcome,
+        note: new.note.filter(|n| !n.trim().is_empty()),
+        fix: new.fix.map(|f| rounds_protocol::records::FixRecord {
+            lat: f.at.lat(),
+            lon: f.at.lon(),
+            accuracy_m: f.accuracy_m,
+        }),
+    };
+    let activity = to_domain(&record).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    if let Some(note) = &record.note {
+        search::index(
+            w.tx,
+            record.id.as_uuid(),
+            "note",
+            record.account_id.as_uuid(),
+            note,
+        )?;
+    }
+    let body = MutationBody::LogActivity { activity: record };
+    let (seq, mutation_id) = enqueue(
+        w,
+        device,
+        &body,
+        "log_activity",
+        activity.id.as_uuid(),
+        Some(activity.account_id),
+        now,
+    )?;
+    Ok(LoggedActivity {
+        activity,
+        seq,
+        mutation_id,
+    })
 }
 
 /// Appends a mutation to the outbox with the next clock value.

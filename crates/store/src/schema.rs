@@ -10,7 +10,7 @@ use crate::error::{Result, StoreError};
 pub const APPLICATION_ID: i32 = 0x524E_4453;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1_TABLES, V2_SEARCH];
+pub const MIGRATIONS: &[&str] = &[V1_TABLES, V2_SEARCH, V3_FOLLOW_UPS];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
 
@@ -199,6 +199,21 @@ INSERT INTO search_docs(ref_id, kind, account_id)
     SELECT id, 'note', account_id FROM activities WHERE note IS NOT NULL;
 INSERT INTO search_notes(rowid, text)
     SELECT d.rowid, a.note FROM activities a JOIN search_docs d ON d.ref_id = a.id;
+"#;
+
+/// Next steps (synced since schema 2 of the wire). The server sent none to this device
+/// before, so the pull cursor is forgotten: the next sync fetches every bucket again
+/// (the outbox stays), follow-ups included.
+const V3_FOLLOW_UPS: &str = r#"
+CREATE TABLE follow_ups (
+    id         BLOB PRIMARY KEY,
+    bucket     INTEGER NOT NULL REFERENCES buckets(id),
+    account_id BLOB NOT NULL,
+    data       TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX follow_ups_account ON follow_ups(account_id);
+CREATE INDEX follow_ups_bucket ON follow_ups(bucket);
+DELETE FROM pull_cursors;
 "#;
 
 /// The per-account index of activities. Its keys arrive in random order, so during an

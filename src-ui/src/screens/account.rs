@@ -10,6 +10,7 @@ use rounds_protocol::{AccountId, ActivityId};
 
 use super::account_edit::EditDetails;
 use super::contacts::Contacts;
+use super::follow_ups::FollowUps;
 use crate::parts::{ExternalLink, PriorityBadge, StatusTag, fetched, open};
 use crate::state::{Fetch, ctx};
 use crate::{format, geo, ipc, words};
@@ -97,6 +98,7 @@ fn Loaded(
         </header>
         <QuickActions detail=detail.clone() f=f sheet=sheet />
         <EditDetails detail=detail.clone() f=f />
+        <FollowUps account=detail.id items=detail.follow_ups.clone() today=detail.today f=f />
         <Contacts account=detail.id contacts=detail.contacts.clone() f=f />
         <Cadence cadence=detail.cadence.clone() />
         <section class="card">

@@ -31,6 +31,8 @@ struct Draft {
     postal_code: String,
     industry: String,
     stage: Option<Stage>,
+    /// Why it was lost, asked for when the stage moves to lost.
+    lost_reason: String,
 }
 
 impl Draft {
@@ -44,6 +46,7 @@ impl Draft {
             postal_code: d.postal_code.clone(),
             industry: d.industry.clone().unwrap_or_default(),
             stage: Some(d.stage),
+            lost_reason: String::new(),
         }
     }
 
@@ -79,6 +82,17 @@ impl Draft {
         }
         out
     }
+
+    /// Whether the form moves the stage to lost (and so asks why).
+    fn losing(&self, before: &Draft) -> bool {
+        self.stage == Some(Stage::Lost) && before.stage != Some(Stage::Lost)
+    }
+
+    fn lost_reason(&self, before: &Draft) -> Option<String> {
+        self.losing(before)
+            .then(|| self.lost_reason.trim().to_owned())
+            .filter(|r| !r.is_empty())
+    }
 }
 
 /// "Edit details" and "The entrance is here", below the account's header.
@@ -91,8 +105,10 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
     let draft = RwSignal::new(before.clone());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<IpcError>);
+    // What the form itself finds missing, before anything is sent.
+    let missing = RwSignal::new(None::<&'static str>);
     let note = RwSignal::new(None::<&'static str>);
-    let send = move |edits: Vec<AccountEdit>, done: &'static str| {
+    let send = move |edits: Vec<AccountEdit>, lost_reason: Option<String>, done: &'static str| {
         if edits.is_empty() {
             open.set(false);
             return;
@@ -103,6 +119,7 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             let answer = ipc::edit_account(EditAccount {
                 account_id: id,
                 edits,
+                lost_reason,
             })
             .await;
             let _ = busy.try_set(false);
@@ -126,7 +143,17 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             if busy.get_untracked() {
                 return;
             }
-            send(draft.get_untracked().edits(&before), "Saved on this device")
+            let d = draft.get_untracked();
+            if d.losing(&before) && d.lost_reason(&before).is_none() {
+                missing.set(Some("Say why the account was lost."));
+                return;
+            }
+            missing.set(None);
+            send(
+                d.edits(&before),
+                d.lost_reason(&before),
+                "Saved on this device",
+            )
         }
     };
     let pin_here = move |_| {
@@ -142,6 +169,7 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                         lat: fix.lat,
                         lon: fix.lon,
                     }))],
+                    None,
                     "Pin moved to where you stand",
                 ),
                 None => {
@@ -152,8 +180,10 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             }
         });
     };
-    let form = move || {
-        open.get().then(|| {
+    let form = {
+        let before = before.clone();
+        move || {
+            open.get().then(|| {
             view! {
                 <form id="edit-form" class="card edit-form" on:submit=save.clone() novalidate=true>
                     <h2>"Edit details"</h2>
@@ -185,6 +215,24 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                             })
                             .collect_view()}
                     </select>
+                    {
+                        let before = before.clone();
+                        move || {
+                            draft
+                                .with(|d| d.losing(&before))
+                                .then(|| {
+                                    text_field(
+                                        draft,
+                                        "edit-lost-reason",
+                                        "Why was it lost?",
+                                        "text",
+                                        |d| d.lost_reason.clone(),
+                                        |d, v| d.lost_reason = v,
+                                    )
+                                })
+                        }
+                    }
+                    {move || missing.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
                     {move || error.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
                     <div class="form-actions">
                         <button id="edit-save" class="button primary" type="submit" disabled=move || busy.get()>
@@ -196,6 +244,7 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                             on:click=move |_| {
                                 open.set(false);
                                 error.set(None);
+                                missing.set(None);
                             }
                         >
                             "Cancel"
@@ -203,7 +252,8 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                     </div>
                 </form>
             }
-        })
+            })
+        }
     };
     view! {
         <div class="edit-actions">

@@ -5,6 +5,7 @@ pub mod account_edit;
 pub mod accounts;
 pub mod contacts;
 pub mod first_run;
+pub mod follow_ups;
 pub mod new_lead;
 pub mod route;
 pub mod sync;

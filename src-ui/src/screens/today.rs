@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rounds_protocol::ipc::{TodayItem, TodayView};
 
+use super::follow_ups::FollowUpRow;
 use crate::parts::{PriorityBadge, fetched};
 use crate::state::{Screen, ctx};
 use crate::{format, ipc, words};
@@ -30,6 +31,21 @@ pub fn Today() -> impl IntoView {
 fn Loaded(today: TodayView) -> impl IntoView {
     let ctx = ctx();
     let due = today.items.len() as u64;
+    let reload = Callback::new(move |_| ctx.today.run(ipc::today()));
+    let follow_ups = (!today.follow_ups.is_empty()).then(|| {
+        view! {
+            <section class="card" id="today-follow-ups">
+                <h2>"Follow-ups due"</h2>
+                <ul class="plain-list follow-ups">
+                    {today
+                        .follow_ups
+                        .into_iter()
+                        .map(|item| view! { <FollowUpRow item=item linked=true done=reload /> })
+                        .collect_view()}
+                </ul>
+            </section>
+        }
+    });
     let head = view! {
         <div class="screen-head">
             <div>
@@ -68,6 +84,7 @@ fn Loaded(today: TodayView) -> impl IntoView {
     };
     view! {
         {head}
+        {follow_ups}
         {list}
     }
 }

@@ -4,6 +4,8 @@
 mod cadence;
 mod compliance;
 mod fixtures;
+mod follow_up;
 mod kpi;
 mod properties;
 mod score;
+mod stage;

@@ -50,8 +50,24 @@ fn today_view() {
             calls: 0,
             emails: 1,
         }),
+        follow_ups: vec![FollowUpItem {
+            id: id(5),
+            account_id: id(1),
+            account_name: "Acme Hardware".into(),
+            kind: TouchKind::Call,
+            due: NaiveDate::from_ymd_opt(2026, 3, 17).unwrap(),
+            note: Some("Call back about the spring order".into()),
+            days_late: 1,
+            done: false,
+            pending: true,
+        }],
     };
     insta::assert_json_snapshot!(view);
+    // An answer from before follow-ups still reads.
+    let mut old = serde_json::to_value(&view).unwrap();
+    old.as_object_mut().unwrap().remove("follow_ups");
+    let back: TodayView = serde_json::from_value(old).unwrap();
+    assert!(back.follow_ups.is_empty());
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! deserialise.
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use rounds_core::{ActivityKind, CorrectionKind, Kare, Outcome, Period, Priority, Role, Stage};
+use rounds_core::{
+    ActivityKind, CorrectionKind, Kare, Outcome, Period, Priority, Role, Stage, TouchKind,
+};
 use rounds_protocol::auth::{LoginRequest, LoginResponse, UserInfo};
 use rounds_protocol::records::*;
 use rounds_protocol::sync::*;
@@ -165,6 +167,88 @@ fn save_contact_mutation() {
     let m = Mutation::new(8, id(31), hlc(1_773_671_460_000, 0), &body);
     insta::assert_json_snapshot!(m);
     assert_eq!(m.parse_body().unwrap(), body);
+}
+
+/// Added after the first release: a stage change with the reason the account was lost.
+#[test]
+fn change_stage_mutation() {
+    let body = MutationBody::ChangeStage {
+        account_id: id(1),
+        from: Stage::Opportunity,
+        to: Stage::Lost,
+        reason: Some("Went with a cheaper supplier".into()),
+    };
+    let m = Mutation::new(9, id(32), hlc(1_773_671_520_000, 0), &body);
+    insta::assert_json_snapshot!(m);
+    assert_eq!(m.parse_body().unwrap(), body);
+    // A reason is optional on the wire (a move to any stage but lost has none).
+    let plain = MutationBody::ChangeStage {
+        account_id: id(1),
+        from: Stage::Lead,
+        to: Stage::Opportunity,
+        reason: None,
+    };
+    let json = serde_json::to_value(&plain).unwrap();
+    assert_eq!(json.get("reason"), None);
+    assert_eq!(serde_json::from_value::<MutationBody>(json).unwrap(), plain);
+}
+
+/// Added after the first release: a next step, here already done by a logged call.
+#[test]
+fn save_follow_up_mutation() {
+    let follow_up = FollowUpRecord {
+        id: id(50),
+        account_id: id(1),
+        rep_id: id(2),
+        kind: TouchKind::Call,
+        due_on: NaiveDate::from_ymd_opt(2026, 3, 17).unwrap(),
+        note: Some("Call back about the spring order".into()),
+        created_at: chrono::DateTime::from_timestamp_millis(1_773_671_400_000).unwrap(),
+        done_at: chrono::DateTime::from_timestamp_millis(1_773_757_800_000),
+        done_by: Some(id(51)),
+    };
+    let body = MutationBody::SaveFollowUp { follow_up };
+    let m = Mutation::new(10, id(33), hlc(1_773_757_800_000, 0), &body);
+    insta::assert_json_snapshot!(m);
+    assert_eq!(m.parse_body().unwrap(), body);
+}
+
+/// What a follow-up may not be: a note beyond its limit, due years ahead, or "done by"
+/// a touch without a time.
+#[test]
+fn a_follow_up_record_is_checked() {
+    let ok = FollowUpRecord {
+        id: id(50),
+        account_id: id(1),
+        rep_id: id(2),
+        kind: TouchKind::Visit,
+        due_on: NaiveDate::from_ymd_opt(2026, 3, 17).unwrap(),
+        note: None,
+        created_at: chrono::DateTime::from_timestamp_millis(1_773_671_400_000).unwrap(),
+        done_at: None,
+        done_by: None,
+    };
+    assert!(rounds_core::FollowUp::try_from(&ok).is_ok());
+    let long_note = FollowUpRecord {
+        note: Some("x".repeat(rounds_core::follow_up::MAX_NOTE_CHARS + 1)),
+        ..ok.clone()
+    };
+    let far = FollowUpRecord {
+        due_on: NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+        ..ok.clone()
+    };
+    let done_by_without_time = FollowUpRecord {
+        done_by: Some(id(51)),
+        ..ok.clone()
+    };
+    for (bad, field) in [
+        (long_note, "note"),
+        (far, "due_on"),
+        (done_by_without_time, "done_by"),
+    ] {
+        let e = rounds_core::FollowUp::try_from(&bad).unwrap_err();
+        assert_eq!(e.field, field, "{e}");
+    }
 }
 
 #[test]

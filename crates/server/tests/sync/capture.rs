@@ -2,9 +2,10 @@
 //! to every device holding it; refused creates are kept for review, never dropped.
 
 use chrono::{Duration, Utc};
-use rounds_protocol::records::ContactRecord;
+use rounds_core::Stage;
+use rounds_protocol::records::{ContactRecord, FollowUpRecord};
 use rounds_protocol::sync::{AccountEdit, LatLonRecord, MutationBody, MutationStatus};
-use rounds_protocol::{AccountId, ContactId, TerritoryId};
+use rounds_protocol::{AccountId, ContactId, FollowUpId, TerritoryId, UserId};
 use uuid::Uuid;
 
 use crate::support::*;
@@ -19,6 +20,9 @@ on_both_backends!(
     a_contact_saved_on_one_device_reaches_the_other_once_and_takes_the_primary,
     an_older_save_of_a_contact_loses_to_a_newer_one,
     a_contact_on_an_account_not_held_is_kept_for_review,
+    stage_changes_are_dated_facts_kept_once_and_counted_for_the_manager,
+    a_follow_up_reaches_the_reps_other_device_once_and_the_later_save_holds,
+    a_follow_up_for_another_rep_or_an_account_not_held_is_kept_for_review,
 );
 
 /// How many accounts on the server have this id.
@@ -384,4 +388,223 @@ async fn a_contact_on_an_account_not_held_is_kept_for_review(backend: Backend) {
         server.count("SELECT COUNT(*) FROM contact_origins").await,
         0
     );
+}
+
+fn change_stage(account: AccountId, from: Stage, to: Stage, reason: Option<&str>) -> MutationBody {
+    MutationBody::ChangeStage {
+        account_id: account,
+        from,
+        to,
+        reason: reason.map(str::to_owned),
+    }
+}
+
+async fn stage_changes_are_dated_facts_kept_once_and_counted_for_the_manager(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    phone.pull(None).await.expect("first sync");
+    laptop.pull(None).await.expect("first sync");
+    let [a, b, c] = [0, 1, 2].map(|i| org.north_accounts[i]);
+    let why = "Went with a cheaper supplier";
+
+    // Lead → opportunity → lost, with the reason; the answer is lost and the push sent
+    // again: each move is one fact.
+    let moves = vec![
+        phone.queue(&change_stage(a, Stage::Lead, Stage::Opportunity, None)),
+        phone.queue(&change_stage(a, Stage::Opportunity, Stage::Lost, Some(why))),
+    ];
+    let req = phone.request(moves);
+    phone.push_request(&req).await.expect("push");
+    let again = phone.push_request(&req).await.expect("replay");
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| r.status == MutationStatus::Applied)
+    );
+    phone.outbox.clear();
+
+    // Two devices move the same account; the later move arrives first and holds, the
+    // earlier one is outranked, yet both moves happened and both are counted.
+    phone.queue(&change_stage(c, Stage::Lead, Stage::Opportunity, None));
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    laptop.queue(&change_stage(c, Stage::Lead, Stage::Customer, None));
+    laptop.push().await.expect("push");
+    let res = phone.push().await.expect("push");
+    assert!(
+        matches!(res.results[0].status, MutationStatus::Superseded { .. }),
+        "{res:?}"
+    );
+
+    // A device from before stage changes edits the stage field: still a fact, from the
+    // stage the server had.
+    laptop.edit(b, AccountEdit::Stage(Stage::Customer));
+    laptop.sync().await;
+
+    // A reason no person writes is kept for review, not counted.
+    let essay = "x".repeat(rounds_protocol::sync::MAX_STAGE_REASON_CHARS + 1);
+    laptop.queue(&change_stage(b, Stage::Customer, Stage::Lost, Some(&essay)));
+    set_aside_and_kept(&server, &mut laptop, "change_stage", 1).await;
+
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM stage_changes").await,
+        5,
+        "a → opportunity, a → lost, c → opportunity, c → customer, b → customer"
+    );
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM stage_changes WHERE from_stage = 'lead' AND to_stage = 'customer'")
+            .await,
+        2,
+        "b's old-style edit is dated from the server's stage"
+    );
+    laptop.pull(None).await.expect("pull");
+    let stages: Vec<Stage> = [a, b, c]
+        .map(|id| laptop.account(id).expect("held").stage)
+        .to_vec();
+    assert_eq!(
+        stages,
+        [Stage::Lost, Stage::Customer, Stage::Customer],
+        "the latest move holds; the refused one changed nothing"
+    );
+
+    let mut maria = crate::dashboard::Browser::signed_in(&server.base, "maria@example.com").await;
+    let feed = maria.page("/dashboard/activity").await;
+    let section = &feed[feed
+        .find("Stage changes by reps")
+        .expect("the feed lists stage changes")..];
+    assert!(
+        section.contains(why) && section.contains("Opportunity → <strong>Lost"),
+        "{section}"
+    );
+
+    let perf = maria.page("/dashboard/performance").await;
+    let flow = &perf[perf.find("Stage changes per territory").expect("the table")..];
+    assert!(flow.contains("66.7 %"), "won 2 of 3 decided: {flow}");
+    assert!(perf.contains("Why accounts were lost") && perf.contains(why));
+    let csv = maria
+        .get("/dashboard/performance.csv?table=territories")
+        .await;
+    let header = csv.body.lines().next().unwrap_or_default();
+    assert!(
+        header.ends_with("moved_to_opportunity,won,lost,win_rate"),
+        "{header}"
+    );
+    let north = csv
+        .body
+        .lines()
+        .find(|l| l.starts_with("North,"))
+        .unwrap_or_else(|| panic!("a row for North: {}", csv.body));
+    assert!(north.ends_with(",2,2,1,66.7 %"), "{north}");
+}
+
+fn next_step(account: AccountId, rep: UserId) -> FollowUpRecord {
+    FollowUpRecord {
+        id: FollowUpId::from_uuid(Uuid::now_v7()),
+        account_id: account,
+        rep_id: rep,
+        kind: rounds_core::TouchKind::Call,
+        due_on: Utc::now().date_naive(),
+        note: Some("Call back about the spring order".into()),
+        created_at: Utc::now(),
+        done_at: None,
+        done_by: None,
+    }
+}
+
+/// The device's copy of a follow-up, if it has one.
+fn follow_up_on(device: &Device, id: FollowUpId) -> Option<FollowUpRecord> {
+    device.rows.values().find_map(|r| match r {
+        rounds_protocol::sync::Row::FollowUp(f) if f.id == id => Some(f.clone()),
+        _ => None,
+    })
+}
+
+async fn a_follow_up_reaches_the_reps_other_device_once_and_the_later_save_holds(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut ben = Device::sign_in(&server.base, "ben@example.com").await;
+    for d in [&mut phone, &mut laptop, &mut ben] {
+        d.pull(None).await.expect("first sync");
+    }
+    let f = next_step(org.north_accounts[0], org.ana);
+    let m = phone.queue(&MutationBody::SaveFollowUp {
+        follow_up: f.clone(),
+    });
+    // The answer is lost and the push sent again: one follow-up.
+    let req = phone.request(vec![m]);
+    for _ in 0..2 {
+        let res = phone.push_request(&req).await.expect("push");
+        assert_eq!(res.results[0].status, MutationStatus::Applied);
+    }
+    phone.outbox.clear();
+    assert_eq!(server.count("SELECT COUNT(*) FROM follow_ups").await, 1);
+
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(
+        follow_up_on(&laptop, f.id),
+        Some(f.clone()),
+        "as the phone made it"
+    );
+    ben.pull(None).await.expect("pull");
+    assert_eq!(follow_up_on(&ben, f.id), None, "never sent outside North");
+
+    // The phone changes the day offline; the laptop then does it (the call is logged with
+    // it) and syncs first. The later save holds; the phone's older one is outranked.
+    let mut moved = f.clone();
+    moved.due_on = f.due_on + chrono::Days::new(1);
+    phone.queue(&MutationBody::SaveFollowUp { follow_up: moved });
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let mut done = f.clone();
+    done.done_at = Some(Utc::now());
+    done.done_by = Some(rounds_protocol::ActivityId::from_uuid(Uuid::now_v7()));
+    laptop.queue(&MutationBody::SaveFollowUp {
+        follow_up: done.clone(),
+    });
+    laptop.push().await.expect("push");
+    let res = phone.push().await.expect("push");
+    assert!(
+        matches!(res.results[0].status, MutationStatus::Superseded { .. }),
+        "{res:?}"
+    );
+    phone.pull(None).await.expect("pull");
+    assert_eq!(
+        follow_up_on(&phone, f.id),
+        Some(done),
+        "done, on every device"
+    );
+
+    // An app from before follow-ups is never sent a row it cannot read.
+    let mut old = Device::sign_in(&server.base, "ana@example.com").await;
+    old.schema_version = None;
+    old.pull(None).await.expect("first sync of an old app");
+    assert!(
+        !old.rows
+            .keys()
+            .any(|(_, t, _)| *t == rounds_protocol::sync::Table::FollowUp),
+        "no follow-up rows for schema 1"
+    );
+    assert!(
+        old.account(org.north_accounts[0]).is_some(),
+        "and the rest as before"
+    );
+}
+
+async fn a_follow_up_for_another_rep_or_an_account_not_held_is_kept_for_review(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.pull(None).await.expect("first sync");
+    ana.queue(&MutationBody::SaveFollowUp {
+        follow_up: next_step(org.north_accounts[0], org.ben),
+    });
+    ana.queue(&MutationBody::SaveFollowUp {
+        follow_up: next_step(org.south_accounts[0], org.ana),
+    });
+    let mut far = next_step(org.north_accounts[0], org.ana);
+    far.due_on = far.due_on + chrono::Days::new(3 * 365);
+    ana.queue(&MutationBody::SaveFollowUp { follow_up: far });
+    set_aside_and_kept(&server, &mut ana, "save_follow_up", 3).await;
+    assert_eq!(server.count("SELECT COUNT(*) FROM follow_ups").await, 0);
 }

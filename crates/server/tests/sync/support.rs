@@ -156,6 +156,9 @@ pub struct Device {
     /// (bucket, table, id) → row.
     pub rows: HashMap<(String, Table, Uuid), Row>,
     pub last_pull: Option<PullResponse>,
+    /// The synced data's shape the device says it knows (`None`: an app from before the
+    /// parameter, taken as 1).
+    pub schema_version: Option<u32>,
 }
 
 pub type ApiResult<T> = Result<T, (u16, ApiError)>;
@@ -219,6 +222,7 @@ impl Device {
             cursor: None,
             rows: HashMap::new(),
             last_pull: None,
+            schema_version: Some(SCHEMA_VERSION),
         }
     }
 
@@ -343,6 +347,9 @@ impl Device {
         }
         if let Some(l) = limit {
             q.push(("limit", l.to_string()));
+        }
+        if let Some(v) = self.schema_version {
+            q.push(("schema_version", v.to_string()));
         }
         let res = self
             .http

@@ -26,7 +26,7 @@ fn lead(name: &str) -> NewAccount {
     }
 }
 
-fn settle(store: &mut Store, seq: u64, status: MutationStatus) {
+pub fn settle(store: &mut Store, seq: u64, status: MutationStatus) {
     let e = store.read().outbox().get(seq).unwrap().unwrap();
     store
         .record_receipts(

@@ -1,7 +1,7 @@
 //! The rep's own changes: logged, overlaid on reads, marked pending, never duplicated.
 
 use chrono::Duration;
-use rounds_core::{ActivityKind, CorrectionKind, Outcome};
+use rounds_core::{ActivityKind, CorrectionKind, Outcome, Stage};
 use rounds_protocol::sync::{AccountEdit, MutationBody, Op, Row};
 use rounds_store::{NewActivity, StoreError};
 
@@ -190,6 +190,108 @@ fn void_and_amend_are_new_facts_shown_on_the_timeline() {
             .activities_of(i)
             .iter()
             .any(|x| x.id == b.activity.id)
+    );
+}
+
+#[test]
+fn a_stage_move_goes_out_from_the_stage_shown_and_a_loss_needs_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let a = account_id(1);
+    assert_eq!(
+        store
+            .read()
+            .accounts()
+            .get(a)
+            .unwrap()
+            .unwrap()
+            .account
+            .stage,
+        Stage::Customer
+    );
+    // No reason, or a blank one: refused, nothing queued.
+    for reason in [None, Some("   ".to_owned())] {
+        let err = store
+            .change_account(a, vec![AccountEdit::Stage(Stage::Lost)], reason, now())
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Invalid(ref m) if m.contains("why")),
+            "{err}"
+        );
+    }
+    let essay = "x".repeat(rounds_protocol::sync::MAX_STAGE_REASON_CHARS + 1);
+    assert!(
+        store
+            .change_account(a, vec![AccountEdit::Stage(Stage::Lost)], Some(essay), now())
+            .is_err()
+    );
+    // The stage it already has: no move, nothing queued.
+    let none = store
+        .change_account(a, vec![AccountEdit::Stage(Stage::Customer)], None, now())
+        .unwrap();
+    assert!(none.is_empty());
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 0);
+
+    let seqs = store
+        .change_account(
+            a,
+            vec![
+                AccountEdit::Phone(Some("(312) 555-0199".into())),
+                AccountEdit::Stage(Stage::Lost),
+            ],
+            Some("  Closed down ".into()),
+            now(),
+        )
+        .unwrap();
+    assert_eq!(seqs.len(), 2);
+    let view = store.read().accounts().get(a).unwrap().unwrap();
+    assert_eq!(view.account.stage, Stage::Lost, "shown at once");
+    assert_eq!(view.pending_fields, ["phone", "stage"]);
+    let queued = store.read().outbox().all().unwrap();
+    let stage = queued
+        .iter()
+        .find(|e| e.kind == "change_stage")
+        .expect("queued");
+    assert_eq!(
+        stage.mutation.parse_body().unwrap(),
+        MutationBody::ChangeStage {
+            account_id: a,
+            from: Stage::Customer,
+            to: Stage::Lost,
+            reason: Some("Closed down".into()),
+        }
+    );
+
+    // Back to lead from lost: no reason asked, none sent.
+    store
+        .change_account(
+            a,
+            vec![AccountEdit::Stage(Stage::Lead)],
+            Some("stale".into()),
+            now(),
+        )
+        .unwrap();
+    let queued = store.read().outbox().all().unwrap();
+    let back = queued.last().unwrap().mutation.parse_body().unwrap();
+    assert_eq!(
+        back,
+        MutationBody::ChangeStage {
+            account_id: a,
+            from: Stage::Lost,
+            to: Stage::Lead,
+            reason: None,
+        }
+    );
+    assert_eq!(
+        store
+            .read()
+            .accounts()
+            .get(a)
+            .unwrap()
+            .unwrap()
+            .account
+            .stage,
+        Stage::Lead
     );
 }
 

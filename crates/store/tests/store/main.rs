@@ -2,6 +2,7 @@
 
 mod capture;
 mod fixtures;
+mod follow_ups;
 mod local;
 mod open;
 mod outbox;
