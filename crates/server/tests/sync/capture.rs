@@ -66,6 +66,22 @@ async fn set_aside_and_kept(server: &TestServer, device: &mut Device, kind: &'st
     assert_eq!(kept, n, "kept in the ledger, as sent");
 }
 
+/// Pushes `m` twice, as after a lost answer: applied both times (the second from the
+/// ledger). The device's outbox is left empty.
+async fn applied_twice(device: &mut Device, m: Vec<rounds_protocol::sync::Mutation>) {
+    let req = device.request(m);
+    for _ in 0..2 {
+        let res = device.push_request(&req).await.expect("push");
+        assert!(
+            res.results
+                .iter()
+                .all(|r| r.status == MutationStatus::Applied),
+            "{res:?}"
+        );
+    }
+    device.outbox.clear();
+}
+
 /// The device's copy of a contact, if it has one.
 fn contact_on(device: &Device, id: ContactId) -> Option<ContactRecord> {
     device.rows.values().find_map(|r| match r {
@@ -108,11 +124,7 @@ async fn a_lead_made_offline_is_created_once_and_reaches_the_reps_other_device(b
     });
 
     // The answer is lost; the device sends the same mutation again.
-    let req = phone.request(vec![m.clone()]);
-    let first = phone.push_request(&req).await.expect("push");
-    assert_eq!(first.results[0].status, MutationStatus::Applied);
-    let again = phone.push_request(&req).await.expect("replay");
-    assert_eq!(again.results[0].status, MutationStatus::Applied);
+    applied_twice(&mut phone, vec![m]).await;
     // Another device (or a re-queued copy) with the same account: still one account.
     laptop.queue(&MutationBody::CreateAccount {
         account: new.clone(),
@@ -288,12 +300,7 @@ async fn a_contact_saved_on_one_device_reaches_the_other_once_and_takes_the_prim
     let m = phone.queue(&MutationBody::SaveContact {
         contact: noor.clone(),
     });
-    let req = phone.request(vec![m]);
-    for _ in 0..2 {
-        // The second is a retry after a lost answer: answered from the ledger.
-        let res = phone.push_request(&req).await.expect("push");
-        assert_eq!(res.results[0].status, MutationStatus::Applied);
-    }
+    applied_twice(&mut phone, vec![m]).await;
     laptop.pull(None).await.expect("pull");
     let contacts: Vec<ContactRecord> = laptop
         .rows
@@ -414,16 +421,7 @@ async fn stage_changes_are_dated_facts_kept_once_and_counted_for_the_manager(bac
         phone.queue(&change_stage(a, Stage::Lead, Stage::Opportunity, None)),
         phone.queue(&change_stage(a, Stage::Opportunity, Stage::Lost, Some(why))),
     ];
-    let req = phone.request(moves);
-    phone.push_request(&req).await.expect("push");
-    let again = phone.push_request(&req).await.expect("replay");
-    assert!(
-        again
-            .results
-            .iter()
-            .all(|r| r.status == MutationStatus::Applied)
-    );
-    phone.outbox.clear();
+    applied_twice(&mut phone, moves).await;
 
     // Two devices move the same account; the later move arrives first and holds, the
     // earlier one is outranked, yet both moves happened and both are counted.
@@ -534,12 +532,7 @@ async fn a_follow_up_reaches_the_reps_other_device_once_and_the_later_save_holds
         follow_up: f.clone(),
     });
     // The answer is lost and the push sent again: one follow-up.
-    let req = phone.request(vec![m]);
-    for _ in 0..2 {
-        let res = phone.push_request(&req).await.expect("push");
-        assert_eq!(res.results[0].status, MutationStatus::Applied);
-    }
-    phone.outbox.clear();
+    applied_twice(&mut phone, vec![m]).await;
     assert_eq!(server.count("SELECT COUNT(*) FROM follow_ups").await, 1);
 
     laptop.pull(None).await.expect("pull");

@@ -206,3 +206,18 @@ pub fn loaded(dir: &tempfile::TempDir, accounts: usize) -> Store {
         .unwrap();
     store
 }
+
+/// A call on account `i`, now, as the app logs one.
+pub fn call(i: usize) -> rounds_store::NewActivity {
+    rounds_store::NewActivity {
+        account_id: account_id(i),
+        rep_id: rep(),
+        contact_id: None,
+        kind: ActivityKind::Call,
+        occurred_at: now(),
+        duration_min: None,
+        outcome: None,
+        note: None,
+        fix: None,
+    }
+}

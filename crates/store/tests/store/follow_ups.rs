@@ -2,12 +2,12 @@
 //! touch they promised in one transaction, replaced by the server's copy on a pull.
 
 use chrono::{Days, NaiveDate};
-use rounds_core::{ActivityKind, TouchKind};
+use rounds_core::TouchKind;
 use rounds_protocol::FollowUpId;
 use rounds_protocol::records::FollowUpRecord;
 use rounds_protocol::sync::MutationStatus;
 use rounds_protocol::sync::{MutationBody, Op, Row};
-use rounds_store::{NewActivity, NewFollowUp, StoreError};
+use rounds_store::{NewFollowUp, StoreError};
 use uuid::Uuid;
 
 use crate::fixtures::*;
@@ -23,20 +23,6 @@ fn next_step(i: usize, due: NaiveDate) -> NewFollowUp {
         kind: TouchKind::Call,
         due,
         note: Some("  call back about the spring order ".into()),
-    }
-}
-
-fn call(i: usize) -> NewActivity {
-    NewActivity {
-        account_id: account_id(i),
-        rep_id: rep(),
-        contact_id: None,
-        kind: ActivityKind::Call,
-        occurred_at: now(),
-        duration_min: None,
-        outcome: None,
-        note: None,
-        fix: None,
     }
 }
 

@@ -193,22 +193,23 @@ fn void_and_amend_are_new_facts_shown_on_the_timeline() {
     );
 }
 
+fn stage_of(store: &rounds_store::Store, a: rounds_protocol::AccountId) -> Stage {
+    store
+        .read()
+        .accounts()
+        .get(a)
+        .unwrap()
+        .unwrap()
+        .account
+        .stage
+}
+
 #[test]
 fn a_stage_move_goes_out_from_the_stage_shown_and_a_loss_needs_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = loaded(&dir, 3);
     let a = account_id(1);
-    assert_eq!(
-        store
-            .read()
-            .accounts()
-            .get(a)
-            .unwrap()
-            .unwrap()
-            .account
-            .stage,
-        Stage::Customer
-    );
+    assert_eq!(stage_of(&store, a), Stage::Customer);
     // No reason, or a blank one: refused, nothing queued.
     for reason in [None, Some("   ".to_owned())] {
         let err = store
@@ -282,17 +283,7 @@ fn a_stage_move_goes_out_from_the_stage_shown_and_a_loss_needs_a_reason() {
             reason: None,
         }
     );
-    assert_eq!(
-        store
-            .read()
-            .accounts()
-            .get(a)
-            .unwrap()
-            .unwrap()
-            .account
-            .stage,
-        Stage::Lead
-    );
+    assert_eq!(stage_of(&store, a), Stage::Lead);
 }
 
 #[test]

@@ -1,30 +1,14 @@
 //! The outbox API the sync engine drives.
 
-use rounds_core::ActivityKind;
 use rounds_protocol::sync::{MutationResult, MutationStatus, PushResponse};
 use rounds_protocol::{ErrorCode, Hlc, MutationId};
-use rounds_store::{IssueKind, NewActivity, OutboxState, Store};
+use rounds_store::{IssueKind, OutboxState, Store};
 
 use crate::fixtures::*;
 
 fn log(store: &mut Store, n: usize) {
     for i in 0..n {
-        store
-            .log_activity(
-                NewActivity {
-                    account_id: account_id(i % 3),
-                    rep_id: rep(),
-                    contact_id: None,
-                    kind: ActivityKind::Call,
-                    occurred_at: now(),
-                    duration_min: None,
-                    outcome: None,
-                    note: None,
-                    fix: None,
-                },
-                now(),
-            )
-            .unwrap();
+        store.log_activity(call(i % 3), now()).unwrap();
     }
 }
 
