@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::Stage;
 use crate::calendar::DateRange;
-use crate::id::{AccountId, TerritoryId};
+use crate::id::{AccountId, TerritoryId, UserId};
 use crate::kpi::Ratio;
 
 /// One move of one account along the funnel.
@@ -26,6 +26,8 @@ pub struct StageChange {
     pub on: NaiveDate,
     /// Why, when the account was lost.
     pub reason: Option<String>,
+    /// Who made the change (`None`: an import's or the demo's history, the command line).
+    pub by: Option<UserId>,
 }
 
 /// Moves into each stage over a date range, and the win rate they give.

@@ -79,6 +79,8 @@ pub struct PerformanceView {
     pub total_flow: StageFlow,
     /// Why accounts were lost in the range, most frequent first (`None`: no reason given).
     pub lost_reasons: Vec<(Option<String>, u64)>,
+    /// Each rep's own moves in the range, by name.
+    pub rep_flow: Vec<(String, StageFlow)>,
     pub total_deal_size: Option<Money>,
     pub ranking: Vec<(String, String, Money, Money, Money)>,
     pub ranked_of: usize,
@@ -166,6 +168,15 @@ pub fn compute(
     let in_view = |c: &&StageChange| only.is_none() || c.territory == only;
     let total_flow = StageFlow::over(stages.iter().filter(in_view), window);
     let lost_reasons = lost_reasons(stages.iter().filter(in_view), window);
+    let rep_flow = team
+        .reps
+        .iter()
+        .filter(|p| only.is_none() || team.territory(only).is_some_and(|t| t.rep == Some(p.id)))
+        .map(|p| {
+            let mine = stages.iter().filter(|c| c.by == Some(p.id));
+            (p.name.clone(), StageFlow::over(mine, window))
+        })
+        .collect();
     let total_deal_size = average_deal_size(same.iter().copied(), window, currency)
         .ok()
         .flatten();
@@ -242,6 +253,7 @@ pub fn compute(
         total,
         total_flow,
         lost_reasons,
+        rep_flow,
         total_deal_size,
         ranking,
         ranked_of,
@@ -385,6 +397,15 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
                     td.num data-label="Lost" { (v.total_flow.lost) }
                     td.num data-label="Win rate" { (v.total_flow.win_rate()) } }
             }
+        } }
+        h3 { "Deals per rep" }
+        p.muted { "The moves each rep made on their device, by the day they made them." }
+        div.table-wrap { table.rep-flow {
+            thead { tr { th { "Rep" } th.num { "To opportunity" } th.num { "Won" } th.num { "Lost" } th.num { "Win rate" } } }
+            tbody { @for (name, f) in &v.rep_flow { tr data-rep=(name) {
+                td { (name) } td.num { (f.to_opportunity) } td.num { (f.won) } td.num { (f.lost) }
+                td.num.win-rate { (f.win_rate()) }
+            } } }
         } }
         @if !v.lost_reasons.is_empty() {
             h3 { "Why accounts were lost" }

@@ -100,7 +100,7 @@ pub fn of_team(tx: &mut dyn Sql, team: &Team) -> Result<Vec<StageChange>> {
     };
     let rows = tx.query(
         &format!(
-            "SELECT account_id, territory_id, from_stage, to_stage, reason, changed_on FROM stage_changes
+            "SELECT account_id, territory_id, from_stage, to_stage, reason, user_id, changed_on FROM stage_changes
              WHERE {filter} ORDER BY changed_on, recorded_at, id"
         ),
         &params,
@@ -123,6 +123,7 @@ pub fn of_team(tx: &mut dyn Sql, team: &Team) -> Result<Vec<StageChange>> {
             to,
             on,
             reason: r.opt_text("reason")?,
+            by: r.opt_parse("user_id")?,
         });
     }
     Ok(out)

@@ -21,6 +21,7 @@ fn change(n: u128, from: Option<Stage>, to: Stage, on: (i32, u32, u32)) -> Stage
         to,
         on: d(on.0, on.1, on.2),
         reason: None,
+        by: None,
     }
 }
 

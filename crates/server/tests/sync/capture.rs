@@ -481,6 +481,15 @@ async fn stage_changes_are_dated_facts_kept_once_and_counted_for_the_manager(bac
     let flow = &perf[perf.find("Stage changes per territory").expect("the table")..];
     assert!(flow.contains("66.7 %"), "won 2 of 3 decided: {flow}");
     assert!(perf.contains("Why accounts were lost") && perf.contains(why));
+    let per_rep = &perf[perf
+        .find("table class=\"rep-flow\"")
+        .expect("deals per rep")..];
+    let ana = &per_rep[per_rep.find("data-rep=\"ana\"").expect("Ana's row")..];
+    let ana = &ana[..ana.find("</tr>").unwrap_or(ana.len())];
+    assert!(
+        ana.contains("66.7 %"),
+        "Ana won 2 of 3 on her devices: {ana}"
+    );
     let csv = maria
         .get("/dashboard/performance.csv?table=territories")
         .await;
