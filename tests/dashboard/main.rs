@@ -775,6 +775,10 @@ async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
             .unwrap();
         logged.push(a.activity.id);
     }
+    // And adds the same new shop twice (offline, not seeing the first on her other
+    // device): the second is put before the manager as a possible duplicate.
+    let kept = dana.add_lead("Riverside Hardware").account.id;
+    let copy = dana.add_lead("Riverside Hardware Inc.").account.id;
     dana.sync().await.unwrap();
     let quarantined = server
         .count(
@@ -824,7 +828,33 @@ async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
         "nothing open any more"
     );
     screenshot(&c, "review-resolved").await;
+
+    // The duplicate: merged into the first copy.
+    let row = driver::wait(&c, "tr[data-kind=duplicate]").await;
+    let text = row.text().await.unwrap();
+    assert!(
+        text.contains("looks like Riverside Hardware"),
+        "the duplicate says what it looks like: {text}"
+    );
+    c.execute(
+        "document.querySelector('tr[data-kind=duplicate]').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "review-duplicate").await;
+    driver::click(&c, "tr[data-kind=duplicate] button[data-action=accept]").await;
+    driver::eventually(30, "the page says it was merged", || async {
+        driver::all(&c, "tr[data-kind=duplicate]").await.is_empty()
+    })
+    .await;
     c.close().await.unwrap();
+    dana.sync().await.unwrap();
+    let held = dana.account_ids();
+    assert!(
+        held.contains(&kept) && !held.contains(&copy),
+        "the copy left Dana's device, the first stayed"
+    );
 
     let status = |id: rounds_protocol::ActivityId| {
         let s = &server;

@@ -40,6 +40,9 @@ pub fn who(team: &Team, w: &str) -> String {
 
 /// The item's value in words.
 pub fn value_text(item: &OpenItem) -> String {
+    if item.kind == ItemKind::Duplicate {
+        return "a new account from the field".to_owned();
+    }
     if item.kind == ItemKind::Activity {
         return match serde_json::from_str::<ActivityRecord>(&item.value) {
             Ok(a) => format!(
@@ -59,12 +62,16 @@ fn actions(viewer: &Viewer, item: &OpenItem) -> Markup {
     html! {
         form.inline method="post" action=(format!("{base}/accept")) {
             input type="hidden" name="csrf" value=(viewer.csrf);
-            button type="submit" data-action="accept" { "Accept" }
+            button type="submit" data-action="accept" {
+                @if item.kind == ItemKind::Duplicate { "Merge into it" } @else { "Accept" }
+            }
         }
         " "
         form.inline method="post" action=(format!("{base}/dismiss")) {
             input type="hidden" name="csrf" value=(viewer.csrf);
-            button.secondary type="submit" data-action="dismiss" { "Dismiss" }
+            button.secondary type="submit" data-action="dismiss" {
+                @if item.kind == ItemKind::Duplicate { "Keep both" } @else { "Dismiss" }
+            }
         }
     }
 }
@@ -162,6 +169,7 @@ pub fn render(
             a.download href="/dashboard/review.csv" download { "Download CSV" } }
         (section(viewer, team, "Quarantined activities", "Logged on an account the rep did not hold at the time, or unreadable. Accepting makes it a normal activity of the account.", &of(ItemKind::Activity), false))
         (section(viewer, team, "Rejected edits", "Account edits the server refused (the rep no longer held the account, or the value was invalid). Accepting applies the value as your edit.", &of(ItemKind::RejectedEdit), true))
+        (section(viewer, team, "Possible duplicates", "Accounts reps added that look like one already in the territory. Merging moves the new account's contacts, activities and follow-ups onto the existing one and takes the new one off every device; keeping both changes nothing.", &of(ItemKind::Duplicate), false))
         (section(viewer, team, "Field conflicts", "Two people changed the same field; the later change won. Accepting applies the losing value as your edit.", &of(ItemKind::Conflict), true))
     };
     page("Review", Some((viewer, "/dashboard/review")), body)

@@ -1,5 +1,5 @@
--- Moves along the funnel as dated facts, and next steps. Forward only: never edit a
--- released migration.
+-- Moves along the funnel as dated facts, next steps, and two copies of one shop.
+-- Forward only: never edit a released migration.
 
 -- Moves along the funnel as dated facts: who moved which account from what stage to
 -- what, on which day, and why when it was lost. Performance counts these by the day
@@ -40,3 +40,23 @@ CREATE TABLE follow_ups (
 );
 CREATE INDEX follow_ups_account ON follow_ups (account_id, id);
 CREATE INDEX follow_ups_rep ON follow_ups (rep_id, due_on);
+
+-- A rep's new account that looks like one already in its territory (the same phone, a
+-- close name nearby): Review offers to merge it into that one, or to keep both.
+CREATE TABLE duplicate_accounts (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    other_id TEXT NOT NULL REFERENCES accounts (id),
+    -- In words, with the other account's name ("looks like Acme Tools: same phone").
+    why TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- Accounts merged into another. The merged one keeps its row (out of every territory)
+-- and its history facts; its contacts, activities and follow-ups moved to `into_id`.
+CREATE TABLE account_merges (
+    account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+    into_id TEXT NOT NULL REFERENCES accounts (id),
+    merged_by TEXT NOT NULL,
+    merged_at TEXT NOT NULL
+);

@@ -13,6 +13,7 @@ pub mod feed;
 pub mod fields;
 pub mod import;
 pub mod manage;
+pub mod merge;
 pub mod org;
 pub mod pull;
 pub mod push;

@@ -932,6 +932,8 @@ fn create_account(
         "INSERT INTO account_origins (account_id, user_id, device_id, territory_id, created_at) VALUES ($1, $2, $3, $4, $5)",
         params![rec.id, caller.user, caller.device, territory, time::text(since)],
     )?;
+    // Two reps (or one rep twice, offline) may add the same shop: the manager decides.
+    crate::merge::flag_lookalike(tx, rec, now)?;
     Ok(MutationStatus::Applied)
 }
 

@@ -159,6 +159,8 @@ pub enum ItemKind {
     Activity,
     RejectedEdit,
     Conflict,
+    /// A rep's new account that looks like one already in its territory.
+    Duplicate,
 }
 
 impl ItemKind {
@@ -167,6 +169,7 @@ impl ItemKind {
             ItemKind::Activity => "activity",
             ItemKind::RejectedEdit => "rejected_edit",
             ItemKind::Conflict => "conflict",
+            ItemKind::Duplicate => "duplicate",
         }
     }
 
@@ -175,6 +178,7 @@ impl ItemKind {
             ItemKind::Activity,
             ItemKind::RejectedEdit,
             ItemKind::Conflict,
+            ItemKind::Duplicate,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -245,6 +249,14 @@ pub fn open_items(tx: &mut dyn Sql, reach: &Reach) -> Result<Vec<OpenItem>> {
                     x.field AS field, x.loser_value AS value, x.winner_value AS winner,
                     'a later value of this field won' AS reason, x.created_at AS at
              FROM conflicts x WHERE {OPEN} ORDER BY x.created_at DESC LIMIT 2000",
+        ),
+        (
+            ItemKind::Duplicate,
+            "SELECT x.id AS id, x.account_id AS account, COALESCE(o.user_id, '') AS who,
+                    CAST(NULL AS TEXT) AS field, x.other_id AS value, CAST(NULL AS TEXT) AS winner,
+                    x.why AS reason, x.created_at AS at
+             FROM duplicate_accounts x LEFT JOIN account_origins o ON o.account_id = x.account_id
+             WHERE {OPEN} ORDER BY x.created_at DESC LIMIT 2000",
         ),
     ];
     for (kind, sql) in kinds {
@@ -326,6 +338,7 @@ fn open_item_account(
         }
         ItemKind::RejectedEdit => "SELECT account_id FROM rejected_edits WHERE id = $1",
         ItemKind::Conflict => "SELECT account_id FROM conflicts WHERE id = $1",
+        ItemKind::Duplicate => "SELECT account_id FROM duplicate_accounts WHERE id = $1",
     };
     let Some(row) = tx.query_opt(sql, params![id])? else {
         return Err(not_found(kind));
@@ -389,6 +402,20 @@ pub fn accept(
                 "UPDATE activities SET status = 'ok', reason = NULL, territory_id = $2, server_seq = $3 WHERE id = $1",
                 params![id, territory, seq],
             )?;
+        }
+        ItemKind::Duplicate => {
+            let row = tx.query_one(
+                "SELECT other_id FROM duplicate_accounts WHERE id = $1",
+                params![id],
+            )?;
+            let other: AccountId = row.parse("other_id")?;
+            let territory = org::account(tx, other)?.and_then(|a| a.territory_id);
+            if !reach.allows(territory) {
+                return Err(refused(
+                    "the other account is not among the accounts you manage; dismiss it instead",
+                ));
+            }
+            crate::merge::merge(tx, account, other, by, now)?;
         }
         ItemKind::RejectedEdit | ItemKind::Conflict => {
             let sql = if kind == ItemKind::Conflict {

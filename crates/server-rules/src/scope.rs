@@ -136,7 +136,13 @@ pub fn team(tx: &mut dyn Sql, viewer: &Viewer) -> Result<Team> {
 /// `team.left_out`, so that no page drops them silently.
 pub fn accounts(tx: &mut dyn Sql, team: &mut Team) -> Result<Vec<Account>> {
     let rows = if team.all {
-        tx.query("SELECT id, data FROM accounts ORDER BY id", &[])?
+        // Accounts merged into another are history, not accounts to work.
+        tx.query(
+            "SELECT id, data FROM accounts a
+             WHERE NOT EXISTS (SELECT 1 FROM account_merges m WHERE m.account_id = a.id)
+             ORDER BY id",
+            &[],
+        )?
     } else if team.territories.is_empty() {
         Vec::new()
     } else {

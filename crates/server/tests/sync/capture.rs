@@ -23,6 +23,7 @@ on_both_backends!(
     stage_changes_are_dated_facts_kept_once_and_counted_for_the_manager,
     a_follow_up_reaches_the_reps_other_device_once_and_the_later_save_holds,
     a_follow_up_for_another_rep_or_an_account_not_held_is_kept_for_review,
+    two_copies_of_one_shop_are_merged_in_review_and_nothing_is_lost,
 );
 
 /// How many accounts on the server have this id.
@@ -609,4 +610,142 @@ async fn a_follow_up_for_another_rep_or_an_account_not_held_is_kept_for_review(b
     ana.queue(&MutationBody::SaveFollowUp { follow_up: far });
     set_aside_and_kept(&server, &mut ana, "save_follow_up", 3).await;
     assert_eq!(server.count("SELECT COUNT(*) FROM follow_ups").await, 0);
+}
+
+async fn two_copies_of_one_shop_are_merged_in_review_and_nothing_is_lost(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    phone.pull(None).await.expect("first sync");
+    laptop.pull(None).await.expect("first sync");
+    // The same shop added twice offline, with the same phone, a few metres apart.
+    let mut first = lead("Corner Hardware", org.north);
+    first.phone = Some("(312) 555-0142".into());
+    first.lat = Some(41.9);
+    first.lon = Some(-87.65);
+    let mut second = lead("Corner Hardware Inc.", org.north);
+    second.phone = Some("312-555-0142".into());
+    second.lat = Some(41.90003);
+    second.lon = Some(-87.65);
+    phone.queue(&MutationBody::CreateAccount {
+        account: first.clone(),
+    });
+    phone.sync().await;
+    // The laptop's copy gets a buyer, a visit and a next step before it syncs.
+    laptop.queue(&MutationBody::CreateAccount {
+        account: second.clone(),
+    });
+    let buyer = person(second.id, "Noor Haddad", true);
+    laptop.queue(&MutationBody::SaveContact {
+        contact: buyer.clone(),
+    });
+    let visit = laptop.activity(
+        second.id,
+        Utc::now() - Duration::minutes(3),
+        "met the owner",
+    );
+    laptop.queue(&MutationBody::LogActivity {
+        activity: visit.clone(),
+    });
+    let next = next_step(second.id, org.ana);
+    laptop.queue(&MutationBody::SaveFollowUp {
+        follow_up: next.clone(),
+    });
+    let res = laptop.push().await.expect("push");
+    assert!(
+        res.results
+            .iter()
+            .all(|r| r.status == MutationStatus::Applied),
+        "both copies are created, nothing is refused: {res:?}"
+    );
+
+    let mut maria = crate::dashboard::Browser::signed_in(&server.base, "maria@example.com").await;
+    let review = maria.page("/dashboard/review").await;
+    let section = &review[review
+        .find("Possible duplicates (1)")
+        .expect("the duplicate is listed")..];
+    assert!(
+        section.contains("looks like Corner Hardware: the same phone"),
+        "{section}"
+    );
+    let item: String = server
+        .db
+        .read(|tx| {
+            use rounds_server::db::Sql;
+            tx.query_one("SELECT id FROM duplicate_accounts", &[])
+                .and_then(|r| r.text(0))
+        })
+        .await
+        .expect("the item");
+    let csrf = crate::dashboard::csrf_of(&review);
+    let done = maria
+        .post(
+            &format!("/dashboard/review/duplicate/{item}/accept"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert!(
+        done.status == 303 || done.status == 200,
+        "merged: {}",
+        done.status
+    );
+
+    // Everything of the second copy is on the first; the second left every device.
+    for d in [&mut phone, &mut laptop] {
+        d.pull(None).await.expect("pull");
+        assert!(d.account(second.id).is_none(), "the merged copy is gone");
+        assert!(d.account(first.id).is_some());
+        let moved_visit = d.rows.values().find_map(|r| match r {
+            rounds_protocol::sync::Row::Activity(a) if a.id == visit.id => Some(a.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            moved_visit.map(|a| a.account_id),
+            Some(first.id),
+            "the visit moved"
+        );
+        assert_eq!(
+            contact_on(d, buyer.id).map(|c| c.account_id),
+            Some(first.id)
+        );
+        assert_eq!(
+            follow_up_on(d, next.id).map(|f| f.account_id),
+            Some(first.id)
+        );
+    }
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM activities WHERE account_id = (SELECT into_id FROM account_merges)")
+            .await,
+        1,
+        "the visit, once, on the kept account"
+    );
+    let again = maria.page("/dashboard/review").await;
+    assert!(again.contains("Possible duplicates (0)"), "resolved");
+    // An admin's lists (which include accounts outside every territory) leave it out.
+    let hash = rounds_server::auth::hash_password(PASSWORD, &server.settings).expect("hash");
+    server
+        .db
+        .write(move |tx| {
+            rounds_server::org::add_user(
+                tx,
+                &rounds_server::org::NewUser {
+                    email: "admin@example.com".into(),
+                    name: "admin".into(),
+                    role: rounds_core::Role::Admin,
+                    password_hash: hash.clone(),
+                    manager: None,
+                    time_zone: "America/Chicago".into(),
+                },
+                Utc::now(),
+            )
+        })
+        .await
+        .expect("an admin");
+    let mut admin = crate::dashboard::Browser::signed_in(&server.base, "admin@example.com").await;
+    let accounts = admin.page("/dashboard/accounts").await;
+    assert!(
+        accounts.contains("Corner Hardware") && !accounts.contains("Corner Hardware Inc."),
+        "the merged copy is not listed as an account to work"
+    );
 }
