@@ -297,16 +297,30 @@ async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
     oracle.check(&server, &refs).await;
 }
 
-/// The device file as the build before the search index left it: schema 2 only added
-/// the search tables.
+/// The device file as the build before the search index left it: schema 2 added the
+/// search tables, schema 3 the follow-ups.
 fn back_to_schema_1(path: &std::path::Path) {
     rusqlite::Connection::open(path)
         .unwrap()
         .execute_batch(
-            "DROP TABLE search_names; DROP TABLE search_notes; DROP TABLE search_docs;
+            "DROP TABLE IF EXISTS search_names; DROP TABLE IF EXISTS search_notes;
+             DROP TABLE IF EXISTS search_docs; DROP TABLE IF EXISTS follow_ups;
              PRAGMA user_version = 1;",
         )
         .unwrap();
+}
+
+/// Whether the file has a table of this name.
+fn has_table(path: &std::path::Path, name: &str) -> bool {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+        == 1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -346,12 +360,16 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
             .unwrap()
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        if version == rounds_store::schema::LATEST {
-            // Migrated before the kill: back to schema 1 for the next try.
-            back_to_schema_1(&path);
-        } else {
-            assert_eq!(version, 1, "a killed migration leaves the old schema whole");
-        }
+        // Each step is one transaction: a kill leaves the file whole at the version it
+        // says, never between two.
+        let whole = match version {
+            1 => !has_table(&path, "search_docs") && !has_table(&path, "follow_ups"),
+            2 => has_table(&path, "search_docs") && !has_table(&path, "follow_ups"),
+            v => v == rounds_store::schema::LATEST && has_table(&path, "follow_ups"),
+        };
+        assert!(whole, "a killed migration leaves schema {version} whole");
+        // Back to schema 1 for the next try.
+        back_to_schema_1(&path);
     }
     // The upgraded app starts for good, finds the old rows, and syncs.
     dana.store = Store::open(&path).unwrap();
