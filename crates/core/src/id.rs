@@ -92,6 +92,10 @@ typed_id!(
     /// A next step the rep promised at an account ("call back Tuesday").
     FollowUpId
 );
+typed_id!(
+    /// A photo a rep attached to an account or a visit (a shelf, a storefront, a form).
+    PhotoId
+);
 
 /// A rep is a user; the alias names the role where only reps make sense.
 pub type RepId = UserId;

@@ -15,6 +15,7 @@ pub mod duplicate;
 pub mod follow_up;
 pub mod id;
 pub mod kpi;
+pub mod photo;
 pub mod plan;
 pub mod potential;
 pub mod score;
@@ -36,10 +37,11 @@ pub use compliance::{Compliance, ComplianceKey, Tally};
 pub use contact::Contact;
 pub use follow_up::FollowUp;
 pub use id::{
-    AccountId, ActivityId, ContactId, DeviceId, FollowUpId, IdError, MutationId, PlanId, RepId,
-    TerritoryId, UserId,
+    AccountId, ActivityId, ContactId, DeviceId, FollowUpId, IdError, MutationId, PhotoId, PlanId,
+    RepId, TerritoryId, UserId,
 };
 pub use kpi::{Funnel, Ratio, Segment, WeekTouches};
+pub use photo::{ContentHash, ImageType, Photo};
 pub use plan::{BucketRule, PlanError, PlanVersion, RotationPlan, Touches};
 pub use score::{Factor, FactorKind, PriorityScore, Touched};
 pub use stage::{StageChange, StageFlow};

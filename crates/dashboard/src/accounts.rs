@@ -22,6 +22,7 @@ use super::scope::{self, Team};
 use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
 use crate::fields::FieldChange;
 use crate::manage;
+use rounds_server_rules::photos::{self, PhotoRow};
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
 
@@ -515,6 +516,7 @@ pub fn render_edit(
     viewer: &Viewer,
     team: &Team,
     rec: &AccountRecord,
+    photos: &[PhotoRow],
     f: &EditForm,
     errors: &FieldErrors,
     q: &EditQuery,
@@ -581,6 +583,7 @@ pub fn render_edit(
             }
             p.muted { "Its contacts and whole history go with it; the assignment history keeps who held it when." }
         }
+        (super::photos::section(team, photos))
     };
     page(&rec.name, Some((viewer, "/dashboard/accounts")), body)
 }
@@ -612,10 +615,12 @@ pub async fn edit_form(
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
             let rec = super::reach(&team).account(tx, id)?;
+            let photos = photos::of_account(tx, id)?;
             Ok::<_, Error>(render_edit(
                 &v,
                 &team,
                 &rec,
+                &photos,
                 &EditForm::of(&rec),
                 &FieldErrors::new(),
                 &q,
@@ -658,6 +663,7 @@ pub async fn edit_submit(
                     &v,
                     &team,
                     &current,
+                    &photos::of_account(tx, id)?,
                     &f,
                     &errors,
                     &EditQuery::default(),

@@ -53,6 +53,21 @@ pub struct Feed {
     pub pins: Vec<PinRow>,
     /// Stage changes reps made on their devices (first page only).
     pub stages: Vec<StageRow>,
+    /// Photos reps took (first page only).
+    pub photos: Vec<PhotoFeedRow>,
+}
+
+/// A photo from the field, ready to show.
+#[derive(Debug, Clone)]
+pub struct PhotoFeedRow {
+    pub rep_id: rounds_protocol::UserId,
+    pub local_time: String,
+    pub rep: String,
+    pub account: String,
+    pub account_id: rounds_protocol::AccountId,
+    pub photo_id: rounds_protocol::PhotoId,
+    pub caption: Option<String>,
+    pub received: bool,
 }
 
 /// A pin a rep moved, ready to show.
@@ -150,20 +165,21 @@ pub async fn load(
             .map(|d| start_of_day(viewer.tz, d)),
     };
     let v = viewer.0.clone();
-    let (team, found, added, pins, stages) =
+    let (team, found, added, pins, stages, snaps) =
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
             let found = feed::page(tx, &team, &filter, page, size)?;
-            let (added, pins, stages) = if page == 1 {
+            let (added, pins, stages, snaps) = if page == 1 {
                 (
                     feed::added_accounts(tx, &team, &filter, ADDED_SHOWN)?,
                     feed::pin_moves(tx, &team, &filter, ADDED_SHOWN)?,
                     feed::stage_moves(tx, &team, &filter, ADDED_SHOWN)?,
+                    feed::photos_taken(tx, &team, &filter, ADDED_SHOWN)?,
                 )
             } else {
-                (Vec::new(), Vec::new(), Vec::new())
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new())
             };
-            Ok::<_, crate::Error>((team, found, added, pins, stages))
+            Ok::<_, crate::Error>((team, found, added, pins, stages, snaps))
         })
         .await?;
     let mut feed = shape(viewer, &team, found, page);
@@ -207,6 +223,22 @@ pub async fn load(
             from: m.from,
             to: m.to,
             reason: m.reason,
+        })
+        .collect();
+    feed.photos = snaps
+        .into_iter()
+        .map(|p| {
+            let (local_time, rep) = when(p.photo.rep_id, p.at);
+            PhotoFeedRow {
+                rep_id: p.photo.rep_id,
+                local_time,
+                rep,
+                account: p.account,
+                account_id: p.photo.account_id,
+                photo_id: p.photo.id,
+                caption: p.photo.caption,
+                received: p.photo.received,
+            }
         })
         .collect();
     feed.added = added
@@ -270,6 +302,7 @@ fn shape(viewer: &Viewer, team: &Team, found: FeedPage, page: usize) -> Feed {
         added: Vec::new(),
         pins: Vec::new(),
         stages: Vec::new(),
+        photos: Vec::new(),
     }
 }
 
@@ -409,7 +442,31 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
                 } }
             }
         }
-        @if !feed.added.is_empty() || !feed.pins.is_empty() || !feed.stages.is_empty() { h2 { "Activities" } }
+        @if !feed.photos.is_empty() {
+            section.photo-feed {
+                h2 { "Photos from reps" }
+                ul.photos {
+                    @for p in &feed.photos {
+                        li data-rep=(p.rep_id) {
+                            @if p.received {
+                                a href=(format!("/dashboard/accounts/{}", p.account_id)) {
+                                    img src=(format!("/dashboard/photos/{}", p.photo_id)) alt=(p.caption.as_deref().unwrap_or("Photo")) loading="lazy" width="240";
+                                }
+                            } @else {
+                                span.pending role="img" aria-label="Still uploading" { "Uploading from the device…" }
+                            }
+                            p {
+                                a href=(format!("/dashboard/accounts/{}", p.account_id)) { (p.account) }
+                                @if let Some(c) = &p.caption { " — " (c) }
+                                br;
+                                span.muted { (p.rep) " · " (p.local_time) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !feed.added.is_empty() || !feed.pins.is_empty() || !feed.stages.is_empty() || !feed.photos.is_empty() { h2 { "Activities" } }
         @if feed.rows.is_empty() {
             p.muted { "No synced activity matches." }
         } @else {

@@ -17,6 +17,7 @@ pub mod import;
 mod layout;
 pub mod password;
 pub mod performance;
+pub mod photos;
 pub mod plans;
 pub mod priority;
 pub mod quotas;
@@ -95,6 +96,7 @@ pub fn router() -> Router<AppState> {
             "/dashboard/accounts/{id}",
             get(accounts::edit_form).post(accounts::edit_submit),
         )
+        .route("/dashboard/photos/{id}", get(photos::serve))
         .route("/dashboard/activity.csv", get(export::activity))
         .route("/dashboard/compliance.csv", get(export::compliance))
         .route("/dashboard/performance.csv", get(export::performance))

@@ -11,7 +11,7 @@ use rounds_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, ActivityId, ContactId, ErrorCode, FollowUpId};
+use crate::{AccountId, ActivityId, ContactId, ErrorCode, FollowUpId, PhotoId};
 
 /// Command names, as the shell registers them.
 pub mod command {
@@ -41,6 +41,8 @@ pub mod command {
     pub const CHECK_OUT: &str = "check_out";
     pub const ADD_FOLLOW_UP: &str = "add_follow_up";
     pub const COMPLETE_FOLLOW_UP: &str = "complete_follow_up";
+    pub const ATTACH_PHOTO: &str = "attach_photo";
+    pub const PHOTO: &str = "photo";
 }
 
 /// Every command's failure.
@@ -155,6 +157,40 @@ pub struct FollowUpItem {
     pub done: bool,
     /// Saved on this device and not yet confirmed by the server.
     pub pending: bool,
+}
+
+/// `attach_photo`: a photo taken or picked on the device, as the webview reads a file (a
+/// `data:` URL, base64); kept in the app's folder and queued. Answers its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachPhoto {
+    pub account_id: AccountId,
+    /// The visit or other touch it belongs to, if any.
+    #[serde(default)]
+    pub activity_id: Option<ActivityId>,
+    pub data_url: String,
+    #[serde(default)]
+    pub caption: Option<String>,
+}
+
+/// A photo on the account's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoItem {
+    pub id: PhotoId,
+    pub caption: Option<String>,
+    pub taken_at: DateTime<Utc>,
+    pub bytes: u64,
+    pub upload: PhotoUpload,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum PhotoUpload {
+    /// Kept on the device, to be sent on the next sync.
+    Waiting,
+    /// On the server.
+    Uploaded,
+    /// The server would not take it; it stays on the device.
+    Refused { reason: String },
 }
 
 /// `add_follow_up`: a next step on an account ("call back Tuesday"); answers its id.
@@ -401,6 +437,9 @@ pub struct AccountDetail {
     /// Added later: the rep's local date, for the follow-up form's quick picks.
     #[serde(default)]
     pub today: Option<NaiveDate>,
+    /// Added later: the photos taken of it on this device, newest first.
+    #[serde(default)]
+    pub photos: Vec<PhotoItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,8 +15,8 @@ pub use error::{ApiError, ErrorCode};
 pub use hlc::Hlc;
 /// Ids travel as their bare UUID strings; the typed newtypes are the domain's own.
 pub use rounds_core::id::{
-    AccountId, ActivityId, ContactId, DeviceId, FollowUpId, MutationId, PlanId, RepId, TerritoryId,
-    UserId,
+    AccountId, ActivityId, ContactId, DeviceId, FollowUpId, MutationId, PhotoId, PlanId, RepId,
+    TerritoryId, UserId,
 };
 
 /// Version of the wire format (message shapes). Bumped only for incompatible changes.

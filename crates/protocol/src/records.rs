@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rounds_core as core;
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, ActivityId, ContactId, FollowUpId, PlanId, RepId, TerritoryId};
+use crate::{AccountId, ActivityId, ContactId, FollowUpId, PhotoId, PlanId, RepId, TerritoryId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -75,6 +75,62 @@ pub struct FollowUpRecord {
     pub done_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done_by: Option<ActivityId>,
+}
+
+/// A photo attached on a device: what it shows and the SHA-256 of its bytes, which the
+/// device uploads separately (`PUT /sync/blobs/{sha256}`) once this record is accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhotoRecord {
+    pub id: PhotoId,
+    pub account_id: AccountId,
+    /// The visit or other touch it was taken at, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_id: Option<ActivityId>,
+    pub rep_id: RepId,
+    /// 64 lowercase hexadecimal digits.
+    pub sha256: String,
+    pub bytes: u64,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    pub taken_at: DateTime<Utc>,
+}
+
+impl TryFrom<&PhotoRecord> for core::Photo {
+    type Error = RecordError;
+    fn try_from(r: &PhotoRecord) -> Result<Self, RecordError> {
+        use core::photo;
+        field("bytes", photo::check_size(r.bytes))?;
+        Ok(core::Photo {
+            id: r.id,
+            account: r.account_id,
+            activity: r.activity_id,
+            rep: r.rep_id,
+            hash: field("sha256", r.sha256.parse())?,
+            bytes: r.bytes,
+            image_type: field("content_type", core::ImageType::from_mime(&r.content_type))?,
+            caption: field("caption", photo::caption(r.caption.as_deref()))?,
+            taken_at: r.taken_at,
+        })
+    }
+}
+
+impl From<&core::Photo> for PhotoRecord {
+    fn from(p: &core::Photo) -> Self {
+        PhotoRecord {
+            id: p.id,
+            account_id: p.account,
+            activity_id: p.activity,
+            rep_id: p.rep,
+            sha256: p.hash.to_string(),
+            bytes: p.bytes,
+            content_type: p.image_type.mime().to_owned(),
+            caption: p.caption.clone(),
+            taken_at: p.taken_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

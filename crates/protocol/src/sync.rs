@@ -12,8 +12,8 @@ use uuid::Uuid;
 use crate::error::ErrorCode;
 use crate::hlc::Hlc;
 use crate::records::{
-    AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord, FollowUpRecord, PlanRecord,
-    TerritoryRecord,
+    AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord, FollowUpRecord, PhotoRecord,
+    PlanRecord, TerritoryRecord,
 };
 use crate::{AccountId, DeviceId, MutationId};
 
@@ -62,6 +62,27 @@ pub enum MutationBody {
     /// A next step made, changed or done on the device (client-made id for a new one):
     /// the whole follow-up, last writer wins by the mutation's HLC.
     SaveFollowUp { follow_up: FollowUpRecord },
+    /// A photo taken or picked on the device: recorded once by its client-made id; its
+    /// bytes follow through the blob upload, named by their SHA-256.
+    AttachPhoto { photo: PhotoRecord },
+}
+
+/// A chunk of a blob upload carries at most this many bytes (under the request limit).
+pub const BLOB_CHUNK_BYTES: usize = 192 * 1024;
+
+/// Where the upload of one photo's bytes stands (`GET`/`PUT /sync/blobs/{sha256}`). An
+/// upload resumes from `received`; a chunk sent at another offset is not written, and the
+/// answer says where to go on from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlobStatus {
+    pub sha256: String,
+    /// The size the photo's record declared.
+    pub size: u64,
+    /// Bytes the server holds of it so far.
+    pub received: u64,
+    /// The whole blob is stored and matches its hash: nothing more to send.
+    pub complete: bool,
 }
 
 /// At most this many characters in a stage change's reason.

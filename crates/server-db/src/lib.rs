@@ -153,6 +153,7 @@ id_vals!(
     rounds_core::ContactId,
     rounds_core::DeviceId,
     rounds_core::FollowUpId,
+    rounds_core::PhotoId,
     rounds_core::MutationId,
     rounds_core::PlanId,
     rounds_core::TerritoryId,

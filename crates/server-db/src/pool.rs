@@ -136,6 +136,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../migrations/0007_stages_and_follow_ups.sql"),
     ),
+    (8, include_str!("../migrations/0008_photos.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

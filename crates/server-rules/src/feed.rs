@@ -245,6 +245,47 @@ pub fn stage_moves(
     Ok(out)
 }
 
+/// A photo a rep took, with the name of the account it shows.
+#[derive(Debug, Clone)]
+pub struct Snap {
+    pub photo: crate::photos::PhotoRow,
+    pub account: String,
+    /// When the server learned of it.
+    pub at: DateTime<Utc>,
+}
+
+/// The photos the team's reps took, under `f`'s rep and days (by when they reached the
+/// server), newest first, at most `limit`.
+pub fn photos_taken(
+    tx: &mut dyn Sql,
+    team: &Team,
+    f: &FeedFilter,
+    limit: usize,
+) -> Result<Vec<Snap>> {
+    let Some((filter, params)) = by_team(team, f, "p.rep_id", "p.recorded_at") else {
+        return Ok(Vec::new());
+    };
+    let sql = format!(
+        "SELECT p.id, p.account_id, p.activity_id, p.rep_id, p.sha256, p.bytes, p.content_type, p.caption,
+                p.taken_at, p.received_at, p.recorded_at, a.data
+         FROM photos p JOIN accounts a ON a.id = p.account_id
+         WHERE {filter} ORDER BY p.recorded_at DESC, p.id DESC LIMIT {limit}"
+    );
+    let mut out = Vec::new();
+    for r in tx.query(&sql, &params)? {
+        let Some(at) = time::parse(&r.text("recorded_at")?) else {
+            continue;
+        };
+        let rec: AccountRecord = r.json("data")?;
+        out.push(Snap {
+            photo: crate::db::FromRow::from_row(&r)?,
+            account: rec.name,
+            at,
+        });
+    }
+    Ok(out)
+}
+
 /// The condition and parameters that keep the rows of the team's reps, narrowed by the
 /// feed's rep and days (`who` and `when` name the columns); `None` for a team without
 /// reps.

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod backup;
+pub mod blobs;
 pub mod changelog;
 pub mod error;
 pub mod feed;
@@ -15,6 +16,7 @@ pub mod import;
 pub mod manage;
 pub mod merge;
 pub mod org;
+pub mod photos;
 pub mod pull;
 pub mod push;
 pub mod quotas;

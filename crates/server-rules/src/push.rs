@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use rounds_core::{Role, Stage};
 use rounds_protocol::records::{
-    AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord, FollowUpRecord,
+    AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord, FollowUpRecord, PhotoRecord,
 };
 use rounds_protocol::sync::{
     AccountEdit, LatLonRecord, MAX_PUSH_MUTATIONS, MAX_STAGE_REASON_CHARS, Mutation, MutationBody,
@@ -543,6 +543,7 @@ fn apply_one(
             save_follow_up(tx, caller, actor, m, &follow_up, now)?
         }
         MutationBody::SaveContact { contact } => save_contact(tx, caller, actor, m, &contact, now)?,
+        MutationBody::AttachPhoto { photo } => attach_photo(tx, caller, actor, &photo, now)?,
         MutationBody::CreateAccount { account } => {
             // Activities later in this push may name the new account: read it afresh.
             batch.places.remove(&account.id);
@@ -1097,6 +1098,34 @@ fn save_follow_up(
     if let Some(b) = territory_bucket(account_place(tx, rec.account_id)?.and_then(|p| p.0)) {
         changelog::put(tx, &b, &Row::FollowUp(rec.clone()))?;
     }
+    Ok(MutationStatus::Applied)
+}
+
+/// A photo taken on a device: recorded once by its id (a second copy is a no-op), the
+/// sender's own, on an account the sender may touch now. Its bytes follow by upload.
+/// Refusals are quarantined, kept whole in the ledger for review.
+fn attach_photo(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    actor: &mut Actor,
+    rec: &PhotoRecord,
+    now: DateTime<Utc>,
+) -> Result<MutationStatus> {
+    if crate::photos::exists(tx, rec.id)? {
+        return Ok(MutationStatus::Applied);
+    }
+    if !actor.may_act_for(tx, rec.rep_id)? {
+        return Ok(quarantined("the photo names another rep; kept for review"));
+    }
+    if !may_touch(tx, actor, Some(rec.account_id))? {
+        return Ok(quarantined(
+            "you do not hold this photo's account now; kept for your manager to review",
+        ));
+    }
+    if let Err(e) = rounds_core::Photo::try_from(rec) {
+        return Ok(quarantined(format!("invalid photo: {e}")));
+    }
+    crate::photos::insert(tx, rec, caller.device, now)?;
     Ok(MutationStatus::Applied)
 }
 

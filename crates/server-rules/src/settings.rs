@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -110,6 +110,10 @@ pub struct Settings {
     pub idle_timeout_secs: u64,
     /// A request (body included) not answered within this long is answered 503.
     pub request_timeout_secs: u64,
+    /// Where photos' bytes are kept (a directory, created when missing). None: beside an
+    /// SQLite database (`rounds.db.blobs/`), or `rounds-blobs/` in the working directory
+    /// on PostgreSQL. Servers sharing one PostgreSQL must share this directory too.
+    pub blob_dir: Option<PathBuf>,
     /// Where "now" comes from: the system clock, unless a test starts its own.
     #[serde(skip)]
     pub clock: Clock,
@@ -135,6 +139,7 @@ impl Default for Settings {
             max_connections: 2048,
             idle_timeout_secs: 120,
             request_timeout_secs: 60,
+            blob_dir: None,
             clock: Clock::system(),
         }
     }
@@ -168,6 +173,22 @@ impl Settings {
         peer
     }
 
+    /// The directory photos' bytes are kept in (see `blob_dir`).
+    pub fn blob_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.blob_dir {
+            return dir.clone();
+        }
+        let url = self.database_url.expose();
+        if crate::db::pool::is_postgres_url(url) {
+            return PathBuf::from("rounds-blobs");
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        PathBuf::from(format!("{path}.blobs"))
+    }
+
     /// Defaults, then `file` (if it exists), then `ROUNDS_*` variables.
     pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
         let mut fig = Figment::from(Serialized::defaults(Settings::default()));
@@ -192,6 +213,7 @@ impl Settings {
             "max_connections",
             "idle_timeout_secs",
             "request_timeout_secs",
+            "blob_dir",
         ]))
         .extract()
         .map_err(|e| SettingsError(Box::new(e)))

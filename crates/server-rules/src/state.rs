@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rounds_protocol::{DeviceId, ErrorCode, UserId};
 use tokio::sync::OwnedSemaphorePermit;
 
+use crate::blobs::{BlobStore, FsBlobs};
 use crate::db::{Db, Sql as _};
 use crate::settings::Settings;
 use crate::throttle::SignInGuard;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Sign-in rate limits and the cap on password hashes, for this process.
     pub sign_in: Arc<SignInGuard>,
+    /// Photos' bytes.
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 impl AppState {
@@ -25,6 +28,7 @@ impl AppState {
         Self {
             db,
             sign_in: Arc::new(SignInGuard::new(&settings)),
+            blobs: Arc::new(FsBlobs::new(settings.blob_dir())),
             settings: Arc::new(settings),
         }
     }

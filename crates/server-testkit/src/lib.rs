@@ -84,7 +84,10 @@ pub fn fresh_settings(backend: Backend) -> (Settings, Option<tempfile::TempDir>)
             let url = postgres_url();
             let mut s = Settings::for_tests(&url);
             s.database_schema = Some(format!("rounds_test_{}", Uuid::new_v4().simple()));
-            (s, None)
+            // Photos' bytes: a directory of the test's own, gone with it.
+            let dir = tempfile::tempdir().expect("temp dir");
+            s.blob_dir = Some(dir.path().join("blobs"));
+            (s, Some(dir))
         }
     }
 }

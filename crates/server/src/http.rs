@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use bytes::Bytes;
 use rounds_core::Role;
 use rounds_protocol::auth::{ChangePassword, LoginRequest, LoginResponse};
-use rounds_protocol::sync::{MAX_PUSH_BYTES, PullResponse, PushRequest, PushResponse};
+use rounds_protocol::sync::{BlobStatus, MAX_PUSH_BYTES, PullResponse, PushRequest, PushResponse};
 use rounds_protocol::{AccountId, ApiError, DeviceId, ErrorCode, TerritoryId, UserId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{self, Caller};
 use crate::error::{Error, Failure, Result};
-use crate::{pull, push, review};
+use crate::{photos, pull, push, review};
 
 pub use rounds_server_rules::state::{AppState, ClientAddr, PasswordChange};
 
@@ -136,6 +136,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(change_password))
         .routes(routes!(push_handler))
         .routes(routes!(pull_handler))
+        .routes(routes!(blob_status))
+        .routes(routes!(put_blob))
         .routes(routes!(assign_account))
         .routes(routes!(assign_territory))
         .routes(routes!(revoke_device))
@@ -329,6 +331,71 @@ async fn pull_handler(
         })
         .await?;
     Ok(Json(res))
+}
+
+/// Where the upload of a photo's bytes stands: the device resumes from `received`.
+#[utoipa::path(get, path = "/sync/blobs/{sha256}", security(("bearer" = [])),
+    params(("sha256" = String, Path, description = "the SHA-256 of the photo's bytes, 64 lowercase hexadecimal digits")),
+    responses((status = 200, description = "the upload's state", body = BlobStatus),
+              (status = 400, description = "invalid_input: not a SHA-256", body = ApiError),
+              (status = 401, description = "unauthenticated", body = ApiError),
+              (status = 404, description = "not_found: no photo of the caller's names these bytes", body = ApiError),
+              (status = 503, description = "unavailable: the blob store cannot be read now", body = ApiError)))]
+async fn blob_status(
+    State(s): State<AppState>,
+    Bearer(token): Bearer,
+    Path(sha256): Path<String>,
+) -> Result<Json<BlobStatus>> {
+    Ok(Json(photos::status(&s, &token, &sha256).await?))
+}
+
+/// A chunk of a photo's bytes, sent as they are (for the OpenAPI document: a `Vec<u8>`
+/// would be described as an array of integers).
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct BlobChunk(pub Vec<u8>);
+
+#[derive(Debug, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChunkQuery {
+    /// Where the chunk starts in the photo's bytes.
+    pub offset: u64,
+}
+
+/// One chunk of a photo's bytes (`application/octet-stream`, at most 192 KiB), at
+/// `offset`. A chunk that does not start where the server's copy ends writes nothing;
+/// the answer says where to go on from. The last chunk seals the blob: kept once under
+/// its hash, however often it is sent.
+#[utoipa::path(put, path = "/sync/blobs/{sha256}", security(("bearer" = [])),
+    params(("sha256" = String, Path, description = "the SHA-256 of the photo's bytes"), ChunkQuery),
+    request_body(content = BlobChunk, content_type = "application/octet-stream"),
+    responses((status = 200, description = "the upload's state after the chunk", body = BlobStatus),
+              (status = 400, description = "invalid_input: past the declared size, not the declared image type, or bytes that do not match their hash (the upload starts over)", body = ApiError),
+              (status = 401, description = "unauthenticated", body = ApiError),
+              (status = 404, description = "not_found: no photo of the caller's names these bytes", body = ApiError),
+              (status = 413, description = "payload_too_large: a chunk over 192 KiB", body = ApiError),
+              (status = 503, description = "unavailable: the blob store cannot write now (e.g. a full disk); retry later", body = ApiError)))]
+async fn put_blob(
+    State(s): State<AppState>,
+    Bearer(token): Bearer,
+    Path(sha256): Path<String>,
+    q: std::result::Result<Query<ChunkQuery>, QueryRejection>,
+    body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<BlobStatus>> {
+    let Query(q) = q.map_err(|e| Error::client(ErrorCode::MalformedRequest, e.body_text()))?;
+    let body = body.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Error::client(
+                ErrorCode::PayloadTooLarge,
+                "a chunk carries at most 192 KiB",
+            )
+        } else {
+            Error::client(ErrorCode::MalformedRequest, format!("unreadable body: {e}"))
+        }
+    })?;
+    Ok(Json(
+        photos::put_chunk(&s, &token, &sha256, q.offset, body).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]

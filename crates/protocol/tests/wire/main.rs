@@ -213,6 +213,70 @@ fn save_follow_up_mutation() {
     assert_eq!(m.parse_body().unwrap(), body);
 }
 
+/// Added after the first release: a photo at a visit; its bytes follow by upload.
+#[test]
+fn attach_photo_mutation() {
+    let photo = PhotoRecord {
+        id: id(60),
+        account_id: id(1),
+        activity_id: Some(id(61)),
+        rep_id: id(2),
+        sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into(),
+        bytes: 2_400_000,
+        content_type: "image/jpeg".into(),
+        caption: Some("Shelf by the door".into()),
+        taken_at: chrono::DateTime::from_timestamp_millis(1_773_757_800_000).unwrap(),
+    };
+    let body = MutationBody::AttachPhoto { photo };
+    let m = Mutation::new(11, id(34), hlc(1_773_757_800_000, 0), &body);
+    insta::assert_json_snapshot!(m);
+    assert_eq!(m.parse_body().unwrap(), body);
+}
+
+#[test]
+fn blob_status() {
+    insta::assert_json_snapshot!(BlobStatus {
+        sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into(),
+        size: 2_400_000,
+        received: 196_608,
+        complete: false,
+    });
+}
+
+/// What a photo may not be: another type than JPEG, PNG or WebP, a size out of bounds,
+/// a hash that is not one, or a caption beyond its limit.
+#[test]
+fn a_photo_record_is_checked() {
+    let ok = PhotoRecord {
+        id: id(60),
+        account_id: id(1),
+        activity_id: None,
+        rep_id: id(2),
+        sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into(),
+        bytes: 1_000,
+        content_type: "image/png".into(),
+        caption: None,
+        taken_at: chrono::DateTime::from_timestamp_millis(1_773_757_800_000).unwrap(),
+    };
+    assert!(rounds_core::Photo::try_from(&ok).is_ok());
+    type Spoil = fn(&mut PhotoRecord);
+    let cases: [(&str, Spoil); 5] = [
+        ("content_type", |p| p.content_type = "image/svg+xml".into()),
+        ("bytes", |p| p.bytes = 0),
+        ("bytes", |p| {
+            p.bytes = rounds_core::photo::MAX_PHOTO_BYTES + 1
+        }),
+        ("sha256", |p| p.sha256 = "../../etc/passwd".into()),
+        ("caption", |p| p.caption = Some("x".repeat(201))),
+    ];
+    for (field, spoil) in cases {
+        let mut bad = ok.clone();
+        spoil(&mut bad);
+        let e = rounds_core::Photo::try_from(&bad).expect_err(field);
+        assert_eq!(e.field, field, "{e}");
+    }
+}
+
 /// What a follow-up may not be: a note beyond its limit, due years ahead, or "done by"
 /// a touch without a time.
 #[test]

@@ -91,12 +91,6 @@ fn contact_on(device: &Device, id: ContactId) -> Option<ContactRecord> {
     })
 }
 
-async fn start(backend: Backend) -> (TestServer, Org) {
-    let server = TestServer::start(backend).await;
-    let org = seed(&server).await;
-    (server, org)
-}
-
 /// A lead as the app makes it: no figures, stage lead, in `territory`.
 fn lead(name: &str, territory: TerritoryId) -> rounds_protocol::records::AccountRecord {
     let mut a = account(

@@ -96,7 +96,7 @@ pub(crate) fn csrf_of(html: &str) -> String {
 }
 
 impl Browser {
-    fn new(base: &str) -> Self {
+    pub(crate) fn new(base: &str) -> Self {
         Browser {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -152,6 +152,24 @@ impl Browser {
             .await
             .expect("request");
         self.finish(res).await
+    }
+
+    /// A path's status, `Content-Type` and bytes as they came (an image, say).
+    pub(crate) async fn get_bytes(&mut self, path: &str) -> (u16, String, Vec<u8>) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let kind = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| v.to_str().expect("ascii").to_owned())
+            .unwrap_or_default();
+        (status, kind, res.bytes().await.expect("body").to_vec())
     }
 
     pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {

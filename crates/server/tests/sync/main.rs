@@ -19,5 +19,6 @@ mod group_commit;
 mod insight;
 mod manage;
 mod operations;
+mod photos;
 mod scenarios;
 mod support;

@@ -25,12 +25,6 @@ on_both_backends!(
     compaction_keeps_every_cursor_converging,
 );
 
-async fn start(backend: Backend) -> (TestServer, Org) {
-    let server = TestServer::start(backend).await;
-    let org = seed(&server).await;
-    (server, org)
-}
-
 async fn activities_logged_offline_reach_the_server_once(backend: Backend) {
     let (server, org) = start(backend).await;
     let mut ana = Device::sign_in(&server.base, "ana@example.com").await;

@@ -74,6 +74,13 @@ pub fn account(
     }
 }
 
+/// A fresh server with the seeded organisation.
+pub async fn start(backend: Backend) -> (TestServer, Org) {
+    let server = TestServer::start(backend).await;
+    let org = seed(&server).await;
+    (server, org)
+}
+
 pub async fn seed(server: &TestServer) -> Org {
     let hash = rounds_server::auth::hash_password(PASSWORD, &server.settings).expect("hash");
     let since = Utc::now() - Duration::days(30);
