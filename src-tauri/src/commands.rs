@@ -5,11 +5,11 @@
 use rounds_client::planner::Trigger;
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, CheckOut,
+    AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto, CheckOut,
     CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError, LeadDraft, LogActivity, Logged,
     Lookalike, NewLead, PlanDay, Profile, SaveContact, Session, SignIn, SyncView, TodayView,
 };
-use rounds_protocol::{AccountId, ActivityId, ContactId, ErrorCode, FollowUpId};
+use rounds_protocol::{AccountId, ActivityId, ContactId, ErrorCode, FollowUpId, PhotoId};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt as _;
 
@@ -127,6 +127,21 @@ pub async fn add_follow_up(state: State<'_, AppState>, req: AddFollowUp) -> Answ
     let id = device.rep_mut()?.add_follow_up(&req, now)?;
     device.trigger(Trigger::LocalWrite);
     Ok(id)
+}
+
+#[tauri::command]
+pub async fn attach_photo(state: State<'_, AppState>, req: AttachPhoto) -> Answer<PhotoId> {
+    let mut device = state.device().await;
+    let now = device.now();
+    let id = device.rep_mut()?.attach_photo(&req, now)?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(id)
+}
+
+#[tauri::command]
+pub async fn photo(state: State<'_, AppState>, req: PhotoId) -> Answer<String> {
+    let device = state.device().await;
+    device.rep()?.photo(req)
 }
 
 #[tauri::command]

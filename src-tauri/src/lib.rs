@@ -62,6 +62,8 @@ pub fn run() {
             commands::check_out,
             commands::add_follow_up,
             commands::complete_follow_up,
+            commands::attach_photo,
+            commands::photo,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the app failed to start");

@@ -4,12 +4,12 @@
 use rounds_protocol::ErrorCode;
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, CheckOut,
+    AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto, CheckOut,
     CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError, LeadDraft, LogActivity, Logged,
     Lookalike, NewLead, PlanDay, Profile, SaveContact, Session, SignIn, SyncView, TodayView,
     command,
 };
-use rounds_protocol::{AccountId, ActivityId, ContactId, FollowUpId};
+use rounds_protocol::{AccountId, ActivityId, ContactId, FollowUpId, PhotoId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -164,6 +164,15 @@ pub async fn check_out(req: CheckOut) -> Result<u32, IpcError> {
 
 pub async fn add_follow_up(req: AddFollowUp) -> Result<FollowUpId, IpcError> {
     call(command::ADD_FOLLOW_UP, &req).await
+}
+
+pub async fn attach_photo(req: AttachPhoto) -> Result<PhotoId, IpcError> {
+    call(command::ATTACH_PHOTO, &req).await
+}
+
+/// A photo kept on the device, as a `data:` URL.
+pub async fn photo(id: PhotoId) -> Result<String, IpcError> {
+    call(command::PHOTO, &id).await
 }
 
 pub async fn complete_follow_up(req: CompleteFollowUp) -> Result<Logged, IpcError> {

@@ -194,6 +194,40 @@ async fn lost_on_server(server: &Server) -> Vec<(String, String)> {
         .unwrap()
 }
 
+/// What the rep writes under the shelf's photo.
+const PHOTO_CAPTION: &str = "Spring display by the till";
+
+/// The photos on the server: caption, whether their bytes arrived, and the bytes.
+async fn photos_on_server(server: &Server) -> Vec<(String, bool, Vec<u8>)> {
+    let rows = server
+        .db()
+        .await
+        .read(|tx| {
+            let rows = tx.query(
+                "SELECT caption, sha256, received_at FROM photos ORDER BY recorded_at",
+                &[],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        r.opt_text("caption")?.unwrap_or_default(),
+                        r.text("sha256")?,
+                        r.opt_text("received_at")?.is_some(),
+                    ))
+                })
+                .collect::<Result<Vec<_>, rounds_server::db::DbError>>()
+        })
+        .await
+        .unwrap();
+    let root = server.settings.blob_dir().join("sha256");
+    rows.into_iter()
+        .map(|(caption, sha, received)| {
+            let bytes = std::fs::read(root.join(&sha[..2]).join(&sha)).unwrap_or_default();
+            (caption, received, bytes)
+        })
+        .collect()
+}
+
 async fn activities_on_server(server: &Server) -> i64 {
     server
         .count("SELECT count(*) FROM activities", Vec::new())
@@ -334,6 +368,39 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     })
     .await;
     let lost_account = text(&c, ".account-name").await.trim().to_owned();
+
+    // A photo of the shelf, picked from the device's files, kept while offline.
+    eprintln!("step: A photo attached offline shows at once, waiting to sync.");
+    let shelf = support::gradient_png(320, 240);
+    let shelf_file = scratch.path().join("shelf.png");
+    std::fs::write(&shelf_file, &shelf).unwrap();
+    c.execute(
+        "document.querySelector('#photos').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    type_into(&c, "#photo-caption", PHOTO_CAPTION).await;
+    wait(&c, "#photo-file")
+        .await
+        .send_keys(shelf_file.to_str().unwrap())
+        .await
+        .unwrap();
+    eventually(15, "the photo shows, waiting to sync", || async {
+        text(&c, "#photos").await.contains(PHOTO_CAPTION)
+            && all(&c, "#photos li.photo[data-state=\"waiting\"] img")
+                .await
+                .len()
+                == 1
+    })
+    .await;
+    c.execute(
+        "document.querySelector('#photos').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "account-photo").await;
 
     // A next step due today: Today lists it, and one tap does it (logging the call).
     eprintln!("step: A next step due today is listed in Today and done with one tap.");
@@ -510,6 +577,16 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         follow_ups_on_server(&server).await,
         vec![(NEXT_STEP.to_owned(), true)],
         "the next step reached the server once, done by the call"
+    );
+    // Its bytes follow its record in the same sync.
+    eventually(30, "the photo's bytes reach the server", || async {
+        photos_on_server(&server).await.iter().all(|p| p.1)
+    })
+    .await;
+    assert_eq!(
+        photos_on_server(&server).await,
+        vec![(PHOTO_CAPTION.to_owned(), true, shelf.clone())],
+        "the photo reached the server once, byte for byte"
     );
     let buyer = contacts_on_server(&server, lead[0]["id"].as_str().unwrap()).await;
     assert_eq!(buyer.len(), 1, "the buyer reached the server once");

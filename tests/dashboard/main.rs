@@ -202,6 +202,8 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
     device
         .move_stage(lost, rounds_core::Stage::Lost, Some(why))
         .expect("a customer moves to lost");
+    // And took a photo of the new shop's front.
+    device.attach_photo(lead.id, support::gradient_png(640, 480));
     device.sync().await.unwrap();
 
     let profile = tempfile::tempdir().unwrap();
@@ -282,7 +284,34 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
         moves.contains(&lost_name) && moves.contains("Lost") && moves.contains(why),
         "Dana's move to lost is shown with its reason: {moves}"
     );
+    // The photo is in the feed, drawn from the bytes the device uploaded.
+    c.execute(
+        "document.querySelector('section.photo-feed').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    driver::eventually(10, "the photo is drawn at its size", || async {
+        c.execute(
+            "const i = document.querySelector('section.photo-feed img'); return i && i.complete ? i.naturalWidth : 0;",
+            vec![],
+        )
+        .await
+        .is_ok_and(|w| w == serde_json::json!(640))
+    })
+    .await;
     screenshot(&c, "activity-by-rep").await;
+    c.goto(&format!("{base}/dashboard/accounts/{}", lead.id))
+        .await
+        .unwrap();
+    c.execute(
+        "document.querySelector('ul.photos').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(body_text(&c).await.contains("Photos"));
+    screenshot(&c, "account-photos").await;
 
     for page in ["compliance", "performance"] {
         let started = Instant::now();

@@ -15,6 +15,7 @@ on_both_backends!(
     s3_an_old_batch_arriving_after_a_newer_one,
     s13_reassignment_while_offline_through_a_link_dropping_a_fifth,
     s23_new_leads_through_lost_duplicated_and_cut_pushes,
+    s24_photos_through_lost_duplicated_and_cut_uploads,
 );
 
 /// Logs a visit and syncs until `enough` faults of the kind have been made, then syncs
@@ -273,4 +274,117 @@ async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) 
         proxy.made(|f| matches!(f, Fault::Duplicate | Fault::DuplicateConcurrent)),
     );
     oracle.check(&server, &[&devices[0], &devices[1]]).await;
+}
+
+/// A JPEG's signature, then 200–300 kB that differ with `n` and `k` (two chunks or more).
+fn picture(n: usize, k: usize) -> Vec<u8> {
+    let len = 200_000 + (n * 7_919 + k * 104_729) % 100_000;
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    b.extend((0..len).map(|i| ((i * 31 + n * 7 + k * 13) % 251) as u8));
+    b
+}
+
+/// Every file under `dir`.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+async fn s24_photos_through_lost_duplicated_and_cut_uploads(backend: Backend) {
+    use sha2::Digest as _;
+
+    let server = Server::demo_on_backend(backend).await;
+    let want = scale(20, 400);
+    let proxy = Proxy::start(&server.base(), seed("s24")).await;
+    let mut devices = vec![
+        Device::sign_in_at(&proxy.base(), DANA).await,
+        Device::sign_in_at(&proxy.base(), DANA).await,
+    ];
+    for d in &mut devices {
+        d.sync().await.unwrap();
+    }
+    proxy.only("/sync/blobs");
+    proxy.odds(&[
+        (Fault::DropRequest, 0.1),
+        (Fault::DropResponse, 0.2),
+        (Fault::Truncate, 0.1),
+        (Fault::Duplicate, 0.15),
+        (Fault::DuplicateConcurrent, 0.15),
+    ]);
+    let accounts = devices[0].account_ids();
+    let mut taken: Vec<(rounds_protocol::PhotoId, Vec<u8>)> = Vec::new();
+    let mut rounds = 0;
+    while proxy.total_faults() < want {
+        rounds += 1;
+        assert!(rounds < 10_000, "the proxy never made enough faults");
+        for (i, d) in devices.iter_mut().enumerate() {
+            // Every third round both devices attach the same picture: stored once.
+            let bytes = picture(rounds, if rounds % 3 == 0 { 0 } else { i + 1 });
+            let id = d.attach_photo(accounts[(rounds + i) % accounts.len()], bytes.clone());
+            taken.push((id, bytes));
+        }
+        let _ = futures_util::future::join_all(devices.iter_mut().map(|d| d.sync())).await;
+    }
+    proxy.calm();
+    for d in devices.iter_mut() {
+        d.sync().await.expect("a sync with the faults off");
+    }
+
+    // Every photo once on the server, its bytes arrived; every device's copy settled.
+    let photos = server
+        .count("SELECT count(*) FROM photos", Vec::new())
+        .await;
+    assert_eq!(photos as usize, taken.len(), "each photo recorded once");
+    let waiting = server
+        .count(
+            "SELECT count(*) FROM photos WHERE received_at IS NULL",
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(waiting, 0, "every photo's bytes arrived");
+    for d in &devices {
+        assert!(
+            d.store.read().photos().waiting().unwrap().is_empty(),
+            "nothing left to upload"
+        );
+    }
+    // One file per distinct picture, byte for byte under its hash; no partial copy left.
+    let root = server.settings.blob_dir();
+    let mut distinct = std::collections::BTreeMap::new();
+    for (_, bytes) in &taken {
+        let hash = rounds_core::ContentHash::from_digest(sha2::Sha256::digest(bytes).into());
+        distinct.insert(hash.to_string(), bytes.clone());
+    }
+    let whole = files_under(&root.join("sha256"));
+    assert_eq!(whole.len(), distinct.len(), "one file per picture");
+    for (hash, bytes) in &distinct {
+        let path = root.join("sha256").join(&hash[..2]).join(hash);
+        assert_eq!(
+            &std::fs::read(&path).unwrap(),
+            bytes,
+            "{hash} byte for byte"
+        );
+    }
+    assert!(
+        files_under(&root.join("partial")).is_empty(),
+        "no partial copy left"
+    );
+    println!(
+        "s24: {} photos ({} distinct pictures) through {} faults ({} lost answers, {} cut, {} duplicated, {} never sent) over {rounds} rounds of 2 devices",
+        taken.len(),
+        distinct.len(),
+        proxy.total_faults(),
+        proxy.made(|f| *f == Fault::DropResponse),
+        proxy.made(|f| *f == Fault::Truncate),
+        proxy.made(|f| matches!(f, Fault::Duplicate | Fault::DuplicateConcurrent)),
+        proxy.made(|f| *f == Fault::DropRequest),
+    );
 }

@@ -320,6 +320,23 @@ impl Device {
     }
 
     /// A quick-action visit on `account`, five minutes ago.
+    /// Attaches `bytes` as a photo of `account`, as the app's "Add photo" does.
+    pub fn attach_photo(
+        &mut self,
+        account: rounds_protocol::AccountId,
+        bytes: Vec<u8>,
+    ) -> rounds_protocol::PhotoId {
+        let now = self.engine.now();
+        let new = rounds_store::NewPhoto {
+            account_id: account,
+            activity_id: None,
+            rep_id: self.rep(),
+            bytes,
+            caption: None,
+        };
+        self.store.attach_photo(new, now).unwrap()
+    }
+
     pub fn log_visit_on(
         &mut self,
         account: rounds_protocol::AccountId,
@@ -437,4 +454,20 @@ impl Server {
         )
         .await
     }
+}
+
+/// A `w`x`h` PNG of a colour gradient: a real picture for a photo (a browser draws it).
+pub fn gradient_png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().unwrap();
+        let pixels: Vec<u8> = (0..h)
+            .flat_map(|y| (0..w).flat_map(move |x| [(x * 255 / w) as u8, (y * 255 / h) as u8, 160]))
+            .collect();
+        writer.write_image_data(&pixels).unwrap();
+    }
+    out
 }

@@ -899,3 +899,80 @@ async fn a_lead_and_its_buyer_added_offline_are_on_the_server_once_after_sync() 
             .any(|c| c.id == buyer && !c.pending && c.primary)
     );
 }
+
+#[tokio::test]
+async fn a_photo_taken_offline_is_uploaded_once_after_sync_and_shown_as_uploaded() {
+    use base64::Engine as _;
+    use rounds_protocol::ipc::{AttachPhoto, PhotoUpload};
+
+    let mut server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let account = device.rep().unwrap().today(demo_now()).unwrap().items[0].account_id;
+    // A JPEG's signature and 500 kB after it: three chunks on the wire.
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend((0..500_000u32).map(|i| (i % 253) as u8));
+    let data_url = format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&jpeg)
+    );
+
+    server.stop().await;
+    let id = device
+        .rep_mut()
+        .unwrap()
+        .attach_photo(
+            &AttachPhoto {
+                account_id: account,
+                activity_id: None,
+                data_url,
+                caption: Some("Shelf by the till".into()),
+            },
+            demo_now(),
+        )
+        .unwrap();
+    let detail = device.rep().unwrap().account(account, demo_now()).unwrap();
+    assert_eq!(detail.photos.len(), 1);
+    assert_eq!(detail.photos[0].upload, PhotoUpload::Waiting);
+    let shown = device.rep().unwrap().photo(id).unwrap();
+    assert!(
+        shown.starts_with("data:image/jpeg;base64,"),
+        "shown offline"
+    );
+
+    server.restart().await;
+    device.trigger(rounds_client::planner::Trigger::NetworkUp);
+    synced(&device).await;
+    let on_server = server
+        .count(
+            "SELECT count(*) FROM photos WHERE id = $1 AND received_at IS NOT NULL",
+            vec![id.to_string().into()],
+        )
+        .await;
+    assert_eq!(on_server, 1, "recorded once, bytes arrived");
+    let sha =
+        rounds_core::ContentHash::from_digest(<sha2::Sha256 as sha2::Digest>::digest(&jpeg).into());
+    let stored = server
+        .settings
+        .blob_dir()
+        .join("sha256")
+        .join(&sha.as_str()[..2])
+        .join(sha.as_str());
+    assert_eq!(std::fs::read(stored).unwrap(), jpeg, "byte for byte");
+    let detail = device.rep().unwrap().account(account, demo_now()).unwrap();
+    assert_eq!(detail.photos[0].upload, PhotoUpload::Uploaded);
+    // A refused file never reaches the outbox.
+    let e = device
+        .rep_mut()
+        .unwrap()
+        .attach_photo(
+            &AttachPhoto {
+                account_id: account,
+                activity_id: None,
+                data_url: "data:image/svg+xml;base64,PHN2Zy8+".into(),
+                caption: None,
+            },
+            demo_now(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+}

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rounds_protocol::sync::{MAX_PUSH_BYTES, MAX_PUSH_MUTATIONS, PushRequest};
-use rounds_protocol::{PROTOCOL_VERSION, SCHEMA_VERSION};
-use rounds_store::Store;
+use rounds_core::ContentHash;
+use rounds_protocol::sync::{BLOB_CHUNK_BYTES, MAX_PUSH_BYTES, MAX_PUSH_MUTATIONS, PushRequest};
+use rounds_protocol::{ErrorCode, PROTOCOL_VERSION, SCHEMA_VERSION};
+use rounds_store::{Store, StoreError, Upload};
 
 use crate::error::ClientError;
 use crate::http::ServerApi;
@@ -40,6 +41,8 @@ pub enum Progress {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SyncReport {
     pub settled: u64,
+    /// Photos whose bytes were settled (stored on the server, or refused by it).
+    pub uploaded: u64,
     pub pages: u32,
     pub ops: usize,
 }
@@ -148,6 +151,8 @@ impl SyncEngine {
             settled: self.push_all(store, progress).await?,
             ..SyncReport::default()
         };
+        // Photos' records are on the server now; their bytes follow.
+        report.uploaded = self.upload_photos(store).await?;
         // Downloads never wait for uploads: even a push that settled nothing new is
         // followed by the pull.
         if self.pull_all(store, progress, &mut report).await? > 0 {
@@ -201,6 +206,68 @@ impl SyncEngine {
                 return Ok(lost);
             }
         }
+    }
+
+    /// Uploads the bytes of every photo still waiting, each resumed from where the
+    /// server's copy ends, in chunks. A photo the server refuses (no record of it there,
+    /// not the image it claims) is settled as refused and never blocks the rest; a
+    /// network failure stops the sync, to resume next time.
+    async fn upload_photos(&mut self, store: &mut Store) -> Result<u64, ClientError> {
+        let mut settled = 0;
+        let waiting = store.read().photos().waiting()?;
+        for (hash, size) in waiting {
+            let outcome = match store.photo_bytes(&hash) {
+                Ok(bytes) if bytes.len() as u64 == size => {
+                    match self.upload_one(&hash, &bytes).await {
+                        Ok(()) => Upload::Done,
+                        // What the server says of this photo alone; anything else (signed
+                        // out, revoked, busy) stops the sync as any other call would.
+                        Err(ClientError::Api(e))
+                            if matches!(
+                                e.code,
+                                ErrorCode::NotFound
+                                    | ErrorCode::InvalidInput
+                                    | ErrorCode::PayloadTooLarge
+                            ) =>
+                        {
+                            Upload::Refused(e.message)
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(_) => Upload::Refused("the photo's file on this device has changed".into()),
+                Err(StoreError::NotFound(why)) => Upload::Refused(why),
+                Err(e) => return Err(e.into()),
+            };
+            store.settle_upload(&hash, &outcome)?;
+            settled += 1;
+        }
+        Ok(settled)
+    }
+
+    async fn upload_one(&self, hash: &ContentHash, bytes: &[u8]) -> Result<(), ClientError> {
+        let mut status = self.api.blob_status(hash.as_str()).await?;
+        // A chunk whose answer was lost is not written twice: the server says where its
+        // copy ends, and the next chunk starts there. Bounded, against a server that
+        // never moves on.
+        let mut rounds = 0;
+        while !status.complete {
+            rounds += 1;
+            if rounds > 4 * (bytes.len() / BLOB_CHUNK_BYTES + 2) {
+                return Err(ClientError::Network(
+                    "the upload of a photo makes no progress".into(),
+                ));
+            }
+            let start = usize::try_from(status.received)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            let end = (start + BLOB_CHUNK_BYTES).min(bytes.len());
+            status = self
+                .api
+                .put_blob_chunk(hash.as_str(), start as u64, bytes[start..end].to_vec())
+                .await?;
+        }
+        Ok(())
     }
 
     async fn push_all(
@@ -273,7 +340,7 @@ impl SyncEngine {
                 // The server settled nothing of a non-empty batch (a gap it wants filled
                 // first, or receipts we cannot match): stop rather than spin.
                 return Err(ClientError::Api(rounds_protocol::ApiError::new(
-                    rounds_protocol::ErrorCode::SequenceGap,
+                    ErrorCode::SequenceGap,
                     "the server applied none of the queued changes; they stay queued",
                 )));
             }

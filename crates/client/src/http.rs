@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use rounds_protocol::auth::{ChangePassword, LoginRequest, LoginResponse};
-use rounds_protocol::sync::{MAX_PULL_OPS, PullResponse, PushRequest, PushResponse};
+use rounds_protocol::sync::{BlobStatus, MAX_PULL_OPS, PullResponse, PushRequest, PushResponse};
 use rounds_protocol::{ApiError, ErrorCode, PROTOCOL_VERSION, SCHEMA_VERSION};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -109,6 +109,36 @@ impl ServerApi {
                 .post(format!("{}/sync/push", self.base))
                 .bearer_auth(token)
                 .json(req),
+        )
+        .await
+    }
+
+    /// Where the upload of a photo's bytes stands on the server.
+    pub async fn blob_status(&self, sha256: &str) -> Result<BlobStatus, ClientError> {
+        let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
+        self.send(
+            self.http
+                .get(format!("{}/sync/blobs/{sha256}", self.base))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// Sends one chunk of a photo's bytes, starting at `offset`.
+    pub async fn put_blob_chunk(
+        &self,
+        sha256: &str,
+        offset: u64,
+        chunk: Vec<u8>,
+    ) -> Result<BlobStatus, ClientError> {
+        let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
+        self.send(
+            self.http
+                .put(format!("{}/sync/blobs/{sha256}", self.base))
+                .bearer_auth(token)
+                .query(&[("offset", offset)])
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(chunk),
         )
         .await
     }

@@ -16,16 +16,17 @@ use rounds_core::{
 use rounds_protocol::auth::UserInfo;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AddFollowUp,
-    AmendActivity, CompleteFollowUp, ContactView, DayRoute, DaySettings, DueFilter, FollowUpItem,
-    IpcError, IssueKindView, IssueView, LogActivity, Logged, NextDue, Owed, PlanDay, Profile,
-    RouteCandidate, RoutePoint, RouteStop, ScoreFactor, SyncView, TimelineItem, TodayItem,
-    TodayView,
+    AmendActivity, AttachPhoto, CompleteFollowUp, ContactView, DayRoute, DaySettings, DueFilter,
+    FollowUpItem, IpcError, IssueKindView, IssueView, LogActivity, Logged, NextDue, Owed,
+    PhotoItem, PhotoUpload, PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, ScoreFactor,
+    SyncView, TimelineItem, TodayItem, TodayView,
 };
 use rounds_protocol::sync::MutationBody;
-use rounds_protocol::{AccountId, ActivityId, ErrorCode, FollowUpId};
+use rounds_protocol::{AccountId, ActivityId, ErrorCode, FollowUpId, PhotoId};
 use rounds_route::{DayRules, End, Options, Problem, Stops};
 use rounds_store::{
-    AccountView, FollowUpView, IssueKind, NewActivity, NewFollowUp, Store, SyncIssue,
+    AccountView, FollowUpView, IssueKind, NewActivity, NewFollowUp, NewPhoto, PhotoView, Store,
+    SyncIssue, Upload,
 };
 use serde::{Deserialize, Serialize};
 
@@ -593,7 +594,56 @@ impl Rep {
                 .map(|v| follow_up_item(v, Some(a.name.as_str()), ev.today))
                 .collect(),
             today: Some(ev.today),
+            photos: read
+                .photos()
+                .of_account(id, self.profile.user.id)
+                .map_err(store_err)?
+                .into_iter()
+                .map(photo_item)
+                .collect(),
         })
+    }
+
+    /// Keeps a photo (a `data:` URL from the webview) on the device and queues it.
+    pub fn attach_photo(
+        &mut self,
+        req: &AttachPhoto,
+        now: DateTime<Utc>,
+    ) -> Result<PhotoId, IpcError> {
+        let bytes = data_url_bytes(&req.data_url)?;
+        self.store
+            .attach_photo(
+                NewPhoto {
+                    account_id: req.account_id,
+                    activity_id: req.activity_id,
+                    rep_id: self.profile.user.id,
+                    bytes,
+                    caption: req.caption.clone(),
+                },
+                now,
+            )
+            .map_err(store_err)
+    }
+
+    /// A photo kept on this device, as a `data:` URL an `<img>` shows.
+    pub fn photo(&self, id: PhotoId) -> Result<String, IpcError> {
+        use base64::Engine as _;
+        let view = self
+            .store
+            .read()
+            .photos()
+            .get(id, self.profile.user.id)
+            .map_err(store_err)?
+            .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "no such photo on this device"))?;
+        let bytes = self
+            .store
+            .photo_bytes(&view.photo.hash)
+            .map_err(store_err)?;
+        Ok(format!(
+            "data:{};base64,{}",
+            view.photo.image_type.mime(),
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ))
     }
 
     /// A quick action: saved in the outbox before this returns.
@@ -929,6 +979,11 @@ fn issue_view(i: &SyncIssue, names: &HashMap<AccountId, String>, tz: Tz) -> Issu
             account(&follow_up.account_id),
             follow_up.due_on.format("%-d %B")
         ),
+        Some(MutationBody::AttachPhoto { photo }) => format!(
+            "Photo of {}, taken {}",
+            account(&photo.account_id),
+            local_date(tz, photo.taken_at).format("%-d %B")
+        ),
         Some(MutationBody::ChangeStage { account_id, to, .. }) => {
             format!("Move of {} to {}", account(account_id), to.as_str())
         }
@@ -987,6 +1042,45 @@ fn route_point(p: LatLon) -> Result<rounds_route::LatLon, IpcError> {
 
 fn route_err(e: rounds_route::RouteError) -> IpcError {
     IpcError::new(ErrorCode::InvalidInput, format!("route: {e}"))
+}
+/// The bytes of a `data:…;base64,…` URL (what a webview's file reader gives).
+fn data_url_bytes(url: &str) -> Result<Vec<u8>, IpcError> {
+    use base64::Engine as _;
+    let bad = || {
+        IpcError::new(
+            ErrorCode::InvalidInput,
+            "the photo could not be read; pick it again",
+        )
+    };
+    let (head, data) = url.split_once(',').ok_or_else(bad)?;
+    if !head.starts_with("data:") || !head.ends_with(";base64") {
+        return Err(bad());
+    }
+    // 10 MiB of photo is about 14 MB of base64: refuse more before decoding it.
+    let max = rounds_core::photo::MAX_PHOTO_BYTES as usize / 3 * 4 + 8;
+    if data.len() > max {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "the photo is larger than 10 MB; take it at a lower resolution",
+        ));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|_| bad())
+}
+
+fn photo_item(v: PhotoView) -> PhotoItem {
+    PhotoItem {
+        id: v.photo.id,
+        caption: v.photo.caption,
+        taken_at: v.photo.taken_at,
+        bytes: v.photo.bytes,
+        upload: match v.upload {
+            Upload::Waiting => PhotoUpload::Waiting,
+            Upload::Done => PhotoUpload::Uploaded,
+            Upload::Refused(reason) => PhotoUpload::Refused { reason },
+        },
+    }
 }
 
 fn follow_up_item(v: FollowUpView, account: Option<&str>, today: NaiveDate) -> FollowUpItem {

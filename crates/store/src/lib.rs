@@ -27,6 +27,7 @@ mod issues;
 mod log;
 mod meta;
 mod outbox;
+mod photos;
 mod plans;
 pub mod schema;
 mod search;
@@ -50,6 +51,7 @@ pub use follow_ups::{FollowUpView, FollowUpsRead, NewFollowUp};
 pub use issues::{IssueKind, IssuesRead, SyncIssue};
 pub use log::{LoggedActivity, NewActivity};
 pub use outbox::{OutboxEntry, OutboxRead, OutboxState};
+pub use photos::{NewPhoto, PhotoUpload, PhotoView, PhotosRead, Upload};
 pub use search::{SearchHit, SearchHitKind};
 pub use today::{TodayAccount, TodayInputs};
 
@@ -147,6 +149,9 @@ impl<'a> Reader<'a> {
     }
     pub fn contacts(&self) -> ContactsRead<'a> {
         ContactsRead::new(self.conn)
+    }
+    pub fn photos(&self) -> PhotosRead<'a> {
+        PhotosRead::new(self.conn)
     }
     pub fn follow_ups(&self) -> FollowUpsRead<'a> {
         FollowUpsRead::new(self.conn)

@@ -10,7 +10,7 @@ use crate::error::{Result, StoreError};
 pub const APPLICATION_ID: i32 = 0x524E_4453;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1_TABLES, V2_SEARCH, V3_FOLLOW_UPS];
+pub const MIGRATIONS: &[&str] = &[V1_TABLES, V2_SEARCH, V3_FOLLOW_UPS, V4_PHOTOS];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
 
@@ -214,6 +214,25 @@ CREATE TABLE follow_ups (
 CREATE INDEX follow_ups_account ON follow_ups(account_id);
 CREATE INDEX follow_ups_bucket ON follow_ups(bucket);
 DELETE FROM pull_cursors;
+"#;
+
+/// Photos the rep took on this device (not synced down): what each shows, the SHA-256
+/// naming its file in the photos folder, and how its upload ended (`upload`: NULL while
+/// waiting, `done`, or the server's refusal in words).
+const V4_PHOTOS: &str = r#"
+CREATE TABLE photos (
+    id           BLOB PRIMARY KEY,
+    account_id   BLOB NOT NULL,
+    activity_id  BLOB,
+    sha256       TEXT NOT NULL,
+    bytes        INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    caption      TEXT,
+    taken_at     TEXT NOT NULL,
+    upload       TEXT
+) STRICT;
+CREATE INDEX photos_account ON photos(account_id, taken_at);
+CREATE INDEX photos_waiting ON photos(sha256) WHERE upload IS NULL;
 "#;
 
 /// The per-account index of activities. Its keys arrive in random order, so during an

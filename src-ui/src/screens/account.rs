@@ -11,6 +11,7 @@ use rounds_protocol::{AccountId, ActivityId};
 use super::account_edit::EditDetails;
 use super::contacts::Contacts;
 use super::follow_ups::FollowUps;
+use super::photos::Photos;
 use crate::parts::{ExternalLink, PriorityBadge, StatusTag, fetched, open};
 use crate::state::{Fetch, ctx};
 use crate::{format, geo, ipc, words};
@@ -100,6 +101,7 @@ fn Loaded(
         <EditDetails detail=detail.clone() f=f />
         <FollowUps account=detail.id items=detail.follow_ups.clone() today=detail.today f=f />
         <Contacts account=detail.id contacts=detail.contacts.clone() f=f />
+        <Photos account=detail.id items=detail.photos.clone() f=f />
         <Cadence cadence=detail.cadence.clone() />
         <section class="card">
             <h2>"This year"</h2>

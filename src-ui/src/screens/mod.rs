@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod first_run;
 pub mod follow_ups;
 pub mod new_lead;
+pub mod photos;
 pub mod route;
 pub mod sync;
 pub mod today;

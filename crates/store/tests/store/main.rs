@@ -6,5 +6,6 @@ mod follow_ups;
 mod local;
 mod open;
 mod outbox;
+mod photos;
 mod pull;
 mod queries;
