@@ -298,14 +298,14 @@ async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
 }
 
 /// The device file as the build before the search index left it: schema 2 added the
-/// search tables, schema 3 the follow-ups.
+/// search tables, schema 3 the follow-ups, schema 4 the photos.
 fn back_to_schema_1(path: &std::path::Path) {
     rusqlite::Connection::open(path)
         .unwrap()
         .execute_batch(
             "DROP TABLE IF EXISTS search_names; DROP TABLE IF EXISTS search_notes;
              DROP TABLE IF EXISTS search_docs; DROP TABLE IF EXISTS follow_ups;
-             PRAGMA user_version = 1;",
+             DROP TABLE IF EXISTS photos; PRAGMA user_version = 1;",
         )
         .unwrap();
 }
@@ -365,7 +365,8 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
         let whole = match version {
             1 => !has_table(&path, "search_docs") && !has_table(&path, "follow_ups"),
             2 => has_table(&path, "search_docs") && !has_table(&path, "follow_ups"),
-            v => v == rounds_store::schema::LATEST && has_table(&path, "follow_ups"),
+            3 => has_table(&path, "follow_ups") && !has_table(&path, "photos"),
+            v => v == rounds_store::schema::LATEST && has_table(&path, "photos"),
         };
         assert!(whole, "a killed migration leaves schema {version} whole");
         // Back to schema 1 for the next try.
