@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use rounds_core::LatLon;
-use rounds_protocol::ipc::DayRoute;
+use rounds_protocol::ipc::{DayRoute, MapPin};
 
 use crate::words;
 
@@ -76,6 +76,41 @@ impl Viewport {
         })
     }
 
+    /// A view at `zoom`, about two and a half tiles across, centred on `c`.
+    pub fn centred(c: &LatLon, zoom: i32) -> Self {
+        let zoom = zoom.clamp(MIN_ZOOM, MAX_ZOOM);
+        let world = TILE * f64::from(1u32 << zoom);
+        let (x, y) = unit(c);
+        let span = 2.5 * TILE;
+        Self {
+            zoom,
+            x0: x * world - span / 2.0,
+            y0: y * world - span * H / W / 2.0,
+            span,
+        }
+    }
+
+    /// The same centre, `by` zoom levels in (or out, when negative).
+    pub fn zoomed(&self, by: i32) -> Self {
+        match self.unproject(W / 2.0, H / 2.0) {
+            Some(c) => Self::centred(&c, self.zoom + by),
+            None => *self,
+        }
+    }
+
+    /// The place under a point in SVG units (the inverse of [`Viewport::project`]).
+    pub fn unproject(&self, x: f64, y: f64) -> Option<LatLon> {
+        let world = TILE * f64::from(1u32 << self.zoom);
+        let ux = (x / self.scale() + self.x0) / world;
+        let uy = (y / self.scale() + self.y0) / world;
+        let lon = (ux * 360.0).rem_euclid(360.0) - 180.0;
+        let lat = (std::f64::consts::PI * (1.0 - 2.0 * uy))
+            .sinh()
+            .atan()
+            .to_degrees();
+        LatLon::new(lat.clamp(-MAX_LAT, MAX_LAT), lon).ok()
+    }
+
     fn scale(&self) -> f64 {
         W / self.span
     }
@@ -84,8 +119,17 @@ impl Viewport {
     pub fn project(&self, p: &LatLon) -> (f64, f64) {
         let world = TILE * f64::from(1u32 << self.zoom);
         let (x, y) = unit(p);
+        // The copy of the world nearest the view: a view across the antimeridian shows
+        // 179.9° E and 179.9° W side by side.
+        let centre = self.x0 + self.span / 2.0;
+        let mut wx = x * world;
+        if wx - centre > world / 2.0 {
+            wx -= world;
+        } else if centre - wx > world / 2.0 {
+            wx += world;
+        }
         (
-            (x * world - self.x0) * self.scale(),
+            (wx - self.x0) * self.scale(),
             (y * world - self.y0) * self.scale(),
         )
     }
@@ -169,23 +213,7 @@ pub fn RouteMap(route: DayRoute, online: bool) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(" ");
 
-    let tiles = if online { view.tiles() } else { Vec::new() };
-    let tiles = tiles
-        .into_iter()
-        .map(|t| {
-            view! {
-                <image
-                    href=t.url
-                    x=f1(t.x)
-                    y=f1(t.y)
-                    width=f1(t.size)
-                    height=f1(t.size)
-                    preserveAspectRatio="none"
-                    on:load=show_tile
-                ></image>
-            }
-        })
-        .collect_view();
+    let tiles = tile_images(&view, online);
 
     let home = home.map(|(x, y)| {
         let label = route
@@ -243,6 +271,150 @@ pub fn RouteMap(route: DayRoute, online: bool) -> impl IntoView {
     .into_any()
 }
 
+/// Tiles for the view when online, drawn under everything else.
+fn tile_images(view: &Viewport, online: bool) -> impl IntoView + use<> {
+    let tiles = if online { view.tiles() } else { Vec::new() };
+    tiles
+        .into_iter()
+        .map(|t| {
+            view! {
+                <image
+                    href=t.url
+                    x=f1(t.x)
+                    y=f1(t.y)
+                    width=f1(t.size)
+                    height=f1(t.size)
+                    preserveAspectRatio="none"
+                    on:load=show_tile
+                ></image>
+            }
+        })
+        .collect_view()
+}
+
+/// A map to put an account's pin on with a tap: the pins around it for bearings (they
+/// draw offline too), tiles underneath when online, zoom buttons, and a confirm.
+#[component]
+pub fn PinPicker(
+    /// Where the map opens.
+    start: LatLon,
+    /// The account's pin now, if it has one.
+    current: Option<LatLon>,
+    around: Vec<MapPin>,
+    online: bool,
+    on_pick: Callback<LatLon>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    // Opens on the start and its three nearest neighbours, so there are bearings even
+    // without tiles; the rep zooms in to tap the entrance.
+    let first: Vec<LatLon> = std::iter::once(start)
+        .chain(around.iter().take(3).map(|p| p.location))
+        .collect();
+    let viewport = RwSignal::new(
+        Viewport::fit(&first)
+            .filter(|_| first.len() > 1)
+            .unwrap_or_else(|| Viewport::centred(&start, 16)),
+    );
+    let chosen = RwSignal::new(None::<LatLon>);
+    let tap = move |ev: leptos::ev::MouseEvent| {
+        use wasm_bindgen::JsCast as _;
+        let Some(el) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let r = el.get_bounding_client_rect();
+        if r.width() <= 0.0 || r.height() <= 0.0 {
+            return;
+        }
+        let x = (f64::from(ev.client_x()) - r.left()) * W / r.width();
+        let y = (f64::from(ev.client_y()) - r.top()) * H / r.height();
+        if let Some(p) = viewport.get_untracked().unproject(x, y) {
+            chosen.set(Some(p));
+        }
+    };
+    let marks = move || {
+        let v = viewport.get();
+        let near = around
+            .iter()
+            .map(|p| {
+                let (x, y) = v.project(&p.location);
+                view! {
+                    <g class="near" transform=format!("translate({},{})", f1(x), f1(y))>
+                        <circle r="6"></circle>
+                        <title>{p.name.clone()}</title>
+                    </g>
+                }
+            })
+            .collect_view();
+        let now = current.map(|c| {
+            let (x, y) = v.project(&c);
+            view! { <circle class="current" cx=f1(x) cy=f1(y) r="9"></circle> }
+        });
+        let picked = chosen.get().map(|c| {
+            let (x, y) = v.project(&c);
+            view! {
+                <g class="chosen" transform=format!("translate({},{})", f1(x), f1(y))>
+                    <path d="M0 0 L-9 -16 A10 10 0 1 1 9 -16 Z"></path>
+                    <circle cy="-19" r="4"></circle>
+                </g>
+            }
+        });
+        view! {
+            <g class="tiles">{tile_images(&v, online)}</g>
+            {near}
+            {now}
+            {picked}
+        }
+    };
+    view! {
+        <div class="pin-picker">
+            <div class="map-wrap">
+                <svg
+                    id="pin-map"
+                    class="route-map"
+                    viewBox=format!("0 0 {W} {H}")
+                    role="application"
+                    aria-label="Tap where the account is"
+                    data-zoom=move || viewport.get().zoom.to_string()
+                    on:click=tap
+                >
+                    <rect class="map-bg" width=W.to_string() height=H.to_string()></rect>
+                    {marks}
+                </svg>
+                {online.then(|| view! { <p class="map-attribution">"© OpenStreetMap contributors"</p> })}
+            </div>
+            <div class="map-zoom">
+                <button type="button" class="button secondary" aria-label="Zoom in" on:click=move |_| viewport.update(|v| *v = v.zoomed(1))>"+"</button>
+                <button type="button" class="button secondary" aria-label="Zoom out" on:click=move |_| viewport.update(|v| *v = v.zoomed(-1))>"−"</button>
+            </div>
+            <p class="muted" role="status">
+                {move || match chosen.get() {
+                    Some(p) => format!("New pin: {:.5}, {:.5}", p.lat(), p.lon()),
+                    None => "Tap the map where the entrance is.".to_owned(),
+                }}
+            </p>
+            <div class="form-actions">
+                <button
+                    id="pin-confirm"
+                    type="button"
+                    class="button primary"
+                    disabled=move || chosen.get().is_none()
+                    on:click=move |_| {
+                        if let Some(p) = chosen.get_untracked() {
+                            on_pick.run(p);
+                        }
+                    }
+                >
+                    "Put the pin here"
+                </button>
+                <button type="button" class="button secondary" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+            </div>
+        </div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,5 +444,43 @@ mod tests {
         let (x, y) = v.project(&p(51.5, -0.12));
         assert!((x - W / 2.0).abs() < 0.01 && (y - H / 2.0).abs() < 0.01);
         assert_eq!(v.zoom, MAX_ZOOM);
+    }
+
+    #[test]
+    fn a_tap_lands_where_it_was_drawn() {
+        let places = [
+            p(39.7392, -104.9903),
+            p(-33.8688, 151.2093),
+            p(64.1466, -21.9426),
+            p(0.0, 179.999),
+            p(51.5, -0.12),
+        ];
+        for c in places {
+            for zoom in [4, 10, 16] {
+                let v = Viewport::centred(&c, zoom);
+                let (x, y) = v.project(&c);
+                assert!((x - W / 2.0).abs() < 0.01 && (y - H / 2.0).abs() < 0.01);
+                for (dx, dy) in [(0.0, 0.0), (-200.0, 90.0), (250.0, -150.0)] {
+                    let q = v.unproject(W / 2.0 + dx, H / 2.0 + dy).unwrap();
+                    let (qx, qy) = v.project(&q);
+                    assert!(
+                        (qx - (W / 2.0 + dx)).abs() < 0.01 && (qy - (H / 2.0 + dy)).abs() < 0.01,
+                        "z{zoom} {c:?} +({dx},{dy}) came back at ({qx},{qy})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn zooming_keeps_the_centre_and_stays_in_range() {
+        let c = p(39.7392, -104.9903);
+        let v = Viewport::centred(&c, 16);
+        assert_eq!(v.zoomed(1).zoom, MAX_ZOOM);
+        let out = v.zoomed(-3);
+        assert_eq!(out.zoom, 13);
+        let back = out.unproject(W / 2.0, H / 2.0).unwrap();
+        assert!(back.distance_m(&c) < 1.0, "{back:?}");
+        assert_eq!(Viewport::centred(&c, 0).zoom, MIN_ZOOM);
     }
 }

@@ -402,6 +402,37 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .unwrap();
     screenshot(&c, &display, "account-photo").await;
 
+    // The pin is off: the rep places it on the map with a tap (no tiles offline; the
+    // pins around it give the bearings).
+    eprintln!("step: The pin is placed on the map with a tap, offline.");
+    c.execute(
+        "document.querySelector('#pin-on-map').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&c, "#pin-on-map").await;
+    wait(&c, "#pin-map").await;
+    eventually(10, "the pins around it are drawn", || async {
+        !all(&c, "#pin-map .near").await.is_empty()
+    })
+    .await;
+    c.execute(
+        "const s = document.querySelector('#pin-map'); s.scrollIntoView({block: 'center'});
+         const r = s.getBoundingClientRect();
+         s.dispatchEvent(new MouseEvent('click', {clientX: r.left + r.width * 0.7, clientY: r.top + r.height * 0.35, bubbles: true}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait(&c, "#pin-map .chosen").await;
+    screenshot(&c, &display, "pin-on-map").await;
+    click(&c, "#pin-confirm").await;
+    eventually(10, "the moved pin shows as waiting", || async {
+        text(&c, ".pending-tag").await.contains("location")
+    })
+    .await;
+
     // A next step due today: Today lists it, and one tap does it (logging the call).
     eprintln!("step: A next step due today is listed in Today and done with one tap.");
     // Centred: the sticky header would cover a button scrolled to the top edge.
@@ -577,6 +608,13 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         follow_ups_on_server(&server).await,
         vec![(NEXT_STEP.to_owned(), true)],
         "the next step reached the server once, done by the call"
+    );
+    assert_eq!(
+        server
+            .count("SELECT count(*) FROM pin_moves", Vec::new())
+            .await,
+        1,
+        "the pin placed on the map reached the server once"
     );
     // Its bytes follow its record in the same sync.
     eventually(30, "the photo's bytes reach the server", || async {

@@ -976,3 +976,52 @@ async fn a_photo_taken_offline_is_uploaded_once_after_sync_and_shown_as_uploaded
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
 }
+
+#[tokio::test]
+async fn an_accounts_map_shows_the_pins_around_it_or_in_its_city_without_one() {
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep_mut().unwrap();
+    let accounts = rep.store().read().accounts().all().unwrap();
+    let pinned = accounts
+        .iter()
+        .map(|v| &v.account)
+        .find(|a| a.location.is_some())
+        .expect("a pinned account")
+        .clone();
+    let detail = rep.account(pinned.id, demo_now()).unwrap();
+    let here = pinned.location.unwrap();
+    assert!(!detail.around.is_empty(), "a metro account has neighbours");
+    assert!(detail.around.len() <= 15);
+    assert!(
+        detail.around.iter().all(|p| p.id != pinned.id),
+        "not itself"
+    );
+    let d: Vec<f64> = detail
+        .around
+        .iter()
+        .map(|p| p.location.distance_m(&here))
+        .collect();
+    assert!(d.iter().all(|m| *m <= 100_000.0), "{d:?}");
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "nearest first: {d:?}");
+
+    // A shop found without a fix: its map opens on the pinned accounts of its city.
+    let city = pinned.address.city.clone();
+    let lead = rep
+        .create_account(
+            &NewLead {
+                name: "Corner Hardware".into(),
+                city: city.to_uppercase(),
+                ..NewLead::default()
+            },
+            demo_now(),
+        )
+        .unwrap();
+    let detail = rep.account(lead, demo_now()).unwrap();
+    assert!(detail.location.is_none());
+    assert!(!detail.around.is_empty(), "pins of {city}");
+    for p in &detail.around {
+        let other = accounts.iter().find(|v| v.account.id == p.id).unwrap();
+        assert!(other.account.address.city.eq_ignore_ascii_case(&city));
+    }
+}

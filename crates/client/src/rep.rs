@@ -17,7 +17,7 @@ use rounds_protocol::auth::UserInfo;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AddFollowUp,
     AmendActivity, AttachPhoto, CompleteFollowUp, ContactView, DayRoute, DaySettings, DueFilter,
-    FollowUpItem, IpcError, IssueKindView, IssueView, LogActivity, Logged, NextDue, Owed,
+    FollowUpItem, IpcError, IssueKindView, IssueView, LogActivity, Logged, MapPin, NextDue, Owed,
     PhotoItem, PhotoUpload, PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, ScoreFactor,
     SyncView, TimelineItem, TodayItem, TodayView,
 };
@@ -601,7 +601,54 @@ impl Rep {
                 .into_iter()
                 .map(photo_item)
                 .collect(),
+            around: self.around(&a)?,
         })
+    }
+
+    /// Pinned accounts around `a`, for its map: the nearest within 100 km of
+    /// its pin, or, without a pin, those in its city.
+    fn around(&self, a: &rounds_core::Account) -> Result<Vec<MapPin>, IpcError> {
+        const SHOWN: usize = 15;
+        const RADIUS_M: f64 = 100_000.0;
+        let read = self.store.read();
+        let pins: Vec<MapPin> = match a.location {
+            Some(at) => read
+                .accounts()
+                .nearby(at, RADIUS_M, SHOWN + 1)
+                .map_err(store_err)?
+                .into_iter()
+                .map(|(v, _)| v.account)
+                .filter(|o| o.id != a.id)
+                .filter_map(|o| {
+                    o.location.map(|location| MapPin {
+                        id: o.id,
+                        name: o.name,
+                        location,
+                    })
+                })
+                .take(SHOWN)
+                .collect(),
+            None if !a.address.city.trim().is_empty() => {
+                let city = a.address.city.trim().to_lowercase();
+                read.accounts()
+                    .all()
+                    .map_err(store_err)?
+                    .into_iter()
+                    .map(|v| v.account)
+                    .filter(|o| o.id != a.id && o.address.city.trim().to_lowercase() == city)
+                    .filter_map(|o| {
+                        o.location.map(|location| MapPin {
+                            id: o.id,
+                            name: o.name,
+                            location,
+                        })
+                    })
+                    .take(SHOWN)
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        Ok(pins)
     }
 
     /// Keeps a photo (a `data:` URL from the webview) on the device and queues it.

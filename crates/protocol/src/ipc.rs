@@ -440,6 +440,18 @@ pub struct AccountDetail {
     /// Added later: the photos taken of it on this device, newest first.
     #[serde(default)]
     pub photos: Vec<PhotoItem>,
+    /// Added later: other pinned accounts around it (the nearest, or in its city when it
+    /// has no pin), for placing its pin on a map that works offline.
+    #[serde(default)]
+    pub around: Vec<MapPin>,
+}
+
+/// An account's pin on a map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapPin {
+    pub id: AccountId,
+    pub name: String,
+    pub location: LatLon,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,10 +4,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rounds_core::Stage;
-use rounds_protocol::ipc::{AccountDetail, EditAccount, IpcError};
+use rounds_core::{LatLon, Stage};
+use rounds_protocol::ipc::{AccountDetail, EditAccount, IpcError, MapPin};
 use rounds_protocol::sync::{AccountEdit, LatLonRecord};
 
+use crate::map::PinPicker;
 use crate::parts::text_field;
 use crate::state::{Fetch, ctx};
 use crate::{geo, ipc, words};
@@ -95,7 +96,19 @@ impl Draft {
     }
 }
 
-/// "Edit details" and "The entrance is here", below the account's header.
+/// The middle of the pins around an account without one: where its map opens.
+fn middle(around: &[MapPin]) -> Option<LatLon> {
+    if around.is_empty() {
+        return None;
+    }
+    let n = around.len() as f64;
+    let lat = around.iter().map(|p| p.location.lat()).sum::<f64>() / n;
+    let lon = around.iter().map(|p| p.location.lon()).sum::<f64>() / n;
+    LatLon::new(lat, lon).ok()
+}
+
+/// "Edit details", "The entrance is here" and "Place on the map", below the account's
+/// header.
 #[component]
 pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoView {
     let ctx = ctx();
@@ -179,6 +192,53 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                 }
             }
         });
+    };
+    // "Place on the map": where the map opens, while it is open.
+    let picking = RwSignal::new(None::<LatLon>);
+    let current = detail.location;
+    let around = detail.around.clone();
+    let opens_at = current.or_else(|| middle(&around));
+    let place_on_map = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        note.set(None);
+        if let Some(start) = opens_at {
+            picking.set(Some(start));
+            return;
+        }
+        note.set(Some("Finding where you are…"));
+        spawn_local(async move {
+            let start = geo::position(LOCATE_MS)
+                .await
+                .and_then(|f| LatLon::new(f.lat, f.lon).ok());
+            let _ = note.try_set(start.is_none().then_some(
+                "No pin, no pinned account in its city and no location from this device: use \"The entrance is here\" at the door",
+            ));
+            let _ = picking.try_set(start);
+        });
+    };
+    let picker = move || {
+        let online = web_sys::window().is_some_and(|w| w.navigator().on_line());
+        picking.get().map(|start| {
+            view! {
+                <PinPicker
+                    start=start
+                    current=current
+                    around=around.clone()
+                    online=online
+                    on_pick=Callback::new(move |p: LatLon| {
+                        picking.set(None);
+                        send(
+                            vec![AccountEdit::Location(Some(LatLonRecord { lat: p.lat(), lon: p.lon() }))],
+                            None,
+                            "Pin moved on the map",
+                        );
+                    })
+                    on_cancel=Callback::new(move |_| picking.set(None))
+                />
+            }
+        })
     };
     let form = {
         let before = before.clone();
@@ -274,8 +334,12 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             <button id="pin-here" class="button secondary" disabled=move || busy.get() on:click=pin_here>
                 "The entrance is here"
             </button>
+            <button id="pin-on-map" class="button secondary" disabled=move || busy.get() on:click=place_on_map>
+                "Place on the map"
+            </button>
         </div>
         {move || note.get().map(|n| view! { <p id="edit-note" class="muted" role="status">{n}</p> })}
+        {picker}
         {form}
     }
 }
