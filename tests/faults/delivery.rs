@@ -233,6 +233,9 @@ async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) 
     ]);
     let mut oracle = Oracle::default();
     let worked = devices[0].account_ids();
+    // Each device's follow-up from the round before, to be done this round.
+    let mut promised: [Option<(rounds_protocol::FollowUpId, rounds_protocol::AccountId)>; 2] =
+        [None, None];
     let mut rounds = 0;
     while proxy.total_faults() < want {
         rounds += 1;
@@ -243,6 +246,14 @@ async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) 
             oracle.contact_saved(d.add_contact(lead.account.id, &format!("Buyer {rounds}-{i}")));
             let visit = d.log_visit_on(lead.account.id, "first visit at the door");
             oracle.saved(d, visit);
+            // A next step promised at the door; the one from the round before is done.
+            let next = d.add_follow_up(lead.account.id, &format!("call back {rounds}-{i}"));
+            oracle.follow_up_made(next);
+            if let Some((prev, account)) = promised[i].replace((next, lead.account.id)) {
+                let call = d.complete_follow_up(prev, account);
+                oracle.saved(d, call);
+                oracle.follow_up_done(prev);
+            }
             // Both devices move the same accounts along the funnel: some moves are
             // outranked by the other device's, and every one must stay a fact.
             // (Only accounts from before the run: the new leads are checked as made.)
@@ -264,8 +275,9 @@ async fn s23_new_leads_through_lost_duplicated_and_cut_pushes(backend: Backend) 
             d.sync().await.expect("a sync with the faults off");
         }
     }
+    let (follow_ups, done) = oracle.follow_ups_count();
     println!(
-        "s23: {} leads with their buyers and visits, {} stage moves, through {} faults ({} lost answers, {} cut, {} duplicated) over {rounds} rounds of 2 devices",
+        "s23: {} leads with their buyers and visits, {} stage moves, {follow_ups} follow-ups ({done} done), through {} faults ({} lost answers, {} cut, {} duplicated) over {rounds} rounds of 2 devices",
         oracle.created_count(),
         oracle.moves_count(),
         proxy.total_faults(),

@@ -9,7 +9,9 @@
 //! Each account a device created, and each contact it saved, is on the server exactly
 //! once, as the device made it, and shown once, no longer pending, on every device
 //! holding its territory. Each stage move a device saved is kept on the server as exactly
-//! one dated fact.
+//! one dated fact. Each follow-up a device made is on the server once, done when the
+//! device did it (by a call the server holds), and shown once, settled, on every device
+//! holding its account.
 
 use rounds_protocol::records::{AccountRecord, ActivityRecord, ContactRecord};
 use rounds_store::LoggedActivity;
@@ -28,6 +30,8 @@ pub struct Oracle {
     contacts: Vec<ContactRecord>,
     /// Stage moves saved on a device: the mutation each went out as.
     moves: Vec<rounds_protocol::MutationId>,
+    /// Follow-ups made on a device, and whether the device then did them.
+    follow_ups: std::collections::BTreeMap<rounds_protocol::FollowUpId, bool>,
 }
 
 impl Oracle {
@@ -52,6 +56,23 @@ impl Oracle {
     /// A new account's save returned: it must reach the server once and come back.
     pub fn created(&mut self, account: &rounds_store::AccountView) {
         self.created.push(account.account.clone());
+    }
+
+    /// A follow-up's save returned: it must reach the server once and come back.
+    pub fn follow_up_made(&mut self, id: rounds_protocol::FollowUpId) {
+        self.follow_ups.insert(id, false);
+    }
+
+    /// A follow-up was done on the device (its call is [`Oracle::saved`] separately).
+    pub fn follow_up_done(&mut self, id: rounds_protocol::FollowUpId) {
+        self.follow_ups.insert(id, true);
+    }
+
+    pub fn follow_ups_count(&self) -> (usize, usize) {
+        (
+            self.follow_ups.len(),
+            self.follow_ups.values().filter(|d| **d).count(),
+        )
     }
 
     /// A contact's save returned: it must reach the server once and come back.
@@ -161,6 +182,44 @@ impl Oracle {
                 "the server holds the contact the device saved"
             );
         }
+        for (f, done) in &self.follow_ups {
+            let id = f.to_string();
+            let rows = db
+                .read(move |tx| {
+                    use rounds_server::db::Sql;
+                    tx.query(
+                        "SELECT data FROM follow_ups WHERE id = $1",
+                        rounds_server::params![id],
+                    )
+                })
+                .await
+                .unwrap();
+            assert_eq!(rows.len(), 1, "follow-up {f} is on the server exactly once");
+            let on_server: rounds_protocol::records::FollowUpRecord = rows[0].json(0).unwrap();
+            assert_eq!(
+                on_server.done_at.is_some(),
+                *done,
+                "follow-up {f} done on the server as on its device"
+            );
+            if let Some(by) = on_server.done_by {
+                let by = by.to_string();
+                let calls = db
+                    .read(move |tx| {
+                        use rounds_server::db::Sql;
+                        tx.query_one(
+                            "SELECT COUNT(*) FROM activities WHERE id = $1",
+                            rounds_server::params![by],
+                        )
+                        .and_then(|r| r.int(0))
+                    })
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    calls, 1,
+                    "the call that did follow-up {f} is on the server once"
+                );
+            }
+        }
         for m in &self.moves {
             let id = m.to_string();
             let facts = db
@@ -236,6 +295,14 @@ impl Oracle {
                     .collect();
                 assert_eq!(shown.len(), 1, "contact {} shown once on its device", c.id);
                 assert!(!shown[0].1, "contact {} settled", c.id);
+            }
+            for (f, done) in &self.follow_ups {
+                let Some(shown) = r.follow_ups().get(*f).unwrap() else {
+                    // Not this device's territory.
+                    continue;
+                };
+                assert!(!shown.pending, "follow-up {f} settled");
+                assert_eq!(shown.follow_up.done.is_some(), *done, "follow-up {f} done");
             }
             for l in self
                 .saved

@@ -357,6 +357,44 @@ impl Device {
         self.store.log_activity(visit, now).unwrap()
     }
 
+    /// A next step on `account`, due tomorrow: a call back.
+    pub fn add_follow_up(
+        &mut self,
+        account: rounds_protocol::AccountId,
+        note: &str,
+    ) -> rounds_protocol::FollowUpId {
+        let now = self.engine.now();
+        let new = rounds_store::NewFollowUp {
+            account_id: account,
+            rep_id: self.rep(),
+            kind: rounds_core::TouchKind::Call,
+            due: now.date_naive() + chrono::Days::new(1),
+            note: Some(note.into()),
+        };
+        self.store.add_follow_up(new, now).unwrap()
+    }
+
+    /// Does a follow-up: logs the promised call on its account and closes it.
+    pub fn complete_follow_up(
+        &mut self,
+        id: rounds_protocol::FollowUpId,
+        account: rounds_protocol::AccountId,
+    ) -> rounds_store::LoggedActivity {
+        let now = self.engine.now();
+        let call = rounds_store::NewActivity {
+            account_id: account,
+            rep_id: self.rep(),
+            contact_id: None,
+            kind: rounds_core::ActivityKind::Call,
+            occurred_at: now,
+            duration_min: None,
+            outcome: None,
+            note: Some("called back as promised".into()),
+            fix: None,
+        };
+        self.store.complete_follow_up(id, call, now).unwrap()
+    }
+
     /// Moves `account` to `to` on the device (with `reason` when that is lost), queued;
     /// answers the outbox seq and mutation id, or `None` when it already stands there.
     pub fn move_stage(
