@@ -1,6 +1,6 @@
 //! Two copies of one shop. A rep's new account that looks like one already in its
 //! territory is put before the manager in Review; merging moves the new copy's contacts,
-//! activities, corrections and follow-ups onto the other account and takes the copy out
+//! activities, corrections, follow-ups and photos onto the other account and takes the copy out
 //! of its territory, so every device drops it and nothing of it is lost.
 
 use chrono::{DateTime, Utc};
@@ -90,7 +90,7 @@ fn merged(tx: &mut dyn Sql, id: AccountId) -> Result<bool> {
 }
 
 /// Merges `from` into `into`: contacts (a second primary becomes plain), activities,
-/// corrections and follow-ups move, devices holding `into`'s territory receive them
+/// corrections, follow-ups and photos move, devices holding `into`'s territory receive them
 /// there, and `from` leaves its territory (its row and its history facts stay, with
 /// where it went in `account_merges`).
 pub fn merge(
@@ -182,6 +182,11 @@ pub fn merge(
             changelog::put(tx, b, &Row::FollowUp(f))?;
         }
     }
+    // Photos are not sent to devices: the kept account simply shows them too.
+    tx.exec(
+        "UPDATE photos SET account_id = $2 WHERE account_id = $1",
+        params![from, into],
+    )?;
     // Out of its territory: every device holding it drops it (what travelled with it has
     // moved already).
     org::assign_account(tx, from, None, now)?;

@@ -13,7 +13,7 @@ pub use rounds_dashboard as dashboard;
 pub use rounds_server_db as db;
 pub use rounds_server_db::{params, time};
 pub use rounds_server_rules::{
-    auth, backup, changelog, fields, import, manage, org, photos, pull, push, review, scope,
+    auth, backup, blobs, changelog, fields, import, manage, org, photos, pull, push, review, scope,
     sessions, settings, throttle,
 };
 

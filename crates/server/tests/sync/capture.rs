@@ -645,6 +645,23 @@ async fn two_copies_of_one_shop_are_merged_in_review_and_nothing_is_lost(backend
     laptop.queue(&MutationBody::SaveFollowUp {
         follow_up: next.clone(),
     });
+    // And a photo of its shop front.
+    let mut front = b"\x89PNG\r\n\x1a\n".to_vec();
+    front.extend_from_slice(b"storefront");
+    let photo = rounds_protocol::records::PhotoRecord {
+        id: rounds_protocol::PhotoId::from_uuid(Uuid::now_v7()),
+        account_id: second.id,
+        activity_id: Some(visit.id),
+        rep_id: org.ana,
+        sha256: rounds_server::blobs::sha256(&front).to_string(),
+        bytes: front.len() as u64,
+        content_type: "image/png".into(),
+        caption: None,
+        taken_at: Utc::now(),
+    };
+    laptop.queue(&MutationBody::AttachPhoto {
+        photo: photo.clone(),
+    });
     let res = laptop.push().await.expect("push");
     assert!(
         res.results
@@ -713,6 +730,17 @@ async fn two_copies_of_one_shop_are_merged_in_review_and_nothing_is_lost(backend
             .await,
         1,
         "the visit, once, on the kept account"
+    );
+    let kept = first.id;
+    let photos_kept = server
+        .db
+        .read(move |tx| rounds_server::photos::of_account(tx, kept))
+        .await
+        .expect("photos");
+    assert_eq!(
+        photos_kept.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [photo.id],
+        "the photo shows on the kept account"
     );
     let again = maria.page("/dashboard/review").await;
     assert!(again.contains("Possible duplicates (0)"), "resolved");
