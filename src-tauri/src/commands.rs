@@ -7,7 +7,8 @@ use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto, CheckOut,
     CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError, LeadDraft, LogActivity, Logged,
-    Lookalike, NewLead, PlanDay, Profile, SaveContact, Session, SignIn, SyncView, TodayView,
+    Lookalike, MapPin, MapPinsNear, NewLead, PlanDay, Profile, SaveContact, Session, SignIn,
+    SyncView, TodayView,
 };
 use rounds_protocol::{AccountId, ActivityId, ContactId, ErrorCode, FollowUpId, PhotoId};
 use tauri::State;
@@ -136,6 +137,12 @@ pub async fn attach_photo(state: State<'_, AppState>, req: AttachPhoto) -> Answe
     let id = device.rep_mut()?.attach_photo(&req, now)?;
     device.trigger(Trigger::LocalWrite);
     Ok(id)
+}
+
+#[tauri::command]
+pub async fn map_pins(state: State<'_, AppState>, req: MapPinsNear) -> Answer<Vec<MapPin>> {
+    let device = state.device().await;
+    device.rep()?.map_pins(req)
 }
 
 #[tauri::command]

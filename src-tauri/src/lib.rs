@@ -64,6 +64,7 @@ pub fn run() {
             commands::complete_follow_up,
             commands::attach_photo,
             commands::photo,
+            commands::map_pins,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the app failed to start");

@@ -6,8 +6,8 @@ use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto, CheckOut,
     CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError, LeadDraft, LogActivity, Logged,
-    Lookalike, NewLead, PlanDay, Profile, SaveContact, Session, SignIn, SyncView, TodayView,
-    command,
+    Lookalike, MapPin, MapPinsNear, NewLead, PlanDay, Profile, SaveContact, Session, SignIn,
+    SyncView, TodayView, command,
 };
 use rounds_protocol::{AccountId, ActivityId, ContactId, FollowUpId, PhotoId};
 use serde::Serialize;
@@ -168,6 +168,11 @@ pub async fn add_follow_up(req: AddFollowUp) -> Result<FollowUpId, IpcError> {
 
 pub async fn attach_photo(req: AttachPhoto) -> Result<PhotoId, IpcError> {
     call(command::ATTACH_PHOTO, &req).await
+}
+
+/// Pinned accounts for a map to open on (near a point, or the territory's middle).
+pub async fn map_pins(near: MapPinsNear) -> Result<Vec<MapPin>, IpcError> {
+    call(command::MAP_PINS, &near).await
 }
 
 /// A photo kept on the device, as a `data:` URL.

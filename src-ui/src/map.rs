@@ -115,6 +115,15 @@ impl Viewport {
         W / self.span
     }
 
+    /// How far a tap at `p` may be off: a finger covers about a dozen SVG units.
+    pub fn tap_accuracy_m(&self, p: &LatLon) -> f64 {
+        const EARTH_M: f64 = 40_075_016.686;
+        const FINGER_UNITS: f64 = 12.0;
+        let world = TILE * f64::from(1u32 << self.zoom);
+        let per_world_px = EARTH_M * p.lat().to_radians().cos() / world;
+        (per_world_px * FINGER_UNITS / self.scale()).max(1.0)
+    }
+
     /// A point in SVG units.
     pub fn project(&self, p: &LatLon) -> (f64, f64) {
         let world = TILE * f64::from(1u32 << self.zoom);
@@ -302,7 +311,8 @@ pub fn PinPicker(
     current: Option<LatLon>,
     around: Vec<MapPin>,
     online: bool,
-    on_pick: Callback<LatLon>,
+    /// The place tapped, and how far off a finger's tap may be there (metres).
+    on_pick: Callback<(LatLon, f64)>,
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     // Opens on the start and its three nearest neighbours, so there are bearings even
@@ -403,7 +413,7 @@ pub fn PinPicker(
                     disabled=move || chosen.get().is_none()
                     on:click=move |_| {
                         if let Some(p) = chosen.get_untracked() {
-                            on_pick.run(p);
+                            on_pick.run((p, viewport.get_untracked().tap_accuracy_m(&p)));
                         }
                     }
                 >
@@ -482,5 +492,15 @@ mod tests {
         let back = out.unproject(W / 2.0, H / 2.0).unwrap();
         assert!(back.distance_m(&c) < 1.0, "{back:?}");
         assert_eq!(Viewport::centred(&c, 0).zoom, MIN_ZOOM);
+    }
+
+    #[test]
+    fn a_tap_is_as_accurate_as_the_zoom_allows() {
+        let c = p(39.7392, -104.9903);
+        let close = Viewport::centred(&c, 16).tap_accuracy_m(&c);
+        let far = Viewport::centred(&c, 12).tap_accuracy_m(&c);
+        // At z16 a 640-unit view is 2.5 tiles, ~1.8 m a unit here: a dozen units ≈ 22 m.
+        assert!((15.0..30.0).contains(&close), "{close}");
+        assert!((far / close - 16.0).abs() < 0.01, "{far} vs {close}");
     }
 }

@@ -194,6 +194,9 @@ async fn lost_on_server(server: &Server) -> Vec<(String, String)> {
         .unwrap()
 }
 
+/// A shop the rep puts on the map by hand.
+const PLACED_LEAD: &str = "Zephyr Cycle Works";
+
 /// What the rep writes under the shelf's photo.
 const PHOTO_CAPTION: &str = "Spring display by the till";
 
@@ -558,6 +561,33 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .unwrap();
     screenshot(&c, &display, "new-lead-saved").await;
 
+    // A second shop down the road, with no fix in this window: the rep puts it on the
+    // map with a tap before saving.
+    eprintln!("step: A new lead placed on the map with a tap, offline.");
+    click(&c, "nav.tabs button[data-screen=\"accounts\"]").await;
+    click(&c, "#new-lead-button").await;
+    type_into(&c, "#lead-name", PLACED_LEAD).await;
+    click(&c, "#lead-on-map").await;
+    wait(&c, "#pin-map").await;
+    c.execute(
+        "const s = document.querySelector('#pin-map'); s.scrollIntoView({block: 'center'});
+         const r = s.getBoundingClientRect();
+         s.dispatchEvent(new MouseEvent('click', {clientX: r.left + r.width * 0.4, clientY: r.top + r.height * 0.6, bubbles: true}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait(&c, "#pin-map .chosen").await;
+    click(&c, "#pin-confirm").await;
+    eventually(10, "the lead is placed on the map", || async {
+        text(&c, "#lead-place").await.contains("Placed on the map")
+    })
+    .await;
+    screenshot(&c, &display, "new-lead-placed").await;
+    click(&c, "#lead-save").await;
+    loaded(&c, "account").await;
+    assert_eq!(text(&c, ".account-name").await.trim(), PLACED_LEAD);
+
     driver::resize(&c, 390, 844).await;
     click(&c, "nav.tabs button[data-screen=\"sync\"]").await;
     loaded(&c, "sync").await;
@@ -599,6 +629,13 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         lead[0]
     );
     assert_eq!(lead[0]["phone"], "(720) 555-0142");
+    let placed = lead_on_server(&server, PLACED_LEAD).await;
+    assert_eq!(placed.len(), 1, "the placed lead reached the server once");
+    assert!(
+        placed[0]["lat"].is_number() && placed[0]["lon"].is_number(),
+        "it has the place tapped on the map: {:?}",
+        placed[0]
+    );
     assert_eq!(
         lost_on_server(&server).await,
         vec![(lost_account.clone(), LOST_BECAUSE.to_owned())],

@@ -1005,6 +1005,18 @@ async fn an_accounts_map_shows_the_pins_around_it_or_in_its_city_without_one() {
     assert!(d.iter().all(|m| *m <= 100_000.0), "{d:?}");
     assert!(d.windows(2).all(|w| w[0] <= w[1]), "nearest first: {d:?}");
 
+    // A map opened near a place starts from the nearest pins; with no place, from the
+    // middle of the territory.
+    let near = rep.map_pins(Some(here)).unwrap();
+    assert_eq!(near.first().map(|p| p.id), Some(pinned.id), "itself first");
+    assert!(near.len() <= 15);
+    let middle = rep.map_pins(None).unwrap();
+    assert_eq!(
+        middle.len(),
+        15,
+        "the territory has more pins than a map shows"
+    );
+
     // A shop found without a fix: its map opens on the pinned accounts of its city.
     let city = pinned.address.city.clone();
     let lead = rep

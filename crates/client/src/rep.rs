@@ -605,50 +605,73 @@ impl Rep {
         })
     }
 
-    /// Pinned accounts around `a`, for its map: the nearest within 100 km of
-    /// its pin, or, without a pin, those in its city.
+    /// Pinned accounts around `a`, for its map: the nearest to its pin, or, without a
+    /// pin, those in its city.
     fn around(&self, a: &rounds_core::Account) -> Result<Vec<MapPin>, IpcError> {
-        const SHOWN: usize = 15;
-        const RADIUS_M: f64 = 100_000.0;
-        let read = self.store.read();
-        let pins: Vec<MapPin> = match a.location {
-            Some(at) => read
-                .accounts()
-                .nearby(at, RADIUS_M, SHOWN + 1)
-                .map_err(store_err)?
-                .into_iter()
-                .map(|(v, _)| v.account)
-                .filter(|o| o.id != a.id)
-                .filter_map(|o| {
-                    o.location.map(|location| MapPin {
-                        id: o.id,
-                        name: o.name,
-                        location,
-                    })
-                })
-                .take(SHOWN)
-                .collect(),
-            None if !a.address.city.trim().is_empty() => {
-                let city = a.address.city.trim().to_lowercase();
-                read.accounts()
+        if let Some(at) = a.location {
+            return self.pins_near(at, Some(a.id));
+        }
+        let city = a.address.city.trim().to_lowercase();
+        if city.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .read()
+            .accounts()
+            .all()
+            .map_err(store_err)?
+            .into_iter()
+            .map(|v| v.account)
+            .filter(|o| o.id != a.id && o.address.city.trim().to_lowercase() == city)
+            .filter_map(map_pin)
+            .take(PINS_SHOWN)
+            .collect())
+    }
+
+    /// Pins for a map to open on: the nearest to `near`, or without it, to the middle of
+    /// the territory's pins (none when no account has a pin).
+    pub fn map_pins(&self, near: Option<LatLon>) -> Result<Vec<MapPin>, IpcError> {
+        let at = match near {
+            Some(at) => at,
+            None => {
+                let all: Vec<LatLon> = self
+                    .store
+                    .read()
+                    .accounts()
                     .all()
                     .map_err(store_err)?
                     .into_iter()
-                    .map(|v| v.account)
-                    .filter(|o| o.id != a.id && o.address.city.trim().to_lowercase() == city)
-                    .filter_map(|o| {
-                        o.location.map(|location| MapPin {
-                            id: o.id,
-                            name: o.name,
-                            location,
-                        })
-                    })
-                    .take(SHOWN)
-                    .collect()
+                    .filter_map(|v| v.account.location)
+                    .collect();
+                if all.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let n = all.len() as f64;
+                let (lat, lon) = all
+                    .iter()
+                    .fold((0.0, 0.0), |(a, b), p| (a + p.lat(), b + p.lon()));
+                LatLon::new(lat / n, lon / n)
+                    .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
             }
-            None => Vec::new(),
         };
-        Ok(pins)
+        self.pins_near(at, None)
+    }
+
+    /// Up to [`PINS_SHOWN`] pinned accounts nearest `at` within 100 km, but `except`.
+    fn pins_near(&self, at: LatLon, except: Option<AccountId>) -> Result<Vec<MapPin>, IpcError> {
+        Ok(self
+            .store
+            .read()
+            .accounts()
+            .nearby(at, 100_000.0, PINS_SHOWN + 1)
+            .map_err(store_err)?
+            .into_iter()
+            .map(|(v, _)| v.account)
+            .filter(|o| Some(o.id) != except)
+            .filter_map(map_pin)
+            .take(PINS_SHOWN)
+            .collect())
     }
 
     /// Keeps a photo (a `data:` URL from the webview) on the device and queues it.
@@ -1114,6 +1137,17 @@ fn data_url_bytes(url: &str) -> Result<Vec<u8>, IpcError> {
     base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .map_err(|_| bad())
+}
+
+/// Pins drawn around a place on a map: enough for bearings, few enough to read.
+const PINS_SHOWN: usize = 15;
+
+fn map_pin(a: rounds_core::Account) -> Option<MapPin> {
+    Some(MapPin {
+        id: a.id,
+        location: a.location?,
+        name: a.name,
+    })
 }
 
 fn photo_item(v: PhotoView) -> PhotoItem {

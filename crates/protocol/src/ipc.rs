@@ -43,6 +43,7 @@ pub mod command {
     pub const COMPLETE_FOLLOW_UP: &str = "complete_follow_up";
     pub const ATTACH_PHOTO: &str = "attach_photo";
     pub const PHOTO: &str = "photo";
+    pub const MAP_PINS: &str = "map_pins";
 }
 
 /// Every command's failure.
@@ -445,6 +446,10 @@ pub struct AccountDetail {
     #[serde(default)]
     pub around: Vec<MapPin>,
 }
+
+/// `map_pins`: pinned accounts for a map that must open somewhere — the nearest to a
+/// point, or without one, the nearest to the middle of the territory.
+pub type MapPinsNear = Option<LatLon>;
 
 /// An account's pin on a map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -227,7 +227,7 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                     current=current
                     around=around.clone()
                     online=online
-                    on_pick=Callback::new(move |p: LatLon| {
+                    on_pick=Callback::new(move |(p, _): (LatLon, f64)| {
                         picking.set(None);
                         send(
                             vec![AccountEdit::Location(Some(LatLonRecord { lat: p.lat(), lon: p.lon() }))],

@@ -1,12 +1,14 @@
 //! "New lead here": the shop at the door, saved offline in at most three taps plus its
-//! name. The place is the device's fix, asked for as the screen opens; before saving, the
-//! rep is asked about accounts on the device it may already be.
+//! name. The place is the device's fix, asked for as the screen opens, or a tap on a map
+//! that works offline; before saving, the rep is asked about accounts on the device it
+//! may already be.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rounds_core::Priority;
-use rounds_protocol::ipc::{Fix, IpcError, LeadDraft, Lookalike, NewLead};
+use rounds_core::{LatLon, Priority};
+use rounds_protocol::ipc::{Fix, IpcError, LeadDraft, Lookalike, MapPin, NewLead};
 
+use crate::map::PinPicker;
 use crate::parts::text_field;
 use crate::state::{Screen, ctx};
 use crate::{format, geo, ipc, words};
@@ -18,6 +20,8 @@ const LOCATE_MS: u32 = 8_000;
 enum Fixing {
     Locating,
     Found(Fix),
+    /// Put on the map by the rep (the accuracy is a finger's width at that zoom).
+    Placed(Fix),
     None,
 }
 
@@ -35,8 +39,44 @@ pub fn NewLeadScreen() -> impl IntoView {
     });
 
     let fix = move || match fixing.get_untracked() {
-        Fixing::Found(f) => Some(f),
+        Fixing::Found(f) | Fixing::Placed(f) => Some(f),
         _ => None,
+    };
+    // "Place on the map": where it opens and the pins around, while it is open.
+    let picking = RwSignal::new(None::<(LatLon, Vec<MapPin>)>);
+    let no_map = RwSignal::new(false);
+    let open_map = move |_| {
+        let near = fix().and_then(|f| LatLon::new(f.lat, f.lon).ok());
+        spawn_local(async move {
+            let pins = ipc::map_pins(near).await.unwrap_or_default();
+            let start = near.or_else(|| pins.first().map(|p| p.location));
+            match start {
+                Some(start) => {
+                    let _ = picking.try_set(Some((start, pins)));
+                }
+                None => {
+                    let _ = no_map.try_set(true);
+                }
+            }
+        });
+    };
+    let picker = move || {
+        let online = web_sys::window().is_some_and(|w| w.navigator().on_line());
+        picking.get().map(|(start, around)| {
+            view! {
+                <PinPicker
+                    start=start
+                    current=fix().and_then(|f| LatLon::new(f.lat, f.lon).ok())
+                    around=around
+                    online=online
+                    on_pick=Callback::new(move |(p, accuracy_m): (LatLon, f64)| {
+                        picking.set(None);
+                        fixing.set(Fixing::Placed(Fix { lat: p.lat(), lon: p.lon(), accuracy_m }));
+                    })
+                    on_cancel=Callback::new(move |_| picking.set(None))
+                />
+            }
+        })
     };
     let create = move || {
         saving.set(true);
@@ -94,6 +134,7 @@ pub fn NewLeadScreen() -> impl IntoView {
     let place = move || match fixing.get() {
         Fixing::Locating => "Finding where you are…".to_owned(),
         Fixing::Found(f) => format!("Pinned where you stand (±{} m)", f.accuracy_m.round()),
+        Fixing::Placed(f) => format!("Placed on the map (±{} m)", f.accuracy_m.round()),
         Fixing::None => {
             "No location: it is saved without a pin (fix it later from the account)".to_owned()
         }
@@ -108,8 +149,17 @@ pub fn NewLeadScreen() -> impl IntoView {
                 <div>
                     <h1>"New lead here"</h1>
                     <p id="lead-place" class="muted" role="status">{place}</p>
+                    {move || (!matches!(fixing.get(), Fixing::Locating)).then(|| view! {
+                        <button id="lead-on-map" type="button" class="button secondary" on:click=open_map>
+                            "Place on the map"
+                        </button>
+                    })}
+                    {move || no_map.get().then(|| view! {
+                        <p class="muted">"No account has a pin yet to open the map on."</p>
+                    })}
                 </div>
             </div>
+            {picker}
             <div class="card">
                 <form class="lead-form" on:submit=save novalidate=true>
                     <label for="lead-name">"Name of the shop"</label>
