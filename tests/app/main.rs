@@ -200,20 +200,22 @@ const PLACED_LEAD: &str = "Zephyr Cycle Works";
 /// What the rep writes under the shelf's photo.
 const PHOTO_CAPTION: &str = "Spring display by the till";
 
-/// The photos on the server: caption, whether their bytes arrived, and the bytes.
-async fn photos_on_server(server: &Server) -> Vec<(String, bool, Vec<u8>)> {
+/// The photos on the server: caption, whether taken at a visit, whether their bytes
+/// arrived, and the bytes.
+async fn photos_on_server(server: &Server) -> Vec<(String, bool, bool, Vec<u8>)> {
     let rows = server
         .db()
         .await
         .read(|tx| {
             let rows = tx.query(
-                "SELECT caption, sha256, received_at FROM photos ORDER BY recorded_at",
+                "SELECT caption, activity_id, sha256, received_at FROM photos ORDER BY recorded_at",
                 &[],
             )?;
             rows.iter()
                 .map(|r| {
                     Ok((
                         r.opt_text("caption")?.unwrap_or_default(),
+                        r.opt_text("activity_id")?.is_some(),
                         r.text("sha256")?,
                         r.opt_text("received_at")?.is_some(),
                     ))
@@ -224,9 +226,9 @@ async fn photos_on_server(server: &Server) -> Vec<(String, bool, Vec<u8>)> {
         .unwrap();
     let root = server.settings.blob_dir().join("sha256");
     rows.into_iter()
-        .map(|(caption, sha, received)| {
+        .map(|(caption, at_visit, sha, received)| {
             let bytes = std::fs::read(root.join(&sha[..2]).join(&sha)).unwrap_or_default();
-            (caption, received, bytes)
+            (caption, at_visit, received, bytes)
         })
         .collect()
 }
@@ -333,6 +335,16 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     let pending_before = all(&c, ".timeline-item.pending").await.len();
     click(&c, "#qa-checkin").await;
     wait(&c, "#sheet").await;
+    // A photo of the visit, from the sheet that follows the check-in.
+    let visit_photo = support::gradient_png(200, 150);
+    let visit_file = scratch.path().join("visit.png");
+    std::fs::write(&visit_file, &visit_photo).unwrap();
+    wait(&c, "#sheet-photo")
+        .await
+        .send_keys(visit_file.to_str().unwrap())
+        .await
+        .unwrap();
+    wait(&c, "#sheet .photo-kept").await;
     type_into(&c, "#sheet-note", "Met the buyer; samples left").await;
     click(&c, "#sheet-save").await;
     eventually(10, "the visit shows as waiting to sync", || async {
@@ -389,12 +401,13 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         .send_keys(shelf_file.to_str().unwrap())
         .await
         .unwrap();
+    // Beside the visit's photo, both waiting.
     eventually(15, "the photo shows, waiting to sync", || async {
         text(&c, "#photos").await.contains(PHOTO_CAPTION)
             && all(&c, "#photos li.photo[data-state=\"waiting\"] img")
                 .await
                 .len()
-                == 1
+                == 2
     })
     .await;
     c.execute(
@@ -655,13 +668,18 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     );
     // Its bytes follow its record in the same sync.
     eventually(30, "the photo's bytes reach the server", || async {
-        photos_on_server(&server).await.iter().all(|p| p.1)
+        photos_on_server(&server).await.iter().all(|p| p.2)
     })
     .await;
+    let mut photos = photos_on_server(&server).await;
+    photos.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
-        photos_on_server(&server).await,
-        vec![(PHOTO_CAPTION.to_owned(), true, shelf.clone())],
-        "the photo reached the server once, byte for byte"
+        photos,
+        vec![
+            (String::new(), true, true, visit_photo.clone()),
+            (PHOTO_CAPTION.to_owned(), false, true, shelf.clone()),
+        ],
+        "the visit's photo and the shelf's reached the server once each, byte for byte"
     );
     let buyer = contacts_on_server(&server, lead[0]["id"].as_str().unwrap()).await;
     assert_eq!(buyer.len(), 1, "the buyer reached the server once");

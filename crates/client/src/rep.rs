@@ -1153,6 +1153,7 @@ fn map_pin(a: rounds_core::Account) -> Option<MapPin> {
 fn photo_item(v: PhotoView) -> PhotoItem {
     PhotoItem {
         id: v.photo.id,
+        activity_id: v.photo.activity,
         caption: v.photo.caption,
         taken_at: v.photo.taken_at,
         bytes: v.photo.bytes,

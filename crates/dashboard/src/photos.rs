@@ -32,6 +32,7 @@ pub fn section(team: &scope::Team, photos: &[PhotoRow]) -> Markup {
                         p {
                             @if let Some(c) = &p.caption { (c) br; }
                             span.muted {
+                                @if p.activity_id.is_some() { "At a visit · " }
                                 (taken(team, p)) " · "
                                 (team.rep(p.rep_id).map_or("a former rep", |r| r.name.as_str()))
                                 " · " (kib(p.bytes))

@@ -177,6 +177,9 @@ pub struct AttachPhoto {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhotoItem {
     pub id: PhotoId,
+    /// The visit (or other touch) it was taken at, if any.
+    #[serde(default)]
+    pub activity_id: Option<ActivityId>,
     pub caption: Option<String>,
     pub taken_at: DateTime<Utc>,
     pub bytes: u64,

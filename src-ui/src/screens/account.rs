@@ -11,7 +11,7 @@ use rounds_protocol::{AccountId, ActivityId};
 use super::account_edit::EditDetails;
 use super::contacts::Contacts;
 use super::follow_ups::FollowUps;
-use super::photos::Photos;
+use super::photos::{self, Photos};
 use crate::parts::{ExternalLink, PriorityBadge, StatusTag, fetched, open};
 use crate::state::{Fetch, ctx};
 use crate::{format, geo, ipc, words};
@@ -259,10 +259,12 @@ fn Sheet(
     f: Fetch<AccountDetail>,
     account: AccountId,
 ) -> impl IntoView {
+    // A photo of the visit, kept at once (the note and outcome are saved separately).
+    let photo_kept = RwSignal::new(false);
     // Signals only, no callback: this may run after the screen is gone.
     let close = move |saved: bool| {
         sheet.set(None);
-        if saved {
+        if saved || photo_kept.get_untracked() {
             f.run(ipc::account(account));
         }
     };
@@ -295,6 +297,25 @@ fn Sheet(
             match answer {
                 Ok(()) => close(true),
                 Err(e) => failed.set(Some(e)),
+            }
+        });
+    };
+    let on_photo = move |ev: leptos::ev::Event| {
+        let Some(file) = photos::picked_file(&ev) else {
+            return;
+        };
+        saving.set(true);
+        failed.set(None);
+        spawn_local(async move {
+            let answer = photos::attach_file(file, account, Some(about.activity), None).await;
+            let _ = saving.try_set(false);
+            match answer {
+                Ok(_) => {
+                    let _ = photo_kept.try_set(true);
+                }
+                Err(e) => {
+                    let _ = failed.try_set(Some(e));
+                }
             }
         });
     };
@@ -364,7 +385,21 @@ fn Sheet(
                 prop:value=move || note.get()
                 on:input=move |ev| note.set(event_target_value(&ev))
             ></textarea>
-            {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
+            {(about.kind == ActivityKind::Visit).then(|| view! {
+                <label class="button secondary file-button sheet-photo">
+                    {move || if photo_kept.get() { "Add another photo" } else { "Add a photo of the visit" }}
+                    <input
+                        id="sheet-photo"
+                        type="file"
+                        accept="image/jpeg,image/png,image/webp"
+                        capture="environment"
+                        disabled=move || saving.get()
+                        on:change=on_photo
+                    />
+                </label>
+                {move || photo_kept.get().then(|| view! { <p class="muted photo-kept" role="status">"Photo kept with the visit."</p> })}
+            })}
+            {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{photos::refusal(&e)}</p> })}
             <div class="sheet-actions">
                 <button id="sheet-undo" type="button" class="button link undo" disabled=move || saving.get() on:click=undo>
                     "Undo — logged by mistake"

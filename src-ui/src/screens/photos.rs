@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rounds_protocol::ipc::{AccountDetail, AttachPhoto, IpcError, PhotoItem, PhotoUpload};
-use rounds_protocol::{AccountId, PhotoId};
+use rounds_protocol::{AccountId, ActivityId, PhotoId};
 use wasm_bindgen::JsCast as _;
 
 use crate::state::{Fetch, ctx};
@@ -17,33 +17,14 @@ pub fn Photos(account: AccountId, items: Vec<PhotoItem>, f: Fetch<AccountDetail>
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<IpcError>);
     let picked = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some(file) = picked_file(&ev) else {
             return;
         };
-        let Some(file) = input.files().and_then(|l| l.get(0)) else {
-            return;
-        };
-        // The same file may be picked again after this.
-        input.set_value("");
         busy.set(true);
         error.set(None);
         let text = Some(caption.get_untracked().trim().to_owned()).filter(|c| !c.is_empty());
         spawn_local(async move {
-            let answer = match read_data_url(&file).await {
-                Ok(data_url) => {
-                    ipc::attach_photo(AttachPhoto {
-                        account_id: account,
-                        activity_id: None,
-                        data_url,
-                        caption: text,
-                    })
-                    .await
-                }
-                Err(e) => Err(e),
-            };
+            let answer = attach_file(file, account, None, text).await;
             let _ = busy.try_set(false);
             match answer {
                 Ok(_) => {
@@ -95,9 +76,37 @@ pub fn Photos(account: AccountId, items: Vec<PhotoItem>, f: Fetch<AccountDetail>
     }
 }
 
+/// The file an `<input type="file">` change picked; the input is cleared, so the same
+/// file may be picked again.
+pub fn picked_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    let input = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())?;
+    let file = input.files().and_then(|l| l.get(0));
+    input.set_value("");
+    file
+}
+
+/// Keeps `file` as a photo of `account` (taken at `activity`, if any), queued to sync.
+pub async fn attach_file(
+    file: web_sys::File,
+    account: AccountId,
+    activity: Option<ActivityId>,
+    caption: Option<String>,
+) -> Result<PhotoId, IpcError> {
+    let data_url = read_data_url(&file).await?;
+    ipc::attach_photo(AttachPhoto {
+        account_id: account,
+        activity_id: activity,
+        data_url,
+        caption,
+    })
+    .await
+}
+
 /// A photo refused on the device says why (its type or size); other errors in the
 /// app's own words.
-fn refusal(e: &IpcError) -> String {
+pub fn refusal(e: &IpcError) -> String {
     match (&e.code, &e.detail) {
         (rounds_protocol::ErrorCode::InvalidInput, Some(d)) => d.clone(),
         _ => words::error(e).to_owned(),
@@ -130,6 +139,7 @@ fn PhotoRow(item: PhotoItem) -> impl IntoView {
             {move || src.get().map(|s| view! { <img src=s alt=alt.clone() /> })}
             <p>
                 {item.caption.clone().map(|c| view! { <span class="caption">{c}</span> <br /> })}
+                {item.activity_id.map(|_| view! { <span class="muted">"At a visit · "</span> })}
                 <span class="muted">{format::date_time(item.taken_at, zone.as_deref())} " · " {format!("{} KB", item.bytes.div_ceil(1024))}</span>
                 " "
                 {state}
