@@ -644,15 +644,10 @@ impl Rep {
                     .into_iter()
                     .filter_map(|v| v.account.location)
                     .collect();
-                if all.is_empty() {
-                    return Ok(Vec::new());
+                match LatLon::middle(&all) {
+                    Some(at) => at,
+                    None => return Ok(Vec::new()),
                 }
-                let n = all.len() as f64;
-                let (lat, lon) = all
-                    .iter()
-                    .fold((0.0, 0.0), |(a, b), p| (a + p.lat(), b + p.lon()));
-                LatLon::new(lat / n, lon / n)
-                    .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
             }
         };
         self.pins_near(at, None)

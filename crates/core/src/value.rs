@@ -74,6 +74,19 @@ impl LatLon {
         self.lon
     }
 
+    /// The middle of a few nearby points (their mean; fine within a metro, not across
+    /// the antimeridian): where a map of them opens. `None` without points.
+    pub fn middle(points: &[LatLon]) -> Option<LatLon> {
+        if points.is_empty() {
+            return None;
+        }
+        let n = points.len() as f64;
+        let (lat, lon) = points
+            .iter()
+            .fold((0.0, 0.0), |(a, b), p| (a + p.lat, b + p.lon));
+        LatLon::new(lat / n, lon / n).ok()
+    }
+
     /// Great-circle (haversine) distance in metres. A straight line, not a road.
     pub fn distance_m(&self, other: &LatLon) -> f64 {
         let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
@@ -425,6 +438,18 @@ pub fn required_text(field: &'static str, input: &str, max: usize) -> Result<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_middle_of_points() {
+        let p = |lat, lon| LatLon::new(lat, lon).unwrap();
+        assert_eq!(LatLon::middle(&[]), None);
+        assert_eq!(LatLon::middle(&[p(39.7, -105.0)]), Some(p(39.7, -105.0)));
+        let m = LatLon::middle(&[p(39.0, -105.0), p(40.0, -104.0), p(41.0, -103.0)]).unwrap();
+        assert!(
+            (m.lat() - 40.0).abs() < 1e-9 && (m.lon() + 104.0).abs() < 1e-9,
+            "{m:?}"
+        );
+    }
     use rstest::rstest;
 
     #[rstest]

@@ -8,6 +8,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::SystemTime;
 
 use rounds_core::ContentHash;
 use sha2::{Digest, Sha256};
@@ -42,6 +43,10 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
     fn seal(&self, hash: &ContentHash, upload: &str) -> io::Result<Sealed>;
     /// The whole blob, if stored.
     fn read(&self, hash: &ContentHash) -> io::Result<Option<Vec<u8>>>;
+    /// Removes partial copies not written to since `before` (uploads given up on: a
+    /// device wiped mid-upload); answers how many. A device that does come back starts
+    /// that upload over. (On S3: a lifecycle rule that aborts stale multipart uploads.)
+    fn sweep_partials(&self, before: SystemTime) -> io::Result<usize>;
 }
 
 /// Blobs as files: `sha256/ab/abcdef…` for whole blobs, `partial/<hash>.<upload>` while
@@ -170,6 +175,25 @@ impl BlobStore for FsBlobs {
             Err(e) => Err(e),
         }
     }
+
+    fn sweep_partials(&self, before: SystemTime) -> io::Result<usize> {
+        let _one = self.guard();
+        let entries = match fs::read_dir(self.root.join("partial")) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if meta.is_file() && meta.modified()? < before {
+                fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
 }
 
 /// The SHA-256 of `bytes`.
@@ -222,6 +246,37 @@ mod tests {
         let p = blobs.partial(&hash, "../../etc/passwd");
         assert!(p.starts_with("/blobs/partial"), "{}", p.display());
         assert!(!p.to_string_lossy().contains(".."));
+    }
+
+    #[test]
+    fn only_partial_copies_left_alone_for_long_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = FsBlobs::new(dir.path());
+        let (old, fresh, whole) = (sha256(b"old"), sha256(b"fresh"), sha256(b"whole"));
+        blobs.append(&old, "dev", 0, b"ol").unwrap();
+        blobs.append(&fresh, "dev", 0, b"fr").unwrap();
+        blobs.append(&whole, "dev", 0, b"whole").unwrap();
+        blobs.seal(&whole, "dev").unwrap();
+        let week_ago = SystemTime::now() - std::time::Duration::from_secs(8 * 24 * 3600);
+        File::options()
+            .write(true)
+            .open(blobs.partial(&old, "dev"))
+            .unwrap()
+            .set_modified(week_ago)
+            .unwrap();
+        let cutoff = SystemTime::now() - std::time::Duration::from_secs(7 * 24 * 3600);
+        assert_eq!(blobs.sweep_partials(cutoff).unwrap(), 1);
+        assert_eq!(blobs.received(&old, "dev").unwrap(), 0, "given up on: gone");
+        assert_eq!(
+            blobs.received(&fresh, "dev").unwrap(),
+            2,
+            "still arriving: kept"
+        );
+        assert!(
+            blobs.contains(&whole).unwrap(),
+            "whole blobs are never swept"
+        );
+        assert_eq!(blobs.sweep_partials(cutoff).unwrap(), 0);
     }
 
     #[test]

@@ -69,7 +69,8 @@ enum Command {
     Backup { to: PathBuf },
     /// Start a new epoch (after restoring a PostgreSQL dump): devices resync from scratch.
     NewEpoch,
-    /// Drop changelog entries superseded by a later change of the same row (safe at any time).
+    /// Drop changelog entries superseded by a later change of the same row, and photo
+    /// uploads given up on for a week (safe at any time).
     Compact,
 }
 
@@ -301,6 +302,11 @@ async fn main() -> anyhow::Result<()> {
             let db = rounds_server::open_db(&settings).await?;
             let n = db.write(rounds_server::changelog::compact).await?;
             println!("{n} superseded changelog entries removed");
+            // A week untouched: the device that began it is gone or starts over.
+            let before = std::time::SystemTime::now() - std::time::Duration::from_secs(7 * 86_400);
+            let blobs = rounds_server::blobs::FsBlobs::new(settings.blob_dir());
+            let n = rounds_server::blobs::BlobStore::sweep_partials(&blobs, before)?;
+            println!("{n} photo uploads left unfinished for a week removed");
         }
         Command::NewEpoch => {
             let db = rounds_server::open_db(&settings).await?;

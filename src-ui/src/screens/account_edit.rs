@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rounds_core::{LatLon, Stage};
-use rounds_protocol::ipc::{AccountDetail, EditAccount, IpcError, MapPin};
+use rounds_protocol::ipc::{AccountDetail, EditAccount, IpcError};
 use rounds_protocol::sync::{AccountEdit, LatLonRecord};
 
 use crate::map::PinPicker;
@@ -94,17 +94,6 @@ impl Draft {
             .then(|| self.lost_reason.trim().to_owned())
             .filter(|r| !r.is_empty())
     }
-}
-
-/// The middle of the pins around an account without one: where its map opens.
-fn middle(around: &[MapPin]) -> Option<LatLon> {
-    if around.is_empty() {
-        return None;
-    }
-    let n = around.len() as f64;
-    let lat = around.iter().map(|p| p.location.lat()).sum::<f64>() / n;
-    let lon = around.iter().map(|p| p.location.lon()).sum::<f64>() / n;
-    LatLon::new(lat, lon).ok()
 }
 
 /// "Edit details", "The entrance is here" and "Place on the map", below the account's
@@ -197,7 +186,10 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
     let picking = RwSignal::new(None::<LatLon>);
     let current = detail.location;
     let around = detail.around.clone();
-    let opens_at = current.or_else(|| middle(&around));
+    let opens_at = current.or_else(|| {
+        let pins: Vec<LatLon> = around.iter().map(|p| p.location).collect();
+        LatLon::middle(&pins)
+    });
     let place_on_map = move |_| {
         if busy.get_untracked() {
             return;
