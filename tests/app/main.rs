@@ -690,6 +690,73 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     );
     screenshot(&c, &display, "sync-done").await;
 
+    // A photo Dana took of the same shop on her laptop reaches the app: its record with
+    // the sync, its picture fetched after it, shown beside the app's own.
+    eprintln!("step: A photo taken on the rep's other device arrives with the next sync.");
+    let mut laptop = support::Device::sign_in(&server, DANA).await;
+    laptop.sync().await.expect("the laptop's first sync");
+    let shop = laptop
+        .store
+        .read()
+        .accounts()
+        .all()
+        .unwrap()
+        .into_iter()
+        .find(|v| v.account.name == lost_account)
+        .expect("the laptop holds the shop")
+        .account
+        .id;
+    let from_laptop = support::gradient_png(240, 180);
+    laptop.attach_photo(shop, from_laptop);
+    laptop.sync().await.expect("the laptop sends it");
+    click(&c, "#sync-now").await;
+    // The visit's photo and the shelf's from the app, and the laptop's, each with its
+    // picture (the page is opened afresh until the sync has fetched it).
+    eventually(60, "the laptop's photo shows with its picture", || async {
+        click(&c, "nav.tabs button[data-screen=\"accounts\"]").await;
+        type_into(&c, "#search", &lost_account).await;
+        let mut opened = false;
+        for _ in 0..20 {
+            for row in all(&c, ".account-row").await {
+                let name = row
+                    .find(fantoccini::Locator::Css(".account-name"))
+                    .await
+                    .ok();
+                if let Some(name) = name
+                    && name.text().await.unwrap_or_default() == lost_account
+                {
+                    opened = row.click().await.is_ok();
+                    break;
+                }
+            }
+            if opened {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        if !opened {
+            return false;
+        }
+        loaded(&c, "account").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        all(&c, "#photos li.photo[data-state=\"uploaded\"] img")
+            .await
+            .len()
+            == 3
+            && all(&c, "#photos li.photo").await.len() == 3
+            && all(&c, "#photos .photo-missing").await.is_empty()
+    })
+    .await;
+    c.execute(
+        "document.querySelector('#photos').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "account-photos-synced").await;
+    click(&c, "nav.tabs button[data-screen=\"sync\"]").await;
+    loaded(&c, "sync").await;
+
     // Changing the password goes to the server; a wrong current one is said in words.
     eprintln!("step: Changing the password: a wrong current one is refused in words.");
     click(&c, "#password-open").await;

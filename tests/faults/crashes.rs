@@ -298,14 +298,16 @@ async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
 }
 
 /// The device file as the build before the search index left it: schema 2 added the
-/// search tables, schema 3 the follow-ups, schema 4 the photos.
+/// search tables, schema 3 the follow-ups, schema 4 the rep's photos, schema 5 the photos
+/// synced from the server.
 fn back_to_schema_1(path: &std::path::Path) {
     rusqlite::Connection::open(path)
         .unwrap()
         .execute_batch(
             "DROP TABLE IF EXISTS search_names; DROP TABLE IF EXISTS search_notes;
              DROP TABLE IF EXISTS search_docs; DROP TABLE IF EXISTS follow_ups;
-             DROP TABLE IF EXISTS photos; PRAGMA user_version = 1;",
+             DROP TABLE IF EXISTS photos; DROP TABLE IF EXISTS synced_photos;
+             PRAGMA user_version = 1;",
         )
         .unwrap();
 }
@@ -366,7 +368,8 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
             1 => !has_table(&path, "search_docs") && !has_table(&path, "follow_ups"),
             2 => has_table(&path, "search_docs") && !has_table(&path, "follow_ups"),
             3 => has_table(&path, "follow_ups") && !has_table(&path, "photos"),
-            v => v == rounds_store::schema::LATEST && has_table(&path, "photos"),
+            4 => has_table(&path, "photos") && !has_table(&path, "synced_photos"),
+            v => v == rounds_store::schema::LATEST && has_table(&path, "synced_photos"),
         };
         assert!(whole, "a killed migration leaves schema {version} whole");
         // Back to schema 1 for the next try.

@@ -399,4 +399,47 @@ async fn s24_photos_through_lost_duplicated_and_cut_uploads(backend: Backend) {
         proxy.made(|f| matches!(f, Fault::Duplicate | Fault::DuplicateConcurrent)),
         proxy.made(|f| *f == Fault::DropRequest),
     );
+
+    // Every device of the rep's keeps every picture, the other device's too, and so does
+    // a third one signed in now: fetched through lost, cut and duplicated answers, each
+    // kept byte for byte under its hash or fetched again.
+    let before = proxy.total_faults();
+    proxy.only("/sync/photos");
+    proxy.odds(&[
+        (Fault::DropRequest, 0.1),
+        (Fault::DropResponse, 0.2),
+        (Fault::Truncate, 0.2),
+        (Fault::Duplicate, 0.1),
+    ]);
+    devices.push(Device::sign_in_at(&proxy.base(), DANA).await);
+    let all_kept = |d: &Device| {
+        let synced = d.store.read().photos().synced_files().unwrap();
+        synced.len() == taken.len() && synced.iter().all(|(_, h, _)| d.store.has_photo_file(h))
+    };
+    let mut syncs = 0;
+    while !devices.iter().all(all_kept) {
+        syncs += 1;
+        assert!(syncs < 1_000, "the pictures never all arrived");
+        let _ = futures_util::future::join_all(devices.iter_mut().map(|d| d.sync())).await;
+    }
+    for d in &devices {
+        for (hash, bytes) in &distinct {
+            assert_eq!(
+                &d.store.photo_bytes(&hash.parse().unwrap()).unwrap(),
+                bytes,
+                "{hash} byte for byte on every device"
+            );
+        }
+        let files = std::fs::read_dir(d.store.photos_dir()).unwrap().count();
+        assert_eq!(
+            files,
+            distinct.len(),
+            "one file per picture, no partial one"
+        );
+    }
+    println!(
+        "s24: {} pictures on each of 3 devices through {} faults on the fetches, in {syncs} rounds",
+        distinct.len(),
+        proxy.total_faults() - before,
+    );
 }

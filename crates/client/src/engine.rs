@@ -43,9 +43,15 @@ pub struct SyncReport {
     pub settled: u64,
     /// Photos whose bytes were settled (stored on the server, or refused by it).
     pub uploaded: u64,
+    /// Photos taken elsewhere whose bytes arrived on this device.
+    pub fetched: u64,
     pub pages: u32,
     pub ops: usize,
 }
+
+/// Photo bytes fetched in one sync at most: a device that gains a territory with years of
+/// photos is not held in one sync; the next sync goes on where this one stopped.
+pub const FETCH_BYTES_PER_SYNC: u64 = 64 * 1024 * 1024;
 
 /// Pages pulled in one sync at most (two million operations).
 const MAX_PAGES_PER_SYNC: u32 = 2_000;
@@ -161,7 +167,40 @@ impl SyncEngine {
             report.settled += self.push_all(store, progress).await?;
             self.pull_all(store, progress, &mut report).await?;
         }
+        // The rows are in; the pictures they name follow.
+        report.fetched = self.fetch_photos(store).await?;
         Ok(report)
+    }
+
+    /// Fetches the bytes of photos the server sent and this device lacks, up to
+    /// [`FETCH_BYTES_PER_SYNC`], then removes the files of photos the device no longer
+    /// holds. A photo whose bytes have not reached the server yet, or whose answer does
+    /// not match its hash, is tried again next sync; a network failure stops the sync as
+    /// any other call would.
+    async fn fetch_photos(&mut self, store: &mut Store) -> Result<u64, ClientError> {
+        let mut fetched = 0;
+        let mut budget = FETCH_BYTES_PER_SYNC;
+        let mut seen = std::collections::HashSet::new();
+        let synced = store.read().photos().synced_files()?;
+        for (id, hash, size) in synced {
+            if store.has_photo_file(&hash) || !seen.insert(hash.clone()) {
+                continue;
+            }
+            if size > budget {
+                break;
+            }
+            budget -= size;
+            let bytes = match self.api.photo_bytes(id, size).await {
+                Ok(bytes) => bytes,
+                Err(ClientError::Api(e)) if e.code == ErrorCode::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            if store.keep_fetched(&hash, &bytes)? {
+                fetched += 1;
+            }
+        }
+        store.prune_photo_files()?;
+        Ok(fetched)
     }
 
     /// Pulls and applies pages until the server has no more. Returns how many of this

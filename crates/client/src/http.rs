@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rounds_protocol::auth::{ChangePassword, LoginRequest, LoginResponse};
 use rounds_protocol::sync::{BlobStatus, MAX_PULL_OPS, PullResponse, PushRequest, PushResponse};
-use rounds_protocol::{ApiError, ErrorCode, PROTOCOL_VERSION, SCHEMA_VERSION};
+use rounds_protocol::{ApiError, ErrorCode, PROTOCOL_VERSION, PhotoId, SCHEMA_VERSION};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -143,6 +143,18 @@ impl ServerApi {
         .await
     }
 
+    /// The bytes of a photo the rep's account holds, at most `max` of them.
+    pub async fn photo_bytes(&self, id: PhotoId, max: u64) -> Result<Vec<u8>, ClientError> {
+        let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
+        self.send_raw(
+            self.http
+                .get(format!("{}/sync/photos/{id}", self.base))
+                .bearer_auth(token),
+            usize::try_from(max).unwrap_or(usize::MAX).max(64 * 1024),
+        )
+        .await
+    }
+
     pub async fn pull(&self, cursor: Option<&str>) -> Result<PullResponse, ClientError> {
         self.pull_resnapshot(cursor, None).await
     }
@@ -183,13 +195,31 @@ impl ServerApi {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
-        let res = req.send().await.map_err(network)?;
+        let body = self.send_raw(req, usize::MAX).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| ClientError::Network(format!("unreadable answer from the server: {e}")))
+    }
+
+    /// The body of a successful answer, read up to `max` bytes (more is refused as a
+    /// broken answer, never held in memory).
+    async fn send_raw(
+        &self,
+        req: reqwest::RequestBuilder,
+        max: usize,
+    ) -> Result<Vec<u8>, ClientError> {
+        let mut res = req.send().await.map_err(network)?;
         let status = res.status();
-        let body = res.bytes().await.map_err(network)?;
+        let mut body = Vec::new();
+        while let Some(chunk) = res.chunk().await.map_err(network)? {
+            if body.len() + chunk.len() > max {
+                return Err(ClientError::Network(format!(
+                    "the server's answer is larger than the {max} bytes expected"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
         if status.is_success() {
-            return serde_json::from_slice(&body).map_err(|e| {
-                ClientError::Network(format!("unreadable answer from the server: {e}"))
-            });
+            return Ok(body);
         }
         // An error answer from our server carries {code, message}; anything else (a
         // proxy's HTML page) is described by its status.

@@ -599,7 +599,10 @@ impl Rep {
                 .of_account(id, self.profile.user.id)
                 .map_err(store_err)?
                 .into_iter()
-                .map(photo_item)
+                .map(|v| {
+                    let on_device = self.store.has_photo_file(&v.photo.hash);
+                    photo_item(v, on_device)
+                })
                 .collect(),
             around: self.around(&a)?,
         })
@@ -1145,8 +1148,9 @@ fn map_pin(a: rounds_core::Account) -> Option<MapPin> {
     })
 }
 
-fn photo_item(v: PhotoView) -> PhotoItem {
+fn photo_item(v: PhotoView, on_device: bool) -> PhotoItem {
     PhotoItem {
+        on_device,
         id: v.photo.id,
         activity_id: v.photo.activity,
         caption: v.photo.caption,

@@ -184,6 +184,8 @@ pub struct PhotoItem {
     pub taken_at: DateTime<Utc>,
     pub bytes: u64,
     pub upload: PhotoUpload,
+    /// Its bytes are on this device (one taken on another device comes with a sync).
+    pub on_device: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

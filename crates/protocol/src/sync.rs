@@ -258,6 +258,8 @@ pub enum Row {
     Correction(CorrectionRecord),
     /// Since schema 2.
     FollowUp(FollowUpRecord),
+    /// Since schema 3: the record only; the bytes are fetched by the photo's id.
+    Photo(PhotoRecord),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -271,6 +273,7 @@ pub enum Table {
     Activity,
     Correction,
     FollowUp,
+    Photo,
 }
 
 impl Row {
@@ -283,6 +286,7 @@ impl Row {
             Row::Activity(_) => Table::Activity,
             Row::Correction(_) => Table::Correction,
             Row::FollowUp(_) => Table::FollowUp,
+            Row::Photo(_) => Table::Photo,
         }
     }
 
@@ -295,6 +299,7 @@ impl Row {
             Row::Activity(r) => *r.id.as_uuid(),
             Row::Correction(r) => *r.id.as_uuid(),
             Row::FollowUp(r) => *r.id.as_uuid(),
+            Row::Photo(r) => *r.id.as_uuid(),
         }
     }
 }

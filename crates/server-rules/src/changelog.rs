@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::db::{DbError, Sql, Tx};
 use crate::params;
 
-pub const TABLES: [Table; 7] = [
+pub const TABLES: [Table; 8] = [
     Table::Territory,
     Table::Plan,
     Table::Account,
@@ -16,6 +16,7 @@ pub const TABLES: [Table; 7] = [
     Table::Activity,
     Table::Correction,
     Table::FollowUp,
+    Table::Photo,
 ];
 
 pub fn table_name(t: Table) -> &'static str {
@@ -27,6 +28,7 @@ pub fn table_name(t: Table) -> &'static str {
         Table::Activity => "activity",
         Table::Correction => "correction",
         Table::FollowUp => "follow_up",
+        Table::Photo => "photo",
     }
 }
 

@@ -182,11 +182,18 @@ pub fn merge(
             changelog::put(tx, b, &Row::FollowUp(f))?;
         }
     }
-    // Photos are not sent to devices: the kept account simply shows them too.
+    let photos = crate::photos::of_account(tx, from)?;
     tx.exec(
         "UPDATE photos SET account_id = $2 WHERE account_id = $1",
         params![from, into],
     )?;
+    for p in photos {
+        if let Some(b) = &bucket {
+            let mut rec = p.record();
+            rec.account_id = into;
+            changelog::put(tx, b, &Row::Photo(rec))?;
+        }
+    }
     // Out of its territory: every device holding it drops it (what travelled with it has
     // moved already).
     org::assign_account(tx, from, None, now)?;

@@ -314,6 +314,11 @@ fn account_rows(tx: &mut dyn Sql, rec: &AccountRecord) -> Result<Vec<Row>> {
     )? {
         rows.push(Row::FollowUp(r.json("data")?));
     }
+    rows.extend(
+        crate::photos::of_account(tx, rec.id)?
+            .iter()
+            .map(|p| Row::Photo(p.record())),
+    );
     Ok(rows)
 }
 

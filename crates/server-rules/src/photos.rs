@@ -8,15 +8,16 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use rounds_core::{ContentHash, ImageType};
 use rounds_protocol::records::PhotoRecord;
-use rounds_protocol::sync::{BLOB_CHUNK_BYTES, BlobStatus};
-use rounds_protocol::{AccountId, ActivityId, DeviceId, ErrorCode, PhotoId, UserId};
+use rounds_protocol::sync::{BLOB_CHUNK_BYTES, BlobStatus, Row as SyncRow};
+use rounds_protocol::{AccountId, ActivityId, DeviceId, ErrorCode, PhotoId, TerritoryId, UserId};
 
 use crate::auth;
 use crate::blobs::{BlobStore, Sealed};
-use crate::db::{DbError, FromRow, Row, Sql, query_as, query_opt_as};
+use crate::changelog;
+use crate::db::{DbError, FromRow, Row, Sql, Tx, query_as, query_opt_as};
 use crate::state::AppState;
 use crate::{Error, Result, params, time};
 
@@ -56,12 +57,31 @@ impl FromRow for PhotoRow {
     }
 }
 
-/// Records a photo the first time its id arrives (a second copy is a no-op). Its bytes
-/// count as received when the device next asks for the upload's status (at once, when
-/// the blob store already holds the same picture).
+impl PhotoRow {
+    /// The record the rep's devices receive.
+    pub fn record(&self) -> PhotoRecord {
+        PhotoRecord {
+            id: self.id,
+            account_id: self.account_id,
+            activity_id: self.activity_id,
+            rep_id: self.rep_id,
+            sha256: self.sha256.clone(),
+            bytes: self.bytes,
+            content_type: self.content_type.clone(),
+            caption: self.caption.clone(),
+            taken_at: self.taken_at,
+        }
+    }
+}
+
+/// Records a photo the first time its id arrives (a second copy is a no-op) and sends
+/// its record to the devices that hold its account. Its bytes count as received when the
+/// device next asks for the upload's status (at once, when the blob store already holds
+/// the same picture).
 pub fn insert(
-    tx: &mut dyn Sql,
+    tx: &mut Tx<'_>,
     rec: &PhotoRecord,
+    territory: Option<TerritoryId>,
     device: DeviceId,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -82,6 +102,13 @@ pub fn insert(
             time::text(now)
         ],
     )?;
+    if let Some(b) = changelog::territory_bucket(territory) {
+        // As stored (to the microsecond), so every device and every later snapshot or
+        // move sends the same record.
+        let mut sent = rec.clone();
+        sent.taken_at = rec.taken_at.trunc_subsecs(6);
+        changelog::put(tx, &b, &SyncRow::Photo(sent))?;
+    }
     Ok(())
 }
 
@@ -103,6 +130,28 @@ pub fn of_account(tx: &mut dyn Sql, account: AccountId) -> Result<Vec<PhotoRow>>
     )?)
 }
 
+/// The photos of a territory's accounts after `after` by id, for a pull's snapshot.
+pub fn in_territory(
+    tx: &mut dyn Sql,
+    territory: TerritoryId,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<PhotoRow>> {
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("x.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(query_as(
+        tx,
+        &format!(
+            "SELECT {columns} FROM photos x JOIN accounts a ON a.id = x.account_id
+             WHERE a.territory_id = $1 AND x.id > $2 ORDER BY x.id LIMIT $3"
+        ),
+        params![territory, after, limit],
+    )?)
+}
+
 pub fn get(tx: &mut dyn Sql, id: PhotoId) -> Result<Option<PhotoRow>> {
     Ok(query_opt_as(
         tx,
@@ -119,6 +168,44 @@ pub async fn bytes(state: &AppState, photo: &PhotoRow) -> Result<Option<Vec<u8>>
         .map_err(|e| Error::Internal(format!("photo {}: {e}", photo.id)))?;
     let blobs = state.blobs.clone();
     blocking(move || blobs.read(&hash)).await
+}
+
+/// A photo's bytes for one of the caller's devices: only a photo of an account in a
+/// territory the caller may see now, and only once all its bytes have arrived. Any other
+/// id is answered as unknown, so an id says nothing of a territory the caller does not hold.
+pub async fn download(state: &AppState, token: &str, id: &str) -> Result<(ImageType, Vec<u8>)> {
+    let unknown = || Error::client(ErrorCode::NotFound, "no such photo, or not yet uploaded");
+    let id: PhotoId = id
+        .parse()
+        .map_err(|_| Error::client(ErrorCode::MalformedRequest, format!("{id:?} is not an id")))?;
+    let (token, now) = (token.to_owned(), state.settings.clock.now());
+    let photo = state
+        .db
+        .read(move |tx| {
+            let caller = auth::authenticate(tx, &token, now)?;
+            let Some(photo) = get(tx, id)? else {
+                return Ok(None);
+            };
+            let territory: Option<TerritoryId> = tx
+                .query_one(
+                    "SELECT territory_id FROM accounts WHERE id = $1",
+                    params![photo.account_id],
+                )?
+                .opt_parse("territory_id")?;
+            let held = crate::pull::allowed_buckets(tx, &caller)?;
+            Ok::<_, Error>(
+                changelog::territory_bucket(territory)
+                    .filter(|b| held.contains_key(&b.0))
+                    .map(|_| photo),
+            )
+        })
+        .await?
+        .filter(|p| p.received)
+        .ok_or_else(unknown)?;
+    let image_type =
+        ImageType::from_mime(&photo.content_type).map_err(|e| Error::Internal(e.to_string()))?;
+    let bytes = bytes(state, &photo).await?.ok_or_else(unknown)?;
+    Ok((image_type, bytes))
 }
 
 /// What the uploader must match: the size and type its photo declared for the hash.

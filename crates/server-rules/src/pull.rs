@@ -115,6 +115,7 @@ fn bucket_tables(b: &str) -> &'static [Table] {
             Table::Activity,
             Table::Correction,
             Table::FollowUp,
+            Table::Photo,
         ]
     }
 }
@@ -169,6 +170,12 @@ fn snapshot_rows(
     let Some(t) = bucket_territory(bucket) else {
         return Ok(Vec::new());
     };
+    if table == Table::Photo {
+        return Ok(crate::photos::in_territory(tx, t, after, limit)?
+            .into_iter()
+            .map(|p| (p.id.to_string(), Row::Photo(p.record())))
+            .collect());
+    }
     if table == Table::Territory {
         let row = tx.query_opt(
             "SELECT id, name, rep_id FROM territories WHERE id = $1 AND id > $2",
@@ -258,7 +265,11 @@ pub fn pull(
         resnapshot,
     } = ask;
     // Tables a device's schema does not know are never sent to it.
-    let knows = |t: Table| t != Table::FollowUp || schema_version.unwrap_or(1) >= 2;
+    let knows = |t: Table| match t {
+        Table::FollowUp => schema_version.unwrap_or(1) >= 2,
+        Table::Photo => schema_version.unwrap_or(1) >= 3,
+        _ => true,
+    };
     let version = protocol_version.map(i64::from).or(caller.protocol_version);
     if version.is_some_and(|v| v < i64::from(MIN_PROTOCOL_VERSION)) {
         return Err(Error::client(

@@ -1125,7 +1125,8 @@ fn attach_photo(
     if let Err(e) = rounds_core::Photo::try_from(rec) {
         return Ok(quarantined(format!("invalid photo: {e}")));
     }
-    crate::photos::insert(tx, rec, caller.device, now)?;
+    let territory = account_place(tx, rec.account_id)?.and_then(|(t, _)| t);
+    crate::photos::insert(tx, rec, territory, caller.device, now)?;
     Ok(MutationStatus::Applied)
 }
 

@@ -138,6 +138,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(pull_handler))
         .routes(routes!(blob_status))
         .routes(routes!(put_blob))
+        .routes(routes!(photo_bytes))
         .routes(routes!(assign_account))
         .routes(routes!(assign_territory))
         .routes(routes!(revoke_device))
@@ -396,6 +397,38 @@ async fn put_blob(
     Ok(Json(
         photos::put_chunk(&s, &token, &sha256, q.offset, body).await?,
     ))
+}
+
+/// A photo's bytes, for a device of someone who may see its account now: the rep's other
+/// devices keep the photos they did not take. Content-addressed: the device checks the
+/// bytes against the SHA-256 its record names.
+#[utoipa::path(get, path = "/sync/photos/{id}", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the photo's id")),
+    responses((status = 200, description = "the photo's bytes, as its record's content type",
+                content((BlobChunk = "image/jpeg"), (BlobChunk = "image/png"), (BlobChunk = "image/webp"))),
+              (status = 400, description = "malformed_request: not an id", body = ApiError),
+              (status = 401, description = "unauthenticated", body = ApiError),
+              (status = 403, description = "device_revoked", body = ApiError),
+              (status = 404, description = "not_found: no such photo in the caller's territories, or its bytes have not all arrived yet", body = ApiError),
+              (status = 503, description = "unavailable: the blob store cannot be read now", body = ApiError)))]
+async fn photo_bytes(
+    State(s): State<AppState>,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let (image_type, bytes) = photos::download(&s, &token, &id).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, image_type.mime()),
+            // The bytes of an id never change; only its owner's devices may read them.
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]

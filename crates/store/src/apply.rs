@@ -13,6 +13,7 @@ use crate::activities::ActivitiesWrite;
 use crate::contacts::ContactsWrite;
 use crate::error::Result;
 use crate::follow_ups::FollowUpsWrite;
+use crate::photos::PhotosWrite;
 use crate::plans::PlansWrite;
 use crate::territories::TerritoriesWrite;
 use crate::{APPLY_BATCH, Store, Writer, capture, cursors, meta, schema, search};
@@ -26,7 +27,7 @@ pub struct ApplyStats {
     pub longest_batch: Duration,
 }
 
-const SYNCED_TABLES: [&str; 7] = [
+const SYNCED_TABLES: [&str; 8] = [
     "territories",
     "plans",
     "accounts",
@@ -34,6 +35,7 @@ const SYNCED_TABLES: [&str; 7] = [
     "activities",
     "corrections",
     "follow_ups",
+    "synced_photos",
 ];
 
 impl Store {
@@ -170,6 +172,7 @@ fn apply_op(w: &Writer<'_>, buckets: &mut Buckets, op: &Op) -> Result<()> {
                 Table::Activity => ActivitiesWrite { tx: w.tx }.delete(id),
                 Table::Correction => ActivitiesWrite { tx: w.tx }.delete_correction(id),
                 Table::FollowUp => FollowUpsWrite { tx: w.tx }.delete(id),
+                Table::Photo => PhotosWrite { tx: w.tx }.delete(id),
                 Table::Territory => {
                     w.tx.execute("DELETE FROM territories WHERE id = ?1", [id])?;
                     Ok(())
@@ -207,5 +210,6 @@ fn put(w: &Writer<'_>, bucket: i64, row: &Row) -> Result<()> {
         }
         Row::Correction(r) => ActivitiesWrite { tx: w.tx }.put_correction(bucket, r),
         Row::FollowUp(r) => FollowUpsWrite { tx: w.tx }.put(bucket, r),
+        Row::Photo(r) => PhotosWrite { tx: w.tx }.put(bucket, r),
     }
 }

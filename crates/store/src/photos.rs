@@ -2,6 +2,11 @@
 //! the photos folder beside the database, named by their SHA-256, before the photo and
 //! its `attach_photo` mutation are queued in one transaction; the sync engine uploads the
 //! bytes after the record has been pushed.
+//!
+//! `synced_photos` (synced): the photos of the accounts the device holds, as the server
+//! sends them, whichever device took them. The sync engine fetches their bytes into the
+//! same folder (one file per picture, checked against its hash) and removes files no
+//! photo the device holds names any more.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -13,7 +18,7 @@ use rounds_core::{ContentHash, Photo};
 use rounds_protocol::records::PhotoRecord;
 use rounds_protocol::sync::MutationBody;
 use rounds_protocol::{AccountId, ActivityId, PhotoId, RepId};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use crate::Store;
@@ -107,12 +112,51 @@ fn view(r: &rusqlite::Row<'_>, rep: RepId) -> rusqlite::Result<Option<PhotoView>
     }))
 }
 
+/// A photo the server sent: on the server, so its upload is done.
+fn synced_view(data: &str) -> Option<PhotoView> {
+    let rec: PhotoRecord = serde_json::from_str(data).ok()?;
+    Some(PhotoView {
+        photo: Photo::try_from(&rec).ok()?,
+        upload: Upload::Done,
+    })
+}
+
+/// Writes the photos the server sends.
+pub(crate) struct PhotosWrite<'a> {
+    pub(crate) tx: &'a Transaction<'a>,
+}
+
+impl PhotosWrite<'_> {
+    pub fn put(&self, bucket: i64, r: &PhotoRecord) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO synced_photos(id, bucket, account_id, sha256, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                r.id.as_uuid(),
+                bucket,
+                r.account_id.as_uuid(),
+                r.sha256,
+                serde_json::to_string(r)?
+            ])?;
+        Ok(())
+    }
+
+    pub fn delete(&self, id: &uuid::Uuid) -> Result<()> {
+        self.tx
+            .prepare_cached("DELETE FROM synced_photos WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+}
+
 impl<'a> PhotosRead<'a> {
     pub(crate) fn new(conn: &'a Connection) -> Self {
         Self { conn }
     }
 
-    /// The account's photos, newest first (`rep`: this device's rep, who took them).
+    /// The account's photos, newest first: those taken on this device (`rep`: this
+    /// device's rep, who took them) with their upload's state, and those the server sent.
     pub fn of_account(&self, account: AccountId, rep: RepId) -> Result<Vec<PhotoView>> {
         let mut st = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM photos WHERE account_id = ?1 ORDER BY taken_at DESC, id DESC"
@@ -122,6 +166,14 @@ impl<'a> PhotosRead<'a> {
         for r in rows {
             out.extend(r?);
         }
+        // A photo of this device's comes back from the server too: shown once, as taken.
+        let own: std::collections::HashSet<PhotoId> = out.iter().map(|v| v.photo.id).collect();
+        out.extend(
+            self.synced(Some(account))?
+                .into_iter()
+                .filter(|v| !own.contains(&v.photo.id)),
+        );
+        out.sort_by_key(|v| std::cmp::Reverse((v.photo.taken_at, v.photo.id)));
         Ok(out)
     }
 
@@ -131,7 +183,48 @@ impl<'a> PhotosRead<'a> {
             .prepare_cached(&format!("SELECT {COLUMNS} FROM photos WHERE id = ?1"))?
             .query_row([id.as_uuid()], |r| view(r, rep))
             .optional()?;
-        Ok(found.flatten())
+        if let Some(found) = found.flatten() {
+            return Ok(Some(found));
+        }
+        let synced: Option<String> = self
+            .conn
+            .prepare_cached("SELECT data FROM synced_photos WHERE id = ?1")?
+            .query_row([id.as_uuid()], |r| r.get(0))
+            .optional()?;
+        Ok(synced.and_then(|data| synced_view(&data)))
+    }
+
+    /// The photos the server sent: each record that still reads (a damaged one is left
+    /// out, as other synced rows are), with the account they belong to.
+    fn synced(&self, account: Option<AccountId>) -> Result<Vec<PhotoView>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT data FROM synced_photos WHERE ?1 IS NULL OR account_id = ?1")?;
+        let rows = st.query_map([account.map(|a| *a.as_uuid())], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for data in rows {
+            out.extend(synced_view(&data?));
+        }
+        Ok(out)
+    }
+
+    /// Photos the server sent, by id, with their hash and size: the sync engine fetches
+    /// the bytes of those not on the device yet.
+    pub fn synced_files(&self) -> Result<Vec<(PhotoId, ContentHash, u64)>> {
+        Ok(self
+            .synced(None)?
+            .into_iter()
+            .map(|v| (v.photo.id, v.photo.hash, v.photo.bytes))
+            .collect())
+    }
+
+    /// The hashes any photo on the device names, its own or synced.
+    fn named_hashes(&self) -> Result<std::collections::HashSet<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT sha256 FROM photos UNION SELECT sha256 FROM synced_photos")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Photos still waiting to be uploaded, oldest first, each blob once.
@@ -248,6 +341,55 @@ impl Store {
             }
             _ => StoreError::Io(e.to_string()),
         })
+    }
+
+    /// Whether a photo's bytes are on this device (a synced one's may still be on its way).
+    pub fn has_photo_file(&self, hash: &ContentHash) -> bool {
+        self.photo_path(hash).is_file()
+    }
+
+    /// Keeps bytes fetched from the server for a synced photo, only when they are the
+    /// picture its hash names; answers whether they were.
+    pub fn keep_fetched(&self, hash: &ContentHash, bytes: &[u8]) -> Result<bool> {
+        if ContentHash::from_digest(Sha256::digest(bytes).into()) != *hash {
+            return Ok(false);
+        }
+        let path = self.photo_path(hash);
+        if !path.exists() {
+            write_whole(&path, bytes).map_err(io_error)?;
+        }
+        Ok(true)
+    }
+
+    /// Removes the files of photos the device no longer holds (their account went to
+    /// another territory, or was merged away) and unfinished temporary files. A photo of
+    /// this device's own is never removed here: its row stays until the app is reset.
+    /// Files younger than an hour stay: another connection (the app's, while this one
+    /// syncs) writes a photo's file just before its row commits.
+    pub fn prune_photo_files(&self) -> Result<usize> {
+        const SETTLED: std::time::Duration = std::time::Duration::from_secs(3600);
+        let named = self.read().photos().named_hashes()?;
+        let entries = match fs::read_dir(self.photos_dir()) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(io_error(e)),
+        };
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry.map_err(io_error)?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let young = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age < SETTLED);
+            if !named.contains(&name) && !young {
+                fs::remove_file(entry.path()).map_err(io_error)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Where an upload's bytes are read from.

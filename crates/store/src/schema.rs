@@ -10,7 +10,13 @@ use crate::error::{Result, StoreError};
 pub const APPLICATION_ID: i32 = 0x524E_4453;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1_TABLES, V2_SEARCH, V3_FOLLOW_UPS, V4_PHOTOS];
+pub const MIGRATIONS: &[&str] = &[
+    V1_TABLES,
+    V2_SEARCH,
+    V3_FOLLOW_UPS,
+    V4_PHOTOS,
+    V5_SYNCED_PHOTOS,
+];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
 
@@ -233,6 +239,24 @@ CREATE TABLE photos (
 ) STRICT;
 CREATE INDEX photos_account ON photos(account_id, taken_at);
 CREATE INDEX photos_waiting ON photos(sha256) WHERE upload IS NULL;
+"#;
+
+/// Photos of the rep's accounts as the server sends them (synced since schema 3 of the
+/// wire), taken on this device or another. Kept apart from `photos`, which holds what this
+/// device must still upload and is never wiped with a bucket. The cursor is forgotten, so
+/// the next sync brings every bucket again with its photos (the outbox stays).
+const V5_SYNCED_PHOTOS: &str = r#"
+CREATE TABLE synced_photos (
+    id         BLOB PRIMARY KEY,
+    bucket     INTEGER NOT NULL REFERENCES buckets(id),
+    account_id BLOB NOT NULL,
+    sha256     TEXT NOT NULL,
+    data       TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX synced_photos_account ON synced_photos(account_id);
+CREATE INDEX synced_photos_bucket ON synced_photos(bucket);
+CREATE INDEX synced_photos_sha256 ON synced_photos(sha256);
+DELETE FROM pull_cursors;
 "#;
 
 /// The per-account index of activities. Its keys arrive in random order, so during an

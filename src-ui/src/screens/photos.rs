@@ -118,11 +118,13 @@ fn PhotoRow(item: PhotoItem) -> impl IntoView {
     let zone = ctx().profile().map(|p| p.time_zone);
     let src = RwSignal::new(None::<String>);
     let id: PhotoId = item.id;
-    spawn_local(async move {
-        if let Ok(url) = ipc::photo(id).await {
-            let _ = src.try_set(Some(url));
-        }
-    });
+    if item.on_device {
+        spawn_local(async move {
+            if let Ok(url) = ipc::photo(id).await {
+                let _ = src.try_set(Some(url));
+            }
+        });
+    }
     let state = match &item.upload {
         PhotoUpload::Waiting => {
             view! { <span class="pending-tag">"Waiting to sync"</span> }.into_any()
@@ -136,6 +138,7 @@ fn PhotoRow(item: PhotoItem) -> impl IntoView {
     let alt = item.caption.clone().unwrap_or_else(|| "Photo".into());
     view! {
         <li class="photo" data-state=match item.upload { PhotoUpload::Waiting => "waiting", PhotoUpload::Uploaded => "uploaded", PhotoUpload::Refused { .. } => "refused" }>
+            {(!item.on_device).then(|| view! { <div class="photo-missing">"Taken on another device: the picture comes with the next sync"</div> })}
             {move || src.get().map(|s| view! { <img src=s alt=alt.clone() /> })}
             <p>
                 {item.caption.clone().map(|c| view! { <span class="caption">{c}</span> <br /> })}

@@ -418,10 +418,30 @@ fn pull_response() {
                 bucket: bucket.clone(),
                 row: Row::Activity(activity()),
             },
+            Op::Put {
+                bucket: bucket.clone(),
+                row: Row::Photo(PhotoRecord {
+                    id: id(60),
+                    account_id: id(1),
+                    activity_id: None,
+                    rep_id: id(2),
+                    sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+                        .into(),
+                    bytes: 2_400_000,
+                    content_type: "image/jpeg".into(),
+                    caption: None,
+                    taken_at: chrono::DateTime::from_timestamp_millis(1_773_757_800_000).unwrap(),
+                }),
+            },
             Op::Delete {
                 bucket: bucket.clone(),
                 table: Table::Contact,
                 id: Uuid::from_u128(7),
+            },
+            Op::Delete {
+                bucket: bucket.clone(),
+                table: Table::Photo,
+                id: Uuid::from_u128(60),
             },
             Op::RemoveBucket {
                 bucket: BucketId::territory(id(6)),

@@ -248,30 +248,36 @@ async fn the_openapi_document_types_every_body() {
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("operations") {
             let mut named = Vec::new();
+            // Raw bytes (a photo's chunk up, a picture down): described as binary, not
+            // as JSON.
+            let binary = |kind: &str, c: &serde_json::Value| {
+                if kind != "application/octet-stream" && !kind.starts_with("image/") {
+                    return false;
+                }
+                let name = c["schema"]["$ref"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .trim_start_matches("#/components/schemas/");
+                assert_eq!(
+                    schemas[name]["format"], "binary",
+                    "{method} {path}: bytes are described as binary: {c}"
+                );
+                true
+            };
             if let Some(content) = op["requestBody"]["content"].as_object() {
                 for (kind, c) in content {
-                    if kind == "application/octet-stream" {
-                        // Raw bytes (a photo's chunk): described as binary, not as JSON.
-                        let name = c["schema"]["$ref"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .trim_start_matches("#/components/schemas/");
-                        assert_eq!(
-                            schemas[name]["format"], "binary",
-                            "{method} {path}: bytes are described as binary: {c}"
-                        );
-                        continue;
+                    if !binary(kind, c) {
+                        named.push(("request", c["schema"].clone()));
                     }
-                    named.push(("request", c["schema"].clone()));
                 }
             }
             for (status, res) in op["responses"].as_object().expect("responses") {
                 if let Some(content) = res["content"].as_object() {
-                    named.extend(
-                        content
-                            .values()
-                            .map(|c| (status.as_str(), c["schema"].clone())),
-                    );
+                    for (kind, c) in content {
+                        if !binary(kind, c) {
+                            named.push((status.as_str(), c["schema"].clone()));
+                        }
+                    }
                 }
             }
             for (what, schema) in named {

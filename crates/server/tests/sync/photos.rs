@@ -17,6 +17,7 @@ on_both_backends!(
     a_photo_is_recorded_once_and_its_bytes_arrive_in_chunks_once,
     bytes_that_are_not_what_a_photo_declared_are_refused,
     a_photo_for_another_rep_or_an_account_not_held_is_kept_for_review,
+    a_photo_reaches_the_devices_that_hold_its_account_and_only_they_read_its_bytes,
 );
 
 /// A PNG's signature, then `len - 8` bytes that vary with `seed` (the server checks the
@@ -344,4 +345,163 @@ async fn a_photo_for_another_rep_or_an_account_not_held_is_kept_for_review(backe
         .await
         .expect_err("no photo");
     assert_eq!(code, 404);
+}
+
+/// The device's copy of a photo's record, if it has one.
+fn photo_on(device: &Device, id: PhotoId) -> Option<PhotoRecord> {
+    device.rows.values().find_map(|r| match r {
+        rounds_protocol::sync::Row::Photo(p) if p.id == id => Some(p.clone()),
+        _ => None,
+    })
+}
+
+/// `GET /sync/photos/{id}`: the bytes and their content type, or the error's status.
+async fn download(d: &Device, id: PhotoId) -> Result<(String, Vec<u8>), u16> {
+    let res = d
+        .http
+        .get(format!("{}/sync/photos/{id}", d.base))
+        .bearer_auth(&d.token)
+        .send()
+        .await
+        .expect("request");
+    let code = res.status().as_u16();
+    let mime = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = res.bytes().await.expect("body").to_vec();
+    if code == 200 {
+        Ok((mime, body))
+    } else {
+        Err(code)
+    }
+}
+
+async fn a_photo_reaches_the_devices_that_hold_its_account_and_only_they_read_its_bytes(
+    backend: Backend,
+) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut ben = Device::sign_in(&server.base, "ben@example.com").await;
+    for d in [&mut phone, &mut laptop, &mut ben] {
+        d.pull(None).await.expect("first sync");
+    }
+    let bytes = png(BLOB_CHUNK_BYTES + 99, 3);
+    let rec = photo_of(org.north_accounts[0], org.ana, &bytes);
+    let m = phone.queue(&MutationBody::AttachPhoto { photo: rec.clone() });
+    let req = phone.request(vec![m]);
+    phone.push_request(&req).await.expect("push");
+    phone.push_request(&req).await.expect("the same push again");
+    phone.outbox.clear();
+
+    // The record travels at once, once, as the phone made it (its time to the
+    // microsecond, as the server keeps it); the bytes only when they have all arrived.
+    let rec_sent = PhotoRecord {
+        taken_at: chrono::SubsecRound::trunc_subsecs(rec.taken_at, 6),
+        ..rec.clone()
+    };
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(photo_on(&laptop, rec.id), Some(rec_sent.clone()));
+    let puts = laptop
+        .last_pull
+        .iter()
+        .flat_map(|p| &p.ops)
+        .filter(|op| {
+            matches!(
+                op,
+                rounds_protocol::sync::Op::Put {
+                    row: rounds_protocol::sync::Row::Photo(_),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(puts, 1, "one record, however often it was pushed");
+    assert_eq!(
+        download(&laptop, rec.id).await,
+        Err(404),
+        "not uploaded yet"
+    );
+    put(&phone, &rec.sha256, 0, &bytes[..BLOB_CHUNK_BYTES])
+        .await
+        .expect("chunk");
+    put(
+        &phone,
+        &rec.sha256,
+        BLOB_CHUNK_BYTES as u64,
+        &bytes[BLOB_CHUNK_BYTES..],
+    )
+    .await
+    .expect("last chunk");
+    assert_eq!(
+        download(&laptop, rec.id).await,
+        Ok(("image/png".to_owned(), bytes.clone())),
+        "the rep's other device reads the picture"
+    );
+
+    // Ben holds South: no record, and the id alone reads nothing (as if it did not exist).
+    ben.pull(None).await.expect("pull");
+    assert_eq!(photo_on(&ben, rec.id), None, "never sent outside North");
+    assert_eq!(download(&ben, rec.id).await, Err(404));
+    assert_eq!(
+        download(&ben, PhotoId::from_uuid(Uuid::now_v7())).await,
+        Err(404)
+    );
+    let bad = ben
+        .http
+        .get(format!("{}/sync/photos/not-an-id", ben.base))
+        .bearer_auth(&ben.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(bad.status().as_u16(), 400);
+    let anonymous = reqwest::Client::new()
+        .get(format!("{}/sync/photos/{}", server.base, rec.id))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(anonymous.status().as_u16(), 401);
+
+    // An app from before photos is never sent a row it cannot read.
+    let mut old = Device::sign_in(&server.base, "ana@example.com").await;
+    old.schema_version = Some(2);
+    old.pull(None).await.expect("first sync of an older app");
+    assert!(
+        !old.rows
+            .keys()
+            .any(|(_, t, _)| *t == rounds_protocol::sync::Table::Photo),
+        "no photo rows for schema 2"
+    );
+    assert!(
+        old.account(org.north_accounts[0]).is_some(),
+        "the rest as before"
+    );
+
+    // The account moves to South: its photo goes with it, to Ben and not to Ana.
+    let (moved, south) = (org.north_accounts[0], org.south);
+    server
+        .db
+        .write(move |tx| rounds_server::org::assign_account(tx, moved, Some(south), Utc::now()))
+        .await
+        .expect("moved to South");
+    ben.pull(None).await.expect("pull");
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(
+        photo_on(&ben, rec.id),
+        Some(rec_sent.clone()),
+        "arrives with its account"
+    );
+    assert_eq!(photo_on(&laptop, rec.id), None, "leaves with its account");
+    assert_eq!(download(&ben, rec.id).await.map(|(_, b)| b), Ok(bytes));
+    assert_eq!(download(&laptop, rec.id).await, Err(404));
+    // A device that starts from nothing gets it in the snapshot.
+    let mut fresh = Device::sign_in(&server.base, "ben@example.com").await;
+    fresh
+        .pull(Some(3))
+        .await
+        .expect("first sync in small pages");
+    assert_eq!(photo_on(&fresh, rec.id), Some(rec_sent));
 }

@@ -58,11 +58,12 @@ fn every_earlier_schema_version_migrates_with_its_data() {
                 "rows from before the search index are searchable after it"
             );
         }
-        if version < 3 {
+        // Follow-ups (3) and photos (5) were sent to no device before.
+        if version < 5 {
             assert_eq!(
                 store.read().cursor().unwrap(),
                 None,
-                "a device from before follow-ups syncs its buckets again to receive them"
+                "a device from before v{LATEST} syncs its buckets again to receive them"
             );
         }
         store.integrity_check().unwrap();

@@ -144,3 +144,113 @@ fn a_refused_upload_is_kept_on_the_device_with_the_reason() {
     );
     assert!(store.photo_bytes(&hash).is_ok(), "the bytes stay");
 }
+
+/// A photo another device of the rep's took, as the server sends it.
+fn synced(i: usize, bytes: &[u8]) -> rounds_protocol::records::PhotoRecord {
+    use sha2::Digest as _;
+    rounds_protocol::records::PhotoRecord {
+        id: rounds_protocol::PhotoId::from_uuid(uuid::Uuid::now_v7()),
+        account_id: account_id(i),
+        activity_id: None,
+        rep_id: rep(),
+        sha256: rounds_core::ContentHash::from_digest(sha2::Sha256::digest(bytes).into())
+            .to_string(),
+        bytes: bytes.len() as u64,
+        content_type: "image/jpeg".into(),
+        caption: Some("Taken on the laptop".into()),
+        taken_at: now() - chrono::Duration::hours(1),
+    }
+}
+
+fn put_photo(rec: &rounds_protocol::records::PhotoRecord) -> rounds_protocol::sync::Op {
+    rounds_protocol::sync::Op::Put {
+        bucket: bucket(),
+        row: rounds_protocol::sync::Row::Photo(rec.clone()),
+    }
+}
+
+/// Ages a file past the hour a fresh one is spared by the pruning.
+fn age(path: &std::path::Path) {
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+}
+
+#[test]
+fn photos_from_the_server_are_listed_fetched_by_hash_and_dropped_with_their_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let own = store.attach_photo(photo(1, jpeg(500)), now()).unwrap();
+    let bytes = jpeg(2_000);
+    let theirs = synced(1, &bytes);
+    store
+        .apply_pull(&page(vec![put_photo(&theirs)], "c2"), now())
+        .unwrap();
+
+    // Listed with the rep's own, newest first; on the server, not yet on this device.
+    let listed = store
+        .read()
+        .photos()
+        .of_account(account_id(1), rep())
+        .unwrap();
+    let ids: Vec<_> = listed.iter().map(|v| v.photo.id).collect();
+    assert_eq!(ids, [own, theirs.id]);
+    assert_eq!(listed[1].upload, Upload::Done);
+    assert!(!store.has_photo_file(&listed[1].photo.hash));
+    assert_eq!(
+        store.read().photos().synced_files().unwrap(),
+        [(theirs.id, listed[1].photo.hash.clone(), 2_000)]
+    );
+    // Not for this device to upload.
+    assert_eq!(store.read().photos().waiting().unwrap().len(), 1);
+
+    // Bytes that are not the picture its hash names are not kept.
+    let hash = listed[1].photo.hash.clone();
+    assert!(!store.keep_fetched(&hash, &jpeg(1_999)).unwrap());
+    assert!(!store.has_photo_file(&hash));
+    assert!(store.keep_fetched(&hash, &bytes).unwrap());
+    assert_eq!(store.photo_bytes(&hash).unwrap(), bytes);
+
+    // Its own photo coming back from the server is listed once, with its upload's state.
+    let own_rec = {
+        let e = store.read().outbox().all().unwrap().remove(0);
+        let MutationBody::AttachPhoto { photo } = e.mutation.parse_body().unwrap() else {
+            panic!("an attach_photo mutation");
+        };
+        photo
+    };
+    store
+        .apply_pull(&page(vec![put_photo(&own_rec)], "c3"), now())
+        .unwrap();
+    let listed = store
+        .read()
+        .photos()
+        .of_account(account_id(1), rep())
+        .unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].upload, Upload::Waiting);
+
+    // The territory goes: the synced photo with it, the rep's own stays to be uploaded.
+    store.wipe_bucket(&bucket().0).unwrap();
+    assert!(store.read().photos().synced_files().unwrap().is_empty());
+    assert_eq!(store.read().photos().waiting().unwrap().len(), 1);
+    // A stray file young enough to be a photo being attached right now is spared; the
+    // dropped photo's file, once settled, goes; the rep's own never does.
+    let stray = store.photos_dir().join("0".repeat(64));
+    std::fs::write(&stray, b"half written").unwrap();
+    assert_eq!(store.prune_photo_files().unwrap(), 0, "all young");
+    for e in std::fs::read_dir(store.photos_dir()).unwrap() {
+        age(&e.unwrap().path());
+    }
+    assert_eq!(store.prune_photo_files().unwrap(), 2);
+    assert!(!store.has_photo_file(&hash), "no longer held");
+    assert!(!stray.exists());
+    assert_eq!(
+        store.photo_bytes(&own_rec.sha256.parse().unwrap()).unwrap(),
+        jpeg(500)
+    );
+}
