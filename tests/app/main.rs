@@ -382,6 +382,13 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         text(&c, ".pending-tag").await.contains("stage")
     })
     .await;
+    // Out of the call plan at once, before it syncs.
+    assert!(
+        text(&c, "#cadence-lost")
+            .await
+            .contains("out of the call plan"),
+        "a lost account owes no touches"
+    );
     let lost_account = text(&c, ".account-name").await.trim().to_owned();
 
     // A photo of the shelf, picked from the device's files, kept while offline.

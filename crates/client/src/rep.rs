@@ -578,7 +578,11 @@ impl Rep {
                 .unwrap_or_else(|_| "—".into()),
             contacts,
             cadence: cadence.map(owed).unwrap_or_default(),
-            reason: cadence.map(|c| c.reason.to_string()).unwrap_or_default(),
+            reason: if a.stage == rounds_core::Stage::Lost {
+                "lost: out of the call plan until its stage moves on".into()
+            } else {
+                cadence.map(|c| c.reason.to_string()).unwrap_or_default()
+            },
             timeline,
             pending_fields: view.pending_fields.iter().map(|f| f.to_string()).collect(),
             street: a.address.street.clone(),

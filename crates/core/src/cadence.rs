@@ -28,6 +28,10 @@
 //!   *overdue by N days* when the next due date is before today (calendar days);
 //!   *due today*; *on track*; *done* when nothing is owed; *not planned* when the plan
 //!   asks for none.
+//! * **Lost accounts** are out of the rotation: an account lost by `today` owes nothing
+//!   (every kind *not planned*) for the whole period until its stage moves on, so it
+//!   leaves Today and the compliance figures instead of counting as missed touches. A
+//!   period that ended before the loss is counted as it was.
 //! * **Urgency** orders the Today list: by status (at risk, overdue, due today, on track),
 //!   then days late, then bucket priority, then touches owed, then visits before calls
 //!   before e-mails. Each account carries the one-sentence reason of its most urgent kind.
@@ -41,7 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Utc};
 
-use crate::account::{Account, Priority};
+use crate::account::{Account, Priority, Stage};
 use crate::activity::{Activity, TouchKind};
 use crate::calendar::{DateRange, LocalDays, Period, WorkCalendar};
 use crate::id::AccountId;
@@ -55,6 +59,9 @@ pub trait Scheduled {
     fn created_at(&self) -> DateTime<Utc>;
     /// Breaks ties in the Today order.
     fn name(&self) -> &str;
+    /// Whether the account was lost by `day` (and not moved on since): it is then out of
+    /// the rotation for the period being counted.
+    fn lost_by(&self, day: NaiveDate) -> bool;
 }
 
 impl Scheduled for Account {
@@ -69,6 +76,10 @@ impl Scheduled for Account {
     }
     fn name(&self) -> &str {
         &self.name
+    }
+    fn lost_by(&self, day: NaiveDate) -> bool {
+        // A loss with no date (an import's) counts from always.
+        self.stage == Stage::Lost && self.stage_dates.lost.is_none_or(|d| d <= day)
     }
 }
 
@@ -270,6 +281,9 @@ impl<'a> CadenceEngine<'a> {
         let Some(shared) = &self.shared[priority_index(priority)] else {
             return not_planned(account);
         };
+        if account.lost_by(self.today) {
+            return not_planned(account);
+        }
         let created = self.local_days.date_of(account.created_at());
         let w = if created > shared.start {
             let p = priority_index(priority);

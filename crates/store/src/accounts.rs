@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use rounds_core::{Account, LatLon};
+use rounds_core::{Account, LatLon, Stage};
 use rounds_protocol::records::AccountRecord;
 use rounds_protocol::sync::{AccountEdit, MutationBody};
 use rounds_protocol::{AccountId, TerritoryId};
@@ -169,7 +169,7 @@ impl<'a> AccountsRead<'a> {
     pub(crate) fn today_rows(&self) -> Result<Vec<crate::today::TodayAccount>> {
         let edits = overlay(self.conn, None)?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, city, priority, created_at, lat, lon FROM accounts",
+            "SELECT id, name, city, priority, created_at, lat, lon, stage FROM accounts",
         )?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
@@ -185,10 +185,12 @@ impl<'a> AccountsRead<'a> {
                     (Some(lat), Some(lon)) => LatLon::new(lat, lon).ok(),
                     _ => None,
                 },
+                lost: r.get_ref(7)?.as_str().map_err(rusqlite::Error::from)? == "lost",
             };
             for e in edits.get(&id).into_iter().flatten() {
                 match e {
                     AccountEdit::Name(n) => row.name = n.clone(),
+                    AccountEdit::Stage(s) => row.lost = *s == Stage::Lost,
                     AccountEdit::City(c) => row.city = c.clone(),
                     AccountEdit::Location(l) => {
                         row.location = l.and_then(|l| LatLon::new(l.lat, l.lon).ok());

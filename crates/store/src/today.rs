@@ -25,6 +25,8 @@ pub struct TodayAccount {
     pub priority: Priority,
     pub created_at: DateTime<Utc>,
     pub location: Option<LatLon>,
+    /// Its stage is lost (a move not yet synced included).
+    pub lost: bool,
 }
 
 impl Scheduled for TodayAccount {
@@ -39,6 +41,10 @@ impl Scheduled for TodayAccount {
     }
     fn name(&self) -> &str {
         &self.name
+    }
+    /// The device counts only the current period: lost now is lost by then.
+    fn lost_by(&self, _day: chrono::NaiveDate) -> bool {
+        self.lost
     }
 }
 

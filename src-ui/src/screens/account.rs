@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rounds_core::{ActivityKind, Outcome, VisitState};
+use rounds_core::{ActivityKind, Outcome, Stage, VisitState};
 use rounds_protocol::ipc::{
     AccountDetail, AmendActivity, CheckOut, IpcError, LogActivity, Owed, TimelineItem,
 };
@@ -102,7 +102,7 @@ fn Loaded(
         <FollowUps account=detail.id items=detail.follow_ups.clone() today=detail.today f=f />
         <Contacts account=detail.id contacts=detail.contacts.clone() f=f />
         <Photos account=detail.id items=detail.photos.clone() f=f />
-        <Cadence cadence=detail.cadence.clone() />
+        <Cadence cadence=detail.cadence.clone() lost=detail.stage == Stage::Lost />
         <section class="card">
             <h2>"This year"</h2>
             <dl class="money">
@@ -416,7 +416,7 @@ fn Sheet(
 }
 
 #[component]
-fn Cadence(cadence: Vec<Owed>) -> impl IntoView {
+fn Cadence(cadence: Vec<Owed>, lost: bool) -> impl IntoView {
     let rows = cadence
         .into_iter()
         .filter(|o| o.planned > 0)
@@ -436,7 +436,9 @@ fn Cadence(cadence: Vec<Owed>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Call plan this period"</h2>
-            {if rows.is_empty() {
+            {if lost {
+                view! { <p class="muted" id="cadence-lost">"Lost: out of the call plan. Move its stage on to plan touches again."</p> }.into_any()
+            } else if rows.is_empty() {
                 view! { <p class="muted">"Nothing planned for this account."</p> }.into_any()
             } else {
                 view! { <ul class="plain-list">{rows}</ul> }.into_any()

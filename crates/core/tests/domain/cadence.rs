@@ -563,3 +563,53 @@ fn an_account_without_a_rule_for_its_bucket_is_not_planned() {
     assert_eq!(c.urgency, 0);
     assert!(c.period.is_none());
 }
+
+/// A shop the rep marked lost is out of the rotation for the period it was lost in and
+/// after, whatever its bucket or history; a period that ended before the loss counts as it
+/// was; a lost account won back owes its share again.
+#[rstest]
+#[case::lead(rounds_core::Stage::Lead, None, true)]
+#[case::opportunity(rounds_core::Stage::Opportunity, None, true)]
+#[case::customer(rounds_core::Stage::Customer, None, true)]
+#[case::lost_with_no_date(rounds_core::Stage::Lost, None, false)]
+#[case::lost_earlier_this_month(rounds_core::Stage::Lost, Some(d(2026, 3, 5)), false)]
+#[case::lost_today(rounds_core::Stage::Lost, Some(d(2026, 3, 18)), false)]
+#[case::lost_after_the_day_counted(rounds_core::Stage::Lost, Some(d(2026, 4, 2)), true)]
+#[case::won_back_after_a_loss(rounds_core::Stage::Lead, Some(d(2026, 3, 5)), true)]
+fn a_lost_account_owes_nothing(
+    #[case] stage: rounds_core::Stage,
+    #[case] lost_on: Option<NaiveDate>,
+    #[case] owes: bool,
+) {
+    let plan = plan_versions(vec![(d(2020, 1, 1), rule(Period::Month, 2, 2, 4))]);
+    let tz = ny();
+    let mut a = account(1, Priority::High);
+    a.stage = stage;
+    a.stage_dates.lost = lost_on;
+    // 18 March: the first visit was due on the 16th; one call done.
+    let acts = touches(&a, tz, &[(Call, d(2026, 3, 2))]);
+    let c = account_cadence(
+        &plan,
+        &a,
+        &acts,
+        d(2026, 3, 18),
+        tz,
+        &WorkCalendar::default(),
+    );
+    if owes {
+        assert_eq!(
+            c.kind(TouchKind::Visit).status,
+            Status::Overdue { days: 2 },
+            "{stage:?}"
+        );
+        assert!(c.is_due(), "{stage:?}");
+    } else {
+        assert!(
+            c.kinds
+                .iter()
+                .all(|k| k.status == Status::NotPlanned && k.owed == 0)
+        );
+        assert!(!c.is_due());
+        assert_eq!(c.urgency, 0, "never ranked in Today");
+    }
+}

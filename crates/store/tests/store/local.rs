@@ -248,6 +248,18 @@ fn a_stage_move_goes_out_from_the_stage_shown_and_a_loss_needs_a_reason() {
     let view = store.read().accounts().get(a).unwrap().unwrap();
     assert_eq!(view.account.stage, Stage::Lost, "shown at once");
     assert_eq!(view.pending_fields, ["phone", "stage"]);
+    // Out of the rotation at once too: Today's inputs see the move before it syncs.
+    let lost = |store: &rounds_store::Store| {
+        store
+            .read()
+            .today_inputs(now() - Duration::days(60))
+            .unwrap()
+            .accounts
+            .iter()
+            .find(|x| x.id == a)
+            .map(|x| x.lost)
+    };
+    assert_eq!(lost(&store), Some(true));
     let queued = store.read().outbox().all().unwrap();
     let stage = queued
         .iter()
@@ -263,7 +275,7 @@ fn a_stage_move_goes_out_from_the_stage_shown_and_a_loss_needs_a_reason() {
         }
     );
 
-    // Back to lead from lost: no reason asked, none sent.
+    // Back to lead from lost: no reason asked, none sent; back in the rotation.
     store
         .change_account(
             a,
@@ -272,6 +284,7 @@ fn a_stage_move_goes_out_from_the_stage_shown_and_a_loss_needs_a_reason() {
             now(),
         )
         .unwrap();
+    assert_eq!(lost(&store), Some(false));
     let queued = store.read().outbox().all().unwrap();
     let back = queued.last().unwrap().mutation.parse_body().unwrap();
     assert_eq!(
