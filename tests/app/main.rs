@@ -51,6 +51,25 @@ async fn type_into(c: &Client, css: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
+/// Finds the account named `name` from the Accounts tab's search and opens it; false
+/// while the list does not show it yet.
+async fn open_account(c: &Client, name: &str) -> bool {
+    click(c, "nav.tabs button[data-screen=\"accounts\"]").await;
+    type_into(c, "#search", name).await;
+    for row in all(c, ".account-row").await {
+        let shown = row
+            .find(fantoccini::Locator::Css(".account-name"))
+            .await
+            .ok();
+        if let Some(shown) = shown
+            && shown.text().await.unwrap_or_default() == name
+        {
+            return row.click().await.is_ok();
+        }
+    }
+    false
+}
+
 /// What Dana's territory holds on the server: a contact's surname and its account's name.
 async fn a_contact_of_dana(server: &Server) -> (String, String) {
     server
@@ -501,21 +520,8 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         all(&c, "#today-follow-ups").await.is_empty()
     })
     .await;
-    click(&c, "nav.tabs button[data-screen=\"accounts\"]").await;
-    type_into(&c, "#search", &lost_account).await;
-    eventually(10, "search finds the account", || async {
-        for row in all(&c, ".account-row").await {
-            let name = row
-                .find(fantoccini::Locator::Css(".account-name"))
-                .await
-                .ok();
-            if let Some(name) = name
-                && name.text().await.unwrap_or_default() == lost_account
-            {
-                return row.click().await.is_ok();
-            }
-        }
-        false
+    eventually(10, "search finds the account", || {
+        open_account(&c, &lost_account)
     })
     .await;
     loaded(&c, "account").await;
@@ -720,28 +726,7 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     // The visit's photo and the shelf's from the app, and the laptop's, each with its
     // picture (the page is opened afresh until the sync has fetched it).
     eventually(60, "the laptop's photo shows with its picture", || async {
-        click(&c, "nav.tabs button[data-screen=\"accounts\"]").await;
-        type_into(&c, "#search", &lost_account).await;
-        let mut opened = false;
-        for _ in 0..20 {
-            for row in all(&c, ".account-row").await {
-                let name = row
-                    .find(fantoccini::Locator::Css(".account-name"))
-                    .await
-                    .ok();
-                if let Some(name) = name
-                    && name.text().await.unwrap_or_default() == lost_account
-                {
-                    opened = row.click().await.is_ok();
-                    break;
-                }
-            }
-            if opened {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        if !opened {
+        if !open_account(&c, &lost_account).await {
             return false;
         }
         loaded(&c, "account").await;
