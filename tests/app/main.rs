@@ -734,7 +734,11 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         all(&c, "#photos li.photo[data-state=\"uploaded\"] img")
             .await
             .len()
-            == 3
+            == 2
+            && all(&c, "#photos li.photo[data-state=\"synced\"] img")
+                .await
+                .len()
+                == 1
             && all(&c, "#photos li.photo").await.len() == 3
             && all(&c, "#photos .photo-missing").await.is_empty()
     })

@@ -1163,6 +1163,7 @@ fn photo_item(v: PhotoView, on_device: bool) -> PhotoItem {
         upload: match v.upload {
             Upload::Waiting => PhotoUpload::Waiting,
             Upload::Done => PhotoUpload::Uploaded,
+            Upload::Elsewhere => PhotoUpload::FromAnotherDevice,
             Upload::Refused(reason) => PhotoUpload::Refused { reason },
         },
     }

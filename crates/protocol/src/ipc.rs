@@ -195,6 +195,8 @@ pub enum PhotoUpload {
     Waiting,
     /// On the server.
     Uploaded,
+    /// Taken on another device: on the server, and here once fetched.
+    FromAnotherDevice,
     /// The server would not take it; it stays on the device.
     Refused { reason: String },
 }

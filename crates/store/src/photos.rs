@@ -40,6 +40,9 @@ pub struct NewPhoto {
 pub enum Upload {
     Waiting,
     Done,
+    /// Taken on another device (or by another rep): on the server, nothing for this
+    /// device to upload.
+    Elsewhere,
     /// The server would not take it (in its words); it stays on this device.
     Refused(String),
 }
@@ -112,12 +115,12 @@ fn view(r: &rusqlite::Row<'_>, rep: RepId) -> rusqlite::Result<Option<PhotoView>
     }))
 }
 
-/// A photo the server sent: on the server, so its upload is done.
+/// A photo the server sent, taken elsewhere.
 fn synced_view(data: &str) -> Option<PhotoView> {
     let rec: PhotoRecord = serde_json::from_str(data).ok()?;
     Some(PhotoView {
         photo: Photo::try_from(&rec).ok()?,
-        upload: Upload::Done,
+        upload: Upload::Elsewhere,
     })
 }
 
@@ -404,7 +407,7 @@ impl Store {
     /// Settles every photo of `hash`: uploaded, or refused with the server's words.
     pub fn settle_upload(&mut self, hash: &ContentHash, outcome: &Upload) -> Result<()> {
         let value = match outcome {
-            Upload::Waiting => return Ok(()),
+            Upload::Waiting | Upload::Elsewhere => return Ok(()),
             Upload::Done => "done".to_owned(),
             Upload::Refused(why) => why.chars().take(500).collect(),
         };

@@ -130,6 +130,9 @@ fn PhotoRow(item: PhotoItem) -> impl IntoView {
             view! { <span class="pending-tag">"Waiting to sync"</span> }.into_any()
         }
         PhotoUpload::Uploaded => view! { <span class="muted">"Uploaded"</span> }.into_any(),
+        PhotoUpload::FromAnotherDevice => {
+            view! { <span class="muted">"From another device"</span> }.into_any()
+        }
         PhotoUpload::Refused { reason } => {
             view! { <span class="form-error">"Not taken by the server: " {reason.clone()}</span> }
                 .into_any()
@@ -137,8 +140,8 @@ fn PhotoRow(item: PhotoItem) -> impl IntoView {
     };
     let alt = item.caption.clone().unwrap_or_else(|| "Photo".into());
     view! {
-        <li class="photo" data-state=match item.upload { PhotoUpload::Waiting => "waiting", PhotoUpload::Uploaded => "uploaded", PhotoUpload::Refused { .. } => "refused" }>
-            {(!item.on_device).then(|| view! { <div class="photo-missing">"Taken on another device: the picture comes with the next sync"</div> })}
+        <li class="photo" data-state=match item.upload { PhotoUpload::Waiting => "waiting", PhotoUpload::Uploaded => "uploaded", PhotoUpload::FromAnotherDevice => "synced", PhotoUpload::Refused { .. } => "refused" }>
+            {(!item.on_device).then(|| view! { <div class="photo-missing">"The picture comes with the next sync"</div> })}
             {move || src.get().map(|s| view! { <img src=s alt=alt.clone() /> })}
             <p>
                 {item.caption.clone().map(|c| view! { <span class="caption">{c}</span> <br /> })}

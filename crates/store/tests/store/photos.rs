@@ -199,7 +199,7 @@ fn photos_from_the_server_are_listed_fetched_by_hash_and_dropped_with_their_acco
         .unwrap();
     let ids: Vec<_> = listed.iter().map(|v| v.photo.id).collect();
     assert_eq!(ids, [own, theirs.id]);
-    assert_eq!(listed[1].upload, Upload::Done);
+    assert_eq!(listed[1].upload, Upload::Elsewhere);
     assert!(!store.has_photo_file(&listed[1].photo.hash));
     assert_eq!(
         store.read().photos().synced_files().unwrap(),
