@@ -137,16 +137,12 @@ pub fn in_territory(
     after: &str,
     limit: usize,
 ) -> Result<Vec<PhotoRow>> {
-    let columns = COLUMNS
-        .split(", ")
-        .map(|c| format!("x.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     Ok(query_as(
         tx,
         &format!(
-            "SELECT {columns} FROM photos x JOIN accounts a ON a.id = x.account_id
-             WHERE a.territory_id = $1 AND x.id > $2 ORDER BY x.id LIMIT $3"
+            "SELECT {COLUMNS} FROM photos
+             WHERE account_id IN (SELECT id FROM accounts WHERE territory_id = $1)
+               AND id > $2 ORDER BY id LIMIT $3"
         ),
         params![territory, after, limit],
     )?)

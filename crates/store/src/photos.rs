@@ -295,10 +295,7 @@ impl Store {
             .accounts()
             .get(new.account_id)?
             .ok_or_else(|| StoreError::NotFound(format!("account {}", new.account_id)))?;
-        let path = self.photo_path(&hash);
-        if !path.exists() {
-            write_whole(&path, &new.bytes).map_err(io_error)?;
-        }
+        self.keep_file(&hash, &new.bytes)?;
         let device = *self.device_id.as_uuid();
         let rec = PhotoRecord {
             id: PhotoId::from_uuid(new_id(now)),
@@ -357,11 +354,17 @@ impl Store {
         if ContentHash::from_digest(Sha256::digest(bytes).into()) != *hash {
             return Ok(false);
         }
+        self.keep_file(hash, bytes)?;
+        Ok(true)
+    }
+
+    /// Writes a picture's file under its hash, once: the same picture is one file.
+    fn keep_file(&self, hash: &ContentHash, bytes: &[u8]) -> Result<()> {
         let path = self.photo_path(hash);
         if !path.exists() {
             write_whole(&path, bytes).map_err(io_error)?;
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Removes the files of photos the device no longer holds (their account went to
