@@ -44,6 +44,20 @@ pub enum RouteError {
     InvalidSpeed(f64),
     #[error("the start and end alone need {needed_s} s, more than the {workday_s} s workday")]
     WorkdayTooShort { needed_s: u64, workday_s: u64 },
+    #[error("{what} {value} at stop {index} is outside 0..=1e12")]
+    TimeOutOfRange {
+        what: &'static str,
+        index: usize,
+        value: i64,
+    },
+    #[error("the window of stop {index} closes ({latest}) before it opens ({earliest})")]
+    EmptyWindow {
+        index: usize,
+        earliest: i64,
+        latest: i64,
+    },
+    #[error("the day's start and end alone already overrun the day, by {late_by}")]
+    DayTooShort { late_by: i64 },
     #[error("a position given as coordinates needs stops given as coordinates")]
     PositionNeedsCoordinates,
 }

@@ -7,6 +7,11 @@
 //! - [`fit_day`]: choose the stops that fit a workday (least urgent dropped
 //!   first) and order them.
 //! - [`reorder_from`]: re-plan the rest of the day from where the rep is.
+//! - [`solve_windows`] / [`solve_windows_until`]: order stops with service
+//!   times and time windows (opening hours, appointments), least travel
+//!   time; the answer's schedule names every stop it could not keep.
+//! - [`fit_windows`]: the most urgent stops a day can keep in their windows,
+//!   timed, and why each other one was left out.
 //!
 //! The search is deterministic for a seed and a kick budget. Wall-clock
 //! budgets are the caller's: pass a `should_stop` callback (the library never
@@ -33,7 +38,9 @@ mod geo;
 mod model;
 mod rng;
 mod search;
+mod timed_day;
 mod tour;
+mod windows;
 
 pub use day::{
     DayPlan, DayRules, DropReason, Dropped, Position, fit_day, fit_day_until, reorder_from,
@@ -41,6 +48,11 @@ pub use day::{
 pub use error::RouteError;
 pub use geo::{EARTH_RADIUS_M, LatLon};
 pub use model::{DistanceMatrix, End, MAX_DISTANCE, Options, Problem, Route, Stops};
+pub use timed_day::{TimedDay, TimedDrop, WindowDrop, fit_windows, fit_windows_until};
+pub use windows::{
+    Late, MAX_TIME, Schedule, TimedOptions, TimedProblem, Visit, Window, solve_windows,
+    solve_windows_until,
+};
 
 use engine::{Effort, Tail};
 use model::{Node, View};

@@ -1,9 +1,12 @@
-//! `route-bench`: the benchmark harness's solver protocol.
+//! `route-bench`: the benchmark harnesses' solver protocol.
 //!
-//! Reads one JSON instance on stdin (metric euclid | ceil | att | geo |
-//! haversine | matrix, start, end = start | stop | null, time_limit_ms) and
-//! writes `{"order": [...], "solve_ms": N}`. Distances are the harness's
-//! integer metrics, computed here exactly as its README defines them.
+//! Reads one JSON instance on stdin and writes `{"order": [...], "solve_ms": N}`.
+//! - TSP: metric euclid | ceil | att | geo | haversine | matrix, start,
+//!   end = start | stop | null, time_limit_ms. Distances are the harness's
+//!   integer metrics, computed here exactly as its README defines them.
+//! - TSP with time windows (the instance has `windows`): an integer travel
+//!   `matrix` (asymmetric allowed), `service` and `windows` per node, start,
+//!   end, time_limit_ms; least total travel, every visit inside its window.
 //!
 //! Flags: `--time-scale X` multiplies the instance's time limit (so one
 //! harness run can give OR-Tools the full limit and this solver a fraction),
@@ -13,7 +16,10 @@
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use rounds_route::{DistanceMatrix, End, Options, Problem, Stops, solve_until};
+use rounds_route::{
+    DistanceMatrix, End, Options, Problem, Stops, TimedOptions, TimedProblem, Window, solve_until,
+    solve_windows_until,
+};
 use serde_json::Value;
 
 type BoxError = Box<dyn std::error::Error>;
@@ -53,30 +59,41 @@ fn run(t0: Instant) -> Result<(), BoxError> {
     let margin_ms = 30.0 + 0.03 * limit_ms;
     let deadline = t0 + Duration::from_secs_f64((limit_ms - margin_ms).max(1.0) / 1000.0);
 
-    let matrix = build_matrix(&inst)?;
-    let n = matrix.len();
     let start = as_index(inst.get("start"), "start")?.unwrap_or(0);
     let end = match as_index(inst.get("end"), "end")? {
         None => End::Free,
         Some(e) if e == start => End::Start,
         Some(e) => End::Stop(e),
     };
-    let problem = Problem::new(Stops::Matrix(matrix), start, end)?;
-    let options = Options {
-        seed,
-        max_kicks: Some(kicks),
-        ..Options::default()
-    };
     let mut calls = 0u32;
-    let route = solve_until(&problem, &options, || {
+    let should_stop = || {
         // Reading the clock costs ~20 ns; every 4th call is plenty.
         calls = calls.wrapping_add(1);
         calls.is_multiple_of(4) && Instant::now() >= deadline
-    })?;
-    debug_assert_eq!(route.order.len(), n);
+    };
+    let order = if inst.get("windows").is_some() {
+        let problem = timed_problem(&inst, start, end)?;
+        let options = TimedOptions {
+            seed,
+            max_kicks: Some(kicks),
+        };
+        solve_windows_until(&problem, &options, should_stop).order()
+    } else {
+        let matrix = build_matrix(&inst)?;
+        let n = matrix.len();
+        let problem = Problem::new(Stops::Matrix(matrix), start, end)?;
+        let options = Options {
+            seed,
+            max_kicks: Some(kicks),
+            ..Options::default()
+        };
+        let route = solve_until(&problem, &options, should_stop)?;
+        debug_assert_eq!(route.order.len(), n);
+        route.order
+    };
 
     let out = serde_json::json!({
-        "order": route.order,
+        "order": order,
         "solve_ms": t0.elapsed().as_millis() as u64,
     });
     let mut stdout = std::io::stdout().lock();
@@ -93,6 +110,38 @@ fn as_index(v: Option<&Value>, what: &str) -> Result<Option<usize>, BoxError> {
                 .ok_or_else(|| format!("{what} must be an index"))? as usize,
         )),
     }
+}
+
+fn int_array(v: &Value, what: &str) -> Result<Vec<i64>, BoxError> {
+    v.as_array()
+        .ok_or_else(|| format!("{what} is not an array"))?
+        .iter()
+        .map(|x| {
+            x.as_i64()
+                .ok_or_else(|| format!("{what} holds a value that is not an integer").into())
+        })
+        .collect()
+}
+
+fn timed_problem(inst: &Value, start: usize, end: End) -> Result<TimedProblem, BoxError> {
+    let field = |k: &str| inst.get(k).ok_or_else(|| format!("missing {k}"));
+    let matrix = field("matrix")?
+        .as_array()
+        .ok_or("matrix is not an array")?
+        .iter()
+        .map(|r| int_array(r, "a matrix row"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let service = int_array(field("service")?, "service")?;
+    let windows = field("windows")?
+        .as_array()
+        .ok_or("windows is not an array")?
+        .iter()
+        .map(|w| match int_array(w, "a window")?.as_slice() {
+            [a, b] => Ok(Window::new(*a, *b)),
+            _ => Err("a window must be [earliest, latest]".into()),
+        })
+        .collect::<Result<Vec<_>, BoxError>>()?;
+    Ok(TimedProblem::new(matrix, service, windows, start, end)?)
 }
 
 fn build_matrix(inst: &Value) -> Result<DistanceMatrix, BoxError> {

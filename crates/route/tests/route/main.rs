@@ -1,9 +1,11 @@
 //! Integration tests for rounds-route: one binary, one module per concern.
 
+mod bench_protocol;
 mod day;
 mod degenerate;
 mod properties;
 mod quality;
+mod windows;
 
 use rounds_route::{DistanceMatrix, LatLon, Stops};
 

@@ -1,0 +1,185 @@
+//! A day with time windows: keep the most urgent visits that can all be
+//! made inside their windows, order them, and say why each other one was
+//! left out.
+
+use crate::RouteError;
+use crate::model::End;
+use crate::windows::{Schedule, TimedOptions, TimedProblem, solve_windows_until};
+
+/// Why a stop was left out of the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowDrop {
+    /// Even driven to first, straight from the start, its visit cannot
+    /// start before its window closes, or the rep could not then finish the
+    /// day in time.
+    OutOfReach,
+    /// It can be reached alone, but not together with the visits kept, each
+    /// of which is at least as urgent.
+    Crowded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedDrop {
+    pub stop: usize,
+    pub urgency: u32,
+    pub reason: WindowDrop,
+}
+
+/// The visits kept, ordered and timed (every window kept), and the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedDay {
+    pub schedule: Schedule,
+    /// In the order they were left out: out of reach first, then the least
+    /// urgent.
+    pub dropped: Vec<TimedDrop>,
+}
+
+/// [`fit_windows_until`] without an external stop signal.
+pub fn fit_windows(
+    problem: &TimedProblem,
+    urgency: &[u32],
+    options: &TimedOptions,
+) -> Result<TimedDay, RouteError> {
+    fit_windows_until(problem, urgency, options, || false)
+}
+
+/// Leave out what cannot be reached in its window, then, while the best
+/// order found still makes a visit late, leave out the least urgent stop
+/// whose absence shortens the lateness (ties: the one that shortens it
+/// most, then the one that frees the most time); finally put back, most urgent first, every stop left out for
+/// crowding that fits again. `urgency` has one entry per stop (the start's
+/// and a fixed end's are ignored).
+///
+/// The schedule returned keeps every window, unless the start and end alone
+/// cannot (the start's window closes before the end can be reached), which
+/// is an error.
+pub fn fit_windows_until(
+    problem: &TimedProblem,
+    urgency: &[u32],
+    options: &TimedOptions,
+    mut should_stop: impl FnMut() -> bool,
+) -> Result<TimedDay, RouteError> {
+    let n = problem.len();
+    if urgency.len() != n {
+        return Err(RouteError::LengthMismatch {
+            what: "urgency",
+            len: urgency.len(),
+            expected: n,
+        });
+    }
+    let start = problem.start();
+    let fixed = match problem.end() {
+        End::Stop(e) => Some(e),
+        _ => None,
+    };
+    let frame = |middle: &[usize]| {
+        let mut o = vec![start];
+        o.extend_from_slice(middle);
+        o.extend(fixed);
+        o
+    };
+    let bare = problem.schedule(&frame(&[]));
+    if !bare.is_feasible() {
+        return Err(RouteError::DayTooShort {
+            late_by: bare.late.iter().map(|l| l.by).sum(),
+        });
+    }
+
+    let mut dropped = Vec::new();
+    let mut kept = Vec::new();
+    for s in (0..n).filter(|&s| s != start && Some(s) != fixed) {
+        if problem.schedule(&frame(&[s])).is_feasible() {
+            kept.push(s);
+        } else {
+            dropped.push(TimedDrop {
+                stop: s,
+                urgency: urgency[s],
+                reason: WindowDrop::OutOfReach,
+            });
+        }
+    }
+    let reachable = dropped.len();
+
+    let mut best = solve_subset(problem, &kept, options, &mut should_stop);
+    while !best.is_feasible() {
+        let order = best.order();
+        let measure = |o: &[usize]| {
+            let s = problem.schedule(o);
+            (s.late.iter().map(|l| l.by).sum::<i64>(), s.finish)
+        };
+        let (late_now, finish_now) = measure(&order);
+        let victim = (1..order.len())
+            .filter(|&k| Some(order[k]) != fixed)
+            .filter_map(|k| {
+                let mut without = order.clone();
+                without.remove(k);
+                let (late, finish) = measure(&without);
+                let saved = late_now - late;
+                (saved > 0).then_some((
+                    urgency[order[k]],
+                    -saved,
+                    late - late_now + finish - finish_now,
+                    k,
+                ))
+            })
+            .min();
+        // A late visit's own absence always removes its lateness, so some
+        // stop qualifies; the guard only keeps a bug from looping forever.
+        let Some((_, _, _, k)) = victim else { break };
+        let s = order[k];
+        kept.retain(|&x| x != s);
+        dropped.push(TimedDrop {
+            stop: s,
+            urgency: urgency[s],
+            reason: WindowDrop::Crowded,
+        });
+        best = solve_subset(problem, &kept, options, &mut should_stop);
+    }
+
+    // Put back what fits now, most urgent first.
+    let mut crowded: Vec<usize> = (reachable..dropped.len()).collect();
+    crowded.sort_by_key(|&k| std::cmp::Reverse((dropped[k].urgency, std::cmp::Reverse(k))));
+    let mut back = Vec::new();
+    for k in crowded {
+        let s = dropped[k].stop;
+        let mut with = kept.clone();
+        with.push(s);
+        let trial = solve_subset(problem, &with, options, &mut should_stop);
+        if trial.is_feasible() {
+            kept = with;
+            best = trial;
+            back.push(k);
+        }
+    }
+    let mut k = 0;
+    dropped.retain(|_| {
+        k += 1;
+        !back.contains(&(k - 1))
+    });
+    Ok(TimedDay {
+        schedule: best,
+        dropped,
+    })
+}
+
+/// Solve on the start, `stops` and a fixed end only, in the caller's indices.
+fn solve_subset(
+    problem: &TimedProblem,
+    stops: &[usize],
+    options: &TimedOptions,
+    stop: &mut dyn FnMut() -> bool,
+) -> Schedule {
+    let mut nodes = vec![problem.start()];
+    nodes.extend_from_slice(stops);
+    let end = match problem.end() {
+        End::Stop(e) => {
+            nodes.push(e);
+            End::Stop(nodes.len() - 1)
+        }
+        other => other,
+    };
+    let sub = problem.subset(&nodes, end);
+    let local = solve_windows_until(&sub, options, stop);
+    let order: Vec<usize> = local.order().into_iter().map(|v| nodes[v]).collect();
+    problem.schedule(&order)
+}
