@@ -4,7 +4,7 @@
 
 use crate::RouteError;
 use crate::model::End;
-use crate::windows::{Schedule, TimedOptions, TimedProblem, solve_windows_until};
+use crate::windows::{Schedule, TimedOptions, TimedProblem, solve_from};
 
 /// Why a stop was left out of the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +100,14 @@ pub fn fit_windows_until(
     }
     let reachable = dropped.len();
 
-    let mut best = solve_subset(problem, &kept, options, &mut should_stop);
+    let kicks = options
+        .max_kicks
+        .unwrap_or_else(|| (10 * n as u64).clamp(100, 1000));
+    // Each stop left out is followed by a short search from the order before
+    // it (a full one per stop would make a crowded day cost seconds); the
+    // day kept gets the full search at the end.
+    let short = (kicks / 10).max(10);
+    let mut best = solve_subset(problem, &kept, options.seed, kicks, None, &mut should_stop);
     while !best.is_feasible() {
         let order = best.order();
         let measure = |o: &[usize]| {
@@ -133,23 +140,55 @@ pub fn fit_windows_until(
             urgency: urgency[s],
             reason: WindowDrop::Crowded,
         });
-        best = solve_subset(problem, &kept, options, &mut should_stop);
+        let mut warm = order;
+        warm.remove(k);
+        best = solve_subset(
+            problem,
+            &kept,
+            options.seed,
+            short,
+            Some(&warm),
+            &mut should_stop,
+        );
     }
 
-    // Put back what fits now, most urgent first.
+    // Put back what fits now, most urgent first: at the place in the order
+    // where it adds the least travel and every visit stays in its window.
     let mut crowded: Vec<usize> = (reachable..dropped.len()).collect();
     crowded.sort_by_key(|&k| std::cmp::Reverse((dropped[k].urgency, std::cmp::Reverse(k))));
     let mut back = Vec::new();
+    let mut order = best.order();
     for k in crowded {
         let s = dropped[k].stop;
-        let mut with = kept.clone();
-        with.push(s);
-        let trial = solve_subset(problem, &with, options, &mut should_stop);
-        if trial.is_feasible() {
-            kept = with;
-            best = trial;
+        let last = order.len() - usize::from(fixed.is_some());
+        let slot = (1..=last)
+            .filter_map(|at| {
+                let mut with = order.clone();
+                with.insert(at, s);
+                let sched = problem.schedule(&with);
+                sched.is_feasible().then_some((sched.travel, at))
+            })
+            .min();
+        if let Some((_, at)) = slot {
+            order.insert(at, s);
+            kept.push(s);
             back.push(k);
         }
+    }
+    if !back.is_empty() || dropped.len() > reachable {
+        let polished = solve_subset(
+            problem,
+            &kept,
+            options.seed,
+            kicks,
+            Some(&order),
+            &mut should_stop,
+        );
+        best = if polished.is_feasible() {
+            polished
+        } else {
+            problem.schedule(&order)
+        };
     }
     let mut k = 0;
     dropped.retain(|_| {
@@ -162,11 +201,14 @@ pub fn fit_windows_until(
     })
 }
 
-/// Solve on the start, `stops` and a fixed end only, in the caller's indices.
+/// Solve on the start, `stops` and a fixed end only, in the caller's indices;
+/// `warm` is an order of those stops to start from.
 fn solve_subset(
     problem: &TimedProblem,
     stops: &[usize],
-    options: &TimedOptions,
+    seed: u64,
+    kicks: u64,
+    warm: Option<&[usize]>,
     stop: &mut dyn FnMut() -> bool,
 ) -> Schedule {
     let mut nodes = vec![problem.start()];
@@ -179,7 +221,12 @@ fn solve_subset(
         other => other,
     };
     let sub = problem.subset(&nodes, end);
-    let local = solve_windows_until(&sub, options, stop);
+    let local_warm: Option<Vec<usize>> = warm.map(|w| {
+        w.iter()
+            .filter_map(|v| nodes.iter().position(|x| x == v))
+            .collect()
+    });
+    let local = solve_from(&sub, seed, kicks, local_warm.as_deref(), stop);
     let order: Vec<usize> = local.order().into_iter().map(|v| nodes[v]).collect();
     problem.schedule(&order)
 }

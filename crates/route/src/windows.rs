@@ -308,11 +308,30 @@ pub fn solve_windows_until(
     options: &TimedOptions,
     mut should_stop: impl FnMut() -> bool,
 ) -> Schedule {
-    let search = Search::new(problem);
     let kicks = options
         .max_kicks
         .unwrap_or_else(|| (10 * problem.n as u64).clamp(100, 1000));
-    let seq = search.run(options.seed, kicks, &mut should_stop);
+    solve_from(problem, options.seed, kicks, None, &mut should_stop)
+}
+
+/// The search from `initial` (an order of every stop, the start first and a
+/// fixed end last) instead of earliest deadline first: a re-plan after a
+/// small change starts where the last one ended and needs few kicks.
+pub(crate) fn solve_from(
+    problem: &TimedProblem,
+    seed: u64,
+    kicks: u64,
+    initial: Option<&[usize]>,
+    stop: &mut dyn FnMut() -> bool,
+) -> Schedule {
+    let search = Search::new(problem);
+    let initial: Option<Vec<u32>> = initial.map(|o| {
+        o.iter()
+            .filter(|&&v| v != problem.start && End::Stop(v) != problem.end)
+            .map(|&v| v as u32)
+            .collect()
+    });
+    let seq = search.run(seed, kicks, initial, stop);
     let mut order = Vec::with_capacity(problem.n);
     order.push(problem.start);
     order.extend(seq.iter().map(|&v| v as usize));
@@ -477,7 +496,13 @@ impl<'a> Search<'a> {
         seq
     }
 
-    fn run(&self, seed: u64, kicks: u64, stop: &mut dyn FnMut() -> bool) -> Vec<u32> {
+    fn run(
+        &self,
+        seed: u64,
+        kicks: u64,
+        initial: Option<Vec<u32>>,
+        stop: &mut dyn FnMut() -> bool,
+    ) -> Vec<u32> {
         let c = self.customers.len();
         if c <= 1 {
             return self.customers.clone();
@@ -485,7 +510,10 @@ impl<'a> Search<'a> {
         let mut rng = Rng::new(seed);
         let mut penalty = self.initial_penalty();
         let mut tables = Tables::new(c + 2);
-        let mut cur = self.initial();
+        let mut cur = match initial {
+            Some(seq) if seq.len() == c => seq,
+            _ => self.initial(),
+        };
         let mut cur_seg = self.local_search(&mut cur, penalty, &mut tables, stop);
         let mut best = cur.clone();
         let mut best_seg = cur_seg;
@@ -690,19 +718,18 @@ impl<'a> Search<'a> {
                         );
                     }
                     if q + 1 < i {
-                        // q..=i-1 reversed: nb follows route[i]... no: route[q-1]
-                        // is followed by route[i-1]; i.e. nb now precedes route[i].
+                        // q..=i-1 reversed: nb comes just before route[i].
                         consider(
                             &[
-                                Part::fwd(0, q),
+                                Part::fwd(0, q - 1),
                                 Part {
-                                    i: q + 1,
+                                    i: q,
                                     j: i - 1,
                                     rev: true,
                                 },
                                 Part::fwd(i, m - 1),
                             ],
-                            Move::Reverse { i: q + 1, j: i - 1 },
+                            Move::Reverse { i: q, j: i - 1 },
                         );
                     }
                     // Exchange route[i] with the stop just after or before nb.
