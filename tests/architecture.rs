@@ -8,6 +8,7 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
     Some(match package {
         "rounds-core" => &[],
         "rounds-route" => &[],
+        "rounds-plan" => &["rounds-route"],
         "rounds-protocol" => &["rounds-core"],
         "rounds-store" => &["rounds-core", "rounds-protocol"],
         "rounds-client" => &[
