@@ -53,6 +53,9 @@ pub struct Owed {
     pub overdue: bool,
     /// Higher is more important (the account's priority).
     pub urgency: u32,
+    /// The last plan day (inclusive) its visits count for, when its period
+    /// ends inside the plan; `None`: the plan's last day.
+    pub due_by: Option<usize>,
 }
 
 /// A visit fixed at a day and a time (seconds from midnight).
@@ -424,6 +427,9 @@ fn validate(input: &PlanInput) -> Result<(), PlanError> {
     }
     for o in &input.owed {
         check("account", o.account, n_acc)?;
+        if let Some(d) = o.due_by {
+            check("day", d, n_days)?;
+        }
     }
     for a in &input.appointments {
         check("account", a.account, n_acc)?;
@@ -489,10 +495,12 @@ fn tasks(input: &PlanInput) -> Vec<Task> {
             .map(|p| p.day)
             .collect();
         pins.sort_unstable();
+        // The shares divide the days up to the end of the account's period.
+        let span = o.due_by.map_or(n_days, |d| (d + 1).min(n_days));
         for t in 0..k as usize {
             let k = k as usize;
-            let lo = t * n_days / k;
-            let hi = ((t + 1) * n_days / k).max(lo + 1).min(n_days);
+            let lo = t * span / k;
+            let hi = ((t + 1) * span / k).max(lo + 1).min(span.max(1));
             // A pin takes the visit whose share holds it, or else the first.
             let pin = pins
                 .iter()

@@ -47,6 +47,7 @@ fn owed(account: usize, visits: u32) -> Owed {
         emails: 0,
         overdue: false,
         urgency: 1,
+        due_by: None,
     }
 }
 
@@ -70,6 +71,26 @@ fn two_visits_are_spaced_through_the_period() {
     assert_eq!(d.len(), 2, "{d:?}");
     assert!(d[0] < 5 && d[1] >= 5, "one in each half: {d:?}");
     assert_eq!((p.planned_owed_visits, p.owed_visits), (3, 3));
+}
+
+#[test]
+fn a_period_that_ends_early_keeps_its_visits_before_its_end() {
+    let mut i = input(3, 10);
+    i.accounts = vec![account(1), account(2)];
+    i.owed = vec![
+        Owed {
+            due_by: Some(3),
+            ..owed(0, 2)
+        },
+        owed(1, 1),
+    ];
+    let p = plan(&i).unwrap();
+    let d = days_of(&p, 0);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(
+        d[0] < 2 && (2..=3).contains(&d[1]),
+        "spaced inside days 0–3: {d:?}"
+    );
 }
 
 #[test]

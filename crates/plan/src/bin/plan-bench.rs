@@ -159,6 +159,7 @@ fn territory(accounts: usize, days: usize, seed: u64) -> PlanInput {
             emails,
             overdue: next() < 0.1,
             urgency,
+            due_by: None,
         });
     }
     PlanInput {
