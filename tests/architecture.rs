@@ -13,6 +13,7 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "rounds-store" => &["rounds-core", "rounds-protocol"],
         "rounds-client" => &[
             "rounds-core",
+            "rounds-plan",
             "rounds-route",
             "rounds-protocol",
             "rounds-store",

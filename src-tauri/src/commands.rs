@@ -8,7 +8,7 @@ use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto, CheckOut,
     CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError, LeadDraft, LogActivity, Logged,
     Lookalike, MapPin, MapPinsNear, NewLead, PlanDay, Profile, SaveContact, Session, SignIn,
-    SyncView, TodayView,
+    SyncView, TodayView, WeekPlan,
 };
 use rounds_protocol::{AccountId, ActivityId, ContactId, ErrorCode, FollowUpId, PhotoId};
 use tauri::State;
@@ -48,6 +48,12 @@ pub async fn today(state: State<'_, AppState>) -> Answer<TodayView> {
 pub async fn plan_day(state: State<'_, AppState>, req: PlanDay) -> Answer<DayRoute> {
     let device = state.device().await;
     device.rep()?.plan_day(&req, device.now())
+}
+
+#[tauri::command]
+pub async fn plan_week(state: State<'_, AppState>) -> Answer<WeekPlan> {
+    let device = state.device().await;
+    device.rep()?.plan_week(device.now())
 }
 
 #[tauri::command]

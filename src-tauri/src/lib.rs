@@ -43,6 +43,7 @@ pub fn run() {
             commands::sign_out,
             commands::today,
             commands::plan_day,
+            commands::plan_week,
             commands::accounts,
             commands::account,
             commands::log_activity,

@@ -11,7 +11,7 @@ use rounds_protocol::ipc::{Session, SyncView};
 use crate::format;
 use crate::ipc;
 use crate::parts::ErrorBox;
-use crate::screens::{account, accounts, first_run, new_lead, route, sync, today};
+use crate::screens::{account, accounts, first_run, new_lead, route, sync, today, week};
 use crate::state::{Ctx, Phase, Screen, ctx};
 
 /// How often the badge is refreshed; faster while a sync runs, for the progress bar.
@@ -166,6 +166,7 @@ fn Main() -> impl IntoView {
                     {move || match screen.get() {
                         Screen::Today => view! { <today::Today /> }.into_any(),
                         Screen::Route => view! { <route::Route /> }.into_any(),
+                        Screen::Week => view! { <week::Week /> }.into_any(),
                         Screen::Accounts => view! { <accounts::Accounts /> }.into_any(),
                         Screen::Sync => view! { <sync::SyncScreen /> }.into_any(),
                         Screen::Account(id) => view! { <account::Account id=id /> }.into_any(),

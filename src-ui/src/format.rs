@@ -31,6 +31,11 @@ pub fn minutes(min: u32) -> String {
     }
 }
 
+/// "08:55" from minutes after midnight.
+pub fn clock(min: u32) -> String {
+    format!("{:02}:{:02}", min / 60 % 24, min % 60)
+}
+
 /// The browser's clock; the domain crates have none.
 pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()

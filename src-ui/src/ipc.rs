@@ -7,7 +7,7 @@ use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto, CheckOut,
     CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError, LeadDraft, LogActivity, Logged,
     Lookalike, MapPin, MapPinsNear, NewLead, PlanDay, Profile, SaveContact, Session, SignIn,
-    SyncView, TodayView, command,
+    SyncView, TodayView, WeekPlan, command,
 };
 use rounds_protocol::{AccountId, ActivityId, ContactId, FollowUpId, PhotoId};
 use serde::Serialize;
@@ -120,6 +120,10 @@ pub async fn today() -> Result<TodayView, IpcError> {
 
 pub async fn plan_day(req: PlanDay) -> Result<DayRoute, IpcError> {
     call(command::PLAN_DAY, &req).await
+}
+
+pub async fn plan_week() -> Result<WeekPlan, IpcError> {
+    call0(command::PLAN_WEEK).await
 }
 
 pub async fn accounts(req: AccountQuery) -> Result<AccountList, IpcError> {

@@ -114,6 +114,7 @@ pub enum Phase {
 pub enum Screen {
     Today,
     Route,
+    Week,
     Accounts,
     Sync,
     Account(AccountId),
@@ -122,9 +123,10 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const TABS: [(Screen, &'static str); 4] = [
+    pub const TABS: [(Screen, &'static str); 5] = [
         (Screen::Today, "Today"),
         (Screen::Route, "Route"),
+        (Screen::Week, "Week"),
         (Screen::Accounts, "Accounts"),
         (Screen::Sync, "Sync"),
     ];
@@ -133,6 +135,7 @@ impl Screen {
         match self {
             Screen::Today => "today",
             Screen::Route => "route",
+            Screen::Week => "week",
             Screen::Accounts => "accounts",
             Screen::Sync => "sync",
             Screen::Account(_) => "account",

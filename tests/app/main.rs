@@ -324,6 +324,24 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     assert!(!text(&c, "#route-total").await.is_empty());
     screenshot(&c, &display, "route").await;
 
+    // The week: ten workdays, each day's visits in order at their times.
+    eprintln!("step: The week: ten workdays, each day's visits in order at their times");
+    click(&c, "nav.tabs button[data-screen='week']").await;
+    loaded(&c, "week").await;
+    let summary = text(&c, "#week-summary").await;
+    assert!(summary.starts_with("Delivers "), "{summary}");
+    assert_eq!(all(&c, "li.week-day").await.len(), 10);
+    let times = all(&c, "li.week-stop .week-time").await;
+    assert!(!times.is_empty(), "the week has visits");
+    for t in times {
+        let t = t.text().await.unwrap();
+        assert!(
+            t.len() == 5 && t.as_bytes()[2] == b':',
+            "a time of day: {t}"
+        );
+    }
+    screenshot(&c, &display, "week").await;
+
     // Search finds an account by a contact's name, offline, as you type.
     eprintln!("step: Search finds an account by a contact's name, offline, as you type.");
     let (contact, account_name) = a_contact_of_dana(&server).await;

@@ -204,6 +204,94 @@ async fn the_accounts_by_priority_are_in_the_core_scores_order() {
 }
 
 #[tokio::test]
+async fn plan_the_week_spreads_the_owed_visits_over_the_workdays_inside_each_day() {
+    use chrono::Datelike as _;
+    let server = Server::demo().await;
+    let (device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep().unwrap();
+    let week = rep.plan_week(demo_now()).unwrap();
+    assert_eq!(
+        week,
+        rep.plan_week(demo_now()).unwrap(),
+        "the same plan twice"
+    );
+
+    // Ten workdays from today (Wednesday 18 March 2026), today's from now on.
+    let dates: Vec<NaiveDate> = week.days.iter().map(|d| d.date).collect();
+    assert_eq!(dates.len(), 10);
+    assert_eq!(dates[0], NaiveDate::from_ymd_opt(2026, 3, 18).unwrap());
+    assert!(dates.windows(2).all(|w| w[0] < w[1]));
+    assert!(dates.iter().all(|d| d.weekday().num_days_from_monday() < 5));
+
+    let day_end = week.day_start_min + week.workday_min;
+    let now = {
+        use chrono::Timelike as _;
+        let t = demo_now().with_timezone(&rep.profile().tz());
+        t.hour() * 60 + t.minute()
+    };
+    let mut visits = 0;
+    for (k, day) in week.days.iter().enumerate() {
+        let start = if k == 0 {
+            now.max(week.day_start_min)
+        } else {
+            week.day_start_min
+        };
+        let mut seen = std::collections::HashSet::new();
+        for s in &day.stops {
+            assert!(
+                seen.insert(s.account_id),
+                "{} twice on {}",
+                s.name,
+                day.date
+            );
+            assert!(
+                s.begin_min >= start,
+                "{} starts at {} on {}",
+                s.name,
+                s.begin_min,
+                day.date
+            );
+            assert!(s.begin_min + s.visit_min <= day_end);
+        }
+        assert!(seen.is_empty() || day.finish_min <= day_end, "{day:?}");
+        visits += day.stops.len();
+    }
+    assert!(visits > 0, "{week:?}");
+    let counts: Vec<u32> = week
+        .summary
+        .trim_start_matches("Delivers ")
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .take(2)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert_eq!(counts[0] as usize, visits, "{}", week.summary);
+    assert!(counts[0] as usize + week.not_planned.len() <= counts[1] as usize);
+
+    // Every visit Today calls overdue is planned, and in the first week.
+    let today = rep.today(demo_now()).unwrap();
+    for item in today
+        .items
+        .iter()
+        .filter(|i| i.location.is_some() && matches!(i.owed[0].status, Status::Overdue { .. }))
+    {
+        let day = week
+            .days
+            .iter()
+            .position(|d| d.stops.iter().any(|s| s.account_id == item.account_id));
+        let listed = week
+            .not_planned
+            .iter()
+            .any(|c| c.account_id == item.account_id);
+        assert!(
+            day.is_some_and(|d| d < 5) || listed,
+            "{} is overdue: {day:?}",
+            item.name
+        );
+    }
+}
+
+#[tokio::test]
 async fn plan_my_day_orders_the_owed_visits_within_the_workday() {
     let server = Server::demo().await;
     let (device, _dir) = signed_in_device(&server).await;

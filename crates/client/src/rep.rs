@@ -19,7 +19,7 @@ use rounds_protocol::ipc::{
     AmendActivity, AttachPhoto, CompleteFollowUp, ContactView, DayRoute, DaySettings, DueFilter,
     FollowUpItem, IpcError, IssueKindView, IssueView, LogActivity, Logged, MapPin, NextDue, Owed,
     PhotoItem, PhotoUpload, PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, ScoreFactor,
-    SyncView, TimelineItem, TodayItem, TodayView,
+    SyncView, TimelineItem, TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
 };
 use rounds_protocol::sync::MutationBody;
 use rounds_protocol::{AccountId, ActivityId, ErrorCode, FollowUpId, PhotoId};
@@ -42,6 +42,10 @@ pub const REMINDED_KEY: &str = "reminded_on";
 
 const DEFAULT_WORKDAY_MIN: u32 = 8 * 60;
 const DEFAULT_VISIT_MIN: u32 = 30;
+/// Workdays `plan_week` plans, today included: two weeks.
+const WEEK_WORKDAYS: usize = 10;
+/// When the rep's day starts, until the rep's hours are a setting of their own.
+const DAY_START_MIN: u32 = 8 * 60 + 30;
 /// Lists stop here; search narrows further.
 const LIST_LIMIT: usize = 200;
 
@@ -388,6 +392,188 @@ impl Rep {
             busy_min: minutes(plan.busy),
             left_out,
             ..empty
+        })
+    }
+
+    /// The owed visits of the next two weeks' workdays (today's from now on), each day
+    /// ordered and timed, made of neighbours; every account's visits spaced through its
+    /// period, overdue ones first; calls and e-mails spread over the days; what fits on
+    /// no day listed with why. Offline, from the device's copy (rounds-plan).
+    pub fn plan_week(&self, now: DateTime<Utc>) -> Result<WeekPlan, IpcError> {
+        let ev = self.evaluate(now)?;
+        let settings = self.store.read().settings();
+        let workday_min: u32 = settings
+            .get(WORKDAY_KEY)
+            .map_err(store_err)?
+            .unwrap_or(DEFAULT_WORKDAY_MIN);
+        let visit_min: u32 = settings
+            .get(VISIT_KEY)
+            .map_err(store_err)?
+            .unwrap_or(DEFAULT_VISIT_MIN);
+        let home: Option<LatLon> = settings.get(HOME_KEY).map_err(store_err)?;
+        let tz = self.profile.tz();
+        let now_min = {
+            let t = now.with_timezone(&tz).time();
+            chrono::Timelike::hour(&t) * 60 + chrono::Timelike::minute(&t)
+        };
+        let day_end = DAY_START_MIN + workday_min;
+
+        // Today counts only while some of the workday is left.
+        let mut dates = Vec::new();
+        let mut day = ev.today;
+        while dates.len() < WEEK_WORKDAYS {
+            if self.calendar.is_workday(day) && (day != ev.today || now_min + visit_min < day_end) {
+                dates.push(day);
+            }
+            day = day.succ_opt().ok_or_else(|| {
+                IpcError::new(ErrorCode::InvalidInput, "no workdays left in the calendar")
+            })?;
+        }
+
+        // Place 0 is home; without one the days start wherever is best (no drive to it).
+        let mut points: Vec<Option<rounds_route::LatLon>> =
+            vec![home.map(route_point).transpose()?];
+        let mut accounts = Vec::new();
+        let mut owed = Vec::new();
+        let mut index = Vec::new();
+        let mut unplaced = Vec::new();
+        let mut by_urgency: Vec<usize> = (0..ev.cadence.len()).collect();
+        by_urgency.sort_by_key(|&i| ev.cadence[i].urgency);
+        let mut rank = vec![0u32; ev.cadence.len()];
+        for (r, &i) in by_urgency.iter().enumerate() {
+            rank[i] = r as u32;
+        }
+        for (i, c) in ev.cadence.iter().enumerate() {
+            let a = &ev.inputs.accounts[i];
+            let [visits, calls, emails] = c.kinds.map(|k| k.owed);
+            if visits + calls + emails == 0 {
+                continue;
+            }
+            let place = match a.location {
+                Some(p) => {
+                    points.push(Some(route_point(p)?));
+                    points.len() - 1
+                }
+                None => {
+                    if visits > 0 {
+                        unplaced.push(RouteCandidate {
+                            account_id: a.id,
+                            name: a.name.clone(),
+                            reason: "no location on the account".into(),
+                        });
+                    }
+                    0
+                }
+            };
+            let visit = c.kind(TouchKind::Visit);
+            let due_by = c
+                .period
+                .and_then(|(_, range)| dates.iter().rposition(|d| *d <= range.end));
+            owed.push(rounds_plan::Owed {
+                account: accounts.len(),
+                visits: if a.location.is_some() { visits } else { 0 },
+                calls,
+                emails,
+                overdue: matches!(visit.status, Status::Overdue { .. } | Status::AtRisk { .. }),
+                urgency: rank[i],
+                due_by,
+            });
+            accounts.push(rounds_plan::Account {
+                place,
+                visit_secs: i64::from(visit_min) * 60,
+                open: Vec::new(),
+            });
+            index.push(i);
+        }
+        let options = Options::default();
+        let travel: Vec<Vec<i64>> = points
+            .iter()
+            .map(|a| {
+                points
+                    .iter()
+                    .map(|b| match (a, b) {
+                        (Some(a), Some(b)) => {
+                            options.drive_time_of(a.distance_m(*b)).as_secs() as i64
+                        }
+                        _ => 0,
+                    })
+                    .collect()
+            })
+            .collect();
+        let days = dates
+            .iter()
+            .map(|d| {
+                let start = if *d == ev.today {
+                    DAY_START_MIN.max(now_min)
+                } else {
+                    DAY_START_MIN
+                };
+                rounds_plan::WorkDay {
+                    start: i64::from(start) * 60,
+                    end: i64::from(day_end) * 60,
+                    from: 0,
+                    to: 0,
+                }
+            })
+            .collect();
+        let input = rounds_plan::PlanInput {
+            travel,
+            days,
+            accounts,
+            owed,
+            seed: 7,
+            ..rounds_plan::PlanInput::default()
+        };
+        let plan = rounds_plan::plan(&input)
+            .map_err(|e| IpcError::new(ErrorCode::InvalidInput, format!("plan: {e}")))?;
+        let account = |k: usize| &ev.inputs.accounts[index[k]];
+        let name = |k: usize| account(k).name.clone();
+        let days = plan
+            .days
+            .iter()
+            .zip(&dates)
+            .map(|(d, date)| WeekDay {
+                date: *date,
+                stops: d
+                    .stops
+                    .iter()
+                    .map(|s| WeekStop {
+                        account_id: account(s.account).id,
+                        name: name(s.account),
+                        city: account(s.account).city.clone(),
+                        begin_min: (s.begin / 60) as u32,
+                        visit_min,
+                        overdue: input.owed[s.account].overdue,
+                    })
+                    .collect(),
+                drive_min: ((d.drive_secs + 30) / 60) as u32,
+                finish_min: (d.finish / 60) as u32,
+                calls: d.calls.iter().map(|&k| name(k)).collect(),
+                emails: d.emails.iter().map(|&k| name(k)).collect(),
+            })
+            .collect();
+        let not_planned = plan
+            .not_planned
+            .iter()
+            .map(|n| RouteCandidate {
+                account_id: account(n.account).id,
+                name: name(n.account),
+                reason: match n.reason {
+                    rounds_plan::Reason::Closed => "closed on every day left",
+                    rounds_plan::Reason::OutOfReach => "cannot be reached in its hours",
+                    rounds_plan::Reason::NoRoom => "no room on the days it could go",
+                    rounds_plan::Reason::Clash => "clashes with another appointment",
+                }
+                .into(),
+            })
+            .collect();
+        Ok(WeekPlan {
+            summary: plan.summary(name),
+            days,
+            not_planned,
+            unplaced,
+            day_start_min: DAY_START_MIN,
+            workday_min,
         })
     }
 

@@ -21,6 +21,7 @@ pub mod command {
     pub const SIGN_OUT: &str = "sign_out";
     pub const TODAY: &str = "today";
     pub const PLAN_DAY: &str = "plan_day";
+    pub const PLAN_WEEK: &str = "plan_week";
     pub const ACCOUNTS: &str = "accounts";
     pub const ACCOUNT: &str = "account";
     pub const LOG_ACTIVITY: &str = "log_activity";
@@ -309,6 +310,45 @@ pub struct RouteStop {
     pub leg_m: u64,
     pub leg_min: u32,
     pub visit_min: u32,
+}
+
+/// `plan_week`: the owed visits of the next two weeks' workdays, each day ordered and
+/// timed, made of neighbours, every account's visits spaced through its period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekPlan {
+    /// "Delivers 46 of 48 owed visits; 2 at risk: …".
+    pub summary: String,
+    pub days: Vec<WeekDay>,
+    /// Owed visits that fit on no day, with why.
+    pub not_planned: Vec<RouteCandidate>,
+    /// Owed visits to accounts with no location: they cannot be planned.
+    pub unplaced: Vec<RouteCandidate>,
+    pub day_start_min: u32,
+    pub workday_min: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekDay {
+    pub date: NaiveDate,
+    pub stops: Vec<WeekStop>,
+    /// Straight-line drive estimate for the day, minutes.
+    pub drive_min: u32,
+    /// Minutes from midnight the rep is back (or done).
+    pub finish_min: u32,
+    /// Accounts to call and to e-mail that day, by name.
+    pub calls: Vec<String>,
+    pub emails: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekStop {
+    pub account_id: AccountId,
+    pub name: String,
+    pub city: String,
+    /// Minutes from midnight the visit starts.
+    pub begin_min: u32,
+    pub visit_min: u32,
+    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

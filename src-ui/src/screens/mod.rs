@@ -11,3 +11,4 @@ pub mod photos;
 pub mod route;
 pub mod sync;
 pub mod today;
+pub mod week;

@@ -1,0 +1,119 @@
+//! Week: the next two weeks' workdays, each with its visits in order and at their
+//! times, the calls and e-mails of the day, and what fits on no day. Planned on the
+//! device, offline.
+
+use leptos::prelude::*;
+use rounds_protocol::ipc::{RouteCandidate, WeekDay, WeekPlan};
+
+use crate::parts::fetched;
+use crate::state::{Fetch, Screen, ctx};
+use crate::{format, ipc};
+
+#[component]
+pub fn Week() -> impl IntoView {
+    let ctx = ctx();
+    let f: Fetch<WeekPlan> = Fetch::new();
+    let load = move || f.run(ipc::plan_week());
+    load();
+    Effect::watch(move || ctx.refresh.get(), move |_, _, _| load(), false);
+    let body = fetched(f, Callback::new(move |_| load()), |w| {
+        view! { <Loaded week=w /> }.into_any()
+    });
+    view! {
+        <section id="week" class="screen" class:loading=move || f.loading()>
+            <div class="screen-head">
+                <div>
+                    <h1>"The next two weeks"</h1>
+                    <p class="muted">
+                        "Owed visits spread through their period, overdue first, each day's visits close together. Straight-line drive estimates."
+                    </p>
+                </div>
+            </div>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn Loaded(week: WeekPlan) -> impl IntoView {
+    let days = week
+        .days
+        .into_iter()
+        .map(|d| view! { <Day day=d /> })
+        .collect_view();
+    view! {
+        <p class="week-summary" id="week-summary">{week.summary}</p>
+        <ol class="week-days">{days}</ol>
+        <Missing id="week-not-planned" title="Fits on no day" items=week.not_planned />
+        <Missing id="week-unplaced" title="No location: cannot be planned" items=week.unplaced />
+    }
+}
+
+#[component]
+fn Day(day: WeekDay) -> impl IntoView {
+    let ctx = ctx();
+    let empty = day.stops.is_empty();
+    let head = format!(
+        "{} · {} · drive {} · done by {}",
+        format::long_date(day.date),
+        format::plural(day.stops.len() as u64, "visit", "visits"),
+        format::minutes(day.drive_min),
+        format::clock(day.finish_min),
+    );
+    let stops = day
+        .stops
+        .into_iter()
+        .map(|s| {
+            let id = s.account_id;
+            view! {
+                <li class="week-stop" data-account=id.to_string()>
+                    <span class="week-time">{format::clock(s.begin_min)}</span>
+                    <button class="link" on:click=move |_| ctx.go(Screen::Account(id))>
+                        {s.name}
+                    </button>
+                    <span class="muted">{s.city}</span>
+                    {s
+                        .overdue
+                        .then(|| {
+                            view! {
+                                <span class="status-tag st-overdue">
+                                    <span class="dot" aria-hidden="true"></span>
+                                    "Overdue"
+                                </span>
+                            }
+                        })}
+                </li>
+            }
+        })
+        .collect_view();
+    let remote = |label: &'static str, names: Vec<String>| {
+        (!names.is_empty()).then(|| {
+            view! { <p class="week-remote muted">{format!("{label}: {}", names.join(", "))}</p> }
+        })
+    };
+    view! {
+        <li class="week-day card" data-date=day.date.to_string()>
+            <h2 class="week-day-head">{head}</h2>
+            {empty.then(|| view! { <p class="muted">"No visits planned."</p> })}
+            <ul class="week-stops">{stops}</ul>
+            {remote("Calls", day.calls)}
+            {remote("E-mails", day.emails)}
+        </li>
+    }
+}
+
+#[component]
+fn Missing(id: &'static str, title: &'static str, items: Vec<RouteCandidate>) -> impl IntoView {
+    (!items.is_empty()).then(|| {
+        let rows = items
+            .into_iter()
+            .map(|c| view! { <li>{c.name}" — "<span class="muted">{c.reason}</span></li> })
+            .collect_view();
+        view! {
+            <section id=id class="card">
+                <h2>{title}</h2>
+                <ul>{rows}</ul>
+            </section>
+        }
+    })
+}
