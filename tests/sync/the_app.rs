@@ -609,6 +609,30 @@ async fn a_home_and_a_shorter_day_change_the_plan_and_bad_values_save_nothing() 
         "what does not fit is listed, not lost"
     );
 
+    // The week starts each day at the rep's hour.
+    assert_eq!(settings.day_start_minutes, 8 * 60 + 30, "08:30 unless said");
+    settings.day_start_minutes = 7 * 60;
+    device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&settings)
+        .unwrap();
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    assert_eq!((week.day_start_min, week.workday_min), (7 * 60, 120));
+    for day in &week.days[1..] {
+        for s in &day.stops {
+            assert!((7 * 60..9 * 60).contains(&s.begin_min), "{s:?}");
+        }
+    }
+    let mut late = settings.clone();
+    late.day_start_minutes = 23 * 60;
+    let err = device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&late)
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "a day past midnight");
+
     let mut bad = settings.clone();
     bad.workday_minutes = 20 * 60;
     bad.home = None;

@@ -36,6 +36,7 @@ use crate::runner::SyncStatus;
 /// Settings keys this module owns.
 pub const PROFILE_KEY: &str = "profile";
 pub const WORKDAY_KEY: &str = "workday_minutes";
+pub const DAY_START_KEY: &str = "day_start_minutes";
 pub const VISIT_KEY: &str = "visit_minutes";
 pub const HOME_KEY: &str = "home";
 pub const REMINDED_KEY: &str = "reminded_on";
@@ -44,8 +45,6 @@ const DEFAULT_WORKDAY_MIN: u32 = 8 * 60;
 const DEFAULT_VISIT_MIN: u32 = 30;
 /// Workdays `plan_week` plans, today included: two weeks.
 const WEEK_WORKDAYS: usize = 10;
-/// When the rep's day starts, until the rep's hours are a setting of their own.
-const DAY_START_MIN: u32 = 8 * 60 + 30;
 /// Lists stop here; search narrows further.
 const LIST_LIMIT: usize = 200;
 
@@ -411,12 +410,16 @@ impl Rep {
             .map_err(store_err)?
             .unwrap_or(DEFAULT_VISIT_MIN);
         let home: Option<LatLon> = settings.get(HOME_KEY).map_err(store_err)?;
+        let day_start: u32 = settings
+            .get(DAY_START_KEY)
+            .map_err(store_err)?
+            .unwrap_or_else(rounds_protocol::ipc::default_day_start);
         let tz = self.profile.tz();
         let now_min = {
             let t = now.with_timezone(&tz).time();
             chrono::Timelike::hour(&t) * 60 + chrono::Timelike::minute(&t)
         };
-        let day_end = DAY_START_MIN + workday_min;
+        let day_end = day_start + workday_min;
 
         // Today counts only while some of the workday is left.
         let mut dates = Vec::new();
@@ -504,9 +507,9 @@ impl Rep {
             .iter()
             .map(|d| {
                 let start = if *d == ev.today {
-                    DAY_START_MIN.max(now_min)
+                    day_start.max(now_min)
                 } else {
-                    DAY_START_MIN
+                    day_start
                 };
                 rounds_plan::WorkDay {
                     start: i64::from(start) * 60,
@@ -572,7 +575,7 @@ impl Rep {
             days,
             not_planned,
             unplaced,
-            day_start_min: DAY_START_MIN,
+            day_start_min: day_start,
             workday_min,
         })
     }
@@ -1088,6 +1091,10 @@ impl Rep {
     pub fn day_settings(&self) -> Result<DaySettings, IpcError> {
         let settings = self.store.read().settings();
         Ok(DaySettings {
+            day_start_minutes: settings
+                .get(DAY_START_KEY)
+                .map_err(store_err)?
+                .unwrap_or_else(rounds_protocol::ipc::default_day_start),
             workday_minutes: settings
                 .get(WORKDAY_KEY)
                 .map_err(store_err)?
@@ -1109,6 +1116,12 @@ impl Rep {
                 "the workday must be between 1 and 16 hours",
             ));
         }
+        if s.day_start_minutes + s.workday_minutes > 24 * 60 {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "the workday must end by midnight: start earlier or work fewer hours",
+            ));
+        }
         if !(5..=240).contains(&s.visit_minutes) {
             return Err(IpcError::new(
                 ErrorCode::InvalidInput,
@@ -1117,6 +1130,7 @@ impl Rep {
         }
         self.store
             .set_settings(&[
+                (DAY_START_KEY, serde_json::json!(s.day_start_minutes)),
                 (WORKDAY_KEY, serde_json::json!(s.workday_minutes)),
                 (VISIT_KEY, serde_json::json!(s.visit_minutes)),
                 (HOME_KEY, serde_json::json!(s.home)),

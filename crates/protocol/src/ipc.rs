@@ -314,6 +314,11 @@ pub struct RouteStop {
 
 /// `plan_week`: the owed visits of the next two weeks' workdays, each day ordered and
 /// timed, made of neighbours, every account's visits spaced through its period.
+/// 08:30: what an older app's settings mean.
+pub fn default_day_start() -> u32 {
+    8 * 60 + 30
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeekPlan {
     /// "Delivers 46 of 48 owed visits; 2 at risk: …".
@@ -731,7 +736,10 @@ pub enum IssueKindView {
 /// `day_settings` / `save_day_settings`: what "plan my day" plans with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DaySettings {
-    /// Time for visits and driving, 60 to 960 minutes.
+    /// When the day starts, minutes after midnight (08:30 unless the rep says).
+    #[serde(default = "default_day_start")]
+    pub day_start_minutes: u32,
+    /// Time for visits and driving, 60 to 960 minutes; the day must end by midnight.
     pub workday_minutes: u32,
     /// Time planned at each stop, 5 to 240 minutes.
     pub visit_minutes: u32,

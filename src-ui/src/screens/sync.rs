@@ -356,17 +356,20 @@ fn SignOut() -> impl IntoView {
     }
 }
 
-/// What "plan my day" plans with: the workday, time per visit, and home.
+/// What "plan my day" and the week plan with: when the day starts, the workday, time
+/// per visit, and home.
 #[component]
 fn DayForm() -> impl IntoView {
     let loaded = RwSignal::new(None::<DaySettings>);
     let hours = RwSignal::new(String::new());
+    let start = RwSignal::new(String::new());
     let visit = RwSignal::new(String::new());
     let home = RwSignal::new(None::<LatLon>);
     let note = RwSignal::new(None::<String>);
     let failed = RwSignal::new(None::<IpcError>);
     let fill = move |s: DaySettings| {
         hours.set(format!("{}", f64::from(s.workday_minutes) / 60.0));
+        start.set(format::clock(s.day_start_minutes));
         visit.set(s.visit_minutes.to_string());
         home.set(s.home);
         loaded.set(Some(s));
@@ -399,13 +402,22 @@ fn DayForm() -> impl IntoView {
             .replace(',', ".")
             .parse::<f64>();
         let per_visit = visit.get_untracked().trim().parse::<u32>();
-        let (Ok(workday), Ok(per_visit)) = (workday, per_visit) else {
+        let day_start = start
+            .get_untracked()
+            .trim()
+            .split_once(':')
+            .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
+            .filter(|&(h, m)| h < 24 && m < 60)
+            .map(|(h, m)| h * 60 + m);
+        let (Ok(workday), Ok(per_visit), Some(day_start)) = (workday, per_visit, day_start) else {
             note.set(Some(
-                "Enter the workday in hours and the visit in minutes.".into(),
+                "Enter the start as a time of day, the workday in hours and the visit in minutes."
+                    .into(),
             ));
             return;
         };
         let req = DaySettings {
+            day_start_minutes: day_start,
             workday_minutes: (workday * 60.0).round().clamp(0.0, 10_000.0) as u32,
             visit_minutes: per_visit,
             home: home.get_untracked(),
@@ -417,7 +429,9 @@ fn DayForm() -> impl IntoView {
             match ipc::save_day_settings(req).await {
                 Ok(s) => {
                     fill(s);
-                    note.set(Some("Saved. Plan my day uses these now.".into()));
+                    note.set(Some(
+                        "Saved. Plan my day and the week use these now.".into(),
+                    ));
                 }
                 Err(e) => failed.set(Some(e)),
             }
@@ -430,6 +444,9 @@ fn DayForm() -> impl IntoView {
     view! {
         <section class="card day-form" aria-labelledby="day-title">
             <h2 id="day-title">"Your day"</h2>
+            <label for="day-start">"Day starts at"</label>
+            <input id="day-start" type="time" step="300"
+                prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev)) />
             <label for="workday-hours">"Workday (hours)"</label>
             <input id="workday-hours" type="number" min="1" max="16" step="0.5" inputmode="decimal"
                 prop:value=move || hours.get() on:input=move |ev| hours.set(event_target_value(&ev)) />
