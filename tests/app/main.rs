@@ -322,6 +322,11 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         assert_eq!(s.text().await.unwrap().trim(), (i + 1).to_string());
     }
     assert!(!text(&c, "#route-total").await.is_empty());
+    let first_time = text(&c, "li.route-stop .stop-time").await;
+    assert!(
+        first_time.len() == 5 && first_time.as_bytes()[2] == b':',
+        "each stop shows when its visit starts: {first_time}"
+    );
     screenshot(&c, &display, "route").await;
 
     // The week: ten workdays, each day's visits in order at their times.

@@ -301,6 +301,17 @@ async fn plan_my_day_orders_the_owed_visits_within_the_workday() {
     assert!(route.busy_min <= route.workday_min);
     let legs: u64 = route.stops.iter().map(|s| s.leg_m).sum::<u64>() + route.return_leg_m;
     assert_eq!(legs, route.total_m, "legs add up to the total");
+    // Each visit starts when the drive and the visit before it are done.
+    for w in route.stops.windows(2) {
+        assert_eq!(
+            w[1].begin_min,
+            w[0].begin_min + w[0].visit_min + w[1].leg_min
+        );
+    }
+    assert!(
+        route.stops[0].begin_min >= 8 * 60 + 30,
+        "not before the day starts"
+    );
     let today = rep.today(demo_now()).unwrap();
     for stop in &route.stops {
         let item = today.items.iter().find(|i| i.account_id == stop.account_id);

@@ -232,16 +232,13 @@ impl Rep {
     /// fits the workday. Pinned stops are kept first when the day is too short.
     pub fn plan_day(&self, req: &PlanDay, now: DateTime<Utc>) -> Result<DayRoute, IpcError> {
         let ev = self.evaluate(now)?;
-        let settings = self.store.read().settings();
-        let workday_min: u32 = settings
-            .get(WORKDAY_KEY)
-            .map_err(store_err)?
-            .unwrap_or(DEFAULT_WORKDAY_MIN);
-        let visit_min: u32 = settings
-            .get(VISIT_KEY)
-            .map_err(store_err)?
-            .unwrap_or(DEFAULT_VISIT_MIN);
-        let home: Option<LatLon> = settings.get(HOME_KEY).map_err(store_err)?;
+        let DaySettings {
+            day_start_minutes: day_start,
+            workday_minutes: workday_min,
+            visit_minutes: visit_min,
+            home,
+            ..
+        } = self.day_settings()?;
 
         // Candidates: owed visits that are due, most urgent first, then the additions.
         let mut candidates: Vec<usize> = (0..ev.cadence.len())
@@ -338,6 +335,11 @@ impl Rep {
         };
         let plan = rounds_route::fit_day(&problem, &rules, &options).map_err(route_err)?;
 
+        // The clock of the day: from its start, or from now once the day has begun.
+        let mut clock = {
+            let t = now.with_timezone(&self.profile.tz()).time();
+            day_start.max(chrono::Timelike::hour(&t) * 60 + chrono::Timelike::minute(&t))
+        };
         let mut stops = Vec::new();
         for (leg, &node) in plan.route.order.iter().enumerate() {
             if node < offset {
@@ -351,6 +353,8 @@ impl Rep {
             } else {
                 plan.route.legs_m[leg - 1]
             };
+            let leg_min = minutes(options.drive_time_of(leg_m));
+            clock += leg_min;
             stops.push(RouteStop {
                 account_id: a.id,
                 name: a.name.clone(),
@@ -359,9 +363,11 @@ impl Rep {
                 status: ev.cadence[i].kind(TouchKind::Visit).status,
                 pinned: req.pinned.contains(&a.id),
                 leg_m,
-                leg_min: minutes(options.drive_time_of(leg_m)),
+                leg_min,
                 visit_min,
+                begin_min: clock,
             });
+            clock += visit_min;
         }
         let return_leg_m = if end == End::Start {
             plan.route.legs_m.last().copied().unwrap_or(0)
@@ -400,20 +406,13 @@ impl Rep {
     /// no day listed with why. Offline, from the device's copy (rounds-plan).
     pub fn plan_week(&self, now: DateTime<Utc>) -> Result<WeekPlan, IpcError> {
         let ev = self.evaluate(now)?;
-        let settings = self.store.read().settings();
-        let workday_min: u32 = settings
-            .get(WORKDAY_KEY)
-            .map_err(store_err)?
-            .unwrap_or(DEFAULT_WORKDAY_MIN);
-        let visit_min: u32 = settings
-            .get(VISIT_KEY)
-            .map_err(store_err)?
-            .unwrap_or(DEFAULT_VISIT_MIN);
-        let home: Option<LatLon> = settings.get(HOME_KEY).map_err(store_err)?;
-        let day_start: u32 = settings
-            .get(DAY_START_KEY)
-            .map_err(store_err)?
-            .unwrap_or_else(rounds_protocol::ipc::default_day_start);
+        let DaySettings {
+            day_start_minutes: day_start,
+            workday_minutes: workday_min,
+            visit_minutes: visit_min,
+            home,
+            ..
+        } = self.day_settings()?;
         let tz = self.profile.tz();
         let now_min = {
             let t = now.with_timezone(&tz).time();
@@ -561,13 +560,7 @@ impl Rep {
             .map(|n| RouteCandidate {
                 account_id: account(n.account).id,
                 name: name(n.account),
-                reason: match n.reason {
-                    rounds_plan::Reason::Closed => "closed on every day left",
-                    rounds_plan::Reason::OutOfReach => "cannot be reached in its hours",
-                    rounds_plan::Reason::NoRoom => "no room on the days it could go",
-                    rounds_plan::Reason::Clash => "clashes with another appointment",
-                }
-                .into(),
+                reason: n.reason.describe().into(),
             })
             .collect();
         Ok(WeekPlan {

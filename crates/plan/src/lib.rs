@@ -128,6 +128,18 @@ pub enum Reason {
     Clash,
 }
 
+impl Reason {
+    /// In the rep's words, e.g. "no room on the days it could go".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::Closed => "closed on every day left",
+            Reason::OutOfReach => "its hours cannot be reached",
+            Reason::NoRoom => "no room on the days it could go",
+            Reason::Clash => "clashes with another appointment",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotPlanned {
     pub account: usize,
@@ -156,15 +168,7 @@ impl Plan {
             let why: Vec<String> = self
                 .not_planned
                 .iter()
-                .map(|n| {
-                    let reason = match n.reason {
-                        Reason::Closed => "closed on every day left",
-                        Reason::OutOfReach => "its hours cannot be reached",
-                        Reason::NoRoom => "no room on the days it could go",
-                        Reason::Clash => "clashes with another appointment",
-                    };
-                    format!("{} ({reason})", name(n.account))
-                })
+                .map(|n| format!("{} ({})", name(n.account), n.reason.describe()))
                 .collect();
             s.push_str(&format!("; {} at risk: {}", why.len(), why.join(", ")));
         }

@@ -310,6 +310,10 @@ pub struct RouteStop {
     pub leg_m: u64,
     pub leg_min: u32,
     pub visit_min: u32,
+    /// When the visit starts, minutes after midnight: the day's start (or now, if later),
+    /// plus the drives and visits before it.
+    #[serde(default)]
+    pub begin_min: u32,
 }
 
 /// `plan_week`: the owed visits of the next two weeks' workdays, each day ordered and

@@ -186,6 +186,7 @@ fn Stop(number: usize, stop: RouteStop) -> impl IntoView {
         <li class=format!("route-stop {}", words::status_class(stop.status))>
             <span class="stop-number" aria-label=format!("Stop {number}")>{number.to_string()}</span>
             <div class="stop-main">
+                <span class="stop-time">{format::clock(stop.begin_min)}</span>
                 <button class="stop-name link" on:click=move |_| ctx.go(Screen::Account(id))>
                     {stop.name}
                 </button>
