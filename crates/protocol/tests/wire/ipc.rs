@@ -87,6 +87,7 @@ fn day_route() {
             leg_m: 4_200,
             leg_min: 8,
             visit_min: 30,
+            begin_min: 8 * 60 + 38,
         }],
         return_leg_m: 4_200,
         total_m: 8_400,
