@@ -336,10 +336,7 @@ impl Rep {
         let plan = rounds_route::fit_day(&problem, &rules, &options).map_err(route_err)?;
 
         // The clock of the day: from its start, or from now once the day has begun.
-        let mut clock = {
-            let t = now.with_timezone(&self.profile.tz()).time();
-            day_start.max(chrono::Timelike::hour(&t) * 60 + chrono::Timelike::minute(&t))
-        };
+        let mut clock = day_start.max(minute_of_day(now, self.profile.tz()));
         let mut stops = Vec::new();
         for (leg, &node) in plan.route.order.iter().enumerate() {
             if node < offset {
@@ -413,11 +410,7 @@ impl Rep {
             home,
             ..
         } = self.day_settings()?;
-        let tz = self.profile.tz();
-        let now_min = {
-            let t = now.with_timezone(&tz).time();
-            chrono::Timelike::hour(&t) * 60 + chrono::Timelike::minute(&t)
-        };
+        let now_min = minute_of_day(now, self.profile.tz());
         let day_end = day_start + workday_min;
 
         // Today counts only while some of the workday is left.
@@ -1295,6 +1288,12 @@ fn matches_due(filter: DueFilter, cadence: Option<&AccountCadence>) -> bool {
         DueFilter::OnTrack => !c.is_due() && c.kinds.iter().any(|k| k.owed > 0),
         DueFilter::Done => c.kinds.iter().all(|k| k.owed == 0),
     }
+}
+
+/// Minutes after local midnight of an instant in the rep's zone.
+fn minute_of_day(at: DateTime<Utc>, tz: Tz) -> u32 {
+    let t = at.with_timezone(&tz).time();
+    chrono::Timelike::hour(&t) * 60 + chrono::Timelike::minute(&t)
 }
 
 fn minutes(d: std::time::Duration) -> u32 {

@@ -238,16 +238,21 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
     let mut free: Vec<Task> = Vec::new();
     // Fixed days first; then what the previous plan had on a day that still
     // allows it.
+    // The day the planner chooses for a task, or the task listed with why not.
+    let place =
+        |task: Task, days: &mut Vec<Vec<Task>>, not_planned: &mut Vec<NotPlanned>| match planner
+            .choose_day(&task, days, None)
+        {
+            Ok(d) => days[d].push(task),
+            Err(reason) => not_planned.push(NotPlanned {
+                account: task.account,
+                kind: task.kind,
+                reason,
+            }),
+        };
     for task in tasks {
         if task.day.is_some() {
-            match planner.choose_day(&task, &days, None) {
-                Ok(d) => days[d].push(task),
-                Err(reason) => not_planned.push(NotPlanned {
-                    account: task.account,
-                    kind: task.kind,
-                    reason,
-                }),
-            }
+            place(task, &mut days, &mut not_planned);
         } else {
             free.push(task);
         }
@@ -332,28 +337,23 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
     }
     // What no day took: the nearest day to its share with room, or why not.
     for task in rest {
-        match planner.choose_day(&task, &days, None) {
-            Ok(d) => days[d].push(task),
-            Err(reason) => not_planned.push(NotPlanned {
-                account: task.account,
-                kind: task.kind,
-                reason,
-            }),
-        }
+        place(task, &mut days, &mut not_planned);
     }
 
     // Order each day; what a day cannot keep tries the others.
-    let mut plans: Vec<Option<DayPlan>> = vec![None; n_days];
-    let mut homeless: Vec<(Task, Reason)> = Vec::new();
-    for d in 0..n_days {
-        let (plan, dropped) = planner.route_day(d, &days[d])?;
-        days[d].retain(|t| !dropped.iter().any(|(x, _)| same(x, t)));
-        plans[d] = Some(plan);
-        homeless.extend(dropped);
+    let mut plans: Vec<DayPlan> = Vec::with_capacity(n_days);
+    let mut homeless: Vec<(Task, usize, Reason)> = Vec::new();
+    for (d, today) in days.iter_mut().enumerate() {
+        let (plan, dropped) = planner.route_day(d, today)?;
+        today.retain(|t| !dropped.iter().any(|(x, _)| same(x, t)));
+        plans.push(plan);
+        homeless.extend(dropped.into_iter().map(|(t, why)| (t, d, why)));
     }
-    for (task, first_reason) in homeless {
+    for (task, from, first_reason) in homeless {
         let mut placed = false;
+        // The day that just dropped it would drop it again.
         let mut tried = vec![false; n_days];
+        tried[from] = true;
         // A few other days, the best first: each try orders a whole day.
         for _ in 0..3 {
             let Ok(d) = planner.choose_day(&task, &days, Some(&tried)) else {
@@ -365,7 +365,7 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
             let (plan, dropped) = planner.route_day(d, &with)?;
             if dropped.is_empty() {
                 days[d] = with;
-                plans[d] = Some(plan);
+                plans[d] = plan;
                 placed = true;
                 break;
             }
@@ -379,7 +379,7 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         }
     }
 
-    let mut out: Vec<DayPlan> = plans.into_iter().map(Option::unwrap_or_default).collect();
+    let mut out = plans;
     spread_remote(input, &mut out);
     // Each account's planned visits count up to what it owes: a pinned or
     // booked visit beyond that is the rep's choice, not the call plan's.
@@ -650,10 +650,11 @@ impl Planner<'_> {
             if !usable(d) {
                 return Err(Reason::NoRoom);
             }
-            return match (task.at, self.open(task.account, d)) {
-                (Some(_), _) => Ok(d),
-                (None, Some(_)) => Ok(d),
-                (None, None) => Err(Reason::Closed),
+            // A booked time stands even on a day the hours say closed.
+            return if task.at.is_some() || self.open(task.account, d).is_some() {
+                Ok(d)
+            } else {
+                Err(Reason::Closed)
             };
         }
         let open_days: Vec<usize> = (0..n_days)
@@ -668,29 +669,24 @@ impl Planner<'_> {
             .copied()
             .filter(|&d| usable(d) && fits(d))
             .collect();
-        let in_share: Vec<usize> = candidates
+        // Days in its share first (off by 0), then the nearest to it; an overdue
+        // visit takes the earliest, any other the one it adds least driving to.
+        candidates
             .iter()
             .copied()
-            .filter(|d| (task.lo..task.hi).contains(d))
-            .collect();
-        let pick = |from: &[usize], by_time: bool| -> Option<usize> {
-            from.iter().copied().min_by_key(|&d| {
+            .min_by_key(|&d| {
                 let extra = self.extra(account.place, d, &days[d]);
-                // Outside its share: the nearest day to the share first.
                 let off = if d < task.lo {
                     task.lo - d
                 } else {
                     d.saturating_sub(task.hi - 1)
                 };
-                if by_time {
+                if task.overdue {
                     (off, d as i64, extra)
                 } else {
                     (off, extra, d as i64)
                 }
             })
-        };
-        pick(&in_share, task.overdue)
-            .or_else(|| pick(&candidates, task.overdue))
             .ok_or(Reason::NoRoom)
     }
 

@@ -100,9 +100,7 @@ pub fn fit_windows_until(
     }
     let reachable = dropped.len();
 
-    let kicks = options
-        .max_kicks
-        .unwrap_or_else(|| (10 * n as u64).clamp(100, 1000));
+    let kicks = options.kicks(n);
     // Each stop left out is followed by a short search from the order before
     // it (a full one per stop would make a crowded day cost seconds); the
     // day kept gets the full search at the end.
@@ -175,7 +173,8 @@ pub fn fit_windows_until(
             back.push(k);
         }
     }
-    if !back.is_empty() || dropped.len() > reachable {
+    // Only a day that lost a stop to crowding has an order worth polishing.
+    if dropped.len() > reachable {
         let polished = solve_subset(
             problem,
             &kept,
@@ -190,11 +189,12 @@ pub fn fit_windows_until(
             problem.schedule(&order)
         };
     }
-    let mut k = 0;
-    dropped.retain(|_| {
-        k += 1;
-        !back.contains(&(k - 1))
-    });
+    let dropped = dropped
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| !back.contains(k))
+        .map(|(_, d)| d)
+        .collect();
     Ok(TimedDay {
         schedule: best,
         dropped,

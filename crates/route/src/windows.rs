@@ -289,9 +289,16 @@ impl Schedule {
 pub struct TimedOptions {
     pub seed: u64,
     /// Kicks of the iterated local search; `None`: 10 per stop, at least 100
-    /// and at most 1,000 (a day of 30 stops takes well under a second). A
-    /// caller with a time budget passes a `should_stop` callback instead.
+    /// and at most 1,000. A caller with a time budget passes a `should_stop`
+    /// callback instead.
     pub max_kicks: Option<u64>,
+}
+
+impl TimedOptions {
+    pub(crate) fn kicks(&self, n: usize) -> u64 {
+        self.max_kicks
+            .unwrap_or_else(|| (10 * n as u64).clamp(100, 1000))
+    }
 }
 
 /// Order the stops with the default kick budget.
@@ -308,10 +315,13 @@ pub fn solve_windows_until(
     options: &TimedOptions,
     mut should_stop: impl FnMut() -> bool,
 ) -> Schedule {
-    let kicks = options
-        .max_kicks
-        .unwrap_or_else(|| (10 * problem.n as u64).clamp(100, 1000));
-    solve_from(problem, options.seed, kicks, None, &mut should_stop)
+    solve_from(
+        problem,
+        options.seed,
+        options.kicks(problem.n),
+        None,
+        &mut should_stop,
+    )
 }
 
 /// The search from `initial` (an order of every stop, the start first and a
@@ -344,7 +354,7 @@ pub(crate) fn solve_from(
 /// Summary of a segment of consecutive visits (Vidal et al. 2013): its
 /// duration, the time warp inside it, and the earliest and latest times its
 /// first visit can start without adding waiting or warp.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Seg {
     first: u32,
     last: u32,
@@ -858,15 +868,7 @@ struct Tables {
 
 impl Tables {
     fn new(m: usize) -> Self {
-        let empty = Seg {
-            first: 0,
-            last: 0,
-            duration: 0,
-            warp: 0,
-            earliest: 0,
-            latest: 0,
-            travel: 0,
-        };
+        let empty = Seg::default();
         Self {
             m,
             route: Vec::with_capacity(m),
