@@ -271,6 +271,8 @@ pub fn field(name: &str) -> String {
         "revenue" => "revenue".into(),
         "expenses" => "expenses".into(),
         "industry" => "industry".into(),
+        "hours" => "opening hours".into(),
+        "visit_minutes" => "visit length".into(),
         other => other.replace('_', " "),
     }
 }

@@ -292,6 +292,107 @@ async fn plan_the_week_spreads_the_owed_visits_over_the_workdays_inside_each_day
 }
 
 #[tokio::test]
+async fn the_week_keeps_visits_inside_an_accounts_opening_hours() {
+    use chrono::Datelike as _;
+    use rounds_protocol::ipc::EditAccount;
+    use rounds_protocol::sync::AccountEdit;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    // An account planned on a later day: the rep learns it is closed that weekday and
+    // open 10:00-16:00 the others, and that a visit there takes 30 minutes.
+    let (closed, x) = week.days[1..]
+        .iter()
+        .find_map(|d| d.stops.first().map(|s| (d.date.weekday(), s.account_id)))
+        .expect("a visit after today");
+    let names = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
+    let open: Vec<&str> = (0..7)
+        .filter(|&d| d != closed.num_days_from_monday() as usize)
+        .map(|d| names[d])
+        .collect();
+    let hours = format!("{} 10:00-16:00", open.join(","));
+    device
+        .rep_mut()
+        .unwrap()
+        .edit_account(
+            &EditAccount {
+                account_id: x,
+                edits: vec![
+                    AccountEdit::Hours(Some(hours)),
+                    AccountEdit::VisitMinutes(Some(30)),
+                ],
+                lost_reason: None,
+            },
+            demo_now(),
+        )
+        .unwrap();
+
+    let rep = device.rep().unwrap();
+    let detail = rep.account(x, demo_now()).unwrap();
+    assert_eq!(detail.visit_minutes, Some(30));
+    assert!(detail.hours.is_some(), "{detail:?}");
+    let week = rep.plan_week(demo_now()).unwrap();
+    let mut planned = 0;
+    for day in &week.days {
+        for s in day.stops.iter().filter(|s| s.account_id == x) {
+            planned += 1;
+            assert_ne!(day.date.weekday(), closed, "planned on its closed day");
+            assert!(
+                (600..=960 - 30).contains(&s.begin_min),
+                "starts at {} on {}",
+                s.begin_min,
+                day.date
+            );
+            assert_eq!(s.visit_min, 30);
+            assert_eq!(s.hours.as_deref(), Some("10:00-16:00"));
+        }
+    }
+    // Open four weekdays of the two weeks, so it is still planned, on one of them.
+    assert!(planned > 0, "{week:?}");
+}
+
+#[tokio::test]
+async fn todays_route_leaves_out_an_account_closed_today_and_says_so() {
+    use rounds_protocol::ipc::EditAccount;
+    use rounds_protocol::sync::AccountEdit;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let route = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    let x = route.stops.first().expect("a stop").account_id;
+    // Today is a Wednesday: the rep learns the shop closes on Wednesdays.
+    device
+        .rep_mut()
+        .unwrap()
+        .edit_account(
+            &EditAccount {
+                account_id: x,
+                edits: vec![AccountEdit::Hours(Some(
+                    "Mo-Tu 08:00-17:00; Th-Fr 08:00-17:00".into(),
+                ))],
+                lost_reason: None,
+            },
+            demo_now(),
+        )
+        .unwrap();
+    let again = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    assert!(again.stops.iter().all(|s| s.account_id != x));
+    let out = again
+        .left_out
+        .iter()
+        .find(|c| c.account_id == x)
+        .expect("listed, not lost");
+    assert_eq!(out.reason, "closed today");
+}
+
+#[tokio::test]
 async fn plan_my_day_orders_the_owed_visits_within_the_workday() {
     let server = Server::demo().await;
     let (device, _dir) = signed_in_device(&server).await;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rounds_core::activity::CHECK_IN_RADIUS_M;
 use rounds_core::calendar::{local_date, start_of_day};
 use rounds_core::score::{self, Touched};
@@ -258,10 +258,37 @@ impl Rep {
         candidates.retain(|i| !req.dropped.contains(&ev.inputs.accounts[*i].id));
 
         let reason = |i: usize| ev.cadence.get(i).map(|c| c.reason.to_string());
+        let visit_of = |i: usize| {
+            ev.inputs.accounts[i]
+                .visit_minutes
+                .map_or(visit_min, u32::from)
+        };
         let mut unplaced = Vec::new();
         let mut placed = Vec::new();
+        let mut closed = Vec::new();
         for i in candidates {
             let a = &ev.inputs.accounts[i];
+            if let Some(hours) = &a.hours
+                && hours
+                    .visit_start(ev.today.weekday(), visit_of(i) as u16)
+                    .is_none()
+            {
+                let why = if hours.is_closed(ev.today.weekday()) {
+                    "closed today".to_owned()
+                } else {
+                    format!(
+                        "open only {} today, too short for a {}-minute visit",
+                        hours.describe(ev.today.weekday()),
+                        visit_of(i)
+                    )
+                };
+                closed.push(RouteCandidate {
+                    account_id: a.id,
+                    name: a.name.clone(),
+                    reason: why,
+                });
+                continue;
+            }
             match a.location {
                 Some(_) => placed.push(i),
                 None => unplaced.push(RouteCandidate {
@@ -294,7 +321,7 @@ impl Rep {
             total_m: 0,
             busy_min: 0,
             workday_min,
-            left_out: Vec::new(),
+            left_out: closed.clone(),
             unplaced: unplaced.clone(),
         };
         if placed.is_empty() {
@@ -309,7 +336,10 @@ impl Rep {
         };
         let problem = Problem::new(Stops::LatLon(points), 0, end).map_err(route_err)?;
         let n = placed.len();
-        let mut visit = vec![std::time::Duration::from_secs(u64::from(visit_min) * 60); n];
+        let mut visit: Vec<std::time::Duration> = placed
+            .iter()
+            .map(|&i| std::time::Duration::from_secs(u64::from(visit_of(i)) * 60))
+            .collect();
         let mut urgency: Vec<u32> = (0..n)
             .map(|k| {
                 let id = ev.inputs.accounts[placed[k]].id;
@@ -361,21 +391,20 @@ impl Rep {
                 pinned: req.pinned.contains(&a.id),
                 leg_m,
                 leg_min,
-                visit_min,
+                visit_min: visit_of(i),
                 begin_min: clock,
+                hours: a.hours.as_ref().map(|h| h.describe(ev.today.weekday())),
             });
-            clock += visit_min;
+            clock += visit_of(i);
         }
         let return_leg_m = if end == End::Start {
             plan.route.legs_m.last().copied().unwrap_or(0)
         } else {
             0
         };
-        let left_out = plan
-            .dropped
-            .iter()
-            .filter(|d| d.stop >= offset)
-            .map(|d| {
+        let left_out = closed
+            .into_iter()
+            .chain(plan.dropped.iter().filter(|d| d.stop >= offset).map(|d| {
                 let i = placed[d.stop - offset];
                 RouteCandidate {
                     account_id: ev.inputs.accounts[i].id,
@@ -385,7 +414,7 @@ impl Rep {
                         reason(i).unwrap_or_default()
                     ),
                 }
-            })
+            }))
             .collect();
         Ok(DayRoute {
             stops,
@@ -473,10 +502,11 @@ impl Rep {
                 urgency: rank[i],
                 due_by,
             });
+            let minutes = a.visit_minutes.unwrap_or(visit_min as u16);
             accounts.push(rounds_plan::Account {
                 place,
-                visit_secs: i64::from(visit_min) * 60,
-                open: Vec::new(),
+                visit_secs: i64::from(minutes) * 60,
+                open: opening_windows(a.hours.as_ref(), &dates, minutes),
             });
             index.push(i);
         }
@@ -537,8 +567,12 @@ impl Rep {
                         name: name(s.account),
                         city: account(s.account).city.clone(),
                         begin_min: (s.begin / 60) as u32,
-                        visit_min,
+                        visit_min: (input.accounts[s.account].visit_secs / 60) as u32,
                         overdue: input.owed[s.account].overdue,
+                        hours: account(s.account)
+                            .hours
+                            .as_ref()
+                            .map(|h| h.describe(date.weekday())),
                     })
                     .collect(),
                 drive_min: ((d.drive_secs + 30) / 60) as u32,
@@ -784,6 +818,9 @@ impl Rep {
                 })
                 .collect(),
             around: self.around(&a)?,
+            hours: a.hours.as_ref().map(ToString::to_string),
+            hours_today: a.hours.as_ref().map(|h| h.describe(ev.today.weekday())),
+            visit_minutes: a.visit_minutes,
         })
     }
 
@@ -1288,6 +1325,27 @@ fn matches_due(filter: DueFilter, cadence: Option<&AccountCadence>) -> bool {
         DueFilter::OnTrack => !c.is_due() && c.kinds.iter().any(|k| k.owed > 0),
         DueFilter::Done => c.kinds.iter().all(|k| k.owed == 0),
     }
+}
+
+/// Per plan day, when a visit of `minutes` may start at an account with `hours` (seconds
+/// from midnight); `None` on a day it is closed or too short. Empty: hours not known,
+/// so open whenever the rep works.
+fn opening_windows(
+    hours: Option<&rounds_core::OpeningHours>,
+    dates: &[NaiveDate],
+    minutes: u16,
+) -> Vec<Option<rounds_route::Window>> {
+    let Some(hours) = hours else {
+        return Vec::new();
+    };
+    dates
+        .iter()
+        .map(|d| {
+            hours
+                .visit_start(d.weekday(), minutes)
+                .map(|w| rounds_route::Window::new(i64::from(w.open) * 60, i64::from(w.close) * 60))
+        })
+        .collect()
 }
 
 /// Minutes after local midnight of an instant in the rep's zone.

@@ -50,6 +50,8 @@ fn territory(today: NaiveDate) -> (Vec<Account>, Vec<Vec<Activity>>) {
             email: None,
             industry: None,
             territory: None,
+            hours: None,
+            visit_minutes: None,
             created_at: Utc.from_utc_datetime(
                 &(today - Days::new(created_days))
                     .and_hms_opt(9, 0, 0)

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::hours::OpeningHours;
 use crate::id::{AccountId, TerritoryId};
 use crate::value::{Email, LatLon, Money, Phone, ValueError};
 
@@ -127,6 +128,10 @@ pub struct Account {
     pub territory: Option<TerritoryId>,
     /// When the account was created; cadence pro-rates its first period from this instant.
     pub created_at: DateTime<Utc>,
+    /// When it receives visitors; `None`: not known.
+    pub hours: Option<OpeningHours>,
+    /// How long a visit there lasts; `None`: the rep's usual visit.
+    pub visit_minutes: Option<u16>,
 }
 
 impl Account {

@@ -13,6 +13,7 @@ pub mod compliance;
 pub mod contact;
 pub mod duplicate;
 pub mod follow_up;
+pub mod hours;
 pub mod id;
 pub mod kpi;
 pub mod photo;
@@ -36,6 +37,7 @@ pub use calendar::{DateRange, Period, WorkCalendar};
 pub use compliance::{Compliance, ComplianceKey, Tally};
 pub use contact::Contact;
 pub use follow_up::FollowUp;
+pub use hours::{HoursError, OpeningHours, Span};
 pub use id::{
     AccountId, ActivityId, ContactId, DeviceId, FollowUpId, IdError, MutationId, PhotoId, PlanId,
     RepId, TerritoryId, UserId,

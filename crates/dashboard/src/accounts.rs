@@ -346,6 +346,10 @@ pub struct EditForm {
     pub lat: String,
     #[serde(default)]
     pub lon: String,
+    #[serde(default)]
+    pub hours: String,
+    #[serde(default)]
+    pub visit_minutes: String,
 }
 
 impl EditForm {
@@ -369,6 +373,8 @@ impl EditForm {
             expenses: rounds_server_rules::import::plain_amount(rec.expenses_minor, &rec.currency),
             lat: rec.lat.map(|v| v.to_string()).unwrap_or_default(),
             lon: rec.lon.map(|v| v.to_string()).unwrap_or_default(),
+            hours: rec.hours.clone().unwrap_or_default(),
+            visit_minutes: rec.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -441,6 +447,30 @@ pub fn parse_form(
                 errors.insert(name, e);
             }
         }
+    }
+    match rounds_core::hours::canonical(Some(&f.hours)) {
+        Ok(h) => rec.hours = h,
+        Err(e) => {
+            errors.insert(
+                "hours",
+                format!(
+                    "{}. For example: Mo-Fr 08:00-12:00,14:00-18:00; Sa 09:00-12:00",
+                    capitalise(&e.to_string())
+                ),
+            );
+        }
+    }
+    match f.visit_minutes.trim() {
+        "" => rec.visit_minutes = None,
+        m => match m.parse::<u16>() {
+            Ok(m) => rec.visit_minutes = Some(m),
+            Err(_) => {
+                errors.insert(
+                    "visit_minutes",
+                    "A whole number of minutes, like 45.".into(),
+                );
+            }
+        },
     }
     let coord = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
     match (f.lat.trim(), f.lon.trim()) {
@@ -569,6 +599,8 @@ pub fn render_edit(
                 (t(&format!("Expenses ({})", rec.currency), "expenses", &f.expenses, "text"))
                 (t("Latitude", "lat", &f.lat, "text"))
                 (field("Longitude", "lon", text_input("lon", &f.lon, "text", errors.contains_key("location")), e("location")))
+                (t("Opening hours (e.g. Mo-Fr 08:00-17:00; Sa 09:00-12:00)", "hours", &f.hours, "text"))
+                (t("Visit minutes (empty: the rep's usual)", "visit_minutes", &f.visit_minutes, "text"))
             }
             div.actions { button type="submit" { "Save" } }
         }

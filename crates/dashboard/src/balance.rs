@@ -435,6 +435,8 @@ mod tests {
             email: None,
             industry: None,
             territory: Some(tid(t)),
+            hours: None,
+            visit_minutes: None,
             created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
         }
     }

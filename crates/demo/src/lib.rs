@@ -430,6 +430,18 @@ pub async fn seed(
     Ok(summary)
 }
 
+/// Opening hours as shops have them: most open on weekdays, some close for lunch or on
+/// Wednesdays, some open Saturday morning, some unknown. Taken from the account's number,
+/// not the generator, so the rest of the demo is the same with or without them.
+fn demo_hours(i: usize) -> Option<String> {
+    match i % 8 {
+        1 | 5 => Some("Mo-Fr 08:00-17:00".into()),
+        2 => Some("Mo-Fr 09:00-12:30,13:30-18:00; Sa 09:00-12:00".into()),
+        6 => Some("Mo-Tu 10:00-16:00; Th-Fr 10:00-16:00".into()),
+        _ => None,
+    }
+}
+
 /// One territory's generated rows.
 struct MetroRows {
     accounts: Vec<AccountRecord>,
@@ -500,6 +512,8 @@ fn metro_rows(
             opportunity_on: opp_on,
             won_on,
             lost_on: (stage == Stage::Lost).then(|| lead_on + Days::new(30)),
+            hours: demo_hours(i),
+            visit_minutes: (i % 6 == 5).then_some(60),
         };
         for c in 0..(1 + rng.below(2)) {
             contacts.push(ContactRecord {
@@ -613,6 +627,8 @@ async fn worked_example(
                 opportunity_on: (i < opps).then_some(quarter.start),
                 won_on: (i < won).then_some(quarter.start),
                 lost_on: None,
+                hours: None,
+                visit_minutes: None,
             });
         }
         plan.push((t, name, accounts));

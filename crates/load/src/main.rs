@@ -532,5 +532,7 @@ fn account(
         opportunity_on: None,
         won_on: None,
         lost_on: None,
+        hours: None,
+        visit_minutes: None,
     }
 }

@@ -314,6 +314,11 @@ pub struct RouteStop {
     /// plus the drives and visits before it.
     #[serde(default)]
     pub begin_min: u32,
+    /// The account's opening hours today in words ("10:00-17:00"), when known. Today's
+    /// route leaves out an account closed today; it does not yet time visits inside
+    /// the hours (the week does).
+    #[serde(default)]
+    pub hours: Option<String>,
 }
 
 /// `plan_week`: the owed visits of the next two weeks' workdays, each day ordered and
@@ -358,6 +363,9 @@ pub struct WeekStop {
     pub begin_min: u32,
     pub visit_min: u32,
     pub overdue: bool,
+    /// The account's opening hours that day in words ("10:00-17:00"), when known.
+    #[serde(default)]
+    pub hours: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -501,6 +509,15 @@ pub struct AccountDetail {
     /// has no pin), for placing its pin on a map that works offline.
     #[serde(default)]
     pub around: Vec<MapPin>,
+    /// Added later: its opening hours as written (`Mo-Fr 08:00-17:00`), and today's in
+    /// words ("08:00-17:00", "closed").
+    #[serde(default)]
+    pub hours: Option<String>,
+    #[serde(default)]
+    pub hours_today: Option<String>,
+    /// Added later: minutes a visit there takes, when set on the account.
+    #[serde(default)]
+    pub visit_minutes: Option<u16>,
 }
 
 /// `map_pins`: pinned accounts for a map that must open somewhere — the nearest to a

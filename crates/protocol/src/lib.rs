@@ -23,8 +23,9 @@ pub use rounds_core::id::{
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Version of the synced data's shape (tables and fields a device understands). A pull
-/// sends a device only the tables its version knows: 2 added follow-ups, 3 photos.
-pub const SCHEMA_VERSION: u32 = 3;
+/// sends a device only the tables its version knows: 2 added follow-ups, 3 photos;
+/// 4 added accounts' opening hours and visit minutes (fields an older device ignores).
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The oldest protocol version this build still serves.
 pub const MIN_PROTOCOL_VERSION: u32 = 1;

@@ -43,6 +43,13 @@ pub struct AccountRecord {
     pub won_on: Option<NaiveDate>,
     #[serde(default)]
     pub lost_on: Option<NaiveDate>,
+    /// When it receives visitors, written as `Mo-Fr 08:00-17:00; Sa 09:00-12:00`;
+    /// `None`: not known (open whenever the rep works).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<String>,
+    /// How long a visit there lasts; `None`: the rep's usual visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit_minutes: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -264,6 +271,11 @@ impl TryFrom<&AccountRecord> for core::Account {
             industry: r.industry.clone().filter(|s| !s.trim().is_empty()),
             territory: r.territory_id,
             created_at: r.created_at,
+            hours: opt("hours", r.hours.as_deref(), core::OpeningHours::parse)?,
+            visit_minutes: r
+                .visit_minutes
+                .map(|m| field("visit_minutes", core::hours::visit_minutes(m)))
+                .transpose()?,
         })
     }
 }
@@ -295,6 +307,8 @@ impl From<&core::Account> for AccountRecord {
             opportunity_on: a.stage_dates.opportunity,
             won_on: a.stage_dates.won,
             lost_on: a.stage_dates.lost,
+            hours: a.hours.as_ref().map(ToString::to_string),
+            visit_minutes: a.visit_minutes,
         }
     }
 }

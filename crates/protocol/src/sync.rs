@@ -107,6 +107,10 @@ pub enum AccountEdit {
     Industry(Option<String>),
     Stage(rounds_core::Stage),
     Kare(Option<rounds_core::Kare>),
+    /// Opening hours as written (`Mo-Fr 08:00-17:00`); `None` clears them.
+    Hours(Option<String>),
+    /// Minutes a visit there takes; `None`: the rep's usual visit.
+    VisitMinutes(Option<u16>),
 }
 
 impl AccountEdit {
@@ -125,6 +129,8 @@ impl AccountEdit {
             AccountEdit::Industry(_) => "industry",
             AccountEdit::Stage(_) => "stage",
             AccountEdit::Kare(_) => "kare",
+            AccountEdit::Hours(_) => "hours",
+            AccountEdit::VisitMinutes(_) => "visit_minutes",
         }
     }
 }

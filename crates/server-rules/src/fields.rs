@@ -111,6 +111,8 @@ impl FieldChange {
                 E::Industry(_) => E::Industry(rec.industry.clone()),
                 E::Stage(_) => E::Stage(rec.stage),
                 E::Kare(_) => E::Kare(rec.kare),
+                E::Hours(_) => E::Hours(rec.hours.clone()),
+                E::VisitMinutes(_) => E::VisitMinutes(rec.visit_minutes),
             }),
         }
     }
@@ -145,6 +147,10 @@ impl FieldChange {
             E::Location(Some(l)) => rounds_core::LatLon::new(l.lat, l.lon)
                 .map(drop)
                 .map_err(|e| e.to_string()),
+            E::Hours(h) => rounds_core::hours::canonical(h.as_deref())
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            E::VisitMinutes(Some(m)) => rounds_core::hours::visit_minutes(*m).map(drop),
             _ => Ok(()),
         }
     }
@@ -185,6 +191,12 @@ impl FieldChange {
                 slot.get_or_insert(day);
             }
             E::Kare(k) => rec.kare = *k,
+            // Validated before: only the written form changes.
+            E::Hours(h) => {
+                rec.hours =
+                    rounds_core::hours::canonical(h.as_deref()).unwrap_or_else(|_| h.clone())
+            }
+            E::VisitMinutes(m) => rec.visit_minutes = *m,
         }
     }
 
@@ -208,6 +220,8 @@ impl FieldChange {
             FieldChange::Shared(E::Industry(rec.industry.clone())),
             FieldChange::Shared(E::Stage(rec.stage)),
             FieldChange::Shared(E::Kare(rec.kare)),
+            FieldChange::Shared(E::Hours(rec.hours.clone())),
+            FieldChange::Shared(E::VisitMinutes(rec.visit_minutes)),
             FieldChange::Priority(rec.priority),
             FieldChange::Revenue(rec.revenue_minor),
             FieldChange::Expenses(rec.expenses_minor),

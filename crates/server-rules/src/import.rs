@@ -27,7 +27,7 @@ use crate::{org, params, time};
 
 /// The CSV columns, in the order the export writes them (a header row is required;
 /// unknown columns are ignored; only `name` is required).
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 21] = [
     "id",
     "name",
     "street",
@@ -47,6 +47,8 @@ pub const COLUMNS: [&str; 19] = [
     "email",
     "industry",
     "territory",
+    "hours",
+    "visit_minutes",
 ];
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -86,6 +88,11 @@ struct CsvAccount {
     /// A territory's name or id; empty leaves the account unassigned.
     #[serde(default)]
     territory: String,
+    /// Opening hours as written, e.g. `Mo-Fr 08:00-17:00; Sa 09:00-12:00`.
+    hours: Option<String>,
+    /// Minutes a visit takes; empty for the rep's usual visit.
+    #[serde(default)]
+    visit_minutes: String,
 }
 
 /// Starts of a cell that a spreadsheet evaluates as a formula (or, for tab and carriage
@@ -146,6 +153,8 @@ impl CsvAccount {
             email: opt(self.email),
             industry: opt(self.industry),
             territory: f(&self.territory),
+            hours: opt(self.hours),
+            visit_minutes: f(&self.visit_minutes),
         }
     }
 }
@@ -273,6 +282,13 @@ fn to_record(
             .map_err(|_| format!("id: {s:?} is not an account id"))?,
     };
     let stage: Stage = parse_enum("stage", &row.stage)?.unwrap_or(Stage::Lead);
+    let visit_minutes = match row.visit_minutes.trim() {
+        "" => None,
+        m => Some(
+            m.parse::<u16>()
+                .map_err(|_| format!("visit_minutes: {m:?} is not a number of minutes"))?,
+        ),
+    };
     let rec = AccountRecord {
         id,
         name: row.name.trim().to_owned(),
@@ -298,6 +314,9 @@ fn to_record(
         opportunity_on: None,
         won_on: None,
         lost_on: None,
+        hours: rounds_core::hours::canonical(row.hours.as_deref())
+            .map_err(|e| format!("hours: {e}"))?,
+        visit_minutes,
     };
     // The domain's own checks: name, location pair, e-mail, phone.
     rounds_core::Account::try_from(&rec).map_err(|e| e.to_string())?;
@@ -325,7 +344,7 @@ fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]
     let has = |c: &str| columns.contains(&c);
     let b = before.clone();
     type Keep<'a> = &'a dyn Fn(&mut AccountRecord);
-    let keep: [(&str, Keep); 17] = [
+    let keep: [(&str, Keep); 19] = [
         ("street", &|r| r.street = b.street.clone()),
         ("city", &|r| r.city = b.city.clone()),
         ("region", &|r| r.region = b.region.clone()),
@@ -347,6 +366,8 @@ fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]
         ("email", &|r| r.email = b.email.clone()),
         ("industry", &|r| r.industry = b.industry.clone()),
         ("territory", &|r| r.territory_id = b.territory_id),
+        ("hours", &|r| r.hours = b.hours.clone()),
+        ("visit_minutes", &|r| r.visit_minutes = b.visit_minutes),
     ];
     for (column, keep) in keep {
         if !has(column) {
@@ -606,6 +627,8 @@ pub fn export_accounts(
                 email: a.email.clone(),
                 industry: a.industry.clone(),
                 territory: a.territory_id.map(territory_name).unwrap_or_default(),
+                hours: a.hours.clone(),
+                visit_minutes: a.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
             }
             .map_text(|v| escape_cell(v).into_owned()),
         )

@@ -107,6 +107,8 @@ fn pages(accounts: usize, contacts_per: usize, activities: usize) -> Vec<PullRes
                 opportunity_on: None,
                 won_on: None,
                 lost_on: None,
+                hours: None,
+                visit_minutes: None,
             }),
         });
         for j in 0..contacts_per {

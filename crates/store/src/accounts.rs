@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use rounds_core::{Account, LatLon, Stage};
+use rounds_core::{Account, LatLon, OpeningHours, Stage};
 use rounds_protocol::records::AccountRecord;
 use rounds_protocol::sync::{AccountEdit, MutationBody};
 use rounds_protocol::{AccountId, TerritoryId};
@@ -14,7 +14,7 @@ use crate::error::{Result, StoreError};
 
 pub(crate) const COLUMNS: &str = "id, name, street, city, region, postal_code, country, lat, lon, stage, \
     priority, kare, currency, revenue_minor, expenses_minor, phone, email, industry, \
-    territory_id, created_at, lead_on, opportunity_on, won_on, lost_on";
+    territory_id, created_at, lead_on, opportunity_on, won_on, lost_on, hours, visit_minutes";
 
 pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
     let kare: Option<String> = r.get(11)?;
@@ -43,7 +43,13 @@ pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
         opportunity_on: date(r.get(21)?)?,
         won_on: date(r.get(22)?)?,
         lost_on: date(r.get(23)?)?,
+        hours: r.get(24)?,
+        visit_minutes: r.get(25)?,
     })
+}
+
+fn hours(text: Option<&str>) -> Option<OpeningHours> {
+    text.and_then(|t| OpeningHours::parse(t).ok())
 }
 
 /// An account as the rep sees it: server truth with their pending edits applied.
@@ -71,6 +77,8 @@ pub(crate) fn apply_edit(rec: &mut AccountRecord, edit: &AccountEdit) {
         AccountEdit::Industry(v) => rec.industry = v.clone(),
         AccountEdit::Stage(v) => rec.stage = *v,
         AccountEdit::Kare(v) => rec.kare = *v,
+        AccountEdit::Hours(v) => rec.hours = v.clone(),
+        AccountEdit::VisitMinutes(v) => rec.visit_minutes = *v,
     }
 }
 
@@ -169,7 +177,8 @@ impl<'a> AccountsRead<'a> {
     pub(crate) fn today_rows(&self) -> Result<Vec<crate::today::TodayAccount>> {
         let edits = overlay(self.conn, None)?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, city, priority, created_at, lat, lon, stage FROM accounts",
+            "SELECT id, name, city, priority, created_at, lat, lon, stage, hours, visit_minutes
+             FROM accounts",
         )?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
@@ -186,6 +195,10 @@ impl<'a> AccountsRead<'a> {
                     _ => None,
                 },
                 lost: r.get_ref(7)?.as_str().map_err(rusqlite::Error::from)? == "lost",
+                // Hours the server checked; a damaged value is reported by the damage
+                // scan of whole rows, and here plans as hours not known.
+                hours: hours(r.get::<_, Option<String>>(8)?.as_deref()),
+                visit_minutes: r.get(9)?,
             };
             for e in edits.get(&id).into_iter().flatten() {
                 match e {
@@ -195,6 +208,8 @@ impl<'a> AccountsRead<'a> {
                     AccountEdit::Location(l) => {
                         row.location = l.and_then(|l| LatLon::new(l.lat, l.lon).ok());
                     }
+                    AccountEdit::Hours(h) => row.hours = hours(h.as_deref()),
+                    AccountEdit::VisitMinutes(m) => row.visit_minutes = *m,
                     _ => {}
                 }
             }
@@ -289,7 +304,7 @@ impl AccountsWrite<'_> {
             .prepare_cached(&format!(
                 "INSERT OR REPLACE INTO accounts(bucket, {COLUMNS})
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
             ))?
             .execute(params![
                 bucket,
@@ -317,6 +332,8 @@ impl AccountsWrite<'_> {
                 r.opportunity_on.map(|d| d.to_string()),
                 r.won_on.map(|d| d.to_string()),
                 r.lost_on.map(|d| d.to_string()),
+                r.hours,
+                r.visit_minutes,
             ])?;
         Ok(())
     }

@@ -280,6 +280,8 @@ fn record(new: NewAccount, today: NaiveDate, now: DateTime<Utc>) -> Result<Accou
         opportunity_on: None,
         won_on: None,
         lost_on: None,
+        hours: None,
+        visit_minutes: None,
     };
     let long = [
         Some(&record.name),

@@ -118,6 +118,16 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<u64>> {
         let device = *self.device_id.as_uuid();
+        // Hours are kept and sent in their one written form, whatever the rep typed.
+        let edits = edits
+            .into_iter()
+            .map(|e| match e {
+                AccountEdit::Hours(h) => rounds_core::hours::canonical(h.as_deref())
+                    .map(AccountEdit::Hours)
+                    .map_err(|e| StoreError::Invalid(format!("opening hours: {e}"))),
+                e => Ok(e),
+            })
+            .collect::<Result<Vec<_>>>()?;
         let current = self
             .read()
             .accounts()

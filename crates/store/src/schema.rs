@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     V3_FOLLOW_UPS,
     V4_PHOTOS,
     V5_SYNCED_PHOTOS,
+    V6_ACCOUNT_HOURS,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -256,6 +257,15 @@ CREATE TABLE synced_photos (
 CREATE INDEX synced_photos_account ON synced_photos(account_id);
 CREATE INDEX synced_photos_bucket ON synced_photos(bucket);
 CREATE INDEX synced_photos_sha256 ON synced_photos(sha256);
+DELETE FROM pull_cursors;
+"#;
+
+/// When an account receives visitors and how long a visit there lasts (synced since
+/// schema 4 of the wire). An app before this version dropped them from the rows it
+/// pulled, so the cursor is forgotten and the next sync brings every account again.
+const V6_ACCOUNT_HOURS: &str = r#"
+ALTER TABLE accounts ADD COLUMN hours TEXT;
+ALTER TABLE accounts ADD COLUMN visit_minutes INTEGER;
 DELETE FROM pull_cursors;
 "#;
 

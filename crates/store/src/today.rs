@@ -27,6 +27,8 @@ pub struct TodayAccount {
     pub location: Option<LatLon>,
     /// Its stage is lost (a move not yet synced included).
     pub lost: bool,
+    pub hours: Option<rounds_core::OpeningHours>,
+    pub visit_minutes: Option<u16>,
 }
 
 impl Scheduled for TodayAccount {

@@ -70,6 +70,8 @@ fn seed(path: &Path) {
                     opportunity_on: None,
                     won_on: None,
                     lost_on: None,
+                    hours: None,
+                    visit_minutes: None,
                 }),
             },
         ],

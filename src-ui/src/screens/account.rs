@@ -86,6 +86,19 @@ fn Loaded(
         });
         view! { <p class="direct">{phone} {email}</p> }
     };
+    let hours = detail.hours.clone().map(|all| {
+        let today = detail.hours_today.clone().unwrap_or_default();
+        let visit = detail
+            .visit_minutes
+            .map(|m| format!(" · visits take {m} min"))
+            .unwrap_or_default();
+        view! {
+            <p id="account-hours" class="hours">
+                <span class="hours-today">"Today: " {today}</span>
+                <span class="muted">" · " {all} {visit}</span>
+            </p>
+        }
+    });
     view! {
         <header class="account-head">
             <h1 class="account-name">{detail.name.clone()}</h1>
@@ -93,6 +106,7 @@ fn Loaded(
                 {detail.address.iter().map(|l| view! { <span class="line">{l.clone()}</span> }).collect_view()}
             </address>
             {direct}
+            {hours}
             {badges}
             <p class="reason">{detail.reason.clone()}</p>
             {pending}

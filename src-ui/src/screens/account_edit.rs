@@ -31,6 +31,10 @@ struct Draft {
     city: String,
     postal_code: String,
     industry: String,
+    /// Opening hours as written (`Mo-Fr 08:00-17:00`).
+    hours: String,
+    /// Minutes a visit takes, empty for the rep's usual.
+    visit_minutes: String,
     stage: Option<Stage>,
     /// Why it was lost, asked for when the stage moves to lost.
     lost_reason: String,
@@ -46,6 +50,8 @@ impl Draft {
             city: d.city.clone(),
             postal_code: d.postal_code.clone(),
             industry: d.industry.clone().unwrap_or_default(),
+            hours: d.hours.clone().unwrap_or_default(),
+            visit_minutes: d.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
             stage: Some(d.stage),
             lost_reason: String::new(),
         }
@@ -76,12 +82,31 @@ impl Draft {
         if self.industry.trim() != before.industry.trim() {
             out.push(AccountEdit::Industry(opt(&self.industry)));
         }
+        if self.hours.trim() != before.hours.trim() {
+            out.push(AccountEdit::Hours(opt(&self.hours)));
+        }
+        if self.visit_minutes.trim() != before.visit_minutes.trim() {
+            // Not a number is caught by `visit_minutes_error` before anything is sent.
+            out.push(AccountEdit::VisitMinutes(
+                self.visit_minutes.trim().parse().ok(),
+            ));
+        }
         if let Some(s) = self.stage
             && Some(s) != before.stage
         {
             out.push(AccountEdit::Stage(s));
         }
         out
+    }
+
+    /// What is wrong with the visit length as typed, if anything.
+    fn visit_minutes_error(&self) -> Option<&'static str> {
+        let m = self.visit_minutes.trim();
+        let valid = m
+            .parse::<u16>()
+            .is_ok_and(|m| rounds_core::hours::visit_minutes(m).is_ok());
+        (!m.is_empty() && !valid)
+            .then_some("A visit lasts 1 to 600 minutes; leave it empty for your usual visit.")
     }
 
     /// Whether the form moves the stage to lost (and so asks why).
@@ -148,6 +173,10 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             let d = draft.get_untracked();
             if d.losing(&before) && d.lost_reason(&before).is_none() {
                 missing.set(Some("Say why the account was lost."));
+                return;
+            }
+            if let Some(m) = d.visit_minutes_error() {
+                missing.set(Some(m));
                 return;
             }
             missing.set(None);
@@ -246,6 +275,8 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                     {text_field(draft, "edit-city", "City", "text", |d| d.city.clone(), |d, v| d.city = v)}
                     {text_field(draft, "edit-postal", "Postal code", "text", |d| d.postal_code.clone(), |d, v| d.postal_code = v)}
                     {text_field(draft, "edit-industry", "Industry", "text", |d| d.industry.clone(), |d, v| d.industry = v)}
+                    {text_field(draft, "edit-hours", "Opening hours (e.g. Mo-Fr 08:00-12:00,14:00-18:00; Sa 09:00-12:00)", "text", |d| d.hours.clone(), |d, v| d.hours = v)}
+                    {text_field(draft, "edit-visit-minutes", "Visit minutes (empty: your usual)", "text", |d| d.visit_minutes.clone(), |d, v| d.visit_minutes = v)}
                     <label for="edit-stage">"Stage"</label>
                     <select
                         id="edit-stage"

@@ -191,6 +191,7 @@ fn Stop(number: usize, stop: RouteStop) -> impl IntoView {
                     {stop.name}
                 </button>
                 <span class="row-sub">{stop.city}</span>
+                {stop.hours.map(|h| view! { <span class="row-sub stop-hours">{format!("Open {h}")}</span> })}
                 <span class="leg">{leg}</span>
                 <span class="stop-meta">
                     <StatusTag status=stop.status />

@@ -80,6 +80,8 @@ pub fn account(n: u128, priority: Priority) -> Account {
         email: None,
         industry: None,
         territory: None,
+        hours: None,
+        visit_minutes: None,
         created_at: utc("2019-06-01T00:00:00Z"),
     }
 }

@@ -5,6 +5,7 @@ mod cadence;
 mod compliance;
 mod fixtures;
 mod follow_up;
+mod hours;
 mod kpi;
 mod properties;
 mod score;

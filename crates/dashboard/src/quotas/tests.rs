@@ -207,6 +207,8 @@ fn progress_counts_won_revenue_in_the_period_by_territory() {
         email: None,
         industry: None,
         territory: Some(tid(t)),
+        hours: None,
+        visit_minutes: None,
         created_at: chrono::Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
     };
     let accounts = vec![

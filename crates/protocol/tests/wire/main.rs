@@ -77,6 +77,8 @@ fn account() -> AccountRecord {
         opportunity_on: NaiveDate::from_ymd_opt(2025, 2, 3),
         won_on: NaiveDate::from_ymd_opt(2025, 3, 3),
         lost_on: None,
+        hours: None,
+        visit_minutes: None,
     }
 }
 
@@ -145,6 +147,8 @@ fn create_account_mutation() {
     lead.expenses_minor = 0;
     lead.opportunity_on = None;
     lead.won_on = None;
+    lead.hours = Some("Mo-Fr 08:00-17:00".into());
+    lead.visit_minutes = Some(40);
     let body = MutationBody::CreateAccount { account: lead };
     let m = Mutation::new(7, id(30), hlc(1_773_671_400_000, 0), &body);
     insta::assert_json_snapshot!(m);
@@ -490,6 +494,21 @@ fn records_convert_to_the_domain_and_back() {
     let a = account();
     let domain = rounds_core::Account::try_from(&a).unwrap();
     assert_eq!(AccountRecord::from(&domain), a);
+    let with_hours = AccountRecord {
+        hours: Some("Mo-Fr 08:00-12:00,14:00-18:00; Sa 09:00-12:00".into()),
+        visit_minutes: Some(40),
+        ..account()
+    };
+    let domain = rounds_core::Account::try_from(&with_hours).unwrap();
+    assert_eq!(
+        domain
+            .hours
+            .as_ref()
+            .unwrap()
+            .describe(chrono::Weekday::Sat),
+        "09:00-12:00"
+    );
+    assert_eq!(AccountRecord::from(&domain), with_hours);
     let act = activity();
     assert_eq!(
         ActivityRecord::from(&rounds_core::Activity::try_from(&act).unwrap()),
@@ -516,6 +535,18 @@ fn records_the_domain_refuses_name_the_field() {
     assert_eq!(
         rounds_core::Account::try_from(&a).unwrap_err().field,
         "email"
+    );
+    let mut a = account();
+    a.hours = Some("Mo 9 to 5".into());
+    assert_eq!(
+        rounds_core::Account::try_from(&a).unwrap_err().field,
+        "hours"
+    );
+    let mut a = account();
+    a.visit_minutes = Some(0);
+    assert_eq!(
+        rounds_core::Account::try_from(&a).unwrap_err().field,
+        "visit_minutes"
     );
     let mut act = activity();
     act.fix.as_mut().unwrap().accuracy_m = f64::NAN;

@@ -24,6 +24,7 @@ on_both_backends!(
     a_follow_up_reaches_the_reps_other_device_once_and_the_later_save_holds,
     a_follow_up_for_another_rep_or_an_account_not_held_is_kept_for_review,
     two_copies_of_one_shop_are_merged_in_review_and_nothing_is_lost,
+    opening_hours_set_on_one_device_reach_the_other_in_one_written_form,
 );
 
 /// How many accounts on the server have this id.
@@ -770,4 +771,60 @@ async fn two_copies_of_one_shop_are_merged_in_review_and_nothing_is_lost(backend
         accounts.contains("Corner Hardware") && !accounts.contains("Corner Hardware Inc."),
         "the merged copy is not listed as an account to work"
     );
+}
+
+async fn opening_hours_set_on_one_device_reach_the_other_in_one_written_form(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    phone.sync().await;
+    laptop.sync().await;
+    let a = org.north_accounts[0];
+
+    // Typed the way people type them; kept and sent in the one written form.
+    phone.edit(
+        a,
+        AccountEdit::Hours(Some("Mon–Fri 9:00–17:00; Sa 09:00-12:00".into())),
+    );
+    phone.edit(a, AccountEdit::VisitMinutes(Some(45)));
+    phone.sync().await;
+    laptop.pull(None).await.expect("pull");
+    let on_laptop = laptop.account(a).expect("held");
+    assert_eq!(
+        on_laptop.hours.as_deref(),
+        Some("Mo-Fr 09:00-17:00; Sa 09:00-12:00")
+    );
+    assert_eq!(on_laptop.visit_minutes, Some(45));
+
+    // Hours past midnight and a visit of a whole day are refused with the reason, kept
+    // in the ledger, and change nothing.
+    phone.edit(a, AccountEdit::Hours(Some("Fr 22:00-02:00".into())));
+    phone.edit(a, AccountEdit::VisitMinutes(Some(0)));
+    let res = phone.push().await.expect("push");
+    let reasons: Vec<String> = res
+        .results
+        .iter()
+        .map(|r| match &r.status {
+            MutationStatus::Rejected { code, reason } => {
+                assert_eq!(*code, rounds_protocol::ErrorCode::InvalidInput);
+                reason.clone()
+            }
+            other => panic!("refused, not {other:?}"),
+        })
+        .collect();
+    assert!(reasons[0].starts_with("hours:"), "{reasons:?}");
+    assert!(reasons[1].starts_with("visit_minutes:"), "{reasons:?}");
+    laptop.pull(None).await.expect("pull");
+    let on_laptop = laptop.account(a).expect("held");
+    assert_eq!(
+        on_laptop.hours.as_deref(),
+        Some("Mo-Fr 09:00-17:00; Sa 09:00-12:00")
+    );
+    assert_eq!(on_laptop.visit_minutes, Some(45));
+
+    // Cleared on one device, cleared on the other.
+    phone.edit(a, AccountEdit::Hours(None));
+    phone.sync().await;
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(laptop.account(a).expect("held").hours, None);
 }

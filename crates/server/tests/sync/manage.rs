@@ -350,6 +350,38 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
     let all = check(csv, Reach::All).await.expect("checked");
     assert_eq!(all.report.invalid(), 1, "an admin may use any territory");
 
+    // Opening hours and visit minutes as people write them; the wrong ones say why.
+    let csv = "name,territory,hours,visit_minutes\nAcme,North,Mon-Fri 8:00-17:00,40\nBeta,North,Mo 25:00-26:00,\nGamma,North,,forty\n".to_owned();
+    let checked = check(csv, maria.clone()).await.expect("checked");
+    let errors: Vec<(usize, String)> = checked
+        .report
+        .rows
+        .iter()
+        .filter_map(|r| r.error.clone().map(|e| (r.line, e)))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].0, 3);
+    assert!(errors[0].1.starts_with("Beta: hours:"), "{errors:?}");
+    assert_eq!(errors[1].0, 4);
+    assert!(
+        errors[1].1.starts_with("Gamma: visit_minutes:"),
+        "{errors:?}"
+    );
+
+    // An account with hours, so the export below carries them too.
+    let hours = vec![
+        FieldChange::Shared(AccountEdit::Hours(Some(
+            "Mo-Fr 08:00-12:00,14:00-18:00".into(),
+        ))),
+        FieldChange::Shared(AccountEdit::VisitMinutes(Some(40))),
+    ];
+    let (m, y) = (maria.clone(), org.north_accounts[1]);
+    server
+        .db
+        .write(move |tx| manage::edit_account(tx, &m, y, &hours, maria_id, Utc::now()))
+        .await
+        .expect("saved");
+
     // Export Maria's accounts and check the file again: nothing to do.
     let team_accounts = server
         .db
@@ -377,6 +409,10 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
     let bytes = import::export_accounts(&mine, &name).expect("export");
     let text = String::from_utf8(bytes).expect("utf-8");
     assert!(text.starts_with(&import::COLUMNS.join(",")));
+    assert!(
+        text.contains(",North,\"Mo-Fr 08:00-12:00,14:00-18:00\",40"),
+        "hours and visit minutes are exported: {text}"
+    );
     let again = check(text.clone(), maria.clone()).await.expect("checked");
     assert_eq!(again.report.invalid(), 0, "{:?}", again.report);
     assert!(
@@ -397,7 +433,8 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         .map(|l| {
             if l.starts_with(&x.to_string()) {
                 let l = l.replace("Springfield", "Boulder");
-                format!("{},South", l.strip_suffix(",North").expect("in North"))
+                // The territory, then hours and visit minutes (empty here).
+                format!("{},South,,", l.strip_suffix(",North,,").expect("in North"))
             } else {
                 l.to_owned()
             }
@@ -885,7 +922,7 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
         shown.lat.map(|v| v.to_string()).unwrap_or_default(),
         shown.lon.map(|v| v.to_string()).unwrap_or_default(),
     );
-    let form = |city: &'static str, email: &'static str| {
+    let form = |city: &'static str, email: &'static str, hours: &'static str| {
         vec![
             ("csrf", b.csrf.clone()),
             ("base", base.clone()),
@@ -905,6 +942,8 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
             ("expenses", expenses.clone()),
             ("lat", lat.clone()),
             ("lon", lon.clone()),
+            ("hours", hours.to_owned()),
+            ("visit_minutes", String::new()),
         ]
     };
     let post = |fields: Vec<(&'static str, String)>| {
@@ -919,7 +958,7 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
         async move { req.send().await.expect("post") }
     };
 
-    let res = post(form("Boulder", "nope")).await;
+    let res = post(form("Boulder", "nope", "")).await;
     assert_eq!(res.status(), 422, "an invalid e-mail");
     let page = res.text().await.expect("body");
     assert!(page.contains("field-error") && page.contains("Nothing was saved"));
@@ -929,7 +968,7 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
         "nothing saved"
     );
 
-    let res = post(form("Boulder", "")).await;
+    let res = post(form("Boulder", "", "")).await;
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"]
         .to_str()
@@ -948,6 +987,20 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
     );
     ana.sync().await;
     assert_eq!(ana.account(x).expect("on the device").city, "Boulder");
+
+    // Opening hours: refused with an example when they are not hours, saved in their
+    // written form when they are.
+    let res = post(form("Boulder", "", "Mo-Fr 9 to 5")).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.expect("body");
+    assert!(
+        page.contains("For example: Mo-Fr"),
+        "says how to write them"
+    );
+    let res = post(form("Boulder", "", "Mon-Fri 9:00-17:00")).await;
+    assert_eq!(res.status(), 303);
+    let rec = stored(&server, x).await;
+    assert_eq!(rec.hours.as_deref(), Some("Mo-Fr 09:00-17:00"));
 }
 
 async fn the_json_api_keeps_a_manager_to_their_own_team(backend: Backend) {

@@ -71,6 +71,8 @@ pub fn account(
         opportunity_on: None,
         won_on: None,
         lost_on: None,
+        hours: None,
+        visit_minutes: None,
     }
 }
 

@@ -73,6 +73,8 @@ pub fn account(i: usize) -> AccountRecord {
         opportunity_on: None,
         won_on: None,
         lost_on: None,
+        hours: None,
+        visit_minutes: None,
     }
 }
 

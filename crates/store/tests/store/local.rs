@@ -381,3 +381,57 @@ fn wiping_synced_data_keeps_every_pending_change() {
     assert_eq!(store.read().outbox().pending_count().unwrap(), 2);
     assert!(store.read().cursor().unwrap().is_none());
 }
+
+#[test]
+fn opening_hours_go_out_in_their_written_form_and_bad_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let a = account_id(1);
+    // Not hours, or a visit of no length: refused, nothing queued.
+    for edit in [
+        AccountEdit::Hours(Some("Mo-Fr 9 to 5".into())),
+        AccountEdit::VisitMinutes(Some(0)),
+    ] {
+        let err = store
+            .change_account(a, vec![edit], None, now())
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    }
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 0);
+
+    store
+        .change_account(
+            a,
+            vec![
+                AccountEdit::Hours(Some("Mon–Fri 8:00–12:00, 14:00–18:00".into())),
+                AccountEdit::VisitMinutes(Some(40)),
+            ],
+            None,
+            now(),
+        )
+        .unwrap();
+    let queued = store.read().outbox().all().unwrap();
+    assert_eq!(
+        queued[0].mutation.parse_body().unwrap(),
+        MutationBody::EditAccount {
+            account_id: a,
+            edit: AccountEdit::Hours(Some("Mo-Fr 08:00-12:00,14:00-18:00".into())),
+        }
+    );
+    // Shown at once, on the account and on the Today path the planner reads.
+    let view = store.read().accounts().get(a).unwrap().unwrap();
+    assert_eq!(view.pending_fields, ["hours", "visit_minutes"]);
+    let hours = view.account.hours.expect("hours");
+    assert_eq!(
+        hours.describe(chrono::Weekday::Mon),
+        "08:00-12:00, 14:00-18:00"
+    );
+    assert!(hours.is_closed(chrono::Weekday::Sat));
+    let inputs = store
+        .read()
+        .today_inputs(now() - Duration::days(60))
+        .unwrap();
+    let row = inputs.accounts.iter().find(|x| x.id == a).unwrap();
+    assert_eq!(row.hours.as_ref(), Some(&hours));
+    assert_eq!(row.visit_minutes, Some(40));
+}
