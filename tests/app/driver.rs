@@ -203,9 +203,14 @@ pub async fn all(c: &Client, css: &str) -> Vec<Element> {
 }
 
 pub async fn click(c: &Client, css: &str) {
-    wait(c, css)
+    let el = wait(c, css).await;
+    // Into the middle of the view first: WebKitWebDriver scrolls an element only to the
+    // window's edge, where the fixed header or the tab bar covers it.
+    let at = serde_json::to_value(&el).unwrap();
+    c.execute("arguments[0].scrollIntoView({block: 'center'})", vec![at])
         .await
-        .click()
+        .unwrap_or_else(|e| panic!("scrolling to {css}: {e}"));
+    el.click()
         .await
         .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
 }

@@ -347,6 +347,63 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     }
     screenshot(&c, &display, "week").await;
 
+    // The rep learns a shop's hours: set on the account, shown at once, and the week
+    // plans its visit inside them.
+    eprintln!("step: Opening hours set on an account; the week keeps its visit inside them.");
+    driver::resize(&c, 390, 844).await;
+    let first_stop = wait(&c, "li.week-stop").await;
+    let hours_account = first_stop.attr("data-account").await.unwrap().unwrap();
+    first_stop
+        .find(fantoccini::Locator::Css("button.link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    loaded(&c, "account").await;
+    let hours_name = text(&c, ".account-name").await.trim().to_owned();
+    click(&c, "#edit-details").await;
+    wait(&c, "#edit-form").await;
+    type_into(&c, "#edit-hours", "Mon-Fri 10:00-16:00").await;
+    type_into(&c, "#edit-visit-minutes", "30").await;
+    screenshot(&c, &display, "account-hours-form").await;
+    driver::resize(&c, 390, 844).await;
+    click(&c, "#edit-save").await;
+    eventually(10, "the hours show on the account", || async {
+        text(&c, "#account-hours")
+            .await
+            .contains("Today: 10:00-16:00")
+    })
+    .await;
+    assert!(
+        text(&c, "#account-hours")
+            .await
+            .contains("Mo-Fr 10:00-16:00")
+    );
+    click(&c, "nav.tabs button[data-screen='week']").await;
+    loaded(&c, "week").await;
+    let selector = format!("li.week-stop[data-account='{hours_account}']");
+    eventually(10, "the week shows the shop's hours", || async {
+        text(&c, &format!("{selector} .week-hours"))
+            .await
+            .contains("10:00-16:00")
+    })
+    .await;
+    for stop in all(&c, &selector).await {
+        let at = stop
+            .find(fantoccini::Locator::Css(".week-time"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            ("10:00"..="15:30").contains(&at.as_str()),
+            "{hours_name} planned at {at}, outside 10:00-16:00 for a 30-minute visit"
+        );
+    }
+    screenshot(&c, &display, "week-hours").await;
+
     // Search finds an account by a contact's name, offline, as you type.
     eprintln!("step: Search finds an account by a contact's name, offline, as you type.");
     let (contact, account_name) = a_contact_of_dana(&server).await;
@@ -723,6 +780,16 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     assert_eq!(
         buyer[0]["primary"], true,
         "the first contact is the primary"
+    );
+    let with_hours = lead_on_server(&server, &hours_name).await;
+    assert_eq!(with_hours.len(), 1);
+    assert_eq!(
+        (&with_hours[0]["hours"], &with_hours[0]["visit_minutes"]),
+        (
+            &serde_json::json!("Mo-Fr 10:00-16:00"),
+            &serde_json::json!(30)
+        ),
+        "the hours reached the server in their written form"
     );
     screenshot(&c, &display, "sync-done").await;
 

@@ -402,16 +402,44 @@ async fn plan_my_day_orders_the_owed_visits_within_the_workday() {
     assert!(route.busy_min <= route.workday_min);
     let legs: u64 = route.stops.iter().map(|s| s.leg_m).sum::<u64>() + route.return_leg_m;
     assert_eq!(legs, route.total_m, "legs add up to the total");
-    // Each visit starts when the drive and the visit before it are done.
+    // Each visit starts once the drive and the visit before it are done (or, when it
+    // opens later, at opening), inside its opening hours, and ends by the day's end.
     for w in route.stops.windows(2) {
-        assert_eq!(
-            w[1].begin_min,
-            w[0].begin_min + w[0].visit_min + w[1].leg_min
+        assert!(
+            w[1].begin_min + 1 >= w[0].begin_min + w[0].visit_min + w[1].leg_min,
+            "{w:?}"
         );
     }
+    let now_min = {
+        use chrono::Timelike as _;
+        let t = demo_now().with_timezone(&rep.profile().tz());
+        t.hour() * 60 + t.minute()
+    };
     assert!(
-        route.stops[0].begin_min >= 8 * 60 + 30,
-        "not before the day starts"
+        route.stops[0].begin_min >= now_min.max(8 * 60 + 30),
+        "not before the day starts, nor in the past"
+    );
+    let mut waits = 0;
+    for s in &route.stops {
+        assert!(s.begin_min + s.visit_min <= 8 * 60 + 30 + route.workday_min);
+        if let Some(h) = &s.hours {
+            let open = rounds_core::OpeningHours::parse(&format!("Mo-Su {}", h.replace(", ", ",")))
+                .unwrap();
+            assert!(
+                open.on(chrono::Weekday::Mon)
+                    .iter()
+                    .any(|span| u32::from(span.open) <= s.begin_min
+                        && s.begin_min + s.visit_min <= u32::from(span.close)),
+                "{} at {} is outside {h}",
+                s.name,
+                s.begin_min
+            );
+            waits += 1;
+        }
+    }
+    assert!(
+        waits > 0,
+        "the demo's shops have hours, so some stops carry them"
     );
     let today = rep.today(demo_now()).unwrap();
     for stop in &route.stops {
@@ -710,7 +738,16 @@ async fn a_home_and_a_shorter_day_change_the_plan_and_bad_values_save_nothing() 
     assert_eq!(planned.start.as_ref().map(|s| s.location), Some(home));
     assert_eq!(planned.workday_min, 120);
     assert!(planned.busy_min <= 120);
-    assert!(planned.stops.iter().all(|s| s.visit_min == 45));
+    // The rep's visit length, unless the account has its own.
+    for s in &planned.stops {
+        let own = device
+            .rep()
+            .unwrap()
+            .account(s.account_id, demo_now())
+            .unwrap()
+            .visit_minutes;
+        assert_eq!(s.visit_min, own.map_or(45, u32::from), "{s:?}");
+    }
     assert!(
         planned.stops.len() <= 2,
         "two hours hold at most two 45-minute visits"

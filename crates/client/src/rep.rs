@@ -23,7 +23,7 @@ use rounds_protocol::ipc::{
 };
 use rounds_protocol::sync::MutationBody;
 use rounds_protocol::{AccountId, ActivityId, ErrorCode, FollowUpId, PhotoId};
-use rounds_route::{DayRules, End, Options, Problem, Stops};
+use rounds_route::{End, Options, TimedOptions, TimedProblem, Window, WindowDrop, fit_windows};
 use rounds_store::{
     AccountView, FollowUpView, IssueKind, NewActivity, NewFollowUp, NewPhoto, PhotoView, Store,
     SyncIssue, Upload,
@@ -263,39 +263,53 @@ impl Rep {
                 .visit_minutes
                 .map_or(visit_min, u32::from)
         };
+        let tz = self.profile.tz();
+        let weekday = ev.today.weekday();
+        // The day's clock: from its start, or from now once it has begun, to its end.
+        let day_end = day_start + workday_min;
+        let begin = day_start.max(minute_of_day(now, tz));
+        let secs = |m: u32| i64::from(m) * 60;
         let mut unplaced = Vec::new();
-        let mut placed = Vec::new();
-        let mut closed = Vec::new();
+        let mut left_out = Vec::new();
+        // (account, window its visit may start in)
+        let mut placed: Vec<(usize, Window)> = Vec::new();
         for i in candidates {
             let a = &ev.inputs.accounts[i];
-            if let Some(hours) = &a.hours
-                && hours
-                    .visit_start(ev.today.weekday(), visit_of(i) as u16)
-                    .is_none()
-            {
-                let why = if hours.is_closed(ev.today.weekday()) {
-                    "closed today".to_owned()
-                } else {
-                    format!(
-                        "open only {} today, too short for a {}-minute visit",
-                        hours.describe(ev.today.weekday()),
-                        visit_of(i)
-                    )
-                };
-                closed.push(RouteCandidate {
-                    account_id: a.id,
-                    name: a.name.clone(),
-                    reason: why,
-                });
+            let leave = |why: String| RouteCandidate {
+                account_id: a.id,
+                name: a.name.clone(),
+                reason: why,
+            };
+            if a.location.is_none() {
+                unplaced.push(leave("no location on the account".into()));
                 continue;
             }
-            match a.location {
-                Some(_) => placed.push(i),
-                None => unplaced.push(RouteCandidate {
-                    account_id: a.id,
-                    name: a.name.clone(),
-                    reason: "no location on the account".into(),
+            let visit = visit_of(i);
+            let open = match &a.hours {
+                None => Some((begin, day_end.saturating_sub(visit))),
+                Some(h) => h.visit_start(weekday, visit as u16).map(|w| {
+                    (
+                        u32::from(w.open).max(begin),
+                        u32::from(w.close).min(day_end.saturating_sub(visit)),
+                    )
                 }),
+            };
+            match open {
+                Some((from, to)) if from <= to => {
+                    placed.push((i, Window::new(secs(from), secs(to))))
+                }
+                _ => left_out.push(leave(match &a.hours {
+                    Some(h) if h.is_closed(weekday) => "closed today".to_owned(),
+                    Some(h) if h.visit_start(weekday, visit as u16).is_none() => format!(
+                        "open only {} today, too short for a {visit}-minute visit",
+                        h.describe(weekday)
+                    ),
+                    Some(h) => format!(
+                        "open {} today, outside what is left of your day",
+                        h.describe(weekday)
+                    ),
+                    None => "no time left in today's workday".to_owned(),
+                })),
             }
         }
 
@@ -303,15 +317,6 @@ impl Rep {
             .from
             .map(|p| ("Where you are".to_owned(), p))
             .or(home.map(|p| ("Home".to_owned(), p)));
-        let mut points: Vec<rounds_route::LatLon> = Vec::new();
-        if let Some((_, p)) = &start {
-            points.push(route_point(*p)?);
-        }
-        for &i in &placed {
-            points.push(route_point(
-                ev.inputs.accounts[i].location.expect("placed"),
-            )?);
-        }
         let empty = DayRoute {
             start: start
                 .clone()
@@ -321,67 +326,64 @@ impl Rep {
             total_m: 0,
             busy_min: 0,
             workday_min,
-            left_out: closed.clone(),
+            left_out: left_out.clone(),
             unplaced: unplaced.clone(),
         };
         if placed.is_empty() {
             return Ok(empty);
         }
-        let offset = usize::from(start.is_some());
-        // Without a start point the rep begins at the most urgent stop and ends anywhere.
+        // Node 0 is the start; without a place for it the rep begins at whichever stop
+        // is best (no drive to it) and ends anywhere.
+        let mut points = vec![start.as_ref().map(|(_, p)| route_point(*p)).transpose()?];
+        for (i, _) in &placed {
+            points.push(Some(route_point(
+                ev.inputs.accounts[*i].location.expect("placed"),
+            )?));
+        }
         let end = if start.is_some() {
             End::Start
         } else {
             End::Free
         };
-        let problem = Problem::new(Stops::LatLon(points), 0, end).map_err(route_err)?;
+        let options = Options::default();
+        let mut service = vec![0];
+        let mut windows = vec![Window::new(secs(begin), secs(day_end))];
+        let mut urgency = vec![u32::MAX];
         let n = placed.len();
-        let mut visit: Vec<std::time::Duration> = placed
-            .iter()
-            .map(|&i| std::time::Duration::from_secs(u64::from(visit_of(i)) * 60))
-            .collect();
-        let mut urgency: Vec<u32> = (0..n)
-            .map(|k| {
-                let id = ev.inputs.accounts[placed[k]].id;
-                if req.pinned.contains(&id) {
-                    u32::MAX
-                } else {
-                    (n - k) as u32 // candidates are in urgency order
-                }
-            })
-            .collect();
-        if start.is_some() {
-            visit.insert(0, std::time::Duration::ZERO);
-            urgency.insert(0, u32::MAX);
-        }
-        let rules = DayRules {
-            workday: std::time::Duration::from_secs(u64::from(workday_min) * 60),
-            visit,
-            urgency,
-        };
-        let options = Options {
-            seed: 7,
-            ..Options::default()
-        };
-        let plan = rounds_route::fit_day(&problem, &rules, &options).map_err(route_err)?;
-
-        // The clock of the day: from its start, or from now once the day has begun.
-        let mut clock = day_start.max(minute_of_day(now, self.profile.tz()));
-        let mut stops = Vec::new();
-        for (leg, &node) in plan.route.order.iter().enumerate() {
-            if node < offset {
-                continue;
-            }
-            let i = placed[node - offset];
-            let a = &ev.inputs.accounts[i];
-            // The first leg arrives at the second node; the first node's leg is zero.
-            let leg_m = if leg == 0 {
-                0
+        for (k, (i, w)) in placed.iter().enumerate() {
+            service.push(secs(visit_of(*i)));
+            windows.push(*w);
+            urgency.push(if req.pinned.contains(&ev.inputs.accounts[*i].id) {
+                u32::MAX
             } else {
-                plan.route.legs_m[leg - 1]
-            };
-            let leg_min = minutes(options.drive_time_of(leg_m));
-            clock += leg_min;
+                (n - k) as u32 // candidates are in urgency order
+            });
+        }
+        let problem = TimedProblem::new(drive_matrix(&points, &options), service, windows, 0, end)
+            .map_err(route_err)?;
+        let timed = fit_windows(
+            &problem,
+            &urgency,
+            &TimedOptions {
+                seed: 7,
+                ..Default::default()
+            },
+        )
+        .map_err(route_err)?;
+
+        let metres = |a: usize, b: usize| match (points[a], points[b]) {
+            (Some(a), Some(b)) => a.distance_m(b),
+            _ => 0,
+        };
+        let mut stops = Vec::new();
+        let mut prev = 0;
+        let mut busy = 0;
+        for v in timed.schedule.visits.iter().filter(|v| v.stop > 0) {
+            let (i, _) = placed[v.stop - 1];
+            let a = &ev.inputs.accounts[i];
+            let leg_m = metres(prev, v.stop);
+            let drive = problem.travel(prev, v.stop);
+            busy += drive + secs(visit_of(i));
             stops.push(RouteStop {
                 account_id: a.id,
                 name: a.name.clone(),
@@ -390,37 +392,47 @@ impl Rep {
                 status: ev.cadence[i].kind(TouchKind::Visit).status,
                 pinned: req.pinned.contains(&a.id),
                 leg_m,
-                leg_min,
+                leg_min: ((drive + 30) / 60) as u32,
                 visit_min: visit_of(i),
-                begin_min: clock,
-                hours: a.hours.as_ref().map(|h| h.describe(ev.today.weekday())),
+                begin_min: (v.begin / 60) as u32,
+                hours: a.hours.as_ref().map(|h| h.describe(weekday)),
             });
-            clock += visit_of(i);
+            prev = v.stop;
         }
         let return_leg_m = if end == End::Start {
-            plan.route.legs_m.last().copied().unwrap_or(0)
+            metres(prev, 0)
         } else {
             0
         };
-        let left_out = closed
-            .into_iter()
-            .chain(plan.dropped.iter().filter(|d| d.stop >= offset).map(|d| {
-                let i = placed[d.stop - offset];
-                RouteCandidate {
-                    account_id: ev.inputs.accounts[i].id,
-                    name: ev.inputs.accounts[i].name.clone(),
-                    reason: format!(
-                        "does not fit in the workday; {}",
-                        reason(i).unwrap_or_default()
-                    ),
+        if end == End::Start {
+            busy += problem.travel(prev, 0);
+        }
+        left_out.extend(timed.dropped.iter().filter(|d| d.stop > 0).map(|d| {
+            let (i, _) = placed[d.stop - 1];
+            let a = &ev.inputs.accounts[i];
+            let why = match (d.reason, &a.hours) {
+                (WindowDrop::OutOfReach, Some(h)) => {
+                    format!(
+                        "cannot be reached while open today ({})",
+                        h.describe(weekday)
+                    )
                 }
-            }))
-            .collect();
+                _ => format!(
+                    "does not fit in the workday; {}",
+                    reason(i).unwrap_or_default()
+                ),
+            };
+            RouteCandidate {
+                account_id: a.id,
+                name: a.name.clone(),
+                reason: why,
+            }
+        }));
         Ok(DayRoute {
+            total_m: stops.iter().map(|s| s.leg_m).sum::<u64>() + return_leg_m,
             stops,
             return_leg_m,
-            total_m: plan.route.total_m,
-            busy_min: minutes(plan.busy),
+            busy_min: ((busy + 30) / 60) as u32,
             left_out,
             ..empty
         })
@@ -510,21 +522,7 @@ impl Rep {
             });
             index.push(i);
         }
-        let options = Options::default();
-        let travel: Vec<Vec<i64>> = points
-            .iter()
-            .map(|a| {
-                points
-                    .iter()
-                    .map(|b| match (a, b) {
-                        (Some(a), Some(b)) => {
-                            options.drive_time_of(a.distance_m(*b)).as_secs() as i64
-                        }
-                        _ => 0,
-                    })
-                    .collect()
-            })
-            .collect();
+        let travel = drive_matrix(&points, &Options::default());
         let days = dates
             .iter()
             .map(|d| {
@@ -1334,7 +1332,7 @@ fn opening_windows(
     hours: Option<&rounds_core::OpeningHours>,
     dates: &[NaiveDate],
     minutes: u16,
-) -> Vec<Option<rounds_route::Window>> {
+) -> Vec<Option<Window>> {
     let Some(hours) = hours else {
         return Vec::new();
     };
@@ -1343,7 +1341,7 @@ fn opening_windows(
         .map(|d| {
             hours
                 .visit_start(d.weekday(), minutes)
-                .map(|w| rounds_route::Window::new(i64::from(w.open) * 60, i64::from(w.close) * 60))
+                .map(|w| Window::new(i64::from(w.open) * 60, i64::from(w.close) * 60))
         })
         .collect()
 }
@@ -1354,8 +1352,21 @@ fn minute_of_day(at: DateTime<Utc>, tz: Tz) -> u32 {
     chrono::Timelike::hour(&t) * 60 + chrono::Timelike::minute(&t)
 }
 
-fn minutes(d: std::time::Duration) -> u32 {
-    ((d.as_secs() + 30) / 60).min(u64::from(u32::MAX)) as u32
+/// Drive seconds between every two places; a place not known (no start) is zero from
+/// and to everywhere.
+fn drive_matrix(points: &[Option<rounds_route::LatLon>], options: &Options) -> Vec<Vec<i64>> {
+    points
+        .iter()
+        .map(|a| {
+            points
+                .iter()
+                .map(|b| match (a, b) {
+                    (Some(a), Some(b)) => options.drive_time_of(a.distance_m(*b)).as_secs() as i64,
+                    _ => 0,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn route_point(p: LatLon) -> Result<rounds_route::LatLon, IpcError> {
