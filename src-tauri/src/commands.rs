@@ -5,12 +5,14 @@
 use rounds_client::planner::Trigger;
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto, CheckOut,
-    CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError, LeadDraft, LogActivity, Logged,
-    Lookalike, MapPin, MapPinsNear, NewLead, PlanDay, Profile, SaveContact, Session, SignIn,
-    SyncView, TodayView, WeekPlan,
+    AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto,
+    CancelAppointment, CheckOut, CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError,
+    LeadDraft, LogActivity, Logged, Lookalike, MapPin, MapPinsNear, NewLead, PlanDay, Profile,
+    SaveAppointment, SaveContact, Session, SignIn, SyncView, TodayView, WeekPlan,
 };
-use rounds_protocol::{AccountId, ActivityId, ContactId, ErrorCode, FollowUpId, PhotoId};
+use rounds_protocol::{
+    AccountId, ActivityId, AppointmentId, ContactId, ErrorCode, FollowUpId, PhotoId,
+};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt as _;
 
@@ -167,6 +169,27 @@ pub async fn complete_follow_up(
     let logged = device.rep_mut()?.complete_follow_up(&req, now)?;
     device.trigger(Trigger::LocalWrite);
     Ok(logged)
+}
+
+#[tauri::command]
+pub async fn save_appointment(
+    state: State<'_, AppState>,
+    req: SaveAppointment,
+) -> Answer<AppointmentId> {
+    let mut device = state.device().await;
+    let now = device.now();
+    let id = device.rep_mut()?.save_appointment(&req, now)?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(id)
+}
+
+#[tauri::command]
+pub async fn cancel_appointment(state: State<'_, AppState>, req: CancelAppointment) -> Answer<()> {
+    let mut device = state.device().await;
+    let now = device.now();
+    device.rep_mut()?.cancel_appointment(&req, now)?;
+    device.trigger(Trigger::LocalWrite);
+    Ok(())
 }
 
 /// Answers the visit's length in minutes.

@@ -63,6 +63,8 @@ pub fn run() {
             commands::check_out,
             commands::add_follow_up,
             commands::complete_follow_up,
+            commands::save_appointment,
+            commands::cancel_appointment,
             commands::attach_photo,
             commands::photo,
             commands::map_pins,

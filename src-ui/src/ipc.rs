@@ -4,12 +4,12 @@
 use rounds_protocol::ErrorCode;
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
-    AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto, CheckOut,
-    CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError, LeadDraft, LogActivity, Logged,
-    Lookalike, MapPin, MapPinsNear, NewLead, PlanDay, Profile, SaveContact, Session, SignIn,
-    SyncView, TodayView, WeekPlan, command,
+    AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto,
+    CancelAppointment, CheckOut, CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError,
+    LeadDraft, LogActivity, Logged, Lookalike, MapPin, MapPinsNear, NewLead, PlanDay, Profile,
+    SaveAppointment, SaveContact, Session, SignIn, SyncView, TodayView, WeekPlan, command,
 };
-use rounds_protocol::{AccountId, ActivityId, ContactId, FollowUpId, PhotoId};
+use rounds_protocol::{AccountId, ActivityId, AppointmentId, ContactId, FollowUpId, PhotoId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -186,6 +186,14 @@ pub async fn photo(id: PhotoId) -> Result<String, IpcError> {
 
 pub async fn complete_follow_up(req: CompleteFollowUp) -> Result<Logged, IpcError> {
     call(command::COMPLETE_FOLLOW_UP, &req).await
+}
+
+pub async fn save_appointment(req: SaveAppointment) -> Result<AppointmentId, IpcError> {
+    call(command::SAVE_APPOINTMENT, &req).await
+}
+
+pub async fn cancel_appointment(req: CancelAppointment) -> Result<(), IpcError> {
+    call(command::CANCEL_APPOINTMENT, &req).await
 }
 
 pub async fn day_settings() -> Result<DaySettings, IpcError> {

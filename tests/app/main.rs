@@ -404,6 +404,50 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     }
     screenshot(&c, &display, "week-hours").await;
 
+    // An appointment booked for this afternoon: today's route is built around it.
+    eprintln!("step: An appointment at 15:00 today; today's route keeps it at its time.");
+    driver::resize(&c, 390, 844).await;
+    click(&c, &format!("{selector} button.link")).await;
+    loaded(&c, "account").await;
+    click(&c, "#add-appointment").await;
+    wait(&c, "#appointment-form").await;
+    c.execute(
+        "const e = document.querySelector('#appointment-on'); e.value = '2026-03-18'; e.dispatchEvent(new Event('input'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    type_into(&c, "#appointment-at", "15:00").await;
+    type_into(&c, "#appointment-minutes", "30").await;
+    click(&c, "#appointment-save").await;
+    eventually(10, "the appointment is listed on the account", || async {
+        text(&c, "#appointments").await.contains("15:00–15:30")
+    })
+    .await;
+    c.execute(
+        "document.querySelector('#appointments').scrollIntoView({block: 'start'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "account-appointment").await;
+    driver::resize(&c, 390, 844).await;
+    click(&c, "nav.tabs button[data-screen=\"today\"]").await;
+    loaded(&c, "today").await;
+    click(&c, "#plan-day").await;
+    loaded(&c, "route").await;
+    eventually(10, "the route keeps the appointment at 15:00", || async {
+        for stop in all(&c, "li.route-stop").await {
+            let t = stop.text().await.unwrap_or_default();
+            if t.contains("Appointment") && t.contains("15:00") && t.contains(&hours_name) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    screenshot(&c, &display, "route-appointment").await;
+
     // Search finds an account by a contact's name, offline, as you type.
     eprintln!("step: Search finds an account by a contact's name, offline, as you type.");
     let (contact, account_name) = a_contact_of_dana(&server).await;
@@ -790,6 +834,16 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
             &serde_json::json!(30)
         ),
         "the hours reached the server in their written form"
+    );
+    assert_eq!(
+        server
+            .count(
+                "SELECT count(*) FROM appointments WHERE at_min = 900",
+                Vec::new()
+            )
+            .await,
+        1,
+        "the appointment reached the server once"
     );
     screenshot(&c, &display, "sync-done").await;
 

@@ -352,6 +352,113 @@ async fn the_week_keeps_visits_inside_an_accounts_opening_hours() {
 }
 
 #[tokio::test]
+async fn appointments_are_planned_at_their_time_and_reach_the_server() {
+    use rounds_protocol::ipc::{CancelAppointment, SaveAppointment};
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep().unwrap();
+    let week = rep.plan_week(demo_now()).unwrap();
+    let today = week.days[0].date;
+    let thursday = week.days[1].date;
+    // Two accounts planned later (so they have a pin): one booked for today at 14:00,
+    // one for Thursday at 10:30.
+    let later: Vec<_> = week.days[2..]
+        .iter()
+        .flat_map(|d| &d.stops)
+        .map(|s| s.account_id)
+        .collect();
+    let x = later[0];
+    let y = *later.iter().find(|a| **a != x).expect("two accounts");
+    let book = |account, on, at_min| SaveAppointment {
+        id: None,
+        account_id: account,
+        on,
+        at_min,
+        minutes: 40,
+        note: Some("Spring order".into()),
+    };
+    let rep = device.rep_mut().unwrap();
+    rep.save_appointment(&book(x, today, 14 * 60), demo_now())
+        .unwrap();
+    let later = rep
+        .save_appointment(&book(y, thursday, 10 * 60 + 30), demo_now())
+        .unwrap();
+    // One past midnight is refused.
+    let err = rep
+        .save_appointment(&book(y, thursday, 23 * 60 + 40), demo_now())
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+
+    let rep = device.rep().unwrap();
+    let route = rep.plan_day(&PlanDay::default(), demo_now()).unwrap();
+    let at_two = route
+        .stops
+        .iter()
+        .find(|s| s.account_id == x)
+        .expect("today's appointment is on the route");
+    assert!(at_two.appointment);
+    assert_eq!((at_two.begin_min, at_two.visit_min), (14 * 60, 40));
+
+    let week = rep.plan_week(demo_now()).unwrap();
+    let thursday_stop = week.days[1]
+        .stops
+        .iter()
+        .find(|s| s.account_id == y)
+        .expect("Thursday's appointment is in the week");
+    assert!(thursday_stop.appointment);
+    assert_eq!(thursday_stop.begin_min, 10 * 60 + 30);
+    assert!(
+        week.days[2..]
+            .iter()
+            .flat_map(|d| &d.stops)
+            .filter(|s| s.account_id == y)
+            .all(|s| !s.appointment),
+        "on its day only"
+    );
+    let detail = rep.account(y, demo_now()).unwrap();
+    assert_eq!(detail.appointments.len(), 1);
+    assert!(detail.appointments[0].pending);
+
+    // Cancelled: out of the plan, still listed as cancelled.
+    device
+        .rep_mut()
+        .unwrap()
+        .cancel_appointment(&CancelAppointment { id: later }, demo_now())
+        .unwrap();
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    assert!(
+        week.days[1]
+            .stops
+            .iter()
+            .all(|s| !(s.account_id == y && s.appointment))
+    );
+    let detail = device.rep().unwrap().account(y, demo_now()).unwrap();
+    assert!(detail.appointments[0].cancelled);
+
+    // Both reach the server once, the second cancelled.
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    synced(&device).await;
+    let rows: Vec<(String, Option<String>)> = server
+        .db()
+        .await
+        .read(|tx| {
+            let rows = tx.query(
+                "SELECT account_id, cancelled_at FROM appointments ORDER BY on_day",
+                &[],
+            )?;
+            rows.iter()
+                .map(|r| Ok((r.text("account_id")?, r.opt_text("cancelled_at")?)))
+                .collect::<Result<Vec<_>, rounds_server::db::DbError>>()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0], (x.to_string(), None));
+    assert_eq!(rows[1].0, y.to_string());
+    assert!(rows[1].1.is_some(), "the cancellation reached the server");
+}
+
+#[tokio::test]
 async fn todays_route_leaves_out_an_account_closed_today_and_says_so() {
     use rounds_protocol::ipc::EditAccount;
     use rounds_protocol::sync::AccountEdit;

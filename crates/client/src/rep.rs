@@ -16,17 +16,18 @@ use rounds_core::{
 use rounds_protocol::auth::UserInfo;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AddFollowUp,
-    AmendActivity, AttachPhoto, CompleteFollowUp, ContactView, DayRoute, DaySettings, DueFilter,
-    FollowUpItem, IpcError, IssueKindView, IssueView, LogActivity, Logged, MapPin, NextDue, Owed,
-    PhotoItem, PhotoUpload, PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, ScoreFactor,
-    SyncView, TimelineItem, TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
+    AmendActivity, AppointmentItem, AttachPhoto, CancelAppointment, CompleteFollowUp, ContactView,
+    DayRoute, DaySettings, DueFilter, FollowUpItem, IpcError, IssueKindView, IssueView,
+    LogActivity, Logged, MapPin, NextDue, Owed, PhotoItem, PhotoUpload, PlanDay, Profile,
+    RouteCandidate, RoutePoint, RouteStop, SaveAppointment, ScoreFactor, SyncView, TimelineItem,
+    TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
 };
 use rounds_protocol::sync::MutationBody;
-use rounds_protocol::{AccountId, ActivityId, ErrorCode, FollowUpId, PhotoId};
+use rounds_protocol::{AccountId, ActivityId, AppointmentId, ErrorCode, FollowUpId, PhotoId};
 use rounds_route::{End, Options, TimedOptions, TimedProblem, Window, WindowDrop, fit_windows};
 use rounds_store::{
-    AccountView, FollowUpView, IssueKind, NewActivity, NewFollowUp, NewPhoto, PhotoView, Store,
-    SyncIssue, Upload,
+    AccountView, AppointmentInput, FollowUpView, IssueKind, NewActivity, NewFollowUp, NewPhoto,
+    PhotoView, Store, SyncIssue, Upload,
 };
 use serde::{Deserialize, Serialize};
 
@@ -255,19 +256,42 @@ impl Rep {
                 candidates.push(i);
             }
         }
-        candidates.retain(|i| !req.dropped.contains(&ev.inputs.accounts[*i].id));
-
-        let reason = |i: usize| ev.cadence.get(i).map(|c| c.reason.to_string());
-        let visit_of = |i: usize| {
-            ev.inputs.accounts[i]
-                .visit_minutes
-                .map_or(visit_min, u32::from)
-        };
         let tz = self.profile.tz();
         let weekday = ev.today.weekday();
         // The day's clock: from its start, or from now once it has begun, to its end.
         let day_end = day_start + workday_min;
-        let begin = day_start.max(minute_of_day(now, tz));
+        let now_min = minute_of_day(now, tz);
+        let begin = day_start.max(now_min);
+        // Today's appointments still ahead go on the route at their time, due or not
+        // (one before the day's usual start moves the start).
+        let mut booked: HashMap<AccountId, (u16, u16)> = HashMap::new();
+        for v in self
+            .store
+            .read()
+            .appointments()
+            .between(ev.today, ev.today)
+            .map_err(store_err)?
+        {
+            let a = v.appointment;
+            if u32::from(a.at_min) >= now_min && !booked.contains_key(&a.account) {
+                booked.insert(a.account, (a.at_min, a.minutes));
+                if let Some(i) = ev.inputs.accounts.iter().position(|x| x.id == a.account)
+                    && !candidates.contains(&i)
+                {
+                    candidates.insert(0, i);
+                }
+            }
+        }
+        candidates.retain(|i| !req.dropped.contains(&ev.inputs.accounts[*i].id));
+
+        let reason = |i: usize| ev.cadence.get(i).map(|c| c.reason.to_string());
+        let appointment = |i: usize| booked.get(&ev.inputs.accounts[i].id).copied();
+        let visit_of = |i: usize| match appointment(i) {
+            Some((_, minutes)) => u32::from(minutes),
+            None => ev.inputs.accounts[i]
+                .visit_minutes
+                .map_or(visit_min, u32::from),
+        };
         let secs = |m: u32| i64::from(m) * 60;
         let mut unplaced = Vec::new();
         let mut left_out = Vec::new();
@@ -285,9 +309,14 @@ impl Rep {
                 continue;
             }
             let visit = visit_of(i);
-            let open = match &a.hours {
-                None => Some((begin, day_end.saturating_sub(visit))),
-                Some(h) => h.visit_start(weekday, visit as u16).map(|w| {
+            let open = match (appointment(i), &a.hours) {
+                // The time agreed, whatever the hours say; only the day's end bounds it.
+                (Some((at, _)), _) => {
+                    let at = u32::from(at);
+                    Some((at, if at + visit <= day_end { at } else { 0 }))
+                }
+                (None, None) => Some((begin, day_end.saturating_sub(visit))),
+                (None, Some(h)) => h.visit_start(weekday, visit as u16).map(|w| {
                     (
                         u32::from(w.open).max(begin),
                         u32::from(w.close).min(day_end.saturating_sub(visit)),
@@ -297,6 +326,9 @@ impl Rep {
             match open {
                 Some((from, to)) if from <= to => {
                     placed.push((i, Window::new(secs(from), secs(to))))
+                }
+                _ if appointment(i).is_some() => {
+                    left_out.push(leave("its appointment ends after today's workday".into()))
                 }
                 _ => left_out.push(leave(match &a.hours {
                     Some(h) if h.is_closed(weekday) => "closed today".to_owned(),
@@ -347,13 +379,19 @@ impl Rep {
         };
         let options = Options::default();
         let mut service = vec![0];
-        let mut windows = vec![Window::new(secs(begin), secs(day_end))];
+        let leave_at = booked
+            .values()
+            .map(|&(at, _)| u32::from(at))
+            .fold(begin, u32::min);
+        let mut windows = vec![Window::new(secs(leave_at), secs(day_end))];
         let mut urgency = vec![u32::MAX];
         let n = placed.len();
         for (k, (i, w)) in placed.iter().enumerate() {
             service.push(secs(visit_of(*i)));
             windows.push(*w);
-            urgency.push(if req.pinned.contains(&ev.inputs.accounts[*i].id) {
+            let fixed =
+                req.pinned.contains(&ev.inputs.accounts[*i].id) || appointment(*i).is_some();
+            urgency.push(if fixed {
                 u32::MAX
             } else {
                 (n - k) as u32 // candidates are in urgency order
@@ -396,6 +434,7 @@ impl Rep {
                 visit_min: visit_of(i),
                 begin_min: (v.begin / 60) as u32,
                 hours: a.hours.as_ref().map(|h| h.describe(weekday)),
+                appointment: appointment(i).is_some(),
             });
             prev = v.stop;
         }
@@ -466,9 +505,33 @@ impl Rep {
             })?;
         }
 
+        // Appointments of the plan's days, still ahead: fixed at their day and time.
+        let mut booked: HashMap<AccountId, Vec<(usize, u16, u16)>> = HashMap::new();
+        let (first, last) = (dates[0], dates[dates.len() - 1]);
+        for v in self
+            .store
+            .read()
+            .appointments()
+            .between(first, last)
+            .map_err(store_err)?
+        {
+            let a = v.appointment;
+            let Some(day) = dates.iter().position(|d| *d == a.on) else {
+                continue; // on a day off: not a workday of the plan
+            };
+            if a.on == ev.today && u32::from(a.at_min) < now_min {
+                continue; // already begun
+            }
+            booked
+                .entry(a.account)
+                .or_default()
+                .push((day, a.at_min, a.minutes));
+        }
+
         // Place 0 is home; without one the days start wherever is best (no drive to it).
         let mut points: Vec<Option<rounds_route::LatLon>> =
             vec![home.map(route_point).transpose()?];
+        let mut appointments = Vec::new();
         let mut accounts = Vec::new();
         let mut owed = Vec::new();
         let mut index = Vec::new();
@@ -482,16 +545,19 @@ impl Rep {
         for (i, c) in ev.cadence.iter().enumerate() {
             let a = &ev.inputs.accounts[i];
             let [visits, calls, emails] = c.kinds.map(|k| k.owed);
-            if visits + calls + emails == 0 {
+            let fixed = booked.get(&a.id);
+            if visits + calls + emails == 0 && fixed.is_none() {
                 continue;
             }
+            // An appointment at an account with no pin is kept; the drive to it is not
+            // known (counted as none).
             let place = match a.location {
                 Some(p) => {
                     points.push(Some(route_point(p)?));
                     points.len() - 1
                 }
                 None => {
-                    if visits > 0 {
+                    if visits > 0 && fixed.is_none() {
                         unplaced.push(RouteCandidate {
                             account_id: a.id,
                             name: a.name.clone(),
@@ -514,7 +580,19 @@ impl Rep {
                 urgency: rank[i],
                 due_by,
             });
-            let minutes = a.visit_minutes.unwrap_or(visit_min as u16);
+            // The planner gives an account one visit length: an appointment's, when
+            // it has one (the first, should two differ).
+            let minutes = fixed
+                .and_then(|f| f.first().map(|f| f.2))
+                .or(a.visit_minutes)
+                .unwrap_or(visit_min as u16);
+            for &(day, at_min, _) in fixed.into_iter().flatten() {
+                appointments.push(rounds_plan::Appointment {
+                    account: accounts.len(),
+                    day,
+                    at: i64::from(at_min) * 60,
+                });
+            }
             accounts.push(rounds_plan::Account {
                 place,
                 visit_secs: i64::from(minutes) * 60,
@@ -544,6 +622,7 @@ impl Rep {
             days,
             accounts,
             owed,
+            appointments,
             seed: 7,
             ..rounds_plan::PlanInput::default()
         };
@@ -566,7 +645,11 @@ impl Rep {
                         city: account(s.account).city.clone(),
                         begin_min: (s.begin / 60) as u32,
                         visit_min: (input.accounts[s.account].visit_secs / 60) as u32,
-                        overdue: input.owed[s.account].overdue,
+                        overdue: input
+                            .owed
+                            .iter()
+                            .any(|o| o.account == s.account && o.overdue),
+                        appointment: s.kind == rounds_plan::StopKind::Appointment,
                         hours: account(s.account)
                             .hours
                             .as_ref()
@@ -819,6 +902,26 @@ impl Rep {
             hours: a.hours.as_ref().map(ToString::to_string),
             hours_today: a.hours.as_ref().map(|h| h.describe(ev.today.weekday())),
             visit_minutes: a.visit_minutes,
+            planned_visit_minutes: Some(
+                a.visit_minutes
+                    .unwrap_or(self.day_settings()?.visit_minutes as u16),
+            ),
+            appointments: read
+                .appointments()
+                .of_account(id)
+                .map_err(store_err)?
+                .into_iter()
+                .filter(|v| v.appointment.on >= ev.today)
+                .map(|v| AppointmentItem {
+                    id: v.appointment.id,
+                    on: v.appointment.on,
+                    at_min: v.appointment.at_min,
+                    minutes: v.appointment.minutes,
+                    note: v.appointment.note.clone(),
+                    cancelled: v.appointment.is_cancelled(),
+                    pending: v.pending,
+                })
+                .collect(),
         })
     }
 
@@ -998,6 +1101,39 @@ impl Rep {
                 },
                 now,
             )
+            .map_err(store_err)
+    }
+
+    /// A new appointment on an account, or a move of one: queued and planned around at
+    /// once.
+    pub fn save_appointment(
+        &mut self,
+        req: &SaveAppointment,
+        now: DateTime<Utc>,
+    ) -> Result<AppointmentId, IpcError> {
+        self.store
+            .save_appointment(
+                AppointmentInput {
+                    id: req.id,
+                    account_id: req.account_id,
+                    rep_id: self.profile.user.id,
+                    on: req.on,
+                    at_min: req.at_min,
+                    minutes: req.minutes,
+                    note: req.note.clone(),
+                },
+                now,
+            )
+            .map_err(store_err)
+    }
+
+    pub fn cancel_appointment(
+        &mut self,
+        req: &CancelAppointment,
+        now: DateTime<Utc>,
+    ) -> Result<(), IpcError> {
+        self.store
+            .cancel_appointment(req.id, now)
             .map_err(store_err)
     }
 
@@ -1271,6 +1407,12 @@ fn issue_view(i: &SyncIssue, names: &HashMap<AccountId, String>, tz: Tz) -> Issu
             follow_up.kind.singular(),
             account(&follow_up.account_id),
             follow_up.due_on.format("%-d %B")
+        ),
+        Some(MutationBody::SaveAppointment { appointment: a }) => format!(
+            "Appointment at {}, {} at {}",
+            account(&a.account_id),
+            a.on.format("%-d %B"),
+            rounds_core::hours::clock(a.at_min)
         ),
         Some(MutationBody::AttachPhoto { photo }) => format!(
             "Photo of {}, taken {}",

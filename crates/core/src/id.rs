@@ -93,6 +93,10 @@ typed_id!(
     FollowUpId
 );
 typed_id!(
+    /// A visit fixed at a date and a time.
+    AppointmentId
+);
+typed_id!(
     /// A photo a rep attached to an account or a visit (a shelf, a storefront, a form).
     PhotoId
 );

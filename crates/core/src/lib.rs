@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod appointment;
 pub mod cadence;
 pub mod calendar;
 pub mod compliance;
@@ -29,6 +30,7 @@ pub use activity::{
     Activity, ActivityKind, CheckIn, Correction, CorrectionKind, LocationFix, Outcome, TouchKind,
     VisitState, apply_corrections,
 };
+pub use appointment::Appointment;
 pub use cadence::{
     AccountCadence, CadenceEngine, KindCadence, Reason, Scheduled, Status, TodayEntry,
     account_cadence,
@@ -39,8 +41,8 @@ pub use contact::Contact;
 pub use follow_up::FollowUp;
 pub use hours::{HoursError, OpeningHours, Span};
 pub use id::{
-    AccountId, ActivityId, ContactId, DeviceId, FollowUpId, IdError, MutationId, PhotoId, PlanId,
-    RepId, TerritoryId, UserId,
+    AccountId, ActivityId, AppointmentId, ContactId, DeviceId, FollowUpId, IdError, MutationId,
+    PhotoId, PlanId, RepId, TerritoryId, UserId,
 };
 pub use kpi::{Funnel, Ratio, Segment, WeekTouches};
 pub use photo::{ContentHash, ImageType, Photo};

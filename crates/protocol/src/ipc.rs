@@ -11,7 +11,7 @@ use rounds_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, ActivityId, ContactId, ErrorCode, FollowUpId, PhotoId};
+use crate::{AccountId, ActivityId, AppointmentId, ContactId, ErrorCode, FollowUpId, PhotoId};
 
 /// Command names, as the shell registers them.
 pub mod command {
@@ -42,6 +42,8 @@ pub mod command {
     pub const CHECK_OUT: &str = "check_out";
     pub const ADD_FOLLOW_UP: &str = "add_follow_up";
     pub const COMPLETE_FOLLOW_UP: &str = "complete_follow_up";
+    pub const SAVE_APPOINTMENT: &str = "save_appointment";
+    pub const CANCEL_APPOINTMENT: &str = "cancel_appointment";
     pub const ATTACH_PHOTO: &str = "attach_photo";
     pub const PHOTO: &str = "photo";
     pub const MAP_PINS: &str = "map_pins";
@@ -212,6 +214,40 @@ pub struct AddFollowUp {
     pub note: Option<String>,
 }
 
+/// `save_appointment`: a visit fixed at a date and a time on an account (or, with
+/// `id`, a move of one); answers its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveAppointment {
+    #[serde(default)]
+    pub id: Option<AppointmentId>,
+    pub account_id: AccountId,
+    /// The rep's local date and start (minutes from midnight).
+    pub on: NaiveDate,
+    pub at_min: u16,
+    pub minutes: u16,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `cancel_appointment`: kept, marked cancelled, on every device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelAppointment {
+    pub id: AppointmentId,
+}
+
+/// An appointment on the account's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentItem {
+    pub id: AppointmentId,
+    pub on: NaiveDate,
+    pub at_min: u16,
+    pub minutes: u16,
+    pub note: Option<String>,
+    pub cancelled: bool,
+    /// Saved on this device and not yet confirmed by the server.
+    pub pending: bool,
+}
+
 /// `complete_follow_up`: done with one tap; logs the promised touch (a visit with the
 /// device's fix when it has one) and answers as a quick action does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -319,6 +355,9 @@ pub struct RouteStop {
     /// the hours (the week does).
     #[serde(default)]
     pub hours: Option<String>,
+    /// An appointment fixed at this time.
+    #[serde(default)]
+    pub appointment: bool,
 }
 
 /// `plan_week`: the owed visits of the next two weeks' workdays, each day ordered and
@@ -366,6 +405,9 @@ pub struct WeekStop {
     /// The account's opening hours that day in words ("10:00-17:00"), when known.
     #[serde(default)]
     pub hours: Option<String>,
+    /// A visit fixed at this time (an appointment), not one the planner chose.
+    #[serde(default)]
+    pub appointment: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -518,6 +560,13 @@ pub struct AccountDetail {
     /// Added later: minutes a visit there takes, when set on the account.
     #[serde(default)]
     pub visit_minutes: Option<u16>,
+    /// Added later: its appointments from today on, by date and time.
+    #[serde(default)]
+    pub appointments: Vec<AppointmentItem>,
+    /// Added later: how long a visit there is planned to take (its own length, or the
+    /// rep's usual one).
+    #[serde(default)]
+    pub planned_visit_minutes: Option<u16>,
 }
 
 /// `map_pins`: pinned accounts for a map that must open somewhere — the nearest to a

@@ -15,8 +15,8 @@ pub use error::{ApiError, ErrorCode};
 pub use hlc::Hlc;
 /// Ids travel as their bare UUID strings; the typed newtypes are the domain's own.
 pub use rounds_core::id::{
-    AccountId, ActivityId, ContactId, DeviceId, FollowUpId, MutationId, PhotoId, PlanId, RepId,
-    TerritoryId, UserId,
+    AccountId, ActivityId, AppointmentId, ContactId, DeviceId, FollowUpId, MutationId, PhotoId,
+    PlanId, RepId, TerritoryId, UserId,
 };
 
 /// Version of the wire format (message shapes). Bumped only for incompatible changes.
@@ -24,7 +24,8 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Version of the synced data's shape (tables and fields a device understands). A pull
 /// sends a device only the tables its version knows: 2 added follow-ups, 3 photos;
-/// 4 added accounts' opening hours and visit minutes (fields an older device ignores).
+/// 4 added accounts' opening hours and visit minutes (fields an older device ignores)
+/// and appointments.
 pub const SCHEMA_VERSION: u32 = 4;
 
 /// The oldest protocol version this build still serves.

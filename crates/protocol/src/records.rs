@@ -5,7 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rounds_core as core;
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, ActivityId, ContactId, FollowUpId, PhotoId, PlanId, RepId, TerritoryId};
+use crate::{
+    AccountId, ActivityId, AppointmentId, ContactId, FollowUpId, PhotoId, PlanId, RepId,
+    TerritoryId,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -82,6 +85,72 @@ pub struct FollowUpRecord {
     pub done_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done_by: Option<ActivityId>,
+}
+
+/// A visit fixed at the rep's local date and time; cancelled when `cancelled_at` is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppointmentRecord {
+    pub id: AppointmentId,
+    pub account_id: AccountId,
+    pub rep_id: RepId,
+    pub on: NaiveDate,
+    /// Minutes from local midnight it starts.
+    pub at_min: u16,
+    pub minutes: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<&AppointmentRecord> for core::Appointment {
+    type Error = RecordError;
+    fn try_from(r: &AppointmentRecord) -> Result<Self, RecordError> {
+        use core::appointment::{MAX_DAYS_AHEAD, MAX_NOTE_CHARS, check_time};
+        let note = r
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| core::value::required_text("note", s, MAX_NOTE_CHARS))
+            .transpose();
+        if (r.on - r.created_at.date_naive()).num_days() > MAX_DAYS_AHEAD {
+            return Err(RecordError {
+                field: "on",
+                reason: format!("more than {MAX_DAYS_AHEAD} days after the appointment was made"),
+            });
+        }
+        field("at_min", check_time(r.at_min, r.minutes))?;
+        Ok(core::Appointment {
+            id: r.id,
+            account: r.account_id,
+            rep: r.rep_id,
+            on: r.on,
+            at_min: r.at_min,
+            minutes: r.minutes,
+            note: field("note", note)?,
+            created_at: r.created_at,
+            cancelled_at: r.cancelled_at,
+        })
+    }
+}
+
+impl From<&core::Appointment> for AppointmentRecord {
+    fn from(a: &core::Appointment) -> Self {
+        AppointmentRecord {
+            id: a.id,
+            account_id: a.account,
+            rep_id: a.rep,
+            on: a.on,
+            at_min: a.at_min,
+            minutes: a.minutes,
+            note: a.note.clone(),
+            created_at: a.created_at,
+            cancelled_at: a.cancelled_at,
+        }
+    }
 }
 
 /// A photo attached on a device: what it shows and the SHA-256 of its bytes, which the

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use crate::error::ErrorCode;
 use crate::hlc::Hlc;
 use crate::records::{
-    AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord, FollowUpRecord, PhotoRecord,
-    PlanRecord, TerritoryRecord,
+    AccountRecord, ActivityRecord, AppointmentRecord, ContactRecord, CorrectionRecord,
+    FollowUpRecord, PhotoRecord, PlanRecord, TerritoryRecord,
 };
 use crate::{AccountId, DeviceId, MutationId};
 
@@ -65,6 +65,9 @@ pub enum MutationBody {
     /// A photo taken or picked on the device: recorded once by its client-made id; its
     /// bytes follow through the blob upload, named by their SHA-256.
     AttachPhoto { photo: PhotoRecord },
+    /// An appointment made, moved or cancelled on the device (client-made id for a new
+    /// one): the whole appointment, last writer wins by the mutation's HLC.
+    SaveAppointment { appointment: AppointmentRecord },
 }
 
 /// A chunk of a blob upload carries at most this many bytes (under the request limit).
@@ -266,6 +269,8 @@ pub enum Row {
     FollowUp(FollowUpRecord),
     /// Since schema 3: the record only; the bytes are fetched by the photo's id.
     Photo(PhotoRecord),
+    /// Since schema 4.
+    Appointment(AppointmentRecord),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -280,6 +285,7 @@ pub enum Table {
     Correction,
     FollowUp,
     Photo,
+    Appointment,
 }
 
 impl Row {
@@ -293,6 +299,7 @@ impl Row {
             Row::Correction(_) => Table::Correction,
             Row::FollowUp(_) => Table::FollowUp,
             Row::Photo(_) => Table::Photo,
+            Row::Appointment(_) => Table::Appointment,
         }
     }
 
@@ -306,6 +313,7 @@ impl Row {
             Row::Correction(r) => *r.id.as_uuid(),
             Row::FollowUp(r) => *r.id.as_uuid(),
             Row::Photo(r) => *r.id.as_uuid(),
+            Row::Appointment(r) => *r.id.as_uuid(),
         }
     }
 }

@@ -150,6 +150,7 @@ macro_rules! id_vals {
 id_vals!(
     rounds_core::AccountId,
     rounds_core::ActivityId,
+    rounds_core::AppointmentId,
     rounds_core::ContactId,
     rounds_core::DeviceId,
     rounds_core::FollowUpId,

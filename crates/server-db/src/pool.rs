@@ -137,6 +137,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0007_stages_and_follow_ups.sql"),
     ),
     (8, include_str!("../migrations/0008_photos.sql")),
+    (9, include_str!("../migrations/0009_appointments.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

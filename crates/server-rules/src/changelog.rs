@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::db::{DbError, Sql, Tx};
 use crate::params;
 
-pub const TABLES: [Table; 8] = [
+pub const TABLES: [Table; 9] = [
     Table::Territory,
     Table::Plan,
     Table::Account,
@@ -17,6 +17,7 @@ pub const TABLES: [Table; 8] = [
     Table::Correction,
     Table::FollowUp,
     Table::Photo,
+    Table::Appointment,
 ];
 
 pub fn table_name(t: Table) -> &'static str {
@@ -29,6 +30,7 @@ pub fn table_name(t: Table) -> &'static str {
         Table::Correction => "correction",
         Table::FollowUp => "follow_up",
         Table::Photo => "photo",
+        Table::Appointment => "appointment",
     }
 }
 

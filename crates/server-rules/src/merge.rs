@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use rounds_core::duplicate::{Place, Why, likely_duplicates};
-use rounds_protocol::records::{AccountRecord, ActivityRecord, ContactRecord, FollowUpRecord};
+use rounds_protocol::records::{
+    AccountRecord, ActivityRecord, AppointmentRecord, ContactRecord, FollowUpRecord,
+};
 use rounds_protocol::sync::Row;
 use rounds_protocol::{AccountId, ErrorCode, UserId};
 use uuid::Uuid;
@@ -180,6 +182,21 @@ pub fn merge(
         )?;
         if let Some(b) = &bucket {
             changelog::put(tx, b, &Row::FollowUp(f))?;
+        }
+    }
+    for r in tx.query(
+        "SELECT data FROM appointments WHERE account_id = $1",
+        params![from],
+    )? {
+        let mut a: AppointmentRecord = r.json("data")?;
+        a.account_id = into;
+        let data = serde_json::to_string(&a).map_err(|e| Error::Internal(e.to_string()))?;
+        tx.exec(
+            "UPDATE appointments SET account_id = $2, data = $3 WHERE id = $1",
+            params![a.id, into, data],
+        )?;
+        if let Some(b) = &bucket {
+            changelog::put(tx, b, &Row::Appointment(a))?;
         }
     }
     let photos = crate::photos::of_account(tx, from)?;

@@ -314,6 +314,12 @@ fn account_rows(tx: &mut dyn Sql, rec: &AccountRecord) -> Result<Vec<Row>> {
     )? {
         rows.push(Row::FollowUp(r.json("data")?));
     }
+    for r in tx.query(
+        "SELECT data FROM appointments WHERE account_id = $1 ORDER BY id",
+        params![rec.id],
+    )? {
+        rows.push(Row::Appointment(r.json("data")?));
+    }
     rows.extend(
         crate::photos::of_account(tx, rec.id)?
             .iter()

@@ -116,6 +116,7 @@ fn bucket_tables(b: &str) -> &'static [Table] {
             Table::Correction,
             Table::FollowUp,
             Table::Photo,
+            Table::Appointment,
         ]
     }
 }
@@ -211,6 +212,10 @@ fn snapshot_rows(
             "SELECT x.id, x.data FROM follow_ups x JOIN accounts a ON a.id = x.account_id
              WHERE a.territory_id = $1 AND x.id > $2 ORDER BY x.id LIMIT $3"
         }
+        Table::Appointment => {
+            "SELECT x.id, x.data FROM appointments x JOIN accounts a ON a.id = x.account_id
+             WHERE a.territory_id = $1 AND x.id > $2 ORDER BY x.id LIMIT $3"
+        }
         _ => {
             "SELECT x.id, x.data FROM corrections x JOIN accounts a ON a.id = x.account_id
              WHERE a.territory_id = $1 AND x.id > $2 AND x.status = 'ok' ORDER BY x.id LIMIT $3"
@@ -225,6 +230,7 @@ fn snapshot_rows(
                 Table::Contact => Row::Contact(r.json("data")?),
                 Table::Activity => Row::Activity(r.json("data")?),
                 Table::FollowUp => Row::FollowUp(r.json("data")?),
+                Table::Appointment => Row::Appointment(r.json("data")?),
                 _ => Row::Correction(r.json("data")?),
             };
             Ok((id, row))
@@ -268,6 +274,7 @@ pub fn pull(
     let knows = |t: Table| match t {
         Table::FollowUp => schema_version.unwrap_or(1) >= 2,
         Table::Photo => schema_version.unwrap_or(1) >= 3,
+        Table::Appointment => schema_version.unwrap_or(1) >= 4,
         _ => true,
     };
     let version = protocol_version.map(i64::from).or(caller.protocol_version);

@@ -8,7 +8,8 @@
 use chrono::{DateTime, Utc};
 use rounds_core::{Role, Stage};
 use rounds_protocol::records::{
-    AccountRecord, ActivityRecord, ContactRecord, CorrectionRecord, FollowUpRecord, PhotoRecord,
+    AccountRecord, ActivityRecord, AppointmentRecord, ContactRecord, CorrectionRecord,
+    FollowUpRecord, PhotoRecord,
 };
 use rounds_protocol::sync::{
     AccountEdit, LatLonRecord, MAX_PUSH_MUTATIONS, MAX_STAGE_REASON_CHARS, Mutation, MutationBody,
@@ -538,6 +539,9 @@ fn apply_one(
                 reason,
                 now,
             )?
+        }
+        MutationBody::SaveAppointment { appointment } => {
+            save_appointment(tx, caller, actor, m, &appointment, now)?
         }
         MutationBody::SaveFollowUp { follow_up } => {
             save_follow_up(tx, caller, actor, m, &follow_up, now)?
@@ -1097,6 +1101,77 @@ fn save_follow_up(
     )?;
     if let Some(b) = territory_bucket(account_place(tx, rec.account_id)?.and_then(|p| p.0)) {
         changelog::put(tx, &b, &Row::FollowUp(rec.clone()))?;
+    }
+    Ok(MutationStatus::Applied)
+}
+
+/// An appointment made, moved or cancelled on a device: the whole appointment, the
+/// sender's own, on an account the sender may touch now; last writer wins by the
+/// mutation's clock. Refusals are quarantined, kept whole in the ledger for review.
+fn save_appointment(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    actor: &mut Actor,
+    m: &Mutation,
+    rec: &AppointmentRecord,
+    now: DateTime<Utc>,
+) -> Result<MutationStatus> {
+    if !actor.may_act_for(tx, rec.rep_id)? {
+        return Ok(quarantined(
+            "the appointment names another rep; kept for review",
+        ));
+    }
+    if !may_touch(tx, actor, Some(rec.account_id))? {
+        return Ok(quarantined(
+            "you do not hold this appointment's account now; kept for your manager to review",
+        ));
+    }
+    if let Err(e) = rounds_core::Appointment::try_from(rec) {
+        return Ok(quarantined(format!("invalid appointment: {e}")));
+    }
+    if !believable(m.hlc.wall_ms, now) {
+        return Ok(quarantined(
+            "the device's clock is days ahead of the server's, so this change would outrank every later one; kept for review",
+        ));
+    }
+    let known = tx.query_opt(
+        "SELECT account_id, rep_id, hlc FROM appointments WHERE id = $1",
+        params![rec.id],
+    )?;
+    if let Some(row) = &known {
+        if row.parse::<AccountId>("account_id")? != rec.account_id
+            || row.text("rep_id")? != rec.rep_id.to_string()
+        {
+            return Ok(quarantined(
+                "the appointment belongs to another account or rep; kept for review",
+            ));
+        }
+        let winner: Hlc = row.parse("hlc")?;
+        if winner >= m.hlc {
+            return Ok(MutationStatus::Superseded { winner });
+        }
+    }
+    let data = serde_json::to_string(rec).map_err(|e| Error::Internal(e.to_string()))?;
+    tx.exec(
+        "INSERT INTO appointments (id, account_id, rep_id, on_day, at_min, cancelled_at, data, hlc, device_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (id) DO UPDATE SET on_day = excluded.on_day, at_min = excluded.at_min,
+             cancelled_at = excluded.cancelled_at, data = excluded.data, hlc = excluded.hlc,
+             device_id = excluded.device_id",
+        params![
+            rec.id,
+            rec.account_id,
+            rec.rep_id,
+            rec.on.to_string(),
+            i64::from(rec.at_min),
+            rec.cancelled_at.map(time::text),
+            data,
+            m.hlc,
+            caller.device
+        ],
+    )?;
+    if let Some(b) = territory_bucket(account_place(tx, rec.account_id)?.and_then(|p| p.0)) {
+        changelog::put(tx, &b, &Row::Appointment(rec.clone()))?;
     }
     Ok(MutationStatus::Applied)
 }

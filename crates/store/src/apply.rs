@@ -10,6 +10,7 @@ use rusqlite::OptionalExtension;
 
 use crate::accounts::AccountsWrite;
 use crate::activities::ActivitiesWrite;
+use crate::appointments::AppointmentsWrite;
 use crate::contacts::ContactsWrite;
 use crate::error::Result;
 use crate::follow_ups::FollowUpsWrite;
@@ -27,7 +28,7 @@ pub struct ApplyStats {
     pub longest_batch: Duration,
 }
 
-const SYNCED_TABLES: [&str; 8] = [
+const SYNCED_TABLES: [&str; 9] = [
     "territories",
     "plans",
     "accounts",
@@ -36,6 +37,7 @@ const SYNCED_TABLES: [&str; 8] = [
     "corrections",
     "follow_ups",
     "synced_photos",
+    "appointments",
 ];
 
 impl Store {
@@ -172,6 +174,7 @@ fn apply_op(w: &Writer<'_>, buckets: &mut Buckets, op: &Op) -> Result<()> {
                 Table::Activity => ActivitiesWrite { tx: w.tx }.delete(id),
                 Table::Correction => ActivitiesWrite { tx: w.tx }.delete_correction(id),
                 Table::FollowUp => FollowUpsWrite { tx: w.tx }.delete(id),
+                Table::Appointment => AppointmentsWrite { tx: w.tx }.delete(id),
                 Table::Photo => PhotosWrite { tx: w.tx }.delete(id),
                 Table::Territory => {
                     w.tx.execute("DELETE FROM territories WHERE id = ?1", [id])?;
@@ -210,6 +213,7 @@ fn put(w: &Writer<'_>, bucket: i64, row: &Row) -> Result<()> {
         }
         Row::Correction(r) => ActivitiesWrite { tx: w.tx }.put_correction(bucket, r),
         Row::FollowUp(r) => FollowUpsWrite { tx: w.tx }.put(bucket, r),
+        Row::Appointment(r) => AppointmentsWrite { tx: w.tx }.put(bucket, r),
         Row::Photo(r) => PhotosWrite { tx: w.tx }.put(bucket, r),
     }
 }

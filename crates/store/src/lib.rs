@@ -16,6 +16,7 @@
 mod accounts;
 mod activities;
 mod apply;
+mod appointments;
 mod capture;
 mod codec;
 mod contacts;
@@ -44,6 +45,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use accounts::{AccountView, AccountsRead};
 pub use activities::{ActivitiesRead, TimelineEntry};
 pub use apply::ApplyStats;
+pub use appointments::{AppointmentInput, AppointmentView, AppointmentsRead};
 pub use capture::{ContactInput, DEVICE_BUCKET, Lookalike, NewAccount};
 pub use contacts::ContactsRead;
 pub use error::{Result, StoreError};
@@ -152,6 +154,9 @@ impl<'a> Reader<'a> {
     }
     pub fn photos(&self) -> PhotosRead<'a> {
         PhotosRead::new(self.conn)
+    }
+    pub fn appointments(&self) -> AppointmentsRead<'a> {
+        AppointmentsRead::new(self.conn)
     }
     pub fn follow_ups(&self) -> FollowUpsRead<'a> {
         FollowUpsRead::new(self.conn)

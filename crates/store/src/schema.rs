@@ -16,7 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     V3_FOLLOW_UPS,
     V4_PHOTOS,
     V5_SYNCED_PHOTOS,
-    V6_ACCOUNT_HOURS,
+    V6_HOURS_AND_APPOINTMENTS,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -260,12 +260,21 @@ CREATE INDEX synced_photos_sha256 ON synced_photos(sha256);
 DELETE FROM pull_cursors;
 "#;
 
-/// When an account receives visitors and how long a visit there lasts (synced since
-/// schema 4 of the wire). An app before this version dropped them from the rows it
-/// pulled, so the cursor is forgotten and the next sync brings every account again.
-const V6_ACCOUNT_HOURS: &str = r#"
+/// When an account receives visitors and how long a visit there lasts, and appointments
+/// (both synced since schema 4 of the wire). An app before this version dropped the
+/// hours from the rows it pulled and was sent no appointments, so the cursor is
+/// forgotten and the next sync brings every bucket again (the outbox stays).
+const V6_HOURS_AND_APPOINTMENTS: &str = r#"
 ALTER TABLE accounts ADD COLUMN hours TEXT;
 ALTER TABLE accounts ADD COLUMN visit_minutes INTEGER;
+CREATE TABLE appointments (
+    id         BLOB PRIMARY KEY,
+    bucket     INTEGER NOT NULL REFERENCES buckets(id),
+    account_id BLOB NOT NULL,
+    data       TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX appointments_account ON appointments(account_id);
+CREATE INDEX appointments_bucket ON appointments(bucket);
 DELETE FROM pull_cursors;
 "#;
 

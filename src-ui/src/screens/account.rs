@@ -9,6 +9,7 @@ use rounds_protocol::ipc::{
 use rounds_protocol::{AccountId, ActivityId};
 
 use super::account_edit::EditDetails;
+use super::appointments::Appointments;
 use super::contacts::Contacts;
 use super::follow_ups::FollowUps;
 use super::photos::{self, Photos};
@@ -113,6 +114,13 @@ fn Loaded(
         </header>
         <QuickActions detail=detail.clone() f=f sheet=sheet />
         <EditDetails detail=detail.clone() f=f />
+        <Appointments
+            account=detail.id
+            items=detail.appointments.clone()
+            today=detail.today
+            visit_minutes=detail.planned_visit_minutes.or(detail.visit_minutes).unwrap_or(30)
+            f=f
+        />
         <FollowUps account=detail.id items=detail.follow_ups.clone() today=detail.today f=f />
         <Contacts account=detail.id contacts=detail.contacts.clone() f=f />
         <Photos account=detail.id items=detail.photos.clone() f=f />

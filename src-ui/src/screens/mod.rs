@@ -3,6 +3,7 @@
 pub mod account;
 pub mod account_edit;
 pub mod accounts;
+pub mod appointments;
 pub mod contacts;
 pub mod first_run;
 pub mod follow_ups;

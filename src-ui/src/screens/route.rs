@@ -198,6 +198,7 @@ fn Stop(number: usize, stop: RouteStop) -> impl IntoView {
                     {(stop.visit_min > 0)
                         .then(|| format!(" · {} visit", format::minutes(stop.visit_min)))}
                     {pinned.then(|| view! { <span class="pinned-tag">"Pinned"</span> })}
+                    {stop.appointment.then(|| view! { <span class="pinned-tag">"Appointment"</span> })}
                 </span>
             </div>
             <div class="stop-actions">

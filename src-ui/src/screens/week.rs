@@ -72,6 +72,7 @@ fn Day(day: WeekDay) -> impl IntoView {
                         {s.name}
                     </button>
                     <span class="muted">{s.city}</span>
+                    {s.appointment.then(|| view! { <span class="chip week-appointment">"Appointment"</span> })}
                     {s.hours.map(|h| view! { <span class="week-hours muted">{format!("open {h}")}</span> })}
                     {s
                         .overdue

@@ -182,3 +182,20 @@ proptest! {
         }
     }
 }
+
+#[rstest]
+#[case::morning(10 * 60 + 30, 45, true)]
+#[case::ends_at_midnight(23 * 60, 60, true)]
+#[case::past_midnight(23 * 60 + 30, 45, false)]
+#[case::no_length(10 * 60, 0, false)]
+#[case::too_long(8 * 60, hours::MAX_VISIT_MINUTES + 1, false)]
+fn an_appointment_starts_and_ends_on_its_day(
+    #[case] at_min: u16,
+    #[case] minutes: u16,
+    #[case] ok: bool,
+) {
+    assert_eq!(
+        rounds_core::appointment::check_time(at_min, minutes).is_ok(),
+        ok
+    );
+}

@@ -89,6 +89,7 @@ fn day_route() {
             visit_min: 30,
             begin_min: 8 * 60 + 38,
             hours: Some("08:00-17:00".into()),
+            appointment: false,
         }],
         return_leg_m: 4_200,
         total_m: 8_400,

@@ -217,6 +217,41 @@ fn save_follow_up_mutation() {
     assert_eq!(m.parse_body().unwrap(), body);
 }
 
+/// Added after the first release (schema 4): a visit fixed at a date and a time.
+#[test]
+fn save_appointment_mutation() {
+    let appointment = AppointmentRecord {
+        id: id(60),
+        account_id: id(1),
+        rep_id: id(2),
+        on: NaiveDate::from_ymd_opt(2026, 3, 19).unwrap(),
+        at_min: 10 * 60 + 30,
+        minutes: 45,
+        note: Some("Spring order".into()),
+        created_at: chrono::DateTime::from_timestamp_millis(1_773_671_400_000).unwrap(),
+        cancelled_at: None,
+    };
+    let body = MutationBody::SaveAppointment {
+        appointment: appointment.clone(),
+    };
+    let m = Mutation::new(11, id(34), hlc(1_773_757_800_000, 0), &body);
+    insta::assert_json_snapshot!(m);
+    assert_eq!(m.parse_body().unwrap(), body);
+    assert_eq!(
+        AppointmentRecord::from(&rounds_core::Appointment::try_from(&appointment).unwrap()),
+        appointment
+    );
+    let late = AppointmentRecord {
+        at_min: 23 * 60 + 30,
+        ..appointment
+    };
+    assert_eq!(
+        rounds_core::Appointment::try_from(&late).unwrap_err().field,
+        "at_min",
+        "past midnight"
+    );
+}
+
 /// Added after the first release: a photo at a visit; its bytes follow by upload.
 #[test]
 fn attach_photo_mutation() {

@@ -3,7 +3,7 @@
 
 use chrono::{Duration, Utc};
 use rounds_core::Stage;
-use rounds_protocol::records::{ContactRecord, FollowUpRecord};
+use rounds_protocol::records::{AppointmentRecord, ContactRecord, FollowUpRecord};
 use rounds_protocol::sync::{AccountEdit, LatLonRecord, MutationBody, MutationStatus};
 use rounds_protocol::{AccountId, ContactId, FollowUpId, TerritoryId, UserId};
 use uuid::Uuid;
@@ -25,6 +25,7 @@ on_both_backends!(
     a_follow_up_for_another_rep_or_an_account_not_held_is_kept_for_review,
     two_copies_of_one_shop_are_merged_in_review_and_nothing_is_lost,
     opening_hours_set_on_one_device_reach_the_other_in_one_written_form,
+    an_appointment_reaches_the_reps_other_device_and_so_does_its_cancellation,
 );
 
 /// How many accounts on the server have this id.
@@ -827,4 +828,93 @@ async fn opening_hours_set_on_one_device_reach_the_other_in_one_written_form(bac
     phone.sync().await;
     laptop.pull(None).await.expect("pull");
     assert_eq!(laptop.account(a).expect("held").hours, None);
+}
+
+fn appointment(account: AccountId, rep: UserId) -> AppointmentRecord {
+    AppointmentRecord {
+        id: rounds_protocol::AppointmentId::from_uuid(Uuid::now_v7()),
+        account_id: account,
+        rep_id: rep,
+        on: Utc::now().date_naive() + chrono::Days::new(2),
+        at_min: 10 * 60 + 30,
+        minutes: 45,
+        note: Some("Spring order".into()),
+        created_at: Utc::now(),
+        cancelled_at: None,
+    }
+}
+
+fn appointment_on(
+    device: &Device,
+    id: rounds_protocol::AppointmentId,
+) -> Option<AppointmentRecord> {
+    device.rows.values().find_map(|r| match r {
+        rounds_protocol::sync::Row::Appointment(a) if a.id == id => Some(a.clone()),
+        _ => None,
+    })
+}
+
+async fn an_appointment_reaches_the_reps_other_device_and_so_does_its_cancellation(
+    backend: Backend,
+) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut ben = Device::sign_in(&server.base, "ben@example.com").await;
+    for d in [&mut phone, &mut laptop, &mut ben] {
+        d.pull(None).await.expect("first sync");
+    }
+    let a = appointment(org.north_accounts[0], org.ana);
+    let m = phone.queue(&MutationBody::SaveAppointment {
+        appointment: a.clone(),
+    });
+    // The answer is lost and the push sent again: one appointment.
+    applied_twice(&mut phone, vec![m]).await;
+    assert_eq!(server.count("SELECT COUNT(*) FROM appointments").await, 1);
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(appointment_on(&laptop, a.id), Some(a.clone()));
+    ben.pull(None).await.expect("pull");
+    assert_eq!(appointment_on(&ben, a.id), None, "never sent outside North");
+
+    // Cancelled on the laptop: kept, marked, on every device.
+    let cancelled = AppointmentRecord {
+        cancelled_at: Some(Utc::now()),
+        ..a.clone()
+    };
+    laptop.queue(&MutationBody::SaveAppointment {
+        appointment: cancelled.clone(),
+    });
+    laptop.sync().await;
+    phone.pull(None).await.expect("pull");
+    assert_eq!(appointment_on(&phone, a.id), Some(cancelled));
+
+    // Another rep's, an account not held, one past midnight: kept for review.
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.pull(None).await.expect("first sync");
+    ana.queue(&MutationBody::SaveAppointment {
+        appointment: appointment(org.north_accounts[0], org.ben),
+    });
+    ana.queue(&MutationBody::SaveAppointment {
+        appointment: appointment(org.south_accounts[0], org.ana),
+    });
+    ana.queue(&MutationBody::SaveAppointment {
+        appointment: AppointmentRecord {
+            at_min: 23 * 60 + 30,
+            ..appointment(org.north_accounts[0], org.ana)
+        },
+    });
+    set_aside_and_kept(&server, &mut ana, "save_appointment", 3).await;
+    assert_eq!(server.count("SELECT COUNT(*) FROM appointments").await, 1);
+
+    // An app from before appointments is never sent a row it cannot read.
+    let mut old = Device::sign_in(&server.base, "ana@example.com").await;
+    old.schema_version = Some(3);
+    old.pull(None).await.expect("first sync of an older app");
+    assert!(
+        !old.rows
+            .keys()
+            .any(|(_, t, _)| *t == rounds_protocol::sync::Table::Appointment),
+        "no appointment rows for schema 3"
+    );
+    assert!(old.account(org.north_accounts[0]).is_some());
 }

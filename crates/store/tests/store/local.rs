@@ -435,3 +435,84 @@ fn opening_hours_go_out_in_their_written_form_and_bad_ones_are_refused() {
     assert_eq!(row.hours.as_ref(), Some(&hours));
     assert_eq!(row.visit_minutes, Some(40));
 }
+
+#[test]
+fn an_appointment_is_queued_shown_at_once_moved_and_cancelled() {
+    use rounds_store::AppointmentInput;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let a = account_id(1);
+    let day = now().date_naive() + Duration::days(2);
+    let input = AppointmentInput {
+        id: None,
+        account_id: a,
+        rep_id: rep(),
+        on: day,
+        at_min: 10 * 60 + 30,
+        minutes: 45,
+        note: Some("  Spring order ".into()),
+    };
+    // Past midnight, or on an account the device does not hold: refused, nothing queued.
+    let late = AppointmentInput {
+        at_min: 23 * 60 + 30,
+        ..input.clone()
+    };
+    assert!(matches!(
+        store.save_appointment(late, now()).unwrap_err(),
+        StoreError::Invalid(_)
+    ));
+    let elsewhere = AppointmentInput {
+        account_id: account_id(99),
+        ..input.clone()
+    };
+    assert!(matches!(
+        store.save_appointment(elsewhere, now()).unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 0);
+
+    let id = store.save_appointment(input.clone(), now()).unwrap();
+    let shown = store.read().appointments().of_account(a).unwrap();
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].pending);
+    assert_eq!(shown[0].appointment.note.as_deref(), Some("Spring order"));
+    assert_eq!(
+        store.read().appointments().between(day, day).unwrap().len(),
+        1
+    );
+
+    // Moved to 14:00: the same appointment, not a second one.
+    store
+        .save_appointment(
+            AppointmentInput {
+                id: Some(id),
+                at_min: 14 * 60,
+                ..input
+            },
+            now(),
+        )
+        .unwrap();
+    let shown = store.read().appointments().of_account(a).unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].appointment.at_min, 14 * 60);
+
+    // Cancelled: kept, marked, and no longer planned around; twice changes nothing.
+    store.cancel_appointment(id, now()).unwrap();
+    store.cancel_appointment(id, now()).unwrap();
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 3);
+    let shown = store.read().appointments().of_account(a).unwrap();
+    assert!(shown[0].appointment.is_cancelled());
+    assert!(
+        store
+            .read()
+            .appointments()
+            .between(day, day)
+            .unwrap()
+            .is_empty()
+    );
+    let last = store.read().outbox().all().unwrap().pop().unwrap();
+    assert!(matches!(
+        last.mutation.parse_body().unwrap(),
+        MutationBody::SaveAppointment { appointment } if appointment.cancelled_at.is_some()
+    ));
+}

@@ -1,0 +1,228 @@
+//! Appointments: a visit fixed at a date and a time ("Thursday 10:30"), made on the
+//! account's page. The week and today's route are planned around them.
+
+use chrono::{Days, NaiveDate};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rounds_protocol::AccountId;
+use rounds_protocol::ipc::{
+    AccountDetail, AppointmentItem, CancelAppointment, IpcError, SaveAppointment,
+};
+
+use crate::parts::text_field;
+use crate::state::{Fetch, ctx};
+use crate::{format, ipc, words};
+
+/// The form's values, as typed.
+#[derive(Debug, Clone, PartialEq)]
+struct Draft {
+    on: String,
+    at: String,
+    minutes: String,
+    note: String,
+}
+
+/// `HH:MM` as minutes from midnight.
+fn minute_of(text: &str) -> Option<u16> {
+    let (h, m) = text.trim().split_once(':')?;
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+#[component]
+fn AppointmentRow(
+    item: AppointmentItem,
+    account: AccountId,
+    f: Fetch<AccountDetail>,
+) -> impl IntoView {
+    let ctx = ctx();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<IpcError>);
+    let id = item.id;
+    let cancel = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let answer = ipc::cancel_appointment(CancelAppointment { id }).await;
+            let _ = busy.try_set(false);
+            match answer {
+                Ok(()) => {
+                    ctx.poll_now.set(true);
+                    f.run(ipc::account(account));
+                }
+                Err(e) => {
+                    let _ = error.try_set(Some(e));
+                }
+            }
+        });
+    };
+    let when = format!(
+        "{} · {}–{}",
+        format::long_date(item.on),
+        format::clock(u32::from(item.at_min)),
+        format::clock(u32::from(item.at_min) + u32::from(item.minutes)),
+    );
+    view! {
+        <li class="appointment" class:done=item.cancelled class:pending=item.pending data-appointment=id.to_string()>
+            <span class="follow-up-head">
+                <span class="follow-up-what">{when}</span>
+                {item.cancelled.then(|| view! { <span class="muted">"cancelled"</span> })}
+                {item.pending.then(|| view! { <span class="pending-tag">"waiting to sync"</span> })}
+            </span>
+            {item.note.clone().map(|n| view! { <span class="follow-up-note">{n}</span> })}
+            {(!item.cancelled).then(|| view! {
+                <button class="button secondary appointment-cancel" disabled=move || busy.get() on:click=cancel>
+                    "Cancel it"
+                </button>
+            })}
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
+        </li>
+    }
+}
+
+/// An account's appointments from today on, and the form that makes one.
+#[component]
+pub fn Appointments(
+    account: AccountId,
+    items: Vec<AppointmentItem>,
+    today: Option<NaiveDate>,
+    visit_minutes: u16,
+    f: Fetch<AccountDetail>,
+) -> impl IntoView {
+    let ctx = ctx();
+    let open = RwSignal::new(false);
+    let start = Draft {
+        on: today
+            .and_then(|d| d.checked_add_days(Days::new(1)))
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        at: "10:00".into(),
+        minutes: visit_minutes.to_string(),
+        note: String::new(),
+    };
+    let draft = RwSignal::new(start.clone());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<IpcError>);
+    let missing = RwSignal::new(None::<&'static str>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let d = draft.get_untracked();
+        let Ok(on) = d.on.parse::<NaiveDate>() else {
+            missing.set(Some("Pick the day."));
+            return;
+        };
+        if today.is_some_and(|t| on < t) {
+            missing.set(Some("Pick today or a later day."));
+            return;
+        }
+        let Some(at_min) = minute_of(&d.at) else {
+            missing.set(Some("Write the time as HH:MM, e.g. 10:30."));
+            return;
+        };
+        let Some(minutes) = d
+            .minutes
+            .trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|m| rounds_core::appointment::check_time(at_min, *m).is_ok())
+        else {
+            missing.set(Some("It lasts 1 to 600 minutes and ends by midnight."));
+            return;
+        };
+        missing.set(None);
+        busy.set(true);
+        error.set(None);
+        let note = Some(d.note.trim().to_owned()).filter(|n| !n.is_empty());
+        spawn_local(async move {
+            let answer = ipc::save_appointment(SaveAppointment {
+                id: None,
+                account_id: account,
+                on,
+                at_min,
+                minutes,
+                note,
+            })
+            .await;
+            let _ = busy.try_set(false);
+            match answer {
+                Ok(_) => {
+                    let _ = open.try_set(false);
+                    ctx.poll_now.set(true);
+                    f.run(ipc::account(account));
+                }
+                Err(e) => {
+                    let _ = error.try_set(Some(e));
+                }
+            }
+        });
+    };
+    let form = move || {
+        open.get().then(|| {
+            view! {
+                <form id="appointment-form" class="edit-form" on:submit=save novalidate=true>
+                    <label for="appointment-on">"Day"</label>
+                    <input
+                        id="appointment-on"
+                        type="date"
+                        prop:value=move || draft.with(|d| d.on.clone())
+                        on:input=move |ev| {
+                            let v = event_target_value(&ev);
+                            draft.update(|d| d.on = v);
+                        }
+                    />
+                    {text_field(draft, "appointment-at", "Time (HH:MM)", "text", |d| d.at.clone(), |d, v| d.at = v)}
+                    {text_field(draft, "appointment-minutes", "Minutes", "text", |d| d.minutes.clone(), |d, v| d.minutes = v)}
+                    {text_field(draft, "appointment-note", "What about (optional)", "text", |d| d.note.clone(), |d, v| d.note = v)}
+                    {move || missing.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+                    {move || error.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
+                    <div class="form-actions">
+                        <button id="appointment-save" class="button primary" type="submit" disabled=move || busy.get()>
+                            "Save"
+                        </button>
+                        <button class="button secondary" type="button" on:click=move |_| open.set(false)>
+                            "Cancel"
+                        </button>
+                    </div>
+                </form>
+            }
+        })
+    };
+    let list = if items.is_empty() {
+        view! { <p class="muted">"No appointment booked."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="plain-list follow-ups">
+                {items
+                    .into_iter()
+                    .map(|item| view! { <AppointmentRow item=item account=account f=f /> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" id="appointments">
+            <div class="card-head">
+                <h2>"Appointments"</h2>
+                <button
+                    id="add-appointment"
+                    class="button secondary"
+                    on:click=move |_| {
+                        draft.set(start.clone());
+                        missing.set(None);
+                        open.update(|o| *o = !*o);
+                    }
+                >
+                    "+ Appointment"
+                </button>
+            </div>
+            {list}
+            {form}
+        </section>
+    }
+}
