@@ -299,17 +299,30 @@ async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
 
 /// The device file as the build before the search index left it: schema 2 added the
 /// search tables, schema 3 the follow-ups, schema 4 the rep's photos, schema 5 the photos
-/// synced from the server.
+/// synced from the server, schema 6 accounts' hours and the appointments.
 fn back_to_schema_1(path: &std::path::Path) {
-    rusqlite::Connection::open(path)
-        .unwrap()
-        .execute_batch(
-            "DROP TABLE IF EXISTS search_names; DROP TABLE IF EXISTS search_notes;
-             DROP TABLE IF EXISTS search_docs; DROP TABLE IF EXISTS follow_ups;
-             DROP TABLE IF EXISTS photos; DROP TABLE IF EXISTS synced_photos;
-             PRAGMA user_version = 1;",
-        )
-        .unwrap();
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE IF EXISTS search_names; DROP TABLE IF EXISTS search_notes;
+         DROP TABLE IF EXISTS search_docs; DROP TABLE IF EXISTS follow_ups;
+         DROP TABLE IF EXISTS photos; DROP TABLE IF EXISTS synced_photos;
+         DROP TABLE IF EXISTS appointments;",
+    )
+    .unwrap();
+    for column in ["hours", "visit_minutes"] {
+        let has: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('accounts') WHERE name = ?1",
+                [column],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if has == 1 {
+            conn.execute_batch(&format!("ALTER TABLE accounts DROP COLUMN {column}"))
+                .unwrap();
+        }
+    }
+    conn.pragma_update(None, "user_version", 1).unwrap();
 }
 
 /// Whether the file has a table of this name.
@@ -369,7 +382,8 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
             2 => has_table(&path, "search_docs") && !has_table(&path, "follow_ups"),
             3 => has_table(&path, "follow_ups") && !has_table(&path, "photos"),
             4 => has_table(&path, "photos") && !has_table(&path, "synced_photos"),
-            v => v == rounds_store::schema::LATEST && has_table(&path, "synced_photos"),
+            5 => has_table(&path, "synced_photos") && !has_table(&path, "appointments"),
+            v => v == rounds_store::schema::LATEST && has_table(&path, "appointments"),
         };
         assert!(whole, "a killed migration leaves schema {version} whole");
         // Back to schema 1 for the next try.
