@@ -7,8 +7,8 @@ use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto,
     CancelAppointment, CheckOut, CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError,
-    LeadDraft, LogActivity, Logged, Lookalike, MapPin, MapPinsNear, NewLead, PlanDay, Profile,
-    SaveAppointment, SaveContact, Session, SignIn, SyncView, TodayView, WeekPlan,
+    LeadDraft, LogActivity, Logged, Lookalike, MapPin, MapPinsNear, NewLead, PinToDay, PlanDay,
+    Profile, SaveAppointment, SaveContact, Session, SignIn, SyncView, TodayView, WeekPlan,
 };
 use rounds_protocol::{
     AccountId, ActivityId, AppointmentId, ContactId, ErrorCode, FollowUpId, PhotoId,
@@ -181,6 +181,14 @@ pub async fn save_appointment(
     let id = device.rep_mut()?.save_appointment(&req, now)?;
     device.trigger(Trigger::LocalWrite);
     Ok(id)
+}
+
+#[tauri::command]
+pub async fn pin_to_day(state: State<'_, AppState>, req: PinToDay) -> Answer<()> {
+    let mut device = state.device().await;
+    let now = device.now();
+    device.rep_mut()?.pin_to_day(&req, now)?;
+    Ok(())
 }
 
 #[tauri::command]

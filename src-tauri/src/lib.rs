@@ -65,6 +65,7 @@ pub fn run() {
             commands::complete_follow_up,
             commands::save_appointment,
             commands::cancel_appointment,
+            commands::pin_to_day,
             commands::attach_photo,
             commands::photo,
             commands::map_pins,

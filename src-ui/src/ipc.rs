@@ -6,8 +6,8 @@ use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto,
     CancelAppointment, CheckOut, CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError,
-    LeadDraft, LogActivity, Logged, Lookalike, MapPin, MapPinsNear, NewLead, PlanDay, Profile,
-    SaveAppointment, SaveContact, Session, SignIn, SyncView, TodayView, WeekPlan, command,
+    LeadDraft, LogActivity, Logged, Lookalike, MapPin, MapPinsNear, NewLead, PinToDay, PlanDay,
+    Profile, SaveAppointment, SaveContact, Session, SignIn, SyncView, TodayView, WeekPlan, command,
 };
 use rounds_protocol::{AccountId, ActivityId, AppointmentId, ContactId, FollowUpId, PhotoId};
 use serde::Serialize;
@@ -194,6 +194,10 @@ pub async fn save_appointment(req: SaveAppointment) -> Result<AppointmentId, Ipc
 
 pub async fn cancel_appointment(req: CancelAppointment) -> Result<(), IpcError> {
     call(command::CANCEL_APPOINTMENT, &req).await
+}
+
+pub async fn pin_to_day(req: PinToDay) -> Result<(), IpcError> {
+    call(command::PIN_TO_DAY, &req).await
 }
 
 pub async fn day_settings() -> Result<DaySettings, IpcError> {

@@ -448,6 +448,51 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .await;
     screenshot(&c, &display, "route-appointment").await;
 
+    // A visit planned for next week moves to Thursday and stays there, pinned.
+    eprintln!("step: A visit moved to Thursday in the week stays there, pinned.");
+    driver::resize(&c, 390, 844).await;
+    click(&c, "nav.tabs button[data-screen='week']").await;
+    loaded(&c, "week").await;
+    let thursday = "li.week-day[data-date='2026-03-19']";
+    let moved = c
+        .execute(
+            "const thu = new Set([...document.querySelectorAll(arguments[0] + ' li.week-stop')].map(s => s.dataset.account));
+             for (const day of document.querySelectorAll('li.week-day')) {
+               if (day.dataset.date <= '2026-03-20') continue;
+               for (const stop of day.querySelectorAll('li.week-stop')) {
+                 const move = stop.querySelector('select.week-move');
+                 if (!move || thu.has(stop.dataset.account)) continue;
+                 move.value = '2026-03-19';
+                 move.dispatchEvent(new Event('change'));
+                 return stop.dataset.account;
+               }
+             }
+             return null;",
+            vec![serde_json::json!(thursday)],
+        )
+        .await
+        .unwrap();
+    let moved = moved
+        .as_str()
+        .expect("a visit after Thursday to move")
+        .to_owned();
+    eventually(10, "the visit is on Thursday, pinned", || async {
+        text(
+            &c,
+            &format!("{thursday} li.week-stop[data-account='{moved}']"),
+        )
+        .await
+        .contains("Pinned")
+    })
+    .await;
+    c.execute(
+        "document.querySelector(\"li.week-day[data-date='2026-03-19']\").scrollIntoView({block: 'start'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "week-moved").await;
+
     // Search finds an account by a contact's name, offline, as you type.
     eprintln!("step: Search finds an account by a contact's name, offline, as you type.");
     let (contact, account_name) = a_contact_of_dana(&server).await;

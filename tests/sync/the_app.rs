@@ -459,6 +459,93 @@ async fn appointments_are_planned_at_their_time_and_reach_the_server() {
 }
 
 #[tokio::test]
+async fn a_visit_moved_to_another_day_stays_there_until_the_rep_lets_go() {
+    use rounds_protocol::ipc::PinToDay;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    // A visit planned for some day after Thursday moves to Thursday.
+    let thursday = week.days[1].date;
+    let (from, x) = week.days[2..]
+        .iter()
+        .find_map(|d| {
+            d.stops
+                .iter()
+                .find(|s| {
+                    !week.days[1]
+                        .stops
+                        .iter()
+                        .any(|t| t.account_id == s.account_id)
+                })
+                .map(|s| (d.date, s.account_id))
+        })
+        .expect("a visit after Thursday");
+    let rep = device.rep_mut().unwrap();
+    rep.pin_to_day(
+        &PinToDay {
+            account_id: x,
+            date: Some(thursday),
+        },
+        demo_now(),
+    )
+    .unwrap();
+    // A day gone by, or a Saturday, is refused.
+    for bad in [
+        thursday - chrono::Days::new(3),
+        NaiveDate::from_ymd_opt(2026, 3, 21).unwrap(),
+    ] {
+        let err = rep
+            .pin_to_day(
+                &PinToDay {
+                    account_id: x,
+                    date: Some(bad),
+                },
+                demo_now(),
+            )
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{bad}");
+    }
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    let on_thursday = week.days[1]
+        .stops
+        .iter()
+        .find(|s| s.account_id == x)
+        .expect("moved to Thursday");
+    assert!(on_thursday.pinned);
+    let still_there = week
+        .days
+        .iter()
+        .filter(|d| d.date == from)
+        .flat_map(|d| &d.stops)
+        .any(|s| s.account_id == x);
+    let visits_owed = week
+        .days
+        .iter()
+        .flat_map(|d| &d.stops)
+        .filter(|s| s.account_id == x)
+        .count();
+    assert!(
+        !still_there || visits_owed > 1,
+        "the visit left {from} (unless it owes more than one)"
+    );
+
+    // Let go: the planner chooses again, and the pin is gone.
+    device
+        .rep_mut()
+        .unwrap()
+        .pin_to_day(
+            &PinToDay {
+                account_id: x,
+                date: None,
+            },
+            demo_now(),
+        )
+        .unwrap();
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    assert!(week.days.iter().flat_map(|d| &d.stops).all(|s| !s.pinned));
+}
+
+#[tokio::test]
 async fn todays_route_leaves_out_an_account_closed_today_and_says_so() {
     use rounds_protocol::ipc::EditAccount;
     use rounds_protocol::sync::AccountEdit;

@@ -18,7 +18,7 @@ use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AddFollowUp,
     AmendActivity, AppointmentItem, AttachPhoto, CancelAppointment, CompleteFollowUp, ContactView,
     DayRoute, DaySettings, DueFilter, FollowUpItem, IpcError, IssueKindView, IssueView,
-    LogActivity, Logged, MapPin, NextDue, Owed, PhotoItem, PhotoUpload, PlanDay, Profile,
+    LogActivity, Logged, MapPin, NextDue, Owed, PhotoItem, PhotoUpload, PinToDay, PlanDay, Profile,
     RouteCandidate, RoutePoint, RouteStop, SaveAppointment, ScoreFactor, SyncView, TimelineItem,
     TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
 };
@@ -40,6 +40,8 @@ pub const WORKDAY_KEY: &str = "workday_minutes";
 pub const DAY_START_KEY: &str = "day_start_minutes";
 pub const VISIT_KEY: &str = "visit_minutes";
 pub const HOME_KEY: &str = "home";
+/// The days the rep put accounts' visits on: `[(account, date)]`.
+pub const WEEK_PINS_KEY: &str = "week_pins";
 pub const REMINDED_KEY: &str = "reminded_on";
 
 const DEFAULT_WORKDAY_MIN: u32 = 8 * 60;
@@ -528,10 +530,17 @@ impl Rep {
                 .push((day, a.at_min, a.minutes));
         }
 
+        let pinned_days: HashMap<AccountId, usize> = self
+            .week_pins(ev.today)?
+            .into_iter()
+            .filter_map(|(a, d)| dates.iter().position(|x| *x == d).map(|k| (a, k)))
+            .collect();
+
         // Place 0 is home; without one the days start wherever is best (no drive to it).
         let mut points: Vec<Option<rounds_route::LatLon>> =
             vec![home.map(route_point).transpose()?];
         let mut appointments = Vec::new();
+        let mut pins = Vec::new();
         let mut accounts = Vec::new();
         let mut owed = Vec::new();
         let mut index = Vec::new();
@@ -586,6 +595,12 @@ impl Rep {
                 .and_then(|f| f.first().map(|f| f.2))
                 .or(a.visit_minutes)
                 .unwrap_or(visit_min as u16);
+            if let Some(&day) = pinned_days.get(&a.id) {
+                pins.push(rounds_plan::Pin {
+                    account: accounts.len(),
+                    day,
+                });
+            }
             for &(day, at_min, _) in fixed.into_iter().flatten() {
                 appointments.push(rounds_plan::Appointment {
                     account: accounts.len(),
@@ -623,6 +638,7 @@ impl Rep {
             accounts,
             owed,
             appointments,
+            pins,
             seed: 7,
             ..rounds_plan::PlanInput::default()
         };
@@ -650,6 +666,7 @@ impl Rep {
                             .iter()
                             .any(|o| o.account == s.account && o.overdue),
                         appointment: s.kind == rounds_plan::StopKind::Appointment,
+                        pinned: s.kind == rounds_plan::StopKind::Pinned,
                         hours: account(s.account)
                             .hours
                             .as_ref()
@@ -1263,6 +1280,56 @@ impl Rep {
             home: settings.get(HOME_KEY).map_err(store_err)?,
             time_zone: self.profile.user.time_zone.clone(),
         })
+    }
+
+    /// The days the rep put accounts' next visits on, from today on.
+    fn week_pins(&self, today: NaiveDate) -> Result<Vec<(AccountId, NaiveDate)>, IpcError> {
+        let pins: Vec<(AccountId, NaiveDate)> = self
+            .store
+            .read()
+            .settings()
+            .get(WEEK_PINS_KEY)
+            .map_err(store_err)?
+            .unwrap_or_default();
+        Ok(pins.into_iter().filter(|(_, d)| *d >= today).collect())
+    }
+
+    /// Puts an account's next visit on a workday from today on, or (no date) lets the
+    /// planner choose again. Pins of days gone by are dropped on the way.
+    pub fn pin_to_day(&mut self, req: &PinToDay, now: DateTime<Utc>) -> Result<(), IpcError> {
+        let today = local_date(self.profile.tz(), now);
+        if let Some(d) = req.date {
+            if d < today || !self.calendar.is_workday(d) {
+                return Err(IpcError::new(
+                    ErrorCode::InvalidInput,
+                    "pick one of your workdays from today on",
+                ));
+            }
+            if self
+                .store
+                .read()
+                .accounts()
+                .get(req.account_id)
+                .map_err(store_err)?
+                .is_none()
+            {
+                return Err(IpcError::new(ErrorCode::NotFound, "no such account here"));
+            }
+        }
+        let mut pins: Vec<(AccountId, NaiveDate)> = self
+            .store
+            .read()
+            .settings()
+            .get(WEEK_PINS_KEY)
+            .map_err(store_err)?
+            .unwrap_or_default();
+        pins.retain(|(a, d)| *a != req.account_id && *d >= today);
+        if let Some(d) = req.date {
+            pins.push((req.account_id, d));
+        }
+        self.store
+            .set_setting(WEEK_PINS_KEY, &pins)
+            .map_err(store_err)
     }
 
     /// Checked before anything is saved; all or nothing.

@@ -44,6 +44,7 @@ pub mod command {
     pub const COMPLETE_FOLLOW_UP: &str = "complete_follow_up";
     pub const SAVE_APPOINTMENT: &str = "save_appointment";
     pub const CANCEL_APPOINTMENT: &str = "cancel_appointment";
+    pub const PIN_TO_DAY: &str = "pin_to_day";
     pub const ATTACH_PHOTO: &str = "attach_photo";
     pub const PHOTO: &str = "photo";
     pub const MAP_PINS: &str = "map_pins";
@@ -229,6 +230,16 @@ pub struct SaveAppointment {
     pub note: Option<String>,
 }
 
+/// `pin_to_day`: the rep puts an account's next visit on a day of the week's plan (or,
+/// with no date, lets the planner choose again). Kept on this device only: the plan is
+/// the rep's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinToDay {
+    pub account_id: AccountId,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
 /// `cancel_appointment`: kept, marked cancelled, on every device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelAppointment {
@@ -408,6 +419,9 @@ pub struct WeekStop {
     /// A visit fixed at this time (an appointment), not one the planner chose.
     #[serde(default)]
     pub appointment: bool,
+    /// The rep put it on this day.
+    #[serde(default)]
+    pub pinned: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,12 +2,15 @@
 //! times, the calls and e-mails of the day, and what fits on no day. Planned on the
 //! device, offline.
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
-use rounds_protocol::ipc::{RouteCandidate, WeekDay, WeekPlan};
+use leptos::task::spawn_local;
+use rounds_protocol::AccountId;
+use rounds_protocol::ipc::{IpcError, PinToDay, RouteCandidate, WeekDay, WeekPlan};
 
 use crate::parts::fetched;
 use crate::state::{Fetch, Screen, ctx};
-use crate::{format, ipc};
+use crate::{format, ipc, words};
 
 #[component]
 pub fn Week() -> impl IntoView {
@@ -16,8 +19,9 @@ pub fn Week() -> impl IntoView {
     let load = move || f.run(ipc::plan_week());
     load();
     Effect::watch(move || ctx.refresh.get(), move |_, _, _| load(), false);
-    let body = fetched(f, Callback::new(move |_| load()), |w| {
-        view! { <Loaded week=w /> }.into_any()
+    let reload = Callback::new(move |_| load());
+    let body = fetched(f, reload, move |w| {
+        view! { <Loaded week=w reload=reload /> }.into_any()
     });
     view! {
         <section id="week" class="screen" class:loading=move || f.loading()>
@@ -35,11 +39,12 @@ pub fn Week() -> impl IntoView {
 }
 
 #[component]
-fn Loaded(week: WeekPlan) -> impl IntoView {
+fn Loaded(week: WeekPlan, reload: Callback<()>) -> impl IntoView {
+    let dates: Vec<NaiveDate> = week.days.iter().map(|d| d.date).collect();
     let days = week
         .days
         .into_iter()
-        .map(|d| view! { <Day day=d /> })
+        .map(|d| view! { <Day day=d dates=dates.clone() reload=reload /> })
         .collect_view();
     view! {
         <p class="week-summary" id="week-summary">{week.summary}</p>
@@ -50,7 +55,7 @@ fn Loaded(week: WeekPlan) -> impl IntoView {
 }
 
 #[component]
-fn Day(day: WeekDay) -> impl IntoView {
+fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoView {
     let ctx = ctx();
     let empty = day.stops.is_empty();
     let head = format!(
@@ -74,6 +79,8 @@ fn Day(day: WeekDay) -> impl IntoView {
                     <span class="muted">{s.city}</span>
                     {s.appointment.then(|| view! { <span class="chip week-appointment">"Appointment"</span> })}
                     {s.hours.map(|h| view! { <span class="week-hours muted">{format!("open {h}")}</span> })}
+                    {s.pinned.then(|| view! { <span class="chip week-pinned">"Pinned"</span> })}
+                    {(!s.appointment).then(|| view! { <MoveTo account=id on=day.date dates=dates.clone() pinned=s.pinned reload=reload /> })}
                     {s
                         .overdue
                         .then(|| {
@@ -101,6 +108,59 @@ fn Day(day: WeekDay) -> impl IntoView {
             {remote("Calls", day.calls)}
             {remote("E-mails", day.emails)}
         </li>
+    }
+}
+
+/// "Move to…": puts the visit on another day of the plan (kept on this device), or lets
+/// the planner choose again.
+#[component]
+fn MoveTo(
+    account: AccountId,
+    on: NaiveDate,
+    dates: Vec<NaiveDate>,
+    pinned: bool,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<IpcError>);
+    let pick = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        // Back to "Move to…": the list is drawn again after the move, and a reused
+        // control must not show the day picked here.
+        event_target::<web_sys::HtmlSelectElement>(&ev).set_value("");
+        let date = match v.as_str() {
+            "" => return,
+            "planner" => None,
+            d => match d.parse::<NaiveDate>() {
+                Ok(d) => Some(d),
+                Err(_) => return,
+            },
+        };
+        spawn_local(async move {
+            match ipc::pin_to_day(PinToDay {
+                account_id: account,
+                date,
+            })
+            .await
+            {
+                Ok(()) => reload.run(()),
+                Err(e) => {
+                    let _ = error.try_set(Some(e));
+                }
+            }
+        });
+    };
+    let options = dates
+        .into_iter()
+        .filter(|d| *d != on)
+        .map(|d| view! { <option value=d.to_string()>{format::long_date(d)}</option> })
+        .collect_view();
+    view! {
+        <select class="week-move" aria-label="Move to another day" on:change=pick>
+            <option value="" selected=true>"Move to…"</option>
+            {options}
+            {pinned.then(|| view! { <option value="planner">"Let the planner choose"</option> })}
+        </select>
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
     }
 }
 
