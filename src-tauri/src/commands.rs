@@ -232,6 +232,13 @@ pub async fn change_password(state: State<'_, AppState>, req: ChangePassword) ->
         .map_err(rounds_client::client_err)
 }
 
+/// A new address of the rep's calendar feed; the network wait is outside the lock.
+#[tauri::command]
+pub async fn calendar_feed(state: State<'_, AppState>) -> Answer<String> {
+    let api = state.device().await.server_api()?;
+    api.calendar_feed().await.map_err(rounds_client::client_err)
+}
+
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> Answer<SyncView> {
     let device = state.device().await;

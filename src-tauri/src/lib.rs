@@ -66,6 +66,7 @@ pub fn run() {
             commands::save_appointment,
             commands::cancel_appointment,
             commands::pin_to_day,
+            commands::calendar_feed,
             commands::attach_photo,
             commands::photo,
             commands::map_pins,

@@ -200,6 +200,10 @@ pub async fn pin_to_day(req: PinToDay) -> Result<(), IpcError> {
     call(command::PIN_TO_DAY, &req).await
 }
 
+pub async fn calendar_feed() -> Result<String, IpcError> {
+    call0(command::CALENDAR_FEED).await
+}
+
 pub async fn day_settings() -> Result<DaySettings, IpcError> {
     call0(command::DAY_SETTINGS).await
 }

@@ -892,6 +892,43 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     );
     screenshot(&c, &display, "sync-done").await;
 
+    // The appointments as a calendar: an address a calendar app subscribes to.
+    eprintln!("step: The rep's appointments as a calendar feed, at a secret address.");
+    driver::resize(&c, 390, 844).await;
+    click(&c, "#calendar-make").await;
+    eventually(10, "the calendar's address is shown", || async {
+        all(&c, "#calendar-url").await.len() == 1
+    })
+    .await;
+    let feed_url = wait(&c, "#calendar-url")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        feed_url.starts_with(&server.base()) && feed_url.ends_with(".ics"),
+        "{feed_url}"
+    );
+    let ics = reqwest::get(&feed_url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace("\r\n ", "");
+    assert!(
+        ics.contains("DTSTART;TZID=America/Denver:20260318T150000"),
+        "today's 15:00 appointment is in the feed: {ics}"
+    );
+    c.execute(
+        "document.querySelector('#calendar-feed').scrollIntoView({block: 'start'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "calendar-feed").await;
+
     // A photo Dana took of the same shop on her laptop reaches the app: its record with
     // the sync, its picture fetched after it, shown beside the app's own.
     eprintln!("step: A photo taken on the rep's other device arrives with the next sync.");

@@ -88,6 +88,20 @@ impl ServerApi {
         .await
     }
 
+    /// A new secret address of the user's calendar feed of appointments (the old one
+    /// stops working): the whole URL, for a calendar app to subscribe to.
+    pub async fn calendar_feed(&self) -> Result<String, ClientError> {
+        let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
+        let feed: rounds_protocol::auth::CalendarFeed = self
+            .send(
+                self.http
+                    .post(format!("{}/sync/calendar-feed", self.base))
+                    .bearer_auth(token),
+            )
+            .await?;
+        Ok(format!("{}{}", self.base.trim_end_matches('/'), feed.path))
+    }
+
     /// A request answered with no body (204) when it worked.
     async fn send_no_content(&self, req: reqwest::RequestBuilder) -> Result<(), ClientError> {
         let res = req.send().await.map_err(network)?;

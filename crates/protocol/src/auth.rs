@@ -80,3 +80,12 @@ pub struct UserInfo {
     /// IANA zone name, e.g. `America/Chicago`.
     pub time_zone: String,
 }
+
+/// `POST /sync/calendar-feed`: the caller's new calendar feed of appointments. `path`
+/// joins the server's address (`<server>/calendar/<secret>.ics`); the previous address
+/// stops working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalendarFeed {
+    pub path: String,
+}

@@ -45,6 +45,8 @@ pub mod command {
     pub const SAVE_APPOINTMENT: &str = "save_appointment";
     pub const CANCEL_APPOINTMENT: &str = "cancel_appointment";
     pub const PIN_TO_DAY: &str = "pin_to_day";
+    /// Needs the network; answers the calendar feed's address (a new one each time).
+    pub const CALENDAR_FEED: &str = "calendar_feed";
     pub const ATTACH_PHOTO: &str = "attach_photo";
     pub const PHOTO: &str = "photo";
     pub const MAP_PINS: &str = "map_pins";

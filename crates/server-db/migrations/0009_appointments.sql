@@ -16,3 +16,11 @@ CREATE TABLE appointments (
 );
 CREATE INDEX appointments_account ON appointments (account_id, id);
 CREATE INDEX appointments_rep ON appointments (rep_id, on_day);
+
+-- A rep's calendar feed of appointments: a secret address a calendar app subscribes to.
+-- Only the secret's SHA-256 is kept; making a new address ends the old one.
+CREATE TABLE calendar_feeds (
+    user_id TEXT PRIMARY KEY REFERENCES users (id),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);

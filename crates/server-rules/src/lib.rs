@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod backup;
 pub mod blobs;
+pub mod calendar;
 pub mod changelog;
 pub mod error;
 pub mod feed;

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use bytes::Bytes;
 use rounds_core::Role;
-use rounds_protocol::auth::{ChangePassword, LoginRequest, LoginResponse};
+use rounds_protocol::auth::{CalendarFeed, ChangePassword, LoginRequest, LoginResponse};
 use rounds_protocol::sync::{BlobStatus, MAX_PUSH_BYTES, PullResponse, PushRequest, PushResponse};
 use rounds_protocol::{AccountId, ApiError, DeviceId, ErrorCode, TerritoryId, UserId};
 use serde::de::DeserializeOwned;
@@ -139,6 +139,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(blob_status))
         .routes(routes!(put_blob))
         .routes(routes!(photo_bytes))
+        .routes(routes!(new_calendar_feed))
+        .routes(routes!(calendar_feed))
         .routes(routes!(assign_account))
         .routes(routes!(assign_territory))
         .routes(routes!(revoke_device))
@@ -427,6 +429,55 @@ async fn photo_bytes(
             ),
         ],
         bytes,
+    )
+        .into_response())
+}
+
+/// A new secret address for the caller's calendar feed of appointments; the old one
+/// stops working.
+#[utoipa::path(post, path = "/sync/calendar-feed", security(("bearer" = [])),
+    responses((status = 200, description = "the feed's path on this server", body = CalendarFeed),
+              (status = 401, description = "unauthenticated", body = ApiError),
+              (status = 403, description = "device_revoked", body = ApiError)))]
+async fn new_calendar_feed(
+    State(s): State<AppState>,
+    Bearer(token): Bearer,
+) -> Result<Json<CalendarFeed>> {
+    let now = s.settings.clock.now();
+    let secret =
+        s.db.write(move |tx| {
+            let c = auth::authenticate(tx, &token, now)?;
+            crate::calendar::new_feed(tx, c.user, now)
+        })
+        .await?;
+    Ok(Json(CalendarFeed {
+        path: format!("/calendar/{secret}.ics"),
+    }))
+}
+
+/// A rep's appointments as iCalendar, for a calendar app subscribed to the secret
+/// address (calendar apps send no credentials: the address is the key).
+#[utoipa::path(get, path = "/calendar/{file}",
+    params(("file" = String, Path, description = "`<secret>.ics`, as `POST /sync/calendar-feed` answered")),
+    responses((status = 200, description = "the rep's appointments from 30 days ago on", content_type = "text/calendar"),
+              (status = 404, description = "not_found: no feed at this address (replaced, or never made)", body = ApiError)))]
+async fn calendar_feed(State(s): State<AppState>, Path(file): Path<String>) -> Result<Response> {
+    let not_found = || Error::client(ErrorCode::NotFound, "no calendar at this address");
+    let secret = file.strip_suffix(".ics").ok_or_else(not_found)?.to_owned();
+    let now = s.settings.clock.now();
+    let text =
+        s.db.read(move |tx| crate::calendar::feed(tx, &secret, now))
+            .await?
+            .ok_or_else(not_found)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "private, no-cache"),
+        ],
+        text,
     )
         .into_response())
 }

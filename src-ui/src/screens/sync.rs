@@ -118,6 +118,7 @@ pub fn SyncScreen() -> impl IntoView {
             {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
             {body}
             <DayForm />
+            <CalendarFeed />
             <PasswordForm />
             <SignOut />
         </section>
@@ -191,6 +192,41 @@ fn dismiss(ctx: Ctx, seq: u64) {
 
 /// Changing the password needs the server; the other devices and browsers signed in as
 /// the rep are signed out by it, this one stays.
+/// The address of the rep's appointments as a calendar, for the calendar app they use.
+#[component]
+fn CalendarFeed() -> impl IntoView {
+    let url = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<IpcError>);
+    let busy = RwSignal::new(false);
+    let make = move |_| {
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let out = ipc::calendar_feed().await;
+            busy.set(false);
+            match out {
+                Ok(u) => url.set(Some(u)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card" id="calendar-feed" aria-labelledby="calendar-title">
+            <h2 id="calendar-title">"Appointments in your calendar"</h2>
+            <p class="muted">
+                "Subscribe to this address in your calendar app and your appointments show there. Anyone with it sees them; a new address ends the old one."
+            </p>
+            {move || url.get().map(|u| view! {
+                <input id="calendar-url" type="text" readonly=true prop:value=u />
+            })}
+            <button id="calendar-make" class="button secondary" on:click=make disabled=move || busy.get()>
+                {move || if url.with(Option::is_some) { "Make a new address" } else { "Get the address" }}
+            </button>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
+        </section>
+    }
+}
+
 #[component]
 fn PasswordForm() -> impl IntoView {
     let open = RwSignal::new(false);

@@ -26,6 +26,7 @@ on_both_backends!(
     two_copies_of_one_shop_are_merged_in_review_and_nothing_is_lost,
     opening_hours_set_on_one_device_reach_the_other_in_one_written_form,
     an_appointment_reaches_the_reps_other_device_and_so_does_its_cancellation,
+    a_reps_appointments_are_a_calendar_at_a_secret_address,
 );
 
 /// How many accounts on the server have this id.
@@ -917,4 +918,84 @@ async fn an_appointment_reaches_the_reps_other_device_and_so_does_its_cancellati
         "no appointment rows for schema 3"
     );
     assert!(old.account(org.north_accounts[0]).is_some());
+}
+
+async fn a_reps_appointments_are_a_calendar_at_a_secret_address(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.pull(None).await.expect("first sync");
+    let kept = appointment(org.north_accounts[0], org.ana);
+    let dropped = AppointmentRecord {
+        at_min: 15 * 60,
+        cancelled_at: Some(Utc::now()),
+        ..appointment(org.north_accounts[1], org.ana)
+    };
+    for a in [&kept, &dropped] {
+        ana.queue(&MutationBody::SaveAppointment {
+            appointment: a.clone(),
+        });
+    }
+    ana.sync().await;
+
+    let (status, body) = ana.post("/sync/calendar-feed", serde_json::json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let path = body["path"].as_str().expect("a path").to_owned();
+    assert!(
+        path.starts_with("/calendar/") && path.ends_with(".ics"),
+        "{path}"
+    );
+    let get = |path: String| {
+        let url = format!("{}{path}", server.base);
+        async move {
+            let res = reqwest::get(url).await.expect("request");
+            let status = res.status().as_u16();
+            let kind = res
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            (status, kind, res.text().await.unwrap_or_default())
+        }
+    };
+    // No credentials: a calendar app has only the address.
+    let (status, kind, text) = get(path.clone()).await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/calendar"), "{kind}");
+    let text = text.replace("\r\n ", ""); // unfold long lines
+    assert!(text.starts_with("BEGIN:VCALENDAR"), "{text}");
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 2, "{text}");
+    assert!(text.contains(&format!("UID:{}@rounds", kept.id)), "{text}");
+    let day = kept.on.format("%Y%m%d");
+    // The time is Ana's local 10:30, in her zone (the seed puts her in Chicago).
+    assert!(
+        text.contains(&format!("DTSTART;TZID=America/Chicago:{day}T103000"))
+            && text.contains(&format!("DTEND;TZID=America/Chicago:{day}T111500")),
+        "{text}"
+    );
+    assert!(text.contains("SUMMARY:Visit: "), "{text}");
+    assert!(
+        text.contains("STATUS:CANCELLED"),
+        "the cancelled one is marked: {text}"
+    );
+
+    // A new address ends the old one; a guess finds nothing; Ben's feed is his own.
+    let (_, body) = ana.post("/sync/calendar-feed", serde_json::json!({})).await;
+    let again = body["path"].as_str().expect("a path").to_owned();
+    assert_ne!(again, path);
+    assert_eq!(get(path).await.0, 404);
+    assert_eq!(get(again.clone()).await.0, 200);
+    assert_eq!(get("/calendar/not-a-secret.ics".into()).await.0, 404);
+    assert_eq!(get(again.trim_end_matches(".ics").to_owned()).await.0, 404);
+    let ben = Device::sign_in(&server.base, "ben@example.com").await;
+    let (_, body) = ben.post("/sync/calendar-feed", serde_json::json!({})).await;
+    let (_, _, his) = get(body["path"].as_str().unwrap().to_owned()).await;
+    assert_eq!(his.matches("BEGIN:VEVENT").count(), 0, "{his}");
+    // Without a sign-in, no address.
+    let res = reqwest::Client::new()
+        .post(format!("{}/sync/calendar-feed", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 401);
 }

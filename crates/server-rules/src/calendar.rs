@@ -1,0 +1,113 @@
+//! A rep's appointments as an iCalendar feed: a secret address their calendar app
+//! subscribes to, so the visits they booked show where they look every morning.
+//! The address is the only key (calendar apps send no credentials); only its SHA-256 is
+//! kept, and making a new one ends the old.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus};
+use rounds_protocol::UserId;
+use rounds_protocol::records::{AccountRecord, AppointmentRecord};
+
+use crate::auth::{new_token, token_hash};
+use crate::db::{Sql, Tx};
+use crate::error::{Error, Result};
+use crate::{params, time};
+
+/// Appointments this many days old still show (a calendar keeps the recent past).
+pub const PAST_DAYS: u64 = 30;
+
+/// Makes the user's feed address anew (the old one stops working); answers the secret
+/// that names it: the feed is at `/calendar/<secret>.ics`.
+pub fn new_feed(tx: &mut Tx<'_>, user: UserId, now: DateTime<Utc>) -> Result<String> {
+    let secret = new_token()?;
+    tx.exec(
+        "INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash,
+             created_at = excluded.created_at",
+        params![user, token_hash(&secret), time::text(now)],
+    )?;
+    Ok(secret)
+}
+
+/// The feed a secret names, as iCalendar text; `None` for a secret that names none (a
+/// replaced address, a guess) or a deactivated user.
+pub fn feed(tx: &mut dyn Sql, secret: &str, now: DateTime<Utc>) -> Result<Option<String>> {
+    let Some(row) = tx.query_opt(
+        "SELECT u.id, u.name, u.time_zone FROM calendar_feeds f JOIN users u ON u.id = f.user_id
+         WHERE f.token_hash = $1 AND u.active = 1",
+        params![token_hash(secret)],
+    )?
+    else {
+        return Ok(None);
+    };
+    let user: UserId = row.parse("id")?;
+    let name = row.text("name")?;
+    let zone = row.text("time_zone")?;
+    let tz: chrono_tz::Tz = zone
+        .parse()
+        .map_err(|_| Error::Internal(format!("user {user} has no valid time zone")))?;
+    let from = rounds_core::calendar::local_date(tz, now)
+        .checked_sub_days(Days::new(PAST_DAYS))
+        .unwrap_or(NaiveDate::MIN);
+    let mut booked = Vec::new();
+    for r in tx.query(
+        "SELECT p.data, a.data AS account FROM appointments p
+         JOIN accounts a ON a.id = p.account_id
+         WHERE p.rep_id = $1 AND p.on_day >= $2 ORDER BY p.on_day, p.at_min, p.id",
+        params![user, from.to_string()],
+    )? {
+        booked.push((
+            r.json::<AppointmentRecord>("data")?,
+            r.json::<AccountRecord>("account")?,
+        ));
+    }
+    Ok(Some(render(&name, &zone, &booked, now)))
+}
+
+/// The calendar text: one event per appointment, at the rep's local time in their zone,
+/// cancelled ones marked so subscribed calendars drop them.
+pub fn render(
+    rep: &str,
+    zone: &str,
+    booked: &[(AppointmentRecord, AccountRecord)],
+    now: DateTime<Utc>,
+) -> String {
+    let mut cal = Calendar::new();
+    cal.name(&format!("Rounds: {rep}'s appointments"));
+    for (a, account) in booked {
+        let at = |minute: u32| CalendarDateTime::WithTimezone {
+            date_time: a.on.and_hms_opt(0, 0, 0).unwrap_or_default()
+                + chrono::Duration::minutes(i64::from(minute)),
+            tzid: zone.to_owned(),
+        };
+        let start = u32::from(a.at_min);
+        let address: Vec<&str> = [
+            account.street.as_str(),
+            account.city.as_str(),
+            account.region.as_str(),
+            account.postal_code.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+        let mut e = Event::new();
+        e.uid(&format!("{}@rounds", a.id))
+            .timestamp(now)
+            .summary(&format!("Visit: {}", account.name))
+            .starts(at(start))
+            .ends(at(start + u32::from(a.minutes)))
+            .status(if a.cancelled_at.is_some() {
+                EventStatus::Cancelled
+            } else {
+                EventStatus::Confirmed
+            });
+        if !address.is_empty() {
+            e.location(&address.join(", "));
+        }
+        if let Some(note) = &a.note {
+            e.description(note);
+        }
+        cal.push(e.done());
+    }
+    cal.done().to_string()
+}
