@@ -22,6 +22,7 @@ use super::scope::{self, Team};
 use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
 use crate::fields::FieldChange;
 use crate::manage;
+use rounds_server_rules::appointments;
 use rounds_server_rules::photos::{self, PhotoRow};
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
@@ -525,6 +526,8 @@ pub struct EditQuery {
     /// After a save: the fields saved (comma-separated), or empty for none.
     pub saved: Option<String>,
     pub moved: Option<usize>,
+    /// After booking an appointment.
+    pub booked: Option<u8>,
 }
 
 fn enum_select<T: serde::Serialize + Copy>(
@@ -542,11 +545,18 @@ fn enum_select<T: serde::Serialize + Copy>(
     }
 }
 
+/// What the account's page shows besides its fields.
+#[derive(Debug)]
+pub struct Around {
+    pub photos: Vec<PhotoRow>,
+    pub appointments: Vec<rounds_protocol::records::AppointmentRecord>,
+}
+
 pub fn render_edit(
     viewer: &Viewer,
     team: &Team,
     rec: &AccountRecord,
-    photos: &[PhotoRow],
+    around: &Around,
     f: &EditForm,
     errors: &FieldErrors,
     q: &EditQuery,
@@ -570,6 +580,9 @@ pub fn render_edit(
                 @if saved.is_empty() { "Nothing changed." }
                 @else { "Saved: " (saved.replace(',', ", ")) ". Devices get it on their next sync." }
             }
+        }
+        @if q.booked.is_some() {
+            p.ok-note role="status" { "Booked. The rep's devices get it on their next sync." }
         }
         @match q.moved {
             Some(0) => p.ok-note role="status" { "It is already in that territory." },
@@ -615,7 +628,8 @@ pub fn render_edit(
             }
             p.muted { "Its contacts and whole history go with it; the assignment history keeps who held it when." }
         }
-        (super::photos::section(team, photos))
+        (super::appointments::section(viewer, team, rec.id, &around.appointments))
+        (super::photos::section(team, &around.photos))
     };
     page(&rec.name, Some((viewer, "/dashboard/accounts")), body)
 }
@@ -624,7 +638,7 @@ fn path_account(id: &str) -> Option<AccountId> {
     id.parse().ok()
 }
 
-fn not_found() -> Refusal {
+pub(crate) fn not_found() -> Refusal {
     Refusal::page(
         StatusCode::NOT_FOUND,
         "No such account",
@@ -647,12 +661,15 @@ pub async fn edit_form(
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
             let rec = super::reach(&team).account(tx, id)?;
-            let photos = photos::of_account(tx, id)?;
+            let around = Around {
+                photos: photos::of_account(tx, id)?,
+                appointments: appointments::of_account(tx, id)?,
+            };
             Ok::<_, Error>(render_edit(
                 &v,
                 &team,
                 &rec,
-                &photos,
+                &around,
                 &EditForm::of(&rec),
                 &FieldErrors::new(),
                 &q,
@@ -695,7 +712,10 @@ pub async fn edit_submit(
                     &v,
                     &team,
                     &current,
-                    &photos::of_account(tx, id)?,
+                    &Around {
+                        photos: photos::of_account(tx, id)?,
+                        appointments: appointments::of_account(tx, id)?,
+                    },
                     &f,
                     &errors,
                     &EditQuery::default(),

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod appointments;
 pub mod balance;
 pub mod compliance;
 mod csrf;
@@ -95,6 +96,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/dashboard/accounts/{id}",
             get(accounts::edit_form).post(accounts::edit_submit),
+        )
+        .route(
+            "/dashboard/accounts/{id}/appointments",
+            post(appointments::book),
         )
         .route("/dashboard/photos/{id}", get(photos::serve))
         .route("/dashboard/activity.csv", get(export::activity))

@@ -455,11 +455,16 @@ async fn new_calendar_feed(
     }))
 }
 
+/// iCalendar text (RFC 5545), for the OpenAPI document.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String)]
+pub struct ICalendarText(pub String);
+
 /// A rep's appointments as iCalendar, for a calendar app subscribed to the secret
 /// address (calendar apps send no credentials: the address is the key).
 #[utoipa::path(get, path = "/calendar/{file}",
     params(("file" = String, Path, description = "`<secret>.ics`, as `POST /sync/calendar-feed` answered")),
-    responses((status = 200, description = "the rep's appointments from 30 days ago on", content_type = "text/calendar"),
+    responses((status = 200, description = "the rep's appointments from 30 days ago on", body = ICalendarText, content_type = "text/calendar"),
               (status = 404, description = "not_found: no feed at this address (replaced, or never made)", body = ApiError)))]
 async fn calendar_feed(State(s): State<AppState>, Path(file): Path<String>) -> Result<Response> {
     let not_found = || Error::client(ErrorCode::NotFound, "no calendar at this address");

@@ -27,6 +27,7 @@ on_both_backends!(
     review_items_are_accepted_or_dismissed_and_kept,
     the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts,
     a_stale_edit_form_saves_only_what_the_manager_changed,
+    a_manager_books_an_appointment_for_the_accounts_rep,
     the_json_api_keeps_a_manager_to_their_own_team,
 );
 
@@ -1001,6 +1002,70 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
     assert_eq!(res.status(), 303);
     let rec = stored(&server, x).await;
     assert_eq!(rec.hours.as_deref(), Some("Mo-Fr 09:00-17:00"));
+}
+
+async fn a_manager_books_an_appointment_for_the_accounts_rep(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let org = seed(&server).await;
+    let x = org.north_accounts[0];
+    let b = Session::sign_in(&server.base, "maria@example.com").await;
+    let mut ana = Device::sign_in(&server.base, "ana@example.com").await;
+    ana.sync().await;
+    let day = (Utc::now().date_naive() + Duration::days(3)).to_string();
+    let path = format!("/dashboard/accounts/{x}/appointments");
+    let book = |at: &'static str, minutes: &'static str, csrf: String| {
+        let day = day.clone();
+        vec![
+            ("csrf", csrf),
+            ("on", day),
+            ("at", at.to_owned()),
+            ("minutes", minutes.to_owned()),
+            ("note", "Spring order".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, String)> = fields;
+        let path = path.clone();
+        let b = &b;
+        async move {
+            let p: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            b.post(&path, &p).await
+        }
+    };
+    // Without the form's token, past midnight, or of no length: refused, nothing booked.
+    assert_eq!(post(book("10:30", "45", "forged".into())).await, 403);
+    assert_eq!(post(book("23:30", "45", b.csrf.clone())).await, 400);
+    assert_eq!(post(book("10:30", "0", b.csrf.clone())).await, 400);
+    assert_eq!(server.count("SELECT COUNT(*) FROM appointments").await, 0);
+    // Another team's account: as if it did not exist.
+    let (_, west) = elsewhere(&server).await;
+    let p: Vec<(&str, String)> = book("10:30", "45", b.csrf.clone());
+    let pairs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        b.post(&format!("/dashboard/accounts/{west}/appointments"), &pairs)
+            .await,
+        404
+    );
+
+    assert_eq!(post(book("10:30", "45", b.csrf.clone())).await, 303);
+    let (_, page) = b.get(&format!("/dashboard/accounts/{x}")).await;
+    assert!(
+        page.contains("10:30–11:15") && page.contains("Spring order"),
+        "listed on the page"
+    );
+    // For the rep who holds the account, on her devices with the next pull.
+    ana.pull(None).await.expect("pull");
+    let on_device: Vec<_> = ana
+        .rows
+        .values()
+        .filter_map(|r| match r {
+            Row::Appointment(a) => Some(a.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(on_device.len(), 1);
+    assert_eq!(on_device[0].rep_id, org.ana);
+    assert_eq!((on_device[0].at_min, on_device[0].minutes), (630, 45));
 }
 
 async fn the_json_api_keeps_a_manager_to_their_own_team(backend: Backend) {
