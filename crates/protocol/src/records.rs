@@ -109,13 +109,7 @@ impl TryFrom<&AppointmentRecord> for core::Appointment {
     type Error = RecordError;
     fn try_from(r: &AppointmentRecord) -> Result<Self, RecordError> {
         use core::appointment::{MAX_DAYS_AHEAD, MAX_NOTE_CHARS, check_time};
-        let note = r
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| core::value::required_text("note", s, MAX_NOTE_CHARS))
-            .transpose();
+        let note = optional_note(r.note.as_deref(), MAX_NOTE_CHARS);
         if (r.on - r.created_at.date_naive()).num_days() > MAX_DAYS_AHEAD {
             return Err(RecordError {
                 field: "on",
@@ -289,6 +283,14 @@ fn field<T, E: std::fmt::Display>(name: &'static str, r: Result<T, E>) -> Result
     })
 }
 
+/// A note as kept: trimmed, none when blank, at most `max` characters.
+fn optional_note(note: Option<&str>, max: usize) -> Result<Option<String>, core::ValueError> {
+    note.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| core::value::required_text("note", s, max))
+        .transpose()
+}
+
 fn opt<T, E: std::fmt::Display>(
     name: &'static str,
     v: Option<&str>,
@@ -415,13 +417,7 @@ impl TryFrom<&FollowUpRecord> for core::FollowUp {
     type Error = RecordError;
     fn try_from(r: &FollowUpRecord) -> Result<Self, RecordError> {
         use core::follow_up::{MAX_DAYS_AHEAD, MAX_NOTE_CHARS};
-        let note = r
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| core::value::required_text("note", s, MAX_NOTE_CHARS))
-            .transpose();
+        let note = optional_note(r.note.as_deref(), MAX_NOTE_CHARS);
         let ahead = (r.due_on - r.created_at.date_naive()).num_days();
         if ahead > MAX_DAYS_AHEAD {
             return Err(RecordError {

@@ -1035,6 +1035,73 @@ fn save_contact(
     Ok(MutationStatus::Applied)
 }
 
+/// A whole record a rep owns on an account (a follow-up, an appointment), saved from a
+/// device: one rule for who may save it and which save wins.
+struct Owned {
+    noun: &'static str,
+    table: &'static str,
+    id: Uuid,
+    account: AccountId,
+    rep: rounds_protocol::RepId,
+    /// The domain's verdict on the record.
+    valid: std::result::Result<(), rounds_protocol::records::RecordError>,
+}
+
+impl Owned {
+    /// Why the save is not applied (quarantined, or outranked by a later save), if it
+    /// is not: the sender's own, on an account they may touch now, valid, from a
+    /// believable clock, and later than the save held.
+    fn gate(
+        &self,
+        tx: &mut Tx<'_>,
+        actor: &mut Actor,
+        m: &Mutation,
+        now: DateTime<Utc>,
+    ) -> Result<Option<MutationStatus>> {
+        let noun = self.noun;
+        if !actor.may_act_for(tx, self.rep)? {
+            return Ok(Some(quarantined(format!(
+                "the {noun} names another rep; kept for review"
+            ))));
+        }
+        if !may_touch(tx, actor, Some(self.account))? {
+            return Ok(Some(quarantined(format!(
+                "you do not hold this {noun}'s account now; kept for your manager to review"
+            ))));
+        }
+        if let Err(e) = &self.valid {
+            return Ok(Some(quarantined(format!("invalid {noun}: {e}"))));
+        }
+        if !believable(m.hlc.wall_ms, now) {
+            return Ok(Some(quarantined(
+                "the device's clock is days ahead of the server's, so this change would outrank every later one; kept for review",
+            )));
+        }
+        // The table name is one of two constants, never input.
+        let known = tx.query_opt(
+            &format!(
+                "SELECT account_id, rep_id, hlc FROM {} WHERE id = $1",
+                self.table
+            ),
+            params![self.id.to_string()],
+        )?;
+        if let Some(row) = &known {
+            if row.parse::<AccountId>("account_id")? != self.account
+                || row.text("rep_id")? != self.rep.to_string()
+            {
+                return Ok(Some(quarantined(format!(
+                    "the {noun} belongs to another account or rep; kept for review"
+                ))));
+            }
+            let winner: Hlc = row.parse("hlc")?;
+            if winner >= m.hlc {
+                return Ok(Some(MutationStatus::Superseded { winner }));
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// A next step made, changed or done on a device: the whole follow-up, the sender's own,
 /// on an account the sender may touch now; last writer wins by the mutation's clock.
 /// Refusals are quarantined, kept whole in the ledger for review.
@@ -1046,40 +1113,16 @@ fn save_follow_up(
     rec: &FollowUpRecord,
     now: DateTime<Utc>,
 ) -> Result<MutationStatus> {
-    if !actor.may_act_for(tx, rec.rep_id)? {
-        return Ok(quarantined(
-            "the follow-up names another rep; kept for review",
-        ));
-    }
-    if !may_touch(tx, actor, Some(rec.account_id))? {
-        return Ok(quarantined(
-            "you do not hold this follow-up's account now; kept for your manager to review",
-        ));
-    }
-    if let Err(e) = rounds_core::FollowUp::try_from(rec) {
-        return Ok(quarantined(format!("invalid follow-up: {e}")));
-    }
-    if !believable(m.hlc.wall_ms, now) {
-        return Ok(quarantined(
-            "the device's clock is days ahead of the server's, so this change would outrank every later one; kept for review",
-        ));
-    }
-    let known = tx.query_opt(
-        "SELECT account_id, rep_id, hlc FROM follow_ups WHERE id = $1",
-        params![rec.id],
-    )?;
-    if let Some(row) = &known {
-        if row.parse::<AccountId>("account_id")? != rec.account_id
-            || row.text("rep_id")? != rec.rep_id.to_string()
-        {
-            return Ok(quarantined(
-                "the follow-up belongs to another account or rep; kept for review",
-            ));
-        }
-        let winner: Hlc = row.parse("hlc")?;
-        if winner >= m.hlc {
-            return Ok(MutationStatus::Superseded { winner });
-        }
+    let owned = Owned {
+        noun: "follow-up",
+        table: "follow_ups",
+        id: *rec.id.as_uuid(),
+        account: rec.account_id,
+        rep: rec.rep_id,
+        valid: rounds_core::FollowUp::try_from(rec).map(drop),
+    };
+    if let Some(refused) = owned.gate(tx, actor, m, now)? {
+        return Ok(refused);
     }
     let data = serde_json::to_string(rec).map_err(|e| Error::Internal(e.to_string()))?;
     let done = rec.done_at.map(time::text);
@@ -1116,40 +1159,16 @@ fn save_appointment(
     rec: &AppointmentRecord,
     now: DateTime<Utc>,
 ) -> Result<MutationStatus> {
-    if !actor.may_act_for(tx, rec.rep_id)? {
-        return Ok(quarantined(
-            "the appointment names another rep; kept for review",
-        ));
-    }
-    if !may_touch(tx, actor, Some(rec.account_id))? {
-        return Ok(quarantined(
-            "you do not hold this appointment's account now; kept for your manager to review",
-        ));
-    }
-    if let Err(e) = rounds_core::Appointment::try_from(rec) {
-        return Ok(quarantined(format!("invalid appointment: {e}")));
-    }
-    if !believable(m.hlc.wall_ms, now) {
-        return Ok(quarantined(
-            "the device's clock is days ahead of the server's, so this change would outrank every later one; kept for review",
-        ));
-    }
-    let known = tx.query_opt(
-        "SELECT account_id, rep_id, hlc FROM appointments WHERE id = $1",
-        params![rec.id],
-    )?;
-    if let Some(row) = &known {
-        if row.parse::<AccountId>("account_id")? != rec.account_id
-            || row.text("rep_id")? != rec.rep_id.to_string()
-        {
-            return Ok(quarantined(
-                "the appointment belongs to another account or rep; kept for review",
-            ));
-        }
-        let winner: Hlc = row.parse("hlc")?;
-        if winner >= m.hlc {
-            return Ok(MutationStatus::Superseded { winner });
-        }
+    let owned = Owned {
+        noun: "appointment",
+        table: "appointments",
+        id: *rec.id.as_uuid(),
+        account: rec.account_id,
+        rep: rec.rep_id,
+        valid: rounds_core::Appointment::try_from(rec).map(drop),
+    };
+    if let Some(refused) = owned.gate(tx, actor, m, now)? {
+        return Ok(refused);
     }
     let data = serde_json::to_string(rec).map_err(|e| Error::Internal(e.to_string()))?;
     tx.exec(
