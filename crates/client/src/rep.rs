@@ -346,6 +346,30 @@ impl Rep {
                 })),
             }
         }
+        // The time-window search drops one stop at a time, so its cost grows steeply
+        // with what cannot fit (seconds at 50 stops). What the visits alone could not
+        // fill one and a half times over is left out first, least urgent first; pinned,
+        // booked and added stops always stay in.
+        let span = secs(day_end.saturating_sub(begin));
+        let mut load = 0;
+        placed.retain(|&(i, _)| {
+            let id = ev.inputs.accounts[i].id;
+            let fixed =
+                req.pinned.contains(&id) || req.added.contains(&id) || appointment(i).is_some();
+            load += secs(visit_of(i));
+            if fixed || 2 * load <= 3 * span {
+                return true;
+            }
+            left_out.push(RouteCandidate {
+                account_id: id,
+                name: ev.inputs.accounts[i].name.clone(),
+                reason: format!(
+                    "does not fit in the workday; {}",
+                    reason(i).unwrap_or_default()
+                ),
+            });
+            false
+        });
 
         let start = req
             .from
