@@ -54,8 +54,12 @@ pub async fn plan_day(state: State<'_, AppState>, req: PlanDay) -> Answer<DayRou
 
 #[tauri::command]
 pub async fn plan_week(state: State<'_, AppState>) -> Answer<WeekPlan> {
-    let device = state.device().await;
-    device.rep()?.plan_week(device.now())
+    let mut device = state.device().await;
+    let now = device.now();
+    let plan = device.rep()?.plan_week(now)?;
+    // The next plan starts from what the rep saw, so it moves as few visits as it must.
+    device.rep_mut()?.remember_week(&plan)?;
+    Ok(plan)
 }
 
 #[tauri::command]

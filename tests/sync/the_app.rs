@@ -546,6 +546,48 @@ async fn a_visit_moved_to_another_day_stays_there_until_the_rep_lets_go() {
 }
 
 #[tokio::test]
+async fn a_re_plan_after_a_visit_is_logged_keeps_the_other_days_as_the_rep_saw_them() {
+    use std::collections::BTreeSet;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let seen = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    device.rep_mut().unwrap().remember_week(&seen).unwrap();
+    // The rep visits, today, an account planned for a later day.
+    let x = seen.days[3].stops[0].account_id;
+    device
+        .rep_mut()
+        .unwrap()
+        .log(&tap(x, ActivityKind::Visit), demo_now())
+        .unwrap();
+    let days = |w: &rounds_protocol::ipc::WeekPlan| -> Vec<BTreeSet<_>> {
+        w.days
+            .iter()
+            .map(|d| {
+                d.stops
+                    .iter()
+                    .map(|s| s.account_id)
+                    .filter(|a| *a != x)
+                    .collect()
+            })
+            .collect()
+    };
+    let changed =
+        |a: &[BTreeSet<_>], b: &[BTreeSet<_>]| a.iter().zip(b).filter(|(p, q)| p != q).count();
+    let again = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    let kept = changed(&days(&seen), &days(&again));
+
+    // The same change planned from scratch, for comparison.
+    let mut nothing = seen.clone();
+    nothing.days.clear();
+    device.rep_mut().unwrap().remember_week(&nothing).unwrap();
+    let fresh = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    let from_scratch = changed(&days(&seen), &days(&fresh));
+    println!("days changed: {kept} from the plan seen, {from_scratch} from scratch");
+    assert!(kept <= from_scratch, "{kept} > {from_scratch}");
+    assert!(kept <= 1, "{kept} days changed for one visit logged");
+}
+
+#[tokio::test]
 async fn todays_route_leaves_out_an_account_closed_today_and_says_so() {
     use rounds_protocol::ipc::EditAccount;
     use rounds_protocol::sync::AccountEdit;

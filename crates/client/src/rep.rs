@@ -42,6 +42,8 @@ pub const VISIT_KEY: &str = "visit_minutes";
 pub const HOME_KEY: &str = "home";
 /// The days the rep put accounts' visits on: `[(account, date)]`.
 pub const WEEK_PINS_KEY: &str = "week_pins";
+/// The visits of the week the rep was last shown: `[(account, date)]`.
+pub const WEEK_SHOWN_KEY: &str = "week_shown";
 pub const REMINDED_KEY: &str = "reminded_on";
 
 const DEFAULT_WORKDAY_MIN: u32 = 8 * 60;
@@ -565,6 +567,7 @@ impl Rep {
             vec![home.map(route_point).transpose()?];
         let mut appointments = Vec::new();
         let mut pins = Vec::new();
+        let mut k_of: HashMap<AccountId, usize> = HashMap::new();
         let mut accounts = Vec::new();
         let mut owed = Vec::new();
         let mut index = Vec::new();
@@ -632,6 +635,7 @@ impl Rep {
                     at: i64::from(at_min) * 60,
                 });
             }
+            k_of.insert(a.id, accounts.len());
             accounts.push(rounds_plan::Account {
                 place,
                 visit_secs: i64::from(minutes) * 60,
@@ -639,6 +643,19 @@ impl Rep {
             });
             index.push(i);
         }
+        // The visits of the plan the rep last saw stay on their days where they still
+        // can, so a re-plan moves as few as it must.
+        let shown: Vec<(AccountId, NaiveDate)> = self
+            .store
+            .read()
+            .settings()
+            .get(WEEK_SHOWN_KEY)
+            .map_err(store_err)?
+            .unwrap_or_default();
+        let previous = shown
+            .iter()
+            .filter_map(|(a, d)| Some((*k_of.get(a)?, dates.iter().position(|x| x == d)?)))
+            .collect();
         let travel = drive_matrix(&points, &Options::default());
         let days = dates
             .iter()
@@ -663,8 +680,8 @@ impl Rep {
             owed,
             appointments,
             pins,
+            previous,
             seed: 7,
-            ..rounds_plan::PlanInput::default()
         };
         let plan = rounds_plan::plan(&input)
             .map_err(|e| IpcError::new(ErrorCode::InvalidInput, format!("plan: {e}")))?;
@@ -1304,6 +1321,23 @@ impl Rep {
             home: settings.get(HOME_KEY).map_err(store_err)?,
             time_zone: self.profile.user.time_zone.clone(),
         })
+    }
+
+    /// Keeps the visits of the week the rep was shown, so the next plan starts from it.
+    pub fn remember_week(&mut self, plan: &WeekPlan) -> Result<(), IpcError> {
+        let shown: Vec<(AccountId, NaiveDate)> = plan
+            .days
+            .iter()
+            .flat_map(|d| {
+                d.stops
+                    .iter()
+                    .filter(|s| !s.appointment)
+                    .map(move |s| (s.account_id, d.date))
+            })
+            .collect();
+        self.store
+            .set_setting(WEEK_SHOWN_KEY, &shown)
+            .map_err(store_err)
     }
 
     /// The days the rep put accounts' next visits on, from today on.
