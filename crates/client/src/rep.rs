@@ -288,7 +288,17 @@ impl Rep {
         }
         candidates.retain(|i| !req.dropped.contains(&ev.inputs.accounts[*i].id));
 
-        let reason = |i: usize| ev.cadence.get(i).map(|c| c.reason.to_string());
+        let no_room = |i: usize| RouteCandidate {
+            account_id: ev.inputs.accounts[i].id,
+            name: ev.inputs.accounts[i].name.clone(),
+            reason: format!(
+                "does not fit in the workday; {}",
+                ev.cadence
+                    .get(i)
+                    .map(|c| c.reason.to_string())
+                    .unwrap_or_default()
+            ),
+        };
         let appointment = |i: usize| booked.get(&ev.inputs.accounts[i].id).copied();
         let visit_of = |i: usize| match appointment(i) {
             Some((_, minutes)) => u32::from(minutes),
@@ -317,7 +327,7 @@ impl Rep {
                 // The time agreed, whatever the hours say; only the day's end bounds it.
                 (Some((at, _)), _) => {
                     let at = u32::from(at);
-                    Some((at, if at + visit <= day_end { at } else { 0 }))
+                    (at + visit <= day_end).then_some((at, at))
                 }
                 (None, None) => Some((begin, day_end.saturating_sub(visit))),
                 (None, Some(h)) => h.visit_start(weekday, visit as u16).map(|w| {
@@ -362,14 +372,7 @@ impl Rep {
             if fixed || 2 * load <= 3 * span {
                 return true;
             }
-            left_out.push(RouteCandidate {
-                account_id: id,
-                name: ev.inputs.accounts[i].name.clone(),
-                reason: format!(
-                    "does not fit in the workday; {}",
-                    reason(i).unwrap_or_default()
-                ),
-            });
+            left_out.push(no_room(i));
             false
         });
 
@@ -476,24 +479,14 @@ impl Rep {
         }
         left_out.extend(timed.dropped.iter().filter(|d| d.stop > 0).map(|d| {
             let (i, _) = placed[d.stop - 1];
-            let a = &ev.inputs.accounts[i];
-            let why = match (d.reason, &a.hours) {
-                (WindowDrop::OutOfReach, Some(h)) => {
-                    format!(
-                        "cannot be reached while open today ({})",
-                        h.describe(weekday)
-                    )
-                }
-                _ => format!(
-                    "does not fit in the workday; {}",
-                    reason(i).unwrap_or_default()
-                ),
-            };
-            RouteCandidate {
-                account_id: a.id,
-                name: a.name.clone(),
-                reason: why,
+            let mut out = no_room(i);
+            if let (WindowDrop::OutOfReach, Some(h)) = (d.reason, &ev.inputs.accounts[i].hours) {
+                out.reason = format!(
+                    "cannot be reached while open today ({})",
+                    h.describe(weekday)
+                );
             }
+            out
         }));
         Ok(DayRoute {
             total_m: stops.iter().map(|s| s.leg_m).sum::<u64>() + return_leg_m,
@@ -645,14 +638,8 @@ impl Rep {
         }
         // The visits of the plan the rep last saw stay on their days where they still
         // can, so a re-plan moves as few as it must.
-        let shown: Vec<(AccountId, NaiveDate)> = self
-            .store
-            .read()
-            .settings()
-            .get(WEEK_SHOWN_KEY)
-            .map_err(store_err)?
-            .unwrap_or_default();
-        let previous = shown
+        let previous = self
+            .dated_accounts(WEEK_SHOWN_KEY)?
             .iter()
             .filter_map(|(a, d)| Some((*k_of.get(a)?, dates.iter().position(|x| x == d)?)))
             .collect();
@@ -1340,16 +1327,22 @@ impl Rep {
             .map_err(store_err)
     }
 
-    /// The days the rep put accounts' next visits on, from today on.
-    fn week_pins(&self, today: NaiveDate) -> Result<Vec<(AccountId, NaiveDate)>, IpcError> {
-        let pins: Vec<(AccountId, NaiveDate)> = self
+    /// A list of (account, date) kept in the settings under `key` (pins, the week shown).
+    fn dated_accounts(&self, key: &str) -> Result<Vec<(AccountId, NaiveDate)>, IpcError> {
+        Ok(self
             .store
             .read()
             .settings()
-            .get(WEEK_PINS_KEY)
+            .get(key)
             .map_err(store_err)?
-            .unwrap_or_default();
-        Ok(pins.into_iter().filter(|(_, d)| *d >= today).collect())
+            .unwrap_or_default())
+    }
+
+    /// The days the rep put accounts' next visits on, from today on.
+    fn week_pins(&self, today: NaiveDate) -> Result<Vec<(AccountId, NaiveDate)>, IpcError> {
+        let mut pins = self.dated_accounts(WEEK_PINS_KEY)?;
+        pins.retain(|(_, d)| *d >= today);
+        Ok(pins)
     }
 
     /// Puts an account's next visit on a workday from today on, or (no date) lets the
@@ -1374,14 +1367,8 @@ impl Rep {
                 return Err(IpcError::new(ErrorCode::NotFound, "no such account here"));
             }
         }
-        let mut pins: Vec<(AccountId, NaiveDate)> = self
-            .store
-            .read()
-            .settings()
-            .get(WEEK_PINS_KEY)
-            .map_err(store_err)?
-            .unwrap_or_default();
-        pins.retain(|(a, d)| *a != req.account_id && *d >= today);
+        let mut pins = self.week_pins(today)?;
+        pins.retain(|(a, _)| *a != req.account_id);
         if let Some(d) = req.date {
             pins.push((req.account_id, d));
         }

@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
+use rounds_core::hours::clock;
 use rounds_protocol::AccountId;
 use rounds_protocol::records::AppointmentRecord;
 use rounds_server_rules::appointments::{self, Booking};
@@ -13,10 +14,6 @@ use serde::Deserialize;
 
 use super::layout::{field, text_input};
 use super::{Answer, Csrf, Refusal, Viewer, see_other};
-
-fn clock(minute: u32) -> String {
-    format!("{:02}:{:02}", minute / 60, minute % 60)
-}
 
 /// The list and the booking form, below the account's details.
 pub fn section(
@@ -40,7 +37,7 @@ pub fn section(
                     @for a in items {
                         tr class=[a.cancelled_at.map(|_| "muted")] {
                             td { (a.on.format("%a %-d %b %Y")) }
-                            td { (clock(u32::from(a.at_min))) "–" (clock(u32::from(a.at_min) + u32::from(a.minutes))) }
+                            td { (clock(a.at_min)) "–" (clock(a.at_min + a.minutes)) }
                             td { (rep(a)) }
                             td { (a.note.clone().unwrap_or_default()) }
                             td { @if a.cancelled_at.is_some() { "cancelled" } }
