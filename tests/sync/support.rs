@@ -153,15 +153,14 @@ impl Server {
             .unwrap();
     }
 
-    /// The admin restores a backup: the server stops, the copy replaces its database
-    /// file, and it starts again on it (a new epoch, as the copy says it was restored).
+    /// The admin restores a backup the way the server's README says: the server stops
+    /// and is served again on the copy (a new epoch, as the copy says it was restored).
+    /// The old file is left alone: writing the copy over it while a closing connection
+    /// of the stopped server may still checkpoint into it can corrupt the result.
     pub async fn restore_from(&mut self, backup: &std::path::Path) {
         self.stop().await;
-        let file = std::path::PathBuf::from(self.settings.database_url.expose());
-        for suffix in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-        }
-        std::fs::copy(backup, &file).unwrap();
+        self.settings.database_url =
+            rounds_server::settings::DatabaseUrl::new(backup.display().to_string());
         self.restart().await;
     }
 
