@@ -25,7 +25,11 @@ impl<'a> SettingsRead<'a> {
                 r.get(0)
             })
             .optional()?;
-        Ok(raw.map(|s| serde_json::from_str(&s)).transpose()?)
+        // A value saved as JSON null (a home cleared) reads as no value.
+        Ok(raw
+            .map(|s| serde_json::from_str::<Option<T>>(&s))
+            .transpose()?
+            .flatten())
     }
 }
 

@@ -516,3 +516,41 @@ fn an_appointment_is_queued_shown_at_once_moved_and_cancelled() {
         MutationBody::SaveAppointment { appointment } if appointment.cancelled_at.is_some()
     ));
 }
+
+#[test]
+fn a_setting_saved_as_null_reads_as_none_and_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 1);
+    store
+        .set_settings(&[
+            ("home", serde_json::json!({"lat": 40.0, "lon": -105.0})),
+            ("week_hours", serde_json::json!("Mo-Fr 08:00-17:00")),
+        ])
+        .unwrap();
+    // Cleared in a form: saved as null, read as no value, not as unreadable data.
+    store
+        .set_settings(&[
+            ("home", serde_json::Value::Null),
+            ("week_hours", serde_json::Value::Null),
+        ])
+        .unwrap();
+    let settings = store.read().settings();
+    assert_eq!(settings.get::<rounds_core::LatLon>("home").unwrap(), None);
+    assert_eq!(settings.get::<String>("week_hours").unwrap(), None);
+    assert_eq!(settings.get::<String>("never_set").unwrap(), None);
+    assert!(
+        settings.get::<u32>("week_hours").unwrap().is_none(),
+        "null is none whatever the type"
+    );
+    store
+        .set_setting("workday_minutes", &"eight hours")
+        .unwrap();
+    assert!(
+        store
+            .read()
+            .settings()
+            .get::<u32>("workday_minutes")
+            .is_err(),
+        "a value of the wrong type is still an error"
+    );
+}
