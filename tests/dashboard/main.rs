@@ -472,6 +472,67 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
         "nothing saved on error"
     );
 
+    // An appointment booked for Dana on X, then cancelled from the same page: kept in
+    // the list, marked, and her device learns both.
+    c.goto(&format!("{base}/dashboard/accounts/{x}"))
+        .await
+        .unwrap();
+    c.execute(
+        "const f = document.querySelector(\"form[action$='/appointments']\");
+         f.on.value = '2026-03-20'; f.at.value = '10:30'; f.minutes.value = '40';
+         f.note.value = 'Spring range'; f.submit();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let booked = after_submit(&c, "button[data-action=cancel]").await;
+    assert!(booked.contains("Booked."), "{booked}");
+    assert!(
+        fresh_text(&c, "#appointments + table")
+            .await
+            .contains("10:30–11:10"),
+        "listed with its time"
+    );
+    dana.sync().await.unwrap();
+    let on_device = |dana: &Device| {
+        dana.store
+            .read()
+            .appointments()
+            .between(
+                chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+            )
+            .unwrap()
+    };
+    assert_eq!(on_device(&dana).len(), 1, "on Dana's device");
+    driver::click(&c, "button[data-action=cancel]").await;
+    driver::eventually(30, "the cancel is confirmed", || async {
+        body_text(&c).await.contains("Cancelled.")
+    })
+    .await;
+    assert!(
+        driver::all(&c, "button[data-action=cancel]")
+            .await
+            .is_empty()
+    );
+    assert!(
+        fresh_text(&c, "#appointments + table")
+            .await
+            .contains("cancelled")
+    );
+    c.execute(
+        "document.querySelector('#appointments').scrollIntoView({block: 'start'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "account-appointment-cancelled").await;
+    dana.sync().await.unwrap();
+    assert!(
+        on_device(&dana).is_empty(),
+        "off Dana's plans after her next sync"
+    );
+
     // The list, filtered to X by name: tick it and move it to Marcus's territory.
     c.goto(&format!("{base}/dashboard/accounts")).await.unwrap();
     screenshot(&c, "accounts").await;

@@ -528,6 +528,8 @@ pub struct EditQuery {
     pub moved: Option<usize>,
     /// After booking an appointment.
     pub booked: Option<u8>,
+    /// After cancelling one.
+    pub cancelled: Option<u8>,
 }
 
 fn enum_select<T: serde::Serialize + Copy>(
@@ -583,6 +585,9 @@ pub fn render_edit(
         }
         @if q.booked.is_some() {
             p.ok-note role="status" { "Booked. The rep's devices get it on their next sync." }
+        }
+        @if q.cancelled.is_some() {
+            p.ok-note role="status" { "Cancelled. The rep's devices take it off their plans on their next sync." }
         }
         @match q.moved {
             Some(0) => p.ok-note role="status" { "It is already in that territory." },

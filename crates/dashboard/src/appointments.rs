@@ -5,15 +5,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
 use rounds_core::hours::clock;
-use rounds_protocol::AccountId;
 use rounds_protocol::records::AppointmentRecord;
+use rounds_protocol::{AccountId, AppointmentId};
 use rounds_server_rules::appointments::{self, Booking};
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, scope};
 use serde::Deserialize;
 
 use super::layout::{field, text_input};
-use super::{Answer, Csrf, Refusal, Viewer, see_other};
+use super::{Answer, Csrf, CsrfForm, Refusal, Viewer, see_other};
 
 /// The list and the booking form, below the account's details.
 pub fn section(
@@ -40,7 +40,15 @@ pub fn section(
                             td { (clock(a.at_min)) "–" (clock(a.at_min + a.minutes)) }
                             td { (rep(a)) }
                             td { (a.note.clone().unwrap_or_default()) }
-                            td { @if a.cancelled_at.is_some() { "cancelled" } }
+                            td {
+                                @if a.cancelled_at.is_some() { "cancelled" }
+                                @else {
+                                    form.inline method="post" action=(format!("/dashboard/accounts/{account}/appointments/{}/cancel", a.id)) {
+                                        input type="hidden" name="csrf" value=(viewer.csrf);
+                                        button.secondary type="submit" data-action="cancel" aria-label=(format!("Cancel the visit of {}", a.on.format("%-d %b"))) { "Cancel" }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -128,6 +136,39 @@ pub async fn book(
             Err(super::accounts::not_found())
         }
         Err(Error::Client(e)) => Err(refused(&e.message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Cancels one of the account's appointments for its rep (kept in the list, marked);
+/// the rep's devices drop it from their plans with the next sync.
+pub async fn cancel(
+    State(s): State<AppState>,
+    Path((id, appointment)): Path<(String, String)>,
+    Csrf(viewer, _f): Csrf<CsrfForm>,
+) -> Answer {
+    let (Ok(account), Ok(appointment)) = (
+        id.parse::<AccountId>(),
+        appointment.parse::<AppointmentId>(),
+    ) else {
+        return Err(super::accounts::not_found());
+    };
+    let now = s.settings.clock.now();
+    let v = viewer.clone();
+    let out =
+        s.db.write(move |tx| {
+            let team = scope::team(tx, &v)?;
+            super::reach(&team).account(tx, account)?;
+            appointments::cancel(tx, account, appointment, v.id, now)
+        })
+        .await;
+    match out {
+        Ok(_) => Ok(see_other(&format!(
+            "/dashboard/accounts/{account}?cancelled=1#appointments"
+        ))),
+        Err(Error::Client(e)) if e.code == rounds_protocol::ErrorCode::NotFound => {
+            Err(super::accounts::not_found())
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -101,6 +101,10 @@ pub fn router() -> Router<AppState> {
             "/dashboard/accounts/{id}/appointments",
             post(appointments::book),
         )
+        .route(
+            "/dashboard/accounts/{id}/appointments/{appointment}/cancel",
+            post(appointments::cancel),
+        )
         .route("/dashboard/photos/{id}", get(photos::serve))
         .route("/dashboard/activity.csv", get(export::activity))
         .route("/dashboard/compliance.csv", get(export::compliance))

@@ -104,3 +104,48 @@ pub fn book(
     }
     Ok(rec)
 }
+
+/// Cancels an appointment of `account` (kept, marked cancelled, as a device's cancel
+/// is); it reaches the rep's devices with the next pull. Its clock ticks past the
+/// stored one, so a device's earlier save of it does not undo the cancel. Cancelling
+/// twice changes nothing. The caller has checked `by` may touch the account.
+pub fn cancel(
+    tx: &mut Tx<'_>,
+    account: AccountId,
+    id: AppointmentId,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<AppointmentRecord> {
+    let Some(row) = tx.query_opt(
+        "SELECT data, hlc FROM appointments WHERE id = $1 AND account_id = $2",
+        params![id, account],
+    )?
+    else {
+        return Err(Error::client(
+            ErrorCode::NotFound,
+            format!("no appointment {id} at this account"),
+        ));
+    };
+    let mut rec: AppointmentRecord = row.json("data")?;
+    if rec.cancelled_at.is_some() {
+        return Ok(rec);
+    }
+    let stored: Hlc = row.parse("hlc")?;
+    let hlc = Hlc::tick(
+        stored,
+        u64::try_from(now.timestamp_millis()).unwrap_or(0),
+        *by.as_uuid(),
+    );
+    rec.cancelled_at = Some(now);
+    let data = serde_json::to_string(&rec).map_err(|e| Error::Internal(e.to_string()))?;
+    tx.exec(
+        "UPDATE appointments SET cancelled_at = $2, data = $3, hlc = $4, device_id = NULL
+         WHERE id = $1",
+        params![id, crate::time::text(now), data, hlc],
+    )?;
+    let territory = org::account(tx, account)?.and_then(|a| a.territory_id);
+    if let Some(b) = changelog::territory_bucket(territory) {
+        changelog::put(tx, &b, &Row::Appointment(rec.clone()))?;
+    }
+    Ok(rec)
+}

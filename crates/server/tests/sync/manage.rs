@@ -1066,6 +1066,66 @@ async fn a_manager_books_an_appointment_for_the_accounts_rep(backend: Backend) {
     assert_eq!(on_device.len(), 1);
     assert_eq!(on_device[0].rep_id, org.ana);
     assert_eq!((on_device[0].at_min, on_device[0].minutes), (630, 45));
+
+    // Cancelled from the page: kept and marked, and her devices learn it.
+    let id = on_device[0].id;
+    let cancel = |account: String, appointment: String, csrf: String| {
+        let b = &b;
+        async move {
+            b.post(
+                &format!("/dashboard/accounts/{account}/appointments/{appointment}/cancel"),
+                &[("csrf", csrf.as_str())],
+            )
+            .await
+        }
+    };
+    let (xs, ids) = (x.to_string(), id.to_string());
+    assert_eq!(cancel(xs.clone(), ids.clone(), "forged".into()).await, 403);
+    assert_eq!(
+        cancel(west.to_string(), ids.clone(), b.csrf.clone()).await,
+        404,
+        "not through another team's account"
+    );
+    assert_eq!(
+        cancel(
+            org.north_accounts[1].to_string(),
+            ids.clone(),
+            b.csrf.clone()
+        )
+        .await,
+        404,
+        "not through another account"
+    );
+    assert_eq!(
+        cancel(xs.clone(), uuid::Uuid::now_v7().to_string(), b.csrf.clone()).await,
+        404
+    );
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM appointments WHERE cancelled_at IS NULL")
+            .await,
+        1,
+        "refusals cancel nothing"
+    );
+    assert_eq!(cancel(xs.clone(), ids.clone(), b.csrf.clone()).await, 303);
+    assert_eq!(cancel(xs, ids, b.csrf.clone()).await, 303, "twice is once");
+    let (_, page) = b.get(&format!("/dashboard/accounts/{x}")).await;
+    assert!(
+        page.contains("cancelled") && !page.contains("data-action=\"cancel\""),
+        "marked, with nothing left to cancel"
+    );
+    ana.pull(None).await.expect("pull");
+    let cancelled = ana.rows.values().find_map(|r| match r {
+        Row::Appointment(a) if a.id == id => Some(a.clone()),
+        _ => None,
+    });
+    let cancelled = cancelled.expect("still on the device");
+    assert!(cancelled.cancelled_at.is_some(), "cancelled there too");
+    assert_eq!(
+        (cancelled.on, cancelled.at_min),
+        (on_device[0].on, on_device[0].at_min),
+        "nothing else changed"
+    );
 }
 
 async fn the_json_api_keeps_a_manager_to_their_own_team(backend: Backend) {
