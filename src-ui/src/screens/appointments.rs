@@ -4,10 +4,10 @@
 use chrono::{Days, NaiveDate};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rounds_protocol::AccountId;
 use rounds_protocol::ipc::{
     AccountDetail, AppointmentItem, CancelAppointment, IpcError, SaveAppointment,
 };
+use rounds_protocol::{AccountId, AppointmentId};
 
 use crate::parts::text_field;
 use crate::state::{Fetch, ctx};
@@ -34,6 +34,7 @@ fn AppointmentRow(
     item: AppointmentItem,
     account: AccountId,
     f: Fetch<AccountDetail>,
+    edit: Callback<AppointmentItem>,
 ) -> impl IntoView {
     let ctx = ctx();
     let busy = RwSignal::new(false);
@@ -58,6 +59,7 @@ fn AppointmentRow(
             }
         });
     };
+    let to_edit = item.clone();
     let when = format!(
         "{} · {}–{}",
         format::long_date(item.on),
@@ -73,9 +75,15 @@ fn AppointmentRow(
             </span>
             {item.note.clone().map(|n| view! { <span class="follow-up-note">{n}</span> })}
             {(!item.cancelled).then(|| view! {
-                <button class="button secondary appointment-cancel" disabled=move || busy.get() on:click=cancel>
-                    "Cancel it"
-                </button>
+                <div class="row-actions">
+                    <button class="button secondary appointment-change" disabled=move || busy.get()
+                        on:click=move |_| edit.run(to_edit.clone())>
+                        "Change"
+                    </button>
+                    <button class="button secondary appointment-cancel" disabled=move || busy.get() on:click=cancel>
+                        "Cancel it"
+                    </button>
+                </div>
             })}
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}
         </li>
@@ -103,9 +111,23 @@ pub fn Appointments(
         note: String::new(),
     };
     let draft = RwSignal::new(start.clone());
+    // The appointment being changed; `None` while booking a new one.
+    let editing = RwSignal::new(None::<AppointmentId>);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<IpcError>);
     let missing = RwSignal::new(None::<&'static str>);
+    let edit = Callback::new(move |item: AppointmentItem| {
+        draft.set(Draft {
+            on: item.on.to_string(),
+            at: format::clock(u32::from(item.at_min)),
+            minutes: item.minutes.to_string(),
+            note: item.note.unwrap_or_default(),
+        });
+        editing.set(Some(item.id));
+        missing.set(None);
+        error.set(None);
+        open.set(true);
+    });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -140,7 +162,7 @@ pub fn Appointments(
         let note = Some(d.note.trim().to_owned()).filter(|n| !n.is_empty());
         spawn_local(async move {
             let answer = ipc::save_appointment(SaveAppointment {
-                id: None,
+                id: editing.get_untracked(),
                 account_id: account,
                 on,
                 at_min,
@@ -165,6 +187,9 @@ pub fn Appointments(
         open.get().then(|| {
             view! {
                 <form id="appointment-form" class="edit-form" on:submit=save novalidate=true>
+                    <p class="label">
+                        {move || if editing.with(Option::is_some) { "Change the appointment" } else { "New appointment" }}
+                    </p>
                     <label for="appointment-on">"Day"</label>
                     <input
                         id="appointment-on"
@@ -199,7 +224,7 @@ pub fn Appointments(
             <ul class="plain-list follow-ups">
                 {items
                     .into_iter()
-                    .map(|item| view! { <AppointmentRow item=item account=account f=f /> })
+                    .map(|item| view! { <AppointmentRow item=item account=account f=f edit=edit /> })
                     .collect_view()}
             </ul>
         }
@@ -213,9 +238,12 @@ pub fn Appointments(
                     id="add-appointment"
                     class="button secondary"
                     on:click=move |_| {
+                        // From a change, the button starts a new one; otherwise it toggles.
+                        let was_editing = editing.get_untracked().is_some();
                         draft.set(start.clone());
+                        editing.set(None);
                         missing.set(None);
-                        open.update(|o| *o = !*o);
+                        open.update(|o| *o = was_editing || !*o);
                     }
                 >
                     "+ Appointment"
