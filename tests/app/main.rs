@@ -47,8 +47,19 @@ fn app_binary() -> PathBuf {
 
 async fn type_into(c: &Client, css: &str, value: &str) {
     let field = wait(c, css).await;
-    field.clear().await.unwrap();
-    field.send_keys(value).await.unwrap();
+    // Into view first, as `driver::click` does: a covered field is not interactable.
+    let at = serde_json::to_value(&field).unwrap();
+    c.execute("arguments[0].scrollIntoView({block: 'center'})", vec![at])
+        .await
+        .unwrap_or_else(|e| panic!("scrolling to {css}: {e}"));
+    field
+        .clear()
+        .await
+        .unwrap_or_else(|e| panic!("clearing {css}: {e}"));
+    field
+        .send_keys(value)
+        .await
+        .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
 }
 
 /// Finds the account named `name` from the Accounts tab's search and opens it; false
@@ -417,13 +428,34 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     )
     .await
     .unwrap();
-    type_into(&c, "#appointment-at", "15:00").await;
+    type_into(&c, "#appointment-at", "14:00").await;
     type_into(&c, "#appointment-minutes", "30").await;
     click(&c, "#appointment-save").await;
     eventually(10, "the appointment is listed on the account", || async {
-        text(&c, "#appointments").await.contains("15:00–15:30")
+        text(&c, "#appointments").await.contains("14:00–14:30")
     })
     .await;
+    // The shop asks for an hour later: the same appointment moves (one, not two).
+    click(&c, "#appointments .appointment-change").await;
+    wait(&c, "#appointment-form").await;
+    assert_eq!(
+        wait(&c, "#appointment-at")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("14:00"),
+        "the form opens with the appointment's values"
+    );
+    type_into(&c, "#appointment-at", "15:00").await;
+    click(&c, "#appointment-save").await;
+    eventually(10, "the appointment moved to 15:00", || async {
+        let list = text(&c, "#appointments").await;
+        list.contains("15:00–15:30") && !list.contains("14:00")
+    })
+    .await;
+    assert_eq!(all(&c, "#appointments li.appointment").await.len(), 1);
     c.execute(
         "document.querySelector('#appointments').scrollIntoView({block: 'start'})",
         vec![],
@@ -890,6 +922,13 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         1,
         "the appointment reached the server once"
     );
+    assert_eq!(
+        server
+            .count("SELECT count(*) FROM appointments", Vec::new())
+            .await,
+        1,
+        "moved, not booked twice"
+    );
     screenshot(&c, &display, "sync-done").await;
 
     // The appointments as a calendar: an address a calendar app subscribes to.
@@ -928,6 +967,58 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .await
     .unwrap();
     screenshot(&c, &display, "calendar-feed").await;
+
+    // The rep's own hours and days off: a break is refused with why; a short Friday and
+    // two days off are kept, and the week plans around them.
+    eprintln!("step: The rep's hours by weekday and days off shape the week.");
+    type_into(&c, "#week-hours", "Mo-Fr 08:00-12:00,13:00-17:00").await;
+    click(&c, "#save-day").await;
+    eventually(10, "a break is refused with why", || async {
+        text(&c, ".day-form [role='status']")
+            .await
+            .contains("lunch break")
+    })
+    .await;
+    type_into(&c, "#week-hours", "Mo-Th 08:30-17:00; Fr 08:30-13:00").await;
+    type_into(&c, "#days-off", "2026-03-23 – 2026-03-24").await;
+    click(&c, "#save-day").await;
+    eventually(10, "the hours are saved", || async {
+        text(&c, ".day-form [role='status']")
+            .await
+            .starts_with("Saved")
+    })
+    .await;
+    c.execute(
+        "document.querySelector('#week-hours').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "day-hours").await;
+    click(&c, "nav.tabs button[data-screen='week']").await;
+    loaded(&c, "week").await;
+    eventually(10, "the week leaves out the days off", || async {
+        all(&c, "li.week-day[data-date='2026-03-23']")
+            .await
+            .is_empty()
+            && all(&c, "li.week-day[data-date='2026-03-25']").await.len() == 1
+    })
+    .await;
+    let friday = text(&c, "li.week-day[data-date='2026-03-20'] .week-day-head").await;
+    assert!(
+        friday.contains("08:30–13:00"),
+        "Friday's own hours: {friday}"
+    );
+    for t in all(&c, "li.week-day[data-date='2026-03-20'] .week-time").await {
+        let t = t.text().await.unwrap();
+        assert!(
+            t.as_str() < "13:00",
+            "a Friday visit starts before 13:00: {t}"
+        );
+    }
+    screenshot(&c, &display, "week-own-hours").await;
+    click(&c, "nav.tabs button[data-screen=\"sync\"]").await;
+    loaded(&c, "sync").await;
 
     // A photo Dana took of the same shop on her laptop reaches the app: its record with
     // the sync, its picture fetched after it, shown beside the app's own.

@@ -459,6 +459,153 @@ async fn appointments_are_planned_at_their_time_and_reach_the_server() {
 }
 
 #[tokio::test]
+async fn the_week_keeps_to_the_reps_own_hours_and_days_off() {
+    use chrono::{Datelike, Weekday};
+    use rounds_protocol::ipc::PinToDay;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    let mut settings = device.rep().unwrap().day_settings().unwrap();
+    assert_eq!(
+        (settings.week_hours.as_deref(), settings.days_off.len()),
+        (None, 0),
+        "none until the rep sets them"
+    );
+    settings.week_hours = Some("Mon-Thu 07:30-17:00; Fr 08:00-12:00".into());
+    settings.days_off = vec![day(24), day(23), day(24)];
+    let saved = device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&settings)
+        .unwrap();
+    assert_eq!(
+        saved.week_hours.as_deref(),
+        Some("Mo-Th 07:30-17:00; Fr 08:00-12:00"),
+        "kept in the shortest written form"
+    );
+    assert_eq!(saved.days_off, vec![day(23), day(24)], "sorted, once each");
+
+    // Wednesday 18 March, 15:00 UTC: the days left are the rep's, at the rep's hours.
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    let dates: Vec<NaiveDate> = week.days.iter().map(|d| d.date).collect();
+    assert_eq!(dates.len(), 10);
+    for d in &week.days {
+        assert!(
+            !matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun),
+            "{}",
+            d.date
+        );
+        assert!(
+            ![day(23), day(24)].contains(&d.date),
+            "a day off: {}",
+            d.date
+        );
+        let (start, end) = if d.date.weekday() == Weekday::Fri {
+            (8 * 60, 12 * 60)
+        } else {
+            (7 * 60 + 30, 17 * 60)
+        };
+        assert_eq!(d.end_min, end, "{}", d.date);
+        if d.date != dates[0] {
+            assert_eq!(d.start_min, start, "{}", d.date);
+        }
+        for s in &d.stops {
+            assert!(
+                s.begin_min >= d.start_min && s.begin_min + s.visit_min <= end,
+                "{} {s:?}",
+                d.date
+            );
+        }
+    }
+    assert!(dates.contains(&day(20)) && dates.contains(&day(25)));
+    let friday = week.days.iter().find(|d| d.date == day(20)).unwrap();
+    assert!(!friday.stops.is_empty(), "a short Friday still has visits");
+
+    // Today's route runs on Wednesday's hours.
+    let route = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    assert_eq!(route.workday_min, 17 * 60 - (7 * 60 + 30));
+
+    // A visit cannot be moved onto a day off.
+    let x = week.days[1].stops[0].account_id;
+    let err = device
+        .rep_mut()
+        .unwrap()
+        .pin_to_day(
+            &PinToDay {
+                account_id: x,
+                date: Some(day(23)),
+            },
+            demo_now(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+
+    // Hours naming Saturdays only: the week is made of Saturdays.
+    let mut saturdays = saved.clone();
+    saturdays.week_hours = Some("Sa 09:00-15:00".into());
+    device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&saturdays)
+        .unwrap();
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    assert!(
+        week.days
+            .iter()
+            .all(|d| d.date.weekday() == Weekday::Sat && d.end_min == 15 * 60),
+        "{:?}",
+        week.days.iter().map(|d| d.date).collect::<Vec<_>>()
+    );
+
+    // What the planners cannot keep is refused, with why, and saves nothing.
+    for (hours, why) in [
+        ("Mo-Fr 08:00-12:00,13:00-17:00", "lunch break"),
+        ("Mo-Fr 08:00-17:00; Sa 09:00-09:30", "shorter than an hour"),
+        ("Mo-Fr 08:00-17:00; PH off", "PH"),
+        ("off", "no day to work on"),
+        ("whenever", ""),
+    ] {
+        let mut bad = saved.clone();
+        bad.week_hours = Some(hours.into());
+        let err = device
+            .rep_mut()
+            .unwrap()
+            .save_day_settings(&bad)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{hours}");
+        let detail = err.detail.unwrap_or_default();
+        assert!(
+            detail.starts_with("your hours: ") && detail.contains(why),
+            "{hours}: {detail}"
+        );
+    }
+    let mut too_many = saved.clone();
+    too_many.days_off = (0..400).map(|i| day(1) + chrono::Days::new(i)).collect();
+    assert!(
+        device
+            .rep_mut()
+            .unwrap()
+            .save_day_settings(&too_many)
+            .is_err()
+    );
+    assert_eq!(
+        device
+            .rep()
+            .unwrap()
+            .day_settings()
+            .unwrap()
+            .week_hours
+            .as_deref(),
+        Some("Sa 09:00-15:00"),
+        "refused forms changed nothing"
+    );
+}
+
+#[tokio::test]
 async fn a_visit_moved_to_another_day_stays_there_until_the_rep_lets_go() {
     use rounds_protocol::ipc::PinToDay;
     let server = Server::demo().await;

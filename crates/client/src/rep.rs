@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rounds_core::activity::CHECK_IN_RADIUS_M;
-use rounds_core::calendar::{local_date, start_of_day};
+use rounds_core::calendar::{MAX_DAYS_OFF, local_date, start_of_day};
 use rounds_core::score::{self, Touched};
 use rounds_core::{
     AccountCadence, ActivityKind, CadenceEngine, CheckIn, CorrectionKind, LatLon, LocationFix,
@@ -40,6 +40,10 @@ pub const WORKDAY_KEY: &str = "workday_minutes";
 pub const DAY_START_KEY: &str = "day_start_minutes";
 pub const VISIT_KEY: &str = "visit_minutes";
 pub const HOME_KEY: &str = "home";
+/// The rep's hours by weekday, in the opening-hours form (one stretch a day).
+pub const WEEK_HOURS_KEY: &str = "week_hours";
+/// The rep's own days off: `[date]`.
+pub const DAYS_OFF_KEY: &str = "days_off";
 /// The days the rep put accounts' visits on: `[(account, date)]`.
 pub const WEEK_PINS_KEY: &str = "week_pins";
 /// The visits of the week the rep was last shown: `[(account, date)]`.
@@ -237,13 +241,18 @@ impl Rep {
     /// fits the workday. Pinned stops are kept first when the day is too short.
     pub fn plan_day(&self, req: &PlanDay, now: DateTime<Utc>) -> Result<DayRoute, IpcError> {
         let ev = self.evaluate(now)?;
+        let settings = self.day_settings()?;
+        // Today's hours; a day off the rep plans anyway runs on their usual ones.
+        let (day_start, day_end) = self.hours_on(&settings, ev.today).unwrap_or((
+            settings.day_start_minutes,
+            settings.day_start_minutes + settings.workday_minutes,
+        ));
+        let workday_min = day_end - day_start;
         let DaySettings {
-            day_start_minutes: day_start,
-            workday_minutes: workday_min,
             visit_minutes: visit_min,
             home,
             ..
-        } = self.day_settings()?;
+        } = settings;
 
         // Candidates: owed visits that are due, most urgent first, then the additions.
         let mut candidates: Vec<usize> = (0..ev.cadence.len())
@@ -263,7 +272,6 @@ impl Rep {
         let tz = self.profile.tz();
         let weekday = ev.today.weekday();
         // The day's clock: from its start, or from now once it has begun, to its end.
-        let day_end = day_start + workday_min;
         let now_min = minute_of_day(now, tz);
         let begin = day_start.max(now_min);
         // Today's appointments still ahead go on the route at their time, due or not
@@ -504,26 +512,42 @@ impl Rep {
     /// no day listed with why. Offline, from the device's copy (rounds-plan).
     pub fn plan_week(&self, now: DateTime<Utc>) -> Result<WeekPlan, IpcError> {
         let ev = self.evaluate(now)?;
+        let settings = self.day_settings()?;
         let DaySettings {
             day_start_minutes: day_start,
             workday_minutes: workday_min,
             visit_minutes: visit_min,
             home,
             ..
-        } = self.day_settings()?;
+        } = settings;
         let now_min = minute_of_day(now, self.profile.tz());
-        let day_end = day_start + workday_min;
 
-        // Today counts only while some of the workday is left.
+        // The rep's workdays with their hours (today's from now on), today only while
+        // some of it is left. A year without one is a settings mistake, said as such.
         let mut dates = Vec::new();
+        let mut hours = Vec::new();
         let mut day = ev.today;
         while dates.len() < WEEK_WORKDAYS {
-            if self.calendar.is_workday(day) && (day != ev.today || now_min + visit_min < day_end) {
-                dates.push(day);
+            if let Some((start, end)) = self.hours_on(&settings, day) {
+                let start = if day == ev.today {
+                    start.max(now_min)
+                } else {
+                    start
+                };
+                if day != ev.today || start + visit_min < end {
+                    dates.push(day);
+                    hours.push((start, end));
+                }
             }
-            day = day.succ_opt().ok_or_else(|| {
-                IpcError::new(ErrorCode::InvalidInput, "no workdays left in the calendar")
-            })?;
+            day = day
+                .succ_opt()
+                .filter(|d| (*d - ev.today).num_days() <= 366)
+                .ok_or_else(|| {
+                    IpcError::new(
+                        ErrorCode::InvalidInput,
+                        "no workdays in the coming year: check your hours and days off",
+                    )
+                })?;
         }
 
         // Appointments of the plan's days, still ahead: fixed at their day and time.
@@ -644,20 +668,13 @@ impl Rep {
             .filter_map(|(a, d)| Some((*k_of.get(a)?, dates.iter().position(|x| x == d)?)))
             .collect();
         let travel = drive_matrix(&points, &Options::default());
-        let days = dates
+        let days = hours
             .iter()
-            .map(|d| {
-                let start = if *d == ev.today {
-                    day_start.max(now_min)
-                } else {
-                    day_start
-                };
-                rounds_plan::WorkDay {
-                    start: i64::from(start) * 60,
-                    end: i64::from(day_end) * 60,
-                    from: 0,
-                    to: 0,
-                }
+            .map(|&(start, end)| rounds_plan::WorkDay {
+                start: i64::from(start) * 60,
+                end: i64::from(end) * 60,
+                from: 0,
+                to: 0,
             })
             .collect();
         let input = rounds_plan::PlanInput {
@@ -677,9 +694,11 @@ impl Rep {
         let days = plan
             .days
             .iter()
-            .zip(&dates)
-            .map(|(d, date)| WeekDay {
+            .zip(dates.iter().zip(&hours))
+            .map(|(d, (date, &(start_min, end_min)))| WeekDay {
                 date: *date,
+                start_min,
+                end_min,
                 stops: d
                     .stops
                     .iter()
@@ -1307,7 +1326,35 @@ impl Rep {
                 .unwrap_or(DEFAULT_VISIT_MIN),
             home: settings.get(HOME_KEY).map_err(store_err)?,
             time_zone: self.profile.user.time_zone.clone(),
+            week_hours: settings.get(WEEK_HOURS_KEY).map_err(store_err)?,
+            days_off: settings
+                .get(DAYS_OFF_KEY)
+                .map_err(store_err)?
+                .unwrap_or_default(),
         })
+    }
+
+    /// When the rep works on `day` (start and end, minutes from midnight), or `None` on
+    /// a day off: a company holiday, one of the rep's own days off, or a weekday their
+    /// hours leave out (the company's work week, when they have set no hours).
+    fn hours_on(&self, s: &DaySettings, day: NaiveDate) -> Option<(u32, u32)> {
+        if self.calendar.holidays.contains(&day) || s.days_off.contains(&day) {
+            return None;
+        }
+        match s
+            .week_hours
+            .as_deref()
+            .and_then(|t| rounds_core::OpeningHours::parse(t).ok())
+        {
+            Some(week) => week
+                .on(day.weekday())
+                .first()
+                .map(|span| (u32::from(span.open), u32::from(span.close))),
+            None => self
+                .calendar
+                .works_on(day.weekday())
+                .then_some((s.day_start_minutes, s.day_start_minutes + s.workday_minutes)),
+        }
     }
 
     /// Keeps the visits of the week the rep was shown, so the next plan starts from it.
@@ -1350,7 +1397,7 @@ impl Rep {
     pub fn pin_to_day(&mut self, req: &PinToDay, now: DateTime<Utc>) -> Result<(), IpcError> {
         let today = local_date(self.profile.tz(), now);
         if let Some(d) = req.date {
-            if d < today || !self.calendar.is_workday(d) {
+            if d < today || self.hours_on(&self.day_settings()?, d).is_none() {
                 return Err(IpcError::new(
                     ErrorCode::InvalidInput,
                     "pick one of your workdays from today on",
@@ -1397,12 +1444,24 @@ impl Rep {
                 "a visit must be between 5 and 240 minutes",
             ));
         }
+        let week_hours = week_hours(s.week_hours.as_deref())?;
+        if s.days_off.len() > MAX_DAYS_OFF {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                format!("at most {MAX_DAYS_OFF} days off"),
+            ));
+        }
+        let mut days_off = s.days_off.clone();
+        days_off.sort();
+        days_off.dedup();
         self.store
             .set_settings(&[
                 (DAY_START_KEY, serde_json::json!(s.day_start_minutes)),
                 (WORKDAY_KEY, serde_json::json!(s.workday_minutes)),
                 (VISIT_KEY, serde_json::json!(s.visit_minutes)),
                 (HOME_KEY, serde_json::json!(s.home)),
+                (WEEK_HOURS_KEY, serde_json::json!(week_hours)),
+                (DAYS_OFF_KEY, serde_json::json!(days_off)),
             ])
             .map_err(store_err)?;
         self.day_settings()
@@ -1582,6 +1641,14 @@ fn matches_due(filter: DueFilter, cadence: Option<&AccountCadence>) -> bool {
 /// Per plan day, when a visit of `minutes` may start at an account with `hours` (seconds
 /// from midnight); `None` on a day it is closed or too short. Empty: hours not known,
 /// so open whenever the rep works.
+/// The rep's hours as given, checked (rounds-core's rule, which the form also applies)
+/// and in their shortest form; blank is none.
+fn week_hours(text: Option<&str>) -> Result<Option<String>, IpcError> {
+    let week = rounds_core::hours::work_week(text.unwrap_or_default())
+        .map_err(|e| IpcError::new(ErrorCode::InvalidInput, format!("your hours: {e}")))?;
+    Ok(week.map(|w| w.to_string()))
+}
+
 fn opening_windows(
     hours: Option<&rounds_core::OpeningHours>,
     dates: &[NaiveDate],

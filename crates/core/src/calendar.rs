@@ -266,3 +266,83 @@ mod tests {
         }
     }
 }
+
+/// At most this many days off are kept (a year of them).
+pub const MAX_DAYS_OFF: usize = 366;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DaysOffError {
+    #[error("\"{0}\" is not a date: write 2026-12-24, or 2026-12-24 – 2027-01-01 for a stretch")]
+    NotADate(String),
+    #[error("{0} – {1} ends before it starts")]
+    Backwards(NaiveDate, NaiveDate),
+    #[error("more than {MAX_DAYS_OFF} days off")]
+    TooMany,
+}
+
+/// Days off as a person writes them: one date (`2026-12-24`) or stretch
+/// (`2026-12-24 – 2027-01-01`, also with `..`, ` to ` or a spaced hyphen) per line or
+/// between commas.
+pub fn parse_days_off(text: &str) -> Result<BTreeSet<NaiveDate>, DaysOffError> {
+    let date = |s: &str| {
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| DaysOffError::NotADate(s.trim().to_owned()))
+    };
+    let mut days = BTreeSet::new();
+    for item in text
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let stretch = ["–", "—", "..", " to ", " - "]
+            .iter()
+            .find_map(|sep| item.split_once(sep));
+        let (from, to) = match stretch {
+            Some((a, b)) => (date(a)?, date(b)?),
+            None => {
+                let d = date(item)?;
+                (d, d)
+            }
+        };
+        if to < from {
+            return Err(DaysOffError::Backwards(from, to));
+        }
+        // Checked before the stretch is walked, so a typo in a year costs nothing.
+        if (to - from).num_days() >= MAX_DAYS_OFF as i64 {
+            return Err(DaysOffError::TooMany);
+        }
+        days.extend(from.iter_days().take_while(|d| *d <= to));
+        if days.len() > MAX_DAYS_OFF {
+            return Err(DaysOffError::TooMany);
+        }
+    }
+    Ok(days)
+}
+
+/// The shortest written form: one line per date or run of consecutive dates.
+/// [`parse_days_off`] reads it back to the same days.
+pub fn format_days_off(days: &BTreeSet<NaiveDate>) -> String {
+    let mut lines = Vec::new();
+    let mut run: Option<(NaiveDate, NaiveDate)> = None;
+    let mut flush = |r: (NaiveDate, NaiveDate)| {
+        lines.push(if r.0 == r.1 {
+            r.0.to_string()
+        } else {
+            format!("{} – {}", r.0, r.1)
+        })
+    };
+    for &d in days {
+        run = match run {
+            Some((a, b)) if b.succ_opt() == Some(d) => Some((a, d)),
+            Some(r) => {
+                flush(r);
+                Some((d, d))
+            }
+            None => Some((d, d)),
+        };
+    }
+    if let Some(r) = run {
+        flush(r);
+    }
+    lines.join("\n")
+}

@@ -340,6 +340,41 @@ pub fn canonical(text: Option<&str>) -> Result<Option<String>, HoursError> {
         .transpose()
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum WorkWeekError {
+    #[error("{0}")]
+    Hours(#[from] HoursError),
+    #[error("no day to work on")]
+    NoDay,
+    #[error("{0} is shorter than an hour")]
+    Short(Weekday),
+    #[error("one stretch a day: {0} has a break, and a lunch break is not planned around yet")]
+    Break(Weekday),
+}
+
+/// A rep's hours by weekday, written like opening hours and held to what the planners
+/// keep: one stretch a day (they hold one window a day, so a break would be planned
+/// through), each of an hour or more, on at least one day. Blank text is no hours.
+pub fn work_week(text: &str) -> Result<Option<OpeningHours>, WorkWeekError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let week = OpeningHours::parse(text)?;
+    if week.days.iter().all(Vec::is_empty) {
+        return Err(WorkWeekError::NoDay);
+    }
+    for (i, spans) in week.days.iter().enumerate() {
+        let day = Weekday::try_from(i as u8).unwrap_or(Weekday::Mon);
+        match spans.as_slice() {
+            [] => {}
+            [span] if span.minutes() >= 60 => {}
+            [_] => return Err(WorkWeekError::Short(day)),
+            _ => return Err(WorkWeekError::Break(day)),
+        }
+    }
+    Ok(Some(week))
+}
+
 /// A visit duration the rep or manager set: 1 to [`MAX_VISIT_MINUTES`].
 pub fn visit_minutes(minutes: u16) -> Result<u16, String> {
     if (1..=MAX_VISIT_MINUTES).contains(&minutes) {

@@ -401,6 +401,12 @@ pub struct WeekDay {
     pub drive_min: u32,
     /// Minutes from midnight the rep is back (or done).
     pub finish_min: u32,
+    /// The rep's hours that day, minutes from midnight (today's start is "now" once
+    /// the day has begun).
+    #[serde(default)]
+    pub start_min: u32,
+    #[serde(default)]
+    pub end_min: u32,
     /// Accounts to call and to e-mail that day, by name.
     pub calls: Vec<String>,
     pub emails: Vec<String>,
@@ -834,4 +840,13 @@ pub struct DaySettings {
     /// Read-only here: the rep's zone comes from the server.
     #[serde(default)]
     pub time_zone: String,
+    /// The rep's hours by weekday, written like an account's opening hours with one
+    /// stretch a day (`Mo-Th 08:00-17:00; Fr 08:00-13:00`); a day it leaves out is a
+    /// day off. `None`: each workday starts at `day_start_minutes` and lasts
+    /// `workday_minutes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week_hours: Option<String>,
+    /// The rep's own days off (leave, training), besides the company's holidays.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub days_off: Vec<NaiveDate>,
 }

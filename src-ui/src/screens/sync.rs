@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rounds_core::LatLon;
+use rounds_core::{LatLon, calendar};
 use rounds_protocol::auth::ChangePassword;
 use rounds_protocol::ipc::{DaySettings, IpcError, IssueView, Session};
 
@@ -401,6 +401,8 @@ fn DayForm() -> impl IntoView {
     let start = RwSignal::new(String::new());
     let visit = RwSignal::new(String::new());
     let home = RwSignal::new(None::<LatLon>);
+    let week_hours = RwSignal::new(String::new());
+    let days_off = RwSignal::new(String::new());
     let note = RwSignal::new(None::<String>);
     let failed = RwSignal::new(None::<IpcError>);
     let fill = move |s: DaySettings| {
@@ -408,6 +410,10 @@ fn DayForm() -> impl IntoView {
         start.set(format::clock(s.day_start_minutes));
         visit.set(s.visit_minutes.to_string());
         home.set(s.home);
+        week_hours.set(s.week_hours.clone().unwrap_or_default());
+        days_off.set(calendar::format_days_off(
+            &s.days_off.iter().copied().collect(),
+        ));
         loaded.set(Some(s));
     };
     spawn_local(async move {
@@ -452,11 +458,25 @@ fn DayForm() -> impl IntoView {
             ));
             return;
         };
+        let off = match calendar::parse_days_off(&days_off.get_untracked()) {
+            Ok(d) => d.into_iter().collect(),
+            Err(e) => {
+                note.set(Some(format!("Days off: {e}.")));
+                return;
+            }
+        };
+        let own_hours = week_hours.get_untracked();
+        if let Err(e) = rounds_core::hours::work_week(&own_hours) {
+            note.set(Some(format!("Your hours: {e}.")));
+            return;
+        }
         let req = DaySettings {
             day_start_minutes: day_start,
             workday_minutes: (workday * 60.0).round().clamp(0.0, 10_000.0) as u32,
             visit_minutes: per_visit,
             home: home.get_untracked(),
+            week_hours: Some(own_hours.trim().to_owned()).filter(|t| !t.is_empty()),
+            days_off: off,
             ..current
         };
         failed.set(None);
@@ -489,6 +509,19 @@ fn DayForm() -> impl IntoView {
             <label for="visit-minutes">"Time at each visit (minutes)"</label>
             <input id="visit-minutes" type="number" min="5" max="240" step="5" inputmode="numeric"
                 prop:value=move || visit.get() on:input=move |ev| visit.set(event_target_value(&ev)) />
+            <label for="week-hours">"Hours by weekday (optional)"</label>
+            <input id="week-hours" type="text" autocomplete="off" placeholder="Mo-Th 08:00-17:00; Fr 08:00-13:00"
+                aria-describedby="week-hours-help"
+                prop:value=move || week_hours.get() on:input=move |ev| week_hours.set(event_target_value(&ev)) />
+            <p id="week-hours-help" class="muted">
+                "Written like a shop's opening hours, one stretch a day. When set, it replaces the start and workday above, and days it leaves out are days off."
+            </p>
+            <label for="days-off">"Days off"</label>
+            <textarea id="days-off" rows="3" placeholder="2026-12-24 – 2027-01-01" aria-describedby="days-off-help"
+                prop:value=move || days_off.get() on:input=move |ev| days_off.set(event_target_value(&ev))></textarea>
+            <p id="days-off-help" class="muted">
+                "One date or stretch a line: the week plans around them, besides the company's holidays."
+            </p>
             <p class="label">"Home (start and end of the day)"</p>
             <p id="home-place" class="muted">{home_text}</p>
             <div class="row-actions">

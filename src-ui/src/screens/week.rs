@@ -59,8 +59,10 @@ fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoVi
     let ctx = ctx();
     let empty = day.stops.is_empty();
     let head = format!(
-        "{} · {} · drive {} · done by {}",
+        "{} · {}–{} · {} · drive {} · done by {}",
         format::long_date(day.date),
+        format::clock(day.start_min),
+        format::clock(day.end_min),
         format::plural(day.stops.len() as u64, "visit", "visits"),
         format::minutes(day.drive_min),
         format::clock(day.finish_min),

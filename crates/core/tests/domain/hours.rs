@@ -199,3 +199,26 @@ fn an_appointment_starts_and_ends_on_its_day(
         ok
     );
 }
+
+#[rstest]
+#[case::weekdays("Mo-Fr 08:30-17:00", Ok(Some("Mo-Fr 08:30-17:00")))]
+#[case::short_friday(
+    "Mo-Th 08:00-17:00; Fr 08:00-12:00",
+    Ok(Some("Mo-Th 08:00-17:00; Fr 08:00-12:00"))
+)]
+#[case::weekends_only("Sa-Su 10:00-16:00", Ok(Some("Sa-Su 10:00-16:00")))]
+#[case::blank("  ", Ok(None))]
+#[case::lunch_break("Mo-Fr 08:00-12:00,13:00-17:00", Err(hours::WorkWeekError::Break(Mon)))]
+#[case::a_short_day(
+    "Mo-Fr 08:00-17:00; Sa 09:00-09:59",
+    Err(hours::WorkWeekError::Short(Sat))
+)]
+#[case::never("off", Err(hours::WorkWeekError::NoDay))]
+#[case::not_hours("PH off", Err(hours::WorkWeekError::Hours(HoursError::Unsupported("PH".into()))))]
+fn a_reps_week_is_one_stretch_a_day(
+    #[case] text: &str,
+    #[case] want: Result<Option<&str>, hours::WorkWeekError>,
+) {
+    let got = hours::work_week(text).map(|w| w.map(|w| w.to_string()));
+    assert_eq!(got, want.map(|w| w.map(str::to_owned)));
+}

@@ -3,6 +3,7 @@
 
 mod cadence;
 mod compliance;
+mod days_off;
 mod fixtures;
 mod follow_up;
 mod hours;
