@@ -193,26 +193,58 @@ fn show_tile(ev: leptos::ev::Event) {
     }
 }
 
-/// The route drawn: tiles when online, the line, home and numbered stops.
+/// A numbered stop of a drawn route: where, what it is called, its pin's CSS class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapStop {
+    pub at: LatLon,
+    pub name: String,
+    pub class: &'static str,
+}
+
+/// Today's route drawn: tiles when online, the line, home and numbered stops.
 #[component]
 pub fn RouteMap(route: DayRoute, online: bool) -> impl IntoView {
-    let mut points: Vec<LatLon> = route.stops.iter().map(|s| s.location).collect();
-    if let Some(start) = &route.start {
-        points.push(start.location);
+    let stops = route
+        .stops
+        .iter()
+        .map(|s| MapStop {
+            at: s.location,
+            name: s.name.clone(),
+            class: words::status_class(s.status),
+        })
+        .collect();
+    let home = route.start.map(|s| (s.location, s.label));
+    let back_home = route.return_leg_m > 0;
+    view! {
+        <PathMap stops=stops home=home back_home=back_home
+            label="Map of today's route" online=online />
+    }
+}
+
+/// A day's stops in order, drawn: tiles when online, the line from home (and back to
+/// it when the day ends there), home and numbered stops. Offline the pins and the
+/// line still draw.
+#[component]
+pub fn PathMap(
+    stops: Vec<MapStop>,
+    home: Option<(LatLon, String)>,
+    back_home: bool,
+    label: &'static str,
+    online: bool,
+) -> impl IntoView {
+    let mut points: Vec<LatLon> = stops.iter().map(|s| s.at).collect();
+    if let Some((at, _)) = &home {
+        points.push(*at);
     }
     let Some(view) = Viewport::fit(&points) else {
         return ().into_any();
     };
-    let home = route.start.as_ref().map(|s| view.project(&s.location));
-    let stops: Vec<(f64, f64)> = route
-        .stops
-        .iter()
-        .map(|s| view.project(&s.location))
-        .collect();
+    let home_xy = home.as_ref().map(|(at, _)| view.project(at));
+    let xy: Vec<(f64, f64)> = stops.iter().map(|s| view.project(&s.at)).collect();
 
-    let mut line: Vec<(f64, f64)> = home.into_iter().chain(stops.iter().copied()).collect();
-    if let Some(h) = home
-        && route.return_leg_m > 0
+    let mut line: Vec<(f64, f64)> = home_xy.into_iter().chain(xy.iter().copied()).collect();
+    if let Some(h) = home_xy
+        && back_home
     {
         line.push(h);
     }
@@ -224,12 +256,8 @@ pub fn RouteMap(route: DayRoute, online: bool) -> impl IntoView {
 
     let tiles = tile_images(&view, online);
 
-    let home = home.map(|(x, y)| {
-        let label = route
-            .start
-            .as_ref()
-            .map(|s| s.label.clone())
-            .unwrap_or_default();
+    let home = home_xy.map(|(x, y)| {
+        let label = home.map(|(_, l)| l).unwrap_or_default();
         view! {
             <g class="home" transform=format!("translate({},{})", f1(x), f1(y)) aria-label=label>
                 <circle r="15"></circle>
@@ -239,16 +267,14 @@ pub fn RouteMap(route: DayRoute, online: bool) -> impl IntoView {
     });
 
     // Drawn last stop first, so lower numbers sit on top where pins overlap.
-    let pins = route
-        .stops
-        .iter()
-        .zip(&stops)
+    let pins = stops
+        .into_iter()
+        .zip(&xy)
         .enumerate()
         .rev()
         .map(|(i, (stop, (x, y)))| {
-            let class = format!("pin {}", words::status_class(stop.status));
             view! {
-                <g class=class transform=format!("translate({},{})", f1(*x), f1(*y)) aria-label=stop.name.clone()>
+                <g class=format!("pin {}", stop.class) transform=format!("translate({},{})", f1(*x), f1(*y)) aria-label=stop.name>
                     <circle r="13"></circle>
                     <text text-anchor="middle" dy="4.5">{(i + 1).to_string()}</text>
                 </g>
@@ -262,7 +288,7 @@ pub fn RouteMap(route: DayRoute, online: bool) -> impl IntoView {
                 class="route-map"
                 viewBox=format!("0 0 {W} {H}")
                 role="img"
-                aria-label="Map of today's route"
+                aria-label=label
                 data-zoom=view.zoom.to_string()
             >
                 <rect class="map-bg" width=W.to_string() height=H.to_string()></rect>

@@ -357,6 +357,28 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         );
     }
     screenshot(&c, &display, "week").await;
+    // A day's visits on the map, numbered in their order.
+    let day = "li.week-day:nth-child(2)";
+    let visits = all(&c, &format!("{day} li.week-stop")).await.len();
+    assert!(visits > 0, "Thursday has visits");
+    click(&c, &format!("{day} .week-map-toggle")).await;
+    eventually(10, "the day's map shows its visits", || async {
+        all(&c, &format!("{day} svg.route-map g.pin")).await.len() == visits
+    })
+    .await;
+    assert_eq!(
+        text(&c, &format!("{day} svg.route-map g.pin:last-of-type text")).await,
+        "1",
+        "numbered in the day's order (the first drawn on top)"
+    );
+    c.execute(
+        "document.querySelector('li.week-day:nth-child(2) svg.route-map').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "week-day-map").await;
+    click(&c, &format!("{day} .week-map-toggle")).await;
 
     // The rep learns a shop's hours: set on the account, shown at once, and the week
     // plans its visit inside them.
@@ -364,13 +386,7 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     driver::resize(&c, 390, 844).await;
     let first_stop = wait(&c, "li.week-stop").await;
     let hours_account = first_stop.attr("data-account").await.unwrap().unwrap();
-    first_stop
-        .find(fantoccini::Locator::Css("button.link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "li.week-stop button.link").await;
     loaded(&c, "account").await;
     let hours_name = text(&c, ".account-name").await.trim().to_owned();
     click(&c, "#edit-details").await;

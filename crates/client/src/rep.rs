@@ -714,6 +714,7 @@ impl Rep {
                             .any(|o| o.account == s.account && o.overdue),
                         appointment: s.kind == rounds_plan::StopKind::Appointment,
                         pinned: s.kind == rounds_plan::StopKind::Pinned,
+                        location: account(s.account).location,
                         hours: account(s.account)
                             .hours
                             .as_ref()
@@ -742,6 +743,7 @@ impl Rep {
             unplaced,
             day_start_min: day_start,
             workday_min,
+            home,
         })
     }
 

@@ -391,6 +391,9 @@ pub struct WeekPlan {
     pub unplaced: Vec<RouteCandidate>,
     pub day_start_min: u32,
     pub workday_min: u32,
+    /// Where each day starts and ends, when the rep has set a home.
+    #[serde(default)]
+    pub home: Option<LatLon>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -430,6 +433,9 @@ pub struct WeekStop {
     /// The rep put it on this day.
     #[serde(default)]
     pub pinned: bool,
+    /// The account's pin, for the day's map (an appointment may have none).
+    #[serde(default)]
+    pub location: Option<LatLon>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,9 +5,11 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use rounds_core::LatLon;
 use rounds_protocol::AccountId;
 use rounds_protocol::ipc::{IpcError, PinToDay, RouteCandidate, WeekDay, WeekPlan};
 
+use crate::map::{MapStop, PathMap};
 use crate::parts::fetched;
 use crate::state::{Fetch, Screen, ctx};
 use crate::{format, ipc, words};
@@ -44,7 +46,7 @@ fn Loaded(week: WeekPlan, reload: Callback<()>) -> impl IntoView {
     let days = week
         .days
         .into_iter()
-        .map(|d| view! { <Day day=d dates=dates.clone() reload=reload /> })
+        .map(|d| view! { <Day day=d dates=dates.clone() home=week.home reload=reload /> })
         .collect_view();
     view! {
         <p class="week-summary" id="week-summary">{week.summary}</p>
@@ -55,9 +57,40 @@ fn Loaded(week: WeekPlan, reload: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoView {
+fn Day(
+    day: WeekDay,
+    dates: Vec<NaiveDate>,
+    home: Option<LatLon>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let ctx = ctx();
     let empty = day.stops.is_empty();
+    // The day's visits with a pin, in order, for its map (drawn only when asked for).
+    let on_map: Vec<MapStop> = day
+        .stops
+        .iter()
+        .filter_map(|s| {
+            Some(MapStop {
+                at: s.location?,
+                name: s.name.clone(),
+                class: if s.overdue {
+                    "st-overdue"
+                } else {
+                    "st-on-track"
+                },
+            })
+        })
+        .collect();
+    let show_map = RwSignal::new(false);
+    let map = move || {
+        show_map.get().then(|| {
+            let online = web_sys::window().is_some_and(|w| w.navigator().on_line());
+            view! {
+                <PathMap stops=on_map.clone() home=home.map(|h| (h, "Home".to_owned()))
+                    back_home=home.is_some() label="Map of the day's visits" online=online />
+            }
+        })
+    };
     let head = format!(
         "{} · {}–{} · {} · drive {} · done by {}",
         format::long_date(day.date),
@@ -107,6 +140,14 @@ fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoVi
             <h2 class="week-day-head">{head}</h2>
             {empty.then(|| view! { <p class="muted">"No visits planned."</p> })}
             <ul class="week-stops">{stops}</ul>
+            {(!empty).then(|| view! {
+                <button class="button secondary week-map-toggle" type="button"
+                    aria-expanded=move || show_map.get().to_string()
+                    on:click=move |_| show_map.update(|s| *s = !*s)>
+                    {move || if show_map.get() { "Hide the map" } else { "Show on the map" }}
+                </button>
+            })}
+            {map}
             {remote("Calls", day.calls)}
             {remote("E-mails", day.emails)}
         </li>
