@@ -56,10 +56,9 @@ pub async fn plan_day(state: State<'_, AppState>, req: PlanDay) -> Answer<DayRou
 pub async fn plan_week(state: State<'_, AppState>) -> Answer<WeekPlan> {
     let mut device = state.device().await;
     let now = device.now();
-    let plan = device.rep()?.plan_week(now)?;
-    // The next plan starts from what the rep saw, so it moves as few visits as it must.
-    device.rep_mut()?.remember_week(&plan)?;
-    Ok(plan)
+    // Kept: the next plan starts from what the rep saw, so it moves as few visits as it
+    // must, and the rep's manager reads it after the next sync.
+    device.rep_mut()?.plan_and_remember_week(now)
 }
 
 #[tauri::command]

@@ -1181,3 +1181,68 @@ async fn a_manager_ranks_accounts_checks_balance_and_sets_a_quota() {
     screenshot(&c, "quotas").await;
     c.close().await.unwrap();
 }
+
+/// The app's own planner makes Dana's week on her device; after its next sync her
+/// manager reads it, day by day, on the Weeks page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn a_manager_reads_the_week_a_rep_planned_on_her_device() {
+    let driver = ChromeDriver::start();
+    let server = Server::demo_at(test_now(), 30).await;
+    let base = server.base();
+    let dir = tempfile::tempdir().unwrap();
+    let mut device = rounds_client::Device::open(
+        dir.path(),
+        None,
+        rounds_client::clock_starting_at(test_now()),
+    )
+    .unwrap();
+    device
+        .sign_in(&rounds_protocol::ipc::SignIn {
+            server_url: base.clone(),
+            email: DANA.into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    driver::eventually(30, "Dana's first sync", || async {
+        device.status().last_success.is_some()
+    })
+    .await;
+    let week = device
+        .rep_mut()
+        .unwrap()
+        .plan_and_remember_week(test_now())
+        .unwrap();
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    driver::eventually(30, "the planned week reaches the server", || async {
+        server
+            .count("SELECT count(*) FROM planned_weeks", vec![])
+            .await
+            == 1
+    })
+    .await;
+
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    sign_in_manager(&c, &base).await;
+    let (dana_id, dana_name) = dana(&server).await;
+    c.goto(&format!("{base}/dashboard/weeks?rep={dana_id}"))
+        .await
+        .unwrap();
+    let page = after_submit(&c, "#week-summary").await;
+    assert!(page.contains(&week.summary), "the summary Dana saw");
+    assert!(page.contains(&dana_name));
+    let days = driver::all(&c, "section.planned-day").await;
+    assert_eq!(days.len(), week.days.len(), "every day of her plan");
+    let first = week.days.iter().find(|d| !d.stops.is_empty()).unwrap();
+    let shown = fresh_text(
+        &c,
+        &format!("section.planned-day[data-date='{}']", first.date),
+    )
+    .await;
+    for s in &first.stops {
+        assert!(shown.contains(&s.name), "{} on {}", s.name, first.date);
+    }
+    screenshot(&c, "weeks").await;
+}

@@ -459,6 +459,80 @@ async fn appointments_are_planned_at_their_time_and_reach_the_server() {
 }
 
 #[tokio::test]
+async fn the_week_the_rep_saw_reaches_the_server_after_the_next_sync() {
+    use rounds_protocol::week::PlannedWeek;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    async fn held(server: &Server) -> Option<PlannedWeek> {
+        server
+            .db()
+            .await
+            .read(|tx| {
+                tx.query_opt("SELECT data FROM planned_weeks", &[])?
+                    .map(|r| r.json::<PlannedWeek>("data"))
+                    .transpose()
+            })
+            .await
+            .unwrap()
+    }
+    async fn wait_for(server: &Server, at: DateTime<Utc>) -> PlannedWeek {
+        for _ in 0..100 {
+            if let Some(w) = held(server).await.filter(|w| w.planned_at == at) {
+                return w;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the week planned at {at} did not reach the server");
+    }
+    assert!(
+        held(&server).await.is_none(),
+        "nothing before the rep plans"
+    );
+
+    let shown = device
+        .rep_mut()
+        .unwrap()
+        .plan_and_remember_week(demo_now())
+        .unwrap();
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    let sent = wait_for(&server, demo_now()).await;
+    assert_eq!(sent.summary, shown.summary);
+    assert_eq!(sent.days.len(), shown.days.len());
+    for (s, d) in sent.days.iter().zip(&shown.days) {
+        assert_eq!(s.date, d.date);
+        let visits: Vec<_> = s
+            .visits
+            .iter()
+            .map(|v| (v.account_id, u32::from(v.begin_min), u32::from(v.minutes)))
+            .collect();
+        let stops: Vec<_> = d
+            .stops
+            .iter()
+            .map(|v| (v.account_id, v.begin_min, v.visit_min))
+            .collect();
+        assert_eq!(visits, stops, "{}", d.date);
+        assert_eq!(s.calls.len(), d.calls.len());
+        assert_eq!(s.emails.len(), d.emails.len());
+    }
+    assert!(
+        sent.days
+            .iter()
+            .any(|d| !d.visits.is_empty() && !d.calls.is_empty()),
+        "the demo week has visits and calls"
+    );
+
+    // A re-plan later in the day replaces it after the next sync.
+    let later = demo_now() + chrono::Duration::minutes(90);
+    device
+        .rep_mut()
+        .unwrap()
+        .plan_and_remember_week(later)
+        .unwrap();
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    wait_for(&server, later).await;
+}
+
+#[tokio::test]
 async fn the_week_keeps_to_the_reps_own_hours_and_days_off() {
     use chrono::{Datelike, Weekday};
     use rounds_protocol::ipc::PinToDay;

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rounds_core::ContentHash;
 use rounds_protocol::sync::{BLOB_CHUNK_BYTES, MAX_PUSH_BYTES, MAX_PUSH_MUTATIONS, PushRequest};
+use rounds_protocol::week::PlannedWeek;
 use rounds_protocol::{ErrorCode, PROTOCOL_VERSION, SCHEMA_VERSION};
 use rounds_store::{Store, StoreError, Upload};
 
 use crate::error::ClientError;
 use crate::http::ServerApi;
 use crate::planner::{self, Decision, SyncState, Trigger};
+use crate::rep::{PLANNED_WEEK_KEY, PLANNED_WEEK_SENT_KEY};
 
 /// Where "now" comes from; tests inject their own.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -169,7 +171,33 @@ impl SyncEngine {
         }
         // The rows are in; the pictures they name follow.
         report.fetched = self.fetch_photos(store).await?;
+        self.send_planned_week(store).await?;
         Ok(report)
+    }
+
+    /// Sends the week the rep was last shown, for their manager, when it is newer than
+    /// the one sent before. Its failure is not the sync's: what the rep logged is
+    /// settled already, and the next sync tries again (a server too old to know the
+    /// route answers 404 every time, harmlessly).
+    async fn send_planned_week(&mut self, store: &mut Store) -> Result<(), ClientError> {
+        let (week, sent) = {
+            let read = store.read();
+            let settings = read.settings();
+            (
+                settings.get::<PlannedWeek>(PLANNED_WEEK_KEY)?,
+                settings.get::<DateTime<Utc>>(PLANNED_WEEK_SENT_KEY)?,
+            )
+        };
+        let Some(week) = week.filter(|w| sent.is_none_or(|t| w.planned_at > t)) else {
+            return Ok(());
+        };
+        match self.api.put_planned_week(&week).await {
+            Ok(()) => store.set_setting(PLANNED_WEEK_SENT_KEY, &week.planned_at)?,
+            Err(e) => {
+                tracing::warn!(error = %e, "the planned week was not sent; next sync tries again")
+            }
+        }
+        Ok(())
     }
 
     /// Fetches the bytes of photos the server sent and this device lacks, up to

@@ -102,6 +102,21 @@ impl ServerApi {
         Ok(format!("{}{}", self.base.trim_end_matches('/'), feed.path))
     }
 
+    /// Sends the weeks this device planned, for the rep's manager to read.
+    pub async fn put_planned_week(
+        &self,
+        week: &rounds_protocol::week::PlannedWeek,
+    ) -> Result<(), ClientError> {
+        let token = self.token.as_deref().ok_or(ClientError::SignedOut)?;
+        self.send_no_content(
+            self.http
+                .put(format!("{}/sync/planned-week", self.base))
+                .bearer_auth(token)
+                .json(week),
+        )
+        .await
+    }
+
     /// A request answered with no body (204) when it worked.
     async fn send_no_content(&self, req: reqwest::RequestBuilder) -> Result<(), ClientError> {
         let res = req.send().await.map_err(network)?;

@@ -23,6 +23,7 @@ use rounds_protocol::ipc::{
     TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
 };
 use rounds_protocol::sync::MutationBody;
+use rounds_protocol::week::{PlannedDay, PlannedMiss, PlannedVisit, PlannedWeek};
 use rounds_protocol::{AccountId, ActivityId, AppointmentId, ErrorCode, FollowUpId, PhotoId};
 use rounds_route::{End, Options, TimedOptions, TimedProblem, Window, WindowDrop, fit_windows};
 use rounds_store::{
@@ -48,6 +49,10 @@ pub const DAYS_OFF_KEY: &str = "days_off";
 pub const WEEK_PINS_KEY: &str = "week_pins";
 /// The visits of the week the rep was last shown: `[(account, date)]`.
 pub const WEEK_SHOWN_KEY: &str = "week_shown";
+/// That week whole, as its manager reads it (`PlannedWeek`), and when the last one
+/// sent to the server was planned.
+pub const PLANNED_WEEK_KEY: &str = "planned_week";
+pub const PLANNED_WEEK_SENT_KEY: &str = "planned_week_sent";
 pub const REMINDED_KEY: &str = "reminded_on";
 
 const DEFAULT_WORKDAY_MIN: u32 = 8 * 60;
@@ -511,6 +516,62 @@ impl Rep {
     /// period, overdue ones first; calls and e-mails spread over the days; what fits on
     /// no day listed with why. Offline, from the device's copy (rounds-plan).
     pub fn plan_week(&self, now: DateTime<Utc>) -> Result<WeekPlan, IpcError> {
+        Ok(self.plan_week_with_remote(now)?.0)
+    }
+
+    /// [`Self::plan_week`], kept as the week the rep was shown: the next plan starts
+    /// from it, and it is sent after the next sync for the rep's manager to read.
+    pub fn plan_and_remember_week(&mut self, now: DateTime<Utc>) -> Result<WeekPlan, IpcError> {
+        let (plan, remote) = self.plan_week_with_remote(now)?;
+        self.remember_week(&plan)?;
+        let clock = |m: u32| u16::try_from(m.min(24 * 60)).unwrap_or(24 * 60);
+        let snapshot = PlannedWeek {
+            planned_at: now,
+            summary: plan.summary.clone(),
+            days: plan
+                .days
+                .iter()
+                .zip(remote)
+                .map(|(d, (calls, emails))| PlannedDay {
+                    date: d.date,
+                    start_min: clock(d.start_min),
+                    end_min: clock(d.end_min),
+                    visits: d
+                        .stops
+                        .iter()
+                        .map(|s| PlannedVisit {
+                            account_id: s.account_id,
+                            begin_min: clock(s.begin_min),
+                            minutes: clock(s.visit_min),
+                            appointment: s.appointment,
+                            pinned: s.pinned,
+                        })
+                        .collect(),
+                    calls,
+                    emails,
+                })
+                .collect(),
+            not_planned: plan
+                .not_planned
+                .iter()
+                .map(|n| PlannedMiss {
+                    account_id: n.account_id,
+                    reason: n.reason.clone(),
+                })
+                .collect(),
+        };
+        self.store
+            .set_setting(PLANNED_WEEK_KEY, &snapshot)
+            .map_err(store_err)?;
+        Ok(plan)
+    }
+
+    /// The week's plan, and each day's accounts to call and to e-mail by id.
+    #[allow(clippy::type_complexity)]
+    fn plan_week_with_remote(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(WeekPlan, Vec<(Vec<AccountId>, Vec<AccountId>)>), IpcError> {
         let ev = self.evaluate(now)?;
         let settings = self.day_settings()?;
         let DaySettings {
@@ -736,15 +797,26 @@ impl Rep {
                 reason: n.reason.describe().into(),
             })
             .collect();
-        Ok(WeekPlan {
-            summary: plan.summary(name),
-            days,
-            not_planned,
-            unplaced,
-            day_start_min: day_start,
-            workday_min,
-            home,
-        })
+        let remote = plan
+            .days
+            .iter()
+            .map(|d| {
+                let ids = |ks: &[usize]| ks.iter().map(|&k| account(k).id).collect();
+                (ids(&d.calls), ids(&d.emails))
+            })
+            .collect();
+        Ok((
+            WeekPlan {
+                summary: plan.summary(name),
+                days,
+                not_planned,
+                unplaced,
+                day_start_min: day_start,
+                workday_min,
+                home,
+            },
+            remote,
+        ))
     }
 
     /// The account list, filtered; each account carries its priority score (rounds-core,

@@ -23,6 +23,7 @@ pub mod plans;
 pub mod priority;
 pub mod quotas;
 pub mod review;
+pub mod weeks;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{
@@ -106,6 +107,7 @@ pub fn router() -> Router<AppState> {
             post(appointments::cancel),
         )
         .route("/dashboard/photos/{id}", get(photos::serve))
+        .route("/dashboard/weeks", get(weeks::handler))
         .route("/dashboard/activity.csv", get(export::activity))
         .route("/dashboard/compliance.csv", get(export::compliance))
         .route("/dashboard/performance.csv", get(export::performance))

@@ -10,6 +10,7 @@ pub mod hlc;
 pub mod ipc;
 pub mod records;
 pub mod sync;
+pub mod week;
 
 pub use error::{ApiError, ErrorCode};
 pub use hlc::Hlc;

@@ -19,6 +19,7 @@ pub mod manage;
 pub mod merge;
 pub mod org;
 pub mod photos;
+pub mod planned_weeks;
 pub mod pull;
 pub mod push;
 pub mod quotas;

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use rounds_core::Role;
 use rounds_protocol::auth::{CalendarFeed, ChangePassword, LoginRequest, LoginResponse};
 use rounds_protocol::sync::{BlobStatus, MAX_PUSH_BYTES, PullResponse, PushRequest, PushResponse};
+use rounds_protocol::week::PlannedWeek;
 use rounds_protocol::{AccountId, ApiError, DeviceId, ErrorCode, TerritoryId, UserId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -141,6 +142,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(photo_bytes))
         .routes(routes!(new_calendar_feed))
         .routes(routes!(calendar_feed))
+        .routes(routes!(put_planned_week))
         .routes(routes!(assign_account))
         .routes(routes!(assign_territory))
         .routes(routes!(revoke_device))
@@ -453,6 +455,28 @@ async fn new_calendar_feed(
     Ok(Json(CalendarFeed {
         path: format!("/calendar/{secret}.ics"),
     }))
+}
+
+/// The caller's device sends the weeks it planned, as the rep last saw them, for their
+/// manager to read. A plan made before the one the server holds changes nothing.
+#[utoipa::path(put, path = "/sync/planned-week", security(("bearer" = [])), request_body = PlannedWeek,
+    responses((status = 204, description = "kept, or older than the plan held"),
+              (status = 400, description = "malformed_request / invalid_input (past the limits, or dated ahead of the server's clock)", body = ApiError),
+              (status = 401, description = "unauthenticated", body = ApiError),
+              (status = 403, description = "device_revoked", body = ApiError),
+              (status = 413, description = "payload_too_large", body = ApiError)))]
+async fn put_planned_week(
+    State(s): State<AppState>,
+    Bearer(token): Bearer,
+    ApiJson(week): ApiJson<PlannedWeek>,
+) -> Result<Response> {
+    let now = s.settings.clock.now();
+    s.db.write(move |tx| {
+        let c = auth::authenticate(tx, &token, now)?;
+        crate::planned_weeks::save(tx, c.user, &week, now)
+    })
+    .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// iCalendar text (RFC 5545), for the OpenAPI document.

@@ -13,8 +13,8 @@ pub use rounds_dashboard as dashboard;
 pub use rounds_server_db as db;
 pub use rounds_server_db::{params, time};
 pub use rounds_server_rules::{
-    auth, backup, blobs, calendar, changelog, fields, import, manage, org, photos, pull, push,
-    review, scope, sessions, settings, throttle,
+    auth, backup, blobs, calendar, changelog, fields, import, manage, org, photos, planned_weeks,
+    pull, push, review, scope, sessions, settings, throttle,
 };
 
 pub use db::Db;

@@ -610,3 +610,93 @@ fn a_login_from_an_older_app_without_a_device_id_still_reads() {
     .unwrap();
     assert_eq!(req.device_id, None);
 }
+
+fn planned_week() -> rounds_protocol::week::PlannedWeek {
+    use rounds_protocol::week::*;
+    PlannedWeek {
+        planned_at: at(9),
+        summary: "Delivers 2 of 3 owed visits; 1 at risk".into(),
+        days: vec![PlannedDay {
+            date: NaiveDate::from_ymd_opt(2026, 3, 17).unwrap(),
+            start_min: 510,
+            end_min: 1020,
+            visits: vec![
+                PlannedVisit {
+                    account_id: id(1),
+                    begin_min: 540,
+                    minutes: 45,
+                    appointment: false,
+                    pinned: true,
+                },
+                PlannedVisit {
+                    account_id: id(2),
+                    begin_min: 630,
+                    minutes: 30,
+                    appointment: true,
+                    pinned: false,
+                },
+            ],
+            calls: vec![id(3)],
+            emails: Vec::new(),
+        }],
+        not_planned: vec![PlannedMiss {
+            account_id: id(4),
+            reason: "closed on the days left".into(),
+        }],
+    }
+}
+
+#[test]
+fn a_planned_week() {
+    insta::assert_json_snapshot!(planned_week());
+    // The lists a device may leave out read as empty.
+    let mut bare = serde_json::to_value(planned_week()).unwrap();
+    bare.as_object_mut().unwrap().remove("not_planned");
+    let day = &mut bare["days"][0];
+    day.as_object_mut().unwrap().remove("calls");
+    day.as_object_mut().unwrap().remove("emails");
+    let read: rounds_protocol::week::PlannedWeek = serde_json::from_value(bare).unwrap();
+    assert!(read.not_planned.is_empty() && read.days[0].calls.is_empty());
+}
+
+#[test]
+fn a_planned_week_past_the_limits_says_why() {
+    use rounds_protocol::week::*;
+    let ok = planned_week();
+    assert_eq!(ok.check(), Ok(()));
+    let cases: Vec<(fn(&mut PlannedWeek), &str)> = vec![
+        (
+            |w| {
+                w.days = (0..29)
+                    .map(|i| PlannedDay {
+                        date: w.days[0].date + chrono::Days::new(i),
+                        ..w.days[0].clone()
+                    })
+                    .collect()
+            },
+            "more than 28 days",
+        ),
+        (|w| w.days.push(w.days[0].clone()), "not in order"),
+        (|w| w.days[0].end_min = 24 * 60 + 1, "not a day"),
+        (|w| w.days[0].start_min = 1_100, "not a day"),
+        (
+            |w| w.days[0].visits[0].begin_min = 23 * 60 + 30,
+            "past midnight",
+        ),
+        (
+            |w| w.days[0].calls = vec![w.days[0].calls[0]; MAX_PLANNED_PER_DAY + 1],
+            "more than 200 a day",
+        ),
+        (|w| w.summary = "x".repeat(MAX_PLAN_TEXT + 1), "longer than"),
+        (
+            |w| w.not_planned[0].reason = "x".repeat(MAX_PLAN_TEXT + 1),
+            "longer than",
+        ),
+    ];
+    for (spoil, why) in cases {
+        let mut w = ok.clone();
+        spoil(&mut w);
+        let err = w.check().unwrap_err();
+        assert!(err.contains(why), "{why}: {err}");
+    }
+}

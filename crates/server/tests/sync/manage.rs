@@ -28,6 +28,7 @@ on_both_backends!(
     the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts,
     a_stale_edit_form_saves_only_what_the_manager_changed,
     a_manager_books_an_appointment_for_the_accounts_rep,
+    a_reps_planned_week_reaches_their_manager_read_only,
     the_json_api_keeps_a_manager_to_their_own_team,
 );
 
@@ -1126,6 +1127,162 @@ async fn a_manager_books_an_appointment_for_the_accounts_rep(backend: Backend) {
         (on_device[0].on, on_device[0].at_min),
         "nothing else changed"
     );
+}
+
+async fn a_reps_planned_week_reaches_their_manager_read_only(backend: Backend) {
+    use rounds_protocol::week::{PlannedDay, PlannedMiss, PlannedVisit, PlannedWeek};
+    let server = TestServer::start(backend).await;
+    let org = seed(&server).await;
+    let (_, west) = elsewhere(&server).await;
+    let ana = Device::sign_in(&server.base, "ana@example.com").await;
+    let b = Session::sign_in(&server.base, "maria@example.com").await;
+    let page = |rep: String| {
+        let b = &b;
+        async move {
+            let (status, page) = b.get(&format!("/dashboard/weeks?rep={rep}")).await;
+            assert_eq!(status, 200);
+            page
+        }
+    };
+    let now = Utc::now();
+    let day = now.date_naive() + Duration::days(2);
+    let (n0, n1, n2) = (
+        org.north_accounts[0],
+        org.north_accounts[1],
+        org.north_accounts[2],
+    );
+    let week = move |planned_at: chrono::DateTime<Utc>, summary: &str| PlannedWeek {
+        planned_at,
+        summary: summary.to_owned(),
+        days: vec![PlannedDay {
+            date: day,
+            start_min: 8 * 60 + 30,
+            end_min: 17 * 60,
+            visits: vec![
+                PlannedVisit {
+                    account_id: n0,
+                    begin_min: 9 * 60,
+                    minutes: 45,
+                    appointment: false,
+                    pinned: true,
+                },
+                // Moved to another team since: not named to this manager.
+                PlannedVisit {
+                    account_id: west,
+                    begin_min: 11 * 60,
+                    minutes: 30,
+                    appointment: true,
+                    pinned: false,
+                },
+            ],
+            calls: vec![n1],
+            emails: Vec::new(),
+        }],
+        not_planned: vec![PlannedMiss {
+            account_id: n2,
+            reason: "closed on the days left".into(),
+        }],
+    };
+    let put = |w: PlannedWeek, token: Option<String>| {
+        let ana = &ana;
+        async move {
+            let mut req = ana
+                .http
+                .put(format!("{}/sync/planned-week", ana.base))
+                .json(&w);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send().await.expect("request").status().as_u16()
+        }
+    };
+    let token = || Some(ana.token.clone());
+
+    assert!(
+        page(org.ana.to_string())
+            .await
+            .contains("has not planned a week"),
+        "nothing before the device sends it"
+    );
+    assert_eq!(
+        put(week(now, "Delivers 1 of 2 owed visits"), None).await,
+        401
+    );
+    let mut future = week(now + Duration::days(2), "from the future");
+    assert_eq!(
+        put(future.clone(), token()).await,
+        400,
+        "ahead of the clock"
+    );
+    future.planned_at = now;
+    future.days = (0..29)
+        .map(|i| PlannedDay {
+            date: day + Duration::days(i),
+            ..future.days[0].clone()
+        })
+        .collect();
+    assert_eq!(put(future, token()).await, 400, "past the limits");
+
+    assert_eq!(
+        put(
+            week(now - Duration::hours(1), "Delivers 1 of 2 owed visits"),
+            token()
+        )
+        .await,
+        204
+    );
+    let shown = page(org.ana.to_string()).await;
+    for want in [
+        "Delivers 1 of 2 owed visits",
+        "North 0",
+        "09:00–09:45",
+        "Put on this day by the rep",
+        "Appointment",
+        "an account no longer in your team",
+        "Calls: North 1",
+        "North 2: closed on the days left",
+    ] {
+        assert!(shown.contains(want), "shows {want:?}");
+    }
+    assert!(
+        !shown.contains("West 0"),
+        "another team's account is not named"
+    );
+
+    // An older plan (a device that was offline longer) does not replace a newer one.
+    assert_eq!(
+        put(week(now - Duration::hours(2), "an older plan"), token()).await,
+        204
+    );
+    let shown = page(org.ana.to_string()).await;
+    assert!(shown.contains("Delivers 1 of 2") && !shown.contains("an older plan"));
+    assert_eq!(
+        put(week(now, "Delivers 2 of 2 owed visits"), token()).await,
+        204
+    );
+    assert!(
+        page(org.ana.to_string())
+            .await
+            .contains("Delivers 2 of 2 owed visits")
+    );
+
+    // Another team's rep's plan stays with their manager: asking for it shows one of
+    // this manager's own reps instead.
+    let zed: UserId = server
+        .db
+        .write(move |tx| {
+            let zed: UserId = tx
+                .query_one("SELECT id FROM users WHERE email = 'zed@example.com'", &[])?
+                .parse("id")?;
+            let mut theirs = week(now, "Zed's secret week");
+            theirs.days[0].visits.truncate(0);
+            rounds_server::planned_weeks::save(tx, zed, &theirs, now)?;
+            Ok::<_, Error>(zed)
+        })
+        .await
+        .expect("zed's plan");
+    let shown = page(zed.to_string()).await;
+    assert!(!shown.contains("Zed's secret week") && !shown.contains(">Zed<"));
 }
 
 async fn the_json_api_keeps_a_manager_to_their_own_team(backend: Backend) {
