@@ -611,7 +611,7 @@ fn a_login_from_an_older_app_without_a_device_id_still_reads() {
     assert_eq!(req.device_id, None);
 }
 
-fn planned_week() -> rounds_protocol::week::PlannedWeek {
+fn planned_week() -> week::PlannedWeek {
     use rounds_protocol::week::*;
     PlannedWeek {
         planned_at: at(9),
@@ -655,7 +655,7 @@ fn a_planned_week() {
     let day = &mut bare["days"][0];
     day.as_object_mut().unwrap().remove("calls");
     day.as_object_mut().unwrap().remove("emails");
-    let read: rounds_protocol::week::PlannedWeek = serde_json::from_value(bare).unwrap();
+    let read: week::PlannedWeek = serde_json::from_value(bare).unwrap();
     assert!(read.not_planned.is_empty() && read.days[0].calls.is_empty());
 }
 
@@ -664,7 +664,8 @@ fn a_planned_week_past_the_limits_says_why() {
     use rounds_protocol::week::*;
     let ok = planned_week();
     assert_eq!(ok.check(), Ok(()));
-    let cases: Vec<(fn(&mut PlannedWeek), &str)> = vec![
+    type Spoil = fn(&mut PlannedWeek);
+    let cases: Vec<(Spoil, &str)> = vec![
         (
             |w| {
                 w.days = (0..29)

@@ -1098,7 +1098,7 @@ async fn a_manager_books_an_appointment_for_the_accounts_rep(backend: Backend) {
         "not through another account"
     );
     assert_eq!(
-        cancel(xs.clone(), uuid::Uuid::now_v7().to_string(), b.csrf.clone()).await,
+        cancel(xs.clone(), Uuid::now_v7().to_string(), b.csrf.clone()).await,
         404
     );
     assert_eq!(
