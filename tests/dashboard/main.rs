@@ -606,13 +606,50 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
         .find(Locator::Css("input[name=high_visits]"))
         .await
         .unwrap();
+    let high_visits = visits.prop("value").await.unwrap().unwrap_or_default();
     visits.clear().await.unwrap();
     visits.send_keys("99").await.unwrap();
+    let minutes = c
+        .find(Locator::Css("input[name=high_minutes]"))
+        .await
+        .unwrap();
+    minutes.send_keys("0").await.unwrap();
     driver::click(&c, "form.edit button[type=submit]").await;
     let error = fresh_text(&c, "tr[data-bucket=high] .field-error").await;
     assert!(error.contains("At most 20"), "{error}");
+    let error = fresh_text(
+        &c,
+        "tr[data-bucket=high] td[data-label='Visit length (min)'] .field-error",
+    )
+    .await;
+    assert!(error.contains("Minutes, 1 to 600"), "{error}");
     screenshot(&c, "plans-errors").await;
     assert_eq!(plan_data(&server).await, plan_before, "nothing saved");
+
+    // High-priority visits take 45 minutes from today, unless an account has its own.
+    for (cell, value) in [
+        ("high_visits", high_visits.as_str()),
+        ("high_minutes", "45"),
+    ] {
+        let input = c
+            .find(Locator::Css(&format!("input[name={cell}]")))
+            .await
+            .unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+    driver::click(&c, "form.edit button[type=submit]").await;
+    let saved = after_submit(&c, ".ok-note").await;
+    assert!(saved.contains("Saved."), "{saved}");
+    assert!(saved.contains("visits of 45 min"), "the history says so");
+    assert!(
+        plan_data(&server)
+            .await
+            .iter()
+            .any(|p| p.contains("\"visit_minutes\":45")),
+        "saved in the plan"
+    );
+    screenshot(&c, "plans-visit-length").await;
     c.close().await.unwrap();
 
     dana.sync().await.unwrap();

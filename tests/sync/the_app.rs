@@ -533,6 +533,68 @@ async fn the_week_the_rep_saw_reaches_the_server_after_the_next_sync() {
 }
 
 #[tokio::test]
+async fn a_buckets_visit_length_plans_its_accounts_visits_unless_they_have_their_own() {
+    let server = Server::demo().await;
+    // The manager gives high-priority visits 50 minutes (the plan version in force on
+    // the demo's day, replaced in place).
+    server
+        .db()
+        .await
+        .write(|tx| {
+            let plan = rounds_server::manage::plan(tx)?.expect("the demo's plan");
+            let day = NaiveDate::from_ymd_opt(2026, 3, 18).unwrap();
+            let version = plan
+                .versions
+                .iter()
+                .rfind(|v| v.effective_from <= day)
+                .expect("a version in force")
+                .clone();
+            let mut rules = version.rules.clone();
+            for r in &mut rules {
+                if r.priority == Priority::High {
+                    r.visit_minutes = Some(50);
+                }
+            }
+            rounds_server::manage::save_plan(tx, &rules, version.effective_from)
+        })
+        .await
+        .unwrap();
+    let (device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep().unwrap();
+    let week = rep.plan_week(demo_now()).unwrap();
+    let mut seen = (0, 0);
+    for s in week
+        .days
+        .iter()
+        .flat_map(|d| &d.stops)
+        .filter(|s| !s.appointment)
+    {
+        let a = rep.account(s.account_id, demo_now()).unwrap();
+        let want = match (a.visit_minutes, a.priority) {
+            (Some(own), _) => u32::from(own),
+            (None, Priority::High) => {
+                seen.0 += 1;
+                50
+            }
+            (None, _) => {
+                seen.1 += 1;
+                30
+            }
+        };
+        assert_eq!(s.visit_min, want, "{} ({:?})", s.name, a.priority);
+        assert_eq!(
+            a.planned_visit_minutes,
+            Some(want as u16),
+            "the account says so too"
+        );
+    }
+    assert!(
+        seen.0 > 0 && seen.1 > 0,
+        "the demo week has high and other visits: {seen:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_week_keeps_to_the_reps_own_hours_and_days_off() {
     use chrono::{Datelike, Weekday};
     use rounds_protocol::ipc::PinToDay;

@@ -98,6 +98,23 @@ struct Evaluated {
     today: NaiveDate,
     inputs: rounds_store::TodayInputs,
     cadence: Vec<AccountCadence>,
+    plan: Option<RotationPlan>,
+}
+
+impl Evaluated {
+    /// How long a visit of `account` takes: its own length, else its bucket's under the
+    /// plan in force today, else the rep's `default`.
+    fn visit_minutes(&self, account: &rounds_store::TodayAccount, default: u32) -> u32 {
+        account
+            .visit_minutes
+            .or_else(|| {
+                self.plan
+                    .as_ref()?
+                    .rule_on(account.priority, self.today)?
+                    .visit_minutes
+            })
+            .map_or(default, u32::from)
+    }
 }
 
 impl Rep {
@@ -182,6 +199,7 @@ impl Rep {
             today,
             inputs,
             cadence,
+            plan,
         })
     }
 
@@ -315,9 +333,7 @@ impl Rep {
         let appointment = |i: usize| booked.get(&ev.inputs.accounts[i].id).copied();
         let visit_of = |i: usize| match appointment(i) {
             Some((_, minutes)) => u32::from(minutes),
-            None => ev.inputs.accounts[i]
-                .visit_minutes
-                .map_or(visit_min, u32::from),
+            None => ev.visit_minutes(&ev.inputs.accounts[i], visit_min),
         };
         let secs = |m: u32| i64::from(m) * 60;
         let mut unplaced = Vec::new();
@@ -698,8 +714,7 @@ impl Rep {
             // it has one (the first, should two differ).
             let minutes = fixed
                 .and_then(|f| f.first().map(|f| f.2))
-                .or(a.visit_minutes)
-                .unwrap_or(visit_min as u16);
+                .unwrap_or(u16::try_from(ev.visit_minutes(a, visit_min)).unwrap_or(u16::MAX));
             if let Some(&day) = pinned_days.get(&a.id) {
                 pins.push(rounds_plan::Pin {
                     account: accounts.len(),
@@ -1040,10 +1055,16 @@ impl Rep {
             hours: a.hours.as_ref().map(ToString::to_string),
             hours_today: a.hours.as_ref().map(|h| h.describe(ev.today.weekday())),
             visit_minutes: a.visit_minutes,
-            planned_visit_minutes: Some(
-                a.visit_minutes
-                    .unwrap_or(self.day_settings()?.visit_minutes as u16),
-            ),
+            planned_visit_minutes: Some({
+                let default = self.day_settings()?.visit_minutes;
+                let minutes = ev
+                    .inputs
+                    .accounts
+                    .iter()
+                    .find(|x| x.id == id)
+                    .map_or(default, |x| ev.visit_minutes(x, default));
+                u16::try_from(minutes).unwrap_or(u16::MAX)
+            }),
             appointments: read
                 .appointments()
                 .of_account(id)

@@ -96,6 +96,7 @@ fn today_list(c: &mut Criterion) {
                 BucketRule {
                     period: Period::Month,
                     touches: Touches::new(2, 2, 4),
+                    visit_minutes: None,
                 },
             ),
             (
@@ -103,6 +104,7 @@ fn today_list(c: &mut Criterion) {
                 BucketRule {
                     period: Period::Month,
                     touches: Touches::new(1, 2, 2),
+                    visit_minutes: None,
                 },
             ),
             (
@@ -110,6 +112,7 @@ fn today_list(c: &mut Criterion) {
                 BucketRule {
                     period: Period::Quarter,
                     touches: Touches::new(1, 1, 1),
+                    visit_minutes: None,
                 },
             ),
         ],

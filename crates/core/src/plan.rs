@@ -36,11 +36,15 @@ impl Touches {
     }
 }
 
-/// What one priority bucket gets: e.g. high = 2 visits, 2 calls, 4 e-mails a month.
+/// What one priority bucket gets: e.g. high = 2 visits, 2 calls, 4 e-mails a month,
+/// and how long its visits take unless an account says otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct BucketRule {
     pub period: Period,
     pub touches: Touches,
+    /// The bucket's visit length in minutes (1 to 600); `None`: the rep's own default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit_minutes: Option<u16>,
 }
 
 /// One version of a plan, in force from `effective_from` (a local date) until the next.
@@ -74,6 +78,12 @@ pub enum PlanError {
         period: &'static str,
         max: u32,
     },
+    #[error("a {priority} priority visit of {minutes} minutes: it lasts 1 to {max} minutes")]
+    VisitMinutes {
+        priority: &'static str,
+        minutes: u16,
+        max: u16,
+    },
 }
 
 impl RotationPlan {
@@ -95,6 +105,15 @@ impl RotationPlan {
         }
         for v in &versions {
             for (priority, rule) in &v.rules {
+                if let Some(minutes) = rule.visit_minutes
+                    && crate::hours::visit_minutes(minutes).is_err()
+                {
+                    return Err(PlanError::VisitMinutes {
+                        priority: priority.label(),
+                        minutes,
+                        max: crate::hours::MAX_VISIT_MINUTES,
+                    });
+                }
                 let max = match rule.period {
                     Period::Week => 5,
                     Period::Month => 20,
@@ -158,6 +177,7 @@ mod tests {
         BucketRule {
             period: Period::Month,
             touches: Touches::new(v, c, e),
+            visit_minutes: None,
         }
     }
 
@@ -223,6 +243,7 @@ mod tests {
         let weekly = BucketRule {
             period: Period::Week,
             touches: Touches::new(6, 0, 0),
+            visit_minutes: None,
         };
         let err = RotationPlan::single(id, "p", d(1, 1), [(Priority::High, weekly)]).unwrap_err();
         assert_eq!(
@@ -232,6 +253,31 @@ mod tests {
         assert_eq!(
             RotationPlan::new(id, "p".into(), vec![]),
             Err(PlanError::NoVersions)
+        );
+        for (minutes, ok) in [(0, false), (1, true), (45, true), (600, true), (601, false)] {
+            let rule = BucketRule {
+                visit_minutes: Some(minutes),
+                ..monthly(2, 0, 0)
+            };
+            let plan = RotationPlan::single(id, "p", d(1, 1), [(Priority::Medium, rule)]);
+            assert_eq!(plan.is_ok(), ok, "{minutes} minutes: {plan:?}");
+        }
+        let err = RotationPlan::single(
+            id,
+            "p",
+            d(1, 1),
+            [(
+                Priority::Low,
+                BucketRule {
+                    visit_minutes: Some(0),
+                    ..monthly(1, 0, 0)
+                },
+            )],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a low priority visit of 0 minutes: it lasts 1 to 600 minutes"
         );
     }
 }

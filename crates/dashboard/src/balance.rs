@@ -446,6 +446,7 @@ mod tests {
         let rule = |period, v, c, e| BucketRule {
             period,
             touches: Touches::new(v, c, e),
+            visit_minutes: None,
         };
         RotationPlan::single(
             PlanId::from_uuid(Uuid::from_u128(9)),

@@ -1,5 +1,5 @@
-//! `/dashboard/plans`: the call-rotation plan's targets per priority bucket — the period
-//! and how many visits, calls and e-mails in it. Saving adds a plan version from today
+//! `/dashboard/plans`: the call-rotation plan's targets per priority bucket — the period,
+//! how many visits, calls and e-mails in it, and its visits' default length. Saving adds a plan version from today
 //! (the viewer's day), so what was owed before stays; devices get it on their next sync.
 
 use std::collections::BTreeMap;
@@ -70,6 +70,12 @@ pub fn cells_of(plan: Option<&PlanRecord>, day: NaiveDate) -> Cells {
             });
             cells.insert(format!("{key}_{kind}"), n.to_string());
         }
+        cells.insert(
+            format!("{key}_minutes"),
+            rule.and_then(|r| r.visit_minutes)
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        );
     }
     cells
 }
@@ -106,13 +112,33 @@ pub fn parse_cells(cells: &Cells) -> Result<Vec<PlanRuleRecord>, CellErrors> {
                 }
             }
         }
-        if let Some(period) = period {
+        // Blank: the reps' own default length.
+        let minutes = match get("minutes") {
+            "" => Ok(None),
+            m => m
+                .parse::<u16>()
+                .ok()
+                .and_then(|m| rounds_core::hours::visit_minutes(m).ok())
+                .map(Some)
+                .ok_or(()),
+        };
+        if minutes.is_err() {
+            errors.insert(
+                format!("{key}_minutes"),
+                format!(
+                    "Minutes, 1 to {}, or blank for each rep's own.",
+                    rounds_core::hours::MAX_VISIT_MINUTES
+                ),
+            );
+        }
+        if let (Some(period), Ok(visit_minutes)) = (period, minutes) {
             rules.push(PlanRuleRecord {
                 priority,
                 period,
                 visits: n[0],
                 calls: n[1],
                 emails: n[2],
+                visit_minutes,
             });
         }
     }
@@ -141,7 +167,7 @@ pub fn render(
     let admin = viewer.role == Role::Admin;
     let body = html! {
         h1 { "Call-rotation plan" }
-        p.muted { "For each priority bucket: the period, and how many touches of each kind an account gets in it. "
+        p.muted { "For each priority bucket: the period, how many touches of each kind an account gets in it, and how long its visits take when the account has no length of its own (blank: each rep's own). "
             "A change applies from today (" (today.format("%-d %B %Y")) "); what was owed before stays as it was." }
         @if !admin {
             p #plan-owner role="note" { "This plan is the whole organisation's: every team's reps work to it, so an administrator changes it. Ask yours for a change." }
@@ -153,7 +179,7 @@ pub fn render(
             input type="hidden" name="csrf" value=(viewer.csrf);
             fieldset.plain disabled[!admin] {
             div.table-wrap { table.cards.plan {
-                thead { tr { th { "Bucket" } th { "Period" } @for (_, l) in KINDS { th { (l) } } } }
+                thead { tr { th { "Bucket" } th { "Period" } @for (_, l) in KINDS { th { (l) } } th { "Visit length (min)" } } }
                 tbody {
                     @for (priority, label) in BUCKETS {
                         @let key = wire(&priority);
@@ -179,6 +205,13 @@ pub fn render(
                                     @if let Some(e) = errors.get(&k) { p.field-error role="alert" { (e) } }
                                 }
                             }
+                            @let mk = format!("{key}_minutes");
+                            td data-label="Visit length (min)" {
+                                input type="number" min="1" max="600" inputmode="numeric" name=(mk) value=(cell(&mk))
+                                    aria-label=(format!("{label}: visit length in minutes"))
+                                    aria-invalid=[errors.contains_key(&mk).then_some("true")];
+                                @if let Some(e) = errors.get(&mk) { p.field-error role="alert" { (e) } }
+                            }
                         }
                     }
                 }
@@ -194,6 +227,7 @@ pub fn render(
                         @for (i, r) in v.rules.iter().enumerate() {
                             @if i > 0 { "; " }
                             (wire(&r.priority)) " — " (r.visits) " visits, " (r.calls) " calls, " (r.emails) " e-mails a " (wire(&r.period))
+                            @if let Some(m) = r.visit_minutes { ", visits of " (m) " min" }
                         }
                     }
                 }

@@ -235,6 +235,7 @@ const fn rule(
         visits,
         calls,
         emails,
+        visit_minutes: None,
     }
 }
 

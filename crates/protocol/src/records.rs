@@ -251,6 +251,10 @@ pub struct PlanRuleRecord {
     pub visits: u32,
     pub calls: u32,
     pub emails: u32,
+    /// The bucket's visit length in minutes; absent: the rep's own default. An older
+    /// device ignores it and plans with its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit_minutes: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -559,6 +563,7 @@ impl TryFrom<&PlanRecord> for core::RotationPlan {
                             core::BucketRule {
                                 period: x.period,
                                 touches: core::Touches::new(x.visits, x.calls, x.emails),
+                                visit_minutes: x.visit_minutes,
                             },
                         )
                     })
@@ -591,6 +596,7 @@ impl From<&core::RotationPlan> for PlanRecord {
                             visits: r.touches.visits,
                             calls: r.touches.calls,
                             emails: r.touches.emails,
+                            visit_minutes: r.visit_minutes,
                         })
                         .collect(),
                 })

@@ -72,6 +72,7 @@ fn pages(accounts: usize, contacts_per: usize, activities: usize) -> Vec<PullRes
                         visits: 2,
                         calls: 2,
                         emails: 4,
+                        visit_minutes: None,
                     }],
                 }],
             }),

@@ -30,6 +30,7 @@ pub fn rule(period: Period, v: u32, c: u32, e: u32) -> BucketRule {
     BucketRule {
         period,
         touches: Touches::new(v, c, e),
+        visit_minutes: None,
     }
 }
 

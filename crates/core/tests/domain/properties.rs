@@ -42,6 +42,7 @@ fn bucket_rule() -> impl Strategy<Value = BucketRule> {
     (period(), 0u32..=5, 0u32..=5, 0u32..=5).prop_map(|(period, v, c, e)| BucketRule {
         period,
         touches: Touches::new(v, c, e),
+        visit_minutes: None,
     })
 }
 

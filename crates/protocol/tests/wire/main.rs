@@ -425,6 +425,7 @@ fn pull_response() {
                             visits: 2,
                             calls: 2,
                             emails: 4,
+                            visit_minutes: Some(45),
                         }],
                     }],
                 }),

@@ -276,6 +276,7 @@ async fn plan_targets_are_checked_and_reach_devices(backend: Backend) {
         visits,
         calls,
         emails,
+        visit_minutes: None,
     };
     let day = NaiveDate::from_ymd_opt(2026, 11, 2).expect("date");
     let too_many = vec![rule(Priority::High, Period::Week, 6, 0, 0)];
@@ -285,6 +286,16 @@ async fn plan_targets_are_checked_and_reach_devices(backend: Backend) {
         .await
         .expect_err("more visits than workdays");
     assert_eq!(err.code(), ErrorCode::InvalidInput);
+    for minutes in [0, 601] {
+        let mut long = rule(Priority::High, Period::Month, 2, 0, 0);
+        long.visit_minutes = Some(minutes);
+        let err = server
+            .db
+            .write(move |tx| manage::save_plan(tx, &[long.clone()], day))
+            .await
+            .expect_err("a visit of no length, or over ten hours");
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{minutes}");
+    }
     assert_eq!(server.count("SELECT COUNT(*) FROM plans").await, 0);
 
     let first = vec![
@@ -297,7 +308,10 @@ async fn plan_targets_are_checked_and_reach_devices(backend: Backend) {
         .await
         .expect("saved");
     let later = day + Duration::days(10);
-    let second = vec![rule(Priority::High, Period::Month, 3, 2, 4)];
+    // High priority visits take 50 minutes from then on, unless an account says.
+    let mut high = rule(Priority::High, Period::Month, 3, 2, 4);
+    high.visit_minutes = Some(50);
+    let second = vec![high];
     let plan = server
         .db
         .write(move |tx| manage::save_plan(tx, &second, later))
@@ -319,6 +333,7 @@ async fn plan_targets_are_checked_and_reach_devices(backend: Backend) {
         })
         .expect("the plan reached the device");
     assert_eq!(synced, plan);
+    assert_eq!(synced.versions[1].rules[0].visit_minutes, Some(50));
 }
 
 async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(backend: Backend) {

@@ -127,6 +127,7 @@ pub fn plan() -> PlanRecord {
                     visits: 2,
                     calls: 2,
                     emails: 4,
+                    visit_minutes: None,
                 },
                 PlanRuleRecord {
                     priority: Priority::Medium,
@@ -134,6 +135,7 @@ pub fn plan() -> PlanRecord {
                     visits: 1,
                     calls: 1,
                     emails: 2,
+                    visit_minutes: None,
                 },
                 PlanRuleRecord {
                     priority: Priority::Low,
@@ -141,6 +143,7 @@ pub fn plan() -> PlanRecord {
                     visits: 1,
                     calls: 1,
                     emails: 1,
+                    visit_minutes: None,
                 },
             ],
         }],
