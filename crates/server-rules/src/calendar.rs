@@ -1,5 +1,6 @@
-//! A rep's appointments as an iCalendar feed: a secret address their calendar app
-//! subscribes to, so the visits they booked show where they look every morning.
+//! A rep's appointments, and the visits their device last planned, as an iCalendar
+//! feed: a secret address their calendar app subscribes to, so the visits they booked
+//! and planned show where they look every morning.
 //! The address is the only key (calendar apps send no credentials); only its SHA-256 is
 //! kept, and making a new one ends the old.
 
@@ -7,6 +8,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus};
 use rounds_protocol::UserId;
 use rounds_protocol::records::{AccountRecord, AppointmentRecord};
+use rounds_protocol::week::PlannedVisit;
 
 use crate::auth::{new_token, token_hash};
 use crate::db::{Sql, Tx};
@@ -61,26 +63,40 @@ pub fn feed(tx: &mut dyn Sql, secret: &str, now: DateTime<Utc>) -> Result<Option
             r.json::<AccountRecord>("account")?,
         ));
     }
-    Ok(Some(render(&name, &zone, &booked, now)))
+    // The planned visits from today on; an appointment in the plan is one already.
+    let today = rounds_core::calendar::local_date(tz, now);
+    let mut planned = Vec::new();
+    if let Some((week, _)) = crate::planned_weeks::of_rep(tx, user)? {
+        for day in week.days.iter().filter(|d| d.date >= today) {
+            for v in day.visits.iter().filter(|v| !v.appointment) {
+                if let Some(account) = crate::org::account(tx, v.account_id)? {
+                    planned.push((day.date, v.clone(), account));
+                }
+            }
+        }
+    }
+    Ok(Some(render((user, &name), &zone, &booked, &planned, now)))
 }
 
-/// The calendar text: one event per appointment, at the rep's local time in their zone,
-/// cancelled ones marked so subscribed calendars drop them.
+/// The calendar text, at the rep's local times in their zone: one event per
+/// appointment (cancelled ones marked, so subscribed calendars drop them), and one
+/// tentative event per planned visit. A planned visit's id is its rep, day and account,
+/// so a re-plan that keeps it updates it in place, and one that drops it removes it.
 pub fn render(
-    rep: &str,
+    (rep, rep_name): (UserId, &str),
     zone: &str,
     booked: &[(AppointmentRecord, AccountRecord)],
+    planned: &[(NaiveDate, PlannedVisit, AccountRecord)],
     now: DateTime<Utc>,
 ) -> String {
     let mut cal = Calendar::new();
-    cal.name(&format!("Rounds: {rep}'s appointments"));
-    for (a, account) in booked {
+    cal.name(&format!("Rounds: {rep_name}'s visits"));
+    let event = |on: NaiveDate, start: u16, minutes: u16, account: &AccountRecord| {
         let at = |minute: u32| CalendarDateTime::WithTimezone {
-            date_time: a.on.and_hms_opt(0, 0, 0).unwrap_or_default()
+            date_time: on.and_hms_opt(0, 0, 0).unwrap_or_default()
                 + chrono::Duration::minutes(i64::from(minute)),
             tzid: zone.to_owned(),
         };
-        let start = u32::from(a.at_min);
         let address: Vec<&str> = [
             account.street.as_str(),
             account.city.as_str(),
@@ -91,22 +107,34 @@ pub fn render(
         .filter(|s| !s.trim().is_empty())
         .collect();
         let mut e = Event::new();
+        e.timestamp(now)
+            .starts(at(u32::from(start)))
+            .ends(at(u32::from(start) + u32::from(minutes)));
+        if !address.is_empty() {
+            e.location(&address.join(", "));
+        }
+        e
+    };
+    for (a, account) in booked {
+        let mut e = event(a.on, a.at_min, a.minutes, account);
         e.uid(&format!("{}@rounds", a.id))
-            .timestamp(now)
             .summary(&format!("Visit: {}", account.name))
-            .starts(at(start))
-            .ends(at(start + u32::from(a.minutes)))
             .status(if a.cancelled_at.is_some() {
                 EventStatus::Cancelled
             } else {
                 EventStatus::Confirmed
             });
-        if !address.is_empty() {
-            e.location(&address.join(", "));
-        }
         if let Some(note) = &a.note {
             e.description(note);
         }
+        cal.push(e.done());
+    }
+    for (on, v, account) in planned {
+        let mut e = event(*on, v.begin_min, v.minutes, account);
+        e.uid(&format!("plan-{rep}-{}-{on}@rounds", v.account_id))
+            .summary(&format!("Planned visit: {}", account.name))
+            .status(EventStatus::Tentative)
+            .description("Planned in Rounds; it moves when you plan your week again.");
         cal.push(e.done());
     }
     cal.done().to_string()

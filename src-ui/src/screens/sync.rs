@@ -192,7 +192,8 @@ fn dismiss(ctx: Ctx, seq: u64) {
 
 /// Changing the password needs the server; the other devices and browsers signed in as
 /// the rep are signed out by it, this one stays.
-/// The address of the rep's appointments as a calendar, for the calendar app they use.
+/// The address of the rep's appointments and planned visits as a calendar, for the
+/// calendar app they use.
 #[component]
 fn CalendarFeed() -> impl IntoView {
     let url = RwSignal::new(None::<String>);
@@ -212,9 +213,9 @@ fn CalendarFeed() -> impl IntoView {
     };
     view! {
         <section class="card" id="calendar-feed" aria-labelledby="calendar-title">
-            <h2 id="calendar-title">"Appointments in your calendar"</h2>
+            <h2 id="calendar-title">"Your visits in your calendar"</h2>
             <p class="muted">
-                "Subscribe to this address in your calendar app and your appointments show there. Anyone with it sees them; a new address ends the old one."
+                "Subscribe to this address in your calendar app: your appointments show there, and the visits of the week you last planned, marked tentative, after each sync. Anyone with it sees them; a new address ends the old one."
             </p>
             {move || url.get().map(|u| view! {
                 <input id="calendar-url" type="text" readonly=true prop:value=u />

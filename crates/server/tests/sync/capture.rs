@@ -979,6 +979,69 @@ async fn a_reps_appointments_are_a_calendar_at_a_secret_address(backend: Backend
         "the cancelled one is marked: {text}"
     );
 
+    // The week her device planned joins it, tentative: a visit the planner chose, not
+    // the appointment again, and nothing from a day gone by.
+    use rounds_protocol::week::{PlannedDay, PlannedVisit, PlannedWeek};
+    let visit = |account_id, begin_min, appointment| PlannedVisit {
+        account_id,
+        begin_min,
+        minutes: 40,
+        appointment,
+        pinned: false,
+    };
+    let week = PlannedWeek {
+        planned_at: Utc::now(),
+        summary: "Delivers 2 of 2 owed visits.".into(),
+        days: vec![
+            PlannedDay {
+                date: kept.on - chrono::Days::new(5),
+                start_min: 480,
+                end_min: 1020,
+                visits: vec![visit(org.north_accounts[1], 600, false)],
+                calls: Vec::new(),
+                emails: Vec::new(),
+            },
+            PlannedDay {
+                date: kept.on,
+                start_min: 480,
+                end_min: 1020,
+                visits: vec![
+                    visit(org.north_accounts[2], 9 * 60, false),
+                    visit(org.north_accounts[0], 10 * 60 + 30, true),
+                ],
+                calls: Vec::new(),
+                emails: Vec::new(),
+            },
+        ],
+        not_planned: Vec::new(),
+    };
+    let res = ana
+        .http
+        .put(format!("{}/sync/planned-week", server.base))
+        .bearer_auth(&ana.token)
+        .json(&week)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 204);
+    let (_, _, text) = get(path.clone()).await;
+    let text = text.replace("\r\n ", "");
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 3, "{text}");
+    assert_eq!(text.matches("STATUS:TENTATIVE").count(), 1, "{text}");
+    assert!(text.contains("SUMMARY:Planned visit: North 2"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "UID:plan-{}-{}-{}@rounds",
+            org.ana, org.north_accounts[2], kept.on
+        )),
+        "named by rep, account and day, so a re-plan updates it: {text}"
+    );
+    assert!(
+        text.contains(&format!("DTSTART;TZID=America/Chicago:{day}T090000"))
+            && text.contains(&format!("DTEND;TZID=America/Chicago:{day}T094000")),
+        "{text}"
+    );
+
     // A new address ends the old one; a guess finds nothing; Ben's feed is his own.
     let (_, body) = ana.post("/sync/calendar-feed", serde_json::json!({})).await;
     let again = body["path"].as_str().expect("a path").to_owned();
