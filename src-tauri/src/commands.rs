@@ -8,7 +8,8 @@ use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto,
     CancelAppointment, CheckOut, CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError,
     LeadDraft, LogActivity, Logged, Lookalike, MapPin, MapPinsNear, NewLead, PinToDay, PlanDay,
-    Profile, SaveAppointment, SaveContact, Session, SignIn, SyncView, TodayView, WeekPlan,
+    PlanWeek, Profile, SaveAppointment, SaveContact, Session, SignIn, SyncView, TodayView,
+    WeekPlan,
 };
 use rounds_protocol::{
     AccountId, ActivityId, AppointmentId, ContactId, ErrorCode, FollowUpId, PhotoId,
@@ -53,12 +54,12 @@ pub async fn plan_day(state: State<'_, AppState>, req: PlanDay) -> Answer<DayRou
 }
 
 #[tauri::command]
-pub async fn plan_week(state: State<'_, AppState>) -> Answer<WeekPlan> {
+pub async fn plan_week(state: State<'_, AppState>, req: PlanWeek) -> Answer<WeekPlan> {
     let mut device = state.device().await;
     let now = device.now();
     // Kept: the next plan starts from what the rep saw, so it moves as few visits as it
     // must, and the rep's manager reads it after the next sync.
-    device.rep_mut()?.plan_and_remember_week(now)
+    device.rep_mut()?.plan_and_remember_week(now, req.horizon)
 }
 
 #[tauri::command]

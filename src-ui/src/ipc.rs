@@ -7,7 +7,8 @@ use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountQuery, AddFollowUp, AmendActivity, AttachPhoto,
     CancelAppointment, CheckOut, CompleteFollowUp, DayRoute, DaySettings, EditAccount, IpcError,
     LeadDraft, LogActivity, Logged, Lookalike, MapPin, MapPinsNear, NewLead, PinToDay, PlanDay,
-    Profile, SaveAppointment, SaveContact, Session, SignIn, SyncView, TodayView, WeekPlan, command,
+    PlanWeek, Profile, SaveAppointment, SaveContact, Session, SignIn, SyncView, TodayView,
+    WeekPlan, command,
 };
 use rounds_protocol::{AccountId, ActivityId, AppointmentId, ContactId, FollowUpId, PhotoId};
 use serde::Serialize;
@@ -122,8 +123,8 @@ pub async fn plan_day(req: PlanDay) -> Result<DayRoute, IpcError> {
     call(command::PLAN_DAY, &req).await
 }
 
-pub async fn plan_week() -> Result<WeekPlan, IpcError> {
-    call0(command::PLAN_WEEK).await
+pub async fn plan_week(req: PlanWeek) -> Result<WeekPlan, IpcError> {
+    call(command::PLAN_WEEK, &req).await
 }
 
 pub async fn accounts(req: AccountQuery) -> Result<AccountList, IpcError> {

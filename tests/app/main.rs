@@ -379,6 +379,19 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .unwrap();
     screenshot(&c, &display, "week-day-map").await;
     click(&c, &format!("{day} .week-map-toggle")).await;
+    // Further ahead: four weeks of workdays, planned on the device as well.
+    wait(&c, "#week-horizon")
+        .await
+        .select_by_value("four_weeks")
+        .await
+        .unwrap();
+    eventually(20, "four weeks planned", || async {
+        all(&c, "li.week-day").await.len() > 15 && text(&c, "#week h1").await.contains("four weeks")
+    })
+    .await;
+    let last = all(&c, "li.week-day").await.pop().unwrap();
+    let last = last.attr("data-date").await.unwrap().unwrap_or_default();
+    assert!(last.as_str() <= "2026-04-14", "within four weeks: {last}");
 
     // The rep learns a shop's hours: set on the account, shown at once, and the week
     // plans its visit inside them.

@@ -1249,7 +1249,7 @@ async fn a_manager_reads_the_week_a_rep_planned_on_her_device() {
     let week = device
         .rep_mut()
         .unwrap()
-        .plan_and_remember_week(test_now())
+        .plan_and_remember_week(test_now(), Default::default())
         .unwrap();
     device.trigger(rounds_client::planner::Trigger::Manual);
     driver::eventually(30, "the planned week reaches the server", || async {

@@ -492,7 +492,7 @@ async fn the_week_the_rep_saw_reaches_the_server_after_the_next_sync() {
     let shown = device
         .rep_mut()
         .unwrap()
-        .plan_and_remember_week(demo_now())
+        .plan_and_remember_week(demo_now(), Default::default())
         .unwrap();
     device.trigger(rounds_client::planner::Trigger::Manual);
     let sent = wait_for(&server, demo_now()).await;
@@ -526,7 +526,7 @@ async fn the_week_the_rep_saw_reaches_the_server_after_the_next_sync() {
     device
         .rep_mut()
         .unwrap()
-        .plan_and_remember_week(later)
+        .plan_and_remember_week(later, Default::default())
         .unwrap();
     device.trigger(rounds_client::planner::Trigger::Manual);
     wait_for(&server, later).await;
@@ -591,6 +591,66 @@ async fn a_buckets_visit_length_plans_its_accounts_visits_unless_they_have_their
     assert!(
         seen.0 > 0 && seen.1 > 0,
         "the demo week has high and other visits: {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_plan_reaches_to_the_months_end_or_four_weeks_ahead() {
+    use chrono::Datelike;
+    use rounds_protocol::ipc::Horizon;
+    let server = Server::demo().await;
+    let (device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep().unwrap();
+    let plan = |now, horizon| rep.plan_ahead(now, horizon).unwrap();
+    let two = plan(demo_now(), Horizon::TwoWeeks);
+    assert_eq!((two.days.len(), two.horizon), (10, Horizon::TwoWeeks));
+
+    // Wednesday 18 March: the workdays left in March, the last of them included.
+    let month = plan(demo_now(), Horizon::MonthEnd);
+    assert_eq!(month.horizon, Horizon::MonthEnd);
+    let dates: Vec<NaiveDate> = month.days.iter().map(|d| d.date).collect();
+    assert!(dates.iter().all(|d| d.month() == 3), "{dates:?}");
+    assert_eq!(
+        dates.last(),
+        Some(&NaiveDate::from_ymd_opt(2026, 3, 31).unwrap())
+    );
+    assert!(dates.windows(2).all(|w| w[0] < w[1]));
+
+    // Four weeks: up to 14 April, twice as many workdays as two weeks (less holidays).
+    let four = plan(demo_now(), Horizon::FourWeeks);
+    let last = four.days.last().unwrap().date;
+    assert!(
+        last <= NaiveDate::from_ymd_opt(2026, 4, 14).unwrap(),
+        "{last}"
+    );
+    assert!(
+        four.days.len() > 15 && four.days.len() <= 20,
+        "{}",
+        four.days.len()
+    );
+    let dates_of = |p: &rounds_protocol::ipc::WeekPlan| -> Vec<NaiveDate> {
+        p.days.iter().map(|d| d.date).collect()
+    };
+    assert_eq!(
+        dates_of(&four)[..10],
+        dates_of(&two)[..],
+        "the same first days"
+    );
+    let owed_in = |p: &rounds_protocol::ipc::WeekPlan| {
+        p.days.iter().map(|d| d.stops.len()).sum::<usize>() + p.not_planned.len()
+    };
+    assert!(
+        owed_in(&four) >= owed_in(&two),
+        "more days hold at least as much"
+    );
+
+    // The month's last evening, its workday over: the plan still has a day, the next.
+    let last_evening = Utc.with_ymd_and_hms(2026, 4, 1, 5, 0, 0).unwrap(); // 23:00 in Denver
+    let next = plan(last_evening, Horizon::MonthEnd);
+    assert_eq!(next.days.len(), 1);
+    assert_eq!(
+        next.days[0].date,
+        NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()
     );
 }
 

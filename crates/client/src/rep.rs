@@ -17,13 +17,13 @@ use rounds_protocol::auth::UserInfo;
 use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AddFollowUp,
     AmendActivity, AppointmentItem, AttachPhoto, CancelAppointment, CompleteFollowUp, ContactView,
-    DayRoute, DaySettings, DueFilter, FollowUpItem, IpcError, IssueKindView, IssueView,
+    DayRoute, DaySettings, DueFilter, FollowUpItem, Horizon, IpcError, IssueKindView, IssueView,
     LogActivity, Logged, MapPin, NextDue, Owed, PhotoItem, PhotoUpload, PinToDay, PlanDay, Profile,
     RouteCandidate, RoutePoint, RouteStop, SaveAppointment, ScoreFactor, SyncView, TimelineItem,
     TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
 };
 use rounds_protocol::sync::MutationBody;
-use rounds_protocol::week::{PlannedDay, PlannedMiss, PlannedVisit, PlannedWeek};
+use rounds_protocol::week::{MAX_PLANNED_DAYS, PlannedDay, PlannedMiss, PlannedVisit, PlannedWeek};
 use rounds_protocol::{AccountId, ActivityId, AppointmentId, ErrorCode, FollowUpId, PhotoId};
 use rounds_route::{End, Options, TimedOptions, TimedProblem, Window, WindowDrop, fit_windows};
 use rounds_store::{
@@ -532,13 +532,23 @@ impl Rep {
     /// period, overdue ones first; calls and e-mails spread over the days; what fits on
     /// no day listed with why. Offline, from the device's copy (rounds-plan).
     pub fn plan_week(&self, now: DateTime<Utc>) -> Result<WeekPlan, IpcError> {
-        Ok(self.plan_week_with_remote(now)?.0)
+        self.plan_ahead(now, Horizon::TwoWeeks)
+    }
+
+    /// [`Self::plan_week`] over the horizon asked for: two weeks, the rest of the
+    /// month, or four weeks.
+    pub fn plan_ahead(&self, now: DateTime<Utc>, horizon: Horizon) -> Result<WeekPlan, IpcError> {
+        Ok(self.plan_week_with_remote(now, horizon)?.0)
     }
 
     /// [`Self::plan_week`], kept as the week the rep was shown: the next plan starts
     /// from it, and it is sent after the next sync for the rep's manager to read.
-    pub fn plan_and_remember_week(&mut self, now: DateTime<Utc>) -> Result<WeekPlan, IpcError> {
-        let (plan, remote) = self.plan_week_with_remote(now)?;
+    pub fn plan_and_remember_week(
+        &mut self,
+        now: DateTime<Utc>,
+        horizon: Horizon,
+    ) -> Result<WeekPlan, IpcError> {
+        let (plan, remote) = self.plan_week_with_remote(now, horizon)?;
         self.remember_week(&plan)?;
         let clock = |m: u32| u16::try_from(m.min(24 * 60)).unwrap_or(24 * 60);
         let snapshot = PlannedWeek {
@@ -587,6 +597,7 @@ impl Rep {
     fn plan_week_with_remote(
         &self,
         now: DateTime<Utc>,
+        horizon: Horizon,
     ) -> Result<(WeekPlan, Vec<(Vec<AccountId>, Vec<AccountId>)>), IpcError> {
         let ev = self.evaluate(now)?;
         let settings = self.day_settings()?;
@@ -601,10 +612,21 @@ impl Rep {
 
         // The rep's workdays with their hours (today's from now on), today only while
         // some of it is left. A year without one is a settings mistake, said as such.
+        // To the month's end means at least one day, when none is left in it.
+        let month_end = rounds_core::Period::Month.bounds(ev.today).end;
+        let four_weeks = ev.today + chrono::Days::new(28);
+        let more = |dates: &[NaiveDate], day: NaiveDate| {
+            dates.len() < MAX_PLANNED_DAYS
+                && match horizon {
+                    Horizon::TwoWeeks => dates.len() < WEEK_WORKDAYS,
+                    Horizon::FourWeeks => dates.is_empty() || day < four_weeks,
+                    Horizon::MonthEnd => dates.is_empty() || day <= month_end,
+                }
+        };
         let mut dates = Vec::new();
         let mut hours = Vec::new();
         let mut day = ev.today;
-        while dates.len() < WEEK_WORKDAYS {
+        while more(&dates, day) {
             if let Some((start, end)) = self.hours_on(&settings, day) {
                 let start = if day == ev.today {
                     start.max(now_min)
@@ -829,6 +851,7 @@ impl Rep {
                 day_start_min: day_start,
                 workday_min,
                 home,
+                horizon,
             },
             remote,
         ))

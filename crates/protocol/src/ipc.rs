@@ -394,6 +394,27 @@ pub struct WeekPlan {
     /// Where each day starts and ends, when the rep has set a home.
     #[serde(default)]
     pub home: Option<LatLon>,
+    /// How far it plans.
+    #[serde(default)]
+    pub horizon: Horizon,
+}
+
+/// How far `plan_week` plans: the next two weeks' workdays, those left in this month,
+/// or the next four weeks'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Horizon {
+    #[default]
+    TwoWeeks,
+    MonthEnd,
+    FourWeeks,
+}
+
+/// `plan_week`'s request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PlanWeek {
+    #[serde(default)]
+    pub horizon: Horizon,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rounds_core::LatLon;
 use rounds_protocol::AccountId;
-use rounds_protocol::ipc::{IpcError, PinToDay, RouteCandidate, WeekDay, WeekPlan};
+use rounds_protocol::ipc::{
+    Horizon, IpcError, PinToDay, PlanWeek, RouteCandidate, WeekDay, WeekPlan,
+};
 
 use crate::map::{MapStop, PathMap};
 use crate::parts::fetched;
@@ -18,7 +20,12 @@ use crate::{format, ipc, words};
 pub fn Week() -> impl IntoView {
     let ctx = ctx();
     let f: Fetch<WeekPlan> = Fetch::new();
-    let load = move || f.run(ipc::plan_week());
+    let horizon = RwSignal::new(Horizon::TwoWeeks);
+    let load = move || {
+        f.run(ipc::plan_week(PlanWeek {
+            horizon: horizon.get_untracked(),
+        }))
+    };
     load();
     Effect::watch(move || ctx.refresh.get(), move |_, _, _| load(), false);
     let reload = Callback::new(move |_| load());
@@ -29,10 +36,27 @@ pub fn Week() -> impl IntoView {
         <section id="week" class="screen" class:loading=move || f.loading()>
             <div class="screen-head">
                 <div>
-                    <h1>"The next two weeks"</h1>
+                    <h1>{move || match horizon.get() {
+                        Horizon::TwoWeeks => "The next two weeks",
+                        Horizon::MonthEnd => "The rest of the month",
+                        Horizon::FourWeeks => "The next four weeks",
+                    }}</h1>
                     <p class="muted">
                         "Owed visits spread through their period, overdue first, each day's visits close together. Straight-line drive estimates."
                     </p>
+                    <label class="label" for="week-horizon">"Plan"</label>
+                    <select id="week-horizon" on:change=move |ev| {
+                        horizon.set(match event_target_value(&ev).as_str() {
+                            "month_end" => Horizon::MonthEnd,
+                            "four_weeks" => Horizon::FourWeeks,
+                            _ => Horizon::TwoWeeks,
+                        });
+                        load();
+                    }>
+                        <option value="two_weeks" selected=true>"the next two weeks"</option>
+                        <option value="month_end">"to the end of the month"</option>
+                        <option value="four_weeks">"the next four weeks"</option>
+                    </select>
                 </div>
             </div>
             {body}
