@@ -128,14 +128,25 @@ pub async fn book(
             )
         })
         .await;
+    back_to_account(out, account, "booked=1", "Not booked")
+}
+
+/// The account's page again, saying what was done (`done`, a query), or the refusal a
+/// rule gave under `title`; an account out of reach is as if it did not exist.
+fn back_to_account<T>(
+    out: Result<T, Error>,
+    account: AccountId,
+    done: &str,
+    title: &'static str,
+) -> Answer {
     match out {
         Ok(_) => Ok(see_other(&format!(
-            "/dashboard/accounts/{account}?booked=1#appointments"
+            "/dashboard/accounts/{account}?{done}#appointments"
         ))),
         Err(Error::Client(e)) if e.code == rounds_protocol::ErrorCode::NotFound => {
             Err(super::accounts::not_found())
         }
-        Err(Error::Client(e)) => Err(refused(&e.message)),
+        Err(Error::Client(e)) => Err(Refusal::page(StatusCode::BAD_REQUEST, title, e.message)),
         Err(e) => Err(e.into()),
     }
 }
@@ -162,13 +173,5 @@ pub async fn cancel(
             appointments::cancel(tx, account, appointment, v.id, now)
         })
         .await;
-    match out {
-        Ok(_) => Ok(see_other(&format!(
-            "/dashboard/accounts/{account}?cancelled=1#appointments"
-        ))),
-        Err(Error::Client(e)) if e.code == rounds_protocol::ErrorCode::NotFound => {
-            Err(super::accounts::not_found())
-        }
-        Err(e) => Err(e.into()),
-    }
+    back_to_account(out, account, "cancelled=1", "Not cancelled")
 }
