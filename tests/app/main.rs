@@ -319,6 +319,23 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         .await
         .unwrap();
     assert!(reason.text().await.unwrap().contains("owed"));
+    // Today's part of the plan, with times: the same visits as the route, in its order.
+    eventually(20, "Today shows today's visits at their times", || async {
+        !all(&c, "#today-visits li.today-visit").await.is_empty()
+    })
+    .await;
+    let mut today_visits = Vec::new();
+    for v in all(&c, "#today-visits li.today-visit").await {
+        let time = v
+            .find(fantoccini::Locator::Css(".week-time"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(time.len() == 5 && time.as_bytes()[2] == b':', "{time}");
+        today_visits.push(v.attr("data-account").await.unwrap().unwrap_or_default());
+    }
     screenshot(&c, &display, "today").await;
 
     // Plan my day: an ordered route on a map, stops numbered 1, 2, 3 …
@@ -329,6 +346,14 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     wait(&c, "svg.route-map").await;
     let stops = all(&c, "li.route-stop .stop-number").await;
     assert!(!stops.is_empty(), "the route has stops");
+    let mut on_route = Vec::new();
+    for s in all(&c, "li.route-stop").await {
+        on_route.push(s.attr("data-account").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(
+        on_route, today_visits,
+        "Today's visits are the route's, in its order"
+    );
     for (i, s) in stops.iter().enumerate() {
         assert_eq!(s.text().await.unwrap().trim(), (i + 1).to_string());
     }

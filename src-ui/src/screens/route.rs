@@ -15,7 +15,7 @@ use crate::{format, geo, ipc, words};
 const LOCATE_MS: u32 = 5_000;
 
 /// Re-plans with the session's edits.
-fn plan(ctx: Ctx) {
+pub(crate) fn plan(ctx: Ctx) {
     let req = ctx.route_edits.get_untracked().plan();
     ctx.route.run(ipc::plan_day(req));
 }
@@ -183,7 +183,7 @@ fn Stop(number: usize, stop: RouteStop) -> impl IntoView {
         )
     };
     view! {
-        <li class=format!("route-stop {}", words::status_class(stop.status))>
+        <li class=format!("route-stop {}", words::status_class(stop.status)) data-account=id.to_string()>
             <span class="stop-number" aria-label=format!("Stop {number}")>{number.to_string()}</span>
             <div class="stop-main">
                 <span class="stop-time">{format::clock(stop.begin_min)}</span>

@@ -13,7 +13,11 @@ use crate::{format, ipc, words};
 pub fn Today() -> impl IntoView {
     let ctx = ctx();
     let f = ctx.today;
-    let load = move || f.run(ipc::today());
+    // Today's part of the plan is today's route, planned as the Route screen plans it.
+    let load = move || {
+        f.run(ipc::today());
+        super::route::plan(ctx);
+    };
     load();
     Effect::watch(move || ctx.refresh.get(), move |_, _, _| load(), false);
 
@@ -84,8 +88,43 @@ fn Loaded(today: TodayView) -> impl IntoView {
     };
     view! {
         {head}
+        <TodaysVisits />
         {follow_ups}
         {list}
+    }
+}
+
+/// Today's part of the plan: the visits in their order, at their times, with the hours
+/// they keep ("10:30 Acme — open 10:00-16:00"); "Plan my day" opens the whole route.
+#[component]
+fn TodaysVisits() -> impl IntoView {
+    let ctx = ctx();
+    move || {
+        let route = ctx.route.data.get()?;
+        if route.stops.is_empty() {
+            return None;
+        }
+        let stops = route
+            .stops
+            .into_iter()
+            .map(|s| {
+                let id = s.account_id;
+                view! {
+                    <li class="today-visit" data-account=id.to_string()>
+                        <span class="week-time">{format::clock(s.begin_min)}</span>
+                        <button class="link" on:click=move |_| ctx.go(Screen::Account(id))>{s.name}</button>
+                        {s.appointment.then(|| view! { <span class="chip week-appointment">"Appointment"</span> })}
+                        {s.hours.map(|h| view! { <span class="week-hours muted">{format!("open {h}")}</span> })}
+                    </li>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <section class="card" id="today-visits">
+                <h2>"Today's visits"</h2>
+                <ol class="plain-list">{stops}</ol>
+            </section>
+        })
     }
 }
 
