@@ -193,8 +193,20 @@ impl SyncEngine {
         };
         match self.api.put_planned_week(&week).await {
             Ok(()) => store.set_setting(PLANNED_WEEK_SENT_KEY, &week.planned_at)?,
+            // Refused for what it is: sending it again would be refused again.
+            Err(ClientError::Api(e))
+                if matches!(
+                    e.code,
+                    ErrorCode::InvalidInput
+                        | ErrorCode::MalformedRequest
+                        | ErrorCode::PayloadTooLarge
+                ) =>
+            {
+                tracing::warn!(error = %e.message, "the server refused the planned week");
+                store.set_setting(PLANNED_WEEK_SENT_KEY, &week.planned_at)?;
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "the planned week was not sent; next sync tries again")
+                tracing::warn!(error = %e, "the planned week was not sent; next sync tries again");
             }
         }
         Ok(())

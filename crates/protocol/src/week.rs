@@ -12,8 +12,9 @@ use crate::AccountId;
 pub const MAX_PLANNED_DAYS: usize = 28;
 /// At most this many visits on one day, and calls or e-mails on one day.
 pub const MAX_PLANNED_PER_DAY: usize = 200;
-/// At most this many owed visits listed as fitting on no day.
-pub const MAX_NOT_PLANNED: usize = 2_000;
+/// At most this many owed visits listed as fitting on no day (a device sends the first
+/// ones, the most urgent, so a plan stays well inside the server's body limit).
+pub const MAX_NOT_PLANNED: usize = 1_000;
 /// At most this many characters in the summary, or in one reason.
 pub const MAX_PLAN_TEXT: usize = 1_000;
 

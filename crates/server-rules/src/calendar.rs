@@ -6,9 +6,9 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus};
-use rounds_protocol::UserId;
 use rounds_protocol::records::{AccountRecord, AppointmentRecord};
 use rounds_protocol::week::PlannedVisit;
+use rounds_protocol::{AccountId, UserId};
 
 use crate::auth::{new_token, token_hash};
 use crate::db::{Sql, Tx};
@@ -63,17 +63,29 @@ pub fn feed(tx: &mut dyn Sql, secret: &str, now: DateTime<Utc>) -> Result<Option
             r.json::<AccountRecord>("account")?,
         ));
     }
-    // The planned visits from today on; an appointment in the plan is one already.
+    // The planned visits from today on; an appointment in the plan is one already. Only
+    // accounts the rep holds now are named: the plan is the device's word, and an
+    // account moved away since stays with its new rep.
     let today = rounds_core::calendar::local_date(tz, now);
     let mut planned = Vec::new();
     if let Some((week, _)) = crate::planned_weeks::of_rep(tx, user)? {
-        for day in week.days.iter().filter(|d| d.date >= today) {
-            for v in day.visits.iter().filter(|v| !v.appointment) {
-                if let Some(account) = crate::org::account(tx, v.account_id)? {
-                    planned.push((day.date, v.clone(), account));
-                }
-            }
-        }
+        let visits: Vec<(NaiveDate, PlannedVisit)> = week
+            .days
+            .iter()
+            .filter(|d| d.date >= today)
+            .flat_map(|d| {
+                d.visits
+                    .iter()
+                    .filter(|v| !v.appointment)
+                    .map(move |v| (d.date, v.clone()))
+            })
+            .collect();
+        let ids: Vec<AccountId> = visits.iter().map(|(_, v)| v.account_id).collect();
+        let held = crate::planned_weeks::held_accounts(tx, user, &ids)?;
+        planned.extend(visits.into_iter().filter_map(|(on, v)| {
+            let account = held.get(&v.account_id)?.clone();
+            Some((on, v, account))
+        }));
     }
     Ok(Some(render((user, &name), &zone, &booked, &planned, now)))
 }

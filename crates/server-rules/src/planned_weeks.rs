@@ -83,3 +83,32 @@ pub fn team_accounts(
     }
     Ok(out)
 }
+
+/// Of `ids`, the accounts in a territory `rep` holds now, by id.
+pub fn held_accounts(
+    tx: &mut dyn Sql,
+    rep: UserId,
+    ids: &[AccountId],
+) -> Result<HashMap<AccountId, AccountRecord>> {
+    let mut out = HashMap::new();
+    // In chunks, so the statement's parameters stay few on any backend.
+    for chunk in ids.chunks(500) {
+        let mut params = vec![Val::from(rep)];
+        params.extend(chunk.iter().map(|id| Val::from(*id)));
+        let rows = tx.query(
+            &format!(
+                "SELECT a.data FROM accounts a JOIN territories t ON t.id = a.territory_id
+                 WHERE t.rep_id = $1 AND a.id IN ({})",
+                placeholders(2, chunk.len())
+            ),
+            &params,
+        )?;
+        for r in rows {
+            // Unreadable data is left out here as everywhere (the pages count it).
+            if let Ok(rec) = r.json::<AccountRecord>("data") {
+                out.insert(rec.id, rec);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1008,6 +1008,8 @@ async fn a_reps_appointments_are_a_calendar_at_a_secret_address(backend: Backend
                 visits: vec![
                     visit(org.north_accounts[2], 9 * 60, false),
                     visit(org.north_accounts[0], 10 * 60 + 30, true),
+                    // Not Ana's: a device's word does not name it in her calendar.
+                    visit(org.south_accounts[0], 13 * 60, false),
                 ],
                 calls: Vec::new(),
                 emails: Vec::new(),
@@ -1028,6 +1030,10 @@ async fn a_reps_appointments_are_a_calendar_at_a_secret_address(backend: Backend
     let text = text.replace("\r\n ", "");
     assert_eq!(text.matches("BEGIN:VEVENT").count(), 3, "{text}");
     assert_eq!(text.matches("STATUS:TENTATIVE").count(), 1, "{text}");
+    assert!(
+        !text.contains("South 0"),
+        "another rep's account is not named: {text}"
+    );
     assert!(text.contains("SUMMARY:Planned visit: North 2"), "{text}");
     assert!(
         text.contains(&format!(
