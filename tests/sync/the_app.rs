@@ -530,6 +530,38 @@ async fn the_week_the_rep_saw_reaches_the_server_after_the_next_sync() {
         .unwrap();
     device.trigger(rounds_client::planner::Trigger::Manual);
     wait_for(&server, later).await;
+
+    // A plan the server refuses (dated days ahead of its clock: a device clock gone
+    // wrong) is not sent again and again: it is marked done with, and the one held stays.
+    let ahead = Utc::now() + chrono::Duration::days(3);
+    device
+        .rep_mut()
+        .unwrap()
+        .plan_and_remember_week(ahead, Default::default())
+        .unwrap();
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    let mut settled = false;
+    for _ in 0..100 {
+        let sent: Option<DateTime<Utc>> = device
+            .rep()
+            .unwrap()
+            .store()
+            .read()
+            .settings()
+            .get(rounds_client::rep::PLANNED_WEEK_SENT_KEY)
+            .unwrap();
+        if sent == Some(ahead) {
+            settled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(settled, "the refused plan is marked done with");
+    assert_eq!(
+        held(&server).await.map(|w| w.planned_at),
+        Some(later),
+        "the server keeps the plan it had"
+    );
 }
 
 #[tokio::test]
@@ -652,6 +684,60 @@ async fn the_plan_reaches_to_the_months_end_or_four_weeks_ahead() {
         next.days[0].date,
         NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()
     );
+}
+
+#[tokio::test]
+async fn office_days_start_and_end_at_the_office() {
+    use chrono::{Datelike, Weekday};
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let first = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    let home = first.stops[0].location;
+    let office = first.stops.last().unwrap().location;
+    let mut settings = device.rep().unwrap().day_settings().unwrap();
+    settings.office_days = vec![Weekday::Thu, Weekday::Wed, Weekday::Wed];
+    let err = device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&settings)
+        .unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::InvalidInput,
+        "office days need an office"
+    );
+    settings.home = Some(home);
+    settings.office = Some(office);
+    let saved = device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&settings)
+        .unwrap();
+    assert_eq!(saved.office_days, vec![Weekday::Wed, Weekday::Thu]);
+
+    // Wednesday 18 March is an office day: today's route starts there.
+    let route = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    let start = route.start.expect("a start");
+    assert_eq!((start.label.as_str(), start.location), ("Office", office));
+
+    // The week: Wednesdays and Thursdays start and end at the office, the rest at home.
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    for d in &week.days {
+        let want = match d.date.weekday() {
+            Weekday::Wed | Weekday::Thu => office,
+            _ => home,
+        };
+        assert_eq!(d.base, Some(want), "{}", d.date);
+    }
+    assert!(week.days.iter().any(|d| d.date.weekday() == Weekday::Fri));
 }
 
 #[tokio::test]

@@ -23,7 +23,9 @@ use rounds_protocol::ipc::{
     TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
 };
 use rounds_protocol::sync::MutationBody;
-use rounds_protocol::week::{MAX_PLANNED_DAYS, PlannedDay, PlannedMiss, PlannedVisit, PlannedWeek};
+use rounds_protocol::week::{
+    MAX_NOT_PLANNED, MAX_PLANNED_DAYS, PlannedDay, PlannedMiss, PlannedVisit, PlannedWeek,
+};
 use rounds_protocol::{AccountId, ActivityId, AppointmentId, ErrorCode, FollowUpId, PhotoId};
 use rounds_route::{End, Options, TimedOptions, TimedProblem, Window, WindowDrop, fit_windows};
 use rounds_store::{
@@ -45,6 +47,9 @@ pub const HOME_KEY: &str = "home";
 pub const WEEK_HOURS_KEY: &str = "week_hours";
 /// The rep's own days off: `[date]`.
 pub const DAYS_OFF_KEY: &str = "days_off";
+/// The office's place, and the weekdays that start and end there.
+pub const OFFICE_KEY: &str = "office";
+pub const OFFICE_DAYS_KEY: &str = "office_days";
 /// The days the rep put accounts' visits on: `[(account, date)]`.
 pub const WEEK_PINS_KEY: &str = "week_pins";
 /// The visits of the week the rep was last shown: `[(account, date)]`.
@@ -271,11 +276,7 @@ impl Rep {
             settings.day_start_minutes + settings.workday_minutes,
         ));
         let workday_min = day_end - day_start;
-        let DaySettings {
-            visit_minutes: visit_min,
-            home,
-            ..
-        } = settings;
+        let visit_min = settings.visit_minutes;
 
         // Candidates: owed visits that are due, most urgent first, then the additions.
         let mut candidates: Vec<usize> = (0..ev.cadence.len())
@@ -408,7 +409,7 @@ impl Rep {
         let start = req
             .from
             .map(|p| ("Where you are".to_owned(), p))
-            .or(home.map(|p| ("Home".to_owned(), p)));
+            .or(Self::base_on(&settings, ev.today).map(|(label, p)| (label.to_owned(), p)));
         let empty = DayRoute {
             start: start
                 .clone()
@@ -586,9 +587,14 @@ impl Rep {
                 })
                 .collect(),
         };
-        self.store
-            .set_setting(PLANNED_WEEK_KEY, &snapshot)
-            .map_err(store_err)?;
+        let mut snapshot = snapshot;
+        snapshot.not_planned.truncate(MAX_NOT_PLANNED);
+        // A plan past the wire's limits is shown, not sent: the server would refuse it.
+        if snapshot.check().is_ok() {
+            self.store
+                .set_setting(PLANNED_WEEK_KEY, &snapshot)
+                .map_err(store_err)?;
+        }
         Ok(plan)
     }
 
@@ -678,9 +684,16 @@ impl Rep {
             .filter_map(|(a, d)| dates.iter().position(|x| *x == d).map(|k| (a, k)))
             .collect();
 
-        // Place 0 is home; without one the days start wherever is best (no drive to it).
-        let mut points: Vec<Option<rounds_route::LatLon>> =
-            vec![home.map(route_point).transpose()?];
+        // Place 0 is home, place 1 the office; without a home the days start wherever is
+        // best (no drive to it). An office day starts and ends at the office.
+        let mut points: Vec<Option<rounds_route::LatLon>> = vec![
+            home.map(route_point).transpose()?,
+            settings.office.map(route_point).transpose()?,
+        ];
+        let place_of = |d: &NaiveDate| match Self::base_on(&settings, *d) {
+            Some(("Office", _)) => 1,
+            _ => 0,
+        };
         let mut appointments = Vec::new();
         let mut pins = Vec::new();
         let mut k_of: HashMap<AccountId, usize> = HashMap::new();
@@ -768,11 +781,12 @@ impl Rep {
         let travel = drive_matrix(&points, &Options::default());
         let days = hours
             .iter()
-            .map(|&(start, end)| rounds_plan::WorkDay {
+            .zip(&dates)
+            .map(|(&(start, end), d)| rounds_plan::WorkDay {
                 start: i64::from(start) * 60,
                 end: i64::from(end) * 60,
-                from: 0,
-                to: 0,
+                from: place_of(d),
+                to: place_of(d),
             })
             .collect();
         let input = rounds_plan::PlanInput {
@@ -795,6 +809,7 @@ impl Rep {
             .zip(dates.iter().zip(&hours))
             .map(|(d, (date, &(start_min, end_min)))| WeekDay {
                 date: *date,
+                base: Self::base_on(&settings, *date).map(|(_, p)| p),
                 start_min,
                 end_min,
                 stops: d
@@ -1449,7 +1464,21 @@ impl Rep {
                 .get(DAYS_OFF_KEY)
                 .map_err(store_err)?
                 .unwrap_or_default(),
+            office: settings.get(OFFICE_KEY).map_err(store_err)?,
+            office_days: settings
+                .get(OFFICE_DAYS_KEY)
+                .map_err(store_err)?
+                .unwrap_or_default(),
         })
+    }
+
+    /// Where the rep's day on `day` starts and ends: the office on an office day, else
+    /// home (`None` without either: the day starts at its first stop).
+    fn base_on(s: &DaySettings, day: NaiveDate) -> Option<(&'static str, LatLon)> {
+        match s.office {
+            Some(office) if s.office_days.contains(&day.weekday()) => Some(("Office", office)),
+            _ => s.home.map(|h| ("Home", h)),
+        }
     }
 
     /// When the rep works on `day` (start and end, minutes from midnight), or `None` on
@@ -1572,6 +1601,15 @@ impl Rep {
         let mut days_off = s.days_off.clone();
         days_off.sort();
         days_off.dedup();
+        if !s.office_days.is_empty() && s.office.is_none() {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "office days need the office's place: set it first",
+            ));
+        }
+        let mut office_days = s.office_days.clone();
+        office_days.sort_by_key(|d| d.num_days_from_monday());
+        office_days.dedup();
         self.store
             .set_settings(&[
                 (DAY_START_KEY, serde_json::json!(s.day_start_minutes)),
@@ -1580,6 +1618,8 @@ impl Rep {
                 (HOME_KEY, serde_json::json!(s.home)),
                 (WEEK_HOURS_KEY, serde_json::json!(week_hours)),
                 (DAYS_OFF_KEY, serde_json::json!(days_off)),
+                (OFFICE_KEY, serde_json::json!(s.office)),
+                (OFFICE_DAYS_KEY, serde_json::json!(office_days)),
             ])
             .map_err(store_err)?;
         self.day_settings()

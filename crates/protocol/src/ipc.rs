@@ -425,6 +425,9 @@ pub struct WeekDay {
     pub drive_min: u32,
     /// Minutes from midnight the rep is back (or done).
     pub finish_min: u32,
+    /// Where the day starts and ends (home, or the office on an office day), when set.
+    #[serde(default)]
+    pub base: Option<LatLon>,
     /// The rep's hours that day, minutes from midnight (today's start is "now" once
     /// the day has begun).
     #[serde(default)]
@@ -876,4 +879,9 @@ pub struct DaySettings {
     /// The rep's own days off (leave, training), besides the company's holidays.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub days_off: Vec<NaiveDate>,
+    /// The office, where the days of `office_days` start and end instead of home.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<LatLon>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub office_days: Vec<chrono::Weekday>,
 }

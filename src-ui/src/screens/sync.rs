@@ -402,6 +402,8 @@ fn DayForm() -> impl IntoView {
     let start = RwSignal::new(String::new());
     let visit = RwSignal::new(String::new());
     let home = RwSignal::new(None::<LatLon>);
+    let office = RwSignal::new(None::<LatLon>);
+    let office_days = RwSignal::new(Vec::<chrono::Weekday>::new());
     let week_hours = RwSignal::new(String::new());
     let days_off = RwSignal::new(String::new());
     let note = RwSignal::new(None::<String>);
@@ -411,6 +413,8 @@ fn DayForm() -> impl IntoView {
         start.set(format::clock(s.day_start_minutes));
         visit.set(s.visit_minutes.to_string());
         home.set(s.home);
+        office.set(s.office);
+        office_days.set(s.office_days.clone());
         week_hours.set(s.week_hours.clone().unwrap_or_default());
         days_off.set(calendar::format_days_off(
             &s.days_off.iter().copied().collect(),
@@ -423,12 +427,13 @@ fn DayForm() -> impl IntoView {
             Err(e) => failed.set(Some(e)),
         }
     });
-    let here = move |_| {
+    // Sets `place` (home or office) to where the device is.
+    let here = move |place: RwSignal<Option<LatLon>>| {
         note.set(Some("Finding where you are…".into()));
         spawn_local(async move {
             match geo::position(5_000).await.as_ref().and_then(geo::lat_lon) {
                 Some(p) => {
-                    home.set(Some(p));
+                    place.set(Some(p));
                     note.set(None);
                 }
                 None => note.set(Some("Could not get your location.".into())),
@@ -478,6 +483,8 @@ fn DayForm() -> impl IntoView {
             home: home.get_untracked(),
             week_hours: Some(own_hours.trim().to_owned()).filter(|t| !t.is_empty()),
             days_off: off,
+            office: office.get_untracked(),
+            office_days: office_days.get_untracked(),
             ..current
         };
         failed.set(None);
@@ -498,6 +505,35 @@ fn DayForm() -> impl IntoView {
         Some(p) => format!("{:.4}, {:.4}", p.lat(), p.lon()),
         None => "Not set: the day starts at the most urgent stop".into(),
     };
+    let office_text = move || match office.get() {
+        Some(p) => format!("{:.4}, {:.4}", p.lat(), p.lon()),
+        None => "Not set".into(),
+    };
+    use chrono::Weekday::*;
+    let weekdays = [Mon, Tue, Wed, Thu, Fri, Sat, Sun]
+        .into_iter()
+        .map(|d| {
+            let id = format!("office-{}", d.to_string().to_lowercase());
+            let label_for = id.clone();
+            view! {
+                <label class="check" for=label_for>
+                    <input id=id type="checkbox"
+                        prop:checked=move || office_days.with(|v| v.contains(&d))
+                        disabled=move || office.with(Option::is_none)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            office_days.update(|v| {
+                                v.retain(|x| *x != d);
+                                if on {
+                                    v.push(d);
+                                }
+                            });
+                        } />
+                    {d.to_string()}
+                </label>
+            }
+        })
+        .collect_view();
     view! {
         <section class="card day-form" aria-labelledby="day-title">
             <h2 id="day-title">"Your day"</h2>
@@ -526,9 +562,22 @@ fn DayForm() -> impl IntoView {
             <p class="label">"Home (start and end of the day)"</p>
             <p id="home-place" class="muted">{home_text}</p>
             <div class="row-actions">
-                <button id="home-here" type="button" class="button secondary" on:click=here>"Use where I am now"</button>
+                <button id="home-here" type="button" class="button secondary" on:click=move |_| here(home)>"Use where I am now"</button>
                 <button id="home-clear" type="button" class="button secondary" on:click=move |_| home.set(None)>"Clear"</button>
             </div>
+            <p class="label">"Office (optional)"</p>
+            <p id="office-place" class="muted">{office_text}</p>
+            <div class="row-actions">
+                <button id="office-here" type="button" class="button secondary" on:click=move |_| here(office)>"Use where I am now"</button>
+                <button id="office-clear" type="button" class="button secondary" on:click=move |_| {
+                    office.set(None);
+                    office_days.set(Vec::new());
+                }>"Clear"</button>
+            </div>
+            <fieldset class="plain office-days">
+                <legend class="label">"Days that start and end at the office"</legend>
+                <div class="row-actions">{weekdays}</div>
+            </fieldset>
             {move || loaded.get().map(|s| view! { <p class="muted">"Days are counted in " {s.time_zone} "."</p> })}
             {move || note.get().map(|n| view! { <p class="muted" role="status">{n}</p> })}
             {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}

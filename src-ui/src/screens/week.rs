@@ -5,7 +5,6 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rounds_core::LatLon;
 use rounds_protocol::AccountId;
 use rounds_protocol::ipc::{
     Horizon, IpcError, PinToDay, PlanWeek, RouteCandidate, WeekDay, WeekPlan,
@@ -70,7 +69,7 @@ fn Loaded(week: WeekPlan, reload: Callback<()>) -> impl IntoView {
     let days = week
         .days
         .into_iter()
-        .map(|d| view! { <Day day=d dates=dates.clone() home=week.home reload=reload /> })
+        .map(|d| view! { <Day day=d dates=dates.clone() reload=reload /> })
         .collect_view();
     view! {
         <p class="week-summary" id="week-summary">{week.summary}</p>
@@ -81,12 +80,8 @@ fn Loaded(week: WeekPlan, reload: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn Day(
-    day: WeekDay,
-    dates: Vec<NaiveDate>,
-    home: Option<LatLon>,
-    reload: Callback<()>,
-) -> impl IntoView {
+fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoView {
+    let home = day.base;
     let ctx = ctx();
     let empty = day.stops.is_empty();
     // The day's visits with a pin, in order, for its map (drawn only when asked for).
@@ -110,7 +105,7 @@ fn Day(
         show_map.get().then(|| {
             let online = web_sys::window().is_some_and(|w| w.navigator().on_line());
             view! {
-                <PathMap stops=on_map.clone() home=home.map(|h| (h, "Home".to_owned()))
+                <PathMap stops=on_map.clone() home=home.map(|h| (h, "Start and end".to_owned()))
                     back_home=home.is_some() label="Map of the day's visits" online=online />
             }
         })
