@@ -1049,6 +1049,20 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .await
     .unwrap();
     screenshot(&c, &display, "day-hours").await;
+    c.execute(
+        "document.querySelector('#office-place').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        all(&c, "fieldset.office-days input[type=checkbox]:disabled")
+            .await
+            .len(),
+        7,
+        "office days wait for an office"
+    );
+    screenshot(&c, &display, "day-office").await;
     click(&c, "nav.tabs button[data-screen='week']").await;
     loaded(&c, "week").await;
     eventually(10, "the week leaves out the days off", || async {
