@@ -213,27 +213,31 @@ pub fn RouteMap(route: DayRoute, online: bool) -> impl IntoView {
             class: words::status_class(s.status),
         })
         .collect();
+    let end = match (&route.end, &route.start) {
+        (Some(e), _) => Some((e.location, e.label.clone())),
+        (None, Some(s)) if route.return_leg_m > 0 => Some((s.location, s.label.clone())),
+        _ => None,
+    };
     let home = route.start.map(|s| (s.location, s.label));
-    let back_home = route.return_leg_m > 0;
     view! {
-        <PathMap stops=stops home=home back_home=back_home
+        <PathMap stops=stops home=home end=end
             label="Map of today's route" online=online />
     }
 }
 
-/// A day's stops in order, drawn: tiles when online, the line from home (and back to
-/// it when the day ends there), home and numbered stops. Offline the pins and the
-/// line still draw.
+/// A day's stops in order, drawn: tiles when online, the line from where the day
+/// starts to where it ends (home, or a hotel on a trip), those places and the numbered
+/// stops. Offline the pins and the line still draw.
 #[component]
 pub fn PathMap(
     stops: Vec<MapStop>,
     home: Option<(LatLon, String)>,
-    back_home: bool,
+    end: Option<(LatLon, String)>,
     label: &'static str,
     online: bool,
 ) -> impl IntoView {
     let mut points: Vec<LatLon> = stops.iter().map(|s| s.at).collect();
-    if let Some((at, _)) = &home {
+    for (at, _) in home.iter().chain(&end) {
         points.push(*at);
     }
     let Some(view) = Viewport::fit(&points) else {
@@ -242,12 +246,9 @@ pub fn PathMap(
     let home_xy = home.as_ref().map(|(at, _)| view.project(at));
     let xy: Vec<(f64, f64)> = stops.iter().map(|s| view.project(&s.at)).collect();
 
+    let end_xy = end.as_ref().map(|(at, _)| view.project(at));
     let mut line: Vec<(f64, f64)> = home_xy.into_iter().chain(xy.iter().copied()).collect();
-    if let Some(h) = home_xy
-        && back_home
-    {
-        line.push(h);
-    }
+    line.extend(end_xy);
     let line = line
         .iter()
         .map(|(x, y)| format!("{},{}", f1(*x), f1(*y)))
@@ -256,15 +257,19 @@ pub fn PathMap(
 
     let tiles = tile_images(&view, online);
 
-    let home = home_xy.map(|(x, y)| {
-        let label = home.map(|(_, l)| l).unwrap_or_default();
-        view! {
-            <g class="home" transform=format!("translate({},{})", f1(x), f1(y)) aria-label=label>
-                <circle r="15"></circle>
-                <path d="M-8 1 L0 -7 L8 1 L5.5 1 L5.5 8 L-5.5 8 L-5.5 1 Z"></path>
-            </g>
-        }
-    });
+    let place = |xy: Option<(f64, f64)>, label: Option<String>| {
+        xy.map(|(x, y)| {
+            view! {
+                <g class="home" transform=format!("translate({},{})", f1(x), f1(y)) aria-label=label.unwrap_or_default()>
+                    <circle r="15"></circle>
+                    <path d="M-8 1 L0 -7 L8 1 L5.5 1 L5.5 8 L-5.5 8 L-5.5 1 Z"></path>
+                </g>
+            }
+        })
+    };
+    // Where the day ends, when not where it starts, then the start on top.
+    let end = place(end_xy.filter(|e| Some(*e) != home_xy), end.map(|(_, l)| l));
+    let home = place(home_xy, home.map(|(_, l)| l));
 
     // Drawn last stop first, so lower numbers sit on top where pins overlap.
     let pins = stops
@@ -294,6 +299,7 @@ pub fn PathMap(
                 <rect class="map-bg" width=W.to_string() height=H.to_string()></rect>
                 <g class="tiles">{tiles}</g>
                 <polyline class="route-line" points=line></polyline>
+                {end}
                 {home}
                 {pins}
             </svg>

@@ -1063,6 +1063,42 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         "office days wait for an office"
     );
     screenshot(&c, &display, "day-office").await;
+    // A night away, added where the rep stands (the window's position is set here: the
+    // test display has no location service), then saved with the form.
+    c.execute(
+        "navigator.geolocation.getCurrentPosition = (ok) => ok({coords: {latitude: 39.7294, longitude: -104.8319, accuracy: 15}, timestamp: Date.now()});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.execute(
+        "const e = document.querySelector('#night-date'); e.value = '2026-03-19'; e.dispatchEvent(new Event('input'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&c, "#night-here").await;
+    eventually(10, "the night is listed", || async {
+        all(&c, "li.night-away[data-night='2026-03-19']")
+            .await
+            .len()
+            == 1
+    })
+    .await;
+    click(&c, "#save-day").await;
+    eventually(10, "saved with the night", || async {
+        text(&c, ".day-form [role='status']")
+            .await
+            .starts_with("Saved")
+    })
+    .await;
+    c.execute(
+        "document.querySelector('#night-here').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "day-night-away").await;
     click(&c, "nav.tabs button[data-screen='week']").await;
     loaded(&c, "week").await;
     eventually(10, "the week leaves out the days off", || async {

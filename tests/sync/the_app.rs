@@ -741,6 +741,89 @@ async fn office_days_start_and_end_at_the_office() {
 }
 
 #[tokio::test]
+async fn a_night_away_ends_one_day_and_starts_the_next_there() {
+    use rounds_protocol::ipc::NightAway;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    let first = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    let home = first.stops[0].location;
+    let hotel = first.stops.last().unwrap().location;
+    let mut settings = device.rep().unwrap().day_settings().unwrap();
+    settings.home = Some(home);
+    // Two nights away from Wednesday 18 March (the later of two entries for a night wins).
+    settings.nights_away = vec![
+        NightAway {
+            night: day(19),
+            place: hotel,
+        },
+        NightAway {
+            night: day(18),
+            place: home,
+        },
+        NightAway {
+            night: day(18),
+            place: hotel,
+        },
+    ];
+    let saved = device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&settings)
+        .unwrap();
+    assert_eq!(
+        saved
+            .nights_away
+            .iter()
+            .map(|n| n.night)
+            .collect::<Vec<_>>(),
+        vec![day(18), day(19)]
+    );
+    assert!(saved.nights_away.iter().all(|n| n.place == hotel));
+
+    // Today ends at the hotel, not back home.
+    let route = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    assert_eq!(route.start.as_ref().map(|s| s.location), Some(home));
+    let end = route.end.expect("the day ends at tonight's place");
+    assert_eq!(
+        (end.label.as_str(), end.location),
+        ("Where you stay tonight", hotel)
+    );
+
+    // The week: Wednesday home → hotel, Thursday hotel → hotel, Friday hotel → home.
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    let ends = |d: u32| {
+        let w = week.days.iter().find(|w| w.date == day(d)).unwrap();
+        (w.base, w.end)
+    };
+    assert_eq!(ends(18), (Some(home), Some(hotel)));
+    assert_eq!(
+        ends(19),
+        (Some(hotel), None),
+        "starts and ends at the hotel"
+    );
+    assert_eq!(ends(20), (Some(hotel), Some(home)));
+    assert_eq!(ends(23), (Some(home), None), "back to usual");
+
+    let mut many = saved.clone();
+    many.nights_away = (0..61)
+        .map(|i| NightAway {
+            night: day(1) + chrono::Days::new(i),
+            place: hotel,
+        })
+        .collect();
+    assert!(device.rep_mut().unwrap().save_day_settings(&many).is_err());
+}
+
+#[tokio::test]
 async fn the_week_keeps_to_the_reps_own_hours_and_days_off() {
     use chrono::{Datelike, Weekday};
     use rounds_protocol::ipc::PinToDay;

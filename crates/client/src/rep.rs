@@ -18,9 +18,9 @@ use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AddFollowUp,
     AmendActivity, AppointmentItem, AttachPhoto, CancelAppointment, CompleteFollowUp, ContactView,
     DayRoute, DaySettings, DueFilter, FollowUpItem, Horizon, IpcError, IssueKindView, IssueView,
-    LogActivity, Logged, MapPin, NextDue, Owed, PhotoItem, PhotoUpload, PinToDay, PlanDay, Profile,
-    RouteCandidate, RoutePoint, RouteStop, SaveAppointment, ScoreFactor, SyncView, TimelineItem,
-    TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
+    LogActivity, Logged, MapPin, NextDue, NightAway, Owed, PhotoItem, PhotoUpload, PinToDay,
+    PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, SaveAppointment, ScoreFactor,
+    SyncView, TimelineItem, TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
 };
 use rounds_protocol::sync::MutationBody;
 use rounds_protocol::week::{
@@ -50,6 +50,10 @@ pub const DAYS_OFF_KEY: &str = "days_off";
 /// The office's place, and the weekdays that start and end there.
 pub const OFFICE_KEY: &str = "office";
 pub const OFFICE_DAYS_KEY: &str = "office_days";
+/// Nights away on trips: `[NightAway]`.
+pub const NIGHTS_KEY: &str = "nights_away";
+/// At most this many nights away are kept.
+const MAX_NIGHTS: usize = 60;
 /// The days the rep put accounts' visits on: `[(account, date)]`.
 pub const WEEK_PINS_KEY: &str = "week_pins";
 /// The visits of the week the rep was last shown: `[(account, date)]`.
@@ -406,14 +410,23 @@ impl Rep {
             false
         });
 
+        let (day_start_at, day_end_at) = Self::day_ends(&settings, ev.today);
         let start = req
             .from
             .map(|p| ("Where you are".to_owned(), p))
-            .or(Self::base_on(&settings, ev.today).map(|(label, p)| (label.to_owned(), p)));
+            .or(day_start_at.map(|(label, p)| (label.to_owned(), p)));
+        // Tonight's place on a trip: the day ends there instead of back at its start.
+        let stay = day_end_at
+            .filter(|(_, p)| day_start_at.map(|(_, s)| s) != Some(*p))
+            .map(|(label, location)| RoutePoint {
+                label: label.to_owned(),
+                location,
+            });
         let empty = DayRoute {
             start: start
                 .clone()
                 .map(|(label, location)| RoutePoint { label, location }),
+            end: stay.clone(),
             stops: Vec::new(),
             return_leg_m: 0,
             total_m: 0,
@@ -433,10 +446,15 @@ impl Rep {
                 ev.inputs.accounts[*i].location.expect("placed"),
             )?));
         }
-        let end = if start.is_some() {
-            End::Start
-        } else {
-            End::Free
+        let n = placed.len();
+        // Node n + 1, when the day ends at tonight's place: reached last, never dropped.
+        if let Some(s) = &stay {
+            points.push(Some(route_point(s.location)?));
+        }
+        let end = match (&stay, &start) {
+            (Some(_), _) => End::Stop(n + 1),
+            (None, Some(_)) => End::Start,
+            (None, None) => End::Free,
         };
         let options = Options::default();
         let mut service = vec![0];
@@ -446,7 +464,6 @@ impl Rep {
             .fold(begin, u32::min);
         let mut windows = vec![Window::new(secs(leave_at), secs(day_end))];
         let mut urgency = vec![u32::MAX];
-        let n = placed.len();
         for (k, (i, w)) in placed.iter().enumerate() {
             service.push(secs(visit_of(*i)));
             windows.push(*w);
@@ -457,6 +474,11 @@ impl Rep {
             } else {
                 (n - k) as u32 // candidates are in urgency order
             });
+        }
+        if stay.is_some() {
+            service.push(0);
+            windows.push(Window::new(secs(leave_at), secs(day_end)));
+            urgency.push(u32::MAX);
         }
         let problem = TimedProblem::new(drive_matrix(&points, &options), service, windows, 0, end)
             .map_err(route_err)?;
@@ -477,7 +499,12 @@ impl Rep {
         let mut stops = Vec::new();
         let mut prev = 0;
         let mut busy = 0;
-        for v in timed.schedule.visits.iter().filter(|v| v.stop > 0) {
+        for v in timed
+            .schedule
+            .visits
+            .iter()
+            .filter(|v| (1..=n).contains(&v.stop))
+        {
             let (i, _) = placed[v.stop - 1];
             let a = &ev.inputs.accounts[i];
             let leg_m = metres(prev, v.stop);
@@ -499,25 +526,34 @@ impl Rep {
             });
             prev = v.stop;
         }
-        let return_leg_m = if end == End::Start {
-            metres(prev, 0)
-        } else {
-            0
+        let back_to = match end {
+            End::Start => Some(0),
+            End::Stop(k) => Some(k),
+            End::Free => None,
         };
-        if end == End::Start {
-            busy += problem.travel(prev, 0);
+        let return_leg_m = back_to.map_or(0, |k| metres(prev, k));
+        if let Some(k) = back_to {
+            busy += problem.travel(prev, k);
         }
-        left_out.extend(timed.dropped.iter().filter(|d| d.stop > 0).map(|d| {
-            let (i, _) = placed[d.stop - 1];
-            let mut out = no_room(i);
-            if let (WindowDrop::OutOfReach, Some(h)) = (d.reason, &ev.inputs.accounts[i].hours) {
-                out.reason = format!(
-                    "cannot be reached while open today ({})",
-                    h.describe(weekday)
-                );
-            }
-            out
-        }));
+        left_out.extend(
+            timed
+                .dropped
+                .iter()
+                .filter(|d| (1..=n).contains(&d.stop))
+                .map(|d| {
+                    let (i, _) = placed[d.stop - 1];
+                    let mut out = no_room(i);
+                    if let (WindowDrop::OutOfReach, Some(h)) =
+                        (d.reason, &ev.inputs.accounts[i].hours)
+                    {
+                        out.reason = format!(
+                            "cannot be reached while open today ({})",
+                            h.describe(weekday)
+                        );
+                    }
+                    out
+                }),
+        );
         Ok(DayRoute {
             total_m: stops.iter().map(|s| s.leg_m).sum::<u64>() + return_leg_m,
             stops,
@@ -690,10 +726,22 @@ impl Rep {
             home.map(route_point).transpose()?,
             settings.office.map(route_point).transpose()?,
         ];
-        let place_of = |d: &NaiveDate| match Self::base_on(&settings, *d) {
+        // Then each night's place on a trip: that day ends there, the next starts there.
+        let mut night_place: HashMap<NaiveDate, usize> = HashMap::new();
+        for n in &settings.nights_away {
+            points.push(Some(route_point(n.place)?));
+            night_place.insert(n.night, points.len() - 1);
+        }
+        let base_place = |d: &NaiveDate| match Self::base_on(&settings, *d) {
             Some(("Office", _)) => 1,
             _ => 0,
         };
+        let from_place = |d: &NaiveDate| {
+            d.pred_opt()
+                .and_then(|p| night_place.get(&p).copied())
+                .unwrap_or_else(|| base_place(d))
+        };
+        let to_place = |d: &NaiveDate| night_place.get(d).copied().unwrap_or_else(|| base_place(d));
         let mut appointments = Vec::new();
         let mut pins = Vec::new();
         let mut k_of: HashMap<AccountId, usize> = HashMap::new();
@@ -785,8 +833,8 @@ impl Rep {
             .map(|(&(start, end), d)| rounds_plan::WorkDay {
                 start: i64::from(start) * 60,
                 end: i64::from(end) * 60,
-                from: place_of(d),
-                to: place_of(d),
+                from: from_place(d),
+                to: to_place(d),
             })
             .collect();
         let input = rounds_plan::PlanInput {
@@ -809,7 +857,11 @@ impl Rep {
             .zip(dates.iter().zip(&hours))
             .map(|(d, (date, &(start_min, end_min)))| WeekDay {
                 date: *date,
-                base: Self::base_on(&settings, *date).map(|(_, p)| p),
+                base: Self::day_ends(&settings, *date).0.map(|(_, p)| p),
+                end: match Self::day_ends(&settings, *date) {
+                    (a, Some((_, b))) if a.map(|(_, a)| a) != Some(b) => Some(b),
+                    _ => None,
+                },
                 start_min,
                 end_min,
                 stops: d
@@ -1469,7 +1521,36 @@ impl Rep {
                 .get(OFFICE_DAYS_KEY)
                 .map_err(store_err)?
                 .unwrap_or_default(),
+            nights_away: settings
+                .get(NIGHTS_KEY)
+                .map_err(store_err)?
+                .unwrap_or_default(),
         })
+    }
+
+    /// Where the rep's day on `day` starts and where it ends: last night's place on a
+    /// trip, else the day's base; tonight's place on a trip, else the base.
+    #[allow(clippy::type_complexity)]
+    fn day_ends(
+        s: &DaySettings,
+        day: NaiveDate,
+    ) -> (
+        Option<(&'static str, LatLon)>,
+        Option<(&'static str, LatLon)>,
+    ) {
+        let night = |d: Option<NaiveDate>| {
+            let d = d?;
+            s.nights_away.iter().find(|n| n.night == d).map(|n| n.place)
+        };
+        let base = Self::base_on(s, day);
+        (
+            night(day.pred_opt())
+                .map(|p| ("Where you stayed", p))
+                .or(base),
+            night(Some(day))
+                .map(|p| ("Where you stay tonight", p))
+                .or(base),
+        )
     }
 
     /// Where the rep's day on `day` starts and ends: the office on an office day, else
@@ -1610,6 +1691,20 @@ impl Rep {
         let mut office_days = s.office_days.clone();
         office_days.sort_by_key(|d| d.num_days_from_monday());
         office_days.dedup();
+        // One place a night (the last given), by date.
+        let mut nights: Vec<NightAway> = Vec::new();
+        for n in s.nights_away.iter().rev() {
+            if !nights.iter().any(|m| m.night == n.night) {
+                nights.push(*n);
+            }
+        }
+        nights.sort_by_key(|n| n.night);
+        if nights.len() > MAX_NIGHTS {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                format!("at most {MAX_NIGHTS} nights away"),
+            ));
+        }
         self.store
             .set_settings(&[
                 (DAY_START_KEY, serde_json::json!(s.day_start_minutes)),
@@ -1620,6 +1715,7 @@ impl Rep {
                 (DAYS_OFF_KEY, serde_json::json!(days_off)),
                 (OFFICE_KEY, serde_json::json!(s.office)),
                 (OFFICE_DAYS_KEY, serde_json::json!(office_days)),
+                (NIGHTS_KEY, serde_json::json!(nights)),
             ])
             .map_err(store_err)?;
         self.day_settings()

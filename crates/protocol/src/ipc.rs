@@ -328,6 +328,9 @@ pub struct PlanDay {
 pub struct DayRoute {
     /// Where the route starts (and ends, for a round trip).
     pub start: Option<RoutePoint>,
+    /// Where it ends when that is not the start: tonight's place on a trip.
+    #[serde(default)]
+    pub end: Option<RoutePoint>,
     pub stops: Vec<RouteStop>,
     /// The drive back to the start, 0 when the route ends at the last stop.
     pub return_leg_m: u64,
@@ -425,9 +428,13 @@ pub struct WeekDay {
     pub drive_min: u32,
     /// Minutes from midnight the rep is back (or done).
     pub finish_min: u32,
-    /// Where the day starts and ends (home, or the office on an office day), when set.
+    /// Where the day starts (home, the office on an office day, last night's place on a
+    /// trip), when set.
     #[serde(default)]
     pub base: Option<LatLon>,
+    /// Where it ends, when not where it starts (tonight's place on a trip).
+    #[serde(default)]
+    pub end: Option<LatLon>,
     /// The rep's hours that day, minutes from midnight (today's start is "now" once
     /// the day has begun).
     #[serde(default)]
@@ -884,4 +891,14 @@ pub struct DaySettings {
     pub office: Option<LatLon>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub office_days: Vec<chrono::Weekday>,
+    /// Nights away on a trip: that day ends at the place, and the next starts there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nights_away: Vec<NightAway>,
+}
+
+/// A night away from home (a hotel on a trip), and where.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NightAway {
+    pub night: NaiveDate,
+    pub place: LatLon,
 }

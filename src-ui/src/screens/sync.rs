@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rounds_core::{LatLon, calendar};
 use rounds_protocol::auth::ChangePassword;
-use rounds_protocol::ipc::{DaySettings, IpcError, IssueView, Session};
+use rounds_protocol::ipc::{DaySettings, IpcError, IssueView, NightAway, Session};
 
 use crate::parts::{ErrorBox, ProgressBar, Skeleton};
 use crate::state::{Ctx, Phase, Screen, ctx};
@@ -404,6 +404,8 @@ fn DayForm() -> impl IntoView {
     let home = RwSignal::new(None::<LatLon>);
     let office = RwSignal::new(None::<LatLon>);
     let office_days = RwSignal::new(Vec::<chrono::Weekday>::new());
+    let nights = RwSignal::new(Vec::<NightAway>::new());
+    let night_date = RwSignal::new(String::new());
     let week_hours = RwSignal::new(String::new());
     let days_off = RwSignal::new(String::new());
     let note = RwSignal::new(None::<String>);
@@ -415,6 +417,7 @@ fn DayForm() -> impl IntoView {
         home.set(s.home);
         office.set(s.office);
         office_days.set(s.office_days.clone());
+        nights.set(s.nights_away.clone());
         week_hours.set(s.week_hours.clone().unwrap_or_default());
         days_off.set(calendar::format_days_off(
             &s.days_off.iter().copied().collect(),
@@ -485,6 +488,7 @@ fn DayForm() -> impl IntoView {
             days_off: off,
             office: office.get_untracked(),
             office_days: office_days.get_untracked(),
+            nights_away: nights.get_untracked(),
             ..current
         };
         failed.set(None);
@@ -508,6 +512,45 @@ fn DayForm() -> impl IntoView {
     let office_text = move || match office.get() {
         Some(p) => format!("{:.4}, {:.4}", p.lat(), p.lon()),
         None => "Not set".into(),
+    };
+    // A night away, at the place the device is now (the rep checks in, then adds it).
+    let add_night = move |_| {
+        let Ok(night) = night_date.get_untracked().parse::<chrono::NaiveDate>() else {
+            note.set(Some("Pick the night's date first.".into()));
+            return;
+        };
+        note.set(Some("Finding where you are…".into()));
+        spawn_local(async move {
+            match geo::position(5_000).await.as_ref().and_then(geo::lat_lon) {
+                Some(place) => {
+                    nights.update(|v| {
+                        v.retain(|n| n.night != night);
+                        v.push(NightAway { night, place });
+                        v.sort_by_key(|n| n.night);
+                    });
+                    note.set(Some("Added. Save to plan with it.".into()));
+                }
+                None => note.set(Some("Could not get your location.".into())),
+            }
+        });
+    };
+    let night_list = move || {
+        nights
+            .get()
+            .into_iter()
+            .map(|n| {
+                let night = n.night;
+                view! {
+                    <li class="night-away" data-night=night.to_string()>
+                        <span>{format::long_date(night)}</span>
+                        <span class="muted">{format!(" {:.4}, {:.4}", n.place.lat(), n.place.lon())}</span>
+                        <button type="button" class="button link" on:click=move |_| nights.update(|v| v.retain(|x| x.night != night))>
+                            "Remove"
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
     };
     use chrono::Weekday::*;
     let weekdays = [Mon, Tue, Wed, Thu, Fri, Sat, Sun]
@@ -578,6 +621,15 @@ fn DayForm() -> impl IntoView {
                 <legend class="label">"Days that start and end at the office"</legend>
                 <div class="row-actions">{weekdays}</div>
             </fieldset>
+            <p class="label">"Nights away"</p>
+            <p class="muted">"On a trip, that day ends where you stay and the next starts there."</p>
+            <ul class="plain-list nights-away">{night_list}</ul>
+            <label for="night-date">"Night of"</label>
+            <input id="night-date" type="date"
+                prop:value=move || night_date.get() on:input=move |ev| night_date.set(event_target_value(&ev)) />
+            <div class="row-actions">
+                <button id="night-here" type="button" class="button secondary" on:click=add_night>"Staying where I am now"</button>
+            </div>
             {move || loaded.get().map(|s| view! { <p class="muted">"Days are counted in " {s.time_zone} "."</p> })}
             {move || note.get().map(|n| view! { <p class="muted" role="status">{n}</p> })}
             {move || failed.get().map(|e| view! { <p class="form-error" role="alert">{words::error(&e)}</p> })}

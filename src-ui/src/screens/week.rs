@@ -82,6 +82,7 @@ fn Loaded(week: WeekPlan, reload: Callback<()>) -> impl IntoView {
 #[component]
 fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoView {
     let home = day.base;
+    let end = day.end.or(day.base);
     let ctx = ctx();
     let empty = day.stops.is_empty();
     // The day's visits with a pin, in order, for its map (drawn only when asked for).
@@ -105,8 +106,9 @@ fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoVi
         show_map.get().then(|| {
             let online = web_sys::window().is_some_and(|w| w.navigator().on_line());
             view! {
-                <PathMap stops=on_map.clone() home=home.map(|h| (h, "Start and end".to_owned()))
-                    back_home=home.is_some() label="Map of the day's visits" online=online />
+                <PathMap stops=on_map.clone() home=home.map(|h| (h, "Where the day starts".to_owned()))
+                    end=end.map(|e| (e, "Where the day ends".to_owned()))
+                    label="Map of the day's visits" online=online />
             }
         })
     };
