@@ -329,7 +329,7 @@ pub struct DayRoute {
     /// Where the route starts (and ends, for a round trip).
     pub start: Option<RoutePoint>,
     /// Where it ends when that is not the start: tonight's place on a trip.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<RoutePoint>,
     pub stops: Vec<RouteStop>,
     /// The drive back to the start, 0 when the route ends at the last stop.

@@ -77,6 +77,7 @@ fn day_route() {
             label: "Home".into(),
             location: place(),
         }),
+        end: None,
         stops: vec![RouteStop {
             account_id: id(1),
             name: "Acme Hardware".into(),
