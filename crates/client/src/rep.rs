@@ -588,7 +588,7 @@ impl Rep {
         let (plan, remote) = self.plan_week_with_remote(now, horizon)?;
         self.remember_week(&plan)?;
         let clock = |m: u32| u16::try_from(m.min(24 * 60)).unwrap_or(24 * 60);
-        let snapshot = PlannedWeek {
+        let mut snapshot = PlannedWeek {
             planned_at: now,
             summary: plan.summary.clone(),
             days: plan
@@ -623,7 +623,6 @@ impl Rep {
                 })
                 .collect(),
         };
-        let mut snapshot = snapshot;
         snapshot.not_planned.truncate(MAX_NOT_PLANNED);
         // A plan past the wire's limits is shown, not sent: the server would refuse it.
         if snapshot.check().is_ok() {
@@ -732,10 +731,7 @@ impl Rep {
             points.push(Some(route_point(n.place)?));
             night_place.insert(n.night, points.len() - 1);
         }
-        let base_place = |d: &NaiveDate| match Self::base_on(&settings, *d) {
-            Some(("Office", _)) => 1,
-            _ => 0,
-        };
+        let base_place = |d: &NaiveDate| usize::from(Self::office_day(&settings, *d));
         let from_place = |d: &NaiveDate| {
             d.pred_opt()
                 .and_then(|p| night_place.get(&p).copied())
@@ -855,41 +851,42 @@ impl Rep {
             .days
             .iter()
             .zip(dates.iter().zip(&hours))
-            .map(|(d, (date, &(start_min, end_min)))| WeekDay {
-                date: *date,
-                base: Self::day_ends(&settings, *date).0.map(|(_, p)| p),
-                end: match Self::day_ends(&settings, *date) {
-                    (a, Some((_, b))) if a.map(|(_, a)| a) != Some(b) => Some(b),
-                    _ => None,
-                },
-                start_min,
-                end_min,
-                stops: d
-                    .stops
-                    .iter()
-                    .map(|s| WeekStop {
-                        account_id: account(s.account).id,
-                        name: name(s.account),
-                        city: account(s.account).city.clone(),
-                        begin_min: (s.begin / 60) as u32,
-                        visit_min: (input.accounts[s.account].visit_secs / 60) as u32,
-                        overdue: input
-                            .owed
-                            .iter()
-                            .any(|o| o.account == s.account && o.overdue),
-                        appointment: s.kind == rounds_plan::StopKind::Appointment,
-                        pinned: s.kind == rounds_plan::StopKind::Pinned,
-                        location: account(s.account).location,
-                        hours: account(s.account)
-                            .hours
-                            .as_ref()
-                            .map(|h| h.describe(date.weekday())),
-                    })
-                    .collect(),
-                drive_min: ((d.drive_secs + 30) / 60) as u32,
-                finish_min: (d.finish / 60) as u32,
-                calls: d.calls.iter().map(|&k| name(k)).collect(),
-                emails: d.emails.iter().map(|&k| name(k)).collect(),
+            .map(|(d, (date, &(start_min, end_min)))| {
+                let (from, to) = Self::day_ends(&settings, *date);
+                let (base, end) = (from.map(|(_, p)| p), to.map(|(_, p)| p));
+                WeekDay {
+                    date: *date,
+                    base,
+                    end: end.filter(|e| base != Some(*e)),
+                    start_min,
+                    end_min,
+                    stops: d
+                        .stops
+                        .iter()
+                        .map(|s| WeekStop {
+                            account_id: account(s.account).id,
+                            name: name(s.account),
+                            city: account(s.account).city.clone(),
+                            begin_min: (s.begin / 60) as u32,
+                            visit_min: (input.accounts[s.account].visit_secs / 60) as u32,
+                            overdue: input
+                                .owed
+                                .iter()
+                                .any(|o| o.account == s.account && o.overdue),
+                            appointment: s.kind == rounds_plan::StopKind::Appointment,
+                            pinned: s.kind == rounds_plan::StopKind::Pinned,
+                            location: account(s.account).location,
+                            hours: account(s.account)
+                                .hours
+                                .as_ref()
+                                .map(|h| h.describe(date.weekday())),
+                        })
+                        .collect(),
+                    drive_min: ((d.drive_secs + 30) / 60) as u32,
+                    finish_min: (d.finish / 60) as u32,
+                    calls: d.calls.iter().map(|&k| name(k)).collect(),
+                    emails: d.emails.iter().map(|&k| name(k)).collect(),
+                }
             })
             .collect();
         let not_planned = plan
@@ -917,7 +914,6 @@ impl Rep {
                 unplaced,
                 day_start_min: day_start,
                 workday_min,
-                home,
                 horizon,
             },
             remote,
@@ -1557,9 +1553,14 @@ impl Rep {
     /// home (`None` without either: the day starts at its first stop).
     fn base_on(s: &DaySettings, day: NaiveDate) -> Option<(&'static str, LatLon)> {
         match s.office {
-            Some(office) if s.office_days.contains(&day.weekday()) => Some(("Office", office)),
+            Some(office) if Self::office_day(s, day) => Some(("Office", office)),
             _ => s.home.map(|h| ("Home", h)),
         }
+    }
+
+    /// `day` starts and ends at the office (one is set, and it is one of its weekdays).
+    fn office_day(s: &DaySettings, day: NaiveDate) -> bool {
+        s.office.is_some() && s.office_days.contains(&day.weekday())
     }
 
     /// When the rep works on `day` (start and end, minutes from midnight), or `None` on

@@ -394,9 +394,6 @@ pub struct WeekPlan {
     pub unplaced: Vec<RouteCandidate>,
     pub day_start_min: u32,
     pub workday_min: u32,
-    /// Where each day starts and ends, when the rep has set a home.
-    #[serde(default)]
-    pub home: Option<LatLon>,
     /// How far it plans.
     #[serde(default)]
     pub horizon: Horizon,

@@ -58,8 +58,42 @@ pub fn team_accounts(
     team: &Team,
     ids: &[AccountId],
 ) -> Result<HashMap<AccountId, (String, String)>> {
-    let mut out = HashMap::new();
     let held: HashSet<TerritoryId> = team.territories.iter().map(|t| t.id).collect();
+    Ok(accounts_of(tx, ids)?
+        .into_iter()
+        .filter(|(territory, _)| match territory {
+            Some(t) => held.contains(t),
+            None => team.all,
+        })
+        .map(|(_, rec)| (rec.id, (rec.name, rec.city)))
+        .collect())
+}
+
+/// Of `ids`, the accounts in a territory `rep` holds now, by id.
+pub fn held_accounts(
+    tx: &mut dyn Sql,
+    rep: UserId,
+    ids: &[AccountId],
+) -> Result<HashMap<AccountId, AccountRecord>> {
+    let held: HashSet<TerritoryId> = tx
+        .query("SELECT id FROM territories WHERE rep_id = $1", params![rep])?
+        .iter()
+        .map(|r| r.parse("id"))
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(accounts_of(tx, ids)?
+        .into_iter()
+        .filter(|(territory, _)| territory.is_some_and(|t| held.contains(&t)))
+        .map(|(_, rec)| (rec.id, rec))
+        .collect())
+}
+
+/// The accounts of `ids` that exist, with their territory. Unreadable data is left out
+/// here as everywhere (the pages count it).
+fn accounts_of(
+    tx: &mut dyn Sql,
+    ids: &[AccountId],
+) -> Result<Vec<(Option<TerritoryId>, AccountRecord)>> {
+    let mut out = Vec::new();
     // In chunks, so the statement's parameters stay few on any backend.
     for chunk in ids.chunks(500) {
         let rows = tx.query(
@@ -70,43 +104,8 @@ pub fn team_accounts(
             &chunk.iter().map(|id| Val::from(*id)).collect::<Vec<_>>(),
         )?;
         for r in rows {
-            let territory: Option<TerritoryId> = r.opt_parse("territory_id")?;
-            let in_team = match territory {
-                Some(t) => held.contains(&t),
-                None => team.all,
-            };
-            // Unreadable data is left out here as everywhere (the pages count it).
-            if let (true, Ok(rec)) = (in_team, r.json::<AccountRecord>("data")) {
-                out.insert(rec.id, (rec.name, rec.city));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Of `ids`, the accounts in a territory `rep` holds now, by id.
-pub fn held_accounts(
-    tx: &mut dyn Sql,
-    rep: UserId,
-    ids: &[AccountId],
-) -> Result<HashMap<AccountId, AccountRecord>> {
-    let mut out = HashMap::new();
-    // In chunks, so the statement's parameters stay few on any backend.
-    for chunk in ids.chunks(500) {
-        let mut params = vec![Val::from(rep)];
-        params.extend(chunk.iter().map(|id| Val::from(*id)));
-        let rows = tx.query(
-            &format!(
-                "SELECT a.data FROM accounts a JOIN territories t ON t.id = a.territory_id
-                 WHERE t.rep_id = $1 AND a.id IN ({})",
-                placeholders(2, chunk.len())
-            ),
-            &params,
-        )?;
-        for r in rows {
-            // Unreadable data is left out here as everywhere (the pages count it).
             if let Ok(rec) = r.json::<AccountRecord>("data") {
-                out.insert(rec.id, rec);
+                out.push((r.opt_parse("territory_id")?, rec));
             }
         }
     }
