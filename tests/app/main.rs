@@ -431,6 +431,8 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     wait(&c, "#edit-form").await;
     type_into(&c, "#edit-hours", "Mon-Fri 10:00-16:00").await;
     type_into(&c, "#edit-visit-minutes", "30").await;
+    // Closed dates, one long past: the account shows only those still ahead.
+    type_into(&c, "#edit-closed-on", "2026-01-01, 2026-12-24..2026-12-26").await;
     screenshot(&c, &display, "account-hours-form").await;
     driver::resize(&c, 390, 844).await;
     click(&c, "#edit-save").await;
@@ -444,6 +446,10 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         text(&c, "#account-hours")
             .await
             .contains("Mo-Fr 10:00-16:00")
+    );
+    assert_eq!(
+        text(&c, "#account-closed").await.trim(),
+        "Closed on 2026-12-24 – 2026-12-26"
     );
     click(&c, "nav.tabs button[data-screen='week']").await;
     loaded(&c, "week").await;

@@ -1140,6 +1140,93 @@ async fn todays_route_leaves_out_an_account_closed_today_and_says_so() {
     assert_eq!(out.reason, "closed today");
 }
 
+/// A shop's closed dates (a holiday, stocktaking) keep visits off those days, today
+/// and in the week, whatever its weekly hours say; what cannot go is listed with why.
+#[tokio::test]
+async fn closed_dates_keep_visits_off_those_days() {
+    use rounds_protocol::ipc::EditAccount;
+    use rounds_protocol::sync::AccountEdit;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let today = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    let x = today.stops.first().expect("a stop").account_id;
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    // Another account the week plans on a later day: closed that day and the next.
+    let (on, y) = week.days[1..]
+        .iter()
+        .find_map(|d| {
+            d.stops
+                .iter()
+                .find(|s| s.account_id != x)
+                .map(|s| (d.date, s.account_id))
+        })
+        .expect("a visit after today");
+    let close = |device: &mut Device, account, dates: String| {
+        device
+            .rep_mut()
+            .unwrap()
+            .edit_account(
+                &EditAccount {
+                    account_id: account,
+                    edits: vec![AccountEdit::ClosedOn(Some(dates))],
+                    lost_reason: None,
+                },
+                demo_now(),
+            )
+            .unwrap();
+    };
+    let first_day = week.days[0].date;
+    close(&mut device, x, format!("{first_day}"));
+    close(
+        &mut device,
+        y,
+        format!("{} .. {}", on, on + chrono::Days::new(1)),
+    );
+
+    let rep = device.rep().unwrap();
+    let again = rep.plan_day(&PlanDay::default(), demo_now()).unwrap();
+    assert!(again.stops.iter().all(|s| s.account_id != x));
+    let out = again
+        .left_out
+        .iter()
+        .find(|c| c.account_id == x)
+        .expect("listed, not lost");
+    assert_eq!(out.reason, "closed today (one of its closed dates)");
+    // Kept in its one written form, and shown on the account.
+    let detail = rep.account(y, demo_now()).unwrap();
+    assert_eq!(
+        detail.closed_on,
+        Some(format!("{} – {}", on, on + chrono::Days::new(1)))
+    );
+
+    let replanned = rep.plan_week(demo_now()).unwrap();
+    for day in &replanned.days {
+        for s in &day.stops {
+            assert!(
+                !(s.account_id == y && (day.date == on || day.date == on + chrono::Days::new(1))),
+                "planned on a closed date: {}",
+                day.date
+            );
+            assert!(
+                !(s.account_id == x && day.date == first_day),
+                "planned today though closed today"
+            );
+        }
+    }
+    // Still owed, so planned on another day of the two weeks.
+    assert!(
+        replanned
+            .days
+            .iter()
+            .any(|d| d.stops.iter().any(|s| s.account_id == y)),
+        "{replanned:?}"
+    );
+}
+
 #[tokio::test]
 async fn plan_my_day_orders_the_owed_visits_within_the_workday() {
     let server = Server::demo().await;

@@ -3,7 +3,7 @@
 //!
 //! Everything here works offline; "now" is passed in so tests fix the day.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rounds_core::activity::CHECK_IN_RADIUS_M;
@@ -363,6 +363,7 @@ impl Rep {
                     let at = u32::from(at);
                     (at + visit <= day_end).then_some((at, at))
                 }
+                (None, _) if a.closed_on.contains(&ev.today) => None,
                 (None, None) => Some((begin, day_end.saturating_sub(visit))),
                 (None, Some(h)) => h.visit_start(weekday, visit as u16).map(|w| {
                     (
@@ -379,6 +380,9 @@ impl Rep {
                     left_out.push(leave("its appointment ends after today's workday".into()))
                 }
                 _ => left_out.push(leave(match &a.hours {
+                    _ if a.closed_on.contains(&ev.today) => {
+                        "closed today (one of its closed dates)".to_owned()
+                    }
                     Some(h) if h.is_closed(weekday) => "closed today".to_owned(),
                     Some(h) if h.visit_start(weekday, visit as u16).is_none() => format!(
                         "open only {} today, too short for a {visit}-minute visit",
@@ -811,7 +815,7 @@ impl Rep {
             accounts.push(rounds_plan::Account {
                 place,
                 visit_secs: i64::from(minutes) * 60,
-                open: opening_windows(a.hours.as_ref(), &dates, minutes),
+                open: opening_windows(a.hours.as_ref(), &a.closed_on, &dates, minutes),
             });
             index.push(i);
         }
@@ -1139,7 +1143,12 @@ impl Rep {
                 .collect(),
             around: self.around(&a)?,
             hours: a.hours.as_ref().map(ToString::to_string),
-            hours_today: a.hours.as_ref().map(|h| h.describe(ev.today.weekday())),
+            hours_today: if a.closed_on.contains(&ev.today) {
+                Some("closed (one of its closed dates)".into())
+            } else {
+                a.hours.as_ref().map(|h| h.describe(ev.today.weekday()))
+            },
+            closed_on: rounds_core::calendar::dates_line(&a.closed_on),
             visit_minutes: a.visit_minutes,
             planned_visit_minutes: Some({
                 let default = self.day_settings()?.visit_minutes;
@@ -1906,18 +1915,22 @@ fn week_hours(text: Option<&str>) -> Result<Option<String>, IpcError> {
 
 fn opening_windows(
     hours: Option<&rounds_core::OpeningHours>,
+    closed_on: &BTreeSet<NaiveDate>,
     dates: &[NaiveDate],
     minutes: u16,
 ) -> Vec<Option<Window>> {
-    let Some(hours) = hours else {
+    if hours.is_none() && !dates.iter().any(|d| closed_on.contains(d)) {
         return Vec::new();
-    };
+    }
+    let all_day = Window::new(0, 24 * 3600);
     dates
         .iter()
-        .map(|d| {
-            hours
+        .map(|d| match hours {
+            _ if closed_on.contains(d) => None,
+            None => Some(all_day),
+            Some(h) => h
                 .visit_start(d.weekday(), minutes)
-                .map(|w| Window::new(i64::from(w.open) * 60, i64::from(w.close) * 60))
+                .map(|w| Window::new(i64::from(w.open) * 60, i64::from(w.close) * 60)),
         })
         .collect()
 }

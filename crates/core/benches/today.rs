@@ -57,6 +57,7 @@ fn territory(today: NaiveDate) -> (Vec<Account>, Vec<Vec<Activity>>) {
                     .and_hms_opt(9, 0, 0)
                     .unwrap(),
             ),
+            closed_on: Default::default(),
         };
         let acts = (0..ACTIVITIES_PER_ACCOUNT)
             .map(|j| Activity {

@@ -1,5 +1,7 @@
 //! Accounts: the customers and prospects a rep works.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -132,6 +134,9 @@ pub struct Account {
     pub hours: Option<OpeningHours>,
     /// How long a visit there lasts; `None`: the rep's usual visit.
     pub visit_minutes: Option<u16>,
+    /// Dates it receives no one whatever its hours say (holidays, stocktaking).
+    #[serde(default)]
+    pub closed_on: BTreeSet<NaiveDate>,
 }
 
 impl Account {

@@ -276,9 +276,14 @@ pub enum DaysOffError {
     NotADate(String),
     #[error("{0} – {1} ends before it starts")]
     Backwards(NaiveDate, NaiveDate),
-    #[error("more than {MAX_DAYS_OFF} days off")]
+    #[error("more than {MAX_DAYS_OFF} days (a year) listed")]
     TooMany,
+    #[error("longer than {MAX_DATES_TEXT} characters")]
+    TooLong,
 }
+
+/// The longest list of dates kept as written text (a year of single dates fits).
+pub const MAX_DATES_TEXT: usize = 8_000;
 
 /// Days off as a person writes them: one date (`2026-12-24`) or stretch
 /// (`2026-12-24 – 2027-01-01`, also with `..`, ` to ` or a spaced hyphen) per line or
@@ -288,6 +293,9 @@ pub fn parse_days_off(text: &str) -> Result<BTreeSet<NaiveDate>, DaysOffError> {
         NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .map_err(|_| DaysOffError::NotADate(s.trim().to_owned()))
     };
+    if text.len() > MAX_DATES_TEXT {
+        return Err(DaysOffError::TooLong);
+    }
     let mut days = BTreeSet::new();
     for item in text
         .split(['\n', ','])
@@ -345,4 +353,15 @@ pub fn format_days_off(days: &BTreeSet<NaiveDate>) -> String {
         flush(r);
     }
     lines.join("\n")
+}
+
+/// Dates written on one line in their shortest form (`2026-12-24, 2026-12-28 – 2027-01-01`),
+/// what an account's closed dates are stored and sent as; blank text is no dates.
+pub fn canonical_dates(text: Option<&str>) -> Result<Option<String>, DaysOffError> {
+    Ok(dates_line(&parse_days_off(text.unwrap_or_default())?))
+}
+
+/// Dates on one line in their shortest form; `None` when there are none.
+pub fn dates_line(days: &BTreeSet<NaiveDate>) -> Option<String> {
+    (!days.is_empty()).then(|| format_days_off(days).replace('\n', ", "))
 }

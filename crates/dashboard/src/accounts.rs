@@ -351,6 +351,8 @@ pub struct EditForm {
     pub hours: String,
     #[serde(default)]
     pub visit_minutes: String,
+    #[serde(default)]
+    pub closed_on: String,
 }
 
 impl EditForm {
@@ -376,6 +378,7 @@ impl EditForm {
             lon: rec.lon.map(|v| v.to_string()).unwrap_or_default(),
             hours: rec.hours.clone().unwrap_or_default(),
             visit_minutes: rec.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
+            closed_on: rec.closed_on.clone().unwrap_or_default(),
         }
     }
 }
@@ -456,6 +459,18 @@ pub fn parse_form(
                 "hours",
                 format!(
                     "{}. For example: Mo-Fr 08:00-12:00,14:00-18:00; Sa 09:00-12:00",
+                    capitalise(&e.to_string())
+                ),
+            );
+        }
+    }
+    match rounds_core::calendar::canonical_dates(Some(&f.closed_on)) {
+        Ok(c) => rec.closed_on = c,
+        Err(e) => {
+            errors.insert(
+                "closed_on",
+                format!(
+                    "{}. For example: 2026-12-24, 2026-12-28 – 2027-01-01",
                     capitalise(&e.to_string())
                 ),
             );
@@ -619,6 +634,7 @@ pub fn render_edit(
                 (field("Longitude", "lon", text_input("lon", &f.lon, "text", errors.contains_key("location")), e("location")))
                 (t("Opening hours (e.g. Mo-Fr 08:00-17:00; Sa 09:00-12:00)", "hours", &f.hours, "text"))
                 (t("Visit minutes (empty: the rep's usual)", "visit_minutes", &f.visit_minutes, "text"))
+                (t("Closed on (e.g. 2026-12-24, 2026-12-28 – 2027-01-01)", "closed_on", &f.closed_on, "text"))
             }
             div.actions { button type="submit" { "Save" } }
         }

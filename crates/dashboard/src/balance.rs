@@ -438,6 +438,7 @@ mod tests {
             hours: None,
             visit_minutes: None,
             created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            closed_on: Default::default(),
         }
     }
 

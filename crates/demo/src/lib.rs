@@ -515,6 +515,7 @@ fn metro_rows(
             lost_on: (stage == Stage::Lost).then(|| lead_on + Days::new(30)),
             hours: demo_hours(i),
             visit_minutes: (i % 6 == 5).then_some(60),
+            closed_on: None,
         };
         for c in 0..(1 + rng.below(2)) {
             contacts.push(ContactRecord {
@@ -630,6 +631,7 @@ async fn worked_example(
                 lost_on: None,
                 hours: None,
                 visit_minutes: None,
+                closed_on: None,
             });
         }
         plan.push((t, name, accounts));

@@ -534,5 +534,6 @@ fn account(
         lost_on: None,
         hours: None,
         visit_minutes: None,
+        closed_on: None,
     }
 }

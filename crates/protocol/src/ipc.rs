@@ -623,6 +623,10 @@ pub struct AccountDetail {
     /// rep's usual one).
     #[serde(default)]
     pub planned_visit_minutes: Option<u16>,
+    /// Added later: the dates it is closed, on one line
+    /// (`2026-12-24, 2026-12-28 – 2027-01-01`).
+    #[serde(default)]
+    pub closed_on: Option<String>,
 }
 
 /// `map_pins`: pinned accounts for a map that must open somewhere — the nearest to a

@@ -53,6 +53,10 @@ pub struct AccountRecord {
     /// How long a visit there lasts; `None`: the rep's usual visit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visit_minutes: Option<u16>,
+    /// Dates it is closed whatever its hours say, on one line:
+    /// `2026-12-24, 2026-12-28 – 2027-01-01`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_on: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -351,6 +355,10 @@ impl TryFrom<&AccountRecord> for core::Account {
                 .visit_minutes
                 .map(|m| field("visit_minutes", core::hours::visit_minutes(m)))
                 .transpose()?,
+            closed_on: field(
+                "closed_on",
+                core::calendar::parse_days_off(r.closed_on.as_deref().unwrap_or_default()),
+            )?,
         })
     }
 }
@@ -384,6 +392,7 @@ impl From<&core::Account> for AccountRecord {
             lost_on: a.stage_dates.lost,
             hours: a.hours.as_ref().map(ToString::to_string),
             visit_minutes: a.visit_minutes,
+            closed_on: core::calendar::dates_line(&a.closed_on),
         }
     }
 }

@@ -114,6 +114,8 @@ pub enum AccountEdit {
     Hours(Option<String>),
     /// Minutes a visit there takes; `None`: the rep's usual visit.
     VisitMinutes(Option<u16>),
+    /// Dates it is closed (`2026-12-24, 2026-12-28 – 2027-01-01`); `None` clears them.
+    ClosedOn(Option<String>),
 }
 
 impl AccountEdit {
@@ -134,6 +136,7 @@ impl AccountEdit {
             AccountEdit::Kare(_) => "kare",
             AccountEdit::Hours(_) => "hours",
             AccountEdit::VisitMinutes(_) => "visit_minutes",
+            AccountEdit::ClosedOn(_) => "closed_on",
         }
     }
 }

@@ -113,6 +113,7 @@ impl FieldChange {
                 E::Kare(_) => E::Kare(rec.kare),
                 E::Hours(_) => E::Hours(rec.hours.clone()),
                 E::VisitMinutes(_) => E::VisitMinutes(rec.visit_minutes),
+                E::ClosedOn(_) => E::ClosedOn(rec.closed_on.clone()),
             }),
         }
     }
@@ -151,6 +152,9 @@ impl FieldChange {
                 .map(drop)
                 .map_err(|e| e.to_string()),
             E::VisitMinutes(Some(m)) => rounds_core::hours::visit_minutes(*m).map(drop),
+            E::ClosedOn(c) => rounds_core::calendar::canonical_dates(c.as_deref())
+                .map(drop)
+                .map_err(|e| e.to_string()),
             _ => Ok(()),
         }
     }
@@ -197,6 +201,10 @@ impl FieldChange {
                     rounds_core::hours::canonical(h.as_deref()).unwrap_or_else(|_| h.clone())
             }
             E::VisitMinutes(m) => rec.visit_minutes = *m,
+            E::ClosedOn(c) => {
+                rec.closed_on = rounds_core::calendar::canonical_dates(c.as_deref())
+                    .unwrap_or_else(|_| c.clone())
+            }
         }
     }
 
@@ -222,6 +230,7 @@ impl FieldChange {
             FieldChange::Shared(E::Kare(rec.kare)),
             FieldChange::Shared(E::Hours(rec.hours.clone())),
             FieldChange::Shared(E::VisitMinutes(rec.visit_minutes)),
+            FieldChange::Shared(E::ClosedOn(rec.closed_on.clone())),
             FieldChange::Priority(rec.priority),
             FieldChange::Revenue(rec.revenue_minor),
             FieldChange::Expenses(rec.expenses_minor),

@@ -27,7 +27,7 @@ use crate::{org, params, time};
 
 /// The CSV columns, in the order the export writes them (a header row is required;
 /// unknown columns are ignored; only `name` is required).
-pub const COLUMNS: [&str; 21] = [
+pub const COLUMNS: [&str; 22] = [
     "id",
     "name",
     "street",
@@ -49,6 +49,7 @@ pub const COLUMNS: [&str; 21] = [
     "territory",
     "hours",
     "visit_minutes",
+    "closed_on",
 ];
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -93,6 +94,8 @@ struct CsvAccount {
     /// Minutes a visit takes; empty for the rep's usual visit.
     #[serde(default)]
     visit_minutes: String,
+    /// Dates it is closed, e.g. `2026-12-24, 2026-12-28 – 2027-01-01`.
+    closed_on: Option<String>,
 }
 
 /// Starts of a cell that a spreadsheet evaluates as a formula (or, for tab and carriage
@@ -155,6 +158,7 @@ impl CsvAccount {
             territory: f(&self.territory),
             hours: opt(self.hours),
             visit_minutes: f(&self.visit_minutes),
+            closed_on: opt(self.closed_on),
         }
     }
 }
@@ -317,6 +321,8 @@ fn to_record(
         hours: rounds_core::hours::canonical(row.hours.as_deref())
             .map_err(|e| format!("hours: {e}"))?,
         visit_minutes,
+        closed_on: rounds_core::calendar::canonical_dates(row.closed_on.as_deref())
+            .map_err(|e| format!("closed_on: {e}"))?,
     };
     // The domain's own checks: name, location pair, e-mail, phone.
     rounds_core::Account::try_from(&rec).map_err(|e| e.to_string())?;
@@ -344,7 +350,7 @@ fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]
     let has = |c: &str| columns.contains(&c);
     let b = before.clone();
     type Keep<'a> = &'a dyn Fn(&mut AccountRecord);
-    let keep: [(&str, Keep); 19] = [
+    let keep: [(&str, Keep); 20] = [
         ("street", &|r| r.street = b.street.clone()),
         ("city", &|r| r.city = b.city.clone()),
         ("region", &|r| r.region = b.region.clone()),
@@ -368,6 +374,7 @@ fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]
         ("territory", &|r| r.territory_id = b.territory_id),
         ("hours", &|r| r.hours = b.hours.clone()),
         ("visit_minutes", &|r| r.visit_minutes = b.visit_minutes),
+        ("closed_on", &|r| r.closed_on = b.closed_on.clone()),
     ];
     for (column, keep) in keep {
         if !has(column) {
@@ -629,6 +636,7 @@ pub fn export_accounts(
                 territory: a.territory_id.map(territory_name).unwrap_or_default(),
                 hours: a.hours.clone(),
                 visit_minutes: a.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
+                closed_on: a.closed_on.clone(),
             }
             .map_text(|v| escape_cell(v).into_owned()),
         )

@@ -110,6 +110,7 @@ fn pages(accounts: usize, contacts_per: usize, activities: usize) -> Vec<PullRes
                 lost_on: None,
                 hours: None,
                 visit_minutes: None,
+                closed_on: None,
             }),
         });
         for j in 0..contacts_per {

@@ -1,7 +1,9 @@
 //! `accounts` (synced), read with the rep's pending field edits overlaid.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
+use chrono::NaiveDate;
+use rounds_core::calendar::parse_days_off;
 use rounds_core::{Account, LatLon, OpeningHours, Stage};
 use rounds_protocol::records::AccountRecord;
 use rounds_protocol::sync::{AccountEdit, MutationBody};
@@ -14,7 +16,7 @@ use crate::error::{Result, StoreError};
 
 pub(crate) const COLUMNS: &str = "id, name, street, city, region, postal_code, country, lat, lon, stage, \
     priority, kare, currency, revenue_minor, expenses_minor, phone, email, industry, \
-    territory_id, created_at, lead_on, opportunity_on, won_on, lost_on, hours, visit_minutes";
+    territory_id, created_at, lead_on, opportunity_on, won_on, lost_on, hours, visit_minutes, closed_on";
 
 pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
     let kare: Option<String> = r.get(11)?;
@@ -45,11 +47,17 @@ pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
         lost_on: date(r.get(23)?)?,
         hours: r.get(24)?,
         visit_minutes: r.get(25)?,
+        closed_on: r.get(26)?,
     })
 }
 
 fn hours(text: Option<&str>) -> Option<OpeningHours> {
     text.and_then(|t| OpeningHours::parse(t).ok())
+}
+
+fn closed_on(text: Option<&str>) -> BTreeSet<NaiveDate> {
+    text.and_then(|t| parse_days_off(t).ok())
+        .unwrap_or_default()
 }
 
 /// An account as the rep sees it: server truth with their pending edits applied.
@@ -79,6 +87,7 @@ pub(crate) fn apply_edit(rec: &mut AccountRecord, edit: &AccountEdit) {
         AccountEdit::Kare(v) => rec.kare = *v,
         AccountEdit::Hours(v) => rec.hours = v.clone(),
         AccountEdit::VisitMinutes(v) => rec.visit_minutes = *v,
+        AccountEdit::ClosedOn(v) => rec.closed_on = v.clone(),
     }
 }
 
@@ -177,7 +186,8 @@ impl<'a> AccountsRead<'a> {
     pub(crate) fn today_rows(&self) -> Result<Vec<crate::today::TodayAccount>> {
         let edits = overlay(self.conn, None)?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, city, priority, created_at, lat, lon, stage, hours, visit_minutes
+            "SELECT id, name, city, priority, created_at, lat, lon, stage, hours, visit_minutes,
+                    closed_on
              FROM accounts",
         )?;
         let mut rows = stmt.query([])?;
@@ -199,6 +209,7 @@ impl<'a> AccountsRead<'a> {
                 // scan of whole rows, and here plans as hours not known.
                 hours: hours(r.get::<_, Option<String>>(8)?.as_deref()),
                 visit_minutes: r.get(9)?,
+                closed_on: closed_on(r.get::<_, Option<String>>(10)?.as_deref()),
             };
             for e in edits.get(&id).into_iter().flatten() {
                 match e {
@@ -210,6 +221,7 @@ impl<'a> AccountsRead<'a> {
                     }
                     AccountEdit::Hours(h) => row.hours = hours(h.as_deref()),
                     AccountEdit::VisitMinutes(m) => row.visit_minutes = *m,
+                    AccountEdit::ClosedOn(c) => row.closed_on = closed_on(c.as_deref()),
                     _ => {}
                 }
             }
@@ -304,7 +316,7 @@ impl AccountsWrite<'_> {
             .prepare_cached(&format!(
                 "INSERT OR REPLACE INTO accounts(bucket, {COLUMNS})
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
+                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
             ))?
             .execute(params![
                 bucket,
@@ -334,6 +346,7 @@ impl AccountsWrite<'_> {
                 r.lost_on.map(|d| d.to_string()),
                 r.hours,
                 r.visit_minutes,
+                r.closed_on,
             ])?;
         Ok(())
     }

@@ -282,6 +282,7 @@ fn record(new: NewAccount, today: NaiveDate, now: DateTime<Utc>) -> Result<Accou
         lost_on: None,
         hours: None,
         visit_minutes: None,
+        closed_on: None,
     };
     let long = [
         Some(&record.name),

@@ -118,13 +118,16 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<u64>> {
         let device = *self.device_id.as_uuid();
-        // Hours are kept and sent in their one written form, whatever the rep typed.
+        // Hours and dates are kept and sent in their one written form, whatever the rep typed.
         let edits = edits
             .into_iter()
             .map(|e| match e {
                 AccountEdit::Hours(h) => rounds_core::hours::canonical(h.as_deref())
                     .map(AccountEdit::Hours)
                     .map_err(|e| StoreError::Invalid(format!("opening hours: {e}"))),
+                AccountEdit::ClosedOn(c) => rounds_core::calendar::canonical_dates(c.as_deref())
+                    .map(AccountEdit::ClosedOn)
+                    .map_err(|e| StoreError::Invalid(format!("closed dates: {e}"))),
                 e => Ok(e),
             })
             .collect::<Result<Vec<_>>>()?;

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     V4_PHOTOS,
     V5_SYNCED_PHOTOS,
     V6_HOURS_AND_APPOINTMENTS,
+    V7_CLOSED_ON,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -275,6 +276,14 @@ CREATE TABLE appointments (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX appointments_account ON appointments(account_id);
 CREATE INDEX appointments_bucket ON appointments(bucket);
+DELETE FROM pull_cursors;
+"#;
+
+/// The dates an account is closed (synced since schema 5 of the wire). An app before
+/// this version dropped them from the rows it pulled, so the cursor is forgotten and the
+/// next sync brings every bucket again (the outbox stays).
+const V7_CLOSED_ON: &str = r#"
+ALTER TABLE accounts ADD COLUMN closed_on TEXT;
 DELETE FROM pull_cursors;
 "#;
 

@@ -29,6 +29,8 @@ pub struct TodayAccount {
     pub lost: bool,
     pub hours: Option<rounds_core::OpeningHours>,
     pub visit_minutes: Option<u16>,
+    /// Dates it is closed whatever its hours say.
+    pub closed_on: std::collections::BTreeSet<chrono::NaiveDate>,
 }
 
 impl Scheduled for TodayAccount {

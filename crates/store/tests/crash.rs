@@ -72,6 +72,7 @@ fn seed(path: &Path) {
                     lost_on: None,
                     hours: None,
                     visit_minutes: None,
+                    closed_on: None,
                 }),
             },
         ],

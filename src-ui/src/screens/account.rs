@@ -100,6 +100,17 @@ fn Loaded(
             </p>
         }
     });
+    // Only the closed dates still ahead matter to the rep.
+    let closed = detail
+        .closed_on
+        .as_deref()
+        .and_then(|c| rounds_core::calendar::parse_days_off(c).ok())
+        .map(|mut days| match detail.today {
+            Some(today) => days.split_off(&today),
+            None => days,
+        })
+        .and_then(|ahead| rounds_core::calendar::dates_line(&ahead))
+        .map(|ahead| view! { <p id="account-closed" class="hours muted">"Closed on " {ahead}</p> });
     view! {
         <header class="account-head">
             <h1 class="account-name">{detail.name.clone()}</h1>
@@ -108,6 +119,7 @@ fn Loaded(
             </address>
             {direct}
             {hours}
+            {closed}
             {badges}
             <p class="reason">{detail.reason.clone()}</p>
             {pending}

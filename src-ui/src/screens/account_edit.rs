@@ -35,6 +35,8 @@ struct Draft {
     hours: String,
     /// Minutes a visit takes, empty for the rep's usual.
     visit_minutes: String,
+    /// Dates it is closed (`2026-12-24, 2026-12-28 – 2027-01-01`).
+    closed_on: String,
     stage: Option<Stage>,
     /// Why it was lost, asked for when the stage moves to lost.
     lost_reason: String,
@@ -52,6 +54,7 @@ impl Draft {
             industry: d.industry.clone().unwrap_or_default(),
             hours: d.hours.clone().unwrap_or_default(),
             visit_minutes: d.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
+            closed_on: d.closed_on.clone().unwrap_or_default(),
             stage: Some(d.stage),
             lost_reason: String::new(),
         }
@@ -91,6 +94,10 @@ impl Draft {
                 self.visit_minutes.trim().parse().ok(),
             ));
         }
+        if self.closed_on.trim() != before.closed_on.trim() {
+            // Unreadable dates are caught by `closed_on_error` before anything is sent.
+            out.push(AccountEdit::ClosedOn(opt(&self.closed_on)));
+        }
         if let Some(s) = self.stage
             && Some(s) != before.stage
         {
@@ -107,6 +114,15 @@ impl Draft {
             .is_ok_and(|m| rounds_core::hours::visit_minutes(m).is_ok());
         (!m.is_empty() && !valid)
             .then_some("A visit lasts 1 to 600 minutes; leave it empty for your usual visit.")
+    }
+
+    /// What is wrong with the closed dates as typed, if anything.
+    fn closed_on_error(&self) -> Option<&'static str> {
+        rounds_core::calendar::canonical_dates(Some(&self.closed_on))
+            .is_err()
+            .then_some(
+                "Write closed dates like 2026-12-24, or 2026-12-28 – 2027-01-01 for a stretch (a year at most).",
+            )
     }
 
     /// Whether the form moves the stage to lost (and so asks why).
@@ -175,7 +191,7 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                 missing.set(Some("Say why the account was lost."));
                 return;
             }
-            if let Some(m) = d.visit_minutes_error() {
+            if let Some(m) = d.visit_minutes_error().or_else(|| d.closed_on_error()) {
                 missing.set(Some(m));
                 return;
             }
@@ -277,6 +293,7 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                     {text_field(draft, "edit-industry", "Industry", "text", |d| d.industry.clone(), |d, v| d.industry = v)}
                     {text_field(draft, "edit-hours", "Opening hours (e.g. Mo-Fr 08:00-12:00,14:00-18:00; Sa 09:00-12:00)", "text", |d| d.hours.clone(), |d, v| d.hours = v)}
                     {text_field(draft, "edit-visit-minutes", "Visit minutes (empty: your usual)", "text", |d| d.visit_minutes.clone(), |d, v| d.visit_minutes = v)}
+                    {text_field(draft, "edit-closed-on", "Closed on (e.g. 2026-12-24, 2026-12-28 – 2027-01-01)", "text", |d| d.closed_on.clone(), |d, v| d.closed_on = v)}
                     <label for="edit-stage">"Stage"</label>
                     <select
                         id="edit-stage"

@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
-use rounds_core::calendar::{DaysOffError, MAX_DAYS_OFF, format_days_off, parse_days_off};
+use rounds_core::calendar::{
+    DaysOffError, MAX_DATES_TEXT, MAX_DAYS_OFF, canonical_dates, format_days_off, parse_days_off,
+};
 use rstest::rstest;
 
 fn d(s: &str) -> NaiveDate {
@@ -61,6 +63,34 @@ fn runs_are_written_as_stretches() {
     assert_eq!(format_days_off(&BTreeSet::new()), "");
 }
 
+#[rstest]
+#[case::blank(None, Ok(None))]
+#[case::spaces(Some("  "), Ok(None))]
+#[case::one_line(
+    Some("2027-01-01\n2026-12-24..2026-12-26, 2026-12-31"),
+    Ok(Some("2026-12-24 – 2026-12-26, 2026-12-31 – 2027-01-01".into()))
+)]
+#[case::bad(Some("soon"), Err(DaysOffError::NotADate("soon".into())))]
+fn closed_dates_are_kept_on_one_line(
+    #[case] text: Option<&str>,
+    #[case] want: Result<Option<String>, DaysOffError>,
+) {
+    assert_eq!(canonical_dates(text), want);
+}
+
+#[test]
+fn a_huge_list_is_refused_before_it_is_read() {
+    let text = "2026-12-24, ".repeat(MAX_DATES_TEXT / 12 + 1);
+    assert_eq!(parse_days_off(&text), Err(DaysOffError::TooLong));
+    // A year of single dates, one line, still fits.
+    let year: BTreeSet<NaiveDate> = (0..366)
+        .map(|i| d("2027-01-01") + chrono::Days::new(2 * i))
+        .collect();
+    let line = format_days_off(&year).replace('\n', ", ");
+    assert!(line.len() <= MAX_DATES_TEXT);
+    assert_eq!(parse_days_off(&line), Ok(year));
+}
+
 proptest! {
     #[test]
     fn the_written_form_reads_back_to_the_same_days(
@@ -69,6 +99,8 @@ proptest! {
         let first = d("2026-11-20");
         let days: BTreeSet<NaiveDate> =
             offsets.iter().map(|&o| first + chrono::Days::new(o)).collect();
-        prop_assert_eq!(parse_days_off(&format_days_off(&days)), Ok(days));
+        prop_assert_eq!(parse_days_off(&format_days_off(&days)), Ok(days.clone()));
+        let line = canonical_dates(Some(&format_days_off(&days))).unwrap();
+        prop_assert_eq!(parse_days_off(line.as_deref().unwrap_or_default()), Ok(days));
     }
 }

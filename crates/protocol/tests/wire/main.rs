@@ -79,6 +79,7 @@ fn account() -> AccountRecord {
         lost_on: None,
         hours: None,
         visit_minutes: None,
+        closed_on: None,
     }
 }
 
@@ -545,6 +546,14 @@ fn records_convert_to_the_domain_and_back() {
         "09:00-12:00"
     );
     assert_eq!(AccountRecord::from(&domain), with_hours);
+    // Closed dates travel on one line in their shortest form.
+    let closed = AccountRecord {
+        closed_on: Some("2026-12-24 – 2026-12-26, 2026-12-31".into()),
+        ..account()
+    };
+    let domain = rounds_core::Account::try_from(&closed).unwrap();
+    assert_eq!(domain.closed_on.len(), 4);
+    assert_eq!(AccountRecord::from(&domain), closed);
     let act = activity();
     assert_eq!(
         ActivityRecord::from(&rounds_core::Activity::try_from(&act).unwrap()),
@@ -577,6 +586,12 @@ fn records_the_domain_refuses_name_the_field() {
     assert_eq!(
         rounds_core::Account::try_from(&a).unwrap_err().field,
         "hours"
+    );
+    let mut a = account();
+    a.closed_on = Some("Christmas".into());
+    assert_eq!(
+        rounds_core::Account::try_from(&a).unwrap_err().field,
+        "closed_on"
     );
     let mut a = account();
     a.visit_minutes = Some(0);
@@ -701,4 +716,15 @@ fn a_planned_week_past_the_limits_says_why() {
         let err = w.check().unwrap_err();
         assert!(err.contains(why), "{why}: {err}");
     }
+}
+
+/// Schema 5 added closed dates: a record written before them reads as none, and a
+/// record without them is written exactly as before.
+#[test]
+fn an_account_without_closed_dates_keeps_its_old_shape() {
+    let json = serde_json::to_value(account()).unwrap();
+    assert!(json.get("closed_on").is_none(), "{json}");
+    let back: AccountRecord = serde_json::from_value(json).unwrap();
+    assert_eq!(back.closed_on, None);
+    assert_eq!(SCHEMA_VERSION, 5);
 }

@@ -25,6 +25,7 @@ on_both_backends!(
     a_follow_up_for_another_rep_or_an_account_not_held_is_kept_for_review,
     two_copies_of_one_shop_are_merged_in_review_and_nothing_is_lost,
     opening_hours_set_on_one_device_reach_the_other_in_one_written_form,
+    closed_dates_set_on_one_device_reach_the_other_in_one_written_form,
     an_appointment_reaches_the_reps_other_device_and_so_does_its_cancellation,
     a_reps_appointments_are_a_calendar_at_a_secret_address,
 );
@@ -829,6 +830,50 @@ async fn opening_hours_set_on_one_device_reach_the_other_in_one_written_form(bac
     phone.sync().await;
     laptop.pull(None).await.expect("pull");
     assert_eq!(laptop.account(a).expect("held").hours, None);
+}
+
+async fn closed_dates_set_on_one_device_reach_the_other_in_one_written_form(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    phone.sync().await;
+    laptop.sync().await;
+    let a = org.north_accounts[0];
+
+    phone.edit(
+        a,
+        AccountEdit::ClosedOn(Some("2026-12-31\n2026-12-24 to 2026-12-26".into())),
+    );
+    phone.sync().await;
+    laptop.pull(None).await.expect("pull");
+    let written = Some("2026-12-24 – 2026-12-26, 2026-12-31".to_owned());
+    assert_eq!(laptop.account(a).expect("held").closed_on, written);
+
+    // Not dates, or more than a year of them: refused with the reason, changing nothing.
+    phone.edit(a, AccountEdit::ClosedOn(Some("Boxing Day".into())));
+    phone.edit(
+        a,
+        AccountEdit::ClosedOn(Some("2027-01-01 – 2028-06-30".into())),
+    );
+    let res = phone.push().await.expect("push");
+    for r in &res.results {
+        match &r.status {
+            MutationStatus::Rejected { code, reason } => {
+                assert_eq!(*code, rounds_protocol::ErrorCode::InvalidInput);
+                assert!(reason.starts_with("closed_on:"), "{reason}");
+            }
+            other => panic!("refused, not {other:?}"),
+        }
+    }
+    assert_eq!(res.results.len(), 2);
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(laptop.account(a).expect("held").closed_on, written);
+
+    // Cleared on one device, cleared on the other.
+    phone.edit(a, AccountEdit::ClosedOn(None));
+    phone.sync().await;
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(laptop.account(a).expect("held").closed_on, None);
 }
 
 fn appointment(account: AccountId, rep: UserId) -> AppointmentRecord {

@@ -385,6 +385,30 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         "{errors:?}"
     );
 
+    // Closed dates as people write them, kept on one line; the wrong ones say why.
+    let csv = "name,territory,closed_on\nDelta,North,\"2026-12-31\n2026-12-24..2026-12-26\"\nEpsilon,North,some Mondays\n".to_owned();
+    let checked = check(csv, maria.clone()).await.expect("checked");
+    let errors: Vec<(usize, String)> = checked
+        .report
+        .rows
+        .iter()
+        .filter_map(|r| r.error.clone().map(|e| (r.line, e)))
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].1.starts_with("Epsilon: closed_on:"), "{errors:?}");
+    let delta = checked
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            import::Step::Create(a) => Some(a.closed_on.clone()),
+            _ => None,
+        })
+        .expect("Delta is created");
+    assert_eq!(
+        delta.as_deref(),
+        Some("2026-12-24 – 2026-12-26, 2026-12-31")
+    );
+
     // An account with hours, so the export below carries them too.
     let hours = vec![
         FieldChange::Shared(AccountEdit::Hours(Some(
@@ -450,8 +474,11 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         .map(|l| {
             if l.starts_with(&x.to_string()) {
                 let l = l.replace("Springfield", "Boulder");
-                // The territory, then hours and visit minutes (empty here).
-                format!("{},South,,", l.strip_suffix(",North,,").expect("in North"))
+                // The territory, then hours, visit minutes and closed dates (empty here).
+                format!(
+                    "{},South,,,",
+                    l.strip_suffix(",North,,,").expect("in North")
+                )
             } else {
                 l.to_owned()
             }
@@ -961,6 +988,7 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
             ("lon", lon.clone()),
             ("hours", hours.to_owned()),
             ("visit_minutes", String::new()),
+            ("closed_on", String::new()),
         ]
     };
     let post = |fields: Vec<(&'static str, String)>| {
@@ -1018,6 +1046,30 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
     assert_eq!(res.status(), 303);
     let rec = stored(&server, x).await;
     assert_eq!(rec.hours.as_deref(), Some("Mo-Fr 09:00-17:00"));
+
+    // Closed dates likewise.
+    let closed = |dates: &str| {
+        let mut f = form("Boulder", "", "Mon-Fri 9:00-17:00");
+        f.retain(|(k, _)| *k != "closed_on");
+        f.push(("closed_on", dates.to_owned()));
+        f
+    };
+    let res = post(closed("Christmas")).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.expect("body");
+    assert!(
+        page.contains("For example: 2026-12-24"),
+        "says how to write them"
+    );
+    let res = post(closed("2026-12-25\n2026-12-24")).await;
+    assert_eq!(res.status(), 303);
+    let rec = stored(&server, x).await;
+    assert_eq!(rec.closed_on.as_deref(), Some("2026-12-24 – 2026-12-25"));
+    ana.sync().await;
+    assert_eq!(
+        ana.account(x).expect("on the device").closed_on.as_deref(),
+        Some("2026-12-24 – 2026-12-25")
+    );
 }
 
 async fn a_manager_books_an_appointment_for_the_accounts_rep(backend: Backend) {

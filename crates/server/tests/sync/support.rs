@@ -73,6 +73,7 @@ pub fn account(
         lost_on: None,
         hours: None,
         visit_minutes: None,
+        closed_on: None,
     }
 }
 

@@ -75,6 +75,7 @@ pub fn account(i: usize) -> AccountRecord {
         lost_on: None,
         hours: None,
         visit_minutes: None,
+        closed_on: None,
     }
 }
 

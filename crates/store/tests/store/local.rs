@@ -437,6 +437,66 @@ fn opening_hours_go_out_in_their_written_form_and_bad_ones_are_refused() {
 }
 
 #[test]
+fn closed_dates_go_out_on_one_line_and_bad_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let a = account_id(1);
+    let err = store
+        .change_account(
+            a,
+            vec![AccountEdit::ClosedOn(Some("next Tuesday".into()))],
+            None,
+            now(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 0);
+
+    store
+        .change_account(
+            a,
+            vec![AccountEdit::ClosedOn(Some(
+                "2026-12-31\n2026-12-24..2026-12-26, 2027-01-01".into(),
+            ))],
+            None,
+            now(),
+        )
+        .unwrap();
+    let queued = store.read().outbox().all().unwrap();
+    assert_eq!(
+        queued[0].mutation.parse_body().unwrap(),
+        MutationBody::EditAccount {
+            account_id: a,
+            edit: AccountEdit::ClosedOn(Some(
+                "2026-12-24 – 2026-12-26, 2026-12-31 – 2027-01-01".into()
+            )),
+        }
+    );
+    // Shown at once, on the account and on the Today path the planner reads.
+    let view = store.read().accounts().get(a).unwrap().unwrap();
+    assert_eq!(view.pending_fields, ["closed_on"]);
+    assert_eq!(view.account.closed_on.len(), 5);
+    let inputs = store
+        .read()
+        .today_inputs(now() - Duration::days(60))
+        .unwrap();
+    let row = inputs.accounts.iter().find(|x| x.id == a).unwrap();
+    assert_eq!(row.closed_on, view.account.closed_on);
+
+    // Cleared: no dates.
+    store
+        .change_account(
+            a,
+            vec![AccountEdit::ClosedOn(Some("  ".into()))],
+            None,
+            now(),
+        )
+        .unwrap();
+    let view = store.read().accounts().get(a).unwrap().unwrap();
+    assert!(view.account.closed_on.is_empty());
+}
+
+#[test]
 fn an_appointment_is_queued_shown_at_once_moved_and_cancelled() {
     use rounds_store::AppointmentInput;
     let dir = tempfile::tempdir().unwrap();

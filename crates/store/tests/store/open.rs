@@ -58,8 +58,9 @@ fn every_earlier_schema_version_migrates_with_its_data() {
                 "rows from before the search index are searchable after it"
             );
         }
-        // Follow-ups (3), photos (5) and accounts' hours (6) were sent to no device
-        // before: every earlier version syncs its buckets again to receive them.
+        // Follow-ups (3), photos (5), accounts' hours (6) and closed dates (7) were sent
+        // to no device before: every earlier version syncs its buckets again to receive
+        // them.
         assert_eq!(
             store.read().cursor().unwrap(),
             None,
