@@ -262,6 +262,35 @@ pub async fn dismiss_issue(state: State<'_, AppState>, req: u64) -> Answer<()> {
     state.device().await.rep_mut()?.dismiss_issue(req)
 }
 
+/// Saves the planned week and the appointments ahead as an iCalendar file, offline, and
+/// answers where. Written beside its place and then renamed, so a full disk leaves no
+/// half file under the real name.
+#[tauri::command]
+pub async fn save_week_calendar(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Answer<String> {
+    let file = {
+        let device = state.device().await;
+        device.rep()?.week_calendar(device.now())?
+    };
+    let dir = state.export_dir(&app);
+    let path = dir.join(&file.name);
+    let part = dir.join(format!(".{}.part", file.name));
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&part, file.text))
+        .and_then(|()| std::fs::rename(&part, &path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&part);
+        tracing::warn!(%e, path = %path.display(), "calendar file not saved");
+        return Err(IpcError::new(
+            ErrorCode::StorageFull,
+            format!("could not save {}: {e}", path.display()),
+        ));
+    }
+    Ok(path.display().to_string())
+}
+
 /// Opens a dialer, mail app or map. Only these schemes: the UI never opens arbitrary
 /// pages or files through the shell.
 #[tauri::command]

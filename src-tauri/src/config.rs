@@ -17,6 +17,8 @@ pub struct Config {
     /// Where "now" comes from: the system clock, or in a debug build the instant
     /// `ROUNDS_TEST_NOW` names (tests fix the day the app lives in).
     pub clock: Clock,
+    /// Where files the rep saves (the week's calendar) go; `None`: their Downloads.
+    pub export_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -25,6 +27,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("demo", &self.demo)
             .field("auto_sign_in", &self.auto_sign_in)
+            .field("export_dir", &self.export_dir)
             .finish()
     }
 }
@@ -32,7 +35,8 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// `ROUNDS_DATA_DIR` overrides the platform's app-data folder (tests, side-by-side
     /// installs). `ROUNDS_DEMO_SERVER`, `ROUNDS_DEMO_EMAIL`, `ROUNDS_DEMO_PASSWORD` offer a
-    /// demo; `ROUNDS_AUTO_SIGN_IN=1` signs in to it at start.
+    /// demo; `ROUNDS_AUTO_SIGN_IN=1` signs in to it at start. `ROUNDS_EXPORT_DIR` names
+    /// where saved files go instead of the Downloads folder (tests).
     pub fn from_env(default_data_dir: PathBuf) -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let demo = var("ROUNDS_DEMO_SERVER").map(|server_url| Demo {
@@ -45,6 +49,7 @@ impl Config {
             auto_sign_in: demo.is_some() && var("ROUNDS_AUTO_SIGN_IN").is_some_and(|v| v == "1"),
             demo,
             clock: test_clock(var("ROUNDS_TEST_NOW")).unwrap_or_else(system_clock),
+            export_dir: var("ROUNDS_EXPORT_DIR").map(PathBuf::from),
         }
     }
 }

@@ -67,6 +67,7 @@ pub fn run() {
             commands::cancel_appointment,
             commands::pin_to_day,
             commands::calendar_feed,
+            commands::save_week_calendar,
             commands::attach_photo,
             commands::photo,
             commands::map_pins,

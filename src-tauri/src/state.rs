@@ -22,6 +22,17 @@ impl AppState {
         })
     }
 
+    /// Where a file the rep saves goes: the configured folder, else their Downloads,
+    /// else the app's own folder (a desktop without one).
+    pub fn export_dir(&self, app: &tauri::AppHandle) -> std::path::PathBuf {
+        use tauri::Manager as _;
+        self.config
+            .export_dir
+            .clone()
+            .or_else(|| app.path().download_dir().ok())
+            .unwrap_or_else(|| self.config.data_dir.join("exports"))
+    }
+
     /// Called once the runtime runs: starts syncing, or signs in to the demo when asked.
     pub async fn start(&self) {
         {

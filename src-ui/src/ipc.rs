@@ -205,6 +205,10 @@ pub async fn calendar_feed() -> Result<String, IpcError> {
     call0(command::CALENDAR_FEED).await
 }
 
+pub async fn save_week_calendar() -> Result<String, IpcError> {
+    call0(command::SAVE_WEEK_CALENDAR).await
+}
+
 pub async fn day_settings() -> Result<DaySettings, IpcError> {
     call0(command::DAY_SETTINGS).await
 }

@@ -278,11 +278,13 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     let scratch = tempfile::tempdir().unwrap();
     let display = Display::start();
     let data_dir = scratch.path().join("app-data");
+    let export_dir = scratch.path().join("saved");
     let driver = Driver::start(
         &display,
         scratch.path(),
         &[
             ("ROUNDS_DATA_DIR", data_dir.display().to_string()),
+            ("ROUNDS_EXPORT_DIR", export_dir.display().to_string()),
             ("ROUNDS_LOG", "warn".into()),
             ("ROUNDS_TEST_NOW", server.now().to_rfc3339()),
         ],
@@ -584,6 +586,22 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .await
     .unwrap();
     screenshot(&c, &display, "week-moved").await;
+
+    // The week saved as a calendar file, offline, with the moved visit on Thursday.
+    eprintln!("step: The week saved as a calendar file.");
+    c.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
+    click(&c, "#week-save-calendar").await;
+    let note = text(&c, "#week-calendar-note").await;
+    let saved = export_dir.join("rounds-week-2026-03-18.ics");
+    assert!(note.contains(&saved.display().to_string()), "{note}");
+    let ics = std::fs::read_to_string(&saved).expect("the file is where the app says");
+    assert!(ics.starts_with("BEGIN:VCALENDAR"));
+    assert!(
+        ics.replace("\r\n ", "")
+            .contains(&format!("-{moved}-2026-03-19@rounds")),
+        "the moved visit is on Thursday in the file"
+    );
+    screenshot(&c, &display, "week-calendar-saved").await;
 
     // Search finds an account by a contact's name, offline, as you type.
     eprintln!("step: Search finds an account by a contact's name, offline, as you type.");

@@ -1227,6 +1227,59 @@ async fn closed_dates_keep_visits_off_those_days() {
     );
 }
 
+/// The week saved as a calendar file, offline: one tentative event per planned visit,
+/// the appointments confirmed and not repeated as planned visits, in the rep's zone.
+#[tokio::test]
+async fn the_planned_week_is_saved_as_a_calendar_file() {
+    use rounds_protocol::ipc::{Horizon, SaveAppointment};
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let err = device.rep().unwrap().week_calendar(demo_now()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound, "no week planned yet");
+
+    let rep = device.rep_mut().unwrap();
+    let week = rep
+        .plan_and_remember_week(demo_now(), Horizon::TwoWeeks)
+        .unwrap();
+    let booked = week.days[2].stops[0].clone();
+    rep.save_appointment(
+        &SaveAppointment {
+            id: None,
+            account_id: booked.account_id,
+            on: week.days[2].date,
+            at_min: 11 * 60,
+            minutes: 40,
+            note: Some("Spring order".into()),
+        },
+        demo_now(),
+    )
+    .unwrap();
+    let week = rep
+        .plan_and_remember_week(demo_now(), Horizon::TwoWeeks)
+        .unwrap();
+    let file = device.rep().unwrap().week_calendar(demo_now()).unwrap();
+    assert_eq!(file.name, format!("rounds-week-{}.ics", week.days[0].date));
+    let text = file.text.replace("\r\n ", "");
+    assert!(text.starts_with("BEGIN:VCALENDAR"), "{text}");
+    let planned: usize = week
+        .days
+        .iter()
+        .map(|d| d.stops.iter().filter(|s| !s.appointment).count())
+        .sum();
+    assert!(planned > 0);
+    assert_eq!(text.matches("STATUS:TENTATIVE").count(), planned, "{text}");
+    assert_eq!(text.matches("STATUS:CONFIRMED").count(), 1, "{text}");
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), planned + 1);
+    // At the rep's local time, named by their zone.
+    let on = week.days[2].date.format("%Y%m%d");
+    assert!(
+        text.contains(&format!("DTSTART;TZID=America/Denver:{on}T110000")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("Visit: {}", booked.name)), "{text}");
+    assert!(text.contains("DESCRIPTION:Spring order"), "{text}");
+}
+
 #[tokio::test]
 async fn plan_my_day_orders_the_owed_visits_within_the_workday() {
     let server = Server::demo().await;

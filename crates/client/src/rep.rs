@@ -34,6 +34,10 @@ use rounds_store::{
 };
 use serde::{Deserialize, Serialize};
 
+mod calendar_file;
+
+pub use calendar_file::CalendarFile;
+
 use crate::engine::Progress;
 use crate::runner::SyncStatus;
 

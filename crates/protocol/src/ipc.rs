@@ -47,6 +47,9 @@ pub mod command {
     pub const PIN_TO_DAY: &str = "pin_to_day";
     /// Needs the network; answers the calendar feed's address (a new one each time).
     pub const CALENDAR_FEED: &str = "calendar_feed";
+    /// Offline: saves the planned week and the appointments ahead as an iCalendar file;
+    /// answers where it was saved.
+    pub const SAVE_WEEK_CALENDAR: &str = "save_week_calendar";
     pub const ATTACH_PHOTO: &str = "attach_photo";
     pub const PHOTO: &str = "photo";
     pub const MAP_PINS: &str = "map_pins";

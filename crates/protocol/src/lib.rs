@@ -5,6 +5,8 @@
 //! `tests/snapshots` pins the JSON of every message.
 
 pub mod auth;
+#[cfg(feature = "calendar")]
+pub mod calendar;
 mod error;
 pub mod hlc;
 pub mod ipc;

@@ -73,9 +73,41 @@ fn Loaded(week: WeekPlan, reload: Callback<()>) -> impl IntoView {
         .collect_view();
     view! {
         <p class="week-summary" id="week-summary">{week.summary}</p>
+        <SaveCalendar />
         <ol class="week-days">{days}</ol>
         <Missing id="week-not-planned" title="Fits on no day" items=week.not_planned />
         <Missing id="week-unplaced" title="No location: cannot be planned" items=week.unplaced />
+    }
+}
+
+/// Saves the plan and the appointments ahead as a file a calendar app opens; offline.
+#[component]
+fn SaveCalendar() -> impl IntoView {
+    let note = RwSignal::new(None::<Result<String, IpcError>>);
+    let busy = RwSignal::new(false);
+    let save = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            let out = ipc::save_week_calendar().await;
+            busy.set(false);
+            note.set(Some(out));
+        });
+    };
+    view! {
+        <div class="week-calendar">
+            <button id="week-save-calendar" class="button secondary" on:click=save disabled=move || busy.get()>
+                "Save to a calendar file"
+            </button>
+            {move || note.get().map(|n| match n {
+                Ok(path) => view! {
+                    <p id="week-calendar-note" class="form-ok" role="status">
+                        "Saved as " <span class="path">{path}</span>
+                        ". Open it with your calendar app; planned visits come in as tentative. To follow every re-plan, subscribe to the address on the Sync screen instead."
+                    </p>
+                }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert">{words::error(&e)}</p> }.into_any(),
+            })}
+        </div>
     }
 }
 
