@@ -1227,6 +1227,104 @@ async fn closed_dates_keep_visits_off_those_days() {
     );
 }
 
+/// An appointment on a day off (a Saturday) is in the week, on a day of its own with
+/// nothing else planned; it counts as one of the visits the account is owed.
+#[tokio::test]
+async fn an_appointment_on_a_day_off_is_a_day_of_its_own_in_the_week() {
+    use chrono::Datelike as _;
+    use rounds_protocol::ipc::SaveAppointment;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    assert!(week.days.iter().all(|d| !d.day_off));
+    let visits_of = |w: &rounds_protocol::ipc::WeekPlan, a| {
+        w.days
+            .iter()
+            .filter(|d| !d.day_off)
+            .map(|d| d.stops.iter().filter(|s| s.account_id == a).count())
+            .sum::<usize>()
+    };
+    let x = week.days[1].stops[0].account_id;
+    // Home is another account's place, so the day has a drive to measure.
+    let mut settings = device.rep().unwrap().day_settings().unwrap();
+    settings.home = week.days[0].stops[0].location;
+    device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&settings)
+        .unwrap();
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    let before = visits_of(&week, x);
+    let saturday = week
+        .days
+        .iter()
+        .map(|d| d.date)
+        .find_map(|d| (d.weekday() == chrono::Weekday::Fri).then(|| d + chrono::Days::new(1)))
+        .expect("a Friday in two weeks");
+    assert!(
+        week.days.iter().all(|d| d.date != saturday),
+        "not a workday"
+    );
+    device
+        .rep_mut()
+        .unwrap()
+        .save_appointment(
+            &SaveAppointment {
+                id: None,
+                account_id: x,
+                on: saturday,
+                at_min: 10 * 60,
+                minutes: 45,
+                note: None,
+            },
+            demo_now(),
+        )
+        .unwrap();
+
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    let day = week
+        .days
+        .iter()
+        .find(|d| d.date == saturday)
+        .expect("the Saturday is in the week");
+    assert!(day.day_off);
+    assert_eq!(day.stops.len(), 1, "nothing else planned on it");
+    let s = &day.stops[0];
+    assert_eq!(
+        (s.account_id, s.begin_min, s.visit_min, s.appointment),
+        (x, 600, 45, true)
+    );
+    assert!(day.drive_min > 0, "driven from home and back");
+    assert!(day.calls.is_empty() && day.emails.is_empty());
+    assert!(
+        week.days.windows(2).all(|w| w[0].date < w[1].date),
+        "in date order"
+    );
+    assert_eq!(
+        visits_of(&week, x),
+        before - 1,
+        "the booked visit is one of those owed"
+    );
+    // A visit cannot be moved to it.
+    let other = week.days[1]
+        .stops
+        .iter()
+        .find(|s| s.account_id != x)
+        .unwrap();
+    let err = device
+        .rep_mut()
+        .unwrap()
+        .pin_to_day(
+            &rounds_protocol::ipc::PinToDay {
+                account_id: other.account_id,
+                date: Some(saturday),
+            },
+            demo_now(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+}
+
 /// The week saved as a calendar file, offline: one tentative event per planned visit,
 /// the appointments confirmed and not repeated as planned visits, in the rep's zone.
 #[tokio::test]

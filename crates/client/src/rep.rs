@@ -699,22 +699,25 @@ impl Rep {
         }
 
         // Appointments of the plan's days, still ahead: fixed at their day and time.
+        // One on a day off is kept aside: that day joins the plan for it alone.
         let mut booked: HashMap<AccountId, Vec<(usize, u16, u16)>> = HashMap::new();
-        let (first, last) = (dates[0], dates[dates.len() - 1]);
+        let mut off_day: Vec<rounds_core::Appointment> = Vec::new();
+        let last = dates[dates.len() - 1];
         for v in self
             .store
             .read()
             .appointments()
-            .between(first, last)
+            .between(ev.today, last)
             .map_err(store_err)?
         {
             let a = v.appointment;
-            let Some(day) = dates.iter().position(|d| *d == a.on) else {
-                continue; // on a day off: not a workday of the plan
-            };
             if a.on == ev.today && u32::from(a.at_min) < now_min {
                 continue; // already begun
             }
+            let Some(day) = dates.iter().position(|d| *d == a.on) else {
+                off_day.push(a);
+                continue;
+            };
             booked
                 .entry(a.account)
                 .or_default()
@@ -762,6 +765,9 @@ impl Rep {
         for (i, c) in ev.cadence.iter().enumerate() {
             let a = &ev.inputs.accounts[i];
             let [visits, calls, emails] = c.kinds.map(|k| k.owed);
+            // A visit booked on a day off is one of those owed.
+            let visits =
+                visits.saturating_sub(off_day.iter().filter(|x| x.account == a.id).count() as u32);
             let fixed = booked.get(&a.id);
             if visits + calls + emails == 0 && fixed.is_none() {
                 continue;
@@ -793,7 +799,7 @@ impl Rep {
                 visits: if a.location.is_some() { visits } else { 0 },
                 calls,
                 emails,
-                overdue: matches!(visit.status, Status::Overdue { .. } | Status::AtRisk { .. }),
+                overdue: behind(visit.status),
                 urgency: rank[i],
                 due_by,
             });
@@ -894,6 +900,7 @@ impl Rep {
                     finish_min: (d.finish / 60) as u32,
                     calls: d.calls.iter().map(|&k| name(k)).collect(),
                     emails: d.emails.iter().map(|&k| name(k)).collect(),
+                    day_off: false,
                 }
             })
             .collect();
@@ -906,7 +913,8 @@ impl Rep {
                 reason: n.reason.describe().into(),
             })
             .collect();
-        let remote = plan
+        let mut days: Vec<WeekDay> = days;
+        let mut remote: Vec<(Vec<AccountId>, Vec<AccountId>)> = plan
             .days
             .iter()
             .map(|d| {
@@ -914,6 +922,11 @@ impl Rep {
                 (ids(&d.calls), ids(&d.emails))
             })
             .collect();
+        for day in self.days_off_with_appointments(&ev, &settings, &off_day)? {
+            let at = days.partition_point(|d| d.date < day.date);
+            days.insert(at, day);
+            remote.insert(at, (Vec::new(), Vec::new()));
+        }
         Ok((
             WeekPlan {
                 summary: plan.summary(name),
@@ -926,6 +939,73 @@ impl Rep {
             },
             remote,
         ))
+    }
+
+    /// Days off with appointments booked on them: each a day of its own in the plan with
+    /// those visits alone, in time order, driven from and back to where the day starts.
+    fn days_off_with_appointments(
+        &self,
+        ev: &Evaluated,
+        settings: &DaySettings,
+        booked: &[rounds_core::Appointment],
+    ) -> Result<Vec<WeekDay>, IpcError> {
+        let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<&rounds_core::Appointment>> =
+            Default::default();
+        for a in booked {
+            by_day.entry(a.on).or_default().push(a);
+        }
+        let mut out = Vec::new();
+        for (date, mut list) in by_day {
+            list.sort_by_key(|a| (a.at_min, a.id));
+            let (from, to) = Self::day_ends(settings, date);
+            let (base, end) = (from.map(|(_, p)| p), to.map(|(_, p)| p));
+            let row = |id: AccountId| ev.inputs.accounts.iter().position(|x| x.id == id);
+            let mut points: Vec<Option<rounds_route::LatLon>> =
+                vec![base.map(route_point).transpose()?];
+            for a in &list {
+                let at = row(a.account).and_then(|i| ev.inputs.accounts[i].location);
+                points.push(at.map(route_point).transpose()?);
+            }
+            points.push(end.or(base).map(route_point).transpose()?);
+            let drive = drive_matrix(&points, &Options::default());
+            let legs: Vec<i64> = (1..points.len()).map(|k| drive[k - 1][k]).collect();
+            let last = list
+                .last()
+                .map_or(0, |a| u32::from(a.at_min) + u32::from(a.minutes));
+            let stops = list
+                .iter()
+                .filter_map(|a| {
+                    let i = row(a.account)?;
+                    let x = &ev.inputs.accounts[i];
+                    Some(WeekStop {
+                        account_id: x.id,
+                        name: x.name.clone(),
+                        city: x.city.clone(),
+                        begin_min: u32::from(a.at_min),
+                        visit_min: u32::from(a.minutes),
+                        overdue: behind(ev.cadence[i].kind(TouchKind::Visit).status),
+                        appointment: true,
+                        pinned: false,
+                        location: x.location,
+                        hours: x.hours.as_ref().map(|h| h.describe(date.weekday())),
+                    })
+                })
+                .collect::<Vec<_>>();
+            out.push(WeekDay {
+                date,
+                base,
+                end: end.filter(|e| base != Some(*e)),
+                start_min: list.first().map_or(0, |a| u32::from(a.at_min)),
+                end_min: last,
+                stops,
+                drive_min: ((legs.iter().sum::<i64>() + 30) / 60) as u32,
+                finish_min: last + (legs.last().copied().unwrap_or(0) / 60) as u32,
+                calls: Vec::new(),
+                emails: Vec::new(),
+                day_off: true,
+            });
+        }
+        Ok(out)
     }
 
     /// The account list, filtered; each account carries its priority score (rounds-core,
@@ -1960,6 +2040,11 @@ fn drive_matrix(points: &[Option<rounds_route::LatLon>], options: &Options) -> V
                 .collect()
         })
         .collect()
+}
+
+/// A visit the week marks as overdue: late already, or at risk of it.
+fn behind(status: Status) -> bool {
+    matches!(status, Status::Overdue { .. } | Status::AtRisk { .. })
 }
 
 fn route_point(p: LatLon) -> Result<rounds_route::LatLon, IpcError> {

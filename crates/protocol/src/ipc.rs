@@ -444,6 +444,10 @@ pub struct WeekDay {
     /// Accounts to call and to e-mail that day, by name.
     pub calls: Vec<String>,
     pub emails: Vec<String>,
+    /// Added later: not a workday, in the plan only for the appointments booked on it
+    /// (nothing else is planned there, and no visit can be moved to it).
+    #[serde(default)]
+    pub day_off: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -65,7 +65,13 @@ pub fn Week() -> impl IntoView {
 
 #[component]
 fn Loaded(week: WeekPlan, reload: Callback<()>) -> impl IntoView {
-    let dates: Vec<NaiveDate> = week.days.iter().map(|d| d.date).collect();
+    // A visit moves to a workday only: a day off is in the plan for its appointments.
+    let dates: Vec<NaiveDate> = week
+        .days
+        .iter()
+        .filter(|d| !d.day_off)
+        .map(|d| d.date)
+        .collect();
     let days = week
         .days
         .into_iter()
@@ -144,15 +150,25 @@ fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoVi
             }
         })
     };
-    let head = format!(
-        "{} · {}–{} · {} · drive {} · done by {}",
-        format::long_date(day.date),
-        format::clock(day.start_min),
-        format::clock(day.end_min),
-        format::plural(day.stops.len() as u64, "visit", "visits"),
-        format::minutes(day.drive_min),
-        format::clock(day.finish_min),
-    );
+    let head = if day.day_off {
+        format!(
+            "{} · day off · {} · drive {} · done by {}",
+            format::long_date(day.date),
+            format::plural(day.stops.len() as u64, "appointment", "appointments"),
+            format::minutes(day.drive_min),
+            format::clock(day.finish_min),
+        )
+    } else {
+        format!(
+            "{} · {}–{} · {} · drive {} · done by {}",
+            format::long_date(day.date),
+            format::clock(day.start_min),
+            format::clock(day.end_min),
+            format::plural(day.stops.len() as u64, "visit", "visits"),
+            format::minutes(day.drive_min),
+            format::clock(day.finish_min),
+        )
+    };
     let stops = day
         .stops
         .into_iter()
@@ -189,7 +205,7 @@ fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoVi
         })
     };
     view! {
-        <li class="week-day card" data-date=day.date.to_string()>
+        <li class="week-day card" class:day-off=day.day_off data-date=day.date.to_string()>
             <h2 class="week-day-head">{head}</h2>
             {empty.then(|| view! { <p class="muted">"No visits planned."</p> })}
             <ul class="week-stops">{stops}</ul>
