@@ -309,20 +309,26 @@ fn back_to_schema_1(path: &std::path::Path) {
          DROP TABLE IF EXISTS appointments;",
     )
     .unwrap();
-    for column in ["hours", "visit_minutes"] {
-        let has: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM pragma_table_info('accounts') WHERE name = ?1",
-                [column],
-                |r| r.get(0),
-            )
-            .unwrap();
-        if has == 1 {
+    for column in ["hours", "visit_minutes", "closed_on"] {
+        if has_account_column(path, column) {
             conn.execute_batch(&format!("ALTER TABLE accounts DROP COLUMN {column}"))
                 .unwrap();
         }
     }
     conn.pragma_update(None, "user_version", 1).unwrap();
+}
+
+/// Whether the file's accounts table has a column of this name.
+fn has_account_column(path: &std::path::Path, name: &str) -> bool {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('accounts') WHERE name = ?1",
+            [name],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+        == 1
 }
 
 /// Whether the file has a table of this name.
@@ -383,7 +389,8 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
             3 => has_table(&path, "follow_ups") && !has_table(&path, "photos"),
             4 => has_table(&path, "photos") && !has_table(&path, "synced_photos"),
             5 => has_table(&path, "synced_photos") && !has_table(&path, "appointments"),
-            v => v == rounds_store::schema::LATEST && has_table(&path, "appointments"),
+            6 => has_table(&path, "appointments") && !has_account_column(&path, "closed_on"),
+            v => v == rounds_store::schema::LATEST && has_account_column(&path, "closed_on"),
         };
         assert!(whole, "a killed migration leaves schema {version} whole");
         // Back to schema 1 for the next try.
