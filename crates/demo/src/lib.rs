@@ -443,6 +443,13 @@ fn demo_hours(i: usize) -> Option<String> {
     }
 }
 
+/// Closed dates as shops have them: one in ten closes for a stocktaking day later this
+/// week or next, so a demo week shows a visit planned around it. Taken from the
+/// account's number, like [`demo_hours`].
+fn demo_closed(i: usize, today: NaiveDate) -> Option<String> {
+    (i % 10 == 3).then(|| (today + Days::new(2 + (i % 4) as u64)).to_string())
+}
+
 /// One territory's generated rows.
 struct MetroRows {
     accounts: Vec<AccountRecord>,
@@ -515,7 +522,7 @@ fn metro_rows(
             lost_on: (stage == Stage::Lost).then(|| lead_on + Days::new(30)),
             hours: demo_hours(i),
             visit_minutes: (i % 6 == 5).then_some(60),
-            closed_on: None,
+            closed_on: demo_closed(i, today),
         };
         for c in 0..(1 + rng.below(2)) {
             contacts.push(ContactRecord {
