@@ -452,29 +452,26 @@ pub fn parse_form(
             }
         }
     }
-    match rounds_core::hours::canonical(Some(&f.hours)) {
-        Ok(h) => rec.hours = h,
-        Err(e) => {
-            errors.insert(
-                "hours",
-                format!(
-                    "{}. For example: Mo-Fr 08:00-12:00,14:00-18:00; Sa 09:00-12:00",
-                    capitalise(&e.to_string())
-                ),
-            );
-        }
+    // Written forms: stored in their one shape, or refused with how to write them.
+    let mut written = |field: &'static str, r: Result<Option<String>, String>, example: &str| {
+        r.map_err(|e| {
+            errors.insert(field, format!("{}. For example: {example}", capitalise(&e)));
+        })
+        .ok()
+    };
+    if let Some(h) = written(
+        "hours",
+        rounds_core::hours::canonical(Some(&f.hours)).map_err(|e| e.to_string()),
+        "Mo-Fr 08:00-12:00,14:00-18:00; Sa 09:00-12:00",
+    ) {
+        rec.hours = h;
     }
-    match rounds_core::calendar::canonical_dates(Some(&f.closed_on)) {
-        Ok(c) => rec.closed_on = c,
-        Err(e) => {
-            errors.insert(
-                "closed_on",
-                format!(
-                    "{}. For example: 2026-12-24, 2026-12-28 – 2027-01-01",
-                    capitalise(&e.to_string())
-                ),
-            );
-        }
+    if let Some(c) = written(
+        "closed_on",
+        rounds_core::calendar::canonical_dates(Some(&f.closed_on)).map_err(|e| e.to_string()),
+        "2026-12-24, 2026-12-28 – 2027-01-01",
+    ) {
+        rec.closed_on = c;
     }
     match f.visit_minutes.trim() {
         "" => rec.visit_minutes = None,
