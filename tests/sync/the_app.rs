@@ -1376,6 +1376,29 @@ async fn the_planned_week_is_saved_as_a_calendar_file() {
     );
     assert!(text.contains(&format!("Visit: {}", booked.name)), "{text}");
     assert!(text.contains("DESCRIPTION:Spring order"), "{text}");
+
+    // Cancelled: still in the file, marked, so a calendar that imported it drops it.
+    let id = device
+        .rep()
+        .unwrap()
+        .account(booked.account_id, demo_now())
+        .unwrap()
+        .appointments[0]
+        .id;
+    let rep = device.rep_mut().unwrap();
+    rep.cancel_appointment(&rounds_protocol::ipc::CancelAppointment { id }, demo_now())
+        .unwrap();
+    rep.plan_and_remember_week(demo_now(), Horizon::TwoWeeks)
+        .unwrap();
+    let text = device
+        .rep()
+        .unwrap()
+        .week_calendar(demo_now())
+        .unwrap()
+        .text
+        .replace("\r\n ", "");
+    assert_eq!(text.matches("STATUS:CANCELLED").count(), 1, "{text}");
+    assert_eq!(text.matches("STATUS:CONFIRMED").count(), 0, "{text}");
 }
 
 #[tokio::test]

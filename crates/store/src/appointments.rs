@@ -53,6 +53,25 @@ impl<'a> AppointmentsRead<'a> {
     /// Appointments not cancelled, on `from` to `to` (inclusive), on accounts the device
     /// holds, by date and time.
     pub fn between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<AppointmentView>> {
+        self.in_range(from, to, false)
+    }
+
+    /// [`Self::between`], cancelled ones included (a calendar file marks them, so a
+    /// calendar that took them from an earlier file drops them).
+    pub fn between_with_cancelled(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<AppointmentView>> {
+        self.in_range(from, to, true)
+    }
+
+    fn in_range(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        cancelled: bool,
+    ) -> Result<Vec<AppointmentView>> {
         let mut out = Vec::new();
         for v in self.merged(None)? {
             let a = &v.appointment;
@@ -60,7 +79,7 @@ impl<'a> AppointmentsRead<'a> {
                 .conn
                 .prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?
                 .exists([a.account.as_uuid()])?;
-            if !a.is_cancelled() && (from..=to).contains(&a.on) && held {
+            if (cancelled || !a.is_cancelled()) && (from..=to).contains(&a.on) && held {
                 out.push(v);
             }
         }

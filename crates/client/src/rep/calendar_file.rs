@@ -48,7 +48,7 @@ impl Rep {
         let mut booked = Vec::new();
         for v in read
             .appointments()
-            .between(today, today + Days::new(AHEAD_DAYS))
+            .between_with_cancelled(today, today + Days::new(AHEAD_DAYS))
             .map_err(store_err)?
         {
             if let Some(a) = account(v.appointment.account)? {
