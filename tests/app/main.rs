@@ -500,16 +500,24 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     // The shop asks for an hour later: the same appointment moves (one, not two).
     click(&c, "#appointments .appointment-change").await;
     wait(&c, "#appointment-form").await;
-    assert_eq!(
-        wait(&c, "#appointment-at")
+    // Read in the page: a sync landing now draws the form again, and a handle on the
+    // old field would be stale.
+    eventually(
+        10,
+        "the form opens with the appointment's values",
+        || async {
+            c.execute(
+                "const e = document.querySelector('#appointment-at'); return e ? e.value : null;",
+                vec![],
+            )
             .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("14:00"),
-        "the form opens with the appointment's values"
-    );
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .as_deref()
+                == Some("14:00")
+        },
+    )
+    .await;
     type_into(&c, "#appointment-at", "15:00").await;
     click(&c, "#appointment-save").await;
     eventually(10, "the appointment moved to 15:00", || async {
