@@ -299,7 +299,8 @@ async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
 
 /// The device file as the build before the search index left it: schema 2 added the
 /// search tables, schema 3 the follow-ups, schema 4 the rep's photos, schema 5 the photos
-/// synced from the server, schema 6 accounts' hours and the appointments.
+/// synced from the server, schema 6 accounts' hours and the appointments, schema 7
+/// accounts' closed dates.
 fn back_to_schema_1(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
@@ -320,26 +321,27 @@ fn back_to_schema_1(path: &std::path::Path) {
 
 /// Whether the file's accounts table has a column of this name.
 fn has_account_column(path: &std::path::Path, name: &str) -> bool {
-    rusqlite::Connection::open(path)
-        .unwrap()
-        .query_row(
-            "SELECT count(*) FROM pragma_table_info('accounts') WHERE name = ?1",
-            [name],
-            |r| r.get::<_, i64>(0),
-        )
-        .unwrap()
-        == 1
+    exists(
+        path,
+        "SELECT count(*) FROM pragma_table_info('accounts') WHERE name = ?1",
+        name,
+    )
 }
 
 /// Whether the file has a table of this name.
 fn has_table(path: &std::path::Path, name: &str) -> bool {
+    exists(
+        path,
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        name,
+    )
+}
+
+/// Whether a count query about `name` finds exactly one.
+fn exists(path: &std::path::Path, count: &str, name: &str) -> bool {
     rusqlite::Connection::open(path)
         .unwrap()
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            [name],
-            |r| r.get::<_, i64>(0),
-        )
+        .query_row(count, [name], |r| r.get::<_, i64>(0))
         .unwrap()
         == 1
 }

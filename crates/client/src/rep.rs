@@ -861,7 +861,7 @@ impl Rep {
             .map_err(|e| IpcError::new(ErrorCode::InvalidInput, format!("plan: {e}")))?;
         let account = |k: usize| &ev.inputs.accounts[index[k]];
         let name = |k: usize| account(k).name.clone();
-        let days = plan
+        let mut days: Vec<WeekDay> = plan
             .days
             .iter()
             .zip(dates.iter().zip(&hours))
@@ -913,7 +913,6 @@ impl Rep {
                 reason: n.reason.describe().into(),
             })
             .collect();
-        let mut days: Vec<WeekDay> = days;
         let mut remote: Vec<(Vec<AccountId>, Vec<AccountId>)> = plan
             .days
             .iter()
