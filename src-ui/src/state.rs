@@ -309,3 +309,39 @@ impl Ctx {
 pub fn ctx() -> Ctx {
     expect_context::<Ctx>()
 }
+
+/// A screen's form state that outlives the screen's redraws. A sync landing while the rep
+/// types fetches the screen's data again and draws it anew; a form whose signals were made
+/// in that drawing would close and lose what was typed. Each form keeps one `Copy` struct
+/// of signals here, found by its type and made once, under the screen's owner.
+#[derive(Clone)]
+pub struct Kept {
+    owner: Owner,
+    forms: StoredValue<Vec<Box<dyn std::any::Any + Send + Sync>>>,
+}
+
+impl Kept {
+    /// Made by the screen, outside the part it redraws; its children find it by context.
+    pub fn provide() {
+        provide_context(Kept {
+            owner: Owner::current().expect("a screen is drawn under an owner"),
+            forms: StoredValue::new(Vec::new()),
+        });
+    }
+
+    /// The form state of type `T`, made by `init` the first time.
+    pub fn get<T: Copy + Send + Sync + 'static>(init: impl FnOnce() -> T) -> T {
+        let Some(kept) = use_context::<Kept>() else {
+            // Drawn outside a screen that keeps its forms: nothing to outlive.
+            return init();
+        };
+        let found = kept
+            .forms
+            .with_value(|all| all.iter().find_map(|b| b.downcast_ref::<T>().copied()));
+        found.unwrap_or_else(|| {
+            let made = kept.owner.with(init);
+            kept.forms.update_value(|all| all.push(Box::new(made)));
+            made
+        })
+    }
+}

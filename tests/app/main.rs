@@ -519,6 +519,26 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     )
     .await;
     type_into(&c, "#appointment-at", "15:00").await;
+    // A contact saved meanwhile draws the account again from fresh data, as a sync landing
+    // does: the open form stays open and keeps what was typed.
+    click(&c, "#add-contact").await;
+    type_into(&c, "#contact-name", "Robin Vale").await;
+    click(&c, "#contact-save").await;
+    eventually(10, "the new contact is listed", || async {
+        text(&c, "#contacts").await.contains("Robin Vale")
+    })
+    .await;
+    assert_eq!(
+        c.execute(
+            "const e = document.querySelector('#appointment-at'); return e ? e.value : null;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str(),
+        Some("15:00"),
+        "the appointment form is still open with the time typed"
+    );
     click(&c, "#appointment-save").await;
     eventually(10, "the appointment moved to 15:00", || async {
         let list = text(&c, "#appointments").await;

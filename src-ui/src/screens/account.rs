@@ -14,7 +14,7 @@ use super::contacts::Contacts;
 use super::follow_ups::FollowUps;
 use super::photos::{self, Photos};
 use crate::parts::{ExternalLink, PriorityBadge, StatusTag, fetched, open};
-use crate::state::{Fetch, ctx};
+use crate::state::{Fetch, Kept, ctx};
 use crate::{format, geo, ipc, words};
 
 const LOCATE_MS: u32 = 5_000;
@@ -29,6 +29,8 @@ struct SheetFor {
 #[component]
 pub fn Account(id: AccountId) -> impl IntoView {
     let ctx = ctx();
+    // The forms below are drawn again with each fetch; what the rep has open stays open.
+    Kept::provide();
     let f: Fetch<AccountDetail> = Fetch::new();
     let load = move || f.run(ipc::account(id));
     load();

@@ -10,7 +10,7 @@ use rounds_protocol::sync::{AccountEdit, LatLonRecord};
 
 use crate::map::PinPicker;
 use crate::parts::text_field;
-use crate::state::{Fetch, ctx};
+use crate::state::{Fetch, Kept, ctx};
 use crate::{geo, ipc, words};
 
 const LOCATE_MS: u32 = 8_000;
@@ -137,20 +137,47 @@ impl Draft {
     }
 }
 
+/// The forms' state, kept while the account is drawn again under it.
+#[derive(Clone, Copy)]
+struct Form {
+    open: RwSignal<bool>,
+    draft: RwSignal<Draft>,
+    /// The account's values when the form opened: what an edit is measured against.
+    before: RwSignal<Draft>,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<IpcError>>,
+    // What the form itself finds missing, before anything is sent.
+    missing: RwSignal<Option<&'static str>>,
+    note: RwSignal<Option<&'static str>>,
+    picking: RwSignal<Option<LatLon>>,
+}
+
 /// "Edit details", "The entrance is here" and "Place on the map", below the account's
 /// header.
 #[component]
 pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoView {
     let ctx = ctx();
     let id = detail.id;
-    let before = Draft::of(&detail);
-    let open = RwSignal::new(false);
-    let draft = RwSignal::new(before.clone());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<IpcError>);
-    // What the form itself finds missing, before anything is sent.
-    let missing = RwSignal::new(None::<&'static str>);
-    let note = RwSignal::new(None::<&'static str>);
+    let now = Draft::of(&detail);
+    let Form {
+        open,
+        draft,
+        before,
+        busy,
+        error,
+        missing,
+        note,
+        picking,
+    } = Kept::get(|| Form {
+        open: RwSignal::new(false),
+        draft: RwSignal::new(now.clone()),
+        before: RwSignal::new(now.clone()),
+        busy: RwSignal::new(false),
+        error: RwSignal::new(None),
+        missing: RwSignal::new(None),
+        note: RwSignal::new(None),
+        picking: RwSignal::new(None),
+    });
     let send = move |edits: Vec<AccountEdit>, lost_reason: Option<String>, done: &'static str| {
         if edits.is_empty() {
             open.set(false);
@@ -179,29 +206,27 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             }
         });
     };
-    let save = {
-        let before = before.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            if busy.get_untracked() {
-                return;
-            }
-            let d = draft.get_untracked();
-            if d.losing(&before) && d.lost_reason(&before).is_none() {
-                missing.set(Some("Say why the account was lost."));
-                return;
-            }
-            if let Some(m) = d.visit_minutes_error().or_else(|| d.closed_on_error()) {
-                missing.set(Some(m));
-                return;
-            }
-            missing.set(None);
-            send(
-                d.edits(&before),
-                d.lost_reason(&before),
-                "Saved on this device",
-            )
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
         }
+        let d = draft.get_untracked();
+        let before = before.get_untracked();
+        if d.losing(&before) && d.lost_reason(&before).is_none() {
+            missing.set(Some("Say why the account was lost."));
+            return;
+        }
+        if let Some(m) = d.visit_minutes_error().or_else(|| d.closed_on_error()) {
+            missing.set(Some(m));
+            return;
+        }
+        missing.set(None);
+        send(
+            d.edits(&before),
+            d.lost_reason(&before),
+            "Saved on this device",
+        )
     };
     let pin_here = move |_| {
         if busy.get_untracked() {
@@ -227,8 +252,7 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             }
         });
     };
-    // "Place on the map": where the map opens, while it is open.
-    let picking = RwSignal::new(None::<LatLon>);
+    // "Place on the map": where the map opens (`picking`, kept), while it is open.
     let current = detail.location;
     let around = detail.around.clone();
     let opens_at = current.or_else(|| {
@@ -277,12 +301,10 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             }
         })
     };
-    let form = {
-        let before = before.clone();
-        move || {
-            open.get().then(|| {
+    let form = move || {
+        open.get().then(|| {
             view! {
-                <form id="edit-form" class="card edit-form" on:submit=save.clone() novalidate=true>
+                <form id="edit-form" class="card edit-form" on:submit=save novalidate=true>
                     <h2>"Edit details"</h2>
                     {text_field(draft, "edit-name", "Name", "text", |d| d.name.clone(), |d, v| d.name = v)}
                     {text_field(draft, "edit-phone", "Phone", "tel", |d| d.phone.clone(), |d, v| d.phone = v)}
@@ -316,10 +338,9 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                             .collect_view()}
                     </select>
                     {
-                        let before = before.clone();
                         move || {
                             draft
-                                .with(|d| d.losing(&before))
+                                .with(|d| before.with(|b| d.losing(b)))
                                 .then(|| {
                                     text_field(
                                         draft,
@@ -353,7 +374,6 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                 </form>
             }
             })
-        }
     };
     view! {
         <div class="edit-actions">
@@ -361,9 +381,11 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                 id="edit-details"
                 class="button secondary"
                 on:click={
-                    let before = before.clone();
                     move |_| {
-                        draft.set(before.clone());
+                        // Changes are what differs from the account as the form opened,
+                        // so a sync landing meanwhile is not undone.
+                        draft.set(now.clone());
+                        before.set(now.clone());
                         note.set(None);
                         open.update(|o| *o = !*o);
                     }

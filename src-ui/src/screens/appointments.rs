@@ -10,7 +10,7 @@ use rounds_protocol::ipc::{
 use rounds_protocol::{AccountId, AppointmentId};
 
 use crate::parts::text_field;
-use crate::state::{Fetch, ctx};
+use crate::state::{Fetch, Kept, ctx};
 use crate::{format, ipc, words};
 
 /// The form's values, as typed.
@@ -27,6 +27,18 @@ fn minute_of(text: &str) -> Option<u16> {
     let (h, m) = text.trim().split_once(':')?;
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
     (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+/// The form's state, kept while the account is drawn again under it.
+#[derive(Clone, Copy)]
+struct Form {
+    open: RwSignal<bool>,
+    draft: RwSignal<Draft>,
+    /// The appointment being changed; `None` while booking a new one.
+    editing: RwSignal<Option<AppointmentId>>,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<IpcError>>,
+    missing: RwSignal<Option<&'static str>>,
 }
 
 #[component]
@@ -100,7 +112,6 @@ pub fn Appointments(
     f: Fetch<AccountDetail>,
 ) -> impl IntoView {
     let ctx = ctx();
-    let open = RwSignal::new(false);
     let start = Draft {
         on: today
             .and_then(|d| d.checked_add_days(Days::new(1)))
@@ -110,12 +121,21 @@ pub fn Appointments(
         minutes: visit_minutes.to_string(),
         note: String::new(),
     };
-    let draft = RwSignal::new(start.clone());
-    // The appointment being changed; `None` while booking a new one.
-    let editing = RwSignal::new(None::<AppointmentId>);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<IpcError>);
-    let missing = RwSignal::new(None::<&'static str>);
+    let Form {
+        open,
+        draft,
+        editing,
+        busy,
+        error,
+        missing,
+    } = Kept::get(|| Form {
+        open: RwSignal::new(false),
+        draft: RwSignal::new(start.clone()),
+        editing: RwSignal::new(None),
+        busy: RwSignal::new(false),
+        error: RwSignal::new(None),
+        missing: RwSignal::new(None),
+    });
     let edit = Callback::new(move |item: AppointmentItem| {
         draft.set(Draft {
             on: item.on.to_string(),

@@ -3,18 +3,21 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use rounds_protocol::AccountId;
 use rounds_protocol::ipc::{AccountDetail, ContactView, IpcError, SaveContact};
-use rounds_protocol::{AccountId, ContactId};
 
 use crate::parts::{ExternalLink, text_field};
-use crate::state::{Fetch, ctx};
+use crate::state::{Fetch, Kept, ctx};
 use crate::{ipc, words};
 
-/// Which contact the form is open for: a new one, or one by id.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Editing {
-    New,
-    Contact(ContactId),
+/// The form's state, kept while the account is drawn again under it.
+#[derive(Clone, Copy)]
+struct Form {
+    /// Open, for a new contact or the one `draft.contact_id` names.
+    open: RwSignal<bool>,
+    draft: RwSignal<SaveContact>,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<IpcError>>,
 }
 
 #[component]
@@ -23,10 +26,21 @@ pub fn Contacts(
     contacts: Vec<ContactView>,
     f: Fetch<AccountDetail>,
 ) -> impl IntoView {
-    let editing = RwSignal::new(None::<Editing>);
+    let form_state = Kept::get(|| Form {
+        open: RwSignal::new(false),
+        draft: RwSignal::new(SaveContact::new(account, "")),
+        busy: RwSignal::new(false),
+        error: RwSignal::new(None),
+    });
+    let Form { open, draft, .. } = form_state;
     let first = contacts.is_empty();
     let open_new = move |_| {
-        editing.set(Some(Editing::New));
+        draft.set(SaveContact {
+            // The first person added is the one quick actions reach.
+            primary: first,
+            ..SaveContact::new(account, "")
+        });
+        open.set(true);
     };
     let list = if contacts.is_empty() {
         view! { <p class="muted">"No contacts yet."</p> }.into_any()
@@ -37,7 +51,15 @@ pub fn Contacts(
                 {rows
                     .into_iter()
                     .map(|c| {
-                        let id = c.id;
+                        let start = SaveContact {
+                            account_id: account,
+                            contact_id: Some(c.id),
+                            name: c.name.clone(),
+                            title: c.title.clone(),
+                            phone: c.phone.clone(),
+                            email: c.email.clone(),
+                            primary: c.primary,
+                        };
                         view! {
                             <li class="contact" class:pending=c.pending>
                                 <span class="contact-name">
@@ -52,7 +74,10 @@ pub fn Contacts(
                                 </span>
                                 <button
                                     class="button link edit-contact"
-                                    on:click=move |_| editing.set(Some(Editing::Contact(id)))
+                                    on:click=move |_| {
+                                        draft.set(start.clone());
+                                        open.set(true);
+                                    }
                                 >
                                     "Edit"
                                 </button>
@@ -65,29 +90,8 @@ pub fn Contacts(
         .into_any()
     };
     let form = move || {
-        editing.get().map(|which| {
-            let start = match which {
-                Editing::New => SaveContact {
-                    // The first person added is the one quick actions reach.
-                    primary: first,
-                    ..SaveContact::new(account, "")
-                },
-                Editing::Contact(id) => contacts
-                    .iter()
-                    .find(|c| c.id == id)
-                    .map(|c| SaveContact {
-                        account_id: account,
-                        contact_id: Some(c.id),
-                        name: c.name.clone(),
-                        title: c.title.clone(),
-                        phone: c.phone.clone(),
-                        email: c.email.clone(),
-                        primary: c.primary,
-                    })
-                    .unwrap_or_else(|| SaveContact::new(account, "")),
-            };
-            view! { <ContactForm start=start editing=editing f=f /> }
-        })
+        open.get()
+            .then(|| view! { <ContactForm form=form_state f=f /> })
     };
     view! {
         <section class="card" id="contacts">
@@ -104,16 +108,15 @@ pub fn Contacts(
 }
 
 #[component]
-fn ContactForm(
-    start: SaveContact,
-    editing: RwSignal<Option<Editing>>,
-    f: Fetch<AccountDetail>,
-) -> impl IntoView {
+fn ContactForm(form: Form, f: Fetch<AccountDetail>) -> impl IntoView {
     let ctx = ctx();
-    let account = start.account_id;
-    let draft = RwSignal::new(start);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<IpcError>);
+    let Form {
+        open,
+        draft,
+        busy,
+        error,
+    } = form;
+    let account = draft.with_untracked(|d| d.account_id);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() || draft.with_untracked(|d| d.name.trim().is_empty()) {
@@ -127,7 +130,7 @@ fn ContactForm(
             let _ = busy.try_set(false);
             match answer {
                 Ok(_) => {
-                    let _ = editing.try_set(None);
+                    let _ = open.try_set(false);
                     ctx.poll_now.set(true);
                     f.run(ipc::account(account));
                 }
@@ -165,7 +168,7 @@ fn ContactForm(
                 >
                     "Save contact"
                 </button>
-                <button class="button secondary" type="button" on:click=move |_| editing.set(None)>
+                <button class="button secondary" type="button" on:click=move |_| open.set(false)>
                     "Cancel"
                 </button>
             </div>

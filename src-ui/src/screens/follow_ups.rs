@@ -9,7 +9,7 @@ use rounds_protocol::AccountId;
 use rounds_protocol::ipc::{AccountDetail, AddFollowUp, CompleteFollowUp, FollowUpItem, IpcError};
 
 use crate::parts::text_field;
-use crate::state::{Fetch, Screen, ctx};
+use crate::state::{Fetch, Kept, Screen, ctx};
 use crate::{format, geo, ipc, words};
 
 const LOCATE_MS: u32 = 8_000;
@@ -110,6 +110,16 @@ struct Draft {
     note: String,
 }
 
+/// The form's state, kept while the account is drawn again under it.
+#[derive(Clone, Copy)]
+struct Form {
+    open: RwSignal<bool>,
+    draft: RwSignal<Draft>,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<IpcError>>,
+    missing: RwSignal<Option<&'static str>>,
+}
+
 /// An account's follow-ups, and the form that adds one.
 #[component]
 pub fn FollowUps(
@@ -119,17 +129,25 @@ pub fn FollowUps(
     f: Fetch<AccountDetail>,
 ) -> impl IntoView {
     let ctx = ctx();
-    let open = RwSignal::new(false);
     let tomorrow = today.and_then(|d| d.checked_add_days(Days::new(1)));
     let start = Draft {
         kind: TouchKind::Call,
         due: tomorrow.map(|d| d.to_string()).unwrap_or_default(),
         note: String::new(),
     };
-    let draft = RwSignal::new(start.clone());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<IpcError>);
-    let missing = RwSignal::new(None::<&'static str>);
+    let Form {
+        open,
+        draft,
+        busy,
+        error,
+        missing,
+    } = Kept::get(|| Form {
+        open: RwSignal::new(false),
+        draft: RwSignal::new(start.clone()),
+        busy: RwSignal::new(false),
+        error: RwSignal::new(None),
+        missing: RwSignal::new(None),
+    });
     let reload = Callback::new(move |_| f.run(ipc::account(account)));
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
