@@ -20,7 +20,10 @@
 //!   returns a late visit; what a day cannot keep tries the other days, and
 //!   is otherwise listed as not planned, with why.
 
-use rounds_route::{End, RouteError, TimedOptions, TimedProblem, Window, WindowDrop, fit_windows};
+use rounds_route::{
+    End, FIXED, Rest, RouteError, TimedOptions, TimedProblem, Window, WindowDrop,
+    fit_windows_with_rest,
+};
 
 /// A workday of the plan. Times are seconds from that day's midnight;
 /// places are indices into [`PlanInput::travel`].
@@ -31,6 +34,9 @@ pub struct WorkDay {
     /// Where the day starts (home, a hotel) and ends.
     pub from: usize,
     pub to: usize,
+    /// A break (lunch) taken wherever the rep is, inside its window. It yields to
+    /// appointments: a day whose appointments leave it no room goes without.
+    pub rest: Option<Rest>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +118,19 @@ pub struct DayPlan {
     pub drive_secs: i64,
     /// Back at the day's end place.
     pub finish: i64,
+    /// The break, `(begin, end)`, and how many stops come before it.
+    pub rest: Option<Taken>,
+    /// The day has a break, but its appointments leave no room for it.
+    pub no_rest: bool,
+}
+
+/// When a day's break is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Taken {
+    /// Stops of [`DayPlan::stops`] before it.
+    pub after_stops: usize,
+    pub begin: i64,
+    pub end: i64,
 }
 
 /// Why a visit is not in the plan.
@@ -218,7 +237,7 @@ impl Task {
     /// For the route engine: appointments and pins are kept first.
     fn weight(&self) -> u32 {
         match self.kind {
-            StopKind::Appointment => u32::MAX,
+            StopKind::Appointment => FIXED,
             StopKind::Pinned => u32::MAX - 1,
             StopKind::Owed => self.urgency.min(1 << 20) * 2 + u32::from(self.overdue),
         }
@@ -629,7 +648,9 @@ impl Planner<'_> {
     /// Whether the day takes one more visit by its estimated work, and does
     /// not hold the account yet.
     fn fits(&self, task: &Task, day: usize, planned: &[Task]) -> bool {
-        let length = self.input.days[day].end - self.input.days[day].start;
+        let w = self.input.days[day];
+        // The break is time out of the day's work.
+        let length = w.end - w.start - w.rest.map_or(0, |r| r.length);
         let cap = (length as f64 * FILL) as i64;
         let a = &self.input.accounts[task.account];
         !planned.iter().any(|t| t.account == task.account)
@@ -753,7 +774,8 @@ impl Planner<'_> {
             seed: self.input.seed,
             max_kicks: None,
         };
-        let fitted = fit_windows(&problem, &urgency, &options)?;
+        // Only an appointment has the highest urgency, so the break yields to them alone.
+        let (fitted, no_rest) = fit_windows_with_rest(&problem, w.rest, &urgency, &options)?;
         for d in &fitted.dropped {
             let t = kept_tasks[d.stop - 1];
             let why = match (t.kind, d.reason) {
@@ -764,10 +786,19 @@ impl Planner<'_> {
             dropped.push((t, why));
         }
         let s = &fitted.schedule;
+        let is_stop = |stop: usize| stop != 0 && (closed || stop != places.len() - 1);
+        let rest = s.rest.map(|r| Taken {
+            after_stops: s.visits[..r.after]
+                .iter()
+                .filter(|v| is_stop(v.stop))
+                .count(),
+            begin: r.begin,
+            end: r.end,
+        });
         let stops = s
             .visits
             .iter()
-            .filter(|v| v.stop != 0 && (closed || v.stop != places.len() - 1))
+            .filter(|v| is_stop(v.stop))
             .map(|v| {
                 let t = kept_tasks[v.stop - 1];
                 Stop {
@@ -786,6 +817,8 @@ impl Planner<'_> {
                 emails: Vec::new(),
                 drive_secs: s.travel,
                 finish: s.finish,
+                rest,
+                no_rest,
             },
             dropped,
         ))

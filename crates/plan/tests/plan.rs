@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use rounds_plan::{
     Account, Appointment, Owed, Pin, Plan, PlanInput, Reason, StopKind, WorkDay, plan,
 };
-use rounds_route::Window;
+use rounds_route::{Rest, Window};
 
 const H: i64 = 3600;
 
@@ -25,6 +25,7 @@ fn input(places: usize, days: usize) -> PlanInput {
                 end: 17 * H,
                 from: 0,
                 to: 0,
+                rest: None,
             })
             .collect(),
         ..PlanInput::default()
@@ -158,6 +159,102 @@ fn appointments_keep_their_time_and_count_as_the_visit_owed() {
     let s = p.days[1].stops.iter().find(|s| s.account == 0).unwrap();
     assert_eq!((s.kind, s.begin), (StopKind::Appointment, 10 * H + H / 2));
     assert_eq!((p.planned_owed_visits, p.owed_visits), (2, 2));
+}
+
+/// A 30-minute lunch started between 12:00 and 13:30.
+fn lunch() -> Option<Rest> {
+    Some(Rest {
+        window: Window::new(12 * H, 13 * H + H / 2),
+        length: H / 2,
+    })
+}
+
+/// The break inside its window, clear of every visit, with the stops it says before it.
+fn rest_is_clear(day: &rounds_plan::DayPlan, rest: Rest) -> Result<(), String> {
+    let Some(r) = day.rest else {
+        return Err(format!("no break in {day:?}"));
+    };
+    if r.begin < rest.window.earliest
+        || r.begin > rest.window.latest
+        || r.end - r.begin != rest.length
+    {
+        return Err(format!("break {r:?} outside {rest:?}"));
+    }
+    let (before, after) = day.stops.split_at(r.after_stops);
+    if before.iter().any(|s| s.depart > r.begin) || after.iter().any(|s| s.begin < r.end) {
+        return Err(format!("break {r:?} overlaps a visit: {:?}", day.stops));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_lunch_break_is_planned_between_visits_and_costs_its_length() {
+    let mut i = input(9, 1);
+    i.accounts = (1..9).map(account).collect();
+    i.owed = (0..8).map(|a| owed(a, 1)).collect();
+    let without = plan(&i).unwrap();
+    i.days[0].rest = lunch();
+    let with = plan(&i).unwrap();
+    rest_is_clear(&with.days[0], lunch().unwrap()).unwrap();
+    assert!(!with.days[0].no_rest);
+    assert_eq!(with.days[0].stops.len(), without.days[0].stops.len());
+    // Visits from 8:00 with no wait: the break moves the rest of the day by its length.
+    assert_eq!(with.days[0].finish, without.days[0].finish + H / 2);
+}
+
+#[test]
+fn a_day_full_without_lunch_leaves_a_visit_out_with_it() {
+    // Eight hours of visits and 40 minutes of driving in a nine-hour day: a lunch does not fit.
+    let mut i = input(3, 1);
+    i.accounts = vec![
+        Account {
+            visit_secs: 4 * H,
+            ..account(1)
+        },
+        Account {
+            visit_secs: 4 * H,
+            ..account(2)
+        },
+    ];
+    i.owed = vec![owed(0, 1), owed(1, 1)];
+    // Put there by the rep: past the planner's estimate of a day's work.
+    i.pins = vec![Pin { account: 0, day: 0 }, Pin { account: 1, day: 0 }];
+    let p = plan(&i).unwrap();
+    assert_eq!(p.days[0].stops.len(), 2, "{p:?}");
+    i.days[0].rest = lunch();
+    let p = plan(&i).unwrap();
+    assert_eq!(p.days[0].stops.len(), 1, "{:?}", p.days);
+    rest_is_clear(&p.days[0], lunch().unwrap()).unwrap();
+    assert_eq!(p.not_planned.len(), 1);
+    assert_eq!(p.not_planned[0].reason, Reason::NoRoom);
+}
+
+#[test]
+fn an_appointment_over_lunch_is_kept_and_the_day_goes_without() {
+    let mut i = input(3, 1);
+    i.accounts = vec![
+        Account {
+            visit_secs: 3 * H,
+            ..account(1)
+        },
+        account(2),
+    ];
+    i.owed = vec![owed(0, 1), owed(1, 1)];
+    i.appointments = vec![Appointment {
+        account: 0,
+        day: 0,
+        at: 11 * H,
+    }];
+    i.days[0].rest = lunch();
+    let p = plan(&i).unwrap();
+    let s = p.days[0]
+        .stops
+        .iter()
+        .find(|s| s.account == 0)
+        .expect("the appointment is kept");
+    assert_eq!((s.kind, s.begin), (StopKind::Appointment, 11 * H));
+    assert_eq!(p.days[0].rest, None);
+    assert!(p.days[0].no_rest);
 }
 
 #[test]
@@ -324,7 +421,26 @@ proptest! {
         if n > 1 {
             i.appointments = vec![Appointment { account: 0, day: 0, at: 11 * H }];
         }
+        let with_lunch = next(2) == 0;
+        if with_lunch {
+            for d in &mut i.days {
+                d.rest = lunch();
+            }
+        }
         let p = plan(&i).unwrap();
+        for day in p.days.iter().filter(|_| with_lunch) {
+            match (day.rest, day.no_rest) {
+                (Some(_), false) => {
+                    if let Err(e) = rest_is_clear(day, lunch().unwrap()) {
+                        return Err(TestCaseError::fail(e));
+                    }
+                }
+                // Over before lunch: nothing, or visits done by noon.
+                (None, false) => prop_assert!(day.finish <= 12 * H, "{day:?}"),
+                (None, true) => prop_assert!(day.stops.iter().any(|s| s.kind == StopKind::Appointment)),
+                (Some(_), true) => prop_assert!(false, "a break on a day without one"),
+            }
+        }
         prop_assert_eq!(&p, &plan(&i).unwrap());
         for (d, day) in p.days.iter().enumerate() {
             for s in &day.stops {

@@ -48,10 +48,12 @@ pub use day::{
 pub use error::RouteError;
 pub use geo::{EARTH_RADIUS_M, LatLon};
 pub use model::{DistanceMatrix, End, MAX_DISTANCE, Options, Problem, Route, Stops};
-pub use timed_day::{TimedDay, TimedDrop, WindowDrop, fit_windows, fit_windows_until};
+pub use timed_day::{
+    FIXED, TimedDay, TimedDrop, WindowDrop, fit_windows, fit_windows_until, fit_windows_with_rest,
+};
 pub use windows::{
-    Late, MAX_TIME, Schedule, TimedOptions, TimedProblem, Visit, Window, solve_windows,
-    solve_windows_until,
+    Late, MAX_TIME, Rest, RestTaken, Schedule, TimedOptions, TimedProblem, Visit, Window,
+    solve_windows, solve_windows_until,
 };
 
 use engine::{Effort, Tail};

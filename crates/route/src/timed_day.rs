@@ -4,7 +4,7 @@
 
 use crate::RouteError;
 use crate::model::End;
-use crate::windows::{Schedule, TimedOptions, TimedProblem, solve_from};
+use crate::windows::{Rest, Schedule, TimedOptions, TimedProblem, solve_from};
 
 /// Why a stop was left out of the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,34 @@ pub struct TimedDay {
     /// In the order they were left out: out of reach first, then the least
     /// urgent.
     pub dropped: Vec<TimedDrop>,
+}
+
+/// Urgency of a fixed commitment (an appointment): a rest yields to it.
+pub const FIXED: u32 = u32::MAX;
+
+/// [`fit_windows`] with a rest to take, which yields to fixed commitments: when the
+/// rest would leave out a stop of urgency [`FIXED`] that the day keeps without it, the
+/// day goes without the rest. The flag says so.
+pub fn fit_windows_with_rest(
+    problem: &TimedProblem,
+    rest: Option<Rest>,
+    urgency: &[u32],
+    options: &TimedOptions,
+) -> Result<(TimedDay, bool), RouteError> {
+    let Some(rest) = rest else {
+        return Ok((fit_windows(problem, urgency, options)?, false));
+    };
+    let with = fit_windows(&problem.clone().with_rest(rest)?, urgency, options)?;
+    let loses_fixed = |d: &TimedDay| d.dropped.iter().any(|x| x.urgency == FIXED);
+    if !loses_fixed(&with) {
+        return Ok((with, false));
+    }
+    let without = fit_windows(problem, urgency, options)?;
+    Ok(if loses_fixed(&without) {
+        (with, false)
+    } else {
+        (without, true)
+    })
 }
 
 /// [`fit_windows_until`] without an external stop signal.

@@ -46,6 +46,35 @@ pub struct TimedProblem {
     windows: Vec<Window>,
     start: usize,
     end: End,
+    rest: Option<Rest>,
+}
+
+/// A rest the rep takes where they are (lunch): no travel, `length` long, started inside
+/// `window`. The search orders the stops without it; every schedule of the problem then
+/// takes it at the gap between two visits where it makes the least lateness, then the
+/// earliest finish (the waiting before a shop opens is used when it can be).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rest {
+    pub window: Window,
+    pub length: i64,
+}
+
+/// When a schedule takes its rest: between `visits[after - 1]` and `visits[after]` (or
+/// after the last visit, before the way back, when `after == visits.len()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestTaken {
+    pub after: usize,
+    pub begin: i64,
+    pub end: i64,
+}
+
+/// Where an evaluation inserts the rest: before `visits[gap]`, either right after the
+/// previous visit (at its place) or on arriving at the next one (at that place).
+#[derive(Debug, Clone, Copy)]
+struct RestAt {
+    gap: usize,
+    on_arrival: bool,
+    rest: Rest,
 }
 
 impl TimedProblem {
@@ -142,7 +171,38 @@ impl TimedProblem {
             windows,
             start,
             end,
+            rest: None,
         })
+    }
+
+    /// The problem with a rest to take (see [`Rest`]).
+    pub fn with_rest(mut self, rest: Rest) -> Result<Self, RouteError> {
+        for (what, v) in [
+            ("rest length", rest.length),
+            ("rest window bound", rest.window.earliest),
+            ("rest window bound", rest.window.latest),
+        ] {
+            if !(0..=MAX_TIME).contains(&v) {
+                return Err(RouteError::TimeOutOfRange {
+                    what,
+                    index: 0,
+                    value: v,
+                });
+            }
+        }
+        if rest.window.earliest > rest.window.latest {
+            return Err(RouteError::EmptyWindow {
+                index: self.n,
+                earliest: rest.window.earliest,
+                latest: rest.window.latest,
+            });
+        }
+        self.rest = Some(rest);
+        Ok(self)
+    }
+
+    pub fn rest(&self) -> Option<Rest> {
+        self.rest
     }
 
     pub fn len(&self) -> usize {
@@ -179,6 +239,7 @@ impl TimedProblem {
             windows: nodes.iter().map(|&i| self.windows[i]).collect(),
             start: 0,
             end,
+            rest: self.rest,
         }
     }
 
@@ -186,44 +247,93 @@ impl TimedProblem {
     /// return to the start of a round trip is implicit), computed forward:
     /// leave the start at its earliest time, wait when early, and note every
     /// visit that starts after its latest time (the schedule goes on from the
-    /// late start, as a rep who is late would).
+    /// late start, as a rep who is late would). With a rest, it is taken where it
+    /// makes the least lateness, then the earliest finish; a rest started after its
+    /// latest time counts as late at the stop where it is taken. A day that ends
+    /// before the rest's window opens, or starts after it closes, takes none.
     pub fn schedule(&self, order: &[usize]) -> Schedule {
+        let plain = self.forward(order, None);
+        let Some(rest) = self.rest else {
+            return plain;
+        };
+        if plain.finish <= rest.window.earliest || plain.visits[0].depart > rest.window.latest {
+            return plain;
+        }
+        let m = order.len();
+        // A fixed end is where the day is over: the rest comes before it.
+        let last_gap = match self.end {
+            End::Stop(_) if m > 1 => m - 1,
+            _ => m,
+        };
+        let lateness = |s: &Schedule| s.late.iter().map(|l| l.by).sum::<i64>();
+        (1..=last_gap)
+            .flat_map(|gap| {
+                [false, true]
+                    .into_iter()
+                    // Arriving somewhere exists only before a visit.
+                    .filter(move |&on_arrival| !on_arrival || gap < m)
+                    .map(move |on_arrival| RestAt {
+                        gap,
+                        on_arrival,
+                        rest,
+                    })
+            })
+            .map(|at| self.forward(order, Some(at)))
+            .min_by_key(|s| (lateness(s), s.finish))
+            .unwrap_or(plain)
+    }
+
+    /// The forward schedule of `order`, with the rest inserted at `rest` if given.
+    fn forward(&self, order: &[usize], rest: Option<RestAt>) -> Schedule {
         let mut visits = Vec::with_capacity(order.len());
         let mut late = Vec::new();
+        let mut taken = None;
         let mut travel = 0;
-        let mut t = self.windows[order[0]].earliest;
+        let t = self.windows[order[0]].earliest;
+        let mut depart = t + self.service[order[0]];
         visits.push(Visit {
             stop: order[0],
             arrive: t,
             begin: t,
-            depart: t + self.service[order[0]],
+            depart,
         });
-        for w in order.windows(2) {
+        for (k, w) in order.windows(2).enumerate() {
             let (i, j) = (w[0], w[1]);
+            let here = rest.filter(|r| r.gap == k + 1);
+            if let Some(r) = here.filter(|r| !r.on_arrival) {
+                depart = take(r, depart, i, &mut late, &mut taken);
+            }
             let leg = self.travel(i, j);
             travel += leg;
-            let arrive = t + self.service[i] + leg;
-            let begin = arrive.max(self.windows[j].earliest);
+            let arrive = depart + leg;
+            let ready = match here.filter(|r| r.on_arrival) {
+                Some(r) => take(r, arrive, j, &mut late, &mut taken),
+                None => arrive,
+            };
+            let begin = ready.max(self.windows[j].earliest);
             if begin > self.windows[j].latest {
                 late.push(Late {
                     stop: j,
                     by: begin - self.windows[j].latest,
                 });
             }
+            depart = begin + self.service[j];
             visits.push(Visit {
                 stop: j,
                 arrive,
                 begin,
-                depart: begin + self.service[j],
+                depart,
             });
-            t = begin;
         }
         let last = order[order.len() - 1];
+        if let Some(r) = rest.filter(|r| r.gap == order.len()) {
+            depart = take(r, depart, last, &mut late, &mut taken);
+        }
         let finish = match self.end {
             End::Start if order.len() > 1 => {
                 let leg = self.travel(last, self.start);
                 travel += leg;
-                let back = t + self.service[last] + leg;
+                let back = depart + leg;
                 if back > self.windows[self.start].latest {
                     late.push(Late {
                         stop: self.start,
@@ -232,15 +342,40 @@ impl TimedProblem {
                 }
                 back
             }
-            _ => t + self.service[last],
+            _ => depart,
         };
         Schedule {
             visits,
             travel,
             finish,
             late,
+            rest: taken,
         }
     }
+}
+
+/// The rest taken at `stop` from `from` on (or when its window opens): when it ends.
+fn take(
+    at: RestAt,
+    from: i64,
+    stop: usize,
+    late: &mut Vec<Late>,
+    taken: &mut Option<RestTaken>,
+) -> i64 {
+    let begin = from.max(at.rest.window.earliest);
+    if begin > at.rest.window.latest {
+        late.push(Late {
+            stop,
+            by: begin - at.rest.window.latest,
+        });
+    }
+    let end = begin + at.rest.length;
+    *taken = Some(RestTaken {
+        after: at.gap,
+        begin,
+        end,
+    });
+    end
 }
 
 /// One visit of a schedule.
@@ -271,6 +406,8 @@ pub struct Schedule {
     pub finish: i64,
     /// Empty exactly when every window is kept.
     pub late: Vec<Late>,
+    /// The problem's rest, when this day takes one.
+    pub rest: Option<RestTaken>,
 }
 
 impl Schedule {

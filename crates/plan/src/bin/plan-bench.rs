@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use rounds_plan::{Account, Owed, Pin, PlanInput, WorkDay, plan};
-use rounds_route::{End, TimedOptions, TimedProblem, Window, fit_windows};
+use rounds_route::{End, Rest, TimedOptions, TimedProblem, Window, fit_windows};
 
 fn main() {
     let mut accounts = 500usize;
@@ -61,6 +61,18 @@ fn main() {
         })
         .count();
 
+    // The same days with a 30-minute lunch started between 12:00 and 13:30.
+    let mut lunch = input.clone();
+    for d in &mut lunch.days {
+        d.rest = Some(Rest {
+            window: Window::new(h(12.0), h(13.5)),
+            length: h(0.5),
+        });
+    }
+    let t3 = Instant::now();
+    let with_lunch = plan(&lunch).unwrap_or_else(|e| fail(&e.to_string()));
+    let lunch_ms = t3.elapsed().as_secs_f64() * 1000.0;
+
     let t2 = Instant::now();
     let (base_visits, base_drive) = baseline(&input);
     let base_ms = t2.elapsed().as_secs_f64() * 1000.0;
@@ -82,9 +94,20 @@ fn main() {
             / (first.drive_secs() as f64 / first.planned_owed_visits.max(1) as f64)
     );
     println!(
+        "with lunch:   {:>4} visits planned, drive {:>6.1} h, planned in {lunch_ms:>7.0} ms ({:.2}x the time without)",
+        with_lunch.planned_owed_visits,
+        with_lunch.drive_secs() as f64 / 3600.0,
+        lunch_ms / plan_ms.max(1e-9)
+    );
+    println!(
         "re-plan after pinning one visit: {replan_ms:.0} ms, {days_changed} of {days} days changed"
     );
     println!("{}", first.summary(|a| format!("account {a}")));
+}
+
+/// Hours as seconds.
+fn h(hours: f64) -> i64 {
+    (hours * 3600.0) as i64
 }
 
 fn sorted(it: impl Iterator<Item = usize>) -> Vec<usize> {
@@ -123,7 +146,6 @@ fn territory(accounts: usize, days: usize, seed: u64) -> PlanInput {
                 .collect()
         })
         .collect();
-    let h = |hours: f64| (hours * 3600.0) as i64;
     let mut list = Vec::new();
     let mut owed = Vec::new();
     for i in 0..accounts {
@@ -170,6 +192,7 @@ fn territory(accounts: usize, days: usize, seed: u64) -> PlanInput {
                 end: h(17.5),
                 from: 0,
                 to: 0,
+                rest: None,
             })
             .collect(),
         accounts: list,

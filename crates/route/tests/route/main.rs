@@ -5,6 +5,7 @@ mod day;
 mod degenerate;
 mod properties;
 mod quality;
+mod rest;
 mod windows;
 
 use rounds_route::{DistanceMatrix, LatLon, Stops};
