@@ -30,7 +30,7 @@ impl<T> Clone for Fetch<T> {
 
 impl<T> Copy for Fetch<T> {}
 
-impl<T: Send + Sync + 'static> Fetch<T> {
+impl<T: Send + Sync + PartialEq + 'static> Fetch<T> {
     pub fn new() -> Self {
         Self {
             data: RwSignal::new(None),
@@ -71,7 +71,11 @@ impl<T: Send + Sync + 'static> Fetch<T> {
             }
             match result {
                 Ok(v) => {
-                    self.data.set(Some(v));
+                    // The same answer again (a sync that brought nothing for this screen)
+                    // leaves the screen as it is: no redraw under the rep's fingers.
+                    if self.data.with_untracked(|d| d.as_ref() != Some(&v)) {
+                        self.data.set(Some(v));
+                    }
                     // Setting notifies even when unchanged; spare the screen a re-render.
                     if self.error.with_untracked(Option::is_some) {
                         self.error.set(None);

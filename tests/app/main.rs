@@ -497,6 +497,13 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         text(&c, "#appointments").await.contains("14:00–14:30")
     })
     .await;
+    // Synced, so no sync lands mid-step: the redraw below is the one the test makes.
+    eventually(30, "the appointment reached the server", || async {
+        all(&c, "#appointments li.appointment.pending")
+            .await
+            .is_empty()
+    })
+    .await;
     // The shop asks for an hour later: the same appointment moves (one, not two).
     click(&c, "#appointments .appointment-change").await;
     wait(&c, "#appointment-form").await;
