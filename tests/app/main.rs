@@ -1094,6 +1094,31 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .await;
     type_into(&c, "#week-hours", "Mo-Th 08:30-17:00; Fr 08:30-13:00").await;
     type_into(&c, "#days-off", "2026-03-23 – 2026-03-24").await;
+    // A 45-minute lunch: one that does not fit its times is refused with why.
+    let set_time = |id: &'static str, value: &'static str| {
+        let c = c.clone();
+        async move {
+            c.execute(
+                &format!(
+                    "const e = document.querySelector('#{id}'); e.value = '{value}'; e.dispatchEvent(new Event('input'));"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+        }
+    };
+    type_into(&c, "#lunch-minutes", "45").await;
+    set_time("lunch-from", "12:00").await;
+    set_time("lunch-until", "12:30").await;
+    click(&c, "#save-day").await;
+    eventually(10, "a lunch longer than its times is refused", || async {
+        text(&c, ".day-form [role='status']")
+            .await
+            .contains("must fit between its two times")
+    })
+    .await;
+    set_time("lunch-until", "14:00").await;
     click(&c, "#save-day").await;
     eventually(10, "the hours are saved", || async {
         text(&c, ".day-form [role='status']")
@@ -1108,6 +1133,13 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     .await
     .unwrap();
     screenshot(&c, &display, "day-hours").await;
+    c.execute(
+        "document.querySelector('fieldset.lunch').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "day-lunch").await;
     c.execute(
         "document.querySelector('#office-place').scrollIntoView({block: 'center'})",
         vec![],
@@ -1179,7 +1211,47 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
             "a Friday visit starts before 13:00: {t}"
         );
     }
+    // Lunch: in the list of every day still at work after noon, between its visits.
+    let without: Vec<String> = serde_json::from_value(
+        c.execute(
+            "return [...document.querySelectorAll('li.week-day:not(.day-off)')]
+                .filter(d => (d.querySelector('.week-day-head').textContent.match(/done by (\\d\\d:\\d\\d)/) || [])[1] > '12:00')
+                .filter(d => !d.querySelector('li.week-lunch, .week-no-lunch'))
+                .map(d => d.dataset.date);",
+            vec![],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        without.is_empty(),
+        "days at work after noon with no lunch: {without:?}"
+    );
+    let lunches = all(&c, "li.week-lunch .week-time").await;
+    assert!(!lunches.is_empty());
+    for t in lunches {
+        let t = t.text().await.unwrap();
+        assert!(
+            ("12:00"..="13:15").contains(&t.as_str()),
+            "lunch starts between 12:00 and 13:15: {t}"
+        );
+    }
     screenshot(&c, &display, "week-own-hours").await;
+    // Today's route, with its 15:00 appointment, has its lunch between two stops.
+    click(&c, "nav.tabs button[data-screen='route']").await;
+    loaded(&c, "route").await;
+    eventually(10, "today's route has its lunch", || async {
+        !all(&c, "li.route-lunch").await.is_empty()
+    })
+    .await;
+    c.execute(
+        "document.querySelector('li.route-lunch').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, &display, "route-lunch").await;
     click(&c, "nav.tabs button[data-screen=\"sync\"]").await;
     loaded(&c, "sync").await;
 

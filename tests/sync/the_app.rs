@@ -740,6 +740,116 @@ async fn office_days_start_and_end_at_the_office() {
     assert!(week.days.iter().any(|d| d.date.weekday() == Weekday::Fri));
 }
 
+/// The stops before a lunch slot end by its start; the ones after begin after its end.
+fn lunch_is_clear(
+    slot: rounds_protocol::ipc::LunchSlot,
+    stops: &[(u32, u32)],
+    lunch: rounds_protocol::ipc::LunchBreak,
+) -> Result<(), String> {
+    let (from, latest) = (
+        u32::from(lunch.from_min),
+        u32::from(lunch.until_min - lunch.minutes),
+    );
+    if !(from..=latest).contains(&slot.begin_min)
+        || slot.end_min - slot.begin_min != u32::from(lunch.minutes)
+    {
+        return Err(format!("{slot:?} outside {lunch:?}"));
+    }
+    let (before, after) = stops.split_at(slot.after_stops as usize);
+    if before.iter().any(|&(b, m)| b + m > slot.begin_min)
+        || after.iter().any(|&(b, _)| b < slot.end_min)
+    {
+        return Err(format!("{slot:?} overlaps a visit: {stops:?}"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_lunch_break_is_planned_each_day_and_a_bad_one_saves_nothing() {
+    use rounds_protocol::ipc::LunchBreak;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let first = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    assert!(first.lunch.is_none(), "no lunch set: none planned");
+    let mut settings = device.rep().unwrap().day_settings().unwrap();
+    settings.home = Some(first.stops[0].location);
+    let lunch = LunchBreak {
+        from_min: 12 * 60,
+        until_min: 14 * 60,
+        minutes: 45,
+    };
+    settings.lunch = Some(lunch);
+    let saved = device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&settings)
+        .unwrap();
+    assert_eq!(saved.lunch, Some(lunch));
+
+    let route = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    let times: Vec<(u32, u32)> = route
+        .stops
+        .iter()
+        .map(|s| (s.begin_min, s.visit_min))
+        .collect();
+    let slot = route.lunch.expect("a full day of visits spans lunch");
+    lunch_is_clear(slot, &times, lunch).unwrap();
+
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    let mut with_lunch = 0;
+    for d in week.days.iter().filter(|d| !d.day_off) {
+        let times: Vec<(u32, u32)> = d.stops.iter().map(|s| (s.begin_min, s.visit_min)).collect();
+        match d.lunch {
+            Some(slot) => {
+                lunch_is_clear(slot, &times, lunch).unwrap_or_else(|e| panic!("{}: {e}", d.date));
+                with_lunch += 1;
+            }
+            None => assert!(
+                d.no_lunch || d.finish_min <= 12 * 60,
+                "{}: the day spans lunch without one: {d:?}",
+                d.date
+            ),
+        }
+    }
+    assert!(with_lunch >= 5, "{with_lunch} days with lunch");
+
+    // A lunch longer than two hours, or that does not fit its times: refused, nothing saved.
+    for bad in [
+        LunchBreak {
+            minutes: 150,
+            ..lunch
+        },
+        LunchBreak {
+            until_min: 12 * 60 + 30,
+            ..lunch
+        },
+    ] {
+        let mut s = settings.clone();
+        s.lunch = Some(bad);
+        let err = device.rep_mut().unwrap().save_day_settings(&s).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{bad:?}");
+    }
+    assert_eq!(
+        device.rep().unwrap().day_settings().unwrap().lunch,
+        Some(lunch)
+    );
+    settings.lunch = None;
+    device
+        .rep_mut()
+        .unwrap()
+        .save_day_settings(&settings)
+        .unwrap();
+    assert_eq!(device.rep().unwrap().day_settings().unwrap().lunch, None);
+}
+
 #[tokio::test]
 async fn a_night_away_ends_one_day_and_starts_the_next_there() {
     use rounds_protocol::ipc::NightAway;

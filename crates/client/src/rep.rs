@@ -18,16 +18,18 @@ use rounds_protocol::ipc::{
     AccountDetail, AccountList, AccountOrder, AccountQuery, AccountSummary, AddFollowUp,
     AmendActivity, AppointmentItem, AttachPhoto, CancelAppointment, CompleteFollowUp, ContactView,
     DayRoute, DaySettings, DueFilter, FollowUpItem, Horizon, IpcError, IssueKindView, IssueView,
-    LogActivity, Logged, MapPin, NextDue, NightAway, Owed, PhotoItem, PhotoUpload, PinToDay,
-    PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, SaveAppointment, ScoreFactor,
-    SyncView, TimelineItem, TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
+    LogActivity, Logged, LunchSlot, MapPin, NextDue, NightAway, Owed, PhotoItem, PhotoUpload,
+    PinToDay, PlanDay, Profile, RouteCandidate, RoutePoint, RouteStop, SaveAppointment,
+    ScoreFactor, SyncView, TimelineItem, TodayItem, TodayView, WeekDay, WeekPlan, WeekStop,
 };
 use rounds_protocol::sync::MutationBody;
 use rounds_protocol::week::{
     MAX_NOT_PLANNED, MAX_PLANNED_DAYS, PlannedDay, PlannedMiss, PlannedVisit, PlannedWeek,
 };
 use rounds_protocol::{AccountId, ActivityId, AppointmentId, ErrorCode, FollowUpId, PhotoId};
-use rounds_route::{End, Options, TimedOptions, TimedProblem, Window, WindowDrop, fit_windows};
+use rounds_route::{
+    End, FIXED, Options, TimedOptions, TimedProblem, Window, WindowDrop, fit_windows_with_rest,
+};
 use rounds_store::{
     AccountView, AppointmentInput, FollowUpView, IssueKind, NewActivity, NewFollowUp, NewPhoto,
     PhotoView, Store, SyncIssue, Upload,
@@ -56,6 +58,8 @@ pub const OFFICE_KEY: &str = "office";
 pub const OFFICE_DAYS_KEY: &str = "office_days";
 /// Nights away on trips: `[NightAway]`.
 pub const NIGHTS_KEY: &str = "nights_away";
+/// The rep's lunch break: `LunchBreak`.
+pub const LUNCH_KEY: &str = "lunch";
 /// At most this many nights away are kept.
 const MAX_NIGHTS: usize = 60;
 /// The days the rep put accounts' visits on: `[(account, date)]`.
@@ -442,6 +446,8 @@ impl Rep {
             workday_min,
             left_out: left_out.clone(),
             unplaced: unplaced.clone(),
+            lunch: None,
+            no_lunch: false,
         };
         if placed.is_empty() {
             return Ok(empty);
@@ -478,7 +484,7 @@ impl Rep {
             let fixed =
                 req.pinned.contains(&ev.inputs.accounts[*i].id) || appointment(*i).is_some();
             urgency.push(if fixed {
-                u32::MAX
+                FIXED
             } else {
                 (n - k) as u32 // candidates are in urgency order
             });
@@ -490,8 +496,9 @@ impl Rep {
         }
         let problem = TimedProblem::new(drive_matrix(&points, &options), service, windows, 0, end)
             .map_err(route_err)?;
-        let timed = fit_windows(
+        let (timed, no_lunch) = fit_windows_with_rest(
             &problem,
+            Self::rest_of(&settings),
             &urgency,
             &TimedOptions {
                 seed: 7,
@@ -499,6 +506,14 @@ impl Rep {
             },
         )
         .map_err(route_err)?;
+        let lunch = timed.schedule.rest.map(|r| LunchSlot {
+            after_stops: timed.schedule.visits[..r.after]
+                .iter()
+                .filter(|v| (1..=n).contains(&v.stop))
+                .count() as u32,
+            begin_min: (r.begin / 60) as u32,
+            end_min: (r.end / 60) as u32,
+        });
 
         let metres = |a: usize, b: usize| match (points[a], points[b]) {
             (Some(a), Some(b)) => a.distance_m(b),
@@ -568,6 +583,8 @@ impl Rep {
             return_leg_m,
             busy_min: ((busy + 30) / 60) as u32,
             left_out,
+            lunch,
+            no_lunch,
             ..empty
         })
     }
@@ -845,6 +862,7 @@ impl Rep {
                 end: i64::from(end) * 60,
                 from: from_place(d),
                 to: to_place(d),
+                rest: Self::rest_of(&settings),
             })
             .collect();
         let input = rounds_plan::PlanInput {
@@ -901,6 +919,12 @@ impl Rep {
                     calls: d.calls.iter().map(|&k| name(k)).collect(),
                     emails: d.emails.iter().map(|&k| name(k)).collect(),
                     day_off: false,
+                    lunch: d.rest.map(|r| LunchSlot {
+                        after_stops: r.after_stops as u32,
+                        begin_min: (r.begin / 60) as u32,
+                        end_min: (r.end / 60) as u32,
+                    }),
+                    no_lunch: d.no_rest,
                 }
             })
             .collect();
@@ -1002,6 +1026,8 @@ impl Rep {
                 calls: Vec::new(),
                 emails: Vec::new(),
                 day_off: true,
+                lunch: None,
+                no_lunch: false,
             });
         }
         Ok(out)
@@ -1613,6 +1639,18 @@ impl Rep {
                 .get(NIGHTS_KEY)
                 .map_err(store_err)?
                 .unwrap_or_default(),
+            lunch: settings.get(LUNCH_KEY).map_err(store_err)?,
+        })
+    }
+
+    /// The rep's lunch break as the route engine takes it: started between its first
+    /// time and its last less its length.
+    fn rest_of(s: &DaySettings) -> Option<rounds_route::Rest> {
+        let l = s.lunch?;
+        let m = |v: u16| i64::from(v) * 60;
+        Some(rounds_route::Rest {
+            window: Window::new(m(l.from_min), m(l.until_min.saturating_sub(l.minutes))),
+            length: m(l.minutes),
         })
     }
 
@@ -1798,6 +1836,10 @@ impl Rep {
                 format!("at most {MAX_NIGHTS} nights away"),
             ));
         }
+        if let Some(l) = s.lunch {
+            rounds_core::hours::check_lunch(l.from_min, l.until_min, l.minutes)
+                .map_err(|e| IpcError::new(ErrorCode::InvalidInput, e.to_string()))?;
+        }
         self.store
             .set_settings(&[
                 (DAY_START_KEY, serde_json::json!(s.day_start_minutes)),
@@ -1809,6 +1851,7 @@ impl Rep {
                 (OFFICE_KEY, serde_json::json!(s.office)),
                 (OFFICE_DAYS_KEY, serde_json::json!(office_days)),
                 (NIGHTS_KEY, serde_json::json!(nights)),
+                (LUNCH_KEY, serde_json::json!(s.lunch)),
             ])
             .map_err(store_err)?;
         self.day_settings()

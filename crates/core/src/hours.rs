@@ -348,7 +348,7 @@ pub enum WorkWeekError {
     NoDay,
     #[error("{0} is shorter than an hour")]
     Short(Weekday),
-    #[error("one stretch a day: {0} has a break, and a lunch break is not planned around yet")]
+    #[error("one stretch a day: {0} has two; give the break between them as your lunch break")]
     Break(Weekday),
 }
 
@@ -373,6 +373,34 @@ pub fn work_week(text: &str) -> Result<Option<OpeningHours>, WorkWeekError> {
         }
     }
     Ok(Some(week))
+}
+
+/// Longest lunch break, minutes.
+pub const MAX_LUNCH_MINUTES: u16 = 120;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum LunchError {
+    #[error("a lunch break lasts 5 to {MAX_LUNCH_MINUTES} minutes, not {0}")]
+    Length(u16),
+    #[error("the lunch break must fit between its two times, the first before the second")]
+    Window,
+    #[error("the lunch break must end by midnight")]
+    Midnight,
+}
+
+/// A lunch break the rep takes wherever they are: `minutes` long, inside `from`–`until`
+/// (minutes from midnight). The planners start it between `from` and `until - minutes`.
+pub fn check_lunch(from: u16, until: u16, minutes: u16) -> Result<(), LunchError> {
+    if !(5..=MAX_LUNCH_MINUTES).contains(&minutes) {
+        return Err(LunchError::Length(minutes));
+    }
+    if until > 24 * 60 {
+        return Err(LunchError::Midnight);
+    }
+    if from >= until || until - from < minutes {
+        return Err(LunchError::Window);
+    }
+    Ok(())
 }
 
 /// A visit duration the rep or manager set: 1 to [`MAX_VISIT_MINUTES`].

@@ -345,6 +345,20 @@ pub struct DayRoute {
     pub left_out: Vec<RouteCandidate>,
     /// Owed visits to accounts with no location: they cannot be routed.
     pub unplaced: Vec<RouteCandidate>,
+    /// The rep's lunch break, when the day takes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lunch: Option<LunchSlot>,
+    /// The rep has a lunch break, but today's appointments leave no room for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_lunch: bool,
+}
+
+/// When a day's lunch break falls: after its first `after_stops` stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LunchSlot {
+    pub after_stops: u32,
+    pub begin_min: u32,
+    pub end_min: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -448,6 +462,12 @@ pub struct WeekDay {
     /// (nothing else is planned there, and no visit can be moved to it).
     #[serde(default)]
     pub day_off: bool,
+    /// The rep's lunch break, when the day takes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lunch: Option<LunchSlot>,
+    /// The rep has a lunch break, but the day's appointments leave no room for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_lunch: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -902,6 +922,18 @@ pub struct DaySettings {
     /// Nights away on a trip: that day ends at the place, and the next starts there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nights_away: Vec<NightAway>,
+    /// A lunch break each workday, taken wherever the rep is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lunch: Option<LunchBreak>,
+}
+
+/// A lunch break: `minutes` long, inside `from_min`–`until_min` (minutes from
+/// midnight); checked by `rounds_core::hours::check_lunch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LunchBreak {
+    pub from_min: u16,
+    pub until_min: u16,
+    pub minutes: u16,
 }
 
 /// A night away from home (a hotel on a trip), and where.

@@ -5,7 +5,9 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rounds_protocol::AccountId;
-use rounds_protocol::ipc::{AccountList, AccountQuery, DayRoute, RouteCandidate, RouteStop};
+use rounds_protocol::ipc::{
+    AccountList, AccountQuery, DayRoute, LunchSlot, RouteCandidate, RouteStop,
+};
 
 use crate::map::RouteMap;
 use crate::parts::{StatusTag, fetched};
@@ -132,19 +134,22 @@ fn Loaded(route: DayRoute) -> impl IntoView {
         }
         .into_any()
     } else {
-        view! {
-            <ol class="route-stops">
-                {route
-                    .stops
-                    .iter()
-                    .cloned()
-                    .enumerate()
-                    .map(|(i, s)| view! { <Stop number=i + 1 stop=s /> })
-                    .collect_view()}
-            </ol>
+        let mut rows: Vec<AnyView> = route
+            .stops
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, s)| view! { <Stop number=i + 1 stop=s /> }.into_any())
+            .collect();
+        if let Some(l) = route.lunch {
+            let at = (l.after_stops as usize).min(rows.len());
+            rows.insert(at, view! { <Lunch lunch=l /> }.into_any());
         }
-        .into_any()
+        view! { <ol class="route-stops">{rows}</ol> }.into_any()
     };
+    let no_lunch = route.no_lunch.then(|| {
+        view! { <p class="notice route-no-lunch">"No lunch break today: the appointments fill its time."</p> }
+    });
     let start = route.start.as_ref().map(|s| {
         view! { <p class="route-start muted">"Starting from " {s.label.clone()}</p> }
     });
@@ -158,11 +163,23 @@ fn Loaded(route: DayRoute) -> impl IntoView {
         </div>
         {start}
         {stops}
+        {no_lunch}
         {back}
         <LeftOut items=left_out />
         <Unplaced items=unplaced />
         <Dropped />
         <AddStop on_route=on_route />
+    }
+}
+
+/// The lunch break, between the stops around it.
+#[component]
+fn Lunch(lunch: LunchSlot) -> impl IntoView {
+    view! {
+        <li class="route-lunch">
+            <span class="stop-time">{format::clock(lunch.begin_min)}</span>
+            {format!("Lunch until {}, wherever you are", format::clock(lunch.end_min))}
+        </li>
     }
 }
 

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rounds_core::{LatLon, calendar};
 use rounds_protocol::auth::ChangePassword;
-use rounds_protocol::ipc::{DaySettings, IpcError, IssueView, NightAway, Session};
+use rounds_protocol::ipc::{DaySettings, IpcError, IssueView, LunchBreak, NightAway, Session};
 
 use crate::parts::{ErrorBox, ProgressBar, Skeleton};
 use crate::state::{Ctx, Phase, Screen, ctx};
@@ -393,6 +393,39 @@ fn SignOut() -> impl IntoView {
     }
 }
 
+/// `HH:MM` as minutes from midnight.
+fn clock_minutes(text: &str) -> Option<u32> {
+    text.trim()
+        .split_once(':')
+        .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
+        .filter(|&(h, m)| h < 24 && m < 60)
+        .map(|(h, m)| h * 60 + m)
+}
+
+/// The lunch break as typed: none when the minutes are empty; checked by the rule the
+/// shell keeps, so a refusal says why.
+fn lunch_of(from: &str, until: &str, minutes: &str) -> Result<Option<LunchBreak>, String> {
+    if minutes.trim().is_empty() {
+        return Ok(None);
+    }
+    let minutes: u16 = minutes
+        .trim()
+        .parse()
+        .map_err(|_| "write its length in minutes".to_owned())?;
+    let time = |t: &str| {
+        clock_minutes(t)
+            .and_then(|m| u16::try_from(m).ok())
+            .ok_or_else(|| "write its times as HH:MM".to_owned())
+    };
+    let (from_min, until_min) = (time(from)?, time(until)?);
+    rounds_core::hours::check_lunch(from_min, until_min, minutes).map_err(|e| e.to_string())?;
+    Ok(Some(LunchBreak {
+        from_min,
+        until_min,
+        minutes,
+    }))
+}
+
 /// What "plan my day" and the week plan with: when the day starts, the workday, time
 /// per visit, and home.
 #[component]
@@ -408,6 +441,9 @@ fn DayForm() -> impl IntoView {
     let night_date = RwSignal::new(String::new());
     let week_hours = RwSignal::new(String::new());
     let days_off = RwSignal::new(String::new());
+    let lunch_from = RwSignal::new(String::new());
+    let lunch_until = RwSignal::new(String::new());
+    let lunch_minutes = RwSignal::new(String::new());
     let note = RwSignal::new(None::<String>);
     let failed = RwSignal::new(None::<IpcError>);
     let fill = move |s: DaySettings| {
@@ -422,6 +458,17 @@ fn DayForm() -> impl IntoView {
         days_off.set(calendar::format_days_off(
             &s.days_off.iter().copied().collect(),
         ));
+        let (from, until, minutes) = match s.lunch {
+            Some(l) => (
+                format::clock(u32::from(l.from_min)),
+                format::clock(u32::from(l.until_min)),
+                l.minutes.to_string(),
+            ),
+            None => ("12:00".into(), "14:00".into(), String::new()),
+        };
+        lunch_from.set(from);
+        lunch_until.set(until);
+        lunch_minutes.set(minutes);
         loaded.set(Some(s));
     };
     spawn_local(async move {
@@ -453,13 +500,7 @@ fn DayForm() -> impl IntoView {
             .replace(',', ".")
             .parse::<f64>();
         let per_visit = visit.get_untracked().trim().parse::<u32>();
-        let day_start = start
-            .get_untracked()
-            .trim()
-            .split_once(':')
-            .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
-            .filter(|&(h, m)| h < 24 && m < 60)
-            .map(|(h, m)| h * 60 + m);
+        let day_start = clock_minutes(&start.get_untracked());
         let (Ok(workday), Ok(per_visit), Some(day_start)) = (workday, per_visit, day_start) else {
             note.set(Some(
                 "Enter the start as a time of day, the workday in hours and the visit in minutes."
@@ -471,6 +512,17 @@ fn DayForm() -> impl IntoView {
             Ok(d) => d.into_iter().collect(),
             Err(e) => {
                 note.set(Some(format!("Days off: {e}.")));
+                return;
+            }
+        };
+        let lunch = match lunch_of(
+            &lunch_from.get_untracked(),
+            &lunch_until.get_untracked(),
+            &lunch_minutes.get_untracked(),
+        ) {
+            Ok(l) => l,
+            Err(e) => {
+                note.set(Some(format!("Lunch: {e}.")));
                 return;
             }
         };
@@ -489,6 +541,7 @@ fn DayForm() -> impl IntoView {
             office: office.get_untracked(),
             office_days: office_days.get_untracked(),
             nights_away: nights.get_untracked(),
+            lunch,
             ..current
         };
         failed.set(None);
@@ -602,6 +655,30 @@ fn DayForm() -> impl IntoView {
             <p id="days-off-help" class="muted">
                 "One date or stretch a line: the week plans around them, besides the company's holidays."
             </p>
+            <fieldset class="plain lunch">
+                <legend class="label">"Lunch break"</legend>
+                <div class="lunch-fields">
+                    <div>
+                        <label for="lunch-minutes">"Minutes"</label>
+                        <input id="lunch-minutes" type="number" min="5" max="120" step="5" inputmode="numeric" placeholder="none"
+                            aria-describedby="lunch-help"
+                            prop:value=move || lunch_minutes.get() on:input=move |ev| lunch_minutes.set(event_target_value(&ev)) />
+                    </div>
+                    <div>
+                        <label for="lunch-from">"Between"</label>
+                        <input id="lunch-from" type="time" step="300"
+                            prop:value=move || lunch_from.get() on:input=move |ev| lunch_from.set(event_target_value(&ev)) />
+                    </div>
+                    <div>
+                        <label for="lunch-until">"And"</label>
+                        <input id="lunch-until" type="time" step="300"
+                            prop:value=move || lunch_until.get() on:input=move |ev| lunch_until.set(event_target_value(&ev)) />
+                    </div>
+                </div>
+                <p id="lunch-help" class="muted">
+                    "Taken wherever you are, in a wait before a shop opens when there is one. Leave the minutes empty for none. An appointment over lunch wins."
+                </p>
+            </fieldset>
             <p class="label">"Home (start and end of the day)"</p>
             <p id="home-place" class="muted">{home_text}</p>
             <div class="row-actions">

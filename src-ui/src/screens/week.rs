@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rounds_protocol::AccountId;
 use rounds_protocol::ipc::{
-    Horizon, IpcError, PinToDay, PlanWeek, RouteCandidate, WeekDay, WeekPlan,
+    Horizon, IpcError, LunchSlot, PinToDay, PlanWeek, RouteCandidate, WeekDay, WeekPlan,
 };
 
 use crate::map::{MapStop, PathMap};
@@ -169,7 +169,9 @@ fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoVi
             format::clock(day.finish_min),
         )
     };
-    let stops = day
+    let lunch = day.lunch;
+    let no_lunch = day.no_lunch;
+    let mut stops: Vec<AnyView> = day
         .stops
         .into_iter()
         .map(|s| {
@@ -197,8 +199,13 @@ fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoVi
                         })}
                 </li>
             }
+            .into_any()
         })
-        .collect_view();
+        .collect();
+    if let Some(l) = lunch {
+        let at = (l.after_stops as usize).min(stops.len());
+        stops.insert(at, view! { <LunchRow lunch=l /> }.into_any());
+    }
     let remote = |label: &'static str, names: Vec<String>| {
         (!names.is_empty()).then(|| {
             view! { <p class="week-remote muted">{format!("{label}: {}", names.join(", "))}</p> }
@@ -209,6 +216,7 @@ fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoVi
             <h2 class="week-day-head">{head}</h2>
             {empty.then(|| view! { <p class="muted">"No visits planned."</p> })}
             <ul class="week-stops">{stops}</ul>
+            {no_lunch.then(|| view! { <p class="week-no-lunch muted">"No lunch break: the appointments fill its time."</p> })}
             {(!empty).then(|| view! {
                 <button class="button secondary week-map-toggle" type="button"
                     aria-expanded=move || show_map.get().to_string()
@@ -219,6 +227,17 @@ fn Day(day: WeekDay, dates: Vec<NaiveDate>, reload: Callback<()>) -> impl IntoVi
             {map}
             {remote("Calls", day.calls)}
             {remote("E-mails", day.emails)}
+        </li>
+    }
+}
+
+/// The day's lunch break, in the list between the visits around it.
+#[component]
+fn LunchRow(lunch: LunchSlot) -> impl IntoView {
+    view! {
+        <li class="week-lunch">
+            <span class="week-time">{format::clock(lunch.begin_min)}</span>
+            <span>{format!("Lunch until {}", format::clock(lunch.end_min))}</span>
         </li>
     }
 }

@@ -222,3 +222,21 @@ fn a_reps_week_is_one_stretch_a_day(
     let got = hours::work_week(text).map(|w| w.map(|w| w.to_string()));
     assert_eq!(got, want.map(|w| w.map(str::to_owned)));
 }
+
+#[rstest]
+#[case::half_an_hour_between_noon_and_two(720, 840, 30, Ok(()))]
+#[case::exactly_the_window(720, 750, 30, Ok(()))]
+#[case::longest(660, 840, 120, Ok(()))]
+#[case::too_short(720, 840, 4, Err(hours::LunchError::Length(4)))]
+#[case::too_long(600, 900, 121, Err(hours::LunchError::Length(121)))]
+#[case::window_shorter_than_the_break(720, 740, 30, Err(hours::LunchError::Window))]
+#[case::times_reversed(840, 720, 30, Err(hours::LunchError::Window))]
+#[case::past_midnight(1400, 1441, 30, Err(hours::LunchError::Midnight))]
+fn a_lunch_break_fits_its_window(
+    #[case] from: u16,
+    #[case] until: u16,
+    #[case] minutes: u16,
+    #[case] want: Result<(), hours::LunchError>,
+) {
+    assert_eq!(hours::check_lunch(from, until, minutes), want);
+}

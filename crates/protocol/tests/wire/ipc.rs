@@ -102,8 +102,19 @@ fn day_route() {
             reason: "does not fit in the workday".into(),
         }],
         unplaced: Vec::new(),
+        lunch: Some(LunchSlot {
+            after_stops: 1,
+            begin_min: 12 * 60 + 10,
+            end_min: 12 * 60 + 40,
+        }),
+        no_lunch: false,
     };
     insta::assert_json_snapshot!(route);
+    // An answer from before lunch breaks still reads.
+    let mut old = serde_json::to_value(&route).unwrap();
+    old.as_object_mut().unwrap().remove("lunch");
+    let back: DayRoute = serde_json::from_value(old).unwrap();
+    assert_eq!((back.lunch, back.no_lunch), (None, false));
 }
 
 #[test]
@@ -222,4 +233,31 @@ fn an_older_ui_or_shell_still_reads_the_account_list() {
         "reason":"","snippet":null,"distance_m":null,"pending":false}"#;
     let s: AccountSummary = serde_json::from_str(old).unwrap();
     assert_eq!((s.score, s.score_factors.len()), (0, 0));
+}
+
+#[test]
+fn day_settings_with_a_lunch_break() {
+    let settings = DaySettings {
+        day_start_minutes: 8 * 60,
+        workday_minutes: 9 * 60,
+        visit_minutes: 30,
+        home: Some(place()),
+        time_zone: "America/Denver".into(),
+        week_hours: None,
+        days_off: Vec::new(),
+        office: None,
+        office_days: Vec::new(),
+        nights_away: Vec::new(),
+        lunch: Some(LunchBreak {
+            from_min: 12 * 60,
+            until_min: 14 * 60,
+            minutes: 30,
+        }),
+    };
+    insta::assert_json_snapshot!(settings);
+    // Settings saved before lunch breaks read as none.
+    let mut old = serde_json::to_value(&settings).unwrap();
+    old.as_object_mut().unwrap().remove("lunch");
+    let back: DaySettings = serde_json::from_value(old).unwrap();
+    assert_eq!(back.lunch, None);
 }
