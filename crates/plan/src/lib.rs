@@ -22,7 +22,7 @@
 
 use rounds_route::{
     End, FIXED, Rest, RouteError, TimedOptions, TimedProblem, Window, WindowDrop,
-    fit_windows_with_rest,
+    fit_windows_preferring,
 };
 
 /// A workday of the plan. Times are seconds from that day's midnight;
@@ -46,6 +46,9 @@ pub struct Account {
     /// Per plan day, when a visit may start; `None`: closed that day. Empty:
     /// open whenever the rep works.
     pub open: Vec<Option<Window>>,
+    /// Per plan day, when its buyer likes a visit to start, inside `open`; kept when
+    /// the day allows, else given up for its hours. Empty: no preference.
+    pub preferred: Vec<Option<Window>>,
 }
 
 /// What the call plan says an account is still owed this period.
@@ -440,12 +443,14 @@ fn validate(input: &PlanInput) -> Result<(), PlanError> {
     }
     for (i, a) in input.accounts.iter().enumerate() {
         check("place", a.place, places)?;
-        if !a.open.is_empty() && a.open.len() != n_days {
-            return Err(PlanError::OpeningDays {
-                account: i,
-                len: a.open.len(),
-                days: n_days,
-            });
+        for len in [a.open.len(), a.preferred.len()] {
+            if len != 0 && len != n_days {
+                return Err(PlanError::OpeningDays {
+                    account: i,
+                    len,
+                    days: n_days,
+                });
+            }
         }
     }
     for o in &input.owed {
@@ -723,6 +728,7 @@ impl Planner<'_> {
         let mut windows = vec![Window::new(w.start, w.end)];
         let mut service = vec![0];
         let mut urgency = vec![0];
+        let mut preferred = vec![None];
         let mut kept_tasks = Vec::new();
         let mut dropped = Vec::new();
         for t in tasks {
@@ -747,6 +753,10 @@ impl Planner<'_> {
             windows.push(window);
             service.push(a.visit_secs);
             urgency.push(t.weight());
+            preferred.push(match t.at {
+                Some(_) => None,
+                None => a.preferred.get(day).copied().flatten(),
+            });
             kept_tasks.push(*t);
         }
         if !closed {
@@ -754,6 +764,7 @@ impl Planner<'_> {
             windows.push(Window::new(w.start, w.end));
             service.push(0);
             urgency.push(0);
+            preferred.push(None);
         }
         let travel: Vec<Vec<i64>> = places
             .iter()
@@ -775,7 +786,8 @@ impl Planner<'_> {
             max_kicks: None,
         };
         // Only an appointment has the highest urgency, so the break yields to them alone.
-        let (fitted, no_rest) = fit_windows_with_rest(&problem, w.rest, &urgency, &options)?;
+        let (fitted, no_rest) =
+            fit_windows_preferring(&problem, &preferred, w.rest, &urgency, &options)?;
         for d in &fitted.dropped {
             let t = kept_tasks[d.stop - 1];
             let why = match (t.kind, d.reason) {

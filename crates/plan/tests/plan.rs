@@ -37,6 +37,7 @@ fn account(place: usize) -> Account {
         place,
         visit_secs: H / 2,
         open: Vec::new(),
+        preferred: Vec::new(),
     }
 }
 
@@ -258,6 +259,35 @@ fn an_appointment_over_lunch_is_kept_and_the_day_goes_without() {
 }
 
 #[test]
+fn a_preferred_hour_is_kept_when_the_day_allows_and_no_visit_is_lost_for_it() {
+    // Three shops whose buyers all like 15:00-15:30; an hour-long visit each.
+    let mut i = input(4, 1);
+    i.accounts = (1..4)
+        .map(|p| Account {
+            visit_secs: H,
+            preferred: vec![Some(Window::new(15 * H, 15 * H + H / 2))],
+            ..account(p)
+        })
+        .collect();
+    i.owed = (0..3).map(|a| owed(a, 1)).collect();
+    let p = plan(&i).unwrap();
+    assert_eq!(p.planned_owed_visits, 3, "{p:?}");
+    let begins: Vec<i64> = p.days[0].stops.iter().map(|s| s.begin).collect();
+    let kept = begins
+        .iter()
+        .filter(|&&b| (15 * H..=15 * H + H / 2).contains(&b))
+        .count();
+    assert_eq!(
+        kept, 1,
+        "one gets its half hour, the others another time: {begins:?}"
+    );
+    // Alone, it is kept.
+    i.owed.truncate(1);
+    let p = plan(&i).unwrap();
+    assert_eq!(p.days[0].stops[0].begin, 15 * H);
+}
+
+#[test]
 fn two_appointments_at_once_far_apart_clash() {
     let mut i = input(12, 2);
     i.accounts = vec![account(1), account(11)];
@@ -412,6 +442,7 @@ proptest! {
                             _ => Some(Window::new(8 * H, 17 * H)),
                         })
                         .collect(),
+                        preferred: Vec::new(),
                 }
             })
             .collect();

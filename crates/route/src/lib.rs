@@ -49,7 +49,8 @@ pub use error::RouteError;
 pub use geo::{EARTH_RADIUS_M, LatLon};
 pub use model::{DistanceMatrix, End, MAX_DISTANCE, Options, Problem, Route, Stops};
 pub use timed_day::{
-    FIXED, TimedDay, TimedDrop, WindowDrop, fit_windows, fit_windows_until, fit_windows_with_rest,
+    FIXED, TimedDay, TimedDrop, WindowDrop, fit_windows, fit_windows_preferring, fit_windows_until,
+    fit_windows_with_rest,
 };
 pub use windows::{
     Late, MAX_TIME, Rest, RestTaken, Schedule, TimedOptions, TimedProblem, Visit, Window,

@@ -4,7 +4,7 @@
 
 use crate::RouteError;
 use crate::model::End;
-use crate::windows::{Rest, Schedule, TimedOptions, TimedProblem, solve_from};
+use crate::windows::{Rest, Schedule, TimedOptions, TimedProblem, Window, solve_from};
 
 /// Why a stop was left out of the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,55 @@ pub fn fit_windows_with_rest(
         (with, false)
     } else {
         (without, true)
+    })
+}
+
+/// [`fit_windows_with_rest`] with preferred windows, kept where they can be: each stop
+/// with one (`preferred[i]`, overlapping its own window) is first held to it; the
+/// stops that day then leaves out get their whole window back and the day is fitted
+/// again, and of the two the one leaving out less urgency is kept. The flag is
+/// [`fit_windows_with_rest`]'s.
+pub fn fit_windows_preferring(
+    problem: &TimedProblem,
+    preferred: &[Option<Window>],
+    rest: Option<Rest>,
+    urgency: &[u32],
+    options: &TimedOptions,
+) -> Result<(TimedDay, bool), RouteError> {
+    if preferred.len() != problem.len() {
+        return Err(RouteError::LengthMismatch {
+            what: "preferred",
+            len: preferred.len(),
+            expected: problem.len(),
+        });
+    }
+    let mut held = problem.clone();
+    let narrowed: Vec<bool> = preferred
+        .iter()
+        .enumerate()
+        .map(|(i, p)| p.is_some_and(|w| held.narrow(i, w)))
+        .collect();
+    let first = fit_windows_with_rest(&held, rest, urgency, options)?;
+    let widen: Vec<usize> = first
+        .0
+        .dropped
+        .iter()
+        .map(|d| d.stop)
+        .filter(|&s| narrowed[s])
+        .collect();
+    if widen.is_empty() {
+        return Ok(first);
+    }
+    let mut wider = held;
+    for &s in &widen {
+        wider.set_window(s, problem.window(s));
+    }
+    let second = fit_windows_with_rest(&wider, rest, urgency, options)?;
+    let lost = |d: &TimedDay| -> u64 { d.dropped.iter().map(|x| u64::from(x.urgency) + 1).sum() };
+    Ok(if lost(&second.0) <= lost(&first.0) {
+        second
+    } else {
+        first
     })
 }
 

@@ -205,6 +205,27 @@ impl TimedProblem {
         self.rest
     }
 
+    pub fn window(&self, i: usize) -> Window {
+        self.windows[i]
+    }
+
+    /// Stop `i`'s window set back to one it had (already validated).
+    pub(crate) fn set_window(&mut self, i: usize, w: Window) {
+        self.windows[i] = w;
+    }
+
+    /// Narrows stop `i`'s window to its overlap with `w`; without one it stays as it
+    /// is (`false`).
+    pub fn narrow(&mut self, i: usize, w: Window) -> bool {
+        let old = self.windows[i];
+        let (earliest, latest) = (old.earliest.max(w.earliest), old.latest.min(w.latest));
+        if earliest > latest {
+            return false;
+        }
+        self.windows[i] = Window::new(earliest, latest);
+        true
+    }
+
     pub fn len(&self) -> usize {
         self.n
     }

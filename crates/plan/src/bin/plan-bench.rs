@@ -165,6 +165,7 @@ fn territory(accounts: usize, days: usize, seed: u64) -> PlanInput {
             place: i + 1,
             visit_secs: h(0.5),
             open,
+            preferred: Vec::new(),
         });
         let p = next();
         let (visits, calls, emails, urgency) = if p < 0.05 {

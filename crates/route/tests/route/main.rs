@@ -3,6 +3,7 @@
 mod bench_protocol;
 mod day;
 mod degenerate;
+mod preferred;
 mod properties;
 mod quality;
 mod rest;

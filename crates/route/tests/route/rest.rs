@@ -11,7 +11,7 @@ use rounds_route::{
 use crate::points;
 
 /// Every leg takes `leg`; each stop's service and window as given.
-fn uniform(leg: i64, stops: &[(i64, (i64, i64))], end: End) -> TimedProblem {
+pub fn uniform(leg: i64, stops: &[(i64, (i64, i64))], end: End) -> TimedProblem {
     let n = stops.len();
     let travel = (0..n)
         .map(|i| (0..n).map(|j| if i == j { 0 } else { leg }).collect())
