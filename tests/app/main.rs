@@ -435,6 +435,8 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     type_into(&c, "#edit-visit-minutes", "30").await;
     // Closed dates, one long past: the account shows only those still ahead.
     type_into(&c, "#edit-closed-on", "2026-01-01, 2026-12-24..2026-12-26").await;
+    // The buyer likes late mornings: kept in its written form.
+    type_into(&c, "#edit-preferred-hours", "mo-fr 10:00-11:00").await;
     screenshot(&c, &display, "account-hours-form").await;
     driver::resize(&c, 390, 844).await;
     click(&c, "#edit-save").await;
@@ -452,6 +454,10 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     assert_eq!(
         text(&c, "#account-closed").await.trim(),
         "Closed on 2026-12-24 – 2026-12-26"
+    );
+    assert_eq!(
+        text(&c, "#account-preferred").await.trim(),
+        "Visits preferred Mo-Fr 10:00-11:00"
     );
     click(&c, "nav.tabs button[data-screen='week']").await;
     loaded(&c, "week").await;

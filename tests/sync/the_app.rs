@@ -1253,6 +1253,103 @@ async fn todays_route_leaves_out_an_account_closed_today_and_says_so() {
 /// A shop's closed dates (a holiday, stocktaking) keep visits off those days, today
 /// and in the week, whatever its weekly hours say; what cannot go is listed with why.
 #[tokio::test]
+async fn preferred_hours_put_visits_in_them_when_the_day_allows() {
+    use rounds_protocol::ipc::EditAccount;
+    use rounds_protocol::sync::AccountEdit;
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let today = device
+        .rep()
+        .unwrap()
+        .plan_day(&PlanDay::default(), demo_now())
+        .unwrap();
+    let x = today.stops.first().expect("a stop").account_id;
+    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
+    let y = week.days[1..]
+        .iter()
+        .find_map(|d| d.stops.iter().find(|s| s.account_id != x && !s.appointment))
+        .expect("a visit after today")
+        .account_id;
+    let prefer = |device: &mut Device, account, hours: &str| {
+        device
+            .rep_mut()
+            .unwrap()
+            .edit_account(
+                &EditAccount {
+                    account_id: account,
+                    edits: vec![AccountEdit::PreferredHours(Some(hours.into()))],
+                    lost_reason: None,
+                },
+                demo_now(),
+            )
+            .unwrap();
+    };
+    // A bad one is refused with why, and changes nothing.
+    let err = device
+        .rep_mut()
+        .unwrap()
+        .edit_account(
+            &EditAccount {
+                account_id: x,
+                edits: vec![AccountEdit::PreferredHours(Some("mornings".into()))],
+                lost_reason: None,
+            },
+            demo_now(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let today_at = |device: &Device| {
+        let route = device
+            .rep()
+            .unwrap()
+            .plan_day(&PlanDay::default(), demo_now())
+            .unwrap();
+        assert_eq!(route.stops.len(), today.stops.len(), "no visit lost for it");
+        route
+            .stops
+            .iter()
+            .find(|s| s.account_id == x)
+            .expect("still on today's route")
+            .begin_min
+    };
+    // 14:00-14:30 would cost today's other, more urgent visit (an hour and a half away,
+    // open from 13:30): the preference gives way, the visit stays.
+    prefer(&mut device, x, "mo-su 14:00-14:30");
+    assert!(!(14 * 60..=14 * 60 + 30).contains(&today_at(&device)));
+    // 10:00-10:30 leaves room for both: kept.
+    prefer(&mut device, x, "mo-su 10:00-10:30");
+    assert_eq!(today_at(&device), 10 * 60);
+    assert_eq!(
+        device
+            .rep()
+            .unwrap()
+            .account(x, demo_now())
+            .unwrap()
+            .preferred_hours
+            .as_deref(),
+        Some("Mo-Su 10:00-10:30")
+    );
+
+    prefer(&mut device, y, "Mo-Fr 10:00-10:30");
+    let rep = device.rep().unwrap();
+    let replanned = rep.plan_week(demo_now()).unwrap();
+    let visits: Vec<u32> = replanned
+        .days
+        .iter()
+        .flat_map(|d| &d.stops)
+        .filter(|s| s.account_id == y)
+        .map(|s| s.begin_min)
+        .collect();
+    assert!(!visits.is_empty(), "still planned");
+    for at in visits {
+        assert!(
+            (10 * 60..=10 * 60 + 30).contains(&at),
+            "in the week at {at}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn closed_dates_keep_visits_off_those_days() {
     use rounds_protocol::ipc::EditAccount;
     use rounds_protocol::sync::AccountEdit;

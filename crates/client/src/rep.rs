@@ -28,7 +28,7 @@ use rounds_protocol::week::{
 };
 use rounds_protocol::{AccountId, ActivityId, AppointmentId, ErrorCode, FollowUpId, PhotoId};
 use rounds_route::{
-    End, FIXED, Options, TimedOptions, TimedProblem, Window, WindowDrop, fit_windows_with_rest,
+    End, FIXED, Options, TimedOptions, TimedProblem, Window, WindowDrop, fit_windows_preferring,
 };
 use rounds_store::{
     AccountView, AppointmentInput, FollowUpView, IssueKind, NewActivity, NewFollowUp, NewPhoto,
@@ -494,10 +494,20 @@ impl Rep {
             windows.push(Window::new(secs(leave_at), secs(day_end)));
             urgency.push(u32::MAX);
         }
+        // When buyers like visits (not for a booked time): kept where the day allows.
+        let mut preferred = vec![None];
+        preferred.extend(placed.iter().map(|&(i, _)| match appointment(i) {
+            Some(_) => None,
+            None => preferred_start(ev.inputs.accounts[i].preferred_hours.as_ref(), weekday),
+        }));
+        if stay.is_some() {
+            preferred.push(None);
+        }
         let problem = TimedProblem::new(drive_matrix(&points, &options), service, windows, 0, end)
             .map_err(route_err)?;
-        let (timed, no_lunch) = fit_windows_with_rest(
+        let (timed, no_lunch) = fit_windows_preferring(
             &problem,
+            &preferred,
             Self::rest_of(&settings),
             &urgency,
             &TimedOptions {
@@ -843,6 +853,13 @@ impl Rep {
                 place,
                 visit_secs: i64::from(minutes) * 60,
                 open: opening_windows(a.hours.as_ref(), &a.closed_on, &dates, minutes),
+                preferred: match &a.preferred_hours {
+                    Some(p) => dates
+                        .iter()
+                        .map(|d| preferred_start(Some(p), d.weekday()))
+                        .collect(),
+                    None => Vec::new(),
+                },
             });
             index.push(i);
         }
@@ -1258,6 +1275,7 @@ impl Rep {
                 a.hours.as_ref().map(|h| h.describe(ev.today.weekday()))
             },
             closed_on: rounds_core::calendar::dates_line(&a.closed_on),
+            preferred_hours: a.preferred_hours.as_ref().map(ToString::to_string),
             visit_minutes: a.visit_minutes,
             planned_visit_minutes: Some({
                 let default = self.day_settings()?.visit_minutes;
@@ -2037,6 +2055,18 @@ fn week_hours(text: Option<&str>) -> Result<Option<String>, IpcError> {
     let week = rounds_core::hours::work_week(text.unwrap_or_default())
         .map_err(|e| IpcError::new(ErrorCode::InvalidInput, format!("your hours: {e}")))?;
     Ok(week.map(|w| w.to_string()))
+}
+
+/// When a visit should start on `day` for the buyer's liking: their longest span.
+fn preferred_start(
+    preferred: Option<&rounds_core::OpeningHours>,
+    day: chrono::Weekday,
+) -> Option<Window> {
+    preferred?
+        .on(day)
+        .iter()
+        .max_by_key(|s| (s.minutes(), std::cmp::Reverse(s.open)))
+        .map(|s| Window::new(i64::from(s.open) * 60, i64::from(s.close) * 60))
 }
 
 fn opening_windows(

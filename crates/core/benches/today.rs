@@ -58,6 +58,7 @@ fn territory(today: NaiveDate) -> (Vec<Account>, Vec<Vec<Activity>>) {
                     .unwrap(),
             ),
             closed_on: Default::default(),
+            preferred_hours: None,
         };
         let acts = (0..ACTIVITIES_PER_ACCOUNT)
             .map(|j| Activity {

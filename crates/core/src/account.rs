@@ -137,6 +137,10 @@ pub struct Account {
     /// Dates it receives no one whatever its hours say (holidays, stocktaking).
     #[serde(default)]
     pub closed_on: BTreeSet<NaiveDate>,
+    /// When its buyer likes to be visited, inside its hours ("Tu,Th 09:00-11:00"). The
+    /// planners keep a visit there when they can, and fall back to its hours.
+    #[serde(default)]
+    pub preferred_hours: Option<OpeningHours>,
 }
 
 impl Account {

@@ -353,6 +353,8 @@ pub struct EditForm {
     pub visit_minutes: String,
     #[serde(default)]
     pub closed_on: String,
+    #[serde(default)]
+    pub preferred_hours: String,
 }
 
 impl EditForm {
@@ -379,6 +381,7 @@ impl EditForm {
             hours: rec.hours.clone().unwrap_or_default(),
             visit_minutes: rec.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
             closed_on: rec.closed_on.clone().unwrap_or_default(),
+            preferred_hours: rec.preferred_hours.clone().unwrap_or_default(),
         }
     }
 }
@@ -472,6 +475,13 @@ pub fn parse_form(
         "2026-12-24, 2026-12-28 – 2027-01-01",
     ) {
         rec.closed_on = c;
+    }
+    if let Some(h) = written(
+        "preferred_hours",
+        rounds_core::hours::canonical(Some(&f.preferred_hours)).map_err(|e| e.to_string()),
+        "Tu,Th 09:00-11:00",
+    ) {
+        rec.preferred_hours = h;
     }
     match f.visit_minutes.trim() {
         "" => rec.visit_minutes = None,
@@ -632,6 +642,7 @@ pub fn render_edit(
                 (t("Opening hours (e.g. Mo-Fr 08:00-17:00; Sa 09:00-12:00)", "hours", &f.hours, "text"))
                 (t("Visit minutes (empty: the rep's usual)", "visit_minutes", &f.visit_minutes, "text"))
                 (t("Closed on (e.g. 2026-12-24, 2026-12-28 – 2027-01-01)", "closed_on", &f.closed_on, "text"))
+                (t("Visits preferred (e.g. Tu,Th 09:00-11:00; planned there when possible)", "preferred_hours", &f.preferred_hours, "text"))
             }
             div.actions { button type="submit" { "Save" } }
         }

@@ -439,6 +439,7 @@ mod tests {
             visit_minutes: None,
             created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
             closed_on: Default::default(),
+            preferred_hours: None,
         }
     }
 

@@ -523,6 +523,7 @@ fn metro_rows(
             hours: demo_hours(i),
             visit_minutes: (i % 6 == 5).then_some(60),
             closed_on: demo_closed(i, today),
+            preferred_hours: None,
         };
         for c in 0..(1 + rng.below(2)) {
             contacts.push(ContactRecord {
@@ -639,6 +640,7 @@ async fn worked_example(
                 hours: None,
                 visit_minutes: None,
                 closed_on: None,
+                preferred_hours: None,
             });
         }
         plan.push((t, name, accounts));

@@ -535,5 +535,6 @@ fn account(
         hours: None,
         visit_minutes: None,
         closed_on: None,
+        preferred_hours: None,
     }
 }

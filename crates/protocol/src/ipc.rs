@@ -654,6 +654,9 @@ pub struct AccountDetail {
     /// (`2026-12-24, 2026-12-28 – 2027-01-01`).
     #[serde(default)]
     pub closed_on: Option<String>,
+    /// Added later: when its buyer likes visits (`Tu,Th 09:00-11:00`).
+    #[serde(default)]
+    pub preferred_hours: Option<String>,
 }
 
 /// `map_pins`: pinned accounts for a map that must open somewhere — the nearest to a

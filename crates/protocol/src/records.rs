@@ -57,6 +57,10 @@ pub struct AccountRecord {
     /// `2026-12-24, 2026-12-28 – 2027-01-01`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<String>,
+    /// When its buyer likes to be visited, in the opening-hours form
+    /// (`Tu,Th 09:00-11:00`): kept when the planners can, else its hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_hours: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -359,6 +363,11 @@ impl TryFrom<&AccountRecord> for core::Account {
                 "closed_on",
                 core::calendar::parse_days_off(r.closed_on.as_deref().unwrap_or_default()),
             )?,
+            preferred_hours: opt(
+                "preferred_hours",
+                r.preferred_hours.as_deref(),
+                core::OpeningHours::parse,
+            )?,
         })
     }
 }
@@ -393,6 +402,7 @@ impl From<&core::Account> for AccountRecord {
             hours: a.hours.as_ref().map(ToString::to_string),
             visit_minutes: a.visit_minutes,
             closed_on: core::calendar::dates_line(&a.closed_on),
+            preferred_hours: a.preferred_hours.as_ref().map(ToString::to_string),
         }
     }
 }

@@ -116,6 +116,8 @@ pub enum AccountEdit {
     VisitMinutes(Option<u16>),
     /// Dates it is closed (`2026-12-24, 2026-12-28 – 2027-01-01`); `None` clears them.
     ClosedOn(Option<String>),
+    /// When its buyer likes visits (`Tu,Th 09:00-11:00`); `None`: any time it is open.
+    PreferredHours(Option<String>),
 }
 
 impl AccountEdit {
@@ -137,6 +139,7 @@ impl AccountEdit {
             AccountEdit::Hours(_) => "hours",
             AccountEdit::VisitMinutes(_) => "visit_minutes",
             AccountEdit::ClosedOn(_) => "closed_on",
+            AccountEdit::PreferredHours(_) => "preferred_hours",
         }
     }
 }

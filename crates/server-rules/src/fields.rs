@@ -114,6 +114,7 @@ impl FieldChange {
                 E::Hours(_) => E::Hours(rec.hours.clone()),
                 E::VisitMinutes(_) => E::VisitMinutes(rec.visit_minutes),
                 E::ClosedOn(_) => E::ClosedOn(rec.closed_on.clone()),
+                E::PreferredHours(_) => E::PreferredHours(rec.preferred_hours.clone()),
             }),
         }
     }
@@ -153,6 +154,9 @@ impl FieldChange {
                 .map_err(|e| e.to_string()),
             E::VisitMinutes(Some(m)) => rounds_core::hours::visit_minutes(*m).map(drop),
             E::ClosedOn(c) => rounds_core::calendar::canonical_dates(c.as_deref())
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            E::PreferredHours(h) => rounds_core::hours::canonical(h.as_deref())
                 .map(drop)
                 .map_err(|e| e.to_string()),
             _ => Ok(()),
@@ -205,6 +209,10 @@ impl FieldChange {
                 rec.closed_on = rounds_core::calendar::canonical_dates(c.as_deref())
                     .unwrap_or_else(|_| c.clone())
             }
+            E::PreferredHours(h) => {
+                rec.preferred_hours =
+                    rounds_core::hours::canonical(h.as_deref()).unwrap_or_else(|_| h.clone())
+            }
         }
     }
 
@@ -231,6 +239,7 @@ impl FieldChange {
             FieldChange::Shared(E::Hours(rec.hours.clone())),
             FieldChange::Shared(E::VisitMinutes(rec.visit_minutes)),
             FieldChange::Shared(E::ClosedOn(rec.closed_on.clone())),
+            FieldChange::Shared(E::PreferredHours(rec.preferred_hours.clone())),
             FieldChange::Priority(rec.priority),
             FieldChange::Revenue(rec.revenue_minor),
             FieldChange::Expenses(rec.expenses_minor),

@@ -27,7 +27,7 @@ use crate::{org, params, time};
 
 /// The CSV columns, in the order the export writes them (a header row is required;
 /// unknown columns are ignored; only `name` is required).
-pub const COLUMNS: [&str; 22] = [
+pub const COLUMNS: [&str; 23] = [
     "id",
     "name",
     "street",
@@ -50,6 +50,7 @@ pub const COLUMNS: [&str; 22] = [
     "hours",
     "visit_minutes",
     "closed_on",
+    "preferred_hours",
 ];
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -96,6 +97,8 @@ struct CsvAccount {
     visit_minutes: String,
     /// Dates it is closed, e.g. `2026-12-24, 2026-12-28 – 2027-01-01`.
     closed_on: Option<String>,
+    /// When its buyer likes visits, e.g. `Tu,Th 09:00-11:00`.
+    preferred_hours: Option<String>,
 }
 
 /// Starts of a cell that a spreadsheet evaluates as a formula (or, for tab and carriage
@@ -159,6 +162,7 @@ impl CsvAccount {
             hours: opt(self.hours),
             visit_minutes: f(&self.visit_minutes),
             closed_on: opt(self.closed_on),
+            preferred_hours: opt(self.preferred_hours),
         }
     }
 }
@@ -323,6 +327,8 @@ fn to_record(
         visit_minutes,
         closed_on: rounds_core::calendar::canonical_dates(row.closed_on.as_deref())
             .map_err(|e| format!("closed_on: {e}"))?,
+        preferred_hours: rounds_core::hours::canonical(row.preferred_hours.as_deref())
+            .map_err(|e| format!("preferred_hours: {e}"))?,
     };
     // The domain's own checks: name, location pair, e-mail, phone.
     rounds_core::Account::try_from(&rec).map_err(|e| e.to_string())?;
@@ -350,7 +356,7 @@ fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]
     let has = |c: &str| columns.contains(&c);
     let b = before.clone();
     type Keep<'a> = &'a dyn Fn(&mut AccountRecord);
-    let keep: [(&str, Keep); 20] = [
+    let keep: [(&str, Keep); 21] = [
         ("street", &|r| r.street = b.street.clone()),
         ("city", &|r| r.city = b.city.clone()),
         ("region", &|r| r.region = b.region.clone()),
@@ -375,6 +381,9 @@ fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]
         ("hours", &|r| r.hours = b.hours.clone()),
         ("visit_minutes", &|r| r.visit_minutes = b.visit_minutes),
         ("closed_on", &|r| r.closed_on = b.closed_on.clone()),
+        ("preferred_hours", &|r| {
+            r.preferred_hours = b.preferred_hours.clone()
+        }),
     ];
     for (column, keep) in keep {
         if !has(column) {
@@ -637,6 +646,7 @@ pub fn export_accounts(
                 hours: a.hours.clone(),
                 visit_minutes: a.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
                 closed_on: a.closed_on.clone(),
+                preferred_hours: a.preferred_hours.clone(),
             }
             .map_text(|v| escape_cell(v).into_owned()),
         )

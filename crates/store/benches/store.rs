@@ -111,6 +111,7 @@ fn pages(accounts: usize, contacts_per: usize, activities: usize) -> Vec<PullRes
                 hours: None,
                 visit_minutes: None,
                 closed_on: None,
+                preferred_hours: None,
             }),
         });
         for j in 0..contacts_per {

@@ -16,7 +16,7 @@ use crate::error::{Result, StoreError};
 
 pub(crate) const COLUMNS: &str = "id, name, street, city, region, postal_code, country, lat, lon, stage, \
     priority, kare, currency, revenue_minor, expenses_minor, phone, email, industry, \
-    territory_id, created_at, lead_on, opportunity_on, won_on, lost_on, hours, visit_minutes, closed_on";
+    territory_id, created_at, lead_on, opportunity_on, won_on, lost_on, hours, visit_minutes, closed_on, preferred_hours";
 
 pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
     let kare: Option<String> = r.get(11)?;
@@ -48,6 +48,7 @@ pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
         hours: r.get(24)?,
         visit_minutes: r.get(25)?,
         closed_on: r.get(26)?,
+        preferred_hours: r.get(27)?,
     })
 }
 
@@ -88,6 +89,7 @@ pub(crate) fn apply_edit(rec: &mut AccountRecord, edit: &AccountEdit) {
         AccountEdit::Hours(v) => rec.hours = v.clone(),
         AccountEdit::VisitMinutes(v) => rec.visit_minutes = *v,
         AccountEdit::ClosedOn(v) => rec.closed_on = v.clone(),
+        AccountEdit::PreferredHours(v) => rec.preferred_hours = v.clone(),
     }
 }
 
@@ -187,7 +189,7 @@ impl<'a> AccountsRead<'a> {
         let edits = overlay(self.conn, None)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, name, city, priority, created_at, lat, lon, stage, hours, visit_minutes,
-                    closed_on
+                    closed_on, preferred_hours
              FROM accounts",
         )?;
         let mut rows = stmt.query([])?;
@@ -210,6 +212,7 @@ impl<'a> AccountsRead<'a> {
                 hours: hours(r.get::<_, Option<String>>(8)?.as_deref()),
                 visit_minutes: r.get(9)?,
                 closed_on: closed_on(r.get::<_, Option<String>>(10)?.as_deref()),
+                preferred_hours: hours(r.get::<_, Option<String>>(11)?.as_deref()),
             };
             for e in edits.get(&id).into_iter().flatten() {
                 match e {
@@ -222,6 +225,7 @@ impl<'a> AccountsRead<'a> {
                     AccountEdit::Hours(h) => row.hours = hours(h.as_deref()),
                     AccountEdit::VisitMinutes(m) => row.visit_minutes = *m,
                     AccountEdit::ClosedOn(c) => row.closed_on = closed_on(c.as_deref()),
+                    AccountEdit::PreferredHours(h) => row.preferred_hours = hours(h.as_deref()),
                     _ => {}
                 }
             }
@@ -316,7 +320,7 @@ impl AccountsWrite<'_> {
             .prepare_cached(&format!(
                 "INSERT OR REPLACE INTO accounts(bucket, {COLUMNS})
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
+                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)"
             ))?
             .execute(params![
                 bucket,
@@ -347,6 +351,7 @@ impl AccountsWrite<'_> {
                 r.hours,
                 r.visit_minutes,
                 r.closed_on,
+                r.preferred_hours,
             ])?;
         Ok(())
     }

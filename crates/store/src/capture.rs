@@ -283,6 +283,7 @@ fn record(new: NewAccount, today: NaiveDate, now: DateTime<Utc>) -> Result<Accou
         hours: None,
         visit_minutes: None,
         closed_on: None,
+        preferred_hours: None,
     };
     let long = [
         Some(&record.name),

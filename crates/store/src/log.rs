@@ -125,6 +125,9 @@ impl Store {
                 AccountEdit::Hours(h) => rounds_core::hours::canonical(h.as_deref())
                     .map(AccountEdit::Hours)
                     .map_err(|e| StoreError::Invalid(format!("opening hours: {e}"))),
+                AccountEdit::PreferredHours(h) => rounds_core::hours::canonical(h.as_deref())
+                    .map(AccountEdit::PreferredHours)
+                    .map_err(|e| StoreError::Invalid(format!("preferred hours: {e}"))),
                 AccountEdit::ClosedOn(c) => rounds_core::calendar::canonical_dates(c.as_deref())
                     .map(AccountEdit::ClosedOn)
                     .map_err(|e| StoreError::Invalid(format!("closed dates: {e}"))),

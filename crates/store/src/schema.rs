@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     V5_SYNCED_PHOTOS,
     V6_HOURS_AND_APPOINTMENTS,
     V7_CLOSED_ON,
+    V8_PREFERRED_HOURS,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -284,6 +285,13 @@ DELETE FROM pull_cursors;
 /// next sync brings every bucket again (the outbox stays).
 const V7_CLOSED_ON: &str = r#"
 ALTER TABLE accounts ADD COLUMN closed_on TEXT;
+DELETE FROM pull_cursors;
+"#;
+
+/// When an account's buyer likes visits (synced since schema 6 of the wire); the cursor
+/// is forgotten for the same reason as in V7.
+const V8_PREFERRED_HOURS: &str = r#"
+ALTER TABLE accounts ADD COLUMN preferred_hours TEXT;
 DELETE FROM pull_cursors;
 "#;
 

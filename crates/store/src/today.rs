@@ -31,6 +31,8 @@ pub struct TodayAccount {
     pub visit_minutes: Option<u16>,
     /// Dates it is closed whatever its hours say.
     pub closed_on: std::collections::BTreeSet<chrono::NaiveDate>,
+    /// When its buyer likes visits, inside its hours.
+    pub preferred_hours: Option<rounds_core::OpeningHours>,
 }
 
 impl Scheduled for TodayAccount {

@@ -73,6 +73,7 @@ fn seed(path: &Path) {
                     hours: None,
                     visit_minutes: None,
                     closed_on: None,
+                    preferred_hours: None,
                 }),
             },
         ],

@@ -113,6 +113,9 @@ fn Loaded(
         })
         .and_then(|ahead| rounds_core::calendar::dates_line(&ahead))
         .map(|ahead| view! { <p id="account-closed" class="hours muted">"Closed on " {ahead}</p> });
+    let preferred = detail.preferred_hours.clone().map(|p| {
+        view! { <p id="account-preferred" class="hours muted">"Visits preferred " {p}</p> }
+    });
     view! {
         <header class="account-head">
             <h1 class="account-name">{detail.name.clone()}</h1>
@@ -122,6 +125,7 @@ fn Loaded(
             {direct}
             {hours}
             {closed}
+            {preferred}
             {badges}
             <p class="reason">{detail.reason.clone()}</p>
             {pending}

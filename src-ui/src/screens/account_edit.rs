@@ -37,6 +37,8 @@ struct Draft {
     visit_minutes: String,
     /// Dates it is closed (`2026-12-24, 2026-12-28 – 2027-01-01`).
     closed_on: String,
+    /// When its buyer likes visits (`Tu,Th 09:00-11:00`).
+    preferred_hours: String,
     stage: Option<Stage>,
     /// Why it was lost, asked for when the stage moves to lost.
     lost_reason: String,
@@ -55,6 +57,7 @@ impl Draft {
             hours: d.hours.clone().unwrap_or_default(),
             visit_minutes: d.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
             closed_on: d.closed_on.clone().unwrap_or_default(),
+            preferred_hours: d.preferred_hours.clone().unwrap_or_default(),
             stage: Some(d.stage),
             lost_reason: String::new(),
         }
@@ -98,6 +101,10 @@ impl Draft {
             // Unreadable dates are caught by `closed_on_error` before anything is sent.
             out.push(AccountEdit::ClosedOn(opt(&self.closed_on)));
         }
+        if self.preferred_hours.trim() != before.preferred_hours.trim() {
+            // Unreadable hours are caught by `preferred_hours_error` before anything is sent.
+            out.push(AccountEdit::PreferredHours(opt(&self.preferred_hours)));
+        }
         if let Some(s) = self.stage
             && Some(s) != before.stage
         {
@@ -117,6 +124,12 @@ impl Draft {
     }
 
     /// What is wrong with the closed dates as typed, if anything.
+    fn preferred_hours_error(&self) -> Option<&'static str> {
+        rounds_core::hours::canonical(Some(&self.preferred_hours))
+            .is_err()
+            .then_some("Write the preferred hours like opening hours, e.g. Tu,Th 09:00-11:00.")
+    }
+
     fn closed_on_error(&self) -> Option<&'static str> {
         rounds_core::calendar::canonical_dates(Some(&self.closed_on))
             .is_err()
@@ -217,7 +230,11 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             missing.set(Some("Say why the account was lost."));
             return;
         }
-        if let Some(m) = d.visit_minutes_error().or_else(|| d.closed_on_error()) {
+        if let Some(m) = d
+            .visit_minutes_error()
+            .or_else(|| d.closed_on_error())
+            .or_else(|| d.preferred_hours_error())
+        {
             missing.set(Some(m));
             return;
         }
@@ -316,6 +333,7 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                     {text_field(draft, "edit-hours", "Opening hours (e.g. Mo-Fr 08:00-12:00,14:00-18:00; Sa 09:00-12:00)", "text", |d| d.hours.clone(), |d, v| d.hours = v)}
                     {text_field(draft, "edit-visit-minutes", "Visit minutes (empty: your usual)", "text", |d| d.visit_minutes.clone(), |d, v| d.visit_minutes = v)}
                     {text_field(draft, "edit-closed-on", "Closed on (e.g. 2026-12-24, 2026-12-28 – 2027-01-01)", "text", |d| d.closed_on.clone(), |d, v| d.closed_on = v)}
+                    {text_field(draft, "edit-preferred-hours", "Visits preferred (a visit starts then when possible, e.g. Tu,Th 09:00-11:00)", "text", |d| d.preferred_hours.clone(), |d, v| d.preferred_hours = v)}
                     <label for="edit-stage">"Stage"</label>
                     <select
                         id="edit-stage"

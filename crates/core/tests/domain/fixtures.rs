@@ -85,6 +85,7 @@ pub fn account(n: u128, priority: Priority) -> Account {
         visit_minutes: None,
         created_at: utc("2019-06-01T00:00:00Z"),
         closed_on: Default::default(),
+        preferred_hours: None,
     }
 }
 

@@ -211,6 +211,7 @@ fn progress_counts_won_revenue_in_the_period_by_territory() {
         visit_minutes: None,
         created_at: chrono::Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
         closed_on: Default::default(),
+        preferred_hours: None,
     };
     let accounts = vec![
         account(1, 1, Some(d(4, 2)), 30_000),

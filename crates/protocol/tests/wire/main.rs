@@ -80,6 +80,7 @@ fn account() -> AccountRecord {
         hours: None,
         visit_minutes: None,
         closed_on: None,
+        preferred_hours: None,
     }
 }
 
@@ -594,6 +595,12 @@ fn records_the_domain_refuses_name_the_field() {
         "closed_on"
     );
     let mut a = account();
+    a.preferred_hours = Some("mornings".into());
+    assert_eq!(
+        rounds_core::Account::try_from(&a).unwrap_err().field,
+        "preferred_hours"
+    );
+    let mut a = account();
     a.visit_minutes = Some(0);
     assert_eq!(
         rounds_core::Account::try_from(&a).unwrap_err().field,
@@ -726,5 +733,22 @@ fn an_account_without_closed_dates_keeps_its_old_shape() {
     assert!(json.get("closed_on").is_none(), "{json}");
     let back: AccountRecord = serde_json::from_value(json).unwrap();
     assert_eq!(back.closed_on, None);
-    assert_eq!(SCHEMA_VERSION, 5);
+}
+
+/// Schema 6 added preferred hours: the same, and they survive the domain's round trip
+/// in their one written form.
+#[test]
+fn an_account_without_preferred_hours_keeps_its_old_shape() {
+    let json = serde_json::to_value(account()).unwrap();
+    assert!(json.get("preferred_hours").is_none(), "{json}");
+    let back: AccountRecord = serde_json::from_value(json).unwrap();
+    assert_eq!(back.preferred_hours, None);
+    assert_eq!(SCHEMA_VERSION, 6);
+    let mut a = account();
+    a.preferred_hours = Some("Tu,Th 09:00-11:00".into());
+    let domain = rounds_core::Account::try_from(&a).unwrap();
+    assert_eq!(
+        AccountRecord::from(&domain).preferred_hours.as_deref(),
+        Some("Tu 09:00-11:00; Th 09:00-11:00")
+    );
 }

@@ -26,6 +26,7 @@ on_both_backends!(
     two_copies_of_one_shop_are_merged_in_review_and_nothing_is_lost,
     opening_hours_set_on_one_device_reach_the_other_in_one_written_form,
     closed_dates_set_on_one_device_reach_the_other_in_one_written_form,
+    preferred_hours_set_on_one_device_reach_the_other_in_one_written_form,
     an_appointment_reaches_the_reps_other_device_and_so_does_its_cancellation,
     a_reps_appointments_are_a_calendar_at_a_secret_address,
 );
@@ -874,6 +875,44 @@ async fn closed_dates_set_on_one_device_reach_the_other_in_one_written_form(back
     phone.sync().await;
     laptop.pull(None).await.expect("pull");
     assert_eq!(laptop.account(a).expect("held").closed_on, None);
+}
+
+async fn preferred_hours_set_on_one_device_reach_the_other_in_one_written_form(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    phone.sync().await;
+    laptop.sync().await;
+    let a = org.north_accounts[0];
+
+    phone.edit(
+        a,
+        AccountEdit::PreferredHours(Some("tu,th 9:00-11:00".into())),
+    );
+    phone.sync().await;
+    laptop.pull(None).await.expect("pull");
+    let written = Some("Tu 09:00-11:00; Th 09:00-11:00".to_owned());
+    assert_eq!(laptop.account(a).expect("held").preferred_hours, written);
+
+    // Not hours: refused with the reason, changing nothing.
+    phone.edit(a, AccountEdit::PreferredHours(Some("mornings".into())));
+    let res = phone.push().await.expect("push");
+    assert_eq!(res.results.len(), 1);
+    match &res.results[0].status {
+        MutationStatus::Rejected { code, reason } => {
+            assert_eq!(*code, rounds_protocol::ErrorCode::InvalidInput);
+            assert!(reason.starts_with("preferred_hours:"), "{reason}");
+        }
+        other => panic!("refused, not {other:?}"),
+    }
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(laptop.account(a).expect("held").preferred_hours, written);
+
+    // Cleared on one device, cleared on the other.
+    phone.edit(a, AccountEdit::PreferredHours(None));
+    phone.sync().await;
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(laptop.account(a).expect("held").preferred_hours, None);
 }
 
 fn appointment(account: AccountId, rep: UserId) -> AppointmentRecord {

@@ -409,12 +409,35 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         Some("2026-12-24 – 2026-12-26, 2026-12-31")
     );
 
+    // Preferred hours likewise, in their written form.
+    let csv =
+        "name,territory,preferred_hours\nZeta,North,tu 9:00-11:00\nEta,North,mornings\n".to_owned();
+    let checked = check(csv, maria.clone()).await.expect("checked");
+    let errors: Vec<String> = checked
+        .report
+        .rows
+        .iter()
+        .filter_map(|r| r.error.clone())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("Eta: preferred_hours:"), "{errors:?}");
+    let zeta = checked
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            import::Step::Create(a) => Some(a.preferred_hours.clone()),
+            _ => None,
+        })
+        .expect("Zeta is created");
+    assert_eq!(zeta.as_deref(), Some("Tu 09:00-11:00"));
+
     // An account with hours, so the export below carries them too.
     let hours = vec![
         FieldChange::Shared(AccountEdit::Hours(Some(
             "Mo-Fr 08:00-12:00,14:00-18:00".into(),
         ))),
         FieldChange::Shared(AccountEdit::VisitMinutes(Some(40))),
+        FieldChange::Shared(AccountEdit::PreferredHours(Some("Tu 09:00-11:00".into()))),
     ];
     let (m, y) = (maria.clone(), org.north_accounts[1]);
     server
@@ -451,8 +474,8 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
     let text = String::from_utf8(bytes).expect("utf-8");
     assert!(text.starts_with(&import::COLUMNS.join(",")));
     assert!(
-        text.contains(",North,\"Mo-Fr 08:00-12:00,14:00-18:00\",40"),
-        "hours and visit minutes are exported: {text}"
+        text.contains(",North,\"Mo-Fr 08:00-12:00,14:00-18:00\",40,,Tu 09:00-11:00"),
+        "hours, visit minutes and preferred hours are exported: {text}"
     );
     let again = check(text.clone(), maria.clone()).await.expect("checked");
     assert_eq!(again.report.invalid(), 0, "{:?}", again.report);
@@ -474,10 +497,11 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         .map(|l| {
             if l.starts_with(&x.to_string()) {
                 let l = l.replace("Springfield", "Boulder");
-                // The territory, then hours, visit minutes and closed dates (empty here).
+                // The territory, then hours, visit minutes, closed dates and preferred
+                // hours (empty here).
                 format!(
-                    "{},South,,,",
-                    l.strip_suffix(",North,,,").expect("in North")
+                    "{},South,,,,",
+                    l.strip_suffix(",North,,,,").expect("in North")
                 )
             } else {
                 l.to_owned()
@@ -989,6 +1013,7 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
             ("hours", hours.to_owned()),
             ("visit_minutes", String::new()),
             ("closed_on", String::new()),
+            ("preferred_hours", String::new()),
         ]
     };
     let post = |fields: Vec<(&'static str, String)>| {
@@ -1069,6 +1094,33 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
     assert_eq!(
         ana.account(x).expect("on the device").closed_on.as_deref(),
         Some("2026-12-24 – 2026-12-25")
+    );
+
+    // And preferred hours: the closed dates above stay as they are.
+    let preferred = |hours: &str| {
+        let mut f = closed("2026-12-24 – 2026-12-25");
+        f.retain(|(k, _)| *k != "preferred_hours");
+        f.push(("preferred_hours", hours.to_owned()));
+        f
+    };
+    let res = post(preferred("mornings")).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.expect("body");
+    assert!(
+        page.contains("For example: Tu,Th 09:00-11:00"),
+        "says how to write them"
+    );
+    let res = post(preferred("Tu 9:00-11:00")).await;
+    assert_eq!(res.status(), 303);
+    let rec = stored(&server, x).await;
+    assert_eq!(rec.preferred_hours.as_deref(), Some("Tu 09:00-11:00"));
+    ana.sync().await;
+    assert_eq!(
+        ana.account(x)
+            .expect("on the device")
+            .preferred_hours
+            .as_deref(),
+        Some("Tu 09:00-11:00")
     );
 }
 

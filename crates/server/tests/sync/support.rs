@@ -74,6 +74,7 @@ pub fn account(
         hours: None,
         visit_minutes: None,
         closed_on: None,
+        preferred_hours: None,
     }
 }
 

@@ -76,6 +76,7 @@ pub fn account(i: usize) -> AccountRecord {
         hours: None,
         visit_minutes: None,
         closed_on: None,
+        preferred_hours: None,
     }
 }
 

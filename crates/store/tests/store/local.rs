@@ -497,6 +497,63 @@ fn closed_dates_go_out_on_one_line_and_bad_ones_are_refused() {
 }
 
 #[test]
+fn preferred_hours_go_out_in_their_written_form_and_bad_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let a = account_id(1);
+    let err = store
+        .change_account(
+            a,
+            vec![AccountEdit::PreferredHours(Some("mornings".into()))],
+            None,
+            now(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 0);
+
+    store
+        .change_account(
+            a,
+            vec![AccountEdit::PreferredHours(Some("tu,th 9:00-11:00".into()))],
+            None,
+            now(),
+        )
+        .unwrap();
+    let queued = store.read().outbox().all().unwrap();
+    assert_eq!(
+        queued[0].mutation.parse_body().unwrap(),
+        MutationBody::EditAccount {
+            account_id: a,
+            edit: AccountEdit::PreferredHours(Some("Tu 09:00-11:00; Th 09:00-11:00".into())),
+        }
+    );
+    // Shown at once, on the account and on the Today path the planner reads.
+    let view = store.read().accounts().get(a).unwrap().unwrap();
+    assert_eq!(view.pending_fields, ["preferred_hours"]);
+    let preferred = view.account.preferred_hours.clone().unwrap();
+    assert_eq!(preferred.describe(chrono::Weekday::Tue), "09:00-11:00");
+    let inputs = store
+        .read()
+        .today_inputs(now() - Duration::days(60))
+        .unwrap();
+    let row = inputs.accounts.iter().find(|x| x.id == a).unwrap();
+    assert_eq!(row.preferred_hours.as_ref(), Some(&preferred));
+
+    // Cleared: none.
+    store
+        .change_account(
+            a,
+            vec![AccountEdit::PreferredHours(Some("  ".into()))],
+            None,
+            now(),
+        )
+        .unwrap();
+    let view = store.read().accounts().get(a).unwrap().unwrap();
+    assert_eq!(view.account.preferred_hours, None);
+}
+
+#[test]
 fn an_appointment_is_queued_shown_at_once_moved_and_cancelled() {
     use rounds_store::AppointmentInput;
     let dir = tempfile::tempdir().unwrap();
