@@ -1250,53 +1250,75 @@ async fn todays_route_leaves_out_an_account_closed_today_and_says_so() {
     assert_eq!(out.reason, "closed today");
 }
 
-/// A shop's closed dates (a holiday, stocktaking) keep visits off those days, today
-/// and in the week, whatever its weekly hours say; what cannot go is listed with why.
+/// Today's first stop, and another account the week plans on a later day (a visit,
+/// not an appointment), with that day.
+fn today_and_later(
+    device: &Device,
+) -> (
+    rounds_protocol::AccountId,
+    NaiveDate,
+    rounds_protocol::AccountId,
+) {
+    let rep = device.rep().unwrap();
+    let today = rep.plan_day(&PlanDay::default(), demo_now()).unwrap();
+    let x = today.stops.first().expect("a stop").account_id;
+    let week = rep.plan_week(demo_now()).unwrap();
+    let (on, y) = week.days[1..]
+        .iter()
+        .find_map(|d| {
+            d.stops
+                .iter()
+                .find(|s| s.account_id != x && !s.appointment)
+                .map(|s| (d.date, s.account_id))
+        })
+        .expect("a visit after today");
+    (x, on, y)
+}
+
+/// One field of an account changed on the device, as its form sends it.
+fn edit_field(
+    device: &mut Device,
+    account: rounds_protocol::AccountId,
+    edit: rounds_protocol::sync::AccountEdit,
+) -> Result<(), rounds_protocol::ipc::IpcError> {
+    device.rep_mut().unwrap().edit_account(
+        &rounds_protocol::ipc::EditAccount {
+            account_id: account,
+            edits: vec![edit],
+            lost_reason: None,
+        },
+        demo_now(),
+    )
+}
+
 #[tokio::test]
 async fn preferred_hours_put_visits_in_them_when_the_day_allows() {
-    use rounds_protocol::ipc::EditAccount;
     use rounds_protocol::sync::AccountEdit;
     let server = Server::demo().await;
     let (mut device, _dir) = signed_in_device(&server).await;
-    let today = device
+    let stops_today = device
         .rep()
         .unwrap()
         .plan_day(&PlanDay::default(), demo_now())
-        .unwrap();
-    let x = today.stops.first().expect("a stop").account_id;
-    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
-    let y = week.days[1..]
-        .iter()
-        .find_map(|d| d.stops.iter().find(|s| s.account_id != x && !s.appointment))
-        .expect("a visit after today")
-        .account_id;
+        .unwrap()
+        .stops
+        .len();
+    let (x, _, y) = today_and_later(&device);
     let prefer = |device: &mut Device, account, hours: &str| {
-        device
-            .rep_mut()
-            .unwrap()
-            .edit_account(
-                &EditAccount {
-                    account_id: account,
-                    edits: vec![AccountEdit::PreferredHours(Some(hours.into()))],
-                    lost_reason: None,
-                },
-                demo_now(),
-            )
-            .unwrap();
+        edit_field(
+            device,
+            account,
+            AccountEdit::PreferredHours(Some(hours.into())),
+        )
+        .unwrap();
     };
     // A bad one is refused with why, and changes nothing.
-    let err = device
-        .rep_mut()
-        .unwrap()
-        .edit_account(
-            &EditAccount {
-                account_id: x,
-                edits: vec![AccountEdit::PreferredHours(Some("mornings".into()))],
-                lost_reason: None,
-            },
-            demo_now(),
-        )
-        .unwrap_err();
+    let err = edit_field(
+        &mut device,
+        x,
+        AccountEdit::PreferredHours(Some("mornings".into())),
+    )
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
     let today_at = |device: &Device| {
         let route = device
@@ -1304,7 +1326,7 @@ async fn preferred_hours_put_visits_in_them_when_the_day_allows() {
             .unwrap()
             .plan_day(&PlanDay::default(), demo_now())
             .unwrap();
-        assert_eq!(route.stops.len(), today.stops.len(), "no visit lost for it");
+        assert_eq!(route.stops.len(), stops_today, "no visit lost for it");
         route
             .stops
             .iter()
@@ -1349,44 +1371,20 @@ async fn preferred_hours_put_visits_in_them_when_the_day_allows() {
     }
 }
 
+/// A shop's closed dates (a holiday, stocktaking) keep visits off those days, today
+/// and in the week, whatever its weekly hours say; what cannot go is listed with why.
 #[tokio::test]
 async fn closed_dates_keep_visits_off_those_days() {
-    use rounds_protocol::ipc::EditAccount;
     use rounds_protocol::sync::AccountEdit;
     let server = Server::demo().await;
     let (mut device, _dir) = signed_in_device(&server).await;
-    let today = device
-        .rep()
-        .unwrap()
-        .plan_day(&PlanDay::default(), demo_now())
-        .unwrap();
-    let x = today.stops.first().expect("a stop").account_id;
-    let week = device.rep().unwrap().plan_week(demo_now()).unwrap();
-    // Another account the week plans on a later day: closed that day and the next.
-    let (on, y) = week.days[1..]
-        .iter()
-        .find_map(|d| {
-            d.stops
-                .iter()
-                .find(|s| s.account_id != x)
-                .map(|s| (d.date, s.account_id))
-        })
-        .expect("a visit after today");
+    // Today's first stop closed today; another account closed the day the week plans
+    // it on, and the next.
+    let (x, on, y) = today_and_later(&device);
     let close = |device: &mut Device, account, dates: String| {
-        device
-            .rep_mut()
-            .unwrap()
-            .edit_account(
-                &EditAccount {
-                    account_id: account,
-                    edits: vec![AccountEdit::ClosedOn(Some(dates))],
-                    lost_reason: None,
-                },
-                demo_now(),
-            )
-            .unwrap();
+        edit_field(device, account, AccountEdit::ClosedOn(Some(dates))).unwrap();
     };
-    let first_day = week.days[0].date;
+    let first_day = device.rep().unwrap().plan_week(demo_now()).unwrap().days[0].date;
     close(&mut device, x, format!("{first_day}"));
     close(
         &mut device,
