@@ -160,7 +160,8 @@ fn Main() -> impl IntoView {
                 <span class="rep">{name}</span>
                 <SyncBadge />
             </header>
-            <div class="layout">
+            // The week takes the width a laptop has, its days side by side.
+            <div class="layout" class:wide=move || screen.get() == Screen::Week>
                 <Tabs />
                 <main class="content">
                     {move || match screen.get() {

@@ -407,6 +407,12 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     screenshot(&c, &display, "week-day-map").await;
     click(&c, &format!("{day} .week-map-toggle")).await;
     // Further ahead: four weeks of workdays, planned on the device as well.
+    c.execute(
+        "document.querySelector('#week-horizon').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
     wait(&c, "#week-horizon")
         .await
         .select_by_value("four_weeks")
