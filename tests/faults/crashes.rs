@@ -392,7 +392,11 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
             4 => has_table(&path, "photos") && !has_table(&path, "synced_photos"),
             5 => has_table(&path, "synced_photos") && !has_table(&path, "appointments"),
             6 => has_table(&path, "appointments") && !has_account_column(&path, "closed_on"),
-            v => v == rounds_store::schema::LATEST && has_account_column(&path, "closed_on"),
+            7 => {
+                has_account_column(&path, "closed_on")
+                    && !has_account_column(&path, "preferred_hours")
+            }
+            v => v == rounds_store::schema::LATEST && has_account_column(&path, "preferred_hours"),
         };
         assert!(whole, "a killed migration leaves schema {version} whole");
         // Back to schema 1 for the next try.
