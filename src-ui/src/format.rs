@@ -36,6 +36,13 @@ pub fn clock(min: u32) -> String {
     format!("{:02}:{:02}", min / 60 % 24, min % 60)
 }
 
+/// Minutes after midnight from "08:55", the reverse of [`clock`].
+pub fn minute_of(text: &str) -> Option<u16> {
+    let (h, m) = text.trim().split_once(':')?;
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
 /// The browser's clock; the domain crates have none.
 pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()

@@ -201,11 +201,7 @@ impl TimedProblem {
         Ok(self)
     }
 
-    pub fn rest(&self) -> Option<Rest> {
-        self.rest
-    }
-
-    pub fn window(&self, i: usize) -> Window {
+    pub(crate) fn window(&self, i: usize) -> Window {
         self.windows[i]
     }
 
@@ -216,7 +212,7 @@ impl TimedProblem {
 
     /// Narrows stop `i`'s window to its overlap with `w`; without one it stays as it
     /// is (`false`).
-    pub fn narrow(&mut self, i: usize, w: Window) -> bool {
+    pub(crate) fn narrow(&mut self, i: usize, w: Window) -> bool {
         let old = self.windows[i];
         let (earliest, latest) = (old.earliest.max(w.earliest), old.latest.min(w.latest));
         if earliest > latest {

@@ -22,13 +22,6 @@ struct Draft {
     note: String,
 }
 
-/// `HH:MM` as minutes from midnight.
-fn minute_of(text: &str) -> Option<u16> {
-    let (h, m) = text.trim().split_once(':')?;
-    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60).then_some(h * 60 + m)
-}
-
 /// The form's state, kept while the account is drawn again under it.
 #[derive(Clone, Copy)]
 struct Form {
@@ -162,7 +155,7 @@ pub fn Appointments(
             missing.set(Some("Pick today or a later day."));
             return;
         }
-        let Some(at_min) = minute_of(&d.at) else {
+        let Some(at_min) = format::minute_of(&d.at) else {
             missing.set(Some("Write the time as HH:MM, e.g. 10:30."));
             return;
         };

@@ -393,15 +393,6 @@ fn SignOut() -> impl IntoView {
     }
 }
 
-/// `HH:MM` as minutes from midnight.
-fn clock_minutes(text: &str) -> Option<u32> {
-    text.trim()
-        .split_once(':')
-        .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
-        .filter(|&(h, m)| h < 24 && m < 60)
-        .map(|(h, m)| h * 60 + m)
-}
-
 /// The lunch break as typed: none when the minutes are empty; checked by the rule the
 /// shell keeps, so a refusal says why.
 fn lunch_of(from: &str, until: &str, minutes: &str) -> Result<Option<LunchBreak>, String> {
@@ -412,11 +403,7 @@ fn lunch_of(from: &str, until: &str, minutes: &str) -> Result<Option<LunchBreak>
         .trim()
         .parse()
         .map_err(|_| "write its length in minutes".to_owned())?;
-    let time = |t: &str| {
-        clock_minutes(t)
-            .and_then(|m| u16::try_from(m).ok())
-            .ok_or_else(|| "write its times as HH:MM".to_owned())
-    };
+    let time = |t: &str| format::minute_of(t).ok_or_else(|| "write its times as HH:MM".to_owned());
     let (from_min, until_min) = (time(from)?, time(until)?);
     rounds_core::hours::check_lunch(from_min, until_min, minutes).map_err(|e| e.to_string())?;
     Ok(Some(LunchBreak {
@@ -500,7 +487,7 @@ fn DayForm() -> impl IntoView {
             .replace(',', ".")
             .parse::<f64>();
         let per_visit = visit.get_untracked().trim().parse::<u32>();
-        let day_start = clock_minutes(&start.get_untracked());
+        let day_start = format::minute_of(&start.get_untracked()).map(u32::from);
         let (Ok(workday), Ok(per_visit), Some(day_start)) = (workday, per_visit, day_start) else {
             note.set(Some(
                 "Enter the start as a time of day, the workday in hours and the visit in minutes."
