@@ -203,16 +203,39 @@ pub async fn all(c: &Client, css: &str) -> Vec<Element> {
 }
 
 pub async fn click(c: &Client, css: &str) {
-    let el = wait(c, css).await;
-    // Into the middle of the view first: WebKitWebDriver scrolls an element only to the
-    // window's edge, where the fixed header or the tab bar covers it.
-    let at = serde_json::to_value(&el).unwrap();
-    c.execute("arguments[0].scrollIntoView({block: 'center'})", vec![at])
-        .await
-        .unwrap_or_else(|e| panic!("scrolling to {css}: {e}"));
-    el.click()
-        .await
-        .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+    // A sync landing between finding the element and clicking it draws the screen anew,
+    // and the handle then names a node that is gone (the click did not happen): find it
+    // again. Any other failure, or the third stale handle, fails the step.
+    for attempt in 1.. {
+        let el = wait(c, css).await;
+        // Into the middle of the view first: WebKitWebDriver scrolls an element only to
+        // the window's edge, where the fixed header or the tab bar covers it.
+        let at = serde_json::to_value(&el).unwrap();
+        let clicked = match c
+            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![at])
+            .await
+        {
+            Ok(_) => el.click().await.map(drop),
+            Err(e) => Err(e),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(e) if attempt < 3 && is_gone(&e) => continue,
+            Err(e) => panic!("clicking {css}: {e}"),
+        }
+    }
+}
+
+/// The element's node was replaced since it was found. WebKitWebDriver says so with
+/// "Node … was not found" under another status as often as with the standard one.
+fn is_gone(e: &fantoccini::error::CmdError) -> bool {
+    use fantoccini::error::{CmdError, ErrorStatus};
+    match e {
+        CmdError::Standard(w) => {
+            w.error == ErrorStatus::StaleElementReference || w.message.contains("was not found")
+        }
+        _ => false,
+    }
 }
 
 pub async fn text(c: &Client, css: &str) -> String {

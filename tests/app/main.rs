@@ -547,6 +547,11 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
         text(&c, "#contacts").await.contains("Robin Vale")
     })
     .await;
+    // Its sync draws the account once more; wait for it, so the step ends on a still page.
+    eventually(30, "the contact reached the server", || async {
+        all(&c, "#contacts li.contact.pending").await.is_empty()
+    })
+    .await;
     assert_eq!(
         c.execute(
             "const e = document.querySelector('#appointment-at'); return e ? e.value : null;",
