@@ -244,23 +244,22 @@ pub async fn list(
     }
 }
 
-/// `ids` repeated, `to`, `back`, `csrf`: a form with checkboxes.
-pub async fn move_selected(
-    State(s): State<AppState>,
-    Csrf(viewer, pairs): Csrf<Vec<(String, String)>>,
-) -> Answer {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let ids: std::result::Result<Vec<AccountId>, _> = pairs
-        .iter()
-        .filter(|(k, _)| k == "ids")
-        .map(|(_, v)| v.parse::<AccountId>())
-        .collect();
+/// The Accounts list's "move the ticked accounts" form.
+#[derive(Debug, Deserialize)]
+pub struct MoveForm {
+    /// One per ticked checkbox.
+    #[serde(default)]
+    ids: Vec<String>,
+    #[serde(default)]
+    to: String,
+    /// The list (with its filters) to go back to.
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn move_selected(State(s): State<AppState>, Csrf(viewer, f): Csrf<MoveForm>) -> Answer {
+    let ids: std::result::Result<Vec<AccountId>, _> =
+        f.ids.iter().map(|v| v.parse::<AccountId>()).collect();
     let Ok(ids) = ids else {
         return Err(Refusal::page(
             StatusCode::BAD_REQUEST,
@@ -275,14 +274,14 @@ pub async fn move_selected(
             "Tick the accounts to move, then choose where they go.",
         ));
     }
-    let Ok(to) = get("to").parse::<TerritoryId>() else {
+    let Ok(to) = f.to.parse::<TerritoryId>() else {
         return Err(Refusal::page(
             StatusCode::BAD_REQUEST,
             "No territory chosen",
             "Choose the territory the accounts move to.",
         ));
     };
-    let back = get("back");
+    let back = f.back;
     // Only back to a dashboard page: the form's own value, never elsewhere.
     let back = if back.starts_with("/dashboard/") && !back.contains("//") {
         back

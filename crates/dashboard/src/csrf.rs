@@ -3,16 +3,17 @@
 //! can forget the check. (The CSV import's multipart upload reads its body itself and
 //! checks the same token by hand; see `import.rs`.)
 
-use axum::Form;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rounds_server_rules::state::AppState;
 use serde::de::DeserializeOwned;
 
 use crate::{Viewer, csrf_refused};
 
-/// A url-encoded form `T` posted by `Viewer`, its `csrf` field checked.
+/// A url-encoded form `T` posted by `Viewer`, its `csrf` field checked. A key sent more
+/// than once (ticked checkboxes) fills a `Vec` field.
 #[derive(Debug)]
 pub struct Csrf<T>(pub Viewer, pub T);
 
@@ -22,14 +23,28 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Csrf<T> {
     async fn from_request(req: Request, s: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
         let viewer = Viewer::from_request_parts(&mut parts, s).await?;
-        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), s)
+        let url_encoded = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !url_encoded {
+            return Err((
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Expected a form (application/x-www-form-urlencoded).",
+            )
+                .into_response());
+        }
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), s)
             .await
             .map_err(IntoResponse::into_response)?;
-        // The form as the handler wants it, with axum's own answers when it is not one.
-        let Form(form) =
-            Form::<T>::from_request(Request::from_parts(parts, Body::from(bytes.clone())), s)
-                .await
-                .map_err(IntoResponse::into_response)?;
+        let form = serde_html_form::from_bytes::<T>(&bytes).map_err(|e| {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The form is not readable: {e}"),
+            )
+                .into_response()
+        })?;
         let sent = form_urlencoded_csrf(&bytes);
         if !viewer.csrf_ok(&sent) {
             return Err(csrf_refused().into_response());
@@ -40,7 +55,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Csrf<T> {
 
 /// The form's `csrf` field ("" when missing or unreadable).
 fn form_urlencoded_csrf(body: &[u8]) -> String {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+    serde_html_form::from_bytes::<Vec<(String, String)>>(body)
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf"))
         .map(|(_, v)| v)

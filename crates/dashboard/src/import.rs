@@ -78,7 +78,7 @@ async fn upload(headers: &HeaderMap, body: Bytes) -> Option<(String, String)> {
     let fields: Vec<(String, Vec<u8>)> = if ct.starts_with("multipart/form-data") {
         multipart_fields(ct, body).await?
     } else {
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        serde_html_form::from_bytes::<Vec<(String, String)>>(&body)
             .ok()?
             .into_iter()
             .map(|(k, v)| (k, v.into_bytes()))

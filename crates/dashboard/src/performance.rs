@@ -536,5 +536,5 @@ pub fn filters(q: &PerformanceQuery) -> String {
     .into_iter()
     .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
     .collect();
-    serde_urlencoded::to_string(pairs).unwrap_or_default()
+    serde_html_form::to_string(pairs).unwrap_or_default()
 }

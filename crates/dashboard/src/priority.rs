@@ -224,7 +224,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PriorityQuery, v: &PriorityView)
             button type="submit" { "Show" }
         }
         p.download {
-            a href=(format!("/dashboard/priority.csv?{}", serde_urlencoded::to_string([("territory", current.as_str()), ("sort", sort_key)]).unwrap_or_default())) download { "Download CSV" }
+            a href=(format!("/dashboard/priority.csv?{}", serde_html_form::to_string([("territory", current.as_str()), ("sort", sort_key)]).unwrap_or_default())) download { "Download CSV" }
         }
         details.formula {
             summary { "How the score is made (0–100)" }

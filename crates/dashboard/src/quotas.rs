@@ -522,28 +522,32 @@ pub async fn handler(
     Ok(html_response(StatusCode::OK, out?))
 }
 
-/// The form's fields: `csrf`, `period`, `target`, `action`, and `share_<territory id>`.
-pub async fn submit(
-    State(s): State<AppState>,
-    Csrf(viewer, fields): Csrf<Vec<(String, String)>>,
-) -> Answer {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+/// The quota form. Its share fields are named after the territories shown
+/// (`share_<territory id>`), so they arrive as a map.
+#[derive(Debug, Deserialize)]
+pub struct QuotaForm {
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    target: String,
+    /// `preview` checks and shows; anything else saves.
+    #[serde(default)]
+    action: String,
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
+}
+
+pub async fn submit(State(s): State<AppState>, Csrf(viewer, f): Csrf<QuotaForm>) -> Answer {
     let today = local_date(viewer.tz, s.settings.clock.now());
-    let Some(period) = QuotaPeriod::parse(&field("period")) else {
+    let Some(period) = QuotaPeriod::parse(&f.period) else {
         return Err(bad_period());
     };
     let mut typed = Typed {
-        target: field("target"),
+        target: f.target,
         shares: BTreeMap::new(),
     };
     let mut unknown = false;
-    for (k, v) in &fields {
+    for (k, v) in &f.rest {
         if let Some(id) = k.strip_prefix("share_") {
             match id.parse::<TerritoryId>() {
                 Ok(id) => {
@@ -553,7 +557,7 @@ pub async fn submit(
             }
         }
     }
-    let preview = field("action") == "preview";
+    let preview = f.action == "preview";
     let v = viewer.clone();
     // Validated against the team as it is now and saved in the same transaction, so
     // what was checked is what is written.
