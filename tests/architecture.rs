@@ -148,6 +148,53 @@ fn the_production_server_carries_no_demo_and_no_load_generator() {
     }
 }
 
+/// A server-side source file over 600 lines says why in its opening comment; otherwise it
+/// is a file doing more than one job and should be split.
+#[test]
+fn a_long_server_file_says_why() {
+    const LIMIT: usize = 600;
+    const REASON: &str = "Over 600 lines on purpose";
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../crates"));
+    let crates = [
+        "server",
+        "server-db",
+        "server-rules",
+        "dashboard",
+        "demo",
+        "load",
+        "server-testkit",
+    ];
+    let mut unexplained = Vec::new();
+    let mut seen = 0;
+    for name in crates {
+        let mut dirs = vec![root.join(name).join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a crate's src") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    seen += 1;
+                    let text = std::fs::read_to_string(&path).expect("a source file");
+                    let opening: String = text
+                        .lines()
+                        .take_while(|l| l.starts_with("//!"))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    if text.lines().count() > LIMIT && !opening.contains(REASON) {
+                        unexplained.push(path.display().to_string());
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen > 50, "only {seen} server source files found");
+    assert!(
+        unexplained.is_empty(),
+        "over {LIMIT} lines with no \"{REASON}\" in the opening comment: {unexplained:?}"
+    );
+}
+
 #[test]
 fn the_check_catches_forbidden_and_unknown_edges() {
     let edges: BTreeMap<String, BTreeSet<String>> = [

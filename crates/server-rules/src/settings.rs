@@ -1,5 +1,10 @@
 //! Layered configuration: defaults, then a TOML file, then `ROUNDS_*` environment
 //! variables (e.g. `ROUNDS_DATABASE_URL`, `ROUNDS_LISTEN`).
+//!
+//! Kept here rather than in the server binary on purpose: the rules decide with it
+//! (password cost, token and session lifetimes, sign-in limits, the clock, where photos
+//! live), and the demo seeder reads the same file as the server to reach the same
+//! database, without depending on the server binary.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
