@@ -9,6 +9,7 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "rounds-core" => &[],
         "rounds-route" => &[],
         "rounds-plan" => &["rounds-route"],
+        "rounds-territory" => &[],
         "rounds-protocol" => &["rounds-core"],
         "rounds-store" => &["rounds-core", "rounds-protocol"],
         "rounds-client" => &[
@@ -21,7 +22,12 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "rounds-server-db" => &["rounds-core", "rounds-protocol"],
         "rounds-server-rules" => &["rounds-core", "rounds-protocol", "rounds-server-db"],
         // Pages only: they ask the rules for data and never reach the database.
-        "rounds-dashboard" => &["rounds-core", "rounds-protocol", "rounds-server-rules"],
+        "rounds-dashboard" => &[
+            "rounds-core",
+            "rounds-protocol",
+            "rounds-server-rules",
+            "rounds-territory",
+        ],
         "rounds-server" => &[
             "rounds-core",
             "rounds-route",

@@ -1283,3 +1283,142 @@ async fn a_manager_reads_the_week_a_rep_planned_on_her_device() {
     }
     screenshot(&c, "weeks").await;
 }
+
+/// The stored accounts that have a location: (id, name).
+async fn located_accounts(server: &Server) -> Vec<(String, String)> {
+    server
+        .db()
+        .await
+        .read(|tx| {
+            let rows = tx.query("SELECT data FROM accounts ORDER BY id", &[])?;
+            let mut out = Vec::new();
+            for r in rows {
+                let a: rounds_protocol::records::AccountRecord =
+                    serde_json::from_str(&r.text(0)?).expect("a stored account");
+                if a.lat.is_some() && a.lon.is_some() {
+                    out.push((a.id.to_string(), a.name));
+                }
+            }
+            Ok::<_, rounds_server::db::DbError>(out)
+        })
+        .await
+        .unwrap()
+}
+
+/// The map's data attribute once the page has drawn (`data-ready-ms` set).
+async fn map_ready(c: &Client) -> (u64, String, String) {
+    driver::wait(c, "#map[data-ready-ms]").await;
+    let map = c.find(Locator::Css("#map")).await.unwrap();
+    let attr = |name: &'static str| {
+        let map = map.clone();
+        async move { map.attr(name).await.unwrap().unwrap_or_default() }
+    };
+    let ms = attr("data-ready-ms").await.parse().unwrap();
+    (ms, attr("data-pins").await, attr("data-areas").await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
+    let driver = ChromeDriver::start();
+    let server = Server::demo_at(test_now(), 30).await;
+    let base = server.base();
+    let located = located_accounts(&server).await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    c.set_window_size(1280, 800).await.unwrap();
+    sign_in_manager(&c, &base).await;
+
+    // Every located account is drawn, in its territory's colour, with the three areas.
+    c.goto(&format!("{base}/dashboard/map")).await.unwrap();
+    let (ms, pins, areas) = map_ready(&c).await;
+    println!(
+        "map load-to-interactive (demo, {} pins): {ms} ms",
+        located.len()
+    );
+    assert_eq!(pins, located.len().to_string());
+    assert_eq!(areas, "3", "one area for each of the demo's territories");
+    let status = driver::text(&c, "#map-status").await;
+    assert!(
+        status.starts_with(&format!("{} accounts on the map", located.len())),
+        "{status}"
+    );
+    let legend = driver::text(&c, "#legend").await;
+    for territory in ["Denver Metro", "Dallas Metro", "Atlanta Metro"] {
+        assert!(legend.contains(territory), "{territory} in {legend}");
+    }
+    assert_eq!(driver::all(&c, "#legend li").await.len(), 3, "{legend}");
+    screenshot(&c, "map").await;
+    c.set_window_size(1280, 800).await.unwrap();
+
+    // Coloured by stage instead: the legend follows.
+    c.find(Locator::Css("#colour-by"))
+        .await
+        .unwrap()
+        .select_by_value("stage")
+        .await
+        .unwrap();
+    driver::eventually(10, "the legend by stage", || async {
+        driver::text(&c, "#legend h2").await == "Colour: Stage"
+    })
+    .await;
+    let legend = driver::text(&c, "#legend").await;
+    assert!(
+        ["Lead", "Opportunity", "Customer"]
+            .iter()
+            .any(|s| legend.contains(s)),
+        "{legend}"
+    );
+
+    // Narrowed to one account, its pin sits in the middle; a click opens its card.
+    let (id, name) = located
+        .iter()
+        .find(|(_, n)| {
+            located
+                .iter()
+                .filter(|(_, m)| m.contains(n.as_str()))
+                .count()
+                == 1
+        })
+        .expect("an account with a name of its own")
+        .clone();
+    let q: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    c.goto(&format!("{base}/dashboard/map?q={q}"))
+        .await
+        .unwrap();
+    let (_, pins, _) = map_ready(&c).await;
+    assert_eq!(pins, "1", "only {name}");
+    c.find(Locator::Css("#map"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let card = driver::text(&c, ".map-card").await;
+    assert!(card.contains(&name), "{card}");
+    for fact in ["Territory", "Rep", "Priority", "Stage"] {
+        assert!(card.contains(fact), "{fact} in {card}");
+    }
+    let href = driver::wait(&c, ".map-card a")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        href.ends_with(&format!("/dashboard/accounts/{id}")),
+        "{href}"
+    );
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(
+        driver::screenshots_dir().join("dashboard-map-card-laptop.png"),
+        png,
+    )
+    .unwrap();
+}

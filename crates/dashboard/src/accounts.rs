@@ -99,7 +99,7 @@ pub fn rep_label(team: &Team, t: Option<TerritoryId>) -> String {
         .map_or_else(|| "unassigned".to_owned(), |p| p.name.clone())
 }
 
-fn priority_label(p: Priority) -> &'static str {
+pub(crate) fn priority_label(p: Priority) -> &'static str {
     match p {
         Priority::High => "High",
         Priority::Medium => "Medium",
@@ -124,7 +124,7 @@ fn wire<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-fn query_string(q: &AccountsQuery) -> String {
+pub(crate) fn query_string(q: &AccountsQuery) -> String {
     let mut parts = Vec::new();
     for (k, v) in [("territory", &q.territory), ("rep", &q.rep), ("q", &q.q)] {
         if let Some(v) = some(v) {
@@ -134,7 +134,12 @@ fn query_string(q: &AccountsQuery) -> String {
     parts.join("&")
 }
 
-fn territory_select(team: &Team, name: &str, current: &str, any: Option<&str>) -> Markup {
+pub(crate) fn territory_select(
+    team: &Team,
+    name: &str,
+    current: &str,
+    any: Option<&str>,
+) -> Markup {
     html! {
         select id=(name) name=(name) {
             @if let Some(any) = any { (option("", any, current)) }

@@ -28,6 +28,7 @@ pub fn page(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Marku
                                 ("/dashboard/compliance", "Compliance"),
                                 ("/dashboard/performance", "Performance"),
                                 ("/dashboard/accounts", "Accounts"),
+                                ("/dashboard/map", "Map"),
                                 ("/dashboard/plans", "Plans"),
                                 ("/dashboard/weeks", "Weeks"),
                                 ("/dashboard/import", "Import"),

@@ -16,6 +16,7 @@ mod csrf;
 pub mod export;
 pub mod import;
 mod layout;
+pub mod map;
 pub mod password;
 pub mod performance;
 pub mod photos;
@@ -84,6 +85,8 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/map.js", get(map::script))
+        .route("/static/vendor/{*file}", get(map::vendored))
         .route(
             "/dashboard",
             get(|| async { see_other("/dashboard/activity") }),
@@ -92,6 +95,8 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/compliance", get(compliance::handler))
         .route("/dashboard/performance", get(performance::handler))
         .route("/dashboard/accounts", get(accounts::list))
+        .route("/dashboard/map", get(map::handler))
+        .route("/dashboard/map.json", get(map::data))
         .route("/dashboard/accounts.csv", get(export::accounts))
         .route("/dashboard/accounts/move", post(accounts::move_selected))
         .route(

@@ -119,6 +119,14 @@ pub struct Settings {
     /// SQLite database (`rounds.db.blobs/`), or `rounds-blobs/` in the working directory
     /// on PostgreSQL. Servers sharing one PostgreSQL must share this directory too.
     pub blob_dir: Option<PathBuf>,
+    /// The dashboard map's raster tiles, a URL template with `{z}`, `{x}`, `{y}` (and
+    /// optionally `{s}` for subdomains), fetched by the manager's browser. Empty: no tiles
+    /// (pins and areas on a plain background; nothing leaves the browser for a map).
+    /// The default is OpenStreetMap's own tile server, whose usage policy suits light use;
+    /// a company with many managers points this at its own or a provider's tile server.
+    pub map_tiles: String,
+    /// The credit the tiles' provider asks for, shown on the map.
+    pub map_attribution: String,
     /// Where "now" comes from: the system clock, unless a test starts its own.
     #[serde(skip)]
     pub clock: Clock,
@@ -145,14 +153,20 @@ impl Default for Settings {
             idle_timeout_secs: 120,
             request_timeout_secs: 60,
             blob_dir: None,
+            map_tiles: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            map_attribution: "© OpenStreetMap contributors".into(),
             clock: Clock::system(),
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("configuration: {0}")]
-pub struct SettingsError(#[from] Box<figment::Error>);
+pub enum SettingsError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
 
 impl Settings {
     /// Whether a request came over HTTPS: `cookie_secure` says the server is only ever
@@ -200,28 +214,63 @@ impl Settings {
         if let Some(file) = file {
             fig = fig.merge(Toml::file(file));
         }
-        fig.merge(Env::prefixed("ROUNDS_").only(&[
-            "listen",
-            "database_url",
-            "database_schema",
-            "pool_size",
-            "token_ttl_days",
-            "argon2_memory_kib",
-            "argon2_iterations",
-            "log",
-            "cookie_secure",
-            "session_ttl_hours",
-            "sign_in_concurrent_hashes",
-            "sign_in_per_address_per_minute",
-            "sign_in_per_email_per_minute",
-            "behind_proxy",
-            "max_connections",
-            "idle_timeout_secs",
-            "request_timeout_secs",
-            "blob_dir",
-        ]))
-        .extract()
-        .map_err(|e| SettingsError(Box::new(e)))
+        let settings = fig
+            .merge(Env::prefixed("ROUNDS_").only(&[
+                "listen",
+                "database_url",
+                "database_schema",
+                "pool_size",
+                "token_ttl_days",
+                "argon2_memory_kib",
+                "argon2_iterations",
+                "log",
+                "cookie_secure",
+                "session_ttl_hours",
+                "sign_in_concurrent_hashes",
+                "sign_in_per_address_per_minute",
+                "sign_in_per_email_per_minute",
+                "behind_proxy",
+                "max_connections",
+                "idle_timeout_secs",
+                "request_timeout_secs",
+                "blob_dir",
+                "map_tiles",
+                "map_attribution",
+            ]))
+            .extract::<Settings>()
+            .map_err(|e| SettingsError::Load(Box::new(e)))?;
+        settings.map_tile_origin().map_err(SettingsError::Invalid)?;
+        Ok(settings)
+    }
+
+    /// Where the map's tiles come from, for the map page's Content-Security-Policy
+    /// (`https://*.tile.example` when the template has `{s}`); `None` when tiles are off.
+    /// An error says what is wrong with `map_tiles`.
+    pub fn map_tile_origin(&self) -> Result<Option<String>, String> {
+        let url = self.map_tiles.trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        let bad = |why: &str| Err(format!("map_tiles {url:?} {why}"));
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return bad("is not an http(s) URL");
+        };
+        if scheme != "https" && scheme != "http" {
+            return bad("is not an http(s) URL");
+        }
+        if ["{z}", "{x}", "{y}"].iter().any(|p| !rest.contains(p)) {
+            return bad("needs {z}, {x} and {y}");
+        }
+        let host = rest
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .replace("{s}", "*");
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "-.:*[]".contains(c);
+        if host.is_empty() || !host.chars().all(allowed) || host.contains('{') {
+            return bad("has no plain host name");
+        }
+        Ok(Some(format!("{scheme}://{host}")))
     }
 
     /// Cheap password hashing for tests (argon2's real cost is deliberate).
@@ -254,5 +303,36 @@ mod tests {
         assert!(!shown.contains("hunter2"), "password leaked: {shown}");
         assert!(shown.contains("postgres://rounds:***@db.example:5432/rounds"));
         assert!(!format!("{:?}", Secret::new("hunter2")).contains("hunter2"));
+    }
+
+    #[test]
+    fn the_map_tile_setting_is_checked() {
+        let origin = |url: &str| {
+            Settings {
+                map_tiles: url.into(),
+                ..Settings::default()
+            }
+            .map_tile_origin()
+        };
+        assert_eq!(
+            origin("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+            Ok(Some("https://tile.openstreetmap.org".into()))
+        );
+        assert_eq!(
+            origin("https://{s}.tiles.example:8443/osm/{z}/{x}/{y}.png"),
+            Ok(Some("https://*.tiles.example:8443".into()))
+        );
+        assert_eq!(origin(""), Ok(None));
+        assert_eq!(origin("  "), Ok(None));
+        for bad in [
+            "tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "javascript://x/{z}/{x}/{y}",
+            "https://tiles.example/{z}/{x}.png",
+            "https:///{z}/{x}/{y}.png",
+            "https://a b/{z}/{x}/{y}.png",
+            "https://x.example;script-src */{z}/{x}/{y}",
+        ] {
+            assert!(origin(bad).is_err(), "{bad} accepted");
+        }
     }
 }

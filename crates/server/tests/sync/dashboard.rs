@@ -65,7 +65,19 @@ pub(crate) struct Browser {
 pub(crate) struct Page {
     pub(crate) status: u16,
     pub(crate) location: Option<String>,
+    pub(crate) headers: reqwest::header::HeaderMap,
     pub(crate) body: String,
+}
+
+impl Page {
+    /// A header's value ("" when missing).
+    pub(crate) fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
 }
 
 fn form_encode(fields: &[(&str, &str)]) -> String {
@@ -139,6 +151,7 @@ impl Browser {
         Page {
             status,
             location,
+            headers: res.headers().clone(),
             body: res.text().await.expect("body"),
         }
     }
@@ -186,6 +199,11 @@ impl Browser {
             .await
             .expect("request");
         self.finish(res).await
+    }
+
+    /// Signs in with the demo password.
+    pub(crate) async fn sign_in_as(&mut self, email: &str) -> Page {
+        self.sign_in(email, PASSWORD).await
     }
 
     /// Opens the sign-in form and submits it.
@@ -362,6 +380,7 @@ async fn a_damaged_account_is_named_on_every_page_that_leaves_it_out(backend: Ba
         "/dashboard/priority",
         "/dashboard/balance",
         "/dashboard/quotas",
+        "/dashboard/map",
     ] {
         let body = b.page(path).await;
         assert!(

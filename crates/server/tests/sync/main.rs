@@ -18,6 +18,7 @@ mod dashboard;
 mod group_commit;
 mod insight;
 mod manage;
+mod map;
 mod operations;
 mod photos;
 mod scenarios;

@@ -1,0 +1,146 @@
+// The dashboard's map page: draws /dashboard/map.json (pins, areas, colour groups) with
+// Leaflet and Leaflet.markercluster. Plain script, no build step: the rest of the
+// dashboard works without JavaScript and this page says so when it is off.
+(function () {
+  'use strict';
+  var el = document.getElementById('map');
+  var status = document.getElementById('map-status');
+  var legend = document.getElementById('legend');
+  var chooser = document.getElementById('colour-by');
+  var say = function (text) { status.textContent = text; };
+  if (!el || !status || !legend || !chooser) return;
+  if (!window.L || !L.markerClusterGroup) {
+    say('The map could not start: its scripts did not load. The accounts are in the list.');
+    return;
+  }
+  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.5 });
+  map.attributionControl.setPrefix(false);
+  if (el.dataset.tiles) {
+    // The attribution is the server's setting; shown as text, never as HTML.
+    var credit = document.createElement('span');
+    credit.textContent = el.dataset.attribution || '';
+    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: credit.innerHTML }).addTo(map);
+  } else {
+    el.classList.add('no-tiles');
+  }
+  map.setView([39.8, -98.6], 4);
+
+  var started = performance.now();
+  fetch(el.dataset.source, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    .then(function (r) {
+      if (!r.ok) throw new Error('the server answered ' + r.status);
+      return r.json();
+    })
+    .then(draw)
+    .catch(function (e) {
+      say('The accounts could not be loaded (' + e.message + '). Reload the page to try again.');
+    });
+
+  function text(tag, value, cls) {
+    var n = document.createElement(tag);
+    n.textContent = value;
+    if (cls) n.className = cls;
+    return n;
+  }
+
+  function draw(data) {
+    var renderer = L.canvas({ padding: 0.5 });
+    var by = chooser.value;
+    var keys = { territory: 5, rep: 6, priority: 7, stage: 8 };
+    var colourOf = function (pin) { return data.colour_by[by][pin[keys[by]]].colour; };
+
+    var areas = L.layerGroup(data.areas.map(function (a) {
+      var g = data.colour_by.territory[a.territory];
+      return L.polygon(a.ring, {
+        color: g.colour, weight: 2, fillOpacity: 0.08, interactive: false, renderer: renderer
+      });
+    })).addTo(map);
+
+    var markers = data.pins.map(function (pin) {
+      var m = L.circleMarker([pin[2], pin[3]], {
+        renderer: renderer, radius: 6, weight: 1, color: '#ffffff',
+        fillColor: colourOf(pin), fillOpacity: 0.95
+      });
+      m.bindPopup(function () { return card(pin, data); });
+      return m;
+    });
+    var clusters = L.markerClusterGroup({
+      chunkedLoading: true,
+      showCoverageOnHover: false,
+      maxClusterRadius: 45,
+      disableClusteringAtZoom: 15,
+      chunkProgress: function (done, total) {
+        if (done < total) say('Placing ' + done + ' of ' + total + ' accounts…');
+      }
+    });
+    clusters.addLayers(markers);
+    map.addLayer(clusters);
+
+    if (markers.length) {
+      // Fitted to the pins the filter chose; their territories' areas may reach further.
+      var bounds = L.latLngBounds(data.pins.map(function (p) { return [p[2], p[3]]; }));
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
+    }
+    drawLegend();
+    var shown = markers.length + ' account' + (markers.length === 1 ? '' : 's') + ' on the map';
+    if (data.not_on_map) {
+      shown += ' · ' + data.not_on_map + ' without a location';
+    }
+    say(shown + '.');
+    if (data.not_on_map) {
+      status.appendChild(document.createTextNode(' '));
+      var a = text('a', 'See them in the list');
+      a.href = el.dataset.list;
+      status.appendChild(a);
+    }
+    // Load-to-interactive, for the page's browser test and its benchmark.
+    el.dataset.readyMs = String(Math.round(performance.now() - started));
+    el.dataset.pins = String(markers.length);
+    el.dataset.areas = String(areas.getLayers().length);
+
+    chooser.addEventListener('change', function () {
+      by = chooser.value;
+      markers.forEach(function (m, i) { m.setStyle({ fillColor: colourOf(data.pins[i]) }); });
+      clusters.refreshClusters();
+      drawLegend();
+    });
+
+    function drawLegend() {
+      legend.replaceChildren(text('h2', 'Colour: ' + chooser.options[chooser.selectedIndex].text));
+      var list = document.createElement('ul');
+      data.colour_by[by].forEach(function (g) {
+        if (!g.count) return;
+        var li = document.createElement('li');
+        var swatch = text('span', '', 'swatch');
+        swatch.style.background = g.colour;
+        li.appendChild(swatch);
+        li.appendChild(text('span', g.label, 'label'));
+        li.appendChild(text('span', String(g.count), 'count'));
+        list.appendChild(li);
+      });
+      legend.appendChild(list);
+    }
+  }
+
+  // The account's card: built from text nodes, so a name is never read as HTML.
+  function card(pin, data) {
+    var box = document.createElement('div');
+    box.className = 'map-card';
+    var link = text('a', pin[1]);
+    link.href = '/dashboard/accounts/' + encodeURIComponent(pin[0]);
+    var title = document.createElement('strong');
+    title.appendChild(link);
+    box.appendChild(title);
+    if (pin[4]) box.appendChild(text('div', pin[4], 'muted'));
+    var facts = document.createElement('dl');
+    [['Territory', data.colour_by.territory[pin[5]].label],
+     ['Rep', data.colour_by.rep[pin[6]].label],
+     ['Priority', data.colour_by.priority[pin[7]].label],
+     ['Stage', data.colour_by.stage[pin[8]].label]].forEach(function (f) {
+      facts.appendChild(text('dt', f[0]));
+      facts.appendChild(text('dd', f[1]));
+    });
+    box.appendChild(facts);
+    return box;
+  }
+})();

@@ -1,0 +1,214 @@
+//! The dashboard's map over HTTP: the page (what it loads, its policy, what it says without
+//! JavaScript) and its data (every located account of the team once, areas that hold
+//! their territory's pins, filters as on the Accounts page), checked against the stored
+//! accounts read here independently.
+
+use std::collections::BTreeMap;
+
+use rounds_protocol::records::AccountRecord;
+use rounds_server::db::Sql;
+use serde_json::Value;
+
+use crate::dashboard::{Browser, DANA, MANAGER, demo_server, territory_id};
+use crate::support::*;
+
+on_both_backends!(
+    the_map_shows_every_located_account_of_the_team_once,
+    the_map_page_loads_its_scripts_from_the_server_and_says_what_to_do_without_them,
+    the_map_is_for_managers_only,
+);
+
+/// The stored accounts, read straight from the table: (record, territory name).
+async fn stored(server: &TestServer) -> Vec<(AccountRecord, String)> {
+    server
+        .db
+        .read(|tx| {
+            let rows = tx.query(
+                "SELECT a.data, t.name FROM accounts a JOIN territories t ON t.id = a.territory_id",
+                &[],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    let rec: AccountRecord =
+                        serde_json::from_str(&r.text(0)?).expect("a stored account");
+                    Ok((rec, r.text(1)?))
+                })
+                .collect::<Result<Vec<_>, rounds_server::db::DbError>>()
+        })
+        .await
+        .expect("accounts")
+}
+
+async fn map_json(b: &mut Browser, query: &str) -> Value {
+    let p = b.get(&format!("/dashboard/map.json{query}")).await;
+    assert_eq!(p.status, 200, "map.json{query}: {}", p.body);
+    serde_json::from_str(&p.body).expect("JSON")
+}
+
+/// Whether `(lat, lon)` is inside the convex ring or on its edge.
+fn inside(ring: &[Value], lat: f64, lon: f64) -> bool {
+    let pts: Vec<(f64, f64)> = ring
+        .iter()
+        .map(|c| (c[1].as_f64().unwrap(), c[0].as_f64().unwrap()))
+        .collect();
+    (0..pts.len()).all(|i| {
+        let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
+        // Counter-clockwise ring: the point is left of (or on) every edge; a metre of slack
+        // for the rounding of pins and corners.
+        (b.0 - a.0) * (lat - a.1) - (b.1 - a.1) * (lon - a.0) >= -1e-4
+    })
+}
+
+async fn the_map_shows_every_located_account_of_the_team_once(backend: Backend) {
+    let server = demo_server(backend).await;
+    // One account loses its location: it is counted, not drawn.
+    let unplaced = server
+        .db
+        .write(|tx| {
+            let r = tx.query_one("SELECT id, data FROM accounts ORDER BY id", &[])?;
+            let mut rec: AccountRecord = serde_json::from_str(&r.text(1)?).expect("account");
+            rec.lat = None;
+            rec.lon = None;
+            tx.exec(
+                "UPDATE accounts SET data = $1 WHERE id = $2",
+                rounds_server::params![serde_json::to_string(&rec).unwrap(), r.text(0)?],
+            )?;
+            Ok::<_, rounds_server::Error>(rec.id)
+        })
+        .await
+        .expect("unplace one account");
+    let accounts = stored(&server).await;
+    let located: BTreeMap<String, (f64, f64, String)> = accounts
+        .iter()
+        .filter_map(|(a, t)| Some((a.id.to_string(), (a.lat?, a.lon?, t.clone()))))
+        .collect();
+    assert!(!located.contains_key(&unplaced.to_string()));
+    let unlocated = accounts.len() - located.len();
+
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let map = map_json(&mut b, "").await;
+    let pins = map["pins"].as_array().expect("pins");
+    assert_eq!(pins.len(), located.len(), "every located account, once");
+    assert_eq!(map["not_on_map"], unlocated as u64, "the rest are counted");
+    assert!(
+        pins.iter().all(|p| p[0] != unplaced.to_string()),
+        "the unplaced account has no pin"
+    );
+    let territories = map["colour_by"]["territory"].as_array().expect("groups");
+    for p in pins {
+        let (lat, lon, territory) = &located[p[0].as_str().unwrap()];
+        assert!((p[2].as_f64().unwrap() - lat).abs() < 1e-5, "{p}");
+        assert!((p[3].as_f64().unwrap() - lon).abs() < 1e-5, "{p}");
+        let t = p[5].as_u64().unwrap() as usize;
+        assert_eq!(territories[t]["label"], territory.as_str(), "{p}");
+    }
+    // The legend counts what is drawn, however it is coloured.
+    for by in ["territory", "rep", "priority", "stage"] {
+        let total: u64 = map["colour_by"][by]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(total as usize, pins.len(), "{by}");
+    }
+    // Every territory has its area, and the area holds its pins.
+    let areas = map["areas"].as_array().expect("areas");
+    assert_eq!(
+        areas.len(),
+        3,
+        "the demo's three metros; the worked example's are not placed"
+    );
+    for area in areas {
+        let t = area["territory"].as_u64().unwrap() as usize;
+        let ring = area["ring"].as_array().unwrap();
+        assert!(ring.len() >= 3);
+        for p in pins.iter().filter(|p| p[5].as_u64() == Some(t as u64)) {
+            assert!(
+                inside(ring, p[2].as_f64().unwrap(), p[3].as_f64().unwrap()),
+                "{p} outside its territory's area"
+            );
+        }
+    }
+
+    // Filtered like the Accounts page: one territory, then one account by name.
+    let denver = territory_id(&server, "Denver Metro").await;
+    let only = map_json(&mut b, &format!("?territory={denver}")).await;
+    let denver_pins = located.values().filter(|v| v.2 == "Denver Metro").count();
+    assert_eq!(only["pins"].as_array().unwrap().len(), denver_pins);
+    assert_eq!(
+        only["areas"].as_array().unwrap().len(),
+        1,
+        "Denver's area only"
+    );
+    let (some, _) = accounts
+        .iter()
+        .find(|(a, _)| a.id != unplaced)
+        .expect("an account");
+    let one = map_json(&mut b, &format!("?q={}", some.name.replace(' ', "+"))).await;
+    assert!(
+        one["pins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p[0] == some.id.to_string() && p[1] == some.name.as_str()),
+        "{one}"
+    );
+}
+
+async fn the_map_page_loads_its_scripts_from_the_server_and_says_what_to_do_without_them(
+    backend: Backend,
+) {
+    let server = demo_server(backend).await;
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let page = b.get("/dashboard/map?rep=").await;
+    assert_eq!(page.status, 200);
+    let body = &page.body;
+    assert!(body.contains(r#"id="map""#), "{body}");
+    assert!(body.contains(r#"<noscript>"#) && body.contains(r#"href="/dashboard/accounts?""#));
+    assert!(body.contains(r#"data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png""#));
+    let csp = page.header("content-security-policy");
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(
+        csp.contains("img-src 'self' data: https://tile.openstreetmap.org;"),
+        "{csp}"
+    );
+    // Everything the page loads comes from this server, and is there.
+    let mut loaded = 0;
+    for attr in [r#"src=""#, r#"href=""#] {
+        for piece in body.split(attr).skip(1) {
+            let url = &piece[..piece.find('"').unwrap()];
+            if url.starts_with("/static/") {
+                let (status, kind, bytes) = b.get_bytes(url).await;
+                assert_eq!(status, 200, "{url}");
+                assert!(!bytes.is_empty() && !kind.is_empty(), "{url}");
+                loaded += 1;
+            }
+            assert!(!url.starts_with("http"), "{url} is not served here");
+        }
+    }
+    assert_eq!(
+        loaded, 7,
+        "app.css, three library stylesheets, three scripts"
+    );
+    let (status, _, licence) = b.get_bytes("/static/vendor/leaflet-1.9.4/LICENSE").await;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&licence).contains("BSD 2-Clause License"));
+    assert_eq!(b.get_bytes("/static/vendor/../Cargo.toml").await.0, 404);
+}
+
+async fn the_map_is_for_managers_only(backend: Backend) {
+    let server = demo_server(backend).await;
+    let mut nobody = Browser::new(&server.base);
+    for path in ["/dashboard/map", "/dashboard/map.json"] {
+        let p = nobody.get(path).await;
+        assert_eq!(p.status, 303, "{path}");
+        assert_eq!(p.location.as_deref(), Some("/login"), "{path}");
+    }
+    let mut rep = Browser::new(&server.base);
+    let p = rep.sign_in_as(DANA).await;
+    assert_ne!(p.status, 303, "a rep does not get into the dashboard");
+    let p = rep.get("/dashboard/map.json").await;
+    assert_ne!(p.status, 200);
+    assert!(!p.body.contains("\"pins\""));
+}
