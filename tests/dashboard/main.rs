@@ -1415,6 +1415,7 @@ async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
         href.ends_with(&format!("/dashboard/accounts/{id}")),
         "{href}"
     );
+    tokio::time::sleep(Duration::from_millis(400)).await; // the card's fade-in
     let png = c.screenshot().await.unwrap();
     std::fs::write(
         driver::screenshots_dir().join("dashboard-map-card-laptop.png"),
