@@ -1,10 +1,26 @@
-//! Territory geometry: the area a territory covers on the map.
+//! Territory geometry and design.
 //!
-//! Today a territory's area is drawn from where its accounts are: the convex hull of
-//! their places. Pure (no I/O) and wasm-buildable, so the dashboard and, later, the
-//! device draw the same areas.
+//! * [`covering_area`]: the area a territory covers on the map, drawn from its places.
+//! * [`Neighbours`]: which units (postal codes) touch, from the Delaunay triangulation of
+//!   their centroids: the graph in which a territory must be contiguous.
+//! * [`propose`]: an alignment of units into territories that is contiguous, compact,
+//!   balanced on workload and potential, and moves few accounts from today's; and
+//!   [`figures`], what any alignment (today's, a proposal, a baseline) looks like.
+//!
+//! Pure (no I/O, no clock) and deterministic, and builds for wasm32, so the dashboard and
+//! later the device compute the same answers.
 
-use geo::{Area, ConvexHull, MultiPoint, Point};
+mod align;
+mod area;
+mod figures;
+mod graph;
+mod rng;
+
+pub use align::{AlignError, Problem, Proposal, Unit, Weights, propose};
+pub use area::covering_area;
+pub use figures::{Figures, TerritoryFigures, figures};
+pub use graph::Neighbours;
+pub use rng::SplitMix;
 
 /// A place on the map, in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,7 +34,7 @@ impl Place {
         Place { lat, lon }
     }
 
-    fn is_valid(self) -> bool {
+    pub fn is_valid(self) -> bool {
         self.lat.is_finite()
             && self.lon.is_finite()
             && (-90.0..=90.0).contains(&self.lat)
@@ -26,26 +42,14 @@ impl Place {
     }
 }
 
-/// The area `places` cover: their convex hull as a ring of its corners, counter-clockwise
-/// (longitude east, latitude north), the first corner not repeated at the end. `None` when
-/// they cover no area: fewer than three valid places, or all on one line. Invalid places
-/// (not finite, out of range) are left out. Longitudes are taken as they are, so a
-/// territory across the antimeridian is drawn the long way round.
-pub fn covering_area(places: &[Place]) -> Option<Vec<Place>> {
-    let points: MultiPoint<f64> = places
+/// Places projected onto a flat plane in kilometres, centred on their mean latitude:
+/// close enough over a country for distances within a territory.
+pub(crate) fn plane(places: &[Place]) -> Vec<(f64, f64)> {
+    let n = places.len().max(1) as f64;
+    let lat0 = places.iter().map(|p| p.lat).sum::<f64>() / n;
+    let kx = 111.32 * lat0.to_radians().cos();
+    places
         .iter()
-        .filter(|p| p.is_valid())
-        .map(|p| Point::new(p.lon, p.lat))
-        .collect();
-    if points.0.len() < 3 {
-        return None;
-    }
-    let hull = points.convex_hull();
-    if hull.unsigned_area() <= f64::EPSILON {
-        return None;
-    }
-    let ring = &hull.exterior().0;
-    // geo closes the ring (last = first); the map library closes it itself.
-    let corners = &ring[..ring.len().saturating_sub(1)];
-    Some(corners.iter().map(|c| Place::new(c.y, c.x)).collect())
+        .map(|p| (p.lon * kx, p.lat * 110.57))
+        .collect()
 }
