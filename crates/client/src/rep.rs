@@ -72,8 +72,9 @@ pub const PLANNED_WEEK_KEY: &str = "planned_week";
 pub const PLANNED_WEEK_SENT_KEY: &str = "planned_week_sent";
 pub const REMINDED_KEY: &str = "reminded_on";
 
-const DEFAULT_WORKDAY_MIN: u32 = 8 * 60;
-const DEFAULT_VISIT_MIN: u32 = 30;
+use rounds_core::workload::{
+    VISIT_MINUTES as DEFAULT_VISIT_MIN, WORKDAY_MINUTES as DEFAULT_WORKDAY_MIN,
+};
 /// Workdays `plan_week` plans, today included: two weeks.
 const WEEK_WORKDAYS: usize = 10;
 /// Lists stop here; search narrows further.

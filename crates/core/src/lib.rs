@@ -24,6 +24,7 @@ pub mod score;
 pub mod stage;
 pub mod territory;
 pub mod value;
+pub mod workload;
 
 pub use account::{Account, Address, Kare, Priority, Stage, StageDates};
 pub use activity::{

@@ -3,6 +3,8 @@
 //! * [`covering_area`]: the area a territory covers on the map, drawn from its places.
 //! * [`Neighbours`]: which units (postal codes) touch, from the Delaunay triangulation of
 //!   their centroids: the graph in which a territory must be contiguous.
+//! * [`Design`]: accounts grouped into units by postal code, and today's alignment and
+//!   proposals compared in a manager's figures.
 //! * [`propose`]: an alignment of units into territories that is contiguous, compact,
 //!   balanced on workload and potential, and moves few accounts from today's; and
 //!   [`figures`], what any alignment (today's, a proposal, a baseline) looks like.
@@ -12,12 +14,14 @@
 
 mod align;
 mod area;
+mod design;
 mod figures;
 mod graph;
 mod rng;
 
 pub use align::{AlignError, Problem, Proposal, Unit, Weights, propose};
 pub use area::covering_area;
+pub use design::{Column, Design, DesignAccount, Share, nearest_km};
 pub use figures::{Figures, TerritoryFigures, figures};
 pub use graph::Neighbours;
 pub use rng::SplitMix;
@@ -45,8 +49,9 @@ impl Place {
 /// Places projected onto a flat plane in kilometres, centred on their mean latitude:
 /// close enough over a country for distances within a territory.
 pub(crate) fn plane(places: &[Place]) -> Vec<(f64, f64)> {
-    let n = places.len().max(1) as f64;
-    let lat0 = places.iter().map(|p| p.lat).sum::<f64>() / n;
+    let valid = places.iter().filter(|p| p.is_valid());
+    let n = valid.clone().count().max(1) as f64;
+    let lat0 = valid.map(|p| p.lat).sum::<f64>() / n;
     let kx = 111.32 * lat0.to_radians().cos();
     places
         .iter()

@@ -11,3 +11,4 @@ mod kpi;
 mod properties;
 mod score;
 mod stage;
+mod workload;

@@ -1,0 +1,104 @@
+//! Territory design from accounts: units by postal code, today's figures, a proposal's
+//! figures at the level of accounts, and the nearest-neighbour distance.
+
+use rounds_territory::{Design, DesignAccount, Place, Weights, nearest_km};
+
+/// A 6 x 6 grid of postal codes, two accounts each; the left half is territory 0 today,
+/// the right half territory 1, but the left accounts ask twice the work.
+fn accounts() -> Vec<DesignAccount> {
+    let mut out = Vec::new();
+    for y in 0..6 {
+        for x in 0..6 {
+            for _ in 0..2 {
+                out.push(DesignAccount {
+                    place: Some(Place::new(
+                        40.0 + f64::from(y) * 0.05,
+                        -100.0 + f64::from(x) * 0.065,
+                    )),
+                    postal_code: format!(" {:05} ", 10_000 + y * 6 + x),
+                    workload: if x < 3 { 2.0 } else { 1.0 },
+                    drive: 0.25,
+                    potential: 1_000.0,
+                    today: Some(usize::from(x >= 3)),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn accounts_sharing_a_postal_code_are_one_unit_and_unplaced_ones_stay() {
+    let mut all = accounts();
+    all.push(DesignAccount {
+        place: None,
+        postal_code: "10000".into(),
+        workload: 3.0,
+        drive: 0.0,
+        potential: 0.0,
+        today: Some(1),
+    });
+    all.push(DesignAccount {
+        place: Some(Place::new(40.1, -99.9)),
+        postal_code: String::new(),
+        workload: 0.5,
+        drive: 0.1,
+        potential: 10.0,
+        today: Some(0),
+    });
+    let design = Design::new(all.clone(), 2);
+    assert_eq!(
+        design.units(),
+        37,
+        "36 postal codes and one account without one"
+    );
+    let today = design.today();
+    assert_eq!(today.territories[0].accounts, 37);
+    assert_eq!(today.territories[1].accounts, 37);
+    assert!((today.territories[0].workload - 72.5).abs() < 1e-9);
+    assert!((today.territories[1].workload - 39.0).abs() < 1e-9);
+    assert!((today.territories[0].drive - 9.1).abs() < 1e-9);
+    assert_eq!(today.moved, 0);
+    assert!(today.territories.iter().all(|t| t.contiguous));
+
+    let proposal = design.propose(Weights::default()).expect("a proposal");
+    assert_eq!(
+        proposal.territory_of[72],
+        Some(1),
+        "the unplaced account stays"
+    );
+    assert!(proposal.workload_spread < today.workload_spread);
+    assert!(proposal.workload_spread <= 0.05, "{proposal:?}");
+    assert!(proposal.territories.iter().all(|t| t.contiguous));
+    let moved = all
+        .iter()
+        .zip(&proposal.territory_of)
+        .filter(|(a, t)| a.today != **t)
+        .count() as u64;
+    assert_eq!(proposal.moved, moved);
+    assert!(moved > 0);
+    // Both accounts of a postal code always go together.
+    for pair in proposal.territory_of[..72].chunks(2) {
+        assert_eq!(pair[0], pair[1]);
+    }
+}
+
+#[test]
+fn the_nearest_other_place_is_found() {
+    let ps = [
+        Place::new(40.0, -100.0),
+        Place::new(40.0, -100.1),
+        Place::new(40.5, -100.0),
+        Place::new(f64::NAN, 0.0),
+    ];
+    let km = nearest_km(&ps);
+    let a = km[0].expect("a neighbour");
+    assert!(
+        (a - 0.1 * 111.32 * 40f64.to_radians().cos()).abs() < 0.5,
+        "{a}"
+    );
+    assert_eq!(km[0], km[1]);
+    assert!((km[2].unwrap() - 0.5 * 110.57).abs() < 0.5, "{km:?}");
+    assert_eq!(km[3], None);
+    assert_eq!(nearest_km(&ps[..1]), vec![None]);
+}
