@@ -20,7 +20,12 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
             "rounds-store",
         ],
         "rounds-server-db" => &["rounds-core", "rounds-protocol"],
-        "rounds-server-rules" => &["rounds-core", "rounds-protocol", "rounds-server-db"],
+        "rounds-server-rules" => &[
+            "rounds-core",
+            "rounds-protocol",
+            "rounds-server-db",
+            "rounds-territory",
+        ],
         // Pages only: they ask the rules for data and never reach the database.
         "rounds-dashboard" => &[
             "rounds-core",

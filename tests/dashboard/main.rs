@@ -1599,3 +1599,45 @@ async fn the_map_draws_fifty_thousand_accounts() {
         large.2 / baseline.2.max(1.0)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn a_manager_compares_territory_proposals_side_by_side() {
+    let driver = ChromeDriver::start();
+    let server = Server::demo_at(test_now(), 30).await;
+    let base = server.base();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    c.set_window_size(1280, 800).await.unwrap();
+    sign_in_manager(&c, &base).await;
+    c.goto(&format!("{base}/dashboard/design")).await.unwrap();
+    // Only the three metros: untick the territories nobody works.
+    for t in driver::all(&c, "form.design fieldset label.check").await {
+        let text = t.text().await.unwrap();
+        if !text.contains("Metro") {
+            t.find(Locator::Css("input"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    }
+    driver::click(&c, "form.design button[type=submit]").await;
+    driver::eventually(30, "three territories compared", || async {
+        driver::all(&c, "table.design tbody tr").await.len() == 3
+    })
+    .await;
+    // Headings are shown in capitals.
+    let table = fresh_text(&c, "table.design").await.to_lowercase();
+    for want in [
+        "today",
+        "proposal a",
+        "proposal b",
+        "proposal c",
+        "workload spread",
+    ] {
+        assert!(table.contains(want), "{want} in {table}");
+    }
+    screenshot(&c, "design").await;
+}

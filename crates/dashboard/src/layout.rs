@@ -29,6 +29,7 @@ pub fn page(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Marku
                                 ("/dashboard/performance", "Performance"),
                                 ("/dashboard/accounts", "Accounts"),
                                 ("/dashboard/map", "Map"),
+                                ("/dashboard/design", "Design"),
                                 ("/dashboard/plans", "Plans"),
                                 ("/dashboard/weeks", "Weeks"),
                                 ("/dashboard/import", "Import"),

@@ -13,6 +13,7 @@ pub mod appointments;
 pub mod balance;
 pub mod compliance;
 mod csrf;
+pub mod design;
 pub mod export;
 pub mod import;
 mod layout;
@@ -96,6 +97,8 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/performance", get(performance::handler))
         .route("/dashboard/accounts", get(accounts::list))
         .route("/dashboard/map", get(map::handler))
+        .route("/dashboard/design", get(design::handler))
+        .route("/dashboard/design/publish", post(design::publish))
         .route("/dashboard/map.json", get(map::data))
         .route("/dashboard/accounts.csv", get(export::accounts))
         .route("/dashboard/accounts/move", post(accounts::move_selected))

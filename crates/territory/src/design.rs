@@ -131,10 +131,12 @@ impl Design {
         self.column(of, &units)
     }
 
-    /// A proposal with `weights` (from today's alignment, ±5 %).
-    pub fn propose(&self, weights: Weights) -> Result<Column, AlignError> {
+    /// A proposal with `weights`, from today's alignment, aiming for every territory within
+    /// `tolerance` (a fraction) of the mean workload and potential.
+    pub fn propose(&self, weights: Weights, tolerance: f64) -> Result<Column, AlignError> {
         let mut problem = Problem::new(&self.units, &self.neighbours, self.territories);
         problem.weights = weights;
+        problem.tolerance = tolerance;
         let proposal = propose(&problem)?;
         let of = self
             .accounts

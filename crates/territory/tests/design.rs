@@ -61,7 +61,9 @@ fn accounts_sharing_a_postal_code_are_one_unit_and_unplaced_ones_stay() {
     assert_eq!(today.moved, 0);
     assert!(today.territories.iter().all(|t| t.contiguous));
 
-    let proposal = design.propose(Weights::default()).expect("a proposal");
+    let proposal = design
+        .propose(Weights::default(), 0.05)
+        .expect("a proposal");
     assert_eq!(
         proposal.territory_of[72],
         Some(1),

@@ -381,6 +381,7 @@ async fn a_damaged_account_is_named_on_every_page_that_leaves_it_out(backend: Ba
         "/dashboard/balance",
         "/dashboard/quotas",
         "/dashboard/map",
+        "/dashboard/design",
     ] {
         let body = b.page(path).await;
         assert!(
@@ -418,6 +419,7 @@ async fn every_dashboard_form_refuses_a_forged_token(backend: Backend) {
         "/dashboard/quotas".to_owned(),
         "/dashboard/import".to_owned(),
         "/dashboard/import/confirm".to_owned(),
+        "/dashboard/design/publish".to_owned(),
         "/dashboard/review/activity/00000000-0000-0000-0000-000000000000/accept".to_owned(),
     ] {
         let p = b.post(&path, &forged).await;

@@ -15,6 +15,7 @@ mod attacks;
 mod bad_input;
 mod capture;
 mod dashboard;
+mod design;
 mod group_commit;
 mod insight;
 mod manage;

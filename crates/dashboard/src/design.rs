@@ -1,0 +1,431 @@
+//! `/dashboard/design`: territory design. The manager chooses territories and up to three
+//! scenarios (weights for workload, potential, compactness and disruption, and how far
+//! from the mean a territory may be); the page shows
+//! today's alignment beside a proposal for each, in the same figures, and each proposal
+//! can be published: its accounts move through the same path as a manager's move.
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use maud::{Markup, html};
+use rounds_core::calendar::local_date;
+use rounds_core::{Currency, Money};
+use rounds_protocol::TerritoryId;
+use rounds_server_rules::Error;
+use rounds_server_rules::design::{self, Loaded};
+use rounds_server_rules::state::AppState;
+use rounds_territory::{AlignError, Column, Weights};
+use serde::Deserialize;
+
+use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
+
+/// The scenarios a page compares, with the weights they start with.
+const SCENARIOS: [(&str, Weights); 3] = [
+    (
+        "A",
+        Weights {
+            workload: 1.0,
+            potential: 1.0,
+            compactness: 1.0,
+            disruption: 1.0,
+        },
+    ),
+    (
+        "B",
+        Weights {
+            workload: 1.0,
+            potential: 0.0,
+            compactness: 1.0,
+            disruption: 1.0,
+        },
+    ),
+    (
+        "C",
+        Weights {
+            workload: 1.0,
+            potential: 1.0,
+            compactness: 0.5,
+            disruption: 10.0,
+        },
+    ),
+];
+
+/// The largest weight the form takes.
+const MAX_WEIGHT: f64 = 100.0;
+/// The tolerance a scenario starts with, and the range it may be set in (per cent).
+const TOLERANCE: f64 = 5.0;
+const TOLERANCE_RANGE: std::ops::RangeInclusive<f64> = 1.0..=50.0;
+
+/// The page's query: `t` repeated (the territories; none: all), a scenario's four weights
+/// as `<letter>_<aim>`, `compare` once asked, `published` after a publish.
+#[derive(Debug, Default, Deserialize)]
+pub struct DesignQuery {
+    #[serde(default)]
+    t: Vec<String>,
+    #[serde(flatten)]
+    weights: std::collections::BTreeMap<String, String>,
+}
+
+fn parse_weight(v: &str) -> Option<f64> {
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|w| w.is_finite() && (0.0..=MAX_WEIGHT).contains(w))
+}
+
+fn weight_text(w: f64) -> String {
+    let s = format!("{w:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// A scenario's weights from the query, or its defaults; `Err` names a bad field.
+fn scenario_weights(
+    q: &std::collections::BTreeMap<String, String>,
+    letter: &str,
+    default: Weights,
+) -> Result<Weights, String> {
+    let field = |aim: &str, d: f64| -> Result<f64, String> {
+        let name = format!("{}_{aim}", letter.to_lowercase());
+        match q.get(&name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(d),
+            Some(v) => parse_weight(v).ok_or(format!(
+                "Scenario {letter}'s {aim} weight must be a number from 0 to {MAX_WEIGHT}, not “{v}”."
+            )),
+        }
+    };
+    Ok(Weights {
+        workload: field("workload", default.workload)?,
+        potential: field("potential", default.potential)?,
+        compactness: field("compactness", default.compactness)?,
+        disruption: field("disruption", default.disruption)?,
+    })
+}
+
+fn parse_tolerance(v: &str) -> Option<f64> {
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|t| TOLERANCE_RANGE.contains(t))
+}
+
+/// A scenario's tolerance in per cent from the query, or the default.
+fn scenario_tolerance(
+    q: &std::collections::BTreeMap<String, String>,
+    letter: &str,
+) -> Result<f64, String> {
+    let name = format!("{}_tolerance", letter.to_lowercase());
+    match q.get(&name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(TOLERANCE),
+        Some(v) => parse_tolerance(v).ok_or(format!(
+            "Scenario {letter}'s tolerance must be a number of per cent from {} to {}, not “{v}”.",
+            TOLERANCE_RANGE.start(),
+            TOLERANCE_RANGE.end()
+        )),
+    }
+}
+
+fn chosen(ids: &[String]) -> Result<Vec<TerritoryId>, Refusal> {
+    ids.iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse::<TerritoryId>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            Refusal::page(
+                StatusCode::BAD_REQUEST,
+                "Not possible",
+                "A territory id is not valid.",
+            )
+        })
+}
+
+fn money(amount: f64, currency: Currency) -> String {
+    let scale = 10i64.pow(currency.exponent());
+    Money::new((amount.round() as i64).saturating_mul(scale), currency).to_string()
+}
+
+fn percent(spread: f64) -> String {
+    format!("±{:.1} %", spread * 100.0)
+}
+
+/// One proposal on the page: its letter, weights, and the proposal or why there is none.
+struct Shown {
+    letter: &'static str,
+    weights: Weights,
+    /// Per cent.
+    tolerance: f64,
+    result: Result<(Column, String), AlignError>,
+}
+
+fn query_of(ids: &[TerritoryId], scenarios: &[Shown]) -> String {
+    let mut parts: Vec<String> = ids.iter().map(|t| format!("t={t}")).collect();
+    for s in scenarios {
+        let l = s.letter.to_lowercase();
+        let w = s.weights;
+        for (aim, v) in [
+            ("workload", w.workload),
+            ("potential", w.potential),
+            ("compactness", w.compactness),
+            ("disruption", w.disruption),
+        ] {
+            parts.push(format!("{l}_{aim}={}", weight_text(v)));
+        }
+        parts.push(format!("{l}_tolerance={}", weight_text(s.tolerance)));
+    }
+    parts.join("&")
+}
+
+fn cell(c: &Column, t: usize, currency: Currency) -> Markup {
+    let s = &c.territories[t];
+    html! {
+        td.num data-territory=(t) {
+            span.days { (format!("{:.1}", s.workload)) " days" } br;
+            span.muted { (money(s.potential, currency)) } br;
+            span.muted { (s.accounts) " accounts" }
+            @if !s.contiguous { br; span.badge.void { "in pieces" } }
+        }
+    }
+}
+
+fn summary(c: &Column) -> [String; 4] {
+    [
+        percent(c.workload_spread),
+        percent(c.potential_spread),
+        format!("{:.1} km", c.radius_km),
+        c.moved.to_string(),
+    ]
+}
+
+fn render(
+    viewer: &Viewer,
+    loaded: &Loaded,
+    ids: &[TerritoryId],
+    scenarios: &[Shown],
+    published: Option<usize>,
+) -> Markup {
+    let today = loaded.design.today();
+    let currency = loaded.currency;
+    let back = query_of(ids, scenarios);
+    let body = html! {
+        h1 { "Territory design" }
+        (super::layout::left_out(&loaded.team.left_out))
+        @if let Some(n) = published {
+            p.ok-note role="status" { "Published: " (n) " account" @if n != 1 { "s" } " moved. Their reps' devices follow at their next sync." }
+        }
+        p.muted {
+            "Proposals group accounts by postal code and keep every territory in one piece. "
+            b { "Workload" } " is what the rotation plan asks of the accounts in a month, with the drive to each visit, in workdays; "
+            b { "potential" } " is the yearly revenue of accounts not lost; "
+            b { "compactness" } " is how far, on average, a territory's accounts are from its centre; "
+            b { "disruption" } " is how many accounts change territory. A weight of 0 turns an aim off."
+        }
+        form.design method="get" action="/dashboard/design" {
+            fieldset {
+                legend { "Territories" }
+                @for t in &loaded.team.territories {
+                    @let on = ids.is_empty() || ids.contains(&t.id);
+                    label.check {
+                        @if on { input type="checkbox" name="t" value=(t.id) checked; } @else { input type="checkbox" name="t" value=(t.id); }
+                        " " (t.name)
+                    }
+                }
+            }
+            fieldset {
+                legend { "Scenarios" }
+                table.weights {
+                    thead { tr { th { "" } th { "Workload" } th { "Potential" } th { "Compactness" } th { "Disruption" } th { "Tolerance (±%)" } } }
+                    tbody {
+                        @for s in scenarios {
+                            @let l = s.letter.to_lowercase();
+                            tr {
+                                th { (s.letter) }
+                                @for (aim, v) in [("workload", s.weights.workload), ("potential", s.weights.potential), ("compactness", s.weights.compactness), ("disruption", s.weights.disruption)] {
+                                    td { input type="number" min="0" max="100" step="0.1" name=(format!("{l}_{aim}")) value=(weight_text(v)) aria-label=(format!("Scenario {} {aim} weight", s.letter)); }
+                                }
+                                td { input type="number" min=(TOLERANCE_RANGE.start()) max=(TOLERANCE_RANGE.end()) step="0.5" name=(format!("{l}_tolerance")) value=(weight_text(s.tolerance)) aria-label=(format!("Scenario {} tolerance in per cent", s.letter)); }
+                            }
+                        }
+                    }
+                }
+            }
+            button type="submit" { "Compare" }
+        }
+        @if loaded.territories.len() < 2 {
+            p.muted { "Choose at least two territories to compare proposals." }
+        } @else {
+            div.table-wrap { table.cards.design {
+                thead { tr {
+                    th { "Territory" } th.num { "Today" }
+                    @for s in scenarios { th.num { "Proposal " (s.letter) } }
+                } }
+                tbody {
+                    @for (i, t) in loaded.territories.iter().enumerate() {
+                        tr {
+                            td.title { (t.name) }
+                            (cell(&today, i, currency))
+                            @for s in scenarios {
+                                @match &s.result {
+                                    Ok((c, _)) => (cell(c, i, currency)),
+                                    Err(_) => td.num { "—" },
+                                }
+                            }
+                        }
+                    }
+                }
+                tfoot {
+                    @for (row, label) in ["Workload spread", "Potential spread", "Compactness (mean distance from centre)", "Accounts changing territory"].iter().enumerate() {
+                        tr {
+                            th { (label) }
+                            td.num { (summary(&today)[row]) }
+                            @for s in scenarios {
+                                @match &s.result {
+                                    Ok((c, _)) => td.num data-summary=(row) { (summary(c)[row]) },
+                                    Err(_) => td.num { "—" },
+                                }
+                            }
+                        }
+                    }
+                    tr {
+                        th { "" } td {}
+                        @for s in scenarios {
+                            td.num {
+                                @match &s.result {
+                                    Ok((c, digest)) if c.moved > 0 => {
+                                        form method="post" action="/dashboard/design/publish" {
+                                            input type="hidden" name="csrf" value=(viewer.csrf);
+                                            @for id in ids { input type="hidden" name="t" value=(id); }
+                                            input type="hidden" name="workload" value=(weight_text(s.weights.workload));
+                                            input type="hidden" name="potential" value=(weight_text(s.weights.potential));
+                                            input type="hidden" name="compactness" value=(weight_text(s.weights.compactness));
+                                            input type="hidden" name="disruption" value=(weight_text(s.weights.disruption));
+                                            input type="hidden" name="tolerance" value=(weight_text(s.tolerance));
+                                            input type="hidden" name="digest" value=(digest);
+                                            input type="hidden" name="back" value=(back);
+                                            button type="submit" { "Publish " (s.letter) }
+                                        }
+                                    }
+                                    Ok(_) => span.muted { "Nothing to move" },
+                                    Err(e) => span.muted { (e.to_string()) },
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    page(
+        "Territory design",
+        Some((viewer, "/dashboard/design")),
+        body,
+    )
+}
+
+fn bad(message: String) -> Refusal {
+    Refusal::page(StatusCode::BAD_REQUEST, "Not possible", message)
+}
+
+pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
+    let q: DesignQuery = serde_html_form::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|_| bad("The page's address is not readable.".into()))?;
+    let published = q.weights.get("published").and_then(|v| v.parse().ok());
+    let ids = chosen(&q.t)?;
+    let mut settings = Vec::new();
+    for (letter, default) in SCENARIOS {
+        settings.push((
+            letter,
+            scenario_weights(&q.weights, letter, default).map_err(bad)?,
+            scenario_tolerance(&q.weights, letter).map_err(bad)?,
+        ));
+    }
+    let today = local_date(viewer.tz, s.settings.clock.now());
+    let v = viewer.clone();
+    let (loaded, scenarios) =
+        s.db.read(move |tx| {
+            let loaded = design::load(tx, &v, &ids, today)?;
+            let scenarios: Vec<Shown> = settings
+                .into_iter()
+                .map(|(letter, weights, tolerance)| Shown {
+                    letter,
+                    weights,
+                    tolerance,
+                    result: loaded.propose(weights, tolerance / 100.0).map(|c| {
+                        let d = loaded.digest(&c);
+                        (c, d)
+                    }),
+                })
+                .collect();
+            Ok::<_, Error>((loaded, scenarios))
+        })
+        .await?;
+    let ids: Vec<TerritoryId> = loaded.territories.iter().map(|t| t.id).collect();
+    let ids = if ids.len() == loaded.team.territories.len() {
+        Vec::new()
+    } else {
+        ids
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        render(&viewer, &loaded, &ids, &scenarios, published),
+    ))
+}
+
+/// The publish form: the territories, the scenario's weights, the fingerprint of the
+/// moves the manager saw, and the page to go back to.
+#[derive(Debug, Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    t: Vec<String>,
+    #[serde(default)]
+    workload: String,
+    #[serde(default)]
+    potential: String,
+    #[serde(default)]
+    compactness: String,
+    #[serde(default)]
+    disruption: String,
+    #[serde(default)]
+    tolerance: String,
+    #[serde(default)]
+    digest: String,
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn publish(State(s): State<AppState>, Csrf(viewer, f): Csrf<PublishForm>) -> Answer {
+    let ids = chosen(&f.t)?;
+    let weight = |v: &str| {
+        parse_weight(v).ok_or_else(|| bad("A weight is not a number from 0 to 100.".into()))
+    };
+    let weights = Weights {
+        workload: weight(&f.workload)?,
+        potential: weight(&f.potential)?,
+        compactness: weight(&f.compactness)?,
+        disruption: weight(&f.disruption)?,
+    };
+    let tolerance = parse_tolerance(&f.tolerance)
+        .ok_or_else(|| bad("The tolerance is not a number of per cent from 1 to 50.".into()))?;
+    let now = s.settings.clock.now();
+    let today: NaiveDate = local_date(viewer.tz, now);
+    let v = viewer.clone();
+    let digest = f.digest.clone();
+    let moved =
+        s.db.write(move |tx| {
+            // Computed again and checked against what was shown, in the transaction that
+            // applies it.
+            let loaded = design::load(tx, &v, &ids, today)?;
+            let column = loaded.propose(weights, tolerance / 100.0).map_err(|e| {
+                Error::client(rounds_protocol::ErrorCode::InvalidInput, e.to_string())
+            })?;
+            design::publish(tx, &loaded, &column, &digest, now)
+        })
+        .await?;
+    // Back to the page's own query only (it never names another site).
+    let back: String = f
+        .back
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "=&_.-".contains(*c))
+        .collect();
+    Ok(see_other(&format!(
+        "/dashboard/design?{back}&published={moved}"
+    )))
+}
