@@ -19,7 +19,7 @@ mod figures;
 mod graph;
 mod rng;
 
-pub use align::{AlignError, Problem, Proposal, Unit, Weights, propose};
+pub use align::{AlignError, Problem, Proposal, Unit, Weights, objective, propose};
 pub use area::covering_area;
 pub use design::{Column, Design, DesignAccount, Share, nearest_km};
 pub use figures::{Figures, TerritoryFigures, figures};

@@ -3,7 +3,9 @@
 //! properties over random regions.
 
 use proptest::prelude::*;
-use rounds_territory::{AlignError, Neighbours, Place, Problem, Unit, Weights, figures, propose};
+use rounds_territory::{
+    AlignError, Neighbours, Place, Problem, Unit, Weights, figures, objective, propose,
+};
 
 /// A `w` x `h` grid of postal codes about 5 km apart, each with `accounts(x, y)` accounts
 /// of a workday a month each and a potential of 1,000 each.
@@ -287,5 +289,46 @@ proptest! {
         }
         let again = figures(&units, &n, &out.territory_of, k);
         prop_assert_eq!(&again, f);
+    }
+
+    /// From a complete, contiguous alignment today, the proposal never costs more on the
+    /// weighted objective than today does, whatever the weights.
+    #[test]
+    fn a_proposal_is_never_worse_than_where_it_started(
+        spots in prop::collection::vec((29.0f64..31.0, -98.0f64..-96.0, 0u32..12), 12..70),
+        k in 2usize..5,
+        w in (0.0f64..5.0, 0.0f64..5.0, 0.0f64..5.0, 0.0f64..5.0),
+        tolerance in 0.01f64..0.3,
+    ) {
+        let mut units: Vec<Unit> = spots
+            .iter()
+            .map(|&(lat, lon, accounts)| Unit {
+                place: Place::new(lat, lon),
+                workload: f64::from(accounts) * 0.4 + 0.1,
+                potential: f64::from(accounts % 7) * 500.0,
+                accounts,
+                today: None,
+                locked: false,
+            })
+            .collect();
+        let n = Neighbours::delaunay(&places(&units));
+        prop_assume!(n.components(|_| true).len() == 1);
+        // Today: a proposal from scratch with other weights (complete and contiguous).
+        let mut first = Problem::new(&units, &n, k);
+        first.from_today = false;
+        first.weights = Weights { workload: 1.0, potential: 0.0, compactness: 0.0, disruption: 0.0 };
+        let today = propose(&first).expect("today").territory_of;
+        prop_assume!(figures(&units, &n, &today, k).contiguous());
+        for (u, t) in units.iter_mut().zip(&today) {
+            u.today = Some(*t);
+        }
+        let mut p = Problem::new(&units, &n, k);
+        p.weights = Weights { workload: w.0, potential: w.1, compactness: w.2, disruption: w.3 };
+        p.tolerance = tolerance;
+        let out = propose(&p).expect("a proposal");
+        let before = objective(&p, &today).expect("today's cost");
+        let after = objective(&p, &out.territory_of).expect("the proposal's cost");
+        prop_assert!(after <= before + 1e-9, "{} > {}", after, before);
+        prop_assert!(objective(&p, &today[1..]).is_err());
     }
 }

@@ -118,6 +118,11 @@ pub enum AlignError {
         units: usize,
         neighbours: usize,
     },
+    /// An alignment to weigh does not give one territory for each unit.
+    AlignmentMismatch {
+        units: usize,
+        given: usize,
+    },
     BadUnit {
         unit: usize,
         why: &'static str,
@@ -139,6 +144,9 @@ impl fmt::Display for AlignError {
             ),
             AlignError::NeighboursMismatch { units, neighbours } => {
                 write!(f, "{units} units but neighbours for {neighbours}")
+            }
+            AlignError::AlignmentMismatch { units, given } => {
+                write!(f, "{units} units but territories for {given}")
             }
             AlignError::BadUnit { unit, why } => write!(f, "unit {unit}: {why}"),
             AlignError::BadWeights => {
@@ -219,6 +227,29 @@ fn check(p: &Problem<'_>) -> Result<(), AlignError> {
     Ok(())
 }
 
+/// The cost the proposal lowers (see the module's opening), of any complete alignment of
+/// `problem.units`: what "better" means when two alignments are compared.
+pub fn objective(problem: &Problem<'_>, territory_of: &[usize]) -> Result<f64, AlignError> {
+    check(problem)?;
+    if territory_of.len() != problem.units.len() {
+        return Err(AlignError::AlignmentMismatch {
+            units: problem.units.len(),
+            given: territory_of.len(),
+        });
+    }
+    let mut s = Search::new(problem);
+    for (u, &t) in territory_of.iter().enumerate() {
+        if t >= problem.territories {
+            return Err(AlignError::BadUnit {
+                unit: u,
+                why: "its territory is not one of the territories",
+            });
+        }
+        s.assign(u, t);
+    }
+    Ok(s.total())
+}
+
 /// Proposes an alignment of `problem.units` into `problem.territories` territories.
 pub fn propose(problem: &Problem<'_>) -> Result<Proposal, AlignError> {
     check(problem)?;
@@ -230,9 +261,18 @@ pub fn propose(problem: &Problem<'_>) -> Result<Proposal, AlignError> {
         s.grow();
     }
     let mut moves = s.improve();
+    // Annealing may end above where descent stopped (it wanders uphill on purpose); then
+    // the descent's alignment stands, so a proposal never costs more than its start.
+    let (kept, kept_sums, kept_cost) = (s.of.clone(), s.sums.clone(), s.total());
     let mut rng = SplitMix(problem.seed ^ 0x5EED);
-    moves += s.anneal(&mut rng, ANNEALING_PER_UNIT * problem.units.len());
-    moves += s.improve();
+    let mut more = s.anneal(&mut rng, ANNEALING_PER_UNIT * problem.units.len());
+    more += s.improve();
+    if s.total() > kept_cost {
+        s.of = kept;
+        s.sums = kept_sums;
+    } else {
+        moves += more;
+    }
     let figures = figures(
         problem.units,
         problem.neighbours,

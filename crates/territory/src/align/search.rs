@@ -69,6 +69,14 @@ impl<'p, 'a> Search<'p, 'a> {
         }
     }
 
+    /// The whole cost of the current alignment (every unit assigned).
+    pub(super) fn total(&self) -> f64 {
+        self.sums.iter().map(|s| self.cost(s)).sum::<f64>()
+            + (0..self.of.len())
+                .map(|u| self.disruption(u, self.of[u]))
+                .sum::<f64>()
+    }
+
     pub(super) fn assign(&mut self, u: usize, t: usize) {
         let old = self.of[u];
         if old != usize::MAX {
