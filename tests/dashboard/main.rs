@@ -1641,3 +1641,93 @@ async fn a_manager_compares_territory_proposals_side_by_side() {
     }
     screenshot(&c, "design").await;
 }
+
+/// axe-core, run on the page the browser shows: its serious and critical violations, each
+/// as "rule (impact): help — the first elements".
+async fn accessibility_violations(c: &Client) -> Vec<String> {
+    c.execute(include_str!("axe-core-4.14.1/axe.min.js"), Vec::new())
+        .await
+        .expect("axe-core loads");
+    let result = c
+        .execute_async(
+            r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] })
+              .then((r) => done(r.violations
+                .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                .map((v) => `${v.id} (${v.impact}): ${v.help} — ` +
+                  v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '))))
+              .catch((e) => done([`axe failed: ${e}`]));
+            "#,
+            Vec::new(),
+        )
+        .await
+        .expect("axe runs");
+    result
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Every dashboard page, at phone and laptop width, has no serious or critical
+/// accessibility violation as axe-core finds them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn every_dashboard_page_passes_the_accessibility_check() {
+    let driver = ChromeDriver::start();
+    let server = Server::demo_at(test_now(), 30).await;
+    let base = server.base();
+    let account = located_accounts(&server).await[0].0.clone();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    let mut found = Vec::new();
+    let mut checked = 0;
+    for (w, h) in [(390, 844), (1280, 800)] {
+        c.set_window_size(w, h).await.unwrap();
+        c.goto(&format!("{base}/login")).await.unwrap();
+        driver::wait(&c, "form[action='/login']").await;
+        for v in accessibility_violations(&c).await {
+            found.push(format!("/login at {w}: {v}"));
+        }
+        checked += 1;
+    }
+    sign_in_manager(&c, &base).await;
+    let pages = [
+        "/dashboard/activity".to_owned(),
+        "/dashboard/compliance".to_owned(),
+        "/dashboard/performance".to_owned(),
+        "/dashboard/accounts".to_owned(),
+        format!("/dashboard/accounts/{account}"),
+        "/dashboard/map".to_owned(),
+        "/dashboard/design".to_owned(),
+        "/dashboard/plans".to_owned(),
+        "/dashboard/weeks".to_owned(),
+        "/dashboard/import".to_owned(),
+        "/dashboard/review".to_owned(),
+        "/dashboard/priority".to_owned(),
+        "/dashboard/balance".to_owned(),
+        "/dashboard/quotas".to_owned(),
+        "/dashboard/password".to_owned(),
+    ];
+    for (w, h) in [(390, 844), (1280, 800)] {
+        c.set_window_size(w, h).await.unwrap();
+        for path in &pages {
+            c.goto(&format!("{base}{path}")).await.unwrap();
+            driver::wait(&c, "main h1").await;
+            if path == "/dashboard/map" {
+                driver::wait(&c, "#map[data-ready-ms]").await;
+            }
+            for v in accessibility_violations(&c).await {
+                found.push(format!("{path} at {w}: {v}"));
+            }
+            checked += 1;
+        }
+    }
+    println!(
+        "accessibility: {checked} page views checked, {} serious or critical violations",
+        found.len()
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

@@ -198,7 +198,7 @@ pub fn render_list(
                         (territory_select(team, "to", "", Some("Choose a territory…"))) }
                     button type="submit" { "Move" }
                 }
-                div.table-wrap { table.cards.accounts {
+                div.table-wrap tabindex="0" { table.cards.accounts {
                     thead { tr {
                         th { span.visually-hidden { "Select" } } th { "Account" } th { "Territory" } th { "Rep" }
                         th { "Stage" } th { "Priority" } th { "City" }

@@ -380,7 +380,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
         @if !feed.added.is_empty() {
             section.added-accounts {
                 h2 { "New accounts from the field" }
-                div.table-wrap { table.new-accounts {
+                div.table-wrap tabindex="0" { table.new-accounts {
                     thead { tr { th { "Added (rep's time)" } th { "Rep" } th { "Account" } th { "City" } th { "Pin" } } }
                     tbody {
                         @for r in &feed.added {
@@ -399,7 +399,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
         @if !feed.pins.is_empty() {
             section.pin-moves {
                 h2 { "Pins moved by reps" }
-                div.table-wrap { table.pin-moves {
+                div.table-wrap tabindex="0" { table.pin-moves {
                     thead { tr { th { "Moved (rep's time)" } th { "Rep" } th { "Account" } th { "Moved by" } } }
                     tbody {
                         @for r in &feed.pins {
@@ -423,7 +423,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
         @if !feed.stages.is_empty() {
             section.stage-moves {
                 h2 { "Stage changes by reps" }
-                div.table-wrap { table.stage-moves {
+                div.table-wrap tabindex="0" { table.stage-moves {
                     thead { tr { th { "Day" } th { "Rep" } th { "Account" } th { "Move" } th { "Why lost" } } }
                     tbody {
                         @for r in &feed.stages {
@@ -470,7 +470,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
         @if feed.rows.is_empty() {
             p.muted { "No synced activity matches." }
         } @else {
-            div.table-wrap { table.feed {
+            div.table-wrap tabindex="0" { table.feed {
                 thead { tr {
                     th { "When (rep's time)" } th { "Rep" } th { "Account" } th { "Kind" }
                     th { "Outcome" } th { "Note" } th { "Check-in" }

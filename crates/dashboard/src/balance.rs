@@ -299,7 +299,7 @@ fn balance_table(title: &str, what: &str, detail: &str, t: &BalanceTable) -> Mar
             "Team mean: " (tenths(t.mean_per_month)) " touches a month, "
             (tenths(t.mean_accounts)) " accounts, " (t.mean_potential) " potential."
         }
-        div.table-wrap { table.cards.balance data-group=(what) {
+        div.table-wrap tabindex="0" { table.cards.balance data-group=(what) {
             thead { tr {
                 th { (what) } th { (detail) } th.num { "Accounts" } th.num { "vs mean" }
                 th.num { "Potential" } th.num { "vs mean" } th.num { "Touches / month" } th.num { "vs mean" } th { "Balance" }

@@ -178,7 +178,7 @@ pub fn kind_label(k: TouchKind) -> &'static str {
 fn tally_table(title: &str, group: &str, rows: &[(String, Tally)]) -> Markup {
     html! {
         h2 { (title) }
-        div.table-wrap { table.cards data-group=(group) {
+        div.table-wrap tabindex="0" { table.cards data-group=(group) {
             thead { tr {
                 th { (group) } th.num { "Done" } th.num { "Planned" } th.num { "Credited" }
                 th { "Compliance" }
@@ -280,7 +280,7 @@ pub fn render(viewer: &Viewer, team: &Team, view: &ComplianceView, today: NaiveD
             @if view.behind.is_empty() {
                 p.muted { "Every account is on plan." }
             } @else {
-                div.table-wrap { table.cards {
+                div.table-wrap tabindex="0" { table.cards {
                     thead { tr { th { "Account" } th { "Territory" } th { "Rep" } th.num { "Owed" }
                         th.num { "Visits" } th.num { "Calls" } th.num { "E-mails" } th { "Why" } } }
                     tbody { @for b in &view.behind { tr {

@@ -252,7 +252,7 @@ fn render(
         @if loaded.territories.len() < 2 {
             p.muted { "Choose at least two territories to compare proposals." }
         } @else {
-            div.table-wrap { table.cards.design {
+            div.table-wrap tabindex="0" { table.cards.design {
                 thead { tr {
                     th { "Territory" } th.num { "Today" }
                     @for s in scenarios { th.num { "Proposal " (s.letter) } }

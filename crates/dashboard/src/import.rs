@@ -110,7 +110,7 @@ fn action_text(a: &Action) -> String {
 
 fn report_table(report: &ImportReport) -> Markup {
     html! {
-        div.table-wrap { table.cards.import-rows {
+        div.table-wrap tabindex="0" { table.cards.import-rows {
             thead { tr { th.num { "Line" } th { "Account" } th { "Result" } } }
             tbody {
                 @for r in &report.rows {

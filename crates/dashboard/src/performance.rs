@@ -350,7 +350,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
             }
         }
         h2 { "Funnel per territory" }
-        div.table-wrap { table.cards {
+        div.table-wrap tabindex="0" { table.cards {
             thead { tr { th { "Territory" } th { "Rep" } th.num { "Leads" } th.num { "Opportunities" }
                 th.num { "New accounts" } th.num { "Conversion" } th.num { "Opp → win" } th.num { "Avg deal size" } } }
             tbody {
@@ -377,7 +377,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
         } }
         h2 { "Stage changes per territory" }
         p.muted { "Counted from each dated move along the funnel (an account won and later lost counts as won on its day and lost on its day). Win rate = won ÷ (won + lost)." }
-        div.table-wrap { table.cards.stage-flow {
+        div.table-wrap tabindex="0" { table.cards.stage-flow {
             thead { tr { th { "Territory" } th.num { "New leads" } th.num { "To opportunity" } th.num { "Won" } th.num { "Lost" } th.num { "Win rate" } } }
             tbody {
                 @for t in &v.territories {
@@ -400,7 +400,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
         } }
         h3 { "Deals per rep" }
         p.muted { "The moves each rep made on their device, by the day they made them." }
-        div.table-wrap { table.rep-flow {
+        div.table-wrap tabindex="0" { table.rep-flow {
             thead { tr { th { "Rep" } th.num { "To opportunity" } th.num { "Won" } th.num { "Lost" } th.num { "Win rate" } } }
             tbody { @for (name, f) in &v.rep_flow { tr data-rep=(name) {
                 td { (name) } td.num { (f.to_opportunity) } td.num { (f.won) } td.num { (f.lost) }
@@ -409,7 +409,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
         } }
         @if !v.lost_reasons.is_empty() {
             h3 { "Why accounts were lost" }
-            div.table-wrap { table.lost-reasons {
+            div.table-wrap tabindex="0" { table.lost-reasons {
                 thead { tr { th { "Reason" } th.num { "Accounts" } } }
                 tbody { @for (why, n) in &v.lost_reasons { tr {
                     td { @match why { Some(w) => { (w) } None => { span.muted { "no reason given" } } } }
@@ -428,7 +428,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
             div {
                 h2 { "Net profit ranking" }
                 p.muted { "Top " (v.ranking.len()) " of " (v.ranked_of) " accounts (revenue − expenses, " (v.currency) ")." }
-                div.table-wrap { table.cards {
+                div.table-wrap tabindex="0" { table.cards {
                     thead { tr { th.num { "#" } th { "Account" } th { "Territory" } th.num { "Revenue" } th.num { "Expenses" } th.num { "Net profit" } } }
                     tbody { @for (i, r) in v.ranking.iter().enumerate() { tr data-account=(r.0) {
                         td.num data-label="#" { (i + 1) } td.title { (r.0) } td data-label="Territory" { (r.1) }
@@ -440,7 +440,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
             }
             div {
                 h2 { "K.A.R.E. segments" }
-                div.table-wrap { table {
+                div.table-wrap tabindex="0" { table {
                     thead { tr { th { "Segment" } th.num { "Accounts" } th.num { "Revenue" } th.num { "Net profit" } } }
                     tbody { @for (k, s) in &v.kare { tr {
                         td { (kare_name(*k)) } td.num { (s.accounts) } td.num { (s.revenue) } td.num { (s.net_profit) }
@@ -448,7 +448,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
                 } }
                 h2 { "Calls and visits per rep per week; leads and contacts added" }
                 p.muted { "Average over the " (WEEKS) " complete weeks " (v.weeks.start) " – " (v.weeks.end) " (each rep's own weeks)." }
-                div.table-wrap { table {
+                div.table-wrap tabindex="0" { table {
                     thead { tr { th { "Rep" } th.num { "Calls / week" } th.num { "Visits / week" } th.num { "Leads added" } th.num { "Contacts added" } th { "Weekly calls · visits" } } }
                     tbody { @for r in &v.reps { tr data-rep=(r.name) {
                         td { (r.name) } td.num { (tenths(r.calls)) } td.num { (tenths(r.visits)) } td.num { (r.added) } td.num { (r.contacts_added) }

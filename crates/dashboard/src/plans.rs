@@ -178,7 +178,7 @@ pub fn render(
         form.edit method="post" action="/dashboard/plans" novalidate {
             input type="hidden" name="csrf" value=(viewer.csrf);
             fieldset.plain disabled[!admin] {
-            div.table-wrap { table.cards.plan {
+            div.table-wrap tabindex="0" { table.cards.plan {
                 thead { tr { th { "Bucket" } th { "Period" } @for (_, l) in KINDS { th { (l) } } th { "Visit length (min)" } } }
                 tbody {
                     @for (priority, label) in BUCKETS {

@@ -244,7 +244,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PriorityQuery, v: &PriorityView)
             p.muted { "No accounts in this team yet." }
         } @else {
             p.muted { (v.rows.len()) " accounts; " (first + 1) "–" (first + shown.len()) " shown." }
-            div.table-wrap { table.cards.priority {
+            div.table-wrap tabindex="0" { table.cards.priority {
                 thead { tr {
                     th.num { "#" } (head("name", "Account", false)) th { "Territory" }
                     (head("score", "Score", true))

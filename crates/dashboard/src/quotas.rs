@@ -345,7 +345,7 @@ fn progress_table(title: &str, what: &str, detail: &str, rows: &[ProgressRow]) -
     let money = |m: Option<Money>| m.map_or_else(|| "—".to_owned(), |m| m.to_string());
     html! {
         h2 { (title) }
-        div.table-wrap { table.cards.quota data-group=(what) {
+        div.table-wrap tabindex="0" { table.cards.quota data-group=(what) {
             thead { tr { th { (what) } th { (detail) } th.num { "Share" } th.num { "Won" } th { "Progress" } } }
             tbody { @for r in rows { tr data-row=(r.label) {
                 td.title { (r.label) }
@@ -448,7 +448,7 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
             label { "Team target for " (v.period.label()) " (" (v.currency) ")"
                 input type="text" inputmode="decimal" name="target" value=(target_value) placeholder="250,000" required; }
             p.muted { "Leave a share blank to give it part of what the other shares leave, in proportion to potential. The shares must add up to the target." }
-            div.table-wrap { table.cards.shares {
+            div.table-wrap tabindex="0" { table.cards.shares {
                 thead { tr { th { "Territory" } th { "Rep" } th.num { "Potential" } th { "Share" } } }
                 tbody { @for s in &v.slots { tr data-row=(s.name) {
                     td.title { (s.name) }

@@ -90,7 +90,7 @@ fn section(
         @if items.is_empty() {
             p.muted { "Nothing open." }
         } @else {
-            div.table-wrap { table.cards.review {
+            div.table-wrap tabindex="0" { table.cards.review {
                 thead { tr { th { "Account" } th { "Who" } @if with_field { th { "Field" } } th { "Value" } th { "Why" } th { "When" } th { "" } } }
                 tbody {
                     @for i in items {
