@@ -22,10 +22,10 @@ use super::scope::{self, Team};
 use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
 use crate::fields::FieldChange;
 use crate::manage;
-use rounds_server_rules::appointments;
 use rounds_server_rules::photos::{self, PhotoRow};
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
+use rounds_server_rules::{appointments, units};
 
 /// At most this many rows on the page; the CSV export has them all.
 pub const MAX_ROWS: usize = 500;
@@ -578,6 +578,27 @@ fn enum_select<T: serde::Serialize + Copy>(
 pub struct Around {
     pub photos: Vec<PhotoRow>,
     pub appointments: Vec<rounds_protocol::records::AppointmentRecord>,
+    /// Where its territory came from.
+    pub source: units::Source,
+}
+
+/// Where the account's territory came from, in words.
+fn source_text(team: &Team, rec: &AccountRecord, source: &units::Source) -> String {
+    let code = rec.postal_code.trim();
+    match source {
+        units::Source::PostalCode => {
+            format!("In this territory by its postal code, {code}.")
+        }
+        units::Source::ByHandElsewhere(t) => format!(
+            "Put in this territory by hand; its postal code, {code}, belongs to {}.",
+            territory_label(team, Some(*t))
+        ),
+        units::Source::ByHand => {
+            "Put in this territory by hand (its postal code belongs to no territory yet)."
+                .to_owned()
+        }
+        units::Source::None => "In no territory.".to_owned(),
+    }
 }
 
 pub fn render_edit(
@@ -651,6 +672,7 @@ pub fn render_edit(
             div.actions { button type="submit" { "Save" } }
         }
         h2 { "Move to another territory" }
+        p #territory-source { (source_text(team, rec, &around.source)) }
         form.edit method="post" action="/dashboard/accounts/move" {
             input type="hidden" name="csrf" value=(viewer.csrf);
             input type="hidden" name="ids" value=(rec.id);
@@ -697,6 +719,7 @@ pub async fn edit_form(
             let around = Around {
                 photos: photos::of_account(tx, id)?,
                 appointments: appointments::of_account(tx, id)?,
+                source: units::source(tx, rec.territory_id, &rec.country, &rec.postal_code)?,
             };
             Ok::<_, Error>(render_edit(
                 &v,
@@ -748,6 +771,12 @@ pub async fn edit_submit(
                     &Around {
                         photos: photos::of_account(tx, id)?,
                         appointments: appointments::of_account(tx, id)?,
+                        source: units::source(
+                            tx,
+                            current.territory_id,
+                            &current.country,
+                            &current.postal_code,
+                        )?,
                     },
                     &f,
                     &errors,

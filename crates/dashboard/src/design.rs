@@ -289,7 +289,7 @@ fn render(
                         @for s in scenarios {
                             td.num {
                                 @match &s.result {
-                                    Ok((c, digest)) if c.moved > 0 => {
+                                    Ok((c, digest)) => {
                                         form method="post" action="/dashboard/design/publish" {
                                             input type="hidden" name="csrf" value=(viewer.csrf);
                                             @for id in ids { input type="hidden" name="t" value=(id); }
@@ -301,9 +301,9 @@ fn render(
                                             input type="hidden" name="digest" value=(digest);
                                             input type="hidden" name="back" value=(back);
                                             button type="submit" { "Publish " (s.letter) }
+                                            @if c.moved == 0 { br; span.muted { "Moves no account; its postal codes are recorded." } }
                                         }
                                     }
-                                    Ok(_) => span.muted { "Nothing to move" },
                                     Err(e) => span.muted { (e.to_string()) },
                                 }
                             }

@@ -139,6 +139,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_photos.sql")),
     (9, include_str!("../migrations/0009_appointments.sql")),
     (10, include_str!("../migrations/0010_planned_weeks.sql")),
+    (11, include_str!("../migrations/0011_territory_units.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

@@ -7,7 +7,7 @@
 //! it from its nearest other account (`rounds_core::workload`); potential is the yearly
 //! revenue of accounts not lost, in the team's main currency (`rounds_core::potential`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rounds_core::potential::{counts_toward_potential, main_currency};
@@ -18,10 +18,10 @@ use rounds_territory::{AlignError, Column, Design, DesignAccount, Place, Weights
 use sha2::{Digest, Sha256};
 
 use crate::db::{Sql, Tx};
-use crate::manage;
 use crate::scope::{self, Team, TerritoryRow};
 use crate::sessions::SignedIn as Viewer;
 use crate::{Error, Result};
+use crate::{manage, units};
 
 /// The accounts of the chosen territories, made into a design.
 #[derive(Debug)]
@@ -31,6 +31,8 @@ pub struct Loaded {
     pub territories: Vec<TerritoryRow>,
     /// The design's accounts, in the order of its columns' `territory_of`.
     pub accounts: Vec<AccountId>,
+    /// Each account's postal code as units are keyed (see [`units::key`]).
+    pub postal_codes: Vec<Option<(String, String)>>,
     pub design: Design,
     /// The currency potential is summed in.
     pub currency: Currency,
@@ -125,6 +127,10 @@ pub fn load(
     let accounts = design_accounts(&mine, &index, plan.as_ref(), currency, today);
     Ok(Loaded {
         accounts: mine.iter().map(|a| a.id).collect(),
+        postal_codes: mine
+            .iter()
+            .map(|a| units::key(&a.address.country, &a.address.postal_code))
+            .collect(),
         design: Design::new(accounts, territories.len()),
         territories,
         team,
@@ -173,7 +179,8 @@ impl Loaded {
 
 /// Publishes `column` of `loaded` if its moves still have fingerprint `digest`: every
 /// account moves to its proposed territory through [`manage::move_accounts`], all or
-/// nothing. The number of accounts moved.
+/// nothing, and each postal code of a placed account now belongs to its territory (so a
+/// new account imported there lands in it). The number of accounts moved.
 pub fn publish(
     tx: &mut Tx<'_>,
     loaded: &Loaded,
@@ -196,5 +203,17 @@ pub fn publish(
     for (to, ids) in by_target {
         moved += manage::move_accounts(tx, &reach, &ids, to, now)?;
     }
+    let mut codes = HashMap::new();
+    for (i, (key, t)) in loaded
+        .postal_codes
+        .iter()
+        .zip(&column.territory_of)
+        .enumerate()
+    {
+        if let (Some(key), Some(t), true) = (key, t, loaded.design.placed(i)) {
+            codes.insert(key.clone(), loaded.territories[*t].id);
+        }
+    }
+    units::assign(tx, &codes, now)?;
     Ok(moved)
 }

@@ -419,6 +419,7 @@ pub fn check(
     now: DateTime<Utc>,
 ) -> Result<Checked> {
     let territories = territory_names(tx)?;
+    let postal_units = crate::units::all(tx)?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::Headers)
         .from_reader(csv_text.as_bytes());
@@ -465,6 +466,13 @@ pub fn check(
             }
             if given_id && let Some(before) = stored.get(&rec.id) {
                 keep_absent(&mut rec, before, &columns);
+            }
+            // A new account named in no territory lands in its postal code's.
+            if !given_id
+                && rec.territory_id.is_none()
+                && let Some(key) = crate::units::key(&rec.country, &rec.postal_code)
+            {
+                rec.territory_id = postal_units.get(&key).copied();
             }
             if !reach.allows(rec.territory_id) {
                 return Err(fail(if rec.territory_id.is_none() {

@@ -31,6 +31,7 @@ pub mod settings;
 pub mod stage;
 pub mod state;
 pub mod throttle;
+pub mod units;
 
 // The storage seam, under the names the rules use for it.
 use rounds_server_db as db;

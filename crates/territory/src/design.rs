@@ -124,6 +124,12 @@ impl Design {
         self.units.len()
     }
 
+    /// Whether account `i` is placed in a unit (it has a valid place); an unplaced account
+    /// stays where it is in every proposal.
+    pub fn placed(&self, i: usize) -> bool {
+        self.unit_of.get(i).is_some_and(Option::is_some)
+    }
+
     /// Today's alignment.
     pub fn today(&self) -> Column {
         let of: Vec<Option<usize>> = self.accounts.iter().map(|a| a.today).collect();
