@@ -33,6 +33,17 @@ pub fn potential<'a>(accounts: impl IntoIterator<Item = &'a Account>, currency: 
         .fold(0i64, |s, a| s.saturating_add(a.revenue.minor.max(0)))
 }
 
+/// The part of a yearly potential (`yearly`, minor units) that falls in a period of
+/// `days` days (a 365-day year; rounded to the nearest minor unit; nothing for no days).
+pub fn for_days(yearly: i64, days: i64) -> i64 {
+    if days <= 0 {
+        return 0;
+    }
+    let scaled = i128::from(yearly) * i128::from(days);
+    let rounded = (scaled + scaled.signum() * 182) / 365;
+    i64::try_from(rounded).unwrap_or(if yearly < 0 { i64::MIN } else { i64::MAX })
+}
+
 /// Splits `amount` into parts proportional to `weights` (negative weights count as 0; all
 /// zero: equal parts), in whole `unit`s when `amount` is a whole number of them, the
 /// remainder going to the largest fractional parts (ties: the earlier). The parts always
@@ -74,6 +85,21 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_periods_part_of_a_yearly_potential() {
+        for (yearly, days, part) in [
+            (365_00, 1, 1_00),
+            (1_200_000, 31, 101_918), // 101,917.8 rounds up
+            (1_200_000, 90, 295_890),
+            (-365_00, 10, -10_00),
+            (1_000, 0, 0),
+            (1_000, -3, 0),
+            (i64::MAX, 730, i64::MAX),
+        ] {
+            assert_eq!(for_days(yearly, days), part, "{yearly} over {days} days");
+        }
+    }
 
     #[test]
     fn split_is_proportional_and_adds_up() {

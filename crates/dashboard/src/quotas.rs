@@ -23,7 +23,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
-use rounds_core::potential::{main_currency, potential, split};
+use rounds_core::potential::{for_days, main_currency, potential, split};
 use rounds_core::{Account, Currency, Money, Period, Ratio};
 use rounds_protocol::{TerritoryId, UserId};
 use serde::Deserialize;
@@ -161,6 +161,11 @@ pub struct ProgressRow {
     pub won: Money,
     /// Won over share; no data without a share.
     pub progress: Ratio,
+    /// The part of the yearly potential that falls in the period.
+    pub potential: Money,
+    /// Share over that potential: above 100 % the split asks more than the potential
+    /// allows. No data without a share or a potential.
+    pub of_potential: Ratio,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -227,6 +232,8 @@ pub fn compute(
         }
     }
     let money = |m: i64| Money::new(m, currency);
+    let days = (period.range.end - period.range.start).num_days() + 1;
+    let in_period = |yearly: i64| money(for_days(yearly, days));
     let share_of = |t: TerritoryId| quota.as_ref().and_then(|q| q.shares.get(&t).copied());
     let rep_name = |r: Option<UserId>| {
         r.and_then(|r| team.rep(r))
@@ -242,6 +249,11 @@ pub fn compute(
                 share: share_of(s.id),
                 won: w,
                 progress: progress(w, share_of(s.id)),
+                potential: in_period(s.potential),
+                of_potential: progress(
+                    share_of(s.id).unwrap_or(money(0)),
+                    Some(in_period(s.potential)),
+                ),
             }
         })
         .collect();
@@ -263,7 +275,10 @@ pub fn compute(
                         .sum(),
                 )
             });
+            let potential = in_period(mine.iter().map(|s| s.potential).sum());
             ProgressRow {
+                potential,
+                of_potential: progress(share.unwrap_or(money(0)), Some(potential)),
                 label: p.name.clone(),
                 detail: mine
                     .iter()
@@ -346,11 +361,18 @@ fn progress_table(title: &str, what: &str, detail: &str, rows: &[ProgressRow]) -
     html! {
         h2 { (title) }
         div.table-wrap tabindex="0" { table.cards.quota data-group=(what) {
-            thead { tr { th { (what) } th { (detail) } th.num { "Share" } th.num { "Won" } th { "Progress" } } }
+            thead { tr { th { (what) } th { (detail) } th.num { "Share" } th.num { "Potential" } th.num { "Share ÷ potential" } th.num { "Won" } th { "Progress" } } }
             tbody { @for r in rows { tr data-row=(r.label) {
                 td.title { (r.label) }
                 td data-label=(detail) { (r.detail) }
                 td.num.share data-label="Share" { (money(r.share)) }
+                td.num.potential data-label="Potential" { (r.potential) }
+                td.num.of-potential data-label="Share ÷ potential" {
+                    @if r.share.is_some() && r.of_potential.per_mille().is_some() {
+                        (r.of_potential)
+                        @if r.of_potential.per_mille().is_some_and(|p| p > 1000) { " " span.badge.void { "over potential" } }
+                    } @else { "—" }
+                }
                 td.num.won data-label="Won" { (r.won) }
                 td.progress data-label="Progress" { (ratio_bar(r.progress)) " " (r.progress) }
             } } }

@@ -21,6 +21,7 @@ on_both_backends!(
     threads = 4;
     the_priority_page_ranks_as_the_core_score_does,
     a_quota_is_split_saved_replaced_and_refused_without_saving,
+    a_quota_beyond_the_potential_is_flagged,
     balance_flags_by_the_stated_rule,
     the_new_pages_show_only_the_viewers_team,
     the_new_pages_render_quickly_with_the_demo_organisation,
@@ -143,6 +144,71 @@ async fn quota_rows(server: &TestServer) -> (i64, i64, i64) {
             .count("SELECT CAST(COALESCE(SUM(share_minor), 0) AS BIGINT) FROM quota_shares")
             .await,
     )
+}
+
+/// Each territory's and rep's share beside the potential that falls in the period; a
+/// share above it is flagged, one below is not.
+async fn a_quota_beyond_the_potential_is_flagged(backend: Backend) {
+    let server = demo_server(backend).await;
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let today = server.settings.clock.now().date_naive();
+    let period = QuotaPeriod::containing(Period::Month, today);
+    let key = period.key();
+    let body = b.page(&format!("/dashboard/quotas?period={key}")).await;
+    let csrf = csrf_of(&body);
+    // The page's potential for Denver, independently: the yearly revenue of its accounts
+    // not lost (all in USD here), for the month's days.
+    let denver = territory_id(&server, "Denver Metro").await;
+    let yearly: i64 = server
+        .db
+        .read(move |tx| {
+            let rows = tx.query("SELECT data FROM accounts", &[])?;
+            Ok::<_, rounds_server::db::DbError>(
+                rows.iter()
+                    .map(|r| serde_json::from_str::<AccountRecord>(&r.text(0).unwrap()).unwrap())
+                    .filter(|a| {
+                        a.territory_id == Some(denver)
+                            && a.lost_on.is_none()
+                            && a.stage != rounds_core::Stage::Lost
+                    })
+                    .map(|a| a.revenue_minor.max(0))
+                    .sum(),
+            )
+        })
+        .await
+        .expect("accounts");
+    let days = (period.range.end - period.range.start).num_days() + 1;
+    let month_potential = rounds_core::potential::for_days(yearly, days);
+    let shown = rounds_core::Money::new(month_potential, rounds_core::Currency::USD).to_string();
+    for (target, flagged) in [("100", false), ("900000000", true)] {
+        let saved = b
+            .post(
+                "/dashboard/quotas",
+                &[
+                    ("csrf", &csrf),
+                    ("period", &key),
+                    ("target", target),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let page = b.page(&format!("/dashboard/quotas?period={key}")).await;
+        let row = page
+            .split(r#"<tr data-row="Denver Metro">"#)
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .expect("Denver's row");
+        assert!(
+            row.contains(&shown),
+            "Denver's month potential {shown} in {row}"
+        );
+        assert_eq!(
+            row.contains("over potential"),
+            flagged,
+            "target {target}: {row}"
+        );
+    }
 }
 
 async fn a_quota_is_split_saved_replaced_and_refused_without_saving(backend: Backend) {
