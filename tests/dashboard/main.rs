@@ -1640,6 +1640,18 @@ async fn a_manager_compares_territory_proposals_side_by_side() {
         assert!(table.contains(want), "{want} in {table}");
     }
     screenshot(&c, "design").await;
+
+    // A proposal on the map before anything is published.
+    c.set_window_size(1280, 800).await.unwrap();
+    driver::click(&c, "a[href^='/dashboard/map?proposal=a']").await;
+    let (_, pins, _) = map_ready(&c).await;
+    assert_eq!(pins, "90", "every metro account drawn");
+    assert!(
+        fresh_text(&c, "main p.notice")
+            .await
+            .contains("Showing proposal A")
+    );
+    screenshot(&c, "map-proposal").await;
 }
 
 /// axe-core, run on the page the browser shows: its serious and critical violations, each

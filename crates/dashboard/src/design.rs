@@ -301,6 +301,8 @@ fn render(
                                             input type="hidden" name="digest" value=(digest);
                                             input type="hidden" name="back" value=(back);
                                             button type="submit" { "Publish " (s.letter) }
+                                            " "
+                                            a href=(format!("/dashboard/map?proposal={}&{back}", s.letter.to_lowercase())) { "See " (s.letter) " on the map" }
                                             @if c.moved == 0 { br; span.muted { "Moves no account; its postal codes are recorded." } }
                                         }
                                     }
@@ -318,6 +320,25 @@ fn render(
         Some((viewer, "/dashboard/design")),
         body,
     )
+}
+
+/// A proposal named in a query: its letter, territories, weights and tolerance (a fraction).
+pub type Named = (&'static str, Vec<TerritoryId>, Weights, f64);
+
+/// The proposal a query names for the map (`proposal=<letter>` with the design page's
+/// fields); `None` when it names none.
+pub fn proposal_in(raw: &str) -> Result<Option<Named>, Refusal> {
+    let q: DesignQuery = serde_html_form::from_str(raw)
+        .map_err(|_| bad("The page's address is not readable.".into()))?;
+    let Some(letter) = q.weights.get("proposal").map(|l| l.trim().to_uppercase()) else {
+        return Ok(None);
+    };
+    let Some((letter, default)) = SCENARIOS.iter().find(|(l, _)| *l == letter) else {
+        return Err(bad(format!("There is no proposal “{letter}”.")));
+    };
+    let weights = scenario_weights(&q.weights, letter, *default).map_err(bad)?;
+    let tolerance = scenario_tolerance(&q.weights, letter).map_err(bad)?;
+    Ok(Some((letter, chosen(&q.t)?, weights, tolerance / 100.0)))
 }
 
 fn bad(message: String) -> Refusal {

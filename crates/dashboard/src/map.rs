@@ -11,12 +11,12 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
+use rounds_core::calendar::local_date;
 use rounds_core::{Priority, Stage};
 use rounds_protocol::records::AccountRecord;
 use rounds_protocol::{AccountId, TerritoryId};
@@ -228,13 +228,43 @@ async fn load(s: &AppState, viewer: &Viewer) -> Result<(Team, Vec<AccountRecord>
     .await
 }
 
-pub async fn data(
-    State(s): State<AppState>,
-    viewer: Viewer,
-    q: Result<Query<AccountsQuery>, QueryRejection>,
-) -> Answer {
-    let q = q.map(|Query(q)| q).unwrap_or_default();
-    let (team, all) = load(&s, &viewer).await?;
+pub async fn data(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
+    let raw = raw.unwrap_or_default();
+    let q: AccountsQuery = serde_html_form::from_str(&raw).unwrap_or_default();
+    let (team, mut all) = match super::design::proposal_in(&raw)? {
+        None => load(&s, &viewer).await?,
+        Some((_, ids, weights, tolerance)) => {
+            let today = local_date(viewer.tz, s.settings.clock.now());
+            let v = viewer.clone();
+            // The accounts as the proposal would place them.
+            let (team, all, moves) =
+                s.db.read(move |tx| {
+                    let loaded = rounds_server_rules::design::load(tx, &v, &ids, today)?;
+                    let column = loaded.propose(weights, tolerance).map_err(|e| {
+                        Error::client(rounds_protocol::ErrorCode::InvalidInput, e.to_string())
+                    })?;
+                    let moves: BTreeMap<AccountId, TerritoryId> =
+                        loaded.moves(&column).into_iter().collect();
+                    let mut team = loaded.team;
+                    let all = scope::accounts(tx, &mut team)?;
+                    Ok::<_, Error>((team, accounts::records(&all), moves))
+                })
+                .await?;
+            let mut all = all;
+            for a in &mut all {
+                if let Some(t) = moves.get(&a.id) {
+                    a.territory_id = Some(*t);
+                }
+            }
+            (team, all)
+        }
+    };
+    all.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.id.cmp(&b.id))
+    });
     let shown = accounts::filter(&team, all.clone(), &q);
     let mut r = Json(compute(&team, &all, &shown)).into_response();
     r.headers_mut()
@@ -252,10 +282,14 @@ fn csp(tile_origin: Option<&str>) -> String {
     )
 }
 
+/// The page; `proposal`: the letter of a territory design's proposal to show (its fields
+/// are in `raw`, the page's own query).
 pub fn render(
     viewer: &Viewer,
     team: &Team,
     q: &AccountsQuery,
+    proposal: Option<&str>,
+    raw: &str,
     tiles: &str,
     attribution: &str,
 ) -> Markup {
@@ -264,6 +298,12 @@ pub fn render(
     let qs = query_string(q);
     let body = html! {
         h1 { "Map" }
+        @if let Some(letter) = proposal {
+            p.notice role="status" {
+                "Showing proposal " (letter.to_uppercase()) " of the territory design: the accounts are coloured by the territory it would put them in. Nothing is published from here. "
+                a href=(format!("/dashboard/design?{raw}")) { "Back to the design" }
+            }
+        }
         (super::layout::left_out(&team.left_out))
         form.filters method="get" action="/dashboard/map" {
             label { "Territory" (territory_select(team, "territory", &territory, Some("All territories"))) }
@@ -293,7 +333,7 @@ pub fn render(
         }
         div.map-layout {
             div #map.map role="region" aria-label="Map of the accounts"
-                data-source=(format!("/dashboard/map.json?{qs}"))
+                data-source=(format!("/dashboard/map.json?{}", if proposal.is_some() { raw } else { qs.as_str() }))
                 data-list=(format!("/dashboard/accounts?{qs}"))
                 data-tiles=(tiles)
                 data-attribution=(attribution) {}
@@ -309,12 +349,10 @@ pub fn render(
     page("Map", Some((viewer, "/dashboard/map")), body)
 }
 
-pub async fn handler(
-    State(s): State<AppState>,
-    viewer: Viewer,
-    q: Result<Query<AccountsQuery>, QueryRejection>,
-) -> Answer {
-    let q = q.map(|Query(q)| q).unwrap_or_default();
+pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
+    let raw = raw.unwrap_or_default();
+    let q: AccountsQuery = serde_html_form::from_str(&raw).unwrap_or_default();
+    let proposal = super::design::proposal_in(&raw)?.map(|(letter, ..)| letter);
     // The accounts are read too, so the page names any it must leave out.
     let (team, _) = load(&s, &viewer).await?;
     let settings = &s.settings;
@@ -327,7 +365,15 @@ pub async fn handler(
     };
     let mut r = html_response(
         StatusCode::OK,
-        render(&viewer, &team, &q, tiles, &settings.map_attribution),
+        render(
+            &viewer,
+            &team,
+            &q,
+            proposal,
+            &raw,
+            tiles,
+            &settings.map_attribution,
+        ),
     );
     if let Ok(v) = HeaderValue::from_str(&csp(origin.as_deref())) {
         r.headers_mut().insert("content-security-policy", v);

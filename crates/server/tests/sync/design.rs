@@ -91,6 +91,38 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
         "{fields:?}"
     );
     assert!(fields.iter().any(|(k, v)| k == "tolerance" && v == "50"));
+    // The proposal on the map, before it is published: the handed-over accounts' pins are
+    // in Dallas there, while the accounts are still in Denver.
+    let link = page
+        .split(r#"href="/dashboard/map?proposal=a&amp;"#)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a link to proposal A on the map")
+        .replace("&amp;", "&");
+    let map = b
+        .get(&format!("/dashboard/map.json?proposal=a&{link}"))
+        .await;
+    assert_eq!(map.status, 200, "{}", map.body);
+    let map: serde_json::Value = serde_json::from_str(&map.body).expect("JSON");
+    let labels = map["colour_by"]["territory"].as_array().expect("groups");
+    for a in &handed {
+        let pin = map["pins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p[0] == a.to_string())
+            .expect("a pin for each handed-over account");
+        let t = pin[5].as_u64().unwrap() as usize;
+        assert_eq!(labels[t]["label"], "Dallas Metro", "{pin}");
+    }
+    assert_eq!(
+        territories_of(&server).await[&handed[0]],
+        Some(denver),
+        "nothing published yet"
+    );
+    let shown = b.page(&format!("/dashboard/map?proposal=a&{link}")).await;
+    assert!(shown.contains("Showing proposal A"), "{shown}");
+
     let form: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
