@@ -55,14 +55,36 @@
       });
     })).addTo(map);
 
-    var markers = data.pins.map(function (pin) {
+    var markers = data.pins.map(function (pin, i) {
       var m = L.circleMarker([pin[2], pin[3]], {
         renderer: renderer, radius: 6, weight: 1, color: '#ffffff',
         fillColor: colourOf(pin), fillOpacity: 0.95
       });
       m.bindPopup(function () { return card(pin, data); });
+      m.pinIndex = i;
       return m;
     });
+
+    // A cluster wears the colour most of its accounts have; a dashed ring says it holds
+    // others too. Built as an element so its colour is set without inline HTML styles.
+    function clusterIcon(cluster) {
+      var children = cluster.getAllChildMarkers();
+      var counts = {};
+      var best = null;
+      children.forEach(function (m) {
+        var g = data.pins[m.pinIndex][keys[by]];
+        counts[g] = (counts[g] || 0) + 1;
+        if (best === null || counts[g] > counts[best]) best = g;
+      });
+      var ring = document.createElement('div');
+      var wide = children.length >= 1000;
+      ring.className = 'cluster-ring' + (counts[best] < children.length ? ' mixed' : '') +
+        (wide ? ' wide' : '');
+      ring.style.background = data.colour_by[by][best].colour;
+      ring.appendChild(text('span', children.length.toLocaleString('en-US')));
+      var size = wide ? 48 : 38;
+      return L.divIcon({ html: ring, className: 'cluster', iconSize: L.point(size, size) });
+    }
     if (markers.length) {
       // Fitted to the pins the filter chose; their territories' areas may reach further.
       var bounds = L.latLngBounds(data.pins.map(function (p) { return [p[2], p[3]]; }));
@@ -70,6 +92,7 @@
     }
     drawLegend();
     var clusters = L.markerClusterGroup({
+      iconCreateFunction: clusterIcon,
       chunkedLoading: true,
       showCoverageOnHover: false,
       maxClusterRadius: 45,

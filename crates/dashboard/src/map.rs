@@ -22,7 +22,7 @@ use rounds_protocol::records::AccountRecord;
 use rounds_protocol::{AccountId, TerritoryId};
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
-use rounds_territory::{Place, covering_area};
+use rounds_territory::{Place, covering_areas};
 use serde::Serialize;
 
 use super::accounts::{self, AccountsQuery, priority_label, query_string, territory_select};
@@ -73,8 +73,8 @@ pub struct Pin(
     pub usize,
 );
 
-/// A territory's area: the index of its group in `colour_by.territory`, and its corners
-/// as `[lat, lon]`.
+/// One area of a territory (one for each group of its accounts far from the others): the
+/// index of its group in `colour_by.territory`, and its corners as `[lat, lon]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Area {
     pub territory: usize,
@@ -200,8 +200,8 @@ pub fn compute(team: &Team, all: &[AccountRecord], shown: &[AccountRecord]) -> M
     }
     let areas = places
         .into_iter()
-        .filter_map(|(territory, ps)| {
-            covering_area(&ps).map(|ring| Area {
+        .flat_map(|(territory, ps)| {
+            covering_areas(&ps).into_iter().map(move |ring| Area {
                 territory,
                 ring: ring
                     .into_iter()

@@ -1,6 +1,6 @@
 //! Territory geometry and design.
 //!
-//! * [`covering_area`]: the area a territory covers on the map, drawn from its places.
+//! * [`covering_areas`]: the areas a territory covers on the map, drawn from its places.
 //! * [`Neighbours`]: which units (postal codes) touch, from the Delaunay triangulation of
 //!   their centroids: the graph in which a territory must be contiguous.
 //! * [`Design`]: accounts grouped into units by postal code, and today's alignment and
@@ -20,7 +20,7 @@ mod graph;
 mod rng;
 
 pub use align::{AlignError, Problem, Proposal, Unit, Weights, objective, propose};
-pub use area::covering_area;
+pub use area::{MIN_GAP_KM, covering_area, covering_areas};
 pub use design::{Column, Design, DesignAccount, Share, nearest_km};
 pub use figures::{Figures, TerritoryFigures, figures};
 pub use graph::Neighbours;

@@ -112,3 +112,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn places_in_two_cities_are_two_areas() {
+    // A square of shops around Denver and one around Dallas, 1,000 km apart.
+    let mut v = Vec::new();
+    for (lat, lon) in [(39.7, -105.0), (32.8, -96.8)] {
+        for (dy, dx) in [(0.0, 0.0), (0.1, 0.0), (0.1, 0.1), (0.0, 0.1), (0.05, 0.05)] {
+            v.push((lat + dy, lon + dx));
+        }
+    }
+    let areas = rounds_territory::covering_areas(&places(&v));
+    assert_eq!(areas.len(), 2, "{areas:?}");
+    assert!(areas.iter().all(|a| a.len() == 4));
+    // One city alone is one area, the same as its hull.
+    let one = rounds_territory::covering_areas(&places(&v[..5]));
+    assert_eq!(one, vec![covering_area(&places(&v[..5])).unwrap()]);
+    // A lone shop far away covers no area of its own and does not stretch the city's.
+    let mut stray = v[..5].to_vec();
+    stray.push((35.0, -100.0));
+    assert_eq!(rounds_territory::covering_areas(&places(&stray)), one);
+}
