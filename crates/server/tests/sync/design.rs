@@ -65,7 +65,11 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
     let ids = handed.clone();
     server
         .db
-        .write(move |tx| manage::move_accounts(tx, &manage::Reach::All, &ids, denver, test_now()))
+        .write(move |tx| {
+            // A day ago, so what Dana does with them since is hers.
+            let yesterday = test_now() - chrono::Duration::days(1);
+            manage::move_accounts(tx, &manage::Reach::All, &ids, denver, yesterday)
+        })
         .await
         .expect("handed over");
     let mut dana = Device::sign_in(&server.base, DANA).await;
@@ -127,6 +131,13 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
+    // Offline, Dana logs a visit at one of the handed-over accounts; it is published away
+    // before she syncs.
+    let visit = dana.log(
+        handed[0],
+        test_now() - chrono::Duration::hours(1),
+        "visited before the redesign",
+    );
     let published = b.post("/dashboard/design/publish", &form).await;
     assert_eq!(published.status, 303, "{}", published.body);
     let location = published.location.expect("back to the page");
@@ -159,6 +170,20 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
         .collect();
     assert_eq!(held, denver_now);
     assert_eq!(held.len(), 20);
+    // Her offline visit was kept, once, and went with its account.
+    let id = visit.id.to_string();
+    let kept: i64 = server
+        .db
+        .read(move |tx| {
+            tx.query_one(
+                "SELECT COUNT(*) FROM activities WHERE id = $1 AND status = 'ok'",
+                rounds_server::params![id],
+            )
+            .and_then(|r| r.int(0))
+        })
+        .await
+        .expect("count");
+    assert_eq!(kept, 1, "the offline visit was recorded once");
 
     // Each postal code now belongs to the territory of its accounts, and says so.
     let codes: BTreeMap<(String, String), TerritoryId> = server
