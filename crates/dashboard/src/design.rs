@@ -12,7 +12,7 @@ use rounds_core::calendar::local_date;
 use rounds_core::{Currency, Money};
 use rounds_protocol::TerritoryId;
 use rounds_server_rules::Error;
-use rounds_server_rules::design::{self, Loaded};
+use rounds_server_rules::design::{self, Loaded, Scope};
 use rounds_server_rules::state::AppState;
 use rounds_territory::{AlignError, Column, Weights};
 use serde::Deserialize;
@@ -156,8 +156,11 @@ struct Shown {
     result: Result<(Column, String), AlignError>,
 }
 
-fn query_of(ids: &[TerritoryId], scenarios: &[Shown]) -> String {
-    let mut parts: Vec<String> = ids.iter().map(|t| format!("t={t}")).collect();
+fn query_of(scope: &Scope, scenarios: &[Shown]) -> String {
+    let mut parts: Vec<String> = scope.territories.iter().map(|t| format!("t={t}")).collect();
+    if scope.keep_customers {
+        parts.push("keep_customers=1".into());
+    }
     for s in scenarios {
         let l = s.letter.to_lowercase();
         let w = s.weights;
@@ -198,13 +201,14 @@ fn summary(c: &Column) -> [String; 4] {
 fn render(
     viewer: &Viewer,
     loaded: &Loaded,
-    ids: &[TerritoryId],
+    scope: &Scope,
     scenarios: &[Shown],
     published: Option<usize>,
 ) -> Markup {
+    let ids = &scope.territories;
     let today = loaded.design.today();
     let currency = loaded.currency;
-    let back = query_of(ids, scenarios);
+    let back = query_of(scope, scenarios);
     let body = html! {
         h1 { "Territory design" }
         (super::layout::left_out(&loaded.team.left_out))
@@ -226,6 +230,12 @@ fn render(
                     label.check {
                         @if on { input type="checkbox" name="t" value=(t.id) checked; } @else { input type="checkbox" name="t" value=(t.id); }
                         " " (t.name)
+                    }
+                }
+                p {
+                    label.check {
+                        @if scope.keep_customers { input type="checkbox" name="keep_customers" value="1" checked; } @else { input type="checkbox" name="keep_customers" value="1"; }
+                        " Keep customers with their rep (their postal codes stay where they are)"
                     }
                 }
             }
@@ -293,6 +303,7 @@ fn render(
                                         form method="post" action="/dashboard/design/publish" {
                                             input type="hidden" name="csrf" value=(viewer.csrf);
                                             @for id in ids { input type="hidden" name="t" value=(id); }
+                                            @if scope.keep_customers { input type="hidden" name="keep_customers" value="1"; }
                                             input type="hidden" name="workload" value=(weight_text(s.weights.workload));
                                             input type="hidden" name="potential" value=(weight_text(s.weights.potential));
                                             input type="hidden" name="compactness" value=(weight_text(s.weights.compactness));
@@ -322,8 +333,22 @@ fn render(
     )
 }
 
-/// A proposal named in a query: its letter, territories, weights and tolerance (a fraction).
-pub type Named = (&'static str, Vec<TerritoryId>, Weights, f64);
+/// A proposal named in a query.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub letter: &'static str,
+    pub scope: Scope,
+    pub weights: Weights,
+    /// A fraction.
+    pub tolerance: f64,
+}
+
+/// Whether a query or form asks to keep customers with their rep.
+fn keeps_customers(fields: &std::collections::BTreeMap<String, String>) -> bool {
+    fields
+        .get("keep_customers")
+        .is_some_and(|v| v == "1" || v == "on")
+}
 
 /// The proposal a query names for the map (`proposal=<letter>` with the design page's
 /// fields); `None` when it names none.
@@ -338,7 +363,15 @@ pub fn proposal_in(raw: &str) -> Result<Option<Named>, Refusal> {
     };
     let weights = scenario_weights(&q.weights, letter, *default).map_err(bad)?;
     let tolerance = scenario_tolerance(&q.weights, letter).map_err(bad)?;
-    Ok(Some((letter, chosen(&q.t)?, weights, tolerance / 100.0)))
+    Ok(Some(Named {
+        letter,
+        scope: Scope {
+            territories: chosen(&q.t)?,
+            keep_customers: keeps_customers(&q.weights),
+        },
+        weights,
+        tolerance: tolerance / 100.0,
+    }))
 }
 
 fn bad(message: String) -> Refusal {
@@ -349,7 +382,10 @@ pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): R
     let q: DesignQuery = serde_html_form::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|_| bad("The page's address is not readable.".into()))?;
     let published = q.weights.get("published").and_then(|v| v.parse().ok());
-    let ids = chosen(&q.t)?;
+    let scope = Scope {
+        territories: chosen(&q.t)?,
+        keep_customers: keeps_customers(&q.weights),
+    };
     let mut settings = Vec::new();
     for (letter, default) in SCENARIOS {
         settings.push((
@@ -360,9 +396,10 @@ pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): R
     }
     let today = local_date(viewer.tz, s.settings.clock.now());
     let v = viewer.clone();
+    let asked = scope.clone();
     let (loaded, scenarios) =
         s.db.read(move |tx| {
-            let loaded = design::load(tx, &v, &ids, today)?;
+            let loaded = design::load(tx, &v, &asked, today)?;
             let scenarios: Vec<Shown> = settings
                 .into_iter()
                 .map(|(letter, weights, tolerance)| Shown {
@@ -379,14 +416,17 @@ pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): R
         })
         .await?;
     let ids: Vec<TerritoryId> = loaded.territories.iter().map(|t| t.id).collect();
-    let ids = if ids.len() == loaded.team.territories.len() {
-        Vec::new()
-    } else {
-        ids
+    let scope = Scope {
+        territories: if ids.len() == loaded.team.territories.len() {
+            Vec::new()
+        } else {
+            ids
+        },
+        ..scope
     };
     Ok(html_response(
         StatusCode::OK,
-        render(&viewer, &loaded, &ids, &scenarios, published),
+        render(&viewer, &loaded, &scope, &scenarios, published),
     ))
 }
 
@@ -410,10 +450,15 @@ pub struct PublishForm {
     digest: String,
     #[serde(default)]
     back: String,
+    #[serde(default)]
+    keep_customers: String,
 }
 
 pub async fn publish(State(s): State<AppState>, Csrf(viewer, f): Csrf<PublishForm>) -> Answer {
-    let ids = chosen(&f.t)?;
+    let scope = Scope {
+        territories: chosen(&f.t)?,
+        keep_customers: f.keep_customers == "1",
+    };
     let weight = |v: &str| {
         parse_weight(v).ok_or_else(|| bad("A weight is not a number from 0 to 100.".into()))
     };
@@ -433,7 +478,7 @@ pub async fn publish(State(s): State<AppState>, Csrf(viewer, f): Csrf<PublishFor
         s.db.write(move |tx| {
             // Computed again and checked against what was shown, in the transaction that
             // applies it.
-            let loaded = design::load(tx, &v, &ids, today)?;
+            let loaded = design::load(tx, &v, &scope, today)?;
             let column = loaded.propose(weights, tolerance / 100.0).map_err(|e| {
                 Error::client(rounds_protocol::ErrorCode::InvalidInput, e.to_string())
             })?;

@@ -233,16 +233,18 @@ pub async fn data(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     let q: AccountsQuery = serde_html_form::from_str(&raw).unwrap_or_default();
     let (team, mut all) = match super::design::proposal_in(&raw)? {
         None => load(&s, &viewer).await?,
-        Some((_, ids, weights, tolerance)) => {
+        Some(named) => {
             let today = local_date(viewer.tz, s.settings.clock.now());
             let v = viewer.clone();
             // The accounts as the proposal would place them.
             let (team, all, moves) =
                 s.db.read(move |tx| {
-                    let loaded = rounds_server_rules::design::load(tx, &v, &ids, today)?;
-                    let column = loaded.propose(weights, tolerance).map_err(|e| {
-                        Error::client(rounds_protocol::ErrorCode::InvalidInput, e.to_string())
-                    })?;
+                    let loaded = rounds_server_rules::design::load(tx, &v, &named.scope, today)?;
+                    let column = loaded
+                        .propose(named.weights, named.tolerance)
+                        .map_err(|e| {
+                            Error::client(rounds_protocol::ErrorCode::InvalidInput, e.to_string())
+                        })?;
                     let moves: BTreeMap<AccountId, TerritoryId> =
                         loaded.moves(&column).into_iter().collect();
                     let mut team = loaded.team;
@@ -352,7 +354,7 @@ pub fn render(
 pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
     let raw = raw.unwrap_or_default();
     let q: AccountsQuery = serde_html_form::from_str(&raw).unwrap_or_default();
-    let proposal = super::design::proposal_in(&raw)?.map(|(letter, ..)| letter);
+    let proposal = super::design::proposal_in(&raw)?.map(|named| named.letter);
     // The accounts are read too, so the page names any it must leave out.
     let (team, _) = load(&s, &viewer).await?;
     let settings = &s.settings;

@@ -18,7 +18,7 @@ use rounds_territory::{AlignError, Column, Design, DesignAccount, Place, Weights
 use sha2::{Digest, Sha256};
 
 use crate::db::{Sql, Tx};
-use crate::scope::{self, Team, TerritoryRow};
+use crate::scope::{self as team_scope, Team, TerritoryRow};
 use crate::sessions::SignedIn as Viewer;
 use crate::{Error, Result};
 use crate::{manage, units};
@@ -98,21 +98,26 @@ fn design_accounts(
                     0.0
                 },
                 today: a.territory.and_then(|t| index.get(&t).copied()),
+                locked: false,
             }
         })
         .collect()
 }
 
-/// Loads the design of `chosen` (the team's territories; all when empty) as of `today`.
-pub fn load(
-    tx: &mut dyn Sql,
-    viewer: &Viewer,
-    chosen: &[TerritoryId],
-    today: NaiveDate,
-) -> Result<Loaded> {
-    let mut team = scope::team(tx, viewer)?;
-    let all = scope::accounts(tx, &mut team)?;
-    let plan = scope::plan(tx)?;
+/// What a design is made of: the territories (the team's; all when empty), and whether
+/// customers stay with their rep (their postal codes are locked).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scope {
+    pub territories: Vec<TerritoryId>,
+    pub keep_customers: bool,
+}
+
+/// Loads the design of `scope` as of `today`.
+pub fn load(tx: &mut dyn Sql, viewer: &Viewer, scope: &Scope, today: NaiveDate) -> Result<Loaded> {
+    let chosen = &scope.territories;
+    let mut team = team_scope::team(tx, viewer)?;
+    let all = team_scope::accounts(tx, &mut team)?;
+    let plan = team_scope::plan(tx)?;
     let territories = territories(&team, chosen)?;
     let index: BTreeMap<TerritoryId, usize> = territories
         .iter()
@@ -124,7 +129,12 @@ pub fn load(
         .filter(|a| a.territory.is_some_and(|t| index.contains_key(&t)))
         .collect();
     let currency = main_currency(mine.iter().copied());
-    let accounts = design_accounts(&mine, &index, plan.as_ref(), currency, today);
+    let mut accounts = design_accounts(&mine, &index, plan.as_ref(), currency, today);
+    if scope.keep_customers {
+        for (d, a) in accounts.iter_mut().zip(&mine) {
+            d.locked = a.stage == rounds_core::Stage::Customer;
+        }
+    }
     Ok(Loaded {
         accounts: mine.iter().map(|a| a.id).collect(),
         postal_codes: mine
@@ -198,7 +208,7 @@ pub fn publish(
     for (a, t) in loaded.moves(column) {
         by_target.entry(t).or_default().push(a);
     }
-    let reach = scope::reach(&loaded.team);
+    let reach = team_scope::reach(&loaded.team);
     let mut moved = 0;
     for (to, ids) in by_target {
         moved += manage::move_accounts(tx, &reach, &ids, to, now)?;

@@ -22,6 +22,8 @@ pub struct DesignAccount {
     pub potential: f64,
     /// Its territory today (an index among the design's territories), if any.
     pub today: Option<usize>,
+    /// Stays in today's territory: its postal code's unit is locked (see [`Unit::locked`]).
+    pub locked: bool,
 }
 
 /// A territory in one column of the comparison.
@@ -66,7 +68,7 @@ fn normalised(code: &str) -> String {
 impl Design {
     /// Units from `accounts`: one per postal code among the placed accounts (an account
     /// with none is a unit of its own), at the mean of its accounts' places, in today's
-    /// territory of most of its accounts' workload.
+    /// territory of most of its accounts' workload; locked when one of its accounts is.
     pub fn new(accounts: Vec<DesignAccount>, territories: usize) -> Design {
         let mut by_code: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, a) in accounts.iter().enumerate() {
@@ -107,7 +109,9 @@ impl Design {
                     .into_iter()
                     .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
                     .map(|(t, _)| t),
-                locked: false,
+                locked: members
+                    .iter()
+                    .any(|&i| accounts[i].locked && accounts[i].today.is_some()),
             });
         }
         let neighbours = Neighbours::delaunay(&units.iter().map(|u| u.place).collect::<Vec<_>>());

@@ -20,6 +20,7 @@ fn accounts() -> Vec<DesignAccount> {
                     drive: 0.25,
                     potential: 1_000.0,
                     today: Some(usize::from(x >= 3)),
+                    locked: false,
                 });
             }
         }
@@ -37,6 +38,7 @@ fn accounts_sharing_a_postal_code_are_one_unit_and_unplaced_ones_stay() {
         drive: 0.0,
         potential: 0.0,
         today: Some(1),
+        locked: false,
     });
     all.push(DesignAccount {
         place: Some(Place::new(40.1, -99.9)),
@@ -45,6 +47,7 @@ fn accounts_sharing_a_postal_code_are_one_unit_and_unplaced_ones_stay() {
         drive: 0.1,
         potential: 10.0,
         today: Some(0),
+        locked: false,
     });
     let design = Design::new(all.clone(), 2);
     assert_eq!(
@@ -103,4 +106,36 @@ fn the_nearest_other_place_is_found() {
     assert!((km[2].unwrap() - 0.5 * 110.57).abs() < 0.5, "{km:?}");
     assert_eq!(km[3], None);
     assert_eq!(nearest_km(&ps[..1]), vec![None]);
+}
+
+#[test]
+fn locked_accounts_keep_their_postal_code_where_it_is() {
+    // The left half's outer column is locked: the balance comes from the rest, and those
+    // accounts stay in territory 0.
+    let mut all = accounts();
+    for (i, a) in all.iter_mut().enumerate() {
+        a.locked = (i / 2) % 6 == 0;
+    }
+    let design = Design::new(all.clone(), 2);
+    let proposal = design
+        .propose(Weights::default(), 0.05)
+        .expect("a proposal");
+    for (a, t) in all.iter().zip(&proposal.territory_of) {
+        if a.locked {
+            assert_eq!(*t, a.today);
+        }
+    }
+    assert!(proposal.moved > 0, "it still balances");
+    // Locking the border column instead leaves territory 0 nothing it can give away.
+    for (i, a) in all.iter_mut().enumerate() {
+        a.locked = (i / 2) % 6 == 2;
+    }
+    let walled = Design::new(all.clone(), 2)
+        .propose(Weights::default(), 0.05)
+        .expect("a proposal");
+    for (a, t) in all.iter().zip(&walled.territory_of) {
+        if a.locked {
+            assert_eq!(*t, a.today);
+        }
+    }
 }

@@ -204,8 +204,8 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
         })
         .await
         .expect("units");
-    let records = records(&server).await;
-    let placed: BTreeSet<(String, String)> = records
+    let stored = records(&server).await;
+    let placed: BTreeSet<(String, String)> = stored
         .iter()
         .filter(|a| {
             a.lat.is_some() && [Some(denver), Some(dallas), Some(atlanta)].contains(&a.territory_id)
@@ -218,7 +218,7 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
         })
         .collect();
     assert_eq!(codes.keys().cloned().collect::<BTreeSet<_>>(), placed);
-    for a in records
+    for a in stored
         .iter()
         .filter(|a| a.lat.is_some() && a.territory_id == Some(denver))
     {
@@ -229,7 +229,7 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
             a.name
         );
     }
-    let denver_account = records
+    let denver_account = stored
         .iter()
         .find(|a| a.territory_id == Some(denver))
         .expect("a Denver account");
@@ -286,6 +286,37 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
         .collect();
     assert_eq!(spreads.len(), 3, "three proposals");
     assert!(spreads.iter().all(|s| *s <= 10.0), "{spreads:?}");
+
+    // Customers kept with their rep: in the proposal every customer stays where it is.
+    let query = format!("t={denver}&t={dallas}&t={atlanta}&keep_customers=1");
+    let page = b.page(&format!("/dashboard/design?{query}")).await;
+    assert!(page.contains(r#"name="keep_customers" value="1" checked"#));
+    let map = b
+        .get(&format!("/dashboard/map.json?proposal=a&{query}"))
+        .await;
+    let map: serde_json::Value = serde_json::from_str(&map.body).expect("JSON");
+    let labels = map["colour_by"]["territory"].as_array().expect("groups");
+    let names = BTreeMap::from([
+        (denver, "Denver Metro"),
+        (dallas, "Dallas Metro"),
+        (atlanta, "Atlanta Metro"),
+    ]);
+    let mut customers = 0;
+    for a in records(&server).await {
+        if a.stage == rounds_core::Stage::Customer
+            && let Some(t) = a.territory_id.filter(|t| names.contains_key(t))
+            && let Some(pin) = map["pins"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p[0] == a.id.to_string())
+        {
+            customers += 1;
+            let shown = pin[5].as_u64().unwrap() as usize;
+            assert_eq!(labels[shown]["label"], names[&t], "{} stays", a.name);
+        }
+    }
+    assert!(customers > 0, "the demo has customers");
 }
 
 async fn records(server: &TestServer) -> Vec<AccountRecord> {
