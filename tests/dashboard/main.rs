@@ -1402,7 +1402,7 @@ async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
         .unwrap();
     let card = driver::text(&c, ".map-card").await;
     assert!(card.contains(&name), "{card}");
-    for fact in ["Territory", "Rep", "Priority", "Stage"] {
+    for fact in ["Territory", "Rep", "Priority", "Stage", "Postal code"] {
         assert!(card.contains(fact), "{fact} in {card}");
     }
     let href = driver::wait(&c, ".map-card a")
@@ -1714,6 +1714,7 @@ async fn every_dashboard_page_passes_the_accessibility_check() {
         format!("/dashboard/accounts/{account}"),
         "/dashboard/map".to_owned(),
         "/dashboard/design".to_owned(),
+        "/dashboard/postal-codes/80202?country=US".to_owned(),
         "/dashboard/plans".to_owned(),
         "/dashboard/weeks".to_owned(),
         "/dashboard/import".to_owned(),

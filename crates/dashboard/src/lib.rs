@@ -22,6 +22,7 @@ pub mod password;
 pub mod performance;
 pub mod photos;
 pub mod plans;
+pub mod postal;
 pub mod priority;
 pub mod quotas;
 pub mod review;
@@ -98,6 +99,10 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/accounts", get(accounts::list))
         .route("/dashboard/map", get(map::handler))
         .route("/dashboard/design", get(design::handler))
+        .route(
+            "/dashboard/postal-codes/{code}",
+            get(postal::show).post(postal::reassign),
+        )
         .route("/dashboard/design/publish", post(design::publish))
         .route("/dashboard/map.json", get(map::data))
         .route("/dashboard/accounts.csv", get(export::accounts))

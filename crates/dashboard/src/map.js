@@ -166,6 +166,13 @@
       facts.appendChild(text('dd', f[1]));
     });
     box.appendChild(facts);
+    if (pin[9]) {
+      var unit = text('a', 'Postal code ' + pin[9] + ': its territory');
+      unit.href = '/dashboard/postal-codes/' + encodeURIComponent(pin[9]) +
+        '?country=' + encodeURIComponent(pin[10] || 'US');
+      unit.className = 'map-unit';
+      box.appendChild(unit);
+    }
     return box;
   }
 })();

@@ -58,8 +58,8 @@ pub struct ColourBy {
 }
 
 /// One account on the map, as a JSON array to keep 50,000 of them small:
-/// `[id, name, lat, lon, city, territory, rep, priority, stage]`, the last four indices
-/// into [`ColourBy`]'s lists.
+/// `[id, name, lat, lon, city, territory, rep, priority, stage, postal code, country]`,
+/// territory to stage being indices into [`ColourBy`]'s lists.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pin(
     pub AccountId,
@@ -71,6 +71,8 @@ pub struct Pin(
     pub usize,
     pub usize,
     pub usize,
+    pub String,
+    pub String,
 );
 
 /// One area of a territory (one for each group of its accounts far from the others): the
@@ -185,6 +187,8 @@ pub fn compute(team: &Team, all: &[AccountRecord], shown: &[AccountRecord]) -> M
             r,
             p,
             s,
+            a.postal_code.trim().to_owned(),
+            a.country.trim().to_owned(),
         ));
     }
     let mut places: BTreeMap<usize, Vec<Place>> = BTreeMap::new();

@@ -107,3 +107,64 @@ pub fn source(
         None => Source::ByHand,
     })
 }
+
+/// The accounts of `team` at one postal code (see [`key`]), by name.
+pub fn accounts_at<'a>(
+    accounts: &'a [rounds_core::Account],
+    country: &str,
+    postal_code: &str,
+) -> Vec<&'a rounds_core::Account> {
+    let Some(wanted) = key(country, postal_code) else {
+        return Vec::new();
+    };
+    let mut out: Vec<&rounds_core::Account> = accounts
+        .iter()
+        .filter(|a| key(&a.address.country, &a.address.postal_code).as_ref() == Some(&wanted))
+        .collect();
+    out.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.id.cmp(&b.id))
+    });
+    out
+}
+
+/// Moves a postal code to territory `to`: the team's accounts there (which must be exactly
+/// `expected`, the ones the manager was shown) move through the manager's move path, and
+/// the code belongs to `to` from now on. The number of accounts moved.
+pub fn reassign(
+    tx: &mut Tx<'_>,
+    viewer: &crate::sessions::SignedIn,
+    country: &str,
+    postal_code: &str,
+    to: TerritoryId,
+    expected: &[rounds_protocol::AccountId],
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let Some(unit) = key(country, postal_code) else {
+        return Err(crate::Error::client(
+            rounds_protocol::ErrorCode::InvalidInput,
+            "a postal code is needed",
+        ));
+    };
+    let mut team = crate::scope::team(tx, viewer)?;
+    let all = crate::scope::accounts(tx, &mut team)?;
+    let mut here: Vec<rounds_protocol::AccountId> = accounts_at(&all, country, postal_code)
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let mut shown = expected.to_vec();
+    here.sort();
+    shown.sort();
+    if here != shown {
+        return Err(crate::Error::client(
+            rounds_protocol::ErrorCode::Conflict,
+            "the accounts at this postal code changed since the preview; look at it again",
+        ));
+    }
+    let reach = crate::scope::reach(&team);
+    let moved = crate::manage::move_accounts(tx, &reach, &here, to, now)?;
+    assign(tx, &HashMap::from([(unit, to)]), now)?;
+    Ok(moved)
+}

@@ -12,7 +12,107 @@ use rounds_server::manage;
 use crate::dashboard::{Browser, DANA, MANAGER, demo_server, territory_id};
 use crate::support::*;
 
-on_both_backends!(a_published_proposal_moves_the_accounts_once_and_devices_follow);
+on_both_backends!(
+    a_published_proposal_moves_the_accounts_once_and_devices_follow,
+    a_postal_code_moves_to_another_territory_after_a_preview,
+);
+
+/// A postal code of Denver's moves to Dallas: the preview lists what moves and saves
+/// nothing; the move takes its accounts and the code; a stale preview is refused.
+async fn a_postal_code_moves_to_another_territory_after_a_preview(backend: Backend) {
+    let server = demo_server(backend).await;
+    let denver = territory_id(&server, "Denver Metro").await;
+    let dallas = territory_id(&server, "Dallas Metro").await;
+    let all = records(&server).await;
+    let code = all
+        .iter()
+        .find(|a| a.territory_id == Some(denver) && !a.postal_code.is_empty())
+        .expect("a Denver account with a postal code")
+        .postal_code
+        .clone();
+    let at_code: BTreeSet<AccountId> = all
+        .iter()
+        .filter(|a| a.postal_code == code)
+        .map(|a| a.id)
+        .collect();
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let path = format!("/dashboard/postal-codes/{code}?country=US");
+    let page = b.page(&path).await;
+    assert!(page.contains("belongs to no territory yet"), "{page}");
+    for id in &at_code {
+        assert!(page.contains(&format!(r#"data-account="{id}""#)));
+    }
+
+    let preview = b.page(&format!("{path}&to={dallas}")).await;
+    assert!(preview.contains("postal-preview"));
+    assert!(
+        preview.contains(&format!("moves {} account", at_code.len())),
+        "{preview}"
+    );
+    assert_eq!(
+        territories_of(&server)
+            .await
+            .values()
+            .filter(|t| **t == Some(dallas))
+            .count(),
+        20,
+        "a preview saves nothing"
+    );
+
+    let fields = form_fields(&preview, &format!("/dashboard/postal-codes/{code}"));
+    let mut form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // Missing one account: the preview no longer matches, nothing moves.
+    let stale: Vec<(&str, &str)> = {
+        let mut seen = false;
+        form.iter()
+            .filter(|(k, _)| {
+                let drop = *k == "ids" && !seen;
+                seen |= drop;
+                !drop
+            })
+            .copied()
+            .collect()
+    };
+    let refused = b
+        .post(&format!("/dashboard/postal-codes/{code}"), &stale)
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("changed since the preview"));
+
+    let moved = b
+        .post(&format!("/dashboard/postal-codes/{code}"), &form)
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let location = moved.location.expect("back to the page");
+    assert!(
+        location.ends_with(&format!("moved={}", at_code.len())),
+        "{location}"
+    );
+    let after = territories_of(&server).await;
+    for id in &at_code {
+        assert_eq!(after[id], Some(dallas));
+    }
+    let page = b.page(&location).await;
+    assert!(page.contains("It belongs to <b>Dallas Metro</b>"), "{page}");
+    // And a new account imported there lands in Dallas.
+    form.clear();
+    let csv = format!("name,postal_code,country\nCorner Kiosk,{code},US\n");
+    server
+        .db
+        .write(move |tx| {
+            let checked = rounds_server::import::check(tx, &csv, &manage::Reach::All, test_now())?;
+            rounds_server::import::apply(tx, &checked.steps, None, test_now())
+        })
+        .await
+        .expect("imported");
+    assert_eq!(
+        records_of(&server, "Corner Kiosk").await.territory_id,
+        Some(dallas)
+    );
+}
 
 async fn territories_of(server: &TestServer) -> BTreeMap<AccountId, Option<TerritoryId>> {
     server
@@ -33,7 +133,7 @@ async fn territories_of(server: &TestServer) -> BTreeMap<AccountId, Option<Terri
 /// The hidden fields of the first form posting to `action` on `page`.
 fn form_fields(page: &str, action: &str) -> Vec<(String, String)> {
     let start = page
-        .find(&format!(r#"action="{action}""#))
+        .find(&format!(r#"method="post" action="{action}""#))
         .unwrap_or_else(|| panic!("a form to {action} in {page}"));
     let form = &page[start..start + page[start..].find("</form>").expect("form end")];
     form.split("<input ")
