@@ -1,5 +1,6 @@
 //! Lost, duplicated and reordered pushes (S1–S3), and a reassignment while offline through
-//! a lossy link (S13).
+//! a lossy link (S13: one account moved by its manager; S13b: its postal code moved to
+//! another territory, as territory design does).
 
 use rounds_core::Stage;
 use rounds_protocol::sync::AccountEdit;
@@ -14,6 +15,7 @@ on_both_backends!(
     s2_duplicate_and_concurrent_retries_from_two_devices_of_one_rep,
     s3_an_old_batch_arriving_after_a_newer_one,
     s13_reassignment_while_offline_through_a_link_dropping_a_fifth,
+    s13b_postal_code_moved_while_offline_through_a_link_dropping_a_fifth,
     s23_new_leads_through_lost_duplicated_and_cut_pushes,
     s24_photos_through_lost_duplicated_and_cut_uploads,
 );
@@ -128,8 +130,29 @@ async fn s3_an_old_batch_arriving_after_a_newer_one(backend: Backend) {
 }
 
 async fn s13_reassignment_while_offline_through_a_link_dropping_a_fifth(backend: Backend) {
+    handovers_while_offline(backend, Handover::Account).await;
+}
+
+async fn s13b_postal_code_moved_while_offline_through_a_link_dropping_a_fifth(backend: Backend) {
+    handovers_while_offline(backend, Handover::PostalCode).await;
+}
+
+/// How an account leaves Dana for Marcus while she is offline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Handover {
+    /// Her manager moves the account.
+    Account,
+    /// Her manager moves the account's postal code (with every account there).
+    PostalCode,
+}
+
+async fn handovers_while_offline(backend: Backend, how: Handover) {
+    let name = match how {
+        Handover::Account => "s13",
+        Handover::PostalCode => "s13b",
+    };
     let server = Server::demo_on_backend(backend).await;
-    let proxy = Proxy::start(&server.base(), seed("s13")).await;
+    let proxy = Proxy::start(&server.base(), seed(name)).await;
     let mut dana = Device::sign_in_at(&proxy.base(), DANA).await;
     let mut marcus = Device::sign_in_at(&proxy.base(), "marcus@demo.rounds.app").await;
     dana.sync().await.unwrap();
@@ -155,7 +178,13 @@ async fn s13_reassignment_while_offline_through_a_link_dropping_a_fifth(backend:
         oracle.edited(&dana, seq, x);
 
         proxy.calm();
-        server.move_account(x, marcus_territory).await;
+        match how {
+            Handover::Account => server.move_account(x, marcus_territory).await,
+            Handover::PostalCode => {
+                let moved = server.move_postal_code(x, marcus_territory).await;
+                assert!(moved.contains(&x), "X is at its postal code");
+            }
+        }
 
         // Back online through a link that loses a fifth of all requests and answers.
         proxy.odds(&[(Fault::DropRequest, 0.1), (Fault::DropResponse, 0.1)]);
@@ -203,7 +232,7 @@ async fn s13_reassignment_while_offline_through_a_link_dropping_a_fifth(backend:
         assert_eq!(refused, 1, "the edit is kept as a rejected edit, once");
     }
     println!(
-        "s13: {handovers} handovers while offline; {} requests dropped, {} answers dropped, {attempts} sync attempts",
+        "{name}: {handovers} handovers while offline; {} requests dropped, {} answers dropped, {attempts} sync attempts",
         proxy.made(|f| *f == Fault::DropRequest),
         proxy.made(|f| *f == Fault::DropResponse)
     );

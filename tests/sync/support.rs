@@ -452,6 +452,59 @@ impl Server {
         self.move_account_as(&manager, account, to).await;
     }
 
+    /// Moves the postal code of `account` to territory `to` as the demo manager does from
+    /// the dashboard (the accounts there, and the code itself); the accounts it moved.
+    pub async fn move_postal_code(
+        &self,
+        account: rounds_protocol::AccountId,
+        to: rounds_protocol::TerritoryId,
+    ) -> Vec<rounds_protocol::AccountId> {
+        let now = self.settings.clock.now();
+        self.db()
+            .await
+            .write(move |tx| {
+                let r = tx.query_one(
+                    "SELECT id, name, email FROM users WHERE email = 'manager@demo.rounds.app'",
+                    &[],
+                )?;
+                let manager = rounds_server::sessions::SignedIn {
+                    id: r.parse("id")?,
+                    name: r.text("name")?,
+                    email: r.text("email")?,
+                    role: rounds_core::Role::Manager,
+                    tz: rounds_core::Tz::UTC,
+                    csrf: String::new(),
+                };
+                let data = tx
+                    .query_one(
+                        "SELECT data FROM accounts WHERE id = $1",
+                        rounds_server::params![account.to_string()],
+                    )?
+                    .text(0)?;
+                let rec: rounds_protocol::records::AccountRecord =
+                    serde_json::from_str(&data).expect("a stored account");
+                let mut team = rounds_server::scope::team(tx, &manager)?;
+                let all = rounds_server::scope::accounts(tx, &mut team)?;
+                let here: Vec<rounds_protocol::AccountId> =
+                    rounds_server::units::accounts_at(&all, &rec.country, &rec.postal_code)
+                        .iter()
+                        .map(|a| a.id)
+                        .collect();
+                rounds_server::units::reassign(
+                    tx,
+                    &manager,
+                    &rec.country,
+                    &rec.postal_code,
+                    to,
+                    &here,
+                    now,
+                )?;
+                Ok::<_, rounds_server::Error>(here)
+            })
+            .await
+            .expect("the postal code moves")
+    }
+
     /// The demo manager's API token.
     pub async fn manager_token(&self) -> String {
         ServerApi::new(&self.base(), None)

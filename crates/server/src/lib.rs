@@ -14,7 +14,7 @@ pub use rounds_server_db as db;
 pub use rounds_server_db::{params, time};
 pub use rounds_server_rules::{
     auth, backup, blobs, calendar, changelog, fields, import, manage, org, photos, planned_weeks,
-    pull, push, review, scope, sessions, settings, throttle,
+    pull, push, review, scope, sessions, settings, throttle, units,
 };
 
 pub use db::Db;
