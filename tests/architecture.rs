@@ -51,6 +51,7 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
             "rounds-protocol",
             "rounds-server-db",
             "rounds-server-rules",
+            "rounds-territory",
         ],
         "rounds-load" => &[
             "rounds-client",

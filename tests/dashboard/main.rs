@@ -142,6 +142,33 @@ async fn sign_in_manager(c: &Client, base: &str) {
     .await;
 }
 
+/// A manager signed in to the dashboard of a fresh demo server in a fresh browser profile,
+/// the window laptop-sized. Fields drop in order: the browser before its driver.
+struct Signed {
+    c: Client,
+    base: String,
+    server: Server,
+    _profile: tempfile::TempDir,
+    _driver: ChromeDriver,
+}
+
+async fn signed_in_manager(accounts_per_territory: usize) -> Signed {
+    let driver = ChromeDriver::start();
+    let server = Server::demo_at(test_now(), accounts_per_territory).await;
+    let base = server.base();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    c.set_window_size(1280, 800).await.unwrap();
+    sign_in_manager(&c, &base).await;
+    Signed {
+        c,
+        base,
+        server,
+        _profile: profile,
+        _driver: driver,
+    }
+}
+
 async fn body_text(c: &Client) -> String {
     for _ in 0..50 {
         if let Ok(body) = c.find(Locator::Css("body")).await
@@ -1320,35 +1347,32 @@ async fn map_ready(c: &Client) -> (u64, String, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
 async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
-    let driver = ChromeDriver::start();
-    let server = Server::demo_at(test_now(), 30).await;
-    let base = server.base();
-    let located = located_accounts(&server).await;
-    let profile = tempfile::tempdir().unwrap();
-    let c = driver.browser(profile.path()).await;
-    c.set_window_size(1280, 800).await.unwrap();
-    sign_in_manager(&c, &base).await;
+    let signed = signed_in_manager(30).await;
+    let Signed {
+        c, base, server, ..
+    } = &signed;
+    let located = located_accounts(server).await;
 
     // Every located account is drawn, in its territory's colour, with the three areas.
     c.goto(&format!("{base}/dashboard/map")).await.unwrap();
-    let (ms, pins, areas) = map_ready(&c).await;
+    let (ms, pins, areas) = map_ready(c).await;
     println!(
         "map load-to-interactive (demo, {} pins): {ms} ms",
         located.len()
     );
     assert_eq!(pins, located.len().to_string());
     assert_eq!(areas, "3", "one area for each of the demo's territories");
-    let status = driver::text(&c, "#map-status").await;
+    let status = driver::text(c, "#map-status").await;
     assert!(
         status.starts_with(&format!("{} accounts on the map", located.len())),
         "{status}"
     );
-    let legend = driver::text(&c, "#legend").await;
+    let legend = driver::text(c, "#legend").await;
     for territory in ["Denver Metro", "Dallas Metro", "Atlanta Metro"] {
         assert!(legend.contains(territory), "{territory} in {legend}");
     }
-    assert_eq!(driver::all(&c, "#legend li").await.len(), 3, "{legend}");
-    screenshot(&c, "map").await;
+    assert_eq!(driver::all(c, "#legend li").await.len(), 3, "{legend}");
+    screenshot(c, "map").await;
     c.set_window_size(1280, 800).await.unwrap();
 
     // Coloured by stage instead: the legend follows.
@@ -1359,10 +1383,10 @@ async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
         .await
         .unwrap();
     driver::eventually(10, "the legend by stage", || async {
-        driver::text(&c, "#legend h2").await == "Colour: Stage"
+        driver::text(c, "#legend h2").await == "Colour: Stage"
     })
     .await;
-    let legend = driver::text(&c, "#legend").await;
+    let legend = driver::text(c, "#legend").await;
     assert!(
         ["Lead", "Opportunity", "Customer"]
             .iter()
@@ -1392,7 +1416,7 @@ async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
     c.goto(&format!("{base}/dashboard/map?q={q}"))
         .await
         .unwrap();
-    let (_, pins, _) = map_ready(&c).await;
+    let (_, pins, _) = map_ready(c).await;
     assert_eq!(pins, "1", "only {name}");
     c.find(Locator::Css("#map"))
         .await
@@ -1400,12 +1424,16 @@ async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
         .click()
         .await
         .unwrap();
-    let card = driver::text(&c, ".map-card").await;
-    assert!(card.contains(&name), "{card}");
+    // WebDriver reads only visible text, and the card fades in.
+    driver::eventually(10, "the card, faded in", || async {
+        driver::text(c, ".map-card").await.contains(&name)
+    })
+    .await;
+    let card = driver::text(c, ".map-card").await;
     for fact in ["Territory", "Rep", "Priority", "Stage", "Postal code"] {
         assert!(card.contains(fact), "{fact} in {card}");
     }
-    let href = driver::wait(&c, ".map-card a")
+    let href = driver::wait(c, ".map-card a")
         .await
         .attr("href")
         .await
@@ -1466,16 +1494,13 @@ async fn measure_map(c: &Client, url: &str) -> (u64, String, f64, u64) {
 async fn the_map_draws_fifty_thousand_accounts() {
     const ACCOUNTS: usize = 50_000;
     const TERRITORIES: usize = 20;
-    let driver = ChromeDriver::start();
-    let server = Server::demo_at(test_now(), 30).await;
-    let base = server.base();
-    let profile = tempfile::tempdir().unwrap();
-    let c = driver.browser(profile.path()).await;
-    c.set_window_size(1280, 800).await.unwrap();
-    sign_in_manager(&c, &base).await;
+    let signed = signed_in_manager(30).await;
+    let Signed {
+        c, base, server, ..
+    } = &signed;
     let url = format!("{base}/dashboard/map");
-    let demo = located_accounts(&server).await.len();
-    let baseline = measure_map(&c, &url).await;
+    let demo = located_accounts(server).await.len();
+    let baseline = measure_map(c, &url).await;
     assert_eq!(baseline.1, demo.to_string());
 
     // Real places: the continental US ZIP centroids (GeoNames), in longitude bands.
@@ -1557,7 +1582,7 @@ async fn the_map_draws_fifty_thousand_accounts() {
     let started = Instant::now();
     let json = reqwest::Client::new()
         .get(format!("{base}/dashboard/map.json"))
-        .header("cookie", session_cookie(&c).await)
+        .header("cookie", session_cookie(c).await)
         .send()
         .await
         .unwrap()
@@ -1570,18 +1595,18 @@ async fn the_map_draws_fifty_thousand_accounts() {
         json.len() / 1024,
         started.elapsed().as_millis()
     );
-    let large = measure_map(&c, &url).await;
+    let large = measure_map(c, &url).await;
     assert_eq!(
         large.1,
         (demo + ACCOUNTS).to_string(),
         "every account drawn"
     );
     assert_eq!(
-        driver::all(&c, "#legend li").await.len(),
+        driver::all(c, "#legend li").await.len(),
         3 + TERRITORIES,
         "every territory in the legend"
     );
-    screenshot(&c, "map-50000").await;
+    screenshot(c, "map-50000").await;
     println!(
         "map load-to-interactive: {demo} pins {} ms (baseline); {} pins {} ms ({:.1}x)",
         baseline.0,
@@ -1603,16 +1628,11 @@ async fn the_map_draws_fifty_thousand_accounts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
 async fn a_manager_compares_territory_proposals_side_by_side() {
-    let driver = ChromeDriver::start();
-    let server = Server::demo_at(test_now(), 30).await;
-    let base = server.base();
-    let profile = tempfile::tempdir().unwrap();
-    let c = driver.browser(profile.path()).await;
-    c.set_window_size(1280, 800).await.unwrap();
-    sign_in_manager(&c, &base).await;
+    let signed = signed_in_manager(30).await;
+    let Signed { c, base, .. } = &signed;
     c.goto(&format!("{base}/dashboard/design")).await.unwrap();
     // Only the three metros: untick the territories nobody works.
-    for t in driver::all(&c, "form.design fieldset label.check").await {
+    for t in driver::all(c, "form.design fieldset label.check").await {
         let text = t.text().await.unwrap();
         if !text.contains("Metro") {
             t.find(Locator::Css("input"))
@@ -1623,13 +1643,13 @@ async fn a_manager_compares_territory_proposals_side_by_side() {
                 .unwrap();
         }
     }
-    driver::click(&c, "form.design button[type=submit]").await;
+    driver::click(c, "form.design button[type=submit]").await;
     driver::eventually(30, "three territories compared", || async {
-        driver::all(&c, "table.design tbody tr").await.len() == 3
+        driver::all(c, "table.design tbody tr").await.len() == 3
     })
     .await;
     // Headings are shown in capitals.
-    let table = fresh_text(&c, "table.design").await.to_lowercase();
+    let table = fresh_text(c, "table.design").await.to_lowercase();
     for want in [
         "today",
         "proposal a",
@@ -1639,19 +1659,19 @@ async fn a_manager_compares_territory_proposals_side_by_side() {
     ] {
         assert!(table.contains(want), "{want} in {table}");
     }
-    screenshot(&c, "design").await;
+    screenshot(c, "design").await;
 
     // A proposal on the map before anything is published.
     c.set_window_size(1280, 800).await.unwrap();
-    driver::click(&c, "a[href^='/dashboard/map?proposal=a']").await;
-    let (_, pins, _) = map_ready(&c).await;
+    driver::click(c, "a[href^='/dashboard/map?proposal=a']").await;
+    let (_, pins, _) = map_ready(c).await;
     assert_eq!(pins, "90", "every metro account drawn");
     assert!(
-        fresh_text(&c, "main p.notice")
+        fresh_text(c, "main p.notice")
             .await
             .contains("Showing proposal A")
     );
-    screenshot(&c, "map-proposal").await;
+    screenshot(c, "map-proposal").await;
 }
 
 /// axe-core, run on the page the browser shows: its serious and critical violations, each

@@ -154,14 +154,30 @@ pub(crate) fn territory_select(
     }
 }
 
+/// The filters the Accounts list and the map share (territory, rep, text), sent to `action`.
+pub(crate) fn filters(team: &Team, q: &AccountsQuery, action: &str) -> Markup {
+    let territory = q.territory.clone().unwrap_or_default();
+    let rep = q.rep.clone().unwrap_or_default();
+    html! {
+        form.filters method="get" action=(action) {
+            label { "Territory" (territory_select(team, "territory", &territory, Some("All territories"))) }
+            label { "Rep" select name="rep" {
+                (option("", "All reps", &rep))
+                @for p in &team.reps { (option(&p.id.to_string(), &p.name, &rep)) }
+            } }
+            label { "Search" input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder="Name, city, e-mail…"; }
+            button type="submit" { "Filter" }
+            a href=(action) { "Clear" }
+        }
+    }
+}
+
 pub fn render_list(
     viewer: &Viewer,
     team: &Team,
     q: &AccountsQuery,
     rows: &[AccountRecord],
 ) -> Markup {
-    let territory = q.territory.clone().unwrap_or_default();
-    let rep = q.rep.clone().unwrap_or_default();
     let shown = &rows[..rows.len().min(MAX_ROWS)];
     let qs = query_string(q);
     let body = html! {
@@ -170,16 +186,7 @@ pub fn render_list(
         @if let Some(n) = q.moved {
             p.ok-note role="status" { "Moved " (n) " account" @if n != 1 { "s" } "." }
         }
-        form.filters method="get" action="/dashboard/accounts" {
-            label { "Territory" (territory_select(team, "territory", &territory, Some("All territories"))) }
-            label { "Rep" select name="rep" {
-                (option("", "All reps", &rep))
-                @for p in &team.reps { (option(&p.id.to_string(), &p.name, &rep)) }
-            } }
-            label { "Search" input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder="Name, city, e-mail…"; }
-            button type="submit" { "Filter" }
-            a href="/dashboard/accounts" { "Clear" }
-        }
+        (filters(team, q, "/dashboard/accounts"))
         p.muted {
             (rows.len()) " account" @if rows.len() != 1 { "s" }
             @if rows.len() > shown.len() { " (the first " (shown.len()) " shown; narrow the filters or download them all)" }

@@ -25,8 +25,8 @@ use rounds_server_rules::{Error, Result};
 use rounds_territory::{Place, covering_areas};
 use serde::Serialize;
 
-use super::accounts::{self, AccountsQuery, priority_label, query_string, territory_select};
-use super::layout::{option, stage_label};
+use super::accounts::{self, AccountsQuery, filters, priority_label, query_string};
+use super::layout::stage_label;
 use super::scope::{self, Team};
 use super::{Answer, Viewer, html_response, page};
 
@@ -235,7 +235,7 @@ async fn load(s: &AppState, viewer: &Viewer) -> Result<(Team, Vec<AccountRecord>
 pub async fn data(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
     let raw = raw.unwrap_or_default();
     let q: AccountsQuery = serde_html_form::from_str(&raw).unwrap_or_default();
-    let (team, mut all) = match super::design::proposal_in(&raw)? {
+    let (team, all) = match super::design::proposal_in(&raw)? {
         None => load(&s, &viewer).await?,
         Some(named) => {
             let today = local_date(viewer.tz, s.settings.clock.now());
@@ -265,12 +265,6 @@ pub async fn data(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
             (team, all)
         }
     };
-    all.sort_by(|a, b| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then(a.id.cmp(&b.id))
-    });
     let shown = accounts::filter(&team, all.clone(), &q);
     let mut r = Json(compute(&team, &all, &shown)).into_response();
     r.headers_mut()
@@ -299,8 +293,6 @@ pub fn render(
     tiles: &str,
     attribution: &str,
 ) -> Markup {
-    let territory = q.territory.clone().unwrap_or_default();
-    let rep = q.rep.clone().unwrap_or_default();
     let qs = query_string(q);
     let body = html! {
         h1 { "Map" }
@@ -311,16 +303,7 @@ pub fn render(
             }
         }
         (super::layout::left_out(&team.left_out))
-        form.filters method="get" action="/dashboard/map" {
-            label { "Territory" (territory_select(team, "territory", &territory, Some("All territories"))) }
-            label { "Rep" select name="rep" {
-                (option("", "All reps", &rep))
-                @for p in &team.reps { (option(&p.id.to_string(), &p.name, &rep)) }
-            } }
-            label { "Search" input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder="Name, city, e-mail…"; }
-            button type="submit" { "Filter" }
-            a href="/dashboard/map" { "Clear" }
-        }
+        (filters(team, q, "/dashboard/map"))
         noscript {
             p.notice.no-script role="alert" {
                 "The map needs JavaScript, which is off in this browser. The same accounts are in the "

@@ -14,6 +14,7 @@ use rounds_protocol::records::{
     PlanVersionRecord,
 };
 use rounds_protocol::{AccountId, ActivityId, ContactId, PlanId, TerritoryId, UserId};
+use rounds_territory::SplitMix;
 use uuid::Uuid;
 
 use rounds_server_db::Db;
@@ -22,27 +23,24 @@ use rounds_server_rules::{Error, Result, Settings};
 
 const ZIPS: &str = include_str!("../../../assets/data/us-zipcodes-metros.csv");
 
-/// A small deterministic generator (SplitMix64): the demo must not change between runs.
+/// A small deterministic generator (SplitMix64, shared with territory design): the demo
+/// must not change between runs.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        Rng(SplitMix(seed))
     }
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n.max(1)
     }
     pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit()
     }
     pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len() as u64) as usize]
