@@ -17,6 +17,7 @@ use rounds_server_rules::state::AppState;
 use rounds_territory::{AlignError, Column, Weights};
 use serde::Deserialize;
 
+use super::accounts::territory_label;
 use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
 
 /// The scenarios a page compares, with the weights they start with.
@@ -49,6 +50,9 @@ const SCENARIOS: [(&str, Weights); 3] = [
         },
     ),
 ];
+
+/// At most this many moved accounts are listed under the comparison for each proposal.
+const MAX_LISTED: usize = 200;
 
 /// The largest weight the form takes.
 const MAX_WEIGHT: f64 = 100.0;
@@ -324,6 +328,24 @@ fn render(
                     }
                 }
             } }
+            @for s in scenarios {
+                @if let Ok((c, _)) = &s.result {
+                    @let changes = loaded.changes(c);
+                    @if !changes.is_empty() {
+                        details.moves {
+                            summary { "Proposal " (s.letter) " moves " (changes.len()) " account" @if changes.len() != 1 { "s" } }
+                            ul {
+                                @for (name, from, to) in changes.iter().take(MAX_LISTED) {
+                                    li { (name) ": " (territory_label(&loaded.team, *from)) " → " (territory_label(&loaded.team, Some(*to))) }
+                                }
+                                @if changes.len() > MAX_LISTED {
+                                    li.muted { "… and " (changes.len() - MAX_LISTED) " more" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     };
     page(

@@ -31,6 +31,8 @@ pub struct Loaded {
     pub territories: Vec<TerritoryRow>,
     /// The design's accounts, in the order of its columns' `territory_of`.
     pub accounts: Vec<AccountId>,
+    /// Their names, in the same order.
+    pub names: Vec<String>,
     /// Each account's postal code as units are keyed (see [`units::key`]).
     pub postal_codes: Vec<Option<(String, String)>>,
     pub design: Design,
@@ -137,6 +139,7 @@ pub fn load(tx: &mut dyn Sql, viewer: &Viewer, scope: &Scope, today: NaiveDate) 
     }
     Ok(Loaded {
         accounts: mine.iter().map(|a| a.id).collect(),
+        names: mine.iter().map(|a| a.name.clone()).collect(),
         postal_codes: mine
             .iter()
             .map(|a| units::key(&a.address.country, &a.address.postal_code))
@@ -156,6 +159,29 @@ impl Loaded {
         tolerance: f64,
     ) -> std::result::Result<Column, AlignError> {
         self.design.propose(weights, tolerance)
+    }
+
+    /// What a column changes, for the manager to read: (account name, its territory today,
+    /// its territory in the column), by name.
+    pub fn changes(&self, column: &Column) -> Vec<(String, Option<TerritoryId>, TerritoryId)> {
+        let today = self.design.today();
+        let mut out: Vec<_> = self
+            .names
+            .iter()
+            .zip(column.territory_of.iter().zip(&today.territory_of))
+            .filter(|(_, (to, from))| to != from)
+            .filter_map(|(name, (to, from))| {
+                to.map(|t| {
+                    (
+                        name.clone(),
+                        from.map(|f| self.territories[f].id),
+                        self.territories[t].id,
+                    )
+                })
+            })
+            .collect();
+        out.sort_by_key(|a| a.0.to_lowercase());
+        out
     }
 
     /// The moves a column makes: (account, its new territory), for accounts whose

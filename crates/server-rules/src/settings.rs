@@ -306,6 +306,24 @@ mod tests {
     }
 
     #[test]
+    fn a_settings_file_with_a_bad_tile_url_is_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rounds.toml");
+        std::fs::write(
+            &file,
+            "map_tiles = \"ftp://tiles.example/{z}/{x}/{y}.png\"\n",
+        )
+        .unwrap();
+        let err = Settings::load(Some(&file)).expect_err("refused");
+        assert!(
+            err.to_string().contains("map_tiles") && err.to_string().contains("http(s)"),
+            "{err}"
+        );
+        std::fs::write(&file, "map_tiles = \"\"\n").unwrap();
+        assert_eq!(Settings::load(Some(&file)).expect("no tiles").map_tiles, "");
+    }
+
+    #[test]
     fn the_map_tile_setting_is_checked() {
         let origin = |url: &str| {
             Settings {

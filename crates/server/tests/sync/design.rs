@@ -189,6 +189,17 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
         assert!(page.contains(t), "{t}");
     }
     assert!(page.contains("Proposal A") && page.contains("Proposal C"));
+    // The accounts it moves are listed by name before anything is published.
+    let listed = page
+        .split("Proposal A moves 10 accounts")
+        .nth(1)
+        .and_then(|rest| rest.split("</details>").next())
+        .expect("proposal A's moves listed");
+    assert_eq!(
+        listed.matches(": Denver Metro → Dallas Metro").count(),
+        10,
+        "{listed}"
+    );
     let fields = form_fields(&page, "/dashboard/design/publish");
     assert!(
         fields.iter().any(|(k, v)| k == "digest" && v.len() == 16),
