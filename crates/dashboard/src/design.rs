@@ -245,7 +245,7 @@ fn render(
             }
             fieldset {
                 legend { "Scenarios" }
-                table.weights {
+                div.table-wrap.plain tabindex="0" { table.weights {
                     thead { tr { th { "" } th { "Workload" } th { "Potential" } th { "Compactness" } th { "Disruption" } th { "Tolerance (±%)" } } }
                     tbody {
                         @for s in scenarios {
@@ -259,7 +259,7 @@ fn render(
                             }
                         }
                     }
-                }
+                } }
             }
             button type="submit" { "Compare" }
         }
