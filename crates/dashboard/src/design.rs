@@ -66,8 +66,9 @@ const TOLERANCE_RANGE: std::ops::RangeInclusive<f64> = 1.0..=50.0;
 pub struct DesignQuery {
     #[serde(default)]
     t: Vec<String>,
+    /// Every other field: the scenarios' weights, `keep_customers`, `proposal`, `published`.
     #[serde(flatten)]
-    weights: std::collections::BTreeMap<String, String>,
+    fields: std::collections::BTreeMap<String, String>,
 }
 
 fn parse_weight(v: &str) -> Option<f64> {
@@ -377,19 +378,19 @@ fn keeps_customers(fields: &std::collections::BTreeMap<String, String>) -> bool 
 pub fn proposal_in(raw: &str) -> Result<Option<Named>, Refusal> {
     let q: DesignQuery = serde_html_form::from_str(raw)
         .map_err(|_| bad("The page's address is not readable.".into()))?;
-    let Some(letter) = q.weights.get("proposal").map(|l| l.trim().to_uppercase()) else {
+    let Some(letter) = q.fields.get("proposal").map(|l| l.trim().to_uppercase()) else {
         return Ok(None);
     };
     let Some((letter, default)) = SCENARIOS.iter().find(|(l, _)| *l == letter) else {
         return Err(bad(format!("There is no proposal “{letter}”.")));
     };
-    let weights = scenario_weights(&q.weights, letter, *default).map_err(bad)?;
-    let tolerance = scenario_tolerance(&q.weights, letter).map_err(bad)?;
+    let weights = scenario_weights(&q.fields, letter, *default).map_err(bad)?;
+    let tolerance = scenario_tolerance(&q.fields, letter).map_err(bad)?;
     Ok(Some(Named {
         letter,
         scope: Scope {
             territories: chosen(&q.t)?,
-            keep_customers: keeps_customers(&q.weights),
+            keep_customers: keeps_customers(&q.fields),
         },
         weights,
         tolerance: tolerance / 100.0,
@@ -403,17 +404,17 @@ fn bad(message: String) -> Refusal {
 pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
     let q: DesignQuery = serde_html_form::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|_| bad("The page's address is not readable.".into()))?;
-    let published = q.weights.get("published").and_then(|v| v.parse().ok());
+    let published = q.fields.get("published").and_then(|v| v.parse().ok());
     let scope = Scope {
         territories: chosen(&q.t)?,
-        keep_customers: keeps_customers(&q.weights),
+        keep_customers: keeps_customers(&q.fields),
     };
     let mut settings = Vec::new();
     for (letter, default) in SCENARIOS {
         settings.push((
             letter,
-            scenario_weights(&q.weights, letter, default).map_err(bad)?,
-            scenario_tolerance(&q.weights, letter).map_err(bad)?,
+            scenario_weights(&q.fields, letter, default).map_err(bad)?,
+            scenario_tolerance(&q.fields, letter).map_err(bad)?,
         ));
     }
     let today = local_date(viewer.tz, s.settings.clock.now());

@@ -251,9 +251,8 @@ pub async fn data(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                         })?;
                     let moves: BTreeMap<AccountId, TerritoryId> =
                         loaded.moves(&column).into_iter().collect();
-                    let mut team = loaded.team;
-                    let all = scope::accounts(tx, &mut team)?;
-                    Ok::<_, Error>((team, accounts::records(&all), moves))
+                    let all = accounts::records(&loaded.all);
+                    Ok::<_, Error>((loaded.team, all, moves))
                 })
                 .await?;
             let mut all = all;

@@ -27,6 +27,8 @@ use crate::{manage, units};
 #[derive(Debug)]
 pub struct Loaded {
     pub team: Team,
+    /// Every account of the team (the design's are those in `territories`).
+    pub all: Vec<Account>,
     /// The territories being designed, in the order of the design's indices.
     pub territories: Vec<TerritoryRow>,
     /// The design's accounts, in the order of its columns' `territory_of`.
@@ -148,6 +150,7 @@ pub fn load(tx: &mut dyn Sql, viewer: &Viewer, scope: &Scope, today: NaiveDate) 
         territories,
         team,
         currency,
+        all,
     })
 }
 
@@ -164,11 +167,11 @@ impl Loaded {
     /// What a column changes, for the manager to read: (account name, its territory today,
     /// its territory in the column), by name.
     pub fn changes(&self, column: &Column) -> Vec<(String, Option<TerritoryId>, TerritoryId)> {
-        let today = self.design.today();
+        let today = self.design.today_territories();
         let mut out: Vec<_> = self
             .names
             .iter()
-            .zip(column.territory_of.iter().zip(&today.territory_of))
+            .zip(column.territory_of.iter().zip(&today))
             .filter(|(_, (to, from))| to != from)
             .filter_map(|(name, (to, from))| {
                 to.map(|t| {
@@ -187,10 +190,10 @@ impl Loaded {
     /// The moves a column makes: (account, its new territory), for accounts whose
     /// territory changes.
     pub fn moves(&self, column: &Column) -> Vec<(AccountId, TerritoryId)> {
-        let today = self.design.today();
+        let today = self.design.today_territories();
         self.accounts
             .iter()
-            .zip(column.territory_of.iter().zip(&today.territory_of))
+            .zip(column.territory_of.iter().zip(&today))
             .filter(|(_, (to, from))| to != from)
             .filter_map(|(a, (to, _))| to.map(|t| (*a, self.territories[t].id)))
             .collect()

@@ -136,9 +136,15 @@ impl Design {
 
     /// Today's alignment.
     pub fn today(&self) -> Column {
-        let of: Vec<Option<usize>> = self.accounts.iter().map(|a| a.today).collect();
+        let of = self.today_territories();
         let units: Vec<usize> = self.units.iter().map(|u| u.today.unwrap_or(0)).collect();
         self.column(of, &units)
+    }
+
+    /// Each account's territory today (its index), without the figures [`Self::today`]
+    /// computes.
+    pub fn today_territories(&self) -> Vec<Option<usize>> {
+        self.accounts.iter().map(|a| a.today).collect()
     }
 
     /// A proposal with `weights`, from today's alignment, aiming for every territory within
