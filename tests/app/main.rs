@@ -443,6 +443,8 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     type_into(&c, "#edit-closed-on", "2026-01-01, 2026-12-24..2026-12-26").await;
     // The buyer likes late mornings: kept in its written form.
     type_into(&c, "#edit-preferred-hours", "mo-fr 10:00-11:00").await;
+    // The rep's estimate of what the account could buy in a year.
+    type_into(&c, "#edit-potential-estimate", "85,000").await;
     screenshot(&c, &display, "account-hours-form").await;
     driver::resize(&c, 390, 844).await;
     click(&c, "#edit-save").await;
@@ -464,6 +466,12 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     assert_eq!(
         text(&c, "#account-preferred").await.trim(),
         "Visits preferred Mo-Fr 10:00-11:00"
+    );
+    assert!(
+        text(&c, "#potential-estimate")
+            .await
+            .contains("USD 85,000.00"),
+        "the estimate shows on the account"
     );
     click(&c, "nav.tabs button[data-screen='week']").await;
     loaded(&c, "week").await;

@@ -1567,6 +1567,8 @@ async fn the_map_draws_fifty_thousand_accounts() {
                     visit_minutes: None,
                     closed_on: None,
                     preferred_hours: None,
+                    potential_minor: None,
+                    potential_estimate_minor: None,
                 };
                 rounds_server::org::create_account(tx, &rec, now)?;
             }

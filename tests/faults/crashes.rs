@@ -300,7 +300,7 @@ async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
 /// The device file as the build before the search index left it: schema 2 added the
 /// search tables, schema 3 the follow-ups, schema 4 the rep's photos, schema 5 the photos
 /// synced from the server, schema 6 accounts' hours and the appointments, schema 7
-/// accounts' closed dates, schema 8 their preferred hours.
+/// accounts' closed dates, schema 8 their preferred hours, schema 9 their potential.
 fn back_to_schema_1(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
@@ -310,7 +310,14 @@ fn back_to_schema_1(path: &std::path::Path) {
          DROP TABLE IF EXISTS appointments;",
     )
     .unwrap();
-    for column in ["hours", "visit_minutes", "closed_on", "preferred_hours"] {
+    for column in [
+        "hours",
+        "visit_minutes",
+        "closed_on",
+        "preferred_hours",
+        "potential_minor",
+        "potential_estimate_minor",
+    ] {
         if has_account_column(path, column) {
             conn.execute_batch(&format!("ALTER TABLE accounts DROP COLUMN {column}"))
                 .unwrap();

@@ -1277,6 +1277,10 @@ impl Rep {
             },
             closed_on: rounds_core::calendar::dates_line(&a.closed_on),
             preferred_hours: a.preferred_hours.as_ref().map(ToString::to_string),
+            potential: a.potential.map(|m| m.to_string()),
+            potential_estimate: a.potential_estimate.map(|m| m.to_string()),
+            potential_estimate_plain: a.potential_estimate.map(|m| m.plain()),
+            currency: a.revenue.currency.code().to_owned(),
             visit_minutes: a.visit_minutes,
             planned_visit_minutes: Some({
                 let default = self.day_settings()?.visit_minutes;

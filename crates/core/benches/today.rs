@@ -59,6 +59,8 @@ fn territory(today: NaiveDate) -> (Vec<Account>, Vec<Vec<Activity>>) {
             ),
             closed_on: Default::default(),
             preferred_hours: None,
+            potential: None,
+            potential_estimate: None,
         };
         let acts = (0..ACTIVITIES_PER_ACCOUNT)
             .map(|j| Activity {

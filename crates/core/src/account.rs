@@ -120,7 +120,7 @@ pub struct Account {
     pub stage_dates: StageDates,
     pub priority: Priority,
     pub kare: Option<Kare>,
-    /// Yearly revenue from (or potential of) this account.
+    /// Yearly revenue from this account.
     pub revenue: Money,
     /// Yearly cost to serve it.
     pub expenses: Money,
@@ -141,11 +141,36 @@ pub struct Account {
     /// planners keep a visit there when they can, and fall back to its hours.
     #[serde(default)]
     pub preferred_hours: Option<OpeningHours>,
+    /// What it could buy in a year, as the company judges it (imported or set by a
+    /// manager). Not revenue: a lead with no revenue yet may have the most.
+    #[serde(default)]
+    pub potential: Option<Money>,
+    /// The rep's own estimate of the same, from the field: used where no one has set
+    /// `potential` (the bottom-up half of planning).
+    #[serde(default)]
+    pub potential_estimate: Option<Money>,
+}
+
+/// Whose figure an account's potential is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PotentialSource {
+    /// Imported or set by a manager.
+    Set,
+    /// The rep's estimate.
+    RepEstimate,
 }
 
 impl Account {
     /// Revenue − expenses.
     pub fn net_profit(&self) -> Result<Money, ValueError> {
         self.revenue.checked_sub(self.expenses)
+    }
+
+    /// The potential planning uses: the one set for the account, else the rep's
+    /// estimate; `None` when neither is known.
+    pub fn planning_potential(&self) -> Option<(Money, PotentialSource)> {
+        self.potential.map(|m| (m, PotentialSource::Set)).or(self
+            .potential_estimate
+            .map(|m| (m, PotentialSource::RepEstimate)))
     }
 }

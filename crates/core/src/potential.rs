@@ -24,13 +24,36 @@ pub fn counts_toward_potential(account: &Account, currency: Currency) -> bool {
     account.stage != Stage::Lost && account.revenue.currency == currency
 }
 
-/// Potential, in minor units of `currency`: the yearly revenue of the accounts that count
-/// (see [`counts_toward_potential`]); a negative revenue counts as none.
+/// One account's yearly potential in minor units of `currency`: its planning potential
+/// ([`Account::planning_potential`]) when it counts (see [`counts_toward_potential`]),
+/// else none. Revenue is not potential, so an account with neither figure adds nothing.
+pub fn of_account(account: &Account, currency: Currency) -> i64 {
+    if !counts_toward_potential(account, currency) {
+        return 0;
+    }
+    account
+        .planning_potential()
+        .filter(|(m, _)| m.currency == currency)
+        .map_or(0, |(m, _)| m.minor.max(0))
+}
+
+/// Potential, in minor units of `currency`: the sum of [`of_account`].
 pub fn potential<'a>(accounts: impl IntoIterator<Item = &'a Account>, currency: Currency) -> i64 {
     accounts
         .into_iter()
-        .filter(|a| counts_toward_potential(a, currency))
-        .fold(0i64, |s, a| s.saturating_add(a.revenue.minor.max(0)))
+        .fold(0i64, |s, a| s.saturating_add(of_account(a, currency)))
+}
+
+/// How many of `accounts` count toward potential but have no figure for it: the pages
+/// say so, since their potential reads low by what these could buy.
+pub fn without_potential<'a>(
+    accounts: impl IntoIterator<Item = &'a Account>,
+    currency: Currency,
+) -> usize {
+    accounts
+        .into_iter()
+        .filter(|a| counts_toward_potential(a, currency) && a.planning_potential().is_none())
+        .count()
 }
 
 /// The part of a yearly potential (`yearly`, minor units) that falls in a period of

@@ -373,6 +373,19 @@ impl Money {
         })
     }
 
+    /// The amount as [`Money::parse`] reads it back: no currency, no grouping (`39000.50`).
+    pub fn plain(&self) -> String {
+        let exp = self.currency.exponent();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        if exp == 0 {
+            return format!("{sign}{abs}");
+        }
+        let scale = 10u64.pow(exp);
+        let width = exp as usize;
+        format!("{sign}{}.{:0width$}", abs / scale, abs % scale)
+    }
+
     pub fn checked_add(self, other: Money) -> Result<Money, ValueError> {
         self.same_currency(other)?;
         self.minor
@@ -588,6 +601,21 @@ mod tests {
             Money::new(i64::MAX, Currency::USD)
                 .checked_add(Money::new(1, Currency::USD))
                 .is_err()
+        );
+    }
+
+    #[rstest]
+    #[case::cents(3_900_050, "USD", "39000.50")]
+    #[case::negative(-510, "EUR", "-5.10")]
+    #[case::below_one(7, "USD", "0.07")]
+    #[case::no_decimals(1_234, "JPY", "1234")]
+    fn money_plain_reads_back(#[case] minor: i64, #[case] code: &str, #[case] want: &str) {
+        let m = Money::new(minor, Currency::parse(code).unwrap());
+        assert_eq!(m.plain(), want);
+        assert_eq!(
+            Money::parse(&m.plain(), m.currency).unwrap(),
+            m,
+            "reads back"
         );
     }
 

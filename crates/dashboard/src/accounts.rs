@@ -366,6 +366,9 @@ pub struct EditForm {
     pub closed_on: String,
     #[serde(default)]
     pub preferred_hours: String,
+    /// What it could buy in a year; empty: not known.
+    #[serde(default)]
+    pub potential: String,
 }
 
 impl EditForm {
@@ -393,6 +396,10 @@ impl EditForm {
             visit_minutes: rec.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
             closed_on: rec.closed_on.clone().unwrap_or_default(),
             preferred_hours: rec.preferred_hours.clone().unwrap_or_default(),
+            potential: rec
+                .potential_minor
+                .map(|m| rounds_server_rules::import::plain_amount(m, &rec.currency))
+                .unwrap_or_default(),
         }
     }
 }
@@ -448,22 +455,30 @@ pub fn parse_form(
         }
     };
     let currency = rounds_core::Currency::parse(&base.currency);
+    let amount = |text: &str| -> Result<Option<i64>, String> {
+        match (&currency, text.trim()) {
+            (_, "") => Ok(None),
+            (Ok(c), t) => rounds_core::Money::parse(t, *c)
+                .map(|m| Some(m.minor))
+                .map_err(|_| format!("An amount in {}, like 39000 or 39,000.50.", base.currency)),
+            (Err(e), _) => Err(e.to_string()),
+        }
+    };
     for (name, text, slot) in [
         ("revenue", &f.revenue, &mut rec.revenue_minor),
         ("expenses", &f.expenses, &mut rec.expenses_minor),
     ] {
-        let parsed = match (&currency, text.trim()) {
-            (_, "") => Ok(0),
-            (Ok(c), t) => rounds_core::Money::parse(t, *c)
-                .map(|m| m.minor)
-                .map_err(|_| format!("An amount in {}, like 39000 or 39,000.50.", base.currency)),
-            (Err(e), _) => Err(e.to_string()),
-        };
-        match parsed {
-            Ok(v) => *slot = v,
+        match amount(text) {
+            Ok(v) => *slot = v.unwrap_or(0),
             Err(e) => {
                 errors.insert(name, e);
             }
+        }
+    }
+    match amount(&f.potential) {
+        Ok(v) => rec.potential_minor = v,
+        Err(e) => {
+            errors.insert("potential", e);
         }
     }
     // Written forms: stored in their one shape, or refused with how to write them.
@@ -669,6 +684,8 @@ pub fn render_edit(
                 (field("Priority bucket", "priority", enum_select("priority", &[Priority::High, Priority::Medium, Priority::Low], priority_label, &f.priority, None), e("priority")))
                 (t(&format!("Revenue ({})", rec.currency), "revenue", &f.revenue, "text"))
                 (t(&format!("Expenses ({})", rec.currency), "expenses", &f.expenses, "text"))
+                (t(&format!("Potential per year ({}; empty: not known)", rec.currency), "potential", &f.potential, "text"))
+                (potential_estimate(rec))
                 (t("Latitude", "lat", &f.lat, "text"))
                 (field("Longitude", "lon", text_input("lon", &f.lon, "text", errors.contains_key("location")), e("location")))
                 (t("Opening hours (e.g. Mo-Fr 08:00-17:00; Sa 09:00-12:00)", "hours", &f.hours, "text"))
@@ -694,6 +711,29 @@ pub fn render_edit(
         (super::photos::section(team, &around.photos))
     };
     page(&rec.name, Some((viewer, "/dashboard/accounts")), body)
+}
+
+/// The rep's own estimate beside the manager's figure: read here, typed on the device.
+fn potential_estimate(rec: &AccountRecord) -> Markup {
+    let estimate = rounds_core::Currency::parse(&rec.currency)
+        .ok()
+        .zip(rec.potential_estimate_minor)
+        .map(|(c, m)| rounds_core::Money::new(m, c).to_string());
+    html! {
+        div.field #potential-estimate {
+            span.label { "The rep's estimate" }
+            @match estimate {
+                Some(e) => {
+                    p.value { (e)
+                        @if rec.potential_minor.is_none() {
+                            span.muted { " — planning uses it until a potential is set here" }
+                        }
+                    }
+                }
+                None => p.value.muted { "none (the rep can estimate it on the device)" },
+            }
+        }
+    }
 }
 
 fn path_account(id: &str) -> Option<AccountId> {

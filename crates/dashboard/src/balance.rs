@@ -1,8 +1,9 @@
 //! `/dashboard/balance`: is the work fairly spread? Per territory and per rep: accounts,
 //! potential, and the planned workload, each against the team mean.
 //!
-//! * **Potential** is the yearly revenue of the accounts not lost, in the team's main
-//!   currency (accounts in another currency are counted and left out).
+//! * **Potential** is what the accounts not lost could buy in a year, in the team's main
+//!   currency (`rounds_core::potential`: the figure set on each account, else its rep's
+//!   estimate; accounts in another currency are counted and left out).
 //! * **Planned workload** is touches a month from the rotation plan in force today: for
 //!   each bucket, (visits + calls + e-mails) of its rule × the accounts in that bucket,
 //!   brought to a month (a weekly rule × 52 ÷ 12, a quarterly one ÷ 3). Lost accounts
@@ -19,7 +20,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
-use rounds_core::potential::{main_currency, potential};
+use rounds_core::potential::{main_currency, potential, without_potential};
 use rounds_core::{Account, Currency, Money, Period, Priority, Ratio, RotationPlan};
 use rounds_protocol::{TerritoryId, UserId};
 
@@ -101,6 +102,8 @@ pub struct BalanceView {
     pub other_currency: usize,
     /// Accounts in no territory (an admin's view): in nobody's workload.
     pub unplaced: usize,
+    /// Accounts in the team's territories with no potential figure (counted as none).
+    pub without_potential: usize,
     pub no_plan: bool,
 }
 
@@ -201,6 +204,7 @@ pub fn compute(
         }
         placed.entry(t).or_default().push(a);
     }
+    let without_potential = without_potential(placed.values().flatten().copied(), currency);
     for (t, mine) in placed {
         per_territory.entry(t).or_default().potential = potential(mine, currency);
     }
@@ -253,6 +257,7 @@ pub fn compute(
         currency,
         other_currency,
         unplaced,
+        without_potential,
         no_plan: plan.is_none(),
     }
 }
@@ -329,9 +334,9 @@ pub fn render(viewer: &Viewer, v: &BalanceView, today: NaiveDate) -> Markup {
         p.download { a href="/dashboard/balance.csv" download { "Download CSV" } }
         p.muted {
             "Planned workload is the rotation plan in force on " (today.format("%-d %B %Y"))
-            " × the accounts in each bucket, in touches a month (weekly rules × 52 ÷ 12, quarterly ÷ 3). "
-            "Potential is the yearly revenue of accounts not lost (" (v.currency) ")."
+            " × the accounts in each bucket, in touches a month (weekly rules × 52 ÷ 12, quarterly ÷ 3)."
         }
+        (super::layout::potential_note(v.currency, v.without_potential))
         p.rule {
             strong { "The rule: " }
             "above " (HEAVY_PCT) " % of the mean workload a row is " strong { "under-served" }
@@ -440,6 +445,8 @@ mod tests {
             created_at: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
             closed_on: Default::default(),
             preferred_hours: None,
+            potential: None,
+            potential_estimate: None,
         }
     }
 
@@ -547,12 +554,25 @@ mod tests {
     #[test]
     fn potential_leaves_out_lost_accounts_and_compares_with_the_mean() {
         use Priority::*;
+        let usd = |major| Some(Money::from_major(major, Currency::USD).unwrap());
+        // Potential is the figure set, else the rep's estimate; never revenue.
         let accounts = vec![
-            account(1, 1, High, Stage::Customer, 30_000),
-            account(2, 1, High, Stage::Lost, 99_000),
-            account(3, 2, High, Stage::Opportunity, 10_000),
+            Account {
+                potential: usd(30_000),
+                potential_estimate: usd(1),
+                ..account(1, 1, High, Stage::Customer, 5_000)
+            },
+            Account {
+                potential: usd(99_000),
+                ..account(2, 1, High, Stage::Lost, 99_000)
+            },
+            Account {
+                potential_estimate: usd(10_000),
+                ..account(3, 2, High, Stage::Opportunity, 70_000)
+            },
         ];
         let v = compute(&team(2, &[1, 2]), &accounts, Some(&plan()), d(2026, 3, 18));
+        assert_eq!(v.without_potential, 0);
         let t = &v.territories;
         assert_eq!(t.rows[0].potential.to_string(), "USD 30,000.00");
         assert_eq!(t.rows[1].potential.to_string(), "USD 10,000.00");

@@ -187,6 +187,7 @@ fn cell(c: &Column, t: usize, currency: Currency) -> Markup {
     html! {
         td.num data-territory=(t) {
             span.days { (format!("{:.1}", s.workload)) " days" } br;
+            span.muted.drive { "of which driving " (format!("{:.1}", s.drive)) } br;
             span.muted { (money(s.potential, currency)) } br;
             span.muted { (s.accounts) " accounts" }
             @if !s.contiguous { br; span.badge.void { "in pieces" } }
@@ -223,10 +224,14 @@ fn render(
         p.muted {
             "Proposals group accounts by postal code and keep every territory in one piece. "
             b { "Workload" } " is what the rotation plan asks of the accounts in a month, with the drive to each visit, in workdays; "
-            b { "potential" } " is the yearly revenue of accounts not lost; "
+            b { "potential" } " is what the accounts not lost could buy in a year (below); "
             b { "compactness" } " is how far, on average, a territory's accounts are from its centre; "
             b { "disruption" } " is how many accounts change territory. A weight of 0 turns an aim off."
         }
+        (super::layout::potential_note(currency, rounds_core::potential::without_potential(
+            loaded.all.iter().filter(|a| loaded.territories.iter().any(|t| a.territory == Some(t.id))),
+            currency,
+        )))
         form.design method="get" action="/dashboard/design" {
             fieldset {
                 legend { "Territories" }

@@ -138,6 +138,21 @@ pub fn left_out(ids: &[String]) -> Markup {
     }
 }
 
+/// What potential means, said the same on every page that shows it, with how many
+/// accounts have no figure for it (their potential counts as none).
+pub fn potential_note(currency: rounds_core::Currency, without: usize) -> Markup {
+    html! {
+        p.muted.potential-note {
+            "Potential is what the accounts not lost could buy in a year (" (currency) "): "
+            "the figure set on each account (imported or typed on its page), or its rep's estimate where none is set."
+            @if without > 0 {
+                " " strong { (without) " account" @if without != 1 { "s have" } @else { " has" } " neither" }
+                " and count" @if without == 1 { "s" } " as none."
+            }
+        }
+    }
+}
+
 /// A funnel stage as the pages name it.
 pub fn stage_label(s: rounds_core::Stage) -> &'static str {
     use rounds_core::Stage;

@@ -3,8 +3,8 @@
 //!
 //! * **The split.** Each territory of the team gets a share; the shares must add up to
 //!   the target exactly. A share left blank gets part of what the typed shares leave,
-//!   in proportion to the territory's potential (yearly revenue of its accounts not lost;
-//!   equal parts when no blank territory has any), rounded to whole currency units by the
+//!   in proportion to the territory's potential (what its accounts not lost could buy in
+//!   a year: `rounds_core::potential`; equal parts when no blank territory has any), rounded to whole currency units by the
 //!   largest remainder so the parts add up. Nothing is saved when anything is wrong: the
 //!   form comes back with what was typed and every problem in words.
 //! * **Progress** is won revenue: the revenue of the team's accounts won (by the date they
@@ -23,7 +23,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
-use rounds_core::potential::{for_days, main_currency, potential, split};
+use rounds_core::potential::{for_days, main_currency, potential, split, without_potential};
 use rounds_core::{Account, Currency, Money, Period, Ratio};
 use rounds_protocol::{TerritoryId, UserId};
 use serde::Deserialize;
@@ -183,6 +183,8 @@ pub struct QuotaView {
     pub elapsed: Ratio,
     /// The saved shares no longer add up to the target over today's territories.
     pub stale: bool,
+    /// Accounts in the team's territories with no potential figure (counted as none).
+    pub without_potential: usize,
 }
 
 /// The territories with their potential, in the team's order.
@@ -305,6 +307,12 @@ pub fn compute(
             != q.target.minor
     });
     QuotaView {
+        without_potential: without_potential(
+            accounts
+                .iter()
+                .filter(|a| team.territory(a.territory).is_some()),
+            currency,
+        ),
         left_out: team.left_out.clone(),
         period,
         currency,
@@ -470,6 +478,7 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
             label { "Team target for " (v.period.label()) " (" (v.currency) ")"
                 input type="text" inputmode="decimal" name="target" value=(target_value) placeholder="250,000" required; }
             p.muted { "Leave a share blank to give it part of what the other shares leave, in proportion to potential. The shares must add up to the target." }
+            (super::layout::potential_note(v.currency, v.without_potential))
             div.table-wrap tabindex="0" { table.cards.shares {
                 thead { tr { th { "Territory" } th { "Rep" } th.num { "Potential" } th { "Share" } } }
                 tbody { @for s in &v.slots { tr data-row=(s.name) {

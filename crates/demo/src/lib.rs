@@ -493,6 +493,15 @@ fn metro_rows(
             .then(|| opp_on.unwrap_or(lead_on) + Days::new(10 + rng.below(60)));
         let revenue = 10_000 + rng.below(90) as i64 * 1_000;
         let jitter = |r: &mut Rng| (r.unit() - 0.5) * 0.008;
+        // Potential is not revenue (1.2 to 3 times it here). Most accounts have a figure
+        // set by the company, some only their rep's estimate, one in eleven neither (the
+        // pages count those). Drawn from `i`, so the random stream stays as it was.
+        let factor = |base: i64, step: i64, n: usize| base + (i % n) as i64 * step;
+        let (potential_minor, potential_estimate_minor) = match i % 11 {
+            10 => (None, None),
+            3 | 7 => (None, Some(revenue * factor(150, 40, 4))),
+            _ => (Some(revenue * factor(120, 45, 5)), None),
+        };
         let rec = AccountRecord {
             id,
             name: format!("{} {} {}", rng.pick(&FIRST), rng.pick(&SECOND), i + 1),
@@ -522,6 +531,8 @@ fn metro_rows(
             visit_minutes: (i % 6 == 5).then_some(60),
             closed_on: demo_closed(i, today),
             preferred_hours: None,
+            potential_minor,
+            potential_estimate_minor,
         };
         for c in 0..(1 + rng.below(2)) {
             contacts.push(ContactRecord {
@@ -639,6 +650,8 @@ async fn worked_example(
                 visit_minutes: None,
                 closed_on: None,
                 preferred_hours: None,
+                potential_minor: None,
+                potential_estimate_minor: None,
             });
         }
         plan.push((t, name, accounts));

@@ -657,6 +657,19 @@ pub struct AccountDetail {
     /// Added later: when its buyer likes visits (`Tu,Th 09:00-11:00`).
     #[serde(default)]
     pub preferred_hours: Option<String>,
+    /// Added later: what it could buy in a year as the company set it
+    /// (`USD 120,000.00`); `None`: not set.
+    #[serde(default)]
+    pub potential: Option<String>,
+    /// Added later: the rep's own estimate of it, formatted like `potential`.
+    #[serde(default)]
+    pub potential_estimate: Option<String>,
+    /// Added later: the same estimate as a form shows it (`120000.00`).
+    #[serde(default)]
+    pub potential_estimate_plain: Option<String>,
+    /// Added later: the account's currency (`USD`), what an estimate is typed in.
+    #[serde(default)]
+    pub currency: String,
 }
 
 /// `map_pins`: pinned accounts for a map that must open somewhere — the nearest to a

@@ -61,6 +61,13 @@ pub struct AccountRecord {
     /// (`Tu,Th 09:00-11:00`): kept when the planners can, else its hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_hours: Option<String>,
+    /// What it could buy in a year, in minor units of `currency`, as set by the company
+    /// (import or manager); changed on the server only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub potential_minor: Option<i64>,
+    /// The rep's estimate of the same, edited from the device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub potential_estimate_minor: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -313,6 +320,21 @@ fn opt<T, E: std::fmt::Display>(
         .transpose()
 }
 
+/// A yearly potential in minor units: not negative (what an account could buy).
+fn potential(
+    name: &'static str,
+    minor: Option<i64>,
+    currency: core::Currency,
+) -> Result<Option<core::Money>, RecordError> {
+    match minor {
+        Some(m) if m < 0 => Err(RecordError {
+            field: name,
+            reason: "a potential is not negative".into(),
+        }),
+        m => Ok(m.map(|m| core::Money::new(m, currency))),
+    }
+}
+
 impl TryFrom<&AccountRecord> for core::Account {
     type Error = RecordError;
     fn try_from(r: &AccountRecord) -> Result<Self, RecordError> {
@@ -368,6 +390,12 @@ impl TryFrom<&AccountRecord> for core::Account {
                 r.preferred_hours.as_deref(),
                 core::OpeningHours::parse,
             )?,
+            potential: potential("potential", r.potential_minor, currency)?,
+            potential_estimate: potential(
+                "potential_estimate",
+                r.potential_estimate_minor,
+                currency,
+            )?,
         })
     }
 }
@@ -403,6 +431,8 @@ impl From<&core::Account> for AccountRecord {
             visit_minutes: a.visit_minutes,
             closed_on: core::calendar::dates_line(&a.closed_on),
             preferred_hours: a.preferred_hours.as_ref().map(ToString::to_string),
+            potential_minor: a.potential.map(|m| m.minor),
+            potential_estimate_minor: a.potential_estimate.map(|m| m.minor),
         }
     }
 }

@@ -92,7 +92,8 @@ pub struct BlobStatus {
 pub const MAX_STAGE_REASON_CHARS: usize = 500;
 
 /// An account field a rep may edit from the device, with its new value. Manager-owned
-/// fields (territory, owner, priority, revenue, expenses) are changed on the server only.
+/// fields (territory, owner, priority, revenue, expenses, potential) are changed on the server
+/// only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -118,6 +119,9 @@ pub enum AccountEdit {
     ClosedOn(Option<String>),
     /// When its buyer likes visits (`Tu,Th 09:00-11:00`); `None`: any time it is open.
     PreferredHours(Option<String>),
+    /// The rep's estimate of what it could buy in a year, in minor units of the
+    /// account's currency (not negative); `None` clears it.
+    PotentialEstimate(Option<i64>),
 }
 
 impl AccountEdit {
@@ -140,6 +144,7 @@ impl AccountEdit {
             AccountEdit::VisitMinutes(_) => "visit_minutes",
             AccountEdit::ClosedOn(_) => "closed_on",
             AccountEdit::PreferredHours(_) => "preferred_hours",
+            AccountEdit::PotentialEstimate(_) => "potential_estimate",
         }
     }
 }

@@ -4,13 +4,14 @@
 //! manager's move, so devices lose and gain accounts exactly once.
 //!
 //! Workload is what the rotation plan asks of each account in a month, with the drive to
-//! it from its nearest other account (`rounds_core::workload`); potential is the yearly
-//! revenue of accounts not lost, in the team's main currency (`rounds_core::potential`).
+//! it from its nearest other account (`rounds_core::workload`); potential is what the
+//! accounts not lost could buy in a year, in the team's main currency
+//! (`rounds_core::potential`: the figure set on each, else its rep's estimate).
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rounds_core::potential::{counts_toward_potential, main_currency};
+use rounds_core::potential::{self, main_currency};
 use rounds_core::workload::monthly;
 use rounds_core::{Account, Currency};
 use rounds_protocol::{AccountId, ErrorCode, TerritoryId};
@@ -96,11 +97,8 @@ fn design_accounts(
                 postal_code: a.address.postal_code.clone(),
                 workload: load.workdays(),
                 drive: load.drive_minutes / workday,
-                potential: if counts_toward_potential(a, currency) {
-                    a.revenue.minor.max(0) as f64 / 10f64.powi(currency.exponent() as i32)
-                } else {
-                    0.0
-                },
+                potential: potential::of_account(a, currency) as f64
+                    / 10f64.powi(currency.exponent() as i32),
                 today: a.territory.and_then(|t| index.get(&t).copied()),
                 locked: false,
             }

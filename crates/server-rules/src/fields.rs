@@ -23,6 +23,8 @@ pub enum FieldChange {
     /// Minor units, in the account's currency.
     Revenue(i64),
     Expenses(i64),
+    /// What it could buy in a year (minor units); `None` clears it.
+    Potential(Option<i64>),
 }
 
 /// The outcome of merging one change.
@@ -57,6 +59,7 @@ impl FieldChange {
             FieldChange::Priority(_) => "priority",
             FieldChange::Revenue(_) => "revenue",
             FieldChange::Expenses(_) => "expenses",
+            FieldChange::Potential(_) => "potential",
         }
     }
 
@@ -69,6 +72,7 @@ impl FieldChange {
                 .unwrap_or(serde_json::Value::Null),
             FieldChange::Priority(p) => serde_json::to_value(p).unwrap_or_default(),
             FieldChange::Revenue(m) | FieldChange::Expenses(m) => serde_json::Value::from(*m),
+            FieldChange::Potential(m) => serde_json::Value::from(*m),
         };
         v.to_string()
     }
@@ -82,6 +86,9 @@ impl FieldChange {
                 .map(FieldChange::Priority),
             "revenue" => value.as_i64().map(FieldChange::Revenue),
             "expenses" => value.as_i64().map(FieldChange::Expenses),
+            "potential" => serde_json::from_value(value)
+                .ok()
+                .map(FieldChange::Potential),
             _ => serde_json::from_value(serde_json::json!({ "field": field, "value": value }))
                 .ok()
                 .map(FieldChange::Shared),
@@ -95,6 +102,7 @@ impl FieldChange {
             FieldChange::Priority(_) => FieldChange::Priority(rec.priority),
             FieldChange::Revenue(_) => FieldChange::Revenue(rec.revenue_minor),
             FieldChange::Expenses(_) => FieldChange::Expenses(rec.expenses_minor),
+            FieldChange::Potential(_) => FieldChange::Potential(rec.potential_minor),
             FieldChange::Shared(edit) => FieldChange::Shared(match edit {
                 E::Name(_) => E::Name(rec.name.clone()),
                 E::Phone(_) => E::Phone(rec.phone.clone()),
@@ -115,6 +123,7 @@ impl FieldChange {
                 E::VisitMinutes(_) => E::VisitMinutes(rec.visit_minutes),
                 E::ClosedOn(_) => E::ClosedOn(rec.closed_on.clone()),
                 E::PreferredHours(_) => E::PreferredHours(rec.preferred_hours.clone()),
+                E::PotentialEstimate(_) => E::PotentialEstimate(rec.potential_estimate_minor),
             }),
         }
     }
@@ -123,8 +132,11 @@ impl FieldChange {
     pub fn validate(&self) -> std::result::Result<(), String> {
         use AccountEdit as E;
         let edit = match self {
-            FieldChange::Priority(_) => return Ok(()),
-            FieldChange::Revenue(m) | FieldChange::Expenses(m) => {
+            FieldChange::Priority(_) | FieldChange::Potential(None) => return Ok(()),
+            FieldChange::Revenue(m)
+            | FieldChange::Expenses(m)
+            | FieldChange::Potential(Some(m))
+            | FieldChange::Shared(E::PotentialEstimate(Some(m))) => {
                 return if *m < 0 {
                     Err("must not be negative".into())
                 } else {
@@ -171,6 +183,7 @@ impl FieldChange {
             FieldChange::Priority(p) => return rec.priority = *p,
             FieldChange::Revenue(m) => return rec.revenue_minor = *m,
             FieldChange::Expenses(m) => return rec.expenses_minor = *m,
+            FieldChange::Potential(m) => return rec.potential_minor = *m,
             FieldChange::Shared(e) => e,
         };
         match edit {
@@ -213,6 +226,7 @@ impl FieldChange {
                 rec.preferred_hours =
                     rounds_core::hours::canonical(h.as_deref()).unwrap_or_else(|_| h.clone())
             }
+            E::PotentialEstimate(m) => rec.potential_estimate_minor = *m,
         }
     }
 
@@ -240,9 +254,11 @@ impl FieldChange {
             FieldChange::Shared(E::VisitMinutes(rec.visit_minutes)),
             FieldChange::Shared(E::ClosedOn(rec.closed_on.clone())),
             FieldChange::Shared(E::PreferredHours(rec.preferred_hours.clone())),
+            FieldChange::Shared(E::PotentialEstimate(rec.potential_estimate_minor)),
             FieldChange::Priority(rec.priority),
             FieldChange::Revenue(rec.revenue_minor),
             FieldChange::Expenses(rec.expenses_minor),
+            FieldChange::Potential(rec.potential_minor),
         ]
     }
 

@@ -27,7 +27,7 @@ use crate::{org, params, time};
 
 /// The CSV columns, in the order the export writes them (a header row is required;
 /// unknown columns are ignored; only `name` is required).
-pub const COLUMNS: [&str; 23] = [
+pub const COLUMNS: [&str; 25] = [
     "id",
     "name",
     "street",
@@ -51,6 +51,8 @@ pub const COLUMNS: [&str; 23] = [
     "visit_minutes",
     "closed_on",
     "preferred_hours",
+    "potential",
+    "potential_estimate",
 ];
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -99,6 +101,12 @@ struct CsvAccount {
     closed_on: Option<String>,
     /// When its buyer likes visits, e.g. `Tu,Th 09:00-11:00`.
     preferred_hours: Option<String>,
+    /// What it could buy in a year, in major units; empty: not known.
+    #[serde(default)]
+    potential: String,
+    /// The rep's estimate of the same; empty: none.
+    #[serde(default)]
+    potential_estimate: String,
 }
 
 /// Starts of a cell that a spreadsheet evaluates as a formula (or, for tab and carriage
@@ -163,6 +171,8 @@ impl CsvAccount {
             visit_minutes: f(&self.visit_minutes),
             closed_on: opt(self.closed_on),
             preferred_hours: opt(self.preferred_hours),
+            potential: f(&self.potential),
+            potential_estimate: f(&self.potential_estimate),
         }
     }
 }
@@ -271,6 +281,13 @@ fn to_record(
             .map(|m| m.minor)
             .map_err(|e| format!("{field}: {e}"))
     };
+    let optional_money = |field: &str, v: &str| -> std::result::Result<Option<i64>, String> {
+        if v.trim().is_empty() {
+            Ok(None)
+        } else {
+            money(field, v).map(Some)
+        }
+    };
     let territory = match row.territory.trim() {
         "" => None,
         t => match territories.get(&t.to_lowercase()) {
@@ -329,6 +346,8 @@ fn to_record(
             .map_err(|e| format!("closed_on: {e}"))?,
         preferred_hours: rounds_core::hours::canonical(row.preferred_hours.as_deref())
             .map_err(|e| format!("preferred_hours: {e}"))?,
+        potential_minor: optional_money("potential", &row.potential)?,
+        potential_estimate_minor: optional_money("potential_estimate", &row.potential_estimate)?,
     };
     // The domain's own checks: name, location pair, e-mail, phone.
     rounds_core::Account::try_from(&rec).map_err(|e| e.to_string())?;
@@ -356,7 +375,7 @@ fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]
     let has = |c: &str| columns.contains(&c);
     let b = before.clone();
     type Keep<'a> = &'a dyn Fn(&mut AccountRecord);
-    let keep: [(&str, Keep); 21] = [
+    let keep: [(&str, Keep); 23] = [
         ("street", &|r| r.street = b.street.clone()),
         ("city", &|r| r.city = b.city.clone()),
         ("region", &|r| r.region = b.region.clone()),
@@ -383,6 +402,10 @@ fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]
         ("closed_on", &|r| r.closed_on = b.closed_on.clone()),
         ("preferred_hours", &|r| {
             r.preferred_hours = b.preferred_hours.clone()
+        }),
+        ("potential", &|r| r.potential_minor = b.potential_minor),
+        ("potential_estimate", &|r| {
+            r.potential_estimate_minor = b.potential_estimate_minor
         }),
     ];
     for (column, keep) in keep {
@@ -599,15 +622,9 @@ pub async fn import_accounts(
 
 /// An amount as the import reads it: `39000.00`, no grouping.
 pub fn plain_amount(minor: i64, currency: &str) -> String {
-    let exp = rounds_core::Currency::parse(currency).map_or(2, |c| c.exponent());
-    if exp == 0 {
-        return minor.to_string();
-    }
-    let scale = 10u64.pow(exp);
-    let abs = minor.unsigned_abs();
-    let sign = if minor < 0 { "-" } else { "" };
-    let width = exp as usize;
-    format!("{sign}{}.{:0width$}", abs / scale, abs % scale)
+    // A stored currency was checked on the way in; two decimals for one that was not.
+    let currency = rounds_core::Currency::parse(currency).unwrap_or(rounds_core::Currency::USD);
+    rounds_core::Money::new(minor, currency).plain()
 }
 
 fn enum_text<T: Serialize>(v: &T) -> String {
@@ -655,6 +672,14 @@ pub fn export_accounts(
                 visit_minutes: a.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
                 closed_on: a.closed_on.clone(),
                 preferred_hours: a.preferred_hours.clone(),
+                potential: a
+                    .potential_minor
+                    .map(|m| plain_amount(m, &a.currency))
+                    .unwrap_or_default(),
+                potential_estimate: a
+                    .potential_estimate_minor
+                    .map(|m| plain_amount(m, &a.currency))
+                    .unwrap_or_default(),
             }
             .map_text(|v| escape_cell(v).into_owned()),
         )

@@ -112,6 +112,8 @@ fn pages(accounts: usize, contacts_per: usize, activities: usize) -> Vec<PullRes
                 visit_minutes: None,
                 closed_on: None,
                 preferred_hours: None,
+                potential_minor: None,
+                potential_estimate_minor: None,
             }),
         });
         for j in 0..contacts_per {

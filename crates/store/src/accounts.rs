@@ -16,7 +16,8 @@ use crate::error::{Result, StoreError};
 
 pub(crate) const COLUMNS: &str = "id, name, street, city, region, postal_code, country, lat, lon, stage, \
     priority, kare, currency, revenue_minor, expenses_minor, phone, email, industry, \
-    territory_id, created_at, lead_on, opportunity_on, won_on, lost_on, hours, visit_minutes, closed_on, preferred_hours";
+    territory_id, created_at, lead_on, opportunity_on, won_on, lost_on, hours, visit_minutes, closed_on, preferred_hours, \
+    potential_minor, potential_estimate_minor";
 
 pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
     let kare: Option<String> = r.get(11)?;
@@ -49,6 +50,8 @@ pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
         visit_minutes: r.get(25)?,
         closed_on: r.get(26)?,
         preferred_hours: r.get(27)?,
+        potential_minor: r.get(28)?,
+        potential_estimate_minor: r.get(29)?,
     })
 }
 
@@ -90,6 +93,7 @@ pub(crate) fn apply_edit(rec: &mut AccountRecord, edit: &AccountEdit) {
         AccountEdit::VisitMinutes(v) => rec.visit_minutes = *v,
         AccountEdit::ClosedOn(v) => rec.closed_on = v.clone(),
         AccountEdit::PreferredHours(v) => rec.preferred_hours = v.clone(),
+        AccountEdit::PotentialEstimate(v) => rec.potential_estimate_minor = *v,
     }
 }
 
@@ -320,7 +324,7 @@ impl AccountsWrite<'_> {
             .prepare_cached(&format!(
                 "INSERT OR REPLACE INTO accounts(bucket, {COLUMNS})
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)"
+                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)"
             ))?
             .execute(params![
                 bucket,
@@ -352,6 +356,8 @@ impl AccountsWrite<'_> {
                 r.visit_minutes,
                 r.closed_on,
                 r.preferred_hours,
+                r.potential_minor,
+                r.potential_estimate_minor,
             ])?;
         Ok(())
     }

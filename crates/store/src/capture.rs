@@ -284,6 +284,8 @@ fn record(new: NewAccount, today: NaiveDate, now: DateTime<Utc>) -> Result<Accou
         visit_minutes: None,
         closed_on: None,
         preferred_hours: None,
+        potential_minor: None,
+        potential_estimate_minor: None,
     };
     let long = [
         Some(&record.name),

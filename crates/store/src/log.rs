@@ -131,6 +131,9 @@ impl Store {
                 AccountEdit::ClosedOn(c) => rounds_core::calendar::canonical_dates(c.as_deref())
                     .map(AccountEdit::ClosedOn)
                     .map_err(|e| StoreError::Invalid(format!("closed dates: {e}"))),
+                AccountEdit::PotentialEstimate(Some(m)) if m < 0 => Err(StoreError::Invalid(
+                    "a potential estimate is not negative".into(),
+                )),
                 e => Ok(e),
             })
             .collect::<Result<Vec<_>>>()?;

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     V6_HOURS_AND_APPOINTMENTS,
     V7_CLOSED_ON,
     V8_PREFERRED_HOURS,
+    V9_POTENTIAL,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -292,6 +293,14 @@ DELETE FROM pull_cursors;
 /// is forgotten for the same reason as in V7.
 const V8_PREFERRED_HOURS: &str = r#"
 ALTER TABLE accounts ADD COLUMN preferred_hours TEXT;
+DELETE FROM pull_cursors;
+"#;
+
+/// What an account could buy in a year and the rep's estimate of it (synced since schema
+/// 7 of the wire); the cursor is forgotten for the same reason as in V7.
+const V9_POTENTIAL: &str = r#"
+ALTER TABLE accounts ADD COLUMN potential_minor INTEGER;
+ALTER TABLE accounts ADD COLUMN potential_estimate_minor INTEGER;
 DELETE FROM pull_cursors;
 "#;
 

@@ -74,6 +74,8 @@ fn seed(path: &Path) {
                     visit_minutes: None,
                     closed_on: None,
                     preferred_hours: None,
+                    potential_minor: None,
+                    potential_estimate_minor: None,
                 }),
             },
         ],

@@ -149,6 +149,14 @@ fn Loaded(
                 <div><dt>"Revenue"</dt><dd>{detail.revenue.clone()}</dd></div>
                 <div><dt>"Expenses"</dt><dd>{detail.expenses.clone()}</dd></div>
                 <div class="net"><dt>"Net profit"</dt><dd>{detail.net_profit.clone()}</dd></div>
+                <div id="potential">
+                    <dt>"Potential"</dt>
+                    <dd>{detail.potential.clone().unwrap_or_else(|| "not set".into())}</dd>
+                </div>
+                <div id="potential-estimate">
+                    <dt>"Your estimate"</dt>
+                    <dd>{detail.potential_estimate.clone().unwrap_or_else(|| "none yet".into())}</dd>
+                </div>
             </dl>
         </section>
         <Timeline account=detail.id items=detail.timeline f=f />

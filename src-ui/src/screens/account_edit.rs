@@ -39,6 +39,10 @@ struct Draft {
     closed_on: String,
     /// When its buyer likes visits (`Tu,Th 09:00-11:00`).
     preferred_hours: String,
+    /// The rep's estimate of what it could buy in a year, in its currency.
+    potential_estimate: String,
+    /// The account's currency, what the estimate is read in.
+    currency: String,
     stage: Option<Stage>,
     /// Why it was lost, asked for when the stage moves to lost.
     lost_reason: String,
@@ -58,6 +62,8 @@ impl Draft {
             visit_minutes: d.visit_minutes.map(|m| m.to_string()).unwrap_or_default(),
             closed_on: d.closed_on.clone().unwrap_or_default(),
             preferred_hours: d.preferred_hours.clone().unwrap_or_default(),
+            potential_estimate: d.potential_estimate_plain.clone().unwrap_or_default(),
+            currency: d.currency.clone(),
             stage: Some(d.stage),
             lost_reason: String::new(),
         }
@@ -105,6 +111,12 @@ impl Draft {
             // Unreadable hours are caught by `preferred_hours_error` before anything is sent.
             out.push(AccountEdit::PreferredHours(opt(&self.preferred_hours)));
         }
+        if self.potential_estimate.trim() != before.potential_estimate.trim() {
+            // Not an amount is caught by `potential_estimate_error` before anything is sent.
+            out.push(AccountEdit::PotentialEstimate(
+                self.potential_estimate_minor().ok().flatten(),
+            ));
+        }
         if let Some(s) = self.stage
             && Some(s) != before.stage
         {
@@ -123,13 +135,34 @@ impl Draft {
             .then_some("A visit lasts 1 to 600 minutes; leave it empty for your usual visit.")
     }
 
-    /// What is wrong with the closed dates as typed, if anything.
+    /// The estimate as typed, in minor units; `None` when empty.
+    fn potential_estimate_minor(&self) -> Result<Option<i64>, ()> {
+        let typed = self.potential_estimate.trim();
+        if typed.is_empty() {
+            return Ok(None);
+        }
+        let currency = rounds_core::Currency::parse(&self.currency).map_err(drop)?;
+        match rounds_core::Money::parse(typed, currency) {
+            Ok(m) if m.minor >= 0 => Ok(Some(m.minor)),
+            _ => Err(()),
+        }
+    }
+
+    /// What is wrong with the potential estimate as typed, if anything.
+    fn potential_estimate_error(&self) -> Option<&'static str> {
+        self.potential_estimate_minor().is_err().then_some(
+            "Write the yearly potential as an amount, e.g. 120,000; leave it empty if you cannot say.",
+        )
+    }
+
+    /// What is wrong with the preferred hours as typed, if anything.
     fn preferred_hours_error(&self) -> Option<&'static str> {
         rounds_core::hours::canonical(Some(&self.preferred_hours))
             .is_err()
             .then_some("Write the preferred hours like opening hours, e.g. Tu,Th 09:00-11:00.")
     }
 
+    /// What is wrong with the closed dates as typed, if anything.
     fn closed_on_error(&self) -> Option<&'static str> {
         rounds_core::calendar::canonical_dates(Some(&self.closed_on))
             .is_err()
@@ -234,6 +267,7 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
             .visit_minutes_error()
             .or_else(|| d.closed_on_error())
             .or_else(|| d.preferred_hours_error())
+            .or_else(|| d.potential_estimate_error())
         {
             missing.set(Some(m));
             return;
@@ -334,6 +368,7 @@ pub fn EditDetails(detail: AccountDetail, f: Fetch<AccountDetail>) -> impl IntoV
                     {text_field(draft, "edit-visit-minutes", "Visit minutes (empty: your usual)", "text", |d| d.visit_minutes.clone(), |d, v| d.visit_minutes = v)}
                     {text_field(draft, "edit-closed-on", "Closed on (e.g. 2026-12-24, 2026-12-28 – 2027-01-01)", "text", |d| d.closed_on.clone(), |d, v| d.closed_on = v)}
                     {text_field(draft, "edit-preferred-hours", "Visits preferred (a visit starts then when possible, e.g. Tu,Th 09:00-11:00)", "text", |d| d.preferred_hours.clone(), |d, v| d.preferred_hours = v)}
+                    {text_field(draft, "edit-potential-estimate", "Your estimate of its yearly potential (what it could buy from us)", "text", |d| d.potential_estimate.clone(), |d, v| d.potential_estimate = v)}
                     <label for="edit-stage">"Stage"</label>
                     <select
                         id="edit-stage"

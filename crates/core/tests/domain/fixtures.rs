@@ -86,6 +86,8 @@ pub fn account(n: u128, priority: Priority) -> Account {
         created_at: utc("2019-06-01T00:00:00Z"),
         closed_on: Default::default(),
         preferred_hours: None,
+        potential: None,
+        potential_estimate: None,
     }
 }
 

@@ -212,12 +212,21 @@ fn progress_counts_won_revenue_in_the_period_by_territory() {
         created_at: chrono::Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
         closed_on: Default::default(),
         preferred_hours: None,
+        potential: None,
+        potential_estimate: None,
     };
+    let usd = |major| Some(Money::from_major(major, Currency::USD).unwrap());
     let accounts = vec![
         account(1, 1, Some(d(4, 2)), 30_000),
         account(2, 1, Some(d(3, 31)), 99_000), // last quarter
-        account(3, 2, Some(d(6, 30)), 10_000),
-        account(4, 2, None, 50_000),
+        Account {
+            potential: usd(25_000),
+            ..account(3, 2, Some(d(6, 30)), 10_000)
+        },
+        Account {
+            potential_estimate: usd(35_000),
+            ..account(4, 2, None, 50_000)
+        },
     ];
     let period = QuotaPeriod::parse("2026-Q2").unwrap();
     let quota = Quota {
@@ -250,8 +259,10 @@ fn progress_counts_won_revenue_in_the_period_by_territory() {
     assert!(!v.stale);
     assert_eq!(
         v.slots[1].potential, 6_000_000,
-        "potential counts every account not lost"
+        "potential counts every account not lost: the figure set, else the estimate"
     );
+    assert_eq!(v.slots[0].potential, 0, "revenue is not potential");
+    assert_eq!(v.without_potential, 2);
 
     let none = compute(&team, &accounts, None, period, d(5, 16));
     assert_eq!(

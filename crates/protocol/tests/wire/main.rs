@@ -81,6 +81,8 @@ fn account() -> AccountRecord {
         visit_minutes: None,
         closed_on: None,
         preferred_hours: None,
+        potential_minor: None,
+        potential_estimate_minor: None,
     }
 }
 
@@ -743,7 +745,6 @@ fn an_account_without_preferred_hours_keeps_its_old_shape() {
     assert!(json.get("preferred_hours").is_none(), "{json}");
     let back: AccountRecord = serde_json::from_value(json).unwrap();
     assert_eq!(back.preferred_hours, None);
-    assert_eq!(SCHEMA_VERSION, 6);
     let mut a = account();
     a.preferred_hours = Some("Tu,Th 09:00-11:00".into());
     let domain = rounds_core::Account::try_from(&a).unwrap();
@@ -751,4 +752,53 @@ fn an_account_without_preferred_hours_keeps_its_old_shape() {
         AccountRecord::from(&domain).preferred_hours.as_deref(),
         Some("Tu 09:00-11:00; Th 09:00-11:00")
     );
+}
+
+/// Schema 7 added potential and the rep's estimate: the same old shape, a round trip
+/// through the domain, and a negative figure refused by name.
+#[test]
+fn an_account_without_potential_keeps_its_old_shape() {
+    let json = serde_json::to_value(account()).unwrap();
+    assert!(json.get("potential_minor").is_none(), "{json}");
+    assert!(json.get("potential_estimate_minor").is_none(), "{json}");
+    let back: AccountRecord = serde_json::from_value(json).unwrap();
+    assert_eq!(
+        (back.potential_minor, back.potential_estimate_minor),
+        (None, None)
+    );
+    assert_eq!(SCHEMA_VERSION, 7);
+    let with = AccountRecord {
+        potential_minor: Some(12_000_000),
+        potential_estimate_minor: Some(9_000_000),
+        ..account()
+    };
+    let domain = rounds_core::Account::try_from(&with).unwrap();
+    assert_eq!(
+        domain.planning_potential().map(|(m, s)| (m.minor, s)),
+        Some((12_000_000, rounds_core::account::PotentialSource::Set)),
+        "the potential set wins over the estimate"
+    );
+    assert_eq!(AccountRecord::from(&domain), with);
+    for (field, a) in [
+        (
+            "potential",
+            AccountRecord {
+                potential_minor: Some(-1),
+                ..account()
+            },
+        ),
+        (
+            "potential_estimate",
+            AccountRecord {
+                potential_estimate_minor: Some(-1),
+                ..account()
+            },
+        ),
+    ] {
+        assert_eq!(rounds_core::Account::try_from(&a).unwrap_err().field, field);
+    }
+    let edit = AccountEdit::PotentialEstimate(Some(9_000_000));
+    let json = serde_json::to_string(&edit).unwrap();
+    assert_eq!(json, r#"{"field":"potential_estimate","value":9000000}"#);
+    assert_eq!(edit.field(), "potential_estimate");
 }

@@ -27,6 +27,7 @@ on_both_backends!(
     opening_hours_set_on_one_device_reach_the_other_in_one_written_form,
     closed_dates_set_on_one_device_reach_the_other_in_one_written_form,
     preferred_hours_set_on_one_device_reach_the_other_in_one_written_form,
+    a_reps_potential_estimate_reaches_the_other_device_and_the_balance,
     an_appointment_reaches_the_reps_other_device_and_so_does_its_cancellation,
     a_reps_appointments_are_a_calendar_at_a_secret_address,
 );
@@ -913,6 +914,66 @@ async fn preferred_hours_set_on_one_device_reach_the_other_in_one_written_form(b
     phone.sync().await;
     laptop.pull(None).await.expect("pull");
     assert_eq!(laptop.account(a).expect("held").preferred_hours, None);
+}
+
+/// The rep's estimate of an account's potential: synced like any shared field, refused
+/// when negative, and counted by planning where no potential is set.
+async fn a_reps_potential_estimate_reaches_the_other_device_and_the_balance(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let mut phone = Device::sign_in(&server.base, "ana@example.com").await;
+    let mut laptop = Device::sign_in(&server.base, "ana@example.com").await;
+    phone.sync().await;
+    laptop.sync().await;
+    let a = org.north_accounts[0];
+
+    phone.edit(a, AccountEdit::PotentialEstimate(Some(4_500_000)));
+    phone.sync().await;
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(
+        laptop.account(a).expect("held").potential_estimate_minor,
+        Some(4_500_000)
+    );
+
+    // Negative: refused with the reason, changing nothing.
+    phone.edit(a, AccountEdit::PotentialEstimate(Some(-1)));
+    let res = phone.push().await.expect("push");
+    match &res.results[0].status {
+        MutationStatus::Rejected { code, reason } => {
+            assert_eq!(*code, rounds_protocol::ErrorCode::InvalidInput);
+            assert!(reason.starts_with("potential_estimate:"), "{reason}");
+        }
+        other => panic!("refused, not {other:?}"),
+    }
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(
+        laptop.account(a).expect("held").potential_estimate_minor,
+        Some(4_500_000)
+    );
+
+    // The manager's Balance counts it: North's potential is the estimate alone (the
+    // other accounts have no figure, and the page says how many).
+    let mut b = crate::dashboard::Browser::signed_in(&server.base, "maria@example.com").await;
+    let page = b.page("/dashboard/balance").await;
+    let north = page
+        .split(r#"data-row="North""#)
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("North's row");
+    assert!(north.contains("USD 45,000.00"), "{north}");
+    let without = org.north_accounts.len() + org.south_accounts.len() - 1;
+    assert!(
+        page.contains(&format!("{without} accounts have neither")),
+        "says how many have no potential"
+    );
+
+    // Cleared on one device, cleared on the other.
+    phone.edit(a, AccountEdit::PotentialEstimate(None));
+    phone.sync().await;
+    laptop.pull(None).await.expect("pull");
+    assert_eq!(
+        laptop.account(a).expect("held").potential_estimate_minor,
+        None
+    );
 }
 
 fn appointment(account: AccountId, rep: UserId) -> AppointmentRecord {

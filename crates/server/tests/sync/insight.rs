@@ -156,8 +156,8 @@ async fn a_quota_beyond_the_potential_is_flagged(backend: Backend) {
     let key = period.key();
     let body = b.page(&format!("/dashboard/quotas?period={key}")).await;
     let csrf = csrf_of(&body);
-    // The page's potential for Denver, independently: the yearly revenue of its accounts
-    // not lost (all in USD here), for the month's days.
+    // The page's potential for Denver, independently: of its accounts not lost (all in
+    // USD here), the potential set on each, else the rep's estimate, for the month's days.
     let denver = territory_id(&server, "Denver Metro").await;
     let yearly: i64 = server
         .db
@@ -171,7 +171,11 @@ async fn a_quota_beyond_the_potential_is_flagged(backend: Backend) {
                             && a.lost_on.is_none()
                             && a.stage != rounds_core::Stage::Lost
                     })
-                    .map(|a| a.revenue_minor.max(0))
+                    .map(|a| {
+                        a.potential_minor
+                            .or(a.potential_estimate_minor)
+                            .unwrap_or(0)
+                    })
                     .sum(),
             )
         })

@@ -431,13 +431,38 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         .expect("Zeta is created");
     assert_eq!(zeta.as_deref(), Some("Tu 09:00-11:00"));
 
-    // An account with hours, so the export below carries them too.
+    // A potential, in major units with separators; a negative one is refused.
+    let csv =
+        "name,territory,potential,potential_estimate\nTheta,North,\"1,500,000\",\nIota,North,-5,\n"
+            .to_owned();
+    let checked = check(csv, maria.clone()).await.expect("checked");
+    let errors: Vec<String> = checked
+        .report
+        .rows
+        .iter()
+        .filter_map(|r| r.error.clone())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("Iota: potential"), "{errors:?}");
+    let theta = checked
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            import::Step::Create(a) => Some((a.potential_minor, a.potential_estimate_minor)),
+            _ => None,
+        })
+        .expect("Theta is created");
+    assert_eq!(theta, (Some(150_000_000), None));
+
+    // An account with hours and a potential, so the export below carries them too.
     let hours = vec![
         FieldChange::Shared(AccountEdit::Hours(Some(
             "Mo-Fr 08:00-12:00,14:00-18:00".into(),
         ))),
         FieldChange::Shared(AccountEdit::VisitMinutes(Some(40))),
         FieldChange::Shared(AccountEdit::PreferredHours(Some("Tu 09:00-11:00".into()))),
+        FieldChange::Potential(Some(12_000_050)),
+        FieldChange::Shared(AccountEdit::PotentialEstimate(Some(9_000_000))),
     ];
     let (m, y) = (maria.clone(), org.north_accounts[1]);
     server
@@ -474,8 +499,10 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
     let text = String::from_utf8(bytes).expect("utf-8");
     assert!(text.starts_with(&import::COLUMNS.join(",")));
     assert!(
-        text.contains(",North,\"Mo-Fr 08:00-12:00,14:00-18:00\",40,,Tu 09:00-11:00"),
-        "hours, visit minutes and preferred hours are exported: {text}"
+        text.contains(
+            ",North,\"Mo-Fr 08:00-12:00,14:00-18:00\",40,,Tu 09:00-11:00,120000.50,90000.00"
+        ),
+        "hours, visit minutes, preferred hours and potential are exported: {text}"
     );
     let again = check(text.clone(), maria.clone()).await.expect("checked");
     assert_eq!(again.report.invalid(), 0, "{:?}", again.report);
@@ -497,11 +524,11 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         .map(|l| {
             if l.starts_with(&x.to_string()) {
                 let l = l.replace("Springfield", "Boulder");
-                // The territory, then hours, visit minutes, closed dates and preferred
-                // hours (empty here).
+                // The territory, then hours, visit minutes, closed dates, preferred
+                // hours, potential and its estimate (empty here).
                 format!(
-                    "{},South,,,,",
-                    l.strip_suffix(",North,,,,").expect("in North")
+                    "{},South,,,,,,",
+                    l.strip_suffix(",North,,,,,,").expect("in North")
                 )
             } else {
                 l.to_owned()
@@ -1121,6 +1148,48 @@ async fn a_stale_edit_form_saves_only_what_the_manager_changed(backend: Backend)
             .preferred_hours
             .as_deref(),
         Some("Tu 09:00-11:00")
+    );
+
+    // Potential: the rep's estimate comes from the device and is shown beside the
+    // manager's figure, which the form sets; the stale form leaves the estimate alone.
+    ana.edit(x, AccountEdit::PotentialEstimate(Some(9_000_000)));
+    ana.sync().await;
+    let (_, page) = b.get(&format!("/dashboard/accounts/{x}")).await;
+    let estimate = page
+        .split(r#"id="potential-estimate""#)
+        .nth(1)
+        .and_then(|p| p.split("</div>").next())
+        .expect("the rep's estimate");
+    assert!(
+        estimate.contains("USD 90,000.00") && estimate.contains("planning uses it"),
+        "{estimate}"
+    );
+    let potential = |amount: &str| {
+        let mut f = preferred("Tu 9:00-11:00");
+        f.push(("potential", amount.to_owned()));
+        f
+    };
+    let res = post(potential("-1")).await;
+    assert_eq!(res.status(), 422, "a negative potential");
+    let page = res.text().await.expect("body");
+    assert!(page.contains("potential-error"), "marked on the field");
+    assert_eq!(
+        stored(&server, x).await.potential_minor,
+        None,
+        "nothing saved"
+    );
+    let res = post(potential("150,000")).await;
+    assert_eq!(res.status(), 303);
+    let rec = stored(&server, x).await;
+    assert_eq!(
+        (rec.potential_minor, rec.potential_estimate_minor),
+        (Some(15_000_000), Some(9_000_000))
+    );
+    ana.sync().await;
+    let held = ana.account(x).expect("on the device");
+    assert_eq!(
+        (held.potential_minor, held.potential_estimate_minor),
+        (Some(15_000_000), Some(9_000_000))
     );
 }
 

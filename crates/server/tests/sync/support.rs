@@ -75,6 +75,8 @@ pub fn account(
         visit_minutes: None,
         closed_on: None,
         preferred_hours: None,
+        potential_minor: None,
+        potential_estimate_minor: None,
     }
 }
 

@@ -77,6 +77,8 @@ pub fn account(i: usize) -> AccountRecord {
         visit_minutes: None,
         closed_on: None,
         preferred_hours: None,
+        potential_minor: None,
+        potential_estimate_minor: None,
     }
 }
 

@@ -554,6 +554,53 @@ fn preferred_hours_go_out_in_their_written_form_and_bad_ones_are_refused() {
 }
 
 #[test]
+fn a_potential_estimate_is_queued_shown_at_once_and_a_negative_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let a = account_id(1);
+    let err = store
+        .change_account(
+            a,
+            vec![AccountEdit::PotentialEstimate(Some(-100))],
+            None,
+            now(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert_eq!(store.read().outbox().pending_count().unwrap(), 0);
+
+    let estimate = AccountEdit::PotentialEstimate(Some(12_000_000));
+    store
+        .change_account(a, vec![estimate.clone()], None, now())
+        .unwrap();
+    let queued = store.read().outbox().all().unwrap();
+    assert_eq!(
+        queued[0].mutation.parse_body().unwrap(),
+        MutationBody::EditAccount {
+            account_id: a,
+            edit: estimate,
+        }
+    );
+    let view = store.read().accounts().get(a).unwrap().unwrap();
+    assert_eq!(view.pending_fields, ["potential_estimate"]);
+    assert_eq!(
+        view.account.potential_estimate.map(|m| m.minor),
+        Some(12_000_000)
+    );
+    assert_eq!(
+        view.account.planning_potential().map(|(m, _)| m.minor),
+        Some(12_000_000),
+        "planning uses the estimate while no potential is set"
+    );
+
+    store
+        .change_account(a, vec![AccountEdit::PotentialEstimate(None)], None, now())
+        .unwrap();
+    let view = store.read().accounts().get(a).unwrap().unwrap();
+    assert_eq!(view.account.potential_estimate, None);
+}
+
+#[test]
 fn an_appointment_is_queued_shown_at_once_moved_and_cancelled() {
     use rounds_store::AppointmentInput;
     let dir = tempfile::tempdir().unwrap();
