@@ -1452,6 +1452,191 @@ async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
     .unwrap();
 }
 
+/// The stored accounts at postal codes: (id, postal code, territory id).
+async fn accounts_by_code(server: &Server) -> Vec<(String, String, String)> {
+    server
+        .db()
+        .await
+        .read(|tx| {
+            let rows = tx.query("SELECT data FROM accounts ORDER BY id", &[])?;
+            let mut out = Vec::new();
+            for r in rows {
+                let a: rounds_protocol::records::AccountRecord =
+                    serde_json::from_str(&r.text(0)?).expect("a stored account");
+                if !a.postal_code.is_empty() {
+                    let t = a.territory_id.map(|t| t.to_string()).unwrap_or_default();
+                    out.push((a.id.to_string(), a.postal_code, t));
+                }
+            }
+            Ok::<_, rounds_server::db::DbError>(out)
+        })
+        .await
+        .unwrap()
+}
+
+/// Draws a line around the whole map with the mouse held down (the events a mouse sends).
+async fn lasso_everything(c: &Client) {
+    c.execute(
+        r#"
+        const el = document.getElementById('map');
+        const r = el.getBoundingClientRect();
+        const at = (x, y) => ({ clientX: x, clientY: y, button: 0, bubbles: true });
+        const corners = [[r.left + 6, r.top + 6], [r.right - 6, r.top + 6],
+          [r.right - 6, r.bottom - 6], [r.left + 6, r.bottom - 6], [r.left + 6, r.top + 10]];
+        el.dispatchEvent(new MouseEvent('mousedown', at(...corners[0])));
+        corners.slice(1).forEach(p => el.dispatchEvent(new MouseEvent('mousemove', at(...p))));
+        document.dispatchEvent(new MouseEvent('mouseup', at(...corners[4])));
+        "#,
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+}
+
+/// Choosing postal codes on the map: a click on a pin takes its code and a second gives it
+/// back (no card opens meanwhile); a line drawn around every pin takes all their codes;
+/// the preview lists what would move and nothing moves until the manager confirms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn a_manager_chooses_postal_codes_on_the_map_and_moves_them() {
+    let signed = signed_in_manager(30).await;
+    let Signed {
+        c, base, server, ..
+    } = &signed;
+    let before = accounts_by_code(server).await;
+
+    // One pin: a click takes its postal code, a second gives it back.
+    let located = located_accounts(server).await;
+    let (id, name) = located
+        .iter()
+        .find(|(_, n)| {
+            located
+                .iter()
+                .filter(|(_, m)| m.contains(n.as_str()))
+                .count()
+                == 1
+        })
+        .expect("an account with a name of its own")
+        .clone();
+    let code = before
+        .iter()
+        .find(|(i, _, _)| *i == id)
+        .map(|(_, k, _)| k.clone())
+        .expect("its postal code");
+    let q: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    c.goto(&format!("{base}/dashboard/map?q={q}"))
+        .await
+        .unwrap();
+    map_ready(c).await;
+    assert!(
+        !driver::wait(c, "#selection")
+            .await
+            .is_displayed()
+            .await
+            .unwrap(),
+        "the choosing form waits until asked for"
+    );
+    driver::click(c, "#select-units").await;
+    let summary = || async { driver::text(c, "#selection-summary").await };
+    assert_eq!(summary().await, "No postal code chosen yet.");
+    // The form now above the map pushes it down: centred, so the click lands on the pin.
+    c.execute(
+        "document.getElementById('map').scrollIntoView({ block: 'center' })",
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    let map = c.find(Locator::Css("#map")).await.unwrap();
+    map.click().await.unwrap();
+    driver::eventually(10, "the pin's postal code is chosen", || async {
+        summary().await.starts_with(&format!(
+            "1 postal code (1 account on the map) chosen: {code}"
+        ))
+    })
+    .await;
+    assert!(
+        c.find(Locator::Css(".map-card")).await.is_err(),
+        "no card opens while choosing"
+    );
+    map.click().await.unwrap();
+    driver::eventually(10, "a second click gives it back", || async {
+        summary().await == "No postal code chosen yet."
+    })
+    .await;
+
+    // Every pin, by a line drawn around them.
+    c.goto(&format!("{base}/dashboard/map")).await.unwrap();
+    let (_, pins, _) = map_ready(c).await;
+    driver::click(c, "#select-units").await;
+    lasso_everything(c).await;
+    let mut codes: Vec<&str> = before.iter().map(|(_, k, _)| k.as_str()).collect();
+    codes.sort();
+    codes.dedup();
+    driver::eventually(10, "every pin's postal code is chosen", || async {
+        summary().await.starts_with(&format!(
+            "{} postal codes ({pins} accounts on the map) chosen:",
+            codes.len()
+        ))
+    })
+    .await;
+    screenshot(c, "map-choosing").await;
+    c.set_window_size(1280, 800).await.unwrap();
+    let dallas: String = c
+        .execute(
+            "return [...document.querySelectorAll('#to option')].find(o => o.textContent.startsWith('Dallas Metro')).value",
+            Vec::new(),
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.find(Locator::Css("#to"))
+        .await
+        .unwrap()
+        .select_by_value(&dallas)
+        .await
+        .unwrap();
+    driver::click(c, "#selection-preview").await;
+    driver::wait(c, "#postal-preview").await;
+    let moving = before.iter().filter(|(_, _, t)| *t != dallas).count();
+    let preview = driver::text(c, "#postal-preview").await;
+    assert!(
+        preview.contains(&format!(
+            "Moving {} postal codes to Dallas Metro moves {moving} accounts",
+            codes.len()
+        )),
+        "{preview}"
+    );
+    assert_eq!(
+        accounts_by_code(server).await,
+        before,
+        "a preview moves nothing"
+    );
+    screenshot(c, "postal-codes-preview").await;
+    c.set_window_size(1280, 800).await.unwrap();
+    driver::click(c, "#postal-preview button[type=submit]").await;
+    driver::eventually(10, "the move is confirmed", || async {
+        body_text(c)
+            .await
+            .contains(&format!("Moved: {moving} accounts"))
+    })
+    .await;
+    assert!(
+        accounts_by_code(server)
+            .await
+            .iter()
+            .all(|(_, _, t)| *t == dallas),
+        "every account at the chosen codes is in Dallas"
+    );
+}
+
 /// Opens the map and measures it: (load-to-interactive ms, pins drawn, longest frame ms
 /// and frames while the manager zooms in twice and out twice with the map's buttons).
 async fn measure_map(c: &Client, url: &str) -> (u64, String, f64, u64) {
@@ -1737,6 +1922,7 @@ async fn every_dashboard_page_passes_the_accessibility_check() {
         "/dashboard/map".to_owned(),
         "/dashboard/design".to_owned(),
         "/dashboard/postal-codes/80202?country=US".to_owned(),
+        "/dashboard/postal-codes?country=US&code=80202&code=80203&to=".to_owned(),
         "/dashboard/plans".to_owned(),
         "/dashboard/weeks".to_owned(),
         "/dashboard/import".to_owned(),

@@ -485,20 +485,11 @@ impl Server {
                     serde_json::from_str(&data).expect("a stored account");
                 let mut team = rounds_server::scope::team(tx, &manager)?;
                 let all = rounds_server::scope::accounts(tx, &mut team)?;
-                let here: Vec<rounds_protocol::AccountId> =
-                    rounds_server::units::accounts_at(&all, &rec.country, &rec.postal_code)
-                        .iter()
-                        .map(|a| a.id)
-                        .collect();
-                rounds_server::units::reassign(
-                    tx,
-                    &manager,
-                    &rec.country,
-                    &rec.postal_code,
-                    to,
-                    &here,
-                    now,
-                )?;
+                let codes = [rec.postal_code.clone()];
+                let at = rounds_server::units::accounts_at_any(&all, &rec.country, &codes);
+                let seen = rounds_server::units::fingerprint(at.iter().copied());
+                let here: Vec<rounds_protocol::AccountId> = at.iter().map(|a| a.id).collect();
+                rounds_server::units::reassign(tx, &manager, &rec.country, &codes, to, &seen, now)?;
                 Ok::<_, rounds_server::Error>(here)
             })
             .await

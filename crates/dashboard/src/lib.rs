@@ -100,6 +100,10 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/map", get(map::handler))
         .route("/dashboard/design", get(design::handler))
         .route(
+            "/dashboard/postal-codes",
+            get(postal::show_many).post(postal::reassign_many),
+        )
+        .route(
             "/dashboard/postal-codes/{code}",
             get(postal::show).post(postal::reassign),
         )

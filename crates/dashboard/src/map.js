@@ -60,7 +60,10 @@
         renderer: renderer, radius: 6, weight: 1, color: '#ffffff',
         fillColor: colourOf(pin), fillOpacity: 0.95
       });
-      m.bindPopup(function () { return card(pin, data); });
+      m.on('click', function () {
+        if (selection) selection.toggle(pin);
+        else L.popup().setLatLng(m.getLatLng()).setContent(card(pin, data)).openOn(map);
+      });
       m.pinIndex = i;
       return m;
     });
@@ -123,6 +126,18 @@
       el.dataset.areas = String(areas.getLayers().length);
     }
 
+    var selection = null;
+    var chooseButton = document.getElementById('select-units');
+    var form = document.getElementById('selection');
+    if (chooseButton && form) {
+      var picker = choosing(data, markers, form, renderer);
+      chooseButton.addEventListener('click', function () {
+        selection = selection ? null : picker;
+        picker.active(!!selection);
+        chooseButton.setAttribute('aria-pressed', selection ? 'true' : 'false');
+      });
+    }
+
     chooser.addEventListener('change', function () {
       by = chooser.value;
       markers.forEach(function (m, i) { m.setStyle({ fillColor: colourOf(data.pins[i]) }); });
@@ -145,6 +160,122 @@
       });
       legend.appendChild(list);
     }
+  }
+
+  // Choosing postal codes: a click on a pin takes (or gives back) its code; a line drawn
+  // around pins with the mouse held down takes all of theirs. The form below the map
+  // carries the codes to the postal codes page, which previews the move.
+  function choosing(data, markers, form, renderer) {
+    var chosen = {}; // 'country|code' -> true
+    var summary = document.getElementById('selection-summary');
+    var codesBox = document.getElementById('selection-codes');
+    var countryInput = document.getElementById('selection-country');
+    var preview = document.getElementById('selection-preview');
+    var keyOf = function (pin) { return pin[9] ? (pin[10] || 'US') + '|' + pin[9] : null; };
+    var path = null;
+    var line = null;
+
+    function update() {
+      var keys = Object.keys(chosen).sort();
+      var countries = {};
+      var accounts = 0;
+      markers.forEach(function (m, i) {
+        var on = chosen[keyOf(data.pins[i])] === true;
+        if (on) accounts += 1;
+        // Only the pins that change are restyled: a lasso over 50,000 stays quick.
+        if (on === !!m.chosen) return;
+        m.chosen = on;
+        m.setStyle(on ? { color: '#1d2430', weight: 3 } : { color: '#ffffff', weight: 1 });
+      });
+      var fields = keys.map(function (k) {
+        var parts = k.split('|');
+        countries[parts[0]] = true;
+        var input = document.createElement('input');
+        input.type = 'hidden';
+        input.name = 'code';
+        input.value = parts[1];
+        return input;
+      });
+      codesBox.replaceChildren.apply(codesBox, fields);
+      var countryList = Object.keys(countries);
+      countryInput.value = countryList[0] || 'US';
+      var n = function (x, word) { return x.toLocaleString('en-US') + ' ' + word + (x === 1 ? '' : 's'); };
+      if (!keys.length) summary.textContent = 'No postal code chosen yet.';
+      else if (countryList.length > 1) summary.textContent = 'Postal codes of ' + countryList.length + ' countries are chosen: move one country\'s at a time.';
+      else {
+        var shown = keys.slice(0, 12).map(function (k) { return k.split('|')[1]; }).join(', ');
+        summary.textContent = n(keys.length, 'postal code') + ' (' + n(accounts, 'account') + ' on the map) chosen: ' +
+          shown + (keys.length > 12 ? ', …' : '') + '.';
+      }
+      preview.disabled = !keys.length || countryList.length > 1;
+      form.hidden = !keys.length && !el.classList.contains('selecting');
+    }
+
+    // Ray casting in degrees: fine at the scale a line is drawn around pins.
+    function inside(lat, lon, ring) {
+      var hit = false;
+      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        var a = ring[i], b = ring[j];
+        if ((a.lat > lat) !== (b.lat > lat) &&
+            lon < (b.lng - a.lng) * (lat - a.lat) / (b.lat - a.lat) + a.lng) hit = !hit;
+      }
+      return hit;
+    }
+
+    function start(e) {
+      if (e.button !== 0) return;
+      path = [map.mouseEventToLatLng(e)];
+      // On the pins' own canvas: a canvas of its own would lie over theirs and take
+      // their clicks.
+      line = L.polyline(path, {
+        color: '#1d2430', weight: 2, dashArray: '4 4', interactive: false, renderer: renderer
+      }).addTo(map);
+    }
+    function extend(e) {
+      if (!path) return;
+      path.push(map.mouseEventToLatLng(e));
+      line.setLatLngs(path);
+    }
+    function finish() {
+      if (!path) return;
+      var ring = path;
+      path = null;
+      map.removeLayer(line);
+      // A click (no line to speak of) is the pin's own business.
+      var px = ring.map(function (p) { return map.latLngToContainerPoint(p); });
+      var span = px.reduce(function (s, p) { return Math.max(s, p.distanceTo(px[0])); }, 0);
+      if (ring.length < 3 || span < 12) return;
+      data.pins.forEach(function (pin) {
+        var k = keyOf(pin);
+        if (k && inside(pin[2], pin[3], ring)) chosen[k] = true;
+      });
+      update();
+    }
+
+    L.DomEvent.on(el, 'mousedown', function (e) { if (el.classList.contains('selecting')) start(e); });
+    L.DomEvent.on(el, 'mousemove', extend);
+    L.DomEvent.on(document, 'mouseup', finish);
+    document.getElementById('selection-clear').addEventListener('click', function () {
+      chosen = {};
+      update();
+    });
+
+    return {
+      toggle: function (pin) {
+        var k = keyOf(pin);
+        if (!k) return;
+        if (chosen[k]) delete chosen[k];
+        else chosen[k] = true;
+        update();
+      },
+      active: function (on) {
+        el.classList.toggle('selecting', on);
+        if (on) map.dragging.disable();
+        else map.dragging.enable();
+        map.closePopup();
+        update();
+      }
+    };
   }
 
   // The account's card: built from text nodes, so a name is never read as HTML.

@@ -2,6 +2,10 @@
 //! priority or stage, clustered when zoomed out, with each territory's area; filtered
 //! like the Accounts page. A click on a pin opens the account's card.
 //!
+//! "Select postal codes" turns clicks into choosing: a click on a pin takes its postal
+//! code, a line drawn around pins takes theirs; the chosen codes then go to the postal
+//! codes page (`postal.rs`), which previews what moves before anything is saved.
+//!
 //! The page is HTML; `/dashboard/map.json` gives the pins and areas, and the browser draws
 //! them with Leaflet and Leaflet.markercluster, vendored in `assets/vendor/` and served by
 //! this server (no CDN). Tiles come from the `map_tiles` setting; without tiles, or
@@ -317,7 +321,27 @@ pub fn render(
                 option value="priority" { "Priority" }
                 option value="stage" { "Stage" }
             }
+            @if proposal.is_none() {
+                button #select-units.secondary type="button" aria-pressed="false" aria-controls="selection" {
+                    "Select postal codes"
+                }
+            }
             p #map-status.muted role="status" { "Loading the map…" }
+        }
+        @if proposal.is_none() {
+            form #selection.selection method="get" action="/dashboard/postal-codes" hidden {
+                p #selection-hint.muted {
+                    "Click a pin to take its postal code (again to give it back), or hold the mouse down and draw a line around pins to take all of theirs."
+                }
+                p #selection-summary role="status" { "No postal code chosen yet." }
+                input #selection-country type="hidden" name="country" value="US";
+                div #selection-codes {}
+                div.actions {
+                    label { "Move them to " (accounts::territory_select(team, "to", "", Some("Choose a territory…"))) }
+                    button #selection-preview type="submit" disabled { "Preview the move" }
+                    button #selection-clear.secondary type="button" { "Clear" }
+                }
+            }
         }
         div.map-layout {
             div #map.map role="region" aria-label="Map of the accounts"

@@ -1,14 +1,17 @@
-//! `/dashboard/postal-codes/{code}?country=`: one postal code of the team — the territory
-//! it belongs to and its accounts — and moving it to another territory: a preview of what
-//! moves first, then the move (its accounts through the manager's move path, and the code
-//! itself, so accounts imported there later land in the new territory).
+//! Postal codes of the team: `/dashboard/postal-codes/{code}?country=` for one, and
+//! `/dashboard/postal-codes?code=…&code=…` for several (a selection made on the map) —
+//! the territory each belongs to and their accounts — and moving them to another
+//! territory: a preview of what moves first, then the move (the accounts through the
+//! manager's move path, and the codes themselves, so accounts imported there later land
+//! in the new territory).
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
-use rounds_protocol::{AccountId, TerritoryId};
+use rounds_core::Account;
+use rounds_protocol::TerritoryId;
 use rounds_server_rules::state::AppState;
-use rounds_server_rules::units;
+use rounds_server_rules::units::{self, MAX_CODES};
 use rounds_server_rules::{Error, scope};
 use serde::Deserialize;
 
@@ -16,8 +19,13 @@ use super::accounts::{rep_label, territory_label, territory_select};
 use super::scope::Team;
 use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
 
+/// How many moving accounts the preview names; the rest are counted.
+const LISTED: usize = 200;
+
 #[derive(Debug, Default, Deserialize)]
 pub struct PostalQuery {
+    #[serde(default)]
+    code: Vec<String>,
     #[serde(default)]
     country: String,
     #[serde(default)]
@@ -26,20 +34,52 @@ pub struct PostalQuery {
     moved: Option<usize>,
 }
 
-/// The postal code as the page shows it.
+/// One postal code as the page shows it.
 struct Unit {
     code: String,
-    country: String,
     /// The territory it belongs to, if any.
     owner: Option<TerritoryId>,
-    here: Vec<Here>,
+    accounts: usize,
 }
 
-/// One account at the postal code, as the page lists it.
-struct Here {
-    id: AccountId,
-    name: String,
-    territory: Option<TerritoryId>,
+/// What the page shows: the codes, their accounts (by name) and the fingerprint of those.
+struct Selection {
+    country: String,
+    units: Vec<Unit>,
+    here: Vec<Account>,
+    seen: String,
+}
+
+impl Selection {
+    fn codes(&self) -> Vec<&str> {
+        self.units.iter().map(|u| u.code.as_str()).collect()
+    }
+
+    fn title(&self) -> String {
+        match self.codes().as_slice() {
+            [one] => format!("Postal code {one}"),
+            many if many.len() <= 6 => format!("Postal codes {}", many.join(", ")),
+            many => format!("{} postal codes", many.len()),
+        }
+    }
+}
+
+/// The page of `codes` (of `country`), with `extra` query pairs.
+fn address(country: &str, codes: &[String], extra: &str) -> String {
+    match codes {
+        [one] => format!(
+            "/dashboard/postal-codes/{}?country={}{extra}",
+            encode(one),
+            encode(country)
+        ),
+        many => format!(
+            "/dashboard/postal-codes?country={}{}{extra}",
+            encode(country),
+            many.iter()
+                .map(|c| format!("&code={}", encode(c)))
+                .collect::<String>()
+        ),
+    }
 }
 
 fn refused(message: &str) -> Refusal {
@@ -55,89 +95,147 @@ fn encode(s: &str) -> String {
     super::activity::encode(s)
 }
 
+/// The codes as units key them, each once, in the order given; refused when none or
+/// too many.
+fn codes_of(country: &str, typed: &[String]) -> Result<Vec<String>, Refusal> {
+    let mut codes: Vec<String> = Vec::new();
+    for c in typed {
+        if let Some((_, k)) = units::key(country, c)
+            && !codes.contains(&k)
+        {
+            codes.push(k);
+        }
+    }
+    if codes.is_empty() {
+        return Err(refused("A postal code is needed."));
+    }
+    if codes.len() > MAX_CODES {
+        return Err(refused(&format!(
+            "{} postal codes were chosen; one move takes at most {MAX_CODES}. Choose fewer.",
+            codes.len()
+        )));
+    }
+    Ok(codes)
+}
+
 fn render(
     viewer: &Viewer,
     team: &Team,
-    unit: &Unit,
+    sel: &Selection,
     to: Option<TerritoryId>,
     moved: Option<usize>,
 ) -> Markup {
-    let (code, country, owner, here) = (
-        unit.code.as_str(),
-        unit.country.as_str(),
-        unit.owner,
-        &unit.here,
-    );
-    let moving: Vec<&Here> = to.map_or_else(Vec::new, |to| {
-        here.iter().filter(|h| h.territory != Some(to)).collect()
+    let moving: Vec<&Account> = to.map_or_else(Vec::new, |to| {
+        sel.here
+            .iter()
+            .filter(|a| a.territory != Some(to))
+            .collect()
     });
+    let codes = sel.codes();
+    let one = codes.len() == 1;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let body = html! {
-        h1 { "Postal code " (code) }
+        h1 { (sel.title()) }
         @if let Some(n) = moved {
-            p.ok-note role="status" { "Moved: " (n) " account" @if n != 1 { "s" } ". Their reps' devices follow at their next sync." }
+            p.ok-note role="status" { "Moved: " (plural(n, "account")) ". Their reps' devices follow at their next sync." }
         }
-        p #postal-owner {
-            @match owner {
-                Some(t) => { "It belongs to " b { (territory_label(team, Some(t))) } ": accounts imported here land in it." }
-                None => { "It belongs to no territory yet; its accounts are where a person put them." }
-            }
-        }
-        @if here.is_empty() {
-            p.muted { "None of your team's accounts is at this postal code." }
-        } @else {
-            div.table-wrap tabindex="0" { table.cards.postal {
-                thead { tr { th { "Account" } th { "Territory" } th { "Rep" } } }
-                tbody { @for h in here { tr data-account=(h.id) {
-                    td.title { a href=(format!("/dashboard/accounts/{}", h.id)) { (h.name) } }
-                    td data-label="Territory" { (territory_label(team, h.territory)) }
-                    td data-label="Rep" { (rep_label(team, h.territory)) }
-                } } }
-            } }
-        }
-        h2 { "Move it to another territory" }
-        form.filters method="get" action=(format!("/dashboard/postal-codes/{}", encode(code))) {
-            input type="hidden" name="country" value=(country);
-            label { "Territory" (territory_select(team, "to", &to.map(|t| t.to_string()).unwrap_or_default(), Some("Choose a territory…"))) }
-            button type="submit" { "Preview" }
-        }
+        // The preview first: a long list of codes must not push the confirmation out of sight.
         @if let Some(to) = to {
             section #postal-preview {
                 p {
-                    "Moving " (code) " to " b { (territory_label(team, Some(to))) } " moves "
-                    (moving.len()) " account" @if moving.len() != 1 { "s" } ":"
+                    "Moving " @if one { (codes[0]) } @else { (plural(codes.len(), "postal code")) }
+                    " to " b { (territory_label(team, Some(to))) } " moves " (plural(moving.len(), "account")) ":"
                 }
                 @if !moving.is_empty() {
-                    ul { @for h in &moving { li { (h.name) " — from " (territory_label(team, h.territory)) } } }
+                    ul {
+                        @for a in moving.iter().take(LISTED) { li { (a.name) " — from " (territory_label(team, a.territory)) } }
+                        @if moving.len() > LISTED { li.muted { "and " (moving.len() - LISTED) " more (all are in the list below)" } }
+                    }
                 }
-                form method="post" action=(format!("/dashboard/postal-codes/{}", encode(code))) {
+                form method="post" action=(if one { format!("/dashboard/postal-codes/{}", encode(codes[0])) } else { "/dashboard/postal-codes".to_owned() }) {
                     input type="hidden" name="csrf" value=(viewer.csrf);
-                    input type="hidden" name="country" value=(country);
+                    input type="hidden" name="country" value=(sel.country);
                     input type="hidden" name="to" value=(to);
-                    @for h in here { input type="hidden" name="ids" value=(h.id); }
-                    button type="submit" { "Move " (code) " to " (territory_label(team, Some(to))) }
+                    input type="hidden" name="seen" value=(sel.seen);
+                    @for c in &codes { input type="hidden" name="code" value=(c); }
+                    button type="submit" {
+                        "Move " @if one { (codes[0]) } @else { (plural(codes.len(), "postal code")) }
+                        " to " (territory_label(team, Some(to)))
+                    }
                 }
             }
         }
+        @if one {
+            p #postal-owner {
+                @match sel.units[0].owner {
+                    Some(t) => { "It belongs to " b { (territory_label(team, Some(t))) } ": accounts imported here land in it." }
+                    None => { "It belongs to no territory yet; its accounts are where a person put them." }
+                }
+            }
+        } @else {
+            div.table-wrap tabindex="0" { table.cards.postal-codes {
+                thead { tr { th { "Postal code" } th { "Belongs to" } th.num { "Accounts" } } }
+                tbody { @for u in &sel.units { tr data-code=(u.code) {
+                    td.title { a href=(format!("/dashboard/postal-codes/{}?country={}", encode(&u.code), encode(&sel.country))) { (u.code) } }
+                    td data-label="Belongs to" { @match u.owner { Some(t) => (territory_label(team, Some(t))), None => span.muted { "no territory" } } }
+                    td.num data-label="Accounts" { (u.accounts) }
+                } } }
+            } }
+        }
+        @if sel.here.is_empty() {
+            p.muted { "None of your team's accounts is at " @if one { "this postal code" } @else { "these postal codes" } "." }
+        } @else {
+            h2 { "Accounts here (" (sel.here.len()) ")" }
+            div.table-wrap tabindex="0" { table.cards.postal {
+                thead { tr { th { "Account" } @if !one { th { "Postal code" } } th { "Territory" } th { "Rep" } } }
+                tbody { @for a in &sel.here { tr data-account=(a.id) {
+                    td.title { a href=(format!("/dashboard/accounts/{}", a.id)) { (a.name) } }
+                    @if !one { td data-label="Postal code" { (a.address.postal_code) } }
+                    td data-label="Territory" { (territory_label(team, a.territory)) }
+                    td data-label="Rep" { (rep_label(team, a.territory)) }
+                } } }
+            } }
+        }
+        h2 { "Move " @if one { "it" } @else { "them" } " to another territory" }
+        form.filters method="get" action=(if one { format!("/dashboard/postal-codes/{}", encode(codes[0])) } else { "/dashboard/postal-codes".to_owned() }) {
+            input type="hidden" name="country" value=(sel.country);
+            @if !one { @for c in &codes { input type="hidden" name="code" value=(c); } }
+            label { "Territory" (territory_select(team, "to", &to.map(|t| t.to_string()).unwrap_or_default(), Some("Choose a territory…"))) }
+            button type="submit" { "Preview" }
+        }
     };
-    page(
-        &format!("Postal code {code}"),
-        Some((viewer, "/dashboard/map")),
-        body,
-    )
+    page(&sel.title(), Some((viewer, "/dashboard/map")), body)
 }
 
+/// One postal code, by its address.
 pub async fn show(
     State(s): State<AppState>,
     viewer: Viewer,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Answer {
-    let q: PostalQuery = serde_html_form::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|_| refused("The page's address is not readable."))?;
+    let mut q = query(raw)?;
+    q.code = vec![code];
+    answer(s, viewer, q).await
+}
+
+/// Several postal codes, named in the query (`code=` once each).
+pub async fn show_many(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    answer(s, viewer, query(raw)?).await
+}
+
+fn query(raw: Option<String>) -> Result<PostalQuery, Refusal> {
+    serde_html_form::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|_| refused("The page's address is not readable."))
+}
+
+async fn answer(s: AppState, viewer: Viewer, q: PostalQuery) -> Answer {
     let country = country_or_us(&q.country);
-    let Some((_, code)) = units::key(&country, &code) else {
-        return Err(refused("A postal code is needed."));
-    };
+    let codes = codes_of(&country, &q.code)?;
     let to = match q.to.trim() {
         "" => None,
         t => Some(
@@ -146,21 +244,41 @@ pub async fn show(
         ),
     };
     let v = viewer.clone();
-    let (c, k) = (country.clone(), code.clone());
-    let (team, owner, here) =
+    let c = country.clone();
+    let (team, sel) =
         s.db.read(move |tx| {
             let mut team = scope::team(tx, &v)?;
             let all = scope::accounts(tx, &mut team)?;
-            let owner = units::territory_of(tx, &c, &k)?;
-            let here: Vec<Here> = units::accounts_at(&all, &c, &k)
+            let here: Vec<Account> = units::accounts_at_any(&all, &c, &codes)
                 .into_iter()
-                .map(|a| Here {
-                    id: a.id,
-                    name: a.name.clone(),
-                    territory: a.territory,
-                })
+                .cloned()
                 .collect();
-            Ok::<_, Error>((team, owner, here))
+            let mut list = Vec::with_capacity(codes.len());
+            for code in codes {
+                let owner = units::territory_of(tx, &c, &code)?;
+                let accounts = here
+                    .iter()
+                    .filter(|a| {
+                        units::key(&a.address.country, &a.address.postal_code)
+                            .is_some_and(|(_, k)| k == code)
+                    })
+                    .count();
+                list.push(Unit {
+                    code,
+                    owner,
+                    accounts,
+                });
+            }
+            let seen = units::fingerprint(&here);
+            Ok::<_, Error>((
+                team,
+                Selection {
+                    country: c,
+                    units: list,
+                    here,
+                    seen,
+                },
+            ))
         })
         .await?;
     if let Some(t) = to
@@ -174,57 +292,54 @@ pub async fn show(
     }
     Ok(html_response(
         StatusCode::OK,
-        render(
-            &viewer,
-            &team,
-            &Unit {
-                code,
-                country,
-                owner,
-                here,
-            },
-            to,
-            q.moved,
-        ),
+        render(&viewer, &team, &sel, to, q.moved),
     ))
 }
 
-/// The confirmation: the country, the territory, and the accounts the preview listed.
+/// The confirmation: the codes, their country, the territory, and the fingerprint of the
+/// accounts the preview listed.
 #[derive(Debug, Deserialize)]
 pub struct MoveForm {
+    #[serde(default)]
+    code: Vec<String>,
     #[serde(default)]
     country: String,
     #[serde(default)]
     to: String,
     #[serde(default)]
-    ids: Vec<String>,
+    seen: String,
 }
 
+/// Moving one postal code, from its own page.
 pub async fn reassign(
     State(s): State<AppState>,
     Path(code): Path<String>,
-    Csrf(viewer, f): Csrf<MoveForm>,
+    Csrf(viewer, mut f): Csrf<MoveForm>,
 ) -> Answer {
+    f.code = vec![code];
+    move_codes(s, viewer, f).await
+}
+
+/// Moving several, from a selection.
+pub async fn reassign_many(State(s): State<AppState>, Csrf(viewer, f): Csrf<MoveForm>) -> Answer {
+    move_codes(s, viewer, f).await
+}
+
+async fn move_codes(s: AppState, viewer: Viewer, f: MoveForm) -> Answer {
     let country = country_or_us(&f.country);
+    let codes = codes_of(&country, &f.code)?;
     let to: TerritoryId =
         f.to.trim()
             .parse()
-            .map_err(|_| refused("Choose the territory the postal code moves to."))?;
-    let ids: Vec<AccountId> = f
-        .ids
-        .iter()
-        .map(|i| i.parse())
-        .collect::<Result<_, _>>()
-        .map_err(|_| refused("An account id is not valid."))?;
+            .map_err(|_| refused("Choose the territory the postal codes move to."))?;
     let now = s.settings.clock.now();
-    let (c, k, v) = (country.clone(), code.clone(), viewer.clone());
+    let (c, k, v) = (country.clone(), codes.clone(), viewer.clone());
     let moved =
-        s.db.write(move |tx| units::reassign(tx, &v, &c, &k, to, &ids, now))
+        s.db.write(move |tx| units::reassign(tx, &v, &c, &k, to, &f.seen, now))
             .await?;
-    let code = units::key(&country, &code).map_or(code, |(_, k)| k);
-    Ok(see_other(&format!(
-        "/dashboard/postal-codes/{}?country={}&moved={moved}",
-        encode(&code),
-        encode(&country)
+    Ok(see_other(&address(
+        &country,
+        &codes,
+        &format!("&moved={moved}"),
     )))
 }

@@ -200,18 +200,29 @@ impl Loaded {
     /// A short fingerprint of a column's moves: a published proposal must be the one the
     /// manager looked at, not one recomputed on accounts that changed since.
     pub fn digest(&self, column: &Column) -> String {
-        let mut h = Sha256::new();
-        for (a, t) in self.moves(column) {
-            h.update(a.to_string());
-            h.update(b":");
-            h.update(t.to_string());
-            h.update(b";");
-        }
-        h.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        let moves: Vec<(String, String)> = self
+            .moves(column)
+            .into_iter()
+            .map(|(a, t)| (a.to_string(), t.to_string()))
+            .collect();
+        short_digest(moves.iter().map(|(a, t)| (a.as_str(), t.as_str())))
     }
+}
+
+/// Sixteen hex digits of SHA-256 over `pairs` in the given order: a fingerprint a form
+/// carries from its preview to its confirmation (not a secret).
+pub fn short_digest<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut h = Sha256::new();
+    for (a, t) in pairs {
+        h.update(a);
+        h.update(b":");
+        h.update(t);
+        h.update(b";");
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Publishes `column` of `loaded` if its moves still have fingerprint `digest`: every

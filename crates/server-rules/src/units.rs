@@ -108,18 +108,22 @@ pub fn source(
     })
 }
 
-/// The accounts of `team` at one postal code (see [`key`]), by name.
-pub fn accounts_at<'a>(
+/// The most postal codes one move takes (a lasso over a few metros); more is refused.
+pub const MAX_CODES: usize = 2_000;
+
+/// The accounts of `team` at any of `codes` (see [`key`]; all in `country`), by name.
+pub fn accounts_at_any<'a>(
     accounts: &'a [rounds_core::Account],
     country: &str,
-    postal_code: &str,
+    codes: &[String],
 ) -> Vec<&'a rounds_core::Account> {
-    let Some(wanted) = key(country, postal_code) else {
-        return Vec::new();
-    };
+    let wanted: std::collections::HashSet<(String, String)> =
+        codes.iter().filter_map(|c| key(country, c)).collect();
     let mut out: Vec<&rounds_core::Account> = accounts
         .iter()
-        .filter(|a| key(&a.address.country, &a.address.postal_code).as_ref() == Some(&wanted))
+        .filter(|a| {
+            key(&a.address.country, &a.address.postal_code).is_some_and(|k| wanted.contains(&k))
+        })
         .collect();
     out.sort_by(|a, b| {
         a.name
@@ -130,41 +134,55 @@ pub fn accounts_at<'a>(
     out
 }
 
-/// Moves a postal code to territory `to`: the team's accounts there (which must be exactly
-/// `expected`, the ones the manager was shown) move through the manager's move path, and
-/// the code belongs to `to` from now on. The number of accounts moved.
+/// A short fingerprint of accounts and their territories: equal when a preview and its
+/// confirmation saw the same accounts where they were.
+pub fn fingerprint<'a>(accounts: impl IntoIterator<Item = &'a rounds_core::Account>) -> String {
+    let mut pairs: Vec<(String, String)> = accounts
+        .into_iter()
+        .map(|a| {
+            (
+                a.id.to_string(),
+                a.territory.map(|t| t.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    crate::design::short_digest(pairs.iter().map(|(a, t)| (a.as_str(), t.as_str())))
+}
+
+/// Moves postal codes (of one country) to territory `to`: the team's accounts there
+/// (which must be as the manager saw them in the preview, `seen` being their
+/// [`fingerprint`]) move through the manager's move path, and the codes belong to `to`
+/// from now on. All or nothing. The number of accounts moved.
 pub fn reassign(
     tx: &mut Tx<'_>,
     viewer: &crate::sessions::SignedIn,
     country: &str,
-    postal_code: &str,
+    codes: &[String],
     to: TerritoryId,
-    expected: &[rounds_protocol::AccountId],
+    seen: &str,
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    let Some(unit) = key(country, postal_code) else {
-        return Err(crate::Error::client(
-            rounds_protocol::ErrorCode::InvalidInput,
-            "a postal code is needed",
-        ));
-    };
+    let invalid = |m: &str| crate::Error::client(rounds_protocol::ErrorCode::InvalidInput, m);
+    let units: Vec<(String, String)> = codes.iter().filter_map(|c| key(country, c)).collect();
+    if units.is_empty() {
+        return Err(invalid("a postal code is needed"));
+    }
+    if units.len() > MAX_CODES {
+        return Err(invalid("too many postal codes in one move"));
+    }
     let mut team = crate::scope::team(tx, viewer)?;
     let all = crate::scope::accounts(tx, &mut team)?;
-    let mut here: Vec<rounds_protocol::AccountId> = accounts_at(&all, country, postal_code)
-        .iter()
-        .map(|a| a.id)
-        .collect();
-    let mut shown = expected.to_vec();
-    here.sort();
-    shown.sort();
-    if here != shown {
+    let here = accounts_at_any(&all, country, codes);
+    if fingerprint(here.iter().copied()) != seen {
         return Err(crate::Error::client(
             rounds_protocol::ErrorCode::Conflict,
-            "the accounts at this postal code changed since the preview; look at it again",
+            "the accounts at these postal codes changed since the preview; look at it again",
         ));
     }
+    let ids: Vec<rounds_protocol::AccountId> = here.iter().map(|a| a.id).collect();
     let reach = crate::scope::reach(&team);
-    let moved = crate::manage::move_accounts(tx, &reach, &here, to, now)?;
-    assign(tx, &HashMap::from([(unit, to)]), now)?;
+    let moved = crate::manage::move_accounts(tx, &reach, &ids, to, now)?;
+    assign(tx, &units.into_iter().map(|u| (u, to)).collect(), now)?;
     Ok(moved)
 }

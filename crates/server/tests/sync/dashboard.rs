@@ -421,6 +421,7 @@ async fn every_dashboard_form_refuses_a_forged_token(backend: Backend) {
         "/dashboard/import/confirm".to_owned(),
         "/dashboard/design/publish".to_owned(),
         "/dashboard/postal-codes/80202".to_owned(),
+        "/dashboard/postal-codes".to_owned(),
         "/dashboard/review/activity/00000000-0000-0000-0000-000000000000/accept".to_owned(),
     ] {
         let p = b.post(&path, &forged).await;

@@ -15,6 +15,7 @@ use crate::support::*;
 on_both_backends!(
     a_published_proposal_moves_the_accounts_once_and_devices_follow,
     a_postal_code_moves_to_another_territory_after_a_preview,
+    several_postal_codes_chosen_on_the_map_move_together,
 );
 
 /// A postal code of Denver's moves to Dallas: the preview lists what moves and saves
@@ -60,35 +61,43 @@ async fn a_postal_code_moves_to_another_territory_after_a_preview(backend: Backe
     );
 
     let fields = form_fields(&preview, &format!("/dashboard/postal-codes/{code}"));
-    let mut form: Vec<(&str, &str)> = fields
+    let form: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    // Missing one account: the preview no longer matches, nothing moves.
-    let stale: Vec<(&str, &str)> = {
-        let mut seen = false;
-        form.iter()
-            .filter(|(k, _)| {
-                let drop = *k == "ids" && !seen;
-                seen |= drop;
-                !drop
-            })
-            .copied()
-            .collect()
-    };
+    // A new account arrives at the code after the preview: the preview no longer
+    // matches, nothing moves.
+    let late = format!("name,postal_code,country,territory\nLate Arrival,{code},US,Denver Metro\n");
+    import_csv(&server, late).await;
     let refused = b
-        .post(&format!("/dashboard/postal-codes/{code}"), &stale)
+        .post(&format!("/dashboard/postal-codes/{code}"), &form)
         .await;
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert!(refused.body.contains("changed since the preview"));
+    assert_eq!(
+        records_of(&server, "Late Arrival").await.territory_id,
+        Some(denver),
+        "nothing moved"
+    );
 
+    // Previewed again, it moves what the new preview listed.
+    let preview = b.page(&format!("{path}&to={dallas}")).await;
+    assert!(
+        preview.contains(&format!("moves {} account", at_code.len() + 1)),
+        "{preview}"
+    );
+    let fields = form_fields(&preview, &format!("/dashboard/postal-codes/{code}"));
+    let form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let moved = b
         .post(&format!("/dashboard/postal-codes/{code}"), &form)
         .await;
     assert_eq!(moved.status, 303, "{}", moved.body);
     let location = moved.location.expect("back to the page");
     assert!(
-        location.ends_with(&format!("moved={}", at_code.len())),
+        location.ends_with(&format!("moved={}", at_code.len() + 1)),
         "{location}"
     );
     let after = territories_of(&server).await;
@@ -98,20 +107,111 @@ async fn a_postal_code_moves_to_another_territory_after_a_preview(backend: Backe
     let page = b.page(&location).await;
     assert!(page.contains("It belongs to <b>Dallas Metro</b>"), "{page}");
     // And a new account imported there lands in Dallas.
-    form.clear();
-    let csv = format!("name,postal_code,country\nCorner Kiosk,{code},US\n");
-    server
-        .db
-        .write(move |tx| {
-            let checked = rounds_server::import::check(tx, &csv, &manage::Reach::All, test_now())?;
-            rounds_server::import::apply(tx, &checked.steps, None, test_now())
-        })
-        .await
-        .expect("imported");
+    import_csv(
+        &server,
+        format!("name,postal_code,country\nCorner Kiosk,{code},US\n"),
+    )
+    .await;
     assert_eq!(
         records_of(&server, "Corner Kiosk").await.territory_id,
         Some(dallas)
     );
+}
+
+/// Imports `csv` as a manager who reaches every territory would.
+async fn import_csv(server: &TestServer, csv: String) {
+    server
+        .db
+        .write(move |tx| {
+            let checked = rounds_server::import::check(tx, &csv, &manage::Reach::All, test_now())?;
+            assert_eq!(checked.report.invalid(), 0, "{:?}", checked.report);
+            rounds_server::import::apply(tx, &checked.steps, None, test_now())
+        })
+        .await
+        .expect("imported");
+}
+
+/// Postal codes chosen together (as the map's selection does) move together, after a
+/// preview that lists each code and what moves; too many at once are refused.
+async fn several_postal_codes_chosen_on_the_map_move_together(backend: Backend) {
+    let server = demo_server(backend).await;
+    let denver = territory_id(&server, "Denver Metro").await;
+    let dallas = territory_id(&server, "Dallas Metro").await;
+    let all = records(&server).await;
+    let mut codes: Vec<String> = all
+        .iter()
+        .filter(|a| a.territory_id == Some(denver) && !a.postal_code.is_empty())
+        .map(|a| a.postal_code.clone())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes.truncate(3);
+    assert_eq!(codes.len(), 3, "Denver has accounts at three postal codes");
+    let at_codes: BTreeSet<AccountId> = all
+        .iter()
+        .filter(|a| codes.contains(&a.postal_code))
+        .map(|a| a.id)
+        .collect();
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let query: String = codes.iter().map(|c| format!("&code={c}")).collect();
+    let path = format!("/dashboard/postal-codes?country=US{query}");
+    let page = b.page(&path).await;
+    for c in &codes {
+        assert!(page.contains(&format!(r#"data-code="{c}""#)), "{c} listed");
+    }
+    for id in &at_codes {
+        assert!(page.contains(&format!(r#"data-account="{id}""#)));
+    }
+    let preview = b.page(&format!("{path}&to={dallas}")).await;
+    assert!(
+        preview.contains(&format!(
+            "Moving 3 postal codes to <b>Dallas Metro</b> moves {} account",
+            at_codes.len()
+        )),
+        "{preview}"
+    );
+    let fields = form_fields(&preview, "/dashboard/postal-codes");
+    let form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(form.iter().filter(|(k, _)| *k == "code").count(), 3);
+    let moved = b.post("/dashboard/postal-codes", &form).await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    assert!(
+        moved
+            .location
+            .as_deref()
+            .is_some_and(|l| l.ends_with(&format!("moved={}", at_codes.len()))),
+        "{:?}",
+        moved.location
+    );
+    let after = territories_of(&server).await;
+    for id in &at_codes {
+        assert_eq!(after[id], Some(dallas));
+    }
+    let owners: Vec<String> = server
+        .db
+        .read(move |tx| {
+            let rows = tx.query(
+                "SELECT postal_code FROM territory_units WHERE territory_id = $1 ORDER BY postal_code",
+                &[dallas.to_string().into()],
+            )?;
+            rows.iter().map(|r| r.text(0)).collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .expect("units");
+    assert_eq!(owners, codes, "each code belongs to Dallas now");
+
+    // More codes than one move takes: refused, nothing read.
+    let many: String = (0..=rounds_server::units::MAX_CODES)
+        .map(|i| format!("&code={:05}", 10_000 + i))
+        .collect();
+    let too_many = b
+        .get(&format!("/dashboard/postal-codes?country=US{many}"))
+        .await;
+    assert_eq!(too_many.status, 400);
+    assert!(too_many.body.contains("at most"), "{}", too_many.body);
 }
 
 async fn territories_of(server: &TestServer) -> BTreeMap<AccountId, Option<TerritoryId>> {
