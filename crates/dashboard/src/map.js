@@ -50,7 +50,7 @@
 
     var areas = L.layerGroup(data.areas.map(function (a) {
       var g = data.colour_by.territory[a.territory];
-      return L.polygon(a.ring, {
+      return L.polygon(a.rings, {
         color: g.colour, weight: 2, fillOpacity: 0.08, interactive: false, renderer: renderer
       });
     })).addTo(map);

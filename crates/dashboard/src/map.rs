@@ -1,5 +1,6 @@
 //! `/dashboard/map`: the team's accounts as pins on a map, coloured by territory, rep,
-//! priority or stage, clustered when zoomed out, with each territory's area; filtered
+//! priority or stage, clustered when zoomed out, with each territory's area (the union of
+//! its postal codes' cells); filtered
 //! like the Accounts page. A click on a pin opens the account's card.
 //!
 //! "Select postal codes" turns clicks into choosing: a click on a pin takes its postal
@@ -26,7 +27,7 @@ use rounds_protocol::records::AccountRecord;
 use rounds_protocol::{AccountId, TerritoryId};
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
-use rounds_territory::{Place, covering_areas};
+use rounds_territory::{Place, unit_areas};
 use serde::Serialize;
 
 use super::accounts::{self, AccountsQuery, filters, priority_label, query_string};
@@ -84,7 +85,9 @@ pub struct Pin(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Area {
     pub territory: usize,
-    pub ring: Vec<[f64; 2]>,
+    /// The outline, then any holes (land of other territories inside), each as
+    /// `[lat, lon]` corners.
+    pub rings: Vec<Vec<[f64; 2]>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -109,7 +112,8 @@ fn located(a: &AccountRecord) -> Option<Place> {
 }
 
 /// The map of `shown` (the accounts the filter selects) among `all` (every account of the
-/// team): areas are drawn from a territory's every account, for the territories shown.
+/// team): areas are the cells of the team's postal codes (see `unit_areas`), drawn for
+/// the territories shown.
 pub fn compute(team: &Team, all: &[AccountRecord], shown: &[AccountRecord]) -> MapData {
     let territory_index: BTreeMap<TerritoryId, usize> = team
         .territories
@@ -195,27 +199,45 @@ pub fn compute(team: &Team, all: &[AccountRecord], shown: &[AccountRecord]) -> M
             a.country.trim().to_owned(),
         ));
     }
-    let mut places: BTreeMap<usize, Vec<Place>> = BTreeMap::new();
+    // Units are postal codes, at the middle of their accounts; each account votes for
+    // its territory, so a unit's cell goes to the territory most of its accounts are in.
+    let mut units: BTreeMap<String, Vec<(Place, usize)>> = BTreeMap::new();
     for a in all {
         if let (Some(t), Some(place)) = (
             a.territory_id
                 .and_then(|t| territory_index.get(&t).copied()),
             located(a),
-        ) && colour_by.territory[t].count > 0
-        {
-            places.entry(t).or_default().push(place);
+        ) {
+            let key = match rounds_server_rules::units::key(&a.country, &a.postal_code) {
+                Some((country, code)) => format!("{country} {code}"),
+                None => format!("account {}", a.id),
+            };
+            units.entry(key).or_default().push((place, t));
         }
     }
-    let areas = places
+    let sites: Vec<(Place, usize)> = units
+        .values()
+        .flat_map(|members| {
+            let n = members.len() as f64;
+            let lat = members.iter().map(|m| m.0.lat).sum::<f64>() / n;
+            let lon = members.iter().map(|m| m.0.lon).sum::<f64>() / n;
+            members.iter().map(move |m| (Place::new(lat, lon), m.1))
+        })
+        .collect();
+    let corners = |ring: Vec<Place>| -> Vec<[f64; 2]> {
+        ring.into_iter()
+            .map(|p| [metre(p.lat), metre(p.lon)])
+            .collect()
+    };
+    let areas = unit_areas(&sites, team.territories.len())
         .into_iter()
-        .flat_map(|(territory, ps)| {
-            covering_areas(&ps).into_iter().map(move |ring| Area {
-                territory,
-                ring: ring
-                    .into_iter()
-                    .map(|p| [metre(p.lat), metre(p.lon)])
-                    .collect(),
-            })
+        .filter(|piece| colour_by.territory[piece.territory].count > 0)
+        .map(|piece| Area {
+            territory: piece.territory,
+            rings: std::iter::once(piece.outline)
+                .chain(piece.holes)
+                .map(corners)
+                .collect(),
         })
         .collect();
     MapData {

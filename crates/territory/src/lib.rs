@@ -1,6 +1,7 @@
 //! Territory geometry and design.
 //!
-//! * [`covering_areas`]: the areas a territory covers on the map, drawn from its places.
+//! * [`unit_areas`]: the area a territory covers on the map, the union of its units'
+//!   cells (the land nearer to each postal code's centroid than to any other's).
 //! * [`Neighbours`]: which units (postal codes) touch, from the Delaunay triangulation of
 //!   their centroids: the graph in which a territory must be contiguous.
 //! * [`Design`]: accounts grouped into units by postal code, and today's alignment and
@@ -13,14 +14,14 @@
 //! later the device compute the same answers.
 
 mod align;
-mod area;
+mod cells;
 mod design;
 mod figures;
 mod graph;
 mod rng;
 
 pub use align::{AlignError, Problem, Proposal, Unit, Weights, objective, propose};
-pub use area::{MIN_GAP_KM, covering_area, covering_areas};
+pub use cells::{MIN_GAP_KM, Piece, unit_areas};
 pub use design::{Column, Design, DesignAccount, Share, nearest_km};
 pub use figures::{Figures, TerritoryFigures, figures};
 pub use graph::Neighbours;

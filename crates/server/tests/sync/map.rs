@@ -45,18 +45,25 @@ async fn map_json(b: &mut Browser, query: &str) -> Value {
     serde_json::from_str(&p.body).expect("JSON")
 }
 
-/// Whether `(lat, lon)` is inside the convex ring or on its edge.
-fn inside(ring: &[Value], lat: f64, lon: f64) -> bool {
-    let pts: Vec<(f64, f64)> = ring
-        .iter()
-        .map(|c| (c[1].as_f64().unwrap(), c[0].as_f64().unwrap()))
-        .collect();
-    (0..pts.len()).all(|i| {
-        let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
-        // Counter-clockwise ring: the point is left of (or on) every edge; a metre of slack
-        // for the rounding of pins and corners.
-        (b.0 - a.0) * (lat - a.1) - (b.1 - a.1) * (lon - a.0) >= -1e-4
-    })
+/// Whether `(lat, lon)` is inside an area: its outline and holes as `[lat, lon]` rings,
+/// by the even-odd rule (a point in a hole is outside).
+fn inside(rings: &[Value], lat: f64, lon: f64) -> bool {
+    let mut hit = false;
+    for ring in rings {
+        let pts: Vec<(f64, f64)> = ring
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+            .collect();
+        for i in 0..pts.len() {
+            let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
+            if (a.0 > lat) != (b.0 > lat) && lon < (b.1 - a.1) * (lat - a.0) / (b.0 - a.0) + a.1 {
+                hit = !hit;
+            }
+        }
+    }
+    hit
 }
 
 async fn the_map_shows_every_located_account_of_the_team_once(backend: Backend) {
@@ -112,7 +119,8 @@ async fn the_map_shows_every_located_account_of_the_team_once(backend: Backend) 
             .sum();
         assert_eq!(total as usize, pins.len(), "{by}");
     }
-    // Every territory has its area (one piece each: a metro), and its pins are in it.
+    // Every territory has its area (one piece each: a metro, the cells of its postal
+    // codes), and its pins are in it.
     let areas = map["areas"].as_array().expect("areas");
     assert_eq!(
         areas.len(),
@@ -126,7 +134,7 @@ async fn the_map_shows_every_located_account_of_the_team_once(backend: Backend) 
             areas
                 .iter()
                 .filter(|a| a["territory"].as_u64() == Some(t))
-                .any(|a| inside(a["ring"].as_array().unwrap(), lat, lon)),
+                .any(|a| inside(a["rings"].as_array().unwrap(), lat, lon)),
             "{p} outside its territory's areas"
         );
     }

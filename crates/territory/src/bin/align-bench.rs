@@ -263,4 +263,23 @@ fn main() {
         rebalanced.figures.moved_accounts as f64 / base_figures.moved_accounts.max(1) as f64,
         ms / kmeans_ms.max(1e-3)
     );
+    // Drawing the proposal on the map: each territory as its postal codes' cells.
+    let sites: Vec<(Place, usize)> = units
+        .iter()
+        .zip(&rebalanced.territory_of)
+        .map(|(u, &t)| (u.place, t))
+        .collect();
+    let started = Instant::now();
+    let pieces = rounds_territory::unit_areas(&sites, TERRITORIES);
+    let cells_ms = started.elapsed().as_secs_f64() * 1e3;
+    let corners: usize = pieces
+        .iter()
+        .map(|p| p.outline.len() + p.holes.iter().map(Vec::len).sum::<usize>())
+        .sum();
+    println!(
+        "Areas of the proposal (cells of {} postal codes): {} pieces, {corners} corners, {cells_ms:.0} ms ({:.1}x the neighbour graph)",
+        sites.len(),
+        pieces.len(),
+        cells_ms / graph_ms.max(1e-3)
+    );
 }
