@@ -704,10 +704,10 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
     );
 }
 
-async fn upload_csv(c: &Client, base: &str, csv: &str) {
+async fn upload_csv(c: &Client, base: &str, csv: impl AsRef<[u8]>) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("accounts.csv");
-    std::fs::write(&file, csv).unwrap();
+    std::fs::write(&file, csv.as_ref()).unwrap();
     c.goto(&format!("{base}/dashboard/import")).await.unwrap();
     c.find(Locator::Css("input[type=file]"))
         .await
@@ -777,6 +777,71 @@ async fn an_import_with_one_bad_row_imports_nothing_and_says_why() {
     screenshot(&c, "import-rejected").await;
     c.close().await.unwrap();
     assert_eq!(account_data(&server).await, before, "nothing imported");
+}
+
+/// A Salesforce report saved by Excel on a European Windows machine (Windows-1252, `;`,
+/// decimal commas) imports as it is: the preview says how each column was read, and the
+/// accounts land in their owners' territories with every letter intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn a_crm_export_from_excel_imports_as_it_is() {
+    let driver = ChromeDriver::start();
+    let server = Server::demo_at(test_now(), 10).await;
+    let base = server.base();
+    let (territory, _) = territory_of(&server, DANA).await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    sign_in_manager(&c, &base).await;
+
+    let mut file = b"Account Name;Billing Street;Billing City;Billing Zip/Postal Code;Billing Country;Website;Annual Revenue;Type;Account Owner\n".to_vec();
+    file.extend_from_slice(b"Caf\xe9 M\xfcller;Hauptstra\xdfe 1;M\xfcnchen;80331;DE;https://cafe.example;1.234.567,89;Customer - Direct;");
+    file.extend_from_slice(DANA.as_bytes());
+    file.extend_from_slice(
+        b"\nB\xe4ckerei Sch\xf6n;;N\xfcrnberg;90402;DE;;\x8099,50;Prospect;Dana Reyes\n",
+    );
+    upload_csv(&c, &base, &file).await;
+    let mapping = fresh_text(&c, "#import-mapping").await;
+    for read in [
+        "Account Name → name",
+        "Billing Zip/Postal Code → postal_code",
+        "Annual Revenue → revenue",
+        "Type → stage",
+        "Account Owner → territory (its owner's)",
+    ] {
+        assert!(mapping.contains(read), "{read} in {mapping}");
+    }
+    assert!(fresh_text(&c, "#import-unread").await.contains("Website"));
+    let rows = fresh_text(&c, "table").await;
+    assert!(
+        rows.contains("Café Müller") && rows.contains("Bäckerei Schön"),
+        "every letter: {rows}"
+    );
+    screenshot(&c, "import-crm").await;
+    c.find(Locator::Css(
+        "form[action='/dashboard/import/confirm'] button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_title(&c, "Imported").await;
+    assert!(
+        fresh_text(&c, ".ok-note")
+            .await
+            .contains("2 accounts created")
+    );
+    let stored = account_data(&server).await;
+    let cafe = stored
+        .iter()
+        .find(|a| a.2.contains("Café Müller"))
+        .expect("imported with its letters");
+    assert_eq!(
+        cafe.1.as_deref(),
+        Some(territory.as_str()),
+        "Dana's territory"
+    );
+    c.close().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,6 +43,10 @@ fn upload_form(viewer: &Viewer, pasted: &str, problem: Option<&str>) -> Markup {
             "Only " code { "name" } " is required. A row with an " code { "id" } " updates that account (only the fields that differ); "
             "without one it creates an account. " code { "territory" } " is a territory's name. "
             "Amounts in major units (" code { "39000.50" } "); stage, priority and K.A.R.E. as in the accounts export." }
+        p { "Exports from Salesforce, HubSpot and Pipedrive import as they are: their column names are recognised "
+            "(" code { "Account Name" } ", " code { "Billing Zip/Postal Code" } ", " code { "Company name" } ", " code { "State/Region" } " …), "
+            "a lifecycle stage or account type becomes a stage, an owner's e-mail or name becomes their territory, and amounts may carry "
+            "currency signs and thousands separators. The preview says how each column was read." }
         p { a href="/dashboard/accounts.csv" download { "Download your accounts" } " in this format to start from." }
     }
 }
@@ -88,7 +92,7 @@ async fn upload(headers: &HeaderMap, body: Bytes) -> Option<(String, String)> {
         fields
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .map(|(_, v)| rounds_server_rules::crm::decode(v))
             .unwrap_or_default()
     };
     let file = text("file");
@@ -97,7 +101,7 @@ async fn upload(headers: &HeaderMap, body: Bytes) -> Option<(String, String)> {
     } else {
         file
     };
-    Some((text("csrf"), csv.trim_start_matches('\u{feff}').to_owned()))
+    Some((text("csrf"), csv))
 }
 
 fn action_text(a: &Action) -> String {
@@ -139,12 +143,28 @@ fn summary(report: &ImportReport) -> Markup {
         p.muted { (report.rows.len()) " rows: " (new) " new, " (updated) " to update, " (same) " unchanged"
             @if report.invalid() > 0 { ", " strong { (report.invalid()) " invalid" } } "." }
         @let absent: Vec<&str> = import::COLUMNS.iter().copied().filter(|c| *c != "id" && !report.columns.contains(c)).collect();
+        @let renamed: Vec<String> = report.mapping.iter().filter_map(|(h, c)| c.filter(|c| *c != h.as_str()).map(|c| format!("{h} → {}", column_label(c)))).collect();
+        @let unread: Vec<&str> = report.mapping.iter().filter(|(_, c)| c.is_none()).map(|(h, _)| h.as_str()).collect();
+        @if !renamed.is_empty() {
+            p #import-mapping { "Read from your CRM's columns: " (renamed.join("; ")) "." }
+        }
+        @if !unread.is_empty() {
+            p #import-unread.muted { "Not read: " (unread.join(", ")) "." }
+        }
         p #import-columns {
             "Columns this file sets: " (report.columns.iter().filter(|c| **c != "id").copied().collect::<Vec<_>>().join(", ")) "."
             @if !absent.is_empty() {
                 " Updated accounts keep what they have for: " (absent.join(", ")) "."
             }
         }
+    }
+}
+
+/// An import column as the preview names it.
+fn column_label(column: &str) -> &str {
+    match column {
+        "owner" => "territory (its owner's)",
+        c => c,
     }
 }
 

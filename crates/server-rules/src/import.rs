@@ -107,6 +107,10 @@ struct CsvAccount {
     /// The rep's estimate of the same; empty: none.
     #[serde(default)]
     potential_estimate: String,
+    /// Read only: the person a CRM gave the account to (e-mail or name), read as their
+    /// territory when the file names none.
+    #[serde(default, skip_serializing)]
+    owner: String,
 }
 
 /// Starts of a cell that a spreadsheet evaluates as a formula (or, for tab and carriage
@@ -173,6 +177,7 @@ impl CsvAccount {
             preferred_hours: opt(self.preferred_hours),
             potential: f(&self.potential),
             potential_estimate: f(&self.potential_estimate),
+            owner: f(&self.owner),
         }
     }
 }
@@ -202,6 +207,9 @@ pub struct ImportReport {
     /// The known columns the file has, in [`COLUMNS`] order. An update sets only these;
     /// every other field of the account is left as it is.
     pub columns: Vec<&'static str>,
+    /// Each header of the file and the column it is read as (`owner`: as the owner's
+    /// territory), or `None` when it is not read.
+    pub mapping: Vec<(String, Option<&'static str>)>,
     pub rows: Vec<RowOutcome>,
     /// Rows applied (created or updated).
     pub imported: usize,
@@ -261,9 +269,32 @@ fn parse_enum<T: serde::de::DeserializeOwned>(
 /// A territory by lower-cased name or by id; `None` for a name two territories share.
 type TerritoryNames = HashMap<String, Option<TerritoryId>>;
 
+/// The territories of each rep, by lower-cased e-mail and by lower-cased name.
+type Owners = HashMap<String, Vec<TerritoryId>>;
+
+fn owners(tx: &mut dyn Sql) -> Result<Owners> {
+    let mut m: Owners = HashMap::new();
+    for r in tx.query(
+        "SELECT t.id AS territory, u.email AS email, u.name AS name
+         FROM territories t JOIN users u ON u.id = t.rep_id
+         ORDER BY t.id",
+        &[],
+    )? {
+        let t: TerritoryId = r.parse("territory")?;
+        for key in [r.text("email")?, r.text("name")?] {
+            let list = m.entry(key.trim().to_lowercase()).or_default();
+            if !list.contains(&t) {
+                list.push(t);
+            }
+        }
+    }
+    Ok(m)
+}
+
 fn to_record(
     row: CsvAccount,
     territories: &TerritoryNames,
+    owners: &Owners,
     now: DateTime<Utc>,
 ) -> std::result::Result<AccountRecord, String> {
     let currency_code = if row.currency.trim().is_empty() {
@@ -277,7 +308,7 @@ fn to_record(
         if v.trim().is_empty() {
             return Ok(0);
         }
-        rounds_core::Money::parse(v.trim(), currency)
+        rounds_core::Money::parse(&crate::crm::plain_amount(v), currency)
             .map(|m| m.minor)
             .map_err(|e| format!("{field}: {e}"))
     };
@@ -289,6 +320,22 @@ fn to_record(
         }
     };
     let territory = match row.territory.trim() {
+        "" if !row.owner.trim().is_empty() => {
+            let owner = row.owner.trim();
+            match owners.get(&owner.to_lowercase()).map(Vec::as_slice) {
+                Some([one]) => Some(*one),
+                Some([]) | None => {
+                    return Err(format!(
+                        "owner: {owner:?} is no rep with a territory here; add a territory column"
+                    ));
+                }
+                Some(_) => {
+                    return Err(format!(
+                        "owner: {owner:?} has more than one territory; add a territory column"
+                    ));
+                }
+            }
+        }
         "" => None,
         t => match territories.get(&t.to_lowercase()) {
             Some(Some(id)) => Some(*id),
@@ -306,7 +353,7 @@ fn to_record(
             .parse()
             .map_err(|_| format!("id: {s:?} is not an account id"))?,
     };
-    let stage: Stage = parse_enum("stage", &row.stage)?.unwrap_or(Stage::Lead);
+    let stage: Stage = crate::crm::stage(&row.stage)?.unwrap_or(Stage::Lead);
     let visit_minutes = match row.visit_minutes.trim() {
         "" => None,
         m => Some(
@@ -442,18 +489,37 @@ pub fn check(
     now: DateTime<Utc>,
 ) -> Result<Checked> {
     let territories = territory_names(tx)?;
+    let owners = owners(tx)?;
     let postal_units = crate::units::all(tx)?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::Headers)
+        .delimiter(crate::crm::separator(csv_text))
         .from_reader(csv_text.as_bytes());
-    let present: HashSet<String> = reader
+    // Headers as the file has them, read as the import's columns (a CRM's names too);
+    // a column named twice is read once, the first time.
+    let headers: Vec<String> = reader
         .headers()
-        .map(|h| h.iter().map(str::to_lowercase).collect())
+        .map(|h| h.iter().map(str::to_owned).collect())
         .unwrap_or_default();
+    let mut mapping: Vec<(String, Option<&'static str>)> = Vec::with_capacity(headers.len());
+    for h in &headers {
+        let column = crate::crm::column_for(h, &COLUMNS)
+            .filter(|c| mapping.iter().all(|(_, taken)| *taken != Some(*c)));
+        mapping.push((h.clone(), column));
+    }
+    reader.set_headers(csv::StringRecord::from(
+        mapping
+            .iter()
+            .enumerate()
+            .map(|(i, (_, c))| c.map_or_else(|| format!("\u{0}unread {i}"), str::to_owned))
+            .collect::<Vec<_>>(),
+    ));
+    let present: HashSet<&str> = mapping.iter().filter_map(|(_, c)| *c).collect();
+    // An owner sets the territory.
     let columns: Vec<&'static str> = COLUMNS
         .iter()
         .copied()
-        .filter(|c| present.contains(*c))
+        .filter(|c| present.contains(c) || (*c == "territory" && present.contains("owner")))
         .collect();
     let mut parsed = Vec::new();
     for (i, row) in reader.deserialize::<CsvAccount>().enumerate() {
@@ -465,7 +531,7 @@ pub fn check(
             .unwrap_or_default();
         let out = row.map_err(|e| e.to_string()).and_then(|r| {
             let r = r.map_text(|v| unescape_cell(v).to_owned());
-            to_record(r, &territories, now).map_err(|e| format!("{}: {e}", name.trim()))
+            to_record(r, &territories, &owners, now).map_err(|e| format!("{}: {e}", name.trim()))
         });
         parsed.push((line, name, given_id, out));
     }
@@ -480,6 +546,7 @@ pub fn check(
     let mut seen = HashSet::new();
     let mut checked = Checked::default();
     checked.report.columns = columns.clone();
+    checked.report.mapping = mapping;
     for (line, row_name, given_id, out) in parsed {
         let step = out.and_then(|mut rec| {
             let label = rec.name.clone();
@@ -680,6 +747,7 @@ pub fn export_accounts(
                     .potential_estimate_minor
                     .map(|m| plain_amount(m, &a.currency))
                     .unwrap_or_default(),
+                owner: String::new(),
             }
             .map_text(|v| escape_cell(v).into_owned()),
         )

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod blobs;
 pub mod calendar;
 pub mod changelog;
+pub mod crm;
 pub mod design;
 pub mod error;
 pub mod feed;

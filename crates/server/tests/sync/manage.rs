@@ -24,6 +24,7 @@ on_both_backends!(
     a_manager_edit_merges_per_field_like_a_device_edit,
     plan_targets_are_checked_and_reach_devices,
     an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged,
+    crm_exports_import_as_they_are,
     review_items_are_accepted_or_dismissed_and_kept,
     the_forms_refuse_a_wrong_csrf_token_and_other_teams_accounts,
     a_stale_edit_form_saves_only_what_the_manager_changed,
@@ -555,6 +556,135 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         (rec.city.as_str(), rec.territory_id),
         ("Boulder", Some(org.south))
     );
+}
+
+/// Exports written with the real column names of Salesforce and HubSpot, and a European
+/// Excel file (Windows-1252, `;`, decimal commas), import as they are: columns read by
+/// their names, stages and owners translated, amounts with signs and separators.
+async fn crm_exports_import_as_they_are(backend: Backend) {
+    let (server, org) = start(backend).await;
+    let (maria_id, maria) = manager(&server).await;
+    let check = |csv: String| {
+        let reach = maria.clone();
+        server
+            .db
+            .read(move |tx| import::check(tx, &csv, &reach, Utc::now()))
+    };
+    let salesforce = "\"Account Name\",\"Billing Street\",\"Billing City\",\"Billing State/Province\",\"Billing Zip/Postal Code\",\"Billing Country\",\"Phone\",\"Website\",\"Industry\",\"Annual Revenue\",\"Type\",\"Account Owner\"\n\
+        \"Acme Dental\",\"12 Main St\",\"Denver\",\"CO\",\"80202\",\"US\",\"(303) 555-0101\",\"https://acme.example\",\"Healthcare\",\"$1,200,000.00\",\"Customer - Direct\",\"ana@example.com\"\n\
+        \"Nobody's Shop\",\"\",\"Denver\",\"CO\",\"80203\",\"US\",\"\",\"\",\"\",\"\",\"Prospect\",\"zoe@example.com\"\n";
+    let checked = check(salesforce.to_owned()).await.expect("checked");
+    let mapping: Vec<(&str, Option<&str>)> = checked
+        .report
+        .mapping
+        .iter()
+        .map(|(h, c)| (h.as_str(), *c))
+        .collect();
+    for pair in [
+        ("Account Name", Some("name")),
+        ("Billing Zip/Postal Code", Some("postal_code")),
+        ("Annual Revenue", Some("revenue")),
+        ("Type", Some("stage")),
+        ("Account Owner", Some("owner")),
+        ("Website", None),
+    ] {
+        assert!(mapping.contains(&pair), "{pair:?} in {mapping:?}");
+    }
+    let errors: Vec<String> = checked
+        .report
+        .rows
+        .iter()
+        .filter_map(|r| r.error.clone())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("Nobody's Shop: owner: \"zoe@example.com\" is no rep"),
+        "{errors:?}"
+    );
+    let acme = checked
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            import::Step::Create(a) => Some(a.clone()),
+            _ => None,
+        })
+        .expect("Acme is created");
+    assert_eq!(
+        (
+            acme.name.as_str(),
+            acme.street.as_str(),
+            acme.region.as_str(),
+            acme.postal_code.as_str()
+        ),
+        ("Acme Dental", "12 Main St", "CO", "80202")
+    );
+    assert_eq!(acme.revenue_minor, 120_000_000);
+    assert_eq!(acme.stage, rounds_core::Stage::Customer);
+    assert_eq!(acme.territory_id, Some(org.north), "Ana's territory");
+
+    // HubSpot: an owner by name, a lifecycle stage.
+    let hubspot = "Record ID,Company name,Street Address,City,State/Region,Postal Code,Country/Region,Phone Number,Lifecycle Stage,Company owner\n\
+        9001,Birch Clinic,1 Elm Rd,Dallas,TX,75201,United States,214-555-0199,opportunity,Ben\n";
+    let checked = check(hubspot.to_owned()).await.expect("checked");
+    assert_eq!(checked.report.invalid(), 0, "{:?}", checked.report);
+    let steps = checked.steps.clone();
+    let import::Step::Create(birch) = &steps[0] else {
+        panic!("a new account: {steps:?}")
+    };
+    assert_eq!(
+        (birch.name.as_str(), birch.stage, birch.territory_id),
+        (
+            "Birch Clinic",
+            rounds_core::Stage::Opportunity,
+            Some(org.south)
+        )
+    );
+    assert!(
+        checked
+            .report
+            .mapping
+            .contains(&("Record ID".to_owned(), None)),
+        "the CRM's id is not read yet"
+    );
+
+    // European Excel: Windows-1252 bytes, `;`, a decimal comma.
+    let bytes = b"Account Name;Billing City;Annual Revenue;Account Owner\nCaf\xe9 M\xfcller;M\xfcnchen;1.234,50;ana@example.com\n";
+    let text = rounds_server::crm::decode(bytes);
+    let checked = check(text).await.expect("checked");
+    assert_eq!(checked.report.invalid(), 0, "{:?}", checked.report);
+    let mut steps = checked.steps.clone();
+    steps.extend(
+        check(hubspot.to_owned())
+            .await
+            .expect("checked")
+            .steps
+            .clone(),
+    );
+    server
+        .db
+        .write(move |tx| import::apply(tx, &steps, Some(maria_id), Utc::now()))
+        .await
+        .expect("applied");
+    let all = server
+        .db
+        .read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.query("SELECT data FROM accounts", &[])? {
+                out.push(r.json::<AccountRecord>(0)?);
+            }
+            Ok::<_, Error>(out)
+        })
+        .await
+        .expect("accounts");
+    let cafe = all
+        .iter()
+        .find(|a| a.name == "Café Müller")
+        .expect("stored with its letters");
+    assert_eq!(
+        (cafe.city.as_str(), cafe.revenue_minor),
+        ("München", 123_450)
+    );
+    assert!(all.iter().any(|a| a.name == "Birch Clinic"));
 }
 
 async fn review_items_are_accepted_or_dismissed_and_kept(backend: Backend) {
