@@ -46,7 +46,8 @@ fn upload_form(viewer: &Viewer, pasted: &str, problem: Option<&str>) -> Markup {
         p { "Exports from Salesforce, HubSpot and Pipedrive import as they are: their column names are recognised "
             "(" code { "Account Name" } ", " code { "Billing Zip/Postal Code" } ", " code { "Company name" } ", " code { "State/Region" } " …), "
             "a lifecycle stage or account type becomes a stage, an owner's e-mail or name becomes their territory, and amounts may carry "
-            "currency signs and thousands separators. The preview says how each column was read." }
+            "currency signs and thousands separators. Their record ids are kept, so importing the next export updates the accounts "
+            "instead of adding them again. The preview says how each column was read." }
         p { a href="/dashboard/accounts.csv" download { "Download your accounts" } " in this format to start from." }
     }
 }

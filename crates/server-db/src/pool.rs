@@ -140,6 +140,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/0009_appointments.sql")),
     (10, include_str!("../migrations/0010_planned_weeks.sql")),
     (11, include_str!("../migrations/0011_territory_units.sql")),
+    (12, include_str!("../migrations/0012_import_sources.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

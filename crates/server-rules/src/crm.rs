@@ -27,6 +27,11 @@ pub fn separator(text: &str) -> u8 {
 /// Header spellings, compared by [`squash`], and the import column each means. Rounds'
 /// own names come first; the rest are the labels and API names of the common exports.
 const ALIASES: &[(&str, &str)] = &[
+    // The source system's own record id (read as `source_id`: see `system`).
+    ("accountid", "source_id"),
+    ("recordid", "source_id"),
+    ("companyid", "source_id"),
+    ("organizationid", "source_id"),
     // Salesforce report labels and API names.
     ("accountname", "name"),
     ("billingstreet", "street"),
@@ -84,15 +89,41 @@ fn squash(s: &str) -> String {
 /// `owner` (the person the CRM gave the account to, read as their territory), or `None`
 /// for a column the import does not read (a website, a CRM's record id).
 pub fn column_for(header: &str, own: &[&'static str]) -> Option<&'static str> {
-    let h = squash(header);
-    let h = h
+    let whole = squash(header);
+    let alias = |h: &str| ALIASES.iter().find(|(a, _)| *a == h).map(|(_, c)| *c);
+    // `Organization - ID` is Pipedrive's record id, not Rounds' `id`.
+    if let Some(c) = alias(&whole).filter(|c| *c == "source_id") {
+        return Some(c);
+    }
+    let h = whole
         .strip_prefix("organization")
         .filter(|r| !r.is_empty())
-        .unwrap_or(&h);
+        .unwrap_or(&whole);
     if let Some(c) = own.iter().find(|c| squash(c) == h) {
         return Some(c);
     }
-    ALIASES.iter().find(|(a, _)| *a == h).map(|(_, c)| *c)
+    alias(h)
+}
+
+/// The system a file was exported from, by its headers: `salesforce`, `hubspot`,
+/// `pipedrive`, or `file` for anything else. Record ids are kept per system.
+pub fn system(headers: &[String]) -> &'static str {
+    let squashed: Vec<String> = headers.iter().map(|h| squash(h)).collect();
+    let any = |f: &dyn Fn(&str) -> bool| squashed.iter().any(|h| f(h));
+    if any(&|h| h.starts_with("billing") || h == "accountname" || h == "accountowner") {
+        "salesforce"
+    } else if any(&|h| {
+        matches!(
+            h,
+            "recordid" | "companyname" | "lifecyclestage" | "companyowner"
+        )
+    }) {
+        "hubspot"
+    } else if any(&|h| h.starts_with("organization")) {
+        "pipedrive"
+    } else {
+        "file"
+    }
 }
 
 /// What a stage, lifecycle stage or account type says, as one of Rounds' stages (their
@@ -159,7 +190,7 @@ mod tests {
 
     use super::*;
 
-    const OWN: [&str; 4] = ["name", "postal_code", "territory", "stage"];
+    const OWN: [&str; 5] = ["id", "name", "postal_code", "territory", "stage"];
 
     #[test]
     fn headers_of_real_exports_are_read() {
@@ -184,10 +215,25 @@ mod tests {
             ),
             ("Organization", Some("name")),
             ("Website", None),
-            ("Record ID", None),
+            ("Record ID", Some("source_id")),
+            ("Account ID", Some("source_id")),
+            ("Organization - ID", Some("source_id")),
+            ("id", Some("id")),
         ] {
             assert_eq!(column_for(header, &OWN), want, "{header}");
         }
+    }
+
+    #[test]
+    fn the_system_a_file_came_from() {
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(system(&h(&["Account ID", "Account Name"])), "salesforce");
+        assert_eq!(system(&h(&["Record ID", "Company name"])), "hubspot");
+        assert_eq!(
+            system(&h(&["Organization - ID", "Organization - Name"])),
+            "pipedrive"
+        );
+        assert_eq!(system(&h(&["name", "city"])), "file");
     }
 
     #[test]

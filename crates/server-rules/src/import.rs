@@ -111,6 +111,9 @@ struct CsvAccount {
     /// territory when the file names none.
     #[serde(default, skip_serializing)]
     owner: String,
+    /// Read only: the source system's record id (see [`crate::crm::system`]).
+    #[serde(default, skip_serializing)]
+    source_id: String,
 }
 
 /// Starts of a cell that a spreadsheet evaluates as a formula (or, for tab and carriage
@@ -178,6 +181,7 @@ impl CsvAccount {
             potential: f(&self.potential),
             potential_estimate: f(&self.potential_estimate),
             owner: f(&self.owner),
+            source_id: f(&self.source_id),
         }
     }
 }
@@ -244,6 +248,39 @@ pub enum Step {
         changes: Vec<FieldChange>,
         territory: Option<Option<TerritoryId>>,
     },
+    /// Which account a record of another system is, so its next export updates it.
+    Remember {
+        system: &'static str,
+        external_id: String,
+        account: AccountId,
+    },
+}
+
+/// The longest record id of another system that is kept.
+const MAX_SOURCE_ID: usize = 200;
+
+/// The accounts already imported from `system` under these record ids.
+fn sources(
+    tx: &mut dyn Sql,
+    system: &str,
+    external: &[String],
+) -> Result<HashMap<String, AccountId>> {
+    let mut out = HashMap::new();
+    for chunk in external.chunks(500) {
+        let mut vals: Vec<Val> = vec![Val::from(system.to_owned())];
+        vals.extend(chunk.iter().map(|e| Val::from(e.clone())));
+        for r in tx.query(
+            &format!(
+                "SELECT external_id, account_id FROM import_sources
+                 WHERE system = $1 AND external_id IN ({})",
+                placeholders(2, chunk.len())
+            ),
+            &vals,
+        )? {
+            out.insert(r.text("external_id")?, r.parse("account_id")?);
+        }
+    }
+    Ok(out)
 }
 
 /// Every row checked; `steps` holds the valid rows' work (unchanged rows have none).
@@ -525,6 +562,11 @@ pub fn check(
     for (i, row) in reader.deserialize::<CsvAccount>().enumerate() {
         let line = i + 2;
         let given_id = row.as_ref().is_ok_and(|r| !r.id.trim().is_empty());
+        let source = row
+            .as_ref()
+            .ok()
+            .map(|r| unescape_cell(r.source_id.trim()).to_owned())
+            .filter(|s| !s.is_empty());
         let name = row
             .as_ref()
             .map(|r| r.name.trim().to_owned())
@@ -533,24 +575,51 @@ pub fn check(
             let r = r.map_text(|v| unescape_cell(v).to_owned());
             to_record(r, &territories, &owners, now).map_err(|e| format!("{}: {e}", name.trim()))
         });
-        parsed.push((line, name, given_id, out));
+        let out = match &source {
+            Some(s) if s.chars().count() > MAX_SOURCE_ID => Err(format!(
+                "{}: source id: longer than {MAX_SOURCE_ID} characters",
+                name.trim()
+            )),
+            _ => out,
+        };
+        parsed.push((line, name, given_id, source, out));
+    }
+    // A record this system's export brought before updates its account.
+    let system = crate::crm::system(&headers);
+    let external: Vec<String> = parsed.iter().filter_map(|p| p.3.clone()).collect();
+    let known = sources(tx, system, &external)?;
+    for (_, _, given, source, out) in &mut parsed {
+        if let (false, Some(account), Ok(rec)) =
+            (*given, source.as_ref().and_then(|s| known.get(s)), out)
+        {
+            rec.id = *account;
+            *given = true;
+        }
     }
     let ids: Vec<AccountId> = parsed
         .iter()
-        .filter_map(|(_, _, given, r)| match r {
+        .filter_map(|(_, _, given, _, r)| match r {
             Ok(rec) if *given => Some(rec.id),
             _ => None,
         })
         .collect();
     let stored = existing(tx, &ids)?;
     let mut seen = HashSet::new();
+    let mut seen_sources = HashSet::new();
     let mut checked = Checked::default();
     checked.report.columns = columns.clone();
     checked.report.mapping = mapping;
-    for (line, row_name, given_id, out) in parsed {
+    for (line, row_name, given_id, source, out) in parsed {
         let step = out.and_then(|mut rec| {
             let label = rec.name.clone();
             let fail = |e: String| format!("{label}: {e}");
+            if let Some(s) = &source
+                && !seen_sources.insert(s.clone())
+            {
+                return Err(fail(format!(
+                    "source id: the file names record {s:?} twice"
+                )));
+            }
             if !seen.insert(rec.id) {
                 return Err(fail("id: the file names this account twice".into()));
             }
@@ -621,7 +690,16 @@ pub fn check(
                     error: None,
                     action: Some(action),
                 });
+                let remember = match (&step, source) {
+                    (Some(Step::Create(rec)), Some(external_id)) => Some(Step::Remember {
+                        system,
+                        external_id,
+                        account: rec.id,
+                    }),
+                    _ => None,
+                };
                 checked.steps.extend(step);
+                checked.steps.extend(remember);
             }
             Err(e) => checked.report.rows.push(RowOutcome {
                 line,
@@ -642,9 +720,24 @@ pub fn apply(
     by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<usize> {
+    let mut applied = 0;
     for s in steps {
+        applied += usize::from(!matches!(s, Step::Remember { .. }));
         match s {
             Step::Create(rec) => org::create_account(tx, rec, now)?,
+            Step::Remember {
+                system,
+                external_id,
+                account,
+            } => {
+                tx.exec(
+                    "INSERT INTO import_sources (system, external_id, account_id, imported_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (system, external_id) DO UPDATE SET
+                         account_id = excluded.account_id, imported_at = excluded.imported_at",
+                    params![*system, external_id.clone(), *account, time::text(now)],
+                )?;
+            }
             Step::Update {
                 id,
                 changes,
@@ -657,7 +750,7 @@ pub fn apply(
             }
         }
     }
-    Ok(steps.len())
+    Ok(applied)
 }
 
 /// The command line's import: checked in one read, applied in transactions of 500 rows
@@ -748,6 +841,7 @@ pub fn export_accounts(
                     .map(|m| plain_amount(m, &a.currency))
                     .unwrap_or_default(),
                 owner: String::new(),
+                source_id: String::new(),
             }
             .map_text(|v| escape_cell(v).into_owned()),
         )

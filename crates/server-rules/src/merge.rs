@@ -164,6 +164,11 @@ pub fn merge(
         "UPDATE corrections SET account_id = $2 WHERE account_id = $1",
         params![from, into],
     )?;
+    // A CRM record imported as the duplicate is the kept account from now on.
+    tx.exec(
+        "UPDATE import_sources SET account_id = $2 WHERE account_id = $1",
+        params![from, into],
+    )?;
     for r in corrections {
         if let Some(b) = &bucket {
             changelog::put(tx, b, &Row::Correction(r.json("data")?))?;

@@ -643,8 +643,8 @@ async fn crm_exports_import_as_they_are(backend: Backend) {
         checked
             .report
             .mapping
-            .contains(&("Record ID".to_owned(), None)),
-        "the CRM's id is not read yet"
+            .contains(&("Record ID".to_owned(), Some("source_id"))),
+        "the CRM's record id is kept"
     );
 
     // European Excel: Windows-1252 bytes, `;`, a decimal comma.
@@ -684,7 +684,41 @@ async fn crm_exports_import_as_they_are(backend: Backend) {
         (cafe.city.as_str(), cafe.revenue_minor),
         ("München", 123_450)
     );
-    assert!(all.iter().any(|a| a.name == "Birch Clinic"));
+    let birch = all
+        .iter()
+        .find(|a| a.name == "Birch Clinic")
+        .expect("Birch imported");
+
+    // HubSpot's next export: the same record id updates Birch instead of adding another.
+    let next = hubspot.replace(",Dallas,", ",Fort Worth,");
+    let checked = check(next.clone()).await.expect("checked");
+    assert_eq!(
+        checked.report.rows[0].action,
+        Some(Action::Update(vec!["city"])),
+        "{:?}",
+        checked.report
+    );
+    let steps = checked.steps.clone();
+    server
+        .db
+        .write(move |tx| import::apply(tx, &steps, Some(maria_id), Utc::now()))
+        .await
+        .expect("applied");
+    assert_eq!(stored(&server, birch.id).await.city, "Fort Worth");
+    // The same id twice in one file is refused; an id from another system is another record.
+    let twice = format!("{next}9001,Birch Again,,,,,,,,\n");
+    let checked = check(twice).await.expect("checked");
+    assert!(
+        checked.report.rows[1]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("names record \"9001\" twice")),
+        "{:?}",
+        checked.report
+    );
+    let salesforce_9001 = "Account ID,Account Name,Territory\n9001,Other Birch,North\n".to_owned();
+    let checked = check(salesforce_9001).await.expect("checked");
+    assert_eq!(checked.report.rows[0].action, Some(Action::Create));
 }
 
 async fn review_items_are_accepted_or_dismissed_and_kept(backend: Backend) {
