@@ -48,10 +48,13 @@
     var keys = { territory: 5, rep: 6, priority: 7, stage: 8 };
     var colourOf = function (pin) { return data.colour_by[by][pin[keys[by]]].colour; };
 
+    // Areas on a canvas of their own, under the pins': a pin that comes or goes as the
+    // clusters change then does not redraw the borders beneath it.
+    var areaCanvas = L.canvas({ padding: 0.5 });
     var areas = L.layerGroup(data.areas.map(function (a) {
       var g = data.colour_by.territory[a.territory];
       return L.polygon(a.rings, {
-        color: g.colour, weight: 2, fillOpacity: 0.08, interactive: false, renderer: renderer
+        color: g.colour, weight: 2, fillOpacity: 0.08, interactive: false, renderer: areaCanvas
       });
     })).addTo(map);
 

@@ -13,7 +13,8 @@
 //! offline, the pins and areas draw on a plain background. Without JavaScript the page
 //! says so and links to the list.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -27,7 +28,7 @@ use rounds_protocol::records::AccountRecord;
 use rounds_protocol::{AccountId, TerritoryId};
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
-use rounds_territory::{Place, unit_areas};
+use rounds_territory::{Piece, Place, unit_areas};
 use serde::Serialize;
 
 use super::accounts::{self, AccountsQuery, filters, priority_label, query_string};
@@ -229,9 +230,10 @@ pub fn compute(team: &Team, all: &[AccountRecord], shown: &[AccountRecord]) -> M
             .map(|p| [metre(p.lat), metre(p.lon)])
             .collect()
     };
-    let areas = unit_areas(&sites, team.territories.len())
-        .into_iter()
+    let areas = areas_of(sites, team.territories.len())
+        .iter()
         .filter(|piece| colour_by.territory[piece.territory].count > 0)
+        .cloned()
         .map(|piece| Area {
             territory: piece.territory,
             rings: std::iter::once(piece.outline)
@@ -246,6 +248,31 @@ pub fn compute(team: &Team, all: &[AccountRecord], shown: &[AccountRecord]) -> M
         areas,
         not_on_map,
     }
+}
+
+/// The areas of these units, remembered for the last few inputs: drawing them is most of
+/// the cost of a large map, and they change only when accounts move or are added. The
+/// whole input is compared, so an answer is only ever reused for the same units.
+fn areas_of(sites: Vec<(Place, usize)>, territories: usize) -> Arc<Vec<Piece>> {
+    type Memo = VecDeque<(Vec<(Place, usize)>, usize, Arc<Vec<Piece>>)>;
+    static MEMO: Mutex<Memo> = Mutex::new(VecDeque::new());
+    const KEPT: usize = 8;
+    let hit = MEMO.lock().ok().and_then(|m| {
+        m.iter()
+            .find(|(s, t, _)| *t == territories && *s == sites)
+            .map(|(_, _, pieces)| Arc::clone(pieces))
+    });
+    if let Some(pieces) = hit {
+        return pieces;
+    }
+    let pieces = Arc::new(unit_areas(&sites, territories));
+    if let Ok(mut m) = MEMO.lock() {
+        if m.len() == KEPT {
+            m.pop_back();
+        }
+        m.push_front((sites, territories, Arc::clone(&pieces)));
+    }
+    pieces
 }
 
 async fn load(s: &AppState, viewer: &Viewer) -> Result<(Team, Vec<AccountRecord>)> {
@@ -544,5 +571,30 @@ mod tests {
                 .contains("img-src 'self' data: https://tile.openstreetmap.org;")
         );
         assert!(csp(None).contains("script-src 'self';"));
+    }
+
+    #[test]
+    fn areas_are_remembered_only_for_the_same_units() {
+        let units = |lon: f64| {
+            (0..4)
+                .map(|i| {
+                    (
+                        Place::new(39.0 + 0.05 * f64::from(i), lon),
+                        (i % 2) as usize,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let first = areas_of(units(-105.0), 2);
+        let again = areas_of(units(-105.0), 2);
+        assert!(Arc::ptr_eq(&first, &again), "the same units: remembered");
+        let moved = areas_of(units(-104.0), 2);
+        assert!(!Arc::ptr_eq(&first, &moved), "other units: drawn again");
+        assert_eq!(*moved, unit_areas(&units(-104.0), 2));
+        let fewer = areas_of(units(-105.0), 3);
+        assert!(
+            !Arc::ptr_eq(&first, &fewer),
+            "another number of territories"
+        );
     }
 }
