@@ -1397,6 +1397,32 @@ async fn located_accounts(server: &Server) -> Vec<(String, String)> {
         .unwrap()
 }
 
+/// A located account whose name no other name contains, so a search finds it alone.
+fn own_name(located: &[(String, String)]) -> (String, String) {
+    located
+        .iter()
+        .find(|(_, n)| {
+            located
+                .iter()
+                .filter(|(_, m)| m.contains(n.as_str()))
+                .count()
+                == 1
+        })
+        .expect("an account with a name of its own")
+        .clone()
+}
+
+/// `value` as a query string writes it.
+fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// The map's data attribute once the page has drawn (`data-ready-ms` set).
 async fn map_ready(c: &Client) -> (u64, String, String) {
     driver::wait(c, "#map[data-ready-ms]").await;
@@ -1460,24 +1486,8 @@ async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
     );
 
     // Narrowed to one account, its pin sits in the middle; a click opens its card.
-    let (id, name) = located
-        .iter()
-        .find(|(_, n)| {
-            located
-                .iter()
-                .filter(|(_, m)| m.contains(n.as_str()))
-                .count()
-                == 1
-        })
-        .expect("an account with a name of its own")
-        .clone();
-    let q: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let (id, name) = own_name(&located);
+    let q = query_value(&name);
     c.goto(&format!("{base}/dashboard/map?q={q}"))
         .await
         .unwrap();
@@ -1571,30 +1581,13 @@ async fn a_manager_chooses_postal_codes_on_the_map_and_moves_them() {
     let before = accounts_by_code(server).await;
 
     // One pin: a click takes its postal code, a second gives it back.
-    let located = located_accounts(server).await;
-    let (id, name) = located
-        .iter()
-        .find(|(_, n)| {
-            located
-                .iter()
-                .filter(|(_, m)| m.contains(n.as_str()))
-                .count()
-                == 1
-        })
-        .expect("an account with a name of its own")
-        .clone();
+    let (id, name) = own_name(&located_accounts(server).await);
     let code = before
         .iter()
         .find(|(i, _, _)| *i == id)
         .map(|(_, k, _)| k.clone())
         .expect("its postal code");
-    let q: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let q = query_value(&name);
     c.goto(&format!("{base}/dashboard/map?q={q}"))
         .await
         .unwrap();

@@ -33,6 +33,24 @@ on_both_backends!(
     the_json_api_keeps_a_manager_to_their_own_team,
 );
 
+/// The reasons a checked file's rows are refused.
+fn row_errors(checked: &import::Checked) -> Vec<String> {
+    checked
+        .report
+        .rows
+        .iter()
+        .filter_map(|r| r.error.clone())
+        .collect()
+}
+
+/// The first account a checked file would create.
+fn first_created(checked: &import::Checked) -> Option<&AccountRecord> {
+    checked.steps.iter().find_map(|s| match s {
+        import::Step::Create(a) => Some(a.as_ref()),
+        _ => None,
+    })
+}
+
 async fn manager(server: &TestServer) -> (UserId, Reach) {
     server
         .db
@@ -397,13 +415,8 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         .collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].1.starts_with("Epsilon: closed_on:"), "{errors:?}");
-    let delta = checked
-        .steps
-        .iter()
-        .find_map(|s| match s {
-            import::Step::Create(a) => Some(a.closed_on.clone()),
-            _ => None,
-        })
+    let delta = first_created(&checked)
+        .map(|a| a.closed_on.clone())
         .expect("Delta is created");
     assert_eq!(
         delta.as_deref(),
@@ -414,21 +427,11 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
     let csv =
         "name,territory,preferred_hours\nZeta,North,tu 9:00-11:00\nEta,North,mornings\n".to_owned();
     let checked = check(csv, maria.clone()).await.expect("checked");
-    let errors: Vec<String> = checked
-        .report
-        .rows
-        .iter()
-        .filter_map(|r| r.error.clone())
-        .collect();
+    let errors = row_errors(&checked);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("Eta: preferred_hours:"), "{errors:?}");
-    let zeta = checked
-        .steps
-        .iter()
-        .find_map(|s| match s {
-            import::Step::Create(a) => Some(a.preferred_hours.clone()),
-            _ => None,
-        })
+    let zeta = first_created(&checked)
+        .map(|a| a.preferred_hours.clone())
         .expect("Zeta is created");
     assert_eq!(zeta.as_deref(), Some("Tu 09:00-11:00"));
 
@@ -437,21 +440,11 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         "name,territory,potential,potential_estimate\nTheta,North,\"1,500,000\",\nIota,North,-5,\n"
             .to_owned();
     let checked = check(csv, maria.clone()).await.expect("checked");
-    let errors: Vec<String> = checked
-        .report
-        .rows
-        .iter()
-        .filter_map(|r| r.error.clone())
-        .collect();
+    let errors = row_errors(&checked);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("Iota: potential"), "{errors:?}");
-    let theta = checked
-        .steps
-        .iter()
-        .find_map(|s| match s {
-            import::Step::Create(a) => Some((a.potential_minor, a.potential_estimate_minor)),
-            _ => None,
-        })
+    let theta = first_created(&checked)
+        .map(|a| (a.potential_minor, a.potential_estimate_minor))
         .expect("Theta is created");
     assert_eq!(theta, (Some(150_000_000), None));
 
@@ -590,25 +583,13 @@ async fn crm_exports_import_as_they_are(backend: Backend) {
     ] {
         assert!(mapping.contains(&pair), "{pair:?} in {mapping:?}");
     }
-    let errors: Vec<String> = checked
-        .report
-        .rows
-        .iter()
-        .filter_map(|r| r.error.clone())
-        .collect();
+    let errors = row_errors(&checked);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0].starts_with("Nobody's Shop: owner: \"zoe@example.com\" is no rep"),
         "{errors:?}"
     );
-    let acme = checked
-        .steps
-        .iter()
-        .find_map(|s| match s {
-            import::Step::Create(a) => Some(a.clone()),
-            _ => None,
-        })
-        .expect("Acme is created");
+    let acme = first_created(&checked).cloned().expect("Acme is created");
     assert_eq!(
         (
             acme.name.as_str(),
