@@ -726,6 +726,19 @@ async fn upload_csv(c: &Client, base: &str, csv: impl AsRef<[u8]>) {
     wait_title(c, "Import preview").await;
 }
 
+/// Confirms the import the preview shows and waits for its result.
+async fn confirm_import(c: &Client) {
+    c.find(Locator::Css(
+        "form[action='/dashboard/import/confirm'] button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_title(c, "Imported").await;
+}
+
 /// Waits for the page a click leads to, so nothing is read from the page before it.
 async fn wait_title(c: &Client, starts: &str) {
     driver::eventually(30, &format!("a page titled {starts}"), || async {
@@ -817,15 +830,7 @@ async fn a_crm_export_from_excel_imports_as_it_is() {
         "every letter: {rows}"
     );
     screenshot(&c, "import-crm").await;
-    c.find(Locator::Css(
-        "form[action='/dashboard/import/confirm'] button",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    wait_title(&c, "Imported").await;
+    confirm_import(&c).await;
     assert!(
         fresh_text(&c, ".ok-note")
             .await
@@ -922,15 +927,7 @@ async fn exported_accounts_import_back_unchanged() {
     upload_csv(&c, &base, &edited).await;
     let row = fresh_text(&c, &format!("tr[data-line='{line}']")).await;
     assert!(row.contains("update: city"), "{row}");
-    c.find(Locator::Css(
-        "form[action='/dashboard/import/confirm'] button",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    wait_title(&c, "Imported").await;
+    confirm_import(&c).await;
     let done = fresh_text(&c, ".ok-note").await;
     assert!(done.contains("1 updated"), "{done}");
     let id = first.split(',').next().unwrap().to_owned();

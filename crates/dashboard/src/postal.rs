@@ -5,6 +5,8 @@
 //! manager's move path, and the codes themselves, so accounts imported there later land
 //! in the new territory).
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
@@ -253,22 +255,23 @@ async fn answer(s: AppState, viewer: Viewer, q: PostalQuery) -> Answer {
                 .into_iter()
                 .cloned()
                 .collect();
-            let mut list = Vec::with_capacity(codes.len());
-            for code in codes {
-                let owner = units::territory_of(tx, &c, &code)?;
-                let accounts = here
-                    .iter()
-                    .filter(|a| {
-                        units::key(&a.address.country, &a.address.postal_code)
-                            .is_some_and(|(_, k)| k == code)
-                    })
-                    .count();
-                list.push(Unit {
-                    code,
-                    owner,
-                    accounts,
-                });
+            // Owners in one read, accounts counted in one pass: a selection may hold
+            // two thousand codes.
+            let owners = units::all(tx)?;
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            for a in &here {
+                if let Some((_, k)) = units::key(&a.address.country, &a.address.postal_code) {
+                    *counts.entry(k).or_default() += 1;
+                }
             }
+            let list: Vec<Unit> = codes
+                .into_iter()
+                .map(|code| Unit {
+                    owner: owners.get(&(c.clone(), code.clone())).copied(),
+                    accounts: counts.get(&code).copied().unwrap_or(0),
+                    code,
+                })
+                .collect();
             let seen = units::fingerprint(&here);
             Ok::<_, Error>((
                 team,

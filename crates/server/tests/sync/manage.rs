@@ -33,6 +33,21 @@ on_both_backends!(
     the_json_api_keeps_a_manager_to_their_own_team,
 );
 
+/// Every stored account, by id.
+async fn all_accounts(server: &TestServer) -> Vec<AccountRecord> {
+    server
+        .db
+        .read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.query("SELECT data FROM accounts ORDER BY id", &[])? {
+                out.push(r.json::<AccountRecord>(0)?);
+            }
+            Ok::<_, Error>(out)
+        })
+        .await
+        .expect("accounts")
+}
+
 /// The reasons a checked file's rows are refused.
 fn row_errors(checked: &import::Checked) -> Vec<String> {
     checked
@@ -466,17 +481,7 @@ async fn an_import_is_checked_row_by_row_and_an_export_imports_back_unchanged(ba
         .expect("saved");
 
     // Export Maria's accounts and check the file again: nothing to do.
-    let team_accounts = server
-        .db
-        .read(|tx| {
-            let mut out = Vec::new();
-            for r in tx.query("SELECT data FROM accounts ORDER BY id", &[])? {
-                out.push(r.json::<AccountRecord>(0)?);
-            }
-            Ok::<_, Error>(out)
-        })
-        .await
-        .expect("accounts");
+    let team_accounts = all_accounts(&server).await;
     let (north, south) = (org.north, org.south);
     let mine: Vec<AccountRecord> = team_accounts
         .into_iter()
@@ -646,17 +651,7 @@ async fn crm_exports_import_as_they_are(backend: Backend) {
         .write(move |tx| import::apply(tx, &steps, Some(maria_id), Utc::now()))
         .await
         .expect("applied");
-    let all = server
-        .db
-        .read(|tx| {
-            let mut out = Vec::new();
-            for r in tx.query("SELECT data FROM accounts", &[])? {
-                out.push(r.json::<AccountRecord>(0)?);
-            }
-            Ok::<_, Error>(out)
-        })
-        .await
-        .expect("accounts");
+    let all = all_accounts(&server).await;
     let cafe = all
         .iter()
         .find(|a| a.name == "Café Müller")
