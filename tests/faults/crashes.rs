@@ -353,6 +353,13 @@ fn exists(path: &std::path::Path, count: &str, name: &str) -> bool {
         == 1
 }
 
+// A schema version added without a case in s18's table would pass while no kill lands on
+// it and fail on the day one does; this stops the build instead.
+const _: () = assert!(
+    rounds_store::schema::LATEST == 9,
+    "teach s18 what the new schema version adds"
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
     let kills = scale(12, 100);
@@ -403,7 +410,12 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
                 has_account_column(&path, "closed_on")
                     && !has_account_column(&path, "preferred_hours")
             }
-            v => v == rounds_store::schema::LATEST && has_account_column(&path, "preferred_hours"),
+            8 => {
+                has_account_column(&path, "preferred_hours")
+                    && !has_account_column(&path, "potential_minor")
+            }
+            9 => has_account_column(&path, "potential_minor"),
+            v => panic!("schema {v} is new to this test: say what it adds above"),
         };
         assert!(whole, "a killed migration leaves schema {version} whole");
         // Back to schema 1 for the next try.
