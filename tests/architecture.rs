@@ -10,10 +10,14 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "rounds-route" => &[],
         "rounds-plan" => &["rounds-route"],
         "rounds-territory" => &[],
+        // Offline geocoding by postal code: data and a lookup, used by the server's
+        // import and the device alike.
+        "rounds-geocode" => &[],
         "rounds-protocol" => &["rounds-core"],
         "rounds-store" => &["rounds-core", "rounds-protocol"],
         "rounds-client" => &[
             "rounds-core",
+            "rounds-geocode",
             "rounds-plan",
             "rounds-route",
             "rounds-protocol",
@@ -22,6 +26,7 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "rounds-server-db" => &["rounds-core", "rounds-protocol"],
         "rounds-server-rules" => &[
             "rounds-core",
+            "rounds-geocode",
             "rounds-protocol",
             "rounds-server-db",
             "rounds-territory",

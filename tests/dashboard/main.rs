@@ -412,6 +412,19 @@ async fn account_data(server: &Server) -> Vec<(String, Option<String>, String)> 
         .unwrap()
 }
 
+/// The stored account of this name.
+async fn account_record(server: &Server, name: &str) -> rounds_protocol::records::AccountRecord {
+    let data = account_data(server).await;
+    let row = data
+        .iter()
+        .map(|a| {
+            serde_json::from_str::<rounds_protocol::records::AccountRecord>(&a.2)
+                .expect("stored JSON")
+        })
+        .find(|a| a.name == name);
+    row.unwrap_or_else(|| panic!("{name} is stored"))
+}
+
 const MARCUS: &str = "marcus@demo.rounds.app";
 
 async fn plan_data(server: &Server) -> Vec<String> {
@@ -845,6 +858,88 @@ async fn a_crm_export_from_excel_imports_as_it_is() {
         cafe.1.as_deref(),
         Some(territory.as_str()),
         "Dana's territory"
+    );
+    c.close().await.unwrap();
+}
+
+/// A HubSpot company export (UTF-8 with a byte-order mark, its own header names, no
+/// coordinates) lands on the map by ZIP code with no network; the one it cannot place is
+/// listed under "Not on the map" with why, and placed there in one step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn a_crm_export_without_coordinates_lands_on_the_map_by_zip() {
+    let driver = ChromeDriver::start();
+    let server = Server::demo_at(test_now(), 10).await;
+    let base = server.base();
+    let (territory, _) = territory_of(&server, DANA).await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    sign_in_manager(&c, &base).await;
+
+    let file = format!(
+        "\u{feff}Record ID,Company name,Street Address,City,State/Region,Postal Code,Country/Region,Phone Number,Lifecycle Stage,Company owner\n\
+         7001,Lakeside Dental,1600 Glenarm Pl,Denver,CO,80202,United States,303-555-0101,customer,{DANA}\n\
+         7002,Old Town Vet,12 Harvard Ave,Boston,MA,2134,United States,,lead,{DANA}\n\
+         7003,Mystery Clinic,,,,,,,lead,{DANA}\n"
+    );
+    upload_csv(&c, &base, &file).await;
+    let placement = fresh_text(&c, "#import-placement").await;
+    assert!(
+        placement.contains("2 placed on the map by their postal code")
+            && placement.contains("1 will not be on the map"),
+        "{placement}"
+    );
+    let mystery = fresh_text(&c, "tr[data-line='4']").await;
+    assert!(
+        mystery.contains("not on the map: no postal code"),
+        "{mystery}"
+    );
+    screenshot(&c, "import-geocoded").await;
+    confirm_import(&c).await;
+    let stored = account_data(&server).await;
+    for name in ["Lakeside Dental", "Old Town Vet", "Mystery Clinic"] {
+        let a = stored.iter().find(|a| a.2.contains(name)).expect(name);
+        assert_eq!(a.1.as_deref(), Some(territory.as_str()), "{name} is Dana's");
+    }
+
+    c.goto(&format!("{base}/dashboard/unmapped")).await.unwrap();
+    let row = fresh_text(&c, "#unmapped tbody").await;
+    assert!(
+        row.contains("Mystery Clinic") && row.contains("No postal code"),
+        "{row}"
+    );
+    let form = c
+        .find(Locator::XPath(
+            "//tr[td/a[text()='Mystery Clinic']]//form[contains(@class,'place')]",
+        ))
+        .await
+        .expect("Mystery Clinic's fix form");
+    let zip = form
+        .find(Locator::Css("input[name=postal_code]"))
+        .await
+        .unwrap();
+    zip.send_keys("80203").await.unwrap();
+    screenshot(&c, "unmapped").await;
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let note = fresh_text(&c, ".ok-note").await;
+    assert!(
+        note.contains("Mystery Clinic") && note.contains("middle of its postal code"),
+        "{note}"
+    );
+    let placed = account_record(&server, "Mystery Clinic").await;
+    assert_eq!(placed.postal_code, "80203");
+    assert_eq!(
+        placed.location_source,
+        Some(rounds_core::LocationSource::PostalCode)
+    );
+    assert!(
+        placed.lat.is_some_and(|l| (l - 39.73).abs() < 0.1),
+        "{placed:?}"
     );
     c.close().await.unwrap();
 }
@@ -1809,6 +1904,7 @@ async fn the_map_draws_fifty_thousand_accounts() {
                     preferred_hours: None,
                     potential_minor: None,
                     potential_estimate_minor: None,
+                    location_source: None,
                 };
                 rounds_server::org::create_account(tx, &rec, now)?;
             }
@@ -1986,6 +2082,7 @@ async fn every_dashboard_page_passes_the_accessibility_check() {
         "/dashboard/plans".to_owned(),
         "/dashboard/weeks".to_owned(),
         "/dashboard/import".to_owned(),
+        "/dashboard/unmapped".to_owned(),
         "/dashboard/review".to_owned(),
         "/dashboard/priority".to_owned(),
         "/dashboard/balance".to_owned(),

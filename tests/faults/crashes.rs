@@ -300,7 +300,8 @@ async fn s7_the_server_killed_inside_a_batch(backend: Backend) {
 /// The device file as the build before the search index left it: schema 2 added the
 /// search tables, schema 3 the follow-ups, schema 4 the rep's photos, schema 5 the photos
 /// synced from the server, schema 6 accounts' hours and the appointments, schema 7
-/// accounts' closed dates, schema 8 their preferred hours, schema 9 their potential.
+/// accounts' closed dates, schema 8 their preferred hours, schema 9 their potential, schema 10 where their
+/// location came from.
 fn back_to_schema_1(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
@@ -317,6 +318,7 @@ fn back_to_schema_1(path: &std::path::Path) {
         "preferred_hours",
         "potential_minor",
         "potential_estimate_minor",
+        "location_source",
     ] {
         if has_account_column(path, column) {
             conn.execute_batch(&format!("ALTER TABLE accounts DROP COLUMN {column}"))
@@ -356,7 +358,7 @@ fn exists(path: &std::path::Path, count: &str, name: &str) -> bool {
 // A schema version added without a case in s18's table would pass while no kill lands on
 // it and fail on the day one does; this stops the build instead.
 const _: () = assert!(
-    rounds_store::schema::LATEST == 9,
+    rounds_store::schema::LATEST == 10,
     "teach s18 what the new schema version adds"
 );
 
@@ -414,7 +416,11 @@ async fn s18_a_device_offline_through_a_schema_upgrade_killed_mid_migration() {
                 has_account_column(&path, "preferred_hours")
                     && !has_account_column(&path, "potential_minor")
             }
-            9 => has_account_column(&path, "potential_minor"),
+            9 => {
+                has_account_column(&path, "potential_minor")
+                    && !has_account_column(&path, "location_source")
+            }
+            10 => has_account_column(&path, "location_source"),
             v => panic!("schema {v} is new to this test: say what it adds above"),
         };
         assert!(whole, "a killed migration leaves schema {version} whole");

@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rounds_client::{Device, clock_starting_at, system_clock};
 use rounds_core::calendar::start_of_day;
-use rounds_core::{ActivityKind, Period, Priority, Status, Tz, VisitState};
+use rounds_core::{
+    ActivityKind, CheckIn, LocationSource, Period, Priority, Status, Tz, VisitState,
+};
 use rounds_protocol::ErrorCode;
 use rounds_protocol::ipc::{
     AccountOrder, AccountQuery, CheckOut, DueFilter, Fix, LeadDraft, LogActivity, NewLead, PlanDay,
@@ -2292,6 +2294,104 @@ async fn a_check_in_is_under_way_until_checked_out_and_a_forgotten_one_closes_it
     assert_eq!(
         state(&device, later),
         Some(VisitState::Closed { minutes: 42 })
+    );
+}
+
+async fn stored_account(
+    server: &Server,
+    id: rounds_protocol::AccountId,
+) -> rounds_protocol::records::AccountRecord {
+    server
+        .db()
+        .await
+        .read(move |tx| {
+            tx.query_one(
+                "SELECT data FROM accounts WHERE id = $1",
+                &[id.to_string().into()],
+            )?
+            .json::<rounds_protocol::records::AccountRecord>(0)
+        })
+        .await
+        .unwrap()
+}
+
+/// A shop typed with its ZIP and no fix lands at its ZIP's middle offline; a visit there
+/// is not counted as verified until the rep sets the pin at the door, and the server
+/// learns where each location came from.
+#[tokio::test]
+async fn a_lead_typed_with_a_zip_is_placed_offline_and_its_pin_at_the_door_wins() {
+    use rounds_protocol::ipc::EditAccount;
+    use rounds_protocol::sync::{AccountEdit, LatLonRecord};
+    let server = Server::demo().await;
+    let (mut device, _dir) = signed_in_device(&server).await;
+    let rep = device.rep_mut().unwrap();
+    let id = rep
+        .create_account(
+            &NewLead {
+                name: "Park Hill Pharmacy".into(),
+                postal_code: "80207".into(),
+                ..NewLead::default()
+            },
+            demo_now(),
+        )
+        .unwrap();
+    let detail = rep.account(id, demo_now()).unwrap();
+    let at = detail.location.expect("placed by its ZIP, offline");
+    assert!(
+        (at.lat() - 39.76).abs() < 0.1 && (at.lon() + 104.92).abs() < 0.1,
+        "Denver 80207: {at:?}"
+    );
+    assert_eq!(detail.location_source, Some(LocationSource::PostalCode));
+    let there = Fix {
+        lat: at.lat(),
+        lon: at.lon(),
+        accuracy_m: 10.0,
+    };
+    let visit = |rep: &mut rounds_client::Rep| {
+        rep.log(
+            &LogActivity {
+                fix: Some(there),
+                ..tap(id, ActivityKind::Visit)
+            },
+            demo_now(),
+        )
+        .unwrap()
+        .check_in
+    };
+    assert_eq!(
+        visit(rep),
+        Some(CheckIn::NoFix),
+        "a ZIP's middle proves nothing about where the rep stood"
+    );
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    synced(&device).await;
+    assert_eq!(
+        stored_account(&server, id).await.location_source,
+        Some(LocationSource::PostalCode)
+    );
+
+    // At the door: "The entrance is here".
+    let rep = device.rep_mut().unwrap();
+    rep.edit_account(
+        &EditAccount {
+            account_id: id,
+            edits: vec![AccountEdit::Location(Some(LatLonRecord {
+                lat: 39.7512,
+                lon: -104.9120,
+            }))],
+            lost_reason: None,
+        },
+        demo_now(),
+    )
+    .unwrap();
+    let detail = rep.account(id, demo_now()).unwrap();
+    assert_eq!(detail.location_source, Some(LocationSource::Device));
+    device.trigger(rounds_client::planner::Trigger::Manual);
+    synced(&device).await;
+    let stored = stored_account(&server, id).await;
+    assert_eq!(
+        (stored.lat, stored.location_source),
+        (Some(39.7512), Some(LocationSource::Device))
     );
 }
 

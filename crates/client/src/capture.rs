@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use rounds_core::calendar::local_date;
 use rounds_core::duplicate::Why;
-use rounds_core::{CorrectionKind, LatLon, Priority};
+use rounds_core::{CorrectionKind, LatLon, LocationSource, Priority};
 use rounds_protocol::ErrorCode;
 use rounds_protocol::ipc::{
     CheckOut, EditAccount, Fix, IpcError, LeadDraft, Lookalike, NewLead, SaveContact,
@@ -49,9 +49,15 @@ impl Rep {
         req: &NewLead,
         now: DateTime<Utc>,
     ) -> Result<AccountId, IpcError> {
-        let location = req.fix.map(place).transpose()?;
         let territory = self.home_territory()?;
         let currency = self.currency_of(territory)?;
+        let (location, location_source) = match req.fix.map(place).transpose()? {
+            Some(at) => (Some(at), Some(LocationSource::Device)),
+            None => match by_zip(&currency, &req.postal_code) {
+                Some(at) => (Some(at), Some(LocationSource::PostalCode)),
+                None => (None, None),
+            },
+        };
         let today = local_date(self.profile().tz(), now);
         let new = NewAccount {
             name: req.name.clone(),
@@ -64,6 +70,7 @@ impl Rep {
             country: String::new(),
             industry: req.industry.clone(),
             location,
+            location_source,
             priority: req.priority.unwrap_or(Priority::Low),
             territory,
             currency,
@@ -176,6 +183,17 @@ impl Rep {
             .map_err(store_err)?
             .unwrap_or_else(|| DEFAULT_CURRENCY.to_owned()))
     }
+}
+
+/// A lead typed without a pin: the middle of its ZIP code, offline. The form has no
+/// country, so only a territory kept in US dollars reads the code as a US ZIP (a German
+/// "10115" must not land in Manhattan).
+fn by_zip(currency: &str, postal_code: &str) -> Option<LatLon> {
+    if currency != "USD" {
+        return None;
+    }
+    let p = rounds_geocode::locate("US", postal_code).ok()?;
+    LatLon::new(p.lat, p.lon).ok()
 }
 
 fn place(f: Fix) -> Result<LatLon, IpcError> {

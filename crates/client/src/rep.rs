@@ -557,6 +557,7 @@ impl Rep {
                 begin_min: (v.begin / 60) as u32,
                 hours: a.hours.as_ref().map(|h| h.describe(weekday)),
                 appointment: appointment(i).is_some(),
+                approximate: a.approximate,
             });
             prev = v.stop;
         }
@@ -1192,7 +1193,7 @@ impl Rep {
                 check_in: (e.activity.kind == ActivityKind::Visit).then(|| {
                     LocationFix::verify(
                         e.activity.fix.as_ref(),
-                        a.location.as_ref(),
+                        a.check_in_location(),
                         CHECK_IN_RADIUS_M,
                     )
                 }),
@@ -1224,6 +1225,7 @@ impl Rep {
             name: a.name.clone(),
             address,
             location: a.location,
+            location_source: a.location_source,
             priority: a.priority,
             stage: a.stage,
             kare: a.kare,
@@ -1580,7 +1582,7 @@ impl Rep {
             ActivityKind::Visit | ActivityKind::Note => None,
         };
         let check_in = (req.kind == ActivityKind::Visit).then(|| {
-            LocationFix::verify(fix.as_ref(), account.location.as_ref(), CHECK_IN_RADIUS_M)
+            LocationFix::verify(fix.as_ref(), account.check_in_location(), CHECK_IN_RADIUS_M)
         });
         let new = NewActivity {
             account_id: req.account_id,

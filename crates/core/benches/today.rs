@@ -61,6 +61,7 @@ fn territory(today: NaiveDate) -> (Vec<Account>, Vec<Vec<Activity>>) {
             preferred_hours: None,
             potential: None,
             potential_estimate: None,
+            location_source: None,
         };
         let acts = (0..ACTIVITIES_PER_ACCOUNT)
             .map(|j| Activity {

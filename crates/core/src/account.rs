@@ -149,6 +149,85 @@ pub struct Account {
     /// `potential` (the bottom-up half of planning).
     #[serde(default)]
     pub potential_estimate: Option<Money>,
+    /// Where `location` came from; `None` with a location: not recorded (older data).
+    #[serde(default)]
+    pub location_source: Option<LocationSource>,
+}
+
+/// Where an account's location came from, which says how far to trust it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum LocationSource {
+    /// A rep's device at the account: "the pin is here", or a rep's tap on the map.
+    Device,
+    /// Placed by hand on the dashboard.
+    Hand,
+    /// Coordinates that came in a file, of unknown precision.
+    Imported,
+    /// Its street address through a geocoder.
+    Address,
+    /// The middle of its postal code, an area kilometres wide.
+    PostalCode,
+}
+
+impl LocationSource {
+    pub const ALL: [LocationSource; 5] = [
+        LocationSource::Device,
+        LocationSource::Hand,
+        LocationSource::Imported,
+        LocationSource::Address,
+        LocationSource::PostalCode,
+    ];
+
+    /// The stable name (CSV, forms).
+    pub fn name(self) -> &'static str {
+        match self {
+            LocationSource::Device => "device",
+            LocationSource::Hand => "hand",
+            LocationSource::Imported => "imported",
+            LocationSource::Address => "address",
+            LocationSource::PostalCode => "postal_code",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<LocationSource> {
+        LocationSource::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// What a person is told.
+    pub fn label(self) -> &'static str {
+        match self {
+            LocationSource::Device => "set by the rep at the account",
+            LocationSource::Hand => "placed by hand",
+            LocationSource::Imported => "imported coordinates",
+            LocationSource::Address => "from its street address",
+            LocationSource::PostalCode => "middle of its postal code",
+        }
+    }
+
+    /// Roughly how far from the door the point may be, in metres.
+    pub fn precision_m(self) -> u32 {
+        match self {
+            LocationSource::Device => 50,
+            LocationSource::Hand => 25,
+            LocationSource::Imported => 250,
+            LocationSource::Address => 100,
+            LocationSource::PostalCode => 5_000,
+        }
+    }
+
+    /// Whether a check-in fix may be judged against it: the middle of a postal code
+    /// proves nothing about where a rep stood.
+    pub fn proves_visits(self) -> bool {
+        self != LocationSource::PostalCode
+    }
+
+    /// Whether a geocode may replace it: only another geocode; a rep's pin, a hand
+    /// placement and given coordinates outrank any lookup.
+    pub fn geocode_may_replace(self) -> bool {
+        matches!(self, LocationSource::Address | LocationSource::PostalCode)
+    }
 }
 
 /// Whose figure an account's potential is.
@@ -164,6 +243,15 @@ impl Account {
     /// Revenue − expenses.
     pub fn net_profit(&self) -> Result<Money, ValueError> {
         self.revenue.checked_sub(self.expenses)
+    }
+
+    /// The location a check-in is judged against: none when it is only its postal
+    /// code's middle.
+    pub fn check_in_location(&self) -> Option<&LatLon> {
+        self.location.as_ref().filter(|_| {
+            self.location_source
+                .is_none_or(LocationSource::proves_visits)
+        })
     }
 
     /// The potential planning uses: the one set for the account, else the rep's

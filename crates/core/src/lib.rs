@@ -26,7 +26,7 @@ pub mod territory;
 pub mod value;
 pub mod workload;
 
-pub use account::{Account, Address, Kare, Priority, Stage, StageDates};
+pub use account::{Account, Address, Kare, LocationSource, Priority, Stage, StageDates};
 pub use activity::{
     Activity, ActivityKind, CheckIn, Correction, CorrectionKind, LocationFix, Outcome, TouchKind,
     VisitState, apply_corrections,

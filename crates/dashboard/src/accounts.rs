@@ -540,6 +540,12 @@ pub fn parse_form(
             }
         },
     }
+    if (rec.lat, rec.lon) != (base.lat, base.lon) {
+        rec.location_source = rec.lat.map(|_| rounds_core::LocationSource::Hand);
+    } else {
+        // A new address moves a pin that only came from the old one.
+        rounds_server_rules::places::by_postal_code(&mut rec, Some(base));
+    }
     for c in FieldChange::all(&rec) {
         let name = c.field();
         if errors.contains_key(name) {
@@ -688,6 +694,7 @@ pub fn render_edit(
                 (potential_estimate(rec))
                 (t("Latitude", "lat", &f.lat, "text"))
                 (field("Longitude", "lon", text_input("lon", &f.lon, "text", errors.contains_key("location")), e("location")))
+                (location_note(rec))
                 (t("Opening hours (e.g. Mo-Fr 08:00-17:00; Sa 09:00-12:00)", "hours", &f.hours, "text"))
                 (t("Visit minutes (empty: the rep's usual)", "visit_minutes", &f.visit_minutes, "text"))
                 (t("Closed on (e.g. 2026-12-24, 2026-12-28 – 2027-01-01)", "closed_on", &f.closed_on, "text"))
@@ -711,6 +718,28 @@ pub fn render_edit(
         (super::photos::section(team, &around.photos))
     };
     page(&rec.name, Some((viewer, "/dashboard/accounts")), body)
+}
+
+/// Where the location came from and what it is good for.
+fn location_note(rec: &AccountRecord) -> Markup {
+    html! {
+        p #location-source .muted {
+            @match (rec.lat.is_some(), rec.location_source) {
+                (false, _) => {
+                    "Not on the map: "
+                    (rounds_server_rules::places::why_not_placed(rec).unwrap_or_default())
+                    ". A US ZIP code places it at once."
+                }
+                (true, None) => "Location: where it came from was not recorded.",
+                (true, Some(s)) => {
+                    "Location: " (s.label()) ", within about "
+                    (if s.precision_m() >= 1_000 { format!("{} km", s.precision_m() / 1_000) } else { format!("{} m", s.precision_m()) })
+                    "."
+                    @if !s.proves_visits() { " A check-in cannot be verified against it." }
+                }
+            }
+        }
+    }
 }
 
 /// The rep's own estimate beside the manager's figure: read here, typed on the device.

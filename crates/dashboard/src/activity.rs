@@ -275,7 +275,7 @@ fn shape(viewer: &Viewer, team: &Team, found: FeedPage, page: usize) -> Feed {
             let check_in = if a.kind == ActivityKind::Visit {
                 LocationFix::verify(
                     a.fix.as_ref(),
-                    account.and_then(|x| x.location.as_ref()),
+                    account.and_then(|x| x.check_in_location()),
                     CHECK_IN_RADIUS_M,
                 )
             } else {

@@ -129,7 +129,11 @@ fn report_table(report: &ImportReport) -> Markup {
                         tr data-line=(r.line) data-valid="true" {
                             td.num data-label="Line" { (r.line) }
                             td.title { (r.name) }
-                            td data-label="Result" { (r.action.as_ref().map(action_text).unwrap_or_default()) }
+                            td data-label="Result" {
+                                (r.action.as_ref().map(action_text).unwrap_or_default())
+                                @if r.placed.by_postal_code { br; span.muted { "placed at its postal code's middle" } }
+                                @if let Some(why) = &r.placed.unplaced { br; span.muted { "not on the map: " (why) } }
+                            }
                         }
                     }
                 }
@@ -146,6 +150,16 @@ fn summary(report: &ImportReport) -> Markup {
         @let absent: Vec<&str> = import::COLUMNS.iter().copied().filter(|c| *c != "id" && !report.columns.contains(c)).collect();
         @let renamed: Vec<String> = report.mapping.iter().filter_map(|(h, c)| c.filter(|c| *c != h.as_str()).map(|c| format!("{h} → {}", column_label(c)))).collect();
         @let unread: Vec<&str> = report.mapping.iter().filter(|(_, c)| c.is_none()).map(|(h, _)| h.as_str()).collect();
+        @let (by_zip, unplaced) = report.placement();
+        @if by_zip + unplaced > 0 {
+            p #import-placement {
+                @if by_zip > 0 { (by_zip) " placed on the map by their postal code (offline, at the postal code's middle)." }
+                @if unplaced > 0 {
+                    " " (unplaced) " will not be on the map (reasons below); "
+                    a href="/dashboard/unmapped" { "Not on the map" } " lists them after the import, to fix in place."
+                }
+            }
+        }
         @if !renamed.is_empty() {
             p #import-mapping { "Read from your CRM's columns: " (renamed.join("; ")) "." }
         }

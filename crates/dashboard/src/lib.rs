@@ -26,6 +26,7 @@ pub mod postal;
 pub mod priority;
 pub mod quotas;
 pub mod review;
+pub mod unmapped;
 pub mod weeks;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
@@ -98,6 +99,11 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/performance", get(performance::handler))
         .route("/dashboard/accounts", get(accounts::list))
         .route("/dashboard/map", get(map::handler))
+        .route(
+            "/dashboard/unmapped",
+            get(unmapped::list).post(unmapped::place_all),
+        )
+        .route("/dashboard/unmapped/{id}", post(unmapped::place))
         .route("/dashboard/design", get(design::handler))
         .route(
             "/dashboard/postal-codes",

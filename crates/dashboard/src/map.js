@@ -119,8 +119,8 @@
       say(shown + '.');
       if (data.not_on_map) {
         status.appendChild(document.createTextNode(' '));
-        var a = text('a', 'See them in the list');
-        a.href = el.dataset.list;
+        var a = text('a', 'Place them');
+        a.href = el.dataset.unmapped;
         status.appendChild(a);
       }
       // Load-to-interactive (from the page's navigation), for its browser test and benchmark.

@@ -395,7 +395,7 @@ pub fn render(
         div.map-layout {
             div #map.map role="region" aria-label="Map of the accounts"
                 data-source=(format!("/dashboard/map.json?{}", if proposal.is_some() { raw } else { qs.as_str() }))
-                data-list=(format!("/dashboard/accounts?{qs}"))
+                data-unmapped="/dashboard/unmapped"
                 data-tiles=(tiles)
                 data-attribution=(attribution) {}
             aside #legend.legend aria-label="Legend" {}

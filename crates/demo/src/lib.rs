@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Days, Duration, NaiveDate, TimeZone, Utc};
 use rounds_core::calendar::{DateRange, WorkCalendar};
-use rounds_core::{ActivityKind, Kare, Outcome, Period, Priority, Role, Stage};
+use rounds_core::{ActivityKind, Kare, LocationSource, Outcome, Period, Priority, Role, Stage};
 use rounds_protocol::records::{
     AccountRecord, ActivityRecord, ContactRecord, FixRecord, PlanRecord, PlanRuleRecord,
     PlanVersionRecord,
@@ -533,6 +533,12 @@ fn metro_rows(
             preferred_hours: None,
             potential_minor,
             potential_estimate_minor,
+            // Their addresses' places, with one in thirteen pinned by its rep at the door.
+            location_source: Some(if i % 13 == 5 {
+                LocationSource::Device
+            } else {
+                LocationSource::Address
+            }),
         };
         for c in 0..(1 + rng.below(2)) {
             contacts.push(ContactRecord {
@@ -652,6 +658,7 @@ async fn worked_example(
                 preferred_hours: None,
                 potential_minor: None,
                 potential_estimate_minor: None,
+                location_source: None,
             });
         }
         plan.push((t, name, accounts));

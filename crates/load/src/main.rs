@@ -538,5 +538,6 @@ fn account(
         preferred_hours: None,
         potential_minor: None,
         potential_estimate_minor: None,
+        location_source: None,
     }
 }

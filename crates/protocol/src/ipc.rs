@@ -391,6 +391,10 @@ pub struct RouteStop {
     /// An appointment fixed at this time.
     #[serde(default)]
     pub appointment: bool,
+    /// Added later: its location is only the middle of its postal code, so the drive
+    /// to it is a guess; setting its pin at the door fixes that.
+    #[serde(default)]
+    pub approximate: bool,
 }
 
 /// `plan_week`: the owed visits of the next two weeks' workdays, each day ordered and
@@ -594,6 +598,10 @@ pub struct AccountDetail {
     pub name: String,
     pub address: Vec<String>,
     pub location: Option<LatLon>,
+    /// Added later: where `location` came from (the rep's pin, an address, a postal
+    /// code's middle…); `None`: not recorded.
+    #[serde(default)]
+    pub location_source: Option<rounds_core::LocationSource>,
     pub priority: Priority,
     pub stage: Stage,
     pub kare: Option<Kare>,

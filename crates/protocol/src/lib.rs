@@ -29,8 +29,9 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// sends a device only the tables its version knows: 2 added follow-ups, 3 photos;
 /// 4 added accounts' opening hours and visit minutes (fields an older device ignores)
 /// and appointments; 5 added accounts' closed dates, 6 their preferred hours, 7 their
-/// potential and the rep's estimate of it (fields an older device ignores).
-pub const SCHEMA_VERSION: u32 = 7;
+/// potential and the rep's estimate of it, 8 where their location came from (fields an
+/// older device ignores).
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The oldest protocol version this build still serves.
 pub const MIN_PROTOCOL_VERSION: u32 = 1;

@@ -68,6 +68,23 @@ pub struct AccountRecord {
     /// The rep's estimate of the same, edited from the device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub potential_estimate_minor: Option<i64>,
+    /// Where `lat`/`lon` came from (a rep's device, by hand, a file, an address or a
+    /// postal code); absent when not recorded.
+    /// A name this build does not know (a newer server's) reads as not recorded, so an
+    /// older device keeps syncing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_location_source"
+    )]
+    pub location_source: Option<core::LocationSource>,
+}
+
+fn lenient_location_source<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<core::LocationSource>, D::Error> {
+    let name: Option<String> = Option::deserialize(d)?;
+    Ok(name.as_deref().and_then(core::LocationSource::from_name))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -396,6 +413,8 @@ impl TryFrom<&AccountRecord> for core::Account {
                 r.potential_estimate_minor,
                 currency,
             )?,
+            // A source means nothing without a place.
+            location_source: r.location_source.filter(|_| location.is_some()),
         })
     }
 }
@@ -433,6 +452,7 @@ impl From<&core::Account> for AccountRecord {
             preferred_hours: a.preferred_hours.as_ref().map(ToString::to_string),
             potential_minor: a.potential.map(|m| m.minor),
             potential_estimate_minor: a.potential_estimate.map(|m| m.minor),
+            location_source: a.location_source.filter(|_| a.location.is_some()),
         }
     }
 }

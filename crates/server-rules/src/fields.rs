@@ -4,7 +4,7 @@
 //! overwritten by another writer — is kept in `conflicts` for the manager.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rounds_core::{Priority, Stage};
+use rounds_core::{LocationSource, Priority, Stage};
 use rounds_protocol::records::AccountRecord;
 use rounds_protocol::sync::{AccountEdit, LatLonRecord};
 use rounds_protocol::{AccountId, Hlc, UserId};
@@ -25,6 +25,13 @@ pub enum FieldChange {
     Expenses(i64),
     /// What it could buy in a year (minor units); `None` clears it.
     Potential(Option<i64>),
+    /// Where it is and where that came from, set on the server (a manager's hand, an
+    /// import, a geocode). Same field and clock as a device's `Location` edit, which
+    /// reads as placed by the device.
+    Place {
+        at: Option<LatLonRecord>,
+        source: Option<LocationSource>,
+    },
 }
 
 /// The outcome of merging one change.
@@ -60,6 +67,7 @@ impl FieldChange {
             FieldChange::Revenue(_) => "revenue",
             FieldChange::Expenses(_) => "expenses",
             FieldChange::Potential(_) => "potential",
+            FieldChange::Place { .. } => "location",
         }
     }
 
@@ -73,6 +81,8 @@ impl FieldChange {
             FieldChange::Priority(p) => serde_json::to_value(p).unwrap_or_default(),
             FieldChange::Revenue(m) | FieldChange::Expenses(m) => serde_json::Value::from(*m),
             FieldChange::Potential(m) => serde_json::Value::from(*m),
+            // The shape of a device's location edit, so stored values read back alike.
+            FieldChange::Place { at, .. } => serde_json::to_value(at).unwrap_or_default(),
         };
         v.to_string()
     }
@@ -103,6 +113,10 @@ impl FieldChange {
             FieldChange::Revenue(_) => FieldChange::Revenue(rec.revenue_minor),
             FieldChange::Expenses(_) => FieldChange::Expenses(rec.expenses_minor),
             FieldChange::Potential(_) => FieldChange::Potential(rec.potential_minor),
+            FieldChange::Place { .. } => FieldChange::Place {
+                at: location_of(rec),
+                source: rec.location_source,
+            },
             FieldChange::Shared(edit) => FieldChange::Shared(match edit {
                 E::Name(_) => E::Name(rec.name.clone()),
                 E::Phone(_) => E::Phone(rec.phone.clone()),
@@ -112,10 +126,7 @@ impl FieldChange {
                 E::Region(_) => E::Region(rec.region.clone()),
                 E::PostalCode(_) => E::PostalCode(rec.postal_code.clone()),
                 E::Country(_) => E::Country(rec.country.clone()),
-                E::Location(_) => E::Location(match (rec.lat, rec.lon) {
-                    (Some(lat), Some(lon)) => Some(LatLonRecord { lat, lon }),
-                    _ => None,
-                }),
+                E::Location(_) => E::Location(location_of(rec)),
                 E::Industry(_) => E::Industry(rec.industry.clone()),
                 E::Stage(_) => E::Stage(rec.stage),
                 E::Kare(_) => E::Kare(rec.kare),
@@ -142,6 +153,12 @@ impl FieldChange {
                 } else {
                     Ok(())
                 };
+            }
+            FieldChange::Place { at: None, .. } => return Ok(()),
+            FieldChange::Place { at: Some(l), .. } => {
+                return rounds_core::LatLon::new(l.lat, l.lon)
+                    .map(drop)
+                    .map_err(|e| e.to_string());
             }
             FieldChange::Shared(e) => e,
         };
@@ -184,6 +201,12 @@ impl FieldChange {
             FieldChange::Revenue(m) => return rec.revenue_minor = *m,
             FieldChange::Expenses(m) => return rec.expenses_minor = *m,
             FieldChange::Potential(m) => return rec.potential_minor = *m,
+            FieldChange::Place { at, source } => {
+                rec.lat = at.map(|l| l.lat);
+                rec.lon = at.map(|l| l.lon);
+                rec.location_source = source.filter(|_| at.is_some());
+                return;
+            }
             FieldChange::Shared(e) => e,
         };
         match edit {
@@ -198,6 +221,7 @@ impl FieldChange {
             E::Location(v) => {
                 rec.lat = v.map(|l| l.lat);
                 rec.lon = v.map(|l| l.lon);
+                rec.location_source = v.map(|_| LocationSource::Device);
             }
             E::Industry(v) => rec.industry = blank(v),
             E::Stage(s) => {
@@ -233,10 +257,6 @@ impl FieldChange {
     /// Every editable field of `rec`, as changes setting it to its value.
     pub fn all(rec: &AccountRecord) -> Vec<FieldChange> {
         use AccountEdit as E;
-        let loc = match (rec.lat, rec.lon) {
-            (Some(lat), Some(lon)) => Some(LatLonRecord { lat, lon }),
-            _ => None,
-        };
         vec![
             FieldChange::Shared(E::Name(rec.name.clone())),
             FieldChange::Shared(E::Street(rec.street.clone())),
@@ -244,7 +264,10 @@ impl FieldChange {
             FieldChange::Shared(E::Region(rec.region.clone())),
             FieldChange::Shared(E::PostalCode(rec.postal_code.clone())),
             FieldChange::Shared(E::Country(rec.country.clone())),
-            FieldChange::Shared(E::Location(loc)),
+            FieldChange::Place {
+                at: location_of(rec),
+                source: rec.location_source,
+            },
             FieldChange::Shared(E::Phone(rec.phone.clone())),
             FieldChange::Shared(E::Email(rec.email.clone())),
             FieldChange::Shared(E::Industry(rec.industry.clone())),
@@ -268,6 +291,13 @@ impl FieldChange {
             .into_iter()
             .filter(|c| c.current(old) != *c)
             .collect()
+    }
+}
+
+fn location_of(rec: &AccountRecord) -> Option<LatLonRecord> {
+    match (rec.lat, rec.lon) {
+        (Some(lat), Some(lon)) => Some(LatLonRecord { lat, lon }),
+        _ => None,
     }
 }
 

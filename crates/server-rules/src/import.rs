@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rounds_core::{Kare, Priority, Stage};
+use rounds_core::{Kare, LocationSource, Priority, Stage};
 use rounds_protocol::records::AccountRecord;
 use rounds_protocol::{AccountId, TerritoryId, UserId};
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,7 @@ use crate::{org, params, time};
 
 /// The CSV columns, in the order the export writes them (a header row is required;
 /// unknown columns are ignored; only `name` is required).
-pub const COLUMNS: [&str; 25] = [
+pub const COLUMNS: [&str; 26] = [
     "id",
     "name",
     "street",
@@ -37,6 +37,7 @@ pub const COLUMNS: [&str; 25] = [
     "country",
     "lat",
     "lon",
+    "location_source",
     "stage",
     "priority",
     "kare",
@@ -73,6 +74,10 @@ struct CsvAccount {
     country: String,
     lat: Option<f64>,
     lon: Option<f64>,
+    /// Where `lat`/`lon` came from (`device`, `hand`, `imported`, `address`,
+    /// `postal_code`); empty with coordinates: `imported`.
+    #[serde(default)]
+    location_source: String,
     #[serde(default)]
     stage: String,
     #[serde(default)]
@@ -164,6 +169,7 @@ impl CsvAccount {
             country: f(&self.country),
             lat: self.lat,
             lon: self.lon,
+            location_source: f(&self.location_source),
             stage: f(&self.stage),
             priority: f(&self.priority),
             kare: f(&self.kare),
@@ -204,6 +210,16 @@ pub struct RowOutcome {
     /// report); `None` when it can.
     pub error: Option<String>,
     pub action: Option<Action>,
+    pub placed: Placed,
+}
+
+/// What the import does about a valid row's place on the map.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placed {
+    /// It gets its postal code's middle (it had no location, or its address changed).
+    pub by_postal_code: bool,
+    /// Why it will not be on the map, when it will not.
+    pub unplaced: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -222,6 +238,15 @@ pub struct ImportReport {
 impl ImportReport {
     pub fn invalid(&self) -> usize {
         self.rows.iter().filter(|r| r.error.is_some()).count()
+    }
+
+    /// How many valid rows are placed by postal code, and how many stay off the map.
+    pub fn placement(&self) -> (usize, usize) {
+        let valid = || self.rows.iter().filter(|r| r.error.is_none());
+        (
+            valid().filter(|r| r.placed.by_postal_code).count(),
+            valid().filter(|r| r.placed.unplaced.is_some()).count(),
+        )
     }
 
     /// How many valid rows create, update, and change nothing.
@@ -398,6 +423,15 @@ fn to_record(
                 .map_err(|_| format!("visit_minutes: {m:?} is not a number of minutes"))?,
         ),
     };
+    // Empty: not recorded (a file without the column says `imported`; see `check`).
+    let location_source = match row.location_source.trim() {
+        "" => None,
+        _ if row.lat.is_none() || row.lon.is_none() => None,
+        s => Some(LocationSource::from_name(s).ok_or_else(|| {
+            let names: Vec<&str> = LocationSource::ALL.iter().map(|s| s.name()).collect();
+            format!("location_source: {s:?} is not one of {}", names.join(", "))
+        })?),
+    };
     let rec = AccountRecord {
         id,
         name: row.name.trim().to_owned(),
@@ -432,6 +466,7 @@ fn to_record(
             .map_err(|e| format!("preferred_hours: {e}"))?,
         potential_minor: optional_money("potential", &row.potential)?,
         potential_estimate_minor: optional_money("potential_estimate", &row.potential_estimate)?,
+        location_source,
     };
     // The domain's own checks: name, location pair, e-mail, phone.
     rounds_core::Account::try_from(&rec).map_err(|e| e.to_string())?;
@@ -459,7 +494,7 @@ fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]
     let has = |c: &str| columns.contains(&c);
     let b = before.clone();
     type Keep<'a> = &'a dyn Fn(&mut AccountRecord);
-    let keep: [(&str, Keep); 23] = [
+    let keep: [(&str, Keep); 24] = [
         ("street", &|r| r.street = b.street.clone()),
         ("city", &|r| r.city = b.city.clone()),
         ("region", &|r| r.region = b.region.clone()),
@@ -467,6 +502,12 @@ fn keep_absent(rec: &mut AccountRecord, before: &AccountRecord, columns: &[&str]
         ("country", &|r| r.country = b.country.clone()),
         ("lat", &|r| r.lat = b.lat),
         ("lon", &|r| r.lon = b.lon),
+        // Same place, same source: a file without the column does not demote a rep's pin.
+        ("location_source", &|r| {
+            if (r.lat, r.lon) == (b.lat, b.lon) {
+                r.location_source = b.location_source
+            }
+        }),
         ("stage", &|r| {
             r.stage = b.stage;
             (r.lead_on, r.opportunity_on, r.won_on, r.lost_on) =
@@ -575,6 +616,13 @@ pub fn check(
             let r = r.map_text(|v| unescape_cell(v).to_owned());
             to_record(r, &territories, &owners, now).map_err(|e| format!("{}: {e}", name.trim()))
         });
+        // Coordinates in a file that does not say where they came from.
+        let out = out.map(|mut rec| {
+            if !present.contains("location_source") && rec.lat.is_some() {
+                rec.location_source = Some(LocationSource::Imported);
+            }
+            rec
+        });
         let out = match &source {
             Some(s) if s.chars().count() > MAX_SOURCE_ID => Err(format!(
                 "{}: source id: longer than {MAX_SOURCE_ID} characters",
@@ -625,7 +673,20 @@ pub fn check(
             }
             if given_id && let Some(before) = stored.get(&rec.id) {
                 keep_absent(&mut rec, before, &columns);
+                // An empty location keeps the stored one: a CRM does not know the rep's
+                // pin (the account page clears a location).
+                if rec.lat.is_none() && rec.lon.is_none() {
+                    (rec.lat, rec.lon) = (before.lat, before.lon);
+                    rec.location_source = before.location_source;
+                }
             }
+            let before = stored.get(&rec.id).filter(|_| given_id);
+            let unplaced = crate::places::by_postal_code(&mut rec, before).map(|m| m.to_string());
+            let placed = Placed {
+                by_postal_code: rec.location_source == Some(LocationSource::PostalCode)
+                    && before.is_none_or(|b| (b.lat, b.lon) != (rec.lat, rec.lon)),
+                unplaced,
+            };
             // A new account named in no territory lands in its postal code's.
             if !given_id
                 && rec.territory_id.is_none()
@@ -645,6 +706,7 @@ pub fn check(
                     rec.name.clone(),
                     Some(Step::Create(Box::new(rec))),
                     Action::Create,
+                    placed,
                 ));
             }
             let before = match stored.get(&rec.id) {
@@ -670,7 +732,7 @@ pub fn check(
                 names.push("territory");
             }
             if names.is_empty() {
-                return Ok((rec.name.clone(), None, Action::Unchanged));
+                return Ok((rec.name.clone(), None, Action::Unchanged, placed));
             }
             Ok((
                 rec.name.clone(),
@@ -680,15 +742,17 @@ pub fn check(
                     territory: moved.then_some(rec.territory_id),
                 }),
                 Action::Update(names),
+                placed,
             ))
         });
         match step {
-            Ok((name, step, action)) => {
+            Ok((name, step, action, placed)) => {
                 checked.report.rows.push(RowOutcome {
                     line,
                     name,
                     error: None,
                     action: Some(action),
+                    placed,
                 });
                 let remember = match (&step, source) {
                     (Some(Step::Create(rec)), Some(external_id)) => Some(Step::Remember {
@@ -706,6 +770,7 @@ pub fn check(
                 name: row_name,
                 error: Some(e),
                 action: None,
+                placed: Placed::default(),
             }),
         }
     }
@@ -818,6 +883,10 @@ pub fn export_accounts(
                 country: a.country.clone(),
                 lat: a.lat,
                 lon: a.lon,
+                location_source: a
+                    .location_source
+                    .map(|s| s.name().to_owned())
+                    .unwrap_or_default(),
                 stage: enum_text(&a.stage),
                 priority: enum_text(&a.priority),
                 kare: a.kare.as_ref().map(enum_text).unwrap_or_default(),

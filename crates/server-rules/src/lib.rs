@@ -21,6 +21,7 @@ pub mod manage;
 pub mod merge;
 pub mod org;
 pub mod photos;
+pub mod places;
 pub mod planned_weeks;
 pub mod pull;
 pub mod push;

@@ -816,9 +816,12 @@ fn edit_account(
     };
     let writer = caller.device.to_string();
     let from = pin(&rec);
+    let before = rec.clone();
     match fields::merge(tx, &mut rec, &change, m.hlc, &writer, now)? {
         Merge::Superseded { winner } => Ok(MutationStatus::Superseded { winner }),
         Merge::Applied => {
+            // A new address moves a pin that only came from the old one.
+            crate::places::by_postal_code(&mut rec, Some(&before));
             org::save_account(tx, &rec)?;
             if let AccountEdit::Location(_) = edit {
                 // The feed shows the manager where a rep moved a pin from and to.
@@ -932,6 +935,10 @@ fn create_account(
     }
     // Held from when the rep made it, unless the device's clock says the future.
     let since = rec.created_at.min(now).max(earliest_activity());
+    // A lead typed with an address but no pin gets its postal code's middle.
+    let mut rec = rec.clone();
+    crate::places::by_postal_code(&mut rec, None);
+    let rec = &rec;
     org::create_account(tx, rec, since)?;
     tx.exec(
         "INSERT INTO account_origins (account_id, user_id, device_id, territory_id, created_at) VALUES ($1, $2, $3, $4, $5)",

@@ -114,6 +114,7 @@ fn pages(accounts: usize, contacts_per: usize, activities: usize) -> Vec<PullRes
                 preferred_hours: None,
                 potential_minor: None,
                 potential_estimate_minor: None,
+                location_source: None,
             }),
         });
         for j in 0..contacts_per {

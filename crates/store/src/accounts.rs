@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use rounds_core::calendar::parse_days_off;
-use rounds_core::{Account, LatLon, OpeningHours, Stage};
+use rounds_core::{Account, LatLon, LocationSource, OpeningHours, Stage};
 use rounds_protocol::records::AccountRecord;
 use rounds_protocol::sync::{AccountEdit, MutationBody};
 use rounds_protocol::{AccountId, TerritoryId};
@@ -17,7 +17,7 @@ use crate::error::{Result, StoreError};
 pub(crate) const COLUMNS: &str = "id, name, street, city, region, postal_code, country, lat, lon, stage, \
     priority, kare, currency, revenue_minor, expenses_minor, phone, email, industry, \
     territory_id, created_at, lead_on, opportunity_on, won_on, lost_on, hours, visit_minutes, closed_on, preferred_hours, \
-    potential_minor, potential_estimate_minor";
+    potential_minor, potential_estimate_minor, location_source";
 
 pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
     let kare: Option<String> = r.get(11)?;
@@ -52,6 +52,11 @@ pub(crate) fn record(r: &Row<'_>) -> Result<AccountRecord> {
         preferred_hours: r.get(27)?,
         potential_minor: r.get(28)?,
         potential_estimate_minor: r.get(29)?,
+        // A name this build does not know reads as not recorded.
+        location_source: r
+            .get::<_, Option<String>>(30)?
+            .as_deref()
+            .and_then(LocationSource::from_name),
     })
 }
 
@@ -85,6 +90,7 @@ pub(crate) fn apply_edit(rec: &mut AccountRecord, edit: &AccountEdit) {
         AccountEdit::Location(v) => {
             rec.lat = v.map(|l| l.lat);
             rec.lon = v.map(|l| l.lon);
+            rec.location_source = v.map(|_| LocationSource::Device);
         }
         AccountEdit::Industry(v) => rec.industry = v.clone(),
         AccountEdit::Stage(v) => rec.stage = *v,
@@ -193,7 +199,7 @@ impl<'a> AccountsRead<'a> {
         let edits = overlay(self.conn, None)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, name, city, priority, created_at, lat, lon, stage, hours, visit_minutes,
-                    closed_on, preferred_hours
+                    closed_on, preferred_hours, location_source
              FROM accounts",
         )?;
         let mut rows = stmt.query([])?;
@@ -217,6 +223,8 @@ impl<'a> AccountsRead<'a> {
                 visit_minutes: r.get(9)?,
                 closed_on: closed_on(r.get::<_, Option<String>>(10)?.as_deref()),
                 preferred_hours: hours(r.get::<_, Option<String>>(11)?.as_deref()),
+                approximate: r.get::<_, Option<String>>(12)?.as_deref()
+                    == Some(LocationSource::PostalCode.name()),
             };
             for e in edits.get(&id).into_iter().flatten() {
                 match e {
@@ -225,6 +233,8 @@ impl<'a> AccountsRead<'a> {
                     AccountEdit::City(c) => row.city = c.clone(),
                     AccountEdit::Location(l) => {
                         row.location = l.and_then(|l| LatLon::new(l.lat, l.lon).ok());
+                        // The rep's own pin.
+                        row.approximate = false;
                     }
                     AccountEdit::Hours(h) => row.hours = hours(h.as_deref()),
                     AccountEdit::VisitMinutes(m) => row.visit_minutes = *m,
@@ -324,7 +334,7 @@ impl AccountsWrite<'_> {
             .prepare_cached(&format!(
                 "INSERT OR REPLACE INTO accounts(bucket, {COLUMNS})
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)"
+                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
             ))?
             .execute(params![
                 bucket,
@@ -358,6 +368,7 @@ impl AccountsWrite<'_> {
                 r.preferred_hours,
                 r.potential_minor,
                 r.potential_estimate_minor,
+                r.location_source.map(LocationSource::name),
             ])?;
         Ok(())
     }

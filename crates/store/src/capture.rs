@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rounds_core::duplicate::{Match, Place, likely_duplicates};
-use rounds_core::{LatLon, Priority, Stage};
+use rounds_core::{LatLon, LocationSource, Priority, Stage};
 use rounds_protocol::records::{AccountRecord, ContactRecord};
 use rounds_protocol::sync::MutationBody;
 use rounds_protocol::{AccountId, ContactId, TerritoryId};
@@ -39,8 +39,11 @@ pub struct NewAccount {
     pub postal_code: String,
     pub country: String,
     pub industry: Option<String>,
-    /// Where it is: the device's fix at the door, or a point placed on the map.
+    /// Where it is: the device's fix at the door, a point placed on the map, or the
+    /// middle of its postal code.
     pub location: Option<LatLon>,
+    /// Which of those `location` is.
+    pub location_source: Option<LocationSource>,
     /// The call-rotation bucket it starts in.
     pub priority: Priority,
     /// The territory it belongs to: one the rep works.
@@ -63,6 +66,7 @@ impl NewAccount {
             country: String::new(),
             industry: None,
             location: None,
+            location_source: None,
             priority: Priority::Low,
             territory,
             currency: currency.to_owned(),
@@ -286,6 +290,7 @@ fn record(new: NewAccount, today: NaiveDate, now: DateTime<Utc>) -> Result<Accou
         preferred_hours: None,
         potential_minor: None,
         potential_estimate_minor: None,
+        location_source: new.location_source.filter(|_| new.location.is_some()),
     };
     let long = [
         Some(&record.name),

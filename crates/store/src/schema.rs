@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[&str] = &[
     V7_CLOSED_ON,
     V8_PREFERRED_HOURS,
     V9_POTENTIAL,
+    V10_LOCATION_SOURCE,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -301,6 +302,13 @@ DELETE FROM pull_cursors;
 const V9_POTENTIAL: &str = r#"
 ALTER TABLE accounts ADD COLUMN potential_minor INTEGER;
 ALTER TABLE accounts ADD COLUMN potential_estimate_minor INTEGER;
+DELETE FROM pull_cursors;
+"#;
+
+/// Where an account's location came from (synced since schema 8 of the wire); the
+/// cursor is forgotten for the same reason as in V7.
+const V10_LOCATION_SOURCE: &str = r#"
+ALTER TABLE accounts ADD COLUMN location_source TEXT;
 DELETE FROM pull_cursors;
 "#;
 

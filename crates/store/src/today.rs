@@ -25,6 +25,8 @@ pub struct TodayAccount {
     pub priority: Priority,
     pub created_at: DateTime<Utc>,
     pub location: Option<LatLon>,
+    /// `location` is only the middle of its postal code: a drive to it is a guess.
+    pub approximate: bool,
     /// Its stage is lost (a move not yet synced included).
     pub lost: bool,
     pub hours: Option<rounds_core::OpeningHours>,

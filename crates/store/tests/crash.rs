@@ -76,6 +76,7 @@ fn seed(path: &Path) {
                     preferred_hours: None,
                     potential_minor: None,
                     potential_estimate_minor: None,
+                    location_source: None,
                 }),
             },
         ],

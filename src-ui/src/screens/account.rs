@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rounds_core::{ActivityKind, Outcome, Stage, VisitState};
+use rounds_core::{ActivityKind, LocationSource, Outcome, Stage, VisitState};
 use rounds_protocol::ipc::{
     AccountDetail, AmendActivity, CheckOut, IpcError, LogActivity, Owed, TimelineItem,
 };
@@ -116,6 +116,15 @@ fn Loaded(
     let preferred = detail.preferred_hours.clone().map(|p| {
         view! { <p id="account-preferred" class="hours muted">"Visits preferred " {p}</p> }
     });
+    // Only a rough place is worth a word: the rep can fix it at the door.
+    let rough = match (detail.location, detail.location_source) {
+        (None, _) => Some("No pin yet: tap “The entrance is here” at the door."),
+        (Some(_), Some(LocationSource::PostalCode)) => Some(
+            "Pin at the middle of its postal code: drives to it are a guess and check-ins cannot be verified. Tap “The entrance is here” at the door.",
+        ),
+        _ => None,
+    }
+    .map(|t| view! { <p id="account-pin-note" class="hours muted">{t}</p> });
     view! {
         <header class="account-head">
             <h1 class="account-name">{detail.name.clone()}</h1>
@@ -126,6 +135,7 @@ fn Loaded(
             {hours}
             {closed}
             {preferred}
+            {rough}
             {badges}
             <p class="reason">{detail.reason.clone()}</p>
             {pending}

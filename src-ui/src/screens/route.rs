@@ -216,6 +216,9 @@ fn Stop(number: usize, stop: RouteStop) -> impl IntoView {
                         .then(|| format!(" · {} visit", format::minutes(stop.visit_min)))}
                     {pinned.then(|| view! { <span class="pinned-tag">"Pinned"</span> })}
                     {stop.appointment.then(|| view! { <span class="pinned-tag">"Appointment"</span> })}
+                    {stop.approximate.then(|| view! {
+                        <span class="approximate-tag" title="Placed at the middle of its postal code: the drive is a guess">"≈ ZIP only"</span>
+                    })}
                 </span>
             </div>
             <div class="stop-actions">

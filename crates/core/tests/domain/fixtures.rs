@@ -88,6 +88,7 @@ pub fn account(n: u128, priority: Priority) -> Account {
         preferred_hours: None,
         potential: None,
         potential_estimate: None,
+        location_source: None,
     }
 }
 

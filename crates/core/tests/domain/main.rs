@@ -8,6 +8,7 @@ mod fixtures;
 mod follow_up;
 mod hours;
 mod kpi;
+mod location;
 mod properties;
 mod score;
 mod stage;

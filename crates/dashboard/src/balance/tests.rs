@@ -67,6 +67,7 @@ fn account(n: u128, t: u128, priority: Priority, stage: Stage, revenue: i64) -> 
         preferred_hours: None,
         potential: None,
         potential_estimate: None,
+        location_source: None,
     }
 }
 

@@ -214,6 +214,7 @@ fn progress_counts_won_revenue_in_the_period_by_territory() {
         preferred_hours: None,
         potential: None,
         potential_estimate: None,
+        location_source: None,
     };
     let usd = |major| Some(Money::from_major(major, Currency::USD).unwrap());
     let accounts = vec![

@@ -91,6 +91,7 @@ fn day_route() {
             begin_min: 8 * 60 + 38,
             hours: Some("08:00-17:00".into()),
             appointment: false,
+            approximate: true,
         }],
         return_leg_m: 4_200,
         total_m: 8_400,

@@ -4,7 +4,8 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use rounds_core::{
-    ActivityKind, CorrectionKind, Kare, Outcome, Period, Priority, Role, Stage, TouchKind,
+    ActivityKind, CorrectionKind, Kare, LocationSource, Outcome, Period, Priority, Role, Stage,
+    TouchKind,
 };
 use rounds_protocol::auth::{LoginRequest, LoginResponse, UserInfo};
 use rounds_protocol::records::*;
@@ -83,6 +84,7 @@ fn account() -> AccountRecord {
         preferred_hours: None,
         potential_minor: None,
         potential_estimate_minor: None,
+        location_source: None,
     }
 }
 
@@ -766,7 +768,6 @@ fn an_account_without_potential_keeps_its_old_shape() {
         (back.potential_minor, back.potential_estimate_minor),
         (None, None)
     );
-    assert_eq!(SCHEMA_VERSION, 7);
     let with = AccountRecord {
         potential_minor: Some(12_000_000),
         potential_estimate_minor: Some(9_000_000),
@@ -801,4 +802,43 @@ fn an_account_without_potential_keeps_its_old_shape() {
     let json = serde_json::to_string(&edit).unwrap();
     assert_eq!(json, r#"{"field":"potential_estimate","value":9000000}"#);
     assert_eq!(edit.field(), "potential_estimate");
+}
+
+/// Schema 8 added where an account's location came from: absent when not recorded (the
+/// old shape), read back by name, and dropped with the location it describes.
+#[test]
+fn a_location_source_travels_with_its_location() {
+    let json = serde_json::to_value(account()).unwrap();
+    assert!(json.get("location_source").is_none(), "{json}");
+    assert_eq!(SCHEMA_VERSION, 8);
+    let with = AccountRecord {
+        location_source: Some(LocationSource::PostalCode),
+        ..account()
+    };
+    let json = serde_json::to_value(&with).unwrap();
+    assert_eq!(json["location_source"], "postal_code");
+    let domain = rounds_core::Account::try_from(&with).unwrap();
+    assert_eq!(domain.location_source, Some(LocationSource::PostalCode));
+    assert_eq!(
+        domain.check_in_location(),
+        None,
+        "a postal code's middle proves no visit"
+    );
+    assert_eq!(AccountRecord::from(&domain), with);
+    let nowhere = AccountRecord {
+        lat: None,
+        lon: None,
+        ..with
+    };
+    let domain = rounds_core::Account::try_from(&nowhere).unwrap();
+    assert_eq!(domain.location_source, None, "no place, no source");
+    let mut json = serde_json::to_value(account()).unwrap();
+    json["location_source"] = "satellite".into();
+    assert_eq!(
+        serde_json::from_value::<AccountRecord>(json)
+            .unwrap()
+            .location_source,
+        None,
+        "a newer server's source reads as not recorded, and the rest of the row syncs"
+    );
 }

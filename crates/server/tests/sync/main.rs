@@ -22,5 +22,6 @@ mod manage;
 mod map;
 mod operations;
 mod photos;
+mod places;
 mod scenarios;
 mod support;

@@ -34,7 +34,7 @@ on_both_backends!(
 );
 
 /// Every stored account, by id.
-async fn all_accounts(server: &TestServer) -> Vec<AccountRecord> {
+pub(crate) async fn all_accounts(server: &TestServer) -> Vec<AccountRecord> {
     server
         .db
         .read(|tx| {
@@ -66,7 +66,7 @@ fn first_created(checked: &import::Checked) -> Option<&AccountRecord> {
     })
 }
 
-async fn manager(server: &TestServer) -> (UserId, Reach) {
+pub(crate) async fn manager(server: &TestServer) -> (UserId, Reach) {
     server
         .db
         .read(|tx| {
@@ -91,7 +91,7 @@ async fn manager(server: &TestServer) -> (UserId, Reach) {
         .expect("manager")
 }
 
-async fn stored(server: &TestServer, id: AccountId) -> AccountRecord {
+pub(crate) async fn stored(server: &TestServer, id: AccountId) -> AccountRecord {
     server
         .db
         .read(move |tx| org::account(tx, id))
@@ -101,7 +101,7 @@ async fn stored(server: &TestServer, id: AccountId) -> AccountRecord {
 }
 
 /// A territory of another manager's rep, outside Maria's reach.
-async fn elsewhere(server: &TestServer) -> (TerritoryId, AccountId) {
+pub(crate) async fn elsewhere(server: &TestServer) -> (TerritoryId, AccountId) {
     server
         .db
         .write(|tx| {

@@ -77,6 +77,7 @@ pub fn account(
         preferred_hours: None,
         potential_minor: None,
         potential_estimate_minor: None,
+        location_source: None,
     }
 }
 

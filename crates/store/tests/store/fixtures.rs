@@ -79,6 +79,7 @@ pub fn account(i: usize) -> AccountRecord {
         preferred_hours: None,
         potential_minor: None,
         potential_estimate_minor: None,
+        location_source: None,
     }
 }
 

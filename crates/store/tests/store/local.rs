@@ -2,6 +2,7 @@
 
 use chrono::Duration;
 use rounds_core::{ActivityKind, CorrectionKind, Outcome, Stage};
+use rounds_protocol::records::AccountRecord;
 use rounds_protocol::sync::{AccountEdit, MutationBody, Op, Row};
 use rounds_store::{NewActivity, StoreError};
 
@@ -598,6 +599,54 @@ fn a_potential_estimate_is_queued_shown_at_once_and_a_negative_one_refused() {
         .unwrap();
     let view = store.read().accounts().get(a).unwrap().unwrap();
     assert_eq!(view.account.potential_estimate, None);
+}
+
+/// Where a location came from is kept as synced, read by name, and becomes the rep's
+/// own the moment they set the pin; the Today rows know which are only a ZIP's middle.
+#[test]
+fn a_location_source_is_kept_and_the_reps_pin_makes_it_theirs() {
+    use rounds_core::LocationSource;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = loaded(&dir, 3);
+    let a = account_id(1);
+    let by_zip = AccountRecord {
+        location_source: Some(LocationSource::PostalCode),
+        ..account(1)
+    };
+    store
+        .apply_pull(
+            &page(
+                vec![Op::Put {
+                    bucket: bucket(),
+                    row: Row::Account(by_zip.clone()),
+                }],
+                "c2",
+            ),
+            now(),
+        )
+        .unwrap();
+    let view = store.read().accounts().get(a).unwrap().unwrap();
+    assert_eq!(
+        view.account.location_source,
+        Some(LocationSource::PostalCode)
+    );
+    assert_eq!(view.account.check_in_location(), None);
+    assert_eq!(
+        AccountRecord::from(&view.account),
+        by_zip,
+        "read back whole"
+    );
+
+    let door = rounds_protocol::sync::LatLonRecord {
+        lat: 41.9,
+        lon: -87.7,
+    };
+    store
+        .change_account(a, vec![AccountEdit::Location(Some(door))], None, now())
+        .unwrap();
+    let view = store.read().accounts().get(a).unwrap().unwrap();
+    assert_eq!(view.account.location_source, Some(LocationSource::Device));
+    assert!(view.account.check_in_location().is_some());
 }
 
 #[test]
