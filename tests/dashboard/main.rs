@@ -944,6 +944,67 @@ async fn a_crm_export_without_coordinates_lands_on_the_map_by_zip() {
     c.close().await.unwrap();
 }
 
+/// A spreadsheet whose columns the importer cannot guess: the manager says which column
+/// is the name and which the ZIP code, sees the preview again, and imports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn a_manager_chooses_how_unknown_columns_are_read() {
+    let driver = ChromeDriver::start();
+    let server = Server::demo_at(test_now(), 10).await;
+    let base = server.base();
+    let (territory, _) = territory_of(&server, DANA).await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    sign_in_manager(&c, &base).await;
+
+    let file = format!("Shop;PLZ;Gebiet\nFerreteria Sol;80205;{territory}\n");
+    upload_csv(&c, &base, &file).await;
+    let alert = fresh_text(&c, ".alert").await;
+    assert!(
+        alert.contains("no column is read as the account's name"),
+        "{alert}"
+    );
+    c.execute(
+        "document.querySelector('#import-remap').open = true; document.querySelector('#import-remap').scrollIntoView()",
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    for (i, column) in ["name", "postal_code", "territory"].iter().enumerate() {
+        c.find(Locator::Css(&format!("#col-{i}")))
+            .await
+            .unwrap()
+            .select_by_value(column)
+            .await
+            .unwrap();
+    }
+    screenshot(&c, "import-remap").await;
+    c.find(Locator::Css(
+        "form[action='/dashboard/import/remap'] button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_title(&c, "Import preview").await;
+    assert!(
+        fresh_text(&c, "#import-mapping-from")
+            .await
+            .contains("as you chose")
+    );
+    assert!(
+        fresh_text(&c, "#import-placement")
+            .await
+            .contains("1 placed")
+    );
+    confirm_import(&c).await;
+    let shop = account_record(&server, "Ferreteria Sol").await;
+    assert_eq!(shop.postal_code, "80205");
+    assert_eq!(shop.territory_id.map(|t| t.to_string()), Some(territory));
+    c.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
 async fn exported_accounts_import_back_unchanged() {

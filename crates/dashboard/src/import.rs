@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::scope;
 use super::{Answer, Csrf, Refusal, Viewer, csrf_refused, html_response, page};
-use rounds_server_rules::import::{self, Action, Confirmed, ImportReport};
+use rounds_server_rules::import::{self, Action, Confirmed, ImportReport, Mapping, MappingFrom};
 use rounds_server_rules::state::AppState;
 
 /// The largest CSV accepted (about 5,000 accounts).
@@ -47,7 +47,8 @@ fn upload_form(viewer: &Viewer, pasted: &str, problem: Option<&str>) -> Markup {
             "(" code { "Account Name" } ", " code { "Billing Zip/Postal Code" } ", " code { "Company name" } ", " code { "State/Region" } " …), "
             "a lifecycle stage or account type becomes a stage, an owner's e-mail or name becomes their territory, and amounts may carry "
             "currency signs and thousands separators. Their record ids are kept, so importing the next export updates the accounts "
-            "instead of adding them again. The preview says how each column was read." }
+            "instead of adding them again. The preview says how each column was read and lets you change it (or leave a column out); "
+            "your choice is kept for the next file with the same columns. Accounts without coordinates are placed on the map by their US ZIP code, with no network." }
         p { a href="/dashboard/accounts.csv" download { "Download your accounts" } " in this format to start from." }
     }
 }
@@ -145,6 +146,12 @@ fn report_table(report: &ImportReport) -> Markup {
 fn summary(report: &ImportReport) -> Markup {
     let (new, updated, same) = report.counts();
     html! {
+        @if !report.problems.is_empty() {
+            div.alert role="alert" {
+                p { "Nothing can be imported until the columns are chosen again:" }
+                ul { @for p in &report.problems { li { (p) } } }
+            }
+        }
         p.muted { (report.rows.len()) " rows: " (new) " new, " (updated) " to update, " (same) " unchanged"
             @if report.invalid() > 0 { ", " strong { (report.invalid()) " invalid" } } "." }
         @let absent: Vec<&str> = import::COLUMNS.iter().copied().filter(|c| *c != "id" && !report.columns.contains(c)).collect();
@@ -163,6 +170,15 @@ fn summary(report: &ImportReport) -> Markup {
         @if !renamed.is_empty() {
             p #import-mapping { "Read from your CRM's columns: " (renamed.join("; ")) "." }
         }
+        @match &report.mapping_from {
+            MappingFrom::Saved(at) => p #import-mapping-from.muted {
+                "Columns read as chosen for a file with the same headers on " (at.format("%Y-%m-%d")) "."
+            },
+            MappingFrom::Chosen => p #import-mapping-from.muted {
+                "Columns read as you chose; files with the same headers will be read this way after you import."
+            },
+            MappingFrom::Guessed => {},
+        }
         @if !unread.is_empty() {
             p #import-unread.muted { "Not read: " (unread.join(", ")) "." }
         }
@@ -179,17 +195,75 @@ fn summary(report: &ImportReport) -> Markup {
 fn column_label(column: &str) -> &str {
     match column {
         "owner" => "territory (its owner's)",
+        "source_id" => "record id in your CRM",
         c => c,
     }
+}
+
+/// "Change how columns are read": each header, its first value, and what it is read as.
+fn remap_form(viewer: &Viewer, csv: &str, report: &ImportReport) -> Markup {
+    let (_, sample) = import::headers_and_sample(csv);
+    html! {
+        details #import-remap open[!report.problems.is_empty()] {
+            summary { "Change how columns are read" }
+            form method="post" action="/dashboard/import/remap" {
+                input type="hidden" name="csrf" value=(viewer.csrf);
+                input type="hidden" name="csv" value=(B64.encode(csv.as_bytes()));
+                div.table-wrap tabindex="0" role="region" aria-label="Columns of the file" {
+                    table.remap {
+                        thead { tr { th { "Column in the file" } th { "First value" } th { "Read as" } } }
+                        tbody {
+                            @for (i, (header, column)) in report.mapping.iter().enumerate() {
+                                @let id = format!("col-{i}");
+                                tr {
+                                    td { label for=(id) { (header) } }
+                                    td.muted { (sample.get(i).map(String::as_str).unwrap_or_default()) }
+                                    td {
+                                        select id=(id) name="col" {
+                                            option value="" selected[column.is_none()] { "Not read" }
+                                            @for t in import::targets() {
+                                                option value=(t) selected[*column == Some(t)] { (column_label(t)) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                div.actions { button.secondary type="submit" { "Preview with these columns" } }
+            }
+        }
+    }
+}
+
+/// The mapping a form sent: the file's headers with the column chosen for each, in order.
+fn chosen(csv: &str, columns: &[String]) -> Mapping {
+    let (headers, _) = import::headers_and_sample(csv);
+    let mut out: Vec<(String, Option<String>)> = headers
+        .into_iter()
+        .zip(
+            columns
+                .iter()
+                .map(|c| Some(c.trim().to_owned()).filter(|c| !c.is_empty())),
+        )
+        .collect();
+    // A form with more or fewer choices than the file has columns: say so, not guess.
+    if columns.len() != out.len() {
+        out.push((String::new(), None));
+    }
+    Mapping(out)
 }
 
 fn preview_page(viewer: &Viewer, csv: &str, report: &ImportReport) -> Markup {
     let invalid = report.invalid();
     let (new, updated, _) = report.counts();
+    let chosen = report.mapping_from == MappingFrom::Chosen;
     let body = html! {
         h1 { "Import preview" }
         (summary(report))
-        @if invalid > 0 {
+        @if !report.problems.is_empty() {
+        } @else if invalid > 0 {
             p.alert role="alert" { "Nothing was imported: " (invalid) " row" @if invalid != 1 { "s have" } @else { " has" }
                 " a problem (marked below). Fix the file and upload it again — the import is all or nothing." }
         } @else if new + updated == 0 {
@@ -199,9 +273,16 @@ fn preview_page(viewer: &Viewer, csv: &str, report: &ImportReport) -> Markup {
                 input type="hidden" name="csrf" value=(viewer.csrf);
                 input type="hidden" name="csv" value=(B64.encode(csv.as_bytes()));
                 input type="hidden" name="key" value=(uuid::Uuid::new_v4().simple().to_string());
+                @if chosen {
+                    input type="hidden" name="chosen" value="1";
+                    @for (_, c) in &report.mapping {
+                        input type="hidden" name="col" value=(c.unwrap_or_default());
+                    }
+                }
                 div.actions { button type="submit" { "Import " (new + updated) " account" @if new + updated != 1 { "s" } } a href="/dashboard/import" { "Cancel" } }
             }
         }
+        (remap_form(viewer, csv, report))
         (report_table(report))
         @if invalid > 0 || new + updated == 0 {
             h2 { "Try again" }
@@ -247,7 +328,7 @@ pub async fn preview(
         .await;
     match out {
         Ok(checked) => {
-            let status = if checked.report.invalid() > 0 {
+            let status = if !checked.report.ready() {
                 StatusCode::UNPROCESSABLE_ENTITY
             } else {
                 StatusCode::OK
@@ -259,6 +340,56 @@ pub async fn preview(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RemapForm {
+    #[serde(default)]
+    csv: String,
+    #[serde(default)]
+    col: Vec<String>,
+}
+
+/// The preview again, with the columns read as the manager chose.
+pub async fn remap(State(s): State<AppState>, Csrf(viewer, f): Csrf<RemapForm>) -> Answer {
+    let Some(csv) = B64
+        .decode(f.csv.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return Err(Refusal::page(
+            StatusCode::BAD_REQUEST,
+            "Not possible",
+            "The file in the form could not be read. Upload it again.",
+        ));
+    };
+    if csv.len() > MAX_CSV {
+        return Ok(too_large(&viewer));
+    }
+    let mapping = chosen(&csv, &f.col);
+    let v = viewer.clone();
+    let text = csv.clone();
+    let checked =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &v)?;
+            import::check_mapped(
+                tx,
+                &text,
+                &super::reach(&team),
+                s.settings.clock.now(),
+                Some(&mapping),
+            )
+        })
+        .await?;
+    let status = if checked.report.ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(html_response(
+        status,
+        preview_page(&viewer, &csv, &checked.report),
+    ))
 }
 
 fn too_large(viewer: &Viewer) -> Response {
@@ -273,6 +404,11 @@ fn too_large(viewer: &Viewer) -> Response {
 pub struct ConfirmForm {
     #[serde(default)]
     csv: String,
+    /// Set when the manager chose how the columns are read: `col` holds each column's.
+    #[serde(default)]
+    chosen: Option<String>,
+    #[serde(default)]
+    col: Vec<String>,
     /// The preview's one-time key: a second confirm of the same preview imports nothing.
     #[serde(default)]
     key: String,
@@ -303,13 +439,22 @@ pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmFor
     }
     let v = viewer.clone();
     let text = csv.clone();
+    let mapping = f.chosen.is_some().then(|| chosen(&csv, &f.col));
     // Checked again: the data may have changed since the preview. The receipt is written
     // in the same transaction as the accounts, so a second confirm finds it.
     let now = s.settings.clock.now();
     let out =
         s.db.write(move |tx| {
             let team = scope::team(tx, &v)?;
-            import::confirm(tx, &key, &super::reach(&team), v.id, &text, now)
+            import::confirm(
+                tx,
+                &key,
+                &super::reach(&team),
+                v.id,
+                &text,
+                mapping.as_ref(),
+                now,
+            )
         })
         .await;
     match out {

@@ -152,6 +152,10 @@ pub fn router() -> Router<AppState> {
             "/dashboard/import/confirm",
             post(import::confirm).layer(DefaultBodyLimit::max(import::MAX_BODY)),
         )
+        .route(
+            "/dashboard/import/remap",
+            post(import::remap).layer(DefaultBodyLimit::max(import::MAX_BODY)),
+        )
         .route("/dashboard/priority", get(priority::handler))
         .route("/dashboard/priority.csv", get(export::priority))
         .route("/dashboard/balance", get(balance::handler))

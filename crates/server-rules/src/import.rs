@@ -222,6 +222,152 @@ pub struct Placed {
     pub unplaced: Option<String>,
 }
 
+/// What a header may be read as: the import's own columns, the person a CRM gave the
+/// account to (read as their territory), and a CRM's record id.
+pub fn targets() -> impl Iterator<Item = &'static str> {
+    COLUMNS.iter().copied().chain(["owner", "source_id"])
+}
+
+/// How a file's columns are read: each header, in the file's order, and the column it is
+/// read as (`None`: not read).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mapping(pub Vec<(String, Option<String>)>);
+
+/// Where the way a file's columns are read came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum MappingFrom {
+    /// Guessed from the header names.
+    #[default]
+    Guessed,
+    /// Saved when a file with the same headers was imported, on that day.
+    Saved(DateTime<Utc>),
+    /// Chosen by the manager for this file.
+    Chosen,
+}
+
+/// The key a file's mapping is saved under: its set of headers, whatever their order.
+pub fn headers_key(headers: &[String]) -> String {
+    let mut h: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    h.sort();
+    h.join("\u{1f}")
+}
+
+/// A mapping for `headers`, checked: every header once, in order, each read as a known
+/// column at most once. The reasons when not.
+fn checked_mapping(
+    headers: &[String],
+    m: &Mapping,
+) -> std::result::Result<Vec<(String, Option<&'static str>)>, Vec<String>> {
+    let same =
+        m.0.len() == headers.len() && m.0.iter().zip(headers).all(|((h, _), header)| h == header);
+    if !same {
+        return Err(vec![
+            "the column choices are for another file's headers; choose again".into(),
+        ]);
+    }
+    let mut problems = Vec::new();
+    let mut out: Vec<(String, Option<&'static str>)> = Vec::with_capacity(headers.len());
+    for (h, target) in &m.0 {
+        let column = match target.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) => match targets().find(|c| *c == t) {
+                Some(c) => Some(c),
+                None => {
+                    problems.push(format!(
+                        "“{h}” is set to read as “{t}”, which is not a column"
+                    ));
+                    None
+                }
+            },
+        };
+        if let Some(c) = column
+            && let Some((first, _)) = out.iter().find(|(_, taken)| *taken == Some(c))
+        {
+            problems.push(format!(
+                "{c} is chosen for both “{first}” and “{h}”; choose one"
+            ));
+        }
+        out.push((h.clone(), column));
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// A file's headers and its first row's values (empty where the row is shorter), to
+/// show beside each column when the manager chooses how it is read.
+pub fn headers_and_sample(csv_text: &str) -> (Vec<String>, Vec<String>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::Headers)
+        .flexible(true)
+        .delimiter(crate::crm::separator(csv_text))
+        .from_reader(csv_text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map(|h| h.iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let first = reader
+        .records()
+        .next()
+        .and_then(|r| r.ok())
+        .map(|r| r.iter().map(str::to_owned).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let sample = (0..headers.len())
+        .map(|i| first.get(i).cloned().unwrap_or_default())
+        .collect();
+    (headers, sample)
+}
+
+/// The mapping saved for files with these headers, and when.
+fn saved_mapping(tx: &mut dyn Sql, headers: &[String]) -> Result<Option<(Mapping, DateTime<Utc>)>> {
+    let Some(r) = tx.query_opt(
+        "SELECT mapping, saved_at FROM import_mappings WHERE headers_key = $1",
+        params![headers_key(headers)],
+    )?
+    else {
+        return Ok(None);
+    };
+    // A saved mapping that no longer reads (a column renamed by an upgrade) is a guess.
+    let Ok(m) = serde_json::from_str::<Mapping>(&r.text("mapping")?) else {
+        return Ok(None);
+    };
+    let at = time::parse(&r.text("saved_at")?).unwrap_or(DateTime::UNIX_EPOCH);
+    Ok(Some((m, at)))
+}
+
+/// A saved mapping in the order of `headers` (the same set, perhaps reordered).
+fn in_order(saved: &Mapping, headers: &[String]) -> Mapping {
+    let key = |h: &str| h.trim().to_lowercase();
+    Mapping(
+        headers
+            .iter()
+            .map(|h| {
+                let column = saved
+                    .0
+                    .iter()
+                    .find(|(s, _)| key(s) == key(h))
+                    .and_then(|(_, c)| c.clone());
+                (h.clone(), column)
+            })
+            .collect(),
+    )
+}
+
+/// Keeps the mapping a manager chose, for the next file with the same headers.
+fn save_mapping(tx: &mut Tx<'_>, m: &Mapping, by: UserId, now: DateTime<Utc>) -> Result<()> {
+    let headers: Vec<String> = m.0.iter().map(|(h, _)| h.clone()).collect();
+    let json = serde_json::to_string(m).map_err(|e| Error::Internal(e.to_string()))?;
+    tx.exec(
+        "INSERT INTO import_mappings (headers_key, mapping, saved_by, saved_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (headers_key) DO UPDATE SET mapping = excluded.mapping,
+             saved_by = excluded.saved_by, saved_at = excluded.saved_at",
+        params![headers_key(&headers), json, by, time::text(now)],
+    )?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
     /// The known columns the file has, in [`COLUMNS`] order. An update sets only these;
@@ -230,6 +376,10 @@ pub struct ImportReport {
     /// Each header of the file and the column it is read as (`owner`: as the owner's
     /// territory), or `None` when it is not read.
     pub mapping: Vec<(String, Option<&'static str>)>,
+    pub mapping_from: MappingFrom,
+    /// Why the file cannot be imported as a whole (a column chosen twice, say); nothing
+    /// is imported while there are any.
+    pub problems: Vec<String>,
     pub rows: Vec<RowOutcome>,
     /// Rows applied (created or updated).
     pub imported: usize,
@@ -238,6 +388,11 @@ pub struct ImportReport {
 impl ImportReport {
     pub fn invalid(&self) -> usize {
         self.rows.iter().filter(|r| r.error.is_some()).count()
+    }
+
+    /// Whether it can be imported: no invalid row and no problem with the whole file.
+    pub fn ready(&self) -> bool {
+        self.invalid() == 0 && self.problems.is_empty()
     }
 
     /// How many valid rows are placed by postal code, and how many stay off the map.
@@ -559,12 +714,40 @@ fn existing(tx: &mut dyn Sql, ids: &[AccountId]) -> Result<HashMap<AccountId, Ac
     Ok(out)
 }
 
+/// Why a row could not be read, in words: the CSV reader's own message otherwise.
+fn row_error(e: &csv::Error, present: &HashSet<&str>) -> String {
+    if !present.contains("name") {
+        return "no column is read as the name".into();
+    }
+    match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => format!("a value cannot be read: {err}"),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("{len} cells where the header has {expected_len}")
+        }
+        _ => e.to_string(),
+    }
+}
+
 /// Checks every row of `csv_text` against the database: what it would do, or why not.
+/// Columns are read as saved for files with the same headers, else as guessed.
 pub fn check(
     tx: &mut dyn Sql,
     csv_text: &str,
     reach: &Reach,
     now: DateTime<Utc>,
+) -> Result<Checked> {
+    check_mapped(tx, csv_text, reach, now, None)
+}
+
+/// [`check`], with the columns read as `chosen` when given.
+pub fn check_mapped(
+    tx: &mut dyn Sql,
+    csv_text: &str,
+    reach: &Reach,
+    now: DateTime<Utc>,
+    chosen: Option<&Mapping>,
 ) -> Result<Checked> {
     let territories = territory_names(tx)?;
     let owners = owners(tx)?;
@@ -579,12 +762,29 @@ pub fn check(
         .headers()
         .map(|h| h.iter().map(str::to_owned).collect())
         .unwrap_or_default();
-    let mut mapping: Vec<(String, Option<&'static str>)> = Vec::with_capacity(headers.len());
+    let mut guessed: Vec<(String, Option<&'static str>)> = Vec::with_capacity(headers.len());
     for h in &headers {
         let column = crate::crm::column_for(h, &COLUMNS)
-            .filter(|c| mapping.iter().all(|(_, taken)| *taken != Some(*c)));
-        mapping.push((h.clone(), column));
+            .filter(|c| guessed.iter().all(|(_, taken)| *taken != Some(*c)));
+        guessed.push((h.clone(), column));
     }
+    let mut problems = Vec::new();
+    let (mapping, mapping_from) = match chosen {
+        Some(m) => match checked_mapping(&headers, m) {
+            Ok(m) => (m, MappingFrom::Chosen),
+            Err(p) => {
+                problems = p;
+                (guessed, MappingFrom::Guessed)
+            }
+        },
+        None => match saved_mapping(tx, &headers)? {
+            Some((m, at)) => match checked_mapping(&headers, &in_order(&m, &headers)) {
+                Ok(m) => (m, MappingFrom::Saved(at)),
+                Err(_) => (guessed, MappingFrom::Guessed),
+            },
+            None => (guessed, MappingFrom::Guessed),
+        },
+    };
     reader.set_headers(csv::StringRecord::from(
         mapping
             .iter()
@@ -612,7 +812,7 @@ pub fn check(
             .as_ref()
             .map(|r| r.name.trim().to_owned())
             .unwrap_or_default();
-        let out = row.map_err(|e| e.to_string()).and_then(|r| {
+        let out = row.map_err(|e| row_error(&e, &present)).and_then(|r| {
             let r = r.map_text(|v| unescape_cell(v).to_owned());
             to_record(r, &territories, &owners, now).map_err(|e| format!("{}: {e}", name.trim()))
         });
@@ -657,6 +857,14 @@ pub fn check(
     let mut checked = Checked::default();
     checked.report.columns = columns.clone();
     checked.report.mapping = mapping;
+    checked.report.mapping_from = mapping_from;
+    if !present.contains("name") && !headers.is_empty() {
+        problems.push(
+            "no column is read as the account's name; choose which one it is under “Change how columns are read”"
+                .into(),
+        );
+    }
+    checked.report.problems = problems;
     for (line, row_name, given_id, source, out) in parsed {
         let step = out.and_then(|mut rec| {
             let label = rec.name.clone();
@@ -940,6 +1148,7 @@ pub fn confirm(
     reach: &Reach,
     by: UserId,
     csv: &str,
+    chosen: Option<&Mapping>,
     now: DateTime<Utc>,
 ) -> Result<Confirmed> {
     if let Some(r) = tx.query_opt(
@@ -948,12 +1157,15 @@ pub fn confirm(
     )? {
         return Ok(Confirmed::Already(r.int(0)?));
     }
-    let checked = check(tx, csv, reach, now)?;
-    if checked.report.invalid() > 0 {
+    let checked = check_mapped(tx, csv, reach, now, chosen)?;
+    if !checked.report.ready() {
         return Ok(Confirmed::Invalid(checked.report));
     }
     let mut report = checked.report;
     report.imported = apply(tx, &checked.steps, Some(by), now)?;
+    if let Some(m) = chosen {
+        save_mapping(tx, m, by, now)?;
+    }
     tx.exec(
         "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",
         params![key, by, report.imported as i64, time::text(now)],

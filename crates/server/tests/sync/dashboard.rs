@@ -399,7 +399,7 @@ async fn every_dashboard_form_refuses_a_forged_token(backend: Backend) {
     let account = b
         .page("/dashboard/accounts")
         .await
-        .split("/dashboard/accounts/")
+        .split(r#"href="/dashboard/accounts/"#)
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .expect("the accounts page links an account")
@@ -419,6 +419,9 @@ async fn every_dashboard_form_refuses_a_forged_token(backend: Backend) {
         "/dashboard/quotas".to_owned(),
         "/dashboard/import".to_owned(),
         "/dashboard/import/confirm".to_owned(),
+        "/dashboard/import/remap".to_owned(),
+        "/dashboard/unmapped".to_owned(),
+        format!("/dashboard/unmapped/{account}"),
         "/dashboard/design/publish".to_owned(),
         "/dashboard/postal-codes/80202".to_owned(),
         "/dashboard/postal-codes".to_owned(),

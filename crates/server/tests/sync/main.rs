@@ -14,6 +14,7 @@ extern crate rounds_server_testkit;
 mod attacks;
 mod bad_input;
 mod capture;
+mod columns;
 mod dashboard;
 mod design;
 mod group_commit;
