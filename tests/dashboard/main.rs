@@ -837,7 +837,7 @@ async fn a_crm_export_from_excel_imports_as_it_is() {
         assert!(mapping.contains(read), "{read} in {mapping}");
     }
     assert!(fresh_text(&c, "#import-unread").await.contains("Website"));
-    let rows = fresh_text(&c, "table").await;
+    let rows = fresh_text(&c, "table.import-rows").await;
     assert!(
         rows.contains("Café Müller") && rows.contains("Bäckerei Schön"),
         "every letter: {rows}"

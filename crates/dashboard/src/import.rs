@@ -1,27 +1,33 @@
-//! `/dashboard/import`: accounts from CSV, uploaded or pasted. First a preview of every
-//! row — what it would do, or what is wrong with it; with any invalid row nothing can be
-//! imported. The confirm form carries the file back (base64, so no byte changes on the
-//! way), and confirming checks it again and applies it in one write transaction.
+//! `/dashboard/import`: accounts from CSV, uploaded or pasted. The file is kept on the
+//! server (a company's export may hold 100,000 rows), then a preview of every row — what
+//! it would do, or what is wrong with it — shown a page at a time; with any invalid row
+//! nothing can be imported. Confirming checks the kept file again and applies it in one
+//! write transaction.
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::scope;
 use super::{Answer, Csrf, Refusal, Viewer, csrf_refused, html_response, page};
-use rounds_server_rules::import::{self, Action, Confirmed, ImportReport, Mapping, MappingFrom};
+use rounds_server_rules::import::{
+    self, Action, Confirmed, ImportReport, Mapping, MappingFrom, RowOutcome, Upload,
+};
 use rounds_server_rules::state::AppState;
+use uuid::Uuid;
 
-/// The largest CSV accepted (about 5,000 accounts).
-pub const MAX_CSV: usize = 2 * 1024 * 1024;
-/// A request may carry the CSV base64-encoded in a form (a third larger, then escaped).
-pub const MAX_BODY: usize = 4 * MAX_CSV;
+/// The largest CSV accepted: a CRM export of well over 100,000 accounts.
+pub const MAX_CSV: usize = 48 * 1024 * 1024;
+/// An upload's body: the file in a multipart form, or pasted into a URL-encoded one
+/// (which may triple its size).
+pub const MAX_BODY: usize = 3 * MAX_CSV;
+/// Rows of the preview on one page.
+pub const PAGE_ROWS: usize = 500;
 
 fn upload_form(viewer: &Viewer, pasted: &str, problem: Option<&str>) -> Markup {
     html! {
@@ -114,12 +120,12 @@ fn action_text(a: &Action) -> String {
     }
 }
 
-fn report_table(report: &ImportReport) -> Markup {
+fn report_table(rows: &[&RowOutcome]) -> Markup {
     html! {
         div.table-wrap tabindex="0" { table.cards.import-rows {
             thead { tr { th.num { "Line" } th { "Account" } th { "Result" } } }
             tbody {
-                @for r in &report.rows {
+                @for r in rows {
                     @if let Some(e) = &r.error {
                         tr.invalid data-line=(r.line) data-valid="false" {
                             td.num data-label="Line" { (r.line) }
@@ -201,14 +207,14 @@ fn column_label(column: &str) -> &str {
 }
 
 /// "Change how columns are read": each header, its first value, and what it is read as.
-fn remap_form(viewer: &Viewer, csv: &str, report: &ImportReport) -> Markup {
-    let (_, sample) = import::headers_and_sample(csv);
+fn remap_form(viewer: &Viewer, up: &Upload, report: &ImportReport) -> Markup {
+    let (_, sample) = import::headers_and_sample(&up.csv);
     html! {
         details #import-remap open[!report.problems.is_empty()] {
             summary { "Change how columns are read" }
             form method="post" action="/dashboard/import/remap" {
                 input type="hidden" name="csrf" value=(viewer.csrf);
-                input type="hidden" name="csv" value=(B64.encode(csv.as_bytes()));
+                input type="hidden" name="upload" value=(up.id);
                 div.table-wrap tabindex="0" role="region" aria-label="Columns of the file" {
                     table.remap {
                         thead { tr { th { "Column in the file" } th { "First value" } th { "Read as" } } }
@@ -255,10 +261,51 @@ fn chosen(csv: &str, columns: &[String]) -> Mapping {
     Mapping(out)
 }
 
-fn preview_page(viewer: &Viewer, csv: &str, report: &ImportReport) -> Markup {
+/// Which rows of the preview to show.
+#[derive(Debug, Default, Deserialize)]
+pub struct RowsQuery {
+    /// 1-based.
+    #[serde(default)]
+    page: Option<usize>,
+    /// `problems`: only the rows that cannot be imported.
+    #[serde(default)]
+    show: Option<String>,
+}
+
+fn pager(up: &Upload, q: &RowsQuery, total: usize) -> Markup {
+    let pages = total.div_ceil(PAGE_ROWS).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let problems = q.show.as_deref() == Some("problems");
+    let link = |p: usize| {
+        format!(
+            "/dashboard/import/{}?page={p}{}",
+            up.id,
+            if problems { "&show=problems" } else { "" }
+        )
+    };
+    html! {
+        @if pages > 1 {
+            nav.pager aria-label="Pages of the preview" {
+                @if page > 1 { a href=(link(page - 1)) rel="prev" { "← Previous" } }
+                span #import-page { "Rows " ((page - 1) * PAGE_ROWS + 1) "–" ((page * PAGE_ROWS).min(total)) " of " (total) " · page " (page) " of " (pages) }
+                @if page < pages { a href=(link(page + 1)) rel="next" { "Next →" } }
+            }
+        }
+    }
+}
+
+fn preview_page(viewer: &Viewer, up: &Upload, report: &ImportReport, q: &RowsQuery) -> Markup {
     let invalid = report.invalid();
     let (new, updated, _) = report.counts();
-    let chosen = report.mapping_from == MappingFrom::Chosen;
+    let problems_only = q.show.as_deref() == Some("problems");
+    let shown: Vec<&RowOutcome> = report
+        .rows
+        .iter()
+        .filter(|r| !problems_only || r.error.is_some())
+        .collect();
+    let pages = shown.len().div_ceil(PAGE_ROWS).max(1);
+    let at = q.page.unwrap_or(1).clamp(1, pages);
+    let rows = &shown[((at - 1) * PAGE_ROWS).min(shown.len())..(at * PAGE_ROWS).min(shown.len())];
     let body = html! {
         h1 { "Import preview" }
         (summary(report))
@@ -271,25 +318,71 @@ fn preview_page(viewer: &Viewer, csv: &str, report: &ImportReport) -> Markup {
         } @else {
             form method="post" action="/dashboard/import/confirm" {
                 input type="hidden" name="csrf" value=(viewer.csrf);
-                input type="hidden" name="csv" value=(B64.encode(csv.as_bytes()));
-                input type="hidden" name="key" value=(uuid::Uuid::new_v4().simple().to_string());
-                @if chosen {
-                    input type="hidden" name="chosen" value="1";
-                    @for (_, c) in &report.mapping {
-                        input type="hidden" name="col" value=(c.unwrap_or_default());
-                    }
-                }
+                input type="hidden" name="upload" value=(up.id);
+                input type="hidden" name="key" value=(Uuid::new_v4().simple().to_string());
                 div.actions { button type="submit" { "Import " (new + updated) " account" @if new + updated != 1 { "s" } } a href="/dashboard/import" { "Cancel" } }
             }
         }
-        (remap_form(viewer, csv, report))
-        (report_table(report))
+        (remap_form(viewer, up, report))
+        @if invalid > 0 {
+            p.muted {
+                @if problems_only {
+                    "Showing only the rows with a problem. " a href=(format!("/dashboard/import/{}", up.id)) { "Show every row" }
+                } @else if invalid < report.rows.len() {
+                    a #only-problems href=(format!("/dashboard/import/{}?show=problems", up.id)) { "Show only the " (invalid) " row" @if invalid != 1 { "s" } " with a problem" }
+                }
+            }
+        }
+        (pager(up, q, shown.len()))
+        (report_table(rows))
+        (pager(up, q, shown.len()))
         @if invalid > 0 || new + updated == 0 {
             h2 { "Try again" }
-            (upload_form(viewer, csv, None))
+            (upload_form(viewer, if up.csv.len() <= 64 * 1024 { &up.csv } else { "" }, None))
         }
     };
     page("Import preview", Some((viewer, "/dashboard/import")), body)
+}
+
+/// The preview of `viewer`'s upload `id`, checked now, as its answer.
+async fn show_upload(s: &AppState, viewer: &Viewer, id: Uuid, q: &RowsQuery) -> Answer {
+    let v = viewer.clone();
+    let now = s.settings.clock.now();
+    let out =
+        s.db.read(move |tx| {
+            let Some(up) = import::upload(tx, id, v.id)? else {
+                return Ok(None);
+            };
+            let team = scope::team(tx, &v)?;
+            let checked =
+                import::check_mapped(tx, &up.csv, &super::reach(&team), now, up.mapping.as_ref())?;
+            Ok::<_, rounds_server_rules::Error>(Some((up, checked.report)))
+        })
+        .await?;
+    let Some((up, report)) = out else {
+        return Err(Refusal::page(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "This upload is gone (uploads are kept for a day, and until they are imported). Upload the file again.",
+        ));
+    };
+    let status = if report.ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(html_response(status, preview_page(viewer, &up, &report, q)))
+}
+
+/// `GET /dashboard/import/{id}`: a page of the preview again.
+pub async fn rows(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(id): axum::extract::Path<Uuid>,
+    q: Result<Query<RowsQuery>, QueryRejection>,
+) -> Answer {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    show_upload(&s, &viewer, id, &q).await
 }
 
 pub async fn preview(
@@ -318,82 +411,57 @@ pub async fn preview(
             page("Import", Some((&viewer, "/dashboard/import")), body),
         ));
     }
-    let v = viewer.clone();
-    let text = csv.clone();
-    let out =
-        s.db.read(move |tx| {
-            let team = scope::team(tx, &v)?;
-            import::check(tx, &text, &super::reach(&team), s.settings.clock.now())
-        })
-        .await;
-    match out {
-        Ok(checked) => {
-            let status = if !checked.report.ready() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::OK
-            };
-            Ok(html_response(
-                status,
-                preview_page(&viewer, &csv, &checked.report),
-            ))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let by = viewer.id;
+    let now = s.settings.clock.now();
+    let id =
+        s.db.write(move |tx| import::store_upload(tx, by, &csv, now))
+            .await?;
+    show_upload(&s, &viewer, id, &RowsQuery::default()).await
 }
 
 #[derive(Debug, Deserialize)]
 pub struct RemapForm {
     #[serde(default)]
-    csv: String,
+    upload: String,
     #[serde(default)]
     col: Vec<String>,
 }
 
-/// The preview again, with the columns read as the manager chose.
-pub async fn remap(State(s): State<AppState>, Csrf(viewer, f): Csrf<RemapForm>) -> Answer {
-    let Some(csv) = B64
-        .decode(f.csv.trim())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-    else {
-        return Err(Refusal::page(
+fn upload_id(s: &str) -> Result<Uuid, Refusal> {
+    s.trim().parse().map_err(|_| {
+        Refusal::page(
             StatusCode::BAD_REQUEST,
             "Not possible",
-            "The file in the form could not be read. Upload it again.",
-        ));
-    };
-    if csv.len() > MAX_CSV {
-        return Ok(too_large(&viewer));
-    }
-    let mapping = chosen(&csv, &f.col);
-    let v = viewer.clone();
-    let text = csv.clone();
-    let checked =
-        s.db.read(move |tx| {
-            let team = scope::team(tx, &v)?;
-            import::check_mapped(
-                tx,
-                &text,
-                &super::reach(&team),
-                s.settings.clock.now(),
-                Some(&mapping),
-            )
+            "The form names no upload. Upload the file again.",
+        )
+    })
+}
+
+/// The preview again, with the columns read as the manager chose.
+pub async fn remap(State(s): State<AppState>, Csrf(viewer, f): Csrf<RemapForm>) -> Answer {
+    let id = upload_id(&f.upload)?;
+    let by = viewer.id;
+    let col = f.col;
+    let found =
+        s.db.write(move |tx| {
+            let Some(up) = import::upload(tx, id, by)? else {
+                return Ok(false);
+            };
+            import::choose_columns(tx, id, by, &chosen(&up.csv, &col))
         })
         .await?;
-    let status = if checked.report.ready() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(html_response(
-        status,
-        preview_page(&viewer, &csv, &checked.report),
-    ))
+    if !found {
+        return Err(Refusal::page(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "This upload is gone (uploads are kept for a day, and until they are imported). Upload the file again.",
+        ));
+    }
+    show_upload(&s, &viewer, id, &RowsQuery::default()).await
 }
 
 fn too_large(viewer: &Viewer) -> Response {
-    let body = html! { h1 { "Import accounts" } (upload_form(viewer, "", Some("The file is larger than 2 MB. Split it and import the parts one after the other."))) };
+    let body = html! { h1 { "Import accounts" } (upload_form(viewer, "", Some("The file is larger than 48 MB. Split it and import the parts one after the other."))) };
     html_response(
         StatusCode::PAYLOAD_TOO_LARGE,
         page("Import", Some((viewer, "/dashboard/import")), body),
@@ -403,32 +471,14 @@ fn too_large(viewer: &Viewer) -> Response {
 #[derive(Debug, Deserialize)]
 pub struct ConfirmForm {
     #[serde(default)]
-    csv: String,
-    /// Set when the manager chose how the columns are read: `col` holds each column's.
-    #[serde(default)]
-    chosen: Option<String>,
-    #[serde(default)]
-    col: Vec<String>,
+    upload: String,
     /// The preview's one-time key: a second confirm of the same preview imports nothing.
     #[serde(default)]
     key: String,
 }
 
 pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmForm>) -> Answer {
-    let Some(csv) = B64
-        .decode(f.csv.trim())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-    else {
-        return Err(Refusal::page(
-            StatusCode::BAD_REQUEST,
-            "Not possible",
-            "The file in the form could not be read. Upload it again.",
-        ));
-    };
-    if csv.len() > MAX_CSV {
-        return Ok(too_large(&viewer));
-    }
+    let id = upload_id(&f.upload)?;
     let key = f.key.trim().to_owned();
     if key.is_empty() || key.len() > 64 {
         return Err(Refusal::page(
@@ -438,25 +488,26 @@ pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmFor
         ));
     }
     let v = viewer.clone();
-    let text = csv.clone();
-    let mapping = f.chosen.is_some().then(|| chosen(&csv, &f.col));
     // Checked again: the data may have changed since the preview. The receipt is written
     // in the same transaction as the accounts, so a second confirm finds it.
     let now = s.settings.clock.now();
     let out =
         s.db.write(move |tx| {
             let team = scope::team(tx, &v)?;
-            import::confirm(
-                tx,
-                &key,
-                &super::reach(&team),
-                v.id,
-                &text,
-                mapping.as_ref(),
-                now,
-            )
+            import::confirm_upload(tx, &key, &super::reach(&team), v.id, id, now)
         })
         .await;
+    let out = match out {
+        Ok(Some(out)) => Ok(out),
+        Ok(None) => {
+            return Err(Refusal::page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "This upload is gone (uploads are kept for a day, and until they are imported). Upload the file again.",
+            ));
+        }
+        Err(e) => Err(e),
+    };
     match out {
         Ok(Confirmed::Already(n)) => {
             let body = html! {
@@ -473,17 +524,15 @@ pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmFor
                 ),
             ))
         }
-        Ok(Confirmed::Invalid(report)) => Ok(html_response(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            preview_page(&viewer, &csv, &report),
-        )),
+        Ok(Confirmed::Invalid(_)) => show_upload(&s, &viewer, id, &RowsQuery::default()).await,
         Ok(Confirmed::Done(report)) => {
             let (new, updated, _) = report.counts();
             let body = html! {
                 h1 { "Imported" }
                 p.ok-note role="status" { (new) " account" @if new != 1 { "s" } " created, " (updated) " updated. Devices get them on their next sync." }
                 (summary(&report))
-                (report_table(&report))
+                @if report.rows.len() > PAGE_ROWS { p.muted { "The first " (PAGE_ROWS) " rows:" } }
+                (report_table(&report.rows.iter().take(PAGE_ROWS).collect::<Vec<_>>()))
                 p { a href="/dashboard/accounts" { "See the accounts" } " · " a href="/dashboard/import" { "Import another file" } }
             };
             Ok(html_response(

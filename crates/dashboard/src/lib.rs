@@ -148,14 +148,9 @@ pub fn router() -> Router<AppState> {
                 .post(import::preview)
                 .layer(DefaultBodyLimit::max(import::MAX_BODY)),
         )
-        .route(
-            "/dashboard/import/confirm",
-            post(import::confirm).layer(DefaultBodyLimit::max(import::MAX_BODY)),
-        )
-        .route(
-            "/dashboard/import/remap",
-            post(import::remap).layer(DefaultBodyLimit::max(import::MAX_BODY)),
-        )
+        .route("/dashboard/import/confirm", post(import::confirm))
+        .route("/dashboard/import/remap", post(import::remap))
+        .route("/dashboard/import/{id}", get(import::rows))
         .route("/dashboard/priority", get(priority::handler))
         .route("/dashboard/priority.csv", get(export::priority))
         .route("/dashboard/balance", get(balance::handler))

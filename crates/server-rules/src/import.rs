@@ -994,10 +994,29 @@ pub fn apply(
     now: DateTime<Utc>,
 ) -> Result<usize> {
     let mut applied = 0;
+    // Each territory's rep, looked up once: an import may create 100,000 accounts.
+    let mut reps: HashMap<TerritoryId, Option<UserId>> = HashMap::new();
     for s in steps {
         applied += usize::from(!matches!(s, Step::Remember { .. }));
         match s {
-            Step::Create(rec) => org::create_account(tx, rec, now)?,
+            Step::Create(rec) => match rec.territory_id {
+                Some(t) => {
+                    let rep = match reps.get(&t) {
+                        Some(rep) => *rep,
+                        None => {
+                            let rep = org::territory_rep(tx, t)?.ok_or_else(|| {
+                                Error::client(
+                                    rounds_protocol::ErrorCode::NotFound,
+                                    format!("no territory {t}"),
+                                )
+                            })?;
+                            *reps.entry(t).or_insert(rep)
+                        }
+                    };
+                    org::create_account_held(tx, rec, now, rep)?
+                }
+                None => org::create_account(tx, rec, now)?,
+            },
             Step::Remember {
                 system,
                 external_id,
@@ -1128,6 +1147,61 @@ pub fn export_accounts(
         .map_err(|e| Error::Internal(format!("csv: {e}")))
 }
 
+/// A file kept between its preview and its import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub id: Uuid,
+    pub csv: String,
+    /// The columns as the manager chose them; `None`: as saved or guessed.
+    pub mapping: Option<Mapping>,
+}
+
+/// How long an upload is kept for its preview and confirm.
+const UPLOAD_HOURS: i64 = 24;
+
+/// Keeps `csv` for `by` to preview and import; drops everyone's uploads older than a day.
+pub fn store_upload(tx: &mut Tx<'_>, by: UserId, csv: &str, now: DateTime<Utc>) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    tx.exec(
+        "DELETE FROM import_uploads WHERE created_at < $1",
+        params![time::text(now - chrono::Duration::hours(UPLOAD_HOURS))],
+    )?;
+    tx.exec(
+        "INSERT INTO import_uploads (id, user_id, csv, mapping, created_at) VALUES ($1, $2, $3, NULL, $4)",
+        params![id, by, csv.to_owned(), time::text(now)],
+    )?;
+    Ok(id)
+}
+
+/// `by`'s upload `id`; `None` when it is gone or someone else's (they read the same).
+pub fn upload(tx: &mut dyn Sql, id: Uuid, by: UserId) -> Result<Option<Upload>> {
+    let Some(r) = tx.query_opt(
+        "SELECT csv, mapping FROM import_uploads WHERE id = $1 AND user_id = $2",
+        params![id, by],
+    )?
+    else {
+        return Ok(None);
+    };
+    let mapping = r
+        .opt_text("mapping")?
+        .and_then(|m| serde_json::from_str::<Mapping>(&m).ok());
+    Ok(Some(Upload {
+        id,
+        csv: r.text("csv")?,
+        mapping,
+    }))
+}
+
+/// Reads `by`'s upload `id` as `mapping` from now on; false when there is no such upload.
+pub fn choose_columns(tx: &mut Tx<'_>, id: Uuid, by: UserId, mapping: &Mapping) -> Result<bool> {
+    let json = serde_json::to_string(mapping).map_err(|e| Error::Internal(e.to_string()))?;
+    let changed = tx.exec(
+        "UPDATE import_uploads SET mapping = $3 WHERE id = $1 AND user_id = $2",
+        params![id, by, json],
+    )?;
+    Ok(changed > 0)
+}
+
 /// How a confirmed import ended.
 #[derive(Debug)]
 pub enum Confirmed {
@@ -1171,6 +1245,33 @@ pub fn confirm(
         params![key, by, report.imported as i64, time::text(now)],
     )?;
     Ok(Confirmed::Done(report))
+}
+
+/// [`confirm`] of `by`'s upload `id`, read as its chosen columns; the upload is dropped
+/// once imported. `None` when there is no such upload (and no receipt for `key`).
+pub fn confirm_upload(
+    tx: &mut Tx<'_>,
+    key: &str,
+    reach: &Reach,
+    by: UserId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<Confirmed>> {
+    let Some(up) = upload(tx, id, by)? else {
+        // A double click after the first confirm dropped the upload: the receipt says so.
+        return Ok(tx
+            .query_opt(
+                "SELECT imported FROM import_receipts WHERE key = $1",
+                params![key],
+            )?
+            .map(|r| r.int(0).map(Confirmed::Already))
+            .transpose()?);
+    };
+    let out = confirm(tx, key, reach, by, &up.csv, up.mapping.as_ref(), now)?;
+    if matches!(out, Confirmed::Done(_)) {
+        tx.exec("DELETE FROM import_uploads WHERE id = $1", params![id])?;
+    }
+    Ok(Some(out))
 }
 
 #[cfg(test)]

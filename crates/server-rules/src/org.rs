@@ -185,14 +185,22 @@ pub fn save_account(tx: &mut Tx<'_>, rec: &AccountRecord) -> Result<()> {
 
 /// A new account, held from `since` by its territory's rep.
 pub fn create_account(tx: &mut Tx<'_>, rec: &AccountRecord, since: DateTime<Utc>) -> Result<()> {
-    if let Some(t) = rec.territory_id
-        && territory_rep(tx, t)?.is_none()
-    {
-        return Err(Error::client(
-            ErrorCode::NotFound,
-            format!("no territory {t}"),
-        ));
-    }
+    let rep = match rec.territory_id {
+        Some(t) => territory_rep(tx, t)?
+            .ok_or_else(|| Error::client(ErrorCode::NotFound, format!("no territory {t}")))?,
+        None => None,
+    };
+    create_account_held(tx, rec, since, rep)
+}
+
+/// [`create_account`] for a caller that looked its territory up and found `rep` holding
+/// it (an import looks each territory up once, not once a row).
+pub fn create_account_held(
+    tx: &mut Tx<'_>,
+    rec: &AccountRecord,
+    since: DateTime<Utc>,
+    rep: Option<UserId>,
+) -> Result<()> {
     let data = serde_json::to_string(rec).map_err(|e| Error::Internal(e.to_string()))?;
     tx.exec(
         "INSERT INTO accounts (id, territory_id, data) VALUES ($1, $2, $3)",
@@ -203,7 +211,7 @@ pub fn create_account(tx: &mut Tx<'_>, rec: &AccountRecord, since: DateTime<Utc>
         changelog::put(tx, &b, &Row::Account(rec.clone()))?;
     }
     let seq = tx.head_seq()?;
-    open_holding(tx, rec.id, rec.territory_id, since, seq)?;
+    hold(tx, rec.id, rec.territory_id, rep, since, seq)?;
     Ok(())
 }
 
@@ -272,6 +280,18 @@ fn open_holding(
         Some(t) => territory_rep(tx, t)?.flatten(),
         None => None,
     };
+    hold(tx, account, territory, rep, at, seq)
+}
+
+/// Opens `rep`'s holding of `account` in `territory` from `at`.
+fn hold(
+    tx: &mut dyn Sql,
+    account: AccountId,
+    territory: Option<TerritoryId>,
+    rep: Option<UserId>,
+    at: DateTime<Utc>,
+    seq: i64,
+) -> Result<()> {
     tx.exec(
         "INSERT INTO assignments (id, account_id, territory_id, rep_id, from_at, from_seq) VALUES ($1, $2, $3, $4, $5, $6)",
         params![Uuid::now_v7(), account, territory, rep, time::text(at), seq],

@@ -446,7 +446,7 @@ async fn signing_out_ends_the_token_but_not_the_device(backend: Backend) {
 
 /// Reads the preview form's hidden fields and posts them to confirm.
 async fn confirm_fields(preview: &str) -> Vec<(String, String)> {
-    ["csrf", "csv", "key"]
+    ["csrf", "upload", "key"]
         .iter()
         .map(|name| {
             let marker = format!(r#"name="{name}" value=""#);
