@@ -21,3 +21,17 @@ CREATE TABLE import_uploads (
     created_at TEXT NOT NULL
 );
 CREATE INDEX import_uploads_created ON import_uploads (created_at);
+
+-- Addresses looked up through the optional external geocoder, by the exact text sent:
+-- an address is never sent twice. `status`: `found` (lat, lon), `none` (the geocoder
+-- knows no such place) or `failed` (tried again from `next_try_at`).
+CREATE TABLE geocodes (
+    query TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    lat TEXT,
+    lon TEXT,
+    attempts INTEGER NOT NULL,
+    last_error TEXT,
+    next_try_at TEXT,
+    updated_at TEXT NOT NULL
+);

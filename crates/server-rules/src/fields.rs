@@ -352,8 +352,15 @@ pub fn merge(
         Ok(())
     };
     let me = Some(writer.to_owned());
+    // A geocode is a guess: a rep's pin outranks it whatever the clocks say (the pin may
+    // have been set offline before the guess was made).
+    let pin_over_guess = matches!(change, FieldChange::Shared(AccountEdit::Location(Some(_))))
+        && rec
+            .location_source
+            .is_some_and(LocationSource::geocode_may_replace);
     if let Some((winner, winner_device)) = &clock
         && hlc <= *winner
+        && !pin_over_guess
     {
         conflict(
             tx,
@@ -364,6 +371,7 @@ pub fn merge(
     }
     if let Some((loser, loser_device)) = clock
         && loser_device != me
+        && !pin_over_guess
     {
         // Another writer's value loses to this later one: kept, whatever the arrival order.
         conflict(

@@ -127,6 +127,18 @@ pub struct Settings {
     pub map_tiles: String,
     /// The credit the tiles' provider asks for, shown on the map.
     pub map_attribution: String,
+    /// An external geocoder's search endpoint, Nominatim- or Photon-compatible
+    /// (`https://nominatim.example.org/search`, `https://photon.example.org/api`). Set, the
+    /// server looks up the street addresses of accounts placed only by their postal code
+    /// (or not at all) in the background, each address text once. Empty (the default):
+    /// no address leaves the server.
+    pub geocoder_url: String,
+    /// Lookups a second at most (Nominatim's public instance allows one).
+    pub geocoder_per_second: f64,
+    /// After a pass over every account, the geocoder waits this long before the next.
+    pub geocoder_pass_secs: u64,
+    /// A failed lookup is tried again after this long, doubling each time (a day at most).
+    pub geocoder_retry_secs: u64,
     /// Where "now" comes from: the system clock, unless a test starts its own.
     #[serde(skip)]
     pub clock: Clock,
@@ -155,6 +167,10 @@ impl Default for Settings {
             blob_dir: None,
             map_tiles: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
             map_attribution: "© OpenStreetMap contributors".into(),
+            geocoder_url: String::new(),
+            geocoder_per_second: 1.0,
+            geocoder_pass_secs: 300,
+            geocoder_retry_secs: 60,
             clock: Clock::system(),
         }
     }
@@ -236,10 +252,28 @@ impl Settings {
                 "blob_dir",
                 "map_tiles",
                 "map_attribution",
+                "geocoder_url",
+                "geocoder_per_second",
+                "geocoder_pass_secs",
+                "geocoder_retry_secs",
             ]))
             .extract::<Settings>()
             .map_err(|e| SettingsError::Load(Box::new(e)))?;
         settings.map_tile_origin().map_err(SettingsError::Invalid)?;
+        let geocoder = settings.geocoder_url.trim();
+        if !geocoder.is_empty()
+            && !geocoder.starts_with("https://")
+            && !geocoder.starts_with("http://")
+        {
+            return Err(SettingsError::Invalid(format!(
+                "geocoder_url {geocoder:?} is not an http(s) URL"
+            )));
+        }
+        if !(settings.geocoder_per_second.is_finite() && settings.geocoder_per_second > 0.0) {
+            return Err(SettingsError::Invalid(
+                "geocoder_per_second must be a number above 0".into(),
+            ));
+        }
         Ok(settings)
     }
 

@@ -3,6 +3,7 @@
 //! backend. The sync contract is written out in the crate README.
 
 pub mod error;
+pub mod geocoder;
 pub mod http;
 pub mod listener;
 pub mod openapi;
@@ -68,12 +69,17 @@ pub async fn serve_db(
         settings.max_connections,
         std::time::Duration::from_secs(settings.idle_timeout_secs.max(1)),
     );
+    let geocoder = geocoder::spawn(db.clone(), &settings);
     let app = http::router(http::AppState::new(db, settings));
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<listener::Peer>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await?;
+    .await;
+    if let Some(g) = geocoder {
+        g.abort();
+    }
+    served?;
     Ok(())
 }

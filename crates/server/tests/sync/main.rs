@@ -17,6 +17,7 @@ mod capture;
 mod columns;
 mod dashboard;
 mod design;
+mod geocoding;
 mod group_commit;
 mod insight;
 mod manage;

@@ -51,10 +51,11 @@ async fn an_import_places_accounts_by_their_zip_and_keeps_where_each_location_ca
         1,Zip Placed,80202,United States,North,,\n\
         2,Excel Zeros,2134,,North,,\n\
         3,Abroad,10115,DE,North,,\n\
-        4,Own Pin,80202,US,North,39.7000,-104.9000\n";
+        4,Own Pin,80202,US,North,39.7000,-104.9000\n\
+        5,Guess Then Pin,80205,US,North,,\n";
     let report = import(file.to_owned()).await;
     assert_eq!(report.invalid(), 0, "{report:?}");
-    assert_eq!(report.placement(), (2, 1), "{report:?}");
+    assert_eq!(report.placement(), (3, 1), "{report:?}");
     let abroad = report.rows.iter().find(|r| r.name == "Abroad").unwrap();
     assert_eq!(
         abroad.placed.unplaced.as_deref(),
@@ -117,6 +118,34 @@ async fn an_import_places_accounts_by_their_zip_and_keeps_where_each_location_ca
         (kept.lat, kept.lon, kept.location_source),
         (Some(door.lat), Some(door.lon), Some(LocationSource::Device)),
         "a lookup never replaces the rep's pin"
+    );
+
+    // A pin set offline before a manager's import re-placed the account by ZIP still
+    // wins when it arrives after: a geocode is a guess, whatever the clocks say.
+    let guess = by_name("Guess Then Pin");
+    let offline_pin = LatLonRecord {
+        lat: 39.7402,
+        lon: -104.9511,
+    };
+    ana.edit(guess.id, AccountEdit::Location(Some(offline_pin)));
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    import(next.replace("5,Guess Then Pin,80205,", "5,Guess Then Pin,80206,")).await;
+    let guessed = stored(&server, guess.id).await;
+    assert_eq!(guessed.postal_code, "80206");
+    assert_eq!(guessed.location_source, Some(LocationSource::PostalCode));
+    ana.sync().await;
+    let after = stored(&server, guess.id).await;
+    assert_eq!(
+        (after.lat, after.location_source),
+        (Some(offline_pin.lat), Some(LocationSource::Device)),
+        "the rep's pin, made before the guess, outranks it"
+    );
+    let conflicts = server
+        .count("SELECT COUNT(*) FROM conflicts WHERE field = 'location'")
+        .await;
+    assert_eq!(
+        conflicts, 0,
+        "a guess replaced by a pin is no conflict for the manager"
     );
 
     // A device's new ZIP for an account placed only by its ZIP moves it too.
