@@ -944,6 +944,81 @@ async fn a_crm_export_without_coordinates_lands_on_the_map_by_zip() {
     c.close().await.unwrap();
 }
 
+/// A HubSpot contacts export lands on the accounts already there, by company name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn a_crm_contacts_export_attaches_people_to_their_accounts() {
+    let driver = ChromeDriver::start();
+    let server = Server::demo_at(test_now(), 10).await;
+    let base = server.base();
+    let account = located_accounts(&server).await[0].clone();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    sign_in_manager(&c, &base).await;
+
+    let name = account.1.clone();
+    let file = format!(
+        "Record ID,First Name,Last Name,Email,Phone Number,Job Title,Associated Company\n\
+         5101,Amara,Okafor,amara@example.com,303-555-0142,Practice Manager,{name}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("contacts.csv");
+    std::fs::write(&path, &file).unwrap();
+    c.goto(&format!("{base}/dashboard/import")).await.unwrap();
+    c.find(Locator::Css("input[name=kind][value=contacts]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(&path.display().to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Css(
+        "form[action='/dashboard/import'] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_title(&c, "Import preview").await;
+    assert!(fresh_text(&c, "#import-kind").await.contains("contacts"));
+    let row = fresh_text(&c, "tr[data-line='2']").await;
+    assert!(
+        row.contains("Amara Okafor") && row.contains("new contact"),
+        "{row}"
+    );
+    screenshot(&c, "import-contacts").await;
+    confirm_import(&c).await;
+    assert!(
+        fresh_text(&c, ".ok-note")
+            .await
+            .contains("1 contact created")
+    );
+    let stored = server
+        .db()
+        .await
+        .read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.query("SELECT account_id, data FROM contacts", &[])? {
+                out.push((r.text(0)?, r.text(1)?));
+            }
+            Ok::<_, rounds_server::db::DbError>(out)
+        })
+        .await
+        .unwrap();
+    let amara = stored
+        .iter()
+        .find(|c| c.1.contains("Amara Okafor"))
+        .expect("imported");
+    assert_eq!(amara.0, account.0, "at {name}");
+    c.close().await.unwrap();
+}
+
 /// A spreadsheet whose columns the importer cannot guess: the manager says which column
 /// is the name and which the ZIP code, sees the preview again, and imports.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

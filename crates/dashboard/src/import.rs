@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::scope;
 use super::{Answer, Csrf, Refusal, Viewer, csrf_refused, html_response, page};
 use rounds_server_rules::import::{
-    self, Action, Confirmed, ImportReport, Mapping, MappingFrom, RowOutcome, Upload,
+    self, Action, Confirmed, ImportReport, Kind, Mapping, MappingFrom, RowOutcome, Upload,
 };
 use rounds_server_rules::state::AppState;
 use uuid::Uuid;
@@ -29,11 +29,16 @@ pub const MAX_BODY: usize = 3 * MAX_CSV;
 /// Rows of the preview on one page.
 pub const PAGE_ROWS: usize = 500;
 
-fn upload_form(viewer: &Viewer, pasted: &str, problem: Option<&str>) -> Markup {
+fn upload_form(viewer: &Viewer, kind: Kind, pasted: &str, problem: Option<&str>) -> Markup {
     html! {
         @if let Some(p) = problem { p.alert role="alert" { (p) } }
         form.edit method="post" action="/dashboard/import" enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(viewer.csrf);
+            fieldset.kind {
+                legend { "The file holds" }
+                label { input type="radio" name="kind" value="accounts" checked[kind == Kind::Accounts]; " accounts" }
+                label { input type="radio" name="kind" value="contacts" checked[kind == Kind::Contacts]; " contacts (people at accounts you already have)" }
+            }
             div.field {
                 label for="file" { "A CSV file" }
                 input id="file" type="file" name="file" accept=".csv,text/csv";
@@ -56,11 +61,16 @@ fn upload_form(viewer: &Viewer, pasted: &str, problem: Option<&str>) -> Markup {
             "instead of adding them again. The preview says how each column was read and lets you change it (or leave a column out); "
             "your choice is kept for the next file with the same columns. Accounts without coordinates are placed on the map by their US ZIP code, with no network." }
         p { a href="/dashboard/accounts.csv" download { "Download your accounts" } " in this format to start from." }
+        h3 { "Contacts" }
+        p { "Columns: " code { (import::contacts::COLUMNS.join(", ")) } ". A contact needs a name (or first and last name) and its account: "
+            "the account's name, its id, or its record id in your CRM when the accounts came from the same CRM. "
+            "Salesforce and HubSpot contact exports, and Pipedrive's people, import as they are. "
+            "A contact already there (the same record id, or the same e-mail or name at the same account) is updated, not added again." }
     }
 }
 
 pub async fn form(viewer: Viewer) -> Response {
-    let body = html! { h1 { "Import accounts" } (upload_form(&viewer, "", None)) };
+    let body = html! { h1 { "Import accounts or contacts" } (upload_form(&viewer, Kind::Accounts, "", None)) };
     html_response(
         StatusCode::OK,
         page("Import", Some((&viewer, "/dashboard/import")), body),
@@ -81,8 +91,9 @@ pub async fn multipart_fields(content_type: &str, body: Bytes) -> Option<Vec<(St
     Some(out)
 }
 
-/// The CSV and CSRF token of the upload form, however it was sent.
-async fn upload(headers: &HeaderMap, body: Bytes) -> Option<(String, String)> {
+/// The CSRF token, what the file holds and the CSV of the upload form, however it was
+/// sent.
+async fn upload(headers: &HeaderMap, body: Bytes) -> Option<(String, Kind, String)> {
     let ct = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -109,18 +120,22 @@ async fn upload(headers: &HeaderMap, body: Bytes) -> Option<(String, String)> {
     } else {
         file
     };
-    Some((text("csrf"), csv))
+    let kind = match text("kind").trim() {
+        "contacts" => Kind::Contacts,
+        _ => Kind::Accounts,
+    };
+    Some((text("csrf"), kind, csv))
 }
 
-fn action_text(a: &Action) -> String {
+fn action_text(a: &Action, kind: Kind) -> String {
     match a {
-        Action::Create => "new account".into(),
+        Action::Create => format!("new {}", noun(kind, 1)),
         Action::Update(f) => format!("update: {}", f.join(", ")),
         Action::Unchanged => "no change".into(),
     }
 }
 
-fn report_table(rows: &[&RowOutcome]) -> Markup {
+fn report_table(rows: &[&RowOutcome], kind: Kind) -> Markup {
     html! {
         div.table-wrap tabindex="0" { table.cards.import-rows {
             thead { tr { th.num { "Line" } th { "Account" } th { "Result" } } }
@@ -137,7 +152,7 @@ fn report_table(rows: &[&RowOutcome]) -> Markup {
                             td.num data-label="Line" { (r.line) }
                             td.title { (r.name) }
                             td data-label="Result" {
-                                (r.action.as_ref().map(action_text).unwrap_or_default())
+                                (r.action.as_ref().map(|a| action_text(a, kind)).unwrap_or_default())
                                 @if r.placed.by_postal_code { br; span.muted { "placed at its postal code's middle" } }
                                 @if let Some(why) = &r.placed.unplaced { br; span.muted { "not on the map: " (why) } }
                             }
@@ -149,7 +164,17 @@ fn report_table(rows: &[&RowOutcome]) -> Markup {
     }
 }
 
-fn summary(report: &ImportReport) -> Markup {
+/// What an import of `kind` brings in, counted.
+fn noun(kind: Kind, n: usize) -> &'static str {
+    match (kind, n) {
+        (Kind::Accounts, 1) => "account",
+        (Kind::Accounts, _) => "accounts",
+        (Kind::Contacts, 1) => "contact",
+        (Kind::Contacts, _) => "contacts",
+    }
+}
+
+fn summary(report: &ImportReport, kind: Kind) -> Markup {
     let (new, updated, same) = report.counts();
     html! {
         @if !report.problems.is_empty() {
@@ -158,9 +183,9 @@ fn summary(report: &ImportReport) -> Markup {
                 ul { @for p in &report.problems { li { (p) } } }
             }
         }
-        p.muted { (report.rows.len()) " rows: " (new) " new, " (updated) " to update, " (same) " unchanged"
+        p.muted { (report.rows.len()) " row" @if report.rows.len() != 1 { "s" } ": " (new) " new, " (updated) " to update, " (same) " unchanged"
             @if report.invalid() > 0 { ", " strong { (report.invalid()) " invalid" } } "." }
-        @let absent: Vec<&str> = import::COLUMNS.iter().copied().filter(|c| *c != "id" && !report.columns.contains(c)).collect();
+        @let absent: Vec<&str> = if kind == Kind::Accounts { import::COLUMNS.iter().copied().filter(|c| *c != "id" && !report.columns.contains(c)).collect() } else { Vec::new() };
         @let renamed: Vec<String> = report.mapping.iter().filter_map(|(h, c)| c.filter(|c| *c != h.as_str()).map(|c| format!("{h} → {}", column_label(c)))).collect();
         @let unread: Vec<&str> = report.mapping.iter().filter(|(_, c)| c.is_none()).map(|(h, _)| h.as_str()).collect();
         @let (by_zip, unplaced) = report.placement();
@@ -308,7 +333,8 @@ fn preview_page(viewer: &Viewer, up: &Upload, report: &ImportReport, q: &RowsQue
     let rows = &shown[((at - 1) * PAGE_ROWS).min(shown.len())..(at * PAGE_ROWS).min(shown.len())];
     let body = html! {
         h1 { "Import preview" }
-        (summary(report))
+        @if up.kind == Kind::Contacts { p #import-kind.muted { "A file of contacts." } }
+        (summary(report, up.kind))
         @if !report.problems.is_empty() {
         } @else if invalid > 0 {
             p.alert role="alert" { "Nothing was imported: " (invalid) " row" @if invalid != 1 { "s have" } @else { " has" }
@@ -320,10 +346,10 @@ fn preview_page(viewer: &Viewer, up: &Upload, report: &ImportReport, q: &RowsQue
                 input type="hidden" name="csrf" value=(viewer.csrf);
                 input type="hidden" name="upload" value=(up.id);
                 input type="hidden" name="key" value=(Uuid::new_v4().simple().to_string());
-                div.actions { button type="submit" { "Import " (new + updated) " account" @if new + updated != 1 { "s" } } a href="/dashboard/import" { "Cancel" } }
+                div.actions { button type="submit" { "Import " (new + updated) " " (noun(up.kind, new + updated)) } a href="/dashboard/import" { "Cancel" } }
             }
         }
-        (remap_form(viewer, up, report))
+        @if up.kind == Kind::Accounts { (remap_form(viewer, up, report)) }
         @if invalid > 0 {
             p.muted {
                 @if problems_only {
@@ -334,11 +360,11 @@ fn preview_page(viewer: &Viewer, up: &Upload, report: &ImportReport, q: &RowsQue
             }
         }
         (pager(up, q, shown.len()))
-        (report_table(rows))
+        (report_table(rows, up.kind))
         (pager(up, q, shown.len()))
         @if invalid > 0 || new + updated == 0 {
             h2 { "Try again" }
-            (upload_form(viewer, if up.csv.len() <= 64 * 1024 { &up.csv } else { "" }, None))
+            (upload_form(viewer, up.kind, if up.csv.len() <= 64 * 1024 { &up.csv } else { "" }, None))
         }
     };
     page("Import preview", Some((viewer, "/dashboard/import")), body)
@@ -354,9 +380,14 @@ async fn show_upload(s: &AppState, viewer: &Viewer, id: Uuid, q: &RowsQuery) -> 
                 return Ok(None);
             };
             let team = scope::team(tx, &v)?;
-            let checked =
-                import::check_mapped(tx, &up.csv, &super::reach(&team), now, up.mapping.as_ref())?;
-            Ok::<_, rounds_server_rules::Error>(Some((up, checked.report)))
+            let reach = super::reach(&team);
+            let report = match up.kind {
+                Kind::Accounts => {
+                    import::check_mapped(tx, &up.csv, &reach, now, up.mapping.as_ref())?.report
+                }
+                Kind::Contacts => import::contacts::check(tx, &up.csv, &reach)?.report,
+            };
+            Ok::<_, rounds_server_rules::Error>(Some((up, report)))
         })
         .await?;
     let Some((up, report)) = out else {
@@ -391,7 +422,7 @@ pub async fn preview(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    let Some((csrf, csv)) = upload(&headers, body).await else {
+    let Some((csrf, kind, csv)) = upload(&headers, body).await else {
         return Err(Refusal::page(
             StatusCode::BAD_REQUEST,
             "Not possible",
@@ -405,7 +436,7 @@ pub async fn preview(
         return Ok(too_large(&viewer));
     }
     if csv.trim().is_empty() {
-        let body = html! { h1 { "Import accounts" } (upload_form(&viewer, "", Some("Choose a CSV file or paste its text."))) };
+        let body = html! { h1 { "Import accounts or contacts" } (upload_form(&viewer, Kind::Accounts, "", Some("Choose a CSV file or paste its text."))) };
         return Ok(html_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             page("Import", Some((&viewer, "/dashboard/import")), body),
@@ -414,7 +445,7 @@ pub async fn preview(
     let by = viewer.id;
     let now = s.settings.clock.now();
     let id =
-        s.db.write(move |tx| import::store_upload(tx, by, &csv, now))
+        s.db.write(move |tx| import::store_upload(tx, by, kind, &csv, now))
             .await?;
     show_upload(&s, &viewer, id, &RowsQuery::default()).await
 }
@@ -461,7 +492,7 @@ pub async fn remap(State(s): State<AppState>, Csrf(viewer, f): Csrf<RemapForm>) 
 }
 
 fn too_large(viewer: &Viewer) -> Response {
-    let body = html! { h1 { "Import accounts" } (upload_form(viewer, "", Some("The file is larger than 48 MB. Split it and import the parts one after the other."))) };
+    let body = html! { h1 { "Import accounts or contacts" } (upload_form(viewer, Kind::Accounts, "", Some("The file is larger than 48 MB. Split it and import the parts one after the other."))) };
     html_response(
         StatusCode::PAYLOAD_TOO_LARGE,
         page("Import", Some((viewer, "/dashboard/import")), body),
@@ -497,8 +528,8 @@ pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmFor
             import::confirm_upload(tx, &key, &super::reach(&team), v.id, id, now)
         })
         .await;
-    let out = match out {
-        Ok(Some(out)) => Ok(out),
+    let (kind, out) = match out {
+        Ok(Some((kind, out))) => (kind, Ok(out)),
         Ok(None) => {
             return Err(Refusal::page(
                 StatusCode::NOT_FOUND,
@@ -506,7 +537,7 @@ pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmFor
                 "This upload is gone (uploads are kept for a day, and until they are imported). Upload the file again.",
             ));
         }
-        Err(e) => Err(e),
+        Err(e) => (Kind::default(), Err(e)),
     };
     match out {
         Ok(Confirmed::Already(n)) => {
@@ -529,10 +560,10 @@ pub async fn confirm(State(s): State<AppState>, Csrf(viewer, f): Csrf<ConfirmFor
             let (new, updated, _) = report.counts();
             let body = html! {
                 h1 { "Imported" }
-                p.ok-note role="status" { (new) " account" @if new != 1 { "s" } " created, " (updated) " updated. Devices get them on their next sync." }
-                (summary(&report))
+                p.ok-note role="status" { (new) " " (noun(kind, new)) " created, " (updated) " updated. Devices get them on their next sync." }
+                (summary(&report, kind))
                 @if report.rows.len() > PAGE_ROWS { p.muted { "The first " (PAGE_ROWS) " rows:" } }
-                (report_table(&report.rows.iter().take(PAGE_ROWS).collect::<Vec<_>>()))
+                (report_table(&report.rows.iter().take(PAGE_ROWS).collect::<Vec<_>>(), kind))
                 p { a href="/dashboard/accounts" { "See the accounts" } " · " a href="/dashboard/import" { "Import another file" } }
             };
             Ok(html_response(

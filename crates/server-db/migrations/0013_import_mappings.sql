@@ -18,6 +18,8 @@ CREATE TABLE import_uploads (
     user_id TEXT NOT NULL,
     csv TEXT NOT NULL,
     mapping TEXT,
+    -- `accounts` or `contacts`: what the file holds.
+    kind TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
 CREATE INDEX import_uploads_created ON import_uploads (created_at);
@@ -34,4 +36,13 @@ CREATE TABLE geocodes (
     last_error TEXT,
     next_try_at TEXT,
     updated_at TEXT NOT NULL
+);
+
+-- Which contact a record of another system was imported as (see import_sources).
+CREATE TABLE import_contact_sources (
+    system TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    contact_id TEXT NOT NULL REFERENCES contacts (id),
+    imported_at TEXT NOT NULL,
+    PRIMARY KEY (system, external_id)
 );

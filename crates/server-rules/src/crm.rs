@@ -78,7 +78,7 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 /// A header as compared: lower case, letters and digits only.
-fn squash(s: &str) -> String {
+pub(crate) fn squash(s: &str) -> String {
     s.chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())

@@ -10,6 +10,8 @@
 //! Over 600 lines on purpose: one CSV format both ways; its columns, parsing, checking
 //! and writing change together.
 
+pub mod contacts;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -437,7 +439,7 @@ pub enum Step {
 }
 
 /// The longest record id of another system that is kept.
-const MAX_SOURCE_ID: usize = 200;
+pub(crate) const MAX_SOURCE_ID: usize = 200;
 
 /// The accounts already imported from `system` under these record ids.
 fn sources(
@@ -1147,10 +1149,28 @@ pub fn export_accounts(
         .map_err(|e| Error::Internal(format!("csv: {e}")))
 }
 
+/// What a file holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Kind {
+    #[default]
+    Accounts,
+    Contacts,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Accounts => "accounts",
+            Kind::Contacts => "contacts",
+        }
+    }
+}
+
 /// A file kept between its preview and its import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {
     pub id: Uuid,
+    pub kind: Kind,
     pub csv: String,
     /// The columns as the manager chose them; `None`: as saved or guessed.
     pub mapping: Option<Mapping>,
@@ -1160,15 +1180,21 @@ pub struct Upload {
 const UPLOAD_HOURS: i64 = 24;
 
 /// Keeps `csv` for `by` to preview and import; drops everyone's uploads older than a day.
-pub fn store_upload(tx: &mut Tx<'_>, by: UserId, csv: &str, now: DateTime<Utc>) -> Result<Uuid> {
+pub fn store_upload(
+    tx: &mut Tx<'_>,
+    by: UserId,
+    kind: Kind,
+    csv: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
     let id = Uuid::now_v7();
     tx.exec(
         "DELETE FROM import_uploads WHERE created_at < $1",
         params![time::text(now - chrono::Duration::hours(UPLOAD_HOURS))],
     )?;
     tx.exec(
-        "INSERT INTO import_uploads (id, user_id, csv, mapping, created_at) VALUES ($1, $2, $3, NULL, $4)",
-        params![id, by, csv.to_owned(), time::text(now)],
+        "INSERT INTO import_uploads (id, user_id, csv, mapping, kind, created_at) VALUES ($1, $2, $3, NULL, $4, $5)",
+        params![id, by, csv.to_owned(), kind.name(), time::text(now)],
     )?;
     Ok(id)
 }
@@ -1176,7 +1202,7 @@ pub fn store_upload(tx: &mut Tx<'_>, by: UserId, csv: &str, now: DateTime<Utc>) 
 /// `by`'s upload `id`; `None` when it is gone or someone else's (they read the same).
 pub fn upload(tx: &mut dyn Sql, id: Uuid, by: UserId) -> Result<Option<Upload>> {
     let Some(r) = tx.query_opt(
-        "SELECT csv, mapping FROM import_uploads WHERE id = $1 AND user_id = $2",
+        "SELECT csv, mapping, kind FROM import_uploads WHERE id = $1 AND user_id = $2",
         params![id, by],
     )?
     else {
@@ -1185,8 +1211,13 @@ pub fn upload(tx: &mut dyn Sql, id: Uuid, by: UserId) -> Result<Option<Upload>> 
     let mapping = r
         .opt_text("mapping")?
         .and_then(|m| serde_json::from_str::<Mapping>(&m).ok());
+    let kind = match r.text("kind")?.as_str() {
+        "contacts" => Kind::Contacts,
+        _ => Kind::Accounts,
+    };
     Ok(Some(Upload {
         id,
+        kind,
         csv: r.text("csv")?,
         mapping,
     }))
@@ -1247,8 +1278,9 @@ pub fn confirm(
     Ok(Confirmed::Done(report))
 }
 
-/// [`confirm`] of `by`'s upload `id`, read as its chosen columns; the upload is dropped
-/// once imported. `None` when there is no such upload (and no receipt for `key`).
+/// [`confirm`] of `by`'s upload `id` (accounts read as its chosen columns, or contacts),
+/// and what it held; the upload is dropped once imported. `None` when there is no such
+/// upload (and no receipt for `key`).
 pub fn confirm_upload(
     tx: &mut Tx<'_>,
     key: &str,
@@ -1256,7 +1288,7 @@ pub fn confirm_upload(
     by: UserId,
     id: Uuid,
     now: DateTime<Utc>,
-) -> Result<Option<Confirmed>> {
+) -> Result<Option<(Kind, Confirmed)>> {
     let Some(up) = upload(tx, id, by)? else {
         // A double click after the first confirm dropped the upload: the receipt says so.
         return Ok(tx
@@ -1264,14 +1296,30 @@ pub fn confirm_upload(
                 "SELECT imported FROM import_receipts WHERE key = $1",
                 params![key],
             )?
-            .map(|r| r.int(0).map(Confirmed::Already))
+            .map(|r| r.int(0).map(|n| (Kind::default(), Confirmed::Already(n))))
             .transpose()?);
     };
-    let out = confirm(tx, key, reach, by, &up.csv, up.mapping.as_ref(), now)?;
+    let out = match up.kind {
+        Kind::Accounts => confirm(tx, key, reach, by, &up.csv, up.mapping.as_ref(), now)?,
+        Kind::Contacts => {
+            let checked = contacts::check(tx, &up.csv, reach)?;
+            if !checked.report.ready() {
+                Confirmed::Invalid(checked.report)
+            } else {
+                let mut report = checked.report;
+                report.imported = contacts::apply(tx, &checked.steps, now)?;
+                tx.exec(
+                    "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",
+                    params![key, by, report.imported as i64, time::text(now)],
+                )?;
+                Confirmed::Done(report)
+            }
+        }
+    };
     if matches!(out, Confirmed::Done(_)) {
         tx.exec("DELETE FROM import_uploads WHERE id = $1", params![id])?;
     }
-    Ok(Some(out))
+    Ok(Some((up.kind, out)))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod attacks;
 mod bad_input;
 mod capture;
 mod columns;
+mod contacts;
 mod dashboard;
 mod design;
 mod geocoding;
