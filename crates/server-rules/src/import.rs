@@ -1278,6 +1278,34 @@ pub fn confirm(
     Ok(Confirmed::Done(report))
 }
 
+/// [`confirm`] for a file of contacts.
+pub fn confirm_contacts(
+    tx: &mut Tx<'_>,
+    key: &str,
+    reach: &Reach,
+    by: UserId,
+    csv: &str,
+    now: DateTime<Utc>,
+) -> Result<Confirmed> {
+    if let Some(r) = tx.query_opt(
+        "SELECT imported FROM import_receipts WHERE key = $1",
+        params![key],
+    )? {
+        return Ok(Confirmed::Already(r.int(0)?));
+    }
+    let checked = contacts::check(tx, csv, reach)?;
+    if !checked.report.ready() {
+        return Ok(Confirmed::Invalid(checked.report));
+    }
+    let mut report = checked.report;
+    report.imported = contacts::apply(tx, &checked.steps, now)?;
+    tx.exec(
+        "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",
+        params![key, by, report.imported as i64, time::text(now)],
+    )?;
+    Ok(Confirmed::Done(report))
+}
+
 /// [`confirm`] of `by`'s upload `id` (accounts read as its chosen columns, or contacts),
 /// and what it held; the upload is dropped once imported. `None` when there is no such
 /// upload (and no receipt for `key`).
@@ -1301,20 +1329,7 @@ pub fn confirm_upload(
     };
     let out = match up.kind {
         Kind::Accounts => confirm(tx, key, reach, by, &up.csv, up.mapping.as_ref(), now)?,
-        Kind::Contacts => {
-            let checked = contacts::check(tx, &up.csv, reach)?;
-            if !checked.report.ready() {
-                Confirmed::Invalid(checked.report)
-            } else {
-                let mut report = checked.report;
-                report.imported = contacts::apply(tx, &checked.steps, now)?;
-                tx.exec(
-                    "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",
-                    params![key, by, report.imported as i64, time::text(now)],
-                )?;
-                Confirmed::Done(report)
-            }
-        }
+        Kind::Contacts => confirm_contacts(tx, key, reach, by, &up.csv, now)?,
     };
     if matches!(out, Confirmed::Done(_)) {
         tx.exec("DELETE FROM import_uploads WHERE id = $1", params![id])?;

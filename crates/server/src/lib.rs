@@ -5,6 +5,7 @@
 pub mod error;
 pub mod geocoder;
 pub mod http;
+pub mod import_api;
 pub mod listener;
 pub mod openapi;
 

@@ -27,4 +27,5 @@ mod operations;
 mod photos;
 mod places;
 mod scenarios;
+mod script_import;
 mod support;
