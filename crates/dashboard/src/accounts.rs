@@ -37,6 +37,8 @@ pub struct AccountsQuery {
     pub q: Option<String>,
     /// After a move: how many moved.
     pub moved: Option<usize>,
+    /// The export's shape: a CRM's (`salesforce`, `hubspot`, `pipedrive`), else Rounds'.
+    pub shape: Option<String>,
 }
 
 fn some(s: &Option<String>) -> Option<&str> {
@@ -192,7 +194,11 @@ pub fn render_list(
             @if rows.len() > shown.len() { " (the first " (shown.len()) " shown; narrow the filters or download them all)" }
             " · "
             a.download href=(format!("/dashboard/accounts.csv?{qs}")) download { "Download CSV" }
-            " (the import format: edit it and import it back)"
+            " (the import format: edit it and import it back) · in a CRM's shape: "
+            @for (i, (shape, label)) in [("salesforce", "Salesforce"), ("hubspot", "HubSpot"), ("pipedrive", "Pipedrive")].iter().enumerate() {
+                @if i > 0 { ", " }
+                a.download href=(format!("/dashboard/accounts.csv?{qs}{}shape={shape}", if qs.is_empty() { "" } else { "&" })) download { (label) }
+            }
         }
         @if rows.is_empty() {
             p.muted { "No account matches." }

@@ -15,9 +15,9 @@ use super::compliance::{self, ComplianceQuery};
 use super::performance;
 use super::scope::{self, Team};
 use super::{Answer, Refusal, Viewer, csv_response, fault};
-use rounds_server_rules::import;
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
+use rounds_server_rules::{crm_export, import};
 
 /// At most this many activities in one export; narrow the dates for more.
 pub const MAX_ACTIVITY_ROWS: usize = 100_000;
@@ -66,15 +66,41 @@ pub async fn accounts(
     q: Result<Query<AccountsQuery>, QueryRejection>,
 ) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
+    let shape = match q.shape.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(crm_export::Shape::parse(s).ok_or_else(|| {
+            Refusal::page(
+                StatusCode::BAD_REQUEST,
+                "Not possible",
+                "The export's shape is salesforce, hubspot or pipedrive (or none, for Rounds' own).",
+            )
+        })?),
+    };
     let out =
         s.db.read(move |tx| {
             let mut team = scope::team(tx, &viewer)?;
             let all = accounts::records(&scope::accounts(tx, &mut team)?);
             let rows = accounts::filter(&team, all, &q);
-            import::export_accounts(&rows, &|t| territory_name(&team, t))
+            match shape {
+                None => import::export_accounts(&rows, &|t| territory_name(&team, t)),
+                Some(shape) => {
+                    let owner = |t: Option<rounds_protocol::TerritoryId>| {
+                        team.territory(t)
+                            .and_then(|row| row.rep)
+                            .and_then(|rep| team.rep(rep))
+                            .map(|p| p.email.clone())
+                            .unwrap_or_default()
+                    };
+                    crm_export::export(tx, shape, &rows, &|t| territory_name(&team, t), &owner)
+                }
+            }
         })
         .await;
-    Ok(send("accounts.csv", out))
+    let name = match shape {
+        None => "accounts.csv".to_owned(),
+        Some(s) => format!("accounts-{}.csv", s.system()),
+    };
+    Ok(send(&name, out))
 }
 
 fn check_in_name(c: CheckIn) -> &'static str {

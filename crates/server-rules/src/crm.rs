@@ -27,6 +27,10 @@ pub fn separator(text: &str) -> u8 {
 /// Header spellings, compared by [`squash`], and the import column each means. Rounds'
 /// own names come first; the rest are the labels and API names of the common exports.
 const ALIASES: &[(&str, &str)] = &[
+    // Rounds' own columns in an export written in a CRM's shape (see `crm_export`).
+    ("roundsid", "id"),
+    ("roundsterritory", "territory"),
+    ("roundsstage", "stage"),
     // The source system's own record id (read as `source_id`: see `system`).
     ("accountid", "source_id"),
     ("recordid", "source_id"),

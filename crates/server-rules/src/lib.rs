@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod calendar;
 pub mod changelog;
 pub mod crm;
+pub mod crm_export;
 pub mod design;
 pub mod error;
 pub mod feed;

@@ -16,6 +16,7 @@ mod bad_input;
 mod capture;
 mod columns;
 mod contacts;
+mod crm_shapes;
 mod dashboard;
 mod design;
 mod geocoding;
