@@ -888,6 +888,9 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     click(&c, "#new-lead-button").await;
     let lead_name = format!("{account_name} Annex");
     type_into(&c, "#lead-name", &lead_name).await;
+    // No fix in this window: its ZIP places it, offline, until a pin is set at the door.
+    click(&c, "details.more summary").await;
+    type_into(&c, "#lead-postal", "80202").await;
     click(&c, "#lead-save").await;
     let asked = text(&c, "#lookalikes").await;
     assert!(
@@ -898,6 +901,11 @@ async fn a_rep_signs_in_works_the_day_offline_and_it_reaches_the_server_once() {
     click(&c, "#lead-save-anyway").await;
     loaded(&c, "account").await;
     assert_eq!(text(&c, ".account-name").await.trim(), lead_name);
+    let pin_note = text(&c, "#account-pin-note").await;
+    assert!(
+        pin_note.contains("middle of its postal code"),
+        "placed by its ZIP, and the rep is told: {pin_note:?}"
+    );
     assert!(
         text(&c, ".pending-tag").await.contains("new account"),
         "the new account is marked as waiting to sync"
