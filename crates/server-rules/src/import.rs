@@ -7,10 +7,19 @@
 //! account, field by field as a manager's edit; a row without one creates an account. So
 //! exporting and importing the file again changes nothing.
 //!
+//! How columns are read (guessed, chosen, saved) is in `mapping`, files kept between
+//! preview and import in `uploads`, and contacts in `contacts`.
+//!
 //! Over 600 lines on purpose: one CSV format both ways; its columns, parsing, checking
 //! and writing change together.
 
 pub mod contacts;
+mod mapping;
+mod uploads;
+
+pub use mapping::{Mapping, MappingFrom, headers_and_sample, headers_key, targets};
+use mapping::{checked_mapping, in_order, save_mapping, saved_mapping};
+pub use uploads::{Kind, Upload, choose_columns, confirm_upload, store_upload, upload};
 
 use std::collections::{HashMap, HashSet};
 
@@ -222,152 +231,6 @@ pub struct Placed {
     pub by_postal_code: bool,
     /// Why it will not be on the map, when it will not.
     pub unplaced: Option<String>,
-}
-
-/// What a header may be read as: the import's own columns, the person a CRM gave the
-/// account to (read as their territory), and a CRM's record id.
-pub fn targets() -> impl Iterator<Item = &'static str> {
-    COLUMNS.iter().copied().chain(["owner", "source_id"])
-}
-
-/// How a file's columns are read: each header, in the file's order, and the column it is
-/// read as (`None`: not read).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Mapping(pub Vec<(String, Option<String>)>);
-
-/// Where the way a file's columns are read came from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum MappingFrom {
-    /// Guessed from the header names.
-    #[default]
-    Guessed,
-    /// Saved when a file with the same headers was imported, on that day.
-    Saved(DateTime<Utc>),
-    /// Chosen by the manager for this file.
-    Chosen,
-}
-
-/// The key a file's mapping is saved under: its set of headers, whatever their order.
-pub fn headers_key(headers: &[String]) -> String {
-    let mut h: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
-    h.sort();
-    h.join("\u{1f}")
-}
-
-/// A mapping for `headers`, checked: every header once, in order, each read as a known
-/// column at most once. The reasons when not.
-fn checked_mapping(
-    headers: &[String],
-    m: &Mapping,
-) -> std::result::Result<Vec<(String, Option<&'static str>)>, Vec<String>> {
-    let same =
-        m.0.len() == headers.len() && m.0.iter().zip(headers).all(|((h, _), header)| h == header);
-    if !same {
-        return Err(vec![
-            "the column choices are for another file's headers; choose again".into(),
-        ]);
-    }
-    let mut problems = Vec::new();
-    let mut out: Vec<(String, Option<&'static str>)> = Vec::with_capacity(headers.len());
-    for (h, target) in &m.0 {
-        let column = match target.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            None => None,
-            Some(t) => match targets().find(|c| *c == t) {
-                Some(c) => Some(c),
-                None => {
-                    problems.push(format!(
-                        "“{h}” is set to read as “{t}”, which is not a column"
-                    ));
-                    None
-                }
-            },
-        };
-        if let Some(c) = column
-            && let Some((first, _)) = out.iter().find(|(_, taken)| *taken == Some(c))
-        {
-            problems.push(format!(
-                "{c} is chosen for both “{first}” and “{h}”; choose one"
-            ));
-        }
-        out.push((h.clone(), column));
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
-}
-
-/// A file's headers and its first row's values (empty where the row is shorter), to
-/// show beside each column when the manager chooses how it is read.
-pub fn headers_and_sample(csv_text: &str) -> (Vec<String>, Vec<String>) {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::Headers)
-        .flexible(true)
-        .delimiter(crate::crm::separator(csv_text))
-        .from_reader(csv_text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map(|h| h.iter().map(str::to_owned).collect())
-        .unwrap_or_default();
-    let first = reader
-        .records()
-        .next()
-        .and_then(|r| r.ok())
-        .map(|r| r.iter().map(str::to_owned).collect::<Vec<_>>())
-        .unwrap_or_default();
-    let sample = (0..headers.len())
-        .map(|i| first.get(i).cloned().unwrap_or_default())
-        .collect();
-    (headers, sample)
-}
-
-/// The mapping saved for files with these headers, and when.
-fn saved_mapping(tx: &mut dyn Sql, headers: &[String]) -> Result<Option<(Mapping, DateTime<Utc>)>> {
-    let Some(r) = tx.query_opt(
-        "SELECT mapping, saved_at FROM import_mappings WHERE headers_key = $1",
-        params![headers_key(headers)],
-    )?
-    else {
-        return Ok(None);
-    };
-    // A saved mapping that no longer reads (a column renamed by an upgrade) is a guess.
-    let Ok(m) = serde_json::from_str::<Mapping>(&r.text("mapping")?) else {
-        return Ok(None);
-    };
-    let at = time::parse(&r.text("saved_at")?).unwrap_or(DateTime::UNIX_EPOCH);
-    Ok(Some((m, at)))
-}
-
-/// A saved mapping in the order of `headers` (the same set, perhaps reordered).
-fn in_order(saved: &Mapping, headers: &[String]) -> Mapping {
-    let key = |h: &str| h.trim().to_lowercase();
-    Mapping(
-        headers
-            .iter()
-            .map(|h| {
-                let column = saved
-                    .0
-                    .iter()
-                    .find(|(s, _)| key(s) == key(h))
-                    .and_then(|(_, c)| c.clone());
-                (h.clone(), column)
-            })
-            .collect(),
-    )
-}
-
-/// Keeps the mapping a manager chose, for the next file with the same headers.
-fn save_mapping(tx: &mut Tx<'_>, m: &Mapping, by: UserId, now: DateTime<Utc>) -> Result<()> {
-    let headers: Vec<String> = m.0.iter().map(|(h, _)| h.clone()).collect();
-    let json = serde_json::to_string(m).map_err(|e| Error::Internal(e.to_string()))?;
-    tx.exec(
-        "INSERT INTO import_mappings (headers_key, mapping, saved_by, saved_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (headers_key) DO UPDATE SET mapping = excluded.mapping,
-             saved_by = excluded.saved_by, saved_at = excluded.saved_at",
-        params![headers_key(&headers), json, by, time::text(now)],
-    )?;
-    Ok(())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -1149,90 +1012,6 @@ pub fn export_accounts(
         .map_err(|e| Error::Internal(format!("csv: {e}")))
 }
 
-/// What a file holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Kind {
-    #[default]
-    Accounts,
-    Contacts,
-}
-
-impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Accounts => "accounts",
-            Kind::Contacts => "contacts",
-        }
-    }
-}
-
-/// A file kept between its preview and its import.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Upload {
-    pub id: Uuid,
-    pub kind: Kind,
-    pub csv: String,
-    /// The columns as the manager chose them; `None`: as saved or guessed.
-    pub mapping: Option<Mapping>,
-}
-
-/// How long an upload is kept for its preview and confirm.
-const UPLOAD_HOURS: i64 = 24;
-
-/// Keeps `csv` for `by` to preview and import; drops everyone's uploads older than a day.
-pub fn store_upload(
-    tx: &mut Tx<'_>,
-    by: UserId,
-    kind: Kind,
-    csv: &str,
-    now: DateTime<Utc>,
-) -> Result<Uuid> {
-    let id = Uuid::now_v7();
-    tx.exec(
-        "DELETE FROM import_uploads WHERE created_at < $1",
-        params![time::text(now - chrono::Duration::hours(UPLOAD_HOURS))],
-    )?;
-    tx.exec(
-        "INSERT INTO import_uploads (id, user_id, csv, mapping, kind, created_at) VALUES ($1, $2, $3, NULL, $4, $5)",
-        params![id, by, csv.to_owned(), kind.name(), time::text(now)],
-    )?;
-    Ok(id)
-}
-
-/// `by`'s upload `id`; `None` when it is gone or someone else's (they read the same).
-pub fn upload(tx: &mut dyn Sql, id: Uuid, by: UserId) -> Result<Option<Upload>> {
-    let Some(r) = tx.query_opt(
-        "SELECT csv, mapping, kind FROM import_uploads WHERE id = $1 AND user_id = $2",
-        params![id, by],
-    )?
-    else {
-        return Ok(None);
-    };
-    let mapping = r
-        .opt_text("mapping")?
-        .and_then(|m| serde_json::from_str::<Mapping>(&m).ok());
-    let kind = match r.text("kind")?.as_str() {
-        "contacts" => Kind::Contacts,
-        _ => Kind::Accounts,
-    };
-    Ok(Some(Upload {
-        id,
-        kind,
-        csv: r.text("csv")?,
-        mapping,
-    }))
-}
-
-/// Reads `by`'s upload `id` as `mapping` from now on; false when there is no such upload.
-pub fn choose_columns(tx: &mut Tx<'_>, id: Uuid, by: UserId, mapping: &Mapping) -> Result<bool> {
-    let json = serde_json::to_string(mapping).map_err(|e| Error::Internal(e.to_string()))?;
-    let changed = tx.exec(
-        "UPDATE import_uploads SET mapping = $3 WHERE id = $1 AND user_id = $2",
-        params![id, by, json],
-    )?;
-    Ok(changed > 0)
-}
-
 /// How a confirmed import ended.
 #[derive(Debug)]
 pub enum Confirmed {
@@ -1304,37 +1083,6 @@ pub fn confirm_contacts(
         params![key, by, report.imported as i64, time::text(now)],
     )?;
     Ok(Confirmed::Done(report))
-}
-
-/// [`confirm`] of `by`'s upload `id` (accounts read as its chosen columns, or contacts),
-/// and what it held; the upload is dropped once imported. `None` when there is no such
-/// upload (and no receipt for `key`).
-pub fn confirm_upload(
-    tx: &mut Tx<'_>,
-    key: &str,
-    reach: &Reach,
-    by: UserId,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Option<(Kind, Confirmed)>> {
-    let Some(up) = upload(tx, id, by)? else {
-        // A double click after the first confirm dropped the upload: the receipt says so.
-        return Ok(tx
-            .query_opt(
-                "SELECT imported FROM import_receipts WHERE key = $1",
-                params![key],
-            )?
-            .map(|r| r.int(0).map(|n| (Kind::default(), Confirmed::Already(n))))
-            .transpose()?);
-    };
-    let out = match up.kind {
-        Kind::Accounts => confirm(tx, key, reach, by, &up.csv, up.mapping.as_ref(), now)?,
-        Kind::Contacts => confirm_contacts(tx, key, reach, by, &up.csv, now)?,
-    };
-    if matches!(out, Confirmed::Done(_)) {
-        tx.exec("DELETE FROM import_uploads WHERE id = $1", params![id])?;
-    }
-    Ok(Some((up.kind, out)))
 }
 
 #[cfg(test)]

@@ -30,6 +30,11 @@ pub struct ImportQuery {
     pub key: Option<String>,
 }
 
+/// A CSV file as it is: a header row, then one record a row.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String)]
+pub struct CsvFile(pub String);
+
 /// A row that cannot be imported, and why.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RowProblem {
@@ -104,7 +109,7 @@ fn result(kind: import::Kind, report: &ImportReport, imported: bool) -> ImportRe
 
 #[utoipa::path(post, path = "/manage/import/{kind}", security(("bearer" = [])),
     params(("kind" = String, Path, description = "`accounts` or `contacts`"), ImportQuery),
-    request_body(content = String, content_type = "text/csv", description = "The CSV file as it is: a header row (Rounds' columns, or a Salesforce, HubSpot or Pipedrive export's), then one record a row."),
+    request_body(content = CsvFile, content_type = "text/csv", description = "The CSV file as it is: a header row (Rounds' columns, or a Salesforce, HubSpot or Pipedrive export's), then one record a row."),
     responses(
         (status = 200, description = "checked (and imported, with confirm=true)", body = ImportResult),
         (status = 422, description = "a row or the file cannot be imported: nothing was", body = ImportResult),

@@ -507,7 +507,10 @@ mod tests {
             ("First Name", Some("first_name")),
             ("Last Name", Some("last_name")),
             ("Account Name", Some("account")),
-            ("Account ID", Some("account_source_id")),
+            // Rounds' own `account_id` by name; a value that is no Rounds id is then
+            // read as the CRM's (see `check`).
+            ("Account ID", Some("account_id")),
+            ("Associated Company ID", Some("account_source_id")),
             ("Contact ID", Some("source_id")),
             ("Associated Company", Some("account")),
             ("Job Title", Some("title")),

@@ -251,8 +251,9 @@ async fn the_openapi_document_types_every_body() {
             // Raw bytes (a photo's chunk up, a picture down): described as binary, not
             // as JSON.
             let binary = |kind: &str, c: &serde_json::Value| {
-                // Text of a standard format (a calendar): a named string, not JSON.
-                if kind == "text/calendar" {
+                // Text of a standard format (a calendar, a CSV file): a named string,
+                // not JSON.
+                if kind == "text/calendar" || kind == "text/csv" {
                     let name = c["schema"]["$ref"]
                         .as_str()
                         .unwrap_or_default()
