@@ -718,10 +718,21 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
 }
 
 async fn upload_csv(c: &Client, base: &str, csv: impl AsRef<[u8]>) {
+    upload_as(c, base, csv, "accounts").await;
+}
+
+/// Uploads a file holding `kind` (`accounts` or `contacts`) and waits for its preview.
+async fn upload_as(c: &Client, base: &str, csv: impl AsRef<[u8]>, kind: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("accounts.csv");
+    let file = dir.path().join(format!("{kind}.csv"));
     std::fs::write(&file, csv.as_ref()).unwrap();
     c.goto(&format!("{base}/dashboard/import")).await.unwrap();
+    c.find(Locator::Css(&format!("input[name=kind][value={kind}]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.find(Locator::Css("input[type=file]"))
         .await
         .unwrap()
@@ -961,31 +972,7 @@ async fn a_crm_contacts_export_attaches_people_to_their_accounts() {
         "Record ID,First Name,Last Name,Email,Phone Number,Job Title,Associated Company\n\
          5101,Amara,Okafor,amara@example.com,303-555-0142,Practice Manager,{name}\n"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("contacts.csv");
-    std::fs::write(&path, &file).unwrap();
-    c.goto(&format!("{base}/dashboard/import")).await.unwrap();
-    c.find(Locator::Css("input[name=kind][value=contacts]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[type=file]"))
-        .await
-        .unwrap()
-        .send_keys(&path.display().to_string())
-        .await
-        .unwrap();
-    c.find(Locator::Css(
-        "form[action='/dashboard/import'] button[type=submit]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    wait_title(&c, "Import preview").await;
+    upload_as(&c, &base, &file, "contacts").await;
     assert!(fresh_text(&c, "#import-kind").await.contains("contacts"));
     let row = fresh_text(&c, "tr[data-line='2']").await;
     assert!(

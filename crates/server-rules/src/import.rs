@@ -304,28 +304,45 @@ pub enum Step {
 /// The longest record id of another system that is kept.
 pub(crate) const MAX_SOURCE_ID: usize = 200;
 
-/// The accounts already imported from `system` under these record ids.
-fn sources(
+/// What `system`'s record ids were imported as: `table` is `import_sources` (accounts)
+/// or `import_contact_sources` (contacts), `column` its id column.
+pub(crate) fn imported_ids(
     tx: &mut dyn Sql,
+    table: &str,
+    column: &str,
     system: &str,
     external: &[String],
-) -> Result<HashMap<String, AccountId>> {
+) -> Result<HashMap<String, Uuid>> {
     let mut out = HashMap::new();
     for chunk in external.chunks(500) {
         let mut vals: Vec<Val> = vec![Val::from(system.to_owned())];
         vals.extend(chunk.iter().map(|e| Val::from(e.clone())));
         for r in tx.query(
             &format!(
-                "SELECT external_id, account_id FROM import_sources
+                "SELECT external_id, {column} FROM {table}
                  WHERE system = $1 AND external_id IN ({})",
                 placeholders(2, chunk.len())
             ),
             &vals,
         )? {
-            out.insert(r.text("external_id")?, r.parse("account_id")?);
+            out.insert(r.text("external_id")?, r.parse(column)?);
         }
     }
     Ok(out)
+}
+
+/// The accounts already imported from `system` under these record ids.
+fn sources(
+    tx: &mut dyn Sql,
+    system: &str,
+    external: &[String],
+) -> Result<HashMap<String, AccountId>> {
+    Ok(
+        imported_ids(tx, "import_sources", "account_id", system, external)?
+            .into_iter()
+            .map(|(k, v)| (k, AccountId::from_uuid(v)))
+            .collect(),
+    )
 }
 
 /// Every row checked; `steps` holds the valid rows' work (unchanged rows have none).

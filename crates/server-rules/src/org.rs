@@ -233,6 +233,37 @@ pub fn create_contact(tx: &mut Tx<'_>, rec: &ContactRecord) -> Result<()> {
     Ok(())
 }
 
+/// One primary contact per account: with `primary` saved as primary, every other
+/// contact of its account that was primary is made plain (and logged in `bucket`).
+pub fn make_sole_primary(
+    tx: &mut Tx<'_>,
+    primary: &ContactRecord,
+    bucket: Option<&BucketId>,
+) -> Result<()> {
+    if !primary.primary {
+        return Ok(());
+    }
+    for r in tx.query(
+        "SELECT data FROM contacts WHERE account_id = $1 AND id <> $2",
+        params![primary.account_id, primary.id],
+    )? {
+        let mut other: ContactRecord = r.json("data")?;
+        if !other.primary {
+            continue;
+        }
+        other.primary = false;
+        let data = serde_json::to_string(&other).map_err(|e| Error::Internal(e.to_string()))?;
+        tx.exec(
+            "UPDATE contacts SET data = $2 WHERE id = $1",
+            params![other.id, data],
+        )?;
+        if let Some(b) = bucket {
+            changelog::put(tx, b, &Row::Contact(other))?;
+        }
+    }
+    Ok(())
+}
+
 pub fn upsert_plan(tx: &mut Tx<'_>, rec: &PlanRecord) -> Result<()> {
     let data = serde_json::to_string(rec).map_err(|e| Error::Internal(e.to_string()))?;
     tx.exec(

@@ -1019,26 +1019,7 @@ fn save_contact(
     if let Some(b) = &bucket {
         changelog::put(tx, b, &Row::Contact(rec.clone()))?;
     }
-    if rec.primary {
-        for r in tx.query(
-            "SELECT data FROM contacts WHERE account_id = $1 AND id <> $2",
-            params![rec.account_id, rec.id],
-        )? {
-            let mut other: ContactRecord = r.json("data")?;
-            if !other.primary {
-                continue;
-            }
-            other.primary = false;
-            let data = serde_json::to_string(&other).map_err(|e| Error::Internal(e.to_string()))?;
-            tx.exec(
-                "UPDATE contacts SET data = $2 WHERE id = $1",
-                params![other.id, data],
-            )?;
-            if let Some(b) = &bucket {
-                changelog::put(tx, b, &Row::Contact(other))?;
-            }
-        }
-    }
+    org::make_sole_primary(tx, rec, bucket.as_ref())?;
     Ok(MutationStatus::Applied)
 }
 

@@ -144,32 +144,6 @@ fn contacts_of(tx: &mut dyn Sql, ids: &[AccountId]) -> Result<Vec<ContactRecord>
     Ok(out)
 }
 
-/// What `system` ids were imported as, in `table` (`import_sources` for accounts,
-/// `import_contact_sources` for contacts).
-fn known_ids(
-    tx: &mut dyn Sql,
-    table: &str,
-    column: &str,
-    system: &str,
-    external: &[String],
-) -> Result<HashMap<String, Uuid>> {
-    let mut out = HashMap::new();
-    for chunk in external.chunks(500) {
-        let mut vals: Vec<Val> = vec![Val::from(system.to_owned())];
-        vals.extend(chunk.iter().map(|e| Val::from(e.clone())));
-        for r in tx.query(
-            &format!(
-                "SELECT external_id, {column} FROM {table} WHERE system = $1 AND external_id IN ({})",
-                placeholders(2, chunk.len())
-            ),
-            &vals,
-        )? {
-            out.insert(r.text("external_id")?, r.parse(column)?);
-        }
-    }
-    Ok(out)
-}
-
 fn yes(v: &str) -> std::result::Result<bool, String> {
     match v.trim().to_lowercase().as_str() {
         "" | "no" | "false" | "0" | "n" => Ok(false),
@@ -235,8 +209,9 @@ pub fn check(tx: &mut dyn Sql, csv_text: &str, reach: &Reach) -> Result<Checked>
         .map(|r| at(r, "source_id"))
         .filter(|s| !s.is_empty())
         .collect();
-    let known_accounts = known_ids(tx, "import_sources", "account_id", system, &account_sources)?;
-    let known_contacts = known_ids(
+    let known_accounts =
+        super::imported_ids(tx, "import_sources", "account_id", system, &account_sources)?;
+    let known_contacts = super::imported_ids(
         tx,
         "import_contact_sources",
         "contact_id",
@@ -470,27 +445,7 @@ pub fn apply(tx: &mut Tx<'_>, steps: &[Step], now: DateTime<Utc>) -> Result<usiz
                 if let Some(b) = &bucket {
                     changelog::put(tx, b, &Row::Contact(contact.clone()))?;
                 }
-                if contact.primary {
-                    for r in tx.query(
-                        "SELECT data FROM contacts WHERE account_id = $1 AND id <> $2",
-                        params![contact.account_id, contact.id],
-                    )? {
-                        let mut other: ContactRecord = r.json("data")?;
-                        if !other.primary {
-                            continue;
-                        }
-                        other.primary = false;
-                        let data = serde_json::to_string(&other)
-                            .map_err(|e| Error::Internal(e.to_string()))?;
-                        tx.exec(
-                            "UPDATE contacts SET data = $2 WHERE id = $1",
-                            params![other.id, data],
-                        )?;
-                        if let Some(b) = &bucket {
-                            changelog::put(tx, b, &Row::Contact(other))?;
-                        }
-                    }
-                }
+                org::make_sole_primary(tx, contact, bucket.as_ref())?;
             }
         }
     }

@@ -2,14 +2,12 @@
 //! id, or by name), refused row by row with why, updated instead of added again on the
 //! next export, and sent to the rep's device. Over HTTP, on both backends.
 
-use chrono::Utc;
 use rounds_protocol::records::ContactRecord;
 use rounds_protocol::sync::Row;
 use rounds_server::db::Sql as _;
-use rounds_server::import;
 
 use crate::dashboard::{Browser, Page, csrf_of};
-use crate::manage::{all_accounts, manager};
+use crate::manage::{all_accounts, import_as, manager};
 use crate::support::*;
 
 on_both_backends!(
@@ -62,22 +60,13 @@ async fn crm_contact_exports_attach_to_their_accounts_and_update_on_the_next_exp
     backend: Backend,
 ) {
     let (server, _org) = start(backend).await;
-    let (maria_id, maria) = manager(&server).await;
+    let maria = manager(&server).await;
     // The accounts, from Salesforce first (their record ids are kept).
     let accounts = "Account ID,Account Name,Billing Zip/Postal Code,Territory\n\
         001A,Acme Dental,80202,North\n\
         001B,Birch Clinic,80203,North\n";
-    let checked = server
-        .db
-        .read(move |tx| import::check(tx, accounts, &maria, Utc::now()))
-        .await
-        .expect("checked");
-    let steps = checked.steps.clone();
-    server
-        .db
-        .write(move |tx| import::apply(tx, &steps, Some(maria_id), Utc::now()))
-        .await
-        .expect("accounts");
+    let report = import_as(&server, &maria, accounts).await;
+    assert!(report.ready(), "{report:?}");
     let all = all_accounts(&server).await;
     let acme = all.iter().find(|a| a.name == "Acme Dental").unwrap().id;
     let birch = all.iter().find(|a| a.name == "Birch Clinic").unwrap().id;

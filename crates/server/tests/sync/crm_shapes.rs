@@ -2,11 +2,8 @@
 //! e-mail and its stage words; and the same file imports back into Rounds unchanged. On
 //! both backends.
 
-use chrono::Utc;
-use rounds_server::import;
-
 use crate::dashboard::{Browser, csrf_of};
-use crate::manage::manager;
+use crate::manage::{import_as, manager};
 use crate::support::*;
 
 on_both_backends!(
@@ -18,22 +15,13 @@ async fn an_export_in_each_crms_shape_names_its_records_and_imports_back_unchang
     backend: Backend,
 ) {
     let (server, _org) = start(backend).await;
-    let (maria_id, maria) = manager(&server).await;
+    let maria = manager(&server).await;
     // Two accounts from HubSpot (their record ids kept) beside the seeded ones.
     let hubspot = "Record ID,Company name,Street Address,City,Postal Code,Lifecycle Stage,Company owner,Annual Revenue\n\
         7001,Lakeside Dental,1600 Glenarm Pl,Denver,80202,customer,ana@example.com,\"$1,200.50\"\n\
         7002,Old Town Vet,12 Harvard Ave,Boston,02134,opportunity,ben@example.com,\n";
-    let checked = server
-        .db
-        .read(move |tx| import::check(tx, hubspot, &maria, Utc::now()))
-        .await
-        .expect("checked");
-    let steps = checked.steps.clone();
-    server
-        .db
-        .write(move |tx| import::apply(tx, &steps, Some(maria_id), Utc::now()))
-        .await
-        .expect("imported");
+    let report = import_as(&server, &maria, hubspot).await;
+    assert!(report.ready(), "{report:?}");
 
     let mut b = Browser::signed_in(&server.base, "maria@example.com").await;
     let csrf = csrf_of(&b.get("/dashboard/import").await.body);

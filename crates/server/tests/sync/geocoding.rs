@@ -11,12 +11,10 @@ use std::time::{Duration, Instant};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use rounds_core::LocationSource;
 use rounds_protocol::records::AccountRecord;
-use rounds_server::import;
 
-use crate::manage::{all_accounts, manager};
+use crate::manage::{all_accounts, import_as, manager};
 use crate::support::*;
 
 on_both_backends!(
@@ -75,7 +73,7 @@ async fn street_addresses_are_looked_up_once_each_and_never_replace_a_better_pla
     settings.geocoder_retry_secs = 1;
     let server = TestServer::start_with(settings, dir).await;
     let _org = seed(&server).await;
-    let (maria_id, maria) = manager(&server).await;
+    let maria = manager(&server).await;
     let file = "name,street,city,region,postal_code,country,territory,lat,lon\n\
         Glenarm One,1600 Glenarm Pl,Denver,CO,80202,US,North,,\n\
         Glenarm Two,1600 Glenarm Pl,Denver,CO,80202,US,North,,\n\
@@ -83,18 +81,8 @@ async fn street_addresses_are_looked_up_once_each_and_never_replace_a_better_pla
         Flaky Deli,9 Flaky St,Denver,CO,80203,US,North,,\n\
         Given Pin,1600 Glenarm Pl,Denver,CO,80202,US,North,39.75,-104.99\n\
         No Street,,Denver,CO,80202,US,North,,\n";
-    let checked = server
-        .db
-        .read(move |tx| import::check(tx, file, &maria, Utc::now()))
-        .await
-        .expect("checked");
-    assert!(checked.report.ready(), "{:?}", checked.report);
-    let steps = checked.steps.clone();
-    server
-        .db
-        .write(move |tx| import::apply(tx, &steps, Some(maria_id), Utc::now()))
-        .await
-        .expect("imported");
+    let report = import_as(&server, &maria, file).await;
+    assert!(report.ready(), "{report:?}");
 
     let by_name =
         |all: &[AccountRecord], name: &str| all.iter().find(|a| a.name == name).cloned().unwrap();

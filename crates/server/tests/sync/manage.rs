@@ -48,6 +48,29 @@ pub(crate) async fn all_accounts(server: &TestServer) -> Vec<AccountRecord> {
         .expect("accounts")
 }
 
+/// Checks `csv` as the manager `who` (see [`manager`]) and applies what it checked, as
+/// the dashboard's confirm does; the check's report.
+pub(crate) async fn import_as(
+    server: &TestServer,
+    who: &(UserId, Reach),
+    csv: &str,
+) -> import::ImportReport {
+    let (by, reach) = (who.0, who.1.clone());
+    let csv = csv.to_owned();
+    let checked = server
+        .db
+        .read(move |tx| import::check(tx, &csv, &reach, Utc::now()))
+        .await
+        .expect("checked");
+    let steps = checked.steps.clone();
+    server
+        .db
+        .write(move |tx| import::apply(tx, &steps, Some(by), Utc::now()))
+        .await
+        .expect("applied");
+    checked.report
+}
+
 /// The reasons a checked file's rows are refused.
 fn row_errors(checked: &import::Checked) -> Vec<String> {
     checked

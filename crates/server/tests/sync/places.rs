@@ -9,7 +9,7 @@ use rounds_protocol::sync::{AccountEdit, LatLonRecord};
 use rounds_server::import::{self, Action};
 
 use crate::dashboard::{Browser, csrf_of};
-use crate::manage::{all_accounts, manager, stored};
+use crate::manage::{all_accounts, import_as, manager, stored};
 use crate::support::*;
 
 on_both_backends!(
@@ -26,24 +26,10 @@ async fn an_import_places_accounts_by_their_zip_and_keeps_where_each_location_ca
     backend: Backend,
 ) {
     let (server, _org) = start(backend).await;
-    let (maria_id, maria) = manager(&server).await;
+    let maria = manager(&server).await;
     let import = |csv: String| {
-        let reach = maria.clone();
-        let server = &server;
-        async move {
-            let checked = server
-                .db
-                .read(move |tx| import::check(tx, &csv, &reach, Utc::now()))
-                .await
-                .expect("checked");
-            let steps = checked.steps.clone();
-            server
-                .db
-                .write(move |tx| import::apply(tx, &steps, Some(maria_id), Utc::now()))
-                .await
-                .expect("applied");
-            checked.report
-        }
+        let (server, maria) = (&server, &maria);
+        async move { import_as(server, maria, &csv).await }
     };
     // A HubSpot export: no coordinates at all, a ZIP that lost its leading zero in
     // Excel, a German address, and one row that brings its own coordinates.
@@ -180,24 +166,13 @@ async fn an_import_places_accounts_by_their_zip_and_keeps_where_each_location_ca
 
 async fn accounts_not_on_the_map_are_listed_with_why_and_placed_in_place(backend: Backend) {
     let (server, org) = start(backend).await;
-    let (maria_id, maria) = manager(&server).await;
+    let maria = manager(&server).await;
     let file = "name,postal_code,country,territory\n\
         Far Away,10115,DE,North\n\
         No Code,,,North\n\
         Retired Zip,00000,US,North\n";
-    let reach = maria.clone();
-    let checked = server
-        .db
-        .read(move |tx| import::check(tx, file, &reach, Utc::now()))
-        .await
-        .expect("checked");
-    assert_eq!(checked.report.placement(), (0, 3));
-    let steps = checked.steps.clone();
-    server
-        .db
-        .write(move |tx| import::apply(tx, &steps, Some(maria_id), Utc::now()))
-        .await
-        .expect("applied");
+    let report = import_as(&server, &maria, file).await;
+    assert_eq!(report.placement(), (0, 3));
     // An account from before offline placing: a known ZIP, no location.
     let mut legacy = account(
         rounds_protocol::AccountId::from_uuid(uuid::Uuid::now_v7()),
