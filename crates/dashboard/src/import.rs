@@ -227,6 +227,8 @@ fn column_label(column: &str) -> &str {
     match column {
         "owner" => "territory (its owner's)",
         "source_id" => "record id in your CRM",
+        "account" => "account (its name)",
+        "account_source_id" => "account's record id in your CRM",
         c => c,
     }
 }
@@ -252,7 +254,7 @@ fn remap_form(viewer: &Viewer, up: &Upload, report: &ImportReport) -> Markup {
                                     td {
                                         select id=(id) name="col" {
                                             option value="" selected[column.is_none()] { "Not read" }
-                                            @for t in import::targets() {
+                                            @for t in import::targets(up.kind) {
                                                 option value=(t) selected[*column == Some(t)] { (column_label(t)) }
                                             }
                                         }
@@ -349,7 +351,7 @@ fn preview_page(viewer: &Viewer, up: &Upload, report: &ImportReport, q: &RowsQue
                 div.actions { button type="submit" { "Import " (new + updated) " " (noun(up.kind, new + updated)) } a href="/dashboard/import" { "Cancel" } }
             }
         }
-        @if up.kind == Kind::Accounts { (remap_form(viewer, up, report)) }
+        (remap_form(viewer, up, report))
         @if invalid > 0 {
             p.muted {
                 @if problems_only {
@@ -385,7 +387,9 @@ async fn show_upload(s: &AppState, viewer: &Viewer, id: Uuid, q: &RowsQuery) -> 
                 Kind::Accounts => {
                     import::check_mapped(tx, &up.csv, &reach, now, up.mapping.as_ref())?.report
                 }
-                Kind::Contacts => import::contacts::check(tx, &up.csv, &reach)?.report,
+                Kind::Contacts => {
+                    import::contacts::check(tx, &up.csv, &reach, up.mapping.as_ref())?.report
+                }
             };
             Ok::<_, rounds_server_rules::Error>(Some((up, report)))
         })

@@ -18,7 +18,7 @@ mod mapping;
 mod uploads;
 
 pub use mapping::{Mapping, MappingFrom, headers_and_sample, headers_key, targets};
-use mapping::{checked_mapping, in_order, save_mapping, saved_mapping};
+use mapping::{resolve, save_mapping};
 pub use uploads::{Kind, Upload, choose_columns, confirm_upload, store_upload, upload};
 
 use std::collections::{HashMap, HashSet};
@@ -650,23 +650,8 @@ pub fn check_mapped(
             .filter(|c| guessed.iter().all(|(_, taken)| *taken != Some(*c)));
         guessed.push((h.clone(), column));
     }
-    let mut problems = Vec::new();
-    let (mapping, mapping_from) = match chosen {
-        Some(m) => match checked_mapping(&headers, m) {
-            Ok(m) => (m, MappingFrom::Chosen),
-            Err(p) => {
-                problems = p;
-                (guessed, MappingFrom::Guessed)
-            }
-        },
-        None => match saved_mapping(tx, &headers)? {
-            Some((m, at)) => match checked_mapping(&headers, &in_order(&m, &headers)) {
-                Ok(m) => (m, MappingFrom::Saved(at)),
-                Err(_) => (guessed, MappingFrom::Guessed),
-            },
-            None => (guessed, MappingFrom::Guessed),
-        },
-    };
+    let (mapping, mapping_from, mut problems) =
+        resolve(tx, Kind::Accounts, &headers, guessed, chosen)?;
     reader.set_headers(csv::StringRecord::from(
         mapping
             .iter()
@@ -1065,7 +1050,7 @@ pub fn confirm(
     let mut report = checked.report;
     report.imported = apply(tx, &checked.steps, Some(by), now)?;
     if let Some(m) = chosen {
-        save_mapping(tx, m, by, now)?;
+        save_mapping(tx, Kind::Accounts, m, by, now)?;
     }
     tx.exec(
         "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",
@@ -1081,6 +1066,7 @@ pub fn confirm_contacts(
     reach: &Reach,
     by: UserId,
     csv: &str,
+    chosen: Option<&Mapping>,
     now: DateTime<Utc>,
 ) -> Result<Confirmed> {
     if let Some(r) = tx.query_opt(
@@ -1089,12 +1075,15 @@ pub fn confirm_contacts(
     )? {
         return Ok(Confirmed::Already(r.int(0)?));
     }
-    let checked = contacts::check(tx, csv, reach)?;
+    let checked = contacts::check(tx, csv, reach, chosen)?;
     if !checked.report.ready() {
         return Ok(Confirmed::Invalid(checked.report));
     }
     let mut report = checked.report;
     report.imported = contacts::apply(tx, &checked.steps, now)?;
+    if let Some(m) = chosen {
+        save_mapping(tx, Kind::Contacts, m, by, now)?;
+    }
     tx.exec(
         "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",
         params![key, by, report.imported as i64, time::text(now)],

@@ -159,7 +159,7 @@ pub async fn import_file(
                     import::confirm(tx, &key, &reach, c.user, &csv, None, now)?
                 }
                 import::Kind::Contacts => {
-                    import::confirm_contacts(tx, &key, &reach, c.user, &csv, now)?
+                    import::confirm_contacts(tx, &key, &reach, c.user, &csv, None, now)?
                 }
             };
             Ok::<_, Error>(match done {
@@ -183,7 +183,7 @@ pub async fn import_file(
             let reach = crate::manage::reach_of(tx, c.user, c.role)?;
             let report = match kind {
                 import::Kind::Accounts => import::check(tx, &csv, &reach, now)?.report,
-                import::Kind::Contacts => import::contacts::check(tx, &csv, &reach)?.report,
+                import::Kind::Contacts => import::contacts::check(tx, &csv, &reach, None)?.report,
             };
             Ok::<_, Error>((report, false))
         })

@@ -154,7 +154,14 @@ fn yes(v: &str) -> std::result::Result<bool, String> {
 
 /// Checks every row of a contacts file against the database: what it would do, or why
 /// not.
-pub fn check(tx: &mut dyn Sql, csv_text: &str, reach: &Reach) -> Result<Checked> {
+/// Columns are read as `chosen` when given, else as saved for files with the same
+/// headers, else as guessed.
+pub fn check(
+    tx: &mut dyn Sql,
+    csv_text: &str,
+    reach: &Reach,
+    chosen: Option<&super::Mapping>,
+) -> Result<Checked> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -164,11 +171,13 @@ pub fn check(tx: &mut dyn Sql, csv_text: &str, reach: &Reach) -> Result<Checked>
         .headers()
         .map(|h| h.iter().map(str::to_owned).collect())
         .unwrap_or_default();
-    let mut mapping: Vec<(String, Option<&'static str>)> = Vec::new();
+    let mut guessed: Vec<(String, Option<&'static str>)> = Vec::new();
     for h in &headers {
-        let c = column_for(h).filter(|c| mapping.iter().all(|(_, t)| *t != Some(*c)));
-        mapping.push((h.clone(), c));
+        let c = column_for(h).filter(|c| guessed.iter().all(|(_, t)| *t != Some(*c)));
+        guessed.push((h.clone(), c));
     }
+    let (mapping, mapping_from, problems) =
+        super::mapping::resolve(tx, super::Kind::Contacts, &headers, guessed, chosen)?;
     let at = |row: &csv::StringRecord, column: &str| -> String {
         mapping
             .iter()
@@ -180,6 +189,8 @@ pub fn check(tx: &mut dyn Sql, csv_text: &str, reach: &Reach) -> Result<Checked>
     let has = |c: &str| mapping.iter().any(|(_, t)| *t == Some(c));
     let mut checked = Checked::default();
     checked.report.mapping = mapping.clone();
+    checked.report.mapping_from = mapping_from;
+    checked.report.problems = problems;
     checked.report.columns = COLUMNS.iter().copied().filter(|c| has(c)).collect();
     if !has("name") && !has("first_name") && !has("last_name") {
         checked

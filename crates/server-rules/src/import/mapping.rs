@@ -6,15 +6,23 @@ use chrono::{DateTime, Utc};
 use rounds_protocol::UserId;
 use serde::{Deserialize, Serialize};
 
-use super::COLUMNS;
+use super::{COLUMNS, Kind};
 use crate::db::{Sql, Tx};
 use crate::error::{Error, Result};
 use crate::{params, time};
 
-/// What a header may be read as: the import's own columns, the person a CRM gave the
-/// account to (read as their territory), and a CRM's record id.
-pub fn targets() -> impl Iterator<Item = &'static str> {
-    COLUMNS.iter().copied().chain(["owner", "source_id"])
+/// What a header of a file of `kind` may be read as: for accounts, the import's own
+/// columns, the person a CRM gave the account to (read as their territory) and a CRM's
+/// record id; for contacts, the contacts' columns.
+pub fn targets(kind: Kind) -> Vec<&'static str> {
+    match kind {
+        Kind::Accounts => COLUMNS
+            .iter()
+            .copied()
+            .chain(["owner", "source_id"])
+            .collect(),
+        Kind::Contacts => super::contacts::COLUMNS.to_vec(),
+    }
 }
 
 /// How a file's columns are read: each header, in the file's order, and the column it is
@@ -34,16 +42,50 @@ pub enum MappingFrom {
     Chosen,
 }
 
-/// The key a file's mapping is saved under: its set of headers, whatever their order.
-pub fn headers_key(headers: &[String]) -> String {
+/// The key a file's mapping is saved under: its set of headers, whatever their order
+/// (a contacts file's apart from an accounts file's).
+pub fn headers_key(kind: Kind, headers: &[String]) -> String {
     let mut h: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
     h.sort();
-    h.join("\u{1f}")
+    match kind {
+        Kind::Accounts => h.join("\u{1f}"),
+        Kind::Contacts => format!("contacts\u{1f}{}", h.join("\u{1f}")),
+    }
+}
+
+/// How a file's headers are read: as `chosen` (checked; its problems when it does not
+/// hold), else as saved for files with the same headers, else as `guessed`.
+#[allow(clippy::type_complexity)]
+pub(super) fn resolve(
+    tx: &mut dyn Sql,
+    kind: Kind,
+    headers: &[String],
+    guessed: Vec<(String, Option<&'static str>)>,
+    chosen: Option<&Mapping>,
+) -> Result<(
+    Vec<(String, Option<&'static str>)>,
+    MappingFrom,
+    Vec<String>,
+)> {
+    Ok(match chosen {
+        Some(m) => match checked_mapping(kind, headers, m) {
+            Ok(m) => (m, MappingFrom::Chosen, Vec::new()),
+            Err(p) => (guessed, MappingFrom::Guessed, p),
+        },
+        None => match saved_mapping(tx, kind, headers)? {
+            Some((m, at)) => match checked_mapping(kind, headers, &in_order(&m, headers)) {
+                Ok(m) => (m, MappingFrom::Saved(at), Vec::new()),
+                Err(_) => (guessed, MappingFrom::Guessed, Vec::new()),
+            },
+            None => (guessed, MappingFrom::Guessed, Vec::new()),
+        },
+    })
 }
 
 /// A mapping for `headers`, checked: every header once, in order, each read as a known
 /// column at most once. The reasons when not.
-pub(super) fn checked_mapping(
+fn checked_mapping(
+    kind: Kind,
     headers: &[String],
     m: &Mapping,
 ) -> std::result::Result<Vec<(String, Option<&'static str>)>, Vec<String>> {
@@ -59,7 +101,7 @@ pub(super) fn checked_mapping(
     for (h, target) in &m.0 {
         let column = match target.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => None,
-            Some(t) => match targets().find(|c| *c == t) {
+            Some(t) => match targets(kind).into_iter().find(|c| *c == t) {
                 Some(c) => Some(c),
                 None => {
                     problems.push(format!(
@@ -110,13 +152,14 @@ pub fn headers_and_sample(csv_text: &str) -> (Vec<String>, Vec<String>) {
 }
 
 /// The mapping saved for files with these headers, and when.
-pub(super) fn saved_mapping(
+fn saved_mapping(
     tx: &mut dyn Sql,
+    kind: Kind,
     headers: &[String],
 ) -> Result<Option<(Mapping, DateTime<Utc>)>> {
     let Some(r) = tx.query_opt(
         "SELECT mapping, saved_at FROM import_mappings WHERE headers_key = $1",
-        params![headers_key(headers)],
+        params![headers_key(kind, headers)],
     )?
     else {
         return Ok(None);
@@ -130,7 +173,7 @@ pub(super) fn saved_mapping(
 }
 
 /// A saved mapping in the order of `headers` (the same set, perhaps reordered).
-pub(super) fn in_order(saved: &Mapping, headers: &[String]) -> Mapping {
+fn in_order(saved: &Mapping, headers: &[String]) -> Mapping {
     let key = |h: &str| h.trim().to_lowercase();
     Mapping(
         headers
@@ -150,6 +193,7 @@ pub(super) fn in_order(saved: &Mapping, headers: &[String]) -> Mapping {
 /// Keeps the mapping a manager chose, for the next file with the same headers.
 pub(super) fn save_mapping(
     tx: &mut Tx<'_>,
+    kind: Kind,
     m: &Mapping,
     by: UserId,
     now: DateTime<Utc>,
@@ -160,7 +204,7 @@ pub(super) fn save_mapping(
         "INSERT INTO import_mappings (headers_key, mapping, saved_by, saved_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (headers_key) DO UPDATE SET mapping = excluded.mapping,
              saved_by = excluded.saved_by, saved_at = excluded.saved_at",
-        params![headers_key(&headers), json, by, time::text(now)],
+        params![headers_key(kind, &headers), json, by, time::text(now)],
     )?;
     Ok(())
 }

@@ -119,7 +119,7 @@ pub fn confirm_upload(
     };
     let out = match up.kind {
         Kind::Accounts => confirm(tx, key, reach, by, &up.csv, up.mapping.as_ref(), now)?,
-        Kind::Contacts => confirm_contacts(tx, key, reach, by, &up.csv, now)?,
+        Kind::Contacts => confirm_contacts(tx, key, reach, by, &up.csv, up.mapping.as_ref(), now)?,
     };
     if matches!(out, Confirmed::Done(_)) {
         tx.exec("DELETE FROM import_uploads WHERE id = $1", params![id])?;

@@ -160,4 +160,52 @@ async fn crm_contact_exports_attach_to_their_accounts_and_update_on_the_next_exp
         after.iter().find(|c| c.id == li.id).unwrap().name,
         "Li Wei-Chen"
     );
+
+    // A spreadsheet nothing can be guessed from: the manager says what each column is,
+    // and the next file with the same headers is read that way.
+    let sheet = "Person,Works At,Mail\nZed Zee,Acme Dental,zed@acme.example\n";
+    let refused = upload(&mut b, &csrf, sheet).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("no column holds the contact"),
+        "{}",
+        refused.body
+    );
+    let id = hidden(&refused.body, "upload");
+    let chosen = b
+        .post(
+            "/dashboard/import/remap",
+            &[
+                ("csrf", &csrf),
+                ("upload", &id),
+                ("col", "name"),
+                ("col", "account"),
+                ("col", "email"),
+            ],
+        )
+        .await;
+    assert_eq!(chosen.status, 200, "{}", chosen.body);
+    assert!(chosen.body.contains("Columns read as you chose"));
+    let done = confirm(&mut b, &csrf, &chosen).await;
+    assert!(done.body.contains("1 contact created"), "{}", done.body);
+    let zed = contacts(&server)
+        .await
+        .into_iter()
+        .find(|c| c.name == "Zed Zee")
+        .expect("Zed");
+    assert_eq!(
+        (zed.account_id, zed.email.as_deref()),
+        (acme, Some("zed@acme.example"))
+    );
+    let next = upload(
+        &mut b,
+        &csrf,
+        "Mail,Person,Works At\nyu@birch.example,Yu Yan,Birch Clinic\n",
+    )
+    .await;
+    assert_eq!(next.status, 200, "{}", next.body);
+    assert!(
+        next.body
+            .contains("Columns read as chosen for a file with the same headers")
+    );
 }
