@@ -2363,6 +2363,30 @@ async fn a_lead_typed_with_a_zip_is_placed_offline_and_its_pin_at_the_door_wins(
         Some(CheckIn::NoFix),
         "a ZIP's middle proves nothing about where the rep stood"
     );
+    // Added to today's route, its stop says its place is only the ZIP's.
+    let route = rep
+        .plan_day(
+            &PlanDay {
+                added: vec![id],
+                ..PlanDay::default()
+            },
+            demo_now(),
+        )
+        .unwrap();
+    let stop = route
+        .stops
+        .iter()
+        .find(|s| s.account_id == id)
+        .expect("on today's route");
+    assert!(stop.approximate, "flagged as placed by its ZIP");
+    assert!(
+        route
+            .stops
+            .iter()
+            .filter(|s| s.account_id != id)
+            .all(|s| !s.approximate),
+        "the demo's accounts are placed by their address or the rep's pin"
+    );
     device.trigger(rounds_client::planner::Trigger::Manual);
     synced(&device).await;
     assert_eq!(

@@ -301,10 +301,18 @@ pub fn check(
                         .filter(|c| c.account_id == account)
                         .ok_or_else(|| fail(format!("id: no contact of this account has id {id:?}")))?,
                 ),
-                _ => known_contacts
+                _ => match known_contacts
                     .get(&source)
                     .and_then(|id| by_id.get(&ContactId::from_uuid(*id)).copied())
-                    .or_else(|| {
+                {
+                    // Moving a person to another account is a change the import does not
+                    // make behind the manager's back.
+                    Some(c) if c.account_id != account => {
+                        return Err(fail(format!(
+                            "account: record {source:?} is a contact of another account here; move it in Rounds first"
+                        )));
+                    }
+                    known => known.or_else(|| {
                         stored.iter().find(|c| {
                             c.account_id == account
                                 && match (&email, &c.email) {
@@ -313,6 +321,7 @@ pub fn check(
                                 }
                         })
                     }),
+                },
             };
             let keep = |column: &str, new: String, old: Option<&Option<String>>| -> Option<String> {
                 if has(column) {

@@ -136,6 +136,18 @@ async fn crm_contact_exports_attach_to_their_accounts_and_update_on_the_next_exp
         "Noor reached Ana's device"
     );
 
+    // The same record at another account is not moved behind the manager's back.
+    let moved = good.replace("Whatever Name,001A", "Birch Clinic,001B");
+    let refused = upload(&mut b, &csrf, &moved).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused
+            .body
+            .contains("is a contact of another account here"),
+        "{}",
+        refused.body
+    );
+
     // The next export: Noor's title changed; the same record ids update, nothing is added.
     let next = good.replace(",Buyer,", ",Head Buyer,");
     let preview = upload(&mut b, &csrf, &next).await;
