@@ -44,6 +44,27 @@ pub struct PlaceForm {
     lon: String,
 }
 
+/// The street-level geocoder, as the page reports it.
+struct Street {
+    /// Whether one is set (`geocoder_url`).
+    on: bool,
+    /// The team's accounts it would look up: a street, and no better place than a ZIP.
+    waiting: usize,
+    /// Address texts found, unknown to it, and still failing (the whole organisation's).
+    lookups: (i64, i64, i64),
+}
+
+fn street(s: &AppState, accounts: &[Account], lookups: (i64, i64, i64)) -> Street {
+    Street {
+        on: !s.settings.geocoder_url.trim().is_empty(),
+        waiting: accounts
+            .iter()
+            .filter(|a| places::wants_address(&AccountRecord::from(*a)).is_some())
+            .count(),
+        lookups,
+    }
+}
+
 /// A row's fix that could not be made, shown beside it.
 struct Refused {
     id: AccountId,
@@ -58,11 +79,13 @@ pub async fn list(
 ) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let v = viewer.clone();
-    let (team, accounts) =
+    let state = s.clone();
+    let (team, accounts, street) =
         s.db.read(move |tx| {
             let mut team = scope::team(tx, &v)?;
             let accounts = scope::accounts(tx, &mut team)?;
-            Ok::<_, Error>((team, accounts))
+            let street = street(&state, &accounts, places::lookups(tx)?);
+            Ok::<_, Error>((team, accounts, street))
         })
         .await?;
     let placed = q.placed.and_then(|id| accounts.iter().find(|a| a.id == id));
@@ -72,6 +95,7 @@ pub async fn list(
             &viewer,
             &team,
             &accounts,
+            &street,
             Done {
                 placed,
                 placed_all: q.placed_all,
@@ -149,6 +173,7 @@ pub async fn place(
 ) -> Answer {
     let v = viewer.clone();
     let now = s.settings.clock.now();
+    let state = s.clone();
     let out =
         s.db.write(move |tx| {
             let mut team = scope::team(tx, &v)?;
@@ -162,9 +187,11 @@ pub async fn place(
                 }
                 Err(message) => {
                     let accounts = scope::accounts(tx, &mut team)?;
+                    let street = street(&state, &accounts, places::lookups(tx)?);
                     Ok(Err((
                         team,
                         accounts,
+                        street,
                         Refused {
                             id,
                             form: f.clone(),
@@ -185,9 +212,16 @@ pub async fn place(
     };
     match out {
         Ok(()) => Ok(see_other(&format!("/dashboard/unmapped?placed={id}"))),
-        Err((team, accounts, refused)) => Ok(html_response(
+        Err((team, accounts, street, refused)) => Ok(html_response(
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&viewer, &team, &accounts, Done::default(), Some(&refused)),
+            render(
+                &viewer,
+                &team,
+                &accounts,
+                &street,
+                Done::default(),
+                Some(&refused),
+            ),
         )),
     }
 }
@@ -196,6 +230,7 @@ fn render(
     viewer: &Viewer,
     team: &Team,
     accounts: &[Account],
+    street: &Street,
     done: Done<'_>,
     refused: Option<&Refused>,
 ) -> Markup {
@@ -256,6 +291,20 @@ fn render(
                         }
                     }
                 }
+            }
+        }
+        h2 { "Street addresses" }
+        p #street-geocoder {
+            @if street.on {
+                "Accounts placed only by their ZIP, and those with no place, are looked up by their street address in the background (the server's geocoder setting). "
+                (street.waiting) " of your team's account" @if street.waiting != 1 { "s wait" } @else { " waits" } " for it; so far "
+                (street.lookups.0) " address" @if street.lookups.0 != 1 { "es" } " found, "
+                (street.lookups.1) " not known to it"
+                @if street.lookups.2 > 0 { ", " (street.lookups.2) " to try again" }
+                "."
+            } @else {
+                "No street-level geocoder is set, so no address leaves this server: accounts stay at their ZIP's middle until a rep sets the pin at the door. "
+                "An administrator can name a Nominatim- or Photon-compatible service in the server's settings (geocoder_url)."
             }
         }
         p.muted.attribution {

@@ -191,6 +191,23 @@ pub fn remember(
     Ok(())
 }
 
+/// How many address texts the geocoder found, did not know, and is still failing on.
+pub fn lookups(tx: &mut dyn Sql) -> Result<(i64, i64, i64)> {
+    let mut out = (0, 0, 0);
+    for r in tx.query(
+        "SELECT status, COUNT(*) AS n FROM geocodes GROUP BY status",
+        &[],
+    )? {
+        let n = r.int("n")?;
+        match r.text("status")?.as_str() {
+            "found" => out.0 = n,
+            "none" => out.1 = n,
+            _ => out.2 = n,
+        }
+    }
+    Ok(out)
+}
+
 /// An account waiting to be placed at its address.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Waiting {

@@ -142,5 +142,20 @@ async fn street_addresses_are_looked_up_once_each_and_never_replace_a_better_pla
         "{asked:?}"
     );
     assert_eq!(asked.len(), 3, "nothing else left the server: {asked:?}");
+
+    // The manager sees what the geocoder did and what waits for it.
+    let mut b = crate::dashboard::Browser::signed_in(&server.base, "maria@example.com").await;
+    let page = b.get("/dashboard/unmapped").await;
+    assert!(
+        page.body.contains("1 of your team&#39;s account waits")
+            || page.body.contains("1 of your team's account waits"),
+        "Nowhere Shop waits: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains("2 addresses found, 1 not known to it"),
+        "{}",
+        page.body
+    );
     // The seeded accounts had coordinates of their own: never sent.
 }

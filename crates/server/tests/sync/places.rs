@@ -208,6 +208,12 @@ async fn accounts_not_on_the_map_are_listed_with_why_and_placed_in_place(backend
     }
     let csrf = csrf_of(&page.body);
     assert!(page.body.contains("Place the 1 whose postal code is known"));
+    assert!(
+        page.body
+            .contains("No street-level geocoder is set, so no address leaves this server"),
+        "{}",
+        page.body
+    );
     let all_placed = browser
         .post("/dashboard/unmapped", &[("csrf", &csrf)])
         .await;
