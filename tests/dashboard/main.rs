@@ -1764,20 +1764,22 @@ async fn accounts_by_code(server: &Server) -> Vec<(String, String, String)> {
         .unwrap()
 }
 
-/// Draws a line around the whole map with the mouse held down (the events a mouse sends).
-async fn lasso_everything(c: &Client) {
+/// Draws a line around the whole map with a pointer of this kind (`mouse` or `touch`)
+/// held down: the pointer events a mouse or a finger sends.
+async fn lasso_everything(c: &Client, pointer: &str) {
     c.execute(
         r#"
         const el = document.getElementById('map');
         const r = el.getBoundingClientRect();
-        const at = (x, y) => ({ clientX: x, clientY: y, button: 0, bubbles: true });
+        const at = (x, y) => ({ clientX: x, clientY: y, button: 0, bubbles: true,
+          pointerId: 7, pointerType: arguments[0], isPrimary: true });
         const corners = [[r.left + 6, r.top + 6], [r.right - 6, r.top + 6],
           [r.right - 6, r.bottom - 6], [r.left + 6, r.bottom - 6], [r.left + 6, r.top + 10]];
-        el.dispatchEvent(new MouseEvent('mousedown', at(...corners[0])));
-        corners.slice(1).forEach(p => el.dispatchEvent(new MouseEvent('mousemove', at(...p))));
-        document.dispatchEvent(new MouseEvent('mouseup', at(...corners[4])));
+        el.dispatchEvent(new PointerEvent('pointerdown', at(...corners[0])));
+        corners.slice(1).forEach(p => el.dispatchEvent(new PointerEvent('pointermove', at(...p))));
+        document.dispatchEvent(new PointerEvent('pointerup', at(...corners[4])));
         "#,
-        Vec::new(),
+        vec![serde_json::Value::from(pointer)],
     )
     .await
     .unwrap();
@@ -1847,7 +1849,8 @@ async fn a_manager_chooses_postal_codes_on_the_map_and_moves_them() {
     c.goto(&format!("{base}/dashboard/map")).await.unwrap();
     let (_, pins, _) = map_ready(c).await;
     driver::click(c, "#select-units").await;
-    lasso_everything(c).await;
+    // With a finger, as on a phone (a mouse sends the same pointer events).
+    lasso_everything(c, "touch").await;
     let mut codes: Vec<&str> = before.iter().map(|(_, k, _)| k.as_str()).collect();
     codes.sort();
     codes.dedup();

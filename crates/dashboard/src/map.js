@@ -255,9 +255,18 @@
       update();
     }
 
-    L.DomEvent.on(el, 'mousedown', function (e) { if (el.classList.contains('selecting')) start(e); });
-    L.DomEvent.on(el, 'mousemove', extend);
-    L.DomEvent.on(document, 'mouseup', finish);
+    // Pointer events: a mouse, a finger or a pen draws the same line (a second finger,
+    // say to zoom, draws nothing).
+    L.DomEvent.on(el, 'pointerdown', function (e) {
+      if (el.classList.contains('selecting') && e.isPrimary) start(e);
+    });
+    L.DomEvent.on(el, 'pointermove', function (e) { if (e.isPrimary) extend(e); });
+    L.DomEvent.on(document, 'pointerup', finish);
+    L.DomEvent.on(document, 'pointercancel', function () {
+      if (!path) return;
+      path = null;
+      map.removeLayer(line);
+    });
     document.getElementById('selection-clear').addEventListener('click', function () {
       chosen = {};
       update();
