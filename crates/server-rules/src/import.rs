@@ -1024,44 +1024,26 @@ pub enum Confirmed {
     Already(i64),
 }
 
-/// Imports a previewed file confirmed under `key` (the preview's, one per preview): checked
-/// again, since the data may have changed since the preview, and all or nothing. The
-/// receipt is written in the same transaction as the accounts, so a second confirm of the
-/// same preview finds it and imports nothing again.
-pub fn confirm(
-    tx: &mut Tx<'_>,
-    key: &str,
-    reach: &Reach,
-    by: UserId,
-    csv: &str,
-    chosen: Option<&Mapping>,
-    now: DateTime<Utc>,
-) -> Result<Confirmed> {
-    if let Some(r) = tx.query_opt(
-        "SELECT imported FROM import_receipts WHERE key = $1",
-        params![key],
-    )? {
-        return Ok(Confirmed::Already(r.int(0)?));
-    }
-    let checked = check_mapped(tx, csv, reach, now, chosen)?;
-    if !checked.report.ready() {
-        return Ok(Confirmed::Invalid(checked.report));
-    }
-    let mut report = checked.report;
-    report.imported = apply(tx, &checked.steps, Some(by), now)?;
-    if let Some(m) = chosen {
-        save_mapping(tx, Kind::Accounts, m, by, now)?;
-    }
-    tx.exec(
-        "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",
-        params![key, by, report.imported as i64, time::text(now)],
-    )?;
-    Ok(Confirmed::Done(report))
+/// What was imported under the confirm `key` before, if it was.
+pub(crate) fn receipt(tx: &mut dyn Sql, key: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .query_opt(
+            "SELECT imported FROM import_receipts WHERE key = $1",
+            params![key],
+        )?
+        .map(|r| r.int(0))
+        .transpose()?)
 }
 
-/// [`confirm`] for a file of contacts.
-pub fn confirm_contacts(
+/// Imports a previewed file of `kind` confirmed under `key` (the preview's, one per
+/// preview), its columns read as `chosen` when given (and saved for the next file with
+/// the same headers): checked again, since the data may have changed since the preview,
+/// and all or nothing. The receipt is written in the same transaction as the rows, so a
+/// second confirm of the same preview finds it and imports nothing again.
+#[allow(clippy::too_many_arguments)]
+pub fn confirm(
     tx: &mut Tx<'_>,
+    kind: Kind,
     key: &str,
     reach: &Reach,
     by: UserId,
@@ -1069,20 +1051,31 @@ pub fn confirm_contacts(
     chosen: Option<&Mapping>,
     now: DateTime<Utc>,
 ) -> Result<Confirmed> {
-    if let Some(r) = tx.query_opt(
-        "SELECT imported FROM import_receipts WHERE key = $1",
-        params![key],
-    )? {
-        return Ok(Confirmed::Already(r.int(0)?));
+    if let Some(n) = receipt(tx, key)? {
+        return Ok(Confirmed::Already(n));
     }
-    let checked = contacts::check(tx, csv, reach, chosen)?;
-    if !checked.report.ready() {
-        return Ok(Confirmed::Invalid(checked.report));
-    }
-    let mut report = checked.report;
-    report.imported = contacts::apply(tx, &checked.steps, now)?;
+    let report = match kind {
+        Kind::Accounts => {
+            let checked = check_mapped(tx, csv, reach, now, chosen)?;
+            if !checked.report.ready() {
+                return Ok(Confirmed::Invalid(checked.report));
+            }
+            let mut report = checked.report;
+            report.imported = apply(tx, &checked.steps, Some(by), now)?;
+            report
+        }
+        Kind::Contacts => {
+            let checked = contacts::check(tx, csv, reach, chosen)?;
+            if !checked.report.ready() {
+                return Ok(Confirmed::Invalid(checked.report));
+            }
+            let mut report = checked.report;
+            report.imported = contacts::apply(tx, &checked.steps, now)?;
+            report
+        }
+    };
     if let Some(m) = chosen {
-        save_mapping(tx, Kind::Contacts, m, by, now)?;
+        save_mapping(tx, kind, m, by, now)?;
     }
     tx.exec(
         "INSERT INTO import_receipts (key, user_id, imported, created_at) VALUES ($1, $2, $3, $4)",

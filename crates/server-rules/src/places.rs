@@ -213,7 +213,6 @@ pub fn lookups(tx: &mut dyn Sql) -> Result<(i64, i64, i64)> {
 pub struct Waiting {
     pub account: AccountId,
     pub query: String,
-    pub cached: Option<Cached>,
 }
 
 /// Up to `limit` accounts after `after` (by id) and those among them waiting to be placed
@@ -247,11 +246,9 @@ pub fn awaiting(
             continue;
         };
         if let Some(query) = wants_address(&rec) {
-            let cached = cached(tx, &query)?;
             out.push(Waiting {
                 account: rec.id,
                 query,
-                cached,
             });
         }
     }

@@ -74,11 +74,14 @@ async fn run(
         };
         for w in waiting {
             let query = w.query.clone();
-            // Read again: another account with the same address may have been looked up
-            // since this page was read.
+            // Read just before asking: another account with the same address may have
+            // been looked up a moment ago, in this very page.
             let cached = match db.read(move |tx| places::cached(tx, &query)).await {
                 Ok(c) => c,
-                Err(_) => w.cached,
+                Err(e) => {
+                    tracing::warn!(error = %e, "geocoder: reading the cache failed; skipped");
+                    continue;
+                }
             };
             let answer = match cached {
                 Some(Cached::Found { lat, lon }) => Lookup::Found { lat, lon },

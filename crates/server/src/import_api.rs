@@ -154,25 +154,17 @@ pub async fn import_file(
             let c = auth::authenticate(tx, &token, now)?;
             require_manager(&c)?;
             let reach = crate::manage::reach_of(tx, c.user, c.role)?;
-            let done = match kind {
-                import::Kind::Accounts => {
-                    import::confirm(tx, &key, &reach, c.user, &csv, None, now)?
-                }
-                import::Kind::Contacts => {
-                    import::confirm_contacts(tx, &key, &reach, c.user, &csv, None, now)?
-                }
-            };
+            let done = import::confirm(tx, kind, &key, &reach, c.user, &csv, None, now)?;
             Ok::<_, Error>(match done {
                 Confirmed::Done(r) => (r, true),
                 Confirmed::Invalid(r) => (r, false),
-                Confirmed::Already(n) => {
-                    let mut r = ImportReport {
+                Confirmed::Already(n) => (
+                    ImportReport {
                         imported: n as usize,
                         ..ImportReport::default()
-                    };
-                    r.rows.clear();
-                    (r, true)
-                }
+                    },
+                    true,
+                ),
             })
         })
         .await?

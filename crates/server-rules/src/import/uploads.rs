@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rounds_protocol::UserId;
 use uuid::Uuid;
 
-use super::{Confirmed, Mapping, confirm, confirm_contacts};
+use super::{Confirmed, Mapping, confirm, receipt};
 use crate::db::{Sql, Tx};
 use crate::error::{Error, Result};
 use crate::manage::Reach;
@@ -109,18 +109,18 @@ pub fn confirm_upload(
 ) -> Result<Option<(Kind, Confirmed)>> {
     let Some(up) = upload(tx, id, by)? else {
         // A double click after the first confirm dropped the upload: the receipt says so.
-        return Ok(tx
-            .query_opt(
-                "SELECT imported FROM import_receipts WHERE key = $1",
-                params![key],
-            )?
-            .map(|r| r.int(0).map(|n| (Kind::default(), Confirmed::Already(n))))
-            .transpose()?);
+        return Ok(receipt(tx, key)?.map(|n| (Kind::default(), Confirmed::Already(n))));
     };
-    let out = match up.kind {
-        Kind::Accounts => confirm(tx, key, reach, by, &up.csv, up.mapping.as_ref(), now)?,
-        Kind::Contacts => confirm_contacts(tx, key, reach, by, &up.csv, up.mapping.as_ref(), now)?,
-    };
+    let out = confirm(
+        tx,
+        up.kind,
+        key,
+        reach,
+        by,
+        &up.csv,
+        up.mapping.as_ref(),
+        now,
+    )?;
     if matches!(out, Confirmed::Done(_)) {
         tx.exec("DELETE FROM import_uploads WHERE id = $1", params![id])?;
     }
