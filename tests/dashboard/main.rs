@@ -2130,6 +2130,40 @@ async fn a_manager_compares_territory_proposals_side_by_side() {
     }
     screenshot(c, "design").await;
 
+    // Kept under a name, a proposal is shown beside the fresh ones and listed, to come
+    // back to.
+    c.find(Locator::Css("form.save-scenario input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys("Spring plan")
+        .await
+        .unwrap();
+    driver::click(c, "form.save-scenario button[type=submit]").await;
+    driver::eventually(30, "the saved scenario compared", || async {
+        fresh_text(c, "table.design thead")
+            .await
+            .to_lowercase()
+            .contains("spring plan")
+    })
+    .await;
+    assert!(
+        fresh_text(c, "section.saved-scenarios")
+            .await
+            .contains("Spring plan")
+    );
+    for w in [390, 1280] {
+        c.set_window_size(w, 800).await.unwrap();
+        let found = accessibility_violations(c).await;
+        assert!(found.is_empty(), "at {w}: {}", found.join("\n"));
+    }
+    c.execute(
+        "document.querySelector('section.saved-scenarios').scrollIntoView()",
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    screenshot(c, "design-saved").await;
+
     // A proposal on the map before anything is published.
     c.set_window_size(1280, 800).await.unwrap();
     driver::click(c, "a[href^='/dashboard/map?proposal=a']").await;

@@ -13,9 +13,12 @@ use rounds_core::{Currency, Money};
 use rounds_protocol::TerritoryId;
 use rounds_server_rules::Error;
 use rounds_server_rules::design::{self, Loaded, Scope};
+use rounds_server_rules::scenarios::{self, Chosen};
 use rounds_server_rules::state::AppState;
 use rounds_territory::{AlignError, Column, Weights};
 use serde::Deserialize;
+
+mod saved;
 
 use super::accounts::territory_label;
 use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
@@ -66,6 +69,9 @@ const TOLERANCE_RANGE: std::ops::RangeInclusive<f64> = 1.0..=50.0;
 pub struct DesignQuery {
     #[serde(default)]
     t: Vec<String>,
+    /// Saved scenarios to compare (their ids).
+    #[serde(default)]
+    s: Vec<String>,
     /// Every other field: the scenarios' weights, `keep_customers`, `proposal`, `published`.
     #[serde(flatten)]
     fields: std::collections::BTreeMap<String, String>,
@@ -161,8 +167,9 @@ struct Shown {
     result: Result<(Column, String), AlignError>,
 }
 
-fn query_of(scope: &Scope, scenarios: &[Shown]) -> String {
+fn query_of(scope: &Scope, scenarios: &[Shown], saved: &[saved::Col]) -> String {
     let mut parts: Vec<String> = scope.territories.iter().map(|t| format!("t={t}")).collect();
+    parts.extend(saved.iter().map(|c| format!("s={}", c.summary.id)));
     if scope.keep_customers {
         parts.push("keep_customers=1".into());
     }
@@ -182,10 +189,10 @@ fn query_of(scope: &Scope, scenarios: &[Shown]) -> String {
     parts.join("&")
 }
 
-fn cell(c: &Column, t: usize, currency: Currency) -> Markup {
+fn cell(c: &Column, t: usize, currency: Currency, label: &str) -> Markup {
     let s = &c.territories[t];
     html! {
-        td.num data-territory=(t) {
+        td.num data-territory=(t) data-label=(label) {
             span.days { (format!("{:.1}", s.workload)) " days" } br;
             span.muted.drive { "of which driving " (format!("{:.1}", s.drive)) } br;
             span.muted { (money(s.potential, currency)) } br;
@@ -204,22 +211,111 @@ fn summary(c: &Column) -> [String; 4] {
     ]
 }
 
+/// The hidden fields that name a proposal in a form: the territories, its weights, the
+/// fingerprint of what was shown, and the page to go back to.
+fn proposal_fields(viewer: &Viewer, scope: &Scope, s: &Shown, digest: &str, back: &str) -> Markup {
+    html! {
+        input type="hidden" name="csrf" value=(viewer.csrf);
+        @for id in &scope.territories { input type="hidden" name="t" value=(id); }
+        @if scope.keep_customers { input type="hidden" name="keep_customers" value="1"; }
+        input type="hidden" name="workload" value=(weight_text(s.weights.workload));
+        input type="hidden" name="potential" value=(weight_text(s.weights.potential));
+        input type="hidden" name="compactness" value=(weight_text(s.weights.compactness));
+        input type="hidden" name="disruption" value=(weight_text(s.weights.disruption));
+        input type="hidden" name="tolerance" value=(weight_text(s.tolerance));
+        input type="hidden" name="digest" value=(digest);
+        input type="hidden" name="back" value=(back);
+    }
+}
+
+/// A proposal's actions: publish it, see it on the map, keep it under a name.
+fn proposal_actions(
+    viewer: &Viewer,
+    scope: &Scope,
+    s: &Shown,
+    c: &Column,
+    digest: &str,
+    back: &str,
+) -> Markup {
+    html! {
+        form method="post" action="/dashboard/design/publish" {
+            (proposal_fields(viewer, scope, s, digest, back))
+            button type="submit" { "Publish " (s.letter) }
+            " "
+            a href=(format!("/dashboard/map?proposal={}&{back}", s.letter.to_lowercase())) { "See " (s.letter) " on the map" }
+            @if c.moved == 0 { br; span.muted { "Moves no account; its postal codes are recorded." } }
+        }
+        form.save-scenario method="post" action="/dashboard/design/scenarios" {
+            (proposal_fields(viewer, scope, s, digest, back))
+            label {
+                span.visually-hidden { "Name for proposal " (s.letter) }
+                input type="text" name="name" required maxlength=(scenarios::MAX_NAME) placeholder=(format!("Name for {}", s.letter));
+            }
+            " "
+            button.secondary type="submit" { "Save " (s.letter) }
+        }
+    }
+}
+
+/// One column of the comparison after today's.
+struct Col<'a> {
+    head: String,
+    result: Result<(&'a Column, &'a str), String>,
+    actions: Markup,
+}
+
+/// What the page says at its top after a form was sent.
+#[derive(Debug, Default)]
+struct Flash {
+    published: Option<usize>,
+    saved: bool,
+    deleted: bool,
+}
+
 fn render(
     viewer: &Viewer,
     loaded: &Loaded,
     scope: &Scope,
     scenarios: &[Shown],
-    published: Option<usize>,
+    saved: &[saved::Col],
+    kept: &[scenarios::Summary],
+    flash: &Flash,
 ) -> Markup {
     let ids = &scope.territories;
     let today = loaded.design.today();
     let currency = loaded.currency;
-    let back = query_of(scope, scenarios);
+    let back = query_of(scope, scenarios, saved);
+    let cols: Vec<Col> = scenarios
+        .iter()
+        .map(|s| Col {
+            head: format!("Proposal {}", s.letter),
+            result: s
+                .result
+                .as_ref()
+                .map(|(c, d)| (c, d.as_str()))
+                .map_err(|e| e.to_string()),
+            actions: match &s.result {
+                Ok((c, digest)) => proposal_actions(viewer, scope, s, c, digest, &back),
+                Err(e) => html! { span.muted { (e.to_string()) } },
+            },
+        })
+        .chain(saved.iter().map(|c| Col {
+            head: format!("“{}”", c.summary.name),
+            result: Ok((&c.column, c.digest.as_str())),
+            actions: saved::actions(viewer, c, &back),
+        }))
+        .collect();
     let body = html! {
         h1 { "Territory design" }
         (super::layout::left_out(&loaded.team.left_out))
-        @if let Some(n) = published {
+        @if let Some(n) = flash.published {
             p.ok-note role="status" { "Published: " (n) " account" @if n != 1 { "s" } " moved. Their reps' devices follow at their next sync." }
+        }
+        @if flash.saved {
+            p.ok-note role="status" { "Saved. It is kept under “Saved scenarios” below, and shown beside the proposals." }
+        }
+        @if flash.deleted {
+            p.ok-note role="status" { "The scenario was deleted." }
         }
         p.muted {
             "Proposals group accounts by postal code and keep every territory in one piece. "
@@ -275,17 +371,17 @@ fn render(
             div.table-wrap tabindex="0" { table.cards.design {
                 thead { tr {
                     th { "Territory" } th.num { "Today" }
-                    @for s in scenarios { th.num { "Proposal " (s.letter) } }
+                    @for c in &cols { th.num { (c.head) } }
                 } }
                 tbody {
                     @for (i, t) in loaded.territories.iter().enumerate() {
                         tr {
                             td.title { (t.name) }
-                            (cell(&today, i, currency))
-                            @for s in scenarios {
-                                @match &s.result {
-                                    Ok((c, _)) => (cell(c, i, currency)),
-                                    Err(_) => td.num { "—" },
+                            (cell(&today, i, currency, "Today"))
+                            @for col in &cols {
+                                @match &col.result {
+                                    Ok((c, _)) => (cell(c, i, currency, &col.head)),
+                                    Err(_) => td.num data-label=(col.head) { "—" },
                                 }
                             }
                         }
@@ -295,51 +391,27 @@ fn render(
                     @for (row, label) in ["Workload spread", "Potential spread", "Compactness (mean distance from centre)", "Accounts changing territory"].iter().enumerate() {
                         tr {
                             th { (label) }
-                            td.num { (summary(&today)[row]) }
-                            @for s in scenarios {
-                                @match &s.result {
-                                    Ok((c, _)) => td.num data-summary=(row) { (summary(c)[row]) },
-                                    Err(_) => td.num { "—" },
+                            td.num data-label="Today" { (summary(&today)[row]) }
+                            @for col in &cols {
+                                @match &col.result {
+                                    Ok((c, _)) => td.num data-label=(col.head) data-summary=(row) { (summary(c)[row]) },
+                                    Err(_) => td.num data-label=(col.head) { "—" },
                                 }
                             }
                         }
                     }
                     tr {
                         th { "" } td {}
-                        @for s in scenarios {
-                            td.num {
-                                @match &s.result {
-                                    Ok((c, digest)) => {
-                                        form method="post" action="/dashboard/design/publish" {
-                                            input type="hidden" name="csrf" value=(viewer.csrf);
-                                            @for id in ids { input type="hidden" name="t" value=(id); }
-                                            @if scope.keep_customers { input type="hidden" name="keep_customers" value="1"; }
-                                            input type="hidden" name="workload" value=(weight_text(s.weights.workload));
-                                            input type="hidden" name="potential" value=(weight_text(s.weights.potential));
-                                            input type="hidden" name="compactness" value=(weight_text(s.weights.compactness));
-                                            input type="hidden" name="disruption" value=(weight_text(s.weights.disruption));
-                                            input type="hidden" name="tolerance" value=(weight_text(s.tolerance));
-                                            input type="hidden" name="digest" value=(digest);
-                                            input type="hidden" name="back" value=(back);
-                                            button type="submit" { "Publish " (s.letter) }
-                                            " "
-                                            a href=(format!("/dashboard/map?proposal={}&{back}", s.letter.to_lowercase())) { "See " (s.letter) " on the map" }
-                                            @if c.moved == 0 { br; span.muted { "Moves no account; its postal codes are recorded." } }
-                                        }
-                                    }
-                                    Err(e) => span.muted { (e.to_string()) },
-                                }
-                            }
-                        }
+                        @for c in &cols { td.num data-label=(c.head) { (c.actions) } }
                     }
                 }
             } }
-            @for s in scenarios {
-                @if let Ok((c, _)) = &s.result {
+            @for col in &cols {
+                @if let Ok((c, _)) = &col.result {
                     @let changes = loaded.changes(c);
                     @if !changes.is_empty() {
                         details.moves {
-                            summary { "Proposal " (s.letter) " moves " (changes.len()) " account" @if changes.len() != 1 { "s" } }
+                            summary { (col.head) " moves " (changes.len()) " account" @if changes.len() != 1 { "s" } }
                             ul {
                                 @for (name, from, to) in changes.iter().take(MAX_LISTED) {
                                     li { (name) ": " (territory_label(&loaded.team, *from)) " → " (territory_label(&loaded.team, Some(*to))) }
@@ -353,6 +425,7 @@ fn render(
                 }
             }
         }
+        (saved::list(viewer, kept, &loaded.team, saved, &back))
     };
     page(
         "Territory design",
@@ -402,6 +475,27 @@ pub fn proposal_in(raw: &str) -> Result<Option<Named>, Refusal> {
     }))
 }
 
+/// What a map query asks to show instead of today's alignment: a proposal
+/// (`proposal=<letter>` with the design page's fields) or a saved scenario
+/// (`scenario=<id>`); `None` when it asks for neither.
+pub fn on_map(raw: &str) -> Result<Option<Chosen>, Refusal> {
+    let q: DesignQuery = serde_html_form::from_str(raw)
+        .map_err(|_| bad("The page's address is not readable.".into()))?;
+    if let Some(id) = q
+        .fields
+        .get("scenario")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        return Ok(Some(Chosen::Saved(id.to_owned())));
+    }
+    Ok(proposal_in(raw)?.map(|n| Chosen::Fresh {
+        scope: n.scope,
+        weights: n.weights,
+        tolerance: n.tolerance,
+    }))
+}
+
 fn bad(message: String) -> Refusal {
     Refusal::page(StatusCode::BAD_REQUEST, "Not possible", message)
 }
@@ -409,7 +503,12 @@ fn bad(message: String) -> Refusal {
 pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
     let q: DesignQuery = serde_html_form::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|_| bad("The page's address is not readable.".into()))?;
-    let published = q.fields.get("published").and_then(|v| v.parse().ok());
+    let flash = Flash {
+        published: q.fields.get("published").and_then(|v| v.parse().ok()),
+        saved: q.fields.contains_key("saved"),
+        deleted: q.fields.contains_key("deleted"),
+    };
+    let wanted = saved::wanted(&q.s);
     let scope = Scope {
         territories: chosen(&q.t)?,
         keep_customers: keeps_customers(&q.fields),
@@ -425,9 +524,11 @@ pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): R
     let today = local_date(viewer.tz, s.settings.clock.now());
     let v = viewer.clone();
     let asked = scope.clone();
-    let (loaded, scenarios) =
+    let (loaded, scenarios, saved, kept) =
         s.db.read(move |tx| {
             let loaded = design::load(tx, &v, &asked, today)?;
+            let kept = scenarios::list(tx, v.id)?;
+            let saved = scenarios::compared(tx, v.id, &loaded, &wanted)?;
             let scenarios: Vec<Shown> = settings
                 .into_iter()
                 .map(|(letter, weights, tolerance)| Shown {
@@ -440,7 +541,7 @@ pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): R
                     }),
                 })
                 .collect();
-            Ok::<_, Error>((loaded, scenarios))
+            Ok::<_, Error>((loaded, scenarios, saved, kept))
         })
         .await?;
     let ids: Vec<TerritoryId> = loaded.territories.iter().map(|t| t.id).collect();
@@ -454,7 +555,7 @@ pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): R
     };
     Ok(html_response(
         StatusCode::OK,
-        render(&viewer, &loaded, &scope, &scenarios, published),
+        render(&viewer, &loaded, &scope, &scenarios, &saved, &kept, &flash),
     ))
 }
 
@@ -480,9 +581,16 @@ pub struct PublishForm {
     back: String,
     #[serde(default)]
     keep_customers: String,
+    /// The name to save a proposal under.
+    #[serde(default)]
+    name: String,
+    /// A saved scenario to publish instead of the weights'.
+    #[serde(default)]
+    scenario: String,
 }
 
-pub async fn publish(State(s): State<AppState>, Csrf(viewer, f): Csrf<PublishForm>) -> Answer {
+/// The proposal a publish or save form names, from its fields.
+fn proposal_of(f: &PublishForm) -> Result<(Scope, Weights, f64), Refusal> {
     let scope = Scope {
         territories: chosen(&f.t)?,
         keep_customers: f.keep_customers == "1",
@@ -498,6 +606,29 @@ pub async fn publish(State(s): State<AppState>, Csrf(viewer, f): Csrf<PublishFor
     };
     let tolerance = parse_tolerance(&f.tolerance)
         .ok_or_else(|| bad("The tolerance is not a number of per cent from 1 to 50.".into()))?;
+    Ok((scope, weights, tolerance / 100.0))
+}
+
+/// Back to the page's own query only (it never names another site).
+fn back_to(back: &str, then: &str) -> String {
+    let back: String = back
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "=&_.-".contains(*c))
+        .collect();
+    format!("/dashboard/design?{back}&{then}")
+}
+
+pub async fn publish(State(s): State<AppState>, Csrf(viewer, f): Csrf<PublishForm>) -> Answer {
+    let chosen = if f.scenario.trim().is_empty() {
+        let (scope, weights, tolerance) = proposal_of(&f)?;
+        Chosen::Fresh {
+            scope,
+            weights,
+            tolerance,
+        }
+    } else {
+        Chosen::Saved(f.scenario.trim().to_owned())
+    };
     let now = s.settings.clock.now();
     let today: NaiveDate = local_date(viewer.tz, now);
     let v = viewer.clone();
@@ -506,20 +637,11 @@ pub async fn publish(State(s): State<AppState>, Csrf(viewer, f): Csrf<PublishFor
         s.db.write(move |tx| {
             // Computed again and checked against what was shown, in the transaction that
             // applies it.
-            let loaded = design::load(tx, &v, &scope, today)?;
-            let column = loaded.propose(weights, tolerance / 100.0).map_err(|e| {
-                Error::client(rounds_protocol::ErrorCode::InvalidInput, e.to_string())
-            })?;
+            let (loaded, column) = scenarios::column_of(tx, &v, &chosen, today)?;
             design::publish(tx, &loaded, &column, &digest, now)
         })
         .await?;
-    // Back to the page's own query only (it never names another site).
-    let back: String = f
-        .back
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || "=&_.-".contains(*c))
-        .collect();
-    Ok(see_other(&format!(
-        "/dashboard/design?{back}&published={moved}"
-    )))
+    Ok(see_other(&back_to(&f.back, &format!("published={moved}"))))
 }
+
+pub use saved::{delete as delete_scenario, save as save_scenario};

@@ -114,6 +114,11 @@ pub fn router() -> Router<AppState> {
             get(postal::show).post(postal::reassign),
         )
         .route("/dashboard/design/publish", post(design::publish))
+        .route("/dashboard/design/scenarios", post(design::save_scenario))
+        .route(
+            "/dashboard/design/scenarios/{id}/delete",
+            post(design::delete_scenario),
+        )
         .route("/dashboard/map.json", get(map::data))
         .route("/dashboard/accounts.csv", get(export::accounts))
         .route("/dashboard/accounts/move", post(accounts::move_selected))

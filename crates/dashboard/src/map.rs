@@ -26,6 +26,7 @@ use rounds_core::calendar::local_date;
 use rounds_core::{Priority, Stage};
 use rounds_protocol::records::AccountRecord;
 use rounds_protocol::{AccountId, TerritoryId};
+use rounds_server_rules::scenarios;
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
 use rounds_territory::{Piece, Place, unit_areas};
@@ -288,20 +289,15 @@ async fn load(s: &AppState, viewer: &Viewer) -> Result<(Team, Vec<AccountRecord>
 pub async fn data(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
     let raw = raw.unwrap_or_default();
     let q: AccountsQuery = serde_html_form::from_str(&raw).unwrap_or_default();
-    let (team, all) = match super::design::proposal_in(&raw)? {
+    let (team, all) = match super::design::on_map(&raw)? {
         None => load(&s, &viewer).await?,
-        Some(named) => {
+        Some(chosen) => {
             let today = local_date(viewer.tz, s.settings.clock.now());
             let v = viewer.clone();
             // The accounts as the proposal would place them.
             let (team, all, moves) =
                 s.db.read(move |tx| {
-                    let loaded = rounds_server_rules::design::load(tx, &v, &named.scope, today)?;
-                    let column = loaded
-                        .propose(named.weights, named.tolerance)
-                        .map_err(|e| {
-                            Error::client(rounds_protocol::ErrorCode::InvalidInput, e.to_string())
-                        })?;
+                    let (loaded, column) = scenarios::column_of(tx, &v, &chosen, today)?;
                     let moves: BTreeMap<AccountId, TerritoryId> =
                         loaded.moves(&column).into_iter().collect();
                     let all = accounts::records(&loaded.all);
@@ -334,8 +330,8 @@ fn csp(tile_origin: Option<&str>) -> String {
     )
 }
 
-/// The page; `proposal`: the letter of a territory design's proposal to show (its fields
-/// are in `raw`, the page's own query).
+/// The page; `proposal`: what of the territory design it shows instead of today ("proposal
+/// A", a saved scenario; its fields are in `raw`, the page's own query).
 pub fn render(
     viewer: &Viewer,
     team: &Team,
@@ -348,9 +344,9 @@ pub fn render(
     let qs = query_string(q);
     let body = html! {
         h1 { "Map" }
-        @if let Some(letter) = proposal {
+        @if let Some(shown) = proposal {
             p.notice role="status" {
-                "Showing proposal " (letter.to_uppercase()) " of the territory design: the accounts are coloured by the territory it would put them in. Nothing is published from here. "
+                "Showing " (shown) " of the territory design: the accounts are coloured by the territory it would put them in. Nothing is published from here. "
                 a href=(format!("/dashboard/design?{raw}")) { "Back to the design" }
             }
         }
@@ -413,7 +409,16 @@ pub fn render(
 pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
     let raw = raw.unwrap_or_default();
     let q: AccountsQuery = serde_html_form::from_str(&raw).unwrap_or_default();
-    let proposal = super::design::proposal_in(&raw)?.map(|named| named.letter);
+    let proposal = match super::design::on_map(&raw)? {
+        None => None,
+        Some(scenarios::Chosen::Saved(id)) => {
+            let owner = viewer.id;
+            let kept = s.db.read(move |tx| scenarios::get(tx, owner, &id)).await?;
+            Some(format!("the saved scenario “{}”", kept.summary.name))
+        }
+        Some(scenarios::Chosen::Fresh { .. }) => super::design::proposal_in(&raw)?
+            .map(|named| format!("proposal {}", named.letter.to_uppercase())),
+    };
     // The accounts are read too, so the page names any it must leave out.
     let (team, _) = load(&s, &viewer).await?;
     let settings = &s.settings;
@@ -430,7 +435,7 @@ pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): R
             &viewer,
             &team,
             &q,
-            proposal,
+            proposal.as_deref(),
             &raw,
             tiles,
             &settings.map_attribution,

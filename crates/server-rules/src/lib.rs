@@ -28,6 +28,7 @@ pub mod pull;
 pub mod push;
 pub mod quotas;
 pub mod review;
+pub mod scenarios;
 pub mod scope;
 pub mod sessions;
 pub mod settings;

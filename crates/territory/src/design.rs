@@ -166,6 +166,55 @@ impl Design {
         Ok(self.column(of, &proposal.territory_of))
     }
 
+    /// An alignment given account by account (a saved scenario, say), in the same figures
+    /// as a proposal. `known[i]` is account `i`'s territory in it, or `None` where it
+    /// says nothing (an account added since): such an account goes with its unit — the
+    /// territory of most of the unit's known workload — else stays where it is today.
+    /// A unit's territory is that of most of its accounts' workload.
+    pub fn aligned(&self, known: &[Option<usize>]) -> Column {
+        let known = |i: usize| {
+            known
+                .get(i)
+                .copied()
+                .flatten()
+                .filter(|&t| t < self.territories)
+        };
+        let mut votes: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); self.units.len()];
+        for (i, a) in self.accounts.iter().enumerate() {
+            if let (Some(u), Some(t)) = (self.unit_of[i], known(i)) {
+                *votes[u].entry(t).or_default() += a.workload.max(1e-9);
+            }
+        }
+        let most = |v: &BTreeMap<usize, f64>| {
+            v.iter()
+                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(t, _)| *t)
+        };
+        let said: Vec<Option<usize>> = votes.iter().map(most).collect();
+        let of: Vec<Option<usize>> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                known(i)
+                    .or_else(|| self.unit_of[i].and_then(|u| said[u]))
+                    .or(a.today)
+            })
+            .collect();
+        let mut final_votes: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); self.units.len()];
+        for (i, a) in self.accounts.iter().enumerate() {
+            if let (Some(u), Some(t)) = (self.unit_of[i], of[i]) {
+                *final_votes[u].entry(t).or_default() += a.workload.max(1e-9);
+            }
+        }
+        let units: Vec<usize> = final_votes
+            .iter()
+            .zip(&self.units)
+            .map(|(v, u)| most(v).or(u.today).unwrap_or(0))
+            .collect();
+        self.column(of, &units)
+    }
+
     fn column(&self, of: Vec<Option<usize>>, unit_territory: &[usize]) -> Column {
         let mut territories = vec![Share::default(); self.territories];
         let mut moved = 0;

@@ -139,3 +139,80 @@ fn locked_accounts_keep_their_postal_code_where_it_is() {
         }
     }
 }
+
+#[test]
+fn an_alignment_given_account_by_account_reads_like_the_proposal_it_came_from() {
+    let all = accounts();
+    let design = Design::new(all.clone(), 2);
+    let proposal = design
+        .propose(Weights::default(), 0.05)
+        .expect("a proposal");
+    assert_eq!(design.aligned(&proposal.territory_of), proposal);
+    assert_eq!(
+        design.aligned(&vec![None; all.len()]),
+        design.today(),
+        "saying nothing is today"
+    );
+    // A territory index out of range is taken as saying nothing.
+    assert_eq!(design.aligned(&vec![Some(7); all.len()]), design.today());
+}
+
+#[test]
+fn an_account_added_since_goes_with_its_postal_code_or_stays() {
+    let mut all = accounts();
+    // Everything in territory 1 is the alignment saved; then two accounts arrive: one in
+    // a postal code the alignment knows, one in a postal code of its own.
+    let saved: Vec<Option<usize>> = vec![Some(1); all.len()];
+    let added = |code: &str, lat: f64| DesignAccount {
+        place: Some(Place::new(lat, -100.0)),
+        postal_code: code.into(),
+        workload: 5.0,
+        drive: 0.0,
+        potential: 0.0,
+        today: Some(0),
+        locked: false,
+    };
+    all.push(added("10000", 40.0));
+    all.push(added("99999", 39.0));
+    let mut known = saved;
+    known.extend([None, None]);
+    let column = Design::new(all.clone(), 2).aligned(&known);
+    assert_eq!(column.territory_of[72], Some(1), "with its postal code");
+    assert_eq!(column.territory_of[73], Some(0), "where it is today");
+    assert_eq!(column.territories[1].accounts, 73);
+    assert_eq!(
+        column.moved,
+        36 + 1,
+        "the left half and the newcomer at 10000"
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+
+    /// Any proposal, read back account by account, gives the same figures.
+    #[test]
+    fn a_proposal_read_back_is_the_same(
+        seed in proptest::collection::vec((0u32..8, 0u32..8, 0.1f64..4.0, 0usize..3), 12..60),
+        workload in 0.0f64..3.0,
+        potential in 0.0f64..3.0,
+    ) {
+        let all: Vec<DesignAccount> = seed
+            .iter()
+            .map(|&(x, y, w, t)| DesignAccount {
+                place: Some(Place::new(40.0 + f64::from(y) * 0.05, -100.0 + f64::from(x) * 0.065)),
+                postal_code: format!("{:05}", 10_000 + y * 8 + x),
+                workload: w,
+                drive: w / 10.0,
+                potential: w * 100.0,
+                today: Some(t),
+                locked: false,
+            })
+            .collect();
+        let design = Design::new(all, 3);
+        let weights = Weights { workload, potential, ..Weights::default() };
+        if let Ok(p) = design.propose(weights, 0.1) {
+            proptest::prop_assert_eq!(design.aligned(&p.territory_of), p);
+        }
+    }
+}

@@ -14,6 +14,7 @@ use crate::support::*;
 
 on_both_backends!(
     a_published_proposal_moves_the_accounts_once_and_devices_follow,
+    a_saved_scenario_is_compared_later_and_published_once,
     a_postal_code_moves_to_another_territory_after_a_preview,
     several_postal_codes_chosen_on_the_map_move_together,
 );
@@ -248,14 +249,14 @@ fn form_fields(page: &str, action: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend: Backend) {
-    let server = demo_server(backend).await;
-    let denver = territory_id(&server, "Denver Metro").await;
-    let dallas = territory_id(&server, "Dallas Metro").await;
-    let atlanta = territory_id(&server, "Atlanta Metro").await;
-    // Half of Dallas' accounts were handed to Denver by hand: Denver is overloaded and in
-    // two pieces, Dallas light.
-    let before = territories_of(&server).await;
+/// Half of Dallas' accounts handed to Denver by hand, a day ago: Denver is overloaded and
+/// in two pieces, Dallas light. The territories before, and the accounts handed over.
+async fn hand_dallas_to_denver(
+    server: &TestServer,
+) -> (BTreeMap<AccountId, Option<TerritoryId>>, Vec<AccountId>) {
+    let denver = territory_id(server, "Denver Metro").await;
+    let dallas = territory_id(server, "Dallas Metro").await;
+    let before = territories_of(server).await;
     let handed: Vec<AccountId> = before
         .iter()
         .filter(|(_, t)| **t == Some(dallas))
@@ -272,6 +273,15 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
         })
         .await
         .expect("handed over");
+    (before, handed)
+}
+
+async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend: Backend) {
+    let server = demo_server(backend).await;
+    let denver = territory_id(&server, "Denver Metro").await;
+    let dallas = territory_id(&server, "Dallas Metro").await;
+    let atlanta = territory_id(&server, "Atlanta Metro").await;
+    let (before, handed) = hand_dallas_to_denver(&server).await;
     let mut dana = Device::sign_in(&server.base, DANA).await;
     dana.sync().await;
     assert_eq!(
@@ -562,4 +572,217 @@ fn before_move(
         out.insert(*a, Some(denver));
     }
     out
+}
+
+/// The value of a query parameter in a redirect's location.
+fn param(location: &str, name: &str) -> Option<String> {
+    location
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// A manager saves a proposal under a name, finds it on a later visit beside the fresh
+/// proposals, cannot publish it once the accounts changed under the page they saw, then
+/// publishes it; nobody else sees or deletes it; deleting it removes it.
+async fn a_saved_scenario_is_compared_later_and_published_once(backend: Backend) {
+    let server = demo_server(backend).await;
+    let denver = territory_id(&server, "Denver Metro").await;
+    let dallas = territory_id(&server, "Dallas Metro").await;
+    let atlanta = territory_id(&server, "Atlanta Metro").await;
+    let (before, handed) = hand_dallas_to_denver(&server).await;
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let query = format!("t={denver}&t={dallas}&t={atlanta}&a_tolerance=50");
+    let page = b.page(&format!("/dashboard/design?{query}")).await;
+    assert!(
+        page.contains("Saved scenarios") && page.contains("None yet"),
+        "{page}"
+    );
+    let fields = form_fields(&page, "/dashboard/design/scenarios");
+    let mut form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .filter(|(k, _)| *k != "name")
+        .collect();
+
+    // A name is required, and a blank one saves nothing.
+    let mut blank = form.clone();
+    blank.push(("name", "   "));
+    let refused = b.post("/dashboard/design/scenarios", &blank).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("give the scenario a name"),
+        "{}",
+        refused.body
+    );
+
+    form.push(("name", "  Back   to Dallas "));
+    let saved = b.post("/dashboard/design/scenarios", &form).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let location = saved.location.expect("back to the page");
+    let id = param(&location, "s").expect("the saved scenario shown");
+    let page = b.page(&location).await;
+    assert!(page.contains("Saved. It is kept"), "{page}");
+    assert!(
+        page.contains("<th class=\"num\">“Back to Dallas”</th>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("“Back to Dallas” moves 10 accounts"),
+        "{page}"
+    );
+    assert!(page.contains(&format!(r#"data-scenario="{id}""#)));
+    assert!(page.contains("10 of "), "moved when saved");
+    assert_eq!(
+        territories_of(&server).await[&handed[0]],
+        Some(denver),
+        "saving moves nothing"
+    );
+    // Saved again under the same name, it replaces the first: one scenario.
+    let again = b.post("/dashboard/design/scenarios", &form).await;
+    assert_eq!(
+        param(&again.location.expect("back"), "s").as_deref(),
+        Some(id.as_str())
+    );
+
+    // A later visit, with no weights in the address: the list opens it beside the
+    // proposals.
+    let later = b.page("/dashboard/design").await;
+    let open = later
+        .split("href=\"/dashboard/design?")
+        .find(|r| {
+            r.split('"')
+                .next()
+                .is_some_and(|q| q.contains(&format!("s={id}")))
+        })
+        .and_then(|r| r.split('"').next())
+        .expect("a link that compares the saved scenario")
+        .replace("&amp;", "&");
+    let opened = b.page(&format!("/dashboard/design?{open}")).await;
+    assert!(
+        opened.contains("“Back to Dallas” moves 10 accounts"),
+        "{opened}"
+    );
+    let stale = form_fields(&opened, "/dashboard/design/publish\" data-saved=\"1");
+    assert!(
+        stale.iter().any(|(k, v)| k == "scenario" && *v == id),
+        "{stale:?}"
+    );
+    // On the map, its accounts are coloured where it puts them.
+    let on_map = opened
+        .split(&format!(r#"href="/dashboard/map?scenario={id}&amp;"#))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a link to the saved scenario on the map")
+        .replace("&amp;", "&");
+    let query = format!("scenario={id}&{on_map}");
+    let map_page = b.page(&format!("/dashboard/map?{query}")).await;
+    assert!(
+        map_page.contains("Showing the saved scenario “Back to Dallas”"),
+        "{map_page}"
+    );
+    let map = b.get(&format!("/dashboard/map.json?{query}")).await;
+    assert_eq!(map.status, 200, "{}", map.body);
+    let map: serde_json::Value = serde_json::from_str(&map.body).expect("JSON");
+    let labels = map["colour_by"]["territory"].as_array().expect("groups");
+    let pin = map["pins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == handed[1].to_string())
+        .expect("a pin for a handed-over account");
+    assert_eq!(
+        labels[pin[5].as_u64().unwrap() as usize]["label"],
+        "Dallas Metro"
+    );
+
+    // Someone else neither sees it nor deletes it.
+    let mut admin = Browser::signed_in(&server.base, "admin@demo.rounds.app").await;
+    let theirs = admin.page(&format!("/dashboard/design?{open}")).await;
+    assert!(!theirs.contains("Back to Dallas"), "{theirs}");
+    let csrf = form_fields(&theirs, "/dashboard/design/publish")
+        .into_iter()
+        .find(|(k, _)| k == "csrf")
+        .expect("a token")
+        .1;
+    let denied = admin
+        .post(
+            &format!("/dashboard/design/scenarios/{id}/delete"),
+            &[("csrf", csrf.as_str()), ("back", "")],
+        )
+        .await;
+    assert_eq!(denied.status, 400, "{}", denied.body);
+    assert!(
+        denied.body.contains("no such saved scenario"),
+        "{}",
+        denied.body
+    );
+
+    // One handed-over account goes back by hand: the page the manager saw is stale, and
+    // publishing it is refused with nothing moved.
+    let one = vec![handed[0]];
+    server
+        .db
+        .write(move |tx| manage::move_accounts(tx, &manage::Reach::All, &one, dallas, test_now()))
+        .await
+        .expect("moved by hand");
+    let stale: Vec<(&str, &str)> = stale
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let refused = b.post("/dashboard/design/publish", &stale).await;
+    assert_ne!(refused.status, 303, "{}", refused.body);
+    assert!(
+        refused.body.contains("the accounts changed"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(territories_of(&server).await[&handed[1]], Some(denver));
+
+    // Looked at again, it moves the nine left, and publishing moves them once.
+    let fresh_page = b.page(&format!("/dashboard/design?{open}")).await;
+    assert!(
+        fresh_page.contains("“Back to Dallas” moves 9 accounts"),
+        "{fresh_page}"
+    );
+    let fresh = form_fields(&fresh_page, "/dashboard/design/publish\" data-saved=\"1");
+    let fresh: Vec<(&str, &str)> = fresh
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let published = b.post("/dashboard/design/publish", &fresh).await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    assert!(
+        published
+            .location
+            .as_deref()
+            .is_some_and(|l| l.ends_with("&published=9")),
+        "{:?}",
+        published.location
+    );
+    assert!(
+        territories_of(&server).await == before,
+        "every account back where it was"
+    );
+    let mut dana = Device::sign_in(&server.base, DANA).await;
+    dana.sync().await;
+    assert_eq!(dana.accounts().len(), 20, "Dana holds Denver's own again");
+
+    // Deleted, it is gone from the list and from the comparison.
+    let page = b.page(&format!("/dashboard/design?{open}")).await;
+    let delete = form_fields(&page, &format!("/dashboard/design/scenarios/{id}/delete"));
+    let delete: Vec<(&str, &str)> = delete
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let deleted = b
+        .post(&format!("/dashboard/design/scenarios/{id}/delete"), &delete)
+        .await;
+    assert_eq!(deleted.status, 303, "{}", deleted.body);
+    let gone = b.page(&deleted.location.expect("back")).await;
+    assert!(
+        gone.contains("The scenario was deleted") && gone.contains("None yet"),
+        "{gone}"
+    );
+    assert!(!gone.contains("Back to Dallas"));
 }
