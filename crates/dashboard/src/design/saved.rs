@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use super::super::scope::Team;
 use super::super::{Answer, Csrf, Viewer, see_other};
-use super::{PublishForm, back_to, proposal_of, weight_text};
+use super::publish::{back_to, proposal_of};
+use super::{PublishForm, weight_text};
 
 /// How many saved scenarios the page compares at once.
 pub const SHOWN: usize = 3;
