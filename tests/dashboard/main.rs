@@ -1523,6 +1523,42 @@ async fn a_manager_ranks_accounts_checks_balance_and_sets_a_quota() {
         .unwrap();
     assert_eq!(saved.iter().sum::<i64>(), 250_000_000, "the shares add up");
     screenshot(&c, "quotas").await;
+
+    // Territories grouped into regions: the target then rolls down region by region.
+    driver::click(&c, "details.regions summary").await;
+    let fields = c
+        .find_all(Locator::Css("table.regions input"))
+        .await
+        .unwrap();
+    assert_eq!(fields.len(), 3);
+    for (f, region) in fields.iter().zip(["South", "South", "West"]) {
+        f.clear().await.unwrap();
+        f.send_keys(region).await.unwrap();
+    }
+    driver::click(&c, "details.regions button[type=submit]").await;
+    assert!(after_submit(&c, "p.notice").await.contains("Regions saved"));
+    let regions = c
+        .find_all(Locator::Css("table.quota[data-group=Region] tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(regions.len(), 2, "South and West");
+    let region_shares = c
+        .find_all(Locator::Css("table.shares tr.region input"))
+        .await
+        .unwrap();
+    assert_eq!(region_shares.len(), 2);
+    for w in [390, 1280] {
+        c.set_window_size(w, 800).await.unwrap();
+        let found = accessibility_violations(&c).await;
+        assert!(found.is_empty(), "at {w}: {}", found.join("\n"));
+    }
+    c.execute(
+        "document.getElementById('split').scrollIntoView()",
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "quotas-regions").await;
     c.close().await.unwrap();
 }
 

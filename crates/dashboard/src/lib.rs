@@ -164,6 +164,7 @@ pub fn router() -> Router<AppState> {
             "/dashboard/quotas",
             get(quotas::handler).post(quotas::submit),
         )
+        .route("/dashboard/quotas/regions", post(quotas::assign_regions))
 }
 
 /// A CSV download.

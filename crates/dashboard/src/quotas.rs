@@ -23,7 +23,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
-use rounds_core::potential::{for_days, main_currency, potential, split, without_potential};
+use rounds_core::potential::{for_days, main_currency, potential, without_potential};
 use rounds_core::{Account, Currency, Money, Period, Ratio};
 use rounds_protocol::{TerritoryId, UserId};
 use serde::Deserialize;
@@ -44,6 +44,8 @@ pub struct Slot {
     pub id: TerritoryId,
     pub name: String,
     pub rep: Option<UserId>,
+    /// The region it is grouped in, by name.
+    pub region: Option<String>,
     /// Minor units.
     pub potential: i64,
 }
@@ -53,104 +55,12 @@ pub struct Slot {
 pub struct Typed {
     pub target: String,
     pub shares: BTreeMap<TerritoryId, String>,
+    /// Each region's share by its name ("" for the territories in none); only when the
+    /// team's territories are grouped into regions.
+    pub regions: BTreeMap<String, String>,
 }
 
-/// Checks the typed target and shares and fills the blank shares; every problem in
-/// words, or the quota to save.
-pub fn validate(
-    typed: &Typed,
-    slots: &[Slot],
-    currency: Currency,
-) -> std::result::Result<Quota, Vec<String>> {
-    let mut errors = Vec::new();
-    if slots.is_empty() {
-        errors.push("Your team has no territories to share a target among.".to_owned());
-    }
-    for id in typed.shares.keys() {
-        if !slots.iter().any(|s| s.id == *id) {
-            errors.push(NOT_OURS.to_owned());
-        }
-    }
-    let target = match typed.target.trim() {
-        "" => {
-            errors.push("Target: enter the team's revenue target, for example 250,000.".to_owned());
-            None
-        }
-        t => match Money::parse(t, currency) {
-            Ok(m) if m.minor > 0 => Some(m),
-            Ok(_) => {
-                errors.push("Target: must be more than zero.".to_owned());
-                None
-            }
-            Err(e) => {
-                errors.push(format!("Target: {e}."));
-                None
-            }
-        },
-    };
-    let mut given: Vec<(usize, i64)> = Vec::new();
-    let mut blank: Vec<usize> = Vec::new();
-    for (i, s) in slots.iter().enumerate() {
-        match typed.shares.get(&s.id).map(|v| v.trim()).unwrap_or("") {
-            "" => blank.push(i),
-            v => match Money::parse(v, currency) {
-                Ok(m) if m.minor < 0 => {
-                    errors.push(format!("{}: a share cannot be negative.", s.name));
-                }
-                Ok(m) => given.push((i, m.minor)),
-                Err(e) => errors.push(format!("{}: {e}.", s.name)),
-            },
-        }
-    }
-    let Some(target) = target.filter(|_| errors.is_empty()) else {
-        return Err(errors);
-    };
-    let typed_sum = given
-        .iter()
-        .try_fold(0i64, |acc, (_, m)| acc.checked_add(*m));
-    let Some(typed_sum) = typed_sum else {
-        return Err(vec!["The shares are too large to add up.".to_owned()]);
-    };
-    let money = |m: i64| Money::new(m, currency);
-    if blank.is_empty() && typed_sum != target.minor {
-        let gap = (target.minor - typed_sum).abs();
-        let how = if typed_sum < target.minor {
-            "short of"
-        } else {
-            "over"
-        };
-        return Err(vec![format!(
-            "The shares add up to {}: {} {how} the target {}. Change a share, or leave some blank to split the rest by potential.",
-            money(typed_sum),
-            money(gap),
-            target
-        )]);
-    }
-    if typed_sum > target.minor {
-        return Err(vec![format!(
-            "The shares typed add up to {}, more than the target {}: nothing is left for the blank ones.",
-            money(typed_sum),
-            target
-        )]);
-    }
-    let unit = 10i64.pow(currency.exponent());
-    let rest = split(
-        target.minor - typed_sum,
-        &blank
-            .iter()
-            .map(|i| slots[*i].potential)
-            .collect::<Vec<_>>(),
-        unit,
-    );
-    let mut shares = BTreeMap::new();
-    for (i, m) in given {
-        shares.insert(slots[i].id, money(m));
-    }
-    for (i, m) in blank.into_iter().zip(rest) {
-        shares.insert(slots[i].id, money(m));
-    }
-    Ok(Quota { target, shares })
-}
+pub use split::validate;
 
 /// One row of progress.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,6 +86,8 @@ pub struct QuotaView {
     pub currency: Currency,
     pub slots: Vec<Slot>,
     pub quota: Option<Quota>,
+    /// By region, when the territories are grouped into regions.
+    pub regions: Vec<ProgressRow>,
     pub territories: Vec<ProgressRow>,
     pub reps: Vec<ProgressRow>,
     pub team_won: Money,
@@ -195,6 +107,7 @@ pub fn slots(team: &Team, accounts: &[Account], currency: Currency) -> Vec<Slot>
             id: t.id,
             name: t.name.clone(),
             rep: t.rep,
+            region: t.region.clone(),
             potential: potential(
                 accounts.iter().filter(|a| a.territory == Some(t.id)),
                 currency,
@@ -259,6 +172,43 @@ pub fn compute(
             }
         })
         .collect();
+    let regions = if split::by_region(&slots) {
+        split::groups(&slots)
+            .into_iter()
+            .map(|(name, members)| {
+                let mine: Vec<&Slot> = members.iter().map(|i| &slots[*i]).collect();
+                let w = money(
+                    mine.iter()
+                        .map(|s| won.get(&s.id).copied().unwrap_or(0))
+                        .sum(),
+                );
+                let share = quota.as_ref().map(|_| {
+                    money(
+                        mine.iter()
+                            .filter_map(|s| share_of(s.id))
+                            .map(|m| m.minor)
+                            .sum(),
+                    )
+                });
+                let potential = in_period(mine.iter().map(|s| s.potential).sum());
+                ProgressRow {
+                    label: split::region_label(&name).to_owned(),
+                    detail: mine
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    share,
+                    won: w,
+                    progress: progress(w, share),
+                    potential,
+                    of_potential: progress(share.unwrap_or(money(0)), Some(potential)),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let reps = team
         .reps
         .iter()
@@ -319,6 +269,7 @@ pub fn compute(
         team_progress: progress(team_won, quota.as_ref().map(|q| q.target)),
         slots,
         quota,
+        regions,
         territories,
         reps,
         team_won,
@@ -396,6 +347,7 @@ pub struct FormState {
     /// Shares computed for a preview, not saved.
     pub preview: bool,
     pub saved: bool,
+    pub regions_saved: bool,
 }
 
 pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate) -> Markup {
@@ -415,6 +367,21 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
             .as_ref()
             .and_then(|q| q.shares.get(&id))
             .map(|m| amount_text(*m))
+            .unwrap_or_default(),
+    };
+    let region_value = |name: &str, members: &[usize]| match &form.typed {
+        Some(t) => t.regions.get(name).cloned().unwrap_or_default(),
+        None => v
+            .quota
+            .as_ref()
+            .map(|q| {
+                let sum = members
+                    .iter()
+                    .filter_map(|i| q.shares.get(&v.slots[*i].id))
+                    .map(|m| m.minor)
+                    .sum();
+                amount_text(Money::new(sum, q.target.currency))
+            })
             .unwrap_or_default(),
     };
     let mut periods: Vec<QuotaPeriod> = Vec::new();
@@ -441,6 +408,7 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
             button type="submit" { "Show" }
         }
         @if form.saved { p.notice role="status" { "Saved: the target and its split for " (v.period.label()) "." } }
+        @if form.regions_saved { p.notice role="status" { "Regions saved. Check the split: a saved target keeps its territories' shares." } }
         @if !form.errors.is_empty() {
             div.alert role="alert" {
                 strong { "Nothing was saved. " }
@@ -469,6 +437,9 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
             p.legend { span.swatch.share {} " Share " span.swatch.won {} " Won " span.swatch.pace {} " Pace" }
             (chart(&v.territories, v.elapsed))
         }
+        @if !v.regions.is_empty() {
+            (progress_table("By region", "Region", "Territories", &v.regions))
+        }
         (progress_table("By territory", "Territory", "Rep", &v.territories))
         (progress_table("By rep", "Rep", "Territories", &v.reps))
         h2 #split { "Set the target and its split" }
@@ -477,19 +448,38 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
             input type="hidden" name="period" value=(key);
             label { "Team target for " (v.period.label()) " (" (v.currency) ")"
                 input type="text" inputmode="decimal" name="target" value=(target_value) placeholder="250,000" required; }
-            p.muted { "Leave a share blank to give it part of what the other shares leave, in proportion to potential. The shares must add up to the target." }
+            p.muted {
+                "Leave a share blank to give it part of what the other shares leave, in proportion to potential. The shares must add up to the target."
+                @if !v.regions.is_empty() { " The target rolls down: the regions' shares add up to the target, and each region's territories add up to its share." }
+            }
             (super::layout::potential_note(v.currency, v.without_potential))
             div.table-wrap tabindex="0" { table.cards.shares {
                 thead { tr { th { "Territory" } th { "Rep" } th.num { "Potential" } th { "Share" } } }
-                tbody { @for s in &v.slots { tr data-row=(s.name) {
-                    td.title { (s.name) }
-                    td data-label="Rep" { (rep_label(v, s)) }
-                    td.num data-label="Potential" { (Money::new(s.potential, v.currency)) }
-                    td data-label="Share" {
-                        input type="text" inputmode="decimal" name=(format!("share_{}", s.id))
-                            value=(share_value(s.id)) aria-label=(format!("Share of {}", s.name));
+                tbody {
+                    @for (region, members) in split::groups(&v.slots) {
+                        @if !v.regions.is_empty() {
+                            @let label = split::region_label(&region);
+                            tr.region data-row=(label) {
+                                td.title { (label) }
+                                td data-label="Territories" { (members.len()) " territor" @if members.len() == 1 { "y" } @else { "ies" } }
+                                td.num data-label="Potential" { (Money::new(members.iter().map(|i| v.slots[*i].potential).sum(), v.currency)) }
+                                td data-label="Region's share" {
+                                    input type="text" inputmode="decimal" name=(format!("rshare_{region}"))
+                                        value=(region_value(&region, &members)) aria-label=(format!("Share of the region {label}"));
+                                }
+                            }
+                        }
+                        @for s in members.iter().map(|i| &v.slots[*i]) { tr data-row=(s.name) {
+                            td.title { (s.name) }
+                            td data-label="Rep" { (rep_label(v, s)) }
+                            td.num data-label="Potential" { (Money::new(s.potential, v.currency)) }
+                            td data-label="Share" {
+                                input type="text" inputmode="decimal" name=(format!("share_{}", s.id))
+                                    value=(share_value(s.id)) aria-label=(format!("Share of {}", s.name));
+                            }
+                        } }
                     }
-                } } }
+                }
             } }
             div.actions {
                 button type="submit" name="action" value="save" { "Save" }
@@ -497,6 +487,7 @@ pub fn render(viewer: &Viewer, v: &QuotaView, form: &FormState, today: NaiveDate
                 button.secondary type="submit" name="action" value="preview" { "Preview the split" }
             }
         }
+        (regions::form(viewer, &v.slots, &v.period))
     };
     page("Quotas", Some((viewer, "/dashboard/quotas")), body)
 }
@@ -512,6 +503,7 @@ fn rep_label(v: &QuotaView, s: &Slot) -> String {
 pub struct QuotaQuery {
     pub period: Option<String>,
     pub saved: Option<String>,
+    pub regions: Option<String>,
 }
 
 fn period_or_current(p: Option<&str>, today: NaiveDate) -> Option<QuotaPeriod> {
@@ -541,6 +533,7 @@ pub async fn handler(
     };
     let form = FormState {
         saved: q.saved.is_some(),
+        regions_saved: q.regions.is_some(),
         ..FormState::default()
     };
     let v = viewer.clone();
@@ -578,11 +571,13 @@ pub async fn submit(State(s): State<AppState>, Csrf(viewer, f): Csrf<QuotaForm>)
     };
     let mut typed = Typed {
         target: f.target,
-        shares: BTreeMap::new(),
+        ..Typed::default()
     };
     let mut unknown = false;
     for (k, v) in &f.rest {
-        if let Some(id) = k.strip_prefix("share_") {
+        if let Some(region) = k.strip_prefix("rshare_") {
+            typed.regions.insert(region.to_owned(), v.clone());
+        } else if let Some(id) = k.strip_prefix("share_") {
             match id.parse::<TerritoryId>() {
                 Ok(id) => {
                     typed.shares.insert(id, v.clone());
@@ -615,6 +610,21 @@ pub async fn submit(State(s): State<AppState>, Csrf(viewer, f): Csrf<QuotaForm>)
                     None
                 }
                 Ok(quota) => {
+                    let regions = if split::by_region(&slots) {
+                        split::groups(&slots)
+                            .into_iter()
+                            .map(|(name, members)| {
+                                let sum = members
+                                    .iter()
+                                    .filter_map(|i| quota.shares.get(&slots[*i].id))
+                                    .map(|m| m.minor)
+                                    .sum();
+                                (name, amount_text(Money::new(sum, currency)))
+                            })
+                            .collect()
+                    } else {
+                        BTreeMap::new()
+                    };
                     let shown = Typed {
                         target: amount_text(quota.target),
                         shares: quota
@@ -622,6 +632,7 @@ pub async fn submit(State(s): State<AppState>, Csrf(viewer, f): Csrf<QuotaForm>)
                             .iter()
                             .map(|(t, m)| (*t, amount_text(*m)))
                             .collect(),
+                        regions,
                     };
                     let form = FormState {
                         typed: Some(shown),
@@ -660,6 +671,11 @@ pub async fn submit(State(s): State<AppState>, Csrf(viewer, f): Csrf<QuotaForm>)
         Err(e) => Err(e.into()),
     }
 }
+
+mod regions;
+mod split;
+
+pub use regions::assign as assign_regions;
 
 #[cfg(test)]
 mod tests;

@@ -27,6 +27,7 @@ pub mod planned_weeks;
 pub mod pull;
 pub mod push;
 pub mod quotas;
+pub mod regions;
 pub mod review;
 pub mod scenarios;
 pub mod scope;

@@ -29,6 +29,8 @@ pub struct TerritoryRow {
     pub id: TerritoryId,
     pub name: String,
     pub rep: Option<UserId>,
+    /// The region it is grouped in, by name.
+    pub region: Option<String>,
 }
 
 /// The reps and territories a viewer may see.
@@ -89,6 +91,7 @@ impl FromRow for TerritoryRow {
             id: r.parse("id")?,
             name: r.text("name")?,
             rep: r.opt_parse("rep_id")?,
+            region: r.opt_text("region")?,
         })
     }
 }
@@ -117,7 +120,10 @@ pub fn team(tx: &mut dyn Sql, viewer: &Viewer) -> Result<Team> {
     let reach = crate::manage::reach_of(tx, viewer.id, viewer.role)?;
     let territories = query_as::<TerritoryRow>(
         tx,
-        "SELECT id, name, rep_id FROM territories ORDER BY name, id",
+        "SELECT t.id, t.name, t.rep_id, r.name AS region FROM territories t
+         LEFT JOIN territory_regions tr ON tr.territory_id = t.id
+         LEFT JOIN regions r ON r.id = tr.region_id
+         ORDER BY t.name, t.id",
         &[],
     )?
     .into_iter()

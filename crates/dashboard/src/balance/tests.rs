@@ -37,6 +37,7 @@ fn team(n: u128, reps: &[u128]) -> Team {
                 id: tid(i),
                 name: format!("T{i}"),
                 rep: reps.contains(&i).then(|| uid(i)),
+                region: None,
             })
             .collect(),
         all: false,

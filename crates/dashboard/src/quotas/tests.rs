@@ -12,6 +12,7 @@ fn slot(n: u128, potential_major: i64) -> Slot {
         id: tid(n),
         name: format!("T{n}"),
         rep: None,
+        region: None,
         potential: potential_major * 100,
     }
 }
@@ -107,6 +108,7 @@ fn validation_table() {
                 .iter()
                 .map(|(t, v)| (tid(*t), (*v).to_owned()))
                 .collect(),
+            regions: BTreeMap::new(),
         };
         match (validate(&typed, &slots, Currency::USD), c.expect) {
             (Ok(q), Ok(want)) => {
@@ -130,6 +132,183 @@ fn validation_table() {
                 }
             }
             (got, want) => panic!("{}: got {got:?}, want {want:?}", c.name),
+        }
+    }
+}
+
+struct RegionCase {
+    name: &'static str,
+    target: &'static str,
+    regions: Vec<(&'static str, &'static str)>,
+    shares: Vec<(u128, &'static str)>,
+    expect: std::result::Result<Vec<&'static str>, Vec<&'static str>>,
+}
+
+/// With regions, the target rolls down: the regions' shares add up to the target, each
+/// region's territories to its share.
+#[test]
+fn a_target_rolls_down_through_regions() {
+    let mut slots = vec![
+        slot(1, 300_000),
+        slot(2, 100_000),
+        slot(3, 100_000),
+        slot(4, 0),
+    ];
+    slots[0].region = Some("North".into());
+    slots[1].region = Some("North".into());
+    slots[2].region = Some("South".into());
+    let cases = [
+        RegionCase {
+            name: "all blank: by potential at both levels",
+            target: "100,000",
+            regions: vec![],
+            shares: vec![],
+            expect: Ok(vec!["60000", "20000", "20000", "0"]),
+        },
+        RegionCase {
+            name: "a region typed, its territories by potential, the other regions the rest",
+            target: "100000",
+            regions: vec![("North", "50,000")],
+            shares: vec![],
+            expect: Ok(vec!["37500", "12500", "50000", "0"]),
+        },
+        RegionCase {
+            name: "a blank region whose territories are all typed is their sum",
+            target: "100000",
+            regions: vec![],
+            shares: vec![(1, "30000"), (2, "10000")],
+            expect: Ok(vec!["30000", "10000", "60000", "0"]),
+        },
+        RegionCase {
+            name: "typed everywhere and adding up",
+            target: "100",
+            regions: vec![("North", "70"), ("South", "20"), ("", "10")],
+            shares: vec![(1, "35"), (2, "35"), (3, "20"), (4, "10")],
+            expect: Ok(vec!["35", "35", "20", "10"]),
+        },
+        RegionCase {
+            name: "a territory asks more than its region's share",
+            target: "100000",
+            regions: vec![("North", "10000")],
+            shares: vec![(1, "20000")],
+            expect: Err(vec![
+                "In North, the shares typed add up to USD 20,000.00, more than North's share USD 10,000.00",
+            ]),
+        },
+        RegionCase {
+            name: "a region's territories short of its share",
+            target: "100",
+            regions: vec![("North", "70")],
+            shares: vec![(1, "30"), (2, "30")],
+            expect: Err(vec![
+                "In North, the shares add up to USD 60.00: USD 10.00 short of North's share USD 70.00",
+            ]),
+        },
+        RegionCase {
+            name: "the regions over the target",
+            target: "100000",
+            regions: vec![("North", "80000"), ("South", "30000")],
+            shares: vec![],
+            expect: Err(vec![
+                "The regions' shares typed add up to USD 110,000.00, more than the target",
+            ]),
+        },
+        RegionCase {
+            name: "a region's share that is not money, and one no longer there",
+            target: "100",
+            regions: vec![("North", "lots"), ("West", "5")],
+            shares: vec![],
+            expect: Err(vec![
+                "North (region): not an amount of money",
+                "names a region your team no longer has",
+            ]),
+        },
+    ];
+    for c in cases {
+        let typed = Typed {
+            target: c.target.into(),
+            shares: c
+                .shares
+                .iter()
+                .map(|(t, v)| (tid(*t), (*v).to_owned()))
+                .collect(),
+            regions: c
+                .regions
+                .iter()
+                .map(|(r, v)| ((*r).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        match (validate(&typed, &slots, Currency::USD), c.expect) {
+            (Ok(q), Ok(want)) => {
+                let got: Vec<String> = slots.iter().map(|s| q.shares[&s.id].to_string()).collect();
+                let want: Vec<String> = want.iter().map(|w| usd(w)).collect();
+                assert_eq!(got, want, "{}", c.name);
+                assert_eq!(
+                    q.shares.values().map(|m| m.minor).sum::<i64>(),
+                    q.target.minor,
+                    "{}",
+                    c.name
+                );
+            }
+            (Err(errors), Err(want)) => {
+                for w in &want {
+                    assert!(
+                        errors.iter().any(|e| e.contains(w)),
+                        "{}: {w:?} in {errors:?}",
+                        c.name
+                    );
+                }
+            }
+            (got, want) => panic!("{}: got {got:?}, want {want:?}", c.name),
+        }
+    }
+}
+
+proptest::proptest! {
+    /// Whatever the regions and the blank shares, a split that is accepted adds up to the
+    /// target, keeps every typed share, and gives each region the sum of its territories.
+    #[test]
+    fn an_accepted_split_adds_up_at_every_level(
+        territories in proptest::collection::vec((0u8..3, 0i64..1_000_000, proptest::option::of(0i64..50_000)), 1..8),
+        region_shares in proptest::collection::vec(proptest::option::of(0i64..200_000), 3),
+        target in 1i64..500_000,
+    ) {
+        let names = ["North", "South", ""];
+        let slots: Vec<Slot> = territories
+            .iter()
+            .enumerate()
+            .map(|(i, (r, p, _))| Slot {
+                region: (!names[*r as usize].is_empty()).then(|| names[*r as usize].to_owned()),
+                ..slot(i as u128 + 1, *p)
+            })
+            .collect();
+        let typed = Typed {
+            target: target.to_string(),
+            shares: territories
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, _, s))| s.map(|s| (tid(i as u128 + 1), s.to_string())))
+                .collect(),
+            regions: names
+                .iter()
+                .zip(&region_shares)
+                .filter(|(n, _)| slots.iter().any(|s| s.region.as_deref().unwrap_or("") == **n))
+                .filter_map(|(n, s)| s.map(|s| ((*n).to_owned(), s.to_string())))
+                .collect(),
+        };
+        if let Ok(q) = validate(&typed, &slots, Currency::USD) {
+            proptest::prop_assert_eq!(q.shares.values().map(|m| m.minor).sum::<i64>(), q.target.minor);
+            for (id, v) in &typed.shares {
+                proptest::prop_assert_eq!(q.shares[id].to_string(), usd(v));
+            }
+            for (region, v) in &typed.regions {
+                let sum: i64 = slots
+                    .iter()
+                    .filter(|s| s.region.as_deref().unwrap_or("") == region)
+                    .map(|s| q.shares[&s.id].minor)
+                    .sum();
+                proptest::prop_assert_eq!(Money::new(sum, Currency::USD).to_string(), usd(v));
+            }
         }
     }
 }
@@ -174,11 +353,13 @@ fn progress_counts_won_revenue_in_the_period_by_territory() {
                 id: tid(1),
                 name: "North".into(),
                 rep: Some(rep),
+                region: None,
             },
             TerritoryRow {
                 id: tid(2),
                 name: "South".into(),
                 rep: None,
+                region: None,
             },
         ],
         all: false,

@@ -424,6 +424,7 @@ async fn every_dashboard_form_refuses_a_forged_token(backend: Backend) {
         format!("/dashboard/unmapped/{account}"),
         "/dashboard/design/publish".to_owned(),
         "/dashboard/design/scenarios".to_owned(),
+        "/dashboard/quotas/regions".to_owned(),
         "/dashboard/design/scenarios/00000000-0000-0000-0000-000000000000/delete".to_owned(),
         "/dashboard/postal-codes/80202".to_owned(),
         "/dashboard/postal-codes".to_owned(),

@@ -2,7 +2,7 @@
 //! rounds-core does, quotas are stored, replaced and refused as the rules say (nothing
 //! saved on a refusal), the pages stay within the viewer's team, and how fast they render.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use rounds_core::calendar::local_date;
@@ -22,6 +22,7 @@ on_both_backends!(
     the_priority_page_ranks_as_the_core_score_does,
     a_quota_is_split_saved_replaced_and_refused_without_saving,
     a_quota_beyond_the_potential_is_flagged,
+    a_target_rolls_down_through_regions,
     balance_flags_by_the_stated_rule,
     the_new_pages_show_only_the_viewers_team,
     the_new_pages_render_quickly_with_the_demo_organisation,
@@ -494,4 +495,221 @@ async fn the_new_pages_render_quickly_with_the_demo_organisation(backend: Backen
         );
         assert!(ms < 5_000.0, "{path} renders in reasonable time");
     }
+}
+
+/// Each territory's saved share for the period, by territory id, in minor units.
+async fn shares_by_territory(server: &TestServer) -> BTreeMap<String, i64> {
+    server
+        .db
+        .read(|tx| {
+            tx.query("SELECT territory_id, share_minor FROM quota_shares", &[])?
+                .iter()
+                .map(|r| Ok((r.text(0)?, r.int(1)?)))
+                .collect::<Result<BTreeMap<_, _>, rounds_server::db::DbError>>()
+        })
+        .await
+        .expect("shares")
+}
+
+/// A manager groups territories into regions (a name in any case is the same region);
+/// a target then rolls down region → territory, every level adding up; a territory asking
+/// more than its region's share is refused with nothing saved; another manager cannot put
+/// a territory of this team in a region; emptied regions go away.
+async fn a_target_rolls_down_through_regions(backend: Backend) {
+    let server = demo_server(backend).await;
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+    let today = server.settings.clock.now().date_naive();
+    let key = QuotaPeriod::containing(Period::Quarter, today).key();
+    let body = b.page(&format!("/dashboard/quotas?period={key}")).await;
+    assert!(body.contains("Group territories into regions") && !body.contains("By region"));
+    let csrf = csrf_of(&body);
+    let denver = territory_id(&server, "Denver Metro").await.to_string();
+    let dallas = territory_id(&server, "Dallas Metro").await.to_string();
+    let atlanta = territory_id(&server, "Atlanta Metro").await.to_string();
+    let field = |t: &str| format!("region_{t}");
+    let (fd, fl, fa) = (field(&denver), field(&dallas), field(&atlanta));
+
+    let long = "x".repeat(61);
+    let refused = b
+        .post(
+            "/dashboard/quotas/regions",
+            &[("csrf", &csrf), ("period", &key), (&fd, &long)],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("at most 60 characters"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM regions").await, 0);
+
+    let grouped = b
+        .post(
+            "/dashboard/quotas/regions",
+            &[
+                ("csrf", &csrf),
+                ("period", &key),
+                (&fd, " West "),
+                (&fl, "South"),
+                (&fa, "  South "),
+            ],
+        )
+        .await;
+    assert_eq!(grouped.status, 303, "{}", grouped.body);
+    assert_eq!(
+        grouped.location.as_deref(),
+        Some(format!("/dashboard/quotas?period={key}&regions=1").as_str())
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM regions").await, 2);
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM territory_regions").await,
+        3
+    );
+    let body = b
+        .page(&format!("/dashboard/quotas?period={key}&regions=1"))
+        .await;
+    assert!(body.contains("Regions saved"), "{body}");
+    assert!(body.contains("By region"));
+    assert!(body.contains(r#"name="rshare_West""#) && body.contains(r#"name="rshare_South""#));
+    // A name in another case is the same region, kept as first written.
+    let again = b
+        .post(
+            "/dashboard/quotas/regions",
+            &[
+                ("csrf", &csrf),
+                ("period", &key),
+                (&fd, "West"),
+                (&fl, "South"),
+                (&fa, "SOUTH"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    assert_eq!(server.count("SELECT COUNT(*) FROM regions").await, 2);
+    let body = b.page(&format!("/dashboard/quotas?period={key}")).await;
+    assert!(body.contains(r#"name="rshare_South""#) && !body.contains("SOUTH"));
+
+    // West gets 100,000 (all of it Denver's); Dallas is typed; Atlanta gets what South's
+    // share leaves; every level adds up to the level above.
+    let cents = |major: i64| major * 100;
+    let target = cents(300_000);
+    let (sd, sl) = (format!("share_{denver}"), format!("share_{dallas}"));
+    let quota = |west: &str, denver_share: &str| -> Vec<(String, String)> {
+        [
+            ("csrf", csrf.as_str()),
+            ("period", key.as_str()),
+            ("target", "300,000"),
+            ("rshare_West", west),
+            (sd.as_str(), denver_share),
+            (sl.as_str(), "50000"),
+            ("action", "save"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+    };
+    let over = quota("100000", "120000");
+    let over: Vec<(&str, &str)> = over.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refused = b.post("/dashboard/quotas", &over).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("In West, the shares add up to USD 120,000.00: USD 20,000.00 over West's share USD 100,000.00"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(quota_rows(&server).await.0, 0, "nothing saved");
+
+    let ok = quota("100000", "");
+    let ok: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = b.post("/dashboard/quotas", &ok).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let shares = shares_by_territory(&server).await;
+    assert_eq!(
+        shares[&denver],
+        cents(100_000),
+        "West's share, all Denver's"
+    );
+    assert_eq!(shares[&dallas], cents(50_000));
+    assert_eq!(shares.values().sum::<i64>(), target);
+    let south = shares[&dallas] + shares[&atlanta];
+    let rest: i64 = shares
+        .iter()
+        .filter(|(t, _)| ![&denver, &dallas, &atlanta].contains(t))
+        .map(|(_, m)| m)
+        .sum();
+    assert_eq!(
+        south + rest,
+        target - cents(100_000),
+        "South and the rest share what West leaves"
+    );
+    let body = b.page(&format!("/dashboard/quotas?period={key}")).await;
+    assert!(
+        body.contains(r#"name="rshare_West" value="100,000.00""#),
+        "the region's share is shown as the sum of its territories'"
+    );
+
+    // Another manager's territory is not theirs to group.
+    let hash = rounds_server::auth::hash_password(PASSWORD, &server.settings).expect("hash");
+    server
+        .db
+        .write(move |tx| {
+            org::add_user(
+                tx,
+                &org::NewUser {
+                    email: "mia@example.com".into(),
+                    name: "Mia Second".into(),
+                    role: Role::Manager,
+                    password_hash: hash.clone(),
+                    manager: None,
+                    time_zone: "Europe/Berlin".into(),
+                },
+                test_now(),
+            )
+        })
+        .await
+        .expect("second manager");
+    let mut mia = Browser::signed_in(&server.base, "mia@example.com").await;
+    let theirs = mia.page("/dashboard/quotas").await;
+    assert!(!theirs.contains(r#"value="West""#) && !theirs.contains(&fd));
+    let mia_csrf = csrf_of(&theirs);
+    let denied = mia
+        .post(
+            "/dashboard/quotas/regions",
+            &[("csrf", &mia_csrf), ("period", &key), (&fd, "Mine")],
+        )
+        .await;
+    assert_ne!(denied.status, 303, "{}", denied.body);
+    assert!(
+        denied
+            .body
+            .contains("no such territory among the ones you manage"),
+        "{}",
+        denied.body
+    );
+    assert_eq!(server.count("SELECT COUNT(*) FROM regions").await, 2);
+
+    // Every territory taken out: the regions go, and the page splits by territory again.
+    let cleared = b
+        .post(
+            "/dashboard/quotas/regions",
+            &[
+                ("csrf", &csrf),
+                ("period", &key),
+                (&fd, ""),
+                (&fl, " "),
+                (&fa, ""),
+            ],
+        )
+        .await;
+    assert_eq!(cleared.status, 303, "{}", cleared.body);
+    assert_eq!(server.count("SELECT COUNT(*) FROM regions").await, 0);
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM territory_regions").await,
+        0
+    );
+    let body = b.page(&format!("/dashboard/quotas?period={key}")).await;
+    assert!(!body.contains("By region") && !body.contains("rshare_"));
 }
