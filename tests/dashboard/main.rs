@@ -1897,6 +1897,19 @@ async fn a_manager_chooses_postal_codes_on_the_map_and_moves_them() {
         ))
     })
     .await;
+    // The clusters show it too: each holds chosen pins and says how many.
+    let (rings, chosen): (u64, u64) = {
+        let v = c
+            .execute(
+                "return [document.querySelectorAll('.cluster-ring').length, document.querySelectorAll('.cluster-ring.chosen b.picked').length]",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
+    };
+    assert!(rings > 0, "the metros are clustered at this zoom");
+    assert_eq!(chosen, rings, "every cluster shows its chosen pins");
     screenshot(c, "map-choosing").await;
     c.set_window_size(1280, 800).await.unwrap();
     let dallas: String = c

@@ -77,17 +77,26 @@
       var children = cluster.getAllChildMarkers();
       var counts = {};
       var best = null;
+      var picked = 0;
       children.forEach(function (m) {
         var g = data.pins[m.pinIndex][keys[by]];
         counts[g] = (counts[g] || 0) + 1;
         if (best === null || counts[g] > counts[best]) best = g;
+        if (m.chosen) picked += 1;
       });
       var ring = document.createElement('div');
       var wide = children.length >= 1000;
       ring.className = 'cluster-ring' + (counts[best] < children.length ? ' mixed' : '') +
-        (wide ? ' wide' : '');
+        (wide ? ' wide' : '') + (picked ? ' chosen' : '');
       ring.style.background = data.colour_by[by][best].colour;
       ring.appendChild(text('span', children.length.toLocaleString('en-US')));
+      // While choosing, a cluster says how many of its accounts are at chosen codes.
+      if (picked) {
+        var badge = text('b', picked.toLocaleString('en-US'), 'picked');
+        badge.title = picked.toLocaleString('en-US') + ' of ' +
+          children.length.toLocaleString('en-US') + ' chosen';
+        ring.appendChild(badge);
+      }
       var size = wide ? 48 : 38;
       return L.divIcon({ html: ring, className: 'cluster', iconSize: L.point(size, size) });
     }
@@ -133,7 +142,9 @@
     var chooseButton = document.getElementById('select-units');
     var form = document.getElementById('selection');
     if (chooseButton && form) {
-      var picker = choosing(data, markers, form, renderer);
+      var picker = choosing(data, markers, form, renderer, function (changed) {
+        clusters.refreshClusters(changed);
+      });
       chooseButton.addEventListener('click', function () {
         selection = selection ? null : picker;
         picker.active(!!selection);
@@ -168,7 +179,7 @@
   // Choosing postal codes: a click on a pin takes (or gives back) its code; a line drawn
   // around pins with the mouse held down takes all of theirs. The form below the map
   // carries the codes to the postal codes page, which previews the move.
-  function choosing(data, markers, form, renderer) {
+  function choosing(data, markers, form, renderer, restyled) {
     var chosen = {}; // 'country|code' -> true
     var summary = document.getElementById('selection-summary');
     var codesBox = document.getElementById('selection-codes');
@@ -182,14 +193,18 @@
       var keys = Object.keys(chosen).sort();
       var countries = {};
       var accounts = 0;
+      var changed = [];
       markers.forEach(function (m, i) {
         var on = chosen[keyOf(data.pins[i])] === true;
         if (on) accounts += 1;
         // Only the pins that change are restyled: a lasso over 50,000 stays quick.
         if (on === !!m.chosen) return;
         m.chosen = on;
+        changed.push(m);
         m.setStyle(on ? { color: '#1d2430', weight: 3 } : { color: '#ffffff', weight: 1 });
       });
+      // Their clusters too, so a choice hidden in one still shows.
+      if (changed.length) restyled(changed);
       var fields = keys.map(function (k) {
         var parts = k.split('|');
         countries[parts[0]] = true;
