@@ -13,7 +13,7 @@
 //! offline, the pins and areas draw on a plain background. Without JavaScript the page
 //! says so and links to the list.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
@@ -114,9 +114,15 @@ fn located(a: &AccountRecord) -> Option<Place> {
 }
 
 /// The map of `shown` (the accounts the filter selects) among `all` (every account of the
-/// team): areas are the cells of the team's postal codes (see `unit_areas`), drawn for
-/// the territories shown.
-pub fn compute(team: &Team, all: &[AccountRecord], shown: &[AccountRecord]) -> MapData {
+/// team): areas are the cells of the team's postal codes (see `unit_areas`) — those of
+/// its accounts and the `empty` ones its territories took with no account yet — drawn
+/// for the territories shown.
+pub fn compute(
+    team: &Team,
+    all: &[AccountRecord],
+    shown: &[AccountRecord],
+    empty: &[(f64, f64, TerritoryId)],
+) -> MapData {
     let territory_index: BTreeMap<TerritoryId, usize> = team
         .territories
         .iter()
@@ -225,6 +231,9 @@ pub fn compute(team: &Team, all: &[AccountRecord], shown: &[AccountRecord]) -> M
             let lon = members.iter().map(|m| m.0.lon).sum::<f64>() / n;
             members.iter().map(move |m| (Place::new(lat, lon), m.1))
         })
+        .chain(empty.iter().filter_map(|(lat, lon, t)| {
+            territory_index.get(t).map(|i| (Place::new(*lat, *lon), *i))
+        }))
         .collect();
     let corners = |ring: Vec<Place>| -> Vec<[f64; 2]> {
         ring.into_iter()
@@ -286,6 +295,22 @@ async fn load(s: &AppState, viewer: &Viewer) -> Result<(Team, Vec<AccountRecord>
     .await
 }
 
+/// The postal codes the team's territories took with no account yet (see
+/// `units::empty_codes`).
+async fn empty_codes(
+    s: &AppState,
+    team: &Team,
+    all: &[AccountRecord],
+) -> Result<Vec<(f64, f64, TerritoryId)>> {
+    let territories: Vec<TerritoryId> = team.territories.iter().map(|t| t.id).collect();
+    let used: HashSet<(String, String)> = all
+        .iter()
+        .filter_map(|a| rounds_server_rules::units::key(&a.country, &a.postal_code))
+        .collect();
+    s.db.read(move |tx| rounds_server_rules::units::empty_codes(tx, &territories, &used))
+        .await
+}
+
 pub async fn data(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
     let raw = raw.unwrap_or_default();
     let q: AccountsQuery = serde_html_form::from_str(&raw).unwrap_or_default();
@@ -314,7 +339,8 @@ pub async fn data(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         }
     };
     let shown = accounts::filter(&team, all.clone(), &q);
-    let mut r = Json(compute(&team, &all, &shown)).into_response();
+    let empty = empty_codes(&s, &team, &all).await?;
+    let mut r = Json(compute(&team, &all, &shown, &empty)).into_response();
     r.headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
@@ -576,6 +602,91 @@ mod tests {
                 .contains("img-src 'self' data: https://tile.openstreetmap.org;")
         );
         assert!(csp(None).contains("script-src 'self';"));
+    }
+
+    /// Whether `(lat, lon)` is inside a ring (even–odd rule).
+    fn inside(ring: &[[f64; 2]], lat: f64, lon: f64) -> bool {
+        let mut yes = false;
+        let mut j = ring.len() - 1;
+        for i in 0..ring.len() {
+            let (a, b) = (ring[i], ring[j]);
+            if (a[0] > lat) != (b[0] > lat)
+                && lon < (b[1] - a[1]) * (lat - a[0]) / (b[0] - a[0]) + a[1]
+            {
+                yes = !yes;
+            }
+            j = i;
+        }
+        yes
+    }
+
+    #[test]
+    fn a_territory_is_drawn_over_the_postal_codes_it_took_with_no_account() {
+        use rounds_core::{Account, Address, Currency, LatLon, Money, Priority, Stage};
+        use rounds_protocol::{AccountId, UserId};
+        use scope::TerritoryRow;
+        let tid = |n: u128| TerritoryId::from_uuid(uuid::Uuid::from_u128(n));
+        let team = Team {
+            reps: Vec::new(),
+            territories: [1, 2]
+                .map(|n| TerritoryRow {
+                    id: tid(n),
+                    name: format!("T{n}"),
+                    rep: None::<UserId>,
+                    region: None,
+                })
+                .to_vec(),
+            all: false,
+            left_out: Vec::new(),
+        };
+        // Two accounts a degree apart, each in its own territory and postal code.
+        let account = |n: u128, lat: f64, lon: f64| Account {
+            id: AccountId::from_uuid(uuid::Uuid::from_u128(100 + n)),
+            name: format!("A{n}"),
+            address: Address {
+                postal_code: format!("1000{n}"),
+                country: "US".into(),
+                ..Address::default()
+            },
+            location: Some(LatLon::new(lat, lon).unwrap()),
+            stage: Stage::Lead,
+            stage_dates: Default::default(),
+            priority: Priority::High,
+            kare: None,
+            revenue: Money::zero(Currency::USD),
+            expenses: Money::zero(Currency::USD),
+            phone: None,
+            email: None,
+            industry: None,
+            territory: Some(tid(n)),
+            hours: None,
+            visit_minutes: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            closed_on: Default::default(),
+            preferred_hours: None,
+            potential: None,
+            potential_estimate: None,
+            location_source: None,
+        };
+        let all = accounts::records(&[account(1, 40.0, -105.0), account(2, 40.0, -104.0)]);
+        // A code territory 1 took, well west of its account: beyond the margin drawn
+        // around an account, so only the code itself can put it in the area.
+        let (lat, lon) = (40.0, -106.5);
+        let covers = |data: &MapData| {
+            data.areas
+                .iter()
+                .filter(|a| a.territory == 0)
+                .any(|a| inside(&a.rings[0], lat, lon))
+        };
+        assert!(!covers(&compute(&team, &all, &all, &[])));
+        let data = compute(
+            &team,
+            &all,
+            &all,
+            &[(lat, lon, tid(1)), (40.0, -120.0, tid(9))],
+        );
+        assert!(covers(&data), "{:?}", data.areas);
+        assert_eq!(data.pins.len(), 2, "a code with no account has no pin");
     }
 
     #[test]

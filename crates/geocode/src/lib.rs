@@ -77,6 +77,20 @@ pub fn locate(country: &str, postal_code: &str) -> Result<Place, Miss> {
     table().get(&key).copied().ok_or(Miss::Unknown(zip))
 }
 
+/// Every known US ZIP code in a box (south, west, north, east, in degrees), with its
+/// place, in code order.
+pub fn us_codes_within(south: f64, west: f64, north: f64, east: f64) -> Vec<(String, Place)> {
+    let mut out: Vec<(u32, Place)> = table()
+        .iter()
+        .filter(|(_, p)| (south..=north).contains(&p.lat) && (west..=east).contains(&p.lon))
+        .map(|(z, p)| (*z, *p))
+        .collect();
+    out.sort_by_key(|(z, _)| *z);
+    out.into_iter()
+        .map(|(z, p)| (format!("{z:05}"), p))
+        .collect()
+}
+
 /// How many postal codes are known.
 pub fn known() -> usize {
     table().len()

@@ -75,3 +75,23 @@ proptest! {
         prop_assert!(p.lon < -64.0 || p.lon > 130.0, "{zip}: {}", p.lon);
     }
 }
+
+#[test]
+fn the_codes_in_a_box_are_those_the_table_places_there() {
+    // Around downtown Denver.
+    let (s, w, n, e) = (39.70, -105.02, 39.78, -104.95);
+    let codes = us_codes_within(s, w, n, e);
+    assert!(codes.iter().any(|(z, _)| z == "80202"), "{codes:?}");
+    assert!(codes.windows(2).all(|p| p[0].0 < p[1].0), "in code order");
+    for (z, p) in &codes {
+        assert_eq!(locate("US", z).as_ref(), Ok(p));
+        assert!((s..=n).contains(&p.lat) && (w..=e).contains(&p.lon));
+    }
+    // A New England code keeps its leading zero.
+    assert!(
+        us_codes_within(42.3, -71.2, 42.4, -71.0)
+            .iter()
+            .all(|(z, _)| z.len() == 5 && z.starts_with('0'))
+    );
+    assert!(us_codes_within(10.0, 10.0, 11.0, 11.0).is_empty());
+}

@@ -228,7 +228,8 @@ pub fn short_digest<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
 /// Publishes `column` of `loaded` if its moves still have fingerprint `digest`: every
 /// account moves to its proposed territory through [`manage::move_accounts`], all or
 /// nothing, and each postal code of a placed account now belongs to its territory (so a
-/// new account imported there lands in it). The number of accounts moved.
+/// new account imported there lands in it), and so do the codes with no account around
+/// them (see [`units::fill`]). The number of accounts moved.
 pub fn publish(
     tx: &mut Tx<'_>,
     loaded: &Loaded,
@@ -263,5 +264,7 @@ pub fn publish(
         }
     }
     units::assign(tx, &codes, now)?;
+    let design: Vec<TerritoryId> = loaded.territories.iter().map(|t| t.id).collect();
+    units::fill(tx, &design, &codes, now)?;
     Ok(moved)
 }

@@ -78,6 +78,101 @@ pub fn assign(
     Ok(())
 }
 
+/// How far a postal code with no account may be from the nearest published one to be
+/// given to its territory: about a suburb's width, so a territory takes the codes between
+/// and around its accounts, not the open country beyond them.
+pub const FILL_KM: f64 = 12.0;
+
+/// Gives each US postal code with no account near the codes just published
+/// (`published`, a design's codes and their territories) to the territory of the nearest
+/// published code within [`FILL_KM`] (their ZIP centroids; see `rounds_geocode`), so an
+/// account added there later lands in it. A code that belongs to a territory outside
+/// `design` is left where it is. The codes given, with their territory.
+pub fn fill(
+    tx: &mut Tx<'_>,
+    design: &[TerritoryId],
+    published: &HashMap<(String, String), TerritoryId>,
+    now: DateTime<Utc>,
+) -> Result<HashMap<(String, String), TerritoryId>> {
+    // The published codes that are US ZIP codes, at their centroids, in a stable order.
+    let mut sites: Vec<(String, rounds_geocode::Place, TerritoryId)> = published
+        .iter()
+        .filter(|((country, _), _)| rounds_geocode::is_us(country))
+        .filter_map(|((country, code), t)| {
+            rounds_geocode::locate(country, code)
+                .ok()
+                .map(|p| (country.clone(), p, *t))
+        })
+        .collect();
+    sites.sort_by(|a, b| {
+        (a.1.lat, a.1.lon)
+            .partial_cmp(&(b.1.lat, b.1.lon))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    if sites.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let taken: std::collections::HashSet<String> = published
+        .keys()
+        .filter_map(|(_, code)| rounds_geocode::us_zip(code))
+        .collect();
+    let owners = all(tx)?;
+    let margin = 0.2; // degrees: more than FILL_KM in every direction
+    let (mut s, mut w, mut n, mut e) = (90.0f64, 180.0f64, -90.0f64, -180.0f64);
+    for (_, p, _) in &sites {
+        (s, w, n, e) = (s.min(p.lat), w.min(p.lon), n.max(p.lat), e.max(p.lon));
+    }
+    let candidates: Vec<(String, rounds_geocode::Place)> =
+        rounds_geocode::us_codes_within(s - margin, w - margin, n + margin, e + margin)
+            .into_iter()
+            .filter(|(zip, _)| !taken.contains(zip))
+            .collect();
+    let place = |p: &rounds_geocode::Place| rounds_territory::Place::new(p.lat, p.lon);
+    let nearest = rounds_territory::nearest_within(
+        &sites.iter().map(|(_, p, _)| place(p)).collect::<Vec<_>>(),
+        &candidates.iter().map(|(_, p)| place(p)).collect::<Vec<_>>(),
+        FILL_KM,
+    );
+    let mut given = HashMap::new();
+    for ((zip, _), near) in candidates.into_iter().zip(nearest) {
+        let Some(i) = near else { continue };
+        let (country, _, territory) = &sites[i];
+        let Some(unit) = key(country, &zip) else {
+            continue;
+        };
+        let free = owners.get(&unit).is_none_or(|t| design.contains(t));
+        if free {
+            given.insert(unit, *territory);
+        }
+    }
+    assign(tx, &given, now)?;
+    Ok(given)
+}
+
+/// The postal codes of `territories` not among `used` (the codes of the accounts, as
+/// [`key`] makes them): the land a territory took between its accounts (see [`fill`]),
+/// placed at their ZIP centroids: (latitude, longitude, territory), in code order. Codes
+/// not known offline are left out.
+pub fn empty_codes(
+    tx: &mut dyn Sql,
+    territories: &[TerritoryId],
+    used: &std::collections::HashSet<(String, String)>,
+) -> Result<Vec<(f64, f64, TerritoryId)>> {
+    let mut rows: Vec<((String, String), TerritoryId)> = all(tx)?
+        .into_iter()
+        .filter(|(k, t)| territories.contains(t) && !used.contains(k))
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(rows
+        .into_iter()
+        .filter_map(|((country, code), t)| {
+            rounds_geocode::locate(&country, &code)
+                .ok()
+                .map(|p| (p.lat, p.lon, t))
+        })
+        .collect())
+}
+
 /// Where an account's territory came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {

@@ -9,6 +9,8 @@
 //! * [`propose`]: an alignment of units into territories that is contiguous, compact,
 //!   balanced on workload and potential, and moves few accounts from today's; and
 //!   [`figures`], what any alignment (today's, a proposal, a baseline) looks like.
+//! * [`nearest_within`]: the nearest unit to a postal code with no account, within a
+//!   distance: how a territory takes the land between its accounts.
 //!
 //! Pure (no I/O, no clock) and deterministic, and builds for wasm32, so the dashboard and
 //! later the device compute the same answers.
@@ -17,6 +19,7 @@ mod align;
 mod cells;
 mod design;
 mod figures;
+mod fill;
 mod graph;
 mod rng;
 
@@ -24,6 +27,7 @@ pub use align::{AlignError, Problem, Proposal, Unit, Weights, objective, propose
 pub use cells::{MIN_GAP_KM, Piece, unit_areas};
 pub use design::{Column, Design, DesignAccount, Share, nearest_km};
 pub use figures::{Figures, TerritoryFigures, figures};
+pub use fill::nearest_within;
 pub use graph::Neighbours;
 pub use rng::SplitMix;
 

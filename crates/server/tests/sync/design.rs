@@ -438,7 +438,37 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
             )
         })
         .collect();
-    assert_eq!(codes.keys().cloned().collect::<BTreeSet<_>>(), placed);
+    let recorded: BTreeSet<(String, String)> = codes.keys().cloned().collect();
+    assert!(recorded.is_superset(&placed), "every placed account's code");
+    // The codes with no account around them went with the nearest published code, no
+    // more than FILL_KM from it (by their ZIP centroids).
+    let filled: Vec<(&(String, String), &TerritoryId)> =
+        codes.iter().filter(|(k, _)| !placed.contains(*k)).collect();
+    assert!(filled.len() > 10, "{} codes filled", filled.len());
+    let at = |zip: &str| {
+        let p = rounds_geocode::locate("US", zip).expect("a known ZIP");
+        (p.lat, p.lon)
+    };
+    let km = |a: (f64, f64), b: (f64, f64)| {
+        let kx = 111.32 * ((a.0 + b.0) / 2.0).to_radians().cos();
+        ((a.1 - b.1) * kx).hypot((a.0 - b.0) * 110.57)
+    };
+    for ((_, zip), t) in &filled {
+        let here = at(zip);
+        let (d, nearest) = placed
+            .iter()
+            .map(|(_, p)| (km(here, at(p)), codes[&("US".to_owned(), p.clone())]))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .expect("placed codes");
+        assert!(
+            d <= rounds_server::units::FILL_KM + 1e-9,
+            "{zip} is {d} km away"
+        );
+        assert_eq!(
+            **t, nearest,
+            "{zip} went to its nearest published code's territory"
+        );
+    }
     for a in stored
         .iter()
         .filter(|a| a.lat.is_some() && a.territory_id == Some(denver))
@@ -485,6 +515,26 @@ async fn a_published_proposal_moves_the_accounts_once_and_devices_follow(backend
     assert!(imported.is_ok(), "{imported:?}");
     let shop = records_of(&server, "New Corner Shop").await;
     assert_eq!(shop.territory_id, Some(denver));
+    // So does one at a Denver code where no account was yet.
+    let ((_, empty), _) = filled
+        .iter()
+        .find(|(_, t)| **t == denver)
+        .expect("a Denver code with no account");
+    let csv = format!(
+        "name,street,city,region,postal_code,country\nFirst On The Block,2 Elm St,Denver,CO,{empty},US\n"
+    );
+    let imported = server
+        .db
+        .write(move |tx| {
+            let checked = rounds_server::import::check(tx, &csv, &manage::Reach::All, test_now())?;
+            rounds_server::import::apply(tx, &checked.steps, None, test_now())
+        })
+        .await;
+    assert!(imported.is_ok(), "{imported:?}");
+    assert_eq!(
+        records_of(&server, "First On The Block").await.territory_id,
+        Some(denver)
+    );
 
     // The same form again: the accounts changed since, so nothing is published.
     let settled = territories_of(&server).await;
