@@ -2292,6 +2292,7 @@ async fn every_dashboard_page_passes_the_accessibility_check() {
         "/dashboard/weeks".to_owned(),
         "/dashboard/import".to_owned(),
         "/dashboard/unmapped".to_owned(),
+        "/dashboard/boundaries".to_owned(),
         "/dashboard/review".to_owned(),
         "/dashboard/priority".to_owned(),
         "/dashboard/balance".to_owned(),

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod activity;
 pub mod appointments;
 pub mod balance;
+pub mod boundaries;
 pub mod compliance;
 mod csrf;
 pub mod design;
@@ -120,6 +121,12 @@ pub fn router() -> Router<AppState> {
             post(design::delete_scenario),
         )
         .route("/dashboard/map.json", get(map::data))
+        .route(
+            "/dashboard/boundaries",
+            get(boundaries::show)
+                .post(boundaries::import)
+                .layer(DefaultBodyLimit::max(import::MAX_BODY)),
+        )
         .route("/dashboard/accounts.csv", get(export::accounts))
         .route("/dashboard/accounts/move", post(accounts::move_selected))
         .route(

@@ -13,8 +13,7 @@
 //! offline, the pins and areas draw on a plain background. Without JavaScript the page
 //! says so and links to the list.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -29,7 +28,7 @@ use rounds_protocol::{AccountId, TerritoryId};
 use rounds_server_rules::scenarios;
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
-use rounds_territory::{Piece, Place, unit_areas};
+use rounds_territory::Place;
 use serde::Serialize;
 
 use super::accounts::{self, AccountsQuery, filters, priority_label, query_string};
@@ -121,7 +120,7 @@ pub fn compute(
     team: &Team,
     all: &[AccountRecord],
     shown: &[AccountRecord],
-    empty: &[(f64, f64, TerritoryId)],
+    land: &Land,
 ) -> MapData {
     let territory_index: BTreeMap<TerritoryId, usize> = team
         .territories
@@ -207,40 +206,13 @@ pub fn compute(
             a.country.trim().to_owned(),
         ));
     }
-    // Units are postal codes, at the middle of their accounts; each account votes for
-    // its territory, so a unit's cell goes to the territory most of its accounts are in.
-    let mut units: BTreeMap<String, Vec<(Place, usize)>> = BTreeMap::new();
-    for a in all {
-        if let (Some(t), Some(place)) = (
-            a.territory_id
-                .and_then(|t| territory_index.get(&t).copied()),
-            located(a),
-        ) {
-            let key = match rounds_server_rules::units::key(&a.country, &a.postal_code) {
-                Some((country, code)) => format!("{country} {code}"),
-                None => format!("account {}", a.id),
-            };
-            units.entry(key).or_default().push((place, t));
-        }
-    }
-    let sites: Vec<(Place, usize)> = units
-        .values()
-        .flat_map(|members| {
-            let n = members.len() as f64;
-            let lat = members.iter().map(|m| m.0.lat).sum::<f64>() / n;
-            let lon = members.iter().map(|m| m.0.lon).sum::<f64>() / n;
-            members.iter().map(move |m| (Place::new(lat, lon), m.1))
-        })
-        .chain(empty.iter().filter_map(|(lat, lon, t)| {
-            territory_index.get(t).map(|i| (Place::new(*lat, *lon), *i))
-        }))
-        .collect();
+    let pieces = areas::pieces(&territory_index, all, land);
     let corners = |ring: Vec<Place>| -> Vec<[f64; 2]> {
         ring.into_iter()
             .map(|p| [metre(p.lat), metre(p.lon)])
             .collect()
     };
-    let areas = areas_of(sites, team.territories.len())
+    let areas = pieces
         .iter()
         .filter(|piece| colour_by.territory[piece.territory].count > 0)
         .cloned()
@@ -260,31 +232,6 @@ pub fn compute(
     }
 }
 
-/// The areas of these units, remembered for the last few inputs: drawing them is most of
-/// the cost of a large map, and they change only when accounts move or are added. The
-/// whole input is compared, so an answer is only ever reused for the same units.
-fn areas_of(sites: Vec<(Place, usize)>, territories: usize) -> Arc<Vec<Piece>> {
-    type Memo = VecDeque<(Vec<(Place, usize)>, usize, Arc<Vec<Piece>>)>;
-    static MEMO: Mutex<Memo> = Mutex::new(VecDeque::new());
-    const KEPT: usize = 8;
-    let hit = MEMO.lock().ok().and_then(|m| {
-        m.iter()
-            .find(|(s, t, _)| *t == territories && *s == sites)
-            .map(|(_, _, pieces)| Arc::clone(pieces))
-    });
-    if let Some(pieces) = hit {
-        return pieces;
-    }
-    let pieces = Arc::new(unit_areas(&sites, territories));
-    if let Ok(mut m) = MEMO.lock() {
-        if m.len() == KEPT {
-            m.pop_back();
-        }
-        m.push_front((sites, territories, Arc::clone(&pieces)));
-    }
-    pieces
-}
-
 async fn load(s: &AppState, viewer: &Viewer) -> Result<(Team, Vec<AccountRecord>)> {
     let v = viewer.clone();
     s.db.read(move |tx| {
@@ -293,22 +240,6 @@ async fn load(s: &AppState, viewer: &Viewer) -> Result<(Team, Vec<AccountRecord>
         Ok::<_, Error>((team, accounts::records(&accounts)))
     })
     .await
-}
-
-/// The postal codes the team's territories took with no account yet (see
-/// `units::empty_codes`).
-async fn empty_codes(
-    s: &AppState,
-    team: &Team,
-    all: &[AccountRecord],
-) -> Result<Vec<(f64, f64, TerritoryId)>> {
-    let territories: Vec<TerritoryId> = team.territories.iter().map(|t| t.id).collect();
-    let used: HashSet<(String, String)> = all
-        .iter()
-        .filter_map(|a| rounds_server_rules::units::key(&a.country, &a.postal_code))
-        .collect();
-    s.db.read(move |tx| rounds_server_rules::units::empty_codes(tx, &territories, &used))
-        .await
 }
 
 pub async fn data(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Answer {
@@ -339,8 +270,8 @@ pub async fn data(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         }
     };
     let shown = accounts::filter(&team, all.clone(), &q);
-    let empty = empty_codes(&s, &team, &all).await?;
-    let mut r = Json(compute(&team, &all, &shown, &empty)).into_response();
+    let land = areas::land(&s, &team, &all).await?;
+    let mut r = Json(compute(&team, &all, &shown, &land)).into_response();
     r.headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
@@ -421,6 +352,11 @@ pub fn render(
                 data-tiles=(tiles)
                 data-attribution=(attribution) {}
             aside #legend.legend aria-label="Legend" {}
+        }
+        p.muted {
+            "Territories are drawn along "
+            a href="/dashboard/boundaries" { "postal-code boundaries" }
+            " where an administrator imported them, and from cells around postal codes' middles elsewhere."
         }
         link rel="stylesheet" href=(format!("/static/vendor/{LEAFLET}/leaflet.css"));
         link rel="stylesheet" href=(format!("/static/vendor/{CLUSTER}/MarkerCluster.css"));
@@ -574,143 +510,8 @@ pub async fn script() -> Response {
     asset("map.js")
 }
 
+mod areas;
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
-    #[test]
-    fn every_asset_the_page_names_is_served() {
-        for path in [
-            format!("{LEAFLET}/leaflet.js"),
-            format!("{LEAFLET}/leaflet.css"),
-            format!("{CLUSTER}/leaflet.markercluster.js"),
-            format!("{CLUSTER}/MarkerCluster.css"),
-            format!("{CLUSTER}/MarkerCluster.Default.css"),
-            "map.js".to_owned(),
-        ] {
-            assert_eq!(asset(&path).status(), StatusCode::OK, "{path}");
-        }
-        assert_eq!(asset("../Cargo.toml").status(), StatusCode::NOT_FOUND);
-        assert_eq!(asset("leaflet-1.9.4/").status(), StatusCode::NOT_FOUND);
-    }
-
-    #[test]
-    fn the_policy_lets_in_only_the_tile_server() {
-        assert!(csp(None).contains("img-src 'self' data:;"));
-        assert!(
-            csp(Some("https://tile.openstreetmap.org"))
-                .contains("img-src 'self' data: https://tile.openstreetmap.org;")
-        );
-        assert!(csp(None).contains("script-src 'self';"));
-    }
-
-    /// Whether `(lat, lon)` is inside a ring (even–odd rule).
-    fn inside(ring: &[[f64; 2]], lat: f64, lon: f64) -> bool {
-        let mut yes = false;
-        let mut j = ring.len() - 1;
-        for i in 0..ring.len() {
-            let (a, b) = (ring[i], ring[j]);
-            if (a[0] > lat) != (b[0] > lat)
-                && lon < (b[1] - a[1]) * (lat - a[0]) / (b[0] - a[0]) + a[1]
-            {
-                yes = !yes;
-            }
-            j = i;
-        }
-        yes
-    }
-
-    #[test]
-    fn a_territory_is_drawn_over_the_postal_codes_it_took_with_no_account() {
-        use rounds_core::{Account, Address, Currency, LatLon, Money, Priority, Stage};
-        use rounds_protocol::{AccountId, UserId};
-        use scope::TerritoryRow;
-        let tid = |n: u128| TerritoryId::from_uuid(uuid::Uuid::from_u128(n));
-        let team = Team {
-            reps: Vec::new(),
-            territories: [1, 2]
-                .map(|n| TerritoryRow {
-                    id: tid(n),
-                    name: format!("T{n}"),
-                    rep: None::<UserId>,
-                    region: None,
-                })
-                .to_vec(),
-            all: false,
-            left_out: Vec::new(),
-        };
-        // Two accounts a degree apart, each in its own territory and postal code.
-        let account = |n: u128, lat: f64, lon: f64| Account {
-            id: AccountId::from_uuid(uuid::Uuid::from_u128(100 + n)),
-            name: format!("A{n}"),
-            address: Address {
-                postal_code: format!("1000{n}"),
-                country: "US".into(),
-                ..Address::default()
-            },
-            location: Some(LatLon::new(lat, lon).unwrap()),
-            stage: Stage::Lead,
-            stage_dates: Default::default(),
-            priority: Priority::High,
-            kare: None,
-            revenue: Money::zero(Currency::USD),
-            expenses: Money::zero(Currency::USD),
-            phone: None,
-            email: None,
-            industry: None,
-            territory: Some(tid(n)),
-            hours: None,
-            visit_minutes: None,
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            closed_on: Default::default(),
-            preferred_hours: None,
-            potential: None,
-            potential_estimate: None,
-            location_source: None,
-        };
-        let all = accounts::records(&[account(1, 40.0, -105.0), account(2, 40.0, -104.0)]);
-        // A code territory 1 took, well west of its account: beyond the margin drawn
-        // around an account, so only the code itself can put it in the area.
-        let (lat, lon) = (40.0, -106.5);
-        let covers = |data: &MapData| {
-            data.areas
-                .iter()
-                .filter(|a| a.territory == 0)
-                .any(|a| inside(&a.rings[0], lat, lon))
-        };
-        assert!(!covers(&compute(&team, &all, &all, &[])));
-        let data = compute(
-            &team,
-            &all,
-            &all,
-            &[(lat, lon, tid(1)), (40.0, -120.0, tid(9))],
-        );
-        assert!(covers(&data), "{:?}", data.areas);
-        assert_eq!(data.pins.len(), 2, "a code with no account has no pin");
-    }
-
-    #[test]
-    fn areas_are_remembered_only_for_the_same_units() {
-        let units = |lon: f64| {
-            (0..4)
-                .map(|i| {
-                    (
-                        Place::new(39.0 + 0.05 * f64::from(i), lon),
-                        (i % 2) as usize,
-                    )
-                })
-                .collect::<Vec<_>>()
-        };
-        let first = areas_of(units(-105.0), 2);
-        let again = areas_of(units(-105.0), 2);
-        assert!(Arc::ptr_eq(&first, &again), "the same units: remembered");
-        let moved = areas_of(units(-104.0), 2);
-        assert!(!Arc::ptr_eq(&first, &moved), "other units: drawn again");
-        assert_eq!(*moved, unit_areas(&units(-104.0), 2));
-        let fewer = areas_of(units(-105.0), 3);
-        assert!(
-            !Arc::ptr_eq(&first, &fewer),
-            "another number of territories"
-        );
-    }
-}
+pub use areas::Land;

@@ -144,6 +144,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../migrations/0013_import_mappings.sql")),
     (14, include_str!("../migrations/0014_design_scenarios.sql")),
     (15, include_str!("../migrations/0015_regions.sql")),
+    (16, include_str!("../migrations/0016_unit_boundaries.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

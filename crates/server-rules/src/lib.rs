@@ -9,6 +9,7 @@ pub mod appointments;
 pub mod auth;
 pub mod backup;
 pub mod blobs;
+pub mod boundaries;
 pub mod calendar;
 pub mod changelog;
 pub mod crm;

@@ -149,15 +149,19 @@ pub fn fill(
     Ok(given)
 }
 
+/// A postal code a territory took with no account: its key, latitude, longitude and
+/// territory.
+pub type EmptyCode = ((String, String), f64, f64, TerritoryId);
+
 /// The postal codes of `territories` not among `used` (the codes of the accounts, as
 /// [`key`] makes them): the land a territory took between its accounts (see [`fill`]),
-/// placed at their ZIP centroids: (latitude, longitude, territory), in code order. Codes
-/// not known offline are left out.
+/// placed at their ZIP centroids: (the code's key, latitude, longitude, territory), in
+/// code order. Codes not known offline are left out.
 pub fn empty_codes(
     tx: &mut dyn Sql,
     territories: &[TerritoryId],
     used: &std::collections::HashSet<(String, String)>,
-) -> Result<Vec<(f64, f64, TerritoryId)>> {
+) -> Result<Vec<EmptyCode>> {
     let mut rows: Vec<((String, String), TerritoryId)> = all(tx)?
         .into_iter()
         .filter(|(k, t)| territories.contains(t) && !used.contains(k))
@@ -168,7 +172,7 @@ pub fn empty_codes(
         .filter_map(|((country, code), t)| {
             rounds_geocode::locate(&country, &code)
                 .ok()
-                .map(|p| (p.lat, p.lon, t))
+                .map(|p| ((country, code), p.lat, p.lon, t))
         })
         .collect())
 }

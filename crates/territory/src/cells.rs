@@ -248,3 +248,69 @@ fn nearer_half(poly: &[(f64, f64)], p: (f64, f64), q: (f64, f64)) -> Vec<(f64, f
     }
     out
 }
+
+/// The areas of territories where some units have a real boundary (a postal code's
+/// polygon imported by an administrator; x = longitude, y = latitude): each territory
+/// takes the union of its units' boundaries, and the units without one are drawn as cells
+/// (see [`unit_areas`]) trimmed off the land the boundaries cover, so a real line always
+/// wins over a drawn one. Shapes of a territory index out of range are left out. Pieces
+/// come ordered by territory.
+pub fn areas_with_boundaries(
+    units: &[(Place, usize)],
+    shapes: &[(MultiPolygon<f64>, usize)],
+    territories: usize,
+) -> Vec<Piece> {
+    let cells = unit_areas(units, territories);
+    let mut by: Vec<Vec<Polygon<f64>>> = vec![Vec::new(); territories];
+    for (shape, t) in shapes {
+        if let Some(list) = by.get_mut(*t) {
+            list.extend(shape.0.iter().filter(|p| valid(p)).cloned());
+        }
+    }
+    if by.iter().all(Vec::is_empty) {
+        return cells;
+    }
+    let ring = |line: &LineString<f64>| -> Vec<Place> {
+        let mut out: Vec<Place> = line.coords().map(|c| Place::new(c.y, c.x)).collect();
+        if out.len() > 1 && out.first() == out.last() {
+            out.pop();
+        }
+        out
+    };
+    let piece = |t: usize, p: &Polygon<f64>| Piece {
+        territory: t,
+        outline: ring(p.exterior()),
+        holes: p.interiors().iter().map(ring).collect(),
+    };
+    let all: Vec<Polygon<f64>> = by.iter().flatten().cloned().collect();
+    let taken = unary_union(&all);
+    let degrees =
+        |r: &[Place]| LineString::new(r.iter().map(|p| Coord { x: p.lon, y: p.lat }).collect());
+    let mut out: Vec<Piece> = Vec::new();
+    for c in &cells {
+        let polygon = Polygon::new(
+            degrees(&c.outline),
+            c.holes.iter().map(|h| degrees(h)).collect(),
+        );
+        out.extend(
+            polygon
+                .difference(&taken)
+                .iter()
+                .map(|p| piece(c.territory, p)),
+        );
+    }
+    for (t, polys) in by.iter().enumerate().filter(|(_, p)| !p.is_empty()) {
+        out.extend(unary_union(polys).iter().map(|p| piece(t, p)));
+    }
+    out.sort_by_key(|p| p.territory);
+    out
+}
+
+/// Whether a polygon's corners are all places on Earth and it has an area to draw.
+fn valid(p: &Polygon<f64>) -> bool {
+    p.exterior().0.len() >= 4
+        && p.exterior()
+            .coords()
+            .chain(p.interiors().iter().flat_map(|r| r.coords()))
+            .all(|c| Place::new(c.y, c.x).is_valid())
+}

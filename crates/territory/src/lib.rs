@@ -24,10 +24,12 @@ mod graph;
 mod rng;
 
 pub use align::{AlignError, Problem, Proposal, Unit, Weights, objective, propose};
-pub use cells::{MIN_GAP_KM, Piece, unit_areas};
+pub use cells::{MIN_GAP_KM, Piece, areas_with_boundaries, unit_areas};
 pub use design::{Column, Design, DesignAccount, Share, nearest_km};
 pub use figures::{Figures, TerritoryFigures, figures};
 pub use fill::nearest_within;
+/// A postal code's real boundary, as [`areas_with_boundaries`] takes it.
+pub use geo::MultiPolygon;
 pub use graph::Neighbours;
 pub use rng::SplitMix;
 

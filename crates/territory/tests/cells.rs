@@ -135,3 +135,62 @@ proptest! {
         }
     }
 }
+
+/// Whether a place is in a piece: inside its outline and in none of its holes.
+fn in_piece(p: &Piece, lat: f64, lon: f64) -> bool {
+    let inside = |ring: &[Place]| {
+        let mut yes = false;
+        let mut j = ring.len() - 1;
+        for i in 0..ring.len() {
+            let (a, b) = (ring[i], ring[j]);
+            if (a.lat > lat) != (b.lat > lat)
+                && lon < (b.lon - a.lon) * (lat - a.lat) / (b.lat - a.lat) + a.lon
+            {
+                yes = !yes;
+            }
+            j = i;
+        }
+        yes
+    };
+    inside(&p.outline) && !p.holes.iter().any(|h| inside(h))
+}
+
+fn square(lat: f64, lon: f64, half: f64) -> MultiPolygon<f64> {
+    let c = |y: f64, x: f64| Coord { x, y };
+    MultiPolygon::new(vec![Polygon::new(
+        LineString::new(vec![
+            c(lat - half, lon - half),
+            c(lat - half, lon + half),
+            c(lat + half, lon + half),
+            c(lat + half, lon - half),
+            c(lat - half, lon - half),
+        ]),
+        Vec::new(),
+    )])
+}
+
+#[test]
+fn a_real_boundary_wins_over_a_drawn_cell() {
+    use rounds_territory::{areas_with_boundaries, unit_areas};
+    let units = [(Place::new(40.0, -105.0), 0), (Place::new(40.0, -104.0), 1)];
+    assert_eq!(areas_with_boundaries(&units, &[], 2), unit_areas(&units, 2));
+    // A shape off the Earth is left out.
+    assert_eq!(
+        areas_with_boundaries(&units, &[(square(100.0, -105.0, 0.1), 1)], 2),
+        unit_areas(&units, 2)
+    );
+    // Territory 1's boundary takes the land around territory 0's unit: there the real
+    // line is drawn, and territory 0's cell gives way.
+    let drawn = areas_with_boundaries(&units, &[(square(40.0, -105.0, 0.1), 1)], 2);
+    let owners = |lat, lon| {
+        drawn
+            .iter()
+            .filter(|p| in_piece(p, lat, lon))
+            .map(|p| p.territory)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(owners(40.0, -105.0), vec![1], "{drawn:?}");
+    assert_eq!(owners(40.0, -105.3), vec![0], "the rest of the cell stays");
+    assert_eq!(owners(40.0, -104.0), vec![1]);
+    assert!(drawn.windows(2).all(|w| w[0].territory <= w[1].territory));
+}

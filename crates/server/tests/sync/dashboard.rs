@@ -201,6 +201,40 @@ impl Browser {
         self.finish(res).await
     }
 
+    /// A `multipart/form-data` POST: the text fields, then one file (field name, file
+    /// name, content), as a browser's upload form sends them.
+    pub(crate) async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        (name, filename, content): (&str, &str, &str),
+    ) -> Page {
+        let boundary = "rounds-test-b0undary";
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n{content}\r\n--{boundary}--\r\n"
+        ));
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.cookie_header())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        self.finish(res).await
+    }
+
     /// Signs in with the demo password.
     pub(crate) async fn sign_in_as(&mut self, email: &str) -> Page {
         self.sign_in(email, PASSWORD).await
@@ -425,6 +459,7 @@ async fn every_dashboard_form_refuses_a_forged_token(backend: Backend) {
         "/dashboard/design/publish".to_owned(),
         "/dashboard/design/scenarios".to_owned(),
         "/dashboard/quotas/regions".to_owned(),
+        "/dashboard/boundaries".to_owned(),
         "/dashboard/design/scenarios/00000000-0000-0000-0000-000000000000/delete".to_owned(),
         "/dashboard/postal-codes/80202".to_owned(),
         "/dashboard/postal-codes".to_owned(),

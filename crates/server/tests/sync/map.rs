@@ -16,6 +16,7 @@ on_both_backends!(
     the_map_shows_every_located_account_of_the_team_once,
     the_map_page_loads_its_scripts_from_the_server_and_says_what_to_do_without_them,
     the_map_is_for_managers_only,
+    postal_code_boundaries_are_imported_by_an_admin_and_drawn,
 );
 
 /// The stored accounts, read straight from the table: (record, territory name).
@@ -219,4 +220,137 @@ async fn the_map_is_for_managers_only(backend: Backend) {
     let p = rep.get("/dashboard/map.json").await;
     assert_ne!(p.status, 200);
     assert!(!p.body.contains("\"pins\""));
+}
+
+/// A square GeoJSON polygon around a place, `half` degrees each way.
+fn square(lat: f64, lon: f64, half: f64) -> String {
+    let c = |y: f64, x: f64| format!("[{x},{y}]");
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[{},{},{},{},{}]]}}"#,
+        c(lat - half, lon - half),
+        c(lat - half, lon + half),
+        c(lat + half, lon + half),
+        c(lat + half, lon - half),
+        c(lat - half, lon - half)
+    )
+}
+
+/// An administrator imports postal codes' boundaries from GeoJSON (features that cannot
+/// be read are named and left out; a file that is not GeoJSON is refused); a manager may
+/// not import them but sees the map draw their territory along them.
+async fn postal_code_boundaries_are_imported_by_an_admin_and_drawn(backend: Backend) {
+    let server = demo_server(backend).await;
+    let all = stored(&server).await;
+    let (denver, _) = all
+        .iter()
+        .find(|(a, t)| t == "Denver Metro" && a.lat.is_some() && !a.postal_code.is_empty())
+        .expect("a located Denver account");
+    let (lat, lon) = (denver.lat.unwrap(), denver.lon.unwrap());
+    // The code's shape, drawn a degree west of its accounts: land no cell around them reaches.
+    let (far_lat, far_lon) = (lat, lon - 1.0);
+    let mut manager = Browser::signed_in(&server.base, MANAGER).await;
+    let before = map_json(&mut manager, "").await;
+    let index = before["colour_by"]["territory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|g| g["label"] == "Denver Metro")
+        .expect("Denver's colour");
+    let denver_covers = |map: &Value| {
+        map["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["territory"].as_u64() == Some(index as u64))
+            .any(|a| inside(a["rings"].as_array().unwrap(), far_lat, far_lon))
+    };
+    assert!(!denver_covers(&before), "not before the import");
+
+    let page = manager.page("/dashboard/boundaries").await;
+    assert!(
+        page.contains("No postal code has a boundary yet")
+            && page.contains("An administrator imports them")
+    );
+    let csrf = crate::dashboard::csrf_of(&page);
+    let file = format!(
+        r#"{{"type":"FeatureCollection","features":[
+            {{"type":"Feature","properties":{{"ZCTA5CE20":"{code}"}},"geometry":{shape}}},
+            {{"type":"Feature","properties":{{"ZCTA5CE20":"80203"}},"geometry":{bad}}},
+            {{"type":"Feature","properties":{{"NAME":"somewhere"}},"geometry":{shape}}}
+        ]}}"#,
+        code = denver.postal_code,
+        shape = square(far_lat, far_lon, 0.1),
+        bad = square(40.0, 200.0, 0.1),
+    );
+    let denied = manager
+        .post_file(
+            "/dashboard/boundaries",
+            &[("csrf", &csrf), ("country", "US")],
+            ("file", "zcta.geojson", &file),
+        )
+        .await;
+    assert_eq!(denied.status, 403, "{}", denied.body);
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM unit_boundaries").await,
+        0
+    );
+
+    let mut admin = Browser::signed_in(&server.base, "admin@demo.rounds.app").await;
+    let page = admin.page("/dashboard/boundaries").await;
+    let csrf = crate::dashboard::csrf_of(&page);
+    let refused = admin
+        .post_file(
+            "/dashboard/boundaries",
+            &[("csrf", &csrf), ("country", "US")],
+            ("file", "a.csv", "name,zip\nA,80202\n"),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("Nothing was imported")
+            && refused
+                .body
+                .contains("The file is not a GeoJSON FeatureCollection"),
+        "{}",
+        refused.body
+    );
+
+    let imported = admin
+        .post_file(
+            "/dashboard/boundaries",
+            &[("csrf", &csrf), ("country", "US")],
+            ("file", "zcta.geojson", &file),
+        )
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    assert!(
+        imported
+            .body
+            .contains("Imported the boundaries of 1 postal code (codes read from “ZCTA5CE20”)"),
+        "{}",
+        imported.body
+    );
+    assert!(imported.body.contains("2 features were left out"));
+    assert!(
+        imported
+            .body
+            .contains("Feature 2 (80203): a corner is not a longitude and latitude")
+    );
+    assert!(
+        imported
+            .body
+            .contains("Feature 3: no postal code in “ZCTA5CE20”")
+    );
+    assert!(imported.body.contains("1 postal code has a boundary"));
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM unit_boundaries").await,
+        1
+    );
+
+    let after = map_json(&mut manager, "").await;
+    assert!(
+        denver_covers(&after),
+        "Denver is drawn along its code's boundary"
+    );
+    assert_eq!(after["pins"], before["pins"], "the pins do not move");
 }
