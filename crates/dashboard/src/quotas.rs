@@ -172,38 +172,43 @@ pub fn compute(
             }
         })
         .collect();
+    // A row for a group of territories (a region's, a rep's): their shares, won revenue
+    // and potential summed.
+    let group_row = |label: String, mine: &[&Slot]| {
+        let w = money(
+            mine.iter()
+                .map(|s| won.get(&s.id).copied().unwrap_or(0))
+                .sum(),
+        );
+        let share = quota.as_ref().map(|_| {
+            money(
+                mine.iter()
+                    .filter_map(|s| share_of(s.id))
+                    .map(|m| m.minor)
+                    .sum(),
+            )
+        });
+        let potential = in_period(mine.iter().map(|s| s.potential).sum());
+        ProgressRow {
+            label,
+            detail: mine
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            share,
+            won: w,
+            progress: progress(w, share),
+            potential,
+            of_potential: progress(share.unwrap_or(money(0)), Some(potential)),
+        }
+    };
     let regions = if split::by_region(&slots) {
         split::groups(&slots)
             .into_iter()
             .map(|(name, members)| {
                 let mine: Vec<&Slot> = members.iter().map(|i| &slots[*i]).collect();
-                let w = money(
-                    mine.iter()
-                        .map(|s| won.get(&s.id).copied().unwrap_or(0))
-                        .sum(),
-                );
-                let share = quota.as_ref().map(|_| {
-                    money(
-                        mine.iter()
-                            .filter_map(|s| share_of(s.id))
-                            .map(|m| m.minor)
-                            .sum(),
-                    )
-                });
-                let potential = in_period(mine.iter().map(|s| s.potential).sum());
-                ProgressRow {
-                    label: split::region_label(&name).to_owned(),
-                    detail: mine
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    share,
-                    won: w,
-                    progress: progress(w, share),
-                    potential,
-                    of_potential: progress(share.unwrap_or(money(0)), Some(potential)),
-                }
+                group_row(split::region_label(&name).to_owned(), &mine)
             })
             .collect()
     } else {
@@ -214,33 +219,7 @@ pub fn compute(
         .iter()
         .map(|p| {
             let mine: Vec<&Slot> = slots.iter().filter(|s| s.rep == Some(p.id)).collect();
-            let w = money(
-                mine.iter()
-                    .map(|s| won.get(&s.id).copied().unwrap_or(0))
-                    .sum(),
-            );
-            let share = quota.as_ref().map(|_| {
-                money(
-                    mine.iter()
-                        .filter_map(|s| share_of(s.id))
-                        .map(|m| m.minor)
-                        .sum(),
-                )
-            });
-            let potential = in_period(mine.iter().map(|s| s.potential).sum());
-            ProgressRow {
-                potential,
-                of_potential: progress(share.unwrap_or(money(0)), Some(potential)),
-                label: p.name.clone(),
-                detail: mine
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                share,
-                won: w,
-                progress: progress(w, share),
-            }
+            group_row(p.name.clone(), &mine)
         })
         .collect();
     let team_won = money(

@@ -21,6 +21,37 @@ fn usd(s: &str) -> String {
     Money::parse(s, Currency::USD).unwrap().to_string()
 }
 
+/// A case's split: the shares saved (major units as typed) in the slots' order, adding up
+/// to the target, or every expected problem among the errors.
+fn check(
+    name: &str,
+    slots: &[Slot],
+    typed: &Typed,
+    expect: std::result::Result<Vec<&'static str>, Vec<&'static str>>,
+) {
+    match (validate(typed, slots, Currency::USD), expect) {
+        (Ok(q), Ok(want)) => {
+            let got: Vec<String> = slots.iter().map(|s| q.shares[&s.id].to_string()).collect();
+            let want: Vec<String> = want.iter().map(|w| usd(w)).collect();
+            assert_eq!(got, want, "{name}");
+            assert_eq!(
+                q.shares.values().map(|m| m.minor).sum::<i64>(),
+                q.target.minor,
+                "{name}: the shares add up to the target"
+            );
+        }
+        (Err(errors), Err(want)) => {
+            for w in &want {
+                assert!(
+                    errors.iter().any(|e| e.contains(w)),
+                    "{name}: {w:?} in {errors:?}"
+                );
+            }
+        }
+        (got, want) => panic!("{name}: got {got:?}, want {want:?}"),
+    }
+}
+
 struct Case {
     name: &'static str,
     target: &'static str,
@@ -110,29 +141,7 @@ fn validation_table() {
                 .collect(),
             regions: BTreeMap::new(),
         };
-        match (validate(&typed, &slots, Currency::USD), c.expect) {
-            (Ok(q), Ok(want)) => {
-                let got: Vec<String> = slots.iter().map(|s| q.shares[&s.id].to_string()).collect();
-                let want: Vec<String> = want.iter().map(|w| usd(w)).collect();
-                assert_eq!(got, want, "{}", c.name);
-                assert_eq!(
-                    q.shares.values().map(|m| m.minor).sum::<i64>(),
-                    q.target.minor,
-                    "{}: the shares add up to the target",
-                    c.name
-                );
-            }
-            (Err(errors), Err(want)) => {
-                for w in &want {
-                    assert!(
-                        errors.iter().any(|e| e.contains(w)),
-                        "{}: {w:?} in {errors:?}",
-                        c.name
-                    );
-                }
-            }
-            (got, want) => panic!("{}: got {got:?}, want {want:?}", c.name),
-        }
+        check(c.name, &slots, &typed, c.expect);
     }
 }
 
@@ -238,29 +247,7 @@ fn a_target_rolls_down_through_regions() {
                 .map(|(r, v)| ((*r).to_owned(), (*v).to_owned()))
                 .collect(),
         };
-        match (validate(&typed, &slots, Currency::USD), c.expect) {
-            (Ok(q), Ok(want)) => {
-                let got: Vec<String> = slots.iter().map(|s| q.shares[&s.id].to_string()).collect();
-                let want: Vec<String> = want.iter().map(|w| usd(w)).collect();
-                assert_eq!(got, want, "{}", c.name);
-                assert_eq!(
-                    q.shares.values().map(|m| m.minor).sum::<i64>(),
-                    q.target.minor,
-                    "{}",
-                    c.name
-                );
-            }
-            (Err(errors), Err(want)) => {
-                for w in &want {
-                    assert!(
-                        errors.iter().any(|e| e.contains(w)),
-                        "{}: {w:?} in {errors:?}",
-                        c.name
-                    );
-                }
-            }
-            (got, want) => panic!("{}: got {got:?}, want {want:?}", c.name),
-        }
+        check(c.name, &slots, &typed, c.expect);
     }
 }
 

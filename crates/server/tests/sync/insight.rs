@@ -410,26 +410,7 @@ async fn balance_flags_by_the_stated_rule(backend: Backend) {
 
 async fn the_new_pages_show_only_the_viewers_team(backend: Backend) {
     let server = demo_server(backend).await;
-    let hash = rounds_server::auth::hash_password(PASSWORD, &server.settings).expect("hash");
-    server
-        .db
-        .write(move |tx| {
-            org::add_user(
-                tx,
-                &org::NewUser {
-                    email: "mia@example.com".into(),
-                    name: "Mia Second".into(),
-                    role: Role::Manager,
-                    password_hash: hash.clone(),
-                    manager: None,
-                    time_zone: "Europe/Berlin".into(),
-                },
-                test_now(),
-            )
-        })
-        .await
-        .expect("second manager");
-    let mut mia = Browser::signed_in(&server.base, "mia@example.com").await;
+    let mut mia = second_manager(&server).await;
     for path in [
         "/dashboard/priority",
         "/dashboard/balance",
@@ -652,26 +633,7 @@ async fn a_target_rolls_down_through_regions(backend: Backend) {
     );
 
     // Another manager's territory is not theirs to group.
-    let hash = rounds_server::auth::hash_password(PASSWORD, &server.settings).expect("hash");
-    server
-        .db
-        .write(move |tx| {
-            org::add_user(
-                tx,
-                &org::NewUser {
-                    email: "mia@example.com".into(),
-                    name: "Mia Second".into(),
-                    role: Role::Manager,
-                    password_hash: hash.clone(),
-                    manager: None,
-                    time_zone: "Europe/Berlin".into(),
-                },
-                test_now(),
-            )
-        })
-        .await
-        .expect("second manager");
-    let mut mia = Browser::signed_in(&server.base, "mia@example.com").await;
+    let mut mia = second_manager(&server).await;
     let theirs = mia.page("/dashboard/quotas").await;
     assert!(!theirs.contains(r#"value="West""#) && !theirs.contains(&fd));
     let mia_csrf = csrf_of(&theirs);
@@ -712,4 +674,28 @@ async fn a_target_rolls_down_through_regions(backend: Backend) {
     );
     let body = b.page(&format!("/dashboard/quotas?period={key}")).await;
     assert!(!body.contains("By region") && !body.contains("rshare_"));
+}
+
+/// Mia, a manager with no team, signed in.
+async fn second_manager(server: &TestServer) -> Browser {
+    let hash = rounds_server::auth::hash_password(PASSWORD, &server.settings).expect("hash");
+    server
+        .db
+        .write(move |tx| {
+            org::add_user(
+                tx,
+                &org::NewUser {
+                    email: "mia@example.com".into(),
+                    name: "Mia Second".into(),
+                    role: Role::Manager,
+                    password_hash: hash.clone(),
+                    manager: None,
+                    time_zone: "Europe/Berlin".into(),
+                },
+                test_now(),
+            )
+        })
+        .await
+        .expect("second manager");
+    Browser::signed_in(&server.base, "mia@example.com").await
 }
