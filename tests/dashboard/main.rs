@@ -1962,6 +1962,134 @@ async fn a_manager_chooses_postal_codes_on_the_map_and_moves_them() {
     );
 }
 
+/// An administrator imports postal codes' boundaries (GeoJSON, one square per Denver
+/// code around its accounts) through the page's file field; the map then draws Denver
+/// along them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn an_administrator_imports_boundaries_and_the_map_draws_along_them() {
+    let driver = ChromeDriver::start();
+    let server = Server::demo_at(test_now(), 30).await;
+    let base = server.base();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    c.set_window_size(1280, 800).await.unwrap();
+    sign_in(&c, &base, "admin@demo.rounds.app").await;
+    driver::eventually(30, "the dashboard after signing in", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.path().starts_with("/dashboard"))
+    })
+    .await;
+    // Denver's postal codes, each at the middle of its accounts.
+    let codes: Vec<(String, f64, f64)> = server
+        .db()
+        .await
+        .read(|tx| {
+            let rows = tx.query("SELECT data FROM accounts", &[])?;
+            let mut by: std::collections::BTreeMap<String, (f64, f64, f64)> = Default::default();
+            for r in rows {
+                let a: rounds_protocol::records::AccountRecord =
+                    serde_json::from_str(&r.text(0)?).expect("a stored account");
+                if let (Some(lat), Some(lon), true) =
+                    (a.lat, a.lon, a.postal_code.starts_with("80"))
+                {
+                    let e = by.entry(a.postal_code).or_default();
+                    *e = (e.0 + lat, e.1 + lon, e.2 + 1.0);
+                }
+            }
+            Ok::<_, rounds_server::db::DbError>(
+                by.into_iter()
+                    .map(|(k, (la, lo, n))| (k, la / n, lo / n))
+                    .collect(),
+            )
+        })
+        .await
+        .unwrap();
+    assert!(codes.len() > 3, "{codes:?}");
+    let h = 0.025;
+    let features: Vec<String> = codes
+        .iter()
+        .map(|(code, lat, lon)| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"ZCTA5CE20":"{code}"}},"geometry":{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}}}}"#,
+                w = lon - h,
+                e = lon + h,
+                s = lat - h,
+                n = lat + h
+            )
+        })
+        .collect();
+    let file = profile.path().join("denver-zcta.geojson");
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    let denver: String = server
+        .db()
+        .await
+        .read(|tx| {
+            tx.query_one(
+                "SELECT id FROM territories WHERE name = 'Denver Metro'",
+                &[],
+            )?
+            .text(0)
+        })
+        .await
+        .unwrap();
+    let denver_map = format!("{base}/dashboard/map?territory={denver}");
+    c.goto(&denver_map).await.unwrap();
+    let (_, _, cells) = map_ready(&c).await;
+    let cells: usize = cells.parse().unwrap();
+
+    c.goto(&format!("{base}/dashboard/boundaries"))
+        .await
+        .unwrap();
+    assert!(
+        fresh_text(&c, "main")
+            .await
+            .contains("No postal code has a boundary yet")
+    );
+    c.find(Locator::Css("input[name=file]"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    driver::click(&c, "form.edit button[type=submit]").await;
+    let note = after_submit(&c, "p.ok-note").await;
+    assert!(
+        note.contains(&format!(
+            "Imported the boundaries of {} postal codes",
+            codes.len()
+        )),
+        "{note}"
+    );
+    for w in [390, 1280] {
+        c.set_window_size(w, 800).await.unwrap();
+        let found = accessibility_violations(&c).await;
+        assert!(found.is_empty(), "at {w}: {}", found.join("\n"));
+    }
+    screenshot(&c, "boundaries").await;
+
+    c.set_window_size(1280, 800).await.unwrap();
+    c.goto(&denver_map).await.unwrap();
+    let (_, pins, areas) = map_ready(&c).await;
+    assert_eq!(pins, "30");
+    let areas: usize = areas.parse().unwrap();
+    // The squares do not all touch, so Denver is now drawn in more pieces than its cells.
+    assert!(
+        areas > cells,
+        "{areas} pieces along the boundaries, {cells} from cells"
+    );
+    screenshot(&c, "map-boundaries").await;
+    c.close().await.unwrap();
+}
+
 /// Opens the map and measures it: (load-to-interactive ms, pins drawn, longest frame ms
 /// and frames while the manager zooms in twice and out twice with the map's buttons).
 async fn measure_map(c: &Client, url: &str) -> (u64, String, f64, u64) {
