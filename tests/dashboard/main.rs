@@ -133,7 +133,12 @@ async fn fresh_text(c: &Client, css: &str) -> String {
 /// Signs the manager in and waits for the dashboard, so the next `goto` cannot race the
 /// sign-in's redirect.
 async fn sign_in_manager(c: &Client, base: &str) {
-    sign_in(c, base, MANAGER).await;
+    sign_in_to_dashboard(c, base, MANAGER).await;
+}
+
+/// Signs `email` in and waits for the dashboard.
+async fn sign_in_to_dashboard(c: &Client, base: &str, email: &str) {
+    sign_in(c, base, email).await;
     driver::eventually(30, "the dashboard after signing in", || async {
         c.current_url()
             .await
@@ -634,13 +639,7 @@ async fn a_manager_moves_an_account_and_the_reps_devices_follow() {
     );
     screenshot(&c, "plans").await;
     driver::click(&c, "form.logout button[type=submit]").await;
-    sign_in(&c, &base, "admin@demo.rounds.app").await;
-    driver::eventually(30, "the dashboard after signing in", || async {
-        c.current_url()
-            .await
-            .is_ok_and(|u| u.path().starts_with("/dashboard"))
-    })
-    .await;
+    sign_in_to_dashboard(&c, &base, "admin@demo.rounds.app").await;
     c.goto(&format!("{base}/dashboard/plans")).await.unwrap();
     let visits = c
         .find(Locator::Css("input[name=high_visits]"))
@@ -1547,11 +1546,7 @@ async fn a_manager_ranks_accounts_checks_balance_and_sets_a_quota() {
         .await
         .unwrap();
     assert_eq!(region_shares.len(), 2);
-    for w in [390, 1280] {
-        c.set_window_size(w, 800).await.unwrap();
-        let found = accessibility_violations(&c).await;
-        assert!(found.is_empty(), "at {w}: {}", found.join("\n"));
-    }
+    assert_accessible_at_both_widths(&c).await;
     c.execute(
         "document.getElementById('split').scrollIntoView()",
         Vec::new(),
@@ -1974,13 +1969,7 @@ async fn an_administrator_imports_boundaries_and_the_map_draws_along_them() {
     let profile = tempfile::tempdir().unwrap();
     let c = driver.browser(profile.path()).await;
     c.set_window_size(1280, 800).await.unwrap();
-    sign_in(&c, &base, "admin@demo.rounds.app").await;
-    driver::eventually(30, "the dashboard after signing in", || async {
-        c.current_url()
-            .await
-            .is_ok_and(|u| u.path().starts_with("/dashboard"))
-    })
-    .await;
+    sign_in_to_dashboard(&c, &base, "admin@demo.rounds.app").await;
     // Denver's postal codes, each at the middle of its accounts.
     let codes: Vec<(String, f64, f64)> = server
         .db()
@@ -2069,11 +2058,7 @@ async fn an_administrator_imports_boundaries_and_the_map_draws_along_them() {
         )),
         "{note}"
     );
-    for w in [390, 1280] {
-        c.set_window_size(w, 800).await.unwrap();
-        let found = accessibility_violations(&c).await;
-        assert!(found.is_empty(), "at {w}: {}", found.join("\n"));
-    }
+    assert_accessible_at_both_widths(&c).await;
     screenshot(&c, "boundaries").await;
 
     c.set_window_size(1280, 800).await.unwrap();
@@ -2328,11 +2313,7 @@ async fn a_manager_compares_territory_proposals_side_by_side() {
             .await
             .contains("Spring plan")
     );
-    for w in [390, 1280] {
-        c.set_window_size(w, 800).await.unwrap();
-        let found = accessibility_violations(c).await;
-        assert!(found.is_empty(), "at {w}: {}", found.join("\n"));
-    }
+    assert_accessible_at_both_widths(c).await;
     c.execute(
         "document.querySelector('section.saved-scenarios').scrollIntoView()",
         Vec::new(),
@@ -2381,6 +2362,16 @@ async fn accessibility_violations(c: &Client) -> Vec<String> {
         .iter()
         .map(|v| v.as_str().unwrap_or_default().to_owned())
         .collect()
+}
+
+/// axe-core finds no serious or critical violation on the page shown, at phone and
+/// laptop width.
+async fn assert_accessible_at_both_widths(c: &Client) {
+    for w in [390, 1280] {
+        c.set_window_size(w, 800).await.unwrap();
+        let found = accessibility_violations(c).await;
+        assert!(found.is_empty(), "at {w}: {}", found.join("\n"));
+    }
 }
 
 /// Every dashboard page, at phone and laptop width, has no serious or critical

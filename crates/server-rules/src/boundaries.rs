@@ -12,7 +12,7 @@ use geojson::{FeatureCollection, JsonValue};
 use rounds_territory::MultiPolygon;
 
 use crate::db::{Sql, Tx};
-use crate::{Error, Result, params, time};
+use crate::{Result, params, time};
 
 /// The properties a postal code is looked for in, when the administrator names none: the
 /// Census Bureau's ZCTA files (2020 and 2010), then common names.
@@ -209,9 +209,4 @@ pub fn of(
         }
     }
     Ok(out)
-}
-
-/// A refusal in words, for the form.
-pub fn refused(why: String) -> Error {
-    Error::client(rounds_protocol::ErrorCode::InvalidInput, why)
 }
