@@ -890,12 +890,14 @@ async fn a_crm_export_without_coordinates_lands_on_the_map_by_zip() {
         "\u{feff}Record ID,Company name,Street Address,City,State/Region,Postal Code,Country/Region,Phone Number,Lifecycle Stage,Company owner\n\
          7001,Lakeside Dental,1600 Glenarm Pl,Denver,CO,80202,United States,303-555-0101,customer,{DANA}\n\
          7002,Old Town Vet,12 Harvard Ave,Boston,MA,2134,United States,,lead,{DANA}\n\
-         7003,Mystery Clinic,,,,,,,lead,{DANA}\n"
+         7003,Mystery Clinic,,,,,,,lead,{DANA}\n\
+         7004,Tabor Dental Lab,1600 Glenarm Pl,Denver,CO,80202,United States,,lead,{DANA}\n\
+         7005,Tabor Optics,1550 Glenarm Pl,Denver,CO,80202,United States,,lead,{DANA}\n"
     );
     upload_csv(&c, &base, &file).await;
     let placement = fresh_text(&c, "#import-placement").await;
     assert!(
-        placement.contains("2 placed on the map by their postal code")
+        placement.contains("4 placed on the map by their postal code")
             && placement.contains("1 will not be on the map"),
         "{placement}"
     );
@@ -951,6 +953,34 @@ async fn a_crm_export_without_coordinates_lands_on_the_map_by_zip() {
         placed.lat.is_some_and(|l| (l - 39.73).abs() < 0.1),
         "{placed:?}"
     );
+
+    // The two placed at the middle of 80202 share a spot: zoomed in as far as clusters go,
+    // they stack, and a click lists both.
+    c.goto(&format!("{base}/dashboard/map?q=Tabor"))
+        .await
+        .unwrap();
+    let (_, pins, _) = map_ready(&c).await;
+    assert_eq!(pins, "2");
+    assert_eq!(fresh_text(&c, ".cluster-ring").await, "2");
+    c.find(Locator::Css("#map"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    driver::eventually(10, "the list of the accounts at that spot", || async {
+        driver::text(&c, ".map-card")
+            .await
+            .contains("2 accounts at this place")
+    })
+    .await;
+    let card = driver::text(&c, ".map-card").await;
+    for name in ["Tabor Dental Lab", "Tabor Optics"] {
+        assert!(card.contains(name), "{name} in {card}");
+    }
+    assert_eq!(driver::all(&c, ".map-card li a").await.len(), 2, "{card}");
+    tokio::time::sleep(Duration::from_millis(400)).await; // the card's fade-in
+    screenshot(&c, "map-stack").await;
     c.close().await.unwrap();
 }
 

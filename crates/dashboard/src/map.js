@@ -1,5 +1,5 @@
 // The dashboard's map page: draws /dashboard/map.json (pins, areas, colour groups) with
-// Leaflet and Leaflet.markercluster. Plain script, no build step: the rest of the
+// Leaflet, clustered by Supercluster. Plain script, no build step: the rest of the
 // dashboard works without JavaScript and this page says so when it is off.
 (function () {
   'use strict';
@@ -9,7 +9,7 @@
   var chooser = document.getElementById('colour-by');
   var say = function (text) { status.textContent = text; };
   if (!el || !status || !legend || !chooser) return;
-  if (!window.L || !L.markerClusterGroup) {
+  if (!window.L || !window.Supercluster) {
     say('The map could not start: its scripts did not load. The accounts are in the list.');
     return;
   }
@@ -46,7 +46,9 @@
     var renderer = L.canvas({ padding: 0.5 });
     var by = chooser.value;
     var keys = { territory: 5, rep: 6, priority: 7, stage: 8 };
-    var colourOf = function (pin) { return data.colour_by[by][pin[keys[by]]].colour; };
+    var groupOf = function (pin) { return pin[keys[by]]; };
+    var colourOf = function (pin) { return data.colour_by[by][groupOf(pin)].colour; };
+    var n = function (x) { return x.toLocaleString('en-US'); };
 
     // Areas on a canvas of their own, under the pins': a pin that comes or goes as the
     // clusters change then does not redraw the borders beneath it.
@@ -58,74 +60,159 @@
       });
     })).addTo(map);
 
-    var markers = data.pins.map(function (pin, i) {
-      var m = L.circleMarker([pin[2], pin[3]], {
-        renderer: renderer, radius: 6, weight: 1, color: '#ffffff',
-        fillColor: colourOf(pin), fillOpacity: 0.95
+    // Clustering: Supercluster builds every zoom level's clusters once, and each view draws
+    // only what it shows, so 50,000 pins cost a zoom or a pan no more than 90 do. Clusters
+    // stop at street level (CLUSTER_MAX + 1), where pins at one spot stack instead.
+    var CLUSTER_MAX = 14;
+    var chosenPins = new Uint8Array(data.pins.length); // 1: the pin's postal code is chosen
+    var index = null;
+    var generation = 0; // bumped by each build: what was drawn before is drawn again
+    function build() {
+      generation += 1;
+      // Flat properties (g<group>: count, c: chosen), as Supercluster copies them shallowly.
+      index = new Supercluster({
+        radius: 45, extent: 256, maxZoom: CLUSTER_MAX,
+        map: function (p) { var o = { c: p.c }; o['g' + p.g] = 1; return o; },
+        reduce: function (acc, p) { for (var k in p) acc[k] = (acc[k] || 0) + p[k]; }
       });
-      m.on('click', function () {
-        if (selection) selection.toggle(pin);
-        else L.popup().setLatLng(m.getLatLng()).setContent(card(pin, data)).openOn(map);
-      });
-      m.pinIndex = i;
+      index.load(data.pins.map(function (pin, i) {
+        return {
+          type: 'Feature', geometry: { type: 'Point', coordinates: [pin[3], pin[2]] },
+          properties: { i: i, g: groupOf(pin), c: chosenPins[i] }
+        };
+      }));
+    }
+
+    // A pin's marker is made the first time a view shows it.
+    var markers = new Array(data.pins.length);
+    function markerOf(i) {
+      var m = markers[i];
+      if (!m) {
+        var pin = data.pins[i];
+        m = markers[i] = L.circleMarker([pin[2], pin[3]], {
+          renderer: renderer, radius: 6, fillOpacity: 0.95
+        });
+        m.on('click', function () {
+          if (selection) selection.toggle([i]);
+          else L.popup().setLatLng(m.getLatLng()).setContent(card(pin, data)).openOn(map);
+        });
+      }
+      // Styled as it is drawn: colours and choices may have changed since the last view.
+      var o = m.options;
+      o.fillColor = colourOf(data.pins[i]);
+      o.color = chosenPins[i] ? '#1d2430' : '#ffffff';
+      o.weight = chosenPins[i] ? 3 : 1;
       return m;
-    });
+    }
 
     // A cluster wears the colour most of its accounts have; a dashed ring says it holds
     // others too. Built as an element so its colour is set without inline HTML styles.
-    function clusterIcon(cluster) {
-      var children = cluster.getAllChildMarkers();
-      var counts = {};
+    function clusterIcon(count, tally, picked) {
       var best = null;
-      var picked = 0;
-      children.forEach(function (m) {
-        var g = data.pins[m.pinIndex][keys[by]];
-        counts[g] = (counts[g] || 0) + 1;
-        if (best === null || counts[g] > counts[best]) best = g;
-        if (m.chosen) picked += 1;
+      Object.keys(tally).forEach(function (g) {
+        if (best === null || tally[g] > tally[best]) best = g;
       });
       var ring = document.createElement('div');
-      var wide = children.length >= 1000;
-      ring.className = 'cluster-ring' + (counts[best] < children.length ? ' mixed' : '') +
+      var wide = count >= 1000;
+      ring.className = 'cluster-ring' + (tally[best] < count ? ' mixed' : '') +
         (wide ? ' wide' : '') + (picked ? ' chosen' : '');
       ring.style.background = data.colour_by[by][best].colour;
-      ring.appendChild(text('span', children.length.toLocaleString('en-US')));
+      ring.appendChild(text('span', n(count)));
       // While choosing, a cluster says how many of its accounts are at chosen codes.
       if (picked) {
-        var badge = text('b', picked.toLocaleString('en-US'), 'picked');
-        badge.title = picked.toLocaleString('en-US') + ' of ' +
-          children.length.toLocaleString('en-US') + ' chosen';
+        var badge = text('b', n(picked), 'picked');
+        badge.title = n(picked) + ' of ' + n(count) + ' chosen';
         ring.appendChild(badge);
       }
       var size = wide ? 48 : 38;
       return L.divIcon({ html: ring, className: 'cluster', iconSize: L.point(size, size) });
     }
-    if (markers.length) {
+    function clusterMarker(latlng, count, tally, picked, label, onClick) {
+      var m = L.marker(latlng, { icon: clusterIcon(count, tally, picked), title: label, alt: label });
+      m.on('click', onClick);
+      return m;
+    }
+
+    var shown = L.layerGroup().addTo(map);
+    var drawn = {}; // generation:key -> layer on the map
+    function render() {
+      var b = map.getBounds().pad(0.5);
+      var zoom = Math.floor(map.getZoom());
+      var features = index.getClusters(
+        [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
+         Math.min(180, b.getEast()), Math.min(85, b.getNorth())], zoom);
+      var layers = {}; // key -> layer; a view keeps what it shares with the last one
+      var spots = {}; // past CLUSTER_MAX: pins at one spot, 'lat,lon' -> pin indices
+      features.forEach(function (f) {
+        var p = f.properties;
+        var at = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+        if (!p.cluster) {
+          if (zoom <= CLUSTER_MAX) { layers['p' + p.i] = markerOf; return; }
+          var key = data.pins[p.i][2] + ',' + data.pins[p.i][3];
+          (spots[key] = spots[key] || []).push(p.i);
+          return;
+        }
+        var tally = {};
+        Object.keys(p).forEach(function (k) { if (k.charAt(0) === 'g' && k.length > 1) tally[k.slice(1)] = p[k]; });
+        layers['c' + p.cluster_id] = function () {
+          return clusterMarker(at, p.point_count, tally, p.c, n(p.point_count) + ' accounts: zoom in',
+            function () {
+              map.setView(at, Math.min(index.getClusterExpansionZoom(p.cluster_id), CLUSTER_MAX + 1));
+            });
+        };
+      });
+      Object.keys(spots).forEach(function (key) {
+        var at = spots[key];
+        if (at.length === 1) { layers['p' + at[0]] = markerOf; return; }
+        var tally = {};
+        var picked = 0;
+        at.forEach(function (i) {
+          var g = groupOf(data.pins[i]);
+          tally[g] = (tally[g] || 0) + 1;
+          picked += chosenPins[i];
+        });
+        var pin = data.pins[at[0]];
+        layers['s' + key] = function () {
+          return clusterMarker([pin[2], pin[3]], at.length, tally, picked, n(at.length) + ' accounts at one place',
+            function () {
+              if (selection) selection.toggle(at);
+              else L.popup().setLatLng([pin[2], pin[3]]).setContent(stackCard(at, data)).openOn(map);
+            });
+        };
+      });
+      // Only the difference is drawn: a pan keeps the pins and clusters still in view.
+      var prefix = generation + ':';
+      Object.keys(drawn).forEach(function (k) {
+        var bare = k.slice(k.indexOf(':') + 1);
+        if (k.indexOf(prefix) !== 0 || !layers[bare]) {
+          shown.removeLayer(drawn[k]);
+          delete drawn[k];
+        }
+      });
+      Object.keys(layers).forEach(function (k) {
+        if (drawn[prefix + k]) return;
+        var make = layers[k];
+        drawn[prefix + k] = make === markerOf ? markerOf(+k.slice(1)) : make();
+        shown.addLayer(drawn[prefix + k]);
+      });
+    }
+
+    if (data.pins.length) {
       // Fitted to the pins the filter chose; their territories' areas may reach further.
       var bounds = L.latLngBounds(data.pins.map(function (p) { return [p[2], p[3]]; }));
       map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
     }
     drawLegend();
-    var clusters = L.markerClusterGroup({
-      iconCreateFunction: clusterIcon,
-      chunkedLoading: true,
-      showCoverageOnHover: false,
-      maxClusterRadius: 45,
-      disableClusteringAtZoom: 15,
-      // Called after every chunk, the last one included (done === total).
-      chunkProgress: function (done, total) {
-        if (done < total) say('Placing ' + done.toLocaleString('en-US') + ' of ' + total.toLocaleString('en-US') + ' accounts…');
-        else setTimeout(ready, 0);
-      }
-    });
-    map.addLayer(clusters);
-    clusters.addLayers(markers);
+    build();
+    render();
+    map.on('moveend', render);
+    ready();
 
     function ready() {
-      var n = function (x) { return x.toLocaleString('en-US'); };
-      var shown = n(markers.length) + ' account' + (markers.length === 1 ? '' : 's') + ' on the map';
-      if (data.not_on_map) shown += ' · ' + n(data.not_on_map) + ' without a location';
-      say(shown + '.');
+      var count = data.pins.length;
+      var said = n(count) + ' account' + (count === 1 ? '' : 's') + ' on the map';
+      if (data.not_on_map) said += ' · ' + n(data.not_on_map) + ' without a location';
+      say(said + '.');
       if (data.not_on_map) {
         status.appendChild(document.createTextNode(' '));
         var a = text('a', 'Place them');
@@ -134,7 +221,7 @@
       }
       // Load-to-interactive (from the page's navigation), for its browser test and benchmark.
       el.dataset.readyMs = String(Math.round(performance.now()));
-      el.dataset.pins = String(markers.length);
+      el.dataset.pins = String(count);
       el.dataset.areas = String(areas.getLayers().length);
     }
 
@@ -142,8 +229,9 @@
     var chooseButton = document.getElementById('select-units');
     var form = document.getElementById('selection');
     if (chooseButton && form) {
-      var picker = choosing(data, markers, form, renderer, function (changed) {
-        clusters.refreshClusters(changed);
+      var picker = choosing(data, chosenPins, form, renderer, function () {
+        build();
+        render();
       });
       chooseButton.addEventListener('click', function () {
         selection = selection ? null : picker;
@@ -154,8 +242,8 @@
 
     chooser.addEventListener('change', function () {
       by = chooser.value;
-      markers.forEach(function (m, i) { m.setStyle({ fillColor: colourOf(data.pins[i]) }); });
-      clusters.refreshClusters();
+      build();
+      render();
       drawLegend();
     });
 
@@ -179,7 +267,7 @@
   // Choosing postal codes: a click on a pin takes (or gives back) its code; a line drawn
   // around pins with the mouse held down takes all of theirs. The form below the map
   // carries the codes to the postal codes page, which previews the move.
-  function choosing(data, markers, form, renderer, restyled) {
+  function choosing(data, chosenPins, form, renderer, restyled) {
     var chosen = {}; // 'country|code' -> true
     var summary = document.getElementById('selection-summary');
     var codesBox = document.getElementById('selection-codes');
@@ -193,18 +281,14 @@
       var keys = Object.keys(chosen).sort();
       var countries = {};
       var accounts = 0;
-      var changed = [];
-      markers.forEach(function (m, i) {
-        var on = chosen[keyOf(data.pins[i])] === true;
-        if (on) accounts += 1;
-        // Only the pins that change are restyled: a lasso over 50,000 stays quick.
-        if (on === !!m.chosen) return;
-        m.chosen = on;
-        changed.push(m);
-        m.setStyle(on ? { color: '#1d2430', weight: 3 } : { color: '#ffffff', weight: 1 });
+      var changed = false;
+      data.pins.forEach(function (pin, i) {
+        var on = chosen[keyOf(pin)] === true ? 1 : 0;
+        accounts += on;
+        if (on !== chosenPins[i]) { chosenPins[i] = on; changed = true; }
       });
-      // Their clusters too, so a choice hidden in one still shows.
-      if (changed.length) restyled(changed);
+      // Pins and clusters are drawn again only when a choice changed.
+      if (changed) restyled();
       var fields = keys.map(function (k) {
         var parts = k.split('|');
         countries[parts[0]] = true;
@@ -288,11 +372,14 @@
     });
 
     return {
-      toggle: function (pin) {
-        var k = keyOf(pin);
-        if (!k) return;
-        if (chosen[k]) delete chosen[k];
-        else chosen[k] = true;
+      // A click on a pin, or on pins stacked at one spot: takes their postal codes, or
+      // gives them back when all are already chosen.
+      toggle: function (indices) {
+        var codes = indices.map(function (i) { return keyOf(data.pins[i]); })
+          .filter(function (k) { return k; });
+        if (!codes.length) return;
+        var all = codes.every(function (k) { return chosen[k]; });
+        codes.forEach(function (k) { if (all) delete chosen[k]; else chosen[k] = true; });
         update();
       },
       active: function (on) {
@@ -304,6 +391,30 @@
       }
     };
   }
+
+  // Accounts at one spot (zoomed in as far as clusters go): a list, each to its page.
+  function stackCard(indices, data) {
+    var box = document.createElement('div');
+    box.className = 'map-card';
+    box.appendChild(text('strong', indices.length.toLocaleString('en-US') + ' accounts at this place'));
+    var list = document.createElement('ul');
+    indices.slice(0, STACK_LISTED).forEach(function (i) {
+      var pin = data.pins[i];
+      var li = document.createElement('li');
+      var link = text('a', pin[1]);
+      link.href = '/dashboard/accounts/' + encodeURIComponent(pin[0]);
+      li.appendChild(link);
+      li.appendChild(text('span', ' · ' + data.colour_by.territory[pin[5]].label, 'muted'));
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    if (indices.length > STACK_LISTED) {
+      box.appendChild(text('div', 'and ' + (indices.length - STACK_LISTED).toLocaleString('en-US') +
+        ' more: the list of accounts has them all.', 'muted'));
+    }
+    return box;
+  }
+  var STACK_LISTED = 30;
 
   // The account's card: built from text nodes, so a name is never read as HTML.
   function card(pin, data) {

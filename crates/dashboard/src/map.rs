@@ -8,7 +8,8 @@
 //! codes page (`postal.rs`), which previews what moves before anything is saved.
 //!
 //! The page is HTML; `/dashboard/map.json` gives the pins and areas, and the browser draws
-//! them with Leaflet and Leaflet.markercluster, vendored in `assets/vendor/` and served by
+//! them with Leaflet, clustered by Supercluster (every zoom's clusters built once, each
+//! view drawing only what it shows), both vendored in `assets/vendor/` and served by
 //! this server (no CDN). Tiles come from the `map_tiles` setting; without tiles, or
 //! offline, the pins and areas draw on a plain background. Without JavaScript the page
 //! says so and links to the list.
@@ -359,10 +360,8 @@ pub fn render(
             " where an administrator imported them, and from cells around postal codes' middles elsewhere."
         }
         link rel="stylesheet" href=(format!("/static/vendor/{LEAFLET}/leaflet.css"));
-        link rel="stylesheet" href=(format!("/static/vendor/{CLUSTER}/MarkerCluster.css"));
-        link rel="stylesheet" href=(format!("/static/vendor/{CLUSTER}/MarkerCluster.Default.css"));
         script src=(format!("/static/vendor/{LEAFLET}/leaflet.js")) defer {}
-        script src=(format!("/static/vendor/{CLUSTER}/leaflet.markercluster.js")) defer {}
+        script src=(format!("/static/vendor/{CLUSTER}/supercluster.js")) defer {}
         script src="/static/map.js" defer {}
     };
     page("Map", Some((viewer, "/dashboard/map")), body)
@@ -410,10 +409,10 @@ pub async fn handler(State(s): State<AppState>, viewer: Viewer, RawQuery(raw): R
 }
 
 const LEAFLET: &str = "leaflet-1.9.4";
-const CLUSTER: &str = "leaflet.markercluster-1.5.3";
+const CLUSTER: &str = "supercluster-9.1.0";
 
 /// The files under `/static/vendor/` and `/static/map.js`: (path, content type, bytes).
-const ASSETS: [(&str, &str, &[u8]); 13] = [
+const ASSETS: [(&str, &str, &[u8]); 12] = [
     ("map.js", JS, include_bytes!("map.js")),
     (
         "leaflet-1.9.4/leaflet.js",
@@ -456,24 +455,19 @@ const ASSETS: [(&str, &str, &[u8]); 13] = [
         include_bytes!("../assets/vendor/leaflet-1.9.4/images/marker-shadow.png"),
     ),
     (
-        "leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+        "supercluster-9.1.0/supercluster.js",
         JS,
-        include_bytes!("../assets/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js"),
+        include_bytes!("../assets/vendor/supercluster-9.1.0/supercluster.js"),
     ),
     (
-        "leaflet.markercluster-1.5.3/MarkerCluster.css",
-        CSS,
-        include_bytes!("../assets/vendor/leaflet.markercluster-1.5.3/MarkerCluster.css"),
-    ),
-    (
-        "leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
-        CSS,
-        include_bytes!("../assets/vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css"),
-    ),
-    (
-        "leaflet.markercluster-1.5.3/MIT-LICENCE.txt",
+        "supercluster-9.1.0/LICENSE",
         TEXT,
-        include_bytes!("../assets/vendor/leaflet.markercluster-1.5.3/MIT-LICENCE.txt"),
+        include_bytes!("../assets/vendor/supercluster-9.1.0/LICENSE"),
+    ),
+    (
+        "supercluster-9.1.0/LICENSE.kdbush",
+        TEXT,
+        include_bytes!("../assets/vendor/supercluster-9.1.0/LICENSE.kdbush"),
     ),
 ];
 const JS: &str = "text/javascript; charset=utf-8";

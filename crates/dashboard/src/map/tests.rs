@@ -12,9 +12,9 @@ fn every_asset_the_page_names_is_served() {
     for path in [
         format!("{LEAFLET}/leaflet.js"),
         format!("{LEAFLET}/leaflet.css"),
-        format!("{CLUSTER}/leaflet.markercluster.js"),
-        format!("{CLUSTER}/MarkerCluster.css"),
-        format!("{CLUSTER}/MarkerCluster.Default.css"),
+        format!("{CLUSTER}/supercluster.js"),
+        format!("{CLUSTER}/LICENSE"),
+        format!("{CLUSTER}/LICENSE.kdbush"),
         "map.js".to_owned(),
     ] {
         assert_eq!(asset(&path).status(), StatusCode::OK, "{path}");
