@@ -15,11 +15,10 @@ use super::layout::{option, stage_label};
 use super::scope::{self, Team};
 use super::{Answer, Viewer, html_response, page};
 use rounds_server_rules::Result;
-use rounds_server_rules::feed::{self, FeedFilter, FeedPage};
+use rounds_server_rules::feed::{self, FeedFilter, FeedPage, Key, Start};
 use rounds_server_rules::state::AppState;
 
 pub const PAGE_SIZE: usize = 50;
-pub const MAX_PAGE: usize = 10_000;
 pub use rounds_core::activity::CHECK_IN_RADIUS_M;
 
 #[derive(Debug, Default, Deserialize)]
@@ -28,7 +27,9 @@ pub struct FeedQuery {
     pub kind: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
-    pub page: Option<usize>,
+    /// A page link's key: the page after (older than) or before (newer than) that row.
+    pub older: Option<String>,
+    pub newer: Option<String>,
 }
 
 /// One row of the feed, ready to show.
@@ -45,8 +46,9 @@ pub struct FeedRow {
 #[derive(Debug, Clone)]
 pub struct Feed {
     pub rows: Vec<FeedRow>,
-    pub page: usize,
-    pub more: bool,
+    /// The link keys of the next older and newer pages, when there are such pages.
+    pub older: Option<String>,
+    pub newer: Option<String>,
     /// Accounts the reps added in the field under the same filters (first page only).
     pub added: Vec<AddedRow>,
     /// Pins the reps moved, under the same filters (first page only).
@@ -154,8 +156,11 @@ pub async fn load(
     q: &FeedQuery,
     size: usize,
 ) -> Result<(Team, Feed)> {
-    // Deep pages are slow pages; past this, narrow the filters instead.
-    let page = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
+    let start = match (q.older.as_deref(), q.newer.as_deref()) {
+        (Some(k), _) if !k.is_empty() => Start::OlderThan(Key::parse(k)?),
+        (_, Some(k)) if !k.is_empty() => Start::NewerThan(Key::parse(k)?),
+        _ => Start::Newest,
+    };
     let filter = FeedFilter {
         rep: q.rep.clone().filter(|s| !s.is_empty()),
         kind: q.kind.as_deref().and_then(kind_of),
@@ -168,8 +173,8 @@ pub async fn load(
     let (team, found, added, pins, stages, snaps) =
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
-            let found = feed::page(tx, &team, &filter, page, size)?;
-            let (added, pins, stages, snaps) = if page == 1 {
+            let found = feed::page(tx, &team, &filter, &start, size)?;
+            let (added, pins, stages, snaps) = if !found.newer {
                 (
                     feed::added_accounts(tx, &team, &filter, ADDED_SHOWN)?,
                     feed::pin_moves(tx, &team, &filter, ADDED_SHOWN)?,
@@ -182,7 +187,7 @@ pub async fn load(
             Ok::<_, crate::Error>((team, found, added, pins, stages, snaps))
         })
         .await?;
-    let mut feed = shape(viewer, &team, found, page);
+    let mut feed = shape(viewer, &team, found);
     let when = |by, at: chrono::DateTime<chrono::Utc>| {
         let person = team.rep(by);
         let tz = person.map_or(viewer.tz, |p| p.tz);
@@ -259,12 +264,15 @@ pub async fn load(
 }
 
 /// The feed's rows, ready to show.
-fn shape(viewer: &Viewer, team: &Team, found: FeedPage, page: usize) -> Feed {
+fn shape(viewer: &Viewer, team: &Team, found: FeedPage) -> Feed {
     let FeedPage {
         activities: acts,
         accounts,
         voided: void,
         more,
+        newer,
+        newest,
+        oldest,
     } = found;
     let rows = acts
         .into_iter()
@@ -297,8 +305,8 @@ fn shape(viewer: &Viewer, team: &Team, found: FeedPage, page: usize) -> Feed {
         .collect();
     Feed {
         rows,
-        page,
-        more,
+        older: oldest.filter(|_| more).map(|k| k.to_param()),
+        newer: newest.filter(|_| newer).map(|k| k.to_param()),
         added: Vec::new(),
         pins: Vec::new(),
         stages: Vec::new(),
@@ -323,7 +331,8 @@ fn badge(c: CheckIn, kind: ActivityKind) -> Markup {
     }
 }
 
-pub fn query_string(q: &FeedQuery, page: usize) -> String {
+/// The feed's filters as a query string, with a page link's key (`("older", key)`).
+pub fn query_string(q: &FeedQuery, at: Option<(&str, &str)>) -> String {
     let mut parts: Vec<(&str, String)> = Vec::new();
     for (k, v) in [
         ("rep", &q.rep),
@@ -335,7 +344,9 @@ pub fn query_string(q: &FeedQuery, page: usize) -> String {
             parts.push((k, v.to_owned()));
         }
     }
-    parts.push(("page", page.to_string()));
+    if let Some((k, v)) = at {
+        parts.push((k, v.to_owned()));
+    }
     parts
         .iter()
         .map(|(k, v)| format!("{k}={}", encode(v)))
@@ -375,7 +386,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
             label { "To" input type="date" name="to" value=(q.to.clone().unwrap_or_default()); }
             button type="submit" { "Filter" }
             a href="/dashboard/activity" { "Clear" }
-            a.download href=(format!("/dashboard/activity.csv?{}", query_string(q, 1))) download { "Download CSV" }
+            a.download href=(format!("/dashboard/activity.csv?{}", query_string(q, None))) download { "Download CSV" }
         }
         @if !feed.added.is_empty() {
             section.added-accounts {
@@ -477,7 +488,7 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
                 } }
                 tbody {
                     @for r in &feed.rows {
-                        tr data-rep=(r.activity.rep_id) data-kind=(kind_name(r.activity.kind)) {
+                        tr data-rep=(r.activity.rep_id) data-activity=(r.activity.id) data-kind=(kind_name(r.activity.kind)) {
                             td.num data-label="When" { (r.local_time) }
                             td data-label="Rep" { (r.rep) }
                             td data-label="Account" { (r.account) }
@@ -492,12 +503,12 @@ pub fn render(viewer: &Viewer, team: &Team, q: &FeedQuery, feed: &Feed) -> Marku
             } }
         }
         nav.pager aria-label="Pages" {
-            @if feed.page > 1 {
-                a href=(format!("/dashboard/activity?{}", query_string(q, feed.page - 1))) rel="prev" { "← Newer" }
+            @if let Some(k) = &feed.newer {
+                a href=(format!("/dashboard/activity?{}", query_string(q, None))) { "⇤ Newest" }
+                a href=(format!("/dashboard/activity?{}", query_string(q, Some(("newer", k))))) rel="prev" { "← Newer" }
             }
-            span.muted { "Page " (feed.page) }
-            @if feed.more {
-                a href=(format!("/dashboard/activity?{}", query_string(q, feed.page + 1))) rel="next" { "Older →" }
+            @if let Some(k) = &feed.older {
+                a href=(format!("/dashboard/activity?{}", query_string(q, Some(("older", k))))) rel="next" { "Older →" }
             }
         }
         p.muted { "Check-in: a visit's location fix, widened by its accuracy, within "

@@ -117,7 +117,7 @@ pub async fn activity(
     q: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Answer {
     let mut q = q.map(|Query(q)| q).unwrap_or_default();
-    q.page = Some(1);
+    (q.older, q.newer) = (None, None);
     let out = activity::load(&s, &viewer, &q, MAX_ACTIVITY_ROWS)
         .await
         .and_then(|(_, feed)| {

@@ -145,6 +145,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/0014_design_scenarios.sql")),
     (15, include_str!("../migrations/0015_regions.sql")),
     (16, include_str!("../migrations/0016_unit_boundaries.sql")),
+    (17, include_str!("../migrations/0017_feed_keys.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

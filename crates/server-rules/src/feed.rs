@@ -9,10 +9,12 @@ use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord};
 use rounds_protocol::sync::LatLonRecord;
 use rounds_protocol::{AccountId, ActivityId, UserId};
 
-use crate::Result;
+use rounds_protocol::ErrorCode;
+
 use crate::db::{Sql, Val, placeholders};
 use crate::scope::Team;
 use crate::time;
+use crate::{Error, Result};
 
 /// Which activities: all of the team's, narrowed by each filter given.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +28,51 @@ pub struct FeedFilter {
     pub before: Option<DateTime<Utc>>,
 }
 
+/// A row's place in the feed's order: when it occurred (as stored), then its id. Pages
+/// start past a key rather than at an offset, so a deep page costs what the first does
+/// and a row synced meanwhile neither repeats nor hides one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    occurred_at: String,
+    id: String,
+}
+
+impl Key {
+    /// As a page link carries it: `<occurred_at>~<id>`.
+    pub fn to_param(&self) -> String {
+        format!("{}~{}", self.occurred_at, self.id)
+    }
+
+    /// From a page link; a key that is not a time and an activity id is refused.
+    pub fn parse(param: &str) -> Result<Key> {
+        let bad = || {
+            Error::client(
+                ErrorCode::InvalidInput,
+                "This page link is damaged: open the activity feed from its first page.",
+            )
+        };
+        let (at, id) = param.split_once('~').ok_or_else(bad)?;
+        let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?;
+        let id: ActivityId = id.parse().map_err(|_| bad())?;
+        Ok(Key {
+            occurred_at: time::text(at.with_timezone(&Utc)),
+            id: id.to_string(),
+        })
+    }
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Start {
+    /// The newest activities.
+    #[default]
+    Newest,
+    /// Those just older than a row shown (the "Older" link).
+    OlderThan(Key),
+    /// Those just newer than a row shown (the "Newer" link).
+    NewerThan(Key),
+}
+
 /// One page of activities, with what showing them needs.
 #[derive(Debug, Default)]
 pub struct FeedPage {
@@ -34,22 +81,28 @@ pub struct FeedPage {
     pub accounts: HashMap<AccountId, Account>,
     /// Which of them a later correction voided (they stay in the feed, marked).
     pub voided: HashSet<ActivityId>,
-    /// Whether a later page has more.
+    /// Whether older activities follow (then `oldest` starts the next page).
     pub more: bool,
+    /// Whether newer activities come before this page (then `newest` ends them).
+    pub newer: bool,
+    /// The keys of the page's first and last rows.
+    pub newest: Option<Key>,
+    pub oldest: Option<Key>,
 }
 
-/// Page `page` (from 1) of the team's activities under `f`, `size` to a page.
+/// A page of the team's activities under `f` from `start`, `size` to a page, newest
+/// first. A "newer" page that reaches the newest is the newest page itself.
 pub fn page(
     tx: &mut dyn Sql,
     team: &Team,
     f: &FeedFilter,
-    page: usize,
+    start: &Start,
     size: usize,
 ) -> Result<FeedPage> {
     if team.reps.is_empty() {
         return Ok(FeedPage::default());
     }
-    let mut sql = String::from("SELECT data FROM activities WHERE status = 'ok'");
+    let mut sql = String::from("SELECT data, occurred_at, id FROM activities WHERE status = 'ok'");
     let mut params: Vec<Val> = Vec::new();
     if !team.all {
         let ids = team.rep_ids();
@@ -75,20 +128,46 @@ pub fn page(
         params.push(Val::from(time::text(before)));
         sql += &format!(" AND occurred_at < ${}", params.len());
     }
-    sql += &format!(
-        " ORDER BY occurred_at DESC, id DESC LIMIT {} OFFSET {}",
-        size + 1,
-        (page - 1) * size
-    );
-    let mut acts = Vec::new();
-    for r in tx.query(&sql, &params)? {
-        let rec: ActivityRecord = r.json(0)?;
-        if let Ok(a) = Activity::try_from(&rec) {
-            acts.push(a);
-        }
+    let (past, order) = match start {
+        Start::Newest => (None, "DESC"),
+        Start::OlderThan(k) => (Some((k, '<')), "DESC"),
+        Start::NewerThan(k) => (Some((k, '>')), "ASC"),
+    };
+    if let Some((k, op)) = past {
+        params.push(Val::from(k.occurred_at.as_str()));
+        params.push(Val::from(k.id.as_str()));
+        let (at, id) = (params.len() - 1, params.len());
+        sql += &format!(" AND (occurred_at {op} ${at} OR (occurred_at = ${at} AND id {op} ${id}))");
     }
-    let more = acts.len() > size;
-    acts.truncate(size);
+    sql += &format!(
+        " ORDER BY occurred_at {order}, id {order} LIMIT {}",
+        size + 1
+    );
+    let mut rows = Vec::new();
+    for r in tx.query(&sql, &params)? {
+        let key = Key {
+            occurred_at: r.text(1)?,
+            id: r.text(2)?,
+        };
+        rows.push((r.json::<ActivityRecord>(0)?, key));
+    }
+    let beyond = rows.len() > size;
+    rows.truncate(size);
+    let (more, newer) = match start {
+        Start::Newest => (beyond, false),
+        Start::OlderThan(_) => (beyond, true),
+        Start::NewerThan(_) if !beyond => return page(tx, team, f, &Start::Newest, size),
+        Start::NewerThan(_) => {
+            rows.reverse();
+            (true, true)
+        }
+    };
+    let newest = rows.first().map(|(_, k)| k.clone());
+    let oldest = rows.last().map(|(_, k)| k.clone());
+    let acts: Vec<Activity> = rows
+        .iter()
+        .filter_map(|(rec, _)| Activity::try_from(rec).ok())
+        .collect();
 
     let accounts = accounts_by_id(tx, acts.iter().map(|a| a.account_id))?;
     let voided = voided(tx, acts.iter().map(|a| a.id))?;
@@ -97,6 +176,9 @@ pub fn page(
         accounts,
         voided,
         more,
+        newer,
+        newest,
+        oldest,
     })
 }
 

@@ -24,6 +24,7 @@ on_both_backends!(
     every_dashboard_form_refuses_a_forged_token,
     a_damaged_account_is_named_on_every_page_that_leaves_it_out,
     the_feed_filtered_by_rep_shows_only_that_rep,
+    the_feed_pages_by_key_through_every_activity_once,
     performance_shows_the_seeds_worked_example_exactly,
     compliance_matches_an_independent_count_for_one_rep,
     a_manager_sees_only_their_own_team,
@@ -551,7 +552,7 @@ async fn the_feed_filtered_by_rep_shows_only_that_rep(backend: Backend) {
     );
 
     let page2 = b
-        .page(&format!("/dashboard/activity?rep={dana}&page=2"))
+        .page(&link(&mine, "next").expect("Dana has a second page"))
         .await;
     assert!(
         data_reps(&page2).iter().all(|r| *r == dana),
@@ -565,6 +566,122 @@ async fn the_feed_filtered_by_rep_shows_only_that_rep(backend: Backend) {
         .await;
     assert!(data_reps(&none).is_empty(), "a day range without activity");
     assert!(none.contains("No synced activity matches."));
+}
+
+/// A page's link with this `rel`, as a path (its `&amp;` read back).
+fn link(body: &str, rel: &str) -> Option<String> {
+    let at = body.find(&format!("rel=\"{rel}\""))?;
+    let start = body[..at].rfind("href=\"")? + "href=\"".len();
+    let end = start + body[start..].find('"')?;
+    Some(body[start..end].replace("&amp;", "&"))
+}
+
+/// The activity ids a feed page shows, in its order.
+fn data_activities(body: &str) -> Vec<String> {
+    body.match_indices("data-activity=\"")
+        .map(|(i, m)| {
+            let rest = &body[i + m.len()..];
+            rest[..rest.find('"').expect("quote")].to_owned()
+        })
+        .collect()
+}
+
+/// Following "Older" from the newest page shows every one of Dana's synced activities once,
+/// newest first, with a new one synced meanwhile neither repeated nor hiding another;
+/// "Newer" walks back the same pages; a damaged link is refused with what to do.
+async fn the_feed_pages_by_key_through_every_activity_once(backend: Backend) {
+    let server = demo_server(backend).await;
+    let dana = user_id(&server, DANA).await;
+    let expected: Vec<String> = server
+        .db
+        .read(move |tx| {
+            let rows = tx.query(
+                "SELECT id FROM activities WHERE status = 'ok' AND rep_id = $1 ORDER BY occurred_at DESC, id DESC",
+                &[rounds_server::db::Val::from(dana.to_string())],
+            )?;
+            rows.iter().map(|r| r.text(0)).collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .unwrap();
+    assert!(
+        expected.len() > 100,
+        "three pages at least: {}",
+        expected.len()
+    );
+    let mut b = Browser::signed_in(&server.base, MANAGER).await;
+
+    let mut pages = vec![format!("/dashboard/activity?rep={dana}")];
+    let mut seen: Vec<String> = Vec::new();
+    let mut bodies = Vec::new();
+    let mut synced = None;
+    loop {
+        let body = b.page(pages.last().unwrap()).await;
+        seen.extend(data_activities(&body));
+        if synced.is_none() {
+            // Synced after the first page was read, at the newest time: it belongs before
+            // that page, so the next pages neither repeat a row nor skip one.
+            let account = server
+                .db
+                .read(move |tx| {
+                    let rows = tx.query(
+                        "SELECT account_id FROM activities WHERE rep_id = $1 LIMIT 1",
+                        &[rounds_server::db::Val::from(dana.to_string())],
+                    )?;
+                    rows[0].text(0)
+                })
+                .await
+                .unwrap();
+            let a = ActivityRecord {
+                id: rounds_protocol::ActivityId::from_uuid(Uuid::now_v7()),
+                account_id: account.parse().unwrap(),
+                rep_id: dana,
+                contact_id: None,
+                kind: rounds_core::ActivityKind::Call,
+                occurred_at: test_now(),
+                duration_min: Some(5),
+                outcome: None,
+                note: None,
+                fix: None,
+            };
+            synced = Some(a.id.to_string());
+            server
+                .db
+                .write(move |tx| org::insert_activity(tx, &a, None, None))
+                .await
+                .unwrap();
+        }
+        bodies.push(body);
+        match link(bodies.last().unwrap(), "next") {
+            Some(next) => pages.push(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected, "every activity once, newest first");
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+
+    // Back from the last page: each "Newer" page is the page before it, then the newest
+    // page, with the activity synced meanwhile on top.
+    let mut back = bodies.last().unwrap().clone();
+    for earlier in bodies.iter().rev().skip(1) {
+        back = b.page(&link(&back, "prev").expect("a newer page")).await;
+        assert_eq!(data_activities(&back), data_activities(earlier));
+    }
+    back = b
+        .page(&link(&back, "prev").expect("the synced one is newer"))
+        .await;
+    let ids = data_activities(&back);
+    assert_eq!(Some(&ids[0]), synced.as_ref());
+    assert_eq!(ids[1..], data_activities(&bodies[0])[..ids.len() - 1]);
+    assert!(
+        link(&back, "prev").is_none(),
+        "nothing newer than the newest"
+    );
+
+    let damaged = b
+        .get(&format!("/dashboard/activity?rep={dana}&older=yesterday~x"))
+        .await;
+    assert_eq!(damaged.status, 400, "{}", damaged.body);
+    assert!(damaged.body.contains("This page link is damaged"));
 }
 
 async fn performance_shows_the_seeds_worked_example_exactly(backend: Backend) {
