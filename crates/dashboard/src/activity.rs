@@ -148,27 +148,59 @@ fn date(s: &Option<String>) -> Option<NaiveDate> {
         .and_then(|s| s.parse().ok())
 }
 
-/// The viewer's team and the page of its feed the query asks for, `size` rows to a page
-/// (the CSV export takes one large page): read in one snapshot, shaped after it.
-pub async fn load(
-    s: &AppState,
-    viewer: &Viewer,
-    q: &FeedQuery,
-    size: usize,
-) -> Result<(Team, Feed)> {
-    let start = match (q.older.as_deref(), q.newer.as_deref()) {
-        (Some(k), _) if !k.is_empty() => Start::OlderThan(Key::parse(k)?),
-        (_, Some(k)) if !k.is_empty() => Start::NewerThan(Key::parse(k)?),
-        _ => Start::Newest,
-    };
-    let filter = FeedFilter {
+/// The filters the query asks for, days in the viewer's zone.
+pub fn filter_of(viewer: &Viewer, q: &FeedQuery) -> FeedFilter {
+    FeedFilter {
         rep: q.rep.clone().filter(|s| !s.is_empty()),
         kind: q.kind.as_deref().and_then(kind_of),
         from: date(&q.from).map(|d| start_of_day(viewer.tz, d)),
         before: date(&q.to)
             .and_then(|d| d.succ_opt())
             .map(|d| start_of_day(viewer.tz, d)),
-    };
+    }
+}
+
+/// Where the page the query asks for starts; a damaged page link is refused.
+pub fn start_of(q: &FeedQuery) -> Result<Start> {
+    Ok(match (q.older.as_deref(), q.newer.as_deref()) {
+        (Some(k), _) if !k.is_empty() => Start::OlderThan(Key::parse(k)?),
+        (_, Some(k)) if !k.is_empty() => Start::NewerThan(Key::parse(k)?),
+        _ => Start::Newest,
+    })
+}
+
+/// The activities alone, a page from `start` (the CSV export's pieces): read in one
+/// snapshot with the team, shaped after it.
+pub async fn rows(
+    s: &AppState,
+    viewer: &Viewer,
+    filter: FeedFilter,
+    start: Start,
+    size: usize,
+) -> Result<(Feed, Option<Key>)> {
+    let v = viewer.0.clone();
+    let (team, found) =
+        s.db.read(move |tx| {
+            let team = scope::team(tx, &v)?;
+            let found = feed::page(tx, &team, &filter, &start, size)?;
+            Ok::<_, crate::Error>((team, found))
+        })
+        .await?;
+    let next = found.oldest.clone().filter(|_| found.more);
+    Ok((shape(viewer, &team, found), next))
+}
+
+/// The viewer's team and the page of its feed the query asks for, `size` rows to a page,
+/// with what reps did in the field besides on the newest page: read in one snapshot,
+/// shaped after it.
+pub async fn load(
+    s: &AppState,
+    viewer: &Viewer,
+    q: &FeedQuery,
+    size: usize,
+) -> Result<(Team, Feed)> {
+    let start = start_of(q)?;
+    let filter = filter_of(viewer, q);
     let v = viewer.0.clone();
     let (team, found, added, pins, stages, snaps) =
         s.db.read(move |tx| {

@@ -2,6 +2,7 @@
 //! The accounts export is the import format (`import::export_accounts`), so a file can
 //! be exported, edited and imported back.
 
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -14,18 +15,31 @@ use super::activity::{self, FeedQuery};
 use super::compliance::{self, ComplianceQuery};
 use super::performance;
 use super::scope::{self, Team};
-use super::{Answer, Refusal, Viewer, csv_response, fault};
+use super::{Answer, Refusal, Viewer, csv_response, csv_stream, fault};
+use bytes::Bytes;
+use rounds_server_rules::feed::Start;
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
 use rounds_server_rules::{crm_export, import};
 
-/// At most this many activities in one export; narrow the dates for more.
-pub const MAX_ACTIVITY_ROWS: usize = 100_000;
+/// The activity export is read and sent this many rows at a time: it streams, so a
+/// team's whole history costs the server one piece's memory, not the file's.
+pub const ACTIVITY_PIECE: usize = 2_000;
 
 fn write_rows(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>> {
+    write_piece(Some(header), rows)
+}
+
+/// Rows as CSV, after a header row when one is given (a streamed file's first piece).
+fn write_piece(
+    header: Option<&[&str]>,
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
-    w.write_record(header).map_err(fail)?;
+    if let Some(header) = header {
+        w.write_record(header).map_err(fail)?;
+    }
     for r in rows {
         // Names and notes are people's text: none may run as a formula in a spreadsheet.
         w.write_record(r.iter().map(|cell| import::escape_cell(cell).into_owned()))
@@ -111,54 +125,99 @@ fn check_in_name(c: CheckIn) -> &'static str {
     }
 }
 
+const ACTIVITY_HEADER: [&str; 10] = [
+    "occurred_at_utc",
+    "local_time",
+    "rep",
+    "account",
+    "kind",
+    "outcome",
+    "duration_min",
+    "note",
+    "check_in",
+    "voided",
+];
+
+/// A piece of the activity export: the header on the first.
+fn activity_piece(first: bool, feed: activity::Feed) -> Result<Vec<u8>> {
+    write_piece(
+        first.then_some(&ACTIVITY_HEADER[..]),
+        feed.rows.into_iter().map(|r| {
+            let a = &r.activity;
+            vec![
+                a.occurred_at.to_rfc3339(),
+                r.local_time.clone(),
+                r.rep.clone(),
+                r.account.clone(),
+                activity::kind_name(a.kind).to_owned(),
+                a.outcome
+                    .map(activity::outcome_name)
+                    .unwrap_or("")
+                    .to_owned(),
+                a.duration_min.map(|d| d.to_string()).unwrap_or_default(),
+                a.note.clone().unwrap_or_default(),
+                if a.kind == rounds_core::ActivityKind::Visit {
+                    check_in_name(r.check_in).to_owned()
+                } else {
+                    String::new()
+                },
+                if r.void { "yes" } else { "" }.to_owned(),
+            ]
+        }),
+    )
+}
+
+/// Every activity the filters choose, newest first, streamed a piece at a time: each
+/// piece is a page of the feed read after the last (by key, so none repeats or is lost
+/// to an activity synced meanwhile). The first piece is read before answering, so a
+/// failure there is an error page rather than a cut-off file.
 pub async fn activity(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Answer {
-    let mut q = q.map(|Query(q)| q).unwrap_or_default();
-    (q.older, q.newer) = (None, None);
-    let out = activity::load(&s, &viewer, &q, MAX_ACTIVITY_ROWS)
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let filter = activity::filter_of(&viewer, &q);
+    let first = activity::rows(&s, &viewer, filter.clone(), Start::Newest, ACTIVITY_PIECE)
         .await
-        .and_then(|(_, feed)| {
-            write_rows(
-                &[
-                    "occurred_at_utc",
-                    "local_time",
-                    "rep",
-                    "account",
-                    "kind",
-                    "outcome",
-                    "duration_min",
-                    "note",
-                    "check_in",
-                    "voided",
-                ],
-                feed.rows.into_iter().map(|r| {
-                    let a = &r.activity;
-                    vec![
-                        a.occurred_at.to_rfc3339(),
-                        r.local_time.clone(),
-                        r.rep.clone(),
-                        r.account.clone(),
-                        activity::kind_name(a.kind).to_owned(),
-                        a.outcome
-                            .map(activity::outcome_name)
-                            .unwrap_or("")
-                            .to_owned(),
-                        a.duration_min.map(|d| d.to_string()).unwrap_or_default(),
-                        a.note.clone().unwrap_or_default(),
-                        if a.kind == rounds_core::ActivityKind::Visit {
-                            check_in_name(r.check_in).to_owned()
-                        } else {
-                            String::new()
-                        },
-                        if r.void { "yes" } else { "" }.to_owned(),
-                    ]
-                }),
+        .and_then(|(feed, next)| Ok((activity_piece(true, feed)?, next)));
+    let (head, next) = match first {
+        Ok(x) => x,
+        Err(e) => return Ok(fault(e)),
+    };
+    let pieces = futures_util::stream::unfold(
+        (Some(head), next, Some((s, viewer, filter))),
+        |(pending, next, ctx)| async move {
+            if let Some(bytes) = pending {
+                return Some((Ok(Bytes::from(bytes)), (None, next, ctx)));
+            }
+            let (key, (s, viewer, filter)) = next.zip(ctx)?;
+            let piece = activity::rows(
+                &s,
+                &viewer,
+                filter.clone(),
+                Start::OlderThan(key),
+                ACTIVITY_PIECE,
             )
-        });
-    Ok(send("activity.csv", out))
+            .await
+            .and_then(|(feed, next)| Ok((activity_piece(false, feed)?, next)));
+            match piece {
+                Ok((bytes, next)) => Some((
+                    Ok(Bytes::from(bytes)),
+                    (None, next, Some((s, viewer, filter))),
+                )),
+                // The file is cut off (the client sees the connection end early).
+                Err(e) => {
+                    tracing::error!(error = %e, "activity export stopped");
+                    Some((
+                        Err(std::io::Error::other(e.to_string())),
+                        (None, None, None),
+                    ))
+                }
+            }
+        },
+    );
+    Ok(csv_stream("activity.csv", Body::from_stream(pieces)))
 }
 
 pub async fn compliance(

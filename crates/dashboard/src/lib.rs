@@ -30,6 +30,7 @@ pub mod review;
 pub mod unmapped;
 pub mod weeks;
 
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE,
@@ -176,6 +177,11 @@ pub fn router() -> Router<AppState> {
 
 /// A CSV download.
 pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
+    csv_stream(filename, Body::from(body))
+}
+
+/// A CSV download sent as it is written.
+pub fn csv_stream(filename: &str, body: Body) -> Response {
     let mut r = (StatusCode::OK, body).into_response();
     let h = r.headers_mut();
     h.insert(

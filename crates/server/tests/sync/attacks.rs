@@ -633,6 +633,18 @@ async fn an_activity_export_past_the_parameter_limit_works(backend: Backend) {
         n + 1,
         "every call, and the header"
     );
+    // Streamed in pieces read one after another: each call once, newest first, across
+    // every seam between pieces.
+    let times: Vec<&str> = csv
+        .body
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or_default())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] > w[1]),
+        "strictly newest first"
+    );
 }
 
 /// Also: a territory could be given to a deactivated user or an admin (three versions of
