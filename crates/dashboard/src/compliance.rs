@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::{
@@ -22,6 +22,7 @@ use serde::Deserialize;
 use super::layout::ratio_bar;
 use super::scope::{self, Team};
 use super::{Answer, Refusal, Viewer, html_response, page};
+use rounds_server_rules::history;
 use rounds_server_rules::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -312,19 +313,29 @@ pub fn chosen_month(q: &ComplianceQuery, today: NaiveDate) -> Result<NaiveDate, 
     }
 }
 
+/// How far back the month starting `month_start` looks: to the start of the longest
+/// period the plan may count in (the quarter), less a week (a weekly period may start in
+/// the month before) and a day (a zone ahead of UTC). Touches before their period count
+/// for nothing on this page.
+pub fn history_since(month_start: NaiveDate) -> DateTime<Utc> {
+    let start = Period::Quarter.bounds(month_start).start - Days::new(8);
+    start.and_time(NaiveTime::MIN).and_utc()
+}
+
 /// The viewer's team and its compliance for `month`, read in one transaction; the page
 /// and the CSV export both render from it.
 pub async fn load(
     s: &AppState,
     viewer: &Viewer,
     month: NaiveDate,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> rounds_server_rules::Result<(Team, ComplianceView)> {
     let v = viewer.clone();
     s.db.read(move |tx| {
         let mut team = scope::team(tx, &v)?;
         let accounts = scope::accounts(tx, &mut team)?;
-        let activities = scope::activities_of(tx, &team, &accounts)?;
+        let since = history_since(month);
+        let activities = history::activities_since(tx, &team, &accounts, since)?;
         let plan = scope::plan(tx)?;
         let view = compute(
             &team,

@@ -467,6 +467,12 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
 
 /// The page's figures for the viewer: `None` when the territory asked for is not the
 /// team's. Shared by the page and its CSV downloads.
+/// How far back the page looks at `now`: the reps' last WEEKS complete weeks end before
+/// their today; two more weeks cover every zone.
+pub fn history_since(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::weeks(WEEKS as i64 + 2)
+}
+
 pub async fn load(
     s: &AppState,
     viewer: &Viewer,
@@ -481,11 +487,10 @@ pub async fn load(
         )),
     };
     let now = s.settings.clock.now();
-    let Some(d) = scope::team_data(&s.db, viewer, only).await? else {
+    let since = history_since(now);
+    let Some(d) = scope::team_data(&s.db, viewer, only, since).await? else {
         return Ok(None);
     };
-    // A rep's weeks end before their today; two more weeks cover every zone.
-    let since = now - chrono::Duration::weeks(WEEKS as i64 + 2);
     let team = d.team.clone();
     let (added, contacts_added, stages) =
         s.db.read(move |tx| {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use chrono::NaiveDate;
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::score::{self, FactorKind, PriorityScore, Touched};
@@ -281,6 +281,15 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PriorityQuery, v: &PriorityView)
 
 /// The ranking for the viewer: `None` when the territory asked for is not the team's.
 /// Shared by the page and its CSV download.
+/// How far back the scores look at `now`: the recency look-back from the earliest
+/// today of any zone, less a day (a zone ahead of UTC).
+pub fn history_since(now: DateTime<Utc>) -> DateTime<Utc> {
+    let earliest_today = now.date_naive() - Days::new(1);
+    (score::lookback_start(earliest_today) - Days::new(1))
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+}
+
 pub async fn load(
     s: &AppState,
     viewer: &Viewer,
@@ -289,7 +298,7 @@ pub async fn load(
     let only = scope::territory_param(q.territory.as_deref());
     let sort = SortBy::parse(q.sort.as_deref());
     let now = s.settings.clock.now();
-    let Some(d) = scope::team_data(&s.db, viewer, only).await? else {
+    let Some(d) = scope::team_data(&s.db, viewer, only, history_since(now)).await? else {
         return Ok(None);
     };
     let view = compute(

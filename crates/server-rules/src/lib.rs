@@ -18,6 +18,7 @@ pub mod design;
 pub mod error;
 pub mod feed;
 pub mod fields;
+pub mod history;
 pub mod import;
 pub mod manage;
 pub mod merge;

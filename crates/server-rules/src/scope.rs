@@ -180,35 +180,23 @@ pub fn accounts(tx: &mut dyn Sql, team: &mut Team) -> Result<Vec<Account>> {
 }
 
 /// The accepted activities on `accounts`, with accepted corrections folded in (voided
-/// ones left out).
+/// ones left out): the whole history (see `history` for a page that needs less).
 pub fn activities_of(tx: &mut dyn Sql, team: &Team, accounts: &[Account]) -> Result<Vec<Activity>> {
     let wanted: HashSet<_> = accounts.iter().map(|a| a.id).collect();
-    let (acts, fixes) = if team.all {
-        (
-            tx.query("SELECT data FROM activities WHERE status = 'ok'", &[])?,
-            tx.query("SELECT data FROM corrections WHERE status = 'ok'", &[])?,
-        )
+    let acts = if team.all {
+        tx.query("SELECT data FROM activities WHERE status = 'ok'", &[])?
     } else if team.territories.is_empty() {
-        (Vec::new(), Vec::new())
+        Vec::new()
     } else {
         let ids = team.territory_ids();
         let inl = placeholders(1, ids.len());
-        (
-            tx.query(
-                &format!(
-                    "SELECT a.data FROM activities a JOIN accounts c ON c.id = a.account_id
-                     WHERE a.status = 'ok' AND c.territory_id IN ({inl})"
-                ),
-                &ids,
-            )?,
-            tx.query(
-                &format!(
-                    "SELECT r.data FROM corrections r JOIN accounts c ON c.id = r.account_id
-                     WHERE r.status = 'ok' AND c.territory_id IN ({inl})"
-                ),
-                &ids,
-            )?,
-        )
+        tx.query(
+            &format!(
+                "SELECT a.data FROM activities a JOIN accounts c ON c.id = a.account_id
+                 WHERE a.status = 'ok' AND c.territory_id IN ({inl})"
+            ),
+            &ids,
+        )?
     };
     let mut activities = Vec::with_capacity(acts.len());
     for r in acts {
@@ -219,16 +207,37 @@ pub fn activities_of(tx: &mut dyn Sql, team: &Team, accounts: &[Account]) -> Res
             activities.push(a);
         }
     }
-    let mut corrections: Vec<Correction> = Vec::with_capacity(fixes.len());
-    for r in fixes {
-        let rec: CorrectionRecord = r.json(0)?;
-        corrections.push(Correction::from(&rec));
-    }
+    let corrections = corrections_of(tx, team)?;
     Ok(if corrections.is_empty() {
         activities
     } else {
         apply_corrections(&activities, &corrections)
     })
+}
+
+/// The accepted corrections on the team's accounts.
+pub fn corrections_of(tx: &mut dyn Sql, team: &Team) -> Result<Vec<Correction>> {
+    let fixes = if team.all {
+        tx.query("SELECT data FROM corrections WHERE status = 'ok'", &[])?
+    } else if team.territories.is_empty() {
+        Vec::new()
+    } else {
+        let ids = team.territory_ids();
+        let inl = placeholders(1, ids.len());
+        tx.query(
+            &format!(
+                "SELECT r.data FROM corrections r JOIN accounts c ON c.id = r.account_id
+                 WHERE r.status = 'ok' AND c.territory_id IN ({inl})"
+            ),
+            &ids,
+        )?
+    };
+    let mut corrections: Vec<Correction> = Vec::with_capacity(fixes.len());
+    for r in fixes {
+        let rec: CorrectionRecord = r.json(0)?;
+        corrections.push(Correction::from(&rec));
+    }
+    Ok(corrections)
 }
 
 /// The organisation's rotation plan (the first by id; an organisation has one today).
@@ -264,11 +273,13 @@ pub struct TeamData {
     pub activities: Vec<Activity>,
 }
 
-/// Loads [`TeamData`]; `None` when `only` names a territory outside the team.
+/// Loads [`TeamData`] with the activities that may have happened from `since` on (see
+/// `history::activities_since`); `None` when `only` names a territory outside the team.
 pub async fn team_data(
     db: &crate::db::Db,
     viewer: &Viewer,
     only: Option<TerritoryId>,
+    since: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<TeamData>> {
     let v = viewer.clone();
     db.read(move |tx| {
@@ -277,7 +288,7 @@ pub async fn team_data(
             return Ok(None);
         }
         let accounts = accounts(tx, &mut team)?;
-        let activities = activities_of(tx, &team, &accounts)?;
+        let activities = crate::history::activities_since(tx, &team, &accounts, since)?;
         Ok(Some(TeamData {
             team,
             accounts,

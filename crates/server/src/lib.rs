@@ -15,8 +15,9 @@ pub use rounds_dashboard as dashboard;
 pub use rounds_server_db as db;
 pub use rounds_server_db::{params, time};
 pub use rounds_server_rules::{
-    auth, backup, blobs, calendar, changelog, crm, crm_export, fields, import, manage, org, photos,
-    planned_weeks, pull, push, review, scope, sessions, settings, throttle, units,
+    auth, backup, blobs, calendar, changelog, crm, crm_export, feed, fields, history, import,
+    manage, org, photos, planned_weeks, pull, push, review, scope, sessions, settings, stage,
+    throttle, units,
 };
 
 pub use db::Db;

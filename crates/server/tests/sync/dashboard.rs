@@ -25,6 +25,7 @@ on_both_backends!(
     a_damaged_account_is_named_on_every_page_that_leaves_it_out,
     the_feed_filtered_by_rep_shows_only_that_rep,
     the_feed_pages_by_key_through_every_activity_once,
+    pages_reading_recent_history_equal_the_whole_history,
     performance_shows_the_seeds_worked_example_exactly,
     compliance_matches_an_independent_count_for_one_rep,
     a_manager_sees_only_their_own_team,
@@ -960,4 +961,190 @@ async fn every_page_renders_quickly_with_the_demo_organisation(backend: Backend)
         );
         assert!(ms < 5_000.0, "{path} renders in reasonable time");
     }
+}
+
+/// Each viewer's compliance (several months), priority and performance figures, computed
+/// once from the whole history and once from the history each page reads; equal as
+/// printed, field by field.
+async fn figures_from_recent_and_whole_history(
+    server: &TestServer,
+) -> Vec<(String, String, String)> {
+    use rounds_server::dashboard::{compliance, performance, priority};
+    use rounds_server::feed::Origin;
+    use rounds_server::{feed, history, scope, stage};
+    let now = test_now();
+    server
+        .db
+        .read(move |tx| {
+            let viewers = tx.query(
+                "SELECT id, email, role FROM users WHERE role IN ('manager', 'admin') ORDER BY email",
+                &[],
+            )?;
+            let mut out = Vec::new();
+            for v in viewers {
+                let viewer = rounds_server::sessions::SignedIn {
+                    id: v.parse(0)?,
+                    name: String::new(),
+                    email: v.text(1)?,
+                    role: if v.text(2)? == "admin" { Role::Admin } else { Role::Manager },
+                    tz: "America/Chicago".parse().expect("zone"),
+                    csrf: String::new(),
+                };
+                let tz = viewer.tz;
+                let today_in = |tz: Tz| local_date(tz, now);
+                let mut team = scope::team(tx, &viewer)?;
+                let accounts = scope::accounts(tx, &mut team)?;
+                let whole = scope::activities_of(tx, &team, &accounts)?;
+                let plan = scope::plan(tx)?;
+                let this_month = today_in(tz).with_day(1).expect("day 1");
+                for back in [0u32, 1, 4, 11] {
+                    let month = this_month - chrono::Months::new(back);
+                    let since = compliance::history_since(month);
+                    let recent = history::activities_since(tx, &team, &accounts, since)?;
+                    let figures = |acts: &[rounds_core::Activity]| {
+                        format!(
+                            "{:?}",
+                            compliance::compute(&team, tz, &accounts, acts, plan.as_ref(), month, today_in)
+                        )
+                    };
+                    out.push((
+                        format!("{} compliance {month}", viewer.email),
+                        figures(&whole),
+                        figures(&recent),
+                    ));
+                }
+
+                let recent = history::activities_since(tx, &team, &accounts, priority::history_since(now))?;
+                let figures = |acts: &[rounds_core::Activity]| {
+                    format!(
+                        "{:?}",
+                        priority::compute(&team, &accounts, acts, None, priority::SortBy::Total, today_in, tz)
+                    )
+                };
+                out.push((format!("{} priority", viewer.email), figures(&whole), figures(&recent)));
+
+                let since = performance::history_since(now);
+                let added = feed::added_since(tx, &team, Origin::Account, since)?;
+                let contacts = feed::added_since(tx, &team, Origin::Contact, since)?;
+                let stages = stage::of_team(tx, &team)?;
+                let recent = history::activities_since(tx, &team, &accounts, since)?;
+                let figures = |acts: &[rounds_core::Activity]| {
+                    format!(
+                        "{:?}",
+                        performance::compute(
+                            &team, &accounts, acts, &added, &contacts, &stages, None, None, today_in, tz
+                        )
+                    )
+                };
+                out.push((format!("{} performance", viewer.email), figures(&whole), figures(&recent)));
+            }
+            Ok::<_, rounds_server::Error>(out)
+        })
+        .await
+        .expect("figures")
+}
+
+/// Compliance, priority and performance read only the history they look at (from the
+/// quarter's start, the recency look-back, fourteen weeks); their figures equal those from
+/// the whole history: on the demo organisation, then with corrections that move a touch
+/// from old history into this month and one from this month back into old history, and
+/// that void a call before the line.
+async fn pages_reading_recent_history_equal_the_whole_history(backend: Backend) {
+    let server = demo_server(backend).await;
+    let check = |label: &'static str| {
+        let server = &server;
+        async move {
+            let figures = figures_from_recent_and_whole_history(server).await;
+            assert!(figures.len() >= 12, "{label}: {} figures", figures.len());
+            for (what, whole, recent) in figures {
+                assert_eq!(recent, whole, "{label}: {what}");
+            }
+        }
+    };
+    check("demo").await;
+
+    let since = rounds_server::dashboard::compliance::history_since(
+        test_now().date_naive().with_day(1).expect("day 1"),
+    );
+    let line = rounds_server::time::text(since);
+    // (id, account, occurred_at) of touches: the oldest, one this month, and an account's
+    // latest call before the line.
+    let (oldest, this_month, last_call) = server
+        .db
+        .read(move |tx| {
+            let pick = |tx: &mut dyn Sql, sql: &str, p: Vec<rounds_server::db::Val>| {
+                let r = tx.query_one(sql, &p)?;
+                Ok::<_, rounds_server::Error>((r.text(0)?, r.text(1)?))
+            };
+            let touch = "(data LIKE '%\"kind\":\"call\"%' OR data LIKE '%\"kind\":\"visit\"%')";
+            let oldest = pick(
+                tx,
+                &format!("SELECT id, account_id FROM activities WHERE status = 'ok' AND {touch} ORDER BY occurred_at, id LIMIT 1"),
+                vec![],
+            )?;
+            let recent = pick(
+                tx,
+                &format!("SELECT id, account_id FROM activities WHERE status = 'ok' AND {touch} AND occurred_at >= $1 ORDER BY occurred_at DESC, id LIMIT 1"),
+                vec![rounds_server::db::Val::from(line.clone())],
+            )?;
+            let call = pick(
+                tx,
+                "SELECT id, account_id FROM activities WHERE status = 'ok' AND data LIKE '%\"kind\":\"call\"%' AND occurred_at < $1 ORDER BY occurred_at DESC, id LIMIT 1",
+                vec![rounds_server::db::Val::from(line.clone())],
+            )?;
+            Ok::<_, rounds_server::Error>((oldest, recent, call))
+        })
+        .await
+        .expect("touches to correct");
+    let corrections = [
+        (
+            oldest,
+            rounds_core::CorrectionKind::Amend {
+                occurred_at: Some(test_now() - chrono::Duration::days(2)),
+                duration_min: None,
+                outcome: None,
+                note: None,
+            },
+        ),
+        (
+            this_month,
+            rounds_core::CorrectionKind::Amend {
+                occurred_at: Some(since - chrono::Duration::days(40)),
+                duration_min: None,
+                outcome: None,
+                note: Some("logged on the wrong day".into()),
+            },
+        ),
+        (
+            last_call,
+            rounds_core::CorrectionKind::Void {
+                reason: "never happened".into(),
+            },
+        ),
+    ];
+    server
+        .db
+        .write(move |tx| {
+            for ((target, account), change) in corrections.clone() {
+                let rec = rounds_protocol::records::CorrectionRecord {
+                    id: rounds_protocol::ActivityId::from_uuid(Uuid::now_v7()),
+                    target: target.parse().expect("an activity id"),
+                    made_at: test_now(),
+                    change,
+                };
+                tx.exec(
+                    "INSERT INTO corrections (id, target_id, account_id, status, reason, device_id, data) VALUES ($1, $2, $3, 'ok', NULL, NULL, $4)",
+                    &[
+                        rec.id.to_string().into(),
+                        target.into(),
+                        account.into(),
+                        serde_json::to_string(&rec).expect("json").into(),
+                    ],
+                )?;
+            }
+            Ok::<_, rounds_server::Error>(())
+        })
+        .await
+        .expect("corrections");
+    check("with corrections").await;
 }
