@@ -63,6 +63,7 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "rounds-load" => &[
             "rounds-client",
             "rounds-core",
+            "rounds-demo",
             "rounds-protocol",
             "rounds-server",
         ],

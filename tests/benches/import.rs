@@ -63,6 +63,7 @@ async fn organisation(settings: &Settings) -> Db {
             accounts_per_territory: 5,
             password: "bench".into(),
             worked_example: false,
+            history_days: rounds_demo::HISTORY_DAYS,
         },
         &mut |_, _, _| {},
     )

@@ -34,6 +34,7 @@ async fn main() {
             accounts_per_territory: accounts,
             password: "bench".into(),
             worked_example: false,
+            history_days: rounds_demo::HISTORY_DAYS,
         },
         &mut |_, _, _| {},
     )

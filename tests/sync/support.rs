@@ -96,6 +96,7 @@ impl Server {
             accounts_per_territory,
             password: PASSWORD.into(),
             worked_example: false,
+            history_days: rounds_demo::HISTORY_DAYS,
         };
         seed(&db, &settings, &opts, &mut |_, _, _| {})
             .await

@@ -67,6 +67,20 @@ pub struct DemoOptions {
     pub password: String,
     /// Also load the seeds' worked example (Dorne, The Westerlands, The Vale, The North).
     pub worked_example: bool,
+    /// How many days of history run up to `today` ([`HISTORY_DAYS`] by default; a
+    /// longer one makes a company's years of activity).
+    pub history_days: u32,
+}
+
+/// The demo's history: half a year.
+pub const HISTORY_DAYS: u32 = 183;
+
+impl DemoOptions {
+    /// How far before `today` people, territories and accounts begin: the half year of
+    /// history plus as long again, or more for a longer history.
+    fn back(&self) -> i64 {
+        i64::from(self.history_days.max(HISTORY_DAYS)) + 217
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -314,24 +328,25 @@ pub async fn seed(
     };
     let today = opts.today;
     let anchor = Utc.from_utc_datetime(&today.and_hms_opt(12, 0, 0).unwrap_or_default());
-    let history_start = today - Days::new(183);
+    let history_start = today - Days::new(u64::from(opts.history_days));
     let mut summary = DemoSummary::default();
+    let back = opts.back();
 
-    let manager_id = UserId::from_uuid(rng.uuid_at(anchor - Duration::days(400)));
+    let manager_id = UserId::from_uuid(rng.uuid_at(anchor - Duration::days(back)));
     // Not drawn from the generator, so the rest of the demo stays as it was.
     let admin_id = UserId::from_uuid(
         uuid::Builder::from_unix_timestamp_millis(
-            u64::try_from((anchor - Duration::days(400)).timestamp_millis()).unwrap_or(0),
+            u64::try_from((anchor - Duration::days(back)).timestamp_millis()).unwrap_or(0),
             &[0xad; 10],
         )
         .into_uuid(),
     );
     let reps: Vec<UserId> = METROS
         .iter()
-        .map(|_| UserId::from_uuid(rng.uuid_at(anchor - Duration::days(400))))
+        .map(|_| UserId::from_uuid(rng.uuid_at(anchor - Duration::days(back))))
         .collect();
     let plan = demo_plan(
-        PlanId::from_uuid(rng.uuid_at(anchor - Duration::days(400))),
+        PlanId::from_uuid(rng.uuid_at(anchor - Duration::days(back))),
         history_start,
     );
     {
@@ -390,7 +405,7 @@ pub async fn seed(
             .filter(|z| distance_km(metro.center, (z.lat, z.lon)) < 60.0)
             .collect();
         places.sort_by(|a, b| a.zip.cmp(&b.zip));
-        let territory = TerritoryId::from_uuid(rng.uuid_at(anchor - Duration::days(390)));
+        let territory = TerritoryId::from_uuid(rng.uuid_at(anchor - Duration::days(back - 10)));
         let MetroRows {
             accounts,
             contacts,
@@ -403,7 +418,7 @@ pub async fn seed(
         summary.activities += activities.len();
         let total = accounts.len();
         let name = metro.name;
-        let since = anchor - Duration::days(400);
+        let since = anchor - Duration::days(back);
         db.write(move |tx| {
             org::create_territory(tx, territory, name, Some(rep))?;
             for a in &accounts {
@@ -466,13 +481,13 @@ fn metro_rows(
     anchor: DateTime<Utc>,
 ) -> MetroRows {
     let today = opts.today;
-    let history_start = today - Days::new(183);
+    let history_start = today - Days::new(u64::from(opts.history_days));
     let mut accounts = Vec::new();
     let mut contacts = Vec::new();
     let mut activities = Vec::new();
     for i in 0..opts.accounts_per_territory {
         let z = *rng.pick(places);
-        let created_at = anchor - Duration::days(200 + rng.below(160) as i64);
+        let created_at = anchor - Duration::days(opts.back() - 200 + rng.below(160) as i64);
         let id = AccountId::from_uuid(rng.uuid_at(created_at));
         // Three in ten High, four Medium, three Low, spread so that even a small territory
         // has accounts of every bucket (the first is Medium).
@@ -705,6 +720,7 @@ mod tests {
             accounts_per_territory: 20,
             password: String::new(),
             worked_example: false,
+            history_days: HISTORY_DAYS,
         };
         let anchor = Utc.from_utc_datetime(&seeded_for.and_hms_opt(12, 0, 0).unwrap());
         let mut rng = Rng::new(u64::from(seeded_for.ordinal()) + 1000 * seeded_for.year() as u64);

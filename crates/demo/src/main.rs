@@ -42,6 +42,9 @@ struct Cli {
     /// Also load the seeds' worked example (Dorne, The Westerlands, The Vale, The North).
     #[arg(long)]
     worked_example: bool,
+    /// Days of history up to `--today` (three years: 1096).
+    #[arg(long, default_value_t = rounds_demo::HISTORY_DAYS)]
+    history_days: u32,
 }
 
 #[tokio::main]
@@ -65,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
         accounts_per_territory: cli.accounts_per_territory,
         password: cli.password,
         worked_example: cli.worked_example,
+        history_days: cli.history_days,
     };
     let summary = seed(&db, &settings, &opts, &mut |step, done, total| {
         eprintln!("seeded {step} ({done}/{total})");

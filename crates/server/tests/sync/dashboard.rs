@@ -46,6 +46,7 @@ pub(crate) async fn demo_server(backend: Backend) -> TestServer {
         accounts_per_territory: 20,
         password: PASSWORD.into(),
         worked_example: true,
+        history_days: demo::HISTORY_DAYS,
     };
     demo::seed(&server.db, &server.settings, &opts, &mut |_, _, _| {})
         .await

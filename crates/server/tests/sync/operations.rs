@@ -34,6 +34,7 @@ fn demo_options() -> demo::DemoOptions {
         accounts_per_territory: 20,
         password: PASSWORD.into(),
         worked_example: true,
+        history_days: demo::HISTORY_DAYS,
     }
 }
 

@@ -1,0 +1,205 @@
+//! The compliance, priority and performance pages' reads, from the history each page
+//! looks at against the whole history (what the pages read before), measured in the same
+//! run on the demo organisation seeded at a size: the time to read and compute each page
+//! both ways for the manager and the administrator, the median of several runs, and the
+//! ratio. The figures must also agree (the server tests check that on both backends).
+//!
+//! `cargo run --release -p rounds-load --bin rounds-history-bench -- --accounts-per-territory 5000`
+
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use clap::Parser;
+use rounds_core::calendar::local_date;
+use rounds_core::{Activity, Role, Tz};
+use rounds_server::dashboard::{compliance, performance, priority};
+use rounds_server::db::{Sql, Tx};
+use rounds_server::feed::Origin;
+use rounds_server::sessions::SignedIn;
+use rounds_server::{Settings, feed, history, scope, stage};
+
+#[derive(Parser, Debug)]
+#[command(about = "Dashboard pages from recent history against the whole history")]
+struct Args {
+    /// postgres://… (a fresh schema is used) or nothing for a temporary SQLite file.
+    #[arg(long, env = "ROUNDS_LOAD_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+    /// The demo organisation's size (its history covers half a year).
+    #[arg(long, default_value_t = 5000)]
+    accounts_per_territory: usize,
+    /// Days of history (the demo's half year by default; a company's three years: 1096).
+    #[arg(long, default_value_t = rounds_demo::HISTORY_DAYS)]
+    history_days: u32,
+    /// Runs of each page each way; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+}
+
+/// Which history a page reads.
+#[derive(Clone, Copy)]
+enum Reads {
+    Whole,
+    Recent,
+}
+
+/// Reads what `page` needs for `viewer` at `now` and computes it; the figures as printed.
+fn page(
+    tx: &mut Tx<'_>,
+    viewer: &SignedIn,
+    page: &str,
+    reads: Reads,
+    now: chrono::DateTime<Utc>,
+) -> Result<String, rounds_server::Error> {
+    let tz = viewer.tz;
+    let today_in = |tz: Tz| local_date(tz, now);
+    let mut team = scope::team(tx, viewer)?;
+    let accounts = scope::accounts(tx, &mut team)?;
+    let since = match page {
+        "compliance" => compliance::history_since(today_in(tz).with_day(1).expect("day 1")),
+        "priority" => priority::history_since(now),
+        _ => performance::history_since(now),
+    };
+    let acts: Vec<Activity> = match reads {
+        Reads::Whole => scope::activities_of(tx, &team, &accounts)?,
+        Reads::Recent => history::activities_since(tx, &team, &accounts, since)?,
+    };
+    Ok(match page {
+        "compliance" => {
+            let plan = scope::plan(tx)?;
+            let month = today_in(tz).with_day(1).expect("day 1");
+            format!(
+                "{:?}",
+                compliance::compute(&team, tz, &accounts, &acts, plan.as_ref(), month, today_in)
+            )
+        }
+        "priority" => format!(
+            "{:?}",
+            priority::compute(
+                &team,
+                &accounts,
+                &acts,
+                None,
+                priority::SortBy::Total,
+                today_in,
+                tz
+            )
+        ),
+        _ => {
+            let added = feed::added_since(tx, &team, Origin::Account, since)?;
+            let contacts = feed::added_since(tx, &team, Origin::Contact, since)?;
+            let stages = stage::of_team(tx, &team)?;
+            format!(
+                "{:?}",
+                performance::compute(
+                    &team, &accounts, &acts, &added, &contacts, &stages, None, None, today_in, tz
+                )
+            )
+        }
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = std::env::temp_dir().join(format!(
+        "rounds-history-bench-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let settings = match &args.database {
+        Some(url) => {
+            let mut s = Settings::for_tests(url);
+            s.database_schema = Some(format!("rounds_bench_{}", uuid::Uuid::new_v4().simple()));
+            s
+        }
+        None => Settings::for_tests(&dir.join("bench.db").display().to_string()),
+    };
+    let db = rounds_server::open_db(&settings).await?;
+    let today = NaiveDate::from_ymd_opt(2026, 3, 18).expect("a day");
+    let now = Utc.from_utc_datetime(&today.and_hms_opt(17, 0, 0).expect("a time"));
+    let opts = rounds_demo::DemoOptions {
+        seed: 7,
+        today,
+        accounts_per_territory: args.accounts_per_territory,
+        password: "bench-password".into(),
+        worked_example: false,
+        history_days: args.history_days,
+    };
+    let started = Instant::now();
+    let summary = rounds_demo::seed(&db, &settings, &opts, &mut |step, done, total| {
+        if total > 0 && (done == total || done % 50_000 == 0) {
+            eprintln!("  {step}: {done} of {total}");
+        }
+    })
+    .await
+    .context("seeding the demo organisation")?;
+    println!(
+        "backend {:?}; demo at {} accounts per territory, {} days of history: {summary:?}; seeded in {:.1} s",
+        db.backend(),
+        args.accounts_per_territory,
+        args.history_days,
+        started.elapsed().as_secs_f64()
+    );
+
+    let viewers = db
+        .read(|tx| {
+            let rows = tx.query(
+                "SELECT id, email, role FROM users WHERE role IN ('manager', 'admin') ORDER BY email",
+                &[],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    Ok(SignedIn {
+                        id: r.parse(0)?,
+                        name: String::new(),
+                        email: r.text(1)?,
+                        role: if r.text(2)? == "admin" { Role::Admin } else { Role::Manager },
+                        tz: "America/Denver".parse().expect("a zone"),
+                        csrf: String::new(),
+                    })
+                })
+                .collect::<Result<Vec<_>, rounds_server::db::DbError>>()
+        })
+        .await?;
+    println!(
+        "{:<34} {:<11} {:>10} {:>10} {:>7}",
+        "viewer", "page", "whole ms", "recent ms", "ratio"
+    );
+    for viewer in &viewers {
+        for name in ["compliance", "priority", "performance"] {
+            let mut times = [Vec::new(), Vec::new()];
+            let mut figures = [String::new(), String::new()];
+            for _ in 0..args.runs {
+                for (i, reads) in [Reads::Whole, Reads::Recent].into_iter().enumerate() {
+                    let v = viewer.clone();
+                    let started = Instant::now();
+                    figures[i] = db.read(move |tx| page(tx, &v, name, reads, now)).await?;
+                    times[i].push(started.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+            anyhow::ensure!(
+                figures[0] == figures[1],
+                "{} {name}: the figures differ",
+                viewer.email
+            );
+            let [whole, recent] = times.map(median);
+            println!(
+                "{:<34} {:<11} {:>10.0} {:>10.0} {:>6.2}x",
+                viewer.email,
+                name,
+                whole,
+                recent,
+                whole / recent
+            );
+        }
+    }
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
