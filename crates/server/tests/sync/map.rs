@@ -196,13 +196,15 @@ async fn the_map_page_loads_its_scripts_from_the_server_and_says_what_to_do_with
             assert!(!url.starts_with("http"), "{url} is not served here");
         }
     }
-    assert_eq!(
-        loaded, 7,
-        "app.css, three library stylesheets, three scripts"
-    );
+    assert_eq!(loaded, 5, "app.css, Leaflet's stylesheet, three scripts");
     let (status, _, licence) = b.get_bytes("/static/vendor/leaflet-1.9.4/LICENSE").await;
     assert_eq!(status, 200);
     assert!(String::from_utf8_lossy(&licence).contains("BSD 2-Clause License"));
+    let (status, _, licence) = b
+        .get_bytes("/static/vendor/supercluster-9.1.0/LICENSE")
+        .await;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&licence).contains("ISC License"));
     assert_eq!(b.get_bytes("/static/vendor/../Cargo.toml").await.0, 404);
 }
 
