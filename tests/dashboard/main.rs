@@ -333,6 +333,41 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
     })
     .await;
     screenshot(&c, "activity-by-rep").await;
+
+    // Older, then back: the links carry the filter and a row's key.
+    let first_page = driver::all(&c, "tr[data-activity]").await.len();
+    driver::click(&c, "nav.pager a[rel=next]").await;
+    let on = |key: &'static str| {
+        let c = &c;
+        async move {
+            c.current_url()
+                .await
+                .is_ok_and(|u| u.query().is_some_and(|q| q.contains(key)))
+        }
+    };
+    driver::eventually(10, "the older page", || on("older=")).await;
+    wait_title(&c, "Activity").await;
+    let older = driver::all(&c, "tr[data-activity]").await.len();
+    assert!(older > 0, "an older page");
+    c.execute(
+        "document.querySelector('nav.pager').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "activity-older").await;
+    driver::click(&c, "nav.pager a[rel=prev]").await;
+    driver::eventually(10, "the newer page", || on("newer=")).await;
+    wait_title(&c, "Activity").await;
+    assert_eq!(
+        driver::all(&c, "tr[data-activity]").await.len(),
+        first_page,
+        "back on the newest page"
+    );
+    assert!(
+        c.find(Locator::Css("nav.pager a[rel=prev]")).await.is_err(),
+        "nothing newer than the newest"
+    );
     c.goto(&format!("{base}/dashboard/accounts/{}", lead.id))
         .await
         .unwrap();
