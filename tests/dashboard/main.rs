@@ -92,6 +92,17 @@ async fn screenshot(c: &Client, name: &str) {
     }
 }
 
+/// Scrolls the element `css` finds to the middle of the window (for a click or a
+/// screenshot of it).
+async fn scroll_to(c: &Client, css: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+        vec![serde_json::Value::from(css)],
+    )
+    .await
+    .unwrap();
+}
+
 async fn sign_in(c: &Client, base: &str, email: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     let email_field = c.find(Locator::Css("input[name=email]")).await.unwrap();
@@ -317,12 +328,7 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
         "Dana's move to lost is shown with its reason: {moves}"
     );
     // The photo is in the feed, drawn from the bytes the device uploaded.
-    c.execute(
-        "document.querySelector('section.photo-feed').scrollIntoView({block: 'center'})",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "section.photo-feed").await;
     driver::eventually(10, "the photo is drawn at its size", || async {
         c.execute(
             "const i = document.querySelector('section.photo-feed img'); return i && i.complete ? i.naturalWidth : 0;",
@@ -349,12 +355,7 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
     wait_title(&c, "Activity").await;
     let older = driver::all(&c, "tr[data-activity]").await.len();
     assert!(older > 0, "an older page");
-    c.execute(
-        "document.querySelector('nav.pager').scrollIntoView({block: 'center'})",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "nav.pager").await;
     screenshot(&c, "activity-older").await;
     driver::click(&c, "nav.pager a[rel=prev]").await;
     driver::eventually(10, "the newer page", || on("newer=")).await;
@@ -371,12 +372,7 @@ async fn a_manager_sees_what_a_rep_synced_filtered_by_rep() {
     c.goto(&format!("{base}/dashboard/accounts/{}", lead.id))
         .await
         .unwrap();
-    c.execute(
-        "document.querySelector('ul.photos').scrollIntoView({block: 'center'})",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "ul.photos").await;
     assert!(body_text(&c).await.contains("Photos"));
     screenshot(&c, "account-photos").await;
 
@@ -997,12 +993,7 @@ async fn a_crm_export_without_coordinates_lands_on_the_map_by_zip() {
     let (_, pins, _) = map_ready(&c).await;
     assert_eq!(pins, "2");
     assert_eq!(fresh_text(&c, ".cluster-ring").await, "2");
-    c.find(Locator::Css("#map"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    driver::click(&c, "#map").await;
     driver::eventually(10, "the list of the accounts at that spot", || async {
         driver::text(&c, ".map-card")
             .await
@@ -1334,12 +1325,7 @@ async fn a_quarantined_activity_is_accepted_or_dismissed_in_review() {
         text.contains("looks like Riverside Hardware"),
         "the duplicate says what it looks like: {text}"
     );
-    c.execute(
-        "document.querySelector('tr[data-kind=duplicate]').scrollIntoView({block: 'center'})",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "tr[data-kind=duplicate]").await;
     screenshot(&c, "review-duplicate").await;
     driver::click(&c, "tr[data-kind=duplicate] button[data-action=accept]").await;
     driver::eventually(30, "the page says it was merged", || async {
@@ -1804,12 +1790,7 @@ async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
         .unwrap();
     let (_, pins, _) = map_ready(c).await;
     assert_eq!(pins, "1", "only {name}");
-    c.find(Locator::Css("#map"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    driver::click(&c, "#map").await;
     // WebDriver reads only visible text, and the card fades in.
     driver::eventually(10, "the card, faded in", || async {
         driver::text(c, ".map-card").await.contains(&name)

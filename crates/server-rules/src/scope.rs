@@ -4,10 +4,8 @@
 //! territories nobody works yet (any manager may hand those over, as the management API
 //! already allows). An admin sees everything.
 
-use std::collections::HashSet;
-
-use rounds_core::{Account, Activity, Correction, Role, RotationPlan, Tz, apply_corrections};
-use rounds_protocol::records::{AccountRecord, ActivityRecord, CorrectionRecord, PlanRecord};
+use rounds_core::{Account, Activity, Role, RotationPlan, Tz};
+use rounds_protocol::records::{AccountRecord, PlanRecord};
 use rounds_protocol::{TerritoryId, UserId};
 
 use crate::auth::parse_role;
@@ -177,67 +175,6 @@ pub fn accounts(tx: &mut dyn Sql, team: &mut Team) -> Result<Vec<Account>> {
         tracing::warn!(ids = ?team.left_out, "stored accounts that do not read were left out");
     }
     Ok(out)
-}
-
-/// The accepted activities on `accounts`, with accepted corrections folded in (voided
-/// ones left out): the whole history (see `history` for a page that needs less).
-pub fn activities_of(tx: &mut dyn Sql, team: &Team, accounts: &[Account]) -> Result<Vec<Activity>> {
-    let wanted: HashSet<_> = accounts.iter().map(|a| a.id).collect();
-    let acts = if team.all {
-        tx.query("SELECT data FROM activities WHERE status = 'ok'", &[])?
-    } else if team.territories.is_empty() {
-        Vec::new()
-    } else {
-        let ids = team.territory_ids();
-        let inl = placeholders(1, ids.len());
-        tx.query(
-            &format!(
-                "SELECT a.data FROM activities a JOIN accounts c ON c.id = a.account_id
-                 WHERE a.status = 'ok' AND c.territory_id IN ({inl})"
-            ),
-            &ids,
-        )?
-    };
-    let mut activities = Vec::with_capacity(acts.len());
-    for r in acts {
-        let rec: ActivityRecord = r.json(0)?;
-        if let Ok(a) = Activity::try_from(&rec)
-            && wanted.contains(&a.account_id)
-        {
-            activities.push(a);
-        }
-    }
-    let corrections = corrections_of(tx, team)?;
-    Ok(if corrections.is_empty() {
-        activities
-    } else {
-        apply_corrections(&activities, &corrections)
-    })
-}
-
-/// The accepted corrections on the team's accounts.
-pub fn corrections_of(tx: &mut dyn Sql, team: &Team) -> Result<Vec<Correction>> {
-    let fixes = if team.all {
-        tx.query("SELECT data FROM corrections WHERE status = 'ok'", &[])?
-    } else if team.territories.is_empty() {
-        Vec::new()
-    } else {
-        let ids = team.territory_ids();
-        let inl = placeholders(1, ids.len());
-        tx.query(
-            &format!(
-                "SELECT r.data FROM corrections r JOIN accounts c ON c.id = r.account_id
-                 WHERE r.status = 'ok' AND c.territory_id IN ({inl})"
-            ),
-            &ids,
-        )?
-    };
-    let mut corrections: Vec<Correction> = Vec::with_capacity(fixes.len());
-    for r in fixes {
-        let rec: CorrectionRecord = r.json(0)?;
-        corrections.push(Correction::from(&rec));
-    }
-    Ok(corrections)
 }
 
 /// The organisation's rotation plan (the first by id; an organisation has one today).

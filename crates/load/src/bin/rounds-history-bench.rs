@@ -61,7 +61,7 @@ fn page(
         _ => performance::history_since(now),
     };
     let acts: Vec<Activity> = match reads {
-        Reads::Whole => scope::activities_of(tx, &team, &accounts)?,
+        Reads::Whole => history::all_activities(tx, &team, &accounts)?,
         Reads::Recent => history::activities_since(tx, &team, &accounts, since)?,
     };
     Ok(match page {

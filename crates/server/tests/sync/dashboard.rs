@@ -311,14 +311,20 @@ pub(crate) async fn territory_id(server: &TestServer, name: &'static str) -> Ter
         .expect("territory")
 }
 
-/// Every `data-rep="…"` attribute value on a page.
-fn data_reps(body: &str) -> Vec<String> {
-    body.match_indices("data-rep=\"")
+/// Every value of the attribute `name` on a page, in its order.
+fn attr_values(body: &str, name: &str) -> Vec<String> {
+    let start = format!("{name}=\"");
+    body.match_indices(&start)
         .map(|(i, m)| {
             let rest = &body[i + m.len()..];
             rest[..rest.find('"').expect("quote")].to_owned()
         })
         .collect()
+}
+
+/// Every `data-rep="…"` attribute value on a page.
+fn data_reps(body: &str) -> Vec<String> {
+    attr_values(body, "data-rep")
 }
 
 async fn a_manager_signs_in_and_a_rep_or_a_wrong_password_cannot(backend: Backend) {
@@ -580,12 +586,7 @@ fn link(body: &str, rel: &str) -> Option<String> {
 
 /// The activity ids a feed page shows, in its order.
 fn data_activities(body: &str) -> Vec<String> {
-    body.match_indices("data-activity=\"")
-        .map(|(i, m)| {
-            let rest = &body[i + m.len()..];
-            rest[..rest.find('"').expect("quote")].to_owned()
-        })
-        .collect()
+    attr_values(body, "data-activity")
 }
 
 /// Following "Older" from the newest page shows every one of Dana's synced activities once,
@@ -995,7 +996,7 @@ async fn figures_from_recent_and_whole_history(
                 let today_in = |tz: Tz| local_date(tz, now);
                 let mut team = scope::team(tx, &viewer)?;
                 let accounts = scope::accounts(tx, &mut team)?;
-                let whole = scope::activities_of(tx, &team, &accounts)?;
+                let whole = history::all_activities(tx, &team, &accounts)?;
                 let plan = scope::plan(tx)?;
                 let this_month = today_in(tz).with_day(1).expect("day 1");
                 for back in [0u32, 1, 4, 11] {
