@@ -1790,7 +1790,7 @@ async fn a_manager_sees_the_team_on_a_map_and_opens_an_account_from_its_pin() {
         .unwrap();
     let (_, pins, _) = map_ready(c).await;
     assert_eq!(pins, "1", "only {name}");
-    driver::click(&c, "#map").await;
+    driver::click(c, "#map").await;
     // WebDriver reads only visible text, and the card fades in.
     driver::eventually(10, "the card, faded in", || async {
         driver::text(c, ".map-card").await.contains(&name)
