@@ -45,25 +45,29 @@ fn of_team(team: &Team, table: &str, cond: &str, params: Vec<Val>) -> Option<(St
     ))
 }
 
-/// The team's accepted activities on `accounts` where `cond` holds, corrected.
+/// The team's accepted activities on `accounts` where any of `conds` holds (each a
+/// query of its own, so each can use its index; a row met twice counts once), corrected.
 fn read(
     tx: &mut dyn Sql,
     team: &Team,
     accounts: &[Account],
-    cond: &str,
-    params: Vec<Val>,
+    conds: Vec<(String, Vec<Val>)>,
 ) -> Result<Vec<Activity>> {
-    let Some((sql, params)) = of_team(team, "activities", cond, params) else {
-        return Ok(Vec::new());
-    };
     let wanted: HashSet<_> = accounts.iter().map(|a| a.id).collect();
+    let mut seen = HashSet::new();
     let mut activities = Vec::new();
-    for r in tx.query(&sql, &params)? {
-        let rec: ActivityRecord = r.json(0)?;
-        if let Ok(a) = Activity::try_from(&rec)
-            && wanted.contains(&a.account_id)
-        {
-            activities.push(a);
+    for (cond, params) in conds {
+        let Some((sql, params)) = of_team(team, "activities", &cond, params) else {
+            return Ok(Vec::new());
+        };
+        for r in tx.query(&sql, &params)? {
+            let rec: ActivityRecord = r.json(0)?;
+            if let Ok(a) = Activity::try_from(&rec)
+                && wanted.contains(&a.account_id)
+                && seen.insert(a.id)
+            {
+                activities.push(a);
+            }
         }
     }
     let corrections = corrections_of(tx, team)?;
@@ -93,7 +97,7 @@ pub fn all_activities(
     team: &Team,
     accounts: &[Account],
 ) -> Result<Vec<Activity>> {
-    read(tx, team, accounts, "1 = 1", Vec::new())
+    read(tx, team, accounts, vec![("1 = 1".into(), Vec::new())])
 }
 
 /// The accepted activities on `accounts` that may have happened at or after `since`,
@@ -110,7 +114,12 @@ pub fn activities_since(
         tx,
         team,
         accounts,
-        &format!("(r.occurred_at >= $1 OR r.id IN ({CORRECTED}))"),
-        vec![Val::from(time::text(since))],
+        vec![
+            (
+                "r.occurred_at >= $1".into(),
+                vec![Val::from(time::text(since))],
+            ),
+            (format!("r.id IN ({CORRECTED})"), Vec::new()),
+        ],
     )
 }
