@@ -26,6 +26,7 @@ on_both_backends!(
     the_feed_filtered_by_rep_shows_only_that_rep,
     the_feed_pages_by_key_through_every_activity_once,
     pages_reading_recent_history_equal_the_whole_history,
+    two_servers_on_one_database_serve_the_same_figures,
     performance_shows_the_seeds_worked_example_exactly,
     compliance_matches_an_independent_count_for_one_rep,
     a_manager_sees_only_their_own_team,
@@ -253,6 +254,13 @@ impl Browser {
             &[("csrf", &csrf), ("email", email), ("password", password)],
         )
         .await
+    }
+
+    /// The same browser (its cookies) pointed at another server.
+    pub(crate) fn on(&self, base: &str) -> Browser {
+        let mut other = Browser::new(base);
+        other.cookies = self.cookies.clone();
+        other
     }
 
     pub(crate) async fn signed_in(base: &str, email: &str) -> Browser {
@@ -1149,4 +1157,72 @@ async fn pages_reading_recent_history_equal_the_whole_history(backend: Backend) 
         .await
         .expect("corrections");
     check("with corrections").await;
+}
+
+/// Two server processes on one database (here two servers with their own pools and
+/// state, in one test process): a session begun on one works on the other, every page
+/// and export reads the same on both, and what a manager changes through one the other
+/// shows at once. The server keeps nothing a second one would miss.
+async fn two_servers_on_one_database_serve_the_same_figures(backend: Backend) {
+    let first = demo_server(backend).await;
+    let second = TestServer::start_with(first.settings.clone(), None).await;
+    let mut a = Browser::signed_in(&first.base, MANAGER).await;
+    let mut b = a.on(&second.base);
+    let paths = [
+        "/dashboard/activity",
+        "/dashboard/compliance",
+        "/dashboard/performance",
+        "/dashboard/priority",
+        "/dashboard/balance",
+        "/dashboard/accounts",
+        "/dashboard/quotas",
+        "/dashboard/map.json",
+        "/dashboard/activity.csv",
+        "/dashboard/compliance.csv",
+        "/dashboard/accounts.csv",
+    ];
+    let same = |a: Page, b: Page, path: &str| {
+        assert_eq!((a.status, b.status), (200, 200), "{path}");
+        assert!(a.body == b.body, "{path} reads the same on both servers");
+    };
+    for path in paths {
+        same(a.get(path).await, b.get(path).await, path);
+    }
+
+    // A move through the first server: the second shows it at once.
+    let (dorne, westerlands) = (
+        territory_id(&first, "Dorne").await,
+        territory_id(&first, "The Westerlands").await,
+    );
+    let list = a
+        .page(&format!("/dashboard/accounts?territory={dorne}"))
+        .await;
+    let csrf = csrf_of(&list);
+    let ids = attr_values(&list, "data-account");
+    assert!(!ids.is_empty(), "Dorne has accounts to move");
+    let to = westerlands.to_string();
+    let mut form = vec![("csrf", csrf.as_str()), ("to", to.as_str())];
+    for id in &ids {
+        form.push(("ids", id.as_str()));
+    }
+    let moved = a.post("/dashboard/accounts/move", &form).await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let on_second = b
+        .page(&format!("/dashboard/accounts?territory={westerlands}"))
+        .await;
+    for id in &ids {
+        assert!(
+            on_second.contains(id.as_str()),
+            "{id} is in The Westerlands on the second server"
+        );
+    }
+    for path in paths {
+        same(a.get(path).await, b.get(path).await, path);
+    }
+
+    // Signed out through the second: the first refuses the session too.
+    let out = b.post("/logout", &[("csrf", csrf.as_str())]).await;
+    assert!(matches!(out.status, 303 | 200), "{}", out.status);
+    let after = a.get("/dashboard/activity").await;
+    assert_eq!(after.status, 303, "the session ended for both servers");
 }
