@@ -137,7 +137,9 @@ pub fn page(
         params.push(Val::from(k.occurred_at.as_str()));
         params.push(Val::from(k.id.as_str()));
         let (at, id) = (params.len() - 1, params.len());
-        sql += &format!(" AND (occurred_at {op} ${at} OR (occurred_at = ${at} AND id {op} ${id}))");
+        // A row value, so both backends read the index on (status, occurred_at, id) from
+        // the key on, in order, and stop at the page's end.
+        sql += &format!(" AND (occurred_at, id) {op} (${at}, ${id})");
     }
     sql += &format!(
         " ORDER BY occurred_at {order}, id {order} LIMIT {}",

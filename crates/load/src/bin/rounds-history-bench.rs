@@ -115,7 +115,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = match &args.database {
         Some(url) => {
             let mut s = Settings::for_tests(url);
-            s.database_schema = Some(format!("rounds_bench_{}", uuid::Uuid::new_v4().simple()));
+            s.database_schema = Some(format!("rounds_load_{}", uuid::Uuid::new_v4().simple()));
             s
         }
         None => Settings::for_tests(&dir.join("bench.db").display().to_string()),
