@@ -186,7 +186,7 @@ pub async fn rows(
             Ok::<_, crate::Error>((team, found))
         })
         .await?;
-    let next = found.oldest.clone().filter(|_| found.more);
+    let next = found.older.clone();
     Ok((shape(viewer, &team, found), next))
 }
 
@@ -206,7 +206,7 @@ pub async fn load(
         s.db.read(move |tx| {
             let team = scope::team(tx, &v)?;
             let found = feed::page(tx, &team, &filter, &start, size)?;
-            let (added, pins, stages, snaps) = if !found.newer {
+            let (added, pins, stages, snaps) = if found.newer.is_none() {
                 (
                     feed::added_accounts(tx, &team, &filter, ADDED_SHOWN)?,
                     feed::pin_moves(tx, &team, &filter, ADDED_SHOWN)?,
@@ -301,10 +301,8 @@ fn shape(viewer: &Viewer, team: &Team, found: FeedPage) -> Feed {
         activities: acts,
         accounts,
         voided: void,
-        more,
+        older,
         newer,
-        newest,
-        oldest,
     } = found;
     let rows = acts
         .into_iter()
@@ -337,8 +335,8 @@ fn shape(viewer: &Viewer, team: &Team, found: FeedPage) -> Feed {
         .collect();
     Feed {
         rows,
-        older: oldest.filter(|_| more).map(|k| k.to_param()),
-        newer: newest.filter(|_| newer).map(|k| k.to_param()),
+        older: older.map(|k| k.to_param()),
+        newer: newer.map(|k| k.to_param()),
         added: Vec::new(),
         pins: Vec::new(),
         stages: Vec::new(),

@@ -17,6 +17,7 @@ use super::performance;
 use super::scope::{self, Team};
 use super::{Answer, Refusal, Viewer, csv_response, csv_stream, fault};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use rounds_server_rules::feed::Start;
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
@@ -185,13 +186,11 @@ pub async fn activity(
         Ok(x) => x,
         Err(e) => return Ok(fault(e)),
     };
-    let pieces = futures_util::stream::unfold(
-        (Some(head), next, Some((s, viewer, filter))),
-        |(pending, next, ctx)| async move {
-            if let Some(bytes) = pending {
-                return Some((Ok(Bytes::from(bytes)), (None, next, ctx)));
-            }
-            let (key, (s, viewer, filter)) = next.zip(ctx)?;
+    // The rest: each piece starts after the last one's final row, until none follows.
+    let rest = futures_util::stream::unfold(
+        next.map(|key| (key, s, viewer, filter)),
+        |state| async move {
+            let (key, s, viewer, filter) = state?;
             let piece = activity::rows(
                 &s,
                 &viewer,
@@ -201,22 +200,20 @@ pub async fn activity(
             )
             .await
             .and_then(|(feed, next)| Ok((activity_piece(false, feed)?, next)));
-            match piece {
-                Ok((bytes, next)) => Some((
+            Some(match piece {
+                Ok((bytes, next)) => (
                     Ok(Bytes::from(bytes)),
-                    (None, next, Some((s, viewer, filter))),
-                )),
+                    next.map(|key| (key, s, viewer, filter)),
+                ),
                 // The file is cut off (the client sees the connection end early).
                 Err(e) => {
                     tracing::error!(error = %e, "activity export stopped");
-                    Some((
-                        Err(std::io::Error::other(e.to_string())),
-                        (None, None, None),
-                    ))
+                    (Err(std::io::Error::other(e.to_string())), None)
                 }
-            }
+            })
         },
     );
+    let pieces = futures_util::stream::once(async { Ok(Bytes::from(head)) }).chain(rest);
     Ok(csv_stream("activity.csv", Body::from_stream(pieces)))
 }
 

@@ -128,7 +128,7 @@
       return L.divIcon({ html: ring, className: 'cluster', iconSize: L.point(size, size) });
     }
     function clusterMarker(latlng, count, tally, picked, label, onClick) {
-      var m = L.marker(latlng, { icon: clusterIcon(count, tally, picked), title: label, alt: label });
+      var m = L.marker(latlng, { icon: clusterIcon(count, tally, picked), title: label });
       m.on('click', onClick);
       return m;
     }

@@ -465,14 +465,14 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PerformanceQuery, v: &Performanc
     )
 }
 
-/// The page's figures for the viewer: `None` when the territory asked for is not the
-/// team's. Shared by the page and its CSV downloads.
 /// How far back the page looks at `now`: the reps' last WEEKS complete weeks end before
 /// their today; two more weeks cover every zone.
 pub fn history_since(now: DateTime<Utc>) -> DateTime<Utc> {
     now - chrono::Duration::weeks(WEEKS as i64 + 2)
 }
 
+/// The page's figures for the viewer: `None` when the territory asked for is not the
+/// team's. Shared by the page and its CSV downloads.
 pub async fn load(
     s: &AppState,
     viewer: &Viewer,

@@ -279,8 +279,6 @@ pub fn render(viewer: &Viewer, team: &Team, q: &PriorityQuery, v: &PriorityView)
     page("Priority", Some((viewer, "/dashboard/priority")), body)
 }
 
-/// The ranking for the viewer: `None` when the territory asked for is not the team's.
-/// Shared by the page and its CSV download.
 /// How far back the scores look at `now`: the recency look-back from the earliest
 /// today of any zone, less a day (a zone ahead of UTC).
 pub fn history_since(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -290,6 +288,8 @@ pub fn history_since(now: DateTime<Utc>) -> DateTime<Utc> {
         .and_utc()
 }
 
+/// The ranking for the viewer: `None` when the territory asked for is not the team's.
+/// Shared by the page and its CSV download.
 pub async fn load(
     s: &AppState,
     viewer: &Viewer,

@@ -81,13 +81,11 @@ pub struct FeedPage {
     pub accounts: HashMap<AccountId, Account>,
     /// Which of them a later correction voided (they stay in the feed, marked).
     pub voided: HashSet<ActivityId>,
-    /// Whether older activities follow (then `oldest` starts the next page).
-    pub more: bool,
-    /// Whether newer activities come before this page (then `newest` ends them).
-    pub newer: bool,
-    /// The keys of the page's first and last rows.
-    pub newest: Option<Key>,
-    pub oldest: Option<Key>,
+    /// Where the next older page starts (its last row's key), when older rows follow.
+    pub older: Option<Key>,
+    /// Where the next newer page starts (its first row's key), when newer rows come
+    /// before this page.
+    pub newer: Option<Key>,
 }
 
 /// A page of the team's activities under `f` from `start`, `size` to a page, newest
@@ -164,8 +162,8 @@ pub fn page(
             (true, true)
         }
     };
-    let newest = rows.first().map(|(_, k)| k.clone());
-    let oldest = rows.last().map(|(_, k)| k.clone());
+    let older = rows.last().filter(|_| more).map(|(_, k)| k.clone());
+    let newer = rows.first().filter(|_| newer).map(|(_, k)| k.clone());
     let acts: Vec<Activity> = rows
         .iter()
         .filter_map(|(rec, _)| Activity::try_from(rec).ok())
@@ -177,10 +175,8 @@ pub fn page(
         activities: acts,
         accounts,
         voided,
-        more,
+        older,
         newer,
-        newest,
-        oldest,
     })
 }
 
