@@ -22,13 +22,17 @@ use super::scope::{self, Team};
 use super::{Answer, Csrf, Refusal, Viewer, html_response, page, see_other};
 use crate::fields::FieldChange;
 use crate::manage;
+use rounds_server_rules::account_list::{self, AccountsPage, Key, ListFilter, Start};
 use rounds_server_rules::photos::{self, PhotoRow};
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
 use rounds_server_rules::{appointments, units};
 
-/// At most this many rows on the page; the CSV export has them all.
+/// At most this many rows on a page that does not page (the unmapped accounts).
 pub const MAX_ROWS: usize = 500;
+
+/// Accounts to a page of the list, which pages by name; the CSV export has them all.
+pub const PAGE: usize = 100;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct AccountsQuery {
@@ -39,10 +43,32 @@ pub struct AccountsQuery {
     pub moved: Option<usize>,
     /// The export's shape: a CRM's (`salesforce`, `hubspot`, `pipedrive`), else Rounds'.
     pub shape: Option<String>,
+    /// The page after this key (`account_list::Key`), from a "Next" link.
+    pub after: Option<String>,
+    /// The page before this key, from a "Previous" link.
+    pub before: Option<String>,
 }
 
 fn some(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// What the list's filters ask the database for.
+pub fn list_filter(q: &AccountsQuery) -> ListFilter {
+    ListFilter {
+        territory: some(&q.territory).map(str::to_owned),
+        rep: some(&q.rep).map(str::to_owned),
+        text: some(&q.q).map(str::to_owned),
+    }
+}
+
+/// Where the page the query asks for starts; a damaged page link is refused.
+pub fn start_of(q: &AccountsQuery) -> Result<Start> {
+    Ok(match (some(&q.after), some(&q.before)) {
+        (Some(k), _) => Start::After(Key::parse(k)?),
+        (_, Some(k)) => Start::Before(Key::parse(k)?),
+        _ => Start::First,
+    })
 }
 
 /// The team's accounts as stored (records, so the export can write every field), by name.
@@ -178,20 +204,32 @@ pub fn render_list(
     viewer: &Viewer,
     team: &Team,
     q: &AccountsQuery,
-    rows: &[AccountRecord],
+    page_: &AccountsPage,
+    total: i64,
 ) -> Markup {
-    let shown = &rows[..rows.len().min(MAX_ROWS)];
     let qs = query_string(q);
+    let link = |k: Option<(&str, &Key)>| {
+        let mut parts = vec![qs.clone()];
+        if let Some((name, key)) = k {
+            parts.push(format!(
+                "{name}={}",
+                super::activity::encode(&key.to_param())
+            ));
+        }
+        parts.retain(|p| !p.is_empty());
+        format!("/dashboard/accounts?{}", parts.join("&"))
+    };
+    let rows = &page_.records;
     let body = html! {
         h1 { "Accounts" }
-        (super::layout::left_out(&team.left_out))
+        (super::layout::left_out(&page_.left_out))
         @if let Some(n) = q.moved {
             p.ok-note role="status" { "Moved " (n) " account" @if n != 1 { "s" } "." }
         }
         (filters(team, q, "/dashboard/accounts"))
         p.muted {
-            (rows.len()) " account" @if rows.len() != 1 { "s" }
-            @if rows.len() > shown.len() { " (the first " (shown.len()) " shown; narrow the filters or download them all)" }
+            (total) " account" @if total != 1 { "s" }
+            @if total > rows.len() as i64 { ", " (PAGE) " to a page by name" }
             " · "
             a.download href=(format!("/dashboard/accounts.csv?{qs}")) download { "Download CSV" }
             " (the import format: edit it and import it back) · in a CRM's shape: "
@@ -217,7 +255,7 @@ pub fn render_list(
                         th { "Stage" } th { "Priority" } th { "City" }
                     } }
                     tbody {
-                        @for a in shown {
+                        @for a in rows {
                             tr data-account=(a.id) {
                                 td.check { input type="checkbox" name="ids" value=(a.id) aria-label=(format!("Select {}", a.name)); }
                                 td.title { a href=(format!("/dashboard/accounts/{}", a.id)) { (a.name) } }
@@ -232,32 +270,41 @@ pub fn render_list(
                 } }
             }
         }
+        nav.pager aria-label="Pages" {
+            @if let Some(k) = &page_.previous {
+                a href=(link(None)) { "⇤ First" }
+                a href=(link(Some(("before", k)))) rel="prev" { "← Previous" }
+            }
+            @if let Some(k) = &page_.next {
+                a href=(link(Some(("after", k)))) rel="next" { "Next →" }
+            }
+        }
     };
     page("Accounts", Some((viewer, "/dashboard/accounts")), body)
 }
 
+/// The team, how many accounts the filters select, and the page asked for: one read.
 pub async fn list(
     State(s): State<AppState>,
     viewer: Viewer,
     q: Result<Query<AccountsQuery>, QueryRejection>,
 ) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let v = viewer.clone();
+    let start = start_of(&q)?;
+    let (v, f) = (viewer.clone(), list_filter(&q));
     let out =
         s.db.read(move |tx| {
-            let mut team = scope::team(tx, &v)?;
-            let accounts = scope::accounts(tx, &mut team)?;
-            Ok::<_, Error>((team, records(&accounts)))
+            let team = scope::team(tx, &v)?;
+            let total = account_list::count(tx, &team, &f)?;
+            let page = account_list::page(tx, &team, &f, &start, PAGE)?;
+            Ok::<_, Error>((team, total, page))
         })
         .await;
     match out {
-        Ok((team, all)) => {
-            let rows = filter(&team, all, &q);
-            Ok(html_response(
-                StatusCode::OK,
-                render_list(&viewer, &team, &q, &rows),
-            ))
-        }
+        Ok((team, total, page)) => Ok(html_response(
+            StatusCode::OK,
+            render_list(&viewer, &team, &q, &page, total),
+        )),
         Err(e) => Err(e.into()),
     }
 }

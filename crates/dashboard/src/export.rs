@@ -18,7 +18,8 @@ use super::scope::{self, Team};
 use super::{Answer, Refusal, Viewer, csv_response, csv_stream, fault};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use rounds_server_rules::feed::Start;
+use rounds_server_rules::account_list::{self, Key, ListFilter, Start};
+use rounds_server_rules::feed;
 use rounds_server_rules::state::AppState;
 use rounds_server_rules::{Error, Result};
 use rounds_server_rules::{crm_export, import};
@@ -75,6 +76,42 @@ fn territory_name(team: &Team, t: rounds_protocol::TerritoryId) -> String {
     }
 }
 
+/// Accounts are read and sent this many at a time: the export streams.
+pub const ACCOUNT_PIECE: usize = 2_000;
+
+/// A piece of the accounts export from `start`, with where the next one starts.
+async fn accounts_piece(
+    s: &AppState,
+    team: Team,
+    f: ListFilter,
+    shape: Option<crm_export::Shape>,
+    start: Start,
+) -> Result<(Vec<u8>, Option<Key>)> {
+    s.db.read(move |tx| {
+        let page = account_list::page(tx, &team, &f, &start, ACCOUNT_PIECE)?;
+        let header = start == Start::First;
+        let name = |t| territory_name(&team, t);
+        let bytes = match shape {
+            None => import::export_accounts_piece(&page.records, &name, header)?,
+            Some(shape) => {
+                let owner = |t: Option<rounds_protocol::TerritoryId>| {
+                    team.territory(t)
+                        .and_then(|row| row.rep)
+                        .and_then(|rep| team.rep(rep))
+                        .map(|p| p.email.clone())
+                        .unwrap_or_default()
+                };
+                crm_export::export(tx, shape, &page.records, &name, &owner, header)?
+            }
+        };
+        Ok((bytes, page.next))
+    })
+    .await
+}
+
+/// The accounts the filters choose, by name, in the import's format or a CRM's, streamed
+/// a piece at a time by key. The first piece is read before answering, so a failure
+/// there is an error page rather than a cut-off file.
 pub async fn accounts(
     State(s): State<AppState>,
     viewer: Viewer,
@@ -91,31 +128,39 @@ pub async fn accounts(
             )
         })?),
     };
-    let out =
-        s.db.read(move |tx| {
-            let mut team = scope::team(tx, &viewer)?;
-            let all = accounts::records(&scope::accounts(tx, &mut team)?);
-            let rows = accounts::filter(&team, all, &q);
-            match shape {
-                None => import::export_accounts(&rows, &|t| territory_name(&team, t)),
-                Some(shape) => {
-                    let owner = |t: Option<rounds_protocol::TerritoryId>| {
-                        team.territory(t)
-                            .and_then(|row| row.rep)
-                            .and_then(|rep| team.rep(rep))
-                            .map(|p| p.email.clone())
-                            .unwrap_or_default()
-                    };
-                    crm_export::export(tx, shape, &rows, &|t| territory_name(&team, t), &owner)
+    let f = accounts::list_filter(&q);
+    let first = async {
+        let v = viewer.clone();
+        let team = s.db.read(move |tx| scope::team(tx, &v)).await?;
+        let (bytes, next) =
+            accounts_piece(&s, team.clone(), f.clone(), shape, Start::First).await?;
+        Ok::<_, Error>((team, bytes, next))
+    }
+    .await;
+    let (team, head, next) = match first {
+        Ok(x) => x,
+        Err(e) => return Ok(fault(e)),
+    };
+    // The rest: each piece starts after the last one's final row, until none follows.
+    let rest =
+        futures_util::stream::unfold(next.map(|key| (key, s, team, f)), move |state| async move {
+            let (key, s, team, f) = state?;
+            let piece = accounts_piece(&s, team.clone(), f.clone(), shape, Start::After(key)).await;
+            Some(match piece {
+                Ok((bytes, next)) => (Ok(Bytes::from(bytes)), next.map(|key| (key, s, team, f))),
+                // The file is cut off (the client sees the connection end early).
+                Err(e) => {
+                    tracing::error!(error = %e, "accounts export stopped");
+                    (Err(std::io::Error::other(e.to_string())), None)
                 }
-            }
-        })
-        .await;
+            })
+        });
+    let pieces = futures_util::stream::once(async { Ok(Bytes::from(head)) }).chain(rest);
     let name = match shape {
         None => "accounts.csv".to_owned(),
         Some(s) => format!("accounts-{}.csv", s.system()),
     };
-    Ok(send(&name, out))
+    Ok(csv_stream(&name, Body::from_stream(pieces)))
 }
 
 fn check_in_name(c: CheckIn) -> &'static str {
@@ -179,9 +224,15 @@ pub async fn activity(
 ) -> Answer {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let filter = activity::filter_of(&viewer, &q);
-    let first = activity::rows(&s, &viewer, filter.clone(), Start::Newest, ACTIVITY_PIECE)
-        .await
-        .and_then(|(feed, next)| Ok((activity_piece(true, feed)?, next)));
+    let first = activity::rows(
+        &s,
+        &viewer,
+        filter.clone(),
+        feed::Start::Newest,
+        ACTIVITY_PIECE,
+    )
+    .await
+    .and_then(|(feed, next)| Ok((activity_piece(true, feed)?, next)));
     let (head, next) = match first {
         Ok(x) => x,
         Err(e) => return Ok(fault(e)),
@@ -195,7 +246,7 @@ pub async fn activity(
                 &s,
                 &viewer,
                 filter.clone(),
-                Start::OlderThan(key),
+                feed::Start::OlderThan(key),
                 ACTIVITY_PIECE,
             )
             .await

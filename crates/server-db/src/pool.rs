@@ -146,6 +146,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_regions.sql")),
     (16, include_str!("../migrations/0016_unit_boundaries.sql")),
     (17, include_str!("../migrations/0017_feed_keys.sql")),
+    (18, include_str!("../migrations/0018_account_keys.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

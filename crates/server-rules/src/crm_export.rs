@@ -144,19 +144,25 @@ fn record_ids(
     Ok(out)
 }
 
-/// `accounts` as `shape`'s export; `territory_name` names a territory, `owner` gives the
-/// e-mail of the rep who works one (empty when none does).
+/// `accounts` as `shape`'s export, or a piece of it (the header only on the first);
+/// `territory_name` names a territory, `owner` gives the e-mail of the rep who works one
+/// (empty when none does).
 pub fn export(
     tx: &mut dyn Sql,
     shape: Shape,
     accounts: &[AccountRecord],
     territory_name: &dyn Fn(TerritoryId) -> String,
     owner: &dyn Fn(Option<TerritoryId>) -> String,
+    header: bool,
 ) -> Result<Vec<u8>> {
     let ids = record_ids(tx, shape, accounts)?;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
-    w.write_record(shape.headers()).map_err(fail)?;
+    if header {
+        w.write_record(shape.headers()).map_err(fail)?;
+    }
     for a in accounts {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         let coord = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();

@@ -959,12 +959,23 @@ pub fn export_accounts(
     accounts: &[AccountRecord],
     territory_name: &dyn Fn(TerritoryId) -> String,
 ) -> Result<Vec<u8>> {
+    export_accounts_piece(accounts, territory_name, true)
+}
+
+/// [`export_accounts`] as one piece of a streamed file: the header only on the first.
+pub fn export_accounts_piece(
+    accounts: &[AccountRecord],
+    territory_name: &dyn Fn(TerritoryId) -> String,
+    header: bool,
+) -> Result<Vec<u8>> {
     // The header is written once, from COLUMNS.
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
-    w.write_record(COLUMNS).map_err(fail)?;
+    if header {
+        w.write_record(COLUMNS).map_err(fail)?;
+    }
     for a in accounts {
         w.serialize(
             CsvAccount {

@@ -5,6 +5,7 @@
 //! It speaks to the database through `rounds-server-db` and knows nothing of HTTP: the
 //! server binary maps these functions and their [`Error`]s onto routes and answers.
 
+pub mod account_list;
 pub mod appointments;
 pub mod auth;
 pub mod backup;

@@ -173,9 +173,11 @@ pub fn account(tx: &mut dyn Sql, id: AccountId) -> Result<Option<AccountRecord>>
 /// Saves an account's new state and logs it in its territory's bucket.
 pub fn save_account(tx: &mut Tx<'_>, rec: &AccountRecord) -> Result<()> {
     let data = serde_json::to_string(rec).map_err(|e| Error::Internal(e.to_string()))?;
+    let (name_key, search) = crate::account_list::keys_of(rec);
     tx.exec(
-        "UPDATE accounts SET data = $2, territory_id = $3 WHERE id = $1",
-        params![rec.id, data, rec.territory_id],
+        "UPDATE accounts SET data = $2, territory_id = $3, name_key = $4, search_text = $5
+         WHERE id = $1",
+        params![rec.id, data, rec.territory_id, name_key, search],
     )?;
     if let Some(b) = territory_bucket(rec.territory_id) {
         changelog::put(tx, &b, &Row::Account(rec.clone()))?;
@@ -202,9 +204,11 @@ pub fn create_account_held(
     rep: Option<UserId>,
 ) -> Result<()> {
     let data = serde_json::to_string(rec).map_err(|e| Error::Internal(e.to_string()))?;
+    let (name_key, search) = crate::account_list::keys_of(rec);
     tx.exec(
-        "INSERT INTO accounts (id, territory_id, data) VALUES ($1, $2, $3)",
-        params![rec.id, rec.territory_id, data],
+        "INSERT INTO accounts (id, territory_id, data, name_key, search_text)
+         VALUES ($1, $2, $3, $4, $5)",
+        params![rec.id, rec.territory_id, data, name_key, search],
     )?;
     crate::stage::record_history(tx, rec, since)?;
     if let Some(b) = territory_bucket(rec.territory_id) {

@@ -15,9 +15,9 @@ pub use rounds_dashboard as dashboard;
 pub use rounds_server_db as db;
 pub use rounds_server_db::{params, time};
 pub use rounds_server_rules::{
-    auth, backup, blobs, calendar, changelog, crm, crm_export, feed, fields, history, import,
-    manage, org, photos, planned_weeks, pull, push, review, scope, sessions, settings, stage,
-    throttle, units,
+    account_list, auth, backup, blobs, calendar, changelog, crm, crm_export, feed, fields, history,
+    import, manage, org, photos, planned_weeks, pull, push, review, scope, sessions, settings,
+    stage, throttle, units,
 };
 
 pub use db::Db;
@@ -71,6 +71,11 @@ pub async fn serve_db(
         settings.max_connections,
         std::time::Duration::from_secs(settings.idle_timeout_secs.max(1)),
     );
+    // Rows from before the account list's keys: keyed before the list is served.
+    let keyed = account_list::backfill(&db).await?;
+    if keyed > 0 {
+        tracing::info!(accounts = keyed, "keyed accounts for the account list");
+    }
     let geocoder = geocoder::spawn(db.clone(), &settings);
     let app = http::router(http::AppState::new(db, settings));
     let served = axum::serve(

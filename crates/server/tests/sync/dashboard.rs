@@ -291,7 +291,7 @@ fn assert_valid_html(path: &str, body: &str) {
     assert!(body.contains("<html lang=\"en\">") && body.ends_with("</html>"));
 }
 
-async fn user_id(server: &TestServer, email: &'static str) -> UserId {
+pub(crate) async fn user_id(server: &TestServer, email: &'static str) -> UserId {
     server
         .db
         .read(move |tx| {
@@ -320,7 +320,7 @@ pub(crate) async fn territory_id(server: &TestServer, name: &'static str) -> Ter
 }
 
 /// Every value of the attribute `name` on a page, in its order.
-fn attr_values(body: &str, name: &str) -> Vec<String> {
+pub(crate) fn attr_values(body: &str, name: &str) -> Vec<String> {
     let start = format!("{name}=\"");
     body.match_indices(&start)
         .map(|(i, m)| {
@@ -585,7 +585,7 @@ async fn the_feed_filtered_by_rep_shows_only_that_rep(backend: Backend) {
 }
 
 /// A page's link with this `rel`, as a path (its `&amp;` read back).
-fn link(body: &str, rel: &str) -> Option<String> {
+pub(crate) fn link(body: &str, rel: &str) -> Option<String> {
     let at = body.find(&format!("rel=\"{rel}\""))?;
     let start = body[..at].rfind("href=\"")? + "href=\"".len();
     let end = start + body[start..].find('"')?;

@@ -11,6 +11,7 @@
 #[macro_use]
 extern crate rounds_server_testkit;
 
+mod account_list;
 mod attacks;
 mod bad_input;
 mod capture;
