@@ -2484,3 +2484,98 @@ async fn every_dashboard_page_passes_the_accessibility_check() {
     );
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// A director sees the teams under them rolled up, looks at one (the pages say so and
+/// narrow), pages through the accounts by name, and rolls the teams up again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: run with --include-ignored (scripts/test does)"]
+async fn a_director_looks_at_one_team_and_pages_through_its_accounts() {
+    let driver = ChromeDriver::start();
+    // 120 accounts: more than a page of the list.
+    let server = Server::demo_at(test_now(), 40).await;
+    let base = server.base();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    c.set_window_size(1280, 800).await.unwrap();
+    sign_in_to_dashboard(&c, &base, "director@demo.rounds.app").await;
+
+    c.goto(&format!("{base}/dashboard/teams")).await.unwrap();
+    let text = body_text(&c).await;
+    assert!(text.contains("Morgan Avery's team"), "{text}");
+    screenshot(&c, "teams").await;
+    c.find(Locator::Css("tr[data-team]:not([data-team='']) button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    driver::eventually(30, "the team chosen", || async {
+        body_text(&c)
+            .await
+            .contains("Looking at Morgan Avery's team only")
+    })
+    .await;
+
+    c.goto(&format!("{base}/dashboard/accounts")).await.unwrap();
+    let text = body_text(&c).await;
+    assert!(
+        text.contains("Looking at Morgan Avery's team only"),
+        "{text}"
+    );
+    assert!(
+        text.contains("120 accounts, 100 to a page by name"),
+        "{text}"
+    );
+    let first = c
+        .find(Locator::Css("tbody tr[data-account] td.title a"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    scroll_to(&c, "nav.pager").await;
+    screenshot(&c, "accounts-one-team").await;
+    c.find(Locator::Css("nav.pager a[rel=next]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    driver::eventually(30, "the next page", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.query().is_some_and(|q| q.contains("after=")))
+    })
+    .await;
+    let rows = c
+        .find_all(Locator::Css("tbody tr[data-account]"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 20, "the rest of the 120");
+    let second = rows[0]
+        .find(Locator::Css("td.title a"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.to_lowercase() <= second.to_lowercase(),
+        "{first} then {second}"
+    );
+    screenshot(&c, "accounts-next-page").await;
+
+    // All teams again: the notice goes.
+    c.goto(&format!("{base}/dashboard/teams")).await.unwrap();
+    c.find(Locator::Css("tr[data-team=''] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    driver::eventually(30, "all teams again", || async {
+        let t = body_text(&c).await;
+        t.contains("Teams") && !t.contains("Looking at Morgan")
+    })
+    .await;
+}

@@ -475,6 +475,7 @@ impl Server {
                     role: rounds_core::Role::Manager,
                     tz: rounds_core::Tz::UTC,
                     csrf: String::new(),
+                    team: None,
                 };
                 let data = tx
                     .query_one(

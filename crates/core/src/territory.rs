@@ -21,6 +21,8 @@ pub struct Territory {
 pub enum Role {
     Rep,
     Manager,
+    /// Heads managers: sees and acts for everyone under them, their teams rolled up.
+    Director,
     Admin,
 }
 

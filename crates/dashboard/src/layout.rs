@@ -1,7 +1,7 @@
 //! The page frame, the stylesheet and small SVG pieces shared by the pages.
 
 use maud::{Markup, PreEscaped, html};
-use rounds_core::Ratio;
+use rounds_core::{Ratio, Role};
 
 use super::Viewer;
 
@@ -44,6 +44,13 @@ pub fn page(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Marku
                                     a href=(href) { (label) }
                                 }
                             }
+                            @if matches!(v.role, Role::Director | Role::Admin) {
+                                @if current == "/dashboard/teams" {
+                                    a href="/dashboard/teams" aria-current="page" { "Teams" }
+                                } @else {
+                                    a href="/dashboard/teams" { "Teams" }
+                                }
+                            }
                         }
                         form.logout method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(v.csrf);
@@ -53,7 +60,15 @@ pub fn page(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Marku
                         }
                     }
                 }
-                main { (body) }
+                main {
+                    @if let Some((_, name)) = viewer.and_then(|(v, _)| v.team.as_ref()) {
+                        p.narrowed role="status" {
+                            "Looking at " strong { (name) "'s team" } " only · "
+                            a href="/dashboard/teams" { "Change" }
+                        }
+                    }
+                    (body)
+                }
             }
         }
     }

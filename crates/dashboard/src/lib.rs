@@ -27,6 +27,7 @@ pub mod postal;
 pub mod priority;
 pub mod quotas;
 pub mod review;
+pub mod teams;
 pub mod unmapped;
 pub mod weeks;
 
@@ -173,6 +174,7 @@ pub fn router() -> Router<AppState> {
             get(quotas::handler).post(quotas::submit),
         )
         .route("/dashboard/quotas/regions", post(quotas::assign_regions))
+        .route("/dashboard/teams", get(teams::list).post(teams::choose))
 }
 
 /// A CSV download.

@@ -341,6 +341,14 @@ pub async fn seed(
         )
         .into_uuid(),
     );
+    // The director over the manager, made the same way.
+    let director_id = UserId::from_uuid(
+        uuid::Builder::from_unix_timestamp_millis(
+            u64::try_from((anchor - Duration::days(back)).timestamp_millis()).unwrap_or(0),
+            &[0xd1; 10],
+        )
+        .into_uuid(),
+    );
     let reps: Vec<UserId> = METROS
         .iter()
         .map(|_| UserId::from_uuid(rng.uuid_at(anchor - Duration::days(back))))
@@ -368,11 +376,19 @@ pub async fn seed(
             };
             let mut users = vec![
                 mk(
+                    director_id,
+                    "director@demo.rounds.app",
+                    "Robin Director",
+                    Role::Director,
+                    None,
+                    "America/Chicago",
+                ),
+                mk(
                     manager_id,
                     "manager@demo.rounds.app",
                     "Morgan Avery",
                     Role::Manager,
-                    None,
+                    Some(director_id),
                     "America/Chicago",
                 ),
                 // The organisation's rotation plan is an administrator's to change.
@@ -395,7 +411,7 @@ pub async fn seed(
         })
         .await?;
     }
-    summary.users = 2 + reps.len();
+    summary.users = 3 + reps.len();
     progress("users and plan", 1, 1);
 
     let zips = zips();

@@ -76,7 +76,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     println!(
         "demo ready: {} users, {} territories, {} accounts, {} contacts, {} activities. \
-         Sign in as manager@demo.rounds.app, admin@demo.rounds.app or dana@/marcus@/priya@demo.rounds.app.",
+         Sign in as manager@demo.rounds.app, director@demo.rounds.app, admin@demo.rounds.app or dana@/marcus@/priya@demo.rounds.app.",
         summary.users, summary.territories, summary.accounts, summary.contacts, summary.activities
     );
     Ok(())

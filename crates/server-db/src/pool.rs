@@ -147,6 +147,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../migrations/0016_unit_boundaries.sql")),
     (17, include_str!("../migrations/0017_feed_keys.sql")),
     (18, include_str!("../migrations/0018_account_keys.sql")),
+    (19, include_str!("../migrations/0019_session_team.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

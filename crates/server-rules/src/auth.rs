@@ -63,6 +63,7 @@ pub fn role_name(r: Role) -> &'static str {
     match r {
         Role::Rep => "rep",
         Role::Manager => "manager",
+        Role::Director => "director",
         Role::Admin => "admin",
     }
 }
@@ -71,6 +72,7 @@ pub fn parse_role(s: &str) -> Option<Role> {
     match s {
         "rep" => Some(Role::Rep),
         "manager" => Some(Role::Manager),
+        "director" => Some(Role::Director),
         "admin" => Some(Role::Admin),
         _ => None,
     }

@@ -49,13 +49,20 @@ impl Reach {
     }
 }
 
-/// A manager's territories (`$1` the manager), as SQL for queries that filter by it.
-pub const MANAGER_TERRITORIES: &str =
-    "SELECT t.id FROM territories t LEFT JOIN users u ON u.id = t.rep_id
-     WHERE t.rep_id IS NULL OR t.rep_id = $1 OR u.manager_id = $1";
+/// A manager or director and everyone under them (`$1` the manager), as SQL: the people
+/// they manage, and for a director the people their managers manage.
+pub const MANAGED_PEOPLE: &str = "SELECT id FROM users WHERE id = $1 OR manager_id = $1
+     OR manager_id IN (SELECT id FROM users WHERE manager_id = $1)";
 
-/// A manager and the people they manage (`$1` the manager), as SQL.
-pub const MANAGED_PEOPLE: &str = "SELECT id FROM users WHERE id = $1 OR manager_id = $1";
+/// A manager's or director's territories (`$1` the manager), as SQL for queries that
+/// filter by it: those held by anyone of [`MANAGED_PEOPLE`], and the unassigned ones.
+pub const MANAGER_TERRITORIES: &str = "SELECT t.id FROM territories t
+     WHERE t.rep_id IS NULL OR t.rep_id IN (SELECT id FROM users WHERE id = $1 OR manager_id = $1
+     OR manager_id IN (SELECT id FROM users WHERE manager_id = $1))";
+
+/// Whether `$1` is someone `$2` manages, directly or through a manager of theirs.
+const UNDER: &str = "SELECT 1 FROM users WHERE id = $1 AND (manager_id = $2
+     OR manager_id IN (SELECT id FROM users WHERE manager_id = $2))";
 
 /// The one definition of a person's reach: an admin reaches everything; a manager the
 /// territories they hold, those of the people they manage, and the unassigned ones; a rep
@@ -64,7 +71,7 @@ pub const MANAGED_PEOPLE: &str = "SELECT id FROM users WHERE id = $1 OR manager_
 pub fn reach_of(tx: &mut dyn Sql, user: UserId, role: Role) -> Result<Reach> {
     let rows = match role {
         Role::Admin => return Ok(Reach::All),
-        Role::Manager => tx.query(MANAGER_TERRITORIES, crate::params![user])?,
+        Role::Manager | Role::Director => tx.query(MANAGER_TERRITORIES, crate::params![user])?,
         Role::Rep => tx.query(
             "SELECT id FROM territories WHERE rep_id = $1",
             crate::params![user],
@@ -112,7 +119,7 @@ impl Actor {
                     Some(at) => org::held_at(tx, account, self.user, at)?,
                     None => false,
                 }),
-            Role::Manager | Role::Admin => {
+            Role::Manager | Role::Director | Role::Admin => {
                 if self.reach.is_none() {
                     self.reach = Some(reach_of(tx, self.user, self.role)?);
                 }
@@ -127,11 +134,8 @@ impl Actor {
         Ok(match self.role {
             _ if rep == self.user => true,
             Role::Admin => true,
-            Role::Manager => tx
-                .query_opt(
-                    "SELECT 1 FROM users WHERE id = $1 AND manager_id = $2",
-                    crate::params![rep, self.user],
-                )?
+            Role::Manager | Role::Director => tx
+                .query_opt(UNDER, crate::params![rep, self.user])?
                 .is_some(),
             Role::Rep => false,
         })
@@ -177,7 +181,7 @@ pub fn assign_territory(
     if let (Reach::Territories(_), Some(rep)) = (reach, rep) {
         let on_team = tx
             .query_opt(
-                "SELECT 1 FROM users WHERE id = $1 AND manager_id = $2 AND role = 'rep'",
+                &format!("{UNDER} AND role = 'rep'"),
                 crate::params![rep, caller],
             )?
             .is_some();

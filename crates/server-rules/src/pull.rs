@@ -131,9 +131,12 @@ fn bucket_territory(b: &str) -> Option<TerritoryId> {
 pub fn allowed_buckets(tx: &mut dyn Sql, caller: &Caller) -> Result<BTreeMap<String, i64>> {
     let rows = match caller.role {
         Role::Admin => tx.query("SELECT id, held_since_seq FROM territories", &[])?,
-        Role::Manager => tx.query(
-            "SELECT t.id, t.held_since_seq FROM territories t LEFT JOIN users u ON u.id = t.rep_id
-             WHERE t.rep_id = $1 OR u.manager_id = $1",
+        Role::Manager | Role::Director => tx.query(
+            &format!(
+                "SELECT t.id, t.held_since_seq FROM territories t
+                 WHERE t.rep_id IS NOT NULL AND t.rep_id IN ({})",
+                crate::manage::MANAGED_PEOPLE
+            ),
             params![caller.user],
         )?,
         Role::Rep => tx.query(

@@ -2,7 +2,9 @@
 //!
 //! A manager sees the reps whose manager they are, the territories those reps work, and
 //! territories nobody works yet (any manager may hand those over, as the management API
-//! already allows). An admin sees everything.
+//! already allows). A director sees the teams of the managers under them, rolled up. An
+//! admin sees everything. A director or admin may narrow that to one team (the session's
+//! choice): its reps and the territories they work.
 
 use rounds_core::{Account, Activity, Role, RotationPlan, Tz};
 use rounds_protocol::records::{AccountRecord, PlanRecord};
@@ -20,6 +22,8 @@ pub struct Person {
     pub name: String,
     pub email: String,
     pub tz: Tz,
+    /// Whose team they are on.
+    pub manager: Option<UserId>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +40,11 @@ pub struct TerritoryRow {
 pub struct Team {
     /// The reps, by name.
     pub reps: Vec<Person>,
+    /// The managers whose teams these are, by name, for a director or an admin (the
+    /// teams they may narrow to); empty for a manager.
+    pub managers: Vec<Person>,
+    /// The team looked at, when narrowed to one.
+    pub narrowed: Option<UserId>,
     /// The territories, by name.
     pub territories: Vec<TerritoryRow>,
     /// Admins see accounts outside every territory too.
@@ -77,6 +86,7 @@ impl FromRow for UserRow {
                 name: r.text("name")?,
                 email: r.text("email")?,
                 tz: r.text("time_zone")?.parse().unwrap_or(chrono_tz::UTC),
+                manager: r.opt_parse("manager_id")?,
             },
             role: parse_role(&r.text("role")?),
         })
@@ -95,25 +105,43 @@ impl FromRow for TerritoryRow {
 }
 
 pub fn team(tx: &mut dyn Sql, viewer: &Viewer) -> Result<Team> {
-    let all = viewer.role == Role::Admin;
+    let mut all = viewer.role == Role::Admin;
     let users: Vec<UserRow> = if all {
         query_as(
             tx,
-            "SELECT id, name, email, time_zone, role FROM users ORDER BY name, id",
+            "SELECT id, name, email, time_zone, role, manager_id FROM users ORDER BY name, id",
             &[],
         )?
     } else {
+        // Those they manage, and those their managers manage (a director's teams).
         query_as(
             tx,
-            "SELECT id, name, email, time_zone, role FROM users WHERE manager_id = $1 ORDER BY name, id",
+            "SELECT id, name, email, time_zone, role, manager_id FROM users
+             WHERE manager_id = $1 OR manager_id IN (SELECT id FROM users WHERE manager_id = $1)
+             ORDER BY name, id",
             params![viewer.id],
         )?
     };
-    let reps = users
-        .into_iter()
-        .filter(|u| u.role == Some(Role::Rep))
-        .map(|u| u.person)
-        .collect();
+    let mut reps: Vec<Person> = Vec::new();
+    let mut managers = Vec::new();
+    for u in users {
+        match u.role {
+            Some(Role::Rep) => reps.push(u.person),
+            Some(Role::Manager) if matches!(viewer.role, Role::Admin | Role::Director) => {
+                managers.push(u.person)
+            }
+            _ => {}
+        }
+    }
+    let narrowed = viewer
+        .team
+        .as_ref()
+        .map(|(id, _)| *id)
+        .filter(|id| managers.iter().any(|m| m.id == *id));
+    if let Some(m) = narrowed {
+        reps.retain(|p| p.manager == Some(m));
+        all = false;
+    }
     // The territories are the viewer's reach, as push and the manage API see it.
     let reach = crate::manage::reach_of(tx, viewer.id, viewer.role)?;
     let territories = query_as::<TerritoryRow>(
@@ -126,9 +154,13 @@ pub fn team(tx: &mut dyn Sql, viewer: &Viewer) -> Result<Team> {
     )?
     .into_iter()
     .filter(|t| reach.allows(Some(t.id)))
+    // One team: the territories its reps work.
+    .filter(|t| narrowed.is_none() || t.rep.is_some_and(|r| reps.iter().any(|p| p.id == r)))
     .collect();
     Ok(Team {
         reps,
+        managers,
+        narrowed,
         territories,
         all,
         left_out: Vec::new(),

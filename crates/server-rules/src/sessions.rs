@@ -19,6 +19,9 @@ pub struct SignedIn {
     pub tz: Tz,
     /// This session's CSRF token, embedded in every form.
     pub csrf: String,
+    /// The team (its manager's id and name) a director or admin chose to look at; `None`:
+    /// everyone they see. Only a manager under the viewer (any, for an admin) counts.
+    pub team: Option<(UserId, String)>,
 }
 
 /// Starts a session for `user`; returns the cookie's token (never stored as such).
@@ -51,8 +54,12 @@ pub async fn resolve(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<
         .read(move |tx| {
             query_opt_as::<SessionRow>(
                 tx,
-                "SELECT u.id, u.name, u.email, u.role, u.time_zone, s.csrf_token, s.expires_at, u.active
-                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+                "SELECT u.id, u.name, u.email, u.role, u.time_zone, s.csrf_token, s.expires_at, u.active,
+                        m.id AS team_id, m.name AS team_name
+                 FROM sessions s JOIN users u ON u.id = s.user_id
+                 LEFT JOIN users m ON m.id = s.team_id AND m.role = 'manager'
+                      AND (u.role = 'admin' OR (u.role = 'director' AND m.manager_id = u.id))
+                 WHERE s.token_hash = $1",
                 params![hash],
             )
         })
@@ -69,6 +76,7 @@ pub async fn resolve(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<
         role,
         tz: row.time_zone.parse().unwrap_or(chrono_tz::UTC),
         csrf: row.csrf_token,
+        team: row.team,
     }))
 }
 
@@ -82,6 +90,7 @@ struct SessionRow {
     csrf_token: String,
     expires_at: String,
     active: bool,
+    team: Option<(UserId, String)>,
 }
 
 impl FromRow for SessionRow {
@@ -95,8 +104,26 @@ impl FromRow for SessionRow {
             csrf_token: r.text("csrf_token")?,
             expires_at: r.text("expires_at")?,
             active: r.int("active")? != 0,
+            team: match r.opt_parse("team_id")? {
+                Some(id) => Some((id, r.text("team_name")?)),
+                None => None,
+            },
         })
     }
+}
+
+/// Sets the team the session behind a cookie's token looks at (`None`: everyone). The
+/// caller checks the team is the viewer's to choose; [`resolve`] checks it again.
+pub async fn choose_team(db: &Db, token: &str, team: Option<UserId>) -> Result<()> {
+    let hash = token_hash(token);
+    db.write(move |tx| {
+        tx.exec(
+            "UPDATE sessions SET team_id = $2 WHERE token_hash = $1",
+            params![&hash, team],
+        )?;
+        Ok::<_, Error>(())
+    })
+    .await
 }
 
 /// Ends the session behind a cookie's token.

@@ -125,7 +125,7 @@ async fn health() -> &'static str {
 
 pub(crate) fn require_manager(c: &Caller) -> Result<(), Error> {
     match c.role {
-        Role::Manager | Role::Admin => Ok(()),
+        Role::Manager | Role::Director | Role::Admin => Ok(()),
         Role::Rep => Err(Error::client(ErrorCode::Forbidden, "managers only")),
     }
 }

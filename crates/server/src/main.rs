@@ -82,10 +82,10 @@ enum UserCommand {
         email: String,
         #[arg(long)]
         name: String,
-        /// rep, manager or admin.
+        /// rep, manager, director or admin.
         #[arg(long, default_value = "rep")]
         role: String,
-        /// The e-mail of the manager overseeing this rep.
+        /// The e-mail of the one they report to: a rep's manager, a manager's director.
         #[arg(long)]
         manager: Option<String>,
         #[arg(long, default_value = "America/Chicago")]
@@ -162,7 +162,7 @@ async fn main() -> anyhow::Result<()> {
             password,
         }) => {
             let Some(role) = auth::parse_role(&role) else {
-                bail!("--role is rep, manager or admin")
+                bail!("--role is rep, manager, director or admin")
             };
             auth::acceptable_password(&password)?;
             let db = rounds_server::open_db(&settings).await?;

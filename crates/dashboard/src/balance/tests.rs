@@ -30,6 +30,7 @@ fn team(n: u128, reps: &[u128]) -> Team {
                 name: format!("Rep {r}"),
                 email: format!("r{r}@example.com"),
                 tz: chrono_tz::UTC,
+                manager: None,
             })
             .collect(),
         territories: (1..=n)
@@ -42,6 +43,8 @@ fn team(n: u128, reps: &[u128]) -> Team {
             .collect(),
         all: false,
         left_out: Vec::new(),
+        managers: Vec::new(),
+        narrowed: None,
     }
 }
 

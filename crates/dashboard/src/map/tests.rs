@@ -66,6 +66,8 @@ fn a_territory_is_drawn_over_the_postal_codes_it_took_with_no_account() {
             .to_vec(),
         all: false,
         left_out: Vec::new(),
+        managers: Vec::new(),
+        narrowed: None,
     };
     // Two accounts a degree apart, each in its own territory and postal code.
     let account = |n: u128, lat: f64, lon: f64| Account {

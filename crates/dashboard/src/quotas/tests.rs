@@ -334,6 +334,7 @@ fn progress_counts_won_revenue_in_the_period_by_territory() {
             name: "Ana".into(),
             email: "ana@example.com".into(),
             tz: chrono_tz::UTC,
+            manager: None,
         }],
         territories: vec![
             TerritoryRow {
@@ -351,6 +352,8 @@ fn progress_counts_won_revenue_in_the_period_by_territory() {
         ],
         all: false,
         left_out: Vec::new(),
+        managers: Vec::new(),
+        narrowed: None,
     };
     let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
     let account = |n: u128, t: u128, won: Option<NaiveDate>, revenue: i64| Account {

@@ -162,6 +162,7 @@ async fn main() -> anyhow::Result<()> {
                         role: if r.text(2)? == "admin" { Role::Admin } else { Role::Manager },
                         tz: "America/Denver".parse().expect("a zone"),
                         csrf: String::new(),
+                        team: None,
                     })
                 })
                 .collect::<Result<Vec<_>, rounds_server::db::DbError>>()

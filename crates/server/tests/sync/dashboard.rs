@@ -331,7 +331,7 @@ pub(crate) fn attr_values(body: &str, name: &str) -> Vec<String> {
 }
 
 /// Every `data-rep="…"` attribute value on a page.
-fn data_reps(body: &str) -> Vec<String> {
+pub(crate) fn data_reps(body: &str) -> Vec<String> {
     attr_values(body, "data-rep")
 }
 
@@ -481,6 +481,7 @@ async fn every_dashboard_form_refuses_a_forged_token(backend: Backend) {
         "/dashboard/postal-codes/80202".to_owned(),
         "/dashboard/postal-codes".to_owned(),
         "/dashboard/review/activity/00000000-0000-0000-0000-000000000000/accept".to_owned(),
+        "/dashboard/teams".to_owned(),
     ] {
         let p = b.post(&path, &forged).await;
         assert_eq!(p.status, 403, "{path}: a forged token is refused");
@@ -999,6 +1000,7 @@ async fn figures_from_recent_and_whole_history(
                     role: if v.text(2)? == "admin" { Role::Admin } else { Role::Manager },
                     tz: "America/Chicago".parse().expect("zone"),
                     csrf: String::new(),
+                    team: None,
                 };
                 let tz = viewer.tz;
                 let today_in = |tz: Tz| local_date(tz, now);

@@ -22,6 +22,7 @@ mod dashboard;
 mod design;
 mod geocoding;
 mod group_commit;
+mod hierarchy;
 mod insight;
 mod manage;
 mod map;

@@ -106,6 +106,7 @@ pub(crate) async fn manager(server: &TestServer) -> (UserId, Reach) {
                 role: Role::Manager,
                 tz: chrono_tz::UTC,
                 csrf: String::new(),
+                team: None,
             };
             let team = scope::team(tx, &viewer)?;
             Ok::<_, Error>((id, reach(&team)))
