@@ -64,6 +64,7 @@ async fn organisation(settings: &Settings) -> Db {
             password: "bench".into(),
             worked_example: false,
             history_days: rounds_demo::HISTORY_DAYS,
+            company: None,
         },
         &mut |_, _, _| {},
     )

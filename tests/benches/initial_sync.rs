@@ -35,6 +35,7 @@ async fn main() {
             password: "bench".into(),
             worked_example: false,
             history_days: rounds_demo::HISTORY_DAYS,
+            company: None,
         },
         &mut |_, _, _| {},
     )

@@ -97,6 +97,7 @@ impl Server {
             password: PASSWORD.into(),
             worked_example: false,
             history_days: rounds_demo::HISTORY_DAYS,
+            company: None,
         };
         seed(&db, &settings, &opts, &mut |_, _, _| {})
             .await

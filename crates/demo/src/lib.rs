@@ -70,7 +70,50 @@ pub struct DemoOptions {
     /// How many days of history run up to `today` ([`HISTORY_DAYS`] by default; a
     /// longer one makes a company's years of activity).
     pub history_days: u32,
+    /// Also a company's hierarchy beside the demo's own team.
+    pub company: Option<Company>,
 }
+
+/// A company-sized organisation: regions, each under a director, of teams, each under a
+/// manager, of reps, each working a territory of `accounts_per_territory` accounts with
+/// `history_days` of history. 4 × 5 × 10 with 500 accounts and 1,096 days is 200 reps,
+/// 100,000 accounts and about ten million activities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Company {
+    pub regions: usize,
+    pub teams_per_region: usize,
+    pub reps_per_team: usize,
+}
+
+impl std::str::FromStr for Company {
+    type Err = String;
+
+    /// `4x5x10`: regions × teams per region × reps per team.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let n: Vec<usize> = s
+            .split('x')
+            .map(|p| p.trim().parse::<usize>())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| format!("“{s}” is not regions x teams x reps, like 4x5x10"))?;
+        match n[..] {
+            [regions, teams_per_region, reps_per_team]
+                if n.iter().all(|&k| (1..=1000).contains(&k)) =>
+            {
+                Ok(Company {
+                    regions,
+                    teams_per_region,
+                    reps_per_team,
+                })
+            }
+            _ => Err(format!(
+                "“{s}” is not regions x teams x reps (each 1 to 1000), like 4x5x10"
+            )),
+        }
+    }
+}
+
+/// The company's region names, in turn (numbered past the fourth).
+const REGIONS: [&str; 4] = ["West", "Central", "South", "East"];
 
 /// The demo's history: half a year.
 pub const HISTORY_DAYS: u32 = 183;
@@ -457,7 +500,132 @@ pub async fn seed(
         summary.accounts += 18 + 23 + 22 + 32;
         progress("worked example", 1, 1);
     }
+    if let Some(c) = opts.company {
+        company(db, &mut rng, opts, c, &hash, anchor, &mut summary, progress).await?;
+    }
     Ok(summary)
+}
+
+/// Seeds `c` after the demo's own rows (so those stay as they are): for each region a
+/// director, each team a manager under them, each rep a territory near one of the demo's
+/// metros, grouped in the region. Users are `director1@`, `manager1-2@` and
+/// `rep1-2-3@company.rounds.app` (region 1, team 2, rep 3), with the demo's password.
+#[allow(clippy::too_many_arguments)] // One call, from `seed`, with its own state.
+async fn company(
+    db: &Db,
+    rng: &mut Rng,
+    opts: &DemoOptions,
+    c: Company,
+    hash: &str,
+    anchor: DateTime<Utc>,
+    summary: &mut DemoSummary,
+    progress: Progress<'_>,
+) -> Result<()> {
+    let since = anchor - Duration::days(opts.back());
+    let zips = zips();
+    let metro_places: Vec<Vec<&Zip>> = METROS
+        .iter()
+        .map(|m| {
+            let mut p: Vec<&Zip> = zips
+                .iter()
+                .filter(|z| distance_km(m.center, (z.lat, z.lon)) < 60.0)
+                .collect();
+            p.sort_by(|a, b| a.zip.cmp(&b.zip));
+            p
+        })
+        .collect();
+    let reps_total = c.regions * c.teams_per_region * c.reps_per_team;
+    let mut done = 0;
+    for r in 0..c.regions {
+        let region = match REGIONS.get(r) {
+            Some(name) => (*name).to_owned(),
+            None => format!("Region {}", r + 1),
+        };
+        let director = UserId::from_uuid(rng.uuid_at(since));
+        let mut users = vec![(
+            director,
+            NewUser {
+                email: format!("director{}@company.rounds.app", r + 1),
+                name: format!("{region} Director"),
+                role: Role::Director,
+                password_hash: hash.to_owned(),
+                manager: None,
+                time_zone: "America/Chicago".into(),
+            },
+        )];
+        let mut reps = Vec::new();
+        for t in 0..c.teams_per_region {
+            let manager = UserId::from_uuid(rng.uuid_at(since));
+            let metro = &METROS[(r * c.teams_per_region + t) % METROS.len()];
+            users.push((
+                manager,
+                NewUser {
+                    email: format!("manager{}-{}@company.rounds.app", r + 1, t + 1),
+                    name: format!("{region} Team {} Manager", t + 1),
+                    role: Role::Manager,
+                    password_hash: hash.to_owned(),
+                    manager: Some(director),
+                    time_zone: metro.tz.into(),
+                },
+            ));
+            for p in 0..c.reps_per_team {
+                let rep = UserId::from_uuid(rng.uuid_at(since));
+                users.push((
+                    rep,
+                    NewUser {
+                        email: format!("rep{}-{}-{}@company.rounds.app", r + 1, t + 1, p + 1),
+                        name: format!("{region} {}.{} Rep", t + 1, p + 1),
+                        role: Role::Rep,
+                        password_hash: hash.to_owned(),
+                        manager: Some(manager),
+                        time_zone: metro.tz.into(),
+                    },
+                ));
+                reps.push((rep, (r * c.teams_per_region + t) % METROS.len(), t, p));
+            }
+        }
+        summary.users += users.len();
+        db.write(move |tx| {
+            for (id, u) in &users {
+                org::add_user_with_id(tx, *id, u, since)?;
+            }
+            Ok::<_, Error>(())
+        })
+        .await?;
+        for (rep, metro, t, p) in reps {
+            let territory = TerritoryId::from_uuid(rng.uuid_at(since + Duration::days(10)));
+            let rows = metro_rows(rng, &metro_places[metro], territory, rep, opts, anchor);
+            summary.territories += 1;
+            summary.accounts += rows.accounts.len();
+            summary.contacts += rows.contacts.len();
+            summary.activities += rows.activities.len();
+            let name = format!("{region} {}.{}", t + 1, p + 1);
+            let region = region.clone();
+            db.write(move |tx| {
+                org::create_territory(tx, territory, &name, Some(rep))?;
+                rounds_server_rules::regions::assign(
+                    tx,
+                    &rounds_server_rules::manage::Reach::All,
+                    &[(territory, Some(region.clone()))],
+                    since,
+                )?;
+                for a in &rows.accounts {
+                    org::create_account(tx, a, since)?;
+                }
+                for c in &rows.contacts {
+                    org::create_contact(tx, c)?;
+                }
+                for a in &rows.activities {
+                    org::insert_activity(tx, a, Some(territory), None)?;
+                }
+                Ok::<_, Error>(())
+            })
+            .await?;
+            done += 1;
+            progress("company territories", done, reps_total);
+        }
+    }
+    Ok(())
 }
 
 /// Opening hours as shops have them: most open on weekdays, some close for lunch or on
@@ -737,6 +905,7 @@ mod tests {
             password: String::new(),
             worked_example: false,
             history_days: HISTORY_DAYS,
+            company: None,
         };
         let anchor = Utc.from_utc_datetime(&seeded_for.and_hms_opt(12, 0, 0).unwrap());
         let mut rng = Rng::new(u64::from(seeded_for.ordinal()) + 1000 * seeded_for.year() as u64);

@@ -45,6 +45,11 @@ struct Cli {
     /// Days of history up to `--today` (three years: 1096).
     #[arg(long, default_value_t = rounds_demo::HISTORY_DAYS)]
     history_days: u32,
+    /// Also a company: regions x teams per region x reps per team, each rep with
+    /// `--accounts-per-territory` accounts (`4x5x10 --accounts-per-territory 500
+    /// --history-days 1096`: 200 reps, 100,000 accounts, ten million activities).
+    #[arg(long, value_name = "RxTxP")]
+    company: Option<rounds_demo::Company>,
 }
 
 #[tokio::main]
@@ -69,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
         password: cli.password,
         worked_example: cli.worked_example,
         history_days: cli.history_days,
+        company: cli.company,
     };
     let summary = seed(&db, &settings, &opts, &mut |step, done, total| {
         eprintln!("seeded {step} ({done}/{total})");

@@ -130,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
         password: "bench-password".into(),
         worked_example: false,
         history_days: args.history_days,
+        company: None,
     };
     let started = Instant::now();
     let summary = rounds_demo::seed(&db, &settings, &opts, &mut |step, done, total| {

@@ -865,6 +865,7 @@ async fn only_an_admin_changes_the_organisations_plan(backend: Backend) {
         password: PASSWORD.into(),
         worked_example: false,
         history_days: rounds_demo::HISTORY_DAYS,
+        company: None,
     };
     rounds_demo::seed(&server.db, &server.settings, &opts, &mut |_, _, _| {})
         .await

@@ -48,6 +48,7 @@ pub(crate) async fn demo_server(backend: Backend) -> TestServer {
         password: PASSWORD.into(),
         worked_example: true,
         history_days: demo::HISTORY_DAYS,
+        company: None,
     };
     demo::seed(&server.db, &server.settings, &opts, &mut |_, _, _| {})
         .await
@@ -977,7 +978,7 @@ async fn every_page_renders_quickly_with_the_demo_organisation(backend: Backend)
 /// Each viewer's compliance (several months), priority and performance figures, computed
 /// once from the whole history and once from the history each page reads; equal as
 /// printed, field by field.
-async fn figures_from_recent_and_whole_history(
+pub(crate) async fn figures_from_recent_and_whole_history(
     server: &TestServer,
 ) -> Vec<(String, String, String)> {
     use rounds_server::dashboard::{compliance, performance, priority};
@@ -988,7 +989,7 @@ async fn figures_from_recent_and_whole_history(
         .db
         .read(move |tx| {
             let viewers = tx.query(
-                "SELECT id, email, role FROM users WHERE role IN ('manager', 'admin') ORDER BY email",
+                "SELECT id, email, role FROM users WHERE role IN ('manager', 'director', 'admin') ORDER BY email",
                 &[],
             )?;
             let mut out = Vec::new();
@@ -997,7 +998,7 @@ async fn figures_from_recent_and_whole_history(
                     id: v.parse(0)?,
                     name: String::new(),
                     email: v.text(1)?,
-                    role: if v.text(2)? == "admin" { Role::Admin } else { Role::Manager },
+                    role: rounds_server::auth::parse_role(&v.text(2)?).expect("a known role"),
                     tz: "America/Chicago".parse().expect("zone"),
                     csrf: String::new(),
                     team: None,

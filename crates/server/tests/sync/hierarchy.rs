@@ -10,13 +10,15 @@ use rounds_server::org::{self, NewUser};
 use uuid::Uuid;
 
 use crate::dashboard::{
-    Browser, MANAGER, Page, attr_values, csrf_of, data_reps, demo_server, territory_id, user_id,
+    Browser, MANAGER, Page, attr_values, csrf_of, data_reps, demo_server,
+    figures_from_recent_and_whole_history, territory_id, user_id,
 };
 use crate::support::*;
 
 on_both_backends!(
     threads = 2;
     a_director_rolls_up_their_teams_and_looks_at_one_at_a_time,
+    a_generated_company_rolls_up_by_region_and_team,
 );
 
 const DIRECTOR: &str = "director@demo.rounds.app";
@@ -224,4 +226,90 @@ async fn a_director_rolls_up_their_teams_and_looks_at_one_at_a_time(backend: Bac
             .await
             .contains("Looking at")
     );
+}
+
+/// The company generator's hierarchy on a small company (2 regions of 2 teams of 2 reps,
+/// 6 accounts each, 400 days of history): directors, managers and reps linked as the
+/// generator says, each territory in its region; a director sees their region's teams
+/// rolled up and one at a time, a manager their team; and each viewer's figures from the
+/// history a page reads equal those from the whole history.
+async fn a_generated_company_rolls_up_by_region_and_team(backend: Backend) {
+    let (mut settings, dir) = fresh_settings(backend);
+    settings.clock = rounds_server::time::Clock::starting_at(test_now());
+    let server = TestServer::start_with(settings, dir).await;
+    let company: rounds_demo::Company = "2x2x2".parse().unwrap();
+    let opts = rounds_demo::DemoOptions {
+        seed: 11,
+        today: test_now().date_naive(),
+        accounts_per_territory: 6,
+        password: PASSWORD.into(),
+        worked_example: false,
+        history_days: 400,
+        company: Some(company),
+    };
+    let mut steps = Vec::new();
+    let summary = rounds_demo::seed(&server.db, &server.settings, &opts, &mut |s, d, t| {
+        steps.push((s.to_owned(), d, t))
+    })
+    .await
+    .unwrap();
+    assert!(
+        steps.contains(&("company territories".to_owned(), 8, 8)),
+        "progress is shown: {steps:?}"
+    );
+    // The demo's own 6 users and 3 territories, and the company's.
+    assert_eq!(summary.users, 6 + 2 + 4 + 8);
+    assert_eq!(summary.territories, 3 + 8);
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM users u JOIN users m ON m.id = u.manager_id JOIN users d ON d.id = m.manager_id WHERE u.role = 'rep' AND m.role = 'manager' AND d.role = 'director' AND u.email LIKE 'rep%@company.rounds.app'")
+            .await,
+        8,
+        "every company rep under a manager under a director"
+    );
+    assert_eq!(
+        server
+            .count("SELECT COUNT(*) FROM territory_regions tr JOIN regions r ON r.id = tr.region_id WHERE r.name IN ('West', 'Central')")
+            .await,
+        8
+    );
+    assert!(summary.activities > 8 * 6 * 10, "{summary:?}");
+
+    let mut west = Browser::signed_in(&server.base, "director1@company.rounds.app").await;
+    let body = west.page("/dashboard/accounts").await;
+    assert!(body.contains("24 accounts"), "two teams of two reps of six");
+    let teams = west.page("/dashboard/teams").await;
+    assert_eq!(
+        attr_values(&teams, "data-team").len(),
+        3,
+        "all, and two teams"
+    );
+    assert!(teams.contains("West Team 1 Manager") && !teams.contains("Central Team"));
+    let csrf = csrf_of(&teams);
+    let team2 = user_id(&server, "manager1-2@company.rounds.app").await;
+    west.post(
+        "/dashboard/teams",
+        &[("csrf", &csrf), ("team", &team2.to_string())],
+    )
+    .await;
+    let body = west.page("/dashboard/accounts").await;
+    assert!(
+        body.contains("12 accounts") && body.contains("West 2.1"),
+        "one team"
+    );
+    assert!(!body.contains("West 1.1"));
+    let mut manager = Browser::signed_in(&server.base, "manager2-1@company.rounds.app").await;
+    let body = manager.page("/dashboard/accounts").await;
+    assert!(body.contains("12 accounts") && body.contains("Central 1.2"));
+
+    let figures = figures_from_recent_and_whole_history(&server).await;
+    assert!(
+        figures
+            .iter()
+            .any(|(what, _, _)| what.starts_with("director2@company.rounds.app")),
+        "directors' figures are compared"
+    );
+    for (what, whole, recent) in figures {
+        assert_eq!(recent, whole, "{what}");
+    }
 }

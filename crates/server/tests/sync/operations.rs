@@ -35,6 +35,7 @@ fn demo_options() -> demo::DemoOptions {
         password: PASSWORD.into(),
         worked_example: true,
         history_days: demo::HISTORY_DAYS,
+        company: None,
     }
 }
 
