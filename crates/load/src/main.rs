@@ -20,6 +20,7 @@ use chrono::Utc;
 use clap::Parser;
 use rounds_client::ServerApi;
 use rounds_core::{ActivityKind, Priority, Role, Stage};
+use rounds_load::{memory_mib, percentile};
 use rounds_protocol::auth::LoginRequest;
 use rounds_protocol::records::{AccountRecord, ActivityRecord};
 use rounds_protocol::sync::{Mutation, MutationBody, MutationStatus, PushRequest};
@@ -164,14 +165,6 @@ impl Dev {
             }
         }
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 #[tokio::main]
@@ -341,20 +334,6 @@ async fn seed_reps(
         })
         .await?;
     Ok(out)
-}
-
-/// Resident and peak memory of a process, in MiB (Linux `/proc`).
-fn memory_mib(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .map_or(0.0, |kib| kib / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// Devices pulling back to back for `for_how_long`; every pull's latency.

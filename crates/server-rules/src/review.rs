@@ -472,6 +472,14 @@ pub struct OnHold {
     pub until: DateTime<Utc>,
 }
 
+/// The ids of the viewer and everyone under them (a director's managers' people too).
+fn managed_ids(tx: &mut dyn Sql, viewer: &SignedIn) -> Result<std::collections::HashSet<String>> {
+    tx.query(crate::manage::MANAGED_PEOPLE, params![viewer.id])?
+        .iter()
+        .map(|r| r.text(0).map_err(Error::from))
+        .collect()
+}
+
 /// The viewer's people (an admin's: everyone) whose sign-ins wait or are locked now.
 pub fn sign_ins_on_hold(
     tx: &mut dyn Sql,
@@ -479,16 +487,14 @@ pub fn sign_ins_on_hold(
     now: DateTime<Utc>,
 ) -> Result<Vec<OnHold>> {
     let rows = tx.query(
-        "SELECT name, email, failed_sign_ins, last_failed_at, manager_id, id FROM users
+        "SELECT name, email, failed_sign_ins, last_failed_at, id FROM users
          WHERE failed_sign_ins > $1 ORDER BY name",
         params![i64::from(crate::throttle::FREE_FAILURES)],
     )?;
+    let mine = managed_ids(tx, viewer)?;
     let mut out = Vec::new();
     for r in rows {
-        let managed = r
-            .opt_text("manager_id")?
-            .is_some_and(|m| m == viewer.id.to_string())
-            || r.text("id")? == viewer.id.to_string();
+        let managed = mine.contains(&r.text("id")?);
         if viewer.role != Role::Admin && !managed {
             continue;
         }
@@ -523,18 +529,17 @@ pub struct OverQuota {
 pub fn devices_over_quota(tx: &mut dyn Sql, viewer: &SignedIn) -> Result<Vec<OverQuota>> {
     use crate::push::{MAX_SET_ASIDE_PER_DEVICE, MAX_STORED_BYTES_PER_DEVICE};
     let rows = tx.query(
-        "SELECT u.name AS owner, d.name AS device, d.set_aside, d.stored_bytes, u.manager_id,
+        "SELECT u.name AS owner, d.name AS device, d.set_aside, d.stored_bytes,
                 u.id AS user_id FROM devices d
          JOIN users u ON u.id = d.user_id
          WHERE d.revoked_at IS NULL AND (d.set_aside >= $1 OR d.stored_bytes >= $2)
          ORDER BY u.name, d.name",
         params![MAX_SET_ASIDE_PER_DEVICE, MAX_STORED_BYTES_PER_DEVICE],
     )?;
+    let mine = managed_ids(tx, viewer)?;
     let mut out = Vec::new();
     for r in rows {
-        let me = viewer.id.to_string();
-        let managed =
-            r.opt_text("manager_id")?.is_some_and(|m| m == me) || r.text("user_id")? == me;
+        let managed = mine.contains(&r.text("user_id")?);
         if viewer.role == Role::Admin || managed {
             out.push(OverQuota {
                 owner: r.text("owner")?,

@@ -21,8 +21,10 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Parser;
 use rounds_client::ServerApi;
+use rounds_load::{memory_mib, percentile};
 use rounds_protocol::auth::LoginRequest;
 use rounds_server::Settings;
+use rounds_server::dashboard::activity::encode;
 
 #[derive(Parser, Debug)]
 #[command(about = "Dashboard pages and devices' pulls under concurrent dashboard users")]
@@ -76,49 +78,17 @@ const PAGES: [&str; 11] = [
     "/dashboard/quotas",
 ];
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
+/// `application/x-www-form-urlencoded` of a few fields.
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
-}
-
-/// Resident and peak memory of a process, in MiB (Linux `/proc`).
-fn memory_mib(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .map_or(0.0, |kib| kib / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// `application/x-www-form-urlencoded` of a few fields.
-fn form(fields: &[(&str, &str)]) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// A cookie's value from a response's `Set-Cookie` headers.
