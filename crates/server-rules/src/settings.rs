@@ -88,6 +88,9 @@ pub struct Settings {
     /// PostgreSQL schema to use (created if missing); none means the user's default.
     pub database_schema: Option<String>,
     pub pool_size: usize,
+    /// Dashboard pages served at once by this process; the rest wait their turn, so
+    /// devices' syncs always find a database connection and CPU (0: no limit).
+    pub dashboard_concurrency: usize,
     /// How long a device token lives before the device must sign in again.
     pub token_ttl_days: u32,
     /// argon2id cost for new password hashes (existing hashes carry their own).
@@ -151,6 +154,7 @@ impl Default for Settings {
             database_url: DatabaseUrl::new("sqlite://rounds.db"),
             database_schema: None,
             pool_size: 8,
+            dashboard_concurrency: 2,
             token_ttl_days: 90,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
@@ -236,6 +240,7 @@ impl Settings {
                 "database_url",
                 "database_schema",
                 "pool_size",
+                "dashboard_concurrency",
                 "token_ttl_days",
                 "argon2_memory_kib",
                 "argon2_iterations",

@@ -174,7 +174,12 @@ pub fn router(state: AppState) -> Router {
             async move { Json(doc.as_ref().clone()) }
         }),
     )
-    .merge(crate::dashboard::router())
+    .merge(
+        crate::dashboard::router().layer(axum::middleware::from_fn_with_state(
+            DashboardLane::new(state.settings.dashboard_concurrency),
+            dashboard_lane,
+        )),
+    )
     .fallback(|| async { Failure(Error::client(ErrorCode::NotFound, "no such endpoint")) })
     .method_not_allowed_fallback(|| async {
         Failure(Error::client(
@@ -197,6 +202,37 @@ pub fn router(state: AppState) -> Router {
     ))
     .layer(TraceLayer::new_for_http())
     .with_state(state)
+}
+
+/// The dashboard's share of the server: at most so many pages at once (none: no limit).
+#[derive(Clone)]
+struct DashboardLane(Option<std::sync::Arc<tokio::sync::Semaphore>>);
+
+impl DashboardLane {
+    fn new(at_once: usize) -> Self {
+        DashboardLane(
+            (at_once > 0).then(|| std::sync::Arc::new(tokio::sync::Semaphore::new(at_once))),
+        )
+    }
+}
+
+/// Dashboard pages wait for a place in the lane; static files and sync do not. A page
+/// can read a team's history for seconds: without the lane, a few managers could hold
+/// every database connection and core while devices' syncs wait.
+async fn dashboard_lane(
+    State(lane): State<DashboardLane>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let place = match &lane.0 {
+        Some(s) if req.uri().path().starts_with("/dashboard") => {
+            s.clone().acquire_owned().await.ok()
+        }
+        _ => None,
+    };
+    let r = next.run(req).await;
+    drop(place);
+    r
 }
 
 /// `Strict-Transport-Security` on every answer to a request that came over HTTPS: the
@@ -677,5 +713,100 @@ mod tests {
             .matches("routes!(")
             .count();
         assert_eq!(ops, registered, "one documented operation per handler");
+    }
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::routing::get;
+    use tokio::sync::Semaphore;
+
+    use super::{DashboardLane, dashboard_lane};
+
+    /// A server whose `/dashboard/slow` counts its starts and waits for `gate`; the lane
+    /// lets `at_once` of them in at a time. Its address, the count and the gate.
+    async fn serve(at_once: usize) -> (String, Arc<AtomicUsize>, Arc<Semaphore>) {
+        let (started, gate) = (Arc::new(AtomicUsize::new(0)), Arc::new(Semaphore::new(0)));
+        let (s, g) = (started.clone(), gate.clone());
+        let app = Router::new()
+            .route(
+                "/dashboard/slow",
+                get(move || {
+                    let (s, g) = (s.clone(), g.clone());
+                    async move {
+                        s.fetch_add(1, Ordering::SeqCst);
+                        g.acquire().await.expect("gate").forget();
+                        "done"
+                    }
+                }),
+            )
+            .route("/static/app.css", get(|| async { "css" }))
+            .layer(axum::middleware::from_fn_with_state(
+                DashboardLane::new(at_once),
+                dashboard_lane,
+            ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (base, started, gate)
+    }
+
+    async fn until(what: &str, f: impl Fn() -> bool) {
+        for _ in 0..1000 {
+            if f() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("never: {what}");
+    }
+
+    /// With one place, a second page waits for the first to finish while static files
+    /// are served; with no limit, both pages run at once.
+    #[tokio::test]
+    async fn the_lane_holds_pages_beyond_its_places_and_nothing_else() {
+        let (base, started, gate) = serve(1).await;
+        let get = |path: &str| {
+            let url = format!("{base}{path}");
+            tokio::spawn(async move { reqwest::get(url).await.unwrap().text().await.unwrap() })
+        };
+        let first = get("/dashboard/slow");
+        until("the first page starts", || {
+            started.load(Ordering::SeqCst) == 1
+        })
+        .await;
+        let second = get("/dashboard/slow");
+        assert_eq!(get("/static/app.css").await.unwrap(), "css");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(started.load(Ordering::SeqCst), 1, "the second page waits");
+        gate.add_permits(1);
+        assert_eq!(first.await.unwrap(), "done");
+        until("the second page starts", || {
+            started.load(Ordering::SeqCst) == 2
+        })
+        .await;
+        gate.add_permits(1);
+        assert_eq!(second.await.unwrap(), "done");
+
+        let (base, started, gate) = serve(0).await;
+        let pages: Vec<_> = (0..2)
+            .map(|_| {
+                let url = format!("{base}/dashboard/slow");
+                tokio::spawn(async move { reqwest::get(url).await.unwrap().text().await.unwrap() })
+            })
+            .collect();
+        until("both pages run at once", || {
+            started.load(Ordering::SeqCst) == 2
+        })
+        .await;
+        gate.add_permits(2);
+        for p in pages {
+            assert_eq!(p.await.unwrap(), "done");
+        }
     }
 }

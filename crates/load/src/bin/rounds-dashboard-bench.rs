@@ -61,6 +61,9 @@ struct Args {
     /// Server processes on the one database (users and devices alternate between them).
     #[arg(long, default_value_t = 1)]
     servers: usize,
+    /// The servers' `dashboard_concurrency` (0: no limit); their default when not given.
+    #[arg(long)]
+    dashboard_concurrency: Option<usize>,
 }
 
 /// The pages a manager opens, in the navigation's order (the map's data with the map).
@@ -282,12 +285,15 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!(
-        "database: {} ({}), company {}x{}x{}",
+        "database: {} ({}), company {}x{}x{}, {} server(s), dashboard_concurrency {}",
         if postgres { "PostgreSQL" } else { "SQLite" },
         schema.as_deref().unwrap_or("file"),
         c.regions,
         c.teams_per_region,
-        c.reps_per_team
+        c.reps_per_team,
+        args.servers,
+        args.dashboard_concurrency
+            .map_or_else(|| "default".to_owned(), |n| n.to_string())
     );
 
     // The servers, as separate processes.
@@ -308,6 +314,9 @@ async fn main() -> anyhow::Result<()> {
             .kill_on_drop(true);
         if let Some(s) = &schema {
             cmd.env("ROUNDS_DATABASE_SCHEMA", s);
+        }
+        if let Some(n) = args.dashboard_concurrency {
+            cmd.env("ROUNDS_DASHBOARD_CONCURRENCY", n.to_string());
         }
         children.push(
             cmd.spawn()
