@@ -37,18 +37,15 @@ pub fn page(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Marku
                                 ("/dashboard/priority", "Priority"),
                                 ("/dashboard/balance", "Balance"),
                                 ("/dashboard/quotas", "Quotas"),
-                            ] {
+                            ].into_iter().chain(
+                                // Teams are a director's or an admin's to choose.
+                                matches!(v.role, Role::Director | Role::Admin)
+                                    .then_some(("/dashboard/teams", "Teams")),
+                            ) {
                                 @if href == current {
                                     a href=(href) aria-current="page" { (label) }
                                 } @else {
                                     a href=(href) { (label) }
-                                }
-                            }
-                            @if matches!(v.role, Role::Director | Role::Admin) {
-                                @if current == "/dashboard/teams" {
-                                    a href="/dashboard/teams" aria-current="page" { "Teams" }
-                                } @else {
-                                    a href="/dashboard/teams" { "Teams" }
                                 }
                             }
                         }

@@ -1,6 +1,21 @@
-//! What the load tools share: latency percentiles and a process's memory.
+//! What the load tools share: a device's pull, latency percentiles and a process's
+//! memory.
 
 use std::time::Duration;
+
+use rounds_client::ServerApi;
+
+/// Pulls from `cursor` until the server has nothing more, as a device does; `cursor`
+/// ends where the next pull starts.
+pub async fn pull_to_end(api: &ServerApi, cursor: &mut Option<String>) -> anyhow::Result<()> {
+    loop {
+        let page = api.pull(cursor.as_deref()).await?;
+        *cursor = Some(page.cursor);
+        if !page.has_more {
+            return Ok(());
+        }
+    }
+}
 
 /// The `p` quantile (0 to 1) of latencies sorted ascending; zero for none.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -274,39 +274,12 @@ mod tests {
 
     #[test]
     fn a_record_and_its_stored_json_key_alike() {
-        let mut rec = AccountRecord {
-            id: AccountId::from_uuid(uuid::Uuid::nil()),
-            name: "Émile's Café".into(),
-            street: "Hohe Straße 1".into(),
-            city: "Köln".into(),
-            region: String::new(),
-            postal_code: "50667".into(),
-            country: "DE".into(),
-            lat: None,
-            lon: None,
-            stage: rounds_core::Stage::Lead,
-            priority: rounds_core::Priority::Medium,
-            kare: None,
-            currency: "EUR".into(),
-            revenue_minor: 0,
-            expenses_minor: 0,
-            phone: None,
-            email: Some("Hello@Cafe.DE".into()),
-            industry: Some("Food".into()),
-            territory_id: None,
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            lead_on: None,
-            opportunity_on: None,
-            won_on: None,
-            lost_on: None,
-            hours: None,
-            visit_minutes: None,
-            closed_on: None,
-            preferred_hours: None,
-            potential_minor: None,
-            potential_estimate_minor: None,
-            location_source: None,
-        };
+        let mut rec = crate::places::tests::account("50667", None, None);
+        rec.name = "Émile's Café".into();
+        rec.street = "Hohe Straße 1".into();
+        rec.city = "Köln".into();
+        rec.email = Some("Hello@Cafe.DE".into());
+        rec.industry = Some("Food".into());
         let json = serde_json::to_string(&rec).unwrap();
         assert_eq!(keys_of(&rec), keys_of_json(&json));
         assert_eq!(keys_of(&rec).0, "émile's café");

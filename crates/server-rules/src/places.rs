@@ -288,12 +288,13 @@ fn capitalised(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use rounds_core::Stage;
     use rounds_protocol::AccountId;
 
-    fn account(
+    /// A corner shop's record (also the account list's tests' fixture).
+    pub(crate) fn account(
         postal_code: &str,
         at: Option<(f64, f64)>,
         source: Option<LocationSource>,

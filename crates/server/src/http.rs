@@ -218,7 +218,8 @@ impl DashboardLane {
 
 /// Dashboard pages wait for a place in the lane; static files and sync do not. A page
 /// can read a team's history for seconds: without the lane, a few managers could hold
-/// every database connection and core while devices' syncs wait.
+/// every database connection and core while devices' syncs wait. A streamed export holds
+/// its place until its first piece is read; the later pieces are short reads of their own.
 async fn dashboard_lane(
     State(lane): State<DashboardLane>,
     req: Request,

@@ -149,13 +149,7 @@ struct Device {
 
 impl Device {
     async fn pull(&mut self) -> anyhow::Result<()> {
-        loop {
-            let page = self.api.pull(self.cursor.as_deref()).await?;
-            self.cursor = Some(page.cursor);
-            if !page.has_more {
-                return Ok(());
-            }
-        }
+        rounds_load::pull_to_end(&self.api, &mut self.cursor).await
     }
 }
 
