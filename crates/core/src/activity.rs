@@ -28,6 +28,33 @@ impl ActivityKind {
             ActivityKind::Note => None,
         }
     }
+
+    pub const ALL: [ActivityKind; 4] = [
+        ActivityKind::Visit,
+        ActivityKind::Call,
+        ActivityKind::Email,
+        ActivityKind::Note,
+    ];
+
+    /// The kind as stored and sent (its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::Visit => "visit",
+            ActivityKind::Call => "call",
+            ActivityKind::Email => "email",
+            ActivityKind::Note => "note",
+        }
+    }
+}
+
+impl std::str::FromStr for ActivityKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ActivityKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("not an activity kind: {s:?}"))
+    }
 }
 
 /// A check-in (a visit logged without its length) that is not checked out closes itself
@@ -166,6 +193,84 @@ impl LocationFix {
     }
 }
 
+/// What the cadence, the score and the weekly rates read of an activity: on which
+/// account, by whom, what and when. A full [`Activity`] is one; so is an
+/// [`ActivityHead`], which a server reads from an index without the rest of the record.
+pub trait Logged {
+    fn account_id(&self) -> AccountId;
+    fn rep_id(&self) -> RepId;
+    fn kind(&self) -> ActivityKind;
+    fn occurred_at(&self) -> DateTime<Utc>;
+}
+
+impl<T: Logged> Logged for &T {
+    fn account_id(&self) -> AccountId {
+        (*self).account_id()
+    }
+    fn rep_id(&self) -> RepId {
+        (*self).rep_id()
+    }
+    fn kind(&self) -> ActivityKind {
+        (*self).kind()
+    }
+    fn occurred_at(&self) -> DateTime<Utc> {
+        (*self).occurred_at()
+    }
+}
+
+impl Logged for Activity {
+    fn account_id(&self) -> AccountId {
+        self.account_id
+    }
+    fn rep_id(&self) -> RepId {
+        self.rep_id
+    }
+    fn kind(&self) -> ActivityKind {
+        self.kind
+    }
+    fn occurred_at(&self) -> DateTime<Utc> {
+        self.occurred_at
+    }
+}
+
+/// An activity without its note, outcome, length or fix: all the dashboard's cadence,
+/// priority and performance figures need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivityHead {
+    pub id: ActivityId,
+    pub account_id: AccountId,
+    pub rep_id: RepId,
+    pub kind: ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl From<&Activity> for ActivityHead {
+    fn from(a: &Activity) -> Self {
+        ActivityHead {
+            id: a.id,
+            account_id: a.account_id,
+            rep_id: a.rep_id,
+            kind: a.kind,
+            occurred_at: a.occurred_at,
+        }
+    }
+}
+
+impl Logged for ActivityHead {
+    fn account_id(&self) -> AccountId {
+        self.account_id
+    }
+    fn rep_id(&self) -> RepId {
+        self.rep_id
+    }
+    fn kind(&self) -> ActivityKind {
+        self.kind
+    }
+    fn occurred_at(&self) -> DateTime<Utc> {
+        self.occurred_at
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Activity {
     pub id: ActivityId,
@@ -253,6 +358,23 @@ mod tests {
 
     fn id(n: u128) -> ActivityId {
         ActivityId::from_uuid(Uuid::from_u128(n))
+    }
+
+    #[rstest]
+    #[case(ActivityKind::Visit, "visit")]
+    #[case(ActivityKind::Call, "call")]
+    #[case(ActivityKind::Email, "email")]
+    #[case(ActivityKind::Note, "note")]
+    fn a_kind_is_stored_as_it_is_sent(#[case] kind: ActivityKind, #[case] text: &str) {
+        assert_eq!(kind.as_str(), text);
+        assert_eq!(serde_json::to_value(kind).unwrap(), text);
+        assert_eq!(text.parse::<ActivityKind>(), Ok(kind));
+    }
+
+    #[test]
+    fn an_unknown_kind_is_refused() {
+        assert!("Visit".parse::<ActivityKind>().is_err());
+        assert!("".parse::<ActivityKind>().is_err());
     }
 
     fn visit(n: u128) -> Activity {

@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use chrono::{DateTime, Utc};
 
 use crate::account::{Account, Priority, Stage};
-use crate::activity::{Activity, TouchKind};
+use crate::activity::{Activity, Logged, TouchKind};
 use crate::calendar::{DateRange, LocalDays, Period, WorkCalendar};
 use crate::id::AccountId;
 use crate::plan::RotationPlan;
@@ -276,7 +276,11 @@ impl<'a> CadenceEngine<'a> {
     }
 
     /// The cadence of one account, given its activities (others' are ignored).
-    pub fn evaluate(&self, account: &impl Scheduled, activities: &[Activity]) -> AccountCadence {
+    pub fn evaluate<L: Logged>(
+        &self,
+        account: &impl Scheduled,
+        activities: &[L],
+    ) -> AccountCadence {
         let (id, priority) = (account.account_id(), account.priority());
         let Some(shared) = &self.shared[priority_index(priority)] else {
             return not_planned(account);
@@ -309,11 +313,13 @@ impl<'a> CadenceEngine<'a> {
         let mut done = [0u32; 3];
         let mut last_done: [Option<NaiveDate>; 3] = [None; 3];
         for a in activities {
-            if a.account_id != id {
+            if a.account_id() != id {
                 continue;
             }
-            let Some(kind) = a.kind.touch() else { continue };
-            let day = self.local_days.date_of(a.occurred_at);
+            let Some(kind) = a.kind().touch() else {
+                continue;
+            };
+            let day = self.local_days.date_of(a.occurred_at());
             let i = kind.index();
             if w.range.contains(day) {
                 done[i] += 1;

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Kare};
-use crate::activity::{Activity, ActivityKind};
+use crate::activity::{ActivityKind, Logged};
 use crate::calendar::{DateRange, local_date};
 use crate::id::RepId;
 use crate::value::{Currency, Money, ValueError};
@@ -162,19 +162,19 @@ pub struct WeekTouches {
 }
 
 /// Calls and visits per rep per ISO week, by each activity's local date in `tz`.
-pub fn touches_per_rep_week<'a>(
-    activities: impl IntoIterator<Item = &'a Activity>,
+pub fn touches_per_rep_week<'a, L: Logged + 'a>(
+    activities: impl IntoIterator<Item = &'a L>,
     tz: Tz,
 ) -> BTreeMap<(RepId, IsoWeek), WeekTouches> {
     let mut out: BTreeMap<(RepId, IsoWeek), WeekTouches> = BTreeMap::new();
     for a in activities {
-        let field = match a.kind {
+        let field = match a.kind() {
             ActivityKind::Call => |w: &mut WeekTouches| w.calls += 1,
             ActivityKind::Visit => |w: &mut WeekTouches| w.visits += 1,
             ActivityKind::Email | ActivityKind::Note => continue,
         };
-        let week = local_date(tz, a.occurred_at).iso_week();
-        field(out.entry((a.rep_id, week)).or_default());
+        let week = local_date(tz, a.occurred_at()).iso_week();
+        field(out.entry((a.rep_id(), week)).or_default());
     }
     out
 }

@@ -28,8 +28,8 @@ pub mod workload;
 
 pub use account::{Account, Address, Kare, LocationSource, Priority, Stage, StageDates};
 pub use activity::{
-    Activity, ActivityKind, CheckIn, Correction, CorrectionKind, LocationFix, Outcome, TouchKind,
-    VisitState, apply_corrections,
+    Activity, ActivityHead, ActivityKind, CheckIn, Correction, CorrectionKind, LocationFix, Logged,
+    Outcome, TouchKind, VisitState, apply_corrections,
 };
 pub use appointment::Appointment;
 pub use cadence::{

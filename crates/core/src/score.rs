@@ -30,7 +30,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Stage};
-use crate::activity::Activity;
+use crate::activity::Logged;
 use crate::calendar::local_date;
 use crate::id::AccountId;
 use crate::value::Money;
@@ -137,16 +137,16 @@ pub fn lookback_start(today: NaiveDate) -> NaiveDate {
 impl Touched {
     /// Summarises one account's activities (the caller passes only that account's) by
     /// their local dates in `tz`.
-    pub fn from_activities<'a>(
-        activities: impl IntoIterator<Item = &'a Activity>,
+    pub fn from_activities<'a, L: Logged + 'a>(
+        activities: impl IntoIterator<Item = &'a L>,
         tz: Tz,
         today: NaiveDate,
     ) -> Self {
         Self::from_dates(
             activities
                 .into_iter()
-                .filter(|a| a.kind.touch().is_some())
-                .map(|a| local_date(tz, a.occurred_at)),
+                .filter(|a| a.kind().touch().is_some())
+                .map(|a| local_date(tz, a.occurred_at())),
             today,
         )
     }

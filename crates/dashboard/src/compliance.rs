@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::{
-    Account, AccountCadence, Activity, CadenceEngine, Compliance, DateRange, Period, Priority,
+    Account, AccountCadence, CadenceEngine, Compliance, DateRange, Logged, Period, Priority,
     RotationPlan, Tally, TouchKind, Tz, WorkCalendar,
 };
 use rounds_protocol::{TerritoryId, UserId};
@@ -67,11 +67,11 @@ pub struct ComplianceView {
 /// The roll-up for the month starting `month_start`. `today_in` gives today's date in a
 /// zone; each account is evaluated in its rep's zone (the viewer's when unassigned) on
 /// the earlier of that day and the month's last day.
-pub fn compute(
+pub fn compute<L: Logged>(
     team: &Team,
     viewer_tz: Tz,
     accounts: &[Account],
-    activities: &[Activity],
+    activities: &[L],
     plan: Option<&RotationPlan>,
     month_start: NaiveDate,
     today_in: impl Fn(Tz) -> NaiveDate,
@@ -88,9 +88,9 @@ pub fn compute(
     };
     let Some(plan) = plan else { return view };
     let calendar = WorkCalendar::default();
-    let mut by_account: HashMap<_, Vec<&Activity>> = HashMap::new();
+    let mut by_account: HashMap<_, Vec<&L>> = HashMap::new();
     for a in activities {
-        by_account.entry(a.account_id).or_default().push(a);
+        by_account.entry(a.account_id()).or_default().push(a);
     }
     let mut engines: HashMap<(String, NaiveDate), CadenceEngine<'_>> = HashMap::new();
     let mut evaluated: Vec<(
@@ -110,12 +110,12 @@ pub fn compute(
         let engine = engines
             .entry((tz.name().to_owned(), day))
             .or_insert_with(|| CadenceEngine::new(plan, day, tz, &calendar));
-        let acts: Vec<Activity> = by_account
+        let acts: Vec<&L> = by_account
             .get(&account.id)
             .map(|v| {
                 v.iter()
-                    .filter(|a| local_date(tz, a.occurred_at) <= day)
-                    .map(|a| (*a).clone())
+                    .filter(|a| local_date(tz, a.occurred_at()) <= day)
+                    .copied()
                     .collect()
             })
             .unwrap_or_default();
@@ -335,7 +335,7 @@ pub async fn load(
         let mut team = scope::team(tx, &v)?;
         let accounts = scope::accounts(tx, &mut team)?;
         let since = history_since(month);
-        let activities = history::activities_since(tx, &team, &accounts, since)?;
+        let activities = history::heads_since(tx, &team, &accounts, since)?;
         let plan = scope::plan(tx)?;
         let view = compute(
             &team,

@@ -19,7 +19,7 @@ use rounds_core::kpi::{
 };
 use rounds_core::stage::lost_reasons;
 use rounds_core::{
-    Account, Activity, Currency, DateRange, Funnel, Kare, Money, Ratio, Segment, StageChange,
+    Account, Currency, DateRange, Funnel, Kare, Logged, Money, Ratio, Segment, StageChange,
     StageFlow, Tz,
 };
 use rounds_protocol::{TerritoryId, UserId};
@@ -101,10 +101,10 @@ pub type Added = [(UserId, DateTime<Utc>)];
 /// The page's figures: a pure function of the team's data and today. `added` holds who
 /// added an account in the field, and when; `contacts_added` the same for contacts.
 #[allow(clippy::too_many_arguments)]
-pub fn compute(
+pub fn compute<L: Logged>(
     team: &Team,
     accounts: &[Account],
-    activities: &[Activity],
+    activities: &[L],
     added: &Added,
     contacts_added: &Added,
     stages: &[StageChange],
@@ -211,10 +211,10 @@ pub fn compute(
         .map(|p| {
             let start = this_monday(today_in(p.tz)) - Days::new(7 * WEEKS);
             let span = DateRange::new(start, start + Days::new(7 * WEEKS - 1));
-            let mine: Vec<&Activity> = activities
+            let mine: Vec<&L> = activities
                 .iter()
-                .filter(|a| a.rep_id == p.id && visible.contains(&a.account_id))
-                .filter(|a| span.contains(local_date(p.tz, a.occurred_at)))
+                .filter(|a| a.rep_id() == p.id && visible.contains(&a.account_id()))
+                .filter(|a| span.contains(local_date(p.tz, a.occurred_at())))
                 .collect();
             let per_week = touches_per_rep_week(mine.iter().copied(), p.tz);
             let rate = weekly_rate(&per_week, WEEKS);

@@ -13,7 +13,7 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use maud::{Markup, html};
 use rounds_core::calendar::local_date;
 use rounds_core::score::{self, FactorKind, PriorityScore, Touched};
-use rounds_core::{Account, Activity, Stage, Tz};
+use rounds_core::{Account, Logged, Stage, Tz};
 use rounds_protocol::{AccountId, TerritoryId};
 use serde::Deserialize;
 
@@ -90,18 +90,18 @@ pub struct PriorityView {
 
 /// Every account's score and the ranking: a pure function of the team's data and today
 /// (`today_in` gives today's date in a zone).
-pub fn compute(
+pub fn compute<L: Logged>(
     team: &Team,
     accounts: &[Account],
-    activities: &[Activity],
+    activities: &[L],
     only: Option<TerritoryId>,
     sort: SortBy,
     today_in: impl Fn(Tz) -> NaiveDate,
     viewer_tz: Tz,
 ) -> PriorityView {
-    let mut by_account: HashMap<AccountId, Vec<&Activity>> = HashMap::new();
+    let mut by_account: HashMap<AccountId, Vec<&L>> = HashMap::new();
     for a in activities {
-        by_account.entry(a.account_id).or_default().push(a);
+        by_account.entry(a.account_id()).or_default().push(a);
     }
     let mut rows: Vec<PriorityRow> = accounts
         .iter()

@@ -148,6 +148,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../migrations/0017_feed_keys.sql")),
     (18, include_str!("../migrations/0018_account_keys.sql")),
     (19, include_str!("../migrations/0019_session_team.sql")),
+    (20, include_str!("../migrations/0020_activity_heads.sql")),
 ];
 
 /// Whether a database URL names PostgreSQL (anything else is an SQLite file).

@@ -1,31 +1,39 @@
 //! A team's activity history, with accepted corrections folded in (voided activities left
 //! out): all of it, or the part a page needs, read by time. The compliance, priority and
 //! performance pages look back a quarter, ninety days or fourteen weeks, and read that
-//! much rather than every activity ever logged.
+//! much rather than every activity ever logged; and they read only each activity's head
+//! (account, rep, kind, time) from an index ([`heads_since`]), not its stored JSON.
 //!
 //! Exactness: an amendment can move an activity's time, so every corrected activity is
-//! read too (corrections are few). A page that looks only at activities from `since` on
-//! sees exactly what it would see in the whole history.
+//! read too (corrections are few), whole, and corrected. A page that looks only at
+//! activities from `since` on sees exactly what it would see in the whole history.
 
 use chrono::{DateTime, Utc};
-use rounds_core::{Account, Activity, Correction, apply_corrections};
+use rounds_core::{Account, Activity, ActivityHead, ActivityId, Correction, apply_corrections};
 use rounds_protocol::records::{ActivityRecord, CorrectionRecord};
 use std::collections::HashSet;
 
 use crate::Result;
-use crate::db::{Sql, Val, placeholders};
+use crate::db::{Db, DbError, Sql, Val, placeholders};
 use crate::scope::Team;
 use crate::time;
 
 /// Accepted corrections of the organisation, by the activities they correct.
 const CORRECTED: &str = "SELECT target_id FROM corrections WHERE status = 'ok'";
 
-/// The `data` of the team's accepted rows of `table` (activities or corrections, as `r`)
-/// where `cond` holds, `params` numbered first. `None` for a team with no territory.
-fn of_team(team: &Team, table: &str, cond: &str, params: Vec<Val>) -> Option<(String, Vec<Val>)> {
+/// The columns `cols` (of `r`) of the team's accepted rows of `table` (activities or
+/// corrections) where `cond` holds, `params` numbered first. `None` for a team with no
+/// territory.
+fn of_team(
+    team: &Team,
+    table: &str,
+    cols: &str,
+    cond: &str,
+    params: Vec<Val>,
+) -> Option<(String, Vec<Val>)> {
     if team.all {
         return Some((
-            format!("SELECT r.data FROM {table} r WHERE r.status = 'ok' AND {cond}"),
+            format!("SELECT {cols} FROM {table} r WHERE r.status = 'ok' AND {cond}"),
             params,
         ));
     }
@@ -38,7 +46,7 @@ fn of_team(team: &Team, table: &str, cond: &str, params: Vec<Val>) -> Option<(St
     all.append(&mut ids);
     Some((
         format!(
-            "SELECT r.data FROM {table} r JOIN accounts c ON c.id = r.account_id
+            "SELECT {cols} FROM {table} r JOIN accounts c ON c.id = r.account_id
              WHERE r.status = 'ok' AND {cond} AND c.territory_id IN ({inl})"
         ),
         all,
@@ -46,18 +54,17 @@ fn of_team(team: &Team, table: &str, cond: &str, params: Vec<Val>) -> Option<(St
 }
 
 /// The team's accepted activities on `accounts` where any of `conds` holds (each a
-/// query of its own, so each can use its index; a row met twice counts once), corrected.
-fn read(
+/// query of its own, so each can use its index; a row met twice counts once), as stored.
+fn read_stored(
     tx: &mut dyn Sql,
     team: &Team,
-    accounts: &[Account],
+    wanted: &HashSet<rounds_core::AccountId>,
     conds: Vec<(String, Vec<Val>)>,
 ) -> Result<Vec<Activity>> {
-    let wanted: HashSet<_> = accounts.iter().map(|a| a.id).collect();
     let mut seen = HashSet::new();
     let mut activities = Vec::new();
     for (cond, params) in conds {
-        let Some((sql, params)) = of_team(team, "activities", &cond, params) else {
+        let Some((sql, params)) = of_team(team, "activities", "r.data", &cond, params) else {
             return Ok(Vec::new());
         };
         for r in tx.query(&sql, &params)? {
@@ -70,6 +77,22 @@ fn read(
             }
         }
     }
+    Ok(activities)
+}
+
+/// The same, corrected.
+fn read(
+    tx: &mut dyn Sql,
+    team: &Team,
+    accounts: &[Account],
+    conds: Vec<(String, Vec<Val>)>,
+) -> Result<Vec<Activity>> {
+    let wanted: HashSet<_> = accounts.iter().map(|a| a.id).collect();
+    let activities = read_stored(tx, team, &wanted, conds)?;
+    corrected(tx, team, activities)
+}
+
+fn corrected(tx: &mut dyn Sql, team: &Team, activities: Vec<Activity>) -> Result<Vec<Activity>> {
     let corrections = corrections_of(tx, team)?;
     Ok(if corrections.is_empty() {
         activities
@@ -80,7 +103,7 @@ fn read(
 
 /// The accepted corrections on the team's accounts.
 fn corrections_of(tx: &mut dyn Sql, team: &Team) -> Result<Vec<Correction>> {
-    let Some((sql, params)) = of_team(team, "corrections", "1 = 1", Vec::new()) else {
+    let Some((sql, params)) = of_team(team, "corrections", "r.data", "1 = 1", Vec::new()) else {
         return Ok(Vec::new());
     };
     let mut corrections = Vec::new();
@@ -122,4 +145,137 @@ pub fn activities_since(
             (format!("r.id IN ({CORRECTED})"), Vec::new()),
         ],
     )
+}
+
+/// What [`heads_since`] reads of each row: the head from its columns; the JSON only of a
+/// row stored before the `kind` column (or whose record is not valid), so a page's figures
+/// are the same while the backfill runs.
+const HEAD_COLUMNS: &str = "r.id, r.account_id, r.rep_id, r.kind, r.occurred_at, \
+     CASE WHEN r.kind IS NULL THEN r.data END AS data";
+
+/// The heads of the accepted activities on `accounts` that may have happened at or after
+/// `since`, corrected: what [`activities_since`] gives, without notes, outcomes, lengths
+/// and fixes (which no page that reads heads shows). The corrected ones are read whole
+/// and corrected; the rest come from the `activities_heads` index. A head's time is the
+/// stored column's (to the microsecond), which dates it on the same local day.
+pub fn heads_since(
+    tx: &mut dyn Sql,
+    team: &Team,
+    accounts: &[Account],
+    since: DateTime<Utc>,
+) -> Result<Vec<ActivityHead>> {
+    let wanted: HashSet<_> = accounts.iter().map(|a| a.id).collect();
+    let stored = read_stored(
+        tx,
+        team,
+        &wanted,
+        vec![(format!("r.id IN ({CORRECTED})"), Vec::new())],
+    )?;
+    let read_whole: HashSet<ActivityId> = stored.iter().map(|a| a.id).collect();
+    let mut heads: Vec<ActivityHead> = corrected(tx, team, stored)?
+        .iter()
+        .map(ActivityHead::from)
+        .collect();
+    let Some((sql, params)) = of_team(
+        team,
+        "activities",
+        HEAD_COLUMNS,
+        "r.occurred_at >= $1",
+        vec![Val::from(time::text(since))],
+    ) else {
+        return Ok(Vec::new());
+    };
+    for r in tx.query(&sql, &params)? {
+        let id: ActivityId = r.parse("id")?;
+        if read_whole.contains(&id) {
+            continue;
+        }
+        let head = match r.opt_parse::<rounds_core::ActivityKind>("kind")? {
+            Some(kind) => ActivityHead {
+                id,
+                account_id: r.parse("account_id")?,
+                rep_id: r.parse("rep_id")?,
+                kind,
+                occurred_at: r.parse("occurred_at")?,
+            },
+            None => {
+                let rec: ActivityRecord = r.json("data")?;
+                match Activity::try_from(&rec) {
+                    Ok(a) => ActivityHead::from(&a),
+                    Err(_) => continue,
+                }
+            }
+        };
+        if wanted.contains(&head.account_id) {
+            heads.push(head);
+        }
+    }
+    Ok(heads)
+}
+
+/// The `kind` column of a stored activity: its kind when the record is valid (as every
+/// accepted one is), else nothing, so a page reads such a row from its JSON, as before.
+pub fn stored_kind(a: &ActivityRecord) -> Option<&'static str> {
+    Activity::try_from(a).ok().map(|_| a.kind.as_str())
+}
+
+/// Rows the kind backfill reads and writes in one transaction.
+pub const KIND_BATCH: usize = 1000;
+
+/// Fills `kind` on rows stored before it existed, [`KIND_BATCH`] rows a write transaction,
+/// walking them by id once (rows whose record is not valid keep none). Runs while the
+/// server serves: readers fall back to a row's JSON until it is filled. The number of rows
+/// filled.
+pub async fn backfill_kinds(db: &Db) -> std::result::Result<u64, DbError> {
+    let mut after = String::new();
+    let mut filled = 0;
+    loop {
+        let from = after.clone();
+        let (n, last) = db
+            .write(move |tx| {
+                let rows = tx.query(
+                    &format!(
+                        "SELECT id, data FROM activities WHERE kind IS NULL AND id > $1
+                         ORDER BY id LIMIT {KIND_BATCH}"
+                    ),
+                    crate::params![&from],
+                )?;
+                let mut by_kind: Vec<(&'static str, Vec<Val>)> = Vec::new();
+                for r in &rows {
+                    let rec: ActivityRecord = r.json("data")?;
+                    let Some(kind) = stored_kind(&rec) else {
+                        continue;
+                    };
+                    match by_kind.iter_mut().find(|(k, _)| *k == kind) {
+                        Some((_, ids)) => ids.push(Val::from(rec.id)),
+                        None => by_kind.push((kind, vec![Val::from(rec.id)])),
+                    }
+                }
+                let mut n = 0;
+                for (kind, mut ids) in by_kind {
+                    let inl = placeholders(2, ids.len());
+                    let mut params = vec![Val::from(kind)];
+                    params.append(&mut ids);
+                    n += tx.exec(
+                        &format!(
+                            "UPDATE activities SET kind = $1 WHERE kind IS NULL AND id IN ({inl})"
+                        ),
+                        &params,
+                    )?;
+                }
+                let last = match rows.last() {
+                    Some(r) => Some(r.text("id")?),
+                    None => None,
+                };
+                Ok::<_, DbError>((n, last.filter(|_| rows.len() == KIND_BATCH)))
+            })
+            .await?;
+        filled += n;
+        match last {
+            Some(id) => after = id,
+            None => return Ok(filled),
+        }
+        // Pushes and other writers go between batches.
+        tokio::task::yield_now().await;
+    }
 }

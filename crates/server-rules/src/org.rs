@@ -289,9 +289,19 @@ pub fn insert_activity(
     let data = serde_json::to_string(a).map_err(|e| Error::Internal(e.to_string()))?;
     let seq = tx.head_seq()? + 1;
     let n = tx.exec(
-        "INSERT INTO activities (id, account_id, rep_id, territory_id, occurred_at, status, reason, device_id, data, server_seq)
-         VALUES ($1, $2, $3, $4, $5, 'ok', NULL, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-        params![a.id, a.account_id, a.rep_id, territory, time::text(a.occurred_at), device, data, seq],
+        "INSERT INTO activities (id, account_id, rep_id, territory_id, occurred_at, status, reason, device_id, data, server_seq, kind)
+         VALUES ($1, $2, $3, $4, $5, 'ok', NULL, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+        params![
+            a.id,
+            a.account_id,
+            a.rep_id,
+            territory,
+            time::text(a.occurred_at),
+            device,
+            data,
+            seq,
+            crate::history::stored_kind(a)
+        ],
     )?;
     if n == 0 {
         return Ok(false);

@@ -180,8 +180,8 @@ impl Batch {
     fn flush_activities(&mut self, tx: &mut Tx<'_>) -> Result<()> {
         insert_many(
             tx,
-            "activities (id, account_id, rep_id, territory_id, occurred_at, status, reason, device_id, data, server_seq)",
-            10,
+            "activities (id, account_id, rep_id, territory_id, occurred_at, status, reason, device_id, data, server_seq, kind)",
+            11,
             std::mem::take(&mut self.activities),
         )?;
         Ok(())
@@ -661,7 +661,8 @@ fn log_activity(
             reason.clone(),
             caller.device,
             data,
-            seq
+            seq,
+            crate::history::stored_kind(a)
         ]
         .to_vec(),
     );

@@ -6,7 +6,7 @@
 //! admin sees everything. A director or admin may narrow that to one team (the session's
 //! choice): its reps and the territories they work.
 
-use rounds_core::{Account, Activity, Role, RotationPlan, Tz};
+use rounds_core::{Account, ActivityHead, Role, RotationPlan, Tz};
 use rounds_protocol::records::{AccountRecord, PlanRecord};
 use rounds_protocol::{TerritoryId, UserId};
 
@@ -234,16 +234,17 @@ pub fn territory_param(t: Option<&str>) -> Option<TerritoryId> {
     t.filter(|t| !t.is_empty()).and_then(|t| t.parse().ok())
 }
 
-/// The viewer's team with its accounts and their activities, read in one snapshot.
+/// The viewer's team with its accounts and their activities' heads, read in one snapshot.
 #[derive(Debug)]
 pub struct TeamData {
     pub team: Team,
     pub accounts: Vec<Account>,
-    pub activities: Vec<Activity>,
+    pub activities: Vec<ActivityHead>,
 }
 
-/// Loads [`TeamData`] with the activities that may have happened from `since` on (see
-/// `history::activities_since`); `None` when `only` names a territory outside the team.
+/// Loads [`TeamData`] with the heads of the activities that may have happened from
+/// `since` on (see `history::heads_since`); `None` when `only` names a territory outside
+/// the team.
 pub async fn team_data(
     db: &crate::db::Db,
     viewer: &Viewer,
@@ -257,7 +258,7 @@ pub async fn team_data(
             return Ok(None);
         }
         let accounts = accounts(tx, &mut team)?;
-        let activities = crate::history::activities_since(tx, &team, &accounts, since)?;
+        let activities = crate::history::heads_since(tx, &team, &accounts, since)?;
         Ok(Some(TeamData {
             team,
             accounts,

@@ -76,6 +76,20 @@ pub async fn serve_db(
     if keyed > 0 {
         tracing::info!(accounts = keyed, "keyed accounts for the account list");
     }
+    // Activities from before their `kind` column: filled while serving (pages read such
+    // a row from its JSON meanwhile, so nothing waits for it).
+    let kinds = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            match history::backfill_kinds(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(activities = n, "filled activities' kinds"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "filling activities' kinds stopped; it goes on at the next start")
+                }
+            }
+        })
+    };
     let geocoder = geocoder::spawn(db.clone(), &settings);
     let app = http::router(http::AppState::new(db, settings));
     let served = axum::serve(
@@ -87,6 +101,7 @@ pub async fn serve_db(
     if let Some(g) = geocoder {
         g.abort();
     }
+    kinds.abort();
     served?;
     Ok(())
 }

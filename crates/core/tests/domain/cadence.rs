@@ -511,7 +511,7 @@ fn at_risk_outranks_overdue_and_priority_breaks_ties() {
     // 31 March, the last workday: none done is at risk (2 owed, 1 workday left); one done
     // leaves the second due today.
     let engine = CadenceEngine::new(&plan, d(2026, 3, 31), tz, &cal);
-    let at_risk = engine.evaluate(&account(1, Priority::Low), &[]);
+    let at_risk = engine.evaluate(&account(1, Priority::Low), &[] as &[rounds_core::Activity]);
     let one_done = account(2, Priority::High);
     let one_left = engine.evaluate(
         &one_done,
@@ -529,8 +529,8 @@ fn at_risk_outranks_overdue_and_priority_breaks_ties() {
 
     // Same state, different buckets: the higher priority ranks first.
     let engine = CadenceEngine::new(&plan, d(2026, 3, 18), tz, &cal);
-    let high = engine.evaluate(&account(3, Priority::High), &[]);
-    let low = engine.evaluate(&account(4, Priority::Low), &[]);
+    let high = engine.evaluate(&account(3, Priority::High), &[] as &[rounds_core::Activity]);
+    let low = engine.evaluate(&account(4, Priority::Low), &[] as &[rounds_core::Activity]);
     assert_eq!(
         high.kind(TouchKind::Visit).status,
         Status::Overdue { days: 2 }
@@ -543,7 +543,7 @@ fn at_risk_outranks_overdue_and_priority_breaks_ties() {
 
     // More days late ranks first, whatever the bucket.
     let engine = CadenceEngine::new(&plan, d(2026, 3, 19), tz, &cal);
-    let later = engine.evaluate(&account(4, Priority::Low), &[]);
+    let later = engine.evaluate(&account(4, Priority::Low), &[] as &[rounds_core::Activity]);
     assert!(later.urgency > high.urgency);
 }
 

@@ -43,7 +43,7 @@ fn roll_up_credits_at_most_the_plan_per_account() {
         ],
     );
     let c1 = engine.evaluate(&a1, &l1);
-    let c2 = engine.evaluate(&a2, &[]);
+    let c2 = engine.evaluate(&a2, &[] as &[rounds_core::Activity]);
     let c3 = engine.evaluate(&b1, &l3);
     let roll = Compliance::roll_up([(rep_a, north, &c1), (rep_a, north, &c2), (rep_b, vale, &c3)]);
 

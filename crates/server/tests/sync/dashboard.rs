@@ -976,11 +976,12 @@ async fn every_page_renders_quickly_with_the_demo_organisation(backend: Backend)
 }
 
 /// Each viewer's compliance (several months), priority and performance figures, computed
-/// once from the whole history and once from the history each page reads; equal as
-/// printed, field by field.
+/// once from the whole history (read whole, as stored) and once from the activity heads
+/// each page reads; equal as printed, field by field.
 pub(crate) async fn figures_from_recent_and_whole_history(
     server: &TestServer,
 ) -> Vec<(String, String, String)> {
+    use rounds_core::ActivityHead;
     use rounds_server::dashboard::{compliance, performance, priority};
     use rounds_server::feed::Origin;
     use rounds_server::{feed, history, scope, stage};
@@ -1007,14 +1008,17 @@ pub(crate) async fn figures_from_recent_and_whole_history(
                 let today_in = |tz: Tz| local_date(tz, now);
                 let mut team = scope::team(tx, &viewer)?;
                 let accounts = scope::accounts(tx, &mut team)?;
-                let whole = history::all_activities(tx, &team, &accounts)?;
+                let whole: Vec<ActivityHead> = history::all_activities(tx, &team, &accounts)?
+                    .iter()
+                    .map(ActivityHead::from)
+                    .collect();
                 let plan = scope::plan(tx)?;
                 let this_month = today_in(tz).with_day(1).expect("day 1");
                 for back in [0u32, 1, 4, 11] {
                     let month = this_month - chrono::Months::new(back);
                     let since = compliance::history_since(month);
-                    let recent = history::activities_since(tx, &team, &accounts, since)?;
-                    let figures = |acts: &[rounds_core::Activity]| {
+                    let recent = history::heads_since(tx, &team, &accounts, since)?;
+                    let figures = |acts: &[ActivityHead]| {
                         format!(
                             "{:?}",
                             compliance::compute(&team, tz, &accounts, acts, plan.as_ref(), month, today_in)
@@ -1027,8 +1031,8 @@ pub(crate) async fn figures_from_recent_and_whole_history(
                     ));
                 }
 
-                let recent = history::activities_since(tx, &team, &accounts, priority::history_since(now))?;
-                let figures = |acts: &[rounds_core::Activity]| {
+                let recent = history::heads_since(tx, &team, &accounts, priority::history_since(now))?;
+                let figures = |acts: &[ActivityHead]| {
                     format!(
                         "{:?}",
                         priority::compute(&team, &accounts, acts, None, priority::SortBy::Total, today_in, tz)
@@ -1040,8 +1044,8 @@ pub(crate) async fn figures_from_recent_and_whole_history(
                 let added = feed::added_since(tx, &team, Origin::Account, since)?;
                 let contacts = feed::added_since(tx, &team, Origin::Contact, since)?;
                 let stages = stage::of_team(tx, &team)?;
-                let recent = history::activities_since(tx, &team, &accounts, since)?;
-                let figures = |acts: &[rounds_core::Activity]| {
+                let recent = history::heads_since(tx, &team, &accounts, since)?;
+                let figures = |acts: &[ActivityHead]| {
                     format!(
                         "{:?}",
                         performance::compute(
@@ -1109,6 +1113,7 @@ async fn pages_reading_recent_history_equal_the_whole_history(backend: Backend) 
         })
         .await
         .expect("touches to correct");
+    let template = this_month.0.clone();
     let corrections = [
         (
             oldest,
@@ -1160,6 +1165,69 @@ async fn pages_reading_recent_history_equal_the_whole_history(backend: Backend) 
         .await
         .expect("corrections");
     check("with corrections").await;
+
+    // Rows from before the `kind` column (erased here) are read from their JSON until the
+    // backfill fills them; a stored record that is not valid (a note too long) counts on
+    // neither path and keeps no kind.
+    let unkinded = |server: &TestServer| {
+        let db = server.db.clone();
+        async move {
+            db.read(|tx| {
+                tx.query_one("SELECT COUNT(*) FROM activities WHERE kind IS NULL", &[])?
+                    .int(0)
+            })
+            .await
+            .expect("count")
+        }
+    };
+    assert_eq!(
+        unkinded(&server).await,
+        0,
+        "every stored activity has its kind"
+    );
+    server
+        .db
+        .write(move |tx| {
+            let r = tx.query_one("SELECT data FROM activities WHERE id = $1", &[template.clone().into()])?;
+            let mut rec: ActivityRecord = r.json(0)?;
+            rec.id = rounds_protocol::ActivityId::from_uuid(Uuid::now_v7());
+            rec.occurred_at = test_now() - chrono::Duration::days(1);
+            rec.note = Some("x".repeat(20_001));
+            tx.exec(
+                "INSERT INTO activities (id, account_id, rep_id, territory_id, occurred_at, status, reason, device_id, data, server_seq)
+                 VALUES ($1, $2, $3, NULL, $4, 'ok', NULL, NULL, $5, 0)",
+                &[
+                    rec.id.to_string().into(),
+                    rec.account_id.to_string().into(),
+                    rec.rep_id.to_string().into(),
+                    rounds_server::time::text(rec.occurred_at).into(),
+                    serde_json::to_string(&rec).expect("json").into(),
+                ],
+            )?;
+            tx.exec("UPDATE activities SET kind = NULL", &[])?;
+            Ok::<_, rounds_server::Error>(())
+        })
+        .await
+        .expect("rows from before the kind column");
+    let stored = unkinded(&server).await;
+    check("read from JSON").await;
+    let filled = rounds_server::history::backfill_kinds(&server.db)
+        .await
+        .expect("backfill");
+    assert_eq!(
+        filled,
+        u64::try_from(stored - 1).expect("a count"),
+        "all but the invalid row"
+    );
+    assert_eq!(unkinded(&server).await, 1, "the invalid row keeps no kind");
+    assert_eq!(
+        rounds_server::history::backfill_kinds(&server.db)
+            .await
+            .expect("again"),
+        0,
+        "nothing left to fill"
+    );
+    check("kinds filled").await;
 }
 
 /// Two server processes on one database (here two servers with their own pools and
