@@ -5,6 +5,7 @@
 -- are the same at every moment). Forward only: never edit a released migration.
 ALTER TABLE activities ADD COLUMN kind TEXT;
 CREATE INDEX activities_heads ON activities (account_id, status, occurred_at, kind, rep_id, id);
--- The rows still to fill, so the backfill finds them without walking the table (empty
--- once it is done, but for rows whose record is not valid).
+-- The rows still without a kind: the backfill walks them by id, the pages read them by
+-- time. Both are empty once it has run, but for rows whose record is not valid.
 CREATE INDEX activities_unkinded ON activities (id) WHERE kind IS NULL;
+CREATE INDEX activities_unkinded_time ON activities (status, occurred_at) WHERE kind IS NULL;

@@ -21,19 +21,19 @@ use crate::time;
 /// Accepted corrections of the organisation, by the activities they correct.
 const CORRECTED: &str = "SELECT target_id FROM corrections WHERE status = 'ok'";
 
-/// The columns `cols` (of `r`) of the team's accepted rows of `table` (activities or
-/// corrections) where `cond` holds, `params` numbered first. `None` for a team with no
-/// territory.
+/// The columns `cols` of the team's accepted rows `r` of `from` (activities or
+/// corrections, or what names them `r`) where `cond` holds, `params` numbered first.
+/// `None` for a team with no territory.
 fn of_team(
     team: &Team,
-    table: &str,
+    from: &str,
     cols: &str,
     cond: &str,
     params: Vec<Val>,
 ) -> Option<(String, Vec<Val>)> {
     if team.all {
         return Some((
-            format!("SELECT {cols} FROM {table} r WHERE r.status = 'ok' AND {cond}"),
+            format!("SELECT {cols} FROM {from} WHERE r.status = 'ok' AND {cond}"),
             params,
         ));
     }
@@ -46,7 +46,7 @@ fn of_team(
     all.append(&mut ids);
     Some((
         format!(
-            "SELECT {cols} FROM {table} r JOIN accounts c ON c.id = r.account_id
+            "SELECT {cols} FROM {from} JOIN accounts c ON c.id = r.account_id
              WHERE r.status = 'ok' AND {cond} AND c.territory_id IN ({inl})"
         ),
         all,
@@ -54,17 +54,19 @@ fn of_team(
 }
 
 /// The team's accepted activities on `accounts` where any of `conds` holds (each a
-/// query of its own, so each can use its index; a row met twice counts once), as stored.
+/// query of its own over `from`, so each can use its index; a row met twice counts
+/// once), as stored.
 fn read_stored(
     tx: &mut dyn Sql,
     team: &Team,
     wanted: &HashSet<rounds_core::AccountId>,
+    from: &str,
     conds: Vec<(String, Vec<Val>)>,
 ) -> Result<Vec<Activity>> {
     let mut seen = HashSet::new();
     let mut activities = Vec::new();
     for (cond, params) in conds {
-        let Some((sql, params)) = of_team(team, "activities", "r.data", &cond, params) else {
+        let Some((sql, params)) = of_team(team, from, "r.data", &cond, params) else {
             return Ok(Vec::new());
         };
         for r in tx.query(&sql, &params)? {
@@ -88,7 +90,7 @@ fn read(
     conds: Vec<(String, Vec<Val>)>,
 ) -> Result<Vec<Activity>> {
     let wanted: HashSet<_> = accounts.iter().map(|a| a.id).collect();
-    let activities = read_stored(tx, team, &wanted, conds)?;
+    let activities = read_stored(tx, team, &wanted, "activities r", conds)?;
     corrected(tx, team, activities)
 }
 
@@ -103,7 +105,7 @@ fn corrected(tx: &mut dyn Sql, team: &Team, activities: Vec<Activity>) -> Result
 
 /// The accepted corrections on the team's accounts.
 fn corrections_of(tx: &mut dyn Sql, team: &Team) -> Result<Vec<Correction>> {
-    let Some((sql, params)) = of_team(team, "corrections", "r.data", "1 = 1", Vec::new()) else {
+    let Some((sql, params)) = of_team(team, "corrections r", "r.data", "1 = 1", Vec::new()) else {
         return Ok(Vec::new());
     };
     let mut corrections = Vec::new();
@@ -147,17 +149,13 @@ pub fn activities_since(
     )
 }
 
-/// What [`heads_since`] reads of each row: the head from its columns; the JSON only of a
-/// row stored before the `kind` column (or whose record is not valid), so a page's figures
-/// are the same while the backfill runs.
-const HEAD_COLUMNS: &str = "r.id, r.account_id, r.rep_id, r.kind, r.occurred_at, \
-     CASE WHEN r.kind IS NULL THEN r.data END AS data";
-
 /// The heads of the accepted activities on `accounts` that may have happened at or after
 /// `since`, corrected: what [`activities_since`] gives, without notes, outcomes, lengths
 /// and fixes (which no page that reads heads shows). The corrected ones are read whole
-/// and corrected; the rest come from the `activities_heads` index. A head's time is the
-/// stored column's (to the microsecond), which dates it on the same local day.
+/// and corrected; the rest come from the `activities_heads` index alone (a covering read,
+/// account by account), and rows the kind backfill has not reached yet from their JSON.
+/// A head's time is the stored column's (to the microsecond), which dates it on the same
+/// local day.
 pub fn heads_since(
     tx: &mut dyn Sql,
     team: &Team,
@@ -165,52 +163,84 @@ pub fn heads_since(
     since: DateTime<Utc>,
 ) -> Result<Vec<ActivityHead>> {
     let wanted: HashSet<_> = accounts.iter().map(|a| a.id).collect();
+    // Driven from the corrections (few), not by testing every activity against them.
     let stored = read_stored(
         tx,
         team,
         &wanted,
-        vec![(format!("r.id IN ({CORRECTED})"), Vec::new())],
+        "(SELECT DISTINCT target_id FROM corrections WHERE status = 'ok') k
+         CROSS JOIN activities r",
+        vec![("r.id = k.target_id".into(), Vec::new())],
     )?;
     let read_whole: HashSet<ActivityId> = stored.iter().map(|a| a.id).collect();
     let mut heads: Vec<ActivityHead> = corrected(tx, team, stored)?
         .iter()
         .map(ActivityHead::from)
         .collect();
-    let Some((sql, params)) = of_team(
+    let since = vec![Val::from(time::text(since))];
+    let Some((sql, params)) = by_account(
         team,
-        "activities",
-        HEAD_COLUMNS,
-        "r.occurred_at >= $1",
-        vec![Val::from(time::text(since))],
+        "r.id, r.account_id, r.rep_id, r.kind, r.occurred_at",
+        "r.occurred_at >= $1 AND r.kind IS NOT NULL",
+        since.clone(),
     ) else {
         return Ok(Vec::new());
     };
     for r in tx.query(&sql, &params)? {
-        let id: ActivityId = r.parse("id")?;
-        if read_whole.contains(&id) {
-            continue;
-        }
-        let head = match r.opt_parse::<rounds_core::ActivityKind>("kind")? {
-            Some(kind) => ActivityHead {
-                id,
-                account_id: r.parse("account_id")?,
-                rep_id: r.parse("rep_id")?,
-                kind,
-                occurred_at: r.parse("occurred_at")?,
-            },
-            None => {
-                let rec: ActivityRecord = r.json("data")?;
-                match Activity::try_from(&rec) {
-                    Ok(a) => ActivityHead::from(&a),
-                    Err(_) => continue,
-                }
-            }
+        let head = ActivityHead {
+            id: r.parse("id")?,
+            account_id: r.parse("account_id")?,
+            rep_id: r.parse("rep_id")?,
+            kind: r.parse("kind")?,
+            occurred_at: r.parse("occurred_at")?,
         };
-        if wanted.contains(&head.account_id) {
+        if !read_whole.contains(&head.id) && wanted.contains(&head.account_id) {
             heads.push(head);
         }
     }
+    // Rows the backfill has not reached (or whose record is not valid), by their own
+    // index: few once it ran.
+    let Some((sql, params)) = of_team(
+        team,
+        "activities r",
+        "r.data",
+        "r.kind IS NULL AND r.occurred_at >= $1",
+        since,
+    ) else {
+        return Ok(heads);
+    };
+    for r in tx.query(&sql, &params)? {
+        let rec: ActivityRecord = r.json(0)?;
+        if let Ok(a) = Activity::try_from(&rec)
+            && !read_whole.contains(&a.id)
+            && wanted.contains(&a.account_id)
+        {
+            heads.push(ActivityHead::from(&a));
+        }
+    }
     Ok(heads)
+}
+
+/// The columns `cols` of the team's accepted activities `r` where `cond` holds, read
+/// account by account (`CROSS JOIN` keeps the accounts the outer loop on SQLite), so the
+/// database walks each account's range of `activities_heads`, not a time range of the
+/// whole organisation's rows.
+fn by_account(team: &Team, cols: &str, cond: &str, params: Vec<Val>) -> Option<(String, Vec<Val>)> {
+    let sql = format!(
+        "SELECT {cols} FROM accounts c CROSS JOIN activities r
+         WHERE r.account_id = c.id AND r.status = 'ok' AND {cond}"
+    );
+    if team.all {
+        return Some((sql, params));
+    }
+    if team.territories.is_empty() {
+        return None;
+    }
+    let mut ids = team.territory_ids();
+    let inl = placeholders(params.len() + 1, ids.len());
+    let mut all = params;
+    all.append(&mut ids);
+    Some((format!("{sql} AND c.territory_id IN ({inl})"), all))
 }
 
 /// The `kind` column of a stored activity: its kind when the record is valid (as every

@@ -24,9 +24,20 @@ use rounds_server::{Settings, feed, history, scope, stage};
 #[derive(Parser, Debug)]
 #[command(about = "Dashboard pages from recent history against the whole history")]
 struct Args {
-    /// postgres://… (a fresh schema is used) or nothing for a temporary SQLite file.
+    /// postgres://… (a fresh schema unless --schema), an SQLite file, or nothing for a
+    /// temporary SQLite file.
     #[arg(long, env = "ROUNDS_LOAD_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
+    /// The PostgreSQL schema to use.
+    #[arg(long)]
+    schema: Option<String>,
+    /// The database already holds the organisation, seeded with the same options by an
+    /// earlier run (`--keep`): measure only.
+    #[arg(long)]
+    seeded: bool,
+    /// Keep the database seeded here (a temporary SQLite file is removed otherwise).
+    #[arg(long)]
+    keep: bool,
     /// The demo organisation's size (its history covers half a year).
     #[arg(long, default_value_t = 5000)]
     accounts_per_territory: usize,
@@ -40,13 +51,16 @@ struct Args {
     /// Runs of each page each way; the median is reported.
     #[arg(long, default_value_t = 5)]
     runs: usize,
+    /// The reads measured (the whole history takes long on a big company).
+    #[arg(long, value_delimiter = ',', default_value = "whole,recent,heads")]
+    reads: Vec<Reads>,
     /// Viewers measured (directors first, then managers, then the administrator).
     #[arg(long, default_value_t = usize::MAX)]
     viewers: usize,
 }
 
 /// Which history a page reads, and how.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
 enum Reads {
     Whole,
     Recent,
@@ -150,40 +164,52 @@ async fn main() -> anyhow::Result<()> {
     ));
     std::fs::create_dir_all(&dir)?;
     let settings = match &args.database {
-        Some(url) => {
+        Some(url) if rounds_server::db::pool::is_postgres_url(url) => {
             let mut s = Settings::for_tests(url);
-            s.database_schema = Some(format!("rounds_load_{}", uuid::Uuid::new_v4().simple()));
+            s.database_schema = Some(
+                args.schema
+                    .clone()
+                    .unwrap_or_else(|| format!("rounds_load_{}", uuid::Uuid::new_v4().simple())),
+            );
             s
         }
+        Some(path) => Settings::for_tests(path),
         None => Settings::for_tests(&dir.join("bench.db").display().to_string()),
     };
+    anyhow::ensure!(
+        !args.seeded || args.database.is_some(),
+        "--seeded needs the --database it was seeded in"
+    );
     let db = rounds_server::open_db(&settings).await?;
     let today = NaiveDate::from_ymd_opt(2026, 3, 18).expect("a day");
     let now = Utc.from_utc_datetime(&today.and_hms_opt(17, 0, 0).expect("a time"));
-    let opts = rounds_demo::DemoOptions {
-        seed: 7,
-        today,
-        accounts_per_territory: args.accounts_per_territory,
-        password: "bench-password".into(),
-        worked_example: false,
-        history_days: args.history_days,
-        company: args.company,
-    };
-    let started = Instant::now();
-    let summary = rounds_demo::seed(&db, &settings, &opts, &mut |step, done, total| {
-        if total > 0 && (done == total || done % 50_000 == 0) {
-            eprintln!("  {step}: {done} of {total}");
-        }
-    })
-    .await
-    .context("seeding the demo organisation")?;
-    println!(
-        "backend {:?}; demo at {} accounts per territory, {} days of history: {summary:?}; seeded in {:.1} s",
-        db.backend(),
-        args.accounts_per_territory,
-        args.history_days,
-        started.elapsed().as_secs_f64()
-    );
+    if !args.seeded {
+        let opts = rounds_demo::DemoOptions {
+            seed: 7,
+            today,
+            accounts_per_territory: args.accounts_per_territory,
+            password: "bench-password".into(),
+            worked_example: false,
+            history_days: args.history_days,
+            company: args.company,
+        };
+        let started = Instant::now();
+        let summary = rounds_demo::seed(&db, &settings, &opts, &mut |step, done, total| {
+            if total > 0 && (done == total || done % 50_000 == 0) {
+                eprintln!("  {step}: {done} of {total}");
+            }
+        })
+        .await
+        .context("seeding the demo organisation")?;
+        println!(
+            "backend {:?}; demo at {} accounts per territory, {} days of history: {summary:?}; seeded in {:.1} s; schema {:?}",
+            db.backend(),
+            args.accounts_per_territory,
+            args.history_days,
+            started.elapsed().as_secs_f64(),
+            settings.database_schema,
+        );
+    }
 
     let viewers = db
         .read(|tx| {
@@ -215,34 +241,45 @@ async fn main() -> anyhow::Result<()> {
     for viewer in viewers.iter().take(args.viewers) {
         for name in ["compliance", "priority", "performance"] {
             let mut times = [Vec::new(), Vec::new(), Vec::new()];
-            let mut figures = [String::new(), String::new(), String::new()];
+            let mut figures: [Option<String>; 3] = [None, None, None];
             for _ in 0..args.runs {
                 for (i, reads) in ways.into_iter().enumerate() {
+                    if !args.reads.contains(&reads) {
+                        continue;
+                    }
                     let v = viewer.clone();
                     let started = Instant::now();
-                    figures[i] = db.read(move |tx| page(tx, &v, name, reads, now)).await?;
+                    figures[i] = Some(db.read(move |tx| page(tx, &v, name, reads, now)).await?);
                     times[i].push(started.elapsed().as_secs_f64() * 1000.0);
                 }
             }
+            let read: Vec<&String> = figures.iter().flatten().collect();
             anyhow::ensure!(
-                figures[0] == figures[1] && figures[1] == figures[2],
+                read.windows(2).all(|w| w[0] == w[1]),
                 "{} {name}: the figures differ",
                 viewer.email
             );
-            let [whole, recent, heads] = times.map(median);
+            let [whole, recent, heads] = times.map(|t| (!t.is_empty()).then(|| median(t)));
+            let ms = |t: Option<f64>| t.map_or_else(|| "-".to_owned(), |t| format!("{t:.0}"));
+            let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                (Some(a), Some(b)) => format!("{:.2}x", a / b),
+                _ => "-".to_owned(),
+            };
             println!(
-                "{:<34} {:<11} {:>10.0} {:>10.0} {:>9.0} {:>11.2}x {:>11.2}x",
+                "{:<34} {:<11} {:>10} {:>10} {:>9} {:>12} {:>12}",
                 viewer.email,
                 name,
-                whole,
-                recent,
-                heads,
-                whole / heads,
-                recent / heads
+                ms(whole),
+                ms(recent),
+                ms(heads),
+                ratio(whole, heads),
+                ratio(recent, heads)
             );
         }
     }
     drop(db);
-    let _ = std::fs::remove_dir_all(&dir);
+    if !args.keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }
