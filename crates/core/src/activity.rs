@@ -218,20 +218,26 @@ impl<T: Logged> Logged for &T {
     }
 }
 
-impl Logged for Activity {
-    fn account_id(&self) -> AccountId {
-        self.account_id
-    }
-    fn rep_id(&self) -> RepId {
-        self.rep_id
-    }
-    fn kind(&self) -> ActivityKind {
-        self.kind
-    }
-    fn occurred_at(&self) -> DateTime<Utc> {
-        self.occurred_at
-    }
+/// An activity and its head carry the four fields under the same names.
+macro_rules! logged_fields {
+    ($($t:ty),*) => {$(
+        impl Logged for $t {
+            fn account_id(&self) -> AccountId {
+                self.account_id
+            }
+            fn rep_id(&self) -> RepId {
+                self.rep_id
+            }
+            fn kind(&self) -> ActivityKind {
+                self.kind
+            }
+            fn occurred_at(&self) -> DateTime<Utc> {
+                self.occurred_at
+            }
+        }
+    )*};
 }
+logged_fields!(Activity, ActivityHead);
 
 /// An activity without its note, outcome, length or fix: all the dashboard's cadence,
 /// priority and performance figures need.
@@ -253,21 +259,6 @@ impl From<&Activity> for ActivityHead {
             kind: a.kind,
             occurred_at: a.occurred_at,
         }
-    }
-}
-
-impl Logged for ActivityHead {
-    fn account_id(&self) -> AccountId {
-        self.account_id
-    }
-    fn rep_id(&self) -> RepId {
-        self.rep_id
-    }
-    fn kind(&self) -> ActivityKind {
-        self.kind
-    }
-    fn occurred_at(&self) -> DateTime<Utc> {
-        self.occurred_at
     }
 }
 

@@ -31,26 +31,32 @@ fn of_team(
     cond: &str,
     params: Vec<Val>,
 ) -> Option<(String, Vec<Val>)> {
+    let (in_team, params) = in_team(team, params)?;
+    let join = if team.all {
+        ""
+    } else {
+        " JOIN accounts c ON c.id = r.account_id"
+    };
+    Some((
+        format!("SELECT {cols} FROM {from}{join} WHERE r.status = 'ok' AND {cond}{in_team}"),
+        params,
+    ))
+}
+
+/// The condition on the accounts `c` that keeps the team's, its territories' ids
+/// numbered after `params`: nothing for the whole organisation, `None` for a team with
+/// no territory.
+fn in_team(team: &Team, mut params: Vec<Val>) -> Option<(String, Vec<Val>)> {
     if team.all {
-        return Some((
-            format!("SELECT {cols} FROM {from} WHERE r.status = 'ok' AND {cond}"),
-            params,
-        ));
+        return Some((String::new(), params));
     }
     if team.territories.is_empty() {
         return None;
     }
     let mut ids = team.territory_ids();
     let inl = placeholders(params.len() + 1, ids.len());
-    let mut all = params;
-    all.append(&mut ids);
-    Some((
-        format!(
-            "SELECT {cols} FROM {from} JOIN accounts c ON c.id = r.account_id
-             WHERE r.status = 'ok' AND {cond} AND c.territory_id IN ({inl})"
-        ),
-        all,
-    ))
+    params.append(&mut ids);
+    Some((format!(" AND c.territory_id IN ({inl})"), params))
 }
 
 /// The team's accepted activities on `accounts` where any of `conds` holds (each a
@@ -226,21 +232,14 @@ pub fn heads_since(
 /// database walks each account's range of `activities_heads`, not a time range of the
 /// whole organisation's rows.
 fn by_account(team: &Team, cols: &str, cond: &str, params: Vec<Val>) -> Option<(String, Vec<Val>)> {
-    let sql = format!(
-        "SELECT {cols} FROM accounts c CROSS JOIN activities r
-         WHERE r.account_id = c.id AND r.status = 'ok' AND {cond}"
-    );
-    if team.all {
-        return Some((sql, params));
-    }
-    if team.territories.is_empty() {
-        return None;
-    }
-    let mut ids = team.territory_ids();
-    let inl = placeholders(params.len() + 1, ids.len());
-    let mut all = params;
-    all.append(&mut ids);
-    Some((format!("{sql} AND c.territory_id IN ({inl})"), all))
+    let (in_team, params) = in_team(team, params)?;
+    Some((
+        format!(
+            "SELECT {cols} FROM accounts c CROSS JOIN activities r
+             WHERE r.account_id = c.id AND r.status = 'ok' AND {cond}{in_team}"
+        ),
+        params,
+    ))
 }
 
 /// The `kind` column of a stored activity: its kind when the record is valid (as every

@@ -1228,6 +1228,23 @@ async fn pages_reading_recent_history_equal_the_whole_history(backend: Backend) 
         "nothing left to fill"
     );
     check("kinds filled").await;
+
+    // A server started on rows without a kind fills them while it serves.
+    server
+        .db
+        .write(|tx| tx.exec("UPDATE activities SET kind = NULL", &[]))
+        .await
+        .expect("kinds erased again");
+    let second = TestServer::start_with(server.settings.clone(), None).await;
+    let deadline = Instant::now() + std::time::Duration::from_secs(60);
+    while unkinded(&second).await > 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the serving server fills the kinds"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    check("kinds filled by a serving server").await;
 }
 
 /// Two server processes on one database (here two servers with their own pools and
