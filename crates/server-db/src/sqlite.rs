@@ -53,7 +53,7 @@ impl SqliteConn {
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -65536;",
+             PRAGMA cache_size = -16384;",
         )?;
         conn.set_prepared_statement_cache_capacity(128);
         Ok(SqliteConn { conn })
