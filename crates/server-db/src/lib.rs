@@ -260,8 +260,13 @@ impl Row {
     }
 
     pub fn text(&self, i: impl Column) -> Result<String, DbError> {
+        self.str(i).map(str::to_owned)
+    }
+
+    /// A text column, borrowed.
+    fn str(&self, i: impl Column) -> Result<&str, DbError> {
         match self.at(i)? {
-            Val::Text(v) => Ok(v.clone()),
+            Val::Text(v) => Ok(v),
             v => Err(DbError::Decode(format!(
                 "column {i}: expected text, got {v:?}"
             ))),
@@ -281,14 +286,9 @@ impl Row {
         T::Err: fmt::Display,
     {
         // Parsed in place: ids and times are read by the hundred thousand on some pages.
-        match self.at(i)? {
-            Val::Text(s) => s
-                .parse()
-                .map_err(|e: T::Err| DbError::Decode(format!("column {i}: {e}"))),
-            v => Err(DbError::Decode(format!(
-                "column {i}: expected text, got {v:?}"
-            ))),
-        }
+        self.str(i)?
+            .parse()
+            .map_err(|e: T::Err| DbError::Decode(format!("column {i}: {e}")))
     }
 
     pub fn opt_parse<T: std::str::FromStr>(&self, i: impl Column) -> Result<Option<T>, DbError>

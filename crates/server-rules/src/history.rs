@@ -134,7 +134,8 @@ pub fn all_activities(
 /// The accepted activities on `accounts` that may have happened at or after `since`,
 /// corrected: every one stored at or after it and every corrected one. Some may end up
 /// before `since` (amended back); callers count by date, so those are real activities
-/// counted where they belong.
+/// counted where they belong. The pages read [`heads_since`]; this read, what they read
+/// before, stays as the history bench's baseline.
 pub fn activities_since(
     tx: &mut dyn Sql,
     team: &Team,

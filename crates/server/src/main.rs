@@ -11,7 +11,7 @@ use rounds_server::{Settings, auth, backup, import, org};
 
 // A dashboard page at company scale allocates and frees hundreds of thousands of small
 // rows: a third of a director's page was in glibc's malloc and free. With mimalloc the
-// company bench's heavy pages were 20-35 % faster at p95.
+// company bench's heavy pages were 19-32 % faster at p95.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -112,7 +112,6 @@ fn figures<L: Logged>(
     since: chrono::DateTime<Utc>,
     now: chrono::DateTime<Utc>,
 ) -> Result<String, rounds_server::Error> {
-    let (team, accounts) = (team, accounts);
     let tz = viewer.tz;
     let today_in = |tz: Tz| local_date(tz, now);
     Ok(match page {
