@@ -208,13 +208,18 @@ pub trait FromRow: Sized {
     fn from_row(row: &Row) -> Result<Self, DbError>;
 }
 
-/// Runs a query and decodes every row into `T`.
+/// Runs a query and decodes every row into `T` as it arrives.
 pub fn query_as<T: FromRow>(
     tx: &mut (impl Sql + ?Sized),
     sql: &str,
     params: &[Val],
 ) -> Result<Vec<T>, DbError> {
-    tx.query(sql, params)?.iter().map(T::from_row).collect()
+    let mut out = Vec::new();
+    tx.query_each(sql, params, &mut |r| {
+        out.push(T::from_row(&r)?);
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// As [`query_as`], for at most one row.
@@ -313,6 +318,10 @@ pub trait Sql {
     fn backend(&self) -> Backend;
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, DbError>;
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, DbError>;
+    /// The rows one at a time, as the database hands them over, each to `each` and then
+    /// dropped: a read of many rows holds one of them, not all (the dashboard's history
+    /// reads would otherwise hold a team's quarter of activities twice over).
+    fn query_each(&mut self, sql: &str, params: &[Val], each: Each<'_>) -> Result<(), DbError>;
     /// Several statements without parameters (migrations, BEGIN/COMMIT).
     fn batch(&mut self, sql: &str) -> Result<(), DbError>;
 
@@ -346,6 +355,9 @@ pub trait Sql {
     }
 }
 
+/// What [`Sql::query_each`] hands each row to; an error stops the read.
+pub type Each<'a> = &'a mut dyn FnMut(Row) -> Result<(), DbError>;
+
 /// A connection of either backend.
 #[derive(Debug)]
 pub enum Conn {
@@ -370,6 +382,12 @@ impl Sql for Conn {
         match self {
             Conn::Sqlite(c) => c.query(sql, params),
             Conn::Postgres(c) => c.query(sql, params),
+        }
+    }
+    fn query_each(&mut self, sql: &str, params: &[Val], each: Each<'_>) -> Result<(), DbError> {
+        match self {
+            Conn::Sqlite(c) => c.query_each(sql, params, each),
+            Conn::Postgres(c) => c.query_each(sql, params, each),
         }
     }
     fn batch(&mut self, sql: &str) -> Result<(), DbError> {
@@ -660,6 +678,9 @@ impl Sql for Tx<'_> {
     }
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, DbError> {
         self.conn.query(sql, params)
+    }
+    fn query_each(&mut self, sql: &str, params: &[Val], each: Each<'_>) -> Result<(), DbError> {
+        self.conn.query_each(sql, params, each)
     }
     fn batch(&mut self, sql: &str) -> Result<(), DbError> {
         self.conn.batch(sql)

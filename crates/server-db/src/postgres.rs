@@ -15,7 +15,7 @@ use tokio::runtime::Handle;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Client, NoTls, Statement};
 
-use super::{DbError, Row, Val};
+use super::{DbError, Each, Row, Val};
 
 pub struct PgConn {
     client: Client,
@@ -245,6 +245,25 @@ impl PgConn {
         convert(&rows)
     }
 
+    /// Rows as they arrive: the connection hands them over through a bounded channel, so
+    /// at most a few are held at once. Whatever is queued is sent (and waited for) first.
+    pub fn query_each(&mut self, sql: &str, params: &[Val], each: Each<'_>) -> Result<(), DbError> {
+        use futures_util::TryStreamExt;
+        let stmt = self.statement(sql)?;
+        self.sync()?;
+        let client = &self.client;
+        self.rt.block_on(async move {
+            let rows = client.query_raw(&stmt, params.iter()).await?;
+            let mut rows = std::pin::pin!(rows);
+            let mut names = None;
+            while let Some(r) = rows.try_next().await? {
+                let names = names.get_or_insert_with(|| names_of(&r));
+                each(convert_row(&r, names)?)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Several queries in one round trip (pipelined behind whatever is queued).
     pub fn query_many(&mut self, queries: &[(&str, &[Val])]) -> Result<Vec<Vec<Row>>, DbError> {
         let prepared = queries
@@ -296,44 +315,46 @@ impl PgConn {
 }
 
 fn convert(rows: &[tokio_postgres::Row]) -> Result<Vec<Row>, DbError> {
-    let names: std::sync::Arc<[String]> = rows.first().map_or_else(
-        || std::sync::Arc::from(Vec::new()),
-        |r| r.columns().iter().map(|c| c.name().to_owned()).collect(),
-    );
-    rows.iter()
-        .map(|r| {
-            (0..r.len())
-                .map(|i| {
-                    let ty = r.columns()[i].type_().clone();
-                    Ok(match ty {
-                        Type::INT8 => r.try_get::<_, Option<i64>>(i)?.map_or(Val::Null, Val::Int),
-                        Type::INT4 => r
-                            .try_get::<_, Option<i32>>(i)?
-                            .map_or(Val::Null, |v| Val::Int(v.into())),
-                        Type::INT2 => r
-                            .try_get::<_, Option<i16>>(i)?
-                            .map_or(Val::Null, |v| Val::Int(v.into())),
-                        Type::BOOL => r
-                            .try_get::<_, Option<bool>>(i)?
-                            .map_or(Val::Null, |v| Val::Int(v.into())),
-                        Type::FLOAT8 => {
-                            r.try_get::<_, Option<f64>>(i)?.map_or(Val::Null, Val::Real)
-                        }
-                        Type::FLOAT4 => r
-                            .try_get::<_, Option<f32>>(i)?
-                            .map_or(Val::Null, |v| Val::Real(v.into())),
-                        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => r
-                            .try_get::<_, Option<String>>(i)?
-                            .map_or(Val::Null, Val::Text),
-                        other => {
-                            return Err(DbError::Decode(format!(
-                                "column {i}: unsupported type {other}"
-                            )));
-                        }
-                    })
-                })
-                .collect::<Result<Vec<_>, DbError>>()
-                .map(|vals| Row::new(names.clone(), vals))
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let names = names_of(first);
+    rows.iter().map(|r| convert_row(r, &names)).collect()
+}
+
+fn names_of(r: &tokio_postgres::Row) -> std::sync::Arc<[String]> {
+    r.columns().iter().map(|c| c.name().to_owned()).collect()
+}
+
+fn convert_row(r: &tokio_postgres::Row, names: &std::sync::Arc<[String]>) -> Result<Row, DbError> {
+    (0..r.len())
+        .map(|i| {
+            let ty = r.columns()[i].type_().clone();
+            Ok(match ty {
+                Type::INT8 => r.try_get::<_, Option<i64>>(i)?.map_or(Val::Null, Val::Int),
+                Type::INT4 => r
+                    .try_get::<_, Option<i32>>(i)?
+                    .map_or(Val::Null, |v| Val::Int(v.into())),
+                Type::INT2 => r
+                    .try_get::<_, Option<i16>>(i)?
+                    .map_or(Val::Null, |v| Val::Int(v.into())),
+                Type::BOOL => r
+                    .try_get::<_, Option<bool>>(i)?
+                    .map_or(Val::Null, |v| Val::Int(v.into())),
+                Type::FLOAT8 => r.try_get::<_, Option<f64>>(i)?.map_or(Val::Null, Val::Real),
+                Type::FLOAT4 => r
+                    .try_get::<_, Option<f32>>(i)?
+                    .map_or(Val::Null, |v| Val::Real(v.into())),
+                Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => r
+                    .try_get::<_, Option<String>>(i)?
+                    .map_or(Val::Null, Val::Text),
+                other => {
+                    return Err(DbError::Decode(format!(
+                        "column {i}: unsupported type {other}"
+                    )));
+                }
+            })
         })
-        .collect()
+        .collect::<Result<Vec<_>, DbError>>()
+        .map(|vals| Row::new(names.clone(), vals))
 }

@@ -1,13 +1,15 @@
 //! SQLite through rusqlite: WAL, `synchronous=FULL` (with WAL and NORMAL a committed
 //! transaction can vanish on power loss), foreign keys on, and a busy timeout. The group
 //! commit runs each push in a savepoint: its statement journal stays in memory
-//! (`temp_store`), and a 64 MiB page cache keeps the hot indexes out of read syscalls.
+//! (`temp_store`). A reader keeps 4 MiB of page cache: what it reads again is in the
+//! operating system's cache anyway, and eight connections' private caches were most of
+//! the server's memory. The writer keeps more (see `Db::new_writer_conn`).
 
 use std::path::Path;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
-use super::{DbError, Row, Val};
+use super::{DbError, Each, Row, Val};
 
 pub struct SqliteConn {
     conn: rusqlite::Connection,
@@ -53,7 +55,7 @@ impl SqliteConn {
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -16384;",
+             PRAGMA cache_size = -4096;",
         )?;
         conn.set_prepared_statement_cache_capacity(128);
         Ok(SqliteConn { conn })
@@ -66,11 +68,19 @@ impl SqliteConn {
     }
 
     pub fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, DbError> {
+        let mut out = Vec::new();
+        self.query_each(sql, params, &mut |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    pub fn query_each(&mut self, sql: &str, params: &[Val], each: Each<'_>) -> Result<(), DbError> {
         let mut stmt = self.conn.prepare_cached(&rewrite(sql))?;
         let cols = stmt.column_count();
         let names: std::sync::Arc<[String]> = stmt.column_names().map(str::to_owned).collect();
         let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
-        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let mut vals = Vec::with_capacity(cols);
             for i in 0..cols {
@@ -82,9 +92,9 @@ impl SqliteConn {
                     ValueRef::Blob(b) => Val::Text(String::from_utf8_lossy(b).into_owned()),
                 });
             }
-            out.push(Row::new(names.clone(), vals));
+            each(Row::new(names.clone(), vals))?;
         }
-        Ok(out)
+        Ok(())
     }
 
     pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {

@@ -75,7 +75,7 @@ fn read_stored(
         let Some((sql, params)) = of_team(team, from, "r.data", &cond, params) else {
             return Ok(Vec::new());
         };
-        for r in tx.query(&sql, &params)? {
+        tx.query_each(&sql, &params, &mut |r| {
             let rec: ActivityRecord = r.json(0)?;
             if let Ok(a) = Activity::try_from(&rec)
                 && wanted.contains(&a.account_id)
@@ -83,7 +83,8 @@ fn read_stored(
             {
                 activities.push(a);
             }
-        }
+            Ok(())
+        })?;
     }
     Ok(activities)
 }
@@ -193,7 +194,8 @@ pub fn heads_since(
     ) else {
         return Ok(Vec::new());
     };
-    for r in tx.query(&sql, &params)? {
+    // Streamed: a director's quarter is a few hundred thousand rows, kept only as heads.
+    tx.query_each(&sql, &params, &mut |r| {
         let head = ActivityHead {
             id: r.parse("id")?,
             account_id: r.parse("account_id")?,
@@ -204,7 +206,8 @@ pub fn heads_since(
         if !read_whole.contains(&head.id) && wanted.contains(&head.account_id) {
             heads.push(head);
         }
-    }
+        Ok(())
+    })?;
     // Rows the backfill has not reached (or whose record is not valid), by their own
     // index: few once it ran.
     let Some((sql, params)) = of_team(
@@ -216,7 +219,7 @@ pub fn heads_since(
     ) else {
         return Ok(heads);
     };
-    for r in tx.query(&sql, &params)? {
+    tx.query_each(&sql, &params, &mut |r| {
         let rec: ActivityRecord = r.json(0)?;
         if let Ok(a) = Activity::try_from(&rec)
             && !read_whole.contains(&a.id)
@@ -224,7 +227,8 @@ pub fn heads_since(
         {
             heads.push(ActivityHead::from(&a));
         }
-    }
+        Ok(())
+    })?;
     Ok(heads)
 }
 

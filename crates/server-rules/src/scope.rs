@@ -171,38 +171,42 @@ pub fn team(tx: &mut dyn Sql, viewer: &Viewer) -> Result<Team> {
 /// Rows that do not read as an account are left out, and their ids noted in
 /// `team.left_out`, so that no page drops them silently.
 pub fn accounts(tx: &mut dyn Sql, team: &mut Team) -> Result<Vec<Account>> {
-    let rows = if team.all {
+    team.left_out.clear();
+    let (sql, params) = if team.all {
         // Accounts merged into another are history, not accounts to work.
-        tx.query(
+        (
             "SELECT id, data FROM accounts a
              WHERE NOT EXISTS (SELECT 1 FROM account_merges m WHERE m.account_id = a.id)
-             ORDER BY id",
-            &[],
-        )?
+             ORDER BY id"
+                .to_owned(),
+            Vec::new(),
+        )
     } else if team.territories.is_empty() {
-        Vec::new()
+        return Ok(Vec::new());
     } else {
         let ids = team.territory_ids();
-        tx.query(
-            &format!(
+        (
+            format!(
                 "SELECT id, data FROM accounts WHERE territory_id IN ({}) ORDER BY id",
                 placeholders(1, ids.len())
             ),
-            &ids,
-        )?
+            ids,
+        )
     };
-    let mut out = Vec::with_capacity(rows.len());
-    team.left_out.clear();
-    for r in rows {
+    let mut out = Vec::new();
+    let left_out = &mut team.left_out;
+    // Streamed: each stored record is dropped once read.
+    tx.query_each(&sql, &params, &mut |r| {
         match r
             .json::<AccountRecord>("data")
             .ok()
             .and_then(|rec| Account::try_from(&rec).ok())
         {
             Some(a) => out.push(a),
-            None => team.left_out.push(r.text("id")?),
+            None => left_out.push(r.text("id")?),
         }
-    }
+        Ok(())
+    })?;
     if !team.left_out.is_empty() {
         tracing::warn!(ids = ?team.left_out, "stored accounts that do not read were left out");
     }
