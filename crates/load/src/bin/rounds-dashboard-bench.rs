@@ -397,6 +397,15 @@ async fn main() -> anyhow::Result<()> {
         d.pull().await.context("first pull")?;
         devices.push(d);
     }
+    // The peak so far (the kernel's high-water mark), phase by phase: which work set it.
+    let peaks = |phase: &str| {
+        let p: Vec<String> = pids
+            .iter()
+            .map(|p| format!("{:.0} MiB", memory_mib(*p).1))
+            .collect();
+        println!("server memory peak after {phase}: {}", p.join(", "));
+    };
+    peaks("the devices' first pulls");
     let quiet_for = Duration::from_secs(args.seconds.min(15));
     let stop = Arc::new(AtomicBool::new(false));
     let quiet = tokio::spawn(pulls(devices, stop.clone()));
@@ -473,6 +482,7 @@ async fn main() -> anyhow::Result<()> {
             b.as_secs_f64() / q.as_secs_f64().max(1e-9),
             busy.len()
         );
+        peaks(group);
     }
     stop_sampling.store(true, Ordering::Relaxed);
     let most = sampler.await?;
