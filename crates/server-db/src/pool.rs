@@ -42,7 +42,7 @@ type ConnJob = Box<dyn FnOnce(&mut Conn) + Send>;
 /// A pooled connection on its own thread: every job on it runs there. On tokio's blocking
 /// pool a job landed on any of some thirty threads, and each thread's allocator arena
 /// kept the memory of the last page it built (the company bench's server: 446 MiB at its
-/// peak with mimalloc, 320 with a thread per connection, same pages). The writer's
+/// peak with mimalloc, 320 with a thread per connection, its pages no slower). The writer's
 /// connection still runs on the blocking pool.
 struct Worker {
     jobs: std::sync::mpsc::Sender<ConnJob>,

@@ -3,7 +3,7 @@
 //! commit runs each push in a savepoint: its statement journal stays in memory
 //! (`temp_store`). A reader keeps 4 MiB of page cache: what it reads again is in the
 //! operating system's cache anyway, and eight connections' private caches were most of
-//! the server's memory. The writer keeps more (see `Db::new_writer_conn`).
+//! the server's live heap. The writer keeps more (see `Db::new_writer_conn`).
 
 use std::path::Path;
 
